@@ -1,0 +1,44 @@
+#ifndef WFM_BASE_BUF_H
+#define WFM_BASE_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * The one growable byte buffer. ptr is never NULL and always
+ * NUL-terminated, so it can be passed as a C string at any time.
+ * A non-zero cap bounds len: an append past it fails with WFM_EBUDGET
+ * and leaves the buffer unchanged (for input from the network or from
+ * child processes).
+ */
+struct wfm_buf {
+	char *ptr;
+	size_t len;
+	size_t alloc;
+	size_t cap;
+};
+
+extern char wfm_buf_empty[];
+#define WFM_BUF_INIT { wfm_buf_empty, 0, 0, 0 }
+
+void wfm_buf_init(struct wfm_buf *b, size_t hint);
+/* Frees the contents; the buffer is empty and reusable afterwards. */
+void wfm_buf_release(struct wfm_buf *b);
+/* Empties the buffer, keeping its memory. */
+void wfm_buf_clear(struct wfm_buf *b);
+/* Returns the contents as a string owned by the caller (free()); the buffer is left empty. */
+char *wfm_buf_detach(struct wfm_buf *b, size_t *len);
+
+void wfm_buf_grow(struct wfm_buf *b, size_t extra);
+void wfm_buf_setlen(struct wfm_buf *b, size_t len);
+
+int wfm_buf_add(struct wfm_buf *b, const void *data, size_t len);
+int wfm_buf_adds(struct wfm_buf *b, const char *s);
+int wfm_buf_addch(struct wfm_buf *b, int c);
+int wfm_buf_addf(struct wfm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int wfm_buf_vaddf(struct wfm_buf *b, const char *fmt, va_list ap);
+
+/* Removes trailing whitespace. */
+void wfm_buf_rtrim(struct wfm_buf *b);
+
+#endif

@@ -1,0 +1,20 @@
+#ifndef WFM_CMD_CMD_H
+#define WFM_CMD_CMD_H
+
+/*
+ * The subcommands. Each lives in src/cmd/<name>.c and is listed in the
+ * table in src/main.c. main.c does the shared set-up (libgit2, the
+ * repository for commands flagged WFM_NEED_REPO) and hands it over in ctx.
+ */
+struct wfm_repo;
+
+struct wfm_cmd_ctx {
+	struct wfm_repo *repo; /* NULL unless the command is flagged WFM_NEED_REPO */
+};
+
+int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_clean(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_version(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+
+#endif

@@ -1,0 +1,103 @@
+#ifndef WFM_GIT_POOL_H
+#define WFM_GIT_POOL_H
+
+#include "git/repo.h"
+
+/*
+ * The worktree pool: every agent that may write, and every oracle run,
+ * gets a git worktree of its own for as long as it holds it.
+ *
+ * A slot is a registered git worktree (git worktree list shows it) whose
+ * directory is <git-common-dir>/wfmigrate/pool/<name>/. Its HEAD is
+ * always detached, so no branch is ever checked out in a slot.
+ * Acquiring a free slot moves it to the wanted commit with an
+ * incremental checkout and removes untracked files, but keeps ignored
+ * ones (warm build output). A slot in use is locked (git worktree lock,
+ * with the holder's pid as the reason, plus a lock file that records the
+ * pid and its start time); slots whose holder died are reclaimed.
+ *
+ * One struct wfm_pool per process and repository; acquire and release
+ * may be called from several threads at once. Several processes may use
+ * the same pool directory: each slot is claimed atomically.
+ */
+struct wfm_pool;
+struct wfm_slot;
+
+struct wfm_pool_opts {
+	/* make a brand-new worktree for each acquire and remove it at release */
+	int cold;
+	/* run id used in branch names: refs/heads/wfmigrate/<run>/<label>; required for commit_all */
+	const char *run;
+};
+#define WFM_POOL_OPTS_INIT { 0, NULL }
+
+/* repo_path: any path wfm_repo_open() accepts. opts may be NULL. */
+int wfm_pool_open(struct wfm_pool **out, const char *repo_path, const struct wfm_pool_opts *opts);
+/* Releases nothing: every acquired slot must have been released first. */
+void wfm_pool_free(struct wfm_pool *pool);
+
+/*
+ * Takes a free slot (reclaiming dead holders' slots, adding a new one
+ * when none is free) and checks out base, a commit id or any revision,
+ * with a detached HEAD and a clean tree (ignored files kept).
+ * WFM_ENOTFOUND for an unknown base. The slot is owned by the caller
+ * until wfm_pool_release().
+ */
+int wfm_pool_acquire(struct wfm_slot **out, struct wfm_pool *pool, const char *base);
+
+/*
+ * Gives the slot back: unlocks it for the next user (or, cold, removes
+ * the worktree entirely). Frees slot. Changes left in it are discarded by
+ * the next acquire.
+ */
+int wfm_pool_release(struct wfm_pool *pool, struct wfm_slot *slot);
+
+/* Absolute path of the slot's working tree, without a trailing slash. */
+const char *wfm_slot_path(const struct wfm_slot *slot);
+/* The slot's worktree name (as in .git/worktrees/<name>). */
+const char *wfm_slot_name(const struct wfm_slot *slot);
+/* The commit (hex) the slot was checked out at by acquire. */
+const char *wfm_slot_base(const struct wfm_slot *slot);
+
+/*
+ * Commits everything in the slot (like git add -A; ignored files stay
+ * out) on top of the slot's current HEAD and points
+ * refs/heads/wfmigrate/<run>/<label> at the new commit, creating or
+ * moving it by compare-and-swap. label is made safe for a ref name.
+ * *changed is 0 when there was nothing to commit: then no commit is made,
+ * the branch points at HEAD and out is HEAD's id.
+ * The slot's HEAD moves to the new commit (still detached).
+ */
+int wfm_slot_commit_all(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
+			const char *message, const char *label);
+
+struct wfm_clean_opts {
+	int dry_run; /* report what would be removed, remove nothing */
+	int all;     /* also remove branches of runs that still exist */
+};
+#define WFM_CLEAN_OPTS_INIT { 0, 0 }
+
+struct wfm_clean_item {
+	char *what; /* "slot", "worktree", "branch" */
+	char *name; /* slot name, worktree entry name or full ref name */
+	char *why;  /* why it is removed or kept */
+	int removed; /* 1 removed (or would be, in a dry run), 0 kept */
+};
+
+struct wfm_clean_report {
+	struct wfm_clean_item *items;
+	size_t nr, alloc;
+};
+void wfm_clean_report_release(struct wfm_clean_report *report);
+
+/*
+ * Removes pool slots that no live process holds, half-made worktree
+ * entries left by failed adds, and wfmigrate branches no run needs
+ * (see docs/pool.md). Never touches a slot whose holder is alive, nor
+ * the user's own worktrees and branches. Afterwards git worktree list
+ * and git fsck are clean.
+ */
+int wfm_pool_clean(struct wfm_clean_report *out, const char *repo_path,
+		   const struct wfm_clean_opts *opts);
+
+#endif

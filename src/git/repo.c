@@ -1,0 +1,161 @@
+#include "base/common.h"
+#include "base/buf.h"
+#include "git/repo_priv.h"
+
+int wfm_git_init(void)
+{
+	if (git_libgit2_init() < 0)
+		return wfm_error_set("cannot initialise libgit2");
+	return 0;
+}
+
+void wfm_git_shutdown(void)
+{
+	git_libgit2_shutdown();
+}
+
+int wfm_git_error(int git_rc, const char *fmt, ...)
+{
+	const git_error *e = git_error_last();
+	struct wfm_buf msg = WFM_BUF_INIT;
+	va_list ap;
+	int code;
+
+	va_start(ap, fmt);
+	wfm_buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	if (e && e->message && *e->message)
+		wfm_buf_addf(&msg, ": %s", e->message);
+	switch (git_rc) {
+	case GIT_ENOTFOUND:
+		code = WFM_ENOTFOUND;
+		break;
+	case GIT_EEXISTS:
+		code = WFM_EEXISTS;
+		break;
+	case GIT_ELOCKED:
+	case GIT_EMODIFIED:
+		code = WFM_ELOCKED;
+		break;
+	case GIT_ECONFLICT:
+	case GIT_EMERGECONFLICT:
+	case GIT_EUNMERGED:
+		code = WFM_ECONFLICT;
+		break;
+	default:
+		code = WFM_ERROR;
+	}
+	wfm_error_setc(code, "%s", msg.ptr);
+	wfm_buf_release(&msg);
+	return code;
+}
+
+char *wfm_git_path_dup(const char *path)
+{
+	size_t len = strlen(path);
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	return wfm_strndup(path, len);
+}
+
+int wfm_repo_open(struct wfm_repo **out, const char *path)
+{
+	struct wfm_repo *repo;
+	git_repository *git = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = git_repository_open_ext(&git, path, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	if (rc == GIT_ENOTFOUND)
+		return wfm_error_setc(WFM_ENOTFOUND,
+				      "not a git repository (or any of the parent directories)");
+	if (rc < 0)
+		return wfm_git_error(rc, "cannot open repository at '%s'", path);
+	repo = wfm_calloc(1, sizeof(*repo));
+	repo->git = git;
+	repo->commondir = wfm_git_path_dup(git_repository_commondir(git));
+	repo->gitdir = wfm_git_path_dup(git_repository_path(git));
+	if (git_repository_workdir(git))
+		repo->workdir = wfm_git_path_dup(git_repository_workdir(git));
+	*out = repo;
+	return 0;
+}
+
+void wfm_repo_free(struct wfm_repo *repo)
+{
+	if (!repo)
+		return;
+	git_repository_free(repo->git);
+	free(repo->commondir);
+	free(repo->gitdir);
+	free(repo->workdir);
+	free(repo);
+}
+
+const char *wfm_repo_commondir(const struct wfm_repo *repo)
+{
+	return repo->commondir;
+}
+
+const char *wfm_repo_gitdir(const struct wfm_repo *repo)
+{
+	return repo->gitdir;
+}
+
+const char *wfm_repo_workdir(const struct wfm_repo *repo)
+{
+	return repo->workdir;
+}
+
+const char *wfm_repo_path(const struct wfm_repo *repo)
+{
+	return repo->workdir ? repo->workdir : repo->gitdir;
+}
+
+int wfm_repo_resolve_commit(char out[WFM_OID_HEXSZ + 1], struct wfm_repo *repo, const char *rev)
+{
+	git_object *obj = NULL;
+	git_object *commit = NULL;
+	int rc;
+
+	out[0] = '\0';
+	rc = git_revparse_single(&obj, repo->git, rev);
+	if (rc < 0) {
+		if (git_repository_head_unborn(repo->git) == 1 && !strcmp(rev, "HEAD"))
+			return wfm_error_setc(WFM_ENOTFOUND, "'HEAD' has no commits yet");
+		if (rc == GIT_ENOTFOUND || rc == GIT_EAMBIGUOUS || rc == GIT_EINVALIDSPEC)
+			return wfm_error_setc(WFM_ENOTFOUND, "unknown revision '%s'", rev);
+		return wfm_git_error(rc, "cannot resolve '%s'", rev);
+	}
+	rc = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
+	if (rc < 0) {
+		git_object_free(obj);
+		return wfm_error_setc(WFM_ENOTFOUND, "'%s' does not name a commit", rev);
+	}
+	git_oid_tostr(out, WFM_OID_HEXSZ + 1, git_object_id(commit));
+	git_object_free(commit);
+	git_object_free(obj);
+	return 0;
+}
+
+int wfm_repo_config_get(char **out, struct wfm_repo *repo, const char *key)
+{
+	git_config *cfg = NULL;
+	git_buf val = GIT_BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	rc = git_repository_config_snapshot(&cfg, repo->git);
+	if (rc < 0)
+		return wfm_git_error(rc, "cannot read git config");
+	rc = git_config_get_string_buf(&val, cfg, key);
+	git_config_free(cfg);
+	if (rc == GIT_ENOTFOUND)
+		return wfm_error_setc(WFM_ENOTFOUND, "config '%s' is not set", key);
+	if (rc < 0)
+		return wfm_git_error(rc, "cannot read config '%s'", key);
+	*out = wfm_strdup(val.ptr);
+	git_buf_dispose(&val);
+	return 0;
+}

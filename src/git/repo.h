@@ -1,0 +1,51 @@
+#ifndef WFM_GIT_REPO_H
+#define WFM_GIT_REPO_H
+
+/*
+ * The repository a command works on. src/git/ is the only place that
+ * includes libgit2; everything else sees this opaque handle. A handle is
+ * used by one thread at a time: threads open their own (wfm_repo_open on
+ * wfm_repo_path()).
+ */
+struct wfm_repo;
+
+#define WFM_OID_HEXSZ 40
+
+/*
+ * Initialises libgit2 (once per process; reference-counted) and sets the
+ * process-wide options the project relies on. Call from main before threads.
+ */
+int wfm_git_init(void);
+void wfm_git_shutdown(void);
+
+/*
+ * Opens the repository containing path (searching upwards, honouring
+ * GIT_DIR and GIT_CEILING_DIRECTORIES as git does). Works from a
+ * subdirectory and from a linked worktree. Returns WFM_ENOTFOUND with
+ * "not a git repository" when there is none.
+ */
+int wfm_repo_open(struct wfm_repo **out, const char *path);
+void wfm_repo_free(struct wfm_repo *repo);
+
+/* Absolute paths without a trailing slash; borrowed for the handle's life. */
+const char *wfm_repo_commondir(const struct wfm_repo *repo);
+const char *wfm_repo_gitdir(const struct wfm_repo *repo);
+/* NULL for a bare repository. */
+const char *wfm_repo_workdir(const struct wfm_repo *repo);
+/* A path wfm_repo_open() reopens the same repository from. */
+const char *wfm_repo_path(const struct wfm_repo *repo);
+
+/*
+ * Resolves rev (anything git rev-parse takes) to a commit id in hex.
+ * WFM_ENOTFOUND with "unknown revision '<rev>'" when it names nothing,
+ * or with "'HEAD' has no commits yet" on an empty repository.
+ */
+int wfm_repo_resolve_commit(char out[WFM_OID_HEXSZ + 1], struct wfm_repo *repo, const char *rev);
+
+/*
+ * Reads git config key (e.g. "wfmigrate.oracle"). Returns 0 with a new
+ * string in *out (free()), or WFM_ENOTFOUND when unset.
+ */
+int wfm_repo_config_get(char **out, struct wfm_repo *repo, const char *key);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * git-wfmigrate: the command table and the set-up every command shares.
+ */
+#include "base/common.h"
+#include "cmd/cmd.h"
+#include "git/repo.h"
+#include "ui/exit.h"
+#include "ui/message.h"
+#include "ui/options.h"
+
+enum {
+	WFM_NEED_REPO = 1 << 0, /* open the repository around the current directory */
+};
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+	unsigned flags;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "chunk", cmd_chunk, WFM_NEED_REPO, "split tracked files into units with tree-sitter" },
+	{ "clean", cmd_clean, WFM_NEED_REPO, "remove pool worktrees and branches no run needs" },
+	{ "oracle", cmd_oracle, WFM_NEED_REPO, "run the test command in a pool worktree" },
+	{ "version", cmd_version, 0, "print the version" },
+};
+
+static const char *const main_usage[] = {
+	"git wfmigrate [--version] [-h] <command> [<args>]",
+	NULL,
+};
+
+static void print_commands(FILE *out)
+{
+	wfm_usage_print(out, main_usage, NULL);
+	fprintf(out, "\ncommands:\n");
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(commands); i++)
+		fprintf(out, "    %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'git wfmigrate <command> -h' describes a command's options.\n");
+}
+
+int cmd_version(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
+{
+	printf("git-wfmigrate version %s\n", WFM_VERSION);
+	return WFM_EXIT_OK;
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int run_command(const struct command *cmd, int argc, const char **argv)
+{
+	struct wfm_cmd_ctx ctx = { 0 };
+	int ret;
+
+	if (cmd->flags & WFM_NEED_REPO) {
+		int rc = wfm_repo_open(&ctx.repo, ".");
+		if (rc < 0) {
+			wfm_ui_fatal("%s", wfm_error_last());
+			return WFM_EXIT_FATAL;
+		}
+	}
+	ret = cmd->fn(argc, argv, &ctx);
+	wfm_repo_free(ctx.repo);
+	return ret;
+}
+
+int main(int argc, const char **argv)
+{
+	const struct command *cmd;
+	int ret;
+
+	if (argc < 2) {
+		print_commands(stderr);
+		return WFM_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))
+		return cmd_version(argc - 1, argv + 1, NULL);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		print_commands(stdout);
+		return WFM_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			print_commands(stdout);
+			return WFM_EXIT_OK;
+		}
+		cmd = find_command(argv[2]);
+		if (!cmd) {
+			wfm_ui_error("'%s' is not a git wfmigrate command", argv[2]);
+			return WFM_EXIT_USAGE;
+		}
+		const char *hargv[] = { cmd->name, "-h", NULL };
+		return cmd->fn(2, hargv, &(struct wfm_cmd_ctx){ 0 }) == WFM_EXIT_USAGE
+			       ? WFM_EXIT_OK
+			       : WFM_EXIT_FATAL;
+	}
+	if (argv[1][0] == '-') {
+		wfm_ui_error("unknown option '%s'", argv[1]);
+		print_commands(stderr);
+		return WFM_EXIT_USAGE;
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		wfm_ui_error("'%s' is not a git wfmigrate command. See 'git wfmigrate -h'.", argv[1]);
+		return WFM_EXIT_USAGE;
+	}
+	if (wfm_git_init() < 0) {
+		wfm_ui_fatal("%s", wfm_error_last());
+		return WFM_EXIT_FATAL;
+	}
+	ret = run_command(cmd, argc - 1, argv + 1);
+	wfm_git_shutdown();
+	fflush(stdout);
+	if (ferror(stdout)) {
+		wfm_ui_fatal("cannot write to standard output");
+		return WFM_EXIT_FATAL;
+	}
+	return ret;
+}

@@ -1,0 +1,92 @@
+#include "support/test.h"
+#include "base/buf.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+char *wfm_test_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
+
+	snprintf(tmpl, sizeof(tmpl), "%s/wfm-test-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(tmpl))
+		fail_msg("mkdtemp: %s", strerror(errno));
+	return wfm_strdup(tmpl);
+}
+
+void wfm_test_rmtree(const char *path)
+{
+	if (path && *path)
+		wfm_test_sh_status("/", "rm -rf '%s'", path);
+}
+
+static int vrun(struct wfm_buf *out, const char *dir, const char *fmt, va_list ap)
+{
+	struct wfm_buf cmd = WFM_BUF_INIT;
+	FILE *p;
+	char chunk[4096];
+	size_t n;
+	int status;
+
+	wfm_buf_addf(&cmd, "cd '%s' && { ", dir);
+	wfm_buf_vaddf(&cmd, fmt, ap);
+	wfm_buf_adds(&cmd, "\n; }");
+	p = popen(cmd.ptr, "r");
+	if (!p)
+		fail_msg("popen: %s", strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		if (out)
+			wfm_buf_add(out, chunk, n);
+	status = pclose(p);
+	wfm_buf_release(&cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+char *wfm_test_sh(const char *dir, const char *fmt, ...)
+{
+	struct wfm_buf out = WFM_BUF_INIT;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vrun(&out, dir, fmt, ap);
+	va_end(ap);
+	if (rc)
+		fail_msg("command in '%s' exited %d: %s", dir, rc, fmt);
+	return wfm_buf_detach(&out, NULL);
+}
+
+int wfm_test_sh_status(const char *dir, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vrun(NULL, dir, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+char *wfm_test_repo_new(void)
+{
+	char *dir = wfm_test_tmpdir();
+
+	free(wfm_test_sh(dir, "git init -q -b main . && git config user.name Test && "
+			      "git config user.email test@example.com"));
+	return dir;
+}
+
+void wfm_test_write(const char *dir, const char *relpath, const char *content)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, relpath);
+	free(wfm_test_sh(dir, "mkdir -p \"$(dirname '%s')\"", relpath));
+	f = fopen(path, "wb");
+	if (!f)
+		fail_msg("cannot write %s: %s", path, strerror(errno));
+	fputs(content, f);
+	fclose(f);
+}
