@@ -1,0 +1,77 @@
+# Sourced by the end-to-end tests (tests/e2e/*.sh). CTest puts the built
+# git-wfmigrate first on PATH, so `git wfmigrate` runs the binary under test.
+#
+#   . "$(dirname "$0")/lib.sh"
+#   repo=$(new_repo)               # empty repository with an identity, in $TMP
+#   expect_code 129 git wfmigrate chunk --bogus
+#   expect_output 'pattern' cmd... # exit 0 and stdout matches (grep -E)
+#   check_repo "$repo"             # git fsck and git worktree list are clean
+#
+# Everything lives under one temporary directory removed on exit.
+set -eu
+set -o pipefail
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/wfm-e2e.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+export GIT_CONFIG_NOSYSTEM=1
+export HOME="$TMP/home"
+mkdir -p "$HOME"
+git config --global user.name "E2E Test"
+git config --global user.email e2e@example.com
+git config --global init.defaultBranch main
+git config --global advice.detachedHead false
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+pass() {
+	echo "ok - $*"
+}
+
+new_repo() {
+	local dir
+	dir=$(mktemp -d "$TMP/repo.XXXXXX")
+	git -C "$dir" init -q
+	echo "$dir"
+}
+
+# expect_code <code> <command...>: runs the command, fails unless it exits with <code>.
+# Its stdout and stderr are kept in $TMP/out and $TMP/err.
+expect_code() {
+	local want=$1 got=0
+	shift
+	"$@" >"$TMP/out" 2>"$TMP/err" || got=$?
+	if [ "$got" != "$want" ]; then
+		echo "--- stdout" >&2; cat "$TMP/out" >&2
+		echo "--- stderr" >&2; cat "$TMP/err" >&2
+		fail "'$*' exited $got, expected $want"
+	fi
+}
+
+# expect_output <extended regex> <command...>: exit 0 and stdout matches.
+expect_output() {
+	local re=$1
+	shift
+	expect_code 0 "$@"
+	grep -Eq -- "$re" "$TMP/out" || { cat "$TMP/out" >&2; fail "'$*' printed nothing matching '$re'"; }
+}
+
+# expect_stderr <extended regex>: the last command's stderr matches.
+expect_stderr() {
+	grep -Eq -- "$1" "$TMP/err" || { cat "$TMP/err" >&2; fail "stderr does not match '$1'"; }
+}
+
+# check_repo <dir>: git fsck is clean and every listed worktree is valid.
+check_repo() {
+	local out
+	out=$(git -C "$1" fsck --strict 2>&1) || fail "git fsck failed in $1: $out"
+	if git -C "$1" worktree list --porcelain | grep -q '^prunable'; then
+		git -C "$1" worktree list --porcelain >&2
+		fail "git worktree list shows prunable entries in $1"
+	fi
+	if git -C "$1" worktree list | grep -q '0000000'; then
+		fail "git worktree list shows a half-made entry in $1"
+	fi
+}
