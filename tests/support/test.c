@@ -31,7 +31,7 @@ static int vrun(struct wfm_buf *out, const char *dir, const char *fmt, va_list a
 
 	wfm_buf_addf(&cmd, "cd '%s' && { ", dir);
 	wfm_buf_vaddf(&cmd, fmt, ap);
-	wfm_buf_adds(&cmd, "\n; }");
+	wfm_buf_adds(&cmd, "\n}");
 	p = popen(cmd.ptr, "r");
 	if (!p)
 		fail_msg("popen: %s", strerror(errno));

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The command-line front end: command table, usage errors, exit codes,
+# repository discovery.
+. "$(dirname "$0")/lib.sh"
+
+expect_output '^git-wfmigrate version [0-9]+\.[0-9]+' git wfmigrate --version
+expect_output '^git-wfmigrate version' git wfmigrate version
+pass "--version"
+
+expect_code 129 git wfmigrate
+expect_stderr 'usage: git wfmigrate'
+expect_stderr 'chunk'
+expect_code 129 git wfmigrate -h
+grep -q 'oracle' "$TMP/out" || fail "-h does not list the commands"
+expect_output 'chunk' git wfmigrate help
+pass "usage"
+
+expect_code 129 git wfmigrate frobnicate
+expect_stderr "^error: 'frobnicate' is not a git wfmigrate command"
+expect_code 129 git wfmigrate --frobnicate
+expect_stderr "^error: unknown option '--frobnicate'"
+expect_code 129 git wfmigrate help frobnicate
+pass "unknown commands and options"
+
+for c in chunk clean oracle; do
+	expect_code 129 git wfmigrate "$c" -h
+	grep -q "^usage: git wfmigrate $c" "$TMP/out" || fail "'$c -h' prints no usage"
+	expect_output "usage: git wfmigrate $c" git wfmigrate help "$c"
+	expect_code 129 git wfmigrate "$c" --no-such-option
+	expect_stderr "unknown option 'no-such-option'"
+done
+pass "every command has -h and rejects unknown options"
+
+outside=$(mktemp -d "$TMP/outside.XXXXXX")
+for c in chunk clean oracle; do
+	(cd "$outside" && GIT_CEILING_DIRECTORIES="$TMP" expect_code 128 git wfmigrate "$c")
+	expect_stderr '^fatal: not a git repository'
+done
+pass "outside a repository: exit 128"
+
+# git's own dispatch finds the binary as a subcommand, and the wfmigrate
+# symlink installed by cmake --install works the same.
+prefix="$TMP/prefix"
+cmake --install "$WFM_BUILD_DIR" --prefix "$prefix" >/dev/null
+[ -x "$prefix/bin/git-wfmigrate" ] || fail "cmake --install put no git-wfmigrate in bin/"
+[ -L "$prefix/bin/wfmigrate" ] || fail "cmake --install made no wfmigrate symlink"
+[ -f "$prefix/share/man/man1/git-wfmigrate.1" ] || fail "cmake --install put no man page"
+PATH="$prefix/bin:/usr/bin:/bin" expect_output '^git-wfmigrate version' wfmigrate --version
+PATH="$prefix/bin:/usr/bin:/bin" expect_output '^git-wfmigrate version' git wfmigrate --version
+MANPATH="$prefix/share/man" PAGER=cat MANWIDTH=80 man -l "$prefix/share/man/man1/git-wfmigrate.1" 2>/dev/null \
+	| grep -q 'wfmigrate' || fail "the man page does not render"
+pass "installed as a git subcommand with a man page"

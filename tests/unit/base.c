@@ -1,0 +1,138 @@
+#include "support/test.h"
+#include "base/buf.h"
+#include "base/strvec.h"
+
+#include <pthread.h>
+
+static void test_base__buf_starts_empty_and_terminated(void **state)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	assert_non_null(b.ptr);
+	assert_string_equal(b.ptr, "");
+	assert_int_equal(b.len, 0);
+	wfm_buf_release(&b);
+	assert_string_equal(b.ptr, "");
+}
+
+static void test_base__buf_appends(void **state)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	assert_wfm_ok(wfm_buf_adds(&b, "abc"));
+	assert_wfm_ok(wfm_buf_addch(&b, '-'));
+	assert_wfm_ok(wfm_buf_addf(&b, "%d/%s", 42, "x"));
+	assert_wfm_ok(wfm_buf_add(&b, "\0z", 2));
+	assert_int_equal(b.len, 10);
+	assert_memory_equal(b.ptr, "abc-42/x\0z", 10);
+	assert_int_equal(b.ptr[b.len], '\0');
+	wfm_buf_release(&b);
+}
+
+static void test_base__buf_grows_past_many_reallocs(void **state)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	for (int i = 0; i < 10000; i++)
+		assert_wfm_ok(wfm_buf_addf(&b, "%04d", i % 10000));
+	assert_int_equal(b.len, 40000);
+	assert_memory_equal(b.ptr + 39996, "9999", 4);
+	wfm_buf_release(&b);
+}
+
+static void test_base__buf_cap_refuses_and_keeps_contents(void **state)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	b.cap = 8;
+	assert_wfm_ok(wfm_buf_adds(&b, "12345"));
+	assert_int_equal(wfm_buf_adds(&b, "6789"), WFM_EBUDGET);
+	assert_string_equal(b.ptr, "12345");
+	assert_int_equal(wfm_buf_addf(&b, "%s", "abcd"), WFM_EBUDGET);
+	assert_string_equal(b.ptr, "12345");
+	assert_wfm_ok(wfm_buf_adds(&b, "678"));
+	assert_string_equal(b.ptr, "12345678");
+	assert_non_null(strstr(wfm_error_last(), "limit of 8 bytes"));
+	wfm_buf_release(&b);
+}
+
+static void test_base__buf_detach_rtrim_clear(void **state)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+	size_t len;
+	char *s;
+
+	s = wfm_buf_detach(&b, &len);
+	assert_string_equal(s, "");
+	free(s);
+	wfm_buf_adds(&b, "line \t\r\n\n");
+	wfm_buf_rtrim(&b);
+	assert_string_equal(b.ptr, "line");
+	s = wfm_buf_detach(&b, &len);
+	assert_int_equal(len, 4);
+	assert_string_equal(s, "line");
+	assert_string_equal(b.ptr, "");
+	free(s);
+	wfm_buf_adds(&b, "again");
+	wfm_buf_clear(&b);
+	assert_string_equal(b.ptr, "");
+	wfm_buf_release(&b);
+}
+
+static void test_base__strvec(void **state)
+{
+	struct wfm_strvec sv = WFM_STRVEC_INIT;
+
+	for (int i = 0; i < 20; i++) {
+		char s[8];
+		snprintf(s, sizeof(s), "s%d", i);
+		wfm_strvec_push(&sv, s);
+	}
+	assert_int_equal(sv.nr, 20);
+	assert_string_equal(sv.v[19], "s19");
+	assert_null(sv.v[20]);
+	wfm_strvec_clear(&sv);
+	assert_null(sv.v);
+	assert_int_equal(sv.nr, 0);
+}
+
+static void test_base__error_codes_and_message(void **state)
+{
+	assert_int_equal(wfm_error_set("cannot open '%s'", "x"), WFM_ERROR);
+	assert_string_equal(wfm_error_last(), "cannot open 'x'");
+	assert_int_equal(wfm_error_setc(WFM_ENOTFOUND, "no %d", 3), WFM_ENOTFOUND);
+	assert_string_equal(wfm_error_last(), "no 3");
+	wfm_error_clear();
+	assert_string_equal(wfm_error_last(), "");
+}
+
+static void *other_thread(void *arg)
+{
+	wfm_error_set("from the other thread");
+	return NULL;
+}
+
+static void test_base__error_is_per_thread(void **state)
+{
+	pthread_t t;
+
+	wfm_error_set("mine");
+	assert_int_equal(pthread_create(&t, NULL, other_thread, NULL), 0);
+	pthread_join(t, NULL);
+	assert_string_equal(wfm_error_last(), "mine");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_base__buf_starts_empty_and_terminated),
+		cmocka_unit_test(test_base__buf_appends),
+		cmocka_unit_test(test_base__buf_grows_past_many_reallocs),
+		cmocka_unit_test(test_base__buf_cap_refuses_and_keeps_contents),
+		cmocka_unit_test(test_base__buf_detach_rtrim_clear),
+		cmocka_unit_test(test_base__strvec),
+		cmocka_unit_test(test_base__error_codes_and_message),
+		cmocka_unit_test(test_base__error_is_per_thread),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
