@@ -47,6 +47,9 @@ cmake --install "$WFM_BUILD_DIR" --prefix "$prefix" >/dev/null
 [ -f "$prefix/share/man/man1/git-wfmigrate.1" ] || fail "cmake --install put no man page"
 PATH="$prefix/bin:/usr/bin:/bin" expect_output '^git-wfmigrate version' wfmigrate --version
 PATH="$prefix/bin:/usr/bin:/bin" expect_output '^git-wfmigrate version' git wfmigrate --version
-MANPATH="$prefix/share/man" PAGER=cat MANWIDTH=80 man -l "$prefix/share/man/man1/git-wfmigrate.1" 2>/dev/null \
-	| grep -q 'wfmigrate' || fail "the man page does not render"
+grep -q '^\.TH "\?GIT-WFMIGRATE' "$prefix/share/man/man1/git-wfmigrate.1" || fail "the man page has no .TH header"
+if command -v man >/dev/null 2>&1; then
+	MANWIDTH=80 man -l "$prefix/share/man/man1/git-wfmigrate.1" 2>/dev/null | grep -q 'git wfmigrate chunk' \
+		|| fail "the man page does not render"
+fi
 pass "installed as a git subcommand with a man page"
