@@ -1,0 +1,449 @@
+/* pipe2() and posix_spawn_file_actions_addchdir_np() are GNU extensions */
+#define _GNU_SOURCE
+#include "base/common.h"
+#include "base/process.h"
+#include "base/strvec.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+extern char **environ;
+
+/* How often the loop looks at the cancel flag, and at the child when there is no pidfd. */
+#define TICK_MS 100
+#define POLL_TICK_MS 10
+
+static const char *const secret_vars[] = {
+	"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_API_KEY", "*_API_KEY", NULL,
+};
+
+static const char *const git_vars[] = {
+	"GIT_DIR",	  "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
+	"GIT_OBJECT_DIRECTORY", "GIT_PREFIX",	 NULL,
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static size_t name_len(const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+
+	return eq ? (size_t)(eq - entry) : strlen(entry);
+}
+
+/* pat is a name, or "*SUFFIX" */
+static int name_matches(const char *name, size_t len, const char *pat)
+{
+	if (pat[0] == '*') {
+		size_t n = strlen(pat + 1);
+		return len >= n && !memcmp(name + len - n, pat + 1, n);
+	}
+	return strlen(pat) == len && !memcmp(name, pat, len);
+}
+
+static int in_list(const char *name, size_t len, const char *const *list)
+{
+	for (; list && *list; list++)
+		if (name_matches(name, len, *list))
+			return 1;
+	return 0;
+}
+
+static int in_set(const char *name, size_t len, const char *const *set)
+{
+	for (; set && *set; set++)
+		if (name_len(*set) == len && !memcmp(*set, name, len))
+			return 1;
+	return 0;
+}
+
+void wfm_process_env(struct wfm_strvec *out, char *const *base,
+		     const struct wfm_process_opts *opts)
+{
+	const char *cwd = opts->cwd;
+
+	for (; base && *base; base++) {
+		const char *e = *base;
+		size_t len = name_len(e);
+
+		if ((opts->flags & WFM_PROCESS_SCRUB_SECRETS) && in_list(e, len, secret_vars))
+			continue;
+		if ((opts->flags & WFM_PROCESS_SCRUB_GIT) && in_list(e, len, git_vars))
+			continue;
+		if (in_list(e, len, opts->env_unset) || in_set(e, len, opts->env_set))
+			continue;
+		/* A stale PWD misleads scripts; shells recompute it when it is absent. */
+		if (cwd && len == 3 && !memcmp(e, "PWD", 3))
+			continue;
+		wfm_strvec_push(out, e);
+	}
+	if (cwd && cwd[0] == '/') {
+		struct wfm_buf pwd = WFM_BUF_INIT;
+		wfm_buf_addf(&pwd, "PWD=%s", cwd);
+		wfm_strvec_push_nodup(out, wfm_buf_detach(&pwd, NULL));
+	}
+	for (const char *const *s = opts->env_set; s && *s; s++)
+		wfm_strvec_push(out, *s);
+}
+
+/* Keeps the last cap bytes: the buffer slides once it holds twice that. */
+static void tail_add(struct wfm_buf *b, size_t cap, const char *p, size_t n)
+{
+	if (n >= cap) {
+		wfm_buf_clear(b);
+		wfm_buf_add(b, p + n - cap, cap);
+		return;
+	}
+	if (b->len + n > 2 * cap) {
+		size_t keep = cap - n;
+		memmove(b->ptr, b->ptr + b->len - keep, keep);
+		wfm_buf_setlen(b, keep);
+	}
+	wfm_buf_add(b, p, n);
+}
+
+static void tail_finish(struct wfm_buf *b, size_t cap)
+{
+	if (b->len > cap) {
+		memmove(b->ptr, b->ptr + b->len - cap, cap);
+		wfm_buf_setlen(b, cap);
+	}
+}
+
+/* Reads what the pipe has now. Returns 1 while it stays open, 0 at end of file. */
+static int drain(int fd, struct wfm_process_result *r, size_t cap, char *chunk, size_t size)
+{
+	for (;;) {
+		ssize_t n = read(fd, chunk, size);
+		if (n > 0) {
+			tail_add(&r->output, cap, chunk, (size_t)n);
+			r->output_bytes += (uint64_t)n;
+			continue;
+		}
+		if (n == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 1;
+		return 0; /* a read error ends the output as end of file would */
+	}
+}
+
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+static const char *describe(const struct wfm_process_opts *opts)
+{
+	return opts->shell ? opts->shell : opts->argv[0];
+}
+
+static int spawn(pid_t *pid, int out_fd, char **envp, const struct wfm_process_opts *opts)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	const char *sh_argv[] = { "sh", "-c", opts->shell, NULL };
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	if (opts->cwd)
+		posix_spawn_file_actions_addchdir_np(&fa, opts->cwd);
+	/* dup2 before opening fd 0, in case the pipe itself landed on fd 0 */
+	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+
+	sigemptyset(&none);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+						POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setsigmask(&attr, &none);
+	/* the caller may ignore SIGPIPE or SIGINT; the command must not inherit that */
+	posix_spawnattr_setsigdefault(&attr, &all);
+
+	if (opts->shell)
+		rc = posix_spawn(pid, "/bin/sh", &fa, &attr, (char *const *)sh_argv, envp);
+	else
+		rc = posix_spawnp(pid, opts->argv[0], &fa, &attr, (char *const *)opts->argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc) {
+		const char *prog = opts->shell ? "/bin/sh" : opts->argv[0];
+		if (opts->cwd)
+			return wfm_error_setc(rc == ENOENT ? WFM_ENOTFOUND : WFM_ERROR,
+					      "cannot run '%s' in '%s': %s", prog, opts->cwd,
+					      strerror(rc));
+		return wfm_error_setc(rc == ENOENT ? WFM_ENOTFOUND : WFM_ERROR,
+				      "cannot run '%s': %s", prog, strerror(rc));
+	}
+	return 0;
+}
+
+struct run {
+	const struct wfm_process_opts *opts;
+	struct wfm_process_result *r;
+	pid_t pid;
+	int pidfd;
+	int fd;			 /* read end of the output pipe, -1 once closed */
+	int reaped;
+	int status;
+	int killed;		 /* 0, SIGTERM or SIGKILL: the last signal sent to the group */
+	int group_gone;		 /* the group has no members left */
+	uint64_t start, deadline, term_at, drain_until;
+	size_t cap;
+	unsigned long grace;
+};
+
+static void signal_group(struct run *st, int sig, uint64_t now)
+{
+	/* once empty, the group id may be handed to a stranger: never signal it again */
+	if (st->group_gone)
+		return;
+	if (killpg(st->pid, sig) < 0 && errno == ESRCH)
+		st->group_gone = 1;
+	if (sig == SIGTERM && st->killed != SIGTERM)
+		st->term_at = now;
+	st->killed = sig;
+}
+
+static void after_exit(struct run *st, uint64_t now)
+{
+	st->r->duration_ms = now - st->start;
+	if (WIFEXITED(st->status)) {
+		st->r->exit_code = WEXITSTATUS(st->status);
+	} else if (WIFSIGNALED(st->status)) {
+		st->r->exit_code = -1;
+		st->r->signal = WTERMSIG(st->status);
+	}
+	/*
+	 * Whatever the command left running in its group (a background
+	 * server, a `sleep &` holding the pipe) goes too. The leader is
+	 * reaped, but its id stays reserved as the group id while the
+	 * group has members, so killpg() cannot reach a stranger.
+	 */
+	if (st->killed == SIGKILL)
+		signal_group(st, SIGKILL, now);
+	else
+		signal_group(st, SIGTERM, now);
+}
+
+static int wait_loop(struct run *st)
+{
+	const struct wfm_process_opts *opts = st->opts;
+	const size_t chunk_size = 64 * 1024;
+	char *chunk = wfm_malloc(chunk_size);
+	int ret = 0;
+
+	for (;;) {
+		uint64_t now = now_ms(), next = UINT64_MAX;
+		struct pollfd pfd[2];
+		nfds_t n = 0;
+		int timeout;
+
+		if (!st->reaped) {
+			if (!st->killed) {
+				if (opts->cancel && *opts->cancel) {
+					st->r->cancelled = 1;
+					signal_group(st, SIGTERM, now);
+				} else if (st->deadline && now >= st->deadline) {
+					st->r->timed_out = 1;
+					signal_group(st, SIGTERM, now);
+				}
+			}
+			for (;;) {
+				pid_t w = waitpid(st->pid, &st->status, WNOHANG);
+				if (w == st->pid) {
+					st->reaped = 1;
+					after_exit(st, now);
+				} else if (w < 0 && errno == EINTR) {
+					continue;
+				} else if (w < 0) {
+					/* someone else reaped it (SIGCHLD ignored?) */
+					ret = wfm_error_set("lost track of '%s' (pid %ld): %s",
+							    describe(opts), (long)st->pid,
+							    strerror(errno));
+					st->reaped = 1;
+					st->r->exit_code = -1;
+					st->r->duration_ms = now - st->start;
+					signal_group(st, SIGKILL, now);
+				}
+				break;
+			}
+		}
+		if (st->reaped && !st->group_gone && st->killed != SIGKILL &&
+		    killpg(st->pid, 0) < 0 && errno == ESRCH)
+			st->group_gone = 1;
+		if (st->killed == SIGTERM && now >= st->term_at + st->grace) {
+			signal_group(st, SIGKILL, now);
+			now = now_ms();
+		}
+		if (st->reaped && (st->group_gone || st->killed == SIGKILL)) {
+			/*
+			 * Nothing of the group is left to write, but a process
+			 * that left the group may hold the pipe: give it a moment.
+			 */
+			if (!st->drain_until)
+				st->drain_until = now + WFM_PROCESS_DRAIN_MS;
+			if (st->fd < 0 || now >= st->drain_until)
+				break;
+		}
+
+		if (st->deadline && !st->killed && !st->reaped)
+			next = st->deadline;
+		if (st->killed == SIGTERM && st->term_at + st->grace < next)
+			next = st->term_at + st->grace;
+		if (st->drain_until && st->drain_until < next)
+			next = st->drain_until;
+		timeout = (st->pidfd >= 0 && !st->reaped) ? TICK_MS : POLL_TICK_MS;
+		if (next <= now)
+			timeout = 0;
+		else if (next - now < (uint64_t)timeout)
+			timeout = (int)(next - now);
+
+		if (st->fd >= 0) {
+			pfd[n].fd = st->fd;
+			pfd[n].events = POLLIN;
+			n++;
+		}
+		if (st->pidfd >= 0 && !st->reaped) {
+			pfd[n].fd = st->pidfd;
+			pfd[n].events = POLLIN;
+			n++;
+		}
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
+			ret = wfm_error_set("cannot wait for '%s': %s", describe(opts), strerror(errno));
+			if (!st->reaped && st->killed != SIGKILL)
+				signal_group(st, SIGKILL, now_ms());
+			if (!st->reaped && waitpid(st->pid, &st->status, 0) == st->pid) {
+				st->reaped = 1;
+				after_exit(st, now_ms());
+			}
+			break;
+		}
+		if (st->fd >= 0 && !drain(st->fd, st->r, st->cap, chunk, chunk_size)) {
+			close(st->fd);
+			st->fd = -1;
+		}
+	}
+	if (st->fd >= 0) {
+		drain(st->fd, st->r, st->cap, chunk, chunk_size);
+		close(st->fd);
+		st->fd = -1;
+	}
+	free(chunk);
+	return ret;
+}
+
+int wfm_process_run(struct wfm_process_result *out, const struct wfm_process_opts *opts)
+{
+	struct wfm_strvec env = WFM_STRVEC_INIT;
+	struct run st = { 0 };
+	struct stat sb;
+	char *no_env[] = { NULL };
+	int fds[2] = { -1, -1 };
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	wfm_buf_init(&out->output, 0);
+	out->exit_code = -1;
+	if (!opts->shell == !opts->argv || (opts->argv && !opts->argv[0]))
+		return wfm_error_setc(WFM_EINVALID, "a process needs exactly one of argv and shell");
+	if (opts->cancel && *opts->cancel) {
+		out->cancelled = 1;
+		return 0;
+	}
+	if (opts->cwd && stat(opts->cwd, &sb) < 0)
+		return wfm_error_setc(errno == ENOENT ? WFM_ENOTFOUND : WFM_ERROR,
+				      "cannot change to '%s': %s", opts->cwd, strerror(errno));
+	if (opts->cwd && !S_ISDIR(sb.st_mode))
+		return wfm_error_setc(WFM_ENOTFOUND, "cannot change to '%s': Not a directory",
+				      opts->cwd);
+
+	st.opts = opts;
+	st.r = out;
+	st.cap = opts->output_cap ? opts->output_cap : WFM_PROCESS_OUTPUT_CAP_DEFAULT;
+	st.grace = opts->kill_grace_ms ? opts->kill_grace_ms : WFM_PROCESS_KILL_GRACE_DEFAULT_MS;
+	st.pidfd = -1;
+	st.fd = -1;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		ret = wfm_error_set("cannot make a pipe: %s", strerror(errno));
+		goto done;
+	}
+	wfm_process_env(&env, environ, opts);
+	st.start = now_ms();
+	ret = spawn(&st.pid, fds[1], env.v ? env.v : no_env, opts);
+	close(fds[1]);
+	fds[1] = -1;
+	if (ret < 0)
+		goto done;
+	st.fd = fds[0];
+	fds[0] = -1;
+	fcntl(st.fd, F_SETFL, fcntl(st.fd, F_GETFL) | O_NONBLOCK);
+	st.pidfd = open_pidfd(st.pid);
+	if (opts->timeout_ms)
+		st.deadline = st.start + opts->timeout_ms;
+	ret = wait_loop(&st);
+	tail_finish(&out->output, st.cap);
+
+done:
+	if (st.pidfd >= 0)
+		close(st.pidfd);
+	if (st.fd >= 0)
+		close(st.fd);
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	wfm_strvec_clear(&env);
+	return ret;
+}
+
+void wfm_process_result_release(struct wfm_process_result *r)
+{
+	wfm_buf_release(&r->output);
+}
+
+const char *wfm_signal_name(int sig)
+{
+	static const struct {
+		int sig;
+		const char *name;
+	} names[] = {
+		{ SIGHUP, "SIGHUP" },	{ SIGINT, "SIGINT" },	  { SIGQUIT, "SIGQUIT" },
+		{ SIGILL, "SIGILL" },	{ SIGTRAP, "SIGTRAP" },	  { SIGABRT, "SIGABRT" },
+		{ SIGBUS, "SIGBUS" },	{ SIGFPE, "SIGFPE" },	  { SIGKILL, "SIGKILL" },
+		{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" },	  { SIGUSR2, "SIGUSR2" },
+		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" },	  { SIGTERM, "SIGTERM" },
+		{ SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },	  { SIGSYS, "SIGSYS" },
+	};
+
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(names); i++)
+		if (names[i].sig == sig)
+			return names[i].name;
+	return NULL;
+}

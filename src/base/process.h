@@ -1,0 +1,115 @@
+#ifndef WFM_BASE_PROCESS_H
+#define WFM_BASE_PROCESS_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+
+/*
+ * Running a child process to completion: the oracle's test command, and
+ * later the commands of exec-provider agents and of the Bash tool.
+ *
+ * The child runs in a process group of its own, with stdin from
+ * /dev/null and stdout and stderr captured together through one pipe.
+ * Only the last output_cap bytes of output are kept; the total is
+ * counted. The whole group is killed (SIGTERM, then SIGKILL after
+ * kill_grace_ms) when the timeout passes or *cancel becomes non-zero,
+ * and also whatever the command leaves running in its group once it has
+ * exited, so that nothing it started outlives the call. A process that
+ * leaves the group (setsid) and keeps the pipe open is waited for at
+ * most WFM_PROCESS_DRAIN_MS after the command has exited.
+ *
+ * No globals, no signal handlers: wfm_process_run() may be called from
+ * several threads at once. Waiting uses a pidfd where the kernel has one,
+ * and polls every few milliseconds otherwise.
+ */
+
+#define WFM_PROCESS_OUTPUT_CAP_DEFAULT (64 * 1024)
+#define WFM_PROCESS_KILL_GRACE_DEFAULT_MS 2000
+#define WFM_PROCESS_DRAIN_MS 500
+
+enum {
+	/* remove provider credentials: ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN,
+	 * OPENAI_API_KEY and every variable whose name ends in _API_KEY */
+	WFM_PROCESS_SCRUB_SECRETS = 1 << 0,
+	/* remove what would point git at another repository than the one
+	 * around cwd: GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE, GIT_COMMON_DIR,
+	 * GIT_OBJECT_DIRECTORY, GIT_PREFIX */
+	WFM_PROCESS_SCRUB_GIT = 1 << 1,
+};
+
+struct wfm_process_opts {
+	/* Exactly one of argv and shell. argv[0] is looked up on the caller's
+	 * PATH; shell runs as /bin/sh -c <shell>. Borrowed for the call. */
+	const char *const *argv;
+	const char *shell;
+	/* Directory to run in; NULL for the caller's. PWD is set to it when absolute. */
+	const char *cwd;
+	/* WFM_PROCESS_SCRUB_* */
+	unsigned flags;
+	/* Further variables to remove: exact names, or "*SUFFIX" for every
+	 * name ending in SUFFIX. NULL-terminated; may be NULL. */
+	const char *const *env_unset;
+	/* "NAME=value" entries to add or override, applied last. NULL-terminated; may be NULL. */
+	const char *const *env_set;
+	/* 0: no time limit */
+	unsigned long timeout_ms;
+	/* between SIGTERM and SIGKILL; 0: WFM_PROCESS_KILL_GRACE_DEFAULT_MS */
+	unsigned long kill_grace_ms;
+	/* bytes of output kept (the tail); 0: WFM_PROCESS_OUTPUT_CAP_DEFAULT */
+	size_t output_cap;
+	/* When non-NULL, checked while waiting: once *cancel is non-zero the
+	 * group is killed as on a timeout. Meant to be set by a signal handler. */
+	const volatile sig_atomic_t *cancel;
+};
+#define WFM_PROCESS_OPTS_INIT { NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL }
+
+struct wfm_process_result {
+	/* the exit status, or -1 when the process died of a signal */
+	int exit_code;
+	/* the signal that killed it, else 0 */
+	int signal;
+	/* the group was killed because the time limit passed */
+	int timed_out;
+	/* the group was killed because *cancel was set (or the call never
+	 * started the process because it was set already) */
+	int cancelled;
+	/* from start until the command exited */
+	uint64_t duration_ms;
+	/* the last bytes of stdout and stderr together, at most output_cap;
+	 * owned by the result */
+	struct wfm_buf output;
+	/* every byte the command wrote, kept or not */
+	uint64_t output_bytes;
+};
+#define WFM_PROCESS_RESULT_INIT { 0, 0, 0, 0, 0, WFM_BUF_INIT, 0 }
+
+/*
+ * Runs the command and waits for it. Returns 0 once the process has run
+ * (whatever its exit status: see out), or before it starts when *cancel
+ * is already set (out->cancelled). Fails without running anything when
+ * the process cannot be started: WFM_ENOTFOUND when cwd or the program
+ * does not exist, WFM_EINVALID for bad options, WFM_ERROR otherwise.
+ * out is initialised by the call either way; release it with
+ * wfm_process_result_release().
+ */
+int wfm_process_run(struct wfm_process_result *out, const struct wfm_process_opts *opts);
+
+void wfm_process_result_release(struct wfm_process_result *r);
+
+/*
+ * Builds the environment a child gets under opts (flags, env_unset,
+ * env_set, PWD) from base (NULL-terminated "NAME=value" strings, e.g.
+ * environ). Appends the entries to out. Exposed for tests and for
+ * callers that spawn by other means.
+ */
+struct wfm_strvec;
+void wfm_process_env(struct wfm_strvec *out, char *const *base,
+		     const struct wfm_process_opts *opts);
+
+/* "SIGTERM" for SIGTERM and so on for the usual signals; NULL for others. */
+const char *wfm_signal_name(int sig);
+
+#endif
