@@ -1,10 +1,256 @@
+/*
+ * git wfmigrate chunk: prints the units the chunker makes of the tracked
+ * files of a revision, as a table or as JSON.
+ */
 #include "base/common.h"
+#include "base/buf.h"
+#include "chunk/chunk.h"
 #include "cmd/cmd.h"
+#include "git/repo.h"
 #include "ui/exit.h"
 #include "ui/message.h"
+#include "ui/options.h"
+
+static const char *const chunk_usage[] = {
+	"git wfmigrate chunk [--json] [--text] [--lang <lang>] [--match <pcre2>] [--query <query>]\n"
+	"                           [--max-bytes <n>] [--rev <rev>] [--] [<pathspec>...]",
+	NULL,
+};
+
+/*
+ * The current directory relative to the top of the work tree, with a
+ * trailing slash ("" at the top, in a bare repository or in .git).
+ */
+static char *cwd_prefix(struct wfm_repo *repo)
+{
+	const char *wd = wfm_repo_workdir(repo);
+	char *top = NULL, *cwd = NULL, *prefix;
+	size_t n;
+
+	if (wd)
+		top = realpath(wd, NULL);
+	cwd = realpath(".", NULL);
+	if (!top || !cwd) {
+		prefix = wfm_strdup("");
+		goto done;
+	}
+	n = strlen(top);
+	if (!strncmp(cwd, top, n) && cwd[n] == '/') {
+		struct wfm_buf b = WFM_BUF_INIT;
+		wfm_buf_addf(&b, "%s/", cwd + n + 1);
+		prefix = wfm_buf_detach(&b, NULL);
+	} else {
+		prefix = wfm_strdup("");
+	}
+done:
+	free(top);
+	free(cwd);
+	return prefix;
+}
+
+/*
+ * Makes a pathspec given on the command line relative to the top, as git
+ * does: relative to the current directory, unless it starts with ":/".
+ * "." and ".." are resolved; WFM_ENOTFOUND when it leaves the top.
+ */
+static int top_pathspec(char **out, const char *prefix, const char *spec)
+{
+	struct wfm_buf in = WFM_BUF_INIT, res = WFM_BUF_INIT;
+	size_t len = strlen(spec);
+	int dir = len && spec[len - 1] == '/';
+	const char *p;
+
+	*out = NULL;
+	if (!strncmp(spec, ":/", 2))
+		wfm_buf_adds(&in, spec + 2);
+	else
+		wfm_buf_addf(&in, "%s%s", prefix, spec);
+	p = in.ptr;
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (n == 2 && !strncmp(p, "..", 2)) {
+			char *last;
+			if (!res.len) {
+				wfm_buf_release(&in);
+				wfm_buf_release(&res);
+				return wfm_error_setc(WFM_ENOTFOUND, "'%s' is outside the repository",
+						      spec);
+			}
+			last = strrchr(res.ptr, '/');
+			wfm_buf_setlen(&res, last ? (size_t)(last - res.ptr) : 0);
+		} else if (n && !(n == 1 && *p == '.')) {
+			if (res.len)
+				wfm_buf_addch(&res, '/');
+			wfm_buf_add(&res, p, n);
+		}
+		p += n + (slash ? 1 : 0);
+	}
+	if (!res.len)
+		wfm_buf_adds(&res, "*"); /* the top itself: everything */
+	else if (dir)
+		wfm_buf_addch(&res, '/');
+	wfm_buf_release(&in);
+	*out = wfm_buf_detach(&res, NULL);
+	return 0;
+}
+
+static void print_json(const struct wfm_unit_list *units, int text)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	fputs("[", stdout);
+	for (size_t i = 0; i < units->nr; i++) {
+		wfm_buf_clear(&b);
+		wfm_buf_adds(&b, i ? ",\n" : "\n");
+		wfm_unit_json(&b, &units->v[i], text ? WFM_UNIT_JSON_TEXT : 0);
+		fwrite(b.ptr, 1, b.len, stdout);
+	}
+	fputs(units->nr ? "\n]\n" : "]\n", stdout);
+	wfm_buf_release(&b);
+}
+
+static void lines_of(char *buf, size_t n, const struct wfm_unit *u)
+{
+	snprintf(buf, n, "%u-%u", u->start_line, u->end_line);
+}
+
+/* An aligned table, one unit a line, with a header. */
+static void print_table(const struct wfm_unit_list *units, int text)
+{
+	int wid = 2, wlang = 4, wkind = 4, wlines = 5, wbytes = 5;
+	char lines[64], bytes[32];
+
+	for (size_t i = 0; i < units->nr; i++) {
+		const struct wfm_unit *u = &units->v[i];
+		int n;
+
+		if ((n = (int)strlen(u->id)) > wid)
+			wid = n;
+		if ((n = (int)strlen(wfm_lang_name(u->lang))) > wlang)
+			wlang = n;
+		if ((n = (int)strlen(u->kind)) > wkind)
+			wkind = n;
+		lines_of(lines, sizeof(lines), u);
+		if ((n = (int)strlen(lines)) > wlines)
+			wlines = n;
+		if ((n = snprintf(bytes, sizeof(bytes), "%zu", u->end_byte - u->start_byte)) > wbytes)
+			wbytes = n;
+	}
+	if (!units->nr)
+		return;
+	if (!text)
+		printf("%-*s  %-*s  %-*s  %-*s  %*s\n", wid, "ID", wlang, "LANG", wkind, "KIND",
+		       wlines, "LINES", wbytes, "BYTES");
+	for (size_t i = 0; i < units->nr; i++) {
+		const struct wfm_unit *u = &units->v[i];
+		size_t size = u->end_byte - u->start_byte;
+
+		lines_of(lines, sizeof(lines), u);
+		if (text) {
+			printf("==> %s (%s %s, lines %s, %zu bytes)%s%s <==\n", u->id,
+			       wfm_lang_name(u->lang), u->kind, lines, size, u->reason ? ": " : "",
+			       u->reason ? u->reason : "");
+			fwrite(u->text, 1, size, stdout);
+			if (size && u->text[size - 1] != '\n')
+				putchar('\n');
+			continue;
+		}
+		printf("%-*s  %-*s  %-*s  %-*s  %*zu", wid, u->id, wlang, wfm_lang_name(u->lang),
+		       wkind, u->kind, wlines, lines, wbytes, size);
+		if (u->reason)
+			printf("  (%s)", u->reason);
+		putchar('\n');
+	}
+}
 
 int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
-	wfm_ui_error("'chunk' is being written");
-	return WFM_EXIT_FATAL;
+	struct wfm_chunk_opts copts = WFM_CHUNK_OPTS_INIT;
+	struct wfm_unit_list units = WFM_UNIT_LIST_INIT;
+	struct wfm_strvec specs = WFM_STRVEC_INIT;
+	const char *lang = NULL, *rev = NULL, *match = NULL, *query = NULL;
+	unsigned long max_bytes = 0, threads = 0;
+	unsigned long timeout_ms = WFM_CHUNK_TIMEOUT_US_DEFAULT / 1000;
+	unsigned long max_file = WFM_CHUNK_MAX_FILE_BYTES_DEFAULT;
+	int json = 0, text = 0, n, rc, ret = WFM_EXIT_OK;
+	char *prefix = NULL;
+	const struct wfm_option options[] = {
+		WFM_OPT_BOOL(0, "json", &json, "print a JSON array of units"),
+		WFM_OPT_BOOL(0, "text", &text, "include the text of each unit"),
+		WFM_OPT_STRING(0, "lang", &lang, "lang",
+			       "only files of this language: c, cpp, python, javascript, "
+			       "typescript, tsx, go, rust, java, or other (no grammar)"),
+		WFM_OPT_STRING(0, "match", &match, "pcre2", "keep units whose text matches"),
+		WFM_OPT_STRING(0, "query", &query, "query",
+			       "keep units holding a capture of this tree-sitter query"),
+		WFM_OPT_UINT(0, "max-bytes", &max_bytes, "n",
+			     "pack small neighbouring units and split large ones to n bytes", 1,
+			     ULONG_MAX),
+		WFM_OPT_STRING(0, "rev", &rev, "rev", "read the files of this revision (default HEAD)"),
+		WFM_OPT_GROUP("limits"),
+		WFM_OPT_UINT(0, "threads", &threads, "n",
+			     "parse on n threads (default 0: one per core)", 0, 1024),
+		WFM_OPT_UINT(0, "parse-timeout", &timeout_ms, "ms",
+			     "a file whose parse takes longer is one unit (default 2000; 0: none)",
+			     0, 86400000),
+		WFM_OPT_UINT(0, "max-file-bytes", &max_file, "n",
+			     "a larger file is one unit, not parsed (default 4194304; 0: no limit)",
+			     0, ULONG_MAX),
+		WFM_OPT_END(),
+	};
+
+	n = wfm_parse_options(argc, argv, options, chunk_usage, 0);
+	if (n < 0)
+		return WFM_EXIT_USAGE;
+	if (lang && wfm_lang_from_name(&copts.lang, lang) < 0) {
+		wfm_ui_error("%s", wfm_error_last());
+		return WFM_EXIT_USAGE;
+	}
+	if (!ctx->repo) {
+		wfm_ui_fatal("not a git repository (or any of the parent directories)");
+		return WFM_EXIT_FATAL;
+	}
+	prefix = cwd_prefix(ctx->repo);
+	for (int i = 0; i < n; i++) {
+		char *s;
+		if (top_pathspec(&s, prefix, argv[i]) < 0) {
+			wfm_ui_fatal("%s", wfm_error_last());
+			ret = WFM_EXIT_FATAL;
+			goto done;
+		}
+		wfm_strvec_push_nodup(&specs, s);
+	}
+	if (!n && *prefix) /* like git grep: the current directory by default */
+		wfm_strvec_push(&specs, prefix);
+
+	copts.rev = rev;
+	copts.pathspecs = (const char *const *)specs.v;
+	copts.pathspecs_nr = specs.nr;
+	copts.match = match;
+	copts.query = query;
+	copts.max_bytes = max_bytes;
+	copts.threads = (unsigned)threads;
+	copts.timeout_us = (uint64_t)timeout_ms * 1000;
+	copts.max_file_bytes = max_file;
+	copts.with_text = text;
+	rc = wfm_chunk_run(&units, ctx->repo, &copts);
+	if (rc < 0) {
+		ret = wfm_ui_exit_code(rc);
+		if (ret == WFM_EXIT_USAGE)
+			wfm_ui_error("%s", wfm_error_last());
+		else
+			wfm_ui_fatal("%s", wfm_error_last());
+		goto done;
+	}
+	if (json)
+		print_json(&units, text);
+	else
+		print_table(&units, text);
+done:
+	wfm_unit_list_release(&units);
+	wfm_strvec_clear(&specs);
+	free(prefix);
+	return ret;
 }

@@ -1,0 +1,445 @@
+/*
+ * wfm_chunk_run: lists the files of a revision, then parses them on a
+ * pool of threads, each with its own repository handle, parser and
+ * query cursor. Each file is chunked on its own into a slot of its own,
+ * and the slots are joined in path order, so the result does not depend
+ * on the number of threads or on which thread took which file.
+ */
+#include "base/common.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "base/buf.h"
+#include "base/regex.h"
+#include "chunk/chunk_priv.h"
+#include "git/repo.h"
+#include "git/tree.h"
+
+#define BINARY_PROBE 8000 /* as git: a NUL in the first 8000 bytes means binary */
+
+void wfm_unit_release(struct wfm_unit *u)
+{
+	free(u->id);
+	free(u->path);
+	free(u->name);
+	free(u->reason);
+	free(u->text);
+	wfm_strvec_clear(&u->members);
+	memset(u, 0, sizeof(*u));
+}
+
+void wfm_unit_list_release(struct wfm_unit_list *list)
+{
+	for (size_t i = 0; i < list->nr; i++)
+		wfm_unit_release(&list->v[i]);
+	free(list->v);
+	list->v = NULL;
+	list->nr = list->alloc = 0;
+}
+
+unsigned wfm_chunk_threads(unsigned threads)
+{
+	long n;
+
+	if (threads)
+		return threads;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+struct job {
+	const struct wfm_tree_file *file;
+	enum wfm_lang lang;
+	struct wfm_unit_list units;
+	int rc;
+	char *err;
+};
+
+struct run {
+	const struct wfm_chunk_opts *opts;
+	struct job *jobs;
+	size_t nr;
+	atomic_size_t next;
+	atomic_size_t failed; /* lowest index of a failed file; nr when none */
+	struct wfm_regex *re;
+	struct wfm_query *query;
+};
+
+struct worker {
+	struct run *run;
+	struct wfm_repo *repo;
+	pthread_t thread;
+	TSParser *parser;
+	TSQueryCursor *cursor;
+	enum wfm_lang parser_lang;
+	struct wfm_buf blob;
+	struct wfm_lines lines;
+	struct wfm_defs defs;
+	struct wfm_ranges caps;
+};
+
+static const char *basename_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* "kind::name" of each unit, for counting duplicates. */
+struct key {
+	const struct wfm_unit *u;
+	size_t i;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+	int c = strcmp(x->u->kind, y->u->kind);
+
+	if (!c)
+		c = strcmp(x->u->name, y->u->name);
+	if (!c)
+		c = x->i < y->i ? -1 : x->i > y->i;
+	return c;
+}
+
+/* Sets each unit's id: "path::kind::name", then "#2", "#3"... for repeats. */
+static void set_ids(struct wfm_unit *units, size_t nr)
+{
+	struct key *keys = wfm_calloc(nr, sizeof(*keys));
+
+	for (size_t i = 0; i < nr; i++)
+		keys[i] = (struct key){ &units[i], i };
+	qsort(keys, nr, sizeof(*keys), cmp_key);
+	for (size_t k = 0, ord = 1; k < nr; k++) {
+		struct wfm_unit *u = &units[keys[k].i];
+		struct wfm_buf id = WFM_BUF_INIT;
+
+		if (k && !strcmp(keys[k - 1].u->kind, u->kind) &&
+		    !strcmp(keys[k - 1].u->name, u->name))
+			ord++;
+		else
+			ord = 1;
+		wfm_buf_addf(&id, "%s::%s::%s", u->path, u->kind, u->name);
+		if (ord > 1)
+			wfm_buf_addf(&id, "#%zu", ord);
+		u->id = wfm_buf_detach(&id, NULL);
+	}
+	free(keys);
+}
+
+static void set_lines(struct wfm_unit *u, const struct wfm_lines *lines)
+{
+	u->start_line = wfm_lines_of(lines, u->start_byte) + 1;
+	u->end_line = wfm_lines_of(lines, u->end_byte - 1) + 1;
+}
+
+/* Marks the units holding a capture: ranges do not overlap and are sorted. */
+static void mark_captures(char *keep, const struct wfm_unit *units, size_t nr,
+			  const struct wfm_ranges *caps)
+{
+	for (size_t c = 0; c < caps->nr; c++) {
+		size_t lo = 0, hi = nr;
+		const struct wfm_range *r = &caps->v[c];
+
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (units[mid].start_byte <= r->start)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		if (nr && units[lo].start_byte <= r->start && r->end <= units[lo].end_byte)
+			keep[lo] |= 2;
+	}
+	for (size_t i = 0; i < nr; i++)
+		keep[i] = keep[i] == 3;
+}
+
+static int chunk_file(struct worker *w, struct job *job)
+{
+	const struct wfm_chunk_opts *opts = w->run->opts;
+	const char *path = job->file->path, *text;
+	const TSLanguage *grammar = wfm_lang_grammar(job->lang);
+	struct wfm_unit *units = NULL;
+	struct wfm_pack_item *items = NULL;
+	char *keep = NULL;
+	TSTree *tree = NULL;
+	char *reason = NULL;
+	size_t len, nr = 0, kept = 0;
+	int rc;
+
+	w->defs.nr = 0;
+	w->caps.nr = 0;
+	rc = wfm_tree_read_blob(&w->blob, w->repo, job->file->oid);
+	if (rc < 0)
+		goto done;
+	text = w->blob.ptr;
+	len = w->blob.len;
+	if (!len || memchr(text, '\0', len < BINARY_PROBE ? len : BINARY_PROBE))
+		goto done; /* nothing to chunk, or binary */
+	wfm_lines_index(&w->lines, text, len);
+
+	if (grammar) {
+		size_t limit = opts->max_file_bytes && opts->max_file_bytes < UINT32_MAX
+				       ? opts->max_file_bytes
+				       : UINT32_MAX;
+		if (len > limit) {
+			struct wfm_buf r = WFM_BUF_INIT;
+			wfm_buf_addf(&r, "file larger than %zu bytes", limit);
+			reason = wfm_buf_detach(&r, NULL);
+		} else {
+			if (w->parser_lang != job->lang) {
+				ts_parser_set_language(w->parser, grammar);
+				w->parser_lang = job->lang;
+			}
+			tree = ts_parser_parse_string(w->parser, NULL, text, (uint32_t)len);
+			if (!tree) {
+				/* else the next parse would resume this one */
+				ts_parser_reset(w->parser);
+				reason = wfm_strdup(opts->timeout_us ? "parse timed out"
+								     : "parse failed");
+			}
+		}
+	}
+	if (tree)
+		wfm_defs_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
+
+	nr = w->defs.nr ? w->defs.nr : 1;
+	units = wfm_calloc(nr, sizeof(*units));
+	for (size_t i = 0; i < nr; i++) {
+		struct wfm_unit *u = &units[i];
+
+		u->path = wfm_strdup(path);
+		u->lang = job->lang;
+		if (w->defs.nr) {
+			u->kind = w->defs.v[i].kind;
+			u->name = w->defs.v[i].name;
+			w->defs.v[i].name = NULL;
+			u->start_byte = w->defs.v[i].start;
+			u->end_byte = w->defs.v[i].end;
+		} else {
+			u->kind = "file";
+			u->name = wfm_strdup(basename_of(path));
+			u->start_byte = 0;
+			u->end_byte = len;
+			u->reason = reason ? reason : tree ? wfm_strdup("no definitions found") : NULL;
+			reason = NULL;
+		}
+		set_lines(u, &w->lines);
+	}
+	set_ids(units, nr);
+
+	keep = wfm_calloc(nr, 1);
+	memset(keep, 1, nr);
+	if (w->run->query) {
+		if (tree) {
+			rc = wfm_query_captures(&w->caps, w->run->query, job->lang, w->cursor,
+						ts_tree_root_node(tree), text);
+			if (rc < 0)
+				goto done;
+		}
+		mark_captures(keep, units, nr, &w->caps);
+	}
+	for (size_t i = 0; w->run->re && i < nr; i++) {
+		if (!keep[i])
+			continue;
+		rc = wfm_regex_match(w->run->re, text + units[i].start_byte,
+				     units[i].end_byte - units[i].start_byte, 0, NULL);
+		if (rc < 0)
+			goto done;
+		keep[i] = (char)rc;
+	}
+
+	items = wfm_calloc(nr, sizeof(*items));
+	for (size_t i = 0, prev = SIZE_MAX; i < nr; i++) {
+		struct wfm_pack_item *it = &items[kept];
+		size_t size = units[i].end_byte - units[i].start_byte;
+
+		if (!keep[i])
+			continue;
+		it->unit = units[i];
+		memset(&units[i], 0, sizeof(units[i]));
+		it->follows = prev != SIZE_MAX && prev + 1 == i;
+		prev = i;
+		if (opts->max_bytes && size > opts->max_bytes && tree)
+			wfm_cuts_find(&it->cuts, job->lang,
+				      w->defs.nr ? w->defs.v[i].node : ts_tree_root_node(tree),
+				      text, len, it->unit.start_byte, it->unit.end_byte,
+				      opts->max_bytes);
+		kept++;
+	}
+	if (opts->max_bytes) {
+		wfm_pack_file(&job->units, items, kept, text, &w->lines, opts->max_bytes);
+	} else {
+		WFM_ALLOC_GROW(job->units.v, job->units.nr + kept, job->units.alloc);
+		for (size_t i = 0; i < kept; i++) {
+			job->units.v[job->units.nr++] = items[i].unit;
+			memset(&items[i].unit, 0, sizeof(items[i].unit));
+		}
+	}
+	for (size_t i = 0; opts->with_text && i < job->units.nr; i++) {
+		struct wfm_unit *u = &job->units.v[i];
+		u->text = wfm_strndup(text + u->start_byte, u->end_byte - u->start_byte);
+	}
+	rc = 0;
+done:
+	for (size_t i = 0; items && i < nr; i++) {
+		wfm_unit_release(&items[i].unit);
+		free(items[i].cuts.v);
+	}
+	for (size_t i = 0; units && i < nr; i++)
+		wfm_unit_release(&units[i]);
+	for (size_t i = 0; i < w->defs.nr; i++)
+		free(w->defs.v[i].name);
+	w->defs.nr = 0;
+	free(items);
+	free(units);
+	free(keep);
+	free(reason);
+	if (tree)
+		ts_tree_delete(tree);
+	return rc;
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct run *run = w->run;
+
+	w->parser = ts_parser_new();
+	w->cursor = ts_query_cursor_new();
+	w->parser_lang = WFM_LANG_OTHER;
+	ts_parser_set_timeout_micros(w->parser, run->opts->timeout_us);
+	for (;;) {
+		size_t i = atomic_fetch_add(&run->next, 1);
+		struct job *job;
+
+		/* files after a failed one are not needed: the first failure is reported */
+		if (i >= run->nr || i > atomic_load(&run->failed))
+			break;
+		job = &run->jobs[i];
+		job->rc = chunk_file(w, job);
+		if (job->rc < 0) {
+			size_t cur = atomic_load(&run->failed);
+			job->err = wfm_strdup(wfm_error_last());
+			while (i < cur && !atomic_compare_exchange_weak(&run->failed, &cur, i))
+				;
+		}
+	}
+	ts_query_cursor_delete(w->cursor);
+	ts_parser_delete(w->parser);
+	wfm_buf_release(&w->blob);
+	wfm_lines_release(&w->lines);
+	wfm_defs_release(&w->defs);
+	free(w->caps.v);
+	return NULL;
+}
+
+/* The languages --query is compiled for. */
+static void query_langs(int want[WFM_LANG__COUNT], enum wfm_lang lang)
+{
+	for (int l = 0; l < WFM_LANG__COUNT; l++)
+		want[l] = l != WFM_LANG_OTHER && (lang == WFM_LANG_ANY || lang == (enum wfm_lang)l);
+}
+
+int wfm_chunk_run(struct wfm_unit_list *out, struct wfm_repo *repo,
+		  const struct wfm_chunk_opts *opts)
+{
+	struct wfm_tree_files files = WFM_TREE_FILES_INIT;
+	struct run run = { 0 };
+	struct worker *workers = NULL;
+	size_t nworkers = 0, started = 0, base = out->nr;
+	int rc;
+
+	run.opts = opts;
+	if (opts->lang != WFM_LANG_ANY && (opts->lang < 0 || opts->lang >= WFM_LANG__COUNT))
+		return wfm_error_setc(WFM_EINVALID, "unknown language %d", (int)opts->lang);
+	if (opts->match) {
+		rc = wfm_regex_compile(&run.re, opts->match, WFM_REGEX_MULTILINE);
+		if (rc < 0)
+			goto done;
+	}
+	if (opts->query) {
+		int want[WFM_LANG__COUNT];
+		query_langs(want, opts->lang);
+		rc = wfm_query_compile(&run.query, opts->query, want);
+		if (rc < 0)
+			goto done;
+	}
+	rc = wfm_tree_files_list(&files, repo, opts->rev, opts->pathspecs, opts->pathspecs_nr);
+	if (rc < 0)
+		goto done;
+
+	run.jobs = wfm_calloc(files.nr ? files.nr : 1, sizeof(*run.jobs));
+	for (size_t i = 0; i < files.nr; i++) {
+		enum wfm_lang lang = wfm_lang_of_path(files.v[i].path);
+		if (opts->lang != WFM_LANG_ANY && lang != opts->lang)
+			continue;
+		run.jobs[run.nr].file = &files.v[i];
+		run.jobs[run.nr].lang = lang;
+		run.nr++;
+	}
+	atomic_init(&run.next, 0);
+	atomic_init(&run.failed, run.nr);
+
+	nworkers = wfm_chunk_threads(opts->threads);
+	if (nworkers > run.nr)
+		nworkers = run.nr ? run.nr : 1;
+	workers = wfm_calloc(nworkers, sizeof(*workers));
+	for (size_t i = 0; i < nworkers; i++) {
+		workers[i].run = &run;
+		if (!i) {
+			workers[i].repo = repo; /* the calling thread works too, on its own handle */
+			continue;
+		}
+		rc = wfm_repo_open(&workers[i].repo, wfm_repo_path(repo));
+		if (rc < 0)
+			goto join;
+	}
+	for (started = 1; started < nworkers; started++)
+		if (pthread_create(&workers[started].thread, NULL, work, &workers[started])) {
+			rc = wfm_error_set("cannot start a thread: %s", strerror(errno));
+			atomic_store(&run.failed, 0); /* stop the others */
+			goto join;
+		}
+	work(&workers[0]);
+join:
+	for (size_t i = 1; i < started; i++)
+		pthread_join(workers[i].thread, NULL);
+	for (size_t i = 1; i < nworkers; i++)
+		wfm_repo_free(workers[i].repo);
+	if (rc < 0)
+		goto done;
+
+	for (size_t i = 0; i < run.nr; i++) {
+		struct job *job = &run.jobs[i];
+		if (job->rc < 0) {
+			rc = wfm_error_setc(job->rc, "%s: %s", job->file->path,
+					    job->err ? job->err : "failed");
+			goto done;
+		}
+		WFM_ALLOC_GROW(out->v, out->nr + job->units.nr, out->alloc);
+		memcpy(out->v + out->nr, job->units.v, job->units.nr * sizeof(*job->units.v));
+		out->nr += job->units.nr;
+		free(job->units.v);
+		memset(&job->units, 0, sizeof(job->units));
+	}
+	rc = 0;
+done:
+	for (size_t i = 0; run.jobs && i < run.nr; i++) {
+		wfm_unit_list_release(&run.jobs[i].units);
+		free(run.jobs[i].err);
+	}
+	if (rc < 0) {
+		for (size_t i = base; i < out->nr; i++)
+			wfm_unit_release(&out->v[i]);
+		out->nr = base;
+	}
+	free(run.jobs);
+	free(workers);
+	wfm_regex_free(run.re);
+	wfm_query_free(run.query);
+	wfm_tree_files_release(&files);
+	return rc;
+}

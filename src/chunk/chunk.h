@@ -1,0 +1,103 @@
+#ifndef WFM_CHUNK_CHUNK_H
+#define WFM_CHUNK_CHUNK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/strvec.h"
+#include "chunk/lang.h"
+
+/*
+ * The chunker: turns the tracked files of a revision into units, the
+ * pieces of work a workflow fans out over. A unit is a top-level
+ * definition (function, class, struct, impl...), a whole file when no
+ * definition can be found, a pack of small neighbouring units, or a part
+ * of a large one. docs/chunk.md describes the model and the id scheme.
+ *
+ * The library never prints. Files are parsed on several threads, but the
+ * result is the same whatever the thread count: units sorted by path,
+ * then by position in the file.
+ */
+struct wfm_repo;
+
+struct wfm_unit {
+	char *id;   /* "path::kind::name", "#2"... for duplicates, "@partN" for parts */
+	char *path; /* repository-relative */
+	enum wfm_lang lang;
+	const char *kind; /* "function", "class", "file", "pack"...; a static string */
+	char *name;	  /* may be empty for a file unit: "" */
+	uint32_t start_line, end_line; /* 1-based, inclusive */
+	size_t start_byte, end_byte;   /* [start_byte, end_byte) in the file's blob */
+	char *reason;		       /* why a file is a single unit, or NULL */
+	struct wfm_strvec members;     /* for a pack: the ids of the units in it */
+	char *text;		       /* the unit's bytes (NUL-terminated), when asked for */
+};
+
+struct wfm_unit_list {
+	struct wfm_unit *v;
+	size_t nr;
+	size_t alloc;
+};
+
+#define WFM_UNIT_LIST_INIT { NULL, 0, 0 }
+
+/* Frees every unit and the array; the list is empty and reusable afterwards. */
+void wfm_unit_list_release(struct wfm_unit_list *list);
+
+struct wfm_chunk_opts {
+	const char *rev;		/* the revision to read; NULL means "HEAD" */
+	const char *const *pathspecs;	/* top-level-relative, as git's; NULL for all */
+	size_t pathspecs_nr;
+	enum wfm_lang lang;		/* only files of this language; WFM_LANG_ANY for all */
+	const char *match;		/* PCRE2: keep units whose text matches; NULL for all */
+	const char *query;		/* tree-sitter query: keep units holding a capture */
+	size_t max_bytes;		/* pack and split units to this size; 0: leave as they are */
+	unsigned threads;		/* 0: one per online core; 1: no threads at all */
+	uint64_t timeout_us;		/* parse time limit per file; 0: none */
+	size_t max_file_bytes;		/* larger files are one unit, unparsed; 0: no limit */
+	int with_text;			/* fill each unit's text */
+};
+
+#define WFM_CHUNK_TIMEOUT_US_DEFAULT 2000000u
+#define WFM_CHUNK_MAX_FILE_BYTES_DEFAULT (4u << 20)
+
+#define WFM_CHUNK_OPTS_INIT                                                                        \
+	{                                                                                          \
+		.rev = NULL, .pathspecs = NULL, .pathspecs_nr = 0, .lang = WFM_LANG_ANY,           \
+		.match = NULL, .query = NULL, .max_bytes = 0, .threads = 0,                        \
+		.timeout_us = WFM_CHUNK_TIMEOUT_US_DEFAULT,                                        \
+		.max_file_bytes = WFM_CHUNK_MAX_FILE_BYTES_DEFAULT, .with_text = 0,                \
+	}
+
+/*
+ * Chunks the files of opts->rev into *out (which must be empty or
+ * initialised; units are appended). Errors:
+ *   WFM_ENOTFOUND  unknown revision, empty repository, a pathspec that
+ *                  matches no file
+ *   WFM_EINVALID   a bad --match pattern ("invalid pattern '...' at offset
+ *                  N: ..."), a query that compiles for none of the
+ *                  selected languages or uses an unsupported predicate
+ *   WFM_ERROR      an object that cannot be read
+ * On failure *out holds no units. repo is only used by the calling thread;
+ * worker threads open their own handles on wfm_repo_path(repo).
+ */
+int wfm_chunk_run(struct wfm_unit_list *out, struct wfm_repo *repo,
+		  const struct wfm_chunk_opts *opts);
+
+/* The number of threads opts->threads stands for (online cores for 0). */
+unsigned wfm_chunk_threads(unsigned threads);
+
+enum {
+	WFM_UNIT_JSON_TEXT = 1 << 0, /* include "text" */
+};
+
+/*
+ * Appends unit u as one JSON object, without a newline:
+ * {"id","path","lang","kind","name","start_line","end_line","start_byte",
+ *  "end_byte","size"[,"reason"][,"members"][,"text"]}. Strings that are not
+ * valid UTF-8 have each bad byte (and NUL) replaced by U+FFFD.
+ */
+void wfm_unit_json(struct wfm_buf *out, const struct wfm_unit *u, unsigned flags);
+
+#endif

@@ -1,0 +1,170 @@
+#ifndef WFM_CHUNK_CHUNK_PRIV_H
+#define WFM_CHUNK_CHUNK_PRIV_H
+
+/*
+ * Shared by the files of src/chunk/ only: the tree-sitter side of the
+ * chunker. src/chunk/ is the only place that includes tree_sitter/api.h.
+ */
+#include <tree_sitter/api.h>
+
+#include "chunk/chunk.h"
+
+/* ---- chunk.c ------------------------------------------------------------------ */
+
+/* Frees what u owns and zeroes it. */
+void wfm_unit_release(struct wfm_unit *u);
+
+/* ---- lang.c: grammars and definition tables ---------------------------- */
+
+/* The grammar of lang; NULL for WFM_LANG_OTHER. */
+const TSLanguage *wfm_lang_grammar(enum wfm_lang lang);
+
+/* A top-level definition found in a parsed file. */
+struct wfm_def {
+	uint32_t start, end; /* whole lines, with the comments attached above */
+	TSNode node;	     /* the outermost node of the definition */
+	const char *kind;    /* static */
+	char *name;	     /* owned; valid UTF-8, never NULL */
+};
+
+struct wfm_defs {
+	struct wfm_def *v;
+	size_t nr;
+	size_t alloc;
+};
+
+#define WFM_DEFS_INIT { NULL, 0, 0 }
+
+/*
+ * Appends the definitions of the tree under root (the whole file text
+ * is text[0..len)) in file order. Their ranges do not overlap.
+ */
+void wfm_defs_find(struct wfm_defs *out, enum wfm_lang lang, TSNode root, const char *text,
+		   size_t len);
+void wfm_defs_release(struct wfm_defs *defs);
+
+/* A place where a unit may be split: a line start, and how deep in the unit it is. */
+struct wfm_cut {
+	size_t off;
+	unsigned depth; /* 1: between members of the unit's body; 2: inside a member... */
+};
+
+struct wfm_cuts {
+	struct wfm_cut *v;
+	size_t nr;
+	size_t alloc;
+};
+
+#define WFM_CUTS_INIT { NULL, 0, 0 }
+
+/*
+ * Appends the cut points inside (start, end) where nested definitions
+ * and statements of node begin, sorted by offset. Members no larger
+ * than max are not looked into.
+ */
+void wfm_cuts_find(struct wfm_cuts *out, enum wfm_lang lang, TSNode node, const char *text,
+		   size_t len, size_t start, size_t end, size_t max);
+
+/* ---- text.c: line numbers and UTF-8 ------------------------------------- */
+
+struct wfm_lines {
+	size_t *start; /* byte offset where each line begins */
+	size_t nr;
+	size_t alloc;
+};
+
+#define WFM_LINES_INIT { NULL, 0, 0 }
+
+void wfm_lines_index(struct wfm_lines *out, const char *text, size_t len);
+void wfm_lines_release(struct wfm_lines *lines);
+/* 0-based line holding byte off. */
+uint32_t wfm_lines_of(const struct wfm_lines *lines, size_t off);
+/* The start of the line holding off. */
+size_t wfm_line_start(const char *text, size_t off);
+/*
+ * The end of the line where a range ending at end stops: end itself when
+ * it follows a newline (or is 0 or len), else just past the next newline.
+ */
+size_t wfm_line_end(const char *text, size_t len, size_t end);
+
+/* ---- pack.c: packing and splitting --------------------------------------- */
+
+/*
+ * Splits [start, end) of text into consecutive parts of at most max
+ * bytes, cutting only at line starts: at the cut of smallest depth that
+ * fits, else at the last line start that fits. A single line longer than
+ * max becomes a part of its own. Appends the end of each part to ends
+ * (the last is end).
+ */
+struct wfm_offsets {
+	size_t *v;
+	size_t nr;
+	size_t alloc;
+};
+
+#define WFM_OFFSETS_INIT { NULL, 0, 0 }
+
+void wfm_split_range(struct wfm_offsets *ends, const char *text, size_t start, size_t end,
+		     const struct wfm_cut *cuts, size_t cuts_nr, size_t max);
+
+/* A unit of one file on its way to packing. */
+struct wfm_pack_item {
+	struct wfm_unit unit; /* moved out by wfm_pack_file */
+	int follows;	      /* 1 when no unit was filtered out between it and the previous item */
+	struct wfm_cuts cuts; /* where it may be split, for units over max; borrowed */
+};
+
+/*
+ * Packs runs of neighbouring items (follows) whose total range stays
+ * within max into "pack" units, splits items larger than max into
+ * "@partN" units, and moves the result to out. text is the file.
+ * The items' units are left empty.
+ */
+void wfm_pack_file(struct wfm_unit_list *out, struct wfm_pack_item *items, size_t nr,
+		   const char *text, const struct wfm_lines *lines, size_t max);
+
+/* ---- query.c: tree-sitter queries with text predicates ----------------- */
+
+struct wfm_query;
+
+/*
+ * Compiles src for every language with want[lang] set. WFM_EINVALID when
+ * it compiles for none of them (the message gives the offset and why),
+ * or when it uses a predicate other than #eq?, #not-eq?, #any-eq?,
+ * #any-not-eq?, #match?, #not-match?, #any-match?, #any-not-match?,
+ * #any-of?, #not-any-of? or has a bad argument to one.
+ */
+int wfm_query_compile(struct wfm_query **out, const char *src, const int want[WFM_LANG__COUNT]);
+void wfm_query_free(struct wfm_query *q);
+
+/* Whether the query compiled for lang. */
+int wfm_query_applies(const struct wfm_query *q, enum wfm_lang lang);
+
+struct wfm_range {
+	size_t start, end;
+};
+
+struct wfm_ranges {
+	struct wfm_range *v;
+	size_t nr;
+	size_t alloc;
+};
+
+#define WFM_RANGES_INIT { NULL, 0, 0 }
+
+/*
+ * Runs the query for lang on root and appends the byte range of every
+ * capture of every match whose predicates hold. cur is the calling
+ * thread's cursor. Fails only when a #match? pattern hits its limit.
+ */
+int wfm_query_captures(struct wfm_ranges *out, const struct wfm_query *q, enum wfm_lang lang,
+		       TSQueryCursor *cur, TSNode root, const char *text);
+
+
+
+/* Appends s[0..len) with every byte that is not part of valid UTF-8, and NUL, as U+FFFD. */
+void wfm_utf8_lossy(struct wfm_buf *out, const char *s, size_t len);
+/* Whether s[0..len) is valid UTF-8 without NUL. */
+int wfm_utf8_valid(const char *s, size_t len);
+
+#endif
