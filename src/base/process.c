@@ -4,6 +4,8 @@
 #include "base/process.h"
 #include "base/strvec.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -212,11 +214,56 @@ struct run {
 	int reaped;
 	int status;
 	int killed;		 /* 0, SIGTERM or SIGKILL: the last signal sent to the group */
-	int group_gone;		 /* the group has no members left */
+	int group_gone;		 /* the group has no members left, or only zombies */
 	uint64_t start, deadline, term_at, drain_until;
 	size_t cap;
 	unsigned long grace;
 };
+
+/*
+ * Whether the group has a member that is not a zombie. Killed members
+ * that were reparented stay zombies until init reaps them, which some
+ * container inits do slowly; kill(-pgid, 0) still finds them.
+ */
+static int group_alive(pid_t pgid)
+{
+	DIR *dir;
+	struct dirent *e;
+	int alive = 0;
+
+	if (killpg(pgid, 0) < 0 && errno == ESRCH)
+		return 0;
+	dir = opendir("/proc");
+	if (!dir)
+		return 1;
+	while (!alive && (e = readdir(dir))) {
+		char path[300], stat[512], state;
+		const char *p;
+		long ppid, pgrp;
+		ssize_t n;
+		int fd;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, stat, sizeof(stat) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		stat[n] = '\0';
+		/* "pid (comm) state ppid pgrp ...": comm may hold anything, even ")" */
+		p = strrchr(stat, ')');
+		if (!p || sscanf(p + 1, " %c %ld %ld", &state, &ppid, &pgrp) != 3)
+			continue;
+		if (pgrp == (long)pgid && state != 'Z' && state != 'X')
+			alive = 1;
+	}
+	closedir(dir);
+	return alive;
+}
 
 static void signal_group(struct run *st, int sig, uint64_t now)
 {
@@ -294,8 +341,7 @@ static int wait_loop(struct run *st)
 				break;
 			}
 		}
-		if (st->reaped && !st->group_gone && st->killed != SIGKILL &&
-		    killpg(st->pid, 0) < 0 && errno == ESRCH)
+		if (st->reaped && !st->group_gone && st->killed != SIGKILL && !group_alive(st->pid))
 			st->group_gone = 1;
 		if (st->killed == SIGTERM && now >= st->term_at + st->grace) {
 			signal_group(st, SIGKILL, now);
