@@ -52,6 +52,13 @@ int wfm_pool_acquire(struct wfm_slot **out, struct wfm_pool *pool, const char *b
  */
 int wfm_pool_release(struct wfm_pool *pool, struct wfm_slot *slot);
 
+/*
+ * Like wfm_pool_release, but removes the worktree (working tree and
+ * entry) instead of keeping it for the next acquire: for a slot left in
+ * a state nobody should inherit. Frees slot.
+ */
+int wfm_pool_discard(struct wfm_pool *pool, struct wfm_slot *slot);
+
 /* Absolute path of the slot's working tree, without a trailing slash. */
 const char *wfm_slot_path(const struct wfm_slot *slot);
 /* The slot's worktree name (as in .git/worktrees/<name>). */
@@ -70,6 +77,18 @@ const char *wfm_slot_base(const struct wfm_slot *slot);
  */
 int wfm_slot_commit_all(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
 			const char *message, const char *label);
+
+/*
+ * The branch wfm_slot_commit_all() writes for run and label:
+ * "refs/heads/wfmigrate/<run>/<label>" with label made one valid ref
+ * name component: bytes other than ASCII letters, digits, '-', '_' and
+ * '.' become '-', runs of '-' and of '.' are squeezed, leading and
+ * trailing '.' and '-' dropped, a trailing ".lock" becomes "-lock", at
+ * most 100 bytes are kept, and an empty result is "unnamed"
+ * ("fix strcpy: src/a.c" → "fix-strcpy-src-a.c"). WFM_EINVALID for an
+ * empty run id or one with '/'. Returns a new string in *out (free()).
+ */
+int wfm_pool_branch_name(char **out, const char *run, const char *label);
 
 struct wfm_clean_opts {
 	int dry_run; /* report what would be removed, remove nothing */
@@ -96,6 +115,10 @@ void wfm_clean_report_release(struct wfm_clean_report *report);
  * (see docs/pool.md). Never touches a slot whose holder is alive, nor
  * the user's own worktrees and branches. Afterwards git worktree list
  * and git fsck are clean.
+ * out is initialised here and lists every slot, entry and branch looked
+ * at, removed or kept, even when an error is returned (release it with
+ * wfm_clean_report_release()). A removal that fails is reported as kept,
+ * the others go on, and the first error is returned.
  */
 int wfm_pool_clean(struct wfm_clean_report *out, const char *repo_path,
 		   const struct wfm_clean_opts *opts);

@@ -1,0 +1,353 @@
+#include "base/common.h"
+#include "base/buf.h"
+#include "git/repo_priv.h"
+#include "git/worktree.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+int wfm_read_line(char **out, const char *path)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+	char chunk[512];
+	ssize_t n;
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return wfm_error_setc(WFM_ENOTFOUND, "'%s' does not exist", path);
+		return wfm_error_set("cannot read '%s': %s", path, strerror(errno));
+	}
+	b.cap = 1 << 16;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		if (wfm_buf_add(&b, chunk, (size_t)n) < 0)
+			break;
+	close(fd);
+	if (n < 0) {
+		wfm_buf_release(&b);
+		return wfm_error_set("cannot read '%s': %s", path, strerror(errno));
+	}
+	wfm_buf_rtrim(&b);
+	*out = wfm_buf_detach(&b, NULL);
+	return 0;
+}
+
+/* Creates path (which must not exist) holding content followed by a newline. */
+static int write_new(const char *path, const char *content)
+{
+	size_t len = strlen(content);
+	int fd, ok;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return wfm_error_setc(errno == EEXIST ? WFM_EEXISTS : WFM_ERROR,
+				      "cannot create '%s': %s", path, strerror(errno));
+	ok = write(fd, content, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+	if (close(fd) < 0)
+		ok = 0;
+	if (!ok)
+		return wfm_error_set("cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+static int rm_at(int dirfd, const char *name, int depth);
+
+static int rm_children(int fd, const char *name, int depth)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d) {
+		close(fd);
+		return wfm_error_set("cannot read directory '%s': %s", name, strerror(errno));
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		rc = rm_at(dirfd(d), de->d_name, depth + 1);
+		if (rc < 0)
+			break;
+	}
+	closedir(d);
+	return rc;
+}
+
+static int rm_at(int dirfd, const char *name, int depth)
+{
+	struct stat st;
+	int fd;
+
+	if (depth > 512)
+		return wfm_error_set("cannot remove '%s': too deeply nested", name);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : wfm_error_set("cannot stat '%s': %s", name, strerror(errno));
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			return wfm_error_set("cannot remove '%s': %s", name, strerror(errno));
+		return 0;
+	}
+	/* a directory made read-only by whoever used the worktree must still go */
+	if ((st.st_mode & S_IRWXU) != S_IRWXU)
+		fchmodat(dirfd, name, st.st_mode | S_IRWXU, 0);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return wfm_error_set("cannot open directory '%s': %s", name, strerror(errno));
+	if (rm_children(fd, name, depth) < 0)
+		return -1;
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return wfm_error_set("cannot remove directory '%s': %s", name, strerror(errno));
+	return 0;
+}
+
+int wfm_rmtree(const char *path)
+{
+	char why[512];
+
+	if (rm_at(AT_FDCWD, path, 0) < 0) {
+		snprintf(why, sizeof(why), "%s", wfm_error_last());
+		return wfm_error_set("cannot remove '%s': %s", path, why);
+	}
+	return 0;
+}
+
+int wfm_worktree_add_detached(const char *commondir, const char *name, const char *path,
+			      const char *commit, const char *lock_reason)
+{
+	struct wfm_buf admin = WFM_BUF_INIT, file = WFM_BUF_INIT, text = WFM_BUF_INIT;
+	int made_admin = 0, made_path = 0;
+	int rc = 0;
+
+	/*
+	 * Made first and never removed, so that concurrent adds never race to
+	 * create it (libgit2 pitfall 2).
+	 */
+	wfm_buf_addf(&admin, "%s/worktrees", commondir);
+	if (mkdir(admin.ptr, 0777) < 0 && errno != EEXIST) {
+		rc = wfm_error_set("cannot create '%s': %s", admin.ptr, strerror(errno));
+		goto done;
+	}
+	wfm_buf_addf(&admin, "/%s", name);
+	if (mkdir(admin.ptr, 0777) < 0) {
+		rc = wfm_error_setc(errno == EEXIST ? WFM_EEXISTS : WFM_ERROR,
+				    "cannot create worktree entry '%s': %s", admin.ptr,
+				    strerror(errno));
+		goto done;
+	}
+	made_admin = 1;
+
+	/*
+	 * The order follows git's: `locked` first, so that a `git worktree
+	 * prune` running meanwhile leaves the entry alone; gitdir next, so the
+	 * entry says whose it is from the start; HEAD last of the entry's files.
+	 */
+	if (lock_reason) {
+		wfm_buf_clear(&file);
+		wfm_buf_addf(&file, "%s/locked", admin.ptr);
+		if ((rc = write_new(file.ptr, lock_reason)) < 0)
+			goto done;
+	}
+	wfm_buf_clear(&file);
+	wfm_buf_addf(&file, "%s/gitdir", admin.ptr);
+	wfm_buf_addf(&text, "%s/.git", path);
+	if ((rc = write_new(file.ptr, text.ptr)) < 0)
+		goto done;
+	wfm_buf_clear(&file);
+	wfm_buf_addf(&file, "%s/commondir", admin.ptr);
+	if ((rc = write_new(file.ptr, "../..")) < 0)
+		goto done;
+	wfm_buf_clear(&file);
+	wfm_buf_addf(&file, "%s/HEAD", admin.ptr);
+	if ((rc = write_new(file.ptr, commit)) < 0)
+		goto done;
+
+	if (mkdir(path, 0777) < 0) {
+		rc = wfm_error_setc(errno == EEXIST ? WFM_EEXISTS : WFM_ERROR,
+				    "cannot create worktree directory '%s': %s", path,
+				    strerror(errno));
+		goto done;
+	}
+	made_path = 1;
+	wfm_buf_clear(&file);
+	wfm_buf_addf(&file, "%s/.git", path);
+	wfm_buf_clear(&text);
+	wfm_buf_addf(&text, "gitdir: %s", admin.ptr);
+	rc = write_new(file.ptr, text.ptr);
+
+done:
+	if (rc < 0) {
+		/* never leave a half-made entry behind (libgit2 pitfall 1) */
+		if (made_path)
+			wfm_rmtree(path);
+		if (made_admin)
+			wfm_rmtree(admin.ptr);
+	}
+	wfm_buf_release(&admin);
+	wfm_buf_release(&file);
+	wfm_buf_release(&text);
+	return rc;
+}
+
+int wfm_worktree_remove(const char *commondir, const char *name, const char *path)
+{
+	struct wfm_buf admin = WFM_BUF_INIT;
+	int rc = 0;
+
+	/* working tree first, as git does: an interruption leaves a prunable entry */
+	if (path && (rc = wfm_rmtree(path)) < 0)
+		goto done;
+	wfm_buf_addf(&admin, "%s/worktrees/%s", commondir, name);
+	rc = wfm_rmtree(admin.ptr);
+done:
+	wfm_buf_release(&admin);
+	return rc;
+}
+
+/*
+ * git_worktree_lookup() on a missing name returns -1 with no message of
+ * its own in 1.5.1 (pitfall 3): look for the entry first.
+ */
+static int lookup(git_worktree **out, struct wfm_repo *repo, const char *name)
+{
+	struct wfm_buf admin = WFM_BUF_INIT;
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	wfm_buf_addf(&admin, "%s/worktrees/%s", repo->commondir, name);
+	rc = stat(admin.ptr, &st);
+	wfm_buf_release(&admin);
+	if (rc < 0 || !S_ISDIR(st.st_mode))
+		return wfm_error_setc(WFM_ENOTFOUND, "no worktree named '%s'", name);
+	rc = git_worktree_lookup(out, repo->git, name);
+	if (rc < 0)
+		return wfm_git_error(rc, "cannot open worktree '%s'", name);
+	return 0;
+}
+
+int wfm_worktree_lock(struct wfm_repo *repo, const char *name, const char *reason)
+{
+	git_worktree *wt = NULL;
+	int rc;
+
+	if ((rc = lookup(&wt, repo, name)) < 0)
+		return rc;
+	rc = git_worktree_unlock(wt);
+	if (rc >= 0)
+		rc = git_worktree_lock(wt, reason);
+	if (rc < 0)
+		rc = wfm_git_error(rc, "cannot lock worktree '%s'", name);
+	git_worktree_free(wt);
+	return rc;
+}
+
+int wfm_worktree_unlock(struct wfm_repo *repo, const char *name)
+{
+	git_worktree *wt = NULL;
+	int rc;
+
+	if ((rc = lookup(&wt, repo, name)) < 0)
+		return rc;
+	rc = git_worktree_unlock(wt);
+	if (rc < 0)
+		rc = wfm_git_error(rc, "cannot unlock worktree '%s'", name);
+	git_worktree_free(wt);
+	return rc < 0 ? rc : 0;
+}
+
+int wfm_worktree_lock_reason(char **reason, const char *commondir, const char *name)
+{
+	struct wfm_buf path = WFM_BUF_INIT;
+	int rc;
+
+	wfm_buf_addf(&path, "%s/worktrees/%s/locked", commondir, name);
+	rc = wfm_read_line(reason, path.ptr);
+	wfm_buf_release(&path);
+	if (rc == WFM_ENOTFOUND)
+		return 0;
+	return rc < 0 ? rc : 1;
+}
+
+/* 1 when the file at path is "ref: <refname>" or, bare, "<refname>". */
+static int names_ref(const char *path, const char *refname, int bare)
+{
+	char *line = NULL;
+	int hit = 0;
+
+	if (wfm_read_line(&line, path) < 0)
+		return 0;
+	if (!strncmp(line, "ref:", 4)) {
+		const char *p = line + 4;
+
+		while (*p == ' ')
+			p++;
+		hit = !strcmp(p, refname);
+	} else if (bare) {
+		hit = !strcmp(line, refname);
+	}
+	free(line);
+	return hit;
+}
+
+/* Whether the HEAD in gitdir, or a rebase there, holds refname. */
+static int gitdir_holds(const char *gitdir, const char *refname)
+{
+	struct wfm_buf p = WFM_BUF_INIT;
+	int hit;
+
+	wfm_buf_addf(&p, "%s/HEAD", gitdir);
+	hit = names_ref(p.ptr, refname, 0);
+	wfm_buf_clear(&p);
+	wfm_buf_addf(&p, "%s/rebase-merge/head-name", gitdir);
+	hit = hit || names_ref(p.ptr, refname, 1);
+	wfm_buf_clear(&p);
+	wfm_buf_addf(&p, "%s/rebase-apply/head-name", gitdir);
+	hit = hit || names_ref(p.ptr, refname, 1);
+	wfm_buf_release(&p);
+	return hit;
+}
+
+int wfm_worktree_find_checkout(char **where, const char *commondir, const char *refname)
+{
+	struct wfm_buf p = WFM_BUF_INIT;
+	struct dirent *de;
+	DIR *d;
+	int hit = 0;
+
+	*where = NULL;
+	if (gitdir_holds(commondir, refname)) {
+		size_t len = strlen(commondir);
+
+		if (len > 5 && !strcmp(commondir + len - 5, "/.git"))
+			len -= 5;
+		*where = wfm_strndup(commondir, len);
+		return 1;
+	}
+	wfm_buf_addf(&p, "%s/worktrees", commondir);
+	d = opendir(p.ptr);
+	while (d && !hit && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		wfm_buf_clear(&p);
+		wfm_buf_addf(&p, "%s/worktrees/%s", commondir, de->d_name);
+		if (!gitdir_holds(p.ptr, refname))
+			continue;
+		hit = 1;
+		wfm_buf_adds(&p, "/gitdir");
+		if (wfm_read_line(where, p.ptr) < 0) {
+			*where = wfm_strdup(de->d_name);
+		} else {
+			size_t len = strlen(*where);
+
+			if (len > 5 && !strcmp(*where + len - 5, "/.git"))
+				(*where)[len - 5] = '\0';
+		}
+	}
+	if (d)
+		closedir(d);
+	wfm_buf_release(&p);
+	return hit;
+}
