@@ -26,7 +26,7 @@ enum how {
 	NAME_GO_TYPE,	 /* a type_spec: the name; the kind from the type */
 	NAME_RUST_IMPL,	 /* "Type", or "Trait for Type" */
 	NAME_JS_VAR,	 /* "const f = () => ...": the first declarator holding a function or class */
-	NAME_JS_ASSIGN,	 /* "a.b = function () ...": the left-hand side */
+	NAME_JS_ASSIGN,	 /* "a.b = function () ...", "module.exports = ...": the left side */
 };
 
 enum {
@@ -444,6 +444,11 @@ static int describe(struct finder *f, TSNode n, const struct rule *r, int in_exp
 		f->depth++;
 		ret = describe_inner(f, n, !!(r->flags & R_EXPORT), kind, name, &count);
 		f->depth--;
+		if (!ret && (r->flags & R_EXPORT) && !ts_node_is_null(field(n, "value"))) {
+			*kind = "export"; /* export default { ... }: a component, a config */
+			wfm_buf_adds(name, "default");
+			return 1;
+		}
 		return (r->flags & R_GROUP) ? ret && count == 1 : ret;
 	}
 	*kind = r->kind;
@@ -538,10 +543,15 @@ static int describe(struct finder *f, TSNode n, const struct rule *r, int in_exp
 	case NAME_JS_ASSIGN:
 		t = field(n, "right");
 		u = field(n, "left");
-		if (ts_node_is_null(t) || ts_node_is_null(u) || !is_function_value(ts_node_type(t)))
+		if (ts_node_is_null(t) || ts_node_is_null(u))
 			return 0;
-		*kind = kind_of_value(ts_node_type(t));
 		add_text(name, f, u);
+		if (is_function_value(ts_node_type(t)))
+			*kind = kind_of_value(ts_node_type(t));
+		else if (!strcmp(name->ptr, "module.exports"))
+			*kind = "export"; /* module.exports = { ... } */
+		else
+			return 0;
 		return 1;
 	}
 	return 0;
