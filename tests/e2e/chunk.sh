@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# git wfmigrate chunk: the real binary on real repositories.
+. "$(dirname "$0")/lib.sh"
+
+repo=$(new_repo)
+mkdir -p "$repo/src/util" "$repo/py"
+cat >"$repo/src/main.c" <<'EOF'
+#include <stdio.h>
+
+/* Entry point. */
+int main(void)
+{
+	return helper(1);
+}
+
+#ifdef DEBUG
+static int helper(int x) { return x; }
+#else
+static int helper(int x) { return 0; }
+#endif
+EOF
+cat >"$repo/src/util/str.c" <<'EOF'
+int str_len(const char *s) { int n = 0; while (s[n]) n++; return n; }
+EOF
+cat >"$repo/py/app.py" <<'EOF'
+class App:
+    def run(self):
+        return "ünïcode"
+
+
+def main():
+    App().run()
+EOF
+printf 'plain text\n' >"$repo/NOTES"
+git -C "$repo" add -A
+git -C "$repo" commit -qm first
+
+# The table: a header, aligned columns, repository-relative ids.
+(cd "$repo" && expect_output '^ID +LANG +KIND +LINES +BYTES$' git wfmigrate chunk)
+grep -Eq '^src/main\.c::function::main +c +function +3-7 +[0-9]+$' "$TMP/out" || { cat "$TMP/out"; fail "no row for main"; }
+grep -Eq '^src/main\.c::function::helper#2 +c +function +12-12 ' "$TMP/out" || fail "no #2 duplicate"
+grep -Eq '^NOTES::file::NOTES +other +file +1-1 +11$' "$TMP/out" || fail "no whole-file unit"
+[ "$(wc -l <"$TMP/out")" = 8 ] || { cat "$TMP/out"; fail "expected 7 units and a header"; }
+pass "table"
+
+# JSON, read back by Python.
+(cd "$repo" && expect_code 0 git wfmigrate chunk --json --text)
+python3 - "$TMP/out" <<'EOF' || fail "--json output is wrong"
+import json, sys
+units = json.load(open(sys.argv[1], encoding="utf-8"))
+ids = [u["id"] for u in units]
+assert ids == ["NOTES::file::NOTES", "py/app.py::class::App", "py/app.py::function::main",
+               "src/main.c::function::main", "src/main.c::function::helper",
+               "src/main.c::function::helper#2", "src/util/str.c::function::str_len"], ids
+app = units[1]
+assert app["lang"] == "python" and app["kind"] == "class" and app["name"] == "App"
+assert (app["start_line"], app["end_line"]) == (1, 3), app
+assert app["size"] == app["end_byte"] - app["start_byte"] == len(app["text"].encode()), app
+assert "ünïcode" in app["text"]
+for u in units:
+    for k in ("id", "path", "lang", "kind", "name", "start_line", "end_line",
+              "start_byte", "end_byte", "size", "text"):
+        assert k in u, (k, u)
+EOF
+(cd "$repo" && expect_output '^\[\]$' git wfmigrate chunk --json --match 'no such text anywhere')
+pass "--json"
+
+# From a subdirectory: pathspecs are relative to it, ids to the top.
+(cd "$repo/src" && expect_code 0 git wfmigrate chunk --json)
+python3 -c 'import json,sys; ids=[u["id"] for u in json.load(open(sys.argv[1]))]; assert ids[0]=="src/main.c::function::main" and all(i.startswith("src/") for i in ids), ids' "$TMP/out" ||
+	fail "from src/: not limited to src/"
+(cd "$repo/src/util" && expect_output '^src/util/str\.c::function::str_len ' git wfmigrate chunk)
+(cd "$repo/src/util" && expect_output '^py/app\.py::class::App ' git wfmigrate chunk ../../py)
+(cd "$repo/src/util" && expect_output '^NOTES::file::NOTES ' git wfmigrate chunk :/NOTES)
+(cd "$repo/src" && expect_output '^src/util/str\.c' git wfmigrate chunk 'util/*.c')
+(cd "$repo/src" && expect_code 128 git wfmigrate chunk ../../outside)
+expect_stderr "^fatal: '../../outside' is outside the repository"
+(cd "$repo/src" && expect_code 128 git wfmigrate chunk no-such-file.c)
+expect_stderr "^fatal: pathspec 'src/no-such-file.c' did not match any file at 'HEAD'"
+pass "subdirectory and pathspecs"
+
+# The object database, not the working tree.
+echo 'int uncommitted(void) { return 0; }' >>"$repo/src/util/str.c"
+echo 'def untracked(): pass' >"$repo/py/new.py"
+(cd "$repo" && expect_code 0 git wfmigrate chunk)
+! grep -q 'uncommitted\|untracked' "$TMP/out" || fail "the working tree leaked into the units"
+git -C "$repo" checkout -q -- src/util/str.c
+rm "$repo/py/new.py"
+pass "working-tree edits are invisible"
+
+# Revisions.
+printf 'def later():\n    pass\n' >>"$repo/py/app.py"
+git -C "$repo" commit -qam second
+(cd "$repo" && expect_output 'py/app\.py::function::later' git wfmigrate chunk py)
+(cd "$repo" && expect_code 0 git wfmigrate chunk --rev HEAD~1 py)
+! grep -q later "$TMP/out" || fail "--rev HEAD~1 shows a later function"
+(cd "$repo" && expect_code 128 git wfmigrate chunk --rev no-such-rev)
+expect_stderr "^fatal: unknown revision 'no-such-rev'$"
+pass "--rev"
+
+# A linked worktree reads its own HEAD.
+git -C "$repo" worktree add -q --detach "$TMP/wt" HEAD~1
+(cd "$TMP/wt/py" && expect_code 0 git wfmigrate chunk)
+grep -q '^py/app\.py::class::App ' "$TMP/out" || fail "linked worktree: no units"
+! grep -q later "$TMP/out" || fail "linked worktree: read the main worktree's HEAD"
+git -C "$repo" worktree remove --force "$TMP/wt"
+check_repo "$repo"
+pass "linked worktree"
+
+# Filters, packing, languages.
+(cd "$repo" && expect_output '^src/main\.c::function::helper ' git wfmigrate chunk --match 'return x;')
+[ "$(wc -l <"$TMP/out")" = 2 ] || fail "--match kept too much"
+(cd "$repo" && expect_output '^src/util/str\.c::function::str_len ' \
+	git wfmigrate chunk --query '((identifier) @i (#eq? @i "n"))')
+[ "$(wc -l <"$TMP/out")" = 2 ] || fail "--query kept too much"
+(cd "$repo" && expect_output '^py/app\.py::' git wfmigrate chunk --lang python)
+! grep -q '^src/' "$TMP/out" || fail "--lang python shows C"
+(cd "$repo" && expect_output '^NOTES::file::NOTES ' git wfmigrate chunk --lang other)
+(cd "$repo" && expect_output '^src/main\.c::pack::function::helper\.\.function::helper#2 ' \
+	git wfmigrate chunk --max-bytes 100 src/main.c)
+(cd "$repo" && expect_output '^src/main\.c::function::main@part2 ' \
+	git wfmigrate chunk --max-bytes 40 src/main.c)
+(cd "$repo" && expect_output '^==> py/app\.py::class::App \(python class, lines 1-3' \
+	git wfmigrate chunk --text py/app.py)
+grep -q '^        return "ünïcode"$' "$TMP/out" || fail "--text prints no text"
+(cd "$repo" && expect_output '\(parse timed out\)$|\(file larger than 10 bytes\)$' \
+	git wfmigrate chunk --max-file-bytes 10 --threads 1 src/main.c)
+pass "filters, packing and text"
+
+# Usage errors: 129.
+(cd "$repo" && expect_code 129 git wfmigrate chunk --lang cobol)
+expect_stderr "^error: unknown language 'cobol' \(valid: c, cpp, python, javascript, typescript, tsx, go, rust, java, other\)"
+(cd "$repo" && expect_code 129 git wfmigrate chunk --match '(unclosed')
+expect_stderr "^error: invalid pattern '\(unclosed' at offset 9: missing closing parenthesis"
+(cd "$repo" && expect_code 129 git wfmigrate chunk --query '(function_definition')
+expect_stderr "^error: invalid query: syntax error at offset 20"
+(cd "$repo" && expect_code 129 git wfmigrate chunk --query '((identifier) @i (#set! x y))')
+expect_stderr "unsupported query predicate '#set!'"
+(cd "$repo" && expect_code 129 git wfmigrate chunk --max-bytes zero)
+(cd "$repo" && expect_code 129 git wfmigrate chunk --bogus)
+expect_stderr "unknown option 'bogus'"
+(cd "$repo" && expect_code 129 git wfmigrate chunk -h)
+grep -q '^usage: git wfmigrate chunk \[--json\] \[--text\]' "$TMP/out" || fail "-h prints no usage"
+for o in --json --text --lang --match --query --max-bytes --rev --threads --parse-timeout --max-file-bytes; do
+	grep -q -- "$o" "$TMP/out" || fail "-h does not describe $o"
+done
+pass "usage errors"
+
+# Repository errors: 128.
+empty=$(new_repo)
+(cd "$empty" && expect_code 128 git wfmigrate chunk)
+expect_stderr "^fatal: 'HEAD' has no commits yet$"
+outside=$(mktemp -d "$TMP/outside.XXXXXX")
+(cd "$outside" && GIT_CEILING_DIRECTORIES="$TMP" expect_code 128 git wfmigrate chunk)
+expect_stderr '^fatal: not a git repository'
+pass "repository errors"
+
+# Many files, several threads: the same output as one thread.
+for i in $(seq 1 40); do
+	mkdir -p "$repo/gen/d$((i % 5))"
+	printf 'int f%d(int x) { return x + %d; }\nint g%d(void) { return 0; }\n' "$i" "$i" "$i" \
+		>"$repo/gen/d$((i % 5))/f$i.c"
+done
+git -C "$repo" add -A
+git -C "$repo" commit -qm generated
+(cd "$repo" && git wfmigrate chunk --json --threads 1 >"$TMP/one.json")
+(cd "$repo" && git wfmigrate chunk --json --threads 4 >"$TMP/four.json")
+cmp -s "$TMP/one.json" "$TMP/four.json" || fail "--threads 4 differs from --threads 1"
+[ "$(grep -c '"id"' "$TMP/one.json")" -ge 87 ] || fail "too few units"
+check_repo "$repo"
+pass "threads"
