@@ -1,10 +1,277 @@
+/*
+ * git wfmigrate oracle: runs the test command in a pool worktree at a
+ * revision, once or --runs times, and reports how it went.
+ */
 #include "base/common.h"
+#include "base/buf.h"
 #include "cmd/cmd.h"
+#include "git/pool.h"
+#include "git/repo.h"
+#include "oracle/oracle.h"
 #include "ui/exit.h"
 #include "ui/message.h"
+#include "ui/options.h"
+#include "ui/settings.h"
+
+#include <signal.h>
+
+#define TAIL_LINES 20
+
+static const char *const oracle_usage[] = {
+	"git wfmigrate oracle [--oracle <cmd>] [--ref <rev>] [--runs <n>] [--timeout <seconds>] "
+	"[--json]",
+	NULL,
+};
+
+/* Set by the handlers below; the runner polls it and kills the command's group. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static const int caught[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void catch_signals(struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a signal should interrupt the wait at once */
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(caught); i++)
+		sigaction(caught[i], &sa, &old[i]);
+}
+
+static void restore_signals(const struct sigaction *old)
+{
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(caught); i++)
+		sigaction(caught[i], &old[i], NULL);
+}
+
+static void print_tail(const struct wfm_oracle_result *r)
+{
+	const struct wfm_buf *out = &r->proc.output;
+	size_t start = out->len, lines = 0;
+
+	/* the last TAIL_LINES lines, ignoring a final newline */
+	if (start && out->ptr[start - 1] == '\n')
+		start--;
+	while (start > 0) {
+		if (out->ptr[start - 1] == '\n' && ++lines == TAIL_LINES)
+			break;
+		start--;
+	}
+	if (start == out->len)
+		return;
+	if (start > 0 || r->proc.output_bytes > out->len)
+		printf("    ...\n");
+	for (const char *p = out->ptr + start, *end = out->ptr + out->len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		printf("    %.*s\n", (int)n, p);
+		p += n + 1;
+	}
+}
+
+/* "in 1.2s on 1a2b3c4 ('make test' exited 0): 12 passed, 0 failed" */
+static void describe(struct wfm_buf *b, const struct wfm_oracle_result *r, const char *command)
+{
+	wfm_buf_addf(b, "in %.1fs on %.7s ('%s' ", (double)r->proc.duration_ms / 1000.0, r->commit,
+		     command);
+	wfm_oracle_describe_end(b, r);
+	wfm_buf_addch(b, ')');
+	if (r->summary.format != WFM_SUMMARY_NONE) {
+		wfm_buf_adds(b, ": ");
+		wfm_summary_describe(b, &r->summary);
+	}
+}
+
+static const char *verdict(const struct wfm_oracle_result *r)
+{
+	if (r->proc.cancelled)
+		return "interrupted";
+	return r->pass ? "passed" : "failed";
+}
+
+static void report_one(const struct wfm_oracle_result *r, const char *command)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	if (!r->pass)
+		print_tail(r);
+	describe(&b, r, command);
+	printf("oracle %s %s\n", verdict(r), b.ptr);
+	wfm_buf_release(&b);
+}
+
+static void report_run(FILE *out, const struct wfm_oracle_result *r, size_t i, size_t n,
+		       const char *command)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	describe(&b, r, command);
+	fprintf(out, "run %zu/%zu %s %s\n", i + 1, n, verdict(r), b.ptr);
+	fflush(out);
+	wfm_buf_release(&b);
+}
+
+static void report_runs(const struct wfm_oracle_result *runs, size_t nr, size_t wanted,
+			const char *commit, const char *command)
+{
+	const struct wfm_oracle_result *first_failed = NULL;
+	size_t passed = 0, cancelled = 0, first_index = 0;
+	uint64_t ms = 0;
+
+	for (size_t i = 0; i < nr; i++) {
+		ms += runs[i].proc.duration_ms;
+		if (runs[i].pass) {
+			passed++;
+		} else if (runs[i].proc.cancelled) {
+			cancelled++;
+		} else if (!first_failed) {
+			first_failed = &runs[i];
+			first_index = i;
+		}
+	}
+	if (first_failed) {
+		printf("output of run %zu:\n", first_index + 1);
+		print_tail(first_failed);
+	}
+	if (cancelled || nr < wanted)
+		printf("oracle interrupted after %zu of %zu runs on %.7s ('%s'): %zu passed, %zu "
+		       "failed\n",
+		       nr - cancelled, wanted, commit, command, passed, nr - cancelled - passed);
+	else if (passed == nr)
+		printf("oracle passed %zu of %zu runs in %.1fs on %.7s ('%s')\n", passed, nr,
+		       (double)ms / 1000.0, commit, command);
+	else
+		printf("oracle failed %zu of %zu runs in %.1fs on %.7s ('%s')\n", nr - passed, nr,
+		       (double)ms / 1000.0, commit, command);
+}
 
 int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
-	wfm_ui_error("'oracle' is being written");
-	return WFM_EXIT_FATAL;
+	const char *oracle_opt = NULL, *ref = "HEAD", *timeout_opt = NULL;
+	unsigned long runs_opt = 0, timeout = WFM_ORACLE_TIMEOUT_DEFAULT;
+	int json = 0;
+	const struct wfm_option options[] = {
+		WFM_OPT_STRING(0, "oracle", &oracle_opt, "cmd",
+			       "the test command, run with sh -c (else git config wfmigrate.oracle, "
+			       "else $WFMIGRATE_ORACLE)"),
+		WFM_OPT_STRING(0, "ref", &ref, "rev", "the revision to test (default HEAD)"),
+		WFM_OPT_UINT(0, "runs", &runs_opt, "n",
+			     "run n times (1-1000) and report how many runs failed", 1, 1000),
+		WFM_OPT_STRING(0, "timeout", &timeout_opt, "seconds",
+			       "kill the command after this long, 0: never (default 1800; "
+			       "wfmigrate.oracle.timeout)"),
+		WFM_OPT_BOOL(0, "json", &json, "print the result as JSON on stdout"),
+		WFM_OPT_END(),
+	};
+	struct wfm_oracle_opts opts = WFM_ORACLE_OPTS_INIT;
+	struct wfm_oracle_result *runs = NULL;
+	struct wfm_pool *pool = NULL;
+	struct sigaction old[WFM_ARRAY_SIZE(caught)];
+	char commit[WFM_OID_HEXSZ + 1];
+	char *command = NULL;
+	size_t wanted, nr = 0, passed = 0;
+	int ret = WFM_EXIT_OK, rc, progress;
+
+	rc = wfm_parse_options(argc, argv, options, oracle_usage, 0);
+	if (rc < 0)
+		return WFM_EXIT_USAGE;
+	if (rc > 0) {
+		wfm_ui_error("unexpected argument '%s'", argv[0]);
+		wfm_usage_print(stderr, oracle_usage, options);
+		return WFM_EXIT_USAGE;
+	}
+
+	command = wfm_setting_get(ctx->repo, oracle_opt, "oracle");
+	if (!command || !*command) {
+		wfm_ui_error("no oracle command: give one with --oracle <cmd>, "
+			     "'git config wfmigrate.oracle <cmd>' or WFMIGRATE_ORACLE=<cmd>");
+		ret = WFM_EXIT_USAGE;
+		goto done;
+	}
+	if (wfm_setting_get_ulong(&timeout, ctx->repo, timeout_opt, "oracle.timeout") < 0) {
+		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
+		goto done;
+	}
+	rc = wfm_repo_resolve_commit(commit, ctx->repo, ref);
+	if (rc < 0) {
+		wfm_ui_fatal("%s", wfm_error_last());
+		ret = WFM_EXIT_FATAL;
+		goto done;
+	}
+	rc = wfm_pool_open(&pool, wfm_repo_path(ctx->repo), NULL);
+	if (rc < 0) {
+		wfm_ui_fatal("%s", wfm_error_last());
+		ret = WFM_EXIT_FATAL;
+		goto done;
+	}
+
+	opts.command = command;
+	opts.timeout_sec = timeout;
+	opts.cancel = &interrupted;
+	wanted = runs_opt ? runs_opt : 1;
+	runs = wfm_calloc(wanted, sizeof(*runs));
+	/* with --json, stdout is for the data: progress goes to a terminal on stderr */
+	progress = runs_opt > 1 && (!json || isatty(2));
+
+	interrupted = 0;
+	catch_signals(old);
+	/*
+	 * One run after the other, each in a freshly acquired slot: every run
+	 * starts from a clean checkout, and runs do not compete for the
+	 * machine (which would make flakiness of its own).
+	 */
+	for (nr = 0; nr < wanted && !interrupted;) {
+		rc = wfm_oracle_run(&runs[nr], pool, commit, &opts);
+		if (rc < 0) {
+			wfm_oracle_result_release(&runs[nr]);
+			break;
+		}
+		passed += runs[nr].pass ? 1 : 0;
+		if (progress)
+			report_run(json ? stderr : stdout, &runs[nr], nr, wanted, command);
+		if (runs[nr++].proc.cancelled)
+			break;
+	}
+	restore_signals(old);
+
+	if (rc < 0) {
+		wfm_ui_fatal("%s", wfm_error_last());
+		ret = WFM_EXIT_FATAL;
+		goto done;
+	}
+	if (json) {
+		struct wfm_buf b = WFM_BUF_INIT;
+		if (runs_opt)
+			wfm_oracle_runs_json(&b, runs, nr, ref, command);
+		else if (nr)
+			wfm_oracle_result_json(&b, &runs[0], ref, command);
+		if (b.len)
+			printf("%s\n", b.ptr);
+		wfm_buf_release(&b);
+	} else if (runs_opt > 1) {
+		report_runs(runs, nr, wanted, commit, command);
+	} else if (nr) {
+		report_one(&runs[0], command);
+	}
+	if (interrupted)
+		ret = 128 + interrupted;
+	else
+		ret = passed == nr && nr == wanted ? WFM_EXIT_OK : WFM_EXIT_FAILURE;
+
+done:
+	for (size_t i = 0; runs && i < nr; i++)
+		wfm_oracle_result_release(&runs[i]);
+	free(runs);
+	if (pool)
+		wfm_pool_free(pool);
+	free(command);
+	return ret;
 }
