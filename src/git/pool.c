@@ -38,9 +38,12 @@ struct wfm_pool {
 	char *mutex_path;      /* <commondir>/wfmigrate/pool.mutex */
 	char *run;
 	int cold;
-	/* whether checking out filters_tree needs the attribute filters (under mu) */
-	int filters;
-	git_oid filters_tree;
+	/* whether checking out a tree needs the attribute filters, for recent trees (under mu) */
+	struct {
+		git_oid tree;
+		int needs;
+	} filters[8];
+	size_t filters_nr, filters_next;
 };
 
 struct wfm_slot {
@@ -741,7 +744,6 @@ int wfm_pool_open(struct wfm_pool **out, const char *repo_path, const struct wfm
 	pool = wfm_calloc(1, sizeof(*pool));
 	pthread_mutex_init(&pool->mu, NULL);
 	pool->repo = repo;
-	pool->filters = -1;
 	if (opts) {
 		pool->cold = opts->cold;
 		pool->run = opts->run ? wfm_strdup(opts->run) : NULL;
@@ -793,11 +795,20 @@ static int resolve_base(git_oid *out, char hex[WFM_OID_HEXSZ + 1], int *filters,
 	git_oid_fromstr(out, hex);
 	*filters = 1;
 	if (git_commit_lookup(&c, pool->repo->git, out) == 0 && git_commit_tree(&t, c) == 0) {
-		if (pool->filters < 0 || !git_oid_equal(&pool->filters_tree, git_tree_id(t))) {
-			pool->filters = needs_filters(pool->repo->git, t);
-			git_oid_cpy(&pool->filters_tree, git_tree_id(t));
+		size_t i, n = WFM_ARRAY_SIZE(pool->filters);
+
+		for (i = 0; i < pool->filters_nr; i++)
+			if (git_oid_equal(&pool->filters[i].tree, git_tree_id(t)))
+				break;
+		if (i == pool->filters_nr) {
+			i = pool->filters_next;
+			pool->filters_next = (i + 1) % n;
+			if (pool->filters_nr < n)
+				pool->filters_nr++;
+			git_oid_cpy(&pool->filters[i].tree, git_tree_id(t));
+			pool->filters[i].needs = needs_filters(pool->repo->git, t);
 		}
-		*filters = pool->filters;
+		*filters = pool->filters[i].needs;
 	}
 	git_tree_free(t);
 	git_commit_free(c);
