@@ -160,14 +160,12 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	int json = 0;
 	const struct wfm_option options[] = {
 		WFM_OPT_STRING(0, "oracle", &oracle_opt, "cmd",
-			       "the test command, run with sh -c (else git config wfmigrate.oracle, "
-			       "else $WFMIGRATE_ORACLE)"),
+			       "the test command, run with sh -c (or wfmigrate.oracle, $WFMIGRATE_ORACLE)"),
 		WFM_OPT_STRING(0, "ref", &ref, "rev", "the revision to test (default HEAD)"),
 		WFM_OPT_UINT(0, "runs", &runs_opt, "n",
 			     "run n times (1-1000) and report how many runs failed", 1, 1000),
 		WFM_OPT_STRING(0, "timeout", &timeout_opt, "seconds",
-			       "kill the command after this long, 0: never (default 1800; "
-			       "wfmigrate.oracle.timeout)"),
+			       "kill it after this long; 0: never (default 1800)"),
 		WFM_OPT_BOOL(0, "json", &json, "print the result as JSON on stdout"),
 		WFM_OPT_END(),
 	};
@@ -234,6 +232,9 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			wfm_oracle_result_release(&runs[nr]);
 			break;
 		}
+		/* cancelled before it took a slot: still say which commit it was for */
+		if (!runs[nr].commit[0])
+			snprintf(runs[nr].commit, sizeof(runs[nr].commit), "%s", commit);
 		passed += runs[nr].pass ? 1 : 0;
 		if (progress)
 			report_run(json ? stderr : stdout, &runs[nr], nr, wanted, command);
