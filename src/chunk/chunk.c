@@ -419,6 +419,8 @@ join:
 					    job->err ? job->err : "failed");
 			goto done;
 		}
+		if (!job->units.nr)
+			continue;
 		WFM_ALLOC_GROW(out->v, out->nr + job->units.nr, out->alloc);
 		memcpy(out->v + out->nr, job->units.v, job->units.nr * sizeof(*job->units.v));
 		out->nr += job->units.nr;

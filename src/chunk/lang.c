@@ -738,6 +738,8 @@ void wfm_cuts_find(struct wfm_cuts *out, enum wfm_lang lang, TSNode node, const 
 	if (lang <= WFM_LANG_OTHER || lang >= WFM_LANG__COUNT)
 		return;
 	visit_cuts(&c, node, ts_node_is_null(ts_node_parent(node)));
+	if (out->nr == first)
+		return;
 	qsort(out->v + first, out->nr - first, sizeof(*out->v), cmp_cut);
 	/* one cut per offset, the shallowest */
 	n = first;
