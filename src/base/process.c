@@ -124,10 +124,14 @@ static void tail_finish(struct wfm_buf *b, size_t cap)
 	}
 }
 
-/* Reads what the pipe has now. Returns 1 while it stays open, 0 at end of file. */
+/*
+ * Reads what the pipe has now, up to 16 chunks so that a command that
+ * writes without pause cannot keep the caller from its deadline.
+ * Returns 1 while the pipe stays open, 0 at end of file.
+ */
 static int drain(int fd, struct wfm_process_result *r, size_t cap, char *chunk, size_t size)
 {
-	for (;;) {
+	for (int i = 0; i < 16; i++) {
 		ssize_t n = read(fd, chunk, size);
 		if (n > 0) {
 			tail_add(&r->output, cap, chunk, (size_t)n);
@@ -142,6 +146,7 @@ static int drain(int fd, struct wfm_process_result *r, size_t cap, char *chunk, 
 			return 1;
 		return 0; /* a read error ends the output as end of file would */
 	}
+	return 1;
 }
 
 static int open_pidfd(pid_t pid)

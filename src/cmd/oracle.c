@@ -72,7 +72,9 @@ static void print_tail(const struct wfm_oracle_result *r)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
-		printf("    %.*s\n", (int)n, p);
+		fputs("    ", stdout);
+		fwrite(p, 1, n, stdout); /* not printf: the output may hold NUL bytes */
+		fputc('\n', stdout);
 		p += n + 1;
 	}
 }

@@ -277,6 +277,24 @@ static void test_process__output_tail_cap(void **state)
 	wfm_process_result_release(&r);
 }
 
+static void test_process__endless_output(void **state)
+{
+	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
+	struct wfm_process_result r;
+	uint64_t t0 = now_ms();
+
+	/* a pipe that is never empty must not keep the deadline from being seen */
+	o.timeout_ms = 500;
+	o.output_cap = 1000;
+	assert_wfm_ok(run_sh(&r, "yes wfm-output", &o));
+	assert_true(now_ms() - t0 < 20000);
+	assert_true(r.timed_out);
+	assert_int_equal(r.output.len, 1000);
+	assert_true(r.output_bytes > 1000);
+	assert_non_null(strstr(r.output.ptr, "\nwfm-output\n"));
+	wfm_process_result_release(&r);
+}
+
 static void test_process__default_cap(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
@@ -512,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_process__background_child_holding_the_pipe),
 		cmocka_unit_test(test_process__escaped_child_holding_the_pipe),
 		cmocka_unit_test(test_process__output_tail_cap),
+		cmocka_unit_test(test_process__endless_output),
 		cmocka_unit_test(test_process__default_cap),
 		cmocka_unit_test(test_process__env_scrub),
 		cmocka_unit_test(test_process__env_build),
