@@ -386,7 +386,8 @@ static int wait_loop(struct run *st)
 			n++;
 		}
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
-			ret = wfm_error_set("cannot wait for '%s': %s", describe(opts), strerror(errno));
+			ret = wfm_error_set("cannot wait for '%s': %s", describe(opts),
+					    strerror(errno));
 			if (!st->reaped && st->killed != SIGKILL)
 				signal_group(st, SIGKILL, now_ms());
 			if (!st->reaped && waitpid(st->pid, &st->status, 0) == st->pid) {
@@ -422,7 +423,8 @@ int wfm_process_run(struct wfm_process_result *out, const struct wfm_process_opt
 	wfm_buf_init(&out->output, 0);
 	out->exit_code = -1;
 	if (!opts->shell == !opts->argv || (opts->argv && !opts->argv[0]))
-		return wfm_error_setc(WFM_EINVALID, "a process needs exactly one of argv and shell");
+		return wfm_error_setc(WFM_EINVALID,
+				      "a process needs exactly one of argv and shell");
 	if (opts->cancel && *opts->cancel) {
 		out->cancelled = 1;
 		return 0;
@@ -485,12 +487,12 @@ const char *wfm_signal_name(int sig)
 		int sig;
 		const char *name;
 	} names[] = {
-		{ SIGHUP, "SIGHUP" },	{ SIGINT, "SIGINT" },	  { SIGQUIT, "SIGQUIT" },
-		{ SIGILL, "SIGILL" },	{ SIGTRAP, "SIGTRAP" },	  { SIGABRT, "SIGABRT" },
-		{ SIGBUS, "SIGBUS" },	{ SIGFPE, "SIGFPE" },	  { SIGKILL, "SIGKILL" },
-		{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" },	  { SIGUSR2, "SIGUSR2" },
-		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" },	  { SIGTERM, "SIGTERM" },
-		{ SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },	  { SIGSYS, "SIGSYS" },
+		{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
+		{ SIGILL, "SIGILL" }, { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+		{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
+		{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+		{ SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" }, { SIGSYS, "SIGSYS" },
 	};
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(names); i++)

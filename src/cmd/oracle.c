@@ -162,7 +162,8 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	int json = 0;
 	const struct wfm_option options[] = {
 		WFM_OPT_STRING(0, "oracle", &oracle_opt, "cmd",
-			       "the test command, run with sh -c (or wfmigrate.oracle, $WFMIGRATE_ORACLE)"),
+			       "the test command, run with sh -c "
+			       "(or wfmigrate.oracle, $WFMIGRATE_ORACLE)"),
 		WFM_OPT_STRING(0, "ref", &ref, "rev", "the revision to test (default HEAD)"),
 		WFM_OPT_UINT(0, "runs", &runs_opt, "n",
 			     "run n times (1-1000) and report how many runs failed", 1, 1000),

@@ -178,9 +178,10 @@ static void read_pytest(struct parser *p, size_t at, struct wfm_summary *s)
 			s->passed += n;
 		else if (wl == 7 && !memcmp(w, "xpassed", 7))
 			s->passed += n;
-		else if ((wl == 6 && !memcmp(w, "failed", 6)) || (wl >= 5 && !memcmp(w, "error", 5)))
+		else if ((wl == 6 && !memcmp(w, "failed", 6)) ||
+			 (wl >= 5 && !memcmp(w, "error", 5)))
 			s->failed += n;
-		else if ((wl == 7 && !memcmp(w, "skipped", 7)) || (wl == 7 && !memcmp(w, "xfailed", 7)))
+		else if (wl == 7 && (!memcmp(w, "skipped", 7) || !memcmp(w, "xfailed", 7)))
 			s->skipped += n;
 		off = (size_t)m.end[0];
 	}
