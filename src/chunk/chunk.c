@@ -280,7 +280,12 @@ static int chunk_file(struct worker *w, struct job *job)
 	}
 	for (size_t i = 0; opts->with_text && i < job->units.nr; i++) {
 		struct wfm_unit *u = &job->units.v[i];
-		u->text = wfm_strndup(text + u->start_byte, u->end_byte - u->start_byte);
+		size_t n = u->end_byte - u->start_byte;
+
+		/* not strndup: the text may hold a NUL past the binary probe */
+		u->text = wfm_malloc(n + 1);
+		memcpy(u->text, text + u->start_byte, n);
+		u->text[n] = '\0';
 	}
 	rc = 0;
 done:

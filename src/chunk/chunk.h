@@ -31,7 +31,7 @@ struct wfm_unit {
 	size_t start_byte, end_byte;   /* [start_byte, end_byte) in the file's blob */
 	char *reason;		       /* why a file is a single unit, or NULL */
 	struct wfm_strvec members;     /* for a pack: the ids of the units in it */
-	char *text;		       /* the unit's bytes (NUL-terminated), when asked for */
+	char *text; /* the unit's end_byte - start_byte bytes (may hold NUL) and a NUL, when asked for */
 };
 
 struct wfm_unit_list {

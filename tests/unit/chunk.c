@@ -544,6 +544,8 @@ static void test_chunk__binary_and_unknown_files(void **state)
 	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
 	static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 	static const char binc[] = "int f(void) { return 0; }\n\0\0\1\2";
+	struct wfm_buf json = WFM_BUF_INIT;
+	cJSON *obj;
 	char late[9100];
 
 	write_bytes(dir, "logo.png", png, sizeof(png) - 1);
@@ -560,6 +562,7 @@ static void test_chunk__binary_and_unknown_files(void **state)
 	wfm_test_sh_status(dir, "ln -s Makefile link.c");
 	commit(dir, "odd files");
 
+	o.with_text = 1;
 	assert_wfm_ok(run(&l, dir, &o));
 	ids = ids_of(&l);
 	/* no png, no bin.c, no empty file, no symbolic link */
@@ -571,6 +574,15 @@ static void test_chunk__binary_and_unknown_files(void **state)
 	assert_int_equal(l.v[0].lang, WFM_LANG_OTHER);
 	assert_int_equal(l.v[1].end_byte, sizeof(late));
 	assert_int_equal(l.v[1].end_line, sizeof(late) / 80 + 1);
+	/* the text holds every byte, the NUL too; JSON shows it as U+FFFD */
+	assert_memory_equal(l.v[1].text, late, sizeof(late));
+	wfm_unit_json(&json, &l.v[1], WFM_UNIT_JSON_TEXT);
+	obj = cJSON_Parse(json.ptr);
+	assert_non_null(obj);
+	assert_int_equal(strlen(cJSON_GetObjectItem(obj, "text")->valuestring), sizeof(late) + 2);
+	assert_memory_equal(cJSON_GetObjectItem(obj, "text")->valuestring + 8500, "\xef\xbf\xbd", 3);
+	cJSON_Delete(obj);
+	wfm_buf_release(&json);
 	wfm_unit_list_release(&l);
 	wfm_test_rmtree(dir);
 	free(dir);
