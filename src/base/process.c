@@ -277,6 +277,9 @@ static void signal_group(struct run *st, int sig, uint64_t now)
 		return;
 	if (killpg(st->pid, sig) < 0 && errno == ESRCH)
 		st->group_gone = 1;
+	/* a stopped process (SIGTTIN from reading the terminal) acts on SIGTERM only once continued */
+	if (sig == SIGTERM && !st->group_gone)
+		killpg(st->pid, SIGCONT);
 	if (sig == SIGTERM && st->killed != SIGTERM)
 		st->term_at = now;
 	st->killed = sig;

@@ -209,6 +209,22 @@ static void test_process__timeout_term_ignoring_grandchild(void **state)
 	assert_none_marked("wfm-test-marker-tj");
 }
 
+static void test_process__stopped_command(void **state)
+{
+	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
+	struct wfm_process_result r;
+	uint64_t t0 = now_ms();
+
+	/* stopped (as by SIGTTIN): SIGTERM must still end it, without waiting for SIGKILL */
+	o.timeout_ms = 300;
+	o.kill_grace_ms = 10000;
+	assert_wfm_ok(run_sh(&r, "kill -STOP $$; echo continued", &o));
+	assert_true(now_ms() - t0 < 5000);
+	assert_true(r.timed_out);
+	assert_int_equal(r.signal, SIGTERM);
+	wfm_process_result_release(&r);
+}
+
 static void test_process__background_child_holding_the_pipe(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
@@ -527,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_process__signals_reset),
 		cmocka_unit_test(test_process__timeout_kills_the_group),
 		cmocka_unit_test(test_process__timeout_term_ignoring_grandchild),
+		cmocka_unit_test(test_process__stopped_command),
 		cmocka_unit_test(test_process__background_child_holding_the_pipe),
 		cmocka_unit_test(test_process__escaped_child_holding_the_pipe),
 		cmocka_unit_test(test_process__output_tail_cap),
