@@ -79,11 +79,17 @@ static void print_tail(const struct wfm_oracle_result *r)
 	}
 }
 
-/* "in 1.2s on 1a2b3c4 ('make test' exited 0): 12 passed, 0 failed" */
+/*
+ * "in 1.2s on 1a2b3c4 ('make test' exited 0): 12 passed, 0 failed", or
+ * without command (NULL) "in 1.2s (exited 0): 12 passed, 0 failed".
+ */
 static void describe(struct wfm_buf *b, const struct wfm_oracle_result *r, const char *command)
 {
-	wfm_buf_addf(b, "in %.1fs on %.7s ('%s' ", (double)r->proc.duration_ms / 1000.0, r->commit,
-		     command);
+	wfm_buf_addf(b, "in %.1fs ", (double)r->proc.duration_ms / 1000.0);
+	if (command)
+		wfm_buf_addf(b, "on %.7s ('%s' ", r->commit, command);
+	else
+		wfm_buf_addch(b, '(');
 	wfm_oracle_describe_end(b, r);
 	wfm_buf_addch(b, ')');
 	if (r->summary.format != WFM_SUMMARY_NONE) {
@@ -110,12 +116,12 @@ static void report_one(const struct wfm_oracle_result *r, const char *command)
 	wfm_buf_release(&b);
 }
 
-static void report_run(FILE *out, const struct wfm_oracle_result *r, size_t i, size_t n,
-		       const char *command)
+/* One line per run of a series; the verdict line names the commit and command. */
+static void report_run(FILE *out, const struct wfm_oracle_result *r, size_t i, size_t n)
 {
 	struct wfm_buf b = WFM_BUF_INIT;
 
-	describe(&b, r, command);
+	describe(&b, r, NULL);
 	fprintf(out, "run %zu/%zu %s %s\n", i + 1, n, verdict(r), b.ptr);
 	fflush(out);
 	wfm_buf_release(&b);
@@ -240,7 +246,10 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			snprintf(runs[nr].commit, sizeof(runs[nr].commit), "%s", commit);
 		passed += runs[nr].pass ? 1 : 0;
 		if (progress)
-			report_run(json ? stderr : stdout, &runs[nr], nr, wanted, command);
+			report_run(json ? stderr : stdout, &runs[nr], nr, wanted);
+		/* the text report shows the first failure's output only: 1000 tails add up */
+		if (!json && runs_opt > 1 && (runs[nr].pass || nr + 1 - passed > 1))
+			wfm_buf_release(&runs[nr].proc.output);
 		if (runs[nr++].proc.cancelled)
 			break;
 	}
