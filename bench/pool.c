@@ -12,12 +12,14 @@
  * Defaults: the current project checkout, HEAD, HEAD~1, 10 rounds.
  * The repository is left as it was found. See bench/README.md.
  */
+#define _GNU_SOURCE /* nftw()'s FTW_ACTIONRETVAL */
 #include "base/common.h"
 #include "base/buf.h"
 #include "git/pool.h"
 #include "git/repo.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -88,6 +90,25 @@ static const char *project_checkout(char *buf, size_t n)
 	return *buf ? buf : ".";
 }
 
+/* Counts the files of a working tree modified after a moment: what a checkout wrote. */
+static struct timespec since;
+static long written, total;
+
+static int count_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	const char *base = path + ftw->base;
+
+	if (type == FTW_D && !strcmp(base, ".git"))
+		return FTW_SKIP_SUBTREE;
+	if (type != FTW_F || !strcmp(base, ".git"))
+		return FTW_CONTINUE;
+	total++;
+	if (st->st_mtim.tv_sec > since.tv_sec ||
+	    (st->st_mtim.tv_sec == since.tv_sec && st->st_mtim.tv_nsec >= since.tv_nsec))
+		written++;
+	return FTW_CONTINUE;
+}
+
 static int fail(const char *what)
 {
 	fprintf(stderr, "bench_pool: %s: %s\n", what, wfm_error_last());
@@ -134,6 +155,17 @@ int main(int argc, char **argv)
 	first = now() - t;
 	if (wfm_pool_release(warm, slot) < 0)
 		return fail("release");
+
+	/* what an acquire from A to B writes */
+	clock_gettime(CLOCK_REALTIME, &since);
+	usleep(10000);
+	if (wfm_pool_acquire(&slot, warm, hb) < 0)
+		return fail("acquire");
+	nftw(wfm_slot_path(slot), count_file, 64, FTW_PHYS | FTW_ACTIONRETVAL);
+	if (wfm_pool_release(warm, slot) < 0 || wfm_pool_acquire(&slot, warm, ha) < 0 ||
+	    wfm_pool_release(warm, slot) < 0)
+		return fail("release");
+	printf("an acquire from A to B wrote %ld of the slot's %ld files\n\n", written, total);
 
 	for (int i = 0; i < rounds; i++) {
 		const char *bases[2] = { hb, ha };

@@ -360,7 +360,8 @@ static int scan_pool(struct scan *out, const char *commondir, const char *pooldi
 		if (s->entry != ENTRY_NONE && wfm_worktree_lock_reason(&s->reason, commondir, s->name) < 0)
 			s->reason = NULL;
 	}
-	qsort(out->v, out->nr, sizeof(out->v[0]), state_cmp);
+	if (out->nr)
+		qsort(out->v, out->nr, sizeof(out->v[0]), state_cmp);
 	wfm_buf_release(&p);
 	return 0;
 }

@@ -59,6 +59,10 @@ int wfm_pool_release(struct wfm_pool *pool, struct wfm_slot *slot);
  */
 int wfm_pool_discard(struct wfm_pool *pool, struct wfm_slot *slot);
 
+/*
+ * The slot's accessors return strings borrowed from the slot: valid until
+ * it is released or discarded.
+ */
 /* Absolute path of the slot's working tree, without a trailing slash. */
 const char *wfm_slot_path(const struct wfm_slot *slot);
 /* The slot's worktree name (as in .git/worktrees/<name>). */

@@ -40,6 +40,9 @@ rm -rf "$pool/wfm-4"
 mkdir -p "$common/worktrees/wfm-7" "$common/worktrees/wfm-8"
 echo "$pool/wfm-8/.git" >"$common/worktrees/wfm-8/gitdir"
 echo ../.. >"$common/worktrees/wfm-8/commondir"
+# wfm-9: a slot directory that is not a registered worktree
+mkdir -p "$pool/wfm-9/build"
+echo leftover >"$pool/wfm-9/build/out.o"
 
 # the user's own worktree and branches
 git worktree add -q ../user-wt -b feature HEAD~1
@@ -65,16 +68,23 @@ for want in \
 	"Would remove worktree wfm-4 (its directory is gone)" \
 	"Would remove worktree wfm-7 (half-made worktree entry)" \
 	"Would remove worktree wfm-8 (half-made worktree entry)" \
+	"Would remove slot wfm-9 (not a registered worktree)" \
 	"Would remove branch wfmigrate/old/deep/y (no run 'old')" \
 	"Would remove branch wfmigrate/old/x (no run 'old')" \
 	"kept wfmigrate/r2/a: run 'r2' exists (use --all)" \
 	"kept wfmigrate/r3/integration: run 'r3' is running (pid $live)"; do
 	grep -qxF -- "$want" "$TMP/out" || { cat "$TMP/out" >&2; fail "dry run did not say '$want'"; }
 done
-[ "$(wc -l <"$TMP/out")" = 10 ] || { cat "$TMP/out" >&2; fail "dry run printed extra lines"; }
+[ "$(wc -l <"$TMP/out")" = 11 ] || { cat "$TMP/out" >&2; fail "dry run printed extra lines"; }
 after=$(git worktree list --porcelain; git for-each-ref; ls -A "$pool" "$common/worktrees")
 [ "$before" = "$after" ] || fail "--dry-run changed something"
 pass "clean --dry-run lists without removing"
+
+# run from inside a free slot, clean keeps that one
+cd "$pool/wfm-1"
+expect_code 0 git wfmigrate clean --dry-run
+grep -qxF "kept wfm-1: it is the current worktree" "$TMP/out" || { cat "$TMP/out" >&2; fail "the current slot is not kept"; }
+cd "$repo"
 
 # the real clean, from a subdirectory
 cd src

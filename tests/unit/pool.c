@@ -791,6 +791,39 @@ static void test_pool__live_foreign_holder_is_respected(void **state)
 	fixture_release(&f);
 }
 
+static void test_pool__user_locked_slot_is_left_alone(void **state)
+{
+	struct fixture f;
+	struct wfm_pool *pool;
+	struct wfm_slot *slot = NULL;
+	struct wfm_clean_report report = { 0 };
+
+	fixture_init(&f);
+	pool = open_pool(&f, 0, NULL);
+	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c1"));
+	assert_wfm_ok(wfm_pool_release(pool, slot));
+	/* someone locks a free slot with git itself, to look at it in peace */
+	free(wfm_test_sh(f.repo, "git worktree lock --reason 'debugging' '%s/wfm-1'", f.pooldir));
+	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c1"));
+	assert_string_equal(wfm_slot_name(slot), "wfm-2");
+	assert_wfm_ok(wfm_pool_release(pool, slot));
+	assert_wfm_ok(wfm_pool_clean(&report, f.repo, NULL));
+	assert_int_equal(report.nr, 2);
+	assert_string_equal(report.items[0].name, "wfm-1");
+	assert_int_equal(report.items[0].removed, 0);
+	assert_string_equal(report.items[0].why, "locked: debugging");
+	assert_int_equal(report.items[1].removed, 1);
+	wfm_clean_report_release(&report);
+	assert_sh_contains(f.repo, "git worktree list --porcelain", "locked debugging");
+	free(wfm_test_sh(f.repo, "git worktree unlock '%s/wfm-1'", f.pooldir));
+	assert_wfm_ok(wfm_pool_clean(&report, f.repo, NULL));
+	wfm_clean_report_release(&report);
+	assert_sh_equal(f.repo, "git worktree list | wc -l", "1");
+	assert_repo_clean(f.repo);
+	wfm_pool_free(pool);
+	fixture_release(&f);
+}
+
 static void test_pool__failed_add_is_rolled_back(void **state)
 {
 	struct fixture f;
@@ -1168,6 +1201,7 @@ int main(void)
 		cmocka_unit_test(test_pool__dead_holder_is_reclaimed),
 		cmocka_unit_test(test_pool__processes_never_share_a_slot),
 		cmocka_unit_test(test_pool__live_foreign_holder_is_respected),
+		cmocka_unit_test(test_pool__user_locked_slot_is_left_alone),
 		cmocka_unit_test(test_pool__failed_add_is_rolled_back),
 		cmocka_unit_test(test_pool__half_made_entries_are_cleaned),
 		cmocka_unit_test(test_pool__clean_keeps_what_is_needed),
