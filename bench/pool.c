@@ -136,7 +136,8 @@ int main(int argc, char **argv)
 		return fail(repo_path);
 	if (wfm_repo_resolve_commit(ha, repo, a) < 0 || wfm_repo_resolve_commit(hb, repo, b) < 0)
 		return fail("resolving A and B");
-	capture(files, sizeof(files), "git -C '%s' ls-tree -r --name-only %s | wc -l", repo_path, ha);
+	capture(files, sizeof(files), "git -C '%s' ls-tree -r --name-only %s | wc -l", repo_path,
+		ha);
 	capture(changed, sizeof(changed), "git -C '%s' diff --name-only %s %s | wc -l", repo_path,
 		ha, hb);
 	printf("repository  %s\nA           %s (%s files)\nB           %s (%s files differ)\n"

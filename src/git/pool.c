@@ -34,7 +34,7 @@ struct wfm_pool {
 	pthread_mutex_t mu;
 	struct wfm_repo *repo; /* under mu */
 	char *commondir;       /* canonical */
-	char *pooldir;         /* <commondir>/wfmigrate/pool */
+	char *pooldir;	       /* <commondir>/wfmigrate/pool */
 	char *mutex_path;      /* <commondir>/wfmigrate/pool.mutex */
 	char *run;
 	int cold;
@@ -206,10 +206,10 @@ static void pool_unlock(int fd, struct wfm_pool *pool)
 /* ---- what is on disk ---- */
 
 enum entry_state {
-	ENTRY_NONE,  /* no <commondir>/worktrees/<name> of ours */
-	ENTRY_OK,    /* registered, working tree present */
-	ENTRY_GONE,  /* registered, but the working tree was deleted (prunable) */
-	ENTRY_HALF,  /* files missing: a failed or interrupted add */
+	ENTRY_NONE, /* no <commondir>/worktrees/<name> of ours */
+	ENTRY_OK,   /* registered, working tree present */
+	ENTRY_GONE, /* registered, but the working tree was deleted (prunable) */
+	ENTRY_HALF, /* files missing: a failed or interrupted add */
 };
 
 enum lock_state {
@@ -357,7 +357,8 @@ static int scan_pool(struct scan *out, const char *commondir, const char *pooldi
 			s->lock = LOCK_LIVE;
 		else
 			s->lock = LOCK_STALE;
-		if (s->entry != ENTRY_NONE && wfm_worktree_lock_reason(&s->reason, commondir, s->name) < 0)
+		if (s->entry != ENTRY_NONE &&
+		    wfm_worktree_lock_reason(&s->reason, commondir, s->name) < 0)
 			s->reason = NULL;
 	}
 	if (out->nr)
@@ -915,8 +916,8 @@ static void sanitize_label(struct wfm_buf *out, const char *label)
 
 	for (const char *p = label; *p; p++) {
 		int c = (unsigned char)*p;
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			 c == '-' || c == '_' || c == '.';
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 		char prev = out->len > start ? out->ptr[out->len - 1] : '\0';
 
 		if (!ok)
@@ -1175,7 +1176,8 @@ static int clean_branches(struct wfm_clean_report *out, struct wfm_repo *repo,
 			struct wfm_pidlock_owner owner;
 
 			wfm_buf_adds(&rundir, "/lock");
-			if (wfm_pidlock_read(&owner, rundir.ptr) == 0 && wfm_pidlock_alive(&owner)) {
+			if (wfm_pidlock_read(&owner, rundir.ptr) == 0 &&
+			    wfm_pidlock_alive(&owner)) {
 				wfm_buf_addf(&why, "run '%s' is running (pid %ld)", runid,
 					     (long)owner.pid);
 			} else if (!opts->all) {

@@ -26,7 +26,7 @@ struct wfm_slot;
 struct wfm_pool_opts {
 	/* make a brand-new worktree for each acquire and remove it at release */
 	int cold;
-	/* run id used in branch names: refs/heads/wfmigrate/<run>/<label>; required for commit_all */
+	/* run id for branch names, refs/heads/wfmigrate/<run>/<label>; commit_all needs one */
 	const char *run;
 };
 #define WFM_POOL_OPTS_INIT { 0, NULL }
@@ -101,9 +101,9 @@ struct wfm_clean_opts {
 #define WFM_CLEAN_OPTS_INIT { 0, 0 }
 
 struct wfm_clean_item {
-	char *what; /* "slot", "worktree", "branch" */
-	char *name; /* slot name, worktree entry name or full ref name */
-	char *why;  /* why it is removed or kept */
+	char *what;  /* "slot", "worktree", "branch" */
+	char *name;  /* slot name, worktree entry name or full ref name */
+	char *why;   /* why it is removed or kept */
 	int removed; /* 1 removed (or would be, in a dry run), 0 kept */
 };
 

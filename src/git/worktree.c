@@ -84,7 +84,9 @@ static int rm_at(int dirfd, const char *name, int depth)
 	if (depth > 512)
 		return wfm_error_set("cannot remove '%s': too deeply nested", name);
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : wfm_error_set("cannot stat '%s': %s", name, strerror(errno));
+		return errno == ENOENT
+			       ? 0
+			       : wfm_error_set("cannot stat '%s': %s", name, strerror(errno));
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
 			return wfm_error_set("cannot remove '%s': %s", name, strerror(errno));

@@ -172,7 +172,8 @@ static void test_pool__acquire_at_commit(void **state)
 
 	/* checked out at c1, detached, clean, locked with our pid */
 	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", f.c1);
-	assert_int_not_equal(wfm_test_sh_status(wfm_slot_path(slot), "git symbolic-ref -q HEAD"), 0);
+	assert_int_not_equal(wfm_test_sh_status(wfm_slot_path(slot), "git symbolic-ref -q HEAD"),
+			     0);
 	assert_sh_equal(wfm_slot_path(slot), "git status --porcelain", "");
 	out = read_text(wfm_slot_path(slot), "docs/d.md");
 	assert_string_equal(out, "# d");
@@ -1008,7 +1009,8 @@ static void test_pool__clean_keeps_what_is_needed(void **state)
 				 "echo %ld > .git/wfmigrate/runs/r3/lock && "
 				 "git branch wfmigrate/r2/a c1 && git branch wfmigrate/r3/a c1 && "
 				 "git branch wfmigrate/r3/integration c2 && "
-				 "git branch wfmigrate/gone/a c1 && git branch wfmigrate/gone/b/c c2 && "
+				 "git branch wfmigrate/gone/a c1 && "
+				 "git branch wfmigrate/gone/b/c c2 && "
 				 "git branch wfmigrate/gone/co c1 && "
 				 "git -C ../%s-user checkout -q wfmigrate/gone/co && "
 				 "git config branch.wfmigrate/gone/a.note hello",
@@ -1022,7 +1024,8 @@ static void test_pool__clean_keeps_what_is_needed(void **state)
 	assert_int_equal(report.nr, 8);
 	assert_int_equal(report.items[1].removed, 1); /* would be */
 	wfm_clean_report_release(&report);
-	assert_sh_equal(f.repo, "git worktree list --porcelain; git for-each-ref; ls -A .git/wfmigrate/pool",
+	assert_sh_equal(f.repo,
+			"git worktree list --porcelain; git for-each-ref; ls -A .git/wfmigrate/pool",
 			before);
 	free(before);
 
@@ -1062,7 +1065,8 @@ static void test_pool__clean_keeps_what_is_needed(void **state)
 	wfm_clean_report_release(&report);
 	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*' --format='%(refname:short)'",
 			"wfmigrate/gone/co\nwfmigrate/r3/a\nwfmigrate/r3/integration");
-	assert_sh_equal(f.repo, "git branch --list 'w*' --format='%(refname:short)' | grep -v '^wfmigrate/'",
+	assert_sh_equal(f.repo,
+			"git branch --list 'w*' --format='%(refname:short)' | grep -v '^wfmigrate/'",
 			"wfm-3\nwfmigratex/y");
 	assert_sh_contains(f.repo, "git branch --list feature", "feature");
 	assert_sh_equal(f.repo, "git worktree list | wc -l", "3");
