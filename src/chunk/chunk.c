@@ -128,12 +128,6 @@ static void set_ids(struct wfm_unit *units, size_t nr)
 	free(keys);
 }
 
-static void set_lines(struct wfm_unit *u, const struct wfm_lines *lines)
-{
-	u->start_line = wfm_lines_of(lines, u->start_byte) + 1;
-	u->end_line = wfm_lines_of(lines, u->end_byte - 1) + 1;
-}
-
 /* Marks the units holding a capture: ranges do not overlap and are sorted. */
 static void mark_captures(char *keep, const struct wfm_unit *units, size_t nr,
 			  const struct wfm_ranges *caps)
@@ -156,16 +150,104 @@ static void mark_captures(char *keep, const struct wfm_unit *units, size_t nr,
 		keep[i] = keep[i] == 3;
 }
 
+/*
+ * Parses text[0..len) unless it is too large or times out; then *reason
+ * says why (a new string) and *tree is NULL.
+ */
+static void parse(TSTree **tree, char **reason, struct worker *w, enum wfm_lang lang,
+		  const char *text, size_t len)
+{
+	const struct wfm_chunk_opts *opts = w->run->opts;
+	size_t limit = opts->max_file_bytes && opts->max_file_bytes < UINT32_MAX
+			       ? opts->max_file_bytes
+			       : UINT32_MAX; /* tree-sitter's offsets are 32 bits */
+
+	*tree = NULL;
+	*reason = NULL;
+	if (len > limit) {
+		struct wfm_buf r = WFM_BUF_INIT;
+		wfm_buf_addf(&r, "file larger than %zu bytes", limit);
+		*reason = wfm_buf_detach(&r, NULL);
+		return;
+	}
+	if (w->parser_lang != lang) {
+		ts_parser_set_language(w->parser, wfm_lang_grammar(lang));
+		w->parser_lang = lang;
+	}
+	*tree = ts_parser_parse_string(w->parser, NULL, text, (uint32_t)len);
+	if (!*tree) {
+		ts_parser_reset(w->parser); /* else the next parse would resume this one */
+		*reason = wfm_strdup(opts->timeout_us ? "parse timed out" : "parse failed");
+	}
+}
+
+/* The file's units, with ids: its definitions, or the whole file. */
+static struct wfm_unit *make_units(size_t *nr, struct worker *w, const struct job *job,
+				   size_t len, const TSTree *tree, char *reason)
+{
+	struct wfm_unit *units;
+
+	*nr = w->defs.nr ? w->defs.nr : 1;
+	units = wfm_calloc(*nr, sizeof(*units));
+	for (size_t i = 0; i < *nr; i++) {
+		struct wfm_unit *u = &units[i];
+
+		u->path = wfm_strdup(job->file->path);
+		u->lang = job->lang;
+		if (w->defs.nr) {
+			u->kind = w->defs.v[i].kind;
+			u->name = w->defs.v[i].name;
+			w->defs.v[i].name = NULL;
+			u->start_byte = w->defs.v[i].start;
+			u->end_byte = w->defs.v[i].end;
+		} else {
+			u->kind = "file";
+			u->name = wfm_strdup(basename_of(job->file->path));
+			u->start_byte = 0;
+			u->end_byte = len;
+			u->reason = reason ? reason : tree ? wfm_strdup("no definitions found") : NULL;
+		}
+		wfm_unit_set_lines(u, &w->lines);
+	}
+	set_ids(units, *nr);
+	return units;
+}
+
+/* Sets keep[i] for the units --query and --match keep. */
+static int filter(char *keep, struct worker *w, const struct job *job, const TSTree *tree,
+		  const struct wfm_unit *units, size_t nr, const char *text)
+{
+	memset(keep, 1, nr);
+	if (w->run->query) {
+		if (tree) {
+			int rc = wfm_query_captures(&w->caps, w->run->query, job->lang, w->cursor,
+						    ts_tree_root_node(tree), text);
+			if (rc < 0)
+				return rc;
+		}
+		mark_captures(keep, units, nr, &w->caps);
+	}
+	for (size_t i = 0; w->run->re && i < nr; i++) {
+		int rc;
+		if (!keep[i])
+			continue;
+		rc = wfm_regex_match(w->run->re, text + units[i].start_byte,
+				     units[i].end_byte - units[i].start_byte, 0, NULL);
+		if (rc < 0)
+			return rc;
+		keep[i] = (char)rc;
+	}
+	return 0;
+}
+
 static int chunk_file(struct worker *w, struct job *job)
 {
 	const struct wfm_chunk_opts *opts = w->run->opts;
-	const char *path = job->file->path, *text;
-	const TSLanguage *grammar = wfm_lang_grammar(job->lang);
 	struct wfm_unit *units = NULL;
 	struct wfm_pack_item *items = NULL;
-	char *keep = NULL;
+	char *keep = NULL, *reason = NULL;
 	TSTree *tree = NULL;
-	char *reason = NULL;
+	const char *text;
 	size_t len, nr = 0, kept = 0;
 	int rc;
 
@@ -179,78 +261,19 @@ static int chunk_file(struct worker *w, struct job *job)
 	if (!len || memchr(text, '\0', len < BINARY_PROBE ? len : BINARY_PROBE))
 		goto done; /* nothing to chunk, or binary */
 	wfm_lines_index(&w->lines, text, len);
-
-	if (grammar) {
-		size_t limit = opts->max_file_bytes && opts->max_file_bytes < UINT32_MAX
-				       ? opts->max_file_bytes
-				       : UINT32_MAX;
-		if (len > limit) {
-			struct wfm_buf r = WFM_BUF_INIT;
-			wfm_buf_addf(&r, "file larger than %zu bytes", limit);
-			reason = wfm_buf_detach(&r, NULL);
-		} else {
-			if (w->parser_lang != job->lang) {
-				ts_parser_set_language(w->parser, grammar);
-				w->parser_lang = job->lang;
-			}
-			tree = ts_parser_parse_string(w->parser, NULL, text, (uint32_t)len);
-			if (!tree) {
-				/* else the next parse would resume this one */
-				ts_parser_reset(w->parser);
-				reason = wfm_strdup(opts->timeout_us ? "parse timed out"
-								     : "parse failed");
-			}
-		}
-	}
+	if (job->lang != WFM_LANG_OTHER)
+		parse(&tree, &reason, w, job->lang, text, len);
 	if (tree)
 		wfm_defs_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
+	units = make_units(&nr, w, job, len, tree, reason);
+	reason = NULL; /* owned by the file's unit, if any */
 
-	nr = w->defs.nr ? w->defs.nr : 1;
-	units = wfm_calloc(nr, sizeof(*units));
-	for (size_t i = 0; i < nr; i++) {
-		struct wfm_unit *u = &units[i];
+	keep = wfm_malloc(nr);
+	rc = filter(keep, w, job, tree, units, nr, text);
+	if (rc < 0)
+		goto done;
 
-		u->path = wfm_strdup(path);
-		u->lang = job->lang;
-		if (w->defs.nr) {
-			u->kind = w->defs.v[i].kind;
-			u->name = w->defs.v[i].name;
-			w->defs.v[i].name = NULL;
-			u->start_byte = w->defs.v[i].start;
-			u->end_byte = w->defs.v[i].end;
-		} else {
-			u->kind = "file";
-			u->name = wfm_strdup(basename_of(path));
-			u->start_byte = 0;
-			u->end_byte = len;
-			u->reason = reason ? reason : tree ? wfm_strdup("no definitions found") : NULL;
-			reason = NULL;
-		}
-		set_lines(u, &w->lines);
-	}
-	set_ids(units, nr);
-
-	keep = wfm_calloc(nr, 1);
-	memset(keep, 1, nr);
-	if (w->run->query) {
-		if (tree) {
-			rc = wfm_query_captures(&w->caps, w->run->query, job->lang, w->cursor,
-						ts_tree_root_node(tree), text);
-			if (rc < 0)
-				goto done;
-		}
-		mark_captures(keep, units, nr, &w->caps);
-	}
-	for (size_t i = 0; w->run->re && i < nr; i++) {
-		if (!keep[i])
-			continue;
-		rc = wfm_regex_match(w->run->re, text + units[i].start_byte,
-				     units[i].end_byte - units[i].start_byte, 0, NULL);
-		if (rc < 0)
-			goto done;
-		keep[i] = (char)rc;
-	}
-
+	/* the units kept, in order, noting which were neighbours before filtering */
 	items = wfm_calloc(nr, sizeof(*items));
 	for (size_t i = 0, prev = SIZE_MAX; i < nr; i++) {
 		struct wfm_pack_item *it = &items[kept];

@@ -79,6 +79,8 @@ void wfm_lines_index(struct wfm_lines *out, const char *text, size_t len);
 void wfm_lines_release(struct wfm_lines *lines);
 /* 0-based line holding byte off. */
 uint32_t wfm_lines_of(const struct wfm_lines *lines, size_t off);
+/* Sets u's start_line and end_line (1-based, inclusive) from its byte range. */
+void wfm_unit_set_lines(struct wfm_unit *u, const struct wfm_lines *lines);
 /* The start of the line holding off. */
 size_t wfm_line_start(const char *text, size_t off);
 /*

@@ -301,7 +301,8 @@ struct finder {
 	size_t len;
 	struct wfm_defs *out;
 	struct wfm_buf qual; /* "ns::" prefixes of the enclosing C++ namespaces */
-	unsigned depth;
+	unsigned depth;	     /* containers entered */
+	unsigned wrap;	     /* wrappers entered */
 };
 
 static const struct rule *rule_for(const struct lang_info *li, const char *type)
@@ -434,16 +435,16 @@ static int describe(struct finder *f, TSNode n, const struct rule *r, int in_exp
 	TSNode t, u;
 	int count, ret = 0;
 
-	if (f->depth > 16)
+	if (f->wrap > 16)
 		return 0;
 	if ((r->flags & R_EXPORTED) && !in_export)
 		return 0;
 	if ((r->flags & R_BODY) && ts_node_is_null(field(n, "body")))
 		return 0;
 	if (r->flags & (R_WRAPPER | R_GROUP)) {
-		f->depth++;
+		f->wrap++;
 		ret = describe_inner(f, n, !!(r->flags & R_EXPORT), kind, name, &count);
-		f->depth--;
+		f->wrap--;
 		if (!ret && (r->flags & R_EXPORT) && !ts_node_is_null(field(n, "value"))) {
 			*kind = "export"; /* export default { ... }: a component, a config */
 			wfm_buf_adds(name, "default");
@@ -630,7 +631,7 @@ static void find_in(struct finder *f, TSNode container)
 void wfm_defs_find(struct wfm_defs *out, enum wfm_lang lang, TSNode root, const char *text,
 		   size_t len)
 {
-	struct finder f = { &langs[lang], text, len, out, WFM_BUF_INIT, 0 };
+	struct finder f = { &langs[lang], text, len, out, WFM_BUF_INIT, 0, 0 };
 	size_t first = out->nr;
 
 	if (lang <= WFM_LANG_OTHER || lang >= WFM_LANG__COUNT)

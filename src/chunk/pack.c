@@ -56,14 +56,6 @@ void wfm_split_range(struct wfm_offsets *ends, const char *text, size_t start, s
 	push_end(ends, end);
 }
 
-static void set_lines(struct wfm_unit *u, const struct wfm_lines *lines)
-{
-	u->start_line = wfm_lines_of(lines, u->start_byte) + 1;
-	u->end_line = wfm_lines_of(lines, u->end_byte > u->start_byte ? u->end_byte - 1
-								     : u->start_byte) +
-		      1;
-}
-
 static void move_unit(struct wfm_unit_list *out, struct wfm_unit *u)
 {
 	WFM_ALLOC_GROW(out->v, out->nr + 1, out->alloc);
@@ -96,7 +88,7 @@ static void split_unit(struct wfm_unit_list *out, struct wfm_pack_item *it, cons
 		part.reason = u->reason ? wfm_strdup(u->reason) : NULL;
 		part.start_byte = p;
 		part.end_byte = ends.v[k];
-		set_lines(&part, lines);
+		wfm_unit_set_lines(&part, lines);
 		move_unit(out, &part);
 		p = ends.v[k];
 	}
@@ -128,7 +120,7 @@ static void pack_units(struct wfm_unit_list *out, struct wfm_pack_item *items, s
 	pack.kind = "pack";
 	pack.start_byte = first->start_byte;
 	pack.end_byte = last->end_byte;
-	set_lines(&pack, lines);
+	wfm_unit_set_lines(&pack, lines);
 	for (size_t i = 0; i < nr; i++) {
 		wfm_strvec_push(&pack.members, items[i].unit.id);
 		wfm_unit_release(&items[i].unit);
