@@ -205,7 +205,9 @@ static struct wfm_unit *make_units(size_t *nr, struct worker *w, const struct jo
 			u->name = wfm_strdup(basename_of(job->file->path));
 			u->start_byte = 0;
 			u->end_byte = len;
-			u->reason = reason ? reason : tree ? wfm_strdup("no definitions found") : NULL;
+			u->reason = reason;
+			if (!reason && tree)
+				u->reason = wfm_strdup("no definitions found");
 		}
 		wfm_unit_set_lines(u, &w->lines);
 	}
@@ -418,7 +420,8 @@ int wfm_chunk_run(struct wfm_unit_list *out, struct wfm_repo *repo,
 	for (size_t i = 0; i < nworkers; i++) {
 		workers[i].run = &run;
 		if (!i) {
-			workers[i].repo = repo; /* the calling thread works too, on its own handle */
+			/* the calling thread works too, on the caller's handle */
+			workers[i].repo = repo;
 			continue;
 		}
 		rc = wfm_repo_open(&workers[i].repo, wfm_repo_path(repo));

@@ -31,7 +31,7 @@ struct wfm_unit {
 	size_t start_byte, end_byte;   /* [start_byte, end_byte) in the file's blob */
 	char *reason;		       /* why a file is a single unit, or NULL */
 	struct wfm_strvec members;     /* for a pack: the ids of the units in it */
-	char *text; /* the unit's end_byte - start_byte bytes (may hold NUL) and a NUL, when asked for */
+	char *text; /* when asked for: its end_byte - start_byte bytes (NUL too), then a NUL */
 };
 
 struct wfm_unit_list {
@@ -52,7 +52,7 @@ struct wfm_chunk_opts {
 	enum wfm_lang lang;		/* only files of this language; WFM_LANG_ANY for all */
 	const char *match;		/* PCRE2: keep units whose text matches; NULL for all */
 	const char *query;		/* tree-sitter query: keep units holding a capture */
-	size_t max_bytes;		/* pack and split units to this size; 0: leave as they are */
+	size_t max_bytes;		/* pack and split units to this size; 0: do not */
 	unsigned threads;		/* 0: one per online core; 1: no threads at all */
 	uint64_t timeout_us;		/* parse time limit per file; 0: none */
 	size_t max_file_bytes;		/* larger files are one unit, unparsed; 0: no limit */

@@ -112,7 +112,7 @@ void wfm_split_range(struct wfm_offsets *ends, const char *text, size_t start, s
 /* A unit of one file on its way to packing. */
 struct wfm_pack_item {
 	struct wfm_unit unit; /* moved out by wfm_pack_file */
-	int follows;	      /* 1 when no unit was filtered out between it and the previous item */
+	int follows;	      /* 1 when no unit was filtered out since the previous item */
 	struct wfm_cuts cuts; /* where it may be split, for units over max; borrowed */
 };
 

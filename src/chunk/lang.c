@@ -25,7 +25,7 @@ enum how {
 	NAME_GO_METHOD,	 /* "Receiver.Name" */
 	NAME_GO_TYPE,	 /* a type_spec: the name; the kind from the type */
 	NAME_RUST_IMPL,	 /* "Type", or "Trait for Type" */
-	NAME_JS_VAR,	 /* "const f = () => ...": the first declarator holding a function or class */
+	NAME_JS_VAR,	 /* "const f = () => ...": the first declarator holding a function */
 	NAME_JS_ASSIGN,	 /* "a.b = function () ...", "module.exports = ...": the left side */
 };
 
@@ -52,27 +52,30 @@ struct lang_info {
 	const char *const *exts;
 	const char *const *comments; /* attached to the definition right below them */
 	const struct rule *rules;
+	const struct rule *base; /* the rules of the language this one extends, or NULL */
 };
 
 #define END_RULE { NULL, NULL, 0, 0 }
 
-#define C_RULES                                                                                    \
-	{ "function_definition", "function", NAME_DECLARATOR, 0 },                                 \
-		{ "struct_specifier", "struct", NAME_FIELD, R_BODY },                              \
-		{ "union_specifier", "union", NAME_FIELD, R_BODY },                                \
-		{ "enum_specifier", "enum", NAME_FIELD, R_BODY },                                  \
-		{ "declaration", NULL, NAME_TAGGED, 0 },                                           \
-		{ "type_definition", "typedef", NAME_DECLARATOR, 0 },                              \
-		{ "preproc_function_def", "macro", NAME_FIELD, 0 },                                \
-		{ "preproc_if", NULL, 0, R_CONTAINER }, { "preproc_ifdef", NULL, 0, R_CONTAINER }, \
-		{ "preproc_else", NULL, 0, R_CONTAINER },                                          \
-		{ "preproc_elif", NULL, 0, R_CONTAINER },                                          \
-		{ "preproc_elifdef", NULL, 0, R_CONTAINER }, { "ERROR", NULL, 0, R_CONTAINER }
+static const struct rule c_rules[] = {
+	{ "function_definition", "function", NAME_DECLARATOR, 0 },
+	{ "struct_specifier", "struct", NAME_FIELD, R_BODY },
+	{ "union_specifier", "union", NAME_FIELD, R_BODY },
+	{ "enum_specifier", "enum", NAME_FIELD, R_BODY },
+	{ "declaration", NULL, NAME_TAGGED, 0 },
+	{ "type_definition", "typedef", NAME_DECLARATOR, 0 },
+	{ "preproc_function_def", "macro", NAME_FIELD, 0 },
+	{ "preproc_if", NULL, 0, R_CONTAINER },
+	{ "preproc_ifdef", NULL, 0, R_CONTAINER },
+	{ "preproc_else", NULL, 0, R_CONTAINER },
+	{ "preproc_elif", NULL, 0, R_CONTAINER },
+	{ "preproc_elifdef", NULL, 0, R_CONTAINER },
+	{ "ERROR", NULL, 0, R_CONTAINER },
+	END_RULE,
+};
 
-static const struct rule c_rules[] = { C_RULES, END_RULE };
-
+/* C++: these, then the C rules */
 static const struct rule cpp_rules[] = {
-	C_RULES,
 	{ "class_specifier", "class", NAME_FIELD, R_BODY },
 	{ "alias_declaration", "type", NAME_FIELD, 0 },
 	{ "concept_definition", "concept", NAME_FIELD, 0 },
@@ -91,25 +94,25 @@ static const struct rule python_rules[] = {
 	END_RULE,
 };
 
-#define JS_RULES                                                                                   \
-	{ "function_declaration", "function", NAME_FIELD, 0 },                                     \
-		{ "generator_function_declaration", "function", NAME_FIELD, 0 },                   \
-		{ "class_declaration", "class", NAME_FIELD, 0 },                                   \
-		{ "lexical_declaration", NULL, NAME_JS_VAR, 0 },                                   \
-		{ "variable_declaration", NULL, NAME_JS_VAR, 0 },                                  \
-		{ "assignment_expression", NULL, NAME_JS_ASSIGN, 0 },                              \
-		{ "export_statement", NULL, 0, R_WRAPPER | R_EXPORT },                             \
-		{ "expression_statement", NULL, 0, R_WRAPPER },                                    \
-		{ "class", "class", NAME_FIELD, R_EXPORTED },                                      \
-		{ "function_expression", "function", NAME_FIELD, R_EXPORTED },                     \
-		{ "function", "function", NAME_FIELD, R_EXPORTED },                                \
-		{ "arrow_function", "function", NAME_FIELD, R_EXPORTED },                          \
-		{ "ERROR", NULL, 0, R_CONTAINER }
+static const struct rule js_rules[] = {
+	{ "function_declaration", "function", NAME_FIELD, 0 },
+	{ "generator_function_declaration", "function", NAME_FIELD, 0 },
+	{ "class_declaration", "class", NAME_FIELD, 0 },
+	{ "lexical_declaration", NULL, NAME_JS_VAR, 0 },
+	{ "variable_declaration", NULL, NAME_JS_VAR, 0 },
+	{ "assignment_expression", NULL, NAME_JS_ASSIGN, 0 },
+	{ "export_statement", NULL, 0, R_WRAPPER | R_EXPORT },
+	{ "expression_statement", NULL, 0, R_WRAPPER },
+	{ "class", "class", NAME_FIELD, R_EXPORTED },
+	{ "function_expression", "function", NAME_FIELD, R_EXPORTED },
+	{ "function", "function", NAME_FIELD, R_EXPORTED },
+	{ "arrow_function", "function", NAME_FIELD, R_EXPORTED },
+	{ "ERROR", NULL, 0, R_CONTAINER },
+	END_RULE,
+};
 
-static const struct rule js_rules[] = { JS_RULES, END_RULE };
-
+/* TypeScript and TSX: these, then the JavaScript rules */
 static const struct rule ts_rules[] = {
-	JS_RULES,
 	{ "abstract_class_declaration", "class", NAME_FIELD, 0 },
 	{ "interface_declaration", "interface", NAME_FIELD, 0 },
 	{ "type_alias_declaration", "type", NAME_FIELD, 0 },
@@ -171,19 +174,19 @@ static const char *const rust_comments[] = { "line_comment", "block_comment", "a
 static const char *const java_comments[] = { "line_comment", "block_comment", NULL };
 
 static const struct lang_info langs[WFM_LANG__COUNT] = {
-	[WFM_LANG_OTHER] = { "other", NULL, no_exts, NULL, NULL },
-	[WFM_LANG_C] = { "c", tree_sitter_c, c_exts, hash_comments, c_rules },
-	[WFM_LANG_CPP] = { "cpp", tree_sitter_cpp, cpp_exts, hash_comments, cpp_rules },
+	[WFM_LANG_OTHER] = { "other", NULL, no_exts, NULL, NULL, NULL },
+	[WFM_LANG_C] = { "c", tree_sitter_c, c_exts, hash_comments, c_rules, NULL },
+	[WFM_LANG_CPP] = { "cpp", tree_sitter_cpp, cpp_exts, hash_comments, cpp_rules, c_rules },
 	[WFM_LANG_PYTHON] = { "python", tree_sitter_python, python_exts, hash_comments,
-			      python_rules },
+			      python_rules, NULL },
 	[WFM_LANG_JAVASCRIPT] = { "javascript", tree_sitter_javascript, js_exts, hash_comments,
-				  js_rules },
+				  js_rules, NULL },
 	[WFM_LANG_TYPESCRIPT] = { "typescript", tree_sitter_typescript, ts_exts, hash_comments,
-				  ts_rules },
-	[WFM_LANG_TSX] = { "tsx", tree_sitter_tsx, tsx_exts, hash_comments, ts_rules },
-	[WFM_LANG_GO] = { "go", tree_sitter_go, go_exts, hash_comments, go_rules },
-	[WFM_LANG_RUST] = { "rust", tree_sitter_rust, rust_exts, rust_comments, rust_rules },
-	[WFM_LANG_JAVA] = { "java", tree_sitter_java, java_exts, java_comments, java_rules },
+				  ts_rules, js_rules },
+	[WFM_LANG_TSX] = { "tsx", tree_sitter_tsx, tsx_exts, hash_comments, ts_rules, js_rules },
+	[WFM_LANG_GO] = { "go", tree_sitter_go, go_exts, hash_comments, go_rules, NULL },
+	[WFM_LANG_RUST] = { "rust", tree_sitter_rust, rust_exts, rust_comments, rust_rules, NULL },
+	[WFM_LANG_JAVA] = { "java", tree_sitter_java, java_exts, java_comments, java_rules, NULL },
 };
 
 const char *wfm_lang_name(enum wfm_lang lang)
@@ -308,6 +311,9 @@ struct finder {
 static const struct rule *rule_for(const struct lang_info *li, const char *type)
 {
 	for (const struct rule *r = li->rules; r->type; r++)
+		if (!strcmp(r->type, type))
+			return r;
+	for (const struct rule *r = li->base; r && r->type; r++)
 		if (!strcmp(r->type, type))
 			return r;
 	return NULL;

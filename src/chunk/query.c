@@ -86,7 +86,8 @@ static int parse_pred(struct pred *p, const TSQuery *q, const TSQueryPredicateSt
 
 	memset(p, 0, sizeof(*p));
 	if (steps[0].type != TSQueryPredicateStepTypeString)
-		return wfm_error_setc(WFM_EINVALID, "invalid query: a predicate must start with a name");
+		return wfm_error_setc(WFM_EINVALID,
+				      "invalid query: a predicate must start with a name");
 	name = ts_query_string_value_for_id(q, steps[0].value_id, &name_len);
 	snprintf(nm, sizeof(nm), "%.*s", (int)name_len, name);
 	if (!strncmp(nm, "any-", 4) && strcmp(nm, "any-of?")) {

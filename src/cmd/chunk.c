@@ -12,8 +12,9 @@
 #include "ui/options.h"
 
 static const char *const chunk_usage[] = {
-	"git wfmigrate chunk [--json] [--text] [--lang <lang>] [--match <pcre2>] [--query <query>]\n"
-	"                           [--max-bytes <n>] [--rev <rev>] [--] [<pathspec>...]",
+	"git wfmigrate chunk [--json] [--text] [--lang <lang>] [--match <pcre2>]\n"
+	"                           [--query <query>] [--max-bytes <n>] [--rev <rev>]\n"
+	"                           [--] [<pathspec>...]",
 	NULL,
 };
 
@@ -75,8 +76,8 @@ static int top_pathspec(char **out, const char *prefix, const char *spec)
 			if (!res.len) {
 				wfm_buf_release(&in);
 				wfm_buf_release(&res);
-				return wfm_error_setc(WFM_ENOTFOUND, "'%s' is outside the repository",
-						      spec);
+				return wfm_error_setc(WFM_ENOTFOUND,
+						      "'%s' is outside the repository", spec);
 			}
 			last = strrchr(res.ptr, '/');
 			wfm_buf_setlen(&res, last ? (size_t)(last - res.ptr) : 0);
@@ -135,7 +136,8 @@ static void print_table(const struct wfm_unit_list *units, int text)
 		lines_of(lines, sizeof(lines), u);
 		if ((n = (int)strlen(lines)) > wlines)
 			wlines = n;
-		if ((n = snprintf(bytes, sizeof(bytes), "%zu", u->end_byte - u->start_byte)) > wbytes)
+		n = snprintf(bytes, sizeof(bytes), "%zu", u->end_byte - u->start_byte);
+		if (n > wbytes)
 			wbytes = n;
 	}
 	if (!units->nr)
@@ -188,7 +190,8 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		WFM_OPT_UINT(0, "max-bytes", &max_bytes, "n",
 			     "pack small neighbouring units and split large ones to n bytes", 1,
 			     ULONG_MAX),
-		WFM_OPT_STRING(0, "rev", &rev, "rev", "read the files of this revision (default HEAD)"),
+		WFM_OPT_STRING(0, "rev", &rev, "rev",
+			       "read the files of this revision (default HEAD)"),
 		WFM_OPT_GROUP("limits"),
 		WFM_OPT_UINT(0, "threads", &threads, "n",
 			     "parse on n threads (default 0: one per core)", 0, 1024),

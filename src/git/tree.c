@@ -19,7 +19,7 @@ static int walk_cb(const char *root, const git_tree_entry *entry, void *payload)
 	int keep = !w->nr;
 
 	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
-		return 0; /* trees are walked into; links and submodules have no text of their own */
+		return 0; /* trees are walked into; links and submodules have no text */
 	wfm_buf_clear(&w->path);
 	wfm_buf_adds(&w->path, root);
 	wfm_buf_adds(&w->path, git_tree_entry_name(entry));

@@ -580,7 +580,8 @@ static void test_chunk__binary_and_unknown_files(void **state)
 	obj = cJSON_Parse(json.ptr);
 	assert_non_null(obj);
 	assert_int_equal(strlen(cJSON_GetObjectItem(obj, "text")->valuestring), sizeof(late) + 2);
-	assert_memory_equal(cJSON_GetObjectItem(obj, "text")->valuestring + 8500, "\xef\xbf\xbd", 3);
+	assert_memory_equal(cJSON_GetObjectItem(obj, "text")->valuestring + 8500, "\xef\xbf\xbd",
+			    3);
 	cJSON_Delete(obj);
 	wfm_buf_release(&json);
 	wfm_unit_list_release(&l);
@@ -674,7 +675,8 @@ static void test_chunk__syntax_errors(void **state)
 	must_find(&l, "e.java::class::A");
 	/* nothing well-formed at all: the whole file */
 	expect_unit(&l, "junk.ts::file::junk.ts", "file", "junk.ts", 1, 1);
-	assert_string_equal(must_find(&l, "junk.ts::file::junk.ts")->reason, "no definitions found");
+	assert_string_equal(must_find(&l, "junk.ts::file::junk.ts")->reason,
+			    "no definitions found");
 	wfm_unit_list_release(&l);
 	wfm_test_rmtree(dir);
 	free(dir);
@@ -705,7 +707,8 @@ static void write_big_c(const char *dir, const char *path, int n)
 {
 	free(wfm_test_sh(dir,
 			 "mkdir -p \"$(dirname '%s')\" && awk 'BEGIN { for (i = 0; i < %d; i++) "
-			 "printf \"int f%%d(int x)\\n{\\n\\tint y = x * %%d;\\n\\treturn y + 1;\\n}\\n\", i, i }' "
+			 "printf \"int f%%d(int x)\\n{\\n\\tint y = x * %%d;\\n\\treturn y + 1;"
+			 "\\n}\\n\", i, i }' "
 			 "> '%s'",
 			 path, n, path));
 }
@@ -719,8 +722,9 @@ static void test_chunk__oversized_and_timeout(void **state)
 
 	write_big_c(dir, "a_big.c", 40000); /* ~1.4 MB: far more than 1 ms to parse */
 	wfm_test_write(dir, "b_small.c", "int small(void) { return 0; }\n");
-	wfm_test_write(dir, "c_medium.py", "def a():\n    return '0123456789012345678901234567890'\n"
-					   "def b():\n    pass\n");
+	wfm_test_write(dir, "c_medium.py",
+		       "def a():\n    return '0123456789012345678901234567890'\n"
+		       "def b():\n    pass\n");
 	commit(dir, "big");
 
 	/* a size limit: the file is one unit, unparsed */
@@ -1085,8 +1089,8 @@ static void test_chunk__threads_give_the_same_result(void **state)
 
 	write_languages(dir);
 	for (int i = 0; i < 12; i++)
-		free(wfm_test_sh(dir, "mkdir -p copy%d && cp -r src py web cmd README.md copy%d/", i,
-				 i));
+		free(wfm_test_sh(dir, "mkdir -p copy%d && cp -r src py web cmd README.md copy%d/",
+				 i, i));
 	write_big_c(dir, "big/gen.c", 3000);
 	commit(dir, "many files");
 
