@@ -117,6 +117,16 @@ static void lines_of(char *buf, size_t n, const struct wfm_unit *u)
 	snprintf(buf, n, "%u-%u", u->start_line, u->end_line);
 }
 
+/* Columns a string takes on a terminal: one per character, not per byte. */
+static int width(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 /* An aligned table, one unit a line, with a header. */
 static void print_table(const struct wfm_unit_list *units, int text)
 {
@@ -127,7 +137,7 @@ static void print_table(const struct wfm_unit_list *units, int text)
 		const struct wfm_unit *u = &units->v[i];
 		int n;
 
-		if ((n = (int)strlen(u->id)) > wid)
+		if ((n = width(u->id)) > wid)
 			wid = n;
 		if ((n = (int)strlen(wfm_lang_name(u->lang))) > wlang)
 			wlang = n;
@@ -159,8 +169,8 @@ static void print_table(const struct wfm_unit_list *units, int text)
 				putchar('\n');
 			continue;
 		}
-		printf("%-*s  %-*s  %-*s  %-*s  %*zu", wid, u->id, wlang, wfm_lang_name(u->lang),
-		       wkind, u->kind, wlines, lines, wbytes, size);
+		printf("%s%*s  %-*s  %-*s  %-*s  %*zu", u->id, wid - width(u->id), "", wlang,
+		       wfm_lang_name(u->lang), wkind, u->kind, wlines, lines, wbytes, size);
 		if (u->reason)
 			printf("  (%s)", u->reason);
 		putchar('\n');

@@ -169,3 +169,18 @@ cmp -s "$TMP/one.json" "$TMP/four.json" || fail "--threads 4 differs from --thre
 [ "$(grep -c '"id"' "$TMP/one.json")" -ge 87 ] || fail "too few units"
 check_repo "$repo"
 pass "threads"
+
+# Non-ASCII names line up: columns count characters, not bytes.
+uni=$(new_repo)
+printf 'def ünï():\n    pass\n\ndef plain():\n    pass\n' >"$uni/ñame.py"
+git -C "$uni" add -A
+git -C "$uni" commit -qm unicode
+(cd "$uni" && expect_code 0 git wfmigrate chunk)
+python3 - "$TMP/out" <<'PY' || { cat "$TMP/out"; fail "the table is not aligned"; }
+import sys
+rows = open(sys.argv[1], encoding="utf-8").read().splitlines()
+assert len(rows) == 3, rows
+assert len({r.index("python") for r in rows[1:]} | {rows[0].index("LANG")}) == 1, rows
+assert len({len(r) for r in rows}) == 1, rows
+PY
+pass "alignment"
