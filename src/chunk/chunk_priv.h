@@ -161,12 +161,4 @@ struct wfm_ranges {
  */
 int wfm_query_captures(struct wfm_ranges *out, const struct wfm_query *q, enum wfm_lang lang,
 		       TSQueryCursor *cur, TSNode root, const char *text);
-
-
-
-/* Appends s[0..len) with every byte that is not part of valid UTF-8, and NUL, as U+FFFD. */
-void wfm_utf8_lossy(struct wfm_buf *out, const char *s, size_t len);
-/* Whether s[0..len) is valid UTF-8 without NUL. */
-int wfm_utf8_valid(const char *s, size_t len);
-
 #endif

@@ -5,6 +5,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/utf8.h"
 #include "chunk/chunk_priv.h"
 
 const TSLanguage *tree_sitter_c(void);

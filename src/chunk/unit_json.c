@@ -1,77 +1,35 @@
 /*
- * Units as JSON, for `chunk --json` and for the workflow engine. The
- * only file of the chunker that includes cJSON.
+ * Units as JSON, for `chunk --json` and for the workflow engine.
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/json.h"
 #include "chunk/chunk_priv.h"
-
-#include <cjson/cJSON.h>
-
-static cJSON *must(cJSON *item)
-{
-	if (!item) {
-		fprintf(stderr, "fatal: out of memory building JSON\n");
-		abort();
-	}
-	return item;
-}
-
-/* JSON strings must be UTF-8: invalid bytes and NUL become U+FFFD. */
-static void add_string(cJSON *obj, const char *key, const char *s, size_t len)
-{
-	struct wfm_buf clean = WFM_BUF_INIT;
-
-	if (!wfm_utf8_valid(s, len)) {
-		wfm_utf8_lossy(&clean, s, len);
-		s = clean.ptr;
-	}
-	cJSON_AddItemToObject(obj, key, must(cJSON_CreateString(s)));
-	wfm_buf_release(&clean);
-}
-
-static void add_number(cJSON *obj, const char *key, double v)
-{
-	cJSON_AddItemToObject(obj, key, must(cJSON_CreateNumber(v)));
-}
 
 void wfm_unit_json(struct wfm_buf *out, const struct wfm_unit *u, unsigned flags)
 {
-	cJSON *obj = must(cJSON_CreateObject());
-	char *s;
+	cJSON *obj = wfm_json_object();
 
-	add_string(obj, "id", u->id, strlen(u->id));
-	add_string(obj, "path", u->path, strlen(u->path));
-	add_string(obj, "lang", wfm_lang_name(u->lang), strlen(wfm_lang_name(u->lang)));
-	add_string(obj, "kind", u->kind, strlen(u->kind));
-	add_string(obj, "name", u->name, strlen(u->name));
-	add_number(obj, "start_line", u->start_line);
-	add_number(obj, "end_line", u->end_line);
-	add_number(obj, "start_byte", (double)u->start_byte);
-	add_number(obj, "end_byte", (double)u->end_byte);
-	add_number(obj, "size", (double)(u->end_byte - u->start_byte));
+	wfm_json_add_str(obj, "id", u->id);
+	wfm_json_add_str(obj, "path", u->path);
+	wfm_json_add_str(obj, "lang", wfm_lang_name(u->lang));
+	wfm_json_add_str(obj, "kind", u->kind);
+	wfm_json_add_str(obj, "name", u->name);
+	wfm_json_add_num(obj, "start_line", u->start_line);
+	wfm_json_add_num(obj, "end_line", u->end_line);
+	wfm_json_add_num(obj, "start_byte", (double)u->start_byte);
+	wfm_json_add_num(obj, "end_byte", (double)u->end_byte);
+	wfm_json_add_num(obj, "size", (double)(u->end_byte - u->start_byte));
 	if (u->reason)
-		add_string(obj, "reason", u->reason, strlen(u->reason));
+		wfm_json_add_str(obj, "reason", u->reason);
 	if (u->members.nr) {
-		cJSON *arr = must(cJSON_CreateArray());
-		for (size_t i = 0; i < u->members.nr; i++) {
-			struct wfm_buf clean = WFM_BUF_INIT;
-			const char *m = u->members.v[i];
-			if (!wfm_utf8_valid(m, strlen(m))) {
-				wfm_utf8_lossy(&clean, m, strlen(m));
-				m = clean.ptr;
-			}
-			cJSON_AddItemToArray(arr, must(cJSON_CreateString(m)));
-			wfm_buf_release(&clean);
-		}
-		cJSON_AddItemToObject(obj, "members", arr);
+		cJSON *arr = wfm_json_array();
+		for (size_t i = 0; i < u->members.nr; i++)
+			wfm_json_add_str(arr, NULL, u->members.v[i]);
+		wfm_json_add(obj, "members", arr);
 	}
 	if ((flags & WFM_UNIT_JSON_TEXT) && u->text)
-		add_string(obj, "text", u->text, u->end_byte - u->start_byte);
-	s = cJSON_PrintUnformatted(obj);
-	if (!s)
-		must(NULL);
-	wfm_buf_adds(out, s);
-	cJSON_free(s);
+		wfm_json_add_strn(obj, "text", u->text, u->end_byte - u->start_byte);
+	wfm_json_print(out, obj);
 	cJSON_Delete(obj);
 }

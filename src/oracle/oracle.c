@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/json.h"
 #include "git/pool.h"
 #include "oracle/oracle.h"
 
@@ -113,145 +114,72 @@ void wfm_oracle_describe_end(struct wfm_buf *out, const struct wfm_oracle_result
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+static cJSON *result_json(const struct wfm_oracle_result *r, const char *ref,
+			  const char *command)
 {
-	size_t len;
-	uint32_t cp, min;
+	const struct wfm_process_result *p = &r->proc;
+	const struct wfm_summary *s = &r->summary;
+	cJSON *obj = wfm_json_object();
 
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2, cp = s[0] & 0x1f, min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3, cp = s[0] & 0x0f, min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4, cp = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
+	wfm_json_add_bool(obj, "pass", r->pass);
+	if (p->signal || p->exit_code < 0)
+		wfm_json_add_null(obj, "exitCode");
+	else
+		wfm_json_add_num(obj, "exitCode", p->exit_code);
+	if (p->signal) {
+		const char *name = wfm_signal_name(p->signal);
+		char num[32];
+
+		snprintf(num, sizeof(num), "SIG%d", p->signal);
+		wfm_json_add_str(obj, "signal", name ? name : num);
 	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
+	wfm_json_add_bool(obj, "timedOut", p->timed_out);
+	wfm_json_add_bool(obj, "cancelled", p->cancelled);
+	wfm_json_add_num(obj, "durationMs", (double)p->duration_ms);
+	if (s->format != WFM_SUMMARY_NONE) {
+		cJSON *sum = wfm_json_object();
+
+		wfm_json_add_num(sum, "passed", s->passed);
+		wfm_json_add_num(sum, "failed", s->failed);
+		wfm_json_add_num(sum, "skipped", s->skipped);
+		wfm_json_add_num(sum, "total", s->total);
+		wfm_json_add_str(sum, "format", wfm_summary_format_name(s->format));
+		wfm_json_add(obj, "summary", sum);
 	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-static void json_string(struct wfm_buf *out, const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	wfm_buf_addch(out, '"');
-	for (size_t i = 0; i < len;) {
-		unsigned char c = s[i];
-		size_t n;
-
-		switch (c) {
-		case '"':
-			wfm_buf_adds(out, "\\\"");
-			i++;
-			continue;
-		case '\\':
-			wfm_buf_adds(out, "\\\\");
-			i++;
-			continue;
-		case '\n':
-			wfm_buf_adds(out, "\\n");
-			i++;
-			continue;
-		case '\r':
-			wfm_buf_adds(out, "\\r");
-			i++;
-			continue;
-		case '\t':
-			wfm_buf_adds(out, "\\t");
-			i++;
-			continue;
-		}
-		if (c < 0x20) {
-			wfm_buf_addf(out, "\\u%04x", c);
-			i++;
-			continue;
-		}
-		n = utf8_len(s + i, len - i);
-		if (!n) {
-			wfm_buf_adds(out, "\\ufffd");
-			i++;
-			continue;
-		}
-		wfm_buf_add(out, s + i, n);
-		i += n;
-	}
-	wfm_buf_addch(out, '"');
-}
-
-static void json_key_string(struct wfm_buf *out, const char *key, const char *val)
-{
-	wfm_buf_addf(out, "\"%s\":", key);
-	json_string(out, val, strlen(val));
+	wfm_json_add_strn(obj, "outputTail", p->output.ptr, p->output.len);
+	wfm_json_add_num(obj, "outputBytes", (double)p->output_bytes);
+	wfm_json_add_str(obj, "ref", ref ? ref : "");
+	wfm_json_add_str(obj, "commit", r->commit);
+	wfm_json_add_str(obj, "command", command ? command : "");
+	return obj;
 }
 
 void wfm_oracle_result_json(struct wfm_buf *out, const struct wfm_oracle_result *r,
 			    const char *ref, const char *command)
 {
-	const struct wfm_process_result *p = &r->proc;
-	const struct wfm_summary *s = &r->summary;
+	cJSON *obj = result_json(r, ref, command);
 
-	wfm_buf_addf(out, "{\"pass\":%s,", r->pass ? "true" : "false");
-	if (p->signal || p->exit_code < 0)
-		wfm_buf_adds(out, "\"exitCode\":null,");
-	else
-		wfm_buf_addf(out, "\"exitCode\":%d,", p->exit_code);
-	if (p->signal) {
-		const char *name = wfm_signal_name(p->signal);
-		if (name)
-			wfm_buf_addf(out, "\"signal\":\"%s\",", name);
-		else
-			wfm_buf_addf(out, "\"signal\":\"SIG%d\",", p->signal);
-	}
-	wfm_buf_addf(out, "\"timedOut\":%s,\"cancelled\":%s,\"durationMs\":%" PRIu64 ",",
-		     p->timed_out ? "true" : "false", p->cancelled ? "true" : "false",
-		     p->duration_ms);
-	if (s->format != WFM_SUMMARY_NONE)
-		wfm_buf_addf(out,
-			     "\"summary\":{\"passed\":%lu,\"failed\":%lu,\"skipped\":%lu,"
-			     "\"total\":%lu,\"format\":\"%s\"},",
-			     s->passed, s->failed, s->skipped, s->total,
-			     wfm_summary_format_name(s->format));
-	wfm_buf_adds(out, "\"outputTail\":");
-	json_string(out, p->output.ptr, p->output.len);
-	wfm_buf_addf(out, ",\"outputBytes\":%" PRIu64 ",", p->output_bytes);
-	json_key_string(out, "ref", ref ? ref : "");
-	wfm_buf_addch(out, ',');
-	json_key_string(out, "commit", r->commit);
-	wfm_buf_addch(out, ',');
-	json_key_string(out, "command", command ? command : "");
-	wfm_buf_addch(out, '}');
+	wfm_json_print(out, obj);
+	cJSON_Delete(obj);
 }
 
 void wfm_oracle_runs_json(struct wfm_buf *out, const struct wfm_oracle_result *runs, size_t nr,
 			  const char *ref, const char *command)
 {
+	cJSON *obj = wfm_json_object(), *arr = wfm_json_array();
 	size_t passed = 0;
 
-	wfm_buf_adds(out, "{\"runs\":[");
 	for (size_t i = 0; i < nr; i++) {
-		if (i)
-			wfm_buf_addch(out, ',');
-		wfm_oracle_result_json(out, &runs[i], ref, command);
+		wfm_json_add(arr, NULL, result_json(&runs[i], ref, command));
 		passed += runs[i].pass ? 1 : 0;
 	}
-	wfm_buf_addf(out, "],\"passedRuns\":%zu,\"failedRuns\":%zu,\"pass\":%s,", passed,
-		     nr - passed, nr && passed == nr ? "true" : "false");
-	json_key_string(out, "ref", ref ? ref : "");
-	wfm_buf_addch(out, ',');
-	json_key_string(out, "commit", nr ? runs[0].commit : "");
-	wfm_buf_addch(out, ',');
-	json_key_string(out, "command", command ? command : "");
-	wfm_buf_addch(out, '}');
+	wfm_json_add(obj, "runs", arr);
+	wfm_json_add_num(obj, "passedRuns", (double)passed);
+	wfm_json_add_num(obj, "failedRuns", (double)(nr - passed));
+	wfm_json_add_bool(obj, "pass", nr && passed == nr);
+	wfm_json_add_str(obj, "ref", ref ? ref : "");
+	wfm_json_add_str(obj, "commit", nr ? runs[0].commit : "");
+	wfm_json_add_str(obj, "command", command ? command : "");
+	wfm_json_print(out, obj);
+	cJSON_Delete(obj);
 }

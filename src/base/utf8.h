@@ -1,0 +1,21 @@
+#ifndef WFM_BASE_UTF8_H
+#define WFM_BASE_UTF8_H
+
+#include <stddef.h>
+
+struct wfm_buf;
+
+/*
+ * Length of the valid UTF-8 sequence at s[0..n) (1 to 4), or 0 when
+ * there is none: NUL, a stray continuation byte, an overlong form, a
+ * surrogate, a code point past U+10FFFF or a sequence cut short.
+ */
+size_t wfm_utf8_seq(const char *s, size_t n);
+
+/* Whether s[0..len) is valid UTF-8 without NUL. */
+int wfm_utf8_valid(const char *s, size_t len);
+
+/* Appends s[0..len) with every byte that is not part of valid UTF-8, and NUL, as U+FFFD. */
+void wfm_utf8_lossy(struct wfm_buf *out, const char *s, size_t len);
+
+#endif
