@@ -54,13 +54,22 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* Whether the command line asks for help, which needs no repository. */
+static int wants_help(int argc, const char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
 static int run_command(const struct command *cmd, int argc, const char **argv)
 {
 	struct wfm_cmd_ctx ctx = { 0 };
 	int ret;
 
-	if (cmd->flags & WFM_NEED_REPO) {
-		int rc = wfm_repo_open(&ctx.repo, ".");
+	if ((cmd->flags & WFM_NEED_REPO) && !wants_help(argc, argv)) {
+		int rc = wfm_repo_open(&ctx.repo, NULL);
 		if (rc < 0) {
 			wfm_ui_fatal("%s", wfm_error_last());
 			return WFM_EXIT_FATAL;

@@ -440,10 +440,7 @@ static struct wfm_slot *slot_new(const struct wfm_pool *pool, const char *name)
 	return slot;
 }
 
-/*
- * Opens the slot's repository. Not wfm_repo_open(): that honours GIT_DIR
- * and searches upwards, and a slot must be opened as itself, always.
- */
+/* Opens the slot's repository: the slot itself, never a search upwards. */
 static int slot_open(struct wfm_slot *slot)
 {
 	git_repository *git = NULL;
@@ -452,11 +449,7 @@ static int slot_open(struct wfm_slot *slot)
 	rc = git_repository_open_ext(&git, slot->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	if (rc < 0)
 		return wfm_git_error(rc, "cannot open worktree '%s'", slot->path);
-	slot->repo = wfm_calloc(1, sizeof(*slot->repo));
-	slot->repo->git = git;
-	slot->repo->commondir = wfm_git_path_dup(git_repository_commondir(git));
-	slot->repo->gitdir = wfm_git_path_dup(git_repository_path(git));
-	slot->repo->workdir = wfm_git_path_dup(git_repository_workdir(git));
+	slot->repo = wfm_repo_wrap(git);
 	return 0;
 }
 

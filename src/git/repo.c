@@ -59,27 +59,74 @@ char *wfm_git_path_dup(const char *path)
 	return wfm_strndup(path, len);
 }
 
+/*
+ * What git does for GIT_DIR and GIT_WORK_TREE, which libgit2 1.5's
+ * GIT_REPOSITORY_OPEN_FROM_ENV gets wrong: it searches upwards when
+ * GIT_DIR names no repository, and refuses GIT_WORK_TREE outright.
+ */
+static int open_from_env(git_repository **git)
+{
+	const char *gitdir = getenv("GIT_DIR");
+	const char *worktree = getenv("GIT_WORK_TREE");
+	const char *ceiling = getenv("GIT_CEILING_DIRECTORIES");
+	int rc;
+
+	if (gitdir && *gitdir) {
+		rc = git_repository_open_ext(git, gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+		if (rc == GIT_ENOTFOUND)
+			return wfm_error_setc(WFM_ENOTFOUND, "not a git repository: '%s'", gitdir);
+	} else {
+		rc = git_repository_open_ext(git, ".", 0, ceiling);
+		if (rc == GIT_ENOTFOUND)
+			return wfm_error_setc(WFM_ENOTFOUND,
+					      "not a git repository (or any of the parent directories)");
+	}
+	if (rc < 0)
+		return wfm_git_error(rc, "cannot open repository");
+	if (worktree && *worktree) {
+		rc = git_repository_set_workdir(*git, worktree, 0);
+		if (rc < 0) {
+			git_repository_free(*git);
+			*git = NULL;
+			return wfm_git_error(rc, "cannot use GIT_WORK_TREE '%s'", worktree);
+		}
+	}
+	return 0;
+}
+
 int wfm_repo_open(struct wfm_repo **out, const char *path)
 {
-	struct wfm_repo *repo;
 	git_repository *git = NULL;
 	int rc;
 
 	*out = NULL;
-	rc = git_repository_open_ext(&git, path, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
-	if (rc == GIT_ENOTFOUND)
-		return wfm_error_setc(WFM_ENOTFOUND,
-				      "not a git repository (or any of the parent directories)");
-	if (rc < 0)
-		return wfm_git_error(rc, "cannot open repository at '%s'", path);
-	repo = wfm_calloc(1, sizeof(*repo));
+	if (!path) {
+		rc = open_from_env(&git);
+		if (rc < 0)
+			return rc;
+	} else {
+		rc = git_repository_open_ext(&git, path, 0, NULL);
+		if (rc == GIT_ENOTFOUND)
+			return wfm_error_setc(WFM_ENOTFOUND,
+					      "not a git repository (or any of the parent directories): '%s'",
+					      path);
+		if (rc < 0)
+			return wfm_git_error(rc, "cannot open repository at '%s'", path);
+	}
+	*out = wfm_repo_wrap(git);
+	return 0;
+}
+
+struct wfm_repo *wfm_repo_wrap(git_repository *git)
+{
+	struct wfm_repo *repo = wfm_calloc(1, sizeof(*repo));
+
 	repo->git = git;
 	repo->commondir = wfm_git_path_dup(git_repository_commondir(git));
 	repo->gitdir = wfm_git_path_dup(git_repository_path(git));
 	if (git_repository_workdir(git))
 		repo->workdir = wfm_git_path_dup(git_repository_workdir(git));
-	*out = repo;
-	return 0;
+	return repo;
 }
 
 void wfm_repo_free(struct wfm_repo *repo)

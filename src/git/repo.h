@@ -19,10 +19,11 @@ int wfm_git_init(void);
 void wfm_git_shutdown(void);
 
 /*
- * Opens the repository containing path (searching upwards, honouring
- * GIT_DIR and GIT_CEILING_DIRECTORIES as git does). Works from a
- * subdirectory and from a linked worktree. Returns WFM_ENOTFOUND with
- * "not a git repository" when there is none.
+ * Opens the repository containing path, searching upwards; works from a
+ * subdirectory and from a linked worktree. With path NULL it opens the
+ * repository of the current directory the way git does, honouring
+ * GIT_DIR, GIT_WORK_TREE and GIT_CEILING_DIRECTORIES. Returns
+ * WFM_ENOTFOUND with "not a git repository ..." when there is none.
  */
 int wfm_repo_open(struct wfm_repo **out, const char *path);
 void wfm_repo_free(struct wfm_repo *repo);

@@ -21,6 +21,9 @@ struct wfm_repo {
  */
 int wfm_git_error(int git_rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A handle owning git (freed by wfm_repo_free()). */
+struct wfm_repo *wfm_repo_wrap(git_repository *git);
+
 /* Copies path without its trailing slashes. */
 char *wfm_git_path_dup(const char *path);
 

@@ -53,3 +53,20 @@ if command -v man >/dev/null 2>&1; then
 		|| fail "the man page does not render"
 fi
 pass "installed as a git subcommand with a man page"
+
+# GIT_DIR and GIT_WORK_TREE as git honours them
+repo=$(new_repo)
+printf 'int main(void)\n{\n\treturn 0;\n}\n' >"$repo/m.c"
+git -C "$repo" add m.c && git -C "$repo" commit -qm m
+(cd "$outside" && GIT_DIR="$repo/.git" expect_output 'm\.c::function::main' git wfmigrate chunk)
+(cd "$outside" && GIT_DIR="$repo/.git" GIT_WORK_TREE="$repo" expect_output 'm\.c::function::main' git wfmigrate chunk)
+(cd "$repo" && GIT_DIR="$TMP/nonexistent" expect_code 128 git wfmigrate chunk)
+expect_stderr "^fatal: not a git repository: '$TMP/nonexistent'"
+pass "GIT_DIR and GIT_WORK_TREE"
+
+# -h needs no repository
+for c in chunk clean oracle; do
+	(cd "$outside" && GIT_CEILING_DIRECTORIES="$TMP" expect_code 129 git wfmigrate "$c" -h)
+	grep -q "^usage: git wfmigrate $c" "$TMP/out" || fail "'$c -h' outside a repository prints no usage"
+done
+pass "-h outside a repository"
