@@ -28,14 +28,9 @@ int cmd_clean(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	};
 	int rc;
 
-	argc = wfm_parse_options(argc, argv, options, clean_usage, 0);
+	argc = wfm_parse_options(argc, argv, options, clean_usage, WFM_PARSE_NO_ARGUMENTS);
 	if (argc < 0)
 		return WFM_EXIT_USAGE;
-	if (argc > 0) {
-		wfm_ui_error("unexpected argument '%s'", argv[0]);
-		wfm_usage_print(stderr, clean_usage, options);
-		return WFM_EXIT_USAGE;
-	}
 
 	rc = wfm_pool_clean(&report, wfm_repo_path(ctx->repo), &opts);
 	/* what was done is printed even when something else failed */

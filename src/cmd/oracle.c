@@ -187,14 +187,9 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	size_t wanted, nr = 0, passed = 0;
 	int ret = WFM_EXIT_OK, rc, progress;
 
-	rc = wfm_parse_options(argc, argv, options, oracle_usage, 0);
+	rc = wfm_parse_options(argc, argv, options, oracle_usage, WFM_PARSE_NO_ARGUMENTS);
 	if (rc < 0)
 		return WFM_EXIT_USAGE;
-	if (rc > 0) {
-		wfm_ui_error("unexpected argument '%s'", argv[0]);
-		wfm_usage_print(stderr, oracle_usage, options);
-		return WFM_EXIT_USAGE;
-	}
 
 	command = wfm_setting_get(ctx->repo, oracle_opt, "oracle");
 	if (!command || !*command) {

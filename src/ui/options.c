@@ -179,6 +179,8 @@ int wfm_parse_options(int argc, const char **argv, const struct wfm_option *opts
 		}
 	}
 	argv[nout] = NULL;
+	if ((flags & WFM_PARSE_NO_ARGUMENTS) && nout > 0)
+		return opt_error(usage, opts, "unexpected argument '%s'", argv[0]);
 	return nout;
 }
 

@@ -40,6 +40,7 @@ struct wfm_option {
 
 enum {
 	WFM_PARSE_STOP_AT_NON_OPTION = 1 << 0, /* leave everything from the first argument on */
+	WFM_PARSE_NO_ARGUMENTS = 1 << 1,       /* options only: an argument is a usage error */
 };
 
 enum {

@@ -101,6 +101,16 @@ static void test_options__errors(void **state)
 	assert_int_equal(v.num, 0);
 }
 
+static void test_options__no_arguments(void **state)
+{
+	struct vals v = { 0 };
+	const char *ok[] = { "cmd", "-f", NULL };
+	const char *extra[] = { "cmd", "-f", "stray", NULL };
+
+	assert_int_equal(parse(&v, 2, ok, WFM_PARSE_NO_ARGUMENTS), 0);
+	assert_int_equal(parse(&v, 3, extra, WFM_PARSE_NO_ARGUMENTS), WFM_PARSE_ERROR);
+}
+
 static void test_options__help(void **state)
 {
 	struct vals v = { 0 };
@@ -138,6 +148,7 @@ int main(void)
 		cmocka_unit_test(test_options__negation_and_double_dash),
 		cmocka_unit_test(test_options__stop_at_non_option),
 		cmocka_unit_test(test_options__errors),
+		cmocka_unit_test(test_options__no_arguments),
 		cmocka_unit_test(test_options__help),
 		cmocka_unit_test(test_options__usage_lists_every_option),
 	};
