@@ -19,7 +19,7 @@
 
 static const char *const oracle_usage[] = {
 	"git wfmigrate oracle [--oracle <cmd>] [--ref <rev>] [--runs <n>] [--timeout <seconds>] "
-	"[--json]",
+	"[--cold] [--json]",
 	NULL,
 };
 
@@ -165,6 +165,7 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
 	const char *oracle_opt = NULL, *ref = "HEAD", *timeout_opt = NULL;
 	unsigned long runs_opt = 0, timeout = WFM_ORACLE_TIMEOUT_DEFAULT;
+	struct wfm_pool_opts pool_opts = WFM_POOL_OPTS_INIT;
 	int json = 0;
 	const struct wfm_option options[] = {
 		WFM_OPT_STRING(0, "oracle", &oracle_opt, "cmd",
@@ -175,6 +176,8 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			     "run n times (1-1000) and report how many runs failed", 1, 1000),
 		WFM_OPT_STRING(0, "timeout", &timeout_opt, "seconds",
 			       "kill it after this long; 0: never (default 1800)"),
+		WFM_OPT_BOOL(0, "cold", &pool_opts.cold,
+			     "run in a brand-new worktree, removed afterwards (no warm build output)"),
 		WFM_OPT_BOOL(0, "json", &json, "print the result as JSON on stdout"),
 		WFM_OPT_END(),
 	};
@@ -208,7 +211,7 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		ret = WFM_EXIT_FATAL;
 		goto done;
 	}
-	rc = wfm_pool_open(&pool, wfm_repo_path(ctx->repo), NULL);
+	rc = wfm_pool_open(&pool, wfm_repo_path(ctx->repo), &pool_opts);
 	if (rc < 0) {
 		wfm_ui_fatal("%s", wfm_error_last());
 		ret = WFM_EXIT_FATAL;

@@ -60,6 +60,17 @@ char *wfm_git_path_dup(const char *path)
 }
 
 /*
+ * Whether the directories a and b are the same. libgit2 1.5.1's
+ * git_repository_set_workdir() leaks when given the current one.
+ */
+static int same_dir(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+
+	return a && b && realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb);
+}
+
+/*
  * What git does for GIT_DIR and GIT_WORK_TREE, which libgit2 1.5's
  * GIT_REPOSITORY_OPEN_FROM_ENV gets wrong: it searches upwards when
  * GIT_DIR names no repository, and refuses GIT_WORK_TREE outright.
@@ -83,7 +94,7 @@ static int open_from_env(git_repository **git)
 	}
 	if (rc < 0)
 		return wfm_git_error(rc, "cannot open repository");
-	if (worktree && *worktree) {
+	if (worktree && *worktree && !same_dir(git_repository_workdir(*git), worktree)) {
 		rc = git_repository_set_workdir(*git, worktree, 0);
 		if (rc < 0) {
 			git_repository_free(*git);

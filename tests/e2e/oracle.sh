@@ -220,6 +220,19 @@ wait "$pid" || code=$?
 no_leftovers "$marker"
 pass "SIGINT and SIGTERM kill the command's group and release the slot"
 
+# --cold: a brand-new worktree without the warm build output, gone afterwards
+cd "$repo"
+printf 'warm.o\n' >.gitignore
+git add .gitignore && git commit -qm "ignore warm.o"
+expect_code 0 git wfmigrate oracle --oracle 'touch warm.o'
+expect_code 0 git wfmigrate oracle --oracle 'test -e warm.o'
+slots=$(git worktree list --porcelain | grep -c '^worktree ')
+expect_code 0 git wfmigrate oracle --cold --oracle 'test ! -e warm.o && test -f calc.c'
+[ "$(git worktree list --porcelain | grep -c '^worktree ')" = "$slots" ] \
+	|| { git worktree list >&2; fail "--cold left a worktree behind"; }
+expect_code 0 git wfmigrate oracle --oracle 'test -e warm.o'
+pass "--cold runs in a fresh worktree and removes it"
+
 no_locked_slots "$repo"
 check_repo "$repo"
 pass "git worktree list and git fsck are clean"
