@@ -1,6 +1,8 @@
 /*
- * The worktree pool (docs/pool.md has the on-disk layout, the lock
- * protocol and the libgit2 pitfalls this file works around).
+ * The worktree pool: its slots, from the disk to acquire and release
+ * (docs/pool.md has the on-disk layout, the lock protocol and the libgit2
+ * pitfalls this file works around). Commits and branches are in
+ * slot_commit.c, clean in pool_clean.c.
  *
  * Locking, from the outside in:
  *   pool->mu        threads of this process; guards pool->repo
@@ -13,9 +15,8 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
-#include "base/strvec.h"
-#include "git/pidlock.h"
-#include "git/pool.h"
+#include "base/fs.h"
+#include "git/pool_priv.h"
 #include "git/repo_priv.h"
 #include "git/worktree.h"
 
@@ -23,12 +24,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/file.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #define SLOT_PREFIX "wfm-"
 #define REASON_PREFIX "wfmigrate:"
-#define LABEL_MAX 100
 
 struct wfm_pool {
 	pthread_mutex_t mu;
@@ -46,28 +44,13 @@ struct wfm_pool {
 	size_t filters_nr, filters_next;
 };
 
-struct wfm_slot {
-	struct wfm_repo *repo; /* opened on the slot itself */
-	char *name;
-	char *path;
-	char *lock_path;
-	char *run; /* the pool's, for branch names; NULL when it has none */
-	char base[WFM_OID_HEXSZ + 1];
-};
-
-/* Keeps the first error's message across the clean-up that follows it. */
-struct saved_error {
-	int code;
-	char msg[1024];
-};
-
-static void error_save(struct saved_error *e, int code)
+void wfm_pool_error_save(struct wfm_pool_error *e, int code)
 {
 	e->code = code;
 	snprintf(e->msg, sizeof(e->msg), "%s", wfm_error_last());
 }
 
-static int error_restore(const struct saved_error *e)
+int wfm_pool_error_restore(const struct wfm_pool_error *e)
 {
 	return wfm_error_setc(e->code, "%s", e->msg);
 }
@@ -102,52 +85,7 @@ static int name_cmp(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
-static char *path_join(const char *a, const char *b, const char *c)
-{
-	struct wfm_buf p = WFM_BUF_INIT;
-
-	wfm_buf_addf(&p, "%s/%s%s", a, b, c ? c : "");
-	return wfm_buf_detach(&p, NULL);
-}
-
-static int is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static int exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
-static int mkdir_p(const char *path)
-{
-	struct wfm_buf p = WFM_BUF_INIT;
-	const char *s;
-	int rc = 0;
-
-	for (s = path + 1;; s++) {
-		if (*s != '/' && *s)
-			continue;
-		wfm_buf_clear(&p);
-		wfm_buf_add(&p, path, (size_t)(s - path));
-		if (mkdir(p.ptr, 0777) < 0 && errno != EEXIST) {
-			rc = wfm_error_set("cannot create '%s': %s", p.ptr, strerror(errno));
-			break;
-		}
-		if (!*s)
-			break;
-	}
-	wfm_buf_release(&p);
-	return rc;
-}
-
-/* The pool's paths for the repository whose common directory is commondir. */
-static int pool_paths(char **commondir, char **pooldir, char **mutex_path, const char *raw)
+int wfm_pool_paths(char **commondir, char **pooldir, char **mutex_path, const char *raw)
 {
 	char *canon = realpath(raw, NULL);
 
@@ -155,14 +93,22 @@ static int pool_paths(char **commondir, char **pooldir, char **mutex_path, const
 		return wfm_error_set("cannot resolve '%s': %s", raw, strerror(errno));
 	*commondir = wfm_strdup(canon);
 	free(canon);
-	*pooldir = path_join(*commondir, "wfmigrate/pool", NULL);
-	*mutex_path = path_join(*commondir, "wfmigrate/pool.mutex", NULL);
+	*pooldir = wfm_fs_join(*commondir, "wfmigrate/pool");
+	*mutex_path = wfm_fs_join(*commondir, "wfmigrate/pool.mutex");
 	return 0;
+}
+
+char *wfm_pool_lock_path(const char *pooldir, const char *name)
+{
+	struct wfm_buf p = WFM_BUF_INIT;
+
+	wfm_buf_addf(&p, "%s/%s.lock", pooldir, name);
+	return wfm_buf_detach(&p, NULL);
 }
 
 /* ---- the cross-process mutex ---- */
 
-static int flock_take(int *out, const char *path)
+int wfm_pool_flock_take(int *out, const char *path)
 {
 	int fd;
 
@@ -180,7 +126,7 @@ static int flock_take(int *out, const char *path)
 	return 0;
 }
 
-static void flock_drop(int fd)
+void wfm_pool_flock_drop(int fd)
 {
 	if (fd >= 0)
 		close(fd); /* releases the flock */
@@ -191,7 +137,7 @@ static int pool_lock(int *fd, struct wfm_pool *pool)
 	int rc;
 
 	pthread_mutex_lock(&pool->mu);
-	rc = flock_take(fd, pool->mutex_path);
+	rc = wfm_pool_flock_take(fd, pool->mutex_path);
 	if (rc < 0)
 		pthread_mutex_unlock(&pool->mu);
 	return rc;
@@ -199,40 +145,13 @@ static int pool_lock(int *fd, struct wfm_pool *pool)
 
 static void pool_unlock(int fd, struct wfm_pool *pool)
 {
-	flock_drop(fd);
+	wfm_pool_flock_drop(fd);
 	pthread_mutex_unlock(&pool->mu);
 }
 
 /* ---- what is on disk ---- */
 
-enum entry_state {
-	ENTRY_NONE, /* no <commondir>/worktrees/<name> of ours */
-	ENTRY_OK,   /* registered, working tree present */
-	ENTRY_GONE, /* registered, but the working tree was deleted (prunable) */
-	ENTRY_HALF, /* files missing: a failed or interrupted add */
-};
-
-enum lock_state {
-	LOCK_NONE,
-	LOCK_LIVE,
-	LOCK_STALE, /* the holder died, or the file holds no pid */
-};
-
-struct slot_state {
-	char *name;
-	enum entry_state entry;
-	int has_dir; /* <pooldir>/<name> exists */
-	enum lock_state lock;
-	struct wfm_pidlock_owner owner;
-	char *reason; /* git worktree lock reason; NULL when not locked */
-};
-
-struct scan {
-	struct slot_state *v;
-	size_t nr, alloc;
-};
-
-static void scan_release(struct scan *s)
+void wfm_pool_scan_release(struct wfm_pool_scan *s)
 {
 	for (size_t i = 0; i < s->nr; i++) {
 		free(s->v[i].name);
@@ -242,7 +161,7 @@ static void scan_release(struct scan *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static struct slot_state *scan_get(struct scan *s, const char *name, size_t len)
+static struct wfm_slot_state *scan_get(struct wfm_pool_scan *s, const char *name, size_t len)
 {
 	for (size_t i = 0; i < s->nr; i++)
 		if (strlen(s->v[i].name) == len && !strncmp(s->v[i].name, name, len))
@@ -255,7 +174,8 @@ static struct slot_state *scan_get(struct scan *s, const char *name, size_t len)
 
 static int state_cmp(const void *a, const void *b)
 {
-	return name_cmp(((const struct slot_state *)a)->name, ((const struct slot_state *)b)->name);
+	return name_cmp(((const struct wfm_slot_state *)a)->name,
+			((const struct wfm_slot_state *)b)->name);
 }
 
 /*
@@ -264,12 +184,12 @@ static int state_cmp(const void *a, const void *b)
  * the pool directory, or — having no gitdir file, so made by an add that
  * failed early — when its name is a slot name.
  */
-static enum entry_state classify_entry(int *ours, const char *commondir, const char *pooldir,
-				       const char *name)
+static enum wfm_entry_state classify_entry(int *ours, const char *commondir, const char *pooldir,
+					   const char *name)
 {
 	struct wfm_buf p = WFM_BUF_INIT, want = WFM_BUF_INIT;
 	char *gitdir = NULL;
-	enum entry_state st = ENTRY_HALF;
+	enum wfm_entry_state st = WFM_ENTRY_HALF;
 	size_t plen = strlen(pooldir);
 
 	*ours = 0;
@@ -286,18 +206,18 @@ static enum entry_state classify_entry(int *ours, const char *commondir, const c
 		goto done; /* points at another slot's directory: broken */
 	wfm_buf_clear(&p);
 	wfm_buf_addf(&p, "%s/worktrees/%s/HEAD", commondir, name);
-	if (!exists(p.ptr))
+	if (!wfm_fs_exists(p.ptr))
 		goto done;
 	wfm_buf_clear(&p);
 	wfm_buf_addf(&p, "%s/worktrees/%s/commondir", commondir, name);
-	if (!exists(p.ptr))
+	if (!wfm_fs_exists(p.ptr))
 		goto done;
-	if (!exists(want.ptr)) {
+	if (!wfm_fs_exists(want.ptr)) {
 		wfm_buf_setlen(&want, want.len - strlen("/.git"));
-		st = is_dir(want.ptr) ? ENTRY_HALF : ENTRY_GONE;
+		st = wfm_fs_is_dir(want.ptr) ? WFM_ENTRY_HALF : WFM_ENTRY_GONE;
 		goto done;
 	}
-	st = ENTRY_OK;
+	st = WFM_ENTRY_OK;
 done:
 	free(gitdir);
 	wfm_buf_release(&p);
@@ -305,8 +225,7 @@ done:
 	return st;
 }
 
-/* Everything of the pool's on disk: worktree entries, slot directories and lock files. */
-static int scan_pool(struct scan *out, const char *commondir, const char *pooldir)
+int wfm_pool_scan_read(struct wfm_pool_scan *out, const char *commondir, const char *pooldir)
 {
 	struct wfm_buf p = WFM_BUF_INIT;
 	struct dirent *de;
@@ -316,7 +235,7 @@ static int scan_pool(struct scan *out, const char *commondir, const char *pooldi
 	wfm_buf_addf(&p, "%s/worktrees", commondir);
 	if ((d = opendir(p.ptr))) {
 		while ((de = readdir(d))) {
-			enum entry_state st;
+			enum wfm_entry_state st;
 			int ours;
 
 			if (de->d_name[0] == '.')
@@ -338,26 +257,26 @@ static int scan_pool(struct scan *out, const char *commondir, const char *pooldi
 			} else {
 				wfm_buf_clear(&p);
 				wfm_buf_addf(&p, "%s/%s", pooldir, de->d_name);
-				if (is_dir(p.ptr))
+				if (wfm_fs_is_dir(p.ptr))
 					scan_get(out, de->d_name, len)->has_dir = 1;
 			}
 		}
 		closedir(d);
 	}
 	for (size_t i = 0; i < out->nr; i++) {
-		struct slot_state *s = &out->v[i];
+		struct wfm_slot_state *s = &out->v[i];
 		int rc;
 
 		wfm_buf_clear(&p);
 		wfm_buf_addf(&p, "%s/%s.lock", pooldir, s->name);
 		rc = wfm_pidlock_read(&s->owner, p.ptr);
 		if (rc == WFM_ENOTFOUND)
-			s->lock = LOCK_NONE;
+			s->lock = WFM_LOCK_NONE;
 		else if (rc == 0 && wfm_pidlock_alive(&s->owner))
-			s->lock = LOCK_LIVE;
+			s->lock = WFM_LOCK_LIVE;
 		else
-			s->lock = LOCK_STALE;
-		if (s->entry != ENTRY_NONE &&
+			s->lock = WFM_LOCK_STALE;
+		if (s->entry != WFM_ENTRY_NONE &&
 		    wfm_worktree_lock_reason(&s->reason, commondir, s->name) < 0)
 			s->reason = NULL;
 	}
@@ -367,40 +286,32 @@ static int scan_pool(struct scan *out, const char *commondir, const char *pooldi
 	return 0;
 }
 
-/* Locked with `git worktree lock` by someone other than the pool. */
-static int user_locked(const struct slot_state *s)
+int wfm_pool_user_locked(const struct wfm_slot_state *s)
 {
 	return s->reason && strncmp(s->reason, REASON_PREFIX, strlen(REASON_PREFIX));
 }
 
-/*
- * Removes a slot's directory and, if it is the pool's, its worktree
- * entry (an entry of the same name that is not the pool's is the user's).
- */
-static int remove_state(const char *commondir, const char *pooldir, const struct slot_state *st)
+int wfm_pool_remove_state(const char *commondir, const char *pooldir,
+			  const struct wfm_slot_state *st)
 {
-	char *dir = path_join(pooldir, st->name, NULL);
+	char *dir = wfm_fs_join(pooldir, st->name);
 	int rc;
 
-	if (st->entry != ENTRY_NONE)
+	if (st->entry != WFM_ENTRY_NONE)
 		rc = wfm_worktree_remove(commondir, st->name, st->has_dir ? dir : NULL);
 	else
-		rc = st->has_dir ? wfm_rmtree(dir) : 0;
+		rc = st->has_dir ? wfm_fs_rmtree(dir) : 0;
 	free(dir);
 	return rc;
 }
 
-/*
- * Claims slot name for this process: replaces a stale lock file, then
- * creates ours exclusively. Under the pool mutex.
- */
-static int claim(const char *pooldir, const struct slot_state *s)
+int wfm_pool_claim(const char *pooldir, const struct wfm_slot_state *s)
 {
 	struct wfm_buf p = WFM_BUF_INIT;
 	int rc;
 
 	wfm_buf_addf(&p, "%s/%s.lock", pooldir, s->name);
-	if (s->lock == LOCK_STALE && unlink(p.ptr) < 0 && errno != ENOENT) {
+	if (s->lock == WFM_LOCK_STALE && unlink(p.ptr) < 0 && errno != ENOENT) {
 		rc = wfm_error_set("cannot remove stale lock '%s': %s", p.ptr, strerror(errno));
 		goto done;
 	}
@@ -434,8 +345,8 @@ static struct wfm_slot *slot_new(const struct wfm_pool *pool, const char *name)
 	struct wfm_slot *slot = wfm_calloc(1, sizeof(*slot));
 
 	slot->name = wfm_strdup(name);
-	slot->path = path_join(pool->pooldir, name, NULL);
-	slot->lock_path = path_join(pool->pooldir, name, ".lock");
+	slot->path = wfm_fs_join(pool->pooldir, name);
+	slot->lock_path = wfm_pool_lock_path(pool->pooldir, name);
 	slot->run = pool->run ? wfm_strdup(pool->run) : NULL;
 	return slot;
 }
@@ -496,8 +407,8 @@ static int needs_filters(git_repository *git, git_tree *tree)
 	git_config_free(cfg);
 	if (needs)
 		return 1;
-	info = path_join(git_repository_commondir(git), "info/attributes", NULL);
-	needs = exists(info);
+	info = wfm_fs_join(git_repository_commondir(git), "info/attributes");
+	needs = wfm_fs_exists(info);
 	free(info);
 	if (!needs) {
 		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
@@ -507,7 +418,7 @@ static int needs_filters(git_repository *git, git_tree *tree)
 			wfm_buf_addf(&p, "%s/git/attributes", xdg);
 		else if (home && *home)
 			wfm_buf_addf(&p, "%s/.config/git/attributes", home);
-		needs = (p.len && exists(p.ptr)) || exists("/etc/gitattributes");
+		needs = (p.len && wfm_fs_exists(p.ptr)) || wfm_fs_exists("/etc/gitattributes");
 		wfm_buf_release(&p);
 	}
 	return needs || tree_has_attributes(git, tree, 0);
@@ -591,30 +502,32 @@ static size_t distance(struct wfm_pool *pool, const git_oid *head, const git_oid
  * directory is gone, directories without an entry, stale lock files of
  * slots that no longer exist. Under the pool mutex; best effort.
  */
-static void sweep_broken(struct wfm_pool *pool, struct scan *s)
+static void sweep_broken(struct wfm_pool *pool, struct wfm_pool_scan *s)
 {
 	for (size_t i = 0; i < s->nr; i++) {
-		struct slot_state *st = &s->v[i];
+		struct wfm_slot_state *st = &s->v[i];
 		char *lock;
 
-		if (st->lock == LOCK_LIVE || st->entry == ENTRY_OK || user_locked(st))
+		if (st->lock == WFM_LOCK_LIVE || st->entry == WFM_ENTRY_OK ||
+		    wfm_pool_user_locked(st))
 			continue;
-		if (remove_state(pool->commondir, pool->pooldir, st) < 0)
+		if (wfm_pool_remove_state(pool->commondir, pool->pooldir, st) < 0)
 			continue;
-		lock = path_join(pool->pooldir, st->name, ".lock");
+		lock = wfm_pool_lock_path(pool->pooldir, st->name);
 		if (unlink(lock) == 0 || errno == ENOENT) {
-			st->entry = ENTRY_NONE;
+			st->entry = WFM_ENTRY_NONE;
 			st->has_dir = 0;
-			st->lock = LOCK_NONE;
+			st->lock = WFM_LOCK_NONE;
 		}
 		free(lock);
 	}
 }
 
 /* The first free slot name: no entry of anyone's, no directory, no lock file. */
-static char *new_name(struct wfm_pool *pool, const struct scan *s)
+static char *new_name(struct wfm_pool *pool, const struct wfm_pool_scan *s)
 {
 	struct wfm_buf name = WFM_BUF_INIT;
+	char *entries = wfm_fs_join(pool->commondir, "worktrees");
 
 	for (unsigned long n = 1;; n++) {
 		char *entry, *dir, *lock;
@@ -624,19 +537,21 @@ static char *new_name(struct wfm_pool *pool, const struct scan *s)
 		wfm_buf_addf(&name, SLOT_PREFIX "%lu", n);
 		for (size_t i = 0; i < s->nr && !taken; i++)
 			taken = !strcmp(s->v[i].name, name.ptr) &&
-				(s->v[i].entry != ENTRY_NONE || s->v[i].has_dir ||
-				 s->v[i].lock != LOCK_NONE);
+				(s->v[i].entry != WFM_ENTRY_NONE || s->v[i].has_dir ||
+				 s->v[i].lock != WFM_LOCK_NONE);
 		if (taken)
 			continue;
-		entry = path_join(pool->commondir, "worktrees/", name.ptr);
-		dir = path_join(pool->pooldir, name.ptr, NULL);
-		lock = path_join(pool->pooldir, name.ptr, ".lock");
-		taken = exists(entry) || exists(dir) || exists(lock);
+		entry = wfm_fs_join(entries, name.ptr);
+		dir = wfm_fs_join(pool->pooldir, name.ptr);
+		lock = wfm_pool_lock_path(pool->pooldir, name.ptr);
+		taken = wfm_fs_exists(entry) || wfm_fs_exists(dir) || wfm_fs_exists(lock);
 		free(entry);
 		free(dir);
 		free(lock);
-		if (!taken)
+		if (!taken) {
+			free(entries);
 			return wfm_buf_detach(&name, NULL);
+		}
 	}
 }
 
@@ -647,7 +562,7 @@ static char *new_name(struct wfm_pool *pool, const struct scan *s)
 static int pick(struct wfm_slot **out, int *fresh, struct wfm_pool *pool, const git_oid *base,
 		const char *base_hex)
 {
-	struct scan s;
+	struct wfm_pool_scan s;
 	struct wfm_slot *slot = NULL;
 	char reason[96];
 	size_t best = SIZE_MAX, best_i = 0;
@@ -656,14 +571,15 @@ static int pick(struct wfm_slot **out, int *fresh, struct wfm_pool *pool, const 
 	*out = NULL;
 	*fresh = 0;
 	lock_reason(reason, sizeof(reason));
-	scan_pool(&s, pool->commondir, pool->pooldir);
+	wfm_pool_scan_read(&s, pool->commondir, pool->pooldir);
 	sweep_broken(pool, &s);
 	for (size_t i = 0; i < s.nr && !pool->cold && best; i++) {
-		struct slot_state *st = &s.v[i];
+		struct wfm_slot_state *st = &s.v[i];
 		git_oid head;
 		size_t dist;
 
-		if (st->entry != ENTRY_OK || st->lock == LOCK_LIVE || user_locked(st))
+		if (st->entry != WFM_ENTRY_OK || st->lock == WFM_LOCK_LIVE ||
+		    wfm_pool_user_locked(st))
 			continue;
 		dist = slot_head(&head, pool, st->name) < 0 ? SIZE_MAX - 1
 							    : distance(pool, &head, base);
@@ -673,9 +589,9 @@ static int pick(struct wfm_slot **out, int *fresh, struct wfm_pool *pool, const 
 		}
 	}
 	if (best != SIZE_MAX) {
-		struct slot_state *st = &s.v[best_i];
+		struct wfm_slot_state *st = &s.v[best_i];
 
-		if ((rc = claim(pool->pooldir, st)) < 0)
+		if ((rc = wfm_pool_claim(pool->pooldir, st)) < 0)
 			goto done;
 		slot = slot_new(pool, st->name);
 		if ((rc = wfm_worktree_lock(pool->repo, st->name, reason)) < 0) {
@@ -684,9 +600,10 @@ static int pick(struct wfm_slot **out, int *fresh, struct wfm_pool *pool, const 
 		}
 	} else {
 		char *name = new_name(pool, &s);
-		struct slot_state st = { .name = name, .lock = LOCK_NONE };
+		struct wfm_slot_state st = { .name = name, .lock = WFM_LOCK_NONE };
 
-		if ((rc = mkdir_p(pool->pooldir)) < 0 || (rc = claim(pool->pooldir, &st)) < 0) {
+		if ((rc = wfm_fs_mkdir_p(pool->pooldir)) < 0 ||
+		    (rc = wfm_pool_claim(pool->pooldir, &st)) < 0) {
 			free(name);
 			goto done;
 		}
@@ -701,7 +618,7 @@ static int pick(struct wfm_slot **out, int *fresh, struct wfm_pool *pool, const 
 		*fresh = 1;
 	}
 done:
-	scan_release(&s);
+	wfm_pool_scan_release(&s);
 	if (rc < 0) {
 		slot_free(slot);
 		return rc;
@@ -743,16 +660,16 @@ int wfm_pool_open(struct wfm_pool **out, const char *repo_path, const struct wfm
 		pool->cold = opts->cold;
 		pool->run = opts->run ? wfm_strdup(opts->run) : NULL;
 	}
-	if ((rc = pool_paths(&pool->commondir, &pool->pooldir, &pool->mutex_path,
-			     wfm_repo_commondir(repo))) < 0)
+	if ((rc = wfm_pool_paths(&pool->commondir, &pool->pooldir, &pool->mutex_path,
+				 wfm_repo_commondir(repo))) < 0)
 		goto fail;
 	/* <commondir>/worktrees too: concurrent adds race to create it (pitfall 2) */
-	if ((rc = mkdir_p(pool->pooldir)) < 0)
+	if ((rc = wfm_fs_mkdir_p(pool->pooldir)) < 0)
 		goto fail;
 	{
-		char *wt = path_join(pool->commondir, "worktrees", NULL);
+		char *wt = wfm_fs_join(pool->commondir, "worktrees");
 
-		rc = mkdir_p(wt);
+		rc = wfm_fs_mkdir_p(wt);
 		free(wt);
 		if (rc < 0)
 			goto fail;
@@ -814,7 +731,7 @@ int wfm_pool_acquire(struct wfm_slot **out, struct wfm_pool *pool, const char *b
 {
 	char hex[WFM_OID_HEXSZ + 1];
 	struct wfm_slot *slot = NULL;
-	struct saved_error err;
+	struct wfm_pool_error err;
 	git_oid oid;
 	int fd = -1, fresh = 0, filters = 1, rc;
 
@@ -833,14 +750,14 @@ int wfm_pool_acquire(struct wfm_slot **out, struct wfm_pool *pool, const char *b
 		rc = slot_checkout(slot, &oid, filters);
 	if (rc < 0) {
 		/* a new slot that never got its files goes; an old one goes back */
-		error_save(&err, rc);
+		wfm_pool_error_save(&err, rc);
 		if (fresh) {
 			slot_remove(pool, slot);
 			slot_free(slot);
 		} else {
 			wfm_pool_release(pool, slot);
 		}
-		return error_restore(&err);
+		return wfm_pool_error_restore(&err);
 	}
 	*out = slot;
 	return 0;
@@ -898,426 +815,4 @@ const char *wfm_slot_name(const struct wfm_slot *slot)
 const char *wfm_slot_base(const struct wfm_slot *slot)
 {
 	return slot->base;
-}
-
-/* ---- commits and branches ---- */
-
-/* label as one valid ref name component (see pool.h). */
-static void sanitize_label(struct wfm_buf *out, const char *label)
-{
-	size_t start = out->len;
-
-	for (const char *p = label; *p; p++) {
-		int c = (unsigned char)*p;
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			 (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-		char prev = out->len > start ? out->ptr[out->len - 1] : '\0';
-
-		if (!ok)
-			c = '-';
-		if (c == '-' && prev == '-')
-			continue;
-		if (c == '.' && prev == '.')
-			continue;
-		/* no component may start with '.', and a leading '-' reads as an option */
-		if ((c == '.' || c == '-') && out->len == start)
-			continue;
-		wfm_buf_addch(out, c);
-		if (out->len - start >= LABEL_MAX)
-			break;
-	}
-	while (out->len > start && strchr(".-", out->ptr[out->len - 1]))
-		wfm_buf_setlen(out, out->len - 1);
-	if (out->len - start >= 5 && !strcmp(out->ptr + out->len - 5, ".lock"))
-		out->ptr[out->len - 5] = '-';
-	if (out->len == start)
-		wfm_buf_adds(out, "unnamed");
-}
-
-int wfm_pool_branch_name(char **out, const char *run, const char *label)
-{
-	struct wfm_buf ref = WFM_BUF_INIT;
-	int valid = 0;
-
-	*out = NULL;
-	if (!run || !*run || strchr(run, '/'))
-		return wfm_error_setc(WFM_EINVALID, "invalid run id '%s'", run ? run : "");
-	wfm_buf_addf(&ref, "refs/heads/wfmigrate/%s/", run);
-	sanitize_label(&ref, label ? label : "");
-	if (git_reference_name_is_valid(&valid, ref.ptr) < 0 || !valid) {
-		wfm_buf_release(&ref);
-		return wfm_error_setc(WFM_EINVALID, "invalid run id '%s'", run);
-	}
-	*out = wfm_buf_detach(&ref, NULL);
-	return 0;
-}
-
-static int default_signature(git_signature **out, git_repository *git)
-{
-	if (git_signature_default(out, git) == 0)
-		return 0;
-	return git_signature_now(out, "git wfmigrate", "wfmigrate@localhost");
-}
-
-/*
- * Points refname at id by compare-and-swap against the value just read,
- * retrying while another writer holds the ref's lock or moved it between
- * our read and our write (apis.md §1.6).
- */
-static int ref_cas(git_repository *git, const char *refname, const git_oid *id, const char *msg)
-{
-	struct timespec pause = { 0, 0 };
-	git_reference *ref = NULL;
-	git_oid cur;
-	int rc = 0;
-
-	for (int attempt = 0; attempt < 100; attempt++) {
-		rc = git_reference_name_to_id(&cur, git, refname);
-		if (rc == GIT_ENOTFOUND)
-			rc = git_reference_create(&ref, git, refname, id, 0, msg);
-		else if (rc == 0 && git_oid_equal(&cur, id))
-			return 0;
-		else if (rc == 0)
-			rc = git_reference_create_matching(&ref, git, refname, id, 1, &cur, msg);
-		git_reference_free(ref);
-		ref = NULL;
-		if (rc != GIT_ELOCKED && rc != GIT_EMODIFIED && rc != GIT_EEXISTS)
-			break;
-		/* back off 1, 2, 4 … 64 ms, with jitter so contenders spread out */
-		pause.tv_nsec = (long)((1L << (attempt < 6 ? attempt : 6)) * 1000000L +
-				       (rand() % 1000) * 1000L);
-		nanosleep(&pause, NULL);
-	}
-	if (rc < 0)
-		return wfm_git_error(rc, "cannot update '%s'", refname);
-	return 0;
-}
-
-int wfm_slot_commit_all(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
-			const char *message, const char *label)
-{
-	git_repository *git = slot->repo->git;
-	git_index *index = NULL;
-	git_commit *parent = NULL;
-	git_tree *tree = NULL;
-	git_signature *sig = NULL;
-	struct wfm_buf msg = WFM_BUF_INIT;
-	char *refname = NULL, *where = NULL;
-	git_oid head, tree_id, id;
-	int rc;
-
-	out[0] = '\0';
-	*changed = 0;
-	if (!slot->run)
-		return wfm_error_setc(WFM_EINVALID, "the pool has no run id to name branches with");
-	if ((rc = wfm_pool_branch_name(&refname, slot->run, label)) < 0)
-		return rc;
-	/* moving a branch checked out somewhere would make that worktree look dirty */
-	if (wfm_worktree_find_checkout(&where, slot->repo->commondir, refname)) {
-		rc = wfm_error_setc(WFM_ELOCKED, "branch '%s' is checked out in '%s'",
-				    refname + strlen("refs/heads/"), where);
-		goto done;
-	}
-	if ((rc = git_reference_name_to_id(&head, git, "HEAD")) < 0 ||
-	    (rc = git_commit_lookup(&parent, git, &head)) < 0) {
-		rc = wfm_git_error(rc, "cannot read HEAD of '%s'", slot->path);
-		goto done;
-	}
-	if ((rc = git_repository_index(&index, git)) < 0 ||
-	    (rc = git_index_read(index, 0)) < 0 ||
-	    (rc = git_index_add_all(index, NULL, GIT_INDEX_ADD_DEFAULT, NULL, NULL)) < 0 ||
-	    (rc = git_index_write(index)) < 0 || (rc = git_index_write_tree(&tree_id, index)) < 0) {
-		rc = wfm_git_error(rc, "cannot stage the changes in '%s'", slot->path);
-		goto done;
-	}
-	if (git_oid_equal(&tree_id, git_commit_tree_id(parent))) {
-		git_oid_cpy(&id, &head);
-	} else {
-		const git_commit *parents[1] = { parent };
-
-		*changed = 1;
-		wfm_buf_adds(&msg, message && *message ? message : "wfmigrate: changes");
-		if ((rc = git_tree_lookup(&tree, git, &tree_id)) < 0 ||
-		    (rc = default_signature(&sig, git)) < 0 ||
-		    (rc = git_commit_create(&id, git, NULL, sig, sig, NULL, msg.ptr, tree, 1,
-					    parents)) < 0) {
-			rc = wfm_git_error(rc, "cannot commit in '%s'", slot->path);
-			goto done;
-		}
-		if ((rc = git_repository_set_head_detached(git, &id)) < 0) {
-			rc = wfm_git_error(rc, "cannot move HEAD of '%s'", slot->path);
-			goto done;
-		}
-	}
-	wfm_buf_clear(&msg);
-	wfm_buf_addf(&msg, "wfmigrate: commit_all in %s", slot->name);
-	if ((rc = ref_cas(git, refname, &id, msg.ptr)) < 0)
-		goto done;
-	git_oid_tostr(out, WFM_OID_HEXSZ + 1, &id);
-done:
-	wfm_buf_release(&msg);
-	git_signature_free(sig);
-	git_tree_free(tree);
-	git_commit_free(parent);
-	git_index_free(index);
-	free(refname);
-	free(where);
-	return rc;
-}
-
-/* ---- clean ---- */
-
-__attribute__((format(printf, 5, 6))) static void
-report_add(struct wfm_clean_report *r, const char *what, const char *name, int removed,
-	   const char *fmt, ...)
-{
-	struct wfm_clean_item *it;
-	struct wfm_buf why = WFM_BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	wfm_buf_vaddf(&why, fmt, ap);
-	va_end(ap);
-	WFM_ALLOC_GROW(r->items, r->nr + 1, r->alloc);
-	it = &r->items[r->nr++];
-	it->what = wfm_strdup(what);
-	it->name = wfm_strdup(name);
-	it->why = wfm_buf_detach(&why, NULL);
-	it->removed = removed;
-}
-
-void wfm_clean_report_release(struct wfm_clean_report *report)
-{
-	for (size_t i = 0; i < report->nr; i++) {
-		free(report->items[i].what);
-		free(report->items[i].name);
-		free(report->items[i].why);
-	}
-	free(report->items);
-	memset(report, 0, sizeof(*report));
-}
-
-/* Deletes what `git branch -D` deletes with a branch: its branch.<name>.* settings. */
-static void drop_branch_config(git_repository *git, const char *shortname)
-{
-	git_config *cfg = NULL, *local = NULL;
-	git_config_iterator *it = NULL;
-	git_config_entry *e;
-	struct wfm_strvec names = WFM_STRVEC_INIT;
-	struct wfm_buf prefix = WFM_BUF_INIT;
-
-	if (git_repository_config(&cfg, git) < 0 ||
-	    git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL) < 0 ||
-	    git_config_iterator_new(&it, local) < 0)
-		goto done;
-	wfm_buf_addf(&prefix, "branch.%s.", shortname);
-	while (git_config_next(&e, it) == 0)
-		if (!strncmp(e->name, prefix.ptr, prefix.len))
-			wfm_strvec_push(&names, e->name);
-	for (size_t i = 0; i < names.nr; i++)
-		git_config_delete_multivar(local, names.v[i], ".*");
-done:
-	git_config_iterator_free(it);
-	git_config_free(local);
-	git_config_free(cfg);
-	wfm_strvec_clear(&names);
-	wfm_buf_release(&prefix);
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The wfmigrate branches no run needs (see pool.h and docs/pool.md). */
-static int clean_branches(struct wfm_clean_report *out, struct wfm_repo *repo,
-			  const char *commondir, const struct wfm_clean_opts *opts)
-{
-	static const char prefix[] = "refs/heads/wfmigrate/";
-	git_reference_iterator *it = NULL;
-	struct wfm_strvec refs = WFM_STRVEC_INIT;
-	const char *refname;
-	struct saved_error first = { 0 };
-	int rc;
-
-	rc = git_reference_iterator_glob_new(&it, repo->git, "refs/heads/wfmigrate/*");
-	if (rc < 0)
-		return wfm_git_error(rc, "cannot list branches");
-	while ((rc = git_reference_next_name(&refname, it)) == 0)
-		if (!strncmp(refname, prefix, strlen(prefix)))
-			wfm_strvec_push(&refs, refname);
-	git_reference_iterator_free(it);
-	if (rc != GIT_ITEROVER) {
-		wfm_strvec_clear(&refs);
-		return wfm_git_error(rc, "cannot list branches");
-	}
-	if (refs.nr)
-		qsort(refs.v, refs.nr, sizeof(*refs.v), str_cmp);
-
-	for (size_t i = 0; i < refs.nr; i++) {
-		const char *name = refs.v[i], *shortname = name + strlen("refs/heads/");
-		const char *run = name + strlen(prefix), *slash = strchr(run, '/');
-		struct wfm_buf rundir = WFM_BUF_INIT, why = WFM_BUF_INIT;
-		char *where = NULL, *runid;
-		int remove = 0;
-
-		runid = slash ? wfm_strndup(run, (size_t)(slash - run)) : wfm_strdup(run);
-		wfm_buf_addf(&rundir, "%s/wfmigrate/runs/%s", commondir, runid);
-		if (wfm_worktree_find_checkout(&where, commondir, name)) {
-			wfm_buf_addf(&why, "checked out in '%s'", where);
-		} else if (is_dir(rundir.ptr)) {
-			struct wfm_pidlock_owner owner;
-
-			wfm_buf_adds(&rundir, "/lock");
-			if (wfm_pidlock_read(&owner, rundir.ptr) == 0 &&
-			    wfm_pidlock_alive(&owner)) {
-				wfm_buf_addf(&why, "run '%s' is running (pid %ld)", runid,
-					     (long)owner.pid);
-			} else if (!opts->all) {
-				wfm_buf_addf(&why, "run '%s' exists (use --all)", runid);
-			} else {
-				remove = 1;
-				wfm_buf_addf(&why, "run '%s' is not running", runid);
-			}
-		} else {
-			remove = 1;
-			wfm_buf_addf(&why, "no run '%s'", runid);
-		}
-		if (remove && !opts->dry_run) {
-			git_reference *ref = NULL;
-
-			/* a CAS too: the ref is deleted only if it did not move since the lookup */
-			rc = git_reference_lookup(&ref, repo->git, name);
-			if (rc == 0)
-				rc = git_reference_delete(ref);
-			git_reference_free(ref);
-			if (rc < 0 && rc != GIT_ENOTFOUND) {
-				rc = wfm_git_error(rc, "cannot delete branch '%s'", shortname);
-				if (!first.code)
-					error_save(&first, rc);
-				remove = 0;
-				wfm_buf_clear(&why);
-				wfm_buf_adds(&why, wfm_error_last());
-			} else {
-				drop_branch_config(repo->git, shortname);
-			}
-		}
-		report_add(out, "branch", name, remove, "%s", why.ptr);
-		free(runid);
-		free(where);
-		wfm_buf_release(&rundir);
-		wfm_buf_release(&why);
-	}
-	wfm_strvec_clear(&refs);
-	return first.code ? error_restore(&first) : 0;
-}
-
-int wfm_pool_clean(struct wfm_clean_report *out, const char *repo_path,
-		   const struct wfm_clean_opts *opts)
-{
-	struct wfm_clean_opts defaults = WFM_CLEAN_OPTS_INIT;
-	struct wfm_repo *repo = NULL;
-	char *commondir = NULL, *pooldir = NULL, *mutex_path = NULL, *here = NULL, *wfmdir = NULL;
-	struct scan s = { 0 };
-	unsigned char *claimed = NULL;
-	struct saved_error first = { 0 };
-	int fd = -1, rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!opts)
-		opts = &defaults;
-	if ((rc = wfm_repo_open(&repo, repo_path)) < 0)
-		return rc;
-	if ((rc = pool_paths(&commondir, &pooldir, &mutex_path, wfm_repo_commondir(repo))) < 0)
-		goto done;
-	here = realpath(wfm_repo_gitdir(repo), NULL);
-	wfmdir = path_join(commondir, "wfmigrate", NULL);
-	if (is_dir(wfmdir) && (rc = flock_take(&fd, mutex_path)) < 0)
-		goto done;
-
-	scan_pool(&s, commondir, pooldir);
-	claimed = wfm_calloc(s.nr ? s.nr : 1, 1);
-	for (size_t i = 0; i < s.nr; i++) {
-		struct slot_state *st = &s.v[i];
-		char *entry = path_join(commondir, "worktrees/", st->name);
-		const char *what = st->entry == ENTRY_OK || st->entry == ENTRY_NONE ? "slot"
-										     : "worktree";
-		struct wfm_buf why = WFM_BUF_INIT;
-		int keep = 0;
-
-		if (st->lock == LOCK_LIVE) {
-			keep = 1;
-			wfm_buf_addf(&why, "in use by pid %ld", (long)st->owner.pid);
-		} else if (user_locked(st)) {
-			keep = 1;
-			wfm_buf_addf(&why, "locked: %s", st->reason);
-		} else if (here && st->entry != ENTRY_NONE && !strcmp(here, entry)) {
-			keep = 1;
-			wfm_buf_adds(&why, "it is the current worktree");
-		} else if (st->entry == ENTRY_HALF) {
-			wfm_buf_adds(&why, "half-made worktree entry");
-		} else if (st->entry == ENTRY_GONE) {
-			wfm_buf_adds(&why, "its directory is gone");
-		} else if (st->entry == ENTRY_NONE && st->has_dir) {
-			wfm_buf_adds(&why, "not a registered worktree");
-		} else if (st->entry == ENTRY_OK && st->lock == LOCK_STALE && st->owner.pid) {
-			wfm_buf_addf(&why, "its holder, pid %ld, is gone", (long)st->owner.pid);
-		} else if (st->entry == ENTRY_OK) {
-			wfm_buf_adds(&why, "free");
-		}
-		free(entry);
-		if (!keep && !opts->dry_run) {
-			rc = claim(pooldir, st);
-			if (rc < 0) {
-				if (!first.code)
-					error_save(&first, rc);
-				keep = 1;
-				wfm_buf_clear(&why);
-				wfm_buf_adds(&why, wfm_error_last());
-			} else {
-				claimed[i] = 1;
-			}
-		}
-		/* a lone stale lock file is removed without a word */
-		if (why.len)
-			report_add(out, what, st->name, !keep, "%s", why.ptr);
-		wfm_buf_release(&why);
-	}
-	/* the claims keep everyone else off: the removals need no mutex */
-	flock_drop(fd);
-	fd = -1;
-	for (size_t i = 0; i < s.nr; i++) {
-		struct slot_state *st = &s.v[i];
-		char *lock;
-
-		if (!claimed[i])
-			continue;
-		lock = path_join(pooldir, st->name, ".lock");
-		rc = remove_state(commondir, pooldir, st);
-		if (rc == 0)
-			rc = wfm_pidlock_remove_own(lock);
-		if (rc < 0) {
-			if (!first.code)
-				error_save(&first, rc);
-			for (size_t j = 0; j < out->nr; j++)
-				if (!strcmp(out->items[j].name, st->name))
-					out->items[j].removed = 0;
-		}
-		free(lock);
-	}
-
-	rc = clean_branches(out, repo, commondir, opts);
-	if (first.code)
-		rc = error_restore(&first);
-done:
-	flock_drop(fd);
-	scan_release(&s);
-	free(claimed);
-	free(commondir);
-	free(pooldir);
-	free(mutex_path);
-	free(here);
-	free(wfmdir);
-	wfm_repo_free(repo);
-	return rc;
 }

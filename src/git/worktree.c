@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/fs.h"
 #include "git/repo_priv.h"
 #include "git/worktree.h"
 
@@ -50,69 +51,6 @@ static int write_new(const char *path, const char *content)
 		ok = 0;
 	if (!ok)
 		return wfm_error_set("cannot write '%s': %s", path, strerror(errno));
-	return 0;
-}
-
-static int rm_at(int dirfd, const char *name, int depth);
-
-static int rm_children(int fd, const char *name, int depth)
-{
-	DIR *d = fdopendir(fd);
-	struct dirent *de;
-	int rc = 0;
-
-	if (!d) {
-		close(fd);
-		return wfm_error_set("cannot read directory '%s': %s", name, strerror(errno));
-	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		rc = rm_at(dirfd(d), de->d_name, depth + 1);
-		if (rc < 0)
-			break;
-	}
-	closedir(d);
-	return rc;
-}
-
-static int rm_at(int dirfd, const char *name, int depth)
-{
-	struct stat st;
-	int fd;
-
-	if (depth > 512)
-		return wfm_error_set("cannot remove '%s': too deeply nested", name);
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT
-			       ? 0
-			       : wfm_error_set("cannot stat '%s': %s", name, strerror(errno));
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
-			return wfm_error_set("cannot remove '%s': %s", name, strerror(errno));
-		return 0;
-	}
-	/* a directory made read-only by whoever used the worktree must still go */
-	if ((st.st_mode & S_IRWXU) != S_IRWXU)
-		fchmodat(dirfd, name, st.st_mode | S_IRWXU, 0);
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return wfm_error_set("cannot open directory '%s': %s", name, strerror(errno));
-	if (rm_children(fd, name, depth) < 0)
-		return -1;
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return wfm_error_set("cannot remove directory '%s': %s", name, strerror(errno));
-	return 0;
-}
-
-int wfm_rmtree(const char *path)
-{
-	char why[512];
-
-	if (rm_at(AT_FDCWD, path, 0) < 0) {
-		snprintf(why, sizeof(why), "%s", wfm_error_last());
-		return wfm_error_set("cannot remove '%s': %s", path, why);
-	}
 	return 0;
 }
 
@@ -183,9 +121,9 @@ done:
 	if (rc < 0) {
 		/* never leave a half-made entry behind (libgit2 pitfall 1) */
 		if (made_path)
-			wfm_rmtree(path);
+			wfm_fs_rmtree(path);
 		if (made_admin)
-			wfm_rmtree(admin.ptr);
+			wfm_fs_rmtree(admin.ptr);
 	}
 	wfm_buf_release(&admin);
 	wfm_buf_release(&file);
@@ -199,10 +137,10 @@ int wfm_worktree_remove(const char *commondir, const char *name, const char *pat
 	int rc = 0;
 
 	/* working tree first, as git does: an interruption leaves a prunable entry */
-	if (path && (rc = wfm_rmtree(path)) < 0)
+	if (path && (rc = wfm_fs_rmtree(path)) < 0)
 		goto done;
 	wfm_buf_addf(&admin, "%s/worktrees/%s", commondir, name);
-	rc = wfm_rmtree(admin.ptr);
+	rc = wfm_fs_rmtree(admin.ptr);
 done:
 	wfm_buf_release(&admin);
 	return rc;
@@ -215,14 +153,13 @@ done:
 static int lookup(git_worktree **out, struct wfm_repo *repo, const char *name)
 {
 	struct wfm_buf admin = WFM_BUF_INIT;
-	struct stat st;
-	int rc;
+	int found, rc;
 
 	*out = NULL;
 	wfm_buf_addf(&admin, "%s/worktrees/%s", repo->commondir, name);
-	rc = stat(admin.ptr, &st);
+	found = wfm_fs_is_dir(admin.ptr);
 	wfm_buf_release(&admin);
-	if (rc < 0 || !S_ISDIR(st.st_mode))
+	if (!found)
 		return wfm_error_setc(WFM_ENOTFOUND, "no worktree named '%s'", name);
 	rc = git_worktree_lookup(out, repo->git, name);
 	if (rc < 0)

@@ -58,9 +58,6 @@ int wfm_worktree_lock_reason(char **reason, const char *commondir, const char *n
  */
 int wfm_worktree_find_checkout(char **where, const char *commondir, const char *refname);
 
-/* rm -rf path, never following symbolic links. 0 when path does not exist. */
-int wfm_rmtree(const char *path);
-
 /*
  * Reads a small file into a new string (free()) without its trailing
  * newline. WFM_ENOTFOUND when it does not exist.

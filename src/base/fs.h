@@ -1,0 +1,38 @@
+#ifndef WFM_BASE_FS_H
+#define WFM_BASE_FS_H
+
+/*
+ * Paths and directories. Paths are plain C strings, relative ones taken
+ * from the current directory.
+ */
+
+/*
+ * dir and name joined by exactly one '/': trailing slashes of dir and
+ * leading ones of name are dropped ("a/" and "/b" give "a/b", "/" and
+ * "b" give "/b"). An empty dir gives name, an empty name gives dir,
+ * unchanged. Returns a new string; free with free().
+ */
+char *wfm_fs_join(const char *dir, const char *name);
+
+/* 1 when path is a directory or a symbolic link to one, else 0. */
+int wfm_fs_is_dir(const char *path);
+
+/* 1 when anything is at path, a dangling symbolic link too, else 0. */
+int wfm_fs_exists(const char *path);
+
+/*
+ * mkdir -p path: creates the missing directories of path (mode 0777
+ * before the umask). 0 also when it exists already as a directory (or a
+ * link to one); anything else in the way is an error.
+ */
+int wfm_fs_mkdir_p(const char *path);
+
+/*
+ * rm -rf path, never following symbolic links: a link is removed, not
+ * what it points to, and path itself may be one. Directories without
+ * write or search permission for their owner inside the tree are made
+ * writable first. 0 when path does not exist.
+ */
+int wfm_fs_rmtree(const char *path);
+
+#endif

@@ -1,0 +1,176 @@
+/*
+ * Commits in a slot and the wfmigrate branches that point at them:
+ * refs/heads/wfmigrate/<run>/<label>, moved by compare-and-swap.
+ */
+#include "base/common.h"
+#include "base/buf.h"
+#include "git/pool_priv.h"
+#include "git/repo_priv.h"
+#include "git/worktree.h"
+
+#include <time.h>
+
+#define LABEL_MAX 100
+
+/* label as one valid ref name component (see pool.h). */
+static void sanitize_label(struct wfm_buf *out, const char *label)
+{
+	size_t start = out->len;
+
+	for (const char *p = label; *p; p++) {
+		int c = (unsigned char)*p;
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+		char prev = out->len > start ? out->ptr[out->len - 1] : '\0';
+
+		if (!ok)
+			c = '-';
+		if (c == '-' && prev == '-')
+			continue;
+		if (c == '.' && prev == '.')
+			continue;
+		/* no component may start with '.', and a leading '-' reads as an option */
+		if ((c == '.' || c == '-') && out->len == start)
+			continue;
+		wfm_buf_addch(out, c);
+		if (out->len - start >= LABEL_MAX)
+			break;
+	}
+	while (out->len > start && strchr(".-", out->ptr[out->len - 1]))
+		wfm_buf_setlen(out, out->len - 1);
+	if (out->len - start >= 5 && !strcmp(out->ptr + out->len - 5, ".lock"))
+		out->ptr[out->len - 5] = '-';
+	if (out->len == start)
+		wfm_buf_adds(out, "unnamed");
+}
+
+int wfm_pool_branch_name(char **out, const char *run, const char *label)
+{
+	struct wfm_buf ref = WFM_BUF_INIT;
+	int valid = 0;
+
+	*out = NULL;
+	if (!run || !*run || strchr(run, '/'))
+		return wfm_error_setc(WFM_EINVALID, "invalid run id '%s'", run ? run : "");
+	wfm_buf_addf(&ref, "refs/heads/wfmigrate/%s/", run);
+	sanitize_label(&ref, label ? label : "");
+	if (git_reference_name_is_valid(&valid, ref.ptr) < 0 || !valid) {
+		wfm_buf_release(&ref);
+		return wfm_error_setc(WFM_EINVALID, "invalid run id '%s'", run);
+	}
+	*out = wfm_buf_detach(&ref, NULL);
+	return 0;
+}
+
+static int default_signature(git_signature **out, git_repository *git)
+{
+	if (git_signature_default(out, git) == 0)
+		return 0;
+	return git_signature_now(out, "git wfmigrate", "wfmigrate@localhost");
+}
+
+/*
+ * Points refname at id by compare-and-swap against the value just read,
+ * retrying while another writer holds the ref's lock or moved it between
+ * our read and our write (apis.md §1.6).
+ */
+static int ref_cas(git_repository *git, const char *refname, const git_oid *id, const char *msg)
+{
+	struct timespec pause = { 0, 0 };
+	git_reference *ref = NULL;
+	git_oid cur;
+	int rc = 0;
+
+	for (int attempt = 0; attempt < 100; attempt++) {
+		rc = git_reference_name_to_id(&cur, git, refname);
+		if (rc == GIT_ENOTFOUND)
+			rc = git_reference_create(&ref, git, refname, id, 0, msg);
+		else if (rc == 0 && git_oid_equal(&cur, id))
+			return 0;
+		else if (rc == 0)
+			rc = git_reference_create_matching(&ref, git, refname, id, 1, &cur, msg);
+		git_reference_free(ref);
+		ref = NULL;
+		if (rc != GIT_ELOCKED && rc != GIT_EMODIFIED && rc != GIT_EEXISTS)
+			break;
+		/* back off 1, 2, 4 … 64 ms, with jitter so contenders spread out */
+		pause.tv_nsec = (long)((1L << (attempt < 6 ? attempt : 6)) * 1000000L +
+				       (rand() % 1000) * 1000L);
+		nanosleep(&pause, NULL);
+	}
+	if (rc < 0)
+		return wfm_git_error(rc, "cannot update '%s'", refname);
+	return 0;
+}
+
+int wfm_slot_commit_all(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
+			const char *message, const char *label)
+{
+	git_repository *git = slot->repo->git;
+	git_index *index = NULL;
+	git_commit *parent = NULL;
+	git_tree *tree = NULL;
+	git_signature *sig = NULL;
+	struct wfm_buf msg = WFM_BUF_INIT;
+	char *refname = NULL, *where = NULL;
+	git_oid head, tree_id, id;
+	int rc;
+
+	out[0] = '\0';
+	*changed = 0;
+	if (!slot->run)
+		return wfm_error_setc(WFM_EINVALID, "the pool has no run id to name branches with");
+	if ((rc = wfm_pool_branch_name(&refname, slot->run, label)) < 0)
+		return rc;
+	/* moving a branch checked out somewhere would make that worktree look dirty */
+	if (wfm_worktree_find_checkout(&where, slot->repo->commondir, refname)) {
+		rc = wfm_error_setc(WFM_ELOCKED, "branch '%s' is checked out in '%s'",
+				    refname + strlen("refs/heads/"), where);
+		goto done;
+	}
+	if ((rc = git_reference_name_to_id(&head, git, "HEAD")) < 0 ||
+	    (rc = git_commit_lookup(&parent, git, &head)) < 0) {
+		rc = wfm_git_error(rc, "cannot read HEAD of '%s'", slot->path);
+		goto done;
+	}
+	if ((rc = git_repository_index(&index, git)) < 0 ||
+	    (rc = git_index_read(index, 0)) < 0 ||
+	    (rc = git_index_add_all(index, NULL, GIT_INDEX_ADD_DEFAULT, NULL, NULL)) < 0 ||
+	    (rc = git_index_write(index)) < 0 || (rc = git_index_write_tree(&tree_id, index)) < 0) {
+		rc = wfm_git_error(rc, "cannot stage the changes in '%s'", slot->path);
+		goto done;
+	}
+	if (git_oid_equal(&tree_id, git_commit_tree_id(parent))) {
+		git_oid_cpy(&id, &head);
+	} else {
+		const git_commit *parents[1] = { parent };
+
+		*changed = 1;
+		wfm_buf_adds(&msg, message && *message ? message : "wfmigrate: changes");
+		if ((rc = git_tree_lookup(&tree, git, &tree_id)) < 0 ||
+		    (rc = default_signature(&sig, git)) < 0 ||
+		    (rc = git_commit_create(&id, git, NULL, sig, sig, NULL, msg.ptr, tree, 1,
+					    parents)) < 0) {
+			rc = wfm_git_error(rc, "cannot commit in '%s'", slot->path);
+			goto done;
+		}
+		if ((rc = git_repository_set_head_detached(git, &id)) < 0) {
+			rc = wfm_git_error(rc, "cannot move HEAD of '%s'", slot->path);
+			goto done;
+		}
+	}
+	wfm_buf_clear(&msg);
+	wfm_buf_addf(&msg, "wfmigrate: commit_all in %s", slot->name);
+	if ((rc = ref_cas(git, refname, &id, msg.ptr)) < 0)
+		goto done;
+	git_oid_tostr(out, WFM_OID_HEXSZ + 1, &id);
+done:
+	wfm_buf_release(&msg);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	git_index_free(index);
+	free(refname);
+	free(where);
+	return rc;
+}
