@@ -100,4 +100,7 @@ enum {
  */
 void wfm_unit_json(struct wfm_buf *out, const struct wfm_unit *u, unsigned flags);
 
+/* The same as a new cJSON object (free with cJSON_Delete()). */
+struct cJSON *wfm_unit_to_json(const struct wfm_unit *u, unsigned flags);
+
 #endif

@@ -6,7 +6,7 @@
 #include "base/json.h"
 #include "chunk/chunk_priv.h"
 
-void wfm_unit_json(struct wfm_buf *out, const struct wfm_unit *u, unsigned flags)
+cJSON *wfm_unit_to_json(const struct wfm_unit *u, unsigned flags)
 {
 	cJSON *obj = wfm_json_object();
 
@@ -30,6 +30,13 @@ void wfm_unit_json(struct wfm_buf *out, const struct wfm_unit *u, unsigned flags
 	}
 	if ((flags & WFM_UNIT_JSON_TEXT) && u->text)
 		wfm_json_add_strn(obj, "text", u->text, u->end_byte - u->start_byte);
+	return obj;
+}
+
+void wfm_unit_json(struct wfm_buf *out, const struct wfm_unit *u, unsigned flags)
+{
+	cJSON *obj = wfm_unit_to_json(u, flags);
+
 	wfm_json_print(out, obj);
 	cJSON_Delete(obj);
 }

@@ -114,8 +114,8 @@ void wfm_oracle_describe_end(struct wfm_buf *out, const struct wfm_oracle_result
 	}
 }
 
-static cJSON *result_json(const struct wfm_oracle_result *r, const char *ref,
-			  const char *command)
+cJSON *wfm_oracle_result_to_json(const struct wfm_oracle_result *r, const char *ref,
+				 const char *command)
 {
 	const struct wfm_process_result *p = &r->proc;
 	const struct wfm_summary *s = &r->summary;
@@ -157,7 +157,7 @@ static cJSON *result_json(const struct wfm_oracle_result *r, const char *ref,
 void wfm_oracle_result_json(struct wfm_buf *out, const struct wfm_oracle_result *r,
 			    const char *ref, const char *command)
 {
-	cJSON *obj = result_json(r, ref, command);
+	cJSON *obj = wfm_oracle_result_to_json(r, ref, command);
 
 	wfm_json_print(out, obj);
 	cJSON_Delete(obj);
@@ -170,7 +170,7 @@ void wfm_oracle_runs_json(struct wfm_buf *out, const struct wfm_oracle_result *r
 	size_t passed = 0;
 
 	for (size_t i = 0; i < nr; i++) {
-		wfm_json_add(arr, NULL, result_json(&runs[i], ref, command));
+		wfm_json_add(arr, NULL, wfm_oracle_result_to_json(&runs[i], ref, command));
 		passed += runs[i].pass ? 1 : 0;
 	}
 	wfm_json_add(obj, "runs", arr);

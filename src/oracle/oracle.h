@@ -97,6 +97,10 @@ void wfm_oracle_result_json(struct wfm_buf *out, const struct wfm_oracle_result 
  * JSON object: runs (the objects above, in order), passedRuns,
  * failedRuns, pass (every run passed), ref, commit, command.
  */
+/* The same object as a new cJSON tree (cJSON_Delete()). */
+struct cJSON *wfm_oracle_result_to_json(const struct wfm_oracle_result *r, const char *ref,
+					const char *command);
+
 void wfm_oracle_runs_json(struct wfm_buf *out, const struct wfm_oracle_result *runs, size_t nr,
 			  const char *ref, const char *command);
 
