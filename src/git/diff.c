@@ -34,11 +34,12 @@ static int add_line(const git_diff_delta *delta, const git_diff_hunk *hunk,
 int wfm_git_diff(struct wfm_buf *out, struct wfm_repo *repo, const char *from, const char *to,
 		 const char *const *paths, size_t nr)
 {
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	git_diff_options opts;
 	git_tree *a = NULL, *b = NULL;
 	git_diff *diff = NULL;
 	int rc;
 
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
 	if ((rc = commit_tree(&a, repo, from)) < 0 || (rc = commit_tree(&b, repo, to)) < 0)
 		goto done;
 	opts.pathspec.strings = (char **)paths;
