@@ -32,4 +32,34 @@ void wfm_json_add(cJSON *obj, const char *key, cJSON *item);
 /* Appends item, unformatted, to out. */
 void wfm_json_print(struct wfm_buf *out, const cJSON *item);
 
+/*
+ * Parses s[0..len) (need not be NUL-terminated) into a new tree (free
+ * with cJSON_Delete()). The whole input must be one JSON value, with
+ * only whitespace around it; a NUL byte anywhere is an error. Safe to
+ * call from several threads: the position comes from the parser's
+ * return_parse_end, never from cJSON's global error pointer.
+ * WFM_EINVALID "invalid JSON at byte N" (N: 0-based offset) on failure,
+ * *out NULL.
+ */
+int wfm_json_parse(cJSON **out, const char *s, size_t len);
+
+/*
+ * Appends the canonical form of v to out: the same bytes for the same
+ * value whatever order its object members were built or parsed in, and
+ * whatever version of cJSON prints it. Keys journal entries (see
+ * docs/journal.md), so changing it invalidates every journal.
+ *   - no whitespace;
+ *   - object members sorted by the bytes of their (repaired) keys;
+ *     duplicate keys by their canonical values;
+ *   - numbers: integral values of magnitude below 2^53 as integers
+ *     ("-0" is "0"), others with %.17g; NaN and infinities as null;
+ *   - strings: only '"', '\' and control characters below 0x20 are
+ *     escaped (  
+  	, others as \u00xx); everything else,
+ *     DEL and non-ASCII included, is copied as UTF-8; bytes that are
+ *     not valid UTF-8 become U+FFFD;
+ *   - cJSON_Raw items are copied as they are; invalid items are null.
+ */
+void wfm_json_canonical(struct wfm_buf *out, const cJSON *v);
+
 #endif

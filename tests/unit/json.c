@@ -3,6 +3,8 @@
 #include "base/json.h"
 #include "base/utf8.h"
 
+#include <math.h>
+
 static void test_json__utf8_sequences(void **state)
 {
 	assert_int_equal(wfm_utf8_seq("a", 1), 1);
@@ -59,12 +61,134 @@ static void test_json__document_is_valid_for_any_bytes(void **state)
 	wfm_buf_release(&out);
 }
 
+/* ---- canonical form and parsing ---- */
+
+static char *canon_of(const char *text)
+{
+	struct wfm_buf out = WFM_BUF_INIT;
+	cJSON *v = NULL;
+
+	assert_wfm_ok(wfm_json_parse(&v, text, strlen(text)));
+	wfm_json_canonical(&out, v);
+	cJSON_Delete(v);
+	return wfm_buf_detach(&out, NULL);
+}
+
+#define assert_canon(text, want)                                                                   \
+	do {                                                                                       \
+		char *got_ = canon_of(text);                                                       \
+		assert_string_equal(got_, want);                                                   \
+		free(got_);                                                                        \
+	} while (0)
+
+static void test_json__canonical_sorts_keys_at_every_depth(void **state)
+{
+	assert_canon("{ \"b\" : 1, \"a\" : { \"z\": [3, {\"y\":1,\"x\":2}], \"c\": null } }",
+		     "{\"a\":{\"c\":null,\"z\":[3,{\"x\":2,\"y\":1}]},\"b\":1}");
+	/* by bytes: upper case before lower case, a prefix before its extensions, UTF-8 last */
+	assert_canon("{\"\xc3\xa9\":1,\"ab\":2,\"a\":3,\"B\":4,\"\":5}",
+		     "{\"\":5,\"B\":4,\"a\":3,\"ab\":2,\"\xc3\xa9\":1}");
+	/* a key twice: by value, so member order still does not matter */
+	assert_canon("{\"k\":2,\"k\":1}", "{\"k\":1,\"k\":2}");
+	assert_canon("{\"k\":1,\"k\":2}", "{\"k\":1,\"k\":2}");
+	assert_canon("[]", "[]");
+	assert_canon("{}", "{}");
+	assert_canon(" [ true , false , null ] ", "[true,false,null]");
+}
+
+static void test_json__canonical_numbers(void **state)
+{
+	assert_canon("[0, -0, 1, -1, 1.0, 1e3, 12345678901234, 9007199254740991]",
+		     "[0,0,1,-1,1,1000,12345678901234,9007199254740991]");
+	assert_canon("[0.5, -2.25, 0.1]", "[0.5,-2.25,0.10000000000000001]");
+	assert_canon("[9007199254740992, 1e300, 1.5e-7]",
+		     "[9007199254740992,1.0000000000000001e+300,1.4999999999999999e-07]");
+
+	struct wfm_buf out = WFM_BUF_INIT;
+	cJSON *arr = wfm_json_array();
+
+	wfm_json_add_num(arr, NULL, NAN);
+	wfm_json_add_num(arr, NULL, INFINITY);
+	wfm_json_add_num(arr, NULL, -INFINITY);
+	wfm_json_canonical(&out, arr);
+	assert_string_equal(out.ptr, "[null,null,null]");
+	cJSON_Delete(arr);
+	wfm_buf_release(&out);
+}
+
+static void test_json__canonical_strings(void **state)
+{
+	struct wfm_buf out = WFM_BUF_INIT;
+	cJSON *obj = wfm_json_object();
+
+	/* only what JSON requires is escaped; "/", DEL and non-ASCII are not */
+	assert_canon("\"a\\\"b\\\\c\\/d\\u0001\\u001f\\b\\f\\n\\r\\t\\u007f\\u00e9\\ud83d\\ude00\"",
+		     "\"a\\\"b\\\\c/d\\u0001\\u001f\\b\\f\\n\\r\\t\x7f\xc3\xa9\xf0\x9f\x98\x80\"");
+	/* invalid UTF-8 (built behind the helpers' back) becomes U+FFFD, in keys too */
+	cJSON_AddItemToObject(obj, "k\xff", cJSON_CreateString("v\xc3"));
+	cJSON_AddItemToObject(obj, "a", cJSON_CreateString("\xed\xa0\x80"));
+	wfm_json_canonical(&out, obj);
+	assert_string_equal(out.ptr, "{\"a\":\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\","
+				     "\"k\xef\xbf\xbd\":\"v\xef\xbf\xbd\"}");
+	assert_true(wfm_utf8_valid(out.ptr, out.len));
+	cJSON_Delete(obj);
+	wfm_buf_release(&out);
+}
+
+static void test_json__canonical_ignores_member_order(void **state)
+{
+	char *a = canon_of("{\"prompt\":\"fix it\",\"opts\":{\"model\":\"m\",\"tools\":[\"Read\"]},"
+			   "\"n\":2}");
+	char *b = canon_of("{\"n\":2.0,\"opts\":{\"tools\":[\"Read\"],\"model\":\"m\"},"
+			   "\"prompt\":\"fix it\"}");
+
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	/* but array order matters */
+	a = canon_of("[1,2]");
+	b = canon_of("[2,1]");
+	assert_string_not_equal(a, b);
+	free(a);
+	free(b);
+}
+
+static void test_json__parse_reports_the_byte(void **state)
+{
+	cJSON *v = NULL;
+
+	assert_int_equal(wfm_json_parse(&v, "{\"a\":}", 6), WFM_EINVALID);
+	assert_null(v);
+	assert_string_equal(wfm_error_last(), "invalid JSON at byte 5");
+	assert_int_equal(wfm_json_parse(&v, "", 0), WFM_EINVALID);
+	assert_string_equal(wfm_error_last(), "invalid JSON at byte 0");
+	/* one value only: trailing whitespace is fine, anything else is not */
+	assert_int_equal(wfm_json_parse(&v, "[1] x", 5), WFM_EINVALID);
+	assert_string_equal(wfm_error_last(), "invalid JSON at byte 4");
+	assert_int_equal(wfm_json_parse(&v, "[1]\0", 4), WFM_EINVALID);
+	assert_string_equal(wfm_error_last(), "invalid JSON at byte 3");
+	assert_int_equal(wfm_json_parse(&v, "\"a\0b\"", 5), WFM_EINVALID);
+	assert_string_equal(wfm_error_last(), "invalid JSON at byte 2");
+	/* len bounds the input: what follows is not read */
+	assert_wfm_ok(wfm_json_parse(&v, "[1]garbage", 3));
+	assert_true(cJSON_IsArray(v));
+	cJSON_Delete(v);
+	assert_wfm_ok(wfm_json_parse(&v, " {\"a\":[1,2]}\r\n", 14));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(v, "a")), 2);
+	cJSON_Delete(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json__utf8_sequences),
 		cmocka_unit_test(test_json__lossy_replaces_each_bad_byte),
 		cmocka_unit_test(test_json__document_is_valid_for_any_bytes),
+		cmocka_unit_test(test_json__canonical_sorts_keys_at_every_depth),
+		cmocka_unit_test(test_json__canonical_numbers),
+		cmocka_unit_test(test_json__canonical_strings),
+		cmocka_unit_test(test_json__canonical_ignores_member_order),
+		cmocka_unit_test(test_json__parse_reports_the_byte),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
