@@ -30,16 +30,23 @@ void wfm_json_add(cJSON *obj, const char *key, cJSON *item)
 		cJSON_AddItemToArray(obj, must(item));
 }
 
-void wfm_json_add_strn(cJSON *obj, const char *key, const char *s, size_t len)
+cJSON *wfm_json_strn(const char *s, size_t len)
 {
 	struct wfm_buf clean = WFM_BUF_INIT;
+	cJSON *item;
 
 	if (wfm_utf8_valid(s, len))
 		wfm_buf_add(&clean, s, len);
 	else
 		wfm_utf8_lossy(&clean, s, len);
-	wfm_json_add(obj, key, cJSON_CreateString(clean.ptr));
+	item = must(cJSON_CreateString(clean.ptr));
 	wfm_buf_release(&clean);
+	return item;
+}
+
+void wfm_json_add_strn(cJSON *obj, const char *key, const char *s, size_t len)
+{
+	wfm_json_add(obj, key, wfm_json_strn(s, len));
 }
 
 void wfm_json_add_str(cJSON *obj, const char *key, const char *s)

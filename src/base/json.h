@@ -26,6 +26,9 @@ void wfm_json_add_strn(cJSON *obj, const char *key, const char *s, size_t len);
 void wfm_json_add_num(cJSON *obj, const char *key, double v);
 void wfm_json_add_bool(cJSON *obj, const char *key, int v);
 void wfm_json_add_null(cJSON *obj, const char *key);
+/* A new string item of len bytes that may hold anything (made valid UTF-8). */
+cJSON *wfm_json_strn(const char *s, size_t len);
+
 /* Adds item under key (appends it when key is NULL), taking ownership of it. */
 void wfm_json_add(cJSON *obj, const char *key, cJSON *item);
 
@@ -55,7 +58,8 @@ int wfm_json_parse(cJSON **out, const char *s, size_t len);
  *     ("-0" is "0"), others with %.17g; NaN and infinities as null;
  *   - strings: only '"', '\' and control characters below 0x20 are
  *     escaped (  
-  	, others as \u00xx); everything else,
+ 
+ 	, others as \u00xx); everything else,
  *     DEL and non-ASCII included, is copied as UTF-8; bytes that are
  *     not valid UTF-8 become U+FFFD;
  *   - cJSON_Raw items are copied as they are; invalid items are null.
