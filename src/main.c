@@ -23,6 +23,9 @@ static const struct command commands[] = {
 	{ "chunk", cmd_chunk, WFM_NEED_REPO, "split tracked files into units with tree-sitter" },
 	{ "clean", cmd_clean, WFM_NEED_REPO, "remove pool worktrees and branches no run needs" },
 	{ "oracle", cmd_oracle, WFM_NEED_REPO, "run the test command in a pool worktree" },
+	{ "pause", cmd_pause, WFM_NEED_REPO, "pause a run: no new agents start" },
+	{ "ps", cmd_ps, WFM_NEED_REPO, "list the runs of this repository" },
+	{ "stop", cmd_stop, WFM_NEED_REPO, "stop a run (resume starts it again)" },
 	{ "version", cmd_version, 0, "print the version" },
 };
 

@@ -228,7 +228,7 @@ static void test_rundir__open_by_id_and_prefix(void **state)
 	wfm_rundir_free(o);
 
 	/* ambiguous prefixes list the runs; an exact id wins over a longer one */
-	wfm_test_sh(runs, "mkdir r1 r12 r2");
+	free(wfm_test_sh(runs, "mkdir r1 r12 r2"));
 	assert_int_equal(wfm_rundir_open(&o, f->common, "r", 0), WFM_EINVALID);
 	assert_non_null(strstr(wfm_error_last(), "ambiguous: r1, r12, r2"));
 	assert_wfm_ok(wfm_rundir_open(&o, f->common, "r1", 0));
@@ -602,7 +602,7 @@ static void test_rundir__list_tells_the_states(void **state)
 	write_lock(crashed, (long)dead_pid(), 1);
 	write_lock(crashed2, (long)dead_pid(), 1);
 	/* a directory made by hand */
-	wfm_test_sh(runs, "mkdir old");
+	free(wfm_test_sh(runs, "mkdir old"));
 
 	assert_wfm_ok(wfm_rundir_list(&info, &nr, f->common));
 	assert_int_equal(nr, 9);

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# git wfmigrate ps, pause and stop on run directories made by hand: one
+# whose lock names a live process (a background sleep), one whose holder
+# died, one that finished. Checked through the files the engine reads.
+. "$(dirname "$0")/lib.sh"
+
+repo=$(new_repo)
+cd "$repo"
+echo one >a.txt
+git add a.txt && git commit -qm one
+common=$(cd "$(git rev-parse --git-common-dir)" && pwd -P)
+runs=$common/wfmigrate/runs
+
+# no runs yet: nothing to list
+expect_code 0 git wfmigrate ps
+[ -s "$TMP/out" ] && fail "ps printed something without runs"
+expect_output '^\[\]$' git wfmigrate ps --json
+expect_code 128 git wfmigrate stop
+expect_stderr '^error: no run is running'
+pass "ps without runs"
+
+sleep 600 &
+live=$!
+trap 'kill $live 2>/dev/null || true; rm -rf "$TMP"' EXIT
+sh -c 'exit 0' &
+dead=$!
+wait $dead
+
+# the format wfm_rundir_create writes
+make_run() { # <id> <workflow> <lock pid or ''>
+	mkdir -p "$runs/$1/agents"
+	echo 'export const meta = { name: "x", description: "y" };' >"$runs/$1/workflow.js"
+	echo '{}' >"$runs/$1/args.json"
+	printf '{"name":"%s","id":"%s","created":%s}\n' "$2" "$1" 1790000000000 >"$runs/$1/meta.json"
+	if [ -n "$3" ]; then echo "$3" >"$runs/$1/lock"; fi
+}
+make_run 20260922-100000-aaaaaa migrate "$live"
+make_run 20260922-100001-bbbbbb sweep "$dead"
+make_run 20260922-100002-cccccc flaky ''
+echo '{"status":"done"}' >"$runs/20260922-100002-cccccc/report.json"
+
+expect_output "^20260922-100000-aaaaaa +running +$live +[0-9-]+ [0-9:]+ +migrate$" git wfmigrate ps
+grep -Eq '^20260922-100001-bbbbbb +crashed +- .* sweep$' "$TMP/out" || fail "no crashed run: $(cat "$TMP/out")"
+grep -Eq '^20260922-100002-cccccc +finished +- .* flaky$' "$TMP/out" || fail "no finished run: $(cat "$TMP/out")"
+head -1 "$TMP/out" | grep -Eq '^RUN +STATE +PID +STARTED +WORKFLOW$' || fail "ps has no header"
+expect_output "\"id\":\"20260922-100000-aaaaaa\",\"state\":\"running\",\"pid\":$live,\"started\":1790000000000,\"workflow\":\"migrate\"" \
+	git wfmigrate ps --json
+grep -q '"state":"crashed","pid":null' "$TMP/out" || fail "ps --json: no crashed run"
+pass "ps lists every run with its state"
+
+# pause: the control file the engine polls; by a unique prefix or with no run named
+expect_code 0 git wfmigrate pause 20260922-100000
+expect_stderr '^pausing run 20260922-100000-aaaaaa'
+[ "$(cat "$runs/20260922-100000-aaaaaa/control")" = pause ] || fail "pause wrote no control file"
+ls "$runs/20260922-100000-aaaaaa" | grep -q tmp && fail "pause left a temporary file"
+expect_output '^20260922-100000-aaaaaa +paused ' git wfmigrate ps
+expect_code 0 git wfmigrate pause
+expect_stderr 'is paused already'
+pass "pause writes control"
+
+# stop: the same file
+expect_code 0 git wfmigrate stop 20260922-100000-aaaaaa
+expect_stderr "^stopping run 20260922-100000-aaaaaa \\(pid $live\\)"
+[ "$(cat "$runs/20260922-100000-aaaaaa/control")" = stop ] || fail "stop wrote no control file"
+expect_output '^20260922-100000-aaaaaa +stopping ' git wfmigrate ps
+expect_code 0 git wfmigrate stop
+expect_stderr 'is stopping already'
+expect_code 1 git wfmigrate pause 20260922-100000-aaaaaa
+expect_stderr 'is stopping'
+pass "stop writes control"
+
+# runs whose process is not alive
+expect_code 1 git wfmigrate stop 20260922-100001-bbbbbb
+expect_stderr '^error: run 20260922-100001-bbbbbb is not running \(crashed\)'
+[ -e "$runs/20260922-100001-bbbbbb/control" ] && fail "stop of a dead run wrote control"
+expect_code 1 git wfmigrate pause 20260922-100002
+expect_stderr '^error: run 20260922-100002-cccccc is not running \(finished\)'
+pass "pause and stop of a run that is not running: exit 1"
+
+# --wait returns once the process is gone; the run is then stopped (resumable)
+( sleep 0.5; kill $live ) &
+expect_code 0 git wfmigrate stop --wait 20260922-100000-aaaaaa
+expect_stderr 'run 20260922-100000-aaaaaa stopped; .git wfmigrate resume 20260922-100000-aaaaaa. starts it again'
+expect_output '^20260922-100000-aaaaaa +stopped +- ' git wfmigrate ps
+pass "stop --wait"
+
+# unknown, ambiguous and malformed names
+expect_code 128 git wfmigrate stop nope
+expect_stderr "^error: no run 'nope'"
+expect_code 128 git wfmigrate pause 20260922
+expect_stderr "^error: run id '20260922' is ambiguous: 20260922-100000-aaaaaa, 20260922-100001-bbbbbb"
+expect_code 128 git wfmigrate stop ../runs
+expect_stderr "is not a run id"
+expect_code 128 git wfmigrate pause
+expect_stderr '^error: no run is running'
+expect_code 129 git wfmigrate stop a b
+expect_code 129 git wfmigrate ps extra
+pass "unknown run: exit 128 with a message"
+
+# from a linked worktree and a subdirectory: the runs of the common directory
+git worktree add -q ../wt-control
+mkdir -p sub
+(cd ../wt-control && expect_output '^20260922-100001-bbbbbb +crashed' git wfmigrate ps)
+(cd sub && expect_output '^20260922-100002-cccccc +finished' git wfmigrate ps)
+git worktree remove ../wt-control
+pass "ps from a linked worktree"
+
+outside=$(mktemp -d "$TMP/outside.XXXXXX")
+for c in ps pause stop; do
+	(cd "$outside" && GIT_CEILING_DIRECTORIES="$TMP" expect_code 128 git wfmigrate "$c")
+	expect_stderr '^fatal: not a git repository'
+	(cd "$outside" && GIT_CEILING_DIRECTORIES="$TMP" expect_code 129 git wfmigrate "$c" -h)
+	grep -q "^usage: git wfmigrate $c" "$TMP/out" || fail "'$c -h' prints no usage"
+	expect_code 129 git wfmigrate "$c" --no-such-option
+done
+pass "outside a repository: exit 128; -h: 129"
+
+check_repo "$repo"
