@@ -51,35 +51,37 @@ static struct slot *table_find(struct table *t, const char *key)
 	return NULL;
 }
 
+/* Where key goes in a table without it. */
+static struct slot *empty_slot(struct table *t, const char *key)
+{
+	size_t i = str_hash(key) & (t->alloc - 1);
+
+	while (t->slots[i].key)
+		i = (i + 1) & (t->alloc - 1);
+	return &t->slots[i];
+}
+
 /* The slot for key, added (with text NULL, n 0) when missing. */
 static struct slot *table_get(struct table *t, const char *key)
 {
 	struct slot *s = table_find(t, key);
-	size_t i;
 
 	if (s)
 		return s;
 	if ((t->nr + 1) * 4 > t->alloc * 3) {
-		struct table bigger = { NULL, 0, t->alloc ? t->alloc * 2 : 64 };
+		struct table bigger = { NULL, t->nr, t->alloc ? t->alloc * 2 : 64 };
 
 		bigger.slots = wfm_calloc(bigger.alloc, sizeof(*bigger.slots));
-		for (size_t k = 0; k < t->alloc; k++) {
-			if (!t->slots[k].key)
-				continue;
-			for (i = str_hash(t->slots[k].key) & (bigger.alloc - 1); bigger.slots[i].key;
-			     i = (i + 1) & (bigger.alloc - 1))
-				;
-			bigger.slots[i] = t->slots[k];
-		}
-		bigger.nr = t->nr;
+		for (size_t k = 0; k < t->alloc; k++)
+			if (t->slots[k].key)
+				*empty_slot(&bigger, t->slots[k].key) = t->slots[k];
 		free(t->slots);
 		*t = bigger;
 	}
-	for (i = str_hash(key) & (t->alloc - 1); t->slots[i].key; i = (i + 1) & (t->alloc - 1))
-		;
-	t->slots[i].key = wfm_strdup(key);
+	s = empty_slot(t, key);
+	s->key = wfm_strdup(key);
 	t->nr++;
-	return &t->slots[i];
+	return s;
 }
 
 static void table_release(struct table *t)

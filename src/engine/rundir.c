@@ -669,7 +669,8 @@ static enum wfm_run_state state_of(const char *dir, pid_t *pid)
 		cJSON *doc = NULL;
 
 		state = WFM_RUN_STATE_FINISHED;
-		if (read_file(&text, report) == 0 && wfm_json_parse(&doc, text.ptr, text.len) == 0) {
+		if (read_file(&text, report) == 0 &&
+		    wfm_json_parse(&doc, text.ptr, text.len) == 0) {
 			status = cJSON_GetObjectItemCaseSensitive(doc, "status");
 			if (cJSON_IsString(status) && !strcmp(status->valuestring, "stopped"))
 				state = WFM_RUN_STATE_STOPPED;

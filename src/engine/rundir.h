@@ -104,10 +104,10 @@ enum wfm_run_state {
 	WFM_RUN_STATE_RUNNING,	/* its process is alive */
 	WFM_RUN_STATE_PAUSED,	/* alive, control says pause */
 	WFM_RUN_STATE_STOPPING, /* alive, control says stop */
-	WFM_RUN_STATE_STOPPED,	/* not alive: control says stop, or report.json's status is "stopped" */
-	WFM_RUN_STATE_FAILED,	/* not alive: report.json's status is "failed" */
-	WFM_RUN_STATE_FINISHED, /* not alive, report.json written */
-	WFM_RUN_STATE_CRASHED,	/* not alive, no report, not stopped: resume it */
+	WFM_RUN_STATE_STOPPED,	/* not alive: report.json says "stopped", or control stop */
+	WFM_RUN_STATE_FAILED,	/* not alive: report.json says "failed" */
+	WFM_RUN_STATE_FINISHED, /* not alive: report.json with another status */
+	WFM_RUN_STATE_CRASHED,	/* not alive, no report from its last execution: resume it */
 };
 
 /* "running", "paused", ... */

@@ -255,6 +255,9 @@ static void test_journal__occurrences_are_thread_safe(void **state)
 }
 
 #define APPENDS 40
+#define PAD                                                                                        \
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"                         \
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
 struct app_arg {
 	struct wfm_journal *j;
@@ -273,8 +276,7 @@ static void *app_thread(void *p)
 		/* results of some size, so that a torn write would show */
 		wfm_json_add_num(r, "thread", a->id);
 		wfm_json_add_num(r, "i", i);
-		wfm_json_add_str(r, "pad", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-					   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		wfm_json_add_str(r, "pad", PAD);
 		snprintf(key, sizeof(key), "t%d#%d", a->id, i + 1);
 		if (wfm_journal_append(a->j, key, "agent", r) < 0)
 			a->failures++;
@@ -321,9 +323,7 @@ static void test_journal__concurrent_appends_stay_whole(void **state)
 
 	assert_wfm_ok(wfm_journal_open(&j, f->path));
 	assert_int_equal(wfm_journal_count(j), THREADS * APPENDS);
-	assert_lookup(j, "t7#40", "{\"thread\":7,\"i\":39,\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-				  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-				  "xxxxxxxxxxxxxxxxxxxxxxxxxxx\"}");
+	assert_lookup(j, "t7#40", "{\"thread\":7,\"i\":39,\"pad\":\"" PAD "\"}");
 	wfm_journal_free(j);
 }
 
@@ -336,12 +336,14 @@ static void test_journal__torn_last_line_is_dropped(void **state)
 	char *text;
 	size_t good;
 
-	append_text(f->path, "{\"key\":\"a#1\",\"method\":\"agent\",\"result\":1,\"ts\":1,\"v\":1}\n"
-			     "{\"key\":\"b#1\",\"method\":\"agent\",\"result\":2,\"ts\":1,\"v\":1}\n");
+	append_text(f->path,
+		    "{\"key\":\"a#1\",\"method\":\"agent\",\"result\":1,\"ts\":1,\"v\":1}\n"
+		    "{\"key\":\"b#1\",\"method\":\"agent\",\"result\":2,\"ts\":1,\"v\":1}\n");
 	good = strlen(text = slurp(f->path));
 	free(text);
 	/* a crash in the middle of the third append */
-	append_text(f->path, "{\"key\":\"c#1\",\"method\":\"agent\",\"result\":{\"output\":\"hal");
+	append_text(f->path,
+		    "{\"key\":\"c#1\",\"method\":\"agent\",\"result\":{\"output\":\"hal");
 
 	assert_wfm_ok(wfm_journal_open(&j, f->path));
 	assert_int_equal(wfm_journal_count(j), 2);
@@ -439,9 +441,9 @@ static void test_journal__append_is_on_disk_when_it_returns(void **state)
 
 static void test_journal__key_ignores_member_order(void **state)
 {
-	cJSON *p1 = parse("{\"prompt\":\"fix strcpy\",\"label\":\"a\",\"opts\":{\"x\":1,\"y\":[1,2]}}");
-	cJSON *p2 = parse("{\"opts\":{\"y\":[1,2],\"x\":1.0},\"label\":\"a\",\"prompt\":\"fix strcpy\"}");
-	cJSON *p3 = parse("{\"opts\":{\"y\":[2,1],\"x\":1},\"label\":\"a\",\"prompt\":\"fix strcpy\"}");
+	cJSON *p1 = parse("{\"prompt\":\"fix\",\"label\":\"a\",\"opts\":{\"x\":1,\"y\":[1,2]}}");
+	cJSON *p2 = parse("{\"opts\":{\"y\":[1,2],\"x\":1.0},\"label\":\"a\",\"prompt\":\"fix\"}");
+	cJSON *p3 = parse("{\"opts\":{\"y\":[2,1],\"x\":1},\"label\":\"a\",\"prompt\":\"fix\"}");
 	cJSON *null = parse("null");
 	char k1[WFM_OID_HEXSZ + 1], k2[WFM_OID_HEXSZ + 1], k3[WFM_OID_HEXSZ + 1];
 	char k4[WFM_OID_HEXSZ + 1], k5[WFM_OID_HEXSZ + 1], k6[WFM_OID_HEXSZ + 1];
@@ -505,7 +507,8 @@ static void test_journal__results_keep_any_bytes_valid(void **state)
 	assert_int_equal(count_lines(text), 1);
 	free(text);
 	assert_wfm_ok(wfm_journal_open(&j, f->path));
-	assert_lookup(j, "k#1", "\"tail \xef\xbf\xbd\xef\xbf\xbd of a\\nbinary\\toutput \\\"q\\\"\"");
+	assert_lookup(j, "k#1",
+		      "\"tail \xef\xbf\xbd\xef\xbf\xbd of a\\nbinary\\toutput \\\"q\\\"\"");
 	wfm_journal_free(j);
 	cJSON_Delete(r);
 }
@@ -522,28 +525,23 @@ static void test_journal__open_fails_cleanly(void **state)
 	free(missing);
 }
 
+#define TEST(name) cmocka_unit_test_setup_teardown(test_journal__##name, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_journal__append_reopen_lookup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_journal__a_key_is_recorded_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_journal__occurrences_count_per_base, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_journal__occurrences_are_thread_safe, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_journal__concurrent_appends_stay_whole, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_journal__torn_last_line_is_dropped, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_journal__bad_line_is_an_error_naming_it, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_journal__append_is_on_disk_when_it_returns,
-						setup, teardown),
+		TEST(append_reopen_lookup),
+		TEST(a_key_is_recorded_once),
+		TEST(occurrences_count_per_base),
+		TEST(occurrences_are_thread_safe),
+		TEST(concurrent_appends_stay_whole),
+		TEST(torn_last_line_is_dropped),
+		TEST(bad_line_is_an_error_naming_it),
+		TEST(append_is_on_disk_when_it_returns),
 		cmocka_unit_test(test_journal__key_ignores_member_order),
 		cmocka_unit_test(test_journal__key_scheme_is_pinned),
-		cmocka_unit_test_setup_teardown(test_journal__results_keep_any_bytes_valid, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_journal__open_fails_cleanly, setup, teardown),
+		TEST(results_keep_any_bytes_valid),
+		TEST(open_fails_cleanly),
 	};
 	int rc;
 

@@ -568,7 +568,9 @@ static void test_rundir__list_tells_the_states(void **state)
 	struct wfm_rundir *finished = new_run(f, NULL), *failed = new_run(f, NULL);
 	struct wfm_rundir *stopped = new_run(f, NULL), *stopped2 = new_run(f, NULL);
 	struct wfm_rundir *crashed = new_run(f, NULL), *crashed2 = new_run(f, NULL);
-	struct wfm_rundir *ended[] = { finished, failed, stopped, stopped2, crashed, crashed2, NULL };
+	struct wfm_rundir *ended[] = {
+		finished, failed, stopped, stopped2, crashed, crashed2, NULL,
+	};
 	struct wfm_rundir *o = NULL;
 	struct wfm_rundir_info *info = NULL;
 	const struct wfm_rundir_info *it;
