@@ -1,0 +1,679 @@
+// Evaluated inside each workflow's vm context (see harness.mjs): it defines
+// the workflow globals there, out of the context's own intrinsics, so that
+// nothing the script can reach belongs to the host realm. The host hands
+// in one function, `host(op, a, b)`, that takes and returns primitives
+// only; it stays in this closure. The host calls back through the object
+// returned at the end, again with primitives only.
+(function install(host, configText) {
+	'use strict';
+
+	const G = globalThis;
+	const { defineProperty, freeze, keys, getPrototypeOf, hasOwn } = Object;
+	const objectToString = Object.prototype.toString;
+	const { apply } = Reflect;
+	const isArray = Array.isArray;
+	const jsonParse = JSON.parse;
+	const jsonStringify = JSON.stringify;
+	const P = Promise;
+	const promiseThen = P.prototype.then;
+	const promiseResolve = (v) => apply(P.resolve, P, [v]);
+	const promiseReject = (e) => apply(P.reject, P, [e]);
+	const promiseAll = (list) => apply(P.all, P, [list]);
+	const then = (p, ok, bad) => apply(promiseThen, p, [ok, bad]);
+	const RealDate = Date;
+	const RealError = Error;
+	const RealTypeError = TypeError;
+	const RealRangeError = RangeError;
+	const stringReplace = String.prototype.replace;
+	const regexTest = RegExp.prototype.test;
+	const BAD_TEXT = /[\0]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+	const BAD_TEXT_G = /[\0]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+	const MapC = Map;
+	const mapGet = Map.prototype.get, mapSet = Map.prototype.set, mapDelete = Map.prototype.delete;
+	const mapForEach = Map.prototype.forEach, mapClear = Map.prototype.clear;
+	const WeakSetC = WeakSet;
+	const wsAdd = WeakSet.prototype.add, wsHas = WeakSet.prototype.has;
+	const setC = Set;
+	const setAdd = Set.prototype.add, setHas = Set.prototype.has, setDelete = Set.prototype.delete;
+
+	const config = jsonParse(configText);
+	const MAX_ITEMS = config.maxItems;
+	const MAX_DEPTH = 500;
+	const filename = config.filename;
+
+	/* --- errors --------------------------------------------------------- */
+
+	const determinismErrors = new WeakSetC();
+	const stopErrors = new WeakSetC();
+
+	function determinism(what, hint) {
+		const e = new RealError(`${what} is not allowed in a workflow: it breaks resume; ${hint}`);
+		apply(wsAdd, determinismErrors, [e]);
+		return e;
+	}
+
+	function stopError() {
+		const e = new RealError('the run was stopped');
+		apply(wsAdd, stopErrors, [e]);
+		return e;
+	}
+
+	function callHost(op, a, b) {
+		try {
+			return host(op, a, b);
+		} catch {
+			/* never let a host-realm error (or its prototype chain) reach the script */
+			throw new RealError(`internal error in the workflow runtime (${op})`);
+		}
+	}
+
+	function typeName(v) {
+		if (v === null)
+			return 'null';
+		if (isArray(v))
+			return 'an array';
+		if (typeof v === 'object') {
+			const tag = apply(objectToString, v, []);
+			return tag === '[object Object]' ? 'an object' : `a ${tag.slice(8, -1)}`;
+		}
+		if (typeof v === 'string')
+			return `the string ${jsonStringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+		return typeof v === 'undefined' ? 'undefined' : `${typeof v} ${typeof v === 'symbol' ? '' : String(v)}`.trim();
+	}
+
+	/* 1-based line and column of the first frame in the script, from a stack */
+	function position(stack) {
+		if (typeof stack !== 'string')
+			return null;
+		const key = filename + ':';
+		let at = 0;
+		for (;;) {
+			const i = stack.indexOf(key, at);
+			if (i < 0)
+				return null;
+			const m = /^(\d+):(\d+)/.exec(stack.slice(i + key.length, i + key.length + 24));
+			if (m)
+				return { line: +m[1], column: +m[2] };
+			at = i + 1;
+		}
+	}
+
+	function describe(e) {
+		let message, stack = '';
+		try {
+			if (e !== null && typeof e === 'object' && typeof e.message === 'string') {
+				const name = typeof e.name === 'string' ? e.name : '';
+				message = name && name !== 'Error' ? `${name}: ${e.message}` : e.message;
+				stack = typeof e.stack === 'string' ? e.stack : '';
+			} else {
+				message = `uncaught ${typeof e === 'string' ? jsonStringify(e) : String(e)}`;
+			}
+		} catch {
+			message = 'uncaught exception (cannot be printed)';
+		}
+		let kind = 'runtime';
+		if (e !== null && (typeof e === 'object' || typeof e === 'function')) {
+			if (apply(wsHas, determinismErrors, [e]))
+				kind = 'determinism';
+			else if (apply(wsHas, stopErrors, [e]))
+				kind = 'stopped';
+		}
+		const out = { kind, message: clean(message), stack: clean(stack) };
+		const pos = position(stack);
+		if (pos) {
+			out.line = pos.line;
+			out.column = pos.column;
+		}
+		return out;
+	}
+
+	/* --- JSON ------------------------------------------------------------ */
+
+	/* strings the engine can hold: no lone surrogates, no NUL (both become U+FFFD) */
+	function clean(s) {
+		return apply(regexTest, BAD_TEXT, [s]) ? apply(stringReplace, s, [BAD_TEXT_G, '\ufffd']) : s;
+	}
+
+	function plain(v, path, what, depth, seen) {
+		switch (typeof v) {
+		case 'string':
+			return clean(v);
+		case 'boolean':
+			return v;
+		case 'number':
+			if (v !== v || v === Infinity || v === -Infinity)
+				throw new RealTypeError(`${what}: ${path} is ${v}, which JSON cannot hold`);
+			return v === 0 ? 0 : v;
+		case 'undefined':
+			return null;
+		case 'bigint':
+		case 'symbol':
+		case 'function':
+			throw new RealTypeError(`${what}: ${path} is a ${typeof v}, which JSON cannot hold`);
+		}
+		if (v === null)
+			return null;
+		if (depth > MAX_DEPTH)
+			throw new RealTypeError(`${what}: ${path} is nested more than ${MAX_DEPTH} levels deep`);
+		if (typeof v.toJSON === 'function')
+			return plain(v.toJSON(), path, what, depth, seen);
+		if (apply(setHas, seen, [v]))
+			throw new RealTypeError(`${what}: ${path} refers back to itself (a cycle)`);
+		const tag = apply(objectToString, v, []);
+		if (tag === '[object Promise]')
+			throw new RealTypeError(`${what}: ${path} is a Promise (a missing await?)`);
+		if (!isArray(v) && tag !== '[object Object]')
+			throw new RealTypeError(`${what}: ${path} is a ${tag.slice(8, -1)}, which JSON cannot hold`);
+		apply(setAdd, seen, [v]);
+		let out;
+		if (isArray(v)) {
+			out = [];
+			for (let i = 0; i < v.length; i++)
+				out[i] = plain(v[i], `${path}[${i}]`, what, depth + 1, seen);
+		} else {
+			out = {};
+			const ks = keys(v);
+			for (let i = 0; i < ks.length; i++) {
+				const k = ks[i];
+				const x = v[k];
+				if (x === undefined)
+					continue;
+				defineProperty(out, clean(k), {
+					value: plain(x, /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${jsonStringify(k)}]`,
+						     what, depth + 1, seen),
+					enumerable: true, writable: true, configurable: true,
+				});
+			}
+		}
+		apply(setDelete, seen, [v]);
+		return out;
+	}
+
+	/* JSON text of v, or a TypeError naming what is wrong and where */
+	function toJSONText(v, what, root) {
+		return jsonStringify(plain(v, root, what, 0, new setC()));
+	}
+
+	function fromJSONText(text) {
+		return text === undefined ? undefined : jsonParse(text);
+	}
+
+	/* --- determinism ------------------------------------------------------ */
+
+	function SafeDate(...args) {
+		if (new.target === undefined)
+			throw determinism('Date()', 'pass timestamps in through args');
+		if (args.length === 0)
+			throw determinism('new Date() without arguments', 'pass timestamps in through args (new Date(ms) works)');
+		return apply(Reflect.construct, Reflect, [RealDate, args, new.target]);
+	}
+	const dateNow = function now() {
+		throw determinism('Date.now()', 'pass timestamps in through args');
+	};
+	defineProperty(SafeDate, 'prototype', { value: RealDate.prototype, writable: false });
+	defineProperty(SafeDate, 'name', { value: 'Date' });
+	defineProperty(SafeDate, 'length', { value: 7 });
+	SafeDate.UTC = RealDate.UTC;
+	SafeDate.parse = RealDate.parse;
+	SafeDate.now = dateNow;
+	RealDate.now = dateNow;
+	defineProperty(RealDate.prototype, 'constructor', { value: SafeDate, writable: true, configurable: true });
+	defineProperty(G, 'Date', { value: SafeDate, writable: true, configurable: true });
+	Math.random = function random() {
+		throw determinism('Math.random()', 'derive variety from the item or its index instead');
+	};
+	if (typeof Intl === 'object' && Intl && typeof Intl.DateTimeFormat === 'function') {
+		/* formatting "now" (a call without a date) reads the clock as well */
+		const proto = Intl.DateTimeFormat.prototype;
+		const get = Object.getOwnPropertyDescriptor(proto, 'format').get;
+		const formatToParts = proto.formatToParts;
+		defineProperty(proto, 'format', {
+			configurable: true,
+			get() {
+				const f = apply(get, this, []);
+				return (d) => {
+					if (d === undefined)
+						throw determinism('Intl.DateTimeFormat format() without a date', 'pass timestamps in through args');
+					return f(d);
+				};
+			},
+		});
+		proto.formatToParts = function formatToPartsChecked(d) {
+			if (d === undefined)
+				throw determinism('Intl.DateTimeFormat formatToParts() without a date', 'pass timestamps in through args');
+			return apply(formatToParts, this, [d]);
+		};
+	}
+	/* Node formats stacks through Error.prepareStackTrace of the error's realm: keep it unset */
+	defineProperty(RealError, 'prepareStackTrace', { value: undefined, writable: false, configurable: false });
+	defineProperty(G, 'Error', { value: RealError, writable: false, configurable: false, enumerable: false });
+
+	/* --- requests ---------------------------------------------------------- */
+
+	const pending = new MapC(); /* host id -> { resolve, reject, method } */
+	const deferred = [];
+	let stopped = false;
+	let currentPhase = null;
+	let budgetTotal = null;
+	let budgetSpent = 0;
+
+	function rejectLater(reject, e) {
+		/* through the host's event loop, so that a script looping on failures still lets it breathe */
+		deferred.push(() => reject(e));
+		callHost('defer');
+	}
+
+	/* params: a plain value already checked; returns a Promise of the result */
+	function request(method, params) {
+		return new P((resolve, reject) => {
+			if (stopped) {
+				rejectLater(reject, stopError());
+				return;
+			}
+			const body = { method, params };
+			if (currentPhase !== null)
+				body.phase = currentPhase;
+			if (config.workflow !== null)
+				body.workflow = config.workflow;
+			const id = callHost('request', jsonStringify(body));
+			apply(mapSet, pending, [id, { resolve, reject, method }]);
+		});
+	}
+
+	function settle(id, line) {
+		const rec = apply(mapGet, pending, [id]);
+		if (!rec)
+			return false;
+		apply(mapDelete, pending, [id]);
+		const msg = jsonParse(line);
+		if (msg.ok === true)
+			rec.resolve(msg.value === undefined ? null : msg.value);
+		else
+			rec.reject(new RealError(typeof msg.error === 'string' ? msg.error : `${rec.method} failed`));
+		return true;
+	}
+
+	function stop() {
+		if (stopped)
+			return;
+		stopped = true;
+		apply(mapForEach, pending, [(rec) => {
+			if (rec.method === 'agent')
+				rec.resolve(null);
+			else
+				rec.reject(stopError());
+		}]);
+		apply(mapClear, pending, []);
+	}
+
+	function tick() {
+		const list = deferred.splice(0, deferred.length);
+		for (let i = 0; i < list.length; i++)
+			list[i]();
+	}
+
+	function emit(obj) {
+		if (config.workflow !== null)
+			obj.workflow = config.workflow;
+		callHost('emit', jsonStringify(obj));
+	}
+
+	function format(v) {
+		if (typeof v === 'string')
+			return v;
+		try {
+			const t = toJSONText(v, 'log()', 'message');
+			return t === undefined ? String(v) : t;
+		} catch {
+			try {
+				return String(v);
+			} catch {
+				return '<unprintable>';
+			}
+		}
+	}
+
+	function warn(message, e) {
+		if (e !== null && typeof e === 'object' && apply(wsHas, stopErrors, [e]))
+			return;
+		const d = describe(e);
+		const where = d.line ? ` (line ${d.line})` : '';
+		emit({ type: 'log', level: 'warn', message: clean(`${message}: ${d.message}${where}`) });
+	}
+
+	/* --- argument checks ----------------------------------------------------- */
+
+	function isPlainObject(v) {
+		if (v === null || typeof v !== 'object' || isArray(v))
+			return false;
+		const proto = getPrototypeOf(v);
+		return proto === null || getPrototypeOf(proto) === null;
+	}
+
+	const checks = {
+		string: (v) => typeof v === 'string' ? null : 'a string',
+		name: (v) => typeof v === 'string' && v !== '' ? null : 'a non-empty string',
+		object: (v) => isPlainObject(v) ? null : 'an object',
+		strings: (v) => isArray(v) && v.every((x) => typeof x === 'string' && x !== '') ? null : 'an array of non-empty strings',
+		count: (v) => Number.isInteger(v) && v >= 1 && v <= 1000 ? null : 'an integer from 1 to 1000',
+		positive: (v) => typeof v === 'number' && v > 0 && v < Infinity ? null : 'a positive number',
+		unit: (v) => (typeof v === 'string' && v !== '') || isPlainObject(v) ? null : 'a unit id or a unit object',
+	};
+	const oneOf = (...values) => (v) => values.includes(v) ? null : `one of ${values.map((x) => `'${x}'`).join(', ')}`;
+
+	const AGENT_OPTIONS = {
+		label: checks.string, phase: checks.name, schema: checks.object, model: checks.name,
+		effort: oneOf('low', 'medium', 'high', 'xhigh', 'max'), isolation: oneOf('worktree'),
+		agentType: checks.name, role: checks.name, branch: checks.name, base: checks.name,
+		unit: checks.unit, tools: checks.strings,
+	};
+	/* the keys of a worktree agent's result, accepted (and dropped) where a branch is wanted */
+	const AGENT_RESULT = ['output', 'commit', 'changed'];
+	const ORACLE_OPTIONS = {
+		branch: checks.name, ref: checks.name, cmd: checks.name, runs: checks.count, timeout: checks.positive,
+	};
+	const MERGE_OPTIONS = { branch: checks.name, message: checks.name };
+	const CHUNK_OPTIONS = {
+		match: checks.name, query: checks.name, lang: checks.name, maxBytes: checks.count, paths: checks.strings,
+		rev: checks.name,
+	};
+	CHUNK_OPTIONS.maxBytes = (v) => Number.isInteger(v) && v >= 1 ? null : 'a positive integer';
+	const DIFF_OPTIONS = { branch: checks.name, from: checks.name, to: checks.name, paths: checks.strings };
+
+	/* A checked plain copy of opts (undefined and null options are left out). */
+	function options(fn, opts, table, ignored = []) {
+		if (opts === undefined || opts === null)
+			return {};
+		if (!isPlainObject(opts))
+			throw new RealTypeError(`${fn}: the options must be an object (got ${typeName(opts)})`);
+		const out = {};
+		const ks = keys(opts);
+		for (let i = 0; i < ks.length; i++) {
+			const k = ks[i];
+			const v = opts[k];
+			if (!hasOwn(table, k)) {
+				if (ignored.includes(k))
+					continue;
+				throw new RealTypeError(`${fn}: unknown option '${k}' (known: ${keys(table).join(', ')})`);
+			}
+			if (v === undefined || v === null)
+				continue;
+			const want = table[k](v);
+			if (want !== null)
+				throw new RealTypeError(`${fn}: option '${k}' must be ${want} (got ${typeName(v)})`);
+			out[k] = v;
+		}
+		return jsonParse(toJSONText(out, fn, 'options'));
+	}
+
+	function limit(fn, n) {
+		if (n > MAX_ITEMS)
+			throw new RealRangeError(`${fn}: ${n} items, more than the limit of ${MAX_ITEMS} per call: split the list (nothing was started)`);
+	}
+
+	/* Runs f, turning a synchronous throw into a rejected promise. */
+	function asPromise(f) {
+		try {
+			return promiseResolve(f());
+		} catch (e) {
+			return promiseReject(e);
+		}
+	}
+
+	/* --- the globals ---------------------------------------------------------- */
+
+	function agent(prompt, opts) {
+		return asPromise(() => {
+			if (typeof prompt !== 'string' || prompt.trim() === '')
+				throw new RealTypeError(`agent(): the prompt must be a non-empty string (got ${typeName(prompt)})`);
+			const params = { prompt: clean(prompt), ...options('agent()', opts, AGENT_OPTIONS) };
+			if (budgetTotal !== null && budgetSpent >= budgetTotal)
+				throw new RealError(`agent(): the token budget is spent (${budgetSpent} of ${budgetTotal})`);
+			return request('agent', params);
+		});
+	}
+
+	function oracle(opts) {
+		return asPromise(() => request('oracle', options('oracle()', opts, ORACLE_OPTIONS, AGENT_RESULT)));
+	}
+
+	function branchArg(arg) {
+		return typeof arg === 'string' ? { branch: arg } : arg;
+	}
+
+	function merge(opts) {
+		return asPromise(() => {
+			if (opts === undefined || opts === null)
+				throw new RealTypeError(`merge(): give the branch to merge (got ${typeName(opts)})`);
+			const params = options('merge()', branchArg(opts), MERGE_OPTIONS, AGENT_RESULT);
+			if (params.branch === undefined)
+				throw new RealTypeError('merge(): the branch is missing');
+			return request('merge', params);
+		});
+	}
+
+	function chunk(opts) {
+		return asPromise(() => request('chunk', options('chunk()', opts, CHUNK_OPTIONS)));
+	}
+
+	function diff(opts) {
+		return asPromise(() => request('diff', options('diff()', branchArg(opts), DIFF_OPTIONS, AGENT_RESULT)));
+	}
+
+	function pipeline(items, ...stages) {
+		return asPromise(() => {
+			if (!isArray(items))
+				throw new RealTypeError(`pipeline(): the items must be an array (got ${typeName(items)})`);
+			limit('pipeline()', items.length);
+			if (stages.length === 0)
+				throw new RealTypeError('pipeline(): give at least one stage function');
+			for (let s = 0; s < stages.length; s++)
+				if (typeof stages[s] !== 'function')
+					throw new RealTypeError(`pipeline(): stage ${s + 1} is not a function (got ${typeName(stages[s])})`);
+			const list = items.slice();
+			const runItem = async (item, index) => {
+				let prev = item;
+				for (let s = 0; s < stages.length; s++) {
+					try {
+						prev = await stages[s](prev, item, index);
+					} catch (e) {
+						warn(`pipeline(): stage ${s + 1} failed for item ${index}`, e);
+						return null;
+					}
+				}
+				return prev;
+			};
+			const runs = [];
+			for (let i = 0; i < list.length; i++)
+				runs.push(runItem(list[i], i));
+			return promiseAll(runs);
+		});
+	}
+
+	function parallel(thunks) {
+		return asPromise(() => {
+			if (!isArray(thunks))
+				throw new RealTypeError(`parallel(): give an array of functions (got ${typeName(thunks)})`);
+			limit('parallel()', thunks.length);
+			const list = thunks.slice();
+			for (let i = 0; i < list.length; i++) {
+				const t = list[i];
+				const thenable = t !== null && typeof t === 'object' && typeof t.then === 'function';
+				if (typeof t !== 'function' && !thenable)
+					throw new RealTypeError(`parallel(): element ${i} is not a function (got ${typeName(t)}); pass thunks: () => agent(...)`);
+			}
+			const runs = [];
+			for (let i = 0; i < list.length; i++) {
+				runs.push((async () => {
+					try {
+						return await (typeof list[i] === 'function' ? list[i]() : list[i]);
+					} catch (e) {
+						warn(`parallel(): element ${i} failed`, e);
+						return null;
+					}
+				})());
+			}
+			return promiseAll(runs);
+		});
+	}
+
+	function phase(title) {
+		if (typeof title !== 'string' || title.trim() === '')
+			throw new RealTypeError(`phase(): the title must be a non-empty string (got ${typeName(title)})`);
+		currentPhase = clean(title);
+		emit({ type: 'phase', title: currentPhase });
+	}
+
+	function log(...parts) {
+		let message = '';
+		for (let i = 0; i < parts.length; i++)
+			message += (i ? ' ' : '') + format(parts[i]);
+		emit({ type: 'log', message: clean(message) });
+	}
+
+	function consoleMethod(level) {
+		return function (...parts) {
+			let message = '';
+			for (let i = 0; i < parts.length; i++)
+				message += (i ? ' ' : '') + format(parts[i]);
+			const m = { type: 'log', message: clean(message) };
+			if (level !== 'info')
+				m.level = level;
+			emit(m);
+		};
+	}
+
+	/* workflow(): the waiting parents, by host handle of the nested run */
+	const nestedWaits = new MapC();
+
+	function workflow(ref, wargs) {
+		return asPromise(() => {
+			if (config.nested)
+				throw new RealError('workflow(): a nested workflow cannot start another one (one level only)');
+			let name = ref;
+			if (isPlainObject(ref))
+				name = typeof ref.scriptPath === 'string' ? ref.scriptPath : ref.name;
+			if (typeof name !== 'string' || name === '')
+				throw new RealTypeError(`workflow(): give a workflow name or path (got ${typeName(ref)})`);
+			const argsText = wargs === undefined ? undefined : toJSONText(wargs, 'workflow()', 'args');
+			return then(request('workflow_source', { name: clean(name) }), (src) => {
+				if (!isPlainObject(src) || typeof src.source !== 'string' || typeof src.path !== 'string')
+					throw new RealError(`workflow(): the engine sent no source for '${name}'`);
+				return new P((resolve, reject) => {
+					const nid = callHost('nested', jsonStringify({ source: src.source, path: src.path, args: argsText }));
+					apply(mapSet, nestedWaits, [nid, { resolve, reject, name, path: src.path }]);
+				});
+			});
+		});
+	}
+
+	/* the nested run with host handle nid ended: ok with its value's JSON, or an error description */
+	function nestedDone(nid, ok, text) {
+		const w = apply(mapGet, nestedWaits, [nid]);
+		if (!w)
+			return;
+		apply(mapDelete, nestedWaits, [nid]);
+		if (ok) {
+			w.resolve(jsonParse(text));
+			return;
+		}
+		const d = jsonParse(text);
+		if (d.kind === 'stopped') {
+			w.reject(stopError());
+			return;
+		}
+		const where = d.line ? `${w.path}:${d.line}: ` : `${w.path}: `;
+		const e = new RealError(`workflow '${w.name}' failed: ${where}${d.message}`);
+		if (d.kind === 'determinism')
+			apply(wsAdd, determinismErrors, [e]);
+		w.reject(e);
+	}
+
+	function define(name, value) {
+		defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
+	}
+
+	function deepFreeze(v) {
+		if (v !== null && typeof v === 'object') {
+			const ks = keys(v);
+			for (let i = 0; i < ks.length; i++)
+				deepFreeze(v[ks[i]]);
+			freeze(v);
+		}
+		return v;
+	}
+
+	define('agent', agent);
+	define('pipeline', pipeline);
+	define('parallel', parallel);
+	define('phase', phase);
+	define('log', log);
+	define('oracle', oracle);
+	define('merge', merge);
+	define('chunk', chunk);
+	define('diff', diff);
+	define('workflow', workflow);
+	define('meta', deepFreeze(jsonParse(config.meta)));
+	define('console', freeze({
+		log: consoleMethod('info'), info: consoleMethod('info'), debug: consoleMethod('info'),
+		warn: consoleMethod('warn'), error: consoleMethod('error'),
+	}));
+
+	/* --- what the host calls --------------------------------------------------- */
+
+	function start(argsText, total, spent) {
+		budgetTotal = typeof total === 'number' ? total : null;
+		budgetSpent = typeof spent === 'number' ? spent : 0;
+		define('args', fromJSONText(argsText));
+		define('budget', freeze({
+			get total() {
+				return budgetTotal;
+			},
+			spent: () => budgetSpent,
+			remaining: () => budgetTotal === null ? Infinity : Math.max(0, budgetTotal - budgetSpent),
+		}));
+	}
+
+	function finish(ok, v) {
+		if (ok) {
+			let text;
+			try {
+				text = toJSONText(v, 'the workflow\'s return value', 'value');
+			} catch (e) {
+				callHost('finish', false, jsonStringify({ kind: 'result', message: clean(e.message) }));
+				return;
+			}
+			callHost('finish', true, text);
+			return;
+		}
+		callHost('finish', false, jsonStringify(describe(v)));
+	}
+
+	function run(fn) {
+		let p;
+		try {
+			p = apply(fn, undefined, []);
+		} catch (e) {
+			finish(false, e);
+			return;
+		}
+		then(p, (v) => finish(true, v), (e) => finish(false, e));
+	}
+
+	return freeze({
+		start,
+		run,
+		settle,
+		stop,
+		tick,
+		nestedDone,
+		setBudget(spent, total) {
+			if (typeof spent === 'number')
+				budgetSpent = spent;
+			if (typeof total === 'number')
+				budgetTotal = total;
+		},
+		describe: (e) => jsonStringify(describe(e)),
+		importError: () => new RealError('import() is not available in a workflow: there are no modules, only the workflow globals'),
+	});
+})

@@ -1,0 +1,458 @@
+// The Node.js side of the harness protocol (docs/protocol.md): runs one
+// workflow script in a vm context that holds only the workflow globals
+// (context.js), and turns everything the script asks for into requests
+// to the engine, one JSON object per line on stdout; the engine answers on
+// stdin.
+//
+//   node --experimental-vm-modules --disallow-code-generation-from-strings \
+//        [--experimental-permission --allow-fs-read=<runtime dir> --allow-fs-read=<script>] \
+//        harness.mjs [--check] <script>
+//
+// Isolation rests on one rule: no object of this (the host) realm ever
+// reaches the script. The script's globals are built inside its context;
+// the host passes and receives primitives only. The flags close what the
+// rule cannot: import() would otherwise reject with a host-realm error,
+// and a host Function constructor must not compile strings.
+import fs from 'node:fs';
+import vm from 'node:vm';
+import { MetaError, blankRange, parseMeta } from './meta.mjs';
+
+const MAX_ITEMS = 4096;
+const MAX_LINE = 64 * 1024 * 1024;
+/* the script becomes the body of an async function; its first line shares the wrapper's */
+const PREFIX = '(async function () {"use strict";';
+const SUFFIX = '\n})';
+const RUNTIME_FILE = 'wfmigrate:runtime';
+
+const EXIT_ERROR = 1;
+const EXIT_USAGE = 2;
+const EXIT_ENGINE_GONE = 3;
+const EXIT_INTERNAL = 70;
+
+const contextSource = fs.readFileSync(new URL('./context.js', import.meta.url), 'utf8');
+
+/* --- output -------------------------------------------------------------- */
+
+const BAD_TEXT = /[\0]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function cleanText(s) {
+	return s.replace(BAD_TEXT, '\ufffd');
+}
+
+/* JSON of a host value; strings made safe for the engine (no NUL, no lone surrogates) */
+function hostJSON(v) {
+	return JSON.stringify(v, (k, x) => (typeof x === 'string' ? cleanText(x) : x));
+}
+
+function writeLine(text) {
+	const buf = Buffer.from(text + '\n', 'utf8');
+	let off = 0;
+	while (off < buf.length) {
+		try {
+			off += fs.writeSync(1, buf, off, buf.length - off);
+		} catch (e) {
+			if (e.code === 'EAGAIN') {
+				Atomics.wait(sleeper, 0, 0, 2);
+				continue;
+			}
+			/* EPIPE and the like: the engine has gone, nobody is left to tell */
+			process.exit(EXIT_ENGINE_GONE);
+		}
+	}
+}
+
+function usage(message) {
+	process.stderr.write(`harness.mjs: ${message}\n` +
+		'usage: node --experimental-vm-modules --disallow-code-generation-from-strings harness.mjs [--check] <script>\n');
+	process.exit(EXIT_USAGE);
+}
+
+/* --- preparing a script ---------------------------------------------------- */
+
+class Failure extends Error {
+	constructor(kind, message, line, column) {
+		super(message);
+		this.kind = kind;
+		this.line = line;
+		this.column = column;
+	}
+
+	toJSON() {
+		const d = { kind: this.kind, message: this.message };
+		if (this.line)
+			d.line = this.line;
+		if (this.column)
+			d.column = this.column;
+		return d;
+	}
+}
+
+function splitLines(s) {
+	return s.split(/\r\n|[\n\r\u2028\u2029]/);
+}
+
+/* V8 decorates a compile error's stack with "file:line", the source line and a caret line. */
+function syntaxFailure(e, filename, body) {
+	const lines = String(e.stack).split('\n');
+	const userLines = splitLines(body);
+	let line = null, column = null;
+
+	if (lines[0].startsWith(filename + ':'))
+		line = parseInt(lines[0].slice(filename.length + 1), 10) || null;
+	if (line !== null) {
+		const caret = lines[2] || '';
+		const i = caret.indexOf('^');
+		column = i >= 0 ? i + 1 : caret.length + 1;
+		if (line === 1)
+			column -= PREFIX.length;
+		if (line > userLines.length) {
+			/* "Unexpected end of input" lands on the wrapper's closing line */
+			line = userLines.length;
+			column = userLines[line - 1].length + 1;
+		}
+		if (column < 1)
+			column = 1;
+	}
+	return new Failure('syntax', e.message, line, column);
+}
+
+/* The meta and the rest of the script (the meta statement blanked out); throws Failure. */
+function parseSource(source) {
+	try {
+		const { meta, start, end } = parseMeta(source);
+		return { meta, body: blankRange(source, start, end) };
+	} catch (e) {
+		if (e instanceof MetaError)
+			throw new Failure('meta', e.message, e.line, e.column);
+		throw e;
+	}
+}
+
+/* Compiles the body as an async function; throws Failure on a syntax error. */
+function compile(body, filename, importError) {
+	const options = { filename, columnOffset: -PREFIX.length };
+	if (importError)
+		options.importModuleDynamically = () => {
+			throw importError();
+		};
+	try {
+		return new vm.Script(PREFIX + body + SUFFIX, options);
+	} catch (e) {
+		if (e instanceof SyntaxError)
+			throw syntaxFailure(e, filename, body);
+		throw e;
+	}
+}
+
+function readScript(path) {
+	try {
+		return fs.readFileSync(path, 'utf8');
+	} catch (e) {
+		throw new Failure('load', `cannot read '${path}': ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}`);
+	}
+}
+
+/* --- running ------------------------------------------------------------------ */
+
+let nextId = 0;
+let nextNested = 0;
+const routes = new Map(); /* request id -> the run that made it */
+const runs = new Set();   /* runs not finished yet */
+let top = null;
+let started = false;
+let stopped = false;
+let finished = false;
+const budget = { total: null, spent: 0 };
+
+function fatal(obj, code) {
+	finished = true;
+	writeLine(hostJSON({ type: 'error', ...obj }));
+	process.exit(code);
+}
+
+function protocolError(message) {
+	fatal({ kind: 'protocol', message }, EXIT_ERROR);
+}
+
+function finishRun(run, ok, text) {
+	if (!runs.has(run) || typeof text !== 'string')
+		return;
+	runs.delete(run);
+	if (run.parent) {
+		if (runs.has(run.parent))
+			run.parent.handle.nestedDone(run.nid, ok === true, text);
+		return;
+	}
+	if (ok === true) {
+		finished = true;
+		writeLine(`{"type":"done","value":${text}}`);
+		process.exit(0);
+	}
+	fatal(JSON.parse(text), EXIT_ERROR);
+}
+
+function startNested(parent, text) {
+	if (typeof text !== 'string')
+		return 0;
+	const nid = ++nextNested;
+	const { source, path, args } = JSON.parse(text);
+	/* later: the parent records its wait for nid when this call returns */
+	setImmediate(() => {
+		if (finished || !runs.has(parent))
+			return;
+		let run;
+		try {
+			run = createRun(source, path, { parent, nid });
+		} catch (e) {
+			if (!(e instanceof Failure))
+				throw e;
+			parent.handle.nestedDone(nid, false, hostJSON(e));
+			return;
+		}
+		startRun(run, args);
+	});
+	return nid;
+}
+
+/* The one host function a context gets. Primitives in, primitives out, never a throw. */
+function makeHost(run) {
+	return function host(op, a, b) {
+		try {
+			switch (op) {
+			case 'request': {
+				if (typeof a !== 'string' || !a.startsWith('{"method":'))
+					return 0;
+				const id = ++nextId;
+				routes.set(id, run);
+				writeLine(`{"type":"request","id":${id},${a.slice(1)}`);
+				return id;
+			}
+			case 'emit':
+				if (typeof a === 'string' && a.startsWith('{"type":'))
+					writeLine(a);
+				return undefined;
+			case 'defer':
+				setImmediate(() => {
+					if (!finished && runs.has(run))
+						run.handle.tick();
+				});
+				return undefined;
+			case 'nested':
+				return startNested(run, a);
+			case 'finish':
+				finishRun(run, a, b);
+				return undefined;
+			default:
+				return undefined;
+			}
+		} catch (e) {
+			internalError(e);
+			return undefined;
+		}
+	};
+}
+
+function createRun(source, filename, { parent = null, nid = 0 } = {}) {
+	const { meta, body } = parseSource(source);
+	/* a sandbox without a prototype: with {}, globalThis.constructor would be the host's Object */
+	const ctx = vm.createContext(Object.create(null), {
+		name: `workflow ${filename}`,
+		codeGeneration: { strings: false, wasm: false },
+	});
+	const install = new vm.Script(contextSource, { filename: RUNTIME_FILE }).runInContext(ctx);
+	const run = { parent, nid, filename, meta, handle: null, fn: null };
+	const config = {
+		maxItems: MAX_ITEMS,
+		filename,
+		nested: parent !== null,
+		workflow: parent !== null ? meta.name : null,
+		meta: hostJSON(meta),
+	};
+	const h = install(makeHost(run), JSON.stringify(config));
+	/* copied once, before any script code runs */
+	run.handle = {
+		start: h.start, run: h.run, settle: h.settle, stop: h.stop, tick: h.tick,
+		nestedDone: h.nestedDone, setBudget: h.setBudget, describe: h.describe,
+	};
+	run.fn = compile(body, filename, h.importError).runInContext(ctx);
+	return run;
+}
+
+function startRun(run, argsText) {
+	runs.add(run);
+	run.handle.start(argsText, budget.total, budget.spent);
+	if (stopped)
+		run.handle.stop();
+	run.handle.run(run.fn);
+}
+
+/* --- messages from the engine ------------------------------------------------------ */
+
+function isCount(v) {
+	return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+}
+
+function handleLine(line) {
+	if (line.trim() === '')
+		return;
+	let msg;
+	try {
+		msg = JSON.parse(line);
+	} catch {
+		protocolError(`the engine sent a line that is not JSON: ${line.slice(0, 80)}`);
+	}
+	if (msg === null || typeof msg !== 'object' || Array.isArray(msg))
+		protocolError(`the engine sent something that is not a message: ${line.slice(0, 80)}`);
+	switch (msg.type) {
+	case 'start': {
+		if (started)
+			protocolError('the engine sent a second start');
+		started = true;
+		const b = msg.budget;
+		if (b !== undefined && b !== null) {
+			if (typeof b !== 'object' || !(b.total === undefined || b.total === null || isCount(b.total)) ||
+			    !(b.spent === undefined || isCount(b.spent)))
+				protocolError('start: budget must be {"total": number or null, "spent": number}');
+			budget.total = isCount(b.total) ? b.total : null;
+			budget.spent = isCount(b.spent) ? b.spent : 0;
+		}
+		startRun(top, Object.hasOwn(msg, 'args') ? JSON.stringify(msg.args) : undefined);
+		return;
+	}
+	case 'result': {
+		const id = msg.id;
+		if (!Number.isInteger(id) || id < 1 || id > nextId)
+			protocolError(`the engine answered request ${JSON.stringify(id)}, which was never made`);
+		const run = routes.get(id);
+		if (!run)
+			protocolError(`the engine answered request ${id} twice`);
+		if (typeof msg.ok !== 'boolean' || (!msg.ok && typeof msg.error !== 'string'))
+			protocolError(`result ${id}: need "ok": true with "value", or "ok": false with "error" (a string)`);
+		routes.delete(id);
+		if (runs.has(run))
+			run.handle.settle(id, line);
+		return;
+	}
+	case 'budget':
+		if (!isCount(msg.spent) || !(msg.total === undefined || msg.total === null || isCount(msg.total)))
+			protocolError('budget: need "spent": a number (and optionally "total")');
+		budget.spent = msg.spent;
+		if (msg.total !== undefined)
+			budget.total = msg.total;
+		for (const run of runs)
+			run.handle.setBudget(msg.spent, msg.total === undefined ? undefined : msg.total);
+		return;
+	case 'stop':
+		if (!started)
+			fatal({ kind: 'stopped', message: 'the run was stopped before it started' }, EXIT_ERROR);
+		stopped = true;
+		for (const run of runs)
+			run.handle.stop();
+		return;
+	default:
+		protocolError(`the engine sent an unknown message type ${JSON.stringify(msg.type)}`);
+	}
+}
+
+function listen() {
+	let parts = [];
+	let partLen = 0;
+	process.stdin.on('data', (buf) => {
+		let from = 0;
+		for (;;) {
+			const nl = buf.indexOf(10, from);
+			if (nl < 0)
+				break;
+			const piece = parts.length ? Buffer.concat([...parts, buf.subarray(from, nl)]) : buf.subarray(from, nl);
+			parts = [];
+			partLen = 0;
+			if (piece.length > MAX_LINE)
+				protocolError('the engine sent a line longer than 64 MiB');
+			handleLine(piece.toString('utf8'));
+			if (finished)
+				return;
+			from = nl + 1;
+		}
+		if (from < buf.length) {
+			parts.push(buf.subarray(from));
+			partLen += buf.length - from;
+			if (partLen > MAX_LINE)
+				protocolError('the engine sent a line longer than 64 MiB');
+		}
+	});
+	/* the engine closed our input: it is gone or wants us gone */
+	process.stdin.on('end', () => process.exit(EXIT_ENGINE_GONE));
+	process.stdin.on('error', () => process.exit(EXIT_ENGINE_GONE));
+}
+
+function internalError(e) {
+	if (finished)
+		return;
+	fatal({ kind: 'internal', message: `internal error in the workflow runtime: ${e && e.message}`,
+		stack: String(e && e.stack) }, EXIT_INTERNAL);
+}
+
+function main(argv) {
+	let check = false;
+	const rest = [];
+	for (const a of argv) {
+		if (a === '--check')
+			check = true;
+		else if (a.startsWith('-') && a !== '-')
+			usage(`unknown option '${a}'`);
+		else
+			rest.push(a);
+	}
+	if (rest.length !== 1)
+		usage('give exactly one script');
+	const path = rest[0];
+
+	if (check) {
+		try {
+			const { meta, body } = parseSource(readScript(path));
+			compile(body, path, null);
+			writeLine(hostJSON({ type: 'meta', meta }));
+			process.exit(0);
+		} catch (e) {
+			if (!(e instanceof Failure))
+				throw e;
+			fatal(e.toJSON(), EXIT_ERROR);
+		}
+	}
+
+	if (typeof vm.SourceTextModule !== 'function')
+		usage('start node with --experimental-vm-modules (without it import() in a script reaches the host)');
+	try {
+		// eslint-disable-next-line no-new-func
+		new Function('');
+		usage('start node with --disallow-code-generation-from-strings');
+	} catch {
+		/* as it should be */
+	}
+
+	process.on('uncaughtException', internalError);
+	process.on('unhandledRejection', (reason) => {
+		if (finished)
+			return;
+		let d;
+		try {
+			d = JSON.parse(top.handle.describe(reason));
+		} catch {
+			d = { kind: 'runtime', message: 'uncaught exception' };
+		}
+		d.message = `unhandled promise rejection: ${d.message}`;
+		fatal(d, EXIT_ERROR);
+	});
+	try {
+		top = createRun(readScript(path), path);
+	} catch (e) {
+		if (!(e instanceof Failure))
+			throw e;
+		fatal(e.toJSON(), EXIT_ERROR);
+	}
+	writeLine(hostJSON({ type: 'meta', meta: top.meta }));
+	listen();
+}
+
+main(process.argv.slice(2));

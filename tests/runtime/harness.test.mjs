@@ -1,0 +1,438 @@
+// runtime/harness.mjs end to end: a real node with the engine's flags,
+// this test playing the engine.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+
+import { META, cleanup, echo, run, writeScript } from './support.mjs';
+
+after(cleanup);
+
+function done(r) {
+	assert.equal(r.last.type, 'done', `expected done, got ${JSON.stringify(r.last)}\n${r.stderr}`);
+	assert.equal(r.code, 0);
+	return r.last.value;
+}
+
+function error(r, kind) {
+	assert.equal(r.last.type, 'error', `expected an error, got ${JSON.stringify(r.last)}\n${r.stderr}`);
+	assert.equal(r.last.kind, kind, JSON.stringify(r.last));
+	assert.equal(r.code, 1);
+	return r.last;
+}
+
+test('--check prints the meta', async () => {
+	const r = await run(`// c\nexport const meta = { name: 'x', description: 'y', phases: [{ title: 'A' }] }\nreturn 1`, { check: true });
+	assert.equal(r.code, 0);
+	assert.deepEqual(r.messages, [{ type: 'meta', meta: { name: 'x', description: 'y', phases: [{ title: 'A' }] } }]);
+});
+
+test('--check reports meta and syntax errors with the user line and column', async () => {
+	let r = await run('export const meta = { name: x, description: "d" }', { check: true });
+	assert.deepEqual(error(r, 'meta'), { type: 'error', kind: 'meta', line: 1, column: 29,
+		message: 'meta must be a pure literal: `x` is an identifier (variables are not allowed)' });
+	r = await run(`${META}\n\n\nconst a = 1\n\nlet b = (;\n`, { check: true });
+	const e = error(r, 'syntax');
+	assert.equal(e.line, 7);
+	assert.equal(e.column, 10);
+	r = await run(`export const meta = { name: 'n', description: 'd' }; foo bar`, { check: true });
+	assert.equal(error(r, 'syntax').line, 1);
+	assert.equal(r.last.column, 58);
+	r = await run(`${META}if (x) {\n`, { check: true });
+	assert.equal(error(r, 'syntax').line, 3);
+	r = await run(`${META}import fs from 'fs'\n`, { check: true });
+	assert.equal(error(r, 'syntax').line, 2);
+	r = await run(`${META}export const other = 1\n`, { check: true });
+	assert.equal(error(r, 'syntax').line, 2);
+	r = await run(`${META}await agent('x')\nreturn 1\n`, { check: true });
+	assert.equal(r.last.type, 'meta', 'top-level await and return are fine');
+});
+
+test('a missing file is a load error', async () => {
+	const r = await run('', { check: true, file: '/nonexistent/wf.js' });
+	assert.equal(error(r, 'load').message, "cannot read '/nonexistent/wf.js': No such file or directory");
+});
+
+test('run: meta first, then the script after start, with args', async () => {
+	const r = await run(`${META}log('args', args); return { args, meta: meta.name }`, { args: { n: [1, 2] } });
+	assert.deepEqual(r.messages[0], { type: 'meta', meta: { name: 'test', description: 'a test' } });
+	assert.deepEqual(r.messages[1], { type: 'log', message: 'args {"n":[1,2]}' });
+	assert.deepEqual(done(r), { args: { n: [1, 2] }, meta: 'test' });
+	assert.equal(done(await run(`${META}return args === undefined`)), true);
+	assert.equal(done(await run(`${META}`)), null);
+});
+
+test('nothing from the host is reachable', async () => {
+	const probe = `${META}
+const out = {};
+const attempt = (name, f) => {
+	try {
+		const v = f();
+		out[name] = typeof v === 'object' && v !== null ? 'an object' : String(v);
+	} catch (e) {
+		out[name] = (e instanceof Object ? '' : 'HOST-REALM ') + 'threw ' + (e && e.name);
+	}
+};
+out.globals = ['require', 'process', 'Buffer', 'setTimeout', 'setInterval', 'setImmediate', 'fetch',
+	'queueMicrotask', 'structuredClone', 'module', 'exports', '__filename', 'performance', 'crypto']
+	.filter((n) => typeof globalThis[n] !== 'undefined').join(',');
+attempt('this', () => this.constructor.constructor('return process')());
+attempt('global', () => globalThis.constructor.constructor('return process')());
+attempt('agent', () => agent.constructor.constructor('return process')());
+attempt('asyncfn', () => (async () => {}).constructor('return process')());
+attempt('proto', () => Object.getPrototypeOf(globalThis).constructor.constructor('return process')());
+attempt('eval', () => eval('1'));
+const realm = (v) => (v instanceof Object ? 'context' : 'HOST-REALM');
+out.realms = [globalThis.constructor, globalThis.toString, globalThis.hasOwnProperty, globalThis.__lookupGetter__,
+	Object.getPrototypeOf(globalThis), agent, agent('x'), args, budget, console, meta].map(realm).join();
+attempt('wasm', () => new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])));
+attempt('prepare', () => { Error.prepareStackTrace = (e, s) => s; return 'set'; });
+attempt('replaceError', () => { globalThis.Error = { prepareStackTrace: (e, s) => s }; return 'set'; });
+try {
+	await import('node:fs');
+	out.import = 'imported';
+} catch (e) {
+	out.import = (e instanceof Error ? '' : 'HOST-REALM ') + e.message;
+	attempt('importEscape', () => e.constructor.constructor('return process')());
+}
+try {
+	await agent(42);
+} catch (e) {
+	out.agentError = e instanceof TypeError ? 'context TypeError' : 'HOST-REALM';
+}
+/* deep recursion: a stack overflow inside the host's function must not surface as a host object */
+let hostRealm = 0, caught = 0;
+const deep = (n) => {
+	try {
+		return deep(n + 1);
+	} catch (e) {
+		try {
+			log('x');
+		} catch (e2) {
+			caught++;
+			if (typeof e2 === 'object' && !(e2 instanceof Object))
+				hostRealm++;
+		}
+		return n;
+	}
+};
+for (let i = 0; i < 20; i++)
+	deep(0);
+out.overflowHostRealm = hostRealm;
+return out;`;
+	const v = done(await run(probe, { respond: echo, args: { a: 1 } }));
+	assert.deepEqual(v, {
+		globals: '',
+		realms: Array(11).fill('context').join(),
+		this: 'threw TypeError',
+		global: 'threw EvalError',
+		agent: 'threw EvalError',
+		asyncfn: 'threw EvalError',
+		proto: 'threw EvalError',
+		eval: 'threw EvalError',
+		wasm: 'threw CompileError',
+		prepare: 'threw TypeError',
+		replaceError: 'threw TypeError',
+		import: 'import() is not available in a workflow: there are no modules, only the workflow globals',
+		importEscape: 'threw EvalError',
+		agentError: 'context TypeError',
+		overflowHostRealm: 0,
+	});
+});
+
+test('Date.now, Math.random and new Date() throw; dates from values work', async () => {
+	const v = done(await run(`${META}
+const out = [];
+for (const f of [() => Date.now(), () => Math.random(), () => new Date(), () => Date(),
+		 () => new Intl.DateTimeFormat('en').format()])
+	try { f(); out.push('ran'); } catch (e) { out.push(e.message); }
+class Later extends Date {}
+out.push(new Date(0).toISOString(), Date.UTC(2020, 0, 1), new Later(86400000).getTime(),
+	 new Date(0) instanceof Date, new Date(0).constructor === Date,
+	 new Intl.DateTimeFormat('en', { timeZone: 'UTC' }).format(0), Date.parse('1970-01-02T00:00:00Z'));
+return out;`));
+	assert.deepEqual(v, [
+		'Date.now() is not allowed in a workflow: it breaks resume; pass timestamps in through args',
+		'Math.random() is not allowed in a workflow: it breaks resume; derive variety from the item or its index instead',
+		'new Date() without arguments is not allowed in a workflow: it breaks resume; pass timestamps in through args (new Date(ms) works)',
+		'Date() is not allowed in a workflow: it breaks resume; pass timestamps in through args',
+		'Intl.DateTimeFormat format() without a date is not allowed in a workflow: it breaks resume; pass timestamps in through args',
+		'1970-01-01T00:00:00.000Z', 1577836800000, 86400000, true, true, '1/1/1970', 86400000,
+	]);
+	const e = error(await run(`${META}\nconst t = Date.now()\n`), 'determinism');
+	assert.equal(e.line, 3);
+});
+
+test('an uncaught exception ends the run with its line', async () => {
+	const e = error(await run(`${META}\nfunction f() {\n  throw new RangeError('bad thing')\n}\nf()\n`), 'runtime');
+	assert.equal(e.message, 'RangeError: bad thing');
+	assert.equal(e.line, 4);
+	assert.match(e.stack, /bad thing/);
+	const e2 = error(await run(`${META}throw 'a string'`), 'runtime');
+	assert.equal(e2.message, 'uncaught "a string"');
+	const e3 = error(await run(`${META}null.x`), 'runtime');
+	assert.equal(e3.line, 2);
+	assert.match(e3.message, /^TypeError: Cannot read properties of null/);
+});
+
+test('an unhandled rejection ends the run', async () => {
+	const e = error(await run(`${META}Promise.reject(new Error('lost'));\nawait agent('x');\nreturn 1`, { respond: () => {} }), 'runtime');
+	assert.equal(e.message, 'unhandled promise rejection: lost');
+	assert.equal(e.line, 2);
+});
+
+test('the return value must be JSON', async () => {
+	for (const [expr, msg] of [
+		['() => 1', "the workflow's return value: value is a function, which JSON cannot hold"],
+		['{ a: [1, new Map()] }', "the workflow's return value: value.a[1] is a Map, which JSON cannot hold"],
+		['[agent("x")]', "the workflow's return value: value[0] is a Promise (a missing await?)"],
+		['{ n: NaN }', "the workflow's return value: value.n is NaN, which JSON cannot hold"],
+		['(() => { const o = {}; o.self = o; return o })()', "the workflow's return value: value.self refers back to itself (a cycle)"],
+		['10n', "the workflow's return value: value is a bigint, which JSON cannot hold"],
+	]) {
+		const e = error(await run(`${META}return ${expr}`, { respond: () => {} }), 'result');
+		assert.equal(e.message, msg);
+	}
+	assert.deepEqual(done(await run(`${META}return { a: undefined, b: [undefined], d: new Date(0), s: 'x\\u0000\\ud800' }`)),
+		{ b: [null], d: '1970-01-01T00:00:00.000Z', s: 'x\ufffd\ufffd' });
+});
+
+test('agent() checks its arguments', async () => {
+	const v = done(await run(`${META}
+const out = [];
+for (const [p, o] of [[''], [42], ['x', 'opts'], ['x', { lable: 1 }], ['x', { effort: 'huge' }],
+		      ['x', { isolation: 'remote' }], ['x', { tools: ['Read', 3] }], ['x', { schema: [] }],
+		      ['x', { label: 7 }], ['x', { schema: { f: () => 1 } }]])
+	try { await agent(p, o); out.push('sent'); } catch (e) { out.push(e.name + ': ' + e.message); }
+return out;`, { respond: echo }));
+	assert.deepEqual(v, [
+		'TypeError: agent(): the prompt must be a non-empty string (got the string "")',
+		'TypeError: agent(): the prompt must be a non-empty string (got number 42)',
+		'TypeError: agent(): the options must be an object (got the string "opts")',
+		'TypeError: agent(): unknown option \'lable\' (known: label, phase, schema, model, effort, isolation, agentType, role, branch, base, unit, tools)',
+		'TypeError: agent(): option \'effort\' must be one of \'low\', \'medium\', \'high\', \'xhigh\', \'max\' (got the string "huge")',
+		'TypeError: agent(): option \'isolation\' must be one of \'worktree\' (got the string "remote")',
+		'TypeError: agent(): option \'tools\' must be an array of non-empty strings (got an array)',
+		'TypeError: agent(): option \'schema\' must be an object (got an array)',
+		'TypeError: agent(): option \'label\' must be a string (got number 7)',
+		'TypeError: agent(): options.schema.f is a function, which JSON cannot hold',
+	]);
+});
+
+test('requests carry params, the current phase and ids in order', async () => {
+	const r = await run(`${META}
+phase('One')
+const a = await agent('first', { label: 'L', schema: { type: 'object' }, isolation: 'worktree', effort: 'low', model: null, unit: undefined })
+const o = await oracle({ branch: 'b', runs: 2, timeout: 60 })
+const m = await merge('wfmigrate/x/b')
+const m2 = await merge({ branch: 'b2', output: 'o', commit: 'c', changed: [] })
+const c = await chunk({ match: 'strcpy', paths: ['src'], maxBytes: 4000 })
+const d = await diff({ from: 'a', to: 'b' })
+let bad = []
+for (const f of [() => oracle({ runs: 0 }), () => merge(), () => merge({}), () => chunk({ lang: 1 }), () => diff({ nope: 1 })])
+	try { await f() } catch (e) { bad.push(e.message) }
+return { a, o, m, m2, c, d, bad }`, {
+		respond: (msg, reply) => reply({ ok: true, value: msg.method }),
+	});
+	const reqs = r.messages.filter((m) => m.type === 'request');
+	assert.deepEqual(reqs.map((m) => m.id), [1, 2, 3, 4, 5, 6]);
+	assert.deepEqual(reqs[0], { type: 'request', id: 1, method: 'agent', phase: 'One',
+		params: { prompt: 'first', label: 'L', schema: { type: 'object' }, isolation: 'worktree', effort: 'low' } });
+	assert.deepEqual(reqs.slice(1).map((m) => [m.method, m.params]), [
+		['oracle', { branch: 'b', runs: 2, timeout: 60 }],
+		['merge', { branch: 'wfmigrate/x/b' }],
+		['merge', { branch: 'b2' }],
+		['chunk', { match: 'strcpy', paths: ['src'], maxBytes: 4000 }],
+		['diff', { from: 'a', to: 'b' }],
+	]);
+	assert.deepEqual(done(r), { a: 'agent', o: 'oracle', m: 'merge', m2: 'merge', c: 'chunk', d: 'diff', bad: [
+		"oracle(): option 'runs' must be an integer from 1 to 1000 (got number 0)",
+		'merge(): give the branch to merge (got undefined)',
+		'merge(): the branch is missing',
+		"chunk(): option 'lang' must be a non-empty string (got number 1)",
+		"diff(): unknown option 'nope' (known: branch, from, to, paths)",
+	] });
+});
+
+test('pipeline and parallel: no barrier, nulls for failures, never reject', async () => {
+	const order = [];
+	const r = await run(`${META}
+const p = await pipeline(['a', 'b', 'c', 'd'],
+	(x) => agent('one ' + x),
+	(prev, item, i) => { if (item === 'b') throw new Error('stage two broke'); return agent('two ' + prev + ' ' + i) },
+	(prev) => prev.toUpperCase())
+const q = await parallel([() => agent('p1'), () => agent('fail'), () => 3, () => { throw new Error('sync') }, agent('promise')])
+const empty = await pipeline([], (x) => x)
+return { p, q, empty }`, {
+		respond: (msg, reply) => {
+			order.push(msg.params.prompt);
+			if (msg.params.prompt === 'fail')
+				reply({ ok: false, error: 'it failed' });
+			/* answer 'one a' last: 'two c' must not wait for it (no barrier) */
+			else if (msg.params.prompt === 'one a')
+				setTimeout(() => reply({ ok: true, value: 'A' }), 300);
+			else
+				reply({ ok: true, value: msg.params.prompt.replace(/ /g, '_') });
+		},
+	});
+	const v = done(r);
+	assert.deepEqual(v.p, ['TWO_A_0', null, 'TWO_ONE_C_2', 'TWO_ONE_D_3']);
+	assert.deepEqual(v.q, ['p1', null, 3, null, 'promise']);
+	assert.deepEqual(v.empty, []);
+	assert.ok(order.indexOf('two one_c 2') < order.indexOf('two A 0'), order.join());
+	const warns = r.messages.filter((m) => m.type === 'log' && m.level === 'warn').map((m) => m.message);
+	assert.deepEqual(warns.sort(), [
+		'parallel(): element 1 failed: it failed',
+		'parallel(): element 3 failed: sync (line 7)',
+		'pipeline(): stage 2 failed for item 1: stage two broke (line 5)',
+	]);
+});
+
+test('4096 items per call, more is an error and starts nothing', async () => {
+	const r = await run(`${META}
+const ok = await parallel(Array.from({ length: 4096 }, (_, i) => () => i))
+let e1, e2
+try { await pipeline(Array.from({ length: 4097 }, (_, i) => i), (x) => agent('x' + x)) } catch (e) { e1 = e.name + ': ' + e.message }
+try { await parallel(Array.from({ length: 5000 }, () => () => agent('y'))) } catch (e) { e2 = e.message }
+return { n: ok.length, e1, e2 }`, { respond: echo });
+	assert.equal(r.messages.filter((m) => m.type === 'request').length, 0);
+	assert.deepEqual(done(r), {
+		n: 4096,
+		e1: 'RangeError: pipeline(): 4097 items, more than the limit of 4096 per call: split the list (nothing was started)',
+		e2: 'parallel(): 5000 items, more than the limit of 4096 per call: split the list (nothing was started)',
+	});
+});
+
+test('budget: total from start, spent() from budget messages, remaining()', async () => {
+	const r = await run(`${META}
+const before = [budget.total, budget.spent(), budget.remaining()]
+await agent('x')
+const after = [budget.spent(), budget.remaining()]
+let refused
+try { await agent('y') } catch (e) { refused = e.message }
+return { before, after, refused }`, {
+		budget: { total: 1000, spent: 100 },
+		respond: (msg, reply, send) => {
+			/* the budget update comes before the result */
+			if (msg.params.prompt === 'x')
+				send({ type: 'budget', spent: 1000 });
+			reply({ ok: true, value: 'ok' });
+		},
+	});
+	assert.deepEqual(done(r), {
+		before: [1000, 100, 900],
+		after: [1000, 0],
+		refused: 'agent(): the token budget is spent (1000 of 1000)',
+	});
+	const v = done(await run(`${META}return [budget.total, budget.remaining() === Infinity]`));
+	assert.deepEqual(v, [null, true]);
+});
+
+test('stop: pending agents become null, other requests and later calls reject', async () => {
+	const r = await run(`${META}
+const results = await parallel([() => agent('a'), () => oracle({}), () => agent('b')])
+let later
+try { await agent('after') } catch (e) { later = e.message }
+const p = await pipeline([1, 2], (x) => agent('p' + x))
+return { results, later, p }`, {
+		respond: (msg, reply) => {},
+		onMessage: (msg, send) => {
+			if (msg.type === 'request' && msg.id === 3)
+				send({ type: 'stop' });
+		},
+	});
+	const v = done(r);
+	assert.deepEqual(v, { results: [null, null, null], later: 'the run was stopped', p: [null, null] });
+	assert.equal(r.messages.filter((m) => m.type === 'request').length, 3);
+	const e = error(await run(`${META}\nawait agent('a')\nawait oracle()\n`, {
+		respond: () => {},
+		onMessage: (msg, send) => {
+			if (msg.type === 'request')
+				send({ type: 'stop' });
+		},
+	}), 'stopped');
+	assert.equal(e.line, 4);
+});
+
+test('workflow(): runs another script in a fresh context, one level only', async () => {
+	const child = writeScript(`export const meta = { name: 'child', description: 'nested' }
+phase('Inner')
+log('child args', args)
+const r = await agent('from child')
+if (typeof parentSecret !== 'undefined') throw new Error('shared context')
+let nested
+try { await workflow('grandchild') } catch (e) { nested = e.message }
+return { r, nested, name: meta.name }`, 'child.js');
+	const broken = writeScript(`export const meta = { name: 'broken', description: 'x' }\n\nnull.boom\n`, 'broken.js');
+	const badMeta = writeScript(`export const meta = { name: 'bad' }\n`, 'badmeta.js');
+	const fs = await import('node:fs');
+	const r = await run(`${META}
+globalThis.parentSecret = 1
+const v = await workflow('child', { k: 1 })
+const errs = []
+for (const w of ['broken', { scriptPath: 'badmeta' }, 'missing'])
+	try { await workflow(w) } catch (e) { errs.push(e.message) }
+return { v, errs }`, {
+		respond: (msg, reply) => {
+			if (msg.method === 'workflow_source') {
+				const files = { child, broken, badmeta: badMeta };
+				const path = files[msg.params.name];
+				if (!path)
+					return reply({ ok: false, error: `no workflow '${msg.params.name}'` });
+				return reply({ ok: true, value: { source: fs.readFileSync(path, 'utf8'), path } });
+			}
+			reply({ ok: true, value: `R:${msg.params.prompt}` });
+		},
+	});
+	const v = done(r);
+	assert.deepEqual(v.v, { r: 'R:from child', nested: 'workflow(): a nested workflow cannot start another one (one level only)', name: 'child' });
+	assert.deepEqual(v.errs, [
+		`workflow 'broken' failed: ${broken}:3: TypeError: Cannot read properties of null (reading 'boom')`,
+		`workflow 'badmeta' failed: ${badMeta}:1: meta.description is missing`,
+		"no workflow 'missing'",
+	]);
+	const inner = r.messages.filter((m) => m.workflow === 'child');
+	assert.deepEqual(inner.map((m) => m.type), ['phase', 'log', 'request']);
+	assert.deepEqual(inner[1].message, 'child args {"k":1}');
+	assert.equal(inner[2].phase, 'Inner');
+});
+
+test('protocol errors from the engine end the run', async () => {
+	for (const [bad, msg] of [
+		['not json', /not JSON/],
+		[JSON.stringify({ type: 'result', id: 99, ok: true, value: 1 }), /request 99, which was never made/],
+		[JSON.stringify({ type: 'weird' }), /unknown message type "weird"/],
+		[JSON.stringify({ type: 'result', id: 1, ok: false }), /"ok": false with "error"/],
+	]) {
+		const e = error(await run(`${META}await agent('x')`, {
+			respond: (m, reply, send) => {},
+			onMessage: (m, send, child) => {
+				if (m.type === 'request')
+					child.stdin.write(bad + '\n');
+			},
+		}), 'protocol');
+		assert.match(e.message, msg);
+	}
+});
+
+test('the runtime exits when the engine closes its input', async () => {
+	const r = await run(`${META}await agent('x')`, {
+		onMessage: (m, send, child) => {
+			if (m.type === 'request')
+				child.stdin.end();
+		},
+	});
+	assert.equal(r.code, 3);
+	assert.equal(r.last.type, 'request');
+});
+
+test('the runtime refuses to run without its safety flags', async () => {
+	const { spawnSync } = await import('node:child_process');
+	const { runtimeDir } = await import('./support.mjs');
+	const script = writeScript(`${META}return 1`);
+	let p = spawnSync(process.execPath, [`${runtimeDir}/harness.mjs`, script], { encoding: 'utf8' });
+	assert.equal(p.status, 2);
+	assert.match(p.stderr, /--experimental-vm-modules/);
+	p = spawnSync(process.execPath, ['--experimental-vm-modules', `${runtimeDir}/harness.mjs`, script], { encoding: 'utf8' });
+	assert.equal(p.status, 2);
+	assert.match(p.stderr, /--disallow-code-generation-from-strings/);
+});
