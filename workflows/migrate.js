@@ -1,0 +1,437 @@
+export const meta = {
+  name: 'migrate',
+  description: 'Make one change everywhere it is needed: an implementer per unit in its own worktree, checked by the oracle and an adversarial verifier, fixed for up to N rounds, merged through the queue',
+  whenToUse: 'A change repeated across many functions or files (move callers off a deprecated API, bound every copy, rename a type) where the test command can tell a good change from a bad one',
+  phases: [
+    { title: 'Baseline', detail: 'run the oracle on the base commit; stop if it fails there' },
+    { title: 'Select', detail: 'cut the code into units; keep those matching args.match, or ask a classifier about each' },
+    { title: 'Implement', detail: 'one implementer per unit, each in a worktree and branch of its own' },
+    { title: 'Verify', detail: 'the oracle on each attempt, then a read-only verifier against the rubric' },
+    { title: 'Fix', detail: 'up to args.rounds fixers per unit, each starting from the last attempt' },
+    { title: 'Merge', detail: 'verified branches go through the merge queue into the integration branch' },
+  ],
+}
+
+// The built-in `migrate` workflow. It is also the worked example of a harness:
+// plain JavaScript, top-level await, and only the globals of docs/protocol.md.
+//
+//   git wfmigrate run --workflow migrate --oracle 'make test' \
+//       --match 'old_copy' "move every caller of old_copy to safe_copy"
+//
+// What each unit goes through (docs/migrate.md has the long version):
+//
+//   implement ──> oracle ──pass──> verifier ──pass──> merge ──> merged
+//                   │ fail            │ fail            └─refused─> rejected
+//                   └────────┬────────┘
+//                            v
+//                 fixer (from the last attempt), then oracle and verifier
+//                 again; after args.rounds fixers ──> rejected
+//
+// An agent that fails (null) makes its unit `failed`; a unit that needs no
+// change (the implementer leaves it as it was and the verifier agrees) is
+// `skipped`, as is one the classifier calls irrelevant.
+
+// ---------------------------------------------------------------------------
+// Inputs. `goal` is the positional argument of `git wfmigrate run`.
+
+const A = args ?? {}
+const goal = typeof A.goal === 'string' ? A.goal.trim() : ''
+if (!goal) throw new Error('migrate needs a goal: git wfmigrate run --workflow migrate "<what to change>"')
+const rounds = A.rounds ?? 3
+if (!Number.isInteger(rounds) || rounds < 0 || rounds > 10) {
+  throw new Error(`args.rounds must be a whole number from 0 to 10, not ${JSON.stringify(A.rounds)}`)
+}
+if (A.match !== undefined && (typeof A.match !== 'string' || A.match === '')) {
+  throw new Error('args.match must be a non-empty regular expression (PCRE2), as for git wfmigrate chunk --match')
+}
+if (A.rubric !== undefined && (typeof A.rubric !== 'string' || !A.rubric.trim())) {
+  throw new Error('args.rubric must be the text of a rubric')
+}
+const allowTestEdits = A.allowTestEdits === true
+
+// The verifier's rubric: a condensed copy of rubrics/migration.md (a script
+// cannot read files), same numbers and titles -- tests/e2e/fixture_deprecated.sh
+// checks that. args.rubric, when given, replaces it whole.
+const DEFAULT_RUBRIC = `
+1. Behaviour is preserved: same results, return values, side effects and error paths for every input the old code handled; check evaluation order, boundaries (empty, exactly full, NULL), early returns. Behaviour changes only where the goal asks for one.
+2. Every occurrence in the unit is migrated: including calls split over lines, inside macro arguments or #if branches, through wrappers; nothing half-migrated (renamed but with the old arguments). An occurrence left alone has a stated, valid reason.
+3. Bounds are the destination's real size: sizeof(x) only for an array in scope, never for a pointer or an array parameter (that is the pointer's size); p + off has size - off left; use the caller's size argument or the documented capacity; no invented sizes.
+4. No unrelated edits: no reformatting, renames, reordering or other fixes; nothing outside the unit unless the migration needs it (then the smallest edit, explained).
+5. Tests are not edited: no test file created, changed or deleted, no test skipped or weakened, unless the run allows test edits.
+6. It builds and the tests pass: the oracle passed on this attempt; no new compiler warnings in the changed lines.
+7. The code reads like its surroundings: the file's indentation, wrapping, naming and idioms; no comments narrating the migration.
+8. No shortcuts: no alias or macro between the old and new names, no wrapper that brings the old behaviour back, no casts or pragmas to silence warnings, no code disabled or commented out.
+`.trim()
+const rubric = A.rubric ?? DEFAULT_RUBRIC
+
+// What the chunker should cut, passed through as chunk() options.
+const chunkOptions = { text: true }
+for (const key of ['match', 'query', 'lang', 'maxBytes', 'paths']) {
+  if (A[key] !== undefined) chunkOptions[key] = A[key]
+}
+if (typeof A.paths === 'string') chunkOptions.paths = [A.paths]
+
+// Runtime limits (docs/protocol.md): at most 4096 items per pipeline() or
+// parallel() call, 1000 agents per run.
+const PER_CALL = 4096
+const AGENTS_PER_RUN = 1000
+const CLASSIFY_AT_MOST = 400
+
+const VERDICT = {
+  type: 'object',
+  required: ['verdict', 'findings'],
+  properties: {
+    verdict: { type: 'string', enum: ['pass', 'fail'] },
+    findings: { type: 'array', items: { type: 'string' } },
+  },
+}
+const RELEVANT = {
+  type: 'object',
+  required: ['relevant'],
+  properties: { relevant: { type: 'boolean' }, reason: { type: 'string' } },
+}
+
+// ---------------------------------------------------------------------------
+// Baseline: an oracle that fails before any change cannot judge one.
+
+phase('Baseline')
+const base = await oracle({})
+if (!base.pass) {
+  throw new Error(`the oracle fails on the base commit (${describe(base)}), so it cannot tell a good ` +
+    `change from a bad one: make it pass first, or give another --oracle\n${tail(base.outputTail, 20)}`)
+}
+log(`baseline: the oracle passes (${describe(base)})`)
+
+// ---------------------------------------------------------------------------
+// Select the units to migrate: by pattern, or by asking a classifier.
+
+phase('Select')
+const units = await chunk(chunkOptions)
+const outcome = new Map() // unit id -> its report entry, filled as units finish
+let selected
+if (A.match !== undefined) {
+  selected = units
+  log(`${units.length} units match /${A.match}/`)
+} else {
+  if (units.length > CLASSIFY_AT_MOST) {
+    throw new Error(`${units.length} units to classify, one agent each: narrow them with args.match ` +
+      `(--match), args.paths or args.lang (at most ${CLASSIFY_AT_MOST} without a pattern)`)
+  }
+  const answers = await inSlices(units, slice => parallel(slice.map(unit => () =>
+    agent(classifyPrompt(unit), {
+      role: 'classifier', label: `classify:${unit.id}`, phase: 'Select', unit, schema: RELEVANT,
+    }))))
+  selected = []
+  units.forEach((unit, i) => {
+    const answer = outputOf(answers[i])
+    if (!answer) record(unit, 'failed', 'the classifier agent failed')
+    else if (answer.relevant) selected.push(unit)
+    else record(unit, 'skipped', `not relevant: ${answer.reason || 'the classifier says it needs no change'}`)
+  })
+  log(`the classifier keeps ${selected.length} of ${units.length} units`)
+}
+if (selected.length * 2 > AGENTS_PER_RUN) {
+  log(`warning: ${selected.length} units need at least ${selected.length * 2} agents, ` +
+    `more than the ${AGENTS_PER_RUN} a run may start: the units past the limit will fail`)
+}
+
+// ---------------------------------------------------------------------------
+// Implement, verify, fix: each unit on its own, no barrier between units.
+
+phase('Implement')
+const judged = await inSlices(selected, slice => pipeline(slice, guarded(implement), guarded(review)))
+
+// ---------------------------------------------------------------------------
+// Merge: verified branches go through the merge queue, which tests them
+// together on the integration branch and refuses what breaks it.
+
+phase('Merge')
+const toMerge = judged.filter(state => state && !state.status)
+await inSlices(toMerge, slice => parallel(slice.map(state => () => guarded(land)(state, state.unit))))
+selected.forEach(unit => {
+  if (!outcome.has(unit.id)) record(unit, 'failed', 'its pipeline stopped without a result')
+})
+
+// ---------------------------------------------------------------------------
+// Report, in the chunker's order.
+
+const report = {
+  goal,
+  base: { pass: base.pass, exitCode: base.exitCode, summary: base.summary ?? null, durationMs: base.durationMs },
+  units: units.filter(unit => outcome.has(unit.id)).map(unit => outcome.get(unit.id)),
+  merged: 0,
+  rejected: 0,
+  failed: 0,
+  skipped: 0,
+}
+for (const entry of report.units) report[entry.status]++
+log(`merged ${report.merged}, rejected ${report.rejected}, failed ${report.failed}, skipped ${report.skipped}`)
+return report
+
+// ===========================================================================
+// The stages. Each takes and returns a state {unit, attempt, rounds, status?};
+// a state with a status is finished and passes through untouched.
+
+async function implement(unit) {
+  if (budget.remaining() <= 0) return record(unit, 'skipped', 'the token budget ran out before it started')
+  const attempt = await agent(implementPrompt(unit), {
+    role: 'implementer', isolation: 'worktree', label: `impl:${unit.id}`, phase: 'Implement', unit,
+  })
+  if (!attempt) return record(unit, 'failed', 'the implementer agent failed')
+  return { unit, attempt, rounds: 0 }
+}
+
+// Judges the attempt; while it fails and rounds are left, a fixer starts
+// from it and the new attempt is judged in turn.
+async function review(state) {
+  if (state.status) return state
+  const { unit } = state
+  let attempt = state.attempt
+  for (let round = 0; ; round++) {
+    const check = await judge(unit, attempt, round)
+    if (check.failed) return record(unit, 'failed', check.failed, attempt, round)
+    if (check.pass && check.unchanged) {
+      return record(unit, 'skipped', `no change needed: ${firstLine(outputOf(attempt)) || 'the verifier agrees'}`,
+        attempt, round)
+    }
+    if (check.pass) return { unit, attempt, rounds: round }
+    const why = check.findings.join('; ')
+    if (round === rounds) {
+      return record(unit, 'rejected', rounds ? `still failing after ${rounds} fix rounds: ${why}` : why,
+        attempt, round)
+    }
+    const fix = await agent(fixPrompt(unit, attempt, check, round + 1), {
+      role: 'fixer', isolation: 'worktree', base: attempt.branch, label: `fix${round + 1}:${unit.id}`,
+      phase: 'Fix', unit,
+    })
+    if (!fix) return record(unit, 'failed', `the fixer agent of round ${round + 1} failed`, attempt, round + 1)
+    if (changedNothing(fix, attempt)) {
+      return record(unit, 'rejected', `the fixer of round ${round + 1} changed nothing; ${why}`, fix, round + 1)
+    }
+    attempt = fix
+  }
+}
+
+// One judgement of one attempt: {pass, unchanged, findings, patch, run} or {failed: reason}.
+// The oracle goes first: when the tests fail there is nothing for a verifier to weigh.
+async function judge(unit, attempt, round) {
+  const patch = await diff({ branch: attempt.branch })
+  const unchanged = patch.trim() === ''
+  let run = null
+  if (!unchanged) { // an unchanged tree is the base, which passed
+    run = await oracle({ branch: attempt.branch })
+    if (!run.pass) {
+      return { pass: false, unchanged, patch, run, findings: [`the oracle failed: ${describe(run)}`] }
+    }
+  }
+  const verdict = outputOf(await agent(verifyPrompt(unit, attempt, patch, run), {
+    role: 'verifier', isolation: 'worktree', base: attempt.branch,
+    label: round ? `verify${round}:${unit.id}` : `verify:${unit.id}`, phase: 'Verify', unit, schema: VERDICT,
+  }))
+  if (!verdict) return { failed: 'the verifier agent failed' }
+  const findings = Array.isArray(verdict.findings) ? verdict.findings.map(String) : []
+  if (verdict.verdict !== 'pass' && findings.length === 0) findings.push('the verifier failed it without a finding')
+  return { pass: verdict.verdict === 'pass', unchanged, patch, run, findings }
+}
+
+async function land(state) {
+  const { unit, attempt, rounds: used } = state
+  const result = await merge({
+    branch: attempt.branch,
+    message: `${unit.path}: migrate ${unit.name}\n\n${goal}\n\nUnit: ${unit.id}\n`,
+  })
+  if (result.merged) {
+    return record(unit, 'merged', used ? `verified after ${used} fix round(s)` : 'verified', attempt, used,
+      result.commit)
+  }
+  const detail = result.detail ? ` (${result.detail})` : ''
+  return record(unit, 'rejected', `the merge queue refused it: ${result.reason}${detail}`, attempt, used)
+}
+
+// ===========================================================================
+// Prompts. Each is complete in itself: an agent knows nothing but its prompt
+// and its worktree. What is the same for every unit comes first (the goal,
+// the rules, the rubric), so that providers can cache that prefix; the unit
+// and its evidence come last.
+
+function implementPrompt(unit) {
+  return `You are migrating one unit of code, in a git worktree of your own. Other agents are migrating other units at the same time.
+
+Goal of the whole migration: ${goal}
+
+How to work:
+${workRules()}
+- If your unit needs no change after all, change nothing and say why.
+- Your final answer is one short paragraph: what you changed and why, or "no change needed: <reason>".
+
+The change will be judged against this rubric:
+
+${rubric}
+
+Your unit: ${describeUnit(unit)}. As it is now:
+
+${fenced(unit)}`
+}
+
+function fixPrompt(unit, attempt, check, round) {
+  const output = check.run && !check.run.pass
+    ? `\n\nThe last lines of the oracle's output:\n\n${fence(tail(check.run.outputTail, 40), 'text')}`
+    : ''
+  return `You are fixing an attempt at migrating one unit of code, in a git worktree of your own that starts from that attempt: repair it; start over only if it cannot be repaired. Other agents are migrating other units at the same time.
+
+Goal of the whole migration: ${goal}
+
+How to work:
+- Fix every problem listed at the end.
+${workRules()}
+- Your final answer is one short paragraph: what you changed and why.
+
+The result will be judged against this rubric:
+
+${rubric}
+
+Your unit: ${describeUnit(unit)}. Before any change:
+
+${fenced(unit)}
+
+The attempt so far (fix round ${round} of at most ${rounds}), against the base:
+
+${check.patch.trim() ? fence(check.patch, 'diff') : '(no change)'}
+
+What is wrong with it:
+${check.findings.map(f => `- ${f}`).join('\n')}${output}`
+}
+
+function verifyPrompt(unit, attempt, patch, run) {
+  const evidence = patch.trim() === ''
+    ? `The implementer changed nothing, saying:\n${quote(outputOf(attempt))}\n\nDecide whether the unit really needs no change for the goal.`
+    : `The change, against the base:\n\n${fence(patch, 'diff')}\n\nThe oracle passed on it (${describe(run)}).` +
+      `\n\nThe implementer's account:\n${quote(outputOf(attempt))}`
+  return `You are an adversarial reviewer of one step of a code migration: one unit, changed by another agent. Your worktree holds the attempt; read whatever you need, change nothing.
+
+Goal of the whole migration: ${goal}
+
+Judge the attempt against this rubric. Look for the way it is wrong, not for a reason to approve it. When you cannot confirm that a rule holds, that is a finding.${allowTestEdits ? ' This run allows test edits: rule 5 is lifted, but no test may get weaker.' : ''}
+
+${rubric}
+
+Answer with verdict "pass" only if every rule holds, else "fail". Each finding is one string: path:line, the rule's number, and what is wrong, concretely enough for someone to fix it without rereading everything.
+
+The unit: ${describeUnit(unit)}. Before the change:
+
+${fenced(unit)}
+
+${evidence}`
+}
+
+function classifyPrompt(unit) {
+  return `Decide whether one unit of code needs a change for a migration. Answer from the text below; do not guess about code you cannot see.
+
+Goal of the migration: ${goal}
+
+"relevant" is true only if this unit itself must be edited to reach the goal (for example, it uses the API being replaced). A unit that merely mentions the subject, or defines the old API itself, is not relevant unless the goal says to change it. Give the reason in one sentence.
+
+The unit: ${describeUnit(unit)}:
+
+${fenced(unit)}`
+}
+
+// The rules implementers and fixers share.
+function workRules() {
+  return [
+    '- Make the change the goal asks for everywhere it applies inside your unit, and keep its behaviour exactly as it is otherwise.',
+    '- Edit only your unit\'s lines. If the change cannot be made without an edit elsewhere (a prototype in a header, say), make the smallest one and say why in your answer. Leave other units alone.',
+    allowTestEdits
+      ? '- This run allows test edits where the goal needs them; never weaken, skip or delete a test.'
+      : '- Do not create, change or delete tests, test data or the build rules that run them.',
+    '- Follow the file\'s style. Add no comments about the migration.',
+    '- You may build and run the tests. Do not commit, branch or run other git commands that change the repository: your worktree is committed for you when you finish.',
+  ].join('\n')
+}
+
+// ===========================================================================
+// Helpers.
+
+// Records a unit's final entry in the report; returns the finished state.
+function record(unit, status, reason, attempt = null, used = 0, mergeCommit = null) {
+  outcome.set(unit.id, {
+    id: unit.id,
+    path: unit.path,
+    status,
+    reason,
+    branch: attempt?.branch ?? null,
+    commit: attempt?.commit ?? null,
+    mergeCommit,
+    rounds: used,
+  })
+  return { unit, attempt, rounds: used, status }
+}
+
+// A stage that throws would drop its unit from the pipeline without a word;
+// this makes the unit `failed` with the error's message instead.
+function guarded(stage) {
+  return async (state, unit) => {
+    try {
+      return await stage(state, unit)
+    } catch (err) {
+      return record(unit, 'failed', `error: ${err?.message ?? err}`, state?.attempt ?? null)
+    }
+  }
+}
+
+// Runs fn over slices of at most PER_CALL items and joins the results.
+async function inSlices(items, fn) {
+  const out = []
+  for (let i = 0; i < items.length; i += PER_CALL) out.push(...await fn(items.slice(i, i + PER_CALL)))
+  return out
+}
+
+// With isolation 'worktree', agent() resolves to {output, branch, commit, changed};
+// without, to the output itself. This is the output either way.
+function outputOf(result) {
+  return result && typeof result === 'object' && 'branch' in result && 'output' in result ? result.output : result
+}
+
+function changedNothing(fix, previous) {
+  if (fix.commit && fix.commit === previous.commit) return true
+  return fix.changed === false || (Array.isArray(fix.changed) && fix.changed.length === 0)
+}
+
+// "exited 2: 39 passed, 2 failed", and for a failed run its first error line.
+function describe(run) {
+  const s = run.summary
+  const how = run.exitCode === null || run.exitCode === undefined ? 'was killed' : `exited ${run.exitCode}`
+  const counts = s ? `: ${s.passed} passed, ${s.failed} failed` : ''
+  const problem = run.pass ? undefined : (run.outputTail ?? '').split('\n').find(line => /\berror\b|^FAIL/i.test(line))
+  return `${how}${counts}${problem ? ` (${problem.trim().slice(0, 200)})` : ''}`
+}
+
+function describeUnit(unit) {
+  return `${unit.kind} \`${unit.name}\` in ${unit.path}, lines ${unit.start_line}-${unit.end_line} (unit ${unit.id})`
+}
+
+function fenced(unit) {
+  if (typeof unit.text !== 'string') return `(read lines ${unit.start_line}-${unit.end_line} of ${unit.path})`
+  return fence(unit.text, unit.lang === 'other' ? '' : unit.lang)
+}
+
+// A Markdown code fence longer than any run of backticks in the text.
+function fence(text, lang) {
+  const longest = Math.max(2, ...(String(text).match(/`+/g) ?? []).map(run => run.length))
+  const bar = '`'.repeat(longest + 1)
+  return `${bar}${lang}\n${String(text).replace(/\n$/, '')}\n${bar}`
+}
+
+function quote(text) {
+  const s = typeof text === 'string' && text.trim() ? text.trim() : '(nothing)'
+  return s.split('\n').map(line => `> ${line}`).join('\n')
+}
+
+function firstLine(text) {
+  return typeof text === 'string' ? text.trim().split('\n')[0].slice(0, 200) : ''
+}
+
+function tail(text, lines) {
+  if (typeof text !== 'string' || text === '') return '(no output)'
+  return text.replace(/\n$/, '').split('\n').slice(-lines).join('\n')
+}
