@@ -107,9 +107,19 @@ function syntaxFailure(e, filename, body) {
 		if (line === 1)
 			column -= PREFIX.length;
 		if (line > userLines.length) {
-			/* "Unexpected end of input" lands on the wrapper's closing line */
-			line = userLines.length;
-			column = userLines[line - 1].length + 1;
+			/*
+			 * The error is in the wrapper's closing "})": the script left a block
+			 * open (V8 then trips on our ')'), or closed one too many at its very
+			 * end (on our '}'). Point at the script's last line, or that brace.
+			 */
+			let last = userLines.length;
+			while (last > 1 && userLines[last - 1].trim() === '')
+				last--;
+			if (/^Unexpected token '\}'$/.test(e.message) && body.lastIndexOf('}') >= 0) {
+				const before = splitLines(body.slice(0, body.lastIndexOf('}')));
+				return new Failure('syntax', e.message, before.length, before[before.length - 1].length + 1);
+			}
+			return new Failure('syntax', 'Unexpected end of input', last, userLines[last - 1].length + 1);
 		}
 		if (column < 1)
 			column = 1;

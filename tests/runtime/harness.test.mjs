@@ -38,7 +38,9 @@ test('--check reports meta and syntax errors with the user line and column', asy
 	assert.equal(error(r, 'syntax').line, 1);
 	assert.equal(r.last.column, 58);
 	r = await run(`${META}if (x) {\n`, { check: true });
-	assert.equal(error(r, 'syntax').line, 3);
+	assert.deepEqual(error(r, 'syntax'), { type: 'error', kind: 'syntax', message: 'Unexpected end of input', line: 2, column: 9 });
+	r = await run(`${META}log(1)\n}\n\n`, { check: true });
+	assert.deepEqual(error(r, 'syntax'), { type: 'error', kind: 'syntax', message: "Unexpected token '}'", line: 3, column: 1 });
 	r = await run(`${META}import fs from 'fs'\n`, { check: true });
 	assert.equal(error(r, 'syntax').line, 2);
 	r = await run(`${META}export const other = 1\n`, { check: true });
