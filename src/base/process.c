@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -71,6 +72,11 @@ static int in_set(const char *name, size_t len, const char *const *set)
 	return 0;
 }
 
+int wfm_process_secret_var(const char *entry)
+{
+	return in_list(entry, name_len(entry), secret_vars);
+}
+
 void wfm_process_env(struct wfm_strvec *out, char *const *base,
 		     const struct wfm_process_opts *opts)
 {
@@ -124,18 +130,26 @@ static void tail_finish(struct wfm_buf *b, size_t cap)
 	}
 }
 
+/* Where one of the child's output pipes goes. */
+struct sink {
+	int fd; /* read end, -1 once closed */
+	struct wfm_buf *buf;
+	uint64_t *bytes;
+	size_t cap;
+};
+
 /*
  * Reads what the pipe has now, up to 16 chunks so that a command that
  * writes without pause cannot keep the caller from its deadline.
  * Returns 1 while the pipe stays open, 0 at end of file.
  */
-static int drain(int fd, struct wfm_process_result *r, size_t cap, char *chunk, size_t size)
+static int drain(struct sink *s, char *chunk, size_t size)
 {
 	for (int i = 0; i < 16; i++) {
-		ssize_t n = read(fd, chunk, size);
+		ssize_t n = read(s->fd, chunk, size);
 		if (n > 0) {
-			tail_add(&r->output, cap, chunk, (size_t)n);
-			r->output_bytes += (uint64_t)n;
+			tail_add(s->buf, s->cap, chunk, (size_t)n);
+			*s->bytes += (uint64_t)n;
 			continue;
 		}
 		if (n == 0)
@@ -147,6 +161,46 @@ static int drain(int fd, struct wfm_process_result *r, size_t cap, char *chunk, 
 		return 0; /* a read error ends the output as end of file would */
 	}
 	return 1;
+}
+
+/* Reads the pipe if it is open; closes it at end of file. */
+static void drain_sink(struct sink *s, char *chunk, size_t size)
+{
+	if (s->fd >= 0 && !drain(s, chunk, size)) {
+		close(s->fd);
+		s->fd = -1;
+	}
+}
+
+/*
+ * write() to a pipe whose reader is gone raises SIGPIPE, which kills the
+ * caller unless it is ignored; we may not touch the process's handlers.
+ * So SIGPIPE is blocked in this thread around the write, and the one the
+ * write raised (it is sent to the writing thread) is taken back with
+ * sigtimedwait() before the mask is restored, unless one was pending
+ * already.
+ */
+static ssize_t write_nosigpipe(int fd, const void *p, size_t n)
+{
+	sigset_t pipe_set, old, pending;
+	int was_pending, err;
+	ssize_t w;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	w = write(fd, p, n);
+	err = errno;
+	if (w < 0 && err == EPIPE && !was_pending) {
+		const struct timespec zero = { 0, 0 };
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return w;
 }
 
 static int open_pidfd(pid_t pid)
@@ -164,7 +218,13 @@ static const char *describe(const struct wfm_process_opts *opts)
 	return opts->shell ? opts->shell : opts->argv[0];
 }
 
-static int spawn(pid_t *pid, int out_fd, char **envp, const struct wfm_process_opts *opts)
+/*
+ * The child's descriptors: in_fd (-1: /dev/null) on 0, out_fd on 1, and
+ * err_fd (-1: out_fd) on 2. All are above 2 (see make_pipe), so no
+ * dup2 can overwrite one that a later dup2 still needs.
+ */
+static int spawn(pid_t *pid, int in_fd, int out_fd, int err_fd, char **envp,
+		 const struct wfm_process_opts *opts)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -176,10 +236,12 @@ static int spawn(pid_t *pid, int out_fd, char **envp, const struct wfm_process_o
 	posix_spawnattr_init(&attr);
 	if (opts->cwd)
 		posix_spawn_file_actions_addchdir_np(&fa, opts->cwd);
-	/* dup2 before opening fd 0, in case the pipe itself landed on fd 0 */
 	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, err_fd >= 0 ? err_fd : out_fd, 2);
+	if (in_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+	else
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 
 	sigemptyset(&none);
 	sigfillset(&all);
@@ -215,7 +277,9 @@ struct run {
 	struct wfm_process_result *r;
 	pid_t pid;
 	int pidfd;
-	int fd;			 /* read end of the output pipe, -1 once closed */
+	struct sink out, err;	 /* stdout (and stderr, unless split), stderr when split */
+	int in_fd;		 /* write end of the stdin pipe, -1 once closed */
+	size_t in_off;		 /* bytes of opts->input written */
 	int reaped;
 	int status;
 	int killed;		 /* 0, SIGTERM or SIGKILL: the last signal sent to the group */
@@ -306,6 +370,45 @@ static void after_exit(struct run *st, uint64_t now)
 		signal_group(st, SIGTERM, now);
 }
 
+/*
+ * Writes what the stdin pipe takes now (bounded like drain), and closes
+ * it after the last byte, or when the child will read no more.
+ */
+static void feed(struct run *st)
+{
+	const struct wfm_process_opts *opts = st->opts;
+
+	for (int i = 0; i < 16 && st->in_fd >= 0; i++) {
+		size_t left = opts->input_len - st->in_off;
+		ssize_t n;
+
+		if (!left) {
+			close(st->in_fd);
+			st->in_fd = -1;
+			break;
+		}
+		n = write_nosigpipe(st->in_fd, opts->input + st->in_off,
+				    left < 64 * 1024 ? left : 64 * 1024);
+		if (n > 0) {
+			st->in_off += (size_t)n;
+			st->r->input_written = st->in_off;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		/* EPIPE: nobody reads stdin any more; drop the rest */
+		close(st->in_fd);
+		st->in_fd = -1;
+	}
+}
+
+static int outputs_open(const struct run *st)
+{
+	return st->out.fd >= 0 || st->err.fd >= 0;
+}
+
 static int wait_loop(struct run *st)
 {
 	const struct wfm_process_opts *opts = st->opts;
@@ -315,7 +418,7 @@ static int wait_loop(struct run *st)
 
 	for (;;) {
 		uint64_t now = now_ms(), next = UINT64_MAX;
-		struct pollfd pfd[2];
+		struct pollfd pfd[4];
 		nfds_t n = 0;
 		int timeout;
 
@@ -362,7 +465,7 @@ static int wait_loop(struct run *st)
 			 */
 			if (!st->drain_until)
 				st->drain_until = now + WFM_PROCESS_DRAIN_MS;
-			if (st->fd < 0 || now >= st->drain_until)
+			if (!outputs_open(st) || now >= st->drain_until)
 				break;
 		}
 
@@ -378,9 +481,19 @@ static int wait_loop(struct run *st)
 		else if (next - now < (uint64_t)timeout)
 			timeout = (int)(next - now);
 
-		if (st->fd >= 0) {
-			pfd[n].fd = st->fd;
+		if (st->out.fd >= 0) {
+			pfd[n].fd = st->out.fd;
 			pfd[n].events = POLLIN;
+			n++;
+		}
+		if (st->err.fd >= 0) {
+			pfd[n].fd = st->err.fd;
+			pfd[n].events = POLLIN;
+			n++;
+		}
+		if (st->in_fd >= 0) {
+			pfd[n].fd = st->in_fd;
+			pfd[n].events = POLLOUT;
 			n++;
 		}
 		if (st->pidfd >= 0 && !st->reaped) {
@@ -399,18 +512,64 @@ static int wait_loop(struct run *st)
 			}
 			break;
 		}
-		if (st->fd >= 0 && !drain(st->fd, st->r, st->cap, chunk, chunk_size)) {
-			close(st->fd);
-			st->fd = -1;
+		drain_sink(&st->out, chunk, chunk_size);
+		drain_sink(&st->err, chunk, chunk_size);
+		if (st->in_fd >= 0)
+			feed(st);
+	}
+	for (struct sink *s = &st->out; s; s = s == &st->out ? &st->err : NULL) {
+		if (s->fd >= 0) {
+			drain(s, chunk, chunk_size);
+			close(s->fd);
+			s->fd = -1;
 		}
 	}
-	if (st->fd >= 0) {
-		drain(st->fd, st->r, st->cap, chunk, chunk_size);
-		close(st->fd);
-		st->fd = -1;
+	if (st->in_fd >= 0) {
+		close(st->in_fd);
+		st->in_fd = -1;
 	}
 	free(chunk);
 	return ret;
+}
+
+/*
+ * A pipe whose ends are both above 2 and close-on-exec: spawn() puts them
+ * on 0, 1 and 2 in the child, and an end that landed on one of those
+ * (the caller closed its stdin) could be overwritten by another dup2
+ * before its own.
+ */
+static int make_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return wfm_error_set("cannot make a pipe: %s", strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		if (fds[i] <= 2) {
+			int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+			int err = errno;
+
+			close(fds[i]);
+			fds[i] = fd;
+			if (fd < 0) {
+				if (fds[1 - i] >= 0)
+					close(fds[1 - i]);
+				fds[0] = fds[1] = -1;
+				return wfm_error_set("cannot make a pipe: %s", strerror(err));
+			}
+		}
+	}
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void set_nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
 int wfm_process_run(struct wfm_process_result *out, const struct wfm_process_opts *opts)
@@ -419,11 +578,12 @@ int wfm_process_run(struct wfm_process_result *out, const struct wfm_process_opt
 	struct run st = { 0 };
 	struct stat sb;
 	char *no_env[] = { NULL };
-	int fds[2] = { -1, -1 };
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 };
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
 	wfm_buf_init(&out->output, 0);
+	wfm_buf_init(&out->err, 0);
 	out->exit_code = -1;
 	if (!opts->shell == !opts->argv || (opts->argv && !opts->argv[0]))
 		return wfm_error_setc(WFM_EINVALID,
@@ -444,37 +604,54 @@ int wfm_process_run(struct wfm_process_result *out, const struct wfm_process_opt
 	st.cap = opts->output_cap ? opts->output_cap : WFM_PROCESS_OUTPUT_CAP_DEFAULT;
 	st.grace = opts->kill_grace_ms ? opts->kill_grace_ms : WFM_PROCESS_KILL_GRACE_DEFAULT_MS;
 	st.pidfd = -1;
-	st.fd = -1;
+	st.out = (struct sink){ -1, &out->output, &out->output_bytes, st.cap };
+	st.err = (struct sink){ -1, &out->err, &out->err_bytes,
+				opts->err_cap ? opts->err_cap : WFM_PROCESS_OUTPUT_CAP_DEFAULT };
+	st.in_fd = -1;
 
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		ret = wfm_error_set("cannot make a pipe: %s", strerror(errno));
+	if ((ret = make_pipe(outp)) < 0 || (opts->split_stderr && (ret = make_pipe(errp)) < 0) ||
+	    (opts->input && (ret = make_pipe(inp)) < 0))
 		goto done;
-	}
 	wfm_process_env(&env, environ, opts);
 	st.start = now_ms();
-	ret = spawn(&st.pid, fds[1], env.v ? env.v : no_env, opts);
-	close(fds[1]);
-	fds[1] = -1;
+	ret = spawn(&st.pid, inp[0], outp[1], errp[1], env.v ? env.v : no_env, opts);
+	close_fd(&outp[1]);
+	close_fd(&errp[1]);
+	close_fd(&inp[0]);
 	if (ret < 0)
 		goto done;
-	st.fd = fds[0];
-	fds[0] = -1;
-	fcntl(st.fd, F_SETFL, fcntl(st.fd, F_GETFL) | O_NONBLOCK);
+	st.out.fd = outp[0];
+	outp[0] = -1;
+	set_nonblock(st.out.fd);
+	if (errp[0] >= 0) {
+		st.err.fd = errp[0];
+		errp[0] = -1;
+		set_nonblock(st.err.fd);
+	}
+	if (inp[1] >= 0) {
+		st.in_fd = inp[1];
+		inp[1] = -1;
+		set_nonblock(st.in_fd);
+		feed(&st);
+	}
 	st.pidfd = open_pidfd(st.pid);
 	if (opts->timeout_ms)
 		st.deadline = st.start + opts->timeout_ms;
 	ret = wait_loop(&st);
-	tail_finish(&out->output, st.cap);
+	tail_finish(&out->output, st.out.cap);
+	tail_finish(&out->err, st.err.cap);
 
 done:
 	if (st.pidfd >= 0)
 		close(st.pidfd);
-	if (st.fd >= 0)
-		close(st.fd);
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
+	close_fd(&st.out.fd);
+	close_fd(&st.err.fd);
+	close_fd(&st.in_fd);
+	for (int i = 0; i < 2; i++) {
+		close_fd(&outp[i]);
+		close_fd(&errp[i]);
+		close_fd(&inp[i]);
+	}
 	wfm_strvec_clear(&env);
 	return ret;
 }
@@ -482,6 +659,7 @@ done:
 void wfm_process_result_release(struct wfm_process_result *r)
 {
 	wfm_buf_release(&r->output);
+	wfm_buf_release(&r->err);
 }
 
 const char *wfm_signal_name(int sig)

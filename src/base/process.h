@@ -12,7 +12,8 @@
  * later the commands of exec-provider agents and of the Bash tool.
  *
  * The child runs in a process group of its own, with stdin from
- * /dev/null and stdout and stderr captured together through one pipe.
+ * /dev/null (or fed from opts.input through a pipe) and stdout and
+ * stderr captured together through one pipe (or apart, split_stderr).
  * Only the last output_cap bytes of output are kept; the total is
  * counted. The whole group is killed (SIGTERM, then SIGKILL after
  * kill_grace_ms) when the timeout passes or *cancel becomes non-zero,
@@ -63,8 +64,21 @@ struct wfm_process_opts {
 	/* When non-NULL, checked while waiting: once *cancel is non-zero the
 	 * group is killed as on a timeout. Meant to be set by a signal handler. */
 	const volatile sig_atomic_t *cancel;
+	/* When non-NULL, input_len bytes written to the child's stdin through
+	 * a pipe, which is closed after the last byte. Written while the
+	 * output is read, so a child that echoes its input cannot deadlock
+	 * against us. A child that exits or closes stdin before reading it
+	 * all is not an error: the rest is dropped, and the caller gets no
+	 * SIGPIPE. NULL: stdin is /dev/null. Borrowed for the call. */
+	const char *input;
+	size_t input_len;
+	/* Non-zero: stderr goes through a pipe of its own into result.err
+	 * (its last err_cap bytes), and output holds stdout alone. */
+	int split_stderr;
+	/* bytes of stderr kept when split; 0: WFM_PROCESS_OUTPUT_CAP_DEFAULT */
+	size_t err_cap;
 };
-#define WFM_PROCESS_OPTS_INIT { NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL }
+#define WFM_PROCESS_OPTS_INIT { NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL, NULL, 0, 0, 0 }
 
 struct wfm_process_result {
 	/* the exit status, or -1 when the process died of a signal */
@@ -83,8 +97,14 @@ struct wfm_process_result {
 	struct wfm_buf output;
 	/* every byte the command wrote, kept or not */
 	uint64_t output_bytes;
+	/* split_stderr: the last bytes of stderr, at most err_cap, and how
+	 * many it wrote in all; empty otherwise. Owned by the result. */
+	struct wfm_buf err;
+	uint64_t err_bytes;
+	/* bytes of opts.input the child's stdin took (the pipe accepted) */
+	size_t input_written;
 };
-#define WFM_PROCESS_RESULT_INIT { 0, 0, 0, 0, 0, WFM_BUF_INIT, 0 }
+#define WFM_PROCESS_RESULT_INIT { 0, 0, 0, 0, 0, WFM_BUF_INIT, 0, WFM_BUF_INIT, 0, 0 }
 
 /*
  * Runs the command and waits for it. Returns 0 once the process has run
@@ -108,6 +128,12 @@ void wfm_process_result_release(struct wfm_process_result *r);
 struct wfm_strvec;
 void wfm_process_env(struct wfm_strvec *out, char *const *base,
 		     const struct wfm_process_opts *opts);
+
+/*
+ * Whether the environment entry ("NAME=value", or a bare NAME) is one
+ * that WFM_PROCESS_SCRUB_SECRETS removes: for redacting transcripts.
+ */
+int wfm_process_secret_var(const char *entry);
 
 /* "SIGTERM" for SIGTERM and so on for the usual signals; NULL for others. */
 const char *wfm_signal_name(int sig);

@@ -83,6 +83,22 @@ int wfm_slot_commit_all(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_sl
 			const char *message, const char *label);
 
 /*
+ * Like wfm_slot_commit_all, but to the branch named branch: a short name
+ * ("wfmigrate/<run>/<label>") or a full one ("refs/heads/wfmigrate/..."),
+ * taken as it is. It must be a valid ref name under refs/heads/wfmigrate/
+ * (WFM_EINVALID otherwise): the pool never moves the user's branches.
+ */
+int wfm_slot_commit_branch(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
+			   const char *message, const char *branch);
+
+/*
+ * The full ref name wfm_slot_commit_branch() writes for branch
+ * ("wfmigrate/r/x" → "refs/heads/wfmigrate/r/x"), or WFM_EINVALID when
+ * it would refuse it. Returns a new string in *out (free()).
+ */
+int wfm_pool_branch_ref(char **out, const char *branch);
+
+/*
  * The branch wfm_slot_commit_all() writes for run and label:
  * "refs/heads/wfmigrate/<run>/<label>" with label made one valid ref
  * name component: bytes other than ASCII letters, digits, '-', '_' and

@@ -103,8 +103,9 @@ static int ref_cas(git_repository *git, const char *refname, const git_oid *id, 
 	return 0;
 }
 
-int wfm_slot_commit_all(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
-			const char *message, const char *label)
+/* Commits everything in the slot and points refname (a full, valid name) at the result. */
+static int commit_to(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
+		     const char *message, const char *refname)
 {
 	git_repository *git = slot->repo->git;
 	git_index *index = NULL;
@@ -112,16 +113,10 @@ int wfm_slot_commit_all(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_sl
 	git_tree *tree = NULL;
 	git_signature *sig = NULL;
 	struct wfm_buf msg = WFM_BUF_INIT;
-	char *refname = NULL, *where = NULL;
+	char *where = NULL;
 	git_oid head, tree_id, id;
 	int rc;
 
-	out[0] = '\0';
-	*changed = 0;
-	if (!slot->run)
-		return wfm_error_setc(WFM_EINVALID, "the pool has no run id to name branches with");
-	if ((rc = wfm_pool_branch_name(&refname, slot->run, label)) < 0)
-		return rc;
 	/* moving a branch checked out somewhere would make that worktree look dirty */
 	if (wfm_worktree_find_checkout(&where, slot->repo->commondir, refname)) {
 		rc = wfm_error_setc(WFM_ELOCKED, "branch '%s' is checked out in '%s'",
@@ -170,7 +165,61 @@ done:
 	git_tree_free(tree);
 	git_commit_free(parent);
 	git_index_free(index);
-	free(refname);
 	free(where);
+	return rc;
+}
+
+int wfm_slot_commit_all(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
+			const char *message, const char *label)
+{
+	char *refname = NULL;
+	int rc;
+
+	out[0] = '\0';
+	*changed = 0;
+	if (!slot->run)
+		return wfm_error_setc(WFM_EINVALID, "the pool has no run id to name branches with");
+	if ((rc = wfm_pool_branch_name(&refname, slot->run, label)) < 0)
+		return rc;
+	rc = commit_to(out, changed, slot, message, refname);
+	free(refname);
+	return rc;
+}
+
+int wfm_pool_branch_ref(char **out, const char *branch)
+{
+	struct wfm_buf ref = WFM_BUF_INIT;
+	int valid = 0;
+
+	*out = NULL;
+	if (!branch || !*branch)
+		return wfm_error_setc(WFM_EINVALID, "no branch name given");
+	if (strncmp(branch, "refs/", 5))
+		wfm_buf_adds(&ref, "refs/heads/");
+	wfm_buf_adds(&ref, branch);
+	/* the user's branches are only ever touched by apply */
+	if (strncmp(ref.ptr, "refs/heads/wfmigrate/", strlen("refs/heads/wfmigrate/")) ||
+	    ref.len == strlen("refs/heads/wfmigrate/") ||
+	    git_reference_name_is_valid(&valid, ref.ptr) < 0 || !valid) {
+		wfm_buf_release(&ref);
+		return wfm_error_setc(WFM_EINVALID, "invalid branch '%s': %s", branch,
+				      "not a valid name under wfmigrate/");
+	}
+	*out = wfm_buf_detach(&ref, NULL);
+	return 0;
+}
+
+int wfm_slot_commit_branch(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
+			   const char *message, const char *branch)
+{
+	char *refname = NULL;
+	int rc;
+
+	out[0] = '\0';
+	*changed = 0;
+	if ((rc = wfm_pool_branch_ref(&refname, branch)) < 0)
+		return rc;
+	rc = commit_to(out, changed, slot, message, refname);
+	free(refname);
 	return rc;
 }

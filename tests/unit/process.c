@@ -531,6 +531,175 @@ static void test_process__duration(void **state)
 	wfm_process_result_release(&r);
 }
 
+/* input bytes 0..255 repeating, so that a lost or shifted byte shows */
+static char *pattern_input(size_t len)
+{
+	char *p = wfm_malloc(len);
+
+	for (size_t i = 0; i < len; i++)
+		p[i] = (char)(i * 7 + i / 251);
+	return p;
+}
+
+static void assert_sigpipe_untouched(void)
+{
+	sigset_t pending, mask;
+
+	sigpending(&pending);
+	assert_false(sigismember(&pending, SIGPIPE));
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	assert_false(sigismember(&mask, SIGPIPE));
+}
+
+static void test_process__stdin_input(void **state)
+{
+	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
+	struct wfm_process_result r;
+
+	o.input = "line one\nline two\n";
+	o.input_len = strlen(o.input);
+	assert_wfm_ok(run_sh(&r, "cat; echo end", &o));
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.output.ptr, "line one\nline two\nend\n");
+	assert_int_equal(r.input_written, o.input_len);
+	wfm_process_result_release(&r);
+
+	/* empty input: end of file at once, as with /dev/null */
+	o.input = "";
+	o.input_len = 0;
+	assert_wfm_ok(run_sh(&r, "cat; read x; echo \"read=$?\"", &o));
+	assert_string_equal(r.output.ptr, "read=1\n");
+	wfm_process_result_release(&r);
+
+	/* NUL bytes go through too: input_len, not strlen */
+	o.input = "a\0b";
+	o.input_len = 3;
+	assert_wfm_ok(run_sh(&r, "od -An -c | tr -d ' \n'", &o));
+	assert_string_equal(r.output.ptr, "a\\0b");
+	wfm_process_result_release(&r);
+}
+
+static void test_process__stdin_large_echo(void **state)
+{
+	const size_t len = 1024 * 1024;
+	char *in = pattern_input(len);
+	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
+	struct wfm_process_result r;
+	uint64_t t0 = now_ms();
+
+	/* cat writes back as it reads: both pipes fill unless we read while we write */
+	o.input = in;
+	o.input_len = len;
+	o.output_cap = 2 * len;
+	o.timeout_ms = 60000;
+	assert_wfm_ok(run_sh(&r, "cat", &o));
+	assert_true(now_ms() - t0 < 30000);
+	assert_false(r.timed_out);
+	assert_int_equal(r.exit_code, 0);
+	assert_int_equal(r.input_written, len);
+	assert_int_equal(r.output_bytes, len);
+	assert_int_equal(r.output.len, len);
+	assert_memory_equal(r.output.ptr, in, len);
+	wfm_process_result_release(&r);
+
+	/* a reader that takes it all before it writes anything */
+	assert_wfm_ok(run_sh(&r, "wc -c", &o));
+	assert_int_equal(atoi(r.output.ptr), (int)len);
+	wfm_process_result_release(&r);
+	free(in);
+	assert_sigpipe_untouched();
+}
+
+static void test_process__stdin_not_read(void **state)
+{
+	const size_t len = 1024 * 1024;
+	char *in = pattern_input(len);
+	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
+	struct wfm_process_result r;
+
+	/* SIGPIPE at its default action: a write to a pipe nobody reads would kill us */
+	signal(SIGPIPE, SIG_DFL);
+	o.input = in;
+	o.input_len = len;
+	assert_wfm_ok(run_sh(&r, "echo ignored", &o));
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.output.ptr, "ignored\n");
+	assert_true(r.input_written < len);
+	wfm_process_result_release(&r);
+	assert_sigpipe_untouched();
+
+	/* closes stdin, then goes on for a while */
+	assert_wfm_ok(run_sh(&r, "head -c 10 >/dev/null; exec 0<&-; sleep 0.2; echo done", &o));
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.output.ptr, "done\n");
+	assert_true(r.input_written >= 10 && r.input_written < len);
+	wfm_process_result_release(&r);
+	assert_sigpipe_untouched();
+
+	/* never reads and never ends: the timeout still ends it */
+	o.timeout_ms = 300;
+	o.kill_grace_ms = 300;
+	assert_wfm_ok(run_sh(&r, "sleep 1000; : wfm-test-marker-sn", &o));
+	assert_true(r.timed_out);
+	wfm_process_result_release(&r);
+	assert_none_marked("wfm-test-marker-sn");
+	assert_sigpipe_untouched();
+	free(in);
+}
+
+static void test_process__stdin_with_stdio_closed(void **state)
+{
+	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
+	struct wfm_process_result r;
+	int saved = dup(0);
+
+	/* the pipes' ends land on fd 0: spawning must still put each where it belongs */
+	assert_true(saved > 2);
+	close(0);
+	o.input = "in\n";
+	o.input_len = 3;
+	o.split_stderr = 1;
+	assert_wfm_ok(run_sh(&r, "cat; echo err >&2", &o));
+	dup2(saved, 0);
+	close(saved);
+	assert_string_equal(r.output.ptr, "in\n");
+	assert_string_equal(r.err.ptr, "err\n");
+	wfm_process_result_release(&r);
+}
+
+static void test_process__split_stderr(void **state)
+{
+	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
+	struct wfm_process_result r;
+
+	o.split_stderr = 1;
+	o.err_cap = 4;
+	assert_wfm_ok(run_sh(&r, "echo one; echo two >&2; echo three; echo 123456789 >&2", &o));
+	assert_string_equal(r.output.ptr, "one\nthree\n");
+	assert_int_equal(r.output_bytes, 10);
+	assert_string_equal(r.err.ptr, "789\n");
+	assert_int_equal(r.err_bytes, 14);
+	wfm_process_result_release(&r);
+
+	/* not split: err stays empty */
+	o.split_stderr = 0;
+	assert_wfm_ok(run_sh(&r, "echo two >&2", &o));
+	assert_string_equal(r.output.ptr, "two\n");
+	assert_string_equal(r.err.ptr, "");
+	assert_int_equal(r.err_bytes, 0);
+	wfm_process_result_release(&r);
+}
+
+static void test_process__secret_var(void **state)
+{
+	assert_true(wfm_process_secret_var("ANTHROPIC_API_KEY=x"));
+	assert_true(wfm_process_secret_var("OPENAI_API_KEY"));
+	assert_true(wfm_process_secret_var("ANTHROPIC_AUTH_TOKEN=t"));
+	assert_true(wfm_process_secret_var("MY_VENDOR_API_KEY=k"));
+	assert_false(wfm_process_secret_var("API_KEY_NOT_A_SUFFIX=v"));
+	assert_false(wfm_process_secret_var("PATH=/bin"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,6 +726,12 @@ int main(void)
 		cmocka_unit_test(test_process__bad_options),
 		cmocka_unit_test(test_process__cancel_flag),
 		cmocka_unit_test(test_process__duration),
+		cmocka_unit_test(test_process__stdin_input),
+		cmocka_unit_test(test_process__stdin_large_echo),
+		cmocka_unit_test(test_process__stdin_not_read),
+		cmocka_unit_test(test_process__stdin_with_stdio_closed),
+		cmocka_unit_test(test_process__split_stderr),
+		cmocka_unit_test(test_process__secret_var),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

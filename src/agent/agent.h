@@ -1,0 +1,95 @@
+#ifndef WFM_AGENT_AGENT_H
+#define WFM_AGENT_AGENT_H
+
+/*
+ * One agent: what the engine asks of a provider (struct
+ * wfm_agent_request, one agent() call of the script), what it runs it
+ * with (struct wfm_agent_env, the run's), and what comes back (struct
+ * wfm_agent_result). Every provider (exec.h today; anthropic and openai
+ * later) takes and fills these same types. docs/agents.md has the
+ * contract.
+ */
+#include <signal.h>
+#include <stdint.h>
+
+#include "base/json.h"
+#include "git/repo.h"
+
+struct wfm_pool;
+
+/* Everything borrowed for the call. */
+struct wfm_agent_request {
+	const char *prompt;
+	/* may be NULL; role NULL is wfm_role_default(), an unknown one is refused */
+	const char *label, *phase, *role, *model, *effort;
+	/* NULL: the output is text; else the object validated against it */
+	const cJSON *schema;
+	/* isolation: 'worktree' — a role that may write has its work committed to branch */
+	int worktree;
+	/* short branch name ("wfmigrate/<run>/<label>"), resolved by the engine;
+	 * used when worktree. NULL: wfmigrate/<run>/<label> from label */
+	const char *branch;
+	/* the commit (hex, or any revision) the agent starts from, resolved by
+	 * the engine; NULL: HEAD, refused for worktree agents */
+	const char *base;
+	const cJSON *unit; /* the unit it works on, or NULL */
+	const cJSON *args; /* the run's args, or NULL */
+};
+#define WFM_AGENT_REQUEST_INIT { .prompt = NULL, .schema = NULL, .worktree = 0 }
+
+/* The run's, shared by its agents; borrowed for the call. */
+struct wfm_agent_env {
+	const char *run;
+	struct wfm_pool *pool;		  /* opened with the run id */
+	const char *agent_cmd;		  /* exec provider: sh -c <agent_cmd> */
+	unsigned long timeout_sec;	  /* 0: none; the engine sets its default */
+	const volatile sig_atomic_t *cancel; /* non-zero: stop the agent (may be NULL) */
+	/* where to write the agent's transcript (JSONL: the request, the
+	 * output tails, the result; provider keys redacted); NULL: none */
+	const char *transcript_path;
+};
+#define WFM_AGENT_ENV_INIT { NULL, NULL, NULL, 0, NULL, NULL }
+
+struct wfm_agent_result {
+	/*
+	 * 1: it finished and its output is valid. 0: it failed, and reason
+	 * says why: "exit status 1", "timed out after 600s", "killed by
+	 * SIGKILL", "cancelled", "output larger than 8388608 bytes", "no JSON
+	 * object in the output", "output does not match the schema: $.x:
+	 * expected string, got number".
+	 */
+	int ok;
+	char *reason; /* NULL when ok */
+	cJSON *output; /* a string (text) or the validated object; NULL when !ok */
+	/* worktree agents: whether its branch has commits past base */
+	int changed;
+	/* worktree agents: the branch's commit (= base when unchanged); other
+	 * agents: the commit they ran on; "" when the agent never started */
+	char commit[WFM_OID_HEXSZ + 1];
+	/* worktree agents whose role may write: the short branch name; else NULL */
+	char *branch;
+	uint64_t duration_ms;
+	uint64_t tokens_in, tokens_out; /* 0 for exec */
+};
+#define WFM_AGENT_RESULT_INIT { 0, NULL, NULL, 0, { 0 }, NULL, 0, 0, 0 }
+
+/* Frees the contents; r is empty (not ok) afterwards. */
+void wfm_agent_result_release(struct wfm_agent_result *r);
+
+/*
+ * The value the script gets (a new tree, cJSON_Delete()): !ok → null;
+ * worktree → {output, branch, commit, changed} (branch null for a
+ * read-only role); else a copy of output.
+ */
+cJSON *wfm_agent_result_value(const struct wfm_agent_result *r, int worktree);
+
+/*
+ * Everything in the result as a new JSON object (cJSON_Delete()), for the
+ * journal: {ok, reason, output, changed, commit, branch, duration_ms,
+ * tokens_in, tokens_out}; and back, on resume: out is initialised and
+ * filled (release it), WFM_EINVALID when j is not such an object.
+ */
+cJSON *wfm_agent_result_to_json(const struct wfm_agent_result *r);
+int wfm_agent_result_from_json(struct wfm_agent_result *out, const cJSON *j);
+
+#endif

@@ -1,0 +1,541 @@
+/*
+ * The exec provider: an agent is `sh -c <agent_cmd>` in a pool slot.
+ * The contract it offers commands (stdin, environment, output rules) is
+ * in docs/agents.md; keep the two in step.
+ */
+#include "base/common.h"
+#include "base/buf.h"
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/process.h"
+#include "base/strvec.h"
+#include "agent/exec.h"
+#include "agent/role.h"
+#include "agent/schema.h"
+#include "git/pool.h"
+
+#include <fcntl.h>
+
+extern char **environ;
+
+/* bytes of the prompt's first line in a commit message */
+#define SUBJECT_MAX 72
+/* bytes of stdout kept in the transcript */
+#define TRANSCRIPT_TAIL (64 * 1024)
+
+/* What one call works with, so the steps can share it and clean it up in one place. */
+struct job {
+	const struct wfm_agent_env *env;
+	const struct wfm_agent_request *req;
+	const struct wfm_role *role;
+	int writes;	   /* its work is committed: worktree and a role that may write */
+	char *branch;	   /* writes: the short branch name */
+	char *refname;	   /* writes: refs/heads/<branch> */
+	struct wfm_slot *slot;
+	char *tmpdir;	   /* holds request.json */
+	cJSON *request;	   /* WFM_AGENT_JSON */
+	struct wfm_process_result proc;
+	int ran;	   /* proc is filled */
+};
+
+static int check_request(struct job *j)
+{
+	const struct wfm_agent_env *env = j->env;
+	const struct wfm_agent_request *req = j->req;
+	int rc;
+
+	if (!env->pool)
+		return wfm_error_setc(WFM_EINVALID, "the exec provider needs a worktree pool");
+	if (!env->agent_cmd || !*env->agent_cmd)
+		return wfm_error_setc(WFM_EINVALID, "no agent command given (--agent-cmd)");
+	if (!req->prompt)
+		return wfm_error_setc(WFM_EINVALID, "an agent needs a prompt");
+	j->role = req->role ? wfm_role_find(req->role) : wfm_role_default();
+	if (!j->role)
+		return wfm_error_setc(WFM_EINVALID, "unknown role '%s'", req->role);
+	/* the output is the last line that holds a JSON object: nothing else can match */
+	if (req->schema && (rc = wfm_schema_check_object(req->schema)) < 0)
+		return rc;
+	if (req->worktree && (!req->base || !*req->base))
+		return wfm_error_setc(WFM_EINVALID, "a worktree agent needs a base commit");
+	j->writes = req->worktree && j->role->may_write;
+	if (!j->writes)
+		return 0;
+	if (req->branch) {
+		rc = wfm_pool_branch_ref(&j->refname, req->branch);
+	} else {
+		if (!env->run)
+			return wfm_error_setc(WFM_EINVALID,
+					      "a worktree agent needs a branch or a run id");
+		rc = wfm_pool_branch_name(&j->refname, env->run, req->label ? req->label : "agent");
+	}
+	if (rc < 0)
+		return rc;
+	j->branch = wfm_strdup(j->refname + strlen("refs/heads/"));
+	return 0;
+}
+
+static void add_str_or_null(cJSON *obj, const char *key, const char *s)
+{
+	if (s)
+		wfm_json_add_str(obj, key, s);
+	else
+		wfm_json_add_null(obj, key);
+}
+
+static void add_copy_or_null(cJSON *obj, const char *key, const cJSON *v)
+{
+	cJSON *d = v ? cJSON_Duplicate(v, 1) : NULL;
+
+	if (v && !d) {
+		fprintf(stderr, "fatal: out of memory copying JSON\n");
+		abort();
+	}
+	if (d)
+		wfm_json_add(obj, key, d);
+	else
+		wfm_json_add_null(obj, key);
+}
+
+/* The request as the command sees it in WFM_AGENT_JSON. */
+static cJSON *request_json(const struct job *j, const char *base)
+{
+	const struct wfm_agent_request *req = j->req;
+	cJSON *o = wfm_json_object();
+
+	add_str_or_null(o, "run", j->env->run);
+	wfm_json_add_str(o, "role", j->role->name);
+	add_str_or_null(o, "label", req->label);
+	add_str_or_null(o, "phase", req->phase);
+	add_copy_or_null(o, "schema", req->schema);
+	wfm_json_add_str(o, "base", base);
+	add_str_or_null(o, "branch", j->branch);
+	add_copy_or_null(o, "unit", req->unit);
+	add_copy_or_null(o, "args", req->args);
+	add_str_or_null(o, "model", req->model);
+	add_str_or_null(o, "effort", req->effort);
+	add_str_or_null(o, "isolation", req->worktree ? "worktree" : NULL);
+	wfm_json_add_bool(o, "writes", j->writes);
+	return o;
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	size_t off = 0;
+
+	if (fd < 0)
+		return wfm_error_set("cannot create '%s': %s", path, strerror(errno));
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+			close(fd);
+			return wfm_error_set("cannot write '%s': %s", path, strerror(err));
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) < 0)
+		return wfm_error_set("cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+/* request.json in a private temporary directory: the request however large it is. */
+static int write_request_file(struct job *j, const char *json, char **path)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct wfm_buf dir = WFM_BUF_INIT;
+
+	wfm_buf_addf(&dir, "%s/wfm-agent-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir.ptr)) {
+		int rc = wfm_error_set("cannot make a directory like '%s': %s", dir.ptr,
+				       strerror(errno));
+		wfm_buf_release(&dir);
+		return rc;
+	}
+	j->tmpdir = wfm_buf_detach(&dir, NULL);
+	*path = wfm_fs_join(j->tmpdir, "request.json");
+	return write_file(*path, json, strlen(json));
+}
+
+/* ---- transcripts ---- */
+
+/* Replaces the values of provider keys found in our environment. */
+static void redact(struct wfm_buf *line)
+{
+	for (char **e = environ; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		size_t n;
+		char *hit;
+
+		if (!eq || !wfm_process_secret_var(*e))
+			continue;
+		n = strlen(eq + 1);
+		if (n < 8) /* too short to be a key, and would blot out ordinary words */
+			continue;
+		while ((hit = strstr(line->ptr, eq + 1))) {
+			struct wfm_buf fixed = WFM_BUF_INIT;
+			wfm_buf_add(&fixed, line->ptr, (size_t)(hit - line->ptr));
+			wfm_buf_adds(&fixed, "[redacted]");
+			wfm_buf_adds(&fixed, hit + n);
+			wfm_buf_release(line);
+			*line = fixed;
+		}
+	}
+}
+
+/*
+ * Appends one JSON line to the transcript. A transcript is a record for
+ * people, not part of the result: failing to write it does not fail the
+ * agent.
+ */
+static void transcript(const struct job *j, cJSON *record)
+{
+	struct wfm_buf line = WFM_BUF_INIT;
+	const char *path = j->env->transcript_path;
+	char *dir, *slash;
+	int fd;
+
+	if (!path) {
+		cJSON_Delete(record);
+		return;
+	}
+	wfm_json_print(&line, record);
+	cJSON_Delete(record);
+	redact(&line);
+	wfm_buf_addch(&line, '\n');
+	dir = wfm_strdup(path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		wfm_fs_mkdir_p(dir);
+	}
+	free(dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		/* one write per record: O_APPEND keeps records whole. Errors: see above */
+		if (write(fd, line.ptr, line.len) < 0) {
+		}
+		close(fd);
+	}
+	wfm_buf_release(&line);
+}
+
+static void transcript_request(const struct job *j, const char *worktree)
+{
+	cJSON *r = wfm_json_object();
+
+	wfm_json_add_str(r, "type", "request");
+	wfm_json_add_str(r, "provider", "exec");
+	wfm_json_add_str(r, "command", j->env->agent_cmd);
+	wfm_json_add_str(r, "worktree", worktree);
+	wfm_json_add(r, "request", cJSON_Duplicate(j->request, 1));
+	wfm_json_add_str(r, "prompt", j->req->prompt);
+	transcript(j, r);
+}
+
+static void transcript_end(const struct job *j, const struct wfm_agent_result *res)
+{
+	const struct wfm_process_result *p = &j->proc;
+
+	if (j->ran) {
+		cJSON *o = wfm_json_object();
+		size_t keep = p->output.len < TRANSCRIPT_TAIL ? p->output.len : TRANSCRIPT_TAIL;
+
+		wfm_json_add_str(o, "type", "output");
+		wfm_json_add_strn(o, "stdout", p->output.ptr + p->output.len - keep, keep);
+		wfm_json_add_num(o, "stdout_bytes", (double)p->output_bytes);
+		wfm_json_add_strn(o, "stderr", p->err.ptr, p->err.len);
+		wfm_json_add_num(o, "stderr_bytes", (double)p->err_bytes);
+		wfm_json_add_num(o, "exit_code", p->exit_code);
+		if (p->signal && wfm_signal_name(p->signal))
+			wfm_json_add_str(o, "signal", wfm_signal_name(p->signal));
+		else if (p->signal)
+			wfm_json_add_num(o, "signal", p->signal);
+		wfm_json_add_bool(o, "timed_out", p->timed_out);
+		wfm_json_add_bool(o, "cancelled", p->cancelled);
+		transcript(j, o);
+	}
+	{
+		cJSON *o = wfm_json_object();
+
+		wfm_json_add_str(o, "type", "result");
+		wfm_json_add(o, "result", wfm_agent_result_to_json(res));
+		transcript(j, o);
+	}
+}
+
+/* ---- the output ---- */
+
+__attribute__((format(printf, 2, 3))) static void agent_fail(struct wfm_agent_result *out,
+							    const char *fmt, ...)
+{
+	struct wfm_buf why = WFM_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	wfm_buf_vaddf(&why, fmt, ap);
+	va_end(ap);
+	out->ok = 0;
+	free(out->reason);
+	out->reason = wfm_buf_detach(&why, NULL);
+	cJSON_Delete(out->output);
+	out->output = NULL;
+}
+
+/* Why the process counts as failed, or 0 when it does not. */
+static int process_failed(struct wfm_agent_result *out, const struct wfm_process_result *p,
+			  unsigned long timeout_sec)
+{
+	if (p->cancelled)
+		agent_fail(out, "cancelled");
+	else if (p->timed_out)
+		agent_fail(out, "timed out after %lus", timeout_sec);
+	else if (p->signal && wfm_signal_name(p->signal))
+		agent_fail(out, "killed by %s", wfm_signal_name(p->signal));
+	else if (p->signal)
+		agent_fail(out, "killed by signal %d", p->signal);
+	else if (p->exit_code != 0)
+		agent_fail(out, "exit status %d", p->exit_code);
+	else if (p->output_bytes > WFM_AGENT_EXEC_OUTPUT_MAX)
+		agent_fail(out, "output larger than %d bytes", WFM_AGENT_EXEC_OUTPUT_MAX);
+	else
+		return 0;
+	return 1;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* A JSON object in s[0..len) (spaces around it allowed), or NULL. */
+static cJSON *object_in(const char *s, size_t len)
+{
+	cJSON *v = NULL;
+
+	while (len && is_space(*s)) {
+		s++;
+		len--;
+	}
+	while (len && is_space(s[len - 1]))
+		len--;
+	if (len < 2 || s[0] != '{' || s[len - 1] != '}')
+		return NULL;
+	if (wfm_json_parse(&v, s, len) < 0)
+		return NULL;
+	if (!cJSON_IsObject(v)) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * The last line of s that holds a JSON object; failing that, s as a
+ * whole (a pretty-printed object), or NULL.
+ */
+static cJSON *last_object(const char *s, size_t len)
+{
+	size_t end = len;
+	cJSON *v;
+
+	while (end > 0) {
+		size_t start = end;
+
+		while (start > 0 && s[start - 1] != '\n')
+			start--;
+		if ((v = object_in(s + start, end - start)))
+			return v;
+		end = start ? start - 1 : 0;
+	}
+	return object_in(s, len);
+}
+
+static cJSON *text_value(const char *s, size_t len)
+{
+	/* as $(...) does: the trailing newlines end the output, they are not part of it */
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	return wfm_json_strn(s, len);
+}
+
+static void take_output(struct wfm_agent_result *out, const struct wfm_agent_request *req,
+			const struct wfm_buf *stdout_buf)
+{
+	cJSON *v;
+
+	if (!req->schema) {
+		out->output = text_value(stdout_buf->ptr, stdout_buf->len);
+		out->ok = 1;
+		return;
+	}
+	v = last_object(stdout_buf->ptr, stdout_buf->len);
+	if (!v) {
+		agent_fail(out, "no JSON object in the output");
+		return;
+	}
+	if (wfm_schema_validate(req->schema, v) < 0) {
+		agent_fail(out, "output does not match the schema: %s", wfm_error_last());
+		cJSON_Delete(v);
+		return;
+	}
+	out->output = v;
+	out->ok = 1;
+}
+
+/* "<label>: <first line of the prompt>", the line cut at SUBJECT_MAX bytes on a character. */
+static void commit_message(struct wfm_buf *msg, const struct job *j)
+{
+	const char *label = j->req->label, *p = j->req->prompt, *slash;
+	size_t n = strcspn(p, "\r\n");
+
+	if (!label || !*label) {
+		slash = strrchr(j->branch, '/');
+		label = slash ? slash + 1 : j->branch;
+	}
+	while (n && is_space(*p)) {
+		p++;
+		n--;
+	}
+	if (n > SUBJECT_MAX) {
+		n = SUBJECT_MAX;
+		while (n && ((unsigned char)p[n] & 0xc0) == 0x80)
+			n--;
+	}
+	while (n && is_space(p[n - 1]))
+		n--;
+	wfm_buf_adds(msg, label);
+	if (n) {
+		wfm_buf_adds(msg, ": ");
+		wfm_buf_add(msg, p, n);
+	}
+	wfm_buf_adds(msg, "\n\n");
+	if (j->env->run)
+		wfm_buf_addf(msg, "Wfmigrate-Run: %s\n", j->env->run);
+	wfm_buf_addf(msg, "Wfmigrate-Role: %s\n", j->role->name);
+}
+
+static int commit_work(struct wfm_agent_result *out, struct job *j)
+{
+	struct wfm_buf msg = WFM_BUF_INIT;
+	int changed = 0, rc;
+
+	commit_message(&msg, j);
+	rc = wfm_slot_commit_branch(out->commit, &changed, j->slot, msg.ptr, j->refname);
+	wfm_buf_release(&msg);
+	if (rc < 0)
+		return rc;
+	/* commits the agent made itself count too: changed means "past base" */
+	out->changed = strcmp(out->commit, wfm_slot_base(j->slot)) != 0;
+	out->branch = wfm_strdup(j->branch);
+	return 0;
+}
+
+/* ---- running ---- */
+
+/* json: the request as WFM_AGENT_JSON holds it; request_path: the file that holds it too */
+static int run_command(struct job *j, const struct wfm_buf *json, const char *request_path)
+{
+	const struct wfm_agent_env *env = j->env;
+	struct wfm_process_opts po = WFM_PROCESS_OPTS_INIT;
+	struct wfm_strvec set = WFM_STRVEC_INIT;
+	struct wfm_buf var = WFM_BUF_INIT;
+	int rc;
+
+	wfm_buf_adds(&var, "WFM_AGENT_JSON=");
+	wfm_buf_add(&var, json->ptr, json->len);
+	if (var.len <= WFM_AGENT_EXEC_ENV_MAX)
+		wfm_strvec_push(&set, var.ptr);
+	wfm_buf_clear(&var);
+	wfm_buf_addf(&var, "WFM_AGENT_JSON_FILE=%s", request_path);
+	wfm_strvec_push(&set, var.ptr);
+	wfm_buf_release(&var);
+
+	po.shell = env->agent_cmd;
+	po.cwd = wfm_slot_path(j->slot);
+	po.flags = WFM_PROCESS_SCRUB_SECRETS | WFM_PROCESS_SCRUB_GIT;
+	po.env_set = (const char *const *)set.v;
+	po.timeout_ms = env->timeout_sec > ULONG_MAX / 1000 ? ULONG_MAX : env->timeout_sec * 1000;
+	po.cancel = env->cancel;
+	po.input = j->req->prompt;
+	po.input_len = strlen(j->req->prompt);
+	po.split_stderr = 1;
+	po.output_cap = WFM_AGENT_EXEC_OUTPUT_MAX;
+	po.err_cap = WFM_AGENT_EXEC_STDERR_TAIL;
+	rc = wfm_process_run(&j->proc, &po);
+	j->ran = 1;
+	wfm_strvec_clear(&set);
+	return rc;
+}
+
+static void job_release(struct job *j)
+{
+	if (j->tmpdir)
+		wfm_fs_rmtree(j->tmpdir);
+	free(j->tmpdir);
+	free(j->branch);
+	free(j->refname);
+	cJSON_Delete(j->request);
+	if (j->ran)
+		wfm_process_result_release(&j->proc);
+}
+
+int wfm_agent_exec_run(struct wfm_agent_result *out, const struct wfm_agent_env *env,
+		       const struct wfm_agent_request *req)
+{
+	struct job j = { 0 };
+	struct wfm_buf json = WFM_BUF_INIT;
+	char *request_path = NULL, *first = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	j.env = env;
+	j.req = req;
+	if ((rc = check_request(&j)) < 0)
+		goto done;
+	if (env->cancel && *env->cancel) {
+		agent_fail(out, "cancelled");
+		transcript_end(&j, out);
+		goto done;
+	}
+	if ((rc = wfm_pool_acquire(&j.slot, env->pool, req->base ? req->base : "HEAD")) < 0)
+		goto done;
+	memcpy(out->commit, wfm_slot_base(j.slot), WFM_OID_HEXSZ + 1);
+
+	j.request = request_json(&j, out->commit);
+	wfm_json_print(&json, j.request);
+	if ((rc = write_request_file(&j, json.ptr, &request_path)) < 0)
+		goto release;
+	transcript_request(&j, wfm_slot_path(j.slot));
+
+	if ((rc = run_command(&j, &json, request_path)) < 0)
+		goto release;
+	out->duration_ms = j.proc.duration_ms;
+	if (!process_failed(out, &j.proc, env->timeout_sec))
+		take_output(out, req, &j.proc.output);
+	if (out->ok && j.writes && (rc = commit_work(out, &j)) < 0)
+		goto release;
+	transcript_end(&j, out);
+
+release:
+	/* a read-only agent's changes stay in the slot: the next acquire discards them */
+	if (rc < 0) {
+		/* the first error is the one to report, not the release's */
+		first = wfm_strdup(wfm_error_last());
+		wfm_pool_release(env->pool, j.slot);
+		wfm_error_setc(rc, "%s", first);
+	} else {
+		rc = wfm_pool_release(env->pool, j.slot);
+	}
+done:
+	if (rc < 0)
+		wfm_agent_result_release(out);
+	free(request_path);
+	free(first);
+	wfm_buf_release(&json);
+	job_release(&j);
+	return rc;
+}
