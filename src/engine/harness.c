@@ -75,21 +75,23 @@ static int ask_version(int *major, int *minor, const char *node)
 	ret = wfm_process_run(&r, &o);
 	if (ret == WFM_ENOTFOUND) {
 		ret = wfm_error_setc(WFM_ENOTFOUND,
-				     "cannot run '%s': the workflow runtime needs Node.js 18 or later "
-				     "(Debian: apt install nodejs)", node);
+				     "cannot run '%s': the workflow runtime needs Node.js 18 "
+				     "or later (Debian: apt install nodejs)",
+				     node);
 		goto done;
 	}
 	if (ret < 0)
 		goto done;
 	wfm_buf_rtrim(&r.output);
 	if (r.exit_code != 0 || sscanf(r.output.ptr, "v%d.%d", major, minor) != 2) {
-		ret = wfm_error_set("'%s --version' did not give a Node.js version (exit %d: %.80s)",
+		ret = wfm_error_set("'%s --version' did not give a Node.js version "
+				    "(exit %d: %.80s)",
 				    node, r.exit_code, r.output.ptr);
 		goto done;
 	}
 	if (*major < 18)
-		ret = wfm_error_set("%s is Node.js %s: the workflow runtime needs 18 or later", node,
-				    r.output.ptr);
+		ret = wfm_error_set("%s is Node.js %s: the workflow runtime needs 18 or later",
+				    node, r.output.ptr);
 done:
 	wfm_process_result_release(&r);
 	return ret;
@@ -169,12 +171,14 @@ static void build_argv(struct wfm_strvec *argv, const char *node, int major, int
 		free(dir);
 	}
 	/* the permission model and vm modules announce themselves as experimental on stderr */
-	wfm_strvec_push(argv, can_disable_warning(major, minor) ? "--disable-warning=ExperimentalWarning"
-								: "--no-warnings");
+	if (can_disable_warning(major, minor))
+		wfm_strvec_push(argv, "--disable-warning=ExperimentalWarning");
+	else
+		wfm_strvec_push(argv, "--no-warnings");
 	wfm_strvec_push(argv, runtime);
 	if (check_only)
 		wfm_strvec_push(argv, "--check");
-	/* "--" is not needed: the runtime takes any non-option as the script, and the path is absolute */
+	/* no "--" needed: the path is absolute, so never taken for an option */
 	wfm_strvec_push(argv, script);
 	wfm_buf_release(&arg);
 }
@@ -221,8 +225,8 @@ static int spawn_node(pid_t *pid, const struct wfm_strvec *argv, char **envp, in
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc)
-		return wfm_error_setc(rc == ENOENT ? WFM_ENOTFOUND : WFM_ERROR, "cannot run '%s': %s",
-				      argv->v[0], strerror(rc));
+		return wfm_error_setc(rc == ENOENT ? WFM_ENOTFOUND : WFM_ERROR,
+				      "cannot run '%s': %s", argv->v[0], strerror(rc));
 	return 0;
 }
 
@@ -250,7 +254,8 @@ int wfm_harness_start(struct wfm_harness **out, const struct wfm_harness_opts *o
 	script = realpath(opts->script, NULL);
 	if (!script)
 		return wfm_error_setc(errno == ENOENT ? WFM_ENOTFOUND : WFM_ERROR,
-				      "cannot open workflow '%s': %s", opts->script, strerror(errno));
+				      "cannot open workflow '%s': %s", opts->script,
+				      strerror(errno));
 	ret = wfm_datadir_find(&found, "runtime/harness.mjs");
 	if (ret < 0)
 		goto done;
@@ -386,13 +391,15 @@ static int parse_line(cJSON **out, struct wfm_harness *h, const char *line, size
 
 	if (wfm_json_parse(&msg, line, len) < 0)
 		return wfm_error_setc(WFM_EINVALID,
-				      "the workflow runtime sent a line that is not JSON (%s): '%.60s'",
+				      "the workflow runtime sent a line that is not JSON "
+				      "(%s): '%.60s'",
 				      wfm_error_last(), line);
 	type = cJSON_GetObjectItemCaseSensitive(msg, "type");
 	if (!cJSON_IsObject(msg) || !cJSON_IsString(type)) {
 		cJSON_Delete(msg);
 		return wfm_error_setc(WFM_EINVALID,
-				      "the workflow runtime sent a line that is not a message: '%.60s'",
+				      "the workflow runtime sent a line that is not a message: "
+				      "'%.60s'",
 				      line);
 	}
 	*out = msg;
@@ -407,7 +414,8 @@ int wfm_harness_read(cJSON **out, struct wfm_harness *h)
 		char *nl;
 
 		if (h->ended)
-			return wfm_error_setc(WFM_ENOTFOUND, "the workflow runtime has no more output");
+			return wfm_error_setc(WFM_ENOTFOUND,
+					      "the workflow runtime has no more output");
 		nl = memchr(h->in.ptr + h->scan, '\n', h->in.len - h->scan);
 		if (nl) {
 			size_t len = (size_t)(nl - start);
@@ -426,8 +434,9 @@ int wfm_harness_read(cJSON **out, struct wfm_harness *h)
 			h->ended = 1;
 			if (h->in.len > h->head)
 				return wfm_error_setc(WFM_EINVALID,
-						      "the workflow runtime's output ends in the middle "
-						      "of a line ('%.60s')", start);
+						      "the workflow runtime's output ends in "
+						      "the middle of a line ('%.60s')",
+						      start);
 			return wfm_error_setc(WFM_ENOTFOUND,
 					      "the workflow runtime closed its output");
 		}
@@ -457,13 +466,16 @@ int wfm_harness_send(struct wfm_harness *h, const cJSON *msg)
 	/* unformatted cJSON escapes control characters: the line holds no newline */
 	wfm_json_print(&line, msg);
 	if (line.len > WFM_HARNESS_MAX_LINE) {
-		ret = wfm_error_setc(WFM_EBUDGET, "a message of %zu bytes for the workflow runtime is "
-					     "longer than %u MiB", line.len, WFM_HARNESS_MAX_LINE >> 20);
+		ret = wfm_error_setc(WFM_EBUDGET,
+				     "a message of %zu bytes for the workflow runtime is "
+				     "longer than %u MiB",
+				     line.len, WFM_HARNESS_MAX_LINE >> 20);
 		goto done;
 	}
 	wfm_buf_addch(&line, '\n');
 	while (off < line.len) {
-		ssize_t n = send(h->in_fd, line.ptr + off, line.len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = send(h->in_fd, line.ptr + off, line.len - off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		struct pollfd pfd[2];
 		nfds_t nfds = 1;
 		uint64_t now;
@@ -485,7 +497,8 @@ int wfm_harness_send(struct wfm_harness *h, const cJSON *msg)
 		if (now >= deadline) {
 			h->send_broken = 1;
 			ret = wfm_error_setc(WFM_ETIMEOUT,
-					     "the workflow runtime (node) has not read its input for %lu ms",
+					     "the workflow runtime (node) has not read its "
+					     "input for %lu ms",
 					     h->send_timeout_ms);
 			goto done;
 		}
@@ -498,7 +511,8 @@ int wfm_harness_send(struct wfm_harness *h, const cJSON *msg)
 			nfds = 2;
 		}
 		if (poll(pfd, nfds, (int)(deadline - now)) < 0 && errno != EINTR) {
-			ret = wfm_error_set("cannot wait for the workflow runtime: %s", strerror(errno));
+			ret = wfm_error_set("cannot wait for the workflow runtime: %s",
+					    strerror(errno));
 			goto done;
 		}
 		if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -711,12 +725,13 @@ int wfm_harness_check(cJSON **meta, const char *script, const char *node)
 		} else if (!strcmp(type->valuestring, "error")) {
 			ret = check_error(script, msg);
 		} else {
-			ret = wfm_error_set("the workflow runtime answered --check with a '%s' message",
+			ret = wfm_error_set("the workflow runtime answered --check with "
+					    "a '%s' message",
 					    type->valuestring);
 		}
 	} else if (ret == WFM_ENOTFOUND) {
-		ret = wfm_error_set("the workflow runtime failed on '%s' (node exited %d)%s%s", script,
-				    code, tail && *tail ? ": " : "", tail ? tail : "");
+		ret = wfm_error_set("the workflow runtime failed on '%s' (node exited %d)%s%s",
+				    script, code, tail && *tail ? ": " : "", tail ? tail : "");
 	}
 	cJSON_Delete(msg);
 	free(tail);

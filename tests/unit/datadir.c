@@ -48,8 +48,10 @@ static void test_datadir__not_found_says_where(void **state)
 	assert_int_equal(wfm_datadir_find(&path, "workflows/nope.js"), WFM_ENOTFOUND);
 	assert_null(path);
 	snprintf(want, sizeof(want),
-		 "cannot find 'workflows/nope.js' (looked at '/nonexistent/data/workflows/nope.js', "
-		 "'%s/workflows/nope.js', '%s/workflows/nope.js')", WFM_DATADIR, WFM_SOURCE_DIR);
+		 "cannot find 'workflows/nope.js' (looked at "
+		 "'/nonexistent/data/workflows/nope.js', '%s/workflows/nope.js', "
+		 "'%s/workflows/nope.js')",
+		 WFM_DATADIR, WFM_SOURCE_DIR);
 	assert_string_equal(wfm_error_last(), want);
 	assert_int_equal(wfm_datadir_find(&path, "/etc/passwd"), WFM_EINVALID);
 	assert_int_equal(wfm_datadir_find(&path, ""), WFM_EINVALID);

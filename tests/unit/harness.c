@@ -109,9 +109,18 @@ static cJSON *next_msg(struct wfm_harness *h)
 	}
 }
 
+static const char *str_of(const cJSON *msg, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(msg, key);
+
+	if (!cJSON_IsString(v))
+		fail_msg("no string '%s' in the message", key);
+	return v->valuestring;
+}
+
 static const char *type_of(const cJSON *msg)
 {
-	return cJSON_GetObjectItemCaseSensitive(msg, "type")->valuestring;
+	return str_of(msg, "type");
 }
 
 static void send_text(struct wfm_harness *h, const char *json)
@@ -137,10 +146,8 @@ static void reply(struct wfm_harness *h, int id, int ok, const char *json)
 {
 	struct wfm_buf b = WFM_BUF_INIT;
 
-	if (ok)
-		wfm_buf_addf(&b, "{\"type\":\"result\",\"id\":%d,\"ok\":true,\"value\":%s}", id, json);
-	else
-		wfm_buf_addf(&b, "{\"type\":\"result\",\"id\":%d,\"ok\":false,\"error\":%s}", id, json);
+	wfm_buf_addf(&b, "{\"type\":\"result\",\"id\":%d,\"ok\":%s,\"%s\":%s}", id,
+		     ok ? "true" : "false", ok ? "value" : "error", json);
 	send_text(h, b.ptr);
 	wfm_buf_release(&b);
 }
@@ -248,7 +255,8 @@ static void test_harness__check_ok(void **state)
 	char *path = script("ok.js", "// a comment first\n"
 				     "export const meta = {\n"
 				     "  name: 'ok', description: \"fine\", whenToUse: `always`,\n"
-				     "  phases: [{ title: 'One', detail: 'the first' }, { title: 'Two', model: 'm' },],\n"
+				     "  phases: [{ title: 'One', detail: 'the first' },\n"
+				     "           { title: 'Two', model: 'm' },],\n"
 				     "};\n"
 				     "const x = await agent('hi')\nreturn x\n");
 	cJSON *meta = NULL;
@@ -274,16 +282,19 @@ static void test_harness__check_meta_not_literal(void **state)
 	check_fails("export const meta = {\n  name: makeName(),\n  description: 'd' }\n",
 		    "2:9: meta must be a pure literal: calls are not allowed (`makeName(...)`)");
 	check_fails("export const meta = { name: NAME, description: 'd' }\n",
-		    "1:29: meta must be a pure literal: `NAME` is an identifier (variables are not allowed)");
+		    "1:29: meta must be a pure literal: `NAME` is an identifier "
+		    "(variables are not allowed)");
 	check_fails("export const meta = { ...base, name: 'n', description: 'd' }\n",
 		    "1:23: meta must be a pure literal: spread (`...`) is not allowed");
 	check_fails("export const meta = { name: `n-${v}`, description: 'd' }\n",
-		    "1:32: meta must be a pure literal: template interpolation (`${...}`) is not allowed");
+		    "1:32: meta must be a pure literal: "
+		    "template interpolation (`${...}`) is not allowed");
 }
 
 static void test_harness__check_missing_name(void **state)
 {
-	check_fails("export const meta = {\n  description: 'd',\n}\n", "1:21: meta.name is missing");
+	check_fails("export const meta = {\n  description: 'd',\n}\n",
+		    "1:21: meta.name is missing");
 	check_fails("export const meta = { name: '', description: 'd' }\n",
 		    "1:23: meta.name must be a non-empty string");
 }
@@ -295,7 +306,8 @@ static void test_harness__check_syntax_error_line(void **state)
 	check_fails(META "if (true) {\n", "2:12: SyntaxError: Unexpected end of input");
 	check_fails(META "log(1)\n}\n", "3:1: SyntaxError: Unexpected token '}'");
 	check_fails(META "log(1)\n}\nlog(2)\n", "4:1: SyntaxError: Unexpected identifier 'log'");
-	check_fails(META "const t: number = 1\n", "2:7: SyntaxError: Missing initializer in const declaration");
+	check_fails(META "const t: number = 1\n",
+		    "2:7: SyntaxError: Missing initializer in const declaration");
 }
 
 static void test_harness__check_not_found(void **state)
@@ -318,8 +330,8 @@ static void test_harness__check_not_found(void **state)
 static void test_harness__determinism(void **state)
 {
 	cJSON *last = run_script(META
-		"const tries = { now: () => Date.now(), random: () => Math.random(), date: () => new Date(),\n"
-		"  call: () => Date() }\n"
+		"const tries = { now: () => Date.now(), random: () => Math.random(),\n"
+		"  date: () => new Date(), call: () => Date() }\n"
 		"const out = {}\n"
 		"for (const k of Object.keys(tries))\n"
 		"  try { tries[k](); out[k] = 'ran' } catch (e) { out[k] = e.message }\n"
@@ -330,10 +342,11 @@ static void test_harness__determinism(void **state)
 
 	assert_done(last, "{\"now\":\"Date.now() is not allowed in a workflow: it breaks resume; "
 			  "pass timestamps in through args\","
-			  "\"random\":\"Math.random() is not allowed in a workflow: it breaks resume; "
-			  "derive variety from the item or its index instead\","
-			  "\"date\":\"new Date() without arguments is not allowed in a workflow: it breaks "
-			  "resume; pass timestamps in through args (new Date(ms) works)\","
+			  "\"random\":\"Math.random() is not allowed in a workflow: it breaks "
+			  "resume; derive variety from the item or its index instead\","
+			  "\"date\":\"new Date() without arguments is not allowed in a workflow: "
+			  "it breaks resume; pass timestamps in through args "
+			  "(new Date(ms) works)\","
 			  "\"call\":\"Date() is not allowed in a workflow: it breaks resume; "
 			  "pass timestamps in through args\","
 			  "\"fromMs\":\"1970-01-02T00:00:00.000Z\",\"utc\":946684800000,"
@@ -342,7 +355,7 @@ static void test_harness__determinism(void **state)
 	/* uncaught, it ends the run as a determinism error at the user's line */
 	last = run_script(META "\n\nconst seed = Math.random()\n", NULL);
 	assert_string_equal(type_of(last), "error");
-	assert_string_equal(cJSON_GetObjectItemCaseSensitive(last, "kind")->valuestring, "determinism");
+	assert_string_equal(str_of(last, "kind"), "determinism");
 	assert_int_equal(cJSON_GetObjectItemCaseSensitive(last, "line")->valueint, 4);
 	cJSON_Delete(last);
 }
@@ -356,18 +369,20 @@ static void test_harness__no_host_access(void **state)
 		"try { await import('node:child_process'); out.import = 'imported' }\n"
 		"catch (e) {\n"
 		"  out.import = e instanceof Error ? 'context error' : 'HOST error'\n"
-		"  try { e.constructor.constructor('return process')(); out.importEscape = 'escaped' }\n"
+		"  try { e.constructor.constructor('return process')(); out.importEscape = '!' }\n"
 		"  catch (e2) { out.importEscape = e2.name }\n"
 		"}\n"
-		"for (const [k, f] of [['this', () => this.constructor.constructor('return process')()],\n"
-		"    ['global', () => globalThis.constructor.constructor('return process')()],\n"
-		"    ['agent', () => agent.constructor.constructor('return process')()],\n"
+		"const code = 'return process'\n"
+		"for (const [k, f] of [['this', () => this.constructor.constructor(code)()],\n"
+		"    ['global', () => globalThis.constructor.constructor(code)()],\n"
+		"    ['agent', () => agent.constructor.constructor(code)()],\n"
 		"    ['eval', () => eval('process')]])\n"
 		"  try { f(); out[k] = 'escaped' }\n"
 		"  catch (e) { out[k] = (e instanceof Object ? '' : 'HOST ') + e.name }\n"
 		"return out\n", NULL);
 
-	assert_done(last, "{\"globals\":\"undefined,undefined,undefined,undefined,undefined,undefined\","
+	assert_done(last, "{\"globals\":"
+			  "\"undefined,undefined,undefined,undefined,undefined,undefined\","
 			  "\"import\":\"context error\",\"importEscape\":\"EvalError\","
 			  "\"this\":\"TypeError\",\"global\":\"EvalError\",\"agent\":\"EvalError\","
 			  "\"eval\":\"EvalError\"}");
@@ -381,7 +396,10 @@ static void test_harness__exchange(void **state)
 		"phase('Fan out')\n"
 		"const p = await pipeline(args.items,\n"
 		"  (x) => agent('one ' + x, { label: x }),\n"
-		"  (prev, item, i) => { if (item === 'b') throw new Error('no b'); return agent('two ' + i) },\n"
+		"  (prev, item, i) => {\n"
+		"    if (item === 'b') throw new Error('no b')\n"
+		"    return agent('two ' + i)\n"
+		"  },\n"
 		"  (prev) => prev + '!')\n"
 		"const q = await parallel([() => agent('p'), () => agent('fail here'), () => 7])\n"
 		"let failed\n"
@@ -390,13 +408,15 @@ static void test_harness__exchange(void **state)
 		"{\"items\":[\"a\",\"b\",\"c\"]}");
 
 	assert_done(last, "{\"p\":[\"R:two 0!\",null,\"R:two 2!\"],\"q\":[\"R:p\",null,7],"
-			  "\"failed\":\"the agent failed\",\"args\":{\"items\":[\"a\",\"b\",\"c\"]}}");
+			  "\"failed\":\"the agent failed\","
+			  "\"args\":{\"items\":[\"a\",\"b\",\"c\"]}}");
 }
 
 static void test_harness__request_messages(void **state)
 {
 	char *path = script("wf.js", META "phase('P')\n"
-					  "await agent('do it', { label: 'L', isolation: 'worktree' })\n"
+					  "await agent('do it', { label: 'L',\n"
+					  "  isolation: 'worktree' })\n"
 					  "await oracle({ branch: 'b' })\n"
 					  "log('end')\n");
 	struct wfm_harness *h = start(path);
@@ -408,7 +428,8 @@ static void test_harness__request_messages(void **state)
 	cJSON_Delete(msg);
 	msg = next_msg(h);
 	assert_json(msg, "{\"type\":\"request\",\"id\":1,\"method\":\"agent\",\"phase\":\"P\","
-			 "\"params\":{\"prompt\":\"do it\",\"label\":\"L\",\"isolation\":\"worktree\"}}");
+			 "\"params\":{\"prompt\":\"do it\",\"label\":\"L\","
+			 "\"isolation\":\"worktree\"}}");
 	cJSON_Delete(msg);
 	reply(h, 1, 1, "{\"output\":\"o\",\"branch\":\"b\",\"commit\":\"c\",\"changed\":[\"f\"]}");
 	msg = next_msg(h);
@@ -431,21 +452,24 @@ static void test_harness__item_limit(void **state)
 	cJSON *last = run_script(META
 		"const ok = await parallel(Array.from({ length: 4096 }, (_, i) => () => i))\n"
 		"let e1, e2\n"
-		"try { await pipeline(Array.from({ length: 4097 }, (_, i) => i), (x) => agent('x')) }\n"
+		"const many = Array.from({ length: 4097 }, (_, i) => i)\n"
+		"try { await pipeline(many, (x) => agent('x')) }\n"
 		"catch (e) { e1 = e.message }\n"
 		"try { await parallel(Array.from({ length: 4097 }, () => () => agent('x'))) }\n"
 		"catch (e) { e2 = e.message }\n"
 		"return [ok.length, e1, e2]\n", NULL);
 
-	assert_done(last, "[4096,\"pipeline(): 4097 items, more than the limit of 4096 per call: "
-			  "split the list (nothing was started)\",\"parallel(): 4097 items, more than "
-			  "the limit of 4096 per call: split the list (nothing was started)\"]");
+	assert_done(last, "[4096,"
+			  "\"pipeline(): 4097 items, more than the limit of 4096 per call: "
+			  "split the list (nothing was started)\","
+			  "\"parallel(): 4097 items, more than the limit of 4096 per call: "
+			  "split the list (nothing was started)\"]");
 	/* uncaught, the error ends the run */
 	last = run_script(META "await parallel(new Array(5000).fill(() => 1))\n", NULL);
 	assert_string_equal(type_of(last), "error");
-	assert_string_equal(cJSON_GetObjectItemCaseSensitive(last, "message")->valuestring,
-			    "RangeError: parallel(): 5000 items, more than the limit of 4096 per call: "
-			    "split the list (nothing was started)");
+	assert_string_equal(str_of(last, "message"),
+			    "RangeError: parallel(): 5000 items, more than the limit of 4096 "
+			    "per call: split the list (nothing was started)");
 	assert_int_equal(cJSON_GetObjectItemCaseSensitive(last, "line")->valueint, 2);
 	cJSON_Delete(last);
 }
@@ -456,7 +480,8 @@ static void test_harness__workflow_one_level(void **state)
 					 "phase('Inner')\n"
 					 "const r = await agent('from child ' + args.n)\n"
 					 "let deeper\n"
-					 "try { await workflow('grandchild') } catch (e) { deeper = e.message }\n"
+					 "try { await workflow('grandchild') }\n"
+					 "catch (e) { deeper = e.message }\n"
 					 "return { r, deeper }\n");
 	char *path = script("wf.js", META "return await workflow('child', { n: 1 })\n");
 	struct wfm_harness *h = start(path);
@@ -492,7 +517,8 @@ static void test_harness__workflow_one_level(void **state)
 	reply(h, 2, 1, "\"child result\"");
 	msg = next_msg(h);
 	assert_json(msg, "{\"type\":\"done\",\"value\":{\"r\":\"child result\",\"deeper\":"
-			 "\"workflow(): a nested workflow cannot start another one (one level only)\"}}");
+			 "\"workflow(): a nested workflow cannot start another one "
+			 "(one level only)\"}}");
 	cJSON_Delete(msg);
 	wfm_harness_free(h);
 	wfm_buf_release(&src);
@@ -503,9 +529,10 @@ static void test_harness__workflow_one_level(void **state)
 
 static void test_harness__budget(void **state)
 {
-	char *path = script("wf.js", META "const before = [budget.total, budget.spent(), budget.remaining()]\n"
-					  "await agent('x')\n"
-					  "return { before, after: [budget.spent(), budget.remaining()] }\n");
+	char *path = script("wf.js", META
+			    "const before = [budget.total, budget.spent(), budget.remaining()]\n"
+			    "await agent('x')\n"
+			    "return { before, after: [budget.spent(), budget.remaining()] }\n");
 	struct wfm_harness *h = start(path);
 	cJSON *msg;
 
@@ -516,7 +543,8 @@ static void test_harness__budget(void **state)
 	send_text(h, "{\"type\":\"budget\",\"spent\":4200}");
 	reply(h, 1, 1, "\"ok\"");
 	msg = next_msg(h);
-	assert_json(msg, "{\"type\":\"done\",\"value\":{\"before\":[5000,1000,4000],\"after\":[4200,800]}}");
+	assert_json(msg, "{\"type\":\"done\","
+			 "\"value\":{\"before\":[5000,1000,4000],\"after\":[4200,800]}}");
 	cJSON_Delete(msg);
 	wfm_harness_free(h);
 	free(path);
@@ -524,10 +552,12 @@ static void test_harness__budget(void **state)
 
 static void test_harness__stop(void **state)
 {
-	char *path = script("wf.js", META "const r = await parallel([() => agent('a'), () => oracle({})])\n"
-					  "let later\n"
-					  "try { await agent('after the stop') } catch (e) { later = e.message }\n"
-					  "return { r, later }\n");
+	char *path = script("wf.js", META
+			    "const r = await parallel([() => agent('a'), () => oracle({})])\n"
+			    "let later\n"
+			    "try { await agent('after the stop') }\n"
+			    "catch (e) { later = e.message }\n"
+			    "return { r, later }\n");
 	struct wfm_harness *h = start(path);
 	cJSON *msg;
 	int code;
@@ -540,7 +570,8 @@ static void test_harness__stop(void **state)
 	}
 	send_text(h, "{\"type\":\"stop\"}");
 	msg = next_msg(h);
-	assert_json(msg, "{\"type\":\"done\",\"value\":{\"r\":[null,null],\"later\":\"the run was stopped\"}}");
+	assert_json(msg, "{\"type\":\"done\","
+			 "\"value\":{\"r\":[null,null],\"later\":\"the run was stopped\"}}");
 	cJSON_Delete(msg);
 	assert_wfm_ok(wfm_harness_finish(h, &code, NULL, WAIT_MS));
 	assert_int_equal(code, 0);
@@ -557,11 +588,10 @@ static void test_harness__runtime_error_line(void **state)
 				      "check({ ok: false, name: 'item' })\n", NULL);
 
 	assert_string_equal(type_of(last), "error");
-	assert_string_equal(cJSON_GetObjectItemCaseSensitive(last, "kind")->valuestring, "runtime");
-	assert_string_equal(cJSON_GetObjectItemCaseSensitive(last, "message")->valuestring,
-			    "TypeError: not ok: item");
+	assert_string_equal(str_of(last, "kind"), "runtime");
+	assert_string_equal(str_of(last, "message"), "TypeError: not ok: item");
 	assert_int_equal(cJSON_GetObjectItemCaseSensitive(last, "line")->valueint, 5);
-	assert_non_null(strstr(cJSON_GetObjectItemCaseSensitive(last, "stack")->valuestring, "wf.js:5"));
+	assert_non_null(strstr(str_of(last, "stack"), "wf.js:5"));
 	cJSON_Delete(last);
 }
 
@@ -774,7 +804,8 @@ static void test_harness__old_node(void **state)
 	cJSON *meta = NULL;
 
 	assert_int_equal(wfm_harness_check(&meta, path, node), WFM_ERROR);
-	assert_non_null(strstr(wfm_error_last(), "is Node.js v16.20.2: the workflow runtime needs 18 or later"));
+	assert_non_null(strstr(wfm_error_last(),
+			       "is Node.js v16.20.2: the workflow runtime needs 18 or later"));
 	free(node);
 	free(path);
 }
@@ -802,7 +833,8 @@ static void test_harness__bad_output(void **state)
 		while ((rc = wfm_harness_read(&msg, h)) == 0 && now_ms() < deadline)
 			poll(&(struct pollfd){ wfm_harness_fd(h), POLLIN, 0 }, 1, 100);
 		if (rc != expect[i])
-			fail_msg("read %zu: got %d (%s), want %d", i, rc, wfm_error_last(), expect[i]);
+			fail_msg("read %zu: got %d (%s), want %d", i, rc, wfm_error_last(),
+				 expect[i]);
 		if (i == 0)
 			assert_non_null(strstr(wfm_error_last(), "not JSON"));
 		if (i == 4)
@@ -835,33 +867,35 @@ static void test_harness__check_crash(void **state)
 	free(path);
 }
 
+#define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_harness__check_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__check_meta_not_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__check_meta_not_literal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__check_missing_name, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__check_syntax_error_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__check_not_found, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__determinism, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__no_host_access, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__exchange, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__request_messages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__item_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__workflow_one_level, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__budget, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__stop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__runtime_error_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__node_killed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__engine_closes_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__finish_kills_a_busy_script, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__free_kills_node, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__no_deadlock, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__node_flags_and_env, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__old_node, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__bad_output, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_harness__check_crash, setup, teardown),
+		TEST(test_harness__check_ok),
+		TEST(test_harness__check_meta_not_first),
+		TEST(test_harness__check_meta_not_literal),
+		TEST(test_harness__check_missing_name),
+		TEST(test_harness__check_syntax_error_line),
+		TEST(test_harness__check_not_found),
+		TEST(test_harness__determinism),
+		TEST(test_harness__no_host_access),
+		TEST(test_harness__exchange),
+		TEST(test_harness__request_messages),
+		TEST(test_harness__item_limit),
+		TEST(test_harness__workflow_one_level),
+		TEST(test_harness__budget),
+		TEST(test_harness__stop),
+		TEST(test_harness__runtime_error_line),
+		TEST(test_harness__node_killed),
+		TEST(test_harness__engine_closes_input),
+		TEST(test_harness__finish_kills_a_busy_script),
+		TEST(test_harness__free_kills_node),
+		TEST(test_harness__no_deadlock),
+		TEST(test_harness__node_flags_and_env),
+		TEST(test_harness__old_node),
+		TEST(test_harness__bad_output),
+		TEST(test_harness__check_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
