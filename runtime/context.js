@@ -4,6 +4,10 @@
 // in one function, `host(op, a, b)`, that takes and returns primitives
 // only; it stays in this closure. The host calls back through the object
 // returned at the end, again with primitives only.
+//
+// The intrinsics used after the script has started are captured first, so
+// a script that replaces Array.prototype.push or JSON.parse breaks only
+// itself, not the runtime's bookkeeping.
 (function install(host, configText) {
 	'use strict';
 
@@ -26,15 +30,19 @@
 	const RealRangeError = RangeError;
 	const stringReplace = String.prototype.replace;
 	const regexTest = RegExp.prototype.test;
-	const BAD_TEXT = /[\0]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-	const BAD_TEXT_G = /[\0]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+	/* NUL and lone surrogates: the engine's JSON parser cannot hold them */
+	const BAD = '[\\0]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
+	const BAD_TEXT = new RegExp(BAD);
+	const BAD_TEXT_G = new RegExp(BAD, 'g');
 	const MapC = Map;
-	const mapGet = Map.prototype.get, mapSet = Map.prototype.set, mapDelete = Map.prototype.delete;
-	const mapForEach = Map.prototype.forEach, mapClear = Map.prototype.clear;
+	const { get: mapGet, set: mapSet, delete: mapDelete } = Map.prototype;
+	const { forEach: mapForEach, clear: mapClear } = Map.prototype;
 	const WeakSetC = WeakSet;
-	const wsAdd = WeakSet.prototype.add, wsHas = WeakSet.prototype.has;
-	const setC = Set;
-	const setAdd = Set.prototype.add, setHas = Set.prototype.has, setDelete = Set.prototype.delete;
+	const { add: wsAdd, has: wsHas } = WeakSet.prototype;
+	const SetC = Set;
+	const { add: setAdd, has: setHas, delete: setDelete } = Set.prototype;
+	const arrayPush = Array.prototype.push;
+	const arraySplice = Array.prototype.splice;
 
 	const config = jsonParse(configText);
 	const MAX_ITEMS = config.maxItems;
@@ -58,6 +66,10 @@
 		return e;
 	}
 
+	function isStopError(e) {
+		return e !== null && typeof e === 'object' && apply(wsHas, stopErrors, [e]);
+	}
+
 	function callHost(op, a, b) {
 		try {
 			return host(op, a, b);
@@ -67,6 +79,7 @@
 		}
 	}
 
+	/* "number 42", "the string "x"", "an array"... for messages */
 	function typeName(v) {
 		if (v === null)
 			return 'null';
@@ -78,7 +91,9 @@
 		}
 		if (typeof v === 'string')
 			return `the string ${jsonStringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
-		return typeof v === 'undefined' ? 'undefined' : `${typeof v} ${typeof v === 'symbol' ? '' : String(v)}`.trim();
+		if (typeof v === 'undefined' || typeof v === 'symbol' || typeof v === 'function')
+			return typeof v === 'undefined' ? 'undefined' : `a ${typeof v}`;
+		return `${typeof v} ${String(v)}`;
 	}
 
 	/* 1-based line and column of the first frame in the script, from a stack */
@@ -86,18 +101,19 @@
 		if (typeof stack !== 'string')
 			return null;
 		const key = filename + ':';
-		let at = 0;
-		for (;;) {
+		for (let at = 0;;) {
 			const i = stack.indexOf(key, at);
 			if (i < 0)
 				return null;
-			const m = /^(\d+):(\d+)/.exec(stack.slice(i + key.length, i + key.length + 24));
+			const rest = stack.slice(i + key.length, i + key.length + 24);
+			const m = /^(\d+):(\d+)/.exec(rest);
 			if (m)
 				return { line: +m[1], column: +m[2] };
 			at = i + 1;
 		}
 	}
 
+	/* { kind, message, stack, line?, column? } of anything thrown */
 	function describe(e) {
 		let message, stack = '';
 		try {
@@ -106,7 +122,8 @@
 				message = name && name !== 'Error' ? `${name}: ${e.message}` : e.message;
 				stack = typeof e.stack === 'string' ? e.stack : '';
 			} else {
-				message = `uncaught ${typeof e === 'string' ? jsonStringify(e) : String(e)}`;
+				message = typeof e === 'string' ? jsonStringify(e) : String(e);
+				message = `uncaught ${message}`;
 			}
 		} catch {
 			message = 'uncaught exception (cannot be printed)';
@@ -129,11 +146,21 @@
 
 	/* --- JSON ------------------------------------------------------------ */
 
-	/* strings the engine can hold: no lone surrogates, no NUL (both become U+FFFD) */
 	function clean(s) {
-		return apply(regexTest, BAD_TEXT, [s]) ? apply(stringReplace, s, [BAD_TEXT_G, '\ufffd']) : s;
+		if (!apply(regexTest, BAD_TEXT, [s]))
+			return s;
+		return apply(stringReplace, s, [BAD_TEXT_G, '\ufffd']);
 	}
 
+	function notJSON(what, path, why) {
+		return new RealTypeError(`${what}: ${path} ${why}`);
+	}
+
+	function member(path, k) {
+		return /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${jsonStringify(k)}]`;
+	}
+
+	/* a plain copy of v that JSON holds exactly, or a TypeError saying where it cannot */
 	function plain(v, path, what, depth, seen) {
 		switch (typeof v) {
 		case 'string':
@@ -142,28 +169,28 @@
 			return v;
 		case 'number':
 			if (v !== v || v === Infinity || v === -Infinity)
-				throw new RealTypeError(`${what}: ${path} is ${v}, which JSON cannot hold`);
+				throw notJSON(what, path, `is ${v}, which JSON cannot hold`);
 			return v === 0 ? 0 : v;
 		case 'undefined':
 			return null;
 		case 'bigint':
 		case 'symbol':
 		case 'function':
-			throw new RealTypeError(`${what}: ${path} is a ${typeof v}, which JSON cannot hold`);
+			throw notJSON(what, path, `is a ${typeof v}, which JSON cannot hold`);
 		}
 		if (v === null)
 			return null;
 		if (depth > MAX_DEPTH)
-			throw new RealTypeError(`${what}: ${path} is nested more than ${MAX_DEPTH} levels deep`);
+			throw notJSON(what, path, `is nested more than ${MAX_DEPTH} levels deep`);
 		if (typeof v.toJSON === 'function')
 			return plain(v.toJSON(), path, what, depth, seen);
 		if (apply(setHas, seen, [v]))
-			throw new RealTypeError(`${what}: ${path} refers back to itself (a cycle)`);
+			throw notJSON(what, path, 'refers back to itself (a cycle)');
 		const tag = apply(objectToString, v, []);
 		if (tag === '[object Promise]')
-			throw new RealTypeError(`${what}: ${path} is a Promise (a missing await?)`);
+			throw notJSON(what, path, 'is a Promise (a missing await?)');
 		if (!isArray(v) && tag !== '[object Object]')
-			throw new RealTypeError(`${what}: ${path} is a ${tag.slice(8, -1)}, which JSON cannot hold`);
+			throw notJSON(what, path, `is a ${tag.slice(8, -1)}, which JSON cannot hold`);
 		apply(setAdd, seen, [v]);
 		let out;
 		if (isArray(v)) {
@@ -179,8 +206,7 @@
 				if (x === undefined)
 					continue;
 				defineProperty(out, clean(k), {
-					value: plain(x, /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${jsonStringify(k)}]`,
-						     what, depth + 1, seen),
+					value: plain(x, member(path, k), what, depth + 1, seen),
 					enumerable: true, writable: true, configurable: true,
 				});
 			}
@@ -189,26 +215,24 @@
 		return out;
 	}
 
-	/* JSON text of v, or a TypeError naming what is wrong and where */
+	/* JSON text of v, or a TypeError naming what is wrong and where (root: its name) */
 	function toJSONText(v, what, root) {
-		return jsonStringify(plain(v, root, what, 0, new setC()));
-	}
-
-	function fromJSONText(text) {
-		return text === undefined ? undefined : jsonParse(text);
+		return jsonStringify(plain(v, root, what, 0, new SetC()));
 	}
 
 	/* --- determinism ------------------------------------------------------ */
 
+	const ARGS_HINT = 'pass timestamps in through args';
+
 	function SafeDate(...args) {
 		if (new.target === undefined)
-			throw determinism('Date()', 'pass timestamps in through args');
+			throw determinism('Date()', ARGS_HINT);
 		if (args.length === 0)
-			throw determinism('new Date() without arguments', 'pass timestamps in through args (new Date(ms) works)');
+			throw determinism('new Date() without arguments', `${ARGS_HINT} (new Date(ms) works)`);
 		return apply(Reflect.construct, Reflect, [RealDate, args, new.target]);
 	}
 	const dateNow = function now() {
-		throw determinism('Date.now()', 'pass timestamps in through args');
+		throw determinism('Date.now()', ARGS_HINT);
 	};
 	defineProperty(SafeDate, 'prototype', { value: RealDate.prototype, writable: false });
 	defineProperty(SafeDate, 'name', { value: 'Date' });
@@ -217,7 +241,8 @@
 	SafeDate.parse = RealDate.parse;
 	SafeDate.now = dateNow;
 	RealDate.now = dateNow;
-	defineProperty(RealDate.prototype, 'constructor', { value: SafeDate, writable: true, configurable: true });
+	defineProperty(RealDate.prototype, 'constructor',
+		       { value: SafeDate, writable: true, configurable: true });
 	defineProperty(G, 'Date', { value: SafeDate, writable: true, configurable: true });
 	Math.random = function random() {
 		throw determinism('Math.random()', 'derive variety from the item or its index instead');
@@ -233,20 +258,24 @@
 				const f = apply(get, this, []);
 				return (d) => {
 					if (d === undefined)
-						throw determinism('Intl.DateTimeFormat format() without a date', 'pass timestamps in through args');
+						throw determinism('Intl.DateTimeFormat format() without a date',
+								  ARGS_HINT);
 					return f(d);
 				};
 			},
 		});
 		proto.formatToParts = function formatToPartsChecked(d) {
 			if (d === undefined)
-				throw determinism('Intl.DateTimeFormat formatToParts() without a date', 'pass timestamps in through args');
+				throw determinism('Intl.DateTimeFormat formatToParts() without a date',
+						  ARGS_HINT);
 			return apply(formatToParts, this, [d]);
 		};
 	}
 	/* Node formats stacks through Error.prepareStackTrace of the error's realm: keep it unset */
-	defineProperty(RealError, 'prepareStackTrace', { value: undefined, writable: false, configurable: false });
-	defineProperty(G, 'Error', { value: RealError, writable: false, configurable: false, enumerable: false });
+	defineProperty(RealError, 'prepareStackTrace',
+		       { value: undefined, writable: false, configurable: false });
+	defineProperty(G, 'Error',
+		       { value: RealError, writable: false, configurable: false, enumerable: false });
 
 	/* --- requests ---------------------------------------------------------- */
 
@@ -258,8 +287,8 @@
 	let budgetSpent = 0;
 
 	function rejectLater(reject, e) {
-		/* through the host's event loop, so that a script looping on failures still lets it breathe */
-		deferred.push(() => reject(e));
+		/* through the host's event loop: a script looping on failures still lets it read */
+		apply(arrayPush, deferred, [() => reject(e)]);
 		callHost('defer');
 	}
 
@@ -288,8 +317,10 @@
 		const msg = jsonParse(line);
 		if (msg.ok === true)
 			rec.resolve(msg.value === undefined ? null : msg.value);
+		else if (typeof msg.error === 'string')
+			rec.reject(new RealError(msg.error));
 		else
-			rec.reject(new RealError(typeof msg.error === 'string' ? msg.error : `${rec.method} failed`));
+			rec.reject(new RealError(`${rec.method} failed`));
 		return true;
 	}
 
@@ -307,7 +338,7 @@
 	}
 
 	function tick() {
-		const list = deferred.splice(0, deferred.length);
+		const list = apply(arraySplice, deferred, [0, deferred.length]);
 		for (let i = 0; i < list.length; i++)
 			list[i]();
 	}
@@ -333,8 +364,15 @@
 		}
 	}
 
+	function joined(parts) {
+		let message = '';
+		for (let i = 0; i < parts.length; i++)
+			message += (i ? ' ' : '') + format(parts[i]);
+		return clean(message);
+	}
+
 	function warn(message, e) {
-		if (e !== null && typeof e === 'object' && apply(wsHas, stopErrors, [e]))
+		if (isStopError(e))
 			return;
 		const d = describe(e);
 		const where = d.line ? ` (line ${d.line})` : '';
@@ -350,35 +388,44 @@
 		return proto === null || getPrototypeOf(proto) === null;
 	}
 
+	/* each check returns null when v is fine, else what v must be */
 	const checks = {
-		string: (v) => typeof v === 'string' ? null : 'a string',
-		name: (v) => typeof v === 'string' && v !== '' ? null : 'a non-empty string',
-		object: (v) => isPlainObject(v) ? null : 'an object',
-		strings: (v) => isArray(v) && v.every((x) => typeof x === 'string' && x !== '') ? null : 'an array of non-empty strings',
-		count: (v) => Number.isInteger(v) && v >= 1 && v <= 1000 ? null : 'an integer from 1 to 1000',
-		positive: (v) => typeof v === 'number' && v > 0 && v < Infinity ? null : 'a positive number',
-		unit: (v) => (typeof v === 'string' && v !== '') || isPlainObject(v) ? null : 'a unit id or a unit object',
+		string: (v) => (typeof v === 'string' ? null : 'a string'),
+		name: (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string'),
+		object: (v) => (isPlainObject(v) ? null : 'an object'),
+		strings: (v) => (isArray(v) && v.every((x) => typeof x === 'string' && x !== '')
+			? null : 'an array of non-empty strings'),
+		runs: (v) => (Number.isInteger(v) && v >= 1 && v <= 1000
+			? null : 'an integer from 1 to 1000'),
+		size: (v) => (Number.isInteger(v) && v >= 1 ? null : 'a positive integer'),
+		seconds: (v) => (typeof v === 'number' && v > 0 && v < Infinity
+			? null : 'a positive number'),
+		unit: (v) => ((typeof v === 'string' && v !== '') || isPlainObject(v)
+			? null : 'a unit id or a unit object'),
 	};
-	const oneOf = (...values) => (v) => values.includes(v) ? null : `one of ${values.map((x) => `'${x}'`).join(', ')}`;
+	const oneOf = (...values) => (v) => (values.includes(v)
+		? null : `one of ${values.map((x) => `'${x}'`).join(', ')}`);
 
 	const AGENT_OPTIONS = {
-		label: checks.string, phase: checks.name, schema: checks.object, model: checks.name,
-		effort: oneOf('low', 'medium', 'high', 'xhigh', 'max'), isolation: oneOf('worktree'),
-		agentType: checks.name, role: checks.name, branch: checks.name, base: checks.name,
-		unit: checks.unit, tools: checks.strings,
+		label: checks.string, phase: checks.name, schema: checks.object,
+		model: checks.name, effort: oneOf('low', 'medium', 'high', 'xhigh', 'max'),
+		isolation: oneOf('worktree'), agentType: checks.name, role: checks.name,
+		branch: checks.name, base: checks.name, unit: checks.unit, tools: checks.strings,
 	};
 	/* the keys of a worktree agent's result, accepted (and dropped) where a branch is wanted */
 	const AGENT_RESULT = ['output', 'commit', 'changed'];
 	const ORACLE_OPTIONS = {
-		branch: checks.name, ref: checks.name, cmd: checks.name, runs: checks.count, timeout: checks.positive,
+		branch: checks.name, ref: checks.name, cmd: checks.name, runs: checks.runs,
+		timeout: checks.seconds,
 	};
 	const MERGE_OPTIONS = { branch: checks.name, message: checks.name };
 	const CHUNK_OPTIONS = {
-		match: checks.name, query: checks.name, lang: checks.name, maxBytes: checks.count, paths: checks.strings,
-		rev: checks.name,
+		match: checks.name, query: checks.name, lang: checks.name, maxBytes: checks.size,
+		paths: checks.strings, rev: checks.name,
 	};
-	CHUNK_OPTIONS.maxBytes = (v) => Number.isInteger(v) && v >= 1 ? null : 'a positive integer';
-	const DIFF_OPTIONS = { branch: checks.name, from: checks.name, to: checks.name, paths: checks.strings };
+	const DIFF_OPTIONS = {
+		branch: checks.name, from: checks.name, to: checks.name, paths: checks.strings,
+	};
 
 	/* A checked plain copy of opts (undefined and null options are left out). */
 	function options(fn, opts, table, ignored = []) {
@@ -394,7 +441,8 @@
 			if (!hasOwn(table, k)) {
 				if (ignored.includes(k))
 					continue;
-				throw new RealTypeError(`${fn}: unknown option '${k}' (known: ${keys(table).join(', ')})`);
+				const known = keys(table).join(', ');
+				throw new RealTypeError(`${fn}: unknown option '${k}' (known: ${known})`);
 			}
 			if (v === undefined || v === null)
 				continue;
@@ -408,7 +456,8 @@
 
 	function limit(fn, n) {
 		if (n > MAX_ITEMS)
-			throw new RealRangeError(`${fn}: ${n} items, more than the limit of ${MAX_ITEMS} per call: split the list (nothing was started)`);
+			throw new RealRangeError(`${fn}: ${n} items, more than the limit of ${MAX_ITEMS} ` +
+						 'per call: split the list (nothing was started)');
 	}
 
 	/* Runs f, turning a synchronous throw into a rejected promise. */
@@ -425,16 +474,21 @@
 	function agent(prompt, opts) {
 		return asPromise(() => {
 			if (typeof prompt !== 'string' || prompt.trim() === '')
-				throw new RealTypeError(`agent(): the prompt must be a non-empty string (got ${typeName(prompt)})`);
+				throw new RealTypeError('agent(): the prompt must be a non-empty string ' +
+							`(got ${typeName(prompt)})`);
 			const params = { prompt: clean(prompt), ...options('agent()', opts, AGENT_OPTIONS) };
 			if (budgetTotal !== null && budgetSpent >= budgetTotal)
-				throw new RealError(`agent(): the token budget is spent (${budgetSpent} of ${budgetTotal})`);
+				throw new RealError('agent(): the token budget is spent ' +
+						    `(${budgetSpent} of ${budgetTotal})`);
 			return request('agent', params);
 		});
 	}
 
 	function oracle(opts) {
-		return asPromise(() => request('oracle', options('oracle()', opts, ORACLE_OPTIONS, AGENT_RESULT)));
+		return asPromise(() => {
+			const params = options('oracle()', opts, ORACLE_OPTIONS, AGENT_RESULT);
+			return request('oracle', params);
+		});
 	}
 
 	function branchArg(arg) {
@@ -457,19 +511,24 @@
 	}
 
 	function diff(opts) {
-		return asPromise(() => request('diff', options('diff()', branchArg(opts), DIFF_OPTIONS, AGENT_RESULT)));
+		return asPromise(() => {
+			const params = options('diff()', branchArg(opts), DIFF_OPTIONS, AGENT_RESULT);
+			return request('diff', params);
+		});
 	}
 
 	function pipeline(items, ...stages) {
 		return asPromise(() => {
 			if (!isArray(items))
-				throw new RealTypeError(`pipeline(): the items must be an array (got ${typeName(items)})`);
+				throw new RealTypeError('pipeline(): the items must be an array ' +
+							`(got ${typeName(items)})`);
 			limit('pipeline()', items.length);
 			if (stages.length === 0)
 				throw new RealTypeError('pipeline(): give at least one stage function');
 			for (let s = 0; s < stages.length; s++)
 				if (typeof stages[s] !== 'function')
-					throw new RealTypeError(`pipeline(): stage ${s + 1} is not a function (got ${typeName(stages[s])})`);
+					throw new RealTypeError(`pipeline(): stage ${s + 1} is not a function ` +
+								`(got ${typeName(stages[s])})`);
 			const list = items.slice();
 			const runItem = async (item, index) => {
 				let prev = item;
@@ -485,7 +544,7 @@
 			};
 			const runs = [];
 			for (let i = 0; i < list.length; i++)
-				runs.push(runItem(list[i], i));
+				runs[i] = runItem(list[i], i);
 			return promiseAll(runs);
 		});
 	}
@@ -493,50 +552,49 @@
 	function parallel(thunks) {
 		return asPromise(() => {
 			if (!isArray(thunks))
-				throw new RealTypeError(`parallel(): give an array of functions (got ${typeName(thunks)})`);
+				throw new RealTypeError('parallel(): give an array of functions ' +
+							`(got ${typeName(thunks)})`);
 			limit('parallel()', thunks.length);
 			const list = thunks.slice();
 			for (let i = 0; i < list.length; i++) {
 				const t = list[i];
-				const thenable = t !== null && typeof t === 'object' && typeof t.then === 'function';
-				if (typeof t !== 'function' && !thenable)
-					throw new RealTypeError(`parallel(): element ${i} is not a function (got ${typeName(t)}); pass thunks: () => agent(...)`);
+				if (typeof t === 'function')
+					continue;
+				if (t !== null && typeof t === 'object' && typeof t.then === 'function')
+					continue;
+				throw new RealTypeError(`parallel(): element ${i} is not a function ` +
+							`(got ${typeName(t)}); pass thunks: () => agent(...)`);
 			}
+			const runOne = async (t, i) => {
+				try {
+					return await (typeof t === 'function' ? t() : t);
+				} catch (e) {
+					warn(`parallel(): element ${i} failed`, e);
+					return null;
+				}
+			};
 			const runs = [];
-			for (let i = 0; i < list.length; i++) {
-				runs.push((async () => {
-					try {
-						return await (typeof list[i] === 'function' ? list[i]() : list[i]);
-					} catch (e) {
-						warn(`parallel(): element ${i} failed`, e);
-						return null;
-					}
-				})());
-			}
+			for (let i = 0; i < list.length; i++)
+				runs[i] = runOne(list[i], i);
 			return promiseAll(runs);
 		});
 	}
 
 	function phase(title) {
 		if (typeof title !== 'string' || title.trim() === '')
-			throw new RealTypeError(`phase(): the title must be a non-empty string (got ${typeName(title)})`);
+			throw new RealTypeError('phase(): the title must be a non-empty string ' +
+						`(got ${typeName(title)})`);
 		currentPhase = clean(title);
 		emit({ type: 'phase', title: currentPhase });
 	}
 
 	function log(...parts) {
-		let message = '';
-		for (let i = 0; i < parts.length; i++)
-			message += (i ? ' ' : '') + format(parts[i]);
-		emit({ type: 'log', message: clean(message) });
+		emit({ type: 'log', message: joined(parts) });
 	}
 
 	function consoleMethod(level) {
 		return function (...parts) {
-			let message = '';
-			for (let i = 0; i < parts.length; i++)
-				message += (i ? ' ' : '') + format(parts[i]);
-			const m = { type: 'log', message: clean(message) };
+			const m = { type: 'log', message: joined(parts) };
 			if (level !== 'info')
 				m.level = level;
 			emit(m);
@@ -549,25 +607,31 @@
 	function workflow(ref, wargs) {
 		return asPromise(() => {
 			if (config.nested)
-				throw new RealError('workflow(): a nested workflow cannot start another one (one level only)');
+				throw new RealError('workflow(): a nested workflow cannot start another one ' +
+						    '(one level only)');
 			let name = ref;
 			if (isPlainObject(ref))
 				name = typeof ref.scriptPath === 'string' ? ref.scriptPath : ref.name;
 			if (typeof name !== 'string' || name === '')
-				throw new RealTypeError(`workflow(): give a workflow name or path (got ${typeName(ref)})`);
-			const argsText = wargs === undefined ? undefined : toJSONText(wargs, 'workflow()', 'args');
+				throw new RealTypeError('workflow(): give a workflow name or path ' +
+							`(got ${typeName(ref)})`);
+			const argsText = wargs === undefined ? undefined
+							     : toJSONText(wargs, 'workflow()', 'args');
 			return then(request('workflow_source', { name: clean(name) }), (src) => {
-				if (!isPlainObject(src) || typeof src.source !== 'string' || typeof src.path !== 'string')
+				if (!isPlainObject(src) || typeof src.source !== 'string' ||
+				    typeof src.path !== 'string')
 					throw new RealError(`workflow(): the engine sent no source for '${name}'`);
 				return new P((resolve, reject) => {
-					const nid = callHost('nested', jsonStringify({ source: src.source, path: src.path, args: argsText }));
-					apply(mapSet, nestedWaits, [nid, { resolve, reject, name, path: src.path }]);
+					const text = { source: src.source, path: src.path, args: argsText };
+					const nid = callHost('nested', jsonStringify(text));
+					const wait = { resolve, reject, name, path: src.path };
+					apply(mapSet, nestedWaits, [nid, wait]);
 				});
 			});
 		});
 	}
 
-	/* the nested run with host handle nid ended: ok with its value's JSON, or an error description */
+	/* the nested run nid ended: ok with its value's JSON, or with an error description */
 	function nestedDone(nid, ok, text) {
 		const w = apply(mapGet, nestedWaits, [nid]);
 		if (!w)
@@ -624,29 +688,31 @@
 	function start(argsText, total, spent) {
 		budgetTotal = typeof total === 'number' ? total : null;
 		budgetSpent = typeof spent === 'number' ? spent : 0;
-		define('args', fromJSONText(argsText));
+		define('args', argsText === undefined ? undefined : jsonParse(argsText));
 		define('budget', freeze({
 			get total() {
 				return budgetTotal;
 			},
 			spent: () => budgetSpent,
-			remaining: () => budgetTotal === null ? Infinity : Math.max(0, budgetTotal - budgetSpent),
+			remaining: () => (budgetTotal === null ? Infinity
+							: Math.max(0, budgetTotal - budgetSpent)),
 		}));
 	}
 
 	function finish(ok, v) {
-		if (ok) {
-			let text;
-			try {
-				text = toJSONText(v, 'the workflow\'s return value', 'value');
-			} catch (e) {
-				callHost('finish', false, jsonStringify({ kind: 'result', message: clean(e.message) }));
-				return;
-			}
-			callHost('finish', true, text);
+		if (!ok) {
+			callHost('finish', false, jsonStringify(describe(v)));
 			return;
 		}
-		callHost('finish', false, jsonStringify(describe(v)));
+		let text;
+		try {
+			text = toJSONText(v, 'the workflow\'s return value', 'value');
+		} catch (e) {
+			const d = { kind: 'result', message: clean(e.message) };
+			callHost('finish', false, jsonStringify(d));
+			return;
+		}
+		callHost('finish', true, text);
 	}
 
 	function run(fn) {
@@ -667,13 +733,15 @@
 		stop,
 		tick,
 		nestedDone,
+		/* total: undefined leaves it, null removes it */
 		setBudget(spent, total) {
 			if (typeof spent === 'number')
 				budgetSpent = spent;
-			if (typeof total === 'number')
-				budgetTotal = total;
+			if (total !== undefined)
+				budgetTotal = typeof total === 'number' ? total : null;
 		},
 		describe: (e) => jsonStringify(describe(e)),
-		importError: () => new RealError('import() is not available in a workflow: there are no modules, only the workflow globals'),
+		importError: () => new RealError('import() is not available in a workflow: ' +
+						 'there are no modules, only the workflow globals'),
 	});
 })
