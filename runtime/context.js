@@ -391,6 +391,7 @@
 	/* each check returns null when v is fine, else what v must be */
 	const checks = {
 		string: (v) => (typeof v === 'string' ? null : 'a string'),
+		bool: (v) => (typeof v === 'boolean' ? null : 'true or false'),
 		name: (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string'),
 		object: (v) => (isPlainObject(v) ? null : 'an object'),
 		strings: (v) => (isArray(v) && v.every((x) => typeof x === 'string' && x !== '')
@@ -421,7 +422,7 @@
 	const MERGE_OPTIONS = { branch: checks.name, message: checks.name };
 	const CHUNK_OPTIONS = {
 		match: checks.name, query: checks.name, lang: checks.name, maxBytes: checks.size,
-		paths: checks.strings, rev: checks.name,
+		paths: checks.strings, rev: checks.name, text: checks.bool,
 	};
 	const DIFF_OPTIONS = {
 		branch: checks.name, from: checks.name, to: checks.name, paths: checks.strings,

@@ -25,12 +25,15 @@ static const struct command commands[] = {
 	{ "oracle", cmd_oracle, WFM_NEED_REPO, "run the test command in a pool worktree" },
 	{ "pause", cmd_pause, WFM_NEED_REPO, "pause a run: no new agents start" },
 	{ "ps", cmd_ps, WFM_NEED_REPO, "list the runs of this repository" },
+	{ "resume", cmd_resume, WFM_NEED_REPO, "go on with a paused, stopped or crashed run" },
+	{ "run", cmd_run, WFM_NEED_REPO, "run a workflow (the default command)" },
 	{ "stop", cmd_stop, WFM_NEED_REPO, "stop a run (resume starts it again)" },
 	{ "version", cmd_version, 0, "print the version" },
 };
 
 static const char *const main_usage[] = {
 	"git wfmigrate [--version] [-h] <command> [<args>]",
+	"git wfmigrate [run] [<options>] [<goal>...]",
 	NULL,
 };
 
@@ -113,13 +116,17 @@ int main(int argc, const char **argv)
 			       ? WFM_EXIT_OK
 			       : WFM_EXIT_FATAL;
 	}
-	if (argv[1][0] == '-') {
-		wfm_ui_error("unknown option '%s'", argv[1]);
-		print_commands(stderr);
-		return WFM_EXIT_USAGE;
-	}
+	/*
+	 * run is the default command: `git wfmigrate --oracle ... "<goal>"`.
+	 * A first word that is neither an option, a command nor a goal with
+	 * spaces is more likely a mistyped command than a one-word goal.
+	 */
 	cmd = find_command(argv[1]);
-	if (!cmd) {
+	if (!cmd && (argv[1][0] == '-' || strchr(argv[1], ' '))) {
+		cmd = find_command("run");
+		argc++;
+		argv--; /* argv[0] stands for the command's name */
+	} else if (!cmd) {
 		wfm_ui_error("'%s' is not a git wfmigrate command. See 'git wfmigrate -h'.", argv[1]);
 		return WFM_EXIT_USAGE;
 	}

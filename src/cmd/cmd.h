@@ -17,6 +17,8 @@ int cmd_clean(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_pause(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_ps(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_stop(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_version(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 

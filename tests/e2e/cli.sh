@@ -17,12 +17,13 @@ pass "usage"
 
 expect_code 129 git wfmigrate frobnicate
 expect_stderr "^error: 'frobnicate' is not a git wfmigrate command"
+# run is the default command: an unknown option is run's
 expect_code 129 git wfmigrate --frobnicate
-expect_stderr "^error: unknown option '--frobnicate'"
+expect_stderr "^error: unknown option 'frobnicate'"
 expect_code 129 git wfmigrate help frobnicate
 pass "unknown commands and options"
 
-for c in chunk clean oracle; do
+for c in chunk clean oracle run resume; do
 	expect_code 129 git wfmigrate "$c" -h
 	grep -q "^usage: git wfmigrate $c" "$TMP/out" || fail "'$c -h' prints no usage"
 	expect_output "usage: git wfmigrate $c" git wfmigrate help "$c"
@@ -32,7 +33,7 @@ done
 pass "every command has -h and rejects unknown options"
 
 outside=$(mktemp -d "$TMP/outside.XXXXXX")
-for c in chunk clean oracle; do
+for c in chunk clean oracle run resume; do
 	(cd "$outside" && GIT_CEILING_DIRECTORIES="$TMP" expect_code 128 git wfmigrate "$c")
 	expect_stderr '^fatal: not a git repository'
 done
@@ -65,7 +66,7 @@ expect_stderr "^fatal: not a git repository: '$TMP/nonexistent'"
 pass "GIT_DIR and GIT_WORK_TREE"
 
 # -h needs no repository
-for c in chunk clean oracle; do
+for c in chunk clean oracle run resume; do
 	(cd "$outside" && GIT_CEILING_DIRECTORIES="$TMP" expect_code 129 git wfmigrate "$c" -h)
 	grep -q "^usage: git wfmigrate $c" "$TMP/out" || fail "'$c -h' outside a repository prints no usage"
 done

@@ -1,0 +1,234 @@
+#include "base/common.h"
+#include "base/buf.h"
+#include "base/datadir.h"
+#include "base/json.h"
+#include "base/strvec.h"
+#include "cmd/cmd.h"
+#include "engine/engine.h"
+#include "engine/harness.h"
+#include "engine/rundir.h"
+#include "git/repo.h"
+#include "oracle/oracle.h"
+#include "ui/exit.h"
+#include "ui/message.h"
+#include "ui/options.h"
+#include "ui/run.h"
+#include "ui/settings.h"
+
+static const char *const run_usage[] = {
+	"git wfmigrate run [--workflow <name|file>] [--oracle <cmd>] [--base <rev>]\n"
+	"                         [--arg <key>=<value>]... [--provider exec --agent-cmd <cmd>]\n"
+	"                         [--concurrency <n>] [--oracle-jobs <n>] [--max-agents <n>]\n"
+	"                         [--allow-test-edits] [--yes] [--json] [<goal>...]",
+	"git wfmigrate [<options>] [<goal>...]   (run is the default command)",
+	NULL,
+};
+
+/* --arg key=value: the value is JSON when it parses as JSON (3, true, [1]), else a string. */
+static int add_arg(cJSON *args, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	char *key;
+	cJSON *v = NULL;
+
+	if (!eq || eq == kv)
+		return wfm_error_setc(WFM_EINVALID, "--arg expects <key>=<value>, not '%s'", kv);
+	key = wfm_strndup(kv, (size_t)(eq - kv));
+	if (wfm_json_parse(&v, eq + 1, strlen(eq + 1)) < 0)
+		v = NULL; /* not JSON: the text itself */
+	cJSON_DeleteItemFromObjectCaseSensitive(args, key);
+	if (v)
+		wfm_json_add(args, key, v);
+	else
+		wfm_json_add_str(args, key, eq + 1);
+	free(key);
+	return 0;
+}
+
+static int find_workflow(char **out, const char *name)
+{
+	struct wfm_buf rel = WFM_BUF_INIT;
+	int rc;
+
+	if (strchr(name, '/') || strstr(name, ".js")) {
+		if (access(name, R_OK) < 0)
+			return wfm_error_setc(WFM_ENOTFOUND, "cannot read workflow '%s': %s", name,
+					      strerror(errno));
+		*out = realpath(name, NULL);
+		return *out ? 0 : wfm_error_set("cannot resolve '%s': %s", name, strerror(errno));
+	}
+	wfm_buf_addf(&rel, "workflows/%s.js", name);
+	rc = wfm_datadir_find(out, rel.ptr);
+	wfm_buf_release(&rel);
+	if (rc < 0)
+		return wfm_error_setc(WFM_ENOTFOUND, "no built-in workflow '%s'", name);
+	return 0;
+}
+
+static void print_card(const cJSON *meta, const struct wfm_run_settings *s, const char *goal)
+{
+	const cJSON *phases = cJSON_GetObjectItemCaseSensitive(meta, "phases"), *p;
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
+	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(meta, "description");
+
+	fprintf(stderr, "workflow: %s\n", cJSON_IsString(name) ? name->valuestring : "?");
+	fprintf(stderr, "  %s\n", cJSON_IsString(desc) ? desc->valuestring : "");
+	if (cJSON_GetArraySize(phases)) {
+		fprintf(stderr, "phases:\n");
+		cJSON_ArrayForEach(p, phases)
+		{
+			const cJSON *t = cJSON_GetObjectItemCaseSensitive(p, "title");
+			const cJSON *d = cJSON_GetObjectItemCaseSensitive(p, "detail");
+			fprintf(stderr, "  - %s%s%s\n", cJSON_IsString(t) ? t->valuestring : "?",
+				cJSON_IsString(d) ? ": " : "", cJSON_IsString(d) ? d->valuestring : "");
+		}
+	}
+	if (goal && *goal)
+		fprintf(stderr, "goal: %s\n", goal);
+	fprintf(stderr, "base: %.12s  oracle: %s\n", s->base, s->oracle ? s->oracle : "(none)");
+	fprintf(stderr, "agents: %s%s%s, up to %lu at once, %lu in all\n", s->provider,
+		s->agent_cmd ? " " : "", s->agent_cmd ? s->agent_cmd : "", s->concurrency,
+		s->max_agents);
+}
+
+static int approve(int yes)
+{
+	char answer[16];
+
+	if (yes)
+		return 1;
+	if (!isatty(0) || !isatty(2)) {
+		wfm_ui_error("no terminal to ask for approval on: pass --yes to run without asking");
+		return -1;
+	}
+	fprintf(stderr, "Run this workflow? [y/N] ");
+	if (!fgets(answer, sizeof(answer), stdin))
+		return 0;
+	return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
+{
+	const char *workflow_opt = NULL, *oracle_opt = NULL, *base_opt = "HEAD",
+		   *provider_opt = NULL, *agent_cmd_opt = NULL;
+	struct wfm_strvec arg_list = WFM_STRVEC_INIT;
+	unsigned long concurrency = WFM_ENGINE_CONCURRENCY_DEFAULT, oracle_jobs = 0,
+		      max_agents = WFM_ENGINE_MAX_AGENTS_DEFAULT;
+	int yes = 0, json = 0, allow_test_edits = 0;
+	const struct wfm_option options[] = {
+		WFM_OPT_STRING(0, "workflow", &workflow_opt, "name|file",
+			       "the harness to run: a built-in name or a .js file (default migrate)"),
+		WFM_OPT_STRING(0, "oracle", &oracle_opt, "cmd", "the test command that gates merges"),
+		WFM_OPT_STRING(0, "base", &base_opt, "rev", "start from this commit (default HEAD)"),
+		WFM_OPT_LIST(0, "arg", &arg_list, "key=value", "an argument for the harness (repeatable)"),
+		WFM_OPT_GROUP("agents"),
+		WFM_OPT_STRING(0, "provider", &provider_opt, "name", "who runs the agents: exec"),
+		WFM_OPT_STRING(0, "agent-cmd", &agent_cmd_opt, "cmd",
+			       "exec provider: the command each agent runs (sh -c)"),
+		WFM_OPT_UINT(0, "concurrency", &concurrency, "n", "agents at once (1-256, default 16)",
+			     1, 256),
+		WFM_OPT_UINT(0, "oracle-jobs", &oracle_jobs, "n",
+			     "oracle processes at once (default: the number of cores)", 1, 256),
+		WFM_OPT_UINT(0, "max-agents", &max_agents, "n", "agents in the whole run (default 1000)",
+			     1, 100000),
+		WFM_OPT_BOOL(0, "allow-test-edits", &allow_test_edits,
+			     "let branches that change test files be merged"),
+		WFM_OPT_GROUP("output"),
+		WFM_OPT_BOOL('y', "yes", &yes, "run without asking for approval"),
+		WFM_OPT_BOOL(0, "json", &json, "print report.json on stdout"),
+		WFM_OPT_END(),
+	};
+	struct wfm_run_settings s = { 0 };
+	struct wfm_rundir *run = NULL;
+	struct wfm_buf goal = WFM_BUF_INIT;
+	cJSON *args = NULL, *meta = NULL;
+	char *script = NULL;
+	int n, rc, ret = WFM_EXIT_USAGE;
+
+	n = wfm_parse_options(argc, argv, options, run_usage, 0);
+	if (n < 0)
+		goto done;
+	for (int i = 0; i < n; i++)
+		wfm_buf_addf(&goal, "%s%s", i ? " " : "", argv[i]);
+
+	s.workflow = wfm_setting_get(ctx->repo, workflow_opt, "workflow");
+	if (!s.workflow)
+		s.workflow = wfm_strdup("migrate");
+	s.oracle = wfm_setting_get(ctx->repo, oracle_opt, "oracle");
+	s.provider = wfm_setting_get(ctx->repo, provider_opt, "provider");
+	if (!s.provider)
+		s.provider = wfm_strdup("exec");
+	s.agent_cmd = wfm_setting_get(ctx->repo, agent_cmd_opt, "agent-cmd");
+	s.oracle_timeout = WFM_ORACLE_TIMEOUT_DEFAULT;
+	s.agent_timeout = WFM_ENGINE_AGENT_TIMEOUT_DEFAULT;
+	if (wfm_setting_get_ulong(&s.oracle_timeout, ctx->repo, NULL, "oracle.timeout") < 0 ||
+	    wfm_setting_get_ulong(&s.agent_timeout, ctx->repo, NULL, "agent.timeout") < 0) {
+		wfm_ui_error("%s", wfm_error_last());
+		goto done;
+	}
+	s.concurrency = concurrency;
+	s.oracle_jobs = oracle_jobs ? oracle_jobs : (unsigned long)sysconf(_SC_NPROCESSORS_ONLN);
+	s.max_agents = max_agents;
+	s.allow_test_edits = allow_test_edits;
+	if (strcmp(s.provider, "exec")) {
+		wfm_ui_error("provider '%s' is not available: this build has only 'exec'", s.provider);
+		goto done;
+	}
+	if (!s.agent_cmd || !*s.agent_cmd) {
+		wfm_ui_error("the exec provider needs --agent-cmd <cmd> (or 'git config "
+			     "wfmigrate.agent-cmd')");
+		goto done;
+	}
+
+	args = wfm_json_object();
+	wfm_json_add_str(args, "goal", goal.ptr);
+	for (size_t i = 0; i < arg_list.nr; i++)
+		if (add_arg(args, arg_list.v[i]) < 0) {
+			wfm_ui_error("%s", wfm_error_last());
+			goto done;
+		}
+
+	ret = WFM_EXIT_FATAL;
+	if (wfm_repo_resolve_commit(s.base, ctx->repo, base_opt) < 0) {
+		wfm_ui_fatal("%s", wfm_error_last());
+		goto done;
+	}
+	if (find_workflow(&script, s.workflow) < 0) {
+		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
+		goto done;
+	}
+	rc = wfm_harness_check(&meta, script, NULL);
+	if (rc == WFM_EINVALID) {
+		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
+		goto done;
+	} else if (rc < 0) {
+		wfm_ui_fatal("%s", wfm_error_last());
+		goto done;
+	}
+	print_card(meta, &s, goal.ptr);
+	rc = approve(yes);
+	if (rc <= 0) {
+		if (rc == 0)
+			fprintf(stderr, "not run\n");
+		ret = rc < 0 ? WFM_EXIT_USAGE : WFM_EXIT_FAILURE;
+		goto done;
+	}
+	if (wfm_rundir_create(&run, wfm_repo_commondir(ctx->repo), script, args, meta) < 0) {
+		wfm_ui_fatal("%s", wfm_error_last());
+		goto done;
+	}
+	if (wfm_run_settings_save(run, &s) < 0) {
+		wfm_ui_fatal("%s", wfm_error_last());
+		goto done;
+	}
+	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &s, args, json);
+done:
+	wfm_rundir_free(run);
+	wfm_run_settings_release(&s);
+	wfm_strvec_clear(&arg_list);
+	wfm_buf_release(&goal);
+	cJSON_Delete(args);
+	cJSON_Delete(meta);
+	free(script);
+	return ret;
+}

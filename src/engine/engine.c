@@ -1,0 +1,561 @@
+/*
+ * The engine's loop: one thread reads the harness's messages, answers
+ * journaled requests at once, starts the others within the limits, and
+ * sends each result back as its job finishes.
+ */
+#include "base/common.h"
+#include "base/json.h"
+#include "engine/engine_priv.h"
+#include "engine/harness.h"
+#include "engine/journal.h"
+#include "engine/merge_queue.h"
+#include "engine/rundir.h"
+#include "git/pool.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <time.h>
+
+#define CONTROL_POLL_MS 200
+#define HARNESS_EXIT_WAIT_MS 5000
+
+uint64_t wfm_engine_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void progress(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(struct engine *e, const char *fmt, ...)
+{
+	struct wfm_buf line = WFM_BUF_INIT;
+	va_list ap;
+
+	if (!e->opts->progress)
+		return;
+	va_start(ap, fmt);
+	wfm_buf_vaddf(&line, fmt, ap);
+	va_end(ap);
+	e->opts->progress(e->opts->progress_data, line.ptr);
+	wfm_buf_release(&line);
+}
+
+static void event(struct engine *e, const char *type, const char *key, const char *value)
+{
+	cJSON *ev = wfm_json_object();
+
+	wfm_json_add_str(ev, "type", type);
+	if (key && value)
+		wfm_json_add_str(ev, key, value);
+	wfm_rundir_event(e->opts->run, ev);
+	cJSON_Delete(ev);
+}
+
+static void job_free(struct job *job)
+{
+	if (!job)
+		return;
+	free(job->method);
+	cJSON_Delete(job->params);
+	free(job->key);
+	free(job->extra);
+	free(job->branch);
+	free(job->unit_id);
+	cJSON_Delete(job->value);
+	free(job->error);
+	free(job);
+}
+
+void wfm_engine_finished(struct job *job)
+{
+	struct engine *e = job->e;
+	char byte = 1;
+
+	pthread_mutex_lock(&e->lock);
+	job->next = NULL;
+	*e->done_tail = job;
+	e->done_tail = &job->next;
+	pthread_mutex_unlock(&e->lock);
+	/* the pipe is non-blocking: a full pipe already holds a wake-up */
+	if (write(e->wake[1], &byte, 1) < 0 && errno != EAGAIN)
+		abort();
+}
+
+static void *job_thread(void *arg)
+{
+	wfm_engine_execute(arg);
+	wfm_engine_finished(arg);
+	return NULL;
+}
+
+static void send_result(struct engine *e, long id, int ok, const cJSON *value, const char *error)
+{
+	cJSON *msg = wfm_json_object();
+
+	wfm_json_add_str(msg, "type", "result");
+	wfm_json_add_num(msg, "id", (double)id);
+	wfm_json_add_bool(msg, "ok", ok);
+	if (ok)
+		wfm_json_add(msg, "value", value ? cJSON_Duplicate(value, 1) : cJSON_CreateNull());
+	else
+		wfm_json_add_str(msg, "error", error ? error : "failed");
+	/* a runtime that is gone is noticed by the loop at EOF */
+	wfm_harness_send(e->harness, msg);
+	cJSON_Delete(msg);
+}
+
+static struct unit_stats *unit_stats(struct engine *e, const char *id)
+{
+	for (size_t i = 0; i < e->units_nr; i++)
+		if (!strcmp(e->units[i].id, id))
+			return &e->units[i];
+	WFM_ALLOC_GROW(e->units, e->units_nr + 1, e->units_alloc);
+	e->units[e->units_nr] = (struct unit_stats){ wfm_strdup(id), 0, 0 };
+	return &e->units[e->units_nr++];
+}
+
+static void count_agent(struct engine *e, const struct job *job)
+{
+	e->tokens += job->tokens;
+	if (job->agent_failed)
+		e->agents_failed++;
+	if (job->unit_id) {
+		struct unit_stats *u = unit_stats(e, job->unit_id);
+		u->agents++;
+		u->tokens += job->tokens;
+	}
+}
+
+/* The journal record of a job: enough to answer the request again and to count it. */
+static cJSON *job_record(const struct job *job)
+{
+	cJSON *rec = wfm_json_object();
+
+	wfm_json_add(rec, "value", job->value ? cJSON_Duplicate(job->value, 1) : cJSON_CreateNull());
+	if (job->unit_id)
+		wfm_json_add_str(rec, "unit", job->unit_id);
+	if (job->tokens)
+		wfm_json_add_num(rec, "tokens", (double)job->tokens);
+	if (job->agent_failed)
+		wfm_json_add_bool(rec, "failed", 1);
+	return rec;
+}
+
+static void start_job(struct engine *e, struct job *job)
+{
+	if (job->kind == JOB_AGENT) {
+		e->agents_running++;
+		e->agents_run++;
+		progress(e, "agent %s started", job->branch ? job->branch : job->method);
+	} else if (job->kind == JOB_ORACLE) {
+		e->oracles_running++;
+	}
+	e->in_flight++;
+	if (job->kind == JOB_MERGE) {
+		wfm_engine_execute(job); /* submits to the queue; it calls back when decided */
+		return;
+	}
+	if (pthread_create(&job->thread, NULL, job_thread, job)) {
+		job->ok = 0;
+		job->error = wfm_strdup("cannot start a thread");
+		wfm_engine_finished(job);
+		return;
+	}
+	job->threaded = 1;
+}
+
+/* Answers a job that never started (stopped before its turn). */
+static void drop_job(struct engine *e, struct job *job, const char *why)
+{
+	job->ok = job->kind == JOB_AGENT; /* a stopped agent is null, as in the reference */
+	job->error = job->ok ? NULL : wfm_strdup(why);
+	job->journal = 0;
+	send_result(e, job->id, job->ok, NULL, job->error);
+	job_free(job);
+}
+
+static void schedule(struct engine *e)
+{
+	while (e->waiting_oracles && e->oracles_running < e->opts->oracle_jobs) {
+		struct job *job = e->waiting_oracles;
+		e->waiting_oracles = job->next;
+		if (!e->waiting_oracles)
+			e->waiting_oracles_tail = &e->waiting_oracles;
+		start_job(e, job);
+	}
+	while (!e->paused && e->waiting_agents && e->agents_running < e->opts->concurrency) {
+		struct job *job = e->waiting_agents;
+		e->waiting_agents = job->next;
+		if (!e->waiting_agents)
+			e->waiting_agents_tail = &e->waiting_agents;
+		start_job(e, job);
+	}
+}
+
+static void queue_job(struct engine *e, struct job *job)
+{
+	job->next = NULL;
+	if (job->kind == JOB_AGENT) {
+		*e->waiting_agents_tail = job;
+		e->waiting_agents_tail = &job->next;
+	} else if (job->kind == JOB_ORACLE) {
+		*e->waiting_oracles_tail = job;
+		e->waiting_oracles_tail = &job->next;
+	} else {
+		start_job(e, job);
+		return;
+	}
+	schedule(e);
+}
+
+static void handle_request(struct engine *e, const cJSON *msg)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+	const cJSON *method = cJSON_GetObjectItemCaseSensitive(msg, "method");
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(msg, "params");
+	struct wfm_buf key = WFM_BUF_INIT;
+	char base_key[WFM_OID_HEXSZ + 1];
+	cJSON *rec = NULL;
+	struct job *job;
+
+	if (!cJSON_IsNumber(id) || !cJSON_IsString(method)) {
+		progress(e, "warning: ignoring a malformed request from the runtime");
+		return;
+	}
+	job = wfm_calloc(1, sizeof(*job));
+	job->e = e;
+	job->id = (long)id->valuedouble;
+	job->method = wfm_strdup(method->valuestring);
+	job->params = params ? cJSON_Duplicate(params, 1) : wfm_json_object();
+	if (e->stopping) {
+		drop_job(e, job, "the run is stopping");
+		return;
+	}
+	if (wfm_engine_prepare(e, job) < 0) {
+		send_result(e, job->id, 0, NULL, wfm_error_last());
+		job_free(job);
+		return;
+	}
+	if (job->kind == JOB_AGENT && ++e->agents_requested > e->opts->max_agents) {
+		char msgbuf[128];
+		snprintf(msgbuf, sizeof(msgbuf), "agent limit of %lu per run reached (--max-agents)",
+			 e->opts->max_agents);
+		send_result(e, job->id, 0, NULL, msgbuf);
+		job_free(job);
+		return;
+	}
+	wfm_journal_key(base_key, job->method, job->params, job->extra);
+	wfm_journal_occurrence(&key, e->journal, base_key);
+	job->key = wfm_buf_detach(&key, NULL);
+	if (wfm_journal_lookup(&rec, e->journal, job->key) == 1) {
+		const cJSON *value = cJSON_GetObjectItemCaseSensitive(rec, "value");
+		const cJSON *tokens = cJSON_GetObjectItemCaseSensitive(rec, "tokens");
+		const cJSON *unit = cJSON_GetObjectItemCaseSensitive(rec, "unit");
+
+		e->requests_replayed++;
+		if (job->kind == JOB_AGENT) {
+			e->agents_replayed++;
+			job->tokens = cJSON_IsNumber(tokens) ? (uint64_t)tokens->valuedouble : 0;
+			job->agent_failed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "failed"));
+			if (cJSON_IsString(unit) && !job->unit_id)
+				job->unit_id = wfm_strdup(unit->valuestring);
+			count_agent(e, job);
+		}
+		send_result(e, job->id, 1, value, NULL);
+		cJSON_Delete(rec);
+		job_free(job);
+		return;
+	}
+	queue_job(e, job);
+}
+
+static void finish_job(struct engine *e, struct job *job)
+{
+	if (job->threaded)
+		pthread_join(job->thread, NULL);
+	e->in_flight--;
+	if (job->kind == JOB_AGENT) {
+		e->agents_running--;
+		count_agent(e, job);
+		progress(e, "agent %s %s", job->branch ? job->branch : job->method,
+			 job->agent_failed ? "failed" : "finished");
+	} else if (job->kind == JOB_ORACLE) {
+		e->oracles_running--;
+	}
+	if (job->ok && job->journal) {
+		cJSON *rec = job_record(job);
+		if (wfm_journal_append(e->journal, job->key, job->method, rec) < 0)
+			progress(e, "warning: %s", wfm_error_last());
+		cJSON_Delete(rec);
+	}
+	send_result(e, job->id, job->ok, job->value, job->error);
+	job_free(job);
+}
+
+static void drain_finished(struct engine *e)
+{
+	struct job *list;
+	char buf[256];
+
+	while (read(e->wake[0], buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&e->lock);
+	list = e->done_head;
+	e->done_head = NULL;
+	e->done_tail = &e->done_head;
+	pthread_mutex_unlock(&e->lock);
+	while (list) {
+		struct job *next = list->next;
+		finish_job(e, list);
+		list = next;
+	}
+}
+
+static void stop_run(struct engine *e, const char *why)
+{
+	cJSON *msg;
+
+	if (e->stopping)
+		return;
+	e->stopping = 1;
+	e->cancel = 1;
+	progress(e, "stopping: %s", why);
+	event(e, "stop", "reason", why);
+	while (e->waiting_agents) {
+		struct job *job = e->waiting_agents;
+		e->waiting_agents = job->next;
+		drop_job(e, job, "the run was stopped");
+	}
+	e->waiting_agents_tail = &e->waiting_agents;
+	while (e->waiting_oracles) {
+		struct job *job = e->waiting_oracles;
+		e->waiting_oracles = job->next;
+		drop_job(e, job, "the run was stopped");
+	}
+	e->waiting_oracles_tail = &e->waiting_oracles;
+	if (e->merge)
+		wfm_merge_queue_stop(e->merge);
+	msg = wfm_json_object();
+	wfm_json_add_str(msg, "type", "stop");
+	wfm_harness_send(e->harness, msg);
+	cJSON_Delete(msg);
+}
+
+static void check_control(struct engine *e)
+{
+	enum wfm_control c;
+
+	if (e->opts->interrupt && *e->opts->interrupt) {
+		stop_run(e, "interrupted");
+		return;
+	}
+	c = wfm_control_get(e->opts->run);
+	if (c == WFM_CONTROL_STOP) {
+		stop_run(e, "git wfmigrate stop");
+	} else if (c == WFM_CONTROL_PAUSE && !e->paused) {
+		e->paused = 1;
+		progress(e, "paused: running agents finish, no new ones start");
+		event(e, "pause", NULL, NULL);
+	} else if (c == WFM_CONTROL_RUN && e->paused) {
+		e->paused = 0;
+		progress(e, "resumed");
+		event(e, "resume", NULL, NULL);
+		schedule(e);
+	}
+}
+
+static char *script_error(const cJSON *msg)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "message");
+	const cJSON *line = cJSON_GetObjectItemCaseSensitive(msg, "line");
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	wfm_buf_adds(&b, "workflow.js");
+	if (cJSON_IsNumber(line) && line->valuedouble > 0)
+		wfm_buf_addf(&b, ":%ld", (long)line->valuedouble);
+	wfm_buf_addf(&b, ": %s", cJSON_IsString(m) ? m->valuestring : "the script failed");
+	return wfm_buf_detach(&b, NULL);
+}
+
+/* Reads the runtime until the script ends. Fills status, error and value. */
+static int loop(struct engine *e, enum wfm_run_status *status, char **error, cJSON **value)
+{
+	for (;;) {
+		struct pollfd fds[2] = {
+			{ .fd = wfm_harness_fd(e->harness), .events = POLLIN },
+			{ .fd = e->wake[0], .events = POLLIN },
+		};
+		cJSON *msg = NULL;
+		int rc;
+
+		if (poll(fds, 2, CONTROL_POLL_MS) < 0 && errno != EINTR)
+			return wfm_error_set("poll: %s", strerror(errno));
+		drain_finished(e);
+		check_control(e);
+		schedule(e);
+		while ((rc = wfm_harness_read(&msg, e->harness)) == 1) {
+			const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
+			const char *t = cJSON_IsString(type) ? type->valuestring : "";
+
+			if (!strcmp(t, "request")) {
+				handle_request(e, msg);
+			} else if (!strcmp(t, "log")) {
+				const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "message");
+				if (cJSON_IsString(m)) {
+					progress(e, "%s", m->valuestring);
+					event(e, "log", "message", m->valuestring);
+				}
+			} else if (!strcmp(t, "phase")) {
+				const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "title");
+				if (cJSON_IsString(m)) {
+					progress(e, "== %s", m->valuestring);
+					event(e, "phase", "title", m->valuestring);
+				}
+			} else if (!strcmp(t, "done")) {
+				const cJSON *v = cJSON_GetObjectItemCaseSensitive(msg, "value");
+				*value = v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull();
+				*status = e->stopping ? WFM_RUN_STOPPED : WFM_RUN_DONE;
+				cJSON_Delete(msg);
+				return 0;
+			} else if (!strcmp(t, "error")) {
+				*status = e->stopping ? WFM_RUN_STOPPED : WFM_RUN_FAILED;
+				*error = script_error(msg);
+				cJSON_Delete(msg);
+				return 0;
+			}
+			cJSON_Delete(msg);
+		}
+		if (rc == WFM_ENOTFOUND) {
+			*status = e->stopping ? WFM_RUN_STOPPED : WFM_RUN_FAILED;
+			*error = wfm_strdup("the workflow runtime ended without a result");
+			return 0;
+		}
+		if (rc < 0) {
+			*status = WFM_RUN_FAILED;
+			*error = wfm_strdup(wfm_error_last());
+			return 0;
+		}
+	}
+}
+
+/* Waits for every job still running (after a stop or a script that did not await). */
+static void wait_jobs(struct engine *e)
+{
+	if (e->in_flight || e->waiting_agents || e->waiting_oracles)
+		stop_run(e, "the script ended with requests still running");
+	while (e->in_flight) {
+		struct pollfd fd = { .fd = e->wake[0], .events = POLLIN };
+		poll(&fd, 1, CONTROL_POLL_MS);
+		drain_finished(e);
+	}
+}
+
+void wfm_engine_result_release(struct wfm_engine_result *r)
+{
+	free(r->error);
+	cJSON_Delete(r->report);
+	memset(r, 0, sizeof(*r));
+}
+
+static int send_start(struct engine *e)
+{
+	cJSON *msg = wfm_json_object(), *budget = wfm_json_object();
+	int rc;
+
+	wfm_json_add_str(msg, "type", "start");
+	wfm_json_add(msg, "args",
+		     e->opts->args ? cJSON_Duplicate(e->opts->args, 1) : cJSON_CreateNull());
+	wfm_json_add_null(budget, "total");
+	wfm_json_add_num(budget, "spent", 0);
+	wfm_json_add(msg, "budget", budget);
+	rc = wfm_harness_send(e->harness, msg);
+	cJSON_Delete(msg);
+	return rc;
+}
+
+int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *opts)
+{
+	struct wfm_harness_opts hopts = WFM_HARNESS_OPTS_INIT;
+	struct wfm_pool_opts popts = WFM_POOL_OPTS_INIT;
+	struct engine e = { 0 };
+	enum wfm_run_status status = WFM_RUN_FAILED;
+	char *error = NULL, *journal_path = NULL, *script = NULL, *stderr_tail = NULL;
+	cJSON *value = NULL;
+	int rc, exit_code = 0;
+
+	memset(out, 0, sizeof(*out));
+	e.opts = opts;
+	e.started_ms = wfm_engine_now_ms();
+	e.done_tail = &e.done_head;
+	e.waiting_agents_tail = &e.waiting_agents;
+	e.waiting_oracles_tail = &e.waiting_oracles;
+	pthread_mutex_init(&e.lock, NULL);
+	e.wake[0] = e.wake[1] = -1;
+	snprintf(e.integration, sizeof(e.integration), "refs/heads/wfmigrate/%s/integration",
+		 opts->run->id);
+
+	if (pipe(e.wake) < 0) {
+		rc = wfm_error_set("pipe: %s", strerror(errno));
+		goto done;
+	}
+	fcntl(e.wake[0], F_SETFL, O_NONBLOCK);
+	fcntl(e.wake[1], F_SETFL, O_NONBLOCK);
+	fcntl(e.wake[0], F_SETFD, FD_CLOEXEC);
+	fcntl(e.wake[1], F_SETFD, FD_CLOEXEC);
+	if ((rc = wfm_repo_open(&e.repo, opts->repo_path)) < 0)
+		goto done;
+	popts.run = opts->run->id;
+	if ((rc = wfm_pool_open(&e.pool, opts->repo_path, &popts)) < 0)
+		goto done;
+	journal_path = wfm_rundir_file(opts->run, "journal.jsonl");
+	if ((rc = wfm_journal_open(&e.journal, journal_path)) < 0)
+		goto done;
+	script = wfm_rundir_file(opts->run, "workflow.js");
+	hopts.script = script;
+	hopts.node = opts->node;
+	if ((rc = wfm_harness_start(&e.harness, &hopts)) < 0)
+		goto done;
+	event(&e, "start", "base", opts->base);
+	if ((rc = send_start(&e)) < 0)
+		goto done;
+	rc = loop(&e, &status, &error, &value);
+	wait_jobs(&e);
+	if (rc < 0)
+		goto done;
+	wfm_harness_finish(e.harness, &exit_code, &stderr_tail, HARNESS_EXIT_WAIT_MS);
+	if (status == WFM_RUN_FAILED && stderr_tail && *stderr_tail && error &&
+	    !strcmp(error, "the workflow runtime ended without a result")) {
+		free(error);
+		error = wfm_strdup(stderr_tail);
+	}
+	out->status = status;
+	out->error = error;
+	error = NULL;
+	out->report = wfm_engine_report(&e, status, out->error, value);
+	rc = wfm_engine_report_write(&e, out->report);
+	event(&e, "end", "status",
+	      status == WFM_RUN_DONE ? "done" : status == WFM_RUN_STOPPED ? "stopped" : "failed");
+done:
+	if (e.merge)
+		wfm_merge_queue_free(e.merge);
+	wfm_harness_free(e.harness);
+	wfm_journal_free(e.journal);
+	wfm_pool_free(e.pool);
+	wfm_repo_free(e.repo);
+	for (size_t i = 0; i < e.units_nr; i++)
+		free(e.units[i].id);
+	free(e.units);
+	if (e.wake[0] >= 0)
+		close(e.wake[0]);
+	if (e.wake[1] >= 0)
+		close(e.wake[1]);
+	pthread_mutex_destroy(&e.lock);
+	cJSON_Delete(value);
+	free(error);
+	free(journal_path);
+	free(script);
+	free(stderr_tail);
+	return rc;
+}

@@ -1,0 +1,64 @@
+#ifndef WFM_ENGINE_ENGINE_H
+#define WFM_ENGINE_ENGINE_H
+
+#include <signal.h>
+
+#include "base/json.h"
+
+struct wfm_rundir;
+
+/*
+ * The engine: runs a harness script (runtime/harness.mjs in a Node.js
+ * subprocess) and answers its requests — agents, oracles, merges,
+ * chunks, diffs, nested workflows — from the journal when they are
+ * there, by running them otherwise. One call runs (or resumes) one run
+ * to its end: the script returned, failed, or the run was stopped.
+ */
+struct wfm_engine_opts {
+	struct wfm_rundir *run;		/* the run's directory, lock held; borrowed */
+	const char *repo_path;		/* the repository (any path wfm_repo_open takes) */
+	const char *base;		/* the run's base commit (hex) */
+	const char *provider;		/* "exec" */
+	const char *agent_cmd;		/* exec provider: sh -c <agent_cmd> */
+	const char *oracle_cmd;		/* NULL: oracle() and merge() fail */
+	unsigned long oracle_timeout_sec;
+	unsigned long agent_timeout_sec;
+	unsigned long concurrency;	/* agents in flight, 1-256 */
+	unsigned long oracle_jobs;	/* oracle processes in flight */
+	unsigned long max_agents;	/* agents per run */
+	int allow_test_edits;
+	const cJSON *args;		/* the script's args */
+	const char *node;		/* NULL: node from PATH */
+	const volatile sig_atomic_t *interrupt; /* set by a signal handler: stop the run */
+	/* progress lines for people (log, phase, agents starting and ending); may be NULL */
+	void (*progress)(void *data, const char *line);
+	void *progress_data;
+};
+
+#define WFM_ENGINE_CONCURRENCY_DEFAULT 16
+#define WFM_ENGINE_MAX_AGENTS_DEFAULT 1000
+#define WFM_ENGINE_AGENT_TIMEOUT_DEFAULT 1800
+
+enum wfm_run_status {
+	WFM_RUN_DONE,	 /* the script returned */
+	WFM_RUN_FAILED,	 /* the script threw, or the runtime died */
+	WFM_RUN_STOPPED, /* stopped by `git wfmigrate stop` or a signal: resumable */
+};
+
+struct wfm_engine_result {
+	enum wfm_run_status status;
+	char *error;	/* FAILED: the script's error ("workflow.js:12: ..."); owned */
+	cJSON *report;	/* what report.json holds; owned */
+};
+
+void wfm_engine_result_release(struct wfm_engine_result *r);
+
+/*
+ * Runs the run to its end and writes report.json and report.md into its
+ * directory. Returns 0 with out->status saying how the run ended;
+ * negative only when the run could not be carried out at all (the
+ * runtime cannot start, the journal cannot be read).
+ */
+int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *opts);
+
+#endif

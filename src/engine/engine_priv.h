@@ -1,0 +1,95 @@
+#ifndef WFM_ENGINE_ENGINE_PRIV_H
+#define WFM_ENGINE_ENGINE_PRIV_H
+
+/* Shared by src/engine/engine.c, requests.c and report.c only. */
+#include <pthread.h>
+
+#include "base/buf.h"
+#include "engine/engine.h"
+#include "git/repo.h"
+
+struct wfm_pool;
+struct wfm_journal;
+struct wfm_merge_queue;
+struct wfm_harness;
+
+enum job_kind {
+	JOB_AGENT,  /* limited by concurrency and max_agents */
+	JOB_ORACLE, /* limited by oracle_jobs */
+	JOB_MERGE,  /* handed to the merge queue */
+	JOB_QUICK,  /* chunk, diff, workflow_source: a thread of its own, no limit */
+};
+
+struct job {
+	struct engine *e;
+	long id;		/* the harness's request id */
+	char *method;
+	cJSON *params;
+	enum job_kind kind;
+	char *key;		/* journal key with its occurrence */
+	char *extra;		/* what besides the params decides the result */
+	char base[WFM_OID_HEXSZ + 1]; /* agents: the commit they start from */
+	char *branch;		/* worktree agents and merges: the branch */
+	char *unit_id;		/* the unit an agent works on, for the report */
+	/* the outcome, filled by the thread that ran it */
+	int ok;
+	cJSON *value;		/* ok: the value for the script */
+	char *error;		/* !ok: the message the promise rejects with */
+	int journal;		/* record it (a finished request, not a stopped one) */
+	uint64_t tokens;
+	int agent_failed;	/* an agent that ran and failed (value null) */
+	pthread_t thread;
+	int threaded;
+	struct job *next;
+};
+
+struct unit_stats {
+	char *id;
+	unsigned long agents;
+	uint64_t tokens;
+};
+
+struct engine {
+	const struct wfm_engine_opts *opts;
+	struct wfm_repo *repo;		/* the engine thread's handle */
+	struct wfm_pool *pool;
+	struct wfm_journal *journal;
+	struct wfm_merge_queue *merge;	/* started by the first merge() */
+	struct wfm_harness *harness;
+	char integration[256];		/* refs/heads/wfmigrate/<run>/integration */
+
+	pthread_mutex_t lock;		/* guards done_* */
+	struct job *done_head, **done_tail;
+	int wake[2];			/* a byte per finished job */
+
+	struct job *waiting_agents, **waiting_agents_tail;
+	struct job *waiting_oracles, **waiting_oracles_tail;
+	unsigned long agents_running, oracles_running, in_flight;
+	unsigned long agents_requested;
+
+	volatile sig_atomic_t cancel;	/* stop: running agents and oracles are killed */
+	int stopping, paused;
+
+	/* for the report */
+	unsigned long agents_run, agents_replayed, agents_failed, requests_replayed;
+	uint64_t tokens;
+	struct unit_stats *units;
+	size_t units_nr, units_alloc;
+	uint64_t started_ms;
+};
+
+uint64_t wfm_engine_now_ms(void);
+
+/* requests.c: classifies a request, computes its key parts, and runs it (on its own thread). */
+int wfm_engine_prepare(struct engine *e, struct job *job);
+void wfm_engine_execute(struct job *job);
+
+/* engine.c: hands a finished job back to the engine thread (any thread). */
+void wfm_engine_finished(struct job *job);
+
+/* report.c: report.json's content (new) and both report files in the run directory. */
+cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const char *error,
+			 const cJSON *value);
+int wfm_engine_report_write(struct engine *e, const cJSON *report);
+
+#endif

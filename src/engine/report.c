@@ -1,0 +1,225 @@
+/*
+ * report.json and report.md: what a run did, per unit, for programs and
+ * for people.
+ */
+#include "base/common.h"
+#include "base/json.h"
+#include "engine/engine_priv.h"
+#include "engine/rundir.h"
+
+#include <sys/resource.h>
+
+static const char *status_name(enum wfm_run_status s)
+{
+	return s == WFM_RUN_DONE ? "done" : s == WFM_RUN_STOPPED ? "stopped" : "failed";
+}
+
+static const char *str_item(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const struct unit_stats *find_stats(const struct engine *e, const char *id)
+{
+	for (size_t i = 0; i < e->units_nr; i++)
+		if (!strcmp(e->units[i].id, id))
+			return &e->units[i];
+	return NULL;
+}
+
+/*
+ * The units: what the script reported for each (status, reason, branch,
+ * commit) joined with what the engine counted (agents, tokens). Units
+ * the engine saw agents for but the script did not report are listed
+ * with the status "unreported".
+ */
+static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *totals)
+{
+	const cJSON *reported = cJSON_GetObjectItemCaseSensitive(value, "units"), *u;
+	cJSON *arr = wfm_json_array();
+	unsigned long merged = 0, rejected = 0, failed = 0, skipped = 0;
+
+	cJSON_ArrayForEach(u, reported)
+	{
+		const char *id = str_item(u, "id"), *status = str_item(u, "status");
+		const struct unit_stats *st = id ? find_stats(e, id) : NULL;
+		cJSON *o;
+
+		if (!id)
+			continue;
+		o = wfm_json_object();
+		wfm_json_add_str(o, "id", id);
+		wfm_json_add_str(o, "status", status ? status : "unknown");
+		if (str_item(u, "reason"))
+			wfm_json_add_str(o, "reason", str_item(u, "reason"));
+		else
+			wfm_json_add_null(o, "reason");
+		if (str_item(u, "branch"))
+			wfm_json_add_str(o, "branch", str_item(u, "branch"));
+		else
+			wfm_json_add_null(o, "branch");
+		if (str_item(u, "commit"))
+			wfm_json_add_str(o, "commit", str_item(u, "commit"));
+		else
+			wfm_json_add_null(o, "commit");
+		wfm_json_add_num(o, "agents", st ? (double)st->agents : 0);
+		wfm_json_add_num(o, "tokens", st ? (double)st->tokens : 0);
+		wfm_json_add(arr, NULL, o);
+		if (!status)
+			continue;
+		merged += !strcmp(status, "merged");
+		rejected += !strcmp(status, "rejected");
+		failed += !strcmp(status, "failed");
+		skipped += !strcmp(status, "skipped");
+	}
+	for (size_t i = 0; i < e->units_nr; i++) {
+		int seen = 0;
+		cJSON_ArrayForEach(u, reported)
+		{
+			const char *id = str_item(u, "id");
+			seen |= id && !strcmp(id, e->units[i].id);
+		}
+		if (!seen) {
+			cJSON *o = wfm_json_object();
+			wfm_json_add_str(o, "id", e->units[i].id);
+			wfm_json_add_str(o, "status", "unreported");
+			wfm_json_add_null(o, "reason");
+			wfm_json_add_null(o, "branch");
+			wfm_json_add_null(o, "commit");
+			wfm_json_add_num(o, "agents", (double)e->units[i].agents);
+			wfm_json_add_num(o, "tokens", (double)e->units[i].tokens);
+			wfm_json_add(arr, NULL, o);
+		}
+	}
+	wfm_json_add_num(totals, "merged", merged);
+	wfm_json_add_num(totals, "rejected", rejected);
+	wfm_json_add_num(totals, "failed", failed);
+	wfm_json_add_num(totals, "skipped", skipped);
+	return arr;
+}
+
+cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const char *error,
+			 const cJSON *value)
+{
+	cJSON *r = wfm_json_object(), *integ = wfm_json_object(), *totals = wfm_json_object();
+	char tip[WFM_OID_HEXSZ + 1];
+
+	wfm_json_add_str(r, "run", e->opts->run->id);
+	wfm_json_add_str(r, "status", status_name(status));
+	if (error)
+		wfm_json_add_str(r, "error", error);
+	wfm_json_add_str(r, "base", e->opts->base);
+	wfm_json_add_str(integ, "branch", e->integration + strlen("refs/heads/"));
+	if (wfm_repo_resolve_commit(tip, e->repo, e->integration) == 0)
+		wfm_json_add_str(integ, "commit", tip);
+	else
+		wfm_json_add_null(integ, "commit");
+	wfm_json_add(r, "integration", integ);
+	wfm_json_add(r, "result", value ? cJSON_Duplicate(value, 1) : cJSON_CreateNull());
+	wfm_json_add(r, "units", units_json(e, value, totals));
+	wfm_json_add_num(totals, "agents", (double)(e->agents_run + e->agents_replayed));
+	wfm_json_add_num(totals, "agentsRun", (double)e->agents_run);
+	wfm_json_add_num(totals, "agentsReplayed", (double)e->agents_replayed);
+	wfm_json_add_num(totals, "agentsFailed", (double)e->agents_failed);
+	wfm_json_add_num(totals, "requestsReplayed", (double)e->requests_replayed);
+	wfm_json_add_num(totals, "tokens", (double)e->tokens);
+	wfm_json_add_num(totals, "durationMs", (double)(wfm_engine_now_ms() - e->started_ms));
+	{
+		/* the engine's own CPU time (all its threads, not its children) */
+		struct rusage ru;
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			wfm_json_add_num(totals, "engineCpuMs",
+					 ru.ru_utime.tv_sec * 1000.0 + ru.ru_utime.tv_usec / 1000.0 +
+						 ru.ru_stime.tv_sec * 1000.0 + ru.ru_stime.tv_usec / 1000.0);
+	}
+	wfm_json_add(r, "totals", totals);
+	return r;
+}
+
+static void md_escape(struct wfm_buf *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|' || *s == '\\' || *s == '`')
+			wfm_buf_addch(out, '\\');
+		wfm_buf_addch(out, *s == '\n' ? ' ' : *s);
+	}
+}
+
+static void report_md(struct wfm_buf *md, const cJSON *r)
+{
+	const cJSON *totals = cJSON_GetObjectItemCaseSensitive(r, "totals");
+	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(r, "integration");
+	const cJSON *units = cJSON_GetObjectItemCaseSensitive(r, "units"), *u;
+	const char *err = str_item(r, "error");
+
+#define TOTAL(name) ((unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(totals, name)))
+	wfm_buf_addf(md, "# Run %s: %s\n\n", str_item(r, "run"), str_item(r, "status"));
+	if (err) {
+		wfm_buf_adds(md, "The workflow failed: `");
+		md_escape(md, err);
+		wfm_buf_adds(md, "`\n\n");
+	}
+	wfm_buf_addf(md, "- base: `%s`\n", str_item(r, "base"));
+	wfm_buf_addf(md, "- integration branch: `%s` at `%s`\n", str_item(integ, "branch"),
+		     str_item(integ, "commit") ? str_item(integ, "commit") : "(not created)");
+	wfm_buf_addf(md,
+		     "- units: %lu merged, %lu rejected, %lu failed, %lu skipped\n"
+		     "- agents: %lu (%lu run, %lu answered from the journal, %lu failed), %lu tokens\n"
+		     "- time: %.1f s\n\n",
+		     TOTAL("merged"), TOTAL("rejected"), TOTAL("failed"), TOTAL("skipped"),
+		     TOTAL("agents"), TOTAL("agentsRun"), TOTAL("agentsReplayed"),
+		     TOTAL("agentsFailed"), TOTAL("tokens"), TOTAL("durationMs") / 1000.0);
+#undef TOTAL
+	if (!cJSON_GetArraySize(units))
+		return;
+	wfm_buf_adds(md, "| unit | status | reason | branch | agents |\n|---|---|---|---|---|\n");
+	cJSON_ArrayForEach(u, units)
+	{
+		wfm_buf_adds(md, "| `");
+		md_escape(md, str_item(u, "id"));
+		wfm_buf_adds(md, "` | ");
+		md_escape(md, str_item(u, "status"));
+		wfm_buf_adds(md, " | ");
+		md_escape(md, str_item(u, "reason"));
+		wfm_buf_adds(md, " | ");
+		md_escape(md, str_item(u, "branch"));
+		wfm_buf_addf(md, " | %lu |\n",
+			     (unsigned long)cJSON_GetNumberValue(
+				     cJSON_GetObjectItemCaseSensitive(u, "agents")));
+	}
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return wfm_error_set("cannot write '%s': %s", path, strerror(errno));
+	if (fwrite(data, 1, len, f) != len || fclose(f) != 0)
+		return wfm_error_set("cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+int wfm_engine_report_write(struct engine *e, const cJSON *report)
+{
+	struct wfm_buf json = WFM_BUF_INIT, md = WFM_BUF_INIT;
+	char *pj = wfm_rundir_file(e->opts->run, "report.json");
+	char *pm = wfm_rundir_file(e->opts->run, "report.md");
+	char *pretty = cJSON_Print(report);
+	int rc;
+
+	wfm_buf_adds(&json, pretty ? pretty : "null");
+	wfm_buf_addch(&json, '\n');
+	cJSON_free(pretty);
+	report_md(&md, report);
+	rc = write_file(pj, json.ptr, json.len);
+	if (!rc)
+		rc = write_file(pm, md.ptr, md.len);
+	wfm_buf_release(&json);
+	wfm_buf_release(&md);
+	free(pj);
+	free(pm);
+	return rc;
+}

@@ -1,0 +1,462 @@
+/*
+ * What each request of a harness means: how it is keyed in the journal
+ * (wfm_engine_prepare, on the engine thread) and how it is carried out
+ * (wfm_engine_execute, on a thread of its own).
+ */
+#include "base/common.h"
+#include "base/datadir.h"
+#include "base/json.h"
+#include "agent/agent.h"
+#include "agent/exec.h"
+#include "chunk/chunk.h"
+#include "chunk/lang.h"
+#include "engine/engine_priv.h"
+#include "engine/merge_queue.h"
+#include "engine/rundir.h"
+#include "git/diff.h"
+#include "git/hash.h"
+#include "git/pool.h"
+#include "oracle/oracle.h"
+
+static const char *str_param(const cJSON *params, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, name);
+
+	return cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
+}
+
+static int resolve(char out[WFM_OID_HEXSZ + 1], struct engine *e, const char *rev,
+		   const char *what)
+{
+	if (!rev) {
+		snprintf(out, WFM_OID_HEXSZ + 1, "%s", e->opts->base);
+		return 0;
+	}
+	if (wfm_repo_resolve_commit(out, e->repo, rev) < 0)
+		return wfm_error_setc(WFM_EINVALID, "%s: unknown branch or commit '%s'", what, rev);
+	return 0;
+}
+
+static char *extra(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *extra(const char *fmt, ...)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	wfm_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	return wfm_buf_detach(&b, NULL);
+}
+
+/* refs/heads/<x> → <x> */
+static char *short_branch(char *full)
+{
+	const char *prefix = "refs/heads/";
+
+	if (!strncmp(full, prefix, strlen(prefix)))
+		memmove(full, full + strlen(prefix), strlen(full) - strlen(prefix) + 1);
+	return full;
+}
+
+static int prepare_agent(struct engine *e, struct job *job)
+{
+	const char *isolation = str_param(job->params, "isolation");
+	const char *label = str_param(job->params, "label");
+	const char *model = str_param(job->params, "model");
+	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(job->params, "unit");
+	const cJSON *uid = unit ? cJSON_GetObjectItemCaseSensitive(unit, "id") : NULL;
+	int rc;
+
+	job->kind = JOB_AGENT;
+	if (isolation && strcmp(isolation, "worktree"))
+		return wfm_error_setc(WFM_EINVALID, "agent(): unknown isolation '%s'", isolation);
+	if ((rc = resolve(job->base, e, str_param(job->params, "base"), "agent(): base")) < 0)
+		return rc;
+	if (cJSON_IsString(uid))
+		job->unit_id = wfm_strdup(uid->valuestring);
+	if (isolation) {
+		const char *branch = str_param(job->params, "branch");
+		char *name = NULL;
+
+		if (branch) {
+			job->branch = wfm_strdup(branch);
+		} else {
+			struct wfm_buf canon = WFM_BUF_INIT;
+			char hash[WFM_OID_HEXSZ + 1], fallback[32];
+
+			if (!label) {
+				wfm_json_canonical(&canon, job->params);
+				wfm_hash_hex(hash, canon.ptr, canon.len);
+				snprintf(fallback, sizeof(fallback), "agent-%.8s", hash);
+				wfm_buf_release(&canon);
+			}
+			rc = wfm_pool_branch_name(&name, e->opts->run->id, label ? label : fallback);
+			if (rc < 0)
+				return rc;
+			job->branch = short_branch(name);
+		}
+	}
+	job->extra = extra("base=%s;model=%s;provider=%s", job->base, model ? model : "",
+			   e->opts->provider);
+	return 0;
+}
+
+static const char *oracle_command(struct engine *e, const struct job *job)
+{
+	const char *cmd = str_param(job->params, "cmd");
+
+	return cmd ? cmd : e->opts->oracle_cmd;
+}
+
+int wfm_engine_prepare(struct engine *e, struct job *job)
+{
+	const char *m = job->method;
+	char a[WFM_OID_HEXSZ + 1], b[WFM_OID_HEXSZ + 1];
+	int rc;
+
+	if (!strcmp(m, "agent"))
+		return prepare_agent(e, job);
+	if (!strcmp(m, "oracle")) {
+		const char *ref = str_param(job->params, "branch");
+
+		job->kind = JOB_ORACLE;
+		if (!ref)
+			ref = str_param(job->params, "ref");
+		if (!oracle_command(e, job))
+			return wfm_error_setc(WFM_EINVALID,
+					      "oracle(): no test command: run with --oracle <cmd>");
+		if ((rc = resolve(a, e, ref, "oracle()")) < 0)
+			return rc;
+		memcpy(job->base, a, sizeof(a));
+		job->extra = extra("commit=%s;cmd=%s", a, oracle_command(e, job));
+		return 0;
+	}
+	if (!strcmp(m, "merge")) {
+		const char *branch = str_param(job->params, "branch");
+
+		job->kind = JOB_MERGE;
+		if (!branch)
+			return wfm_error_setc(WFM_EINVALID, "merge(): 'branch' is required");
+		if (!e->opts->oracle_cmd)
+			return wfm_error_setc(WFM_EINVALID,
+					      "merge(): no test command to gate it: run with --oracle <cmd>");
+		if ((rc = resolve(a, e, branch, "merge()")) < 0)
+			return rc;
+		job->branch = wfm_strdup(branch);
+		job->extra = extra("tip=%s", a);
+		return 0;
+	}
+	if (!strcmp(m, "chunk")) {
+		job->kind = JOB_QUICK;
+		if ((rc = resolve(a, e, str_param(job->params, "rev"), "chunk(): rev")) < 0)
+			return rc;
+		memcpy(job->base, a, sizeof(a));
+		job->extra = extra("rev=%s", a);
+		return 0;
+	}
+	if (!strcmp(m, "diff")) {
+		const char *to = str_param(job->params, "to");
+
+		job->kind = JOB_QUICK;
+		if (!to)
+			to = str_param(job->params, "branch");
+		if (!to)
+			return wfm_error_setc(WFM_EINVALID, "diff(): give 'branch' or 'to'");
+		if ((rc = resolve(a, e, str_param(job->params, "from"), "diff(): from")) < 0 ||
+		    (rc = resolve(b, e, to, "diff()")) < 0)
+			return rc;
+		job->extra = extra("from=%s;to=%s", a, b);
+		return 0;
+	}
+	if (!strcmp(m, "workflow_source")) {
+		job->kind = JOB_QUICK;
+		if (!str_param(job->params, "name"))
+			return wfm_error_setc(WFM_EINVALID, "workflow(): a name or path is required");
+		job->extra = wfm_strdup("");
+		return 0;
+	}
+	return wfm_error_setc(WFM_EINVALID, "unknown request '%s'", m);
+}
+
+static void fail(struct job *job, const char *msg)
+{
+	job->ok = 0;
+	job->error = wfm_strdup(msg);
+}
+
+static void run_agent(struct job *job)
+{
+	struct engine *e = job->e;
+	struct wfm_agent_request req = { 0 };
+	struct wfm_agent_env env = { 0 };
+	struct wfm_agent_result r = { 0 };
+	char *transcript = NULL, name[64];
+	int rc;
+
+	if (strcmp(e->opts->provider, "exec")) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "provider '%s' is not available", e->opts->provider);
+		fail(job, msg);
+		return;
+	}
+	req.prompt = str_param(job->params, "prompt");
+	req.label = str_param(job->params, "label");
+	req.phase = str_param(job->params, "phase");
+	req.role = str_param(job->params, "role");
+	if (!req.role)
+		req.role = str_param(job->params, "agentType");
+	req.model = str_param(job->params, "model");
+	req.effort = str_param(job->params, "effort");
+	req.schema = cJSON_GetObjectItemCaseSensitive(job->params, "schema");
+	req.worktree = job->branch != NULL;
+	req.branch = job->branch;
+	req.base = job->base;
+	req.unit = cJSON_GetObjectItemCaseSensitive(job->params, "unit");
+	req.args = e->opts->args;
+
+	snprintf(name, sizeof(name), "agents/%.12s.jsonl", job->key);
+	transcript = wfm_rundir_file(e->opts->run, name);
+	env.run = e->opts->run->id;
+	env.pool = e->pool;
+	env.agent_cmd = e->opts->agent_cmd;
+	env.timeout_sec = e->opts->agent_timeout_sec;
+	env.cancel = &e->cancel;
+	env.transcript_path = transcript;
+
+	rc = wfm_agent_exec_run(&r, &env, &req);
+	if (rc < 0) {
+		fail(job, wfm_error_last());
+	} else {
+		job->ok = 1;
+		job->value = wfm_agent_result_value(&r, req.worktree);
+		job->agent_failed = !r.ok;
+		job->tokens = r.tokens_in + r.tokens_out;
+		/* a stopped agent runs again on resume; a failed one does not */
+		job->journal = r.ok || !e->cancel;
+	}
+	wfm_agent_result_release(&r);
+	free(transcript);
+}
+
+static void run_oracle(struct job *job)
+{
+	struct engine *e = job->e;
+	struct wfm_oracle_opts opts = WFM_ORACLE_OPTS_INIT;
+	struct wfm_oracle_result r = { 0 };
+	const cJSON *timeout = cJSON_GetObjectItemCaseSensitive(job->params, "timeout");
+
+	opts.command = oracle_command(e, job);
+	opts.timeout_sec = cJSON_IsNumber(timeout) && timeout->valuedouble >= 0
+				   ? (unsigned long)timeout->valuedouble
+				   : e->opts->oracle_timeout_sec;
+	opts.cancel = &e->cancel;
+	if (wfm_oracle_run(&r, e->pool, job->base, &opts) < 0) {
+		fail(job, wfm_error_last());
+		return;
+	}
+	job->ok = 1;
+	job->value = wfm_oracle_result_to_json(&r, job->base, opts.command);
+	job->journal = !r.proc.cancelled;
+	wfm_oracle_result_release(&r);
+}
+
+static void merge_decided(void *data, const struct wfm_merge_decision *d)
+{
+	struct job *job = data;
+	cJSON *v = wfm_json_object();
+
+	wfm_json_add_bool(v, "merged", d->merged);
+	if (d->merged)
+		wfm_json_add_str(v, "commit", d->commit);
+	if (d->reason)
+		wfm_json_add_str(v, "reason", d->reason);
+	if (d->detail)
+		wfm_json_add_str(v, "detail", d->detail);
+	job->ok = 1;
+	job->value = v;
+	job->journal = !d->reason || strcmp(d->reason, "stopped");
+	wfm_engine_finished(job);
+}
+
+static void run_merge(struct job *job)
+{
+	struct engine *e = job->e;
+	const char *message = str_param(job->params, "message");
+	struct wfm_buf msg = WFM_BUF_INIT;
+
+	if (!e->merge) {
+		struct wfm_merge_opts opts = WFM_MERGE_OPTS_INIT;
+
+		opts.repo_path = e->opts->repo_path;
+		opts.run = e->opts->run->id;
+		opts.base = e->opts->base;
+		opts.oracle_cmd = e->opts->oracle_cmd;
+		opts.oracle_timeout_sec = e->opts->oracle_timeout_sec;
+		opts.allow_test_edits = e->opts->allow_test_edits;
+		opts.cancel = &e->cancel;
+		if (wfm_merge_queue_start(&e->merge, e->pool, &opts) < 0) {
+			fail(job, wfm_error_last());
+			wfm_engine_finished(job);
+			return;
+		}
+	}
+	if (!message)
+		wfm_buf_addf(&msg, "%s", job->branch);
+	if (wfm_merge_queue_submit(e->merge, job->branch, message ? message : msg.ptr,
+				   merge_decided, job) < 0) {
+		fail(job, wfm_error_last());
+		wfm_engine_finished(job);
+	}
+	wfm_buf_release(&msg);
+}
+
+static void run_chunk(struct job *job, struct wfm_repo *repo)
+{
+	struct wfm_chunk_opts opts = WFM_CHUNK_OPTS_INIT;
+	struct wfm_unit_list units = WFM_UNIT_LIST_INIT;
+	struct wfm_strvec paths = WFM_STRVEC_INIT;
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(job->params, "paths");
+	const cJSON *max = cJSON_GetObjectItemCaseSensitive(job->params, "maxBytes");
+	const cJSON *it;
+	const char *lang = str_param(job->params, "lang");
+	cJSON *arr;
+
+	opts.rev = job->base;
+	opts.match = str_param(job->params, "match");
+	opts.query = str_param(job->params, "query");
+	opts.with_text = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(job->params, "text"));
+	if (cJSON_IsNumber(max) && max->valuedouble > 0)
+		opts.max_bytes = (size_t)max->valuedouble;
+	if (lang && wfm_lang_from_name(&opts.lang, lang) < 0) {
+		fail(job, wfm_error_last());
+		return;
+	}
+	cJSON_ArrayForEach(it, p)
+		if (cJSON_IsString(it))
+			wfm_strvec_push(&paths, it->valuestring);
+	opts.pathspecs = (const char *const *)paths.v;
+	opts.pathspecs_nr = paths.nr;
+	if (wfm_chunk_run(&units, repo, &opts) < 0) {
+		fail(job, wfm_error_last());
+		goto done;
+	}
+	arr = wfm_json_array();
+	for (size_t i = 0; i < units.nr; i++)
+		wfm_json_add(arr, NULL,
+			     wfm_unit_to_json(&units.v[i], opts.with_text ? WFM_UNIT_JSON_TEXT : 0));
+	job->ok = 1;
+	job->value = arr;
+	job->journal = 1;
+done:
+	wfm_unit_list_release(&units);
+	wfm_strvec_clear(&paths);
+}
+
+static void run_diff(struct job *job, struct wfm_repo *repo)
+{
+	struct wfm_buf out = WFM_BUF_INIT;
+	struct wfm_strvec paths = WFM_STRVEC_INIT;
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(job->params, "paths"), *it;
+	const char *to = str_param(job->params, "to");
+	const char *from = str_param(job->params, "from");
+
+	if (!to)
+		to = str_param(job->params, "branch");
+	cJSON_ArrayForEach(it, p)
+		if (cJSON_IsString(it))
+			wfm_strvec_push(&paths, it->valuestring);
+	if (wfm_git_diff(&out, repo, from ? from : job->e->opts->base, to,
+			 (const char *const *)paths.v, paths.nr) < 0) {
+		fail(job, wfm_error_last());
+	} else {
+		job->ok = 1;
+		job->value = wfm_json_strn(out.ptr, out.len);
+		job->journal = 1;
+	}
+	wfm_buf_release(&out);
+	wfm_strvec_clear(&paths);
+}
+
+static int read_file(struct wfm_buf *out, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char buf[8192];
+	size_t n;
+
+	if (!f)
+		return wfm_error_setc(WFM_ENOTFOUND, "cannot read '%s': %s", path, strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		wfm_buf_add(out, buf, n);
+	fclose(f);
+	return 0;
+}
+
+static void run_workflow_source(struct job *job, struct wfm_repo *repo)
+{
+	const char *name = str_param(job->params, "name");
+	struct wfm_buf src = WFM_BUF_INIT, rel = WFM_BUF_INIT;
+	char *path = NULL;
+
+	if (strchr(name, '/') || strstr(name, ".js")) {
+		const char *top = wfm_repo_workdir(repo);
+		if (name[0] == '/' || !top)
+			path = wfm_strdup(name);
+		else {
+			wfm_buf_addf(&rel, "%s/%s", top, name);
+			path = wfm_buf_detach(&rel, NULL);
+		}
+	} else {
+		wfm_buf_addf(&rel, "workflows/%s.js", name);
+		if (wfm_datadir_find(&path, rel.ptr) < 0) {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "workflow(): no built-in workflow '%s'", name);
+			fail(job, msg);
+			goto done;
+		}
+	}
+	if (read_file(&src, path) < 0) {
+		fail(job, wfm_error_last());
+		goto done;
+	}
+	job->ok = 1;
+	job->value = wfm_json_object();
+	wfm_json_add_strn(job->value, "source", src.ptr, src.len);
+	wfm_json_add_str(job->value, "path", path);
+	job->journal = 0; /* read again on resume: it is cheap and never sent to an agent */
+done:
+	wfm_buf_release(&src);
+	wfm_buf_release(&rel);
+	free(path);
+}
+
+void wfm_engine_execute(struct job *job)
+{
+	struct wfm_repo *repo = NULL;
+
+	switch (job->kind) {
+	case JOB_AGENT:
+		run_agent(job);
+		return;
+	case JOB_ORACLE:
+		run_oracle(job);
+		return;
+	case JOB_MERGE:
+		run_merge(job);
+		return;
+	case JOB_QUICK:
+		break;
+	}
+	/* a repository handle of this thread's own */
+	if (wfm_repo_open(&repo, job->e->opts->repo_path) < 0) {
+		fail(job, wfm_error_last());
+		return;
+	}
+	if (!strcmp(job->method, "chunk"))
+		run_chunk(job, repo);
+	else if (!strcmp(job->method, "diff"))
+		run_diff(job, repo);
+	else
+		run_workflow_source(job, repo);
+	wfm_repo_free(repo);
+}

@@ -1,0 +1,246 @@
+#include "base/common.h"
+#include "base/buf.h"
+#include "base/json.h"
+#include "engine/engine.h"
+#include "engine/rundir.h"
+#include "ui/exit.h"
+#include "ui/message.h"
+#include "ui/run.h"
+
+#include <signal.h>
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+void wfm_run_settings_release(struct wfm_run_settings *s)
+{
+	free(s->workflow);
+	free(s->oracle);
+	free(s->provider);
+	free(s->agent_cmd);
+	memset(s, 0, sizeof(*s));
+}
+
+static cJSON *settings_json(const struct wfm_run_settings *s)
+{
+	cJSON *o = wfm_json_object();
+
+	wfm_json_add_str(o, "workflow", s->workflow ? s->workflow : "");
+	wfm_json_add_str(o, "base", s->base);
+	if (s->oracle)
+		wfm_json_add_str(o, "oracle", s->oracle);
+	else
+		wfm_json_add_null(o, "oracle");
+	wfm_json_add_num(o, "oracleTimeout", (double)s->oracle_timeout);
+	wfm_json_add_str(o, "provider", s->provider ? s->provider : "exec");
+	if (s->agent_cmd)
+		wfm_json_add_str(o, "agentCmd", s->agent_cmd);
+	else
+		wfm_json_add_null(o, "agentCmd");
+	wfm_json_add_num(o, "concurrency", (double)s->concurrency);
+	wfm_json_add_num(o, "oracleJobs", (double)s->oracle_jobs);
+	wfm_json_add_num(o, "maxAgents", (double)s->max_agents);
+	wfm_json_add_num(o, "agentTimeout", (double)s->agent_timeout);
+	wfm_json_add_bool(o, "allowTestEdits", s->allow_test_edits);
+	return o;
+}
+
+static int get_str(char **out, const cJSON *j, const char *name, int required)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+
+	if (cJSON_IsString(v)) {
+		*out = wfm_strdup(v->valuestring);
+		return 0;
+	}
+	if (!required && (!v || cJSON_IsNull(v)))
+		return 0;
+	return wfm_error_setc(WFM_EINVALID, "run.json: '%s' is missing or not a string", name);
+}
+
+static int get_num(unsigned long *out, const cJSON *j, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0)
+		return wfm_error_setc(WFM_EINVALID, "run.json: '%s' is missing or not a number",
+				      name);
+	*out = (unsigned long)v->valuedouble;
+	return 0;
+}
+
+static int settings_from_json(struct wfm_run_settings *out, const cJSON *j)
+{
+	char *base = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = get_str(&out->workflow, j, "workflow", 1)) < 0 ||
+	    (rc = get_str(&base, j, "base", 1)) < 0 || (rc = get_str(&out->oracle, j, "oracle", 0)) < 0 ||
+	    (rc = get_str(&out->provider, j, "provider", 1)) < 0 ||
+	    (rc = get_str(&out->agent_cmd, j, "agentCmd", 0)) < 0 ||
+	    (rc = get_num(&out->oracle_timeout, j, "oracleTimeout")) < 0 ||
+	    (rc = get_num(&out->concurrency, j, "concurrency")) < 0 ||
+	    (rc = get_num(&out->oracle_jobs, j, "oracleJobs")) < 0 ||
+	    (rc = get_num(&out->max_agents, j, "maxAgents")) < 0 ||
+	    (rc = get_num(&out->agent_timeout, j, "agentTimeout")) < 0)
+		goto done;
+	if (strlen(base) != 40) {
+		rc = wfm_error_setc(WFM_EINVALID, "run.json: 'base' is not a commit id");
+		goto done;
+	}
+	memcpy(out->base, base, 41);
+	out->allow_test_edits = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "allowTestEdits"));
+done:
+	free(base);
+	if (rc < 0)
+		wfm_run_settings_release(out);
+	return rc;
+}
+
+int wfm_run_settings_save(struct wfm_rundir *run, const struct wfm_run_settings *s)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+	cJSON *j = settings_json(s);
+	char *path = wfm_rundir_file(run, "run.json");
+	FILE *f = fopen(path, "wb");
+	int rc = 0;
+
+	wfm_json_print(&b, j);
+	if (!f || fprintf(f, "%s\n", b.ptr) < 0 || fclose(f) != 0)
+		rc = wfm_error_set("cannot write '%s': %s", path, strerror(errno));
+	wfm_buf_release(&b);
+	cJSON_Delete(j);
+	free(path);
+	return rc;
+}
+
+int wfm_run_json_load(cJSON **out, struct wfm_rundir *run, const char *name)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+	char *path = wfm_rundir_file(run, name), chunk[8192];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	if (!f) {
+		rc = wfm_error_setc(WFM_ENOTFOUND, "cannot read '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		wfm_buf_add(&b, chunk, n);
+	fclose(f);
+	rc = wfm_json_parse(out, b.ptr, b.len);
+	if (rc < 0)
+		rc = wfm_error_setc(WFM_EINVALID, "%s: %s", path, wfm_error_last());
+done:
+	wfm_buf_release(&b);
+	free(path);
+	return rc;
+}
+
+int wfm_run_settings_load(struct wfm_run_settings *out, struct wfm_rundir *run)
+{
+	cJSON *j = NULL;
+	int rc = wfm_run_json_load(&j, run, "run.json");
+
+	if (rc == 0)
+		rc = settings_from_json(out, j);
+	cJSON_Delete(j);
+	return rc;
+}
+
+static void show_progress(void *data, const char *line)
+{
+	fprintf(stderr, "%s\n", line);
+}
+
+static unsigned long total(const cJSON *report, const char *name)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(report, "totals");
+
+	return (unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(t, name));
+}
+
+static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_result *r)
+{
+	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(r->report, "integration");
+	const cJSON *tip = cJSON_GetObjectItemCaseSensitive(integ, "commit");
+	const cJSON *branch = cJSON_GetObjectItemCaseSensitive(integ, "branch");
+
+	if (r->status == WFM_RUN_FAILED)
+		printf("run %s failed: %s\n", run->id, r->error ? r->error : "unknown error");
+	else if (r->status == WFM_RUN_STOPPED)
+		printf("run %s stopped; continue it with 'git wfmigrate resume %s'\n", run->id,
+		       run->id);
+	else
+		printf("run %s done\n", run->id);
+	printf("units: %lu merged, %lu rejected, %lu failed, %lu skipped; agents: %lu run, %lu "
+	       "from the journal\n",
+	       total(r->report, "merged"), total(r->report, "rejected"), total(r->report, "failed"),
+	       total(r->report, "skipped"), total(r->report, "agentsRun"),
+	       total(r->report, "agentsReplayed"));
+	if (cJSON_IsString(tip) && cJSON_IsString(branch))
+		printf("integration branch: %s at %.12s\n", branch->valuestring, tip->valuestring);
+	printf("report: %s/report.md\n", run->path);
+}
+
+int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_run_settings *s,
+	       const cJSON *args, int json)
+{
+	struct wfm_engine_opts opts = { 0 };
+	struct wfm_engine_result r = { 0 };
+	struct sigaction sa = { 0 }, old_int, old_term;
+	int rc, ret;
+
+	opts.run = run;
+	opts.repo_path = repo_path;
+	opts.base = s->base;
+	opts.provider = s->provider;
+	opts.agent_cmd = s->agent_cmd;
+	opts.oracle_cmd = s->oracle;
+	opts.oracle_timeout_sec = s->oracle_timeout;
+	opts.agent_timeout_sec = s->agent_timeout;
+	opts.concurrency = s->concurrency;
+	opts.oracle_jobs = s->oracle_jobs;
+	opts.max_agents = s->max_agents;
+	opts.allow_test_edits = s->allow_test_edits;
+	opts.args = args;
+	opts.interrupt = &interrupted;
+	opts.progress = show_progress;
+
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	signal(SIGPIPE, SIG_IGN);
+	fprintf(stderr, "run %s: %s\n", run->id, run->path);
+	rc = wfm_engine_run(&r, &opts);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (rc < 0) {
+		wfm_ui_fatal("%s", wfm_error_last());
+		return WFM_EXIT_FATAL;
+	}
+	if (json) {
+		struct wfm_buf b = WFM_BUF_INIT;
+		wfm_json_print(&b, r.report);
+		printf("%s\n", b.ptr);
+		wfm_buf_release(&b);
+	} else {
+		print_outcome(run, &r);
+	}
+	if (r.status == WFM_RUN_DONE)
+		ret = WFM_EXIT_OK;
+	else if (interrupted)
+		ret = 128 + interrupted;
+	else
+		ret = WFM_EXIT_FAILURE;
+	wfm_engine_result_release(&r);
+	return ret;
+}

@@ -1,0 +1,39 @@
+#ifndef WFM_UI_RUN_H
+#define WFM_UI_RUN_H
+
+#include "base/json.h"
+
+struct wfm_rundir;
+struct wfm_engine_opts;
+
+/*
+ * What `run` and `resume` share: the options a run was started with
+ * (saved as run.json in its directory, so resume uses the same), and
+ * carrying a run out in front of the user — progress on stderr, Ctrl-C
+ * stops it, the outcome on stdout (report.json with --json). Returns the
+ * exit code: 0 the workflow returned, 1 it failed or was stopped, 130/143
+ * interrupted by a signal.
+ */
+struct wfm_run_settings {
+	char *workflow; /* the name or path it was started with, for people */
+	char base[41];
+	char *oracle;
+	unsigned long oracle_timeout;
+	char *provider;
+	char *agent_cmd;
+	unsigned long concurrency, oracle_jobs, max_agents, agent_timeout;
+	int allow_test_edits;
+};
+
+void wfm_run_settings_release(struct wfm_run_settings *s);
+/* run.json in the run's directory */
+int wfm_run_settings_save(struct wfm_rundir *run, const struct wfm_run_settings *s);
+/* WFM_EINVALID naming the bad field */
+int wfm_run_settings_load(struct wfm_run_settings *out, struct wfm_rundir *run);
+/* a JSON file of the run's directory (args.json, meta.json); new tree in *out */
+int wfm_run_json_load(cJSON **out, struct wfm_rundir *run, const char *name);
+
+int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_run_settings *s,
+	       const cJSON *args, int json);
+
+#endif
