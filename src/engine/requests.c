@@ -275,7 +275,9 @@ static void merge_decided(void *data, const struct wfm_merge_decision *d)
 		wfm_json_add_str(v, "detail", d->detail);
 	job->ok = 1;
 	job->value = v;
-	job->journal = !d->reason || strcmp(d->reason, "stopped");
+	/* stopped and error (the queue could not decide) are asked again on resume */
+	job->journal = !d->reason || (strcmp(d->reason, WFM_MERGE_REASON_STOPPED) &&
+					 strcmp(d->reason, WFM_MERGE_REASON_ERROR));
 	wfm_engine_finished(job);
 }
 
@@ -293,7 +295,9 @@ static void run_merge(struct job *job)
 		opts.base = e->opts->base;
 		opts.oracle_cmd = e->opts->oracle_cmd;
 		opts.oracle_timeout_sec = e->opts->oracle_timeout_sec;
-		opts.allow_test_edits = e->opts->allow_test_edits;
+		opts.allow_test_edits =
+			e->opts->allow_test_edits ||
+			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e->opts->args, "allowTestEdits"));
 		opts.cancel = &e->cancel;
 		if (wfm_merge_queue_start(&e->merge, e->pool, &opts) < 0) {
 			fail(job, wfm_error_last());
