@@ -31,7 +31,8 @@
 	const stringReplace = String.prototype.replace;
 	const regexTest = RegExp.prototype.test;
 	/* NUL and lone surrogates: the engine's JSON parser cannot hold them */
-	const BAD = '[\\0]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
+	const BAD = '[\\0]|[\\ud800-\\udbff](?![\\udc00-\\udfff])' +
+		    '|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
 	const BAD_TEXT = new RegExp(BAD);
 	const BAD_TEXT_G = new RegExp(BAD, 'g');
 	const MapC = Map;
@@ -55,7 +56,8 @@
 	const stopErrors = new WeakSetC();
 
 	function determinism(what, hint) {
-		const e = new RealError(`${what} is not allowed in a workflow: it breaks resume; ${hint}`);
+		const e = new RealError(`${what} is not allowed in a workflow: it breaks resume; ` +
+					hint);
 		apply(wsAdd, determinismErrors, [e]);
 		return e;
 	}
@@ -89,8 +91,10 @@
 			const tag = apply(objectToString, v, []);
 			return tag === '[object Object]' ? 'an object' : `a ${tag.slice(8, -1)}`;
 		}
-		if (typeof v === 'string')
-			return `the string ${jsonStringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+		if (typeof v === 'string') {
+			const shown = v.length > 40 ? `${v.slice(0, 40)}…` : v;
+			return `the string ${jsonStringify(shown)}`;
+		}
 		if (typeof v === 'undefined' || typeof v === 'symbol' || typeof v === 'function')
 			return typeof v === 'undefined' ? 'undefined' : `a ${typeof v}`;
 		return `${typeof v} ${String(v)}`;
@@ -119,7 +123,9 @@
 		try {
 			if (e !== null && typeof e === 'object' && typeof e.message === 'string') {
 				const name = typeof e.name === 'string' ? e.name : '';
-				message = name && name !== 'Error' ? `${name}: ${e.message}` : e.message;
+				message = e.message;
+				if (name && name !== 'Error')
+					message = `${name}: ${message}`;
 				stack = typeof e.stack === 'string' ? e.stack : '';
 			} else {
 				message = typeof e === 'string' ? jsonStringify(e) : String(e);
@@ -157,7 +163,9 @@
 	}
 
 	function member(path, k) {
-		return /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${jsonStringify(k)}]`;
+		if (/^[A-Za-z_$][\w$]*$/.test(k))
+			return `${path}.${k}`;
+		return `${path}[${jsonStringify(k)}]`;
 	}
 
 	/* a plain copy of v that JSON holds exactly, or a TypeError saying where it cannot */
@@ -189,8 +197,9 @@
 		const tag = apply(objectToString, v, []);
 		if (tag === '[object Promise]')
 			throw notJSON(what, path, 'is a Promise (a missing await?)');
-		if (!isArray(v) && tag !== '[object Object]')
-			throw notJSON(what, path, `is a ${tag.slice(8, -1)}, which JSON cannot hold`);
+		const type = tag.slice(8, -1);
+		if (!isArray(v) && type !== 'Object')
+			throw notJSON(what, path, `is a ${type}, which JSON cannot hold`);
 		apply(setAdd, seen, [v]);
 		let out;
 		if (isArray(v)) {
@@ -228,7 +237,8 @@
 		if (new.target === undefined)
 			throw determinism('Date()', ARGS_HINT);
 		if (args.length === 0)
-			throw determinism('new Date() without arguments', `${ARGS_HINT} (new Date(ms) works)`);
+			throw determinism('new Date() without arguments',
+					  `${ARGS_HINT} (new Date(ms) works)`);
 		return apply(Reflect.construct, Reflect, [RealDate, args, new.target]);
 	}
 	const dateNow = function now() {
@@ -245,37 +255,38 @@
 		       { value: SafeDate, writable: true, configurable: true });
 	defineProperty(G, 'Date', { value: SafeDate, writable: true, configurable: true });
 	Math.random = function random() {
-		throw determinism('Math.random()', 'derive variety from the item or its index instead');
+		throw determinism('Math.random()',
+				  'derive variety from the item or its index instead');
 	};
 	if (typeof Intl === 'object' && Intl && typeof Intl.DateTimeFormat === 'function') {
 		/* formatting "now" (a call without a date) reads the clock as well */
 		const proto = Intl.DateTimeFormat.prototype;
 		const get = Object.getOwnPropertyDescriptor(proto, 'format').get;
 		const formatToParts = proto.formatToParts;
+		const needDate = (d, what) => {
+			const call = `Intl.DateTimeFormat ${what}() without a date`;
+			if (d === undefined)
+				throw determinism(call, ARGS_HINT);
+		};
 		defineProperty(proto, 'format', {
 			configurable: true,
 			get() {
 				const f = apply(get, this, []);
 				return (d) => {
-					if (d === undefined)
-						throw determinism('Intl.DateTimeFormat format() without a date',
-								  ARGS_HINT);
+					needDate(d, 'format');
 					return f(d);
 				};
 			},
 		});
 		proto.formatToParts = function formatToPartsChecked(d) {
-			if (d === undefined)
-				throw determinism('Intl.DateTimeFormat formatToParts() without a date',
-						  ARGS_HINT);
+			needDate(d, 'formatToParts');
 			return apply(formatToParts, this, [d]);
 		};
 	}
-	/* Node formats stacks through Error.prepareStackTrace of the error's realm: keep it unset */
-	defineProperty(RealError, 'prepareStackTrace',
-		       { value: undefined, writable: false, configurable: false });
-	defineProperty(G, 'Error',
-		       { value: RealError, writable: false, configurable: false, enumerable: false });
+	/* Node formats stacks with Error.prepareStackTrace of the error's realm: keep it unset */
+	const locked = { writable: false, configurable: false, enumerable: false };
+	defineProperty(RealError, 'prepareStackTrace', { value: undefined, ...locked });
+	defineProperty(G, 'Error', { value: RealError, ...locked });
 
 	/* --- requests ---------------------------------------------------------- */
 
@@ -376,7 +387,8 @@
 			return;
 		const d = describe(e);
 		const where = d.line ? ` (line ${d.line})` : '';
-		emit({ type: 'log', level: 'warn', message: clean(`${message}: ${d.message}${where}`) });
+		const text = clean(`${message}: ${d.message}${where}`);
+		emit({ type: 'log', level: 'warn', message: text });
 	}
 
 	/* --- argument checks ----------------------------------------------------- */
@@ -433,7 +445,8 @@
 		if (opts === undefined || opts === null)
 			return {};
 		if (!isPlainObject(opts))
-			throw new RealTypeError(`${fn}: the options must be an object (got ${typeName(opts)})`);
+			throw new RealTypeError(`${fn}: the options must be an object ` +
+						`(got ${typeName(opts)})`);
 		const out = {};
 		const ks = keys(opts);
 		for (let i = 0; i < ks.length; i++) {
@@ -443,13 +456,15 @@
 				if (ignored.includes(k))
 					continue;
 				const known = keys(table).join(', ');
-				throw new RealTypeError(`${fn}: unknown option '${k}' (known: ${known})`);
+				throw new RealTypeError(`${fn}: unknown option '${k}' ` +
+							`(known: ${known})`);
 			}
 			if (v === undefined || v === null)
 				continue;
 			const want = table[k](v);
 			if (want !== null)
-				throw new RealTypeError(`${fn}: option '${k}' must be ${want} (got ${typeName(v)})`);
+				throw new RealTypeError(`${fn}: option '${k}' must be ${want} ` +
+							`(got ${typeName(v)})`);
 			out[k] = v;
 		}
 		return jsonParse(toJSONText(out, fn, 'options'));
@@ -457,8 +472,9 @@
 
 	function limit(fn, n) {
 		if (n > MAX_ITEMS)
-			throw new RealRangeError(`${fn}: ${n} items, more than the limit of ${MAX_ITEMS} ` +
-						 'per call: split the list (nothing was started)');
+			throw new RealRangeError(`${fn}: ${n} items, more than the limit of ` +
+						 `${MAX_ITEMS} per call: split the list ` +
+						 '(nothing was started)');
 	}
 
 	/* Runs f, turning a synchronous throw into a rejected promise. */
@@ -475,9 +491,10 @@
 	function agent(prompt, opts) {
 		return asPromise(() => {
 			if (typeof prompt !== 'string' || prompt.trim() === '')
-				throw new RealTypeError('agent(): the prompt must be a non-empty string ' +
-							`(got ${typeName(prompt)})`);
-			const params = { prompt: clean(prompt), ...options('agent()', opts, AGENT_OPTIONS) };
+				throw new RealTypeError('agent(): the prompt must be a non-empty ' +
+							`string (got ${typeName(prompt)})`);
+			const checked = options('agent()', opts, AGENT_OPTIONS);
+			const params = { prompt: clean(prompt), ...checked };
 			if (budgetTotal !== null && budgetSpent >= budgetTotal)
 				throw new RealError('agent(): the token budget is spent ' +
 						    `(${budgetSpent} of ${budgetTotal})`);
@@ -499,8 +516,10 @@
 	function merge(opts) {
 		return asPromise(() => {
 			if (opts === undefined || opts === null)
-				throw new RealTypeError(`merge(): give the branch to merge (got ${typeName(opts)})`);
-			const params = options('merge()', branchArg(opts), MERGE_OPTIONS, AGENT_RESULT);
+				throw new RealTypeError('merge(): give the branch to merge ' +
+							`(got ${typeName(opts)})`);
+			const params = options('merge()', branchArg(opts), MERGE_OPTIONS,
+					       AGENT_RESULT);
 			if (params.branch === undefined)
 				throw new RealTypeError('merge(): the branch is missing');
 			return request('merge', params);
@@ -513,9 +532,24 @@
 
 	function diff(opts) {
 		return asPromise(() => {
-			const params = options('diff()', branchArg(opts), DIFF_OPTIONS, AGENT_RESULT);
+			const params = options('diff()', branchArg(opts), DIFF_OPTIONS,
+					       AGENT_RESULT);
 			return request('diff', params);
 		});
+	}
+
+	/* one item of a pipeline: null once a stage fails */
+	async function throughStages(stages, item, index) {
+		let prev = item;
+		for (let s = 0; s < stages.length; s++) {
+			try {
+				prev = await stages[s](prev, item, index);
+			} catch (e) {
+				warn(`pipeline(): stage ${s + 1} failed for item ${index}`, e);
+				return null;
+			}
+		}
+		return prev;
 	}
 
 	function pipeline(items, ...stages) {
@@ -525,27 +559,17 @@
 							`(got ${typeName(items)})`);
 			limit('pipeline()', items.length);
 			if (stages.length === 0)
-				throw new RealTypeError('pipeline(): give at least one stage function');
-			for (let s = 0; s < stages.length; s++)
-				if (typeof stages[s] !== 'function')
-					throw new RealTypeError(`pipeline(): stage ${s + 1} is not a function ` +
-								`(got ${typeName(stages[s])})`);
+				throw new RealTypeError('pipeline(): give at least one stage');
+			stages.forEach((stage, s) => {
+				const got = typeName(stage);
+				if (typeof stage !== 'function')
+					throw new RealTypeError(`pipeline(): stage ${s + 1} ` +
+								`is not a function (got ${got})`);
+			});
 			const list = items.slice();
-			const runItem = async (item, index) => {
-				let prev = item;
-				for (let s = 0; s < stages.length; s++) {
-					try {
-						prev = await stages[s](prev, item, index);
-					} catch (e) {
-						warn(`pipeline(): stage ${s + 1} failed for item ${index}`, e);
-						return null;
-					}
-				}
-				return prev;
-			};
 			const runs = [];
 			for (let i = 0; i < list.length; i++)
-				runs[i] = runItem(list[i], i);
+				runs[i] = throughStages(stages, list[i], i);
 			return promiseAll(runs);
 		});
 	}
@@ -557,15 +581,15 @@
 							`(got ${typeName(thunks)})`);
 			limit('parallel()', thunks.length);
 			const list = thunks.slice();
-			for (let i = 0; i < list.length; i++) {
-				const t = list[i];
-				if (typeof t === 'function')
-					continue;
-				if (t !== null && typeof t === 'object' && typeof t.then === 'function')
-					continue;
-				throw new RealTypeError(`parallel(): element ${i} is not a function ` +
-							`(got ${typeName(t)}); pass thunks: () => agent(...)`);
-			}
+			const thenable = (t) => t !== null && typeof t === 'object' &&
+						typeof t.then === 'function';
+			list.forEach((t, i) => {
+				if (typeof t === 'function' || thenable(t))
+					return;
+				throw new RealTypeError(`parallel(): element ${i} is not a ` +
+							`function (got ${typeName(t)}); ` +
+							'pass thunks: () => agent(...)');
+			});
 			const runOne = async (t, i) => {
 				try {
 					return await (typeof t === 'function' ? t() : t);
@@ -608,27 +632,33 @@
 	function workflow(ref, wargs) {
 		return asPromise(() => {
 			if (config.nested)
-				throw new RealError('workflow(): a nested workflow cannot start another one ' +
-						    '(one level only)');
+				throw new RealError('workflow(): a nested workflow cannot start ' +
+						    'another one (one level only)');
 			let name = ref;
 			if (isPlainObject(ref))
-				name = typeof ref.scriptPath === 'string' ? ref.scriptPath : ref.name;
+				name = typeof ref.scriptPath === 'string' ? ref.scriptPath
+									  : ref.name;
 			if (typeof name !== 'string' || name === '')
-				throw new RealTypeError('workflow(): give a workflow name or path ' +
-							`(got ${typeName(ref)})`);
-			const argsText = wargs === undefined ? undefined
-							     : toJSONText(wargs, 'workflow()', 'args');
-			return then(request('workflow_source', { name: clean(name) }), (src) => {
-				if (!isPlainObject(src) || typeof src.source !== 'string' ||
-				    typeof src.path !== 'string')
-					throw new RealError(`workflow(): the engine sent no source for '${name}'`);
-				return new P((resolve, reject) => {
-					const text = { source: src.source, path: src.path, args: argsText };
-					const nid = callHost('nested', jsonStringify(text));
-					const wait = { resolve, reject, name, path: src.path };
-					apply(mapSet, nestedWaits, [nid, wait]);
-				});
-			});
+				throw new RealTypeError('workflow(): give a workflow name or ' +
+							`path (got ${typeName(ref)})`);
+			let argsText;
+			if (wargs !== undefined)
+				argsText = toJSONText(wargs, 'workflow()', 'args');
+			const source = request('workflow_source', { name: clean(name) });
+			return then(source, (src) => nested(name, src, argsText));
+		});
+	}
+
+	/* runs the source the engine sent for workflow(name) */
+	function nested(name, src, argsText) {
+		if (!isPlainObject(src) || typeof src.source !== 'string' ||
+		    typeof src.path !== 'string')
+			throw new RealError(`workflow(): the engine sent no source for '${name}'`);
+		const path = src.path;
+		const text = jsonStringify({ source: src.source, path, args: argsText });
+		return new P((resolve, reject) => {
+			const nid = callHost('nested', text);
+			apply(mapSet, nestedWaits, [nid, { resolve, reject, name, path }]);
 		});
 	}
 
@@ -655,7 +685,8 @@
 	}
 
 	function define(name, value) {
-		defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
+		const open = { writable: true, configurable: true, enumerable: false };
+		defineProperty(G, name, { value, ...open });
 	}
 
 	function deepFreeze(v) {
@@ -680,8 +711,11 @@
 	define('workflow', workflow);
 	define('meta', deepFreeze(jsonParse(config.meta)));
 	define('console', freeze({
-		log: consoleMethod('info'), info: consoleMethod('info'), debug: consoleMethod('info'),
-		warn: consoleMethod('warn'), error: consoleMethod('error'),
+		log: consoleMethod('info'),
+		info: consoleMethod('info'),
+		debug: consoleMethod('info'),
+		warn: consoleMethod('warn'),
+		error: consoleMethod('error'),
 	}));
 
 	/* --- what the host calls --------------------------------------------------- */

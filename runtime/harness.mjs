@@ -64,7 +64,8 @@ function writeLine(text) {
 
 function usage(message) {
 	process.stderr.write(`harness.mjs: ${message}\n` +
-		'usage: node --experimental-vm-modules --disallow-code-generation-from-strings harness.mjs [--check] <script>\n');
+		'usage: node --experimental-vm-modules ' +
+		'--disallow-code-generation-from-strings harness.mjs [--check] <script>\n');
 	process.exit(EXIT_USAGE);
 }
 
@@ -115,11 +116,15 @@ function syntaxFailure(e, filename, body) {
 			let last = userLines.length;
 			while (last > 1 && userLines[last - 1].trim() === '')
 				last--;
-			if (/^Unexpected token '\}'$/.test(e.message) && body.lastIndexOf('}') >= 0) {
-				const before = splitLines(body.slice(0, body.lastIndexOf('}')));
-				return new Failure('syntax', e.message, before.length, before[before.length - 1].length + 1);
+			const brace = body.lastIndexOf('}');
+			if (e.message === "Unexpected token '}'" && brace >= 0) {
+				const before = splitLines(body.slice(0, brace));
+				const n = before.length;
+				const column = before[n - 1].length + 1;
+				return new Failure('syntax', e.message, n, column);
 			}
-			return new Failure('syntax', 'Unexpected end of input', last, userLines[last - 1].length + 1);
+			const end = userLines[last - 1].length + 1;
+			return new Failure('syntax', 'Unexpected end of input', last, end);
 		}
 		if (column < 1)
 			column = 1;
@@ -159,7 +164,8 @@ function readScript(path) {
 	try {
 		return fs.readFileSync(path, 'utf8');
 	} catch (e) {
-		throw new Failure('load', `cannot read '${path}': ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}`);
+		const why = e.code === 'ENOENT' ? 'No such file or directory' : e.message;
+		throw new Failure('load', `cannot read '${path}': ${why}`);
 	}
 }
 
@@ -265,7 +271,7 @@ function makeHost(run) {
 
 function createRun(source, filename, { parent = null, nid = 0 } = {}) {
 	const { meta, body } = parseSource(source);
-	/* a sandbox without a prototype: with {}, globalThis.constructor would be the host's Object */
+	/* a sandbox without a prototype: with {}, globalThis.constructor is the host's Object */
 	const ctx = vm.createContext(Object.create(null), {
 		name: `workflow ${filename}`,
 		codeGeneration: { strings: false, wasm: false },
@@ -303,6 +309,11 @@ function isCount(v) {
 	return typeof v === 'number' && Number.isFinite(v) && v >= 0;
 }
 
+/* a budget total: a count, null (none) or absent */
+function isTotal(v) {
+	return v === undefined || v === null || isCount(v);
+}
+
 function handleLine(line) {
 	if (line.trim() === '')
 		return;
@@ -313,7 +324,7 @@ function handleLine(line) {
 		protocolError(`the engine sent a line that is not JSON: ${line.slice(0, 80)}`);
 	}
 	if (msg === null || typeof msg !== 'object' || Array.isArray(msg))
-		protocolError(`the engine sent something that is not a message: ${line.slice(0, 80)}`);
+		protocolError(`the engine sent a line that is not a message: ${line.slice(0, 60)}`);
 	switch (msg.type) {
 	case 'start': {
 		if (started)
@@ -321,9 +332,10 @@ function handleLine(line) {
 		started = true;
 		const b = msg.budget;
 		if (b !== undefined && b !== null) {
-			if (typeof b !== 'object' || !(b.total === undefined || b.total === null || isCount(b.total)) ||
+			if (typeof b !== 'object' || !isTotal(b.total) ||
 			    !(b.spent === undefined || isCount(b.spent)))
-				protocolError('start: budget must be {"total": number or null, "spent": number}');
+				protocolError('start: budget must be ' +
+					      '{"total": number or null, "spent": number}');
 			budget.total = isCount(b.total) ? b.total : null;
 			budget.spent = isCount(b.spent) ? b.spent : 0;
 		}
@@ -333,35 +345,40 @@ function handleLine(line) {
 	case 'result': {
 		const id = msg.id;
 		if (!Number.isInteger(id) || id < 1 || id > nextId)
-			protocolError(`the engine answered request ${JSON.stringify(id)}, which was never made`);
+			protocolError(`the engine answered request ${JSON.stringify(id)}, ` +
+				      'which was never made');
 		const run = routes.get(id);
 		if (!run)
 			protocolError(`the engine answered request ${id} twice`);
 		if (typeof msg.ok !== 'boolean' || (!msg.ok && typeof msg.error !== 'string'))
-			protocolError(`result ${id}: need "ok": true with "value", or "ok": false with "error" (a string)`);
+			protocolError(`result ${id}: need "ok": true with "value", ` +
+				      'or "ok": false with "error" (a string)');
 		routes.delete(id);
 		if (runs.has(run))
 			run.handle.settle(id, line);
 		return;
 	}
 	case 'budget':
-		if (!isCount(msg.spent) || !(msg.total === undefined || msg.total === null || isCount(msg.total)))
+		if (!isCount(msg.spent) || !isTotal(msg.total))
 			protocolError('budget: need "spent": a number (and optionally "total")');
 		budget.spent = msg.spent;
 		if (msg.total !== undefined)
 			budget.total = msg.total;
 		for (const run of runs)
-			run.handle.setBudget(msg.spent, msg.total === undefined ? undefined : msg.total);
+			run.handle.setBudget(msg.spent, msg.total);
 		return;
 	case 'stop':
 		if (!started)
-			fatal({ kind: 'stopped', message: 'the run was stopped before it started' }, EXIT_ERROR);
+			fatal({ kind: 'stopped', message: 'the run was stopped before it started' },
+			      EXIT_ERROR);
 		stopped = true;
 		for (const run of runs)
 			run.handle.stop();
 		return;
-	default:
-		protocolError(`the engine sent an unknown message type ${JSON.stringify(msg.type)}`);
+	default: {
+		const type = JSON.stringify(msg.type);
+		protocolError(`the engine sent a message of unknown type ${type}`);
+	}
 	}
 }
 
@@ -374,7 +391,9 @@ function listen() {
 			const nl = buf.indexOf(10, from);
 			if (nl < 0)
 				break;
-			const piece = parts.length ? Buffer.concat([...parts, buf.subarray(from, nl)]) : buf.subarray(from, nl);
+			let piece = buf.subarray(from, nl);
+			if (parts.length)
+				piece = Buffer.concat([...parts, piece]);
 			parts = [];
 			partLen = 0;
 			if (piece.length > MAX_LINE)
@@ -399,8 +418,8 @@ function listen() {
 function internalError(e) {
 	if (finished)
 		return;
-	fatal({ kind: 'internal', message: `internal error in the workflow runtime: ${e && e.message}`,
-		stack: String(e && e.stack) }, EXIT_INTERNAL);
+	const message = `internal error in the workflow runtime: ${e && e.message}`;
+	fatal({ kind: 'internal', message, stack: String(e && e.stack) }, EXIT_INTERNAL);
 }
 
 function main(argv) {
@@ -432,7 +451,8 @@ function main(argv) {
 	}
 
 	if (typeof vm.SourceTextModule !== 'function')
-		usage('start node with --experimental-vm-modules (without it import() in a script reaches the host)');
+		usage('start node with --experimental-vm-modules ' +
+		      '(without it import() in a script reaches the host)');
 	try {
 		// eslint-disable-next-line no-new-func
 		new Function('');

@@ -23,7 +23,9 @@ const ID_PART = /[\p{ID_Continue}$\u200c\u200d]*/uy;
 const HEX = /0[xX][0-9a-fA-F](?:_?[0-9a-fA-F])*/y;
 const OCT = /0[oO][0-7](?:_?[0-7])*/y;
 const BIN = /0[bB][01](?:_?[01])*/y;
-const DEC = /(?:(?:0|[1-9](?:_?[0-9])*)(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?/y;
+const DIGITS = '[0-9](?:_?[0-9])*';
+const DEC = new RegExp(`(?:(?:0|[1-9](?:_?[0-9])*)(?:\\.(?:${DIGITS})?)?|\\.${DIGITS})` +
+		       `(?:[eE][+-]?${DIGITS})?`, 'y');
 
 function isLineTerminator(c) {
 	return c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029';
@@ -75,6 +77,15 @@ class Parser {
 		this.pos = 0;
 		/* object or array -> { pos, keys: Map(key -> pos), items: [pos] } */
 		this.where = new WeakMap();
+	}
+
+	/* the token at pos, for messages */
+	found() {
+		return describe(this.src, this.pos);
+	}
+
+	impure(what, pos = this.pos) {
+		this.fail(`meta must be a pure literal: ${what}`, pos);
 	}
 
 	fail(message, pos = this.pos) {
@@ -150,24 +161,28 @@ class Parser {
 		const first = describe(s, start);
 		this.expectWord('export', opening + ` (found ${first})`);
 		this.skip();
-		this.expectWord('const', opening + ` (found ${describe(s, start)} ... ${describe(s, this.pos)})`);
+		this.expectWord('const', `${opening} (found ${first} ... ${this.found()})`);
 		this.skip();
-		this.expectWord('meta', opening + ` (the constant must be called meta, found ${describe(s, this.pos)})`);
+		this.expectWord('meta', `${opening} (the constant must be called meta, ` +
+				`found ${this.found()})`);
 		this.skip();
 		if (s[this.pos] === ':')
-			this.fail('type annotations are not allowed: workflow scripts are plain JavaScript');
+			this.fail('type annotations are not allowed: ' +
+				  'workflow scripts are plain JavaScript');
 		if (s[this.pos] !== '=' || s[this.pos + 1] === '=')
-			this.fail(`expected \`=\` after \`export const meta\`, found ${describe(s, this.pos)}`);
+			this.fail(`expected \`=\` after \`export const meta\`, ` +
+				  `found ${this.found()}`);
 		this.pos++;
 		this.skip();
 		if (s[this.pos] !== '{')
-			this.fail(`meta must be an object literal \`{...}\`, found ${describe(s, this.pos)}`);
+			this.fail('meta must be an object literal `{...}`, ' +
+				  `found ${this.found()}`);
 		const meta = this.value(0);
 		this.after();
 		return { meta, start, end: this.pos };
 	}
 
-	/* What may follow the literal: ';', the end of the file, or a new statement on a new line. */
+	/* What may follow the literal: ';', the end of the file, or a statement on a new line. */
 	after() {
 		const s = this.src;
 		const end = this.pos;
@@ -183,13 +198,16 @@ class Parser {
 			return;
 		}
 		if (c === ',')
-			this.fail('meta must be declared alone: `export const meta = {...};` and nothing else in that statement');
+			this.fail('meta must be declared alone: `export const meta = {...};` ' +
+				  'and nothing else in that statement');
 		/* these would continue the expression across the line break (no automatic ';') */
 		const word = this.peekWord();
 		if ('([.`+-*/%?=<>&|^'.includes(c) || word === 'in' || word === 'instanceof')
-			this.fail(`meta must be a pure literal: unexpected ${describe(s, this.pos)} after it (end the statement with \`;\`)`);
+			this.impure(`unexpected ${this.found()} after it ` +
+				    '(end the statement with `;`)');
 		if (!newline)
-			this.fail(`expected \`;\` or a new line after the meta literal, found ${describe(s, this.pos)}`);
+			this.fail('expected `;` or a new line after the meta literal, ' +
+				  `found ${this.found()}`);
 		this.pos = end;
 	}
 
@@ -208,7 +226,7 @@ class Parser {
 		if (depth > MAX_DEPTH)
 			this.fail(`meta is nested more than ${MAX_DEPTH} levels deep`);
 		if (s.startsWith('...', start))
-			this.fail('meta must be a pure literal: spread (`...`) is not allowed');
+			this.impure('spread (`...`) is not allowed');
 		let v;
 		if (c === '{')
 			v = this.object(depth);
@@ -232,15 +250,15 @@ class Parser {
 		this.skip();
 		const c = this.src[this.pos];
 		if (c === '(')
-			this.fail('meta must be a pure literal: calls are not allowed');
+			this.impure('calls are not allowed');
 		if (c === '.' || (c === '?' && this.src[this.pos + 1] === '.'))
-			this.fail('meta must be a pure literal: property access is not allowed');
+			this.impure('property access is not allowed');
 		if (c === '[')
-			this.fail('meta must be a pure literal: indexing is not allowed');
+			this.impure('indexing is not allowed');
 		if (c === '`')
-			this.fail('meta must be a pure literal: tagged templates are not allowed');
+			this.impure('tagged templates are not allowed');
 		if (c !== undefined && '+-*/%?=<>&|^'.includes(c))
-			this.fail(`meta must be a pure literal: operators are not allowed (found ${describe(this.src, this.pos)})`);
+			this.impure(`operators are not allowed (found ${this.found()})`);
 		this.pos = save;
 	}
 
@@ -248,11 +266,11 @@ class Parser {
 		const s = this.src;
 		const start = this.pos;
 		if (s.startsWith('...', start))
-			this.fail('meta must be a pure literal: spread (`...`) is not allowed');
+			this.impure('spread (`...`) is not allowed');
 		if (s[start] === '(')
-			this.fail('meta must be a pure literal: parenthesised expressions are not allowed');
+			this.impure('parenthesised expressions are not allowed');
 		if (s[start] === '/')
-			this.fail('meta must be a pure literal: regular expressions are not allowed');
+			this.impure('regular expressions are not allowed');
 		const w = this.ident();
 		if (w === null)
 			this.fail(`unexpected ${describe(s, start)} in meta`, start);
@@ -266,13 +284,13 @@ class Parser {
 			this.fail(`meta must be JSON-like: \`${w}\` is not allowed`, start);
 		if (w === 'function' || w === 'class' || w === 'new' || w === 'async' ||
 		    w === 'await' || w === 'typeof' || w === 'void')
-			this.fail(`meta must be a pure literal: \`${w}\` expressions are not allowed`, start);
+			this.impure(`\`${w}\` expressions are not allowed`, start);
 		this.skip();
 		if (s[this.pos] === '(')
-			this.fail(`meta must be a pure literal: calls are not allowed (\`${w}(...)\`)`, start);
+			this.impure(`calls are not allowed (\`${w}(...)\`)`, start);
 		if (s.startsWith('=>', this.pos))
-			this.fail('meta must be a pure literal: functions are not allowed', start);
-		this.fail(`meta must be a pure literal: \`${w}\` is an identifier (variables are not allowed)`, start);
+			this.impure('functions are not allowed', start);
+		this.impure(`\`${w}\` is an identifier (variables are not allowed)`, start);
 	}
 
 	object(depth) {
@@ -296,13 +314,16 @@ class Parser {
 			this.skip();
 			const c = s[this.pos];
 			if (c === '(')
-				this.fail('meta must be a pure literal: methods are not allowed', keyPos);
+				this.impure('methods are not allowed', keyPos);
 			if (c === ',' || c === '}')
-				this.fail(`meta must be a pure literal: shorthand properties are not allowed (\`${key}\` needs \`: value\`)`, keyPos);
-			if ((key === 'get' || key === 'set') && c !== ':' && this.peekWord() !== null)
-				this.fail('meta must be a pure literal: getters and setters are not allowed', keyPos);
+				this.impure('shorthand properties are not allowed ' +
+					    `(\`${key}\` needs \`: value\`)`, keyPos);
+			const accessor = key === 'get' || key === 'set';
+			if (accessor && c !== ':' && this.peekWord() !== null)
+				this.impure('getters and setters are not allowed', keyPos);
 			if (c !== ':')
-				this.fail(`expected \`:\` after the key \`${key}\`, found ${describe(s, this.pos)}`);
+				this.fail(`expected \`:\` after the key \`${key}\`, ` +
+					  `found ${this.found()}`);
 			this.pos++;
 			this.skip();
 			info.keys.set(key, keyPos);
@@ -314,7 +335,7 @@ class Parser {
 			}
 			if (s[this.pos] === '}')
 				continue;
-			this.fail(`expected \`,\` or \`}\` in meta, found ${describe(s, this.pos)}`);
+			this.fail(`expected \`,\` or \`}\` in meta, found ${this.found()}`);
 		}
 	}
 
@@ -324,11 +345,11 @@ class Parser {
 		if (c === '"' || c === '\'')
 			return this.string(c);
 		if (c === '`')
-			this.fail('meta must be a pure literal: template literals cannot be keys');
+			this.impure('template literals cannot be keys');
 		if (c === '[')
-			this.fail('meta must be a pure literal: computed keys are not allowed');
+			this.impure('computed keys are not allowed');
 		if (s.startsWith('...', this.pos))
-			this.fail('meta must be a pure literal: spread (`...`) is not allowed');
+			this.impure('spread (`...`) is not allowed');
 		if (c === '.' || (c >= '0' && c <= '9')) {
 			const start = this.pos;
 			const n = this.number();
@@ -337,10 +358,10 @@ class Parser {
 			return String(n);
 		}
 		if (c === '*')
-			this.fail('meta must be a pure literal: generator methods are not allowed');
+			this.impure('generator methods are not allowed');
 		const w = this.ident();
 		if (w === null)
-			this.fail(`expected a key in meta, found ${describe(s, this.pos)}`);
+			this.fail(`expected a key in meta, found ${this.found()}`);
 		return w;
 	}
 
@@ -356,7 +377,7 @@ class Parser {
 				return arr;
 			}
 			if (s[this.pos] === ',')
-				this.fail('meta must be a pure literal: array holes are not allowed');
+				this.impure('array holes are not allowed');
 			this.where.get(arr).items.push(this.pos);
 			arr.push(this.value(depth + 1));
 			this.skip();
@@ -366,7 +387,7 @@ class Parser {
 			}
 			if (s[this.pos] === ']')
 				continue;
-			this.fail(`expected \`,\` or \`]\` in meta, found ${describe(s, this.pos)}`);
+			this.fail(`expected \`,\` or \`]\` in meta, found ${this.found()}`);
 		}
 	}
 
@@ -380,7 +401,7 @@ class Parser {
 			this.skip();
 			const c = s[this.pos];
 			if (!(c === '.' || (c >= '0' && c <= '9')))
-				this.fail('meta must be a pure literal: a sign may only precede a number', start);
+				this.impure('a sign may only precede a number', start);
 		}
 		const at = this.pos;
 		let text = null;
@@ -393,7 +414,8 @@ class Parser {
 		}
 		if (text === null) {
 			if (s[at] === '0' && s[at + 1] >= '0' && s[at + 1] <= '9')
-				this.fail('numbers with a leading zero (legacy octal) are not allowed in meta', at);
+				this.fail('numbers with a leading zero (legacy octal) ' +
+					  'are not allowed in meta', at);
 			DEC.lastIndex = at;
 			if (!DEC.test(s))
 				this.fail(`unexpected ${describe(s, at)} in meta`, at);
@@ -402,7 +424,7 @@ class Parser {
 		this.pos = at + text.length;
 		const next = s[this.pos];
 		if (next === 'n')
-			this.fail('BigInt literals are not allowed in meta (they are not JSON)', at);
+			this.fail('BigInt literals are not allowed in meta (not JSON)', at);
 		ID_START.lastIndex = this.pos;
 		if (next !== undefined && (/[0-9_]/.test(next) || ID_START.test(s)))
 			this.fail(`invalid number ${describe(s, at)} in meta`, at);
@@ -456,7 +478,7 @@ class Parser {
 		case '\n': case '\u2028': case '\u2029':
 			return out;
 		case undefined:
-			this.fail(template ? 'unterminated template literal' : 'unterminated string', at);
+			this.fail(`unterminated ${template ? 'template literal' : 'string'}`, at);
 		default:
 			if (c >= '1' && c <= '9')
 				this.fail('octal escapes are not allowed in meta', at);
@@ -500,7 +522,8 @@ class Parser {
 				return out;
 			}
 			if (c === '$' && s[this.pos + 1] === '{')
-				this.fail('meta must be a pure literal: template interpolation (`${...}`) is not allowed');
+				this.impure('template interpolation (`${...}`) ' +
+					    'is not allowed');
 			if (c === '\\') {
 				out = this.escape(out, true);
 				continue;
@@ -543,7 +566,8 @@ function validate(p, meta) {
 		return;
 	const phases = meta.phases;
 	if (!Array.isArray(phases))
-		p.fail('meta.phases must be an array of {title, detail?, model?}', at(meta, 'phases'));
+		p.fail('meta.phases must be an array of {title, detail?, model?}',
+		       at(meta, 'phases'));
 	const items = p.where.get(phases).items;
 	phases.forEach((ph, i) => {
 		const what = `meta.phases[${i}]`;

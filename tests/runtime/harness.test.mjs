@@ -402,7 +402,7 @@ test('protocol errors from the engine end the run', async () => {
 	for (const [bad, msg] of [
 		['not json', /not JSON/],
 		[JSON.stringify({ type: 'result', id: 99, ok: true, value: 1 }), /request 99, which was never made/],
-		[JSON.stringify({ type: 'weird' }), /unknown message type "weird"/],
+		[JSON.stringify({ type: 'weird' }), /unknown type "weird"/],
 		[JSON.stringify({ type: 'result', id: 1, ok: false }), /"ok": false with "error"/],
 	]) {
 		const e = error(await run(`${META}await agent('x')`, {

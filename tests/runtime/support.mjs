@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const runtimeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../runtime');
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const runtimeDir = path.resolve(here, '../../runtime');
 const harness = path.join(runtimeDir, 'harness.mjs');
 
 /* the permission flag this node knows, as harness.c decides it */
@@ -31,7 +32,8 @@ export function nodeArgs(script, { check = false } = {}) {
 	const args = ['--experimental-vm-modules', '--disallow-code-generation-from-strings'];
 	const perm = permissionFlag();
 	if (perm)
-		args.push(perm, `--allow-fs-read=${real(runtimeDir)}`, `--allow-fs-read=${real(script)}`,
+		args.push(perm, `--allow-fs-read=${real(runtimeDir)}`,
+			  `--allow-fs-read=${real(script)}`,
 			  '--disable-warning=ExperimentalWarning');
 	else
 		args.push('--no-warnings');
@@ -61,13 +63,16 @@ export function cleanup() {
 export const META = "export const meta = { name: 'test', description: 'a test' };\n";
 
 /*
- * Runs a script to its end. respond(msg, send) is called for each request
- * and may answer with send(obj) (the id is filled in); onMessage(msg, send)
- * sees every message. Resolves { messages, last, code, stderr }.
+ * Runs a script to its end. respond(msg, reply, send) is called for each
+ * request and may answer with reply({ok, value | error}) (type and id are
+ * filled in) or send any message; onMessage(msg, send, child) sees every
+ * message. Resolves { messages, last, code, stderr }.
  */
-export function run(source, { args, budget, respond, onMessage, check = false, start = true, file } = {}) {
+export function run(source, opts = {}) {
+	const { args, budget, respond, onMessage, check = false, start = true, file } = opts;
 	const script = file || writeScript(source);
-	const child = spawn(process.execPath, nodeArgs(script, { check }), { stdio: ['pipe', 'pipe', 'pipe'] });
+	const child = spawn(process.execPath, nodeArgs(script, { check }),
+			    { stdio: ['pipe', 'pipe', 'pipe'] });
 	const messages = [];
 	let stderr = '';
 	let buffered = '';
@@ -90,13 +95,16 @@ export function run(source, { args, budget, respond, onMessage, check = false, s
 			if (onMessage)
 				onMessage(msg, send, child);
 			if (msg.type === 'meta' && !check && start) {
-				const m = { type: 'start', budget: budget || { total: null, spent: 0 } };
+				const m = { type: 'start' };
+				m.budget = budget || { total: null, spent: 0 };
 				if (args !== undefined)
 					m.args = args;
 				send(m);
 			}
-			if (msg.type === 'request' && respond)
-				respond(msg, (r) => send({ type: "result", id: msg.id, ...r }), send);
+			if (msg.type === 'request' && respond) {
+				const reply = (r) => send({ type: 'result', id: msg.id, ...r });
+				respond(msg, reply, send);
+			}
 		}
 	});
 	return new Promise((resolve) => {
