@@ -390,7 +390,13 @@ static int loop(struct engine *e, enum wfm_run_status *status, char **error, cJS
 		cJSON *msg = NULL;
 		int rc;
 
-		if (poll(fds, 2, CONTROL_POLL_MS) < 0 && errno != EINTR)
+		/*
+		 * Sending may have read and buffered the runtime's next messages
+		 * (wfm_harness_send reads while it waits to write): read those
+		 * before sleeping in poll().
+		 */
+		if (!wfm_harness_pending(e->harness) && poll(fds, 2, CONTROL_POLL_MS) < 0 &&
+		    errno != EINTR)
 			return wfm_error_set("poll: %s", strerror(errno));
 		drain_finished(e);
 		check_control(e);
@@ -465,8 +471,8 @@ static int send_start(struct engine *e)
 	int rc;
 
 	wfm_json_add_str(msg, "type", "start");
-	wfm_json_add(msg, "args",
-		     e->opts->args ? cJSON_Duplicate(e->opts->args, 1) : cJSON_CreateNull());
+	if (e->opts->args) /* absent, not null: the script's args is then undefined */
+		wfm_json_add(msg, "args", cJSON_Duplicate(e->opts->args, 1));
 	wfm_json_add_null(budget, "total");
 	wfm_json_add_num(budget, "spent", 0);
 	wfm_json_add(msg, "budget", budget);

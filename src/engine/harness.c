@@ -406,6 +406,11 @@ static int parse_line(cJSON **out, struct wfm_harness *h, const char *line, size
 	return 1;
 }
 
+int wfm_harness_pending(const struct wfm_harness *h)
+{
+	return h->ended || h->eof || memchr(h->in.ptr + h->scan, '\n', h->in.len - h->scan);
+}
+
 int wfm_harness_read(cJSON **out, struct wfm_harness *h)
 {
 	*out = NULL;

@@ -97,6 +97,13 @@ int wfm_harness_fd(const struct wfm_harness *h);
 int wfm_harness_read(cJSON **out, struct wfm_harness *h);
 
 /*
+ * Whether wfm_harness_read() has something without reading the pipe: a
+ * complete message already buffered (wfm_harness_send() reads while it
+ * waits), or the end. Poll the fd only when this is 0.
+ */
+int wfm_harness_pending(const struct wfm_harness *h);
+
+/*
  * Sends msg as one line. Blocks until node has taken it (reading node's
  * output meanwhile, see above), at most send_timeout_ms: then
  * WFM_ETIMEOUT, and the stream to node is unusable (the line may be cut).
