@@ -477,7 +477,7 @@ static unsigned long bisect_case(size_t n, const char *bad)
 	struct wfm_merge_opts o = opts();
 	struct wfm_merge_queue *q;
 	struct wfm_merge_stats st;
-	char name[16], cmd[64];
+	char name[32], cmd[64];
 	unsigned long runs;
 
 	for (size_t i = 1; i <= n; i++) {
