@@ -282,6 +282,7 @@ wait_for "seven agents" starts_at_least "$log" 7
 kill_engine "$repo" "$log" || fail "middle: the run ended before the kill"
 rd=$(run_dir "$repo")
 id=$(basename "$rd")
+expect_output "^$id +crashed +- " git -C "$repo" wfmigrate ps
 cp "$rd/journal.jsonl" "$TMP/middle.journal"
 before=$(grep -c '^start ' "$log")
 (cd "$repo" && WFM_TEST_LOG=$log exec git wfmigrate resume "$id" >"$repo.out2" 2>"$repo.err2" </dev/null) &
@@ -335,6 +336,7 @@ done
 kill -9 "$epid" || fail "landed: the engine exited before the kill"
 wait "$pid" && fail "git wfmigrate run exited 0 after SIGKILL"
 wait_for "the orphans of the killed run" all_ended "$log"
+expect_output "^$id +crashed +- " git -C "$repo" wfmigrate ps
 cp "$rd/journal.jsonl" "$TMP/landed.journal"
 merges=$(grep -c '"method":"merge"' "$TMP/landed.journal" || :)
 landed=$(git -C "$repo" rev-list --count "$base..wfmigrate/$id/integration")
