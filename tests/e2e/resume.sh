@@ -327,6 +327,7 @@ rd=$(run_dir "$repo")
 id=$(basename "$rd")
 epid=$(lock_pid "$rd")
 refile=$repo/.git/refs/heads/wfmigrate/$id/integration
+[ -f "$refile" ] || fail "the integration branch is not a loose ref at $refile"
 touch "$TMP/landed.go"
 spins=0
 while read -r at <"$refile" && [ "$at" = "$base" ]; do
