@@ -117,10 +117,6 @@ all_ended() { # every started agent and oracle has ended (orphans of a killed en
 }
 has_line() { grep -q "$2" "$1"; }
 lock_pid() { [ -s "$1/lock" ] && cut -d' ' -f1 "$1/lock"; }
-ref_moved() { # ref_moved <repo> <ref> <from>
-	local at
-	at=$(git -C "$1" rev-parse -q --verify "$2") && [ "$at" != "$3" ]
-}
 
 # kill_engine <repo> <log>: SIGKILL to the run's process (the lock's pid),
 # then waits for git and for the orphaned agents and oracles to end
@@ -130,6 +126,7 @@ kill_engine() {
 	epid=$(lock_pid "$rd") || return 1 # it has finished
 	kill -9 "$epid" 2>/dev/null || return 1 # it had already exited
 	wait "$pid" && fail "git wfmigrate run exited 0 after SIGKILL"
+	sleep 0.3 # an agent forked just before the kill has logged its start by now
 	wait_for "the orphans of the killed run" all_ended "$2"
 	return 0
 }
@@ -336,6 +333,7 @@ while read -r at <"$refile" && [ "$at" = "$base" ]; do
 done
 kill -9 "$epid" || fail "landed: the engine exited before the kill"
 wait "$pid" && fail "git wfmigrate run exited 0 after SIGKILL"
+sleep 0.3
 wait_for "the orphans of the killed run" all_ended "$log"
 expect_output "^$id +crashed +- " git -C "$repo" wfmigrate ps
 cp "$rd/journal.jsonl" "$TMP/landed.journal"
