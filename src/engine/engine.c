@@ -63,6 +63,8 @@ static void job_free(struct job *job)
 	free(job->extra);
 	free(job->branch);
 	free(job->unit_id);
+	free(job->label);
+	free(job->reason);
 	cJSON_Delete(job->value);
 	free(job->error);
 	free(job);
@@ -81,6 +83,12 @@ void wfm_engine_finished(struct job *job)
 	/* the pipe is non-blocking: a full pipe already holds a wake-up */
 	if (write(e->wake[1], &byte, 1) < 0 && errno != EAGAIN)
 		abort();
+}
+
+/* What people call an agent: its label, else its branch. */
+static const char *job_name(const struct job *job)
+{
+	return job->label ? job->label : job->branch ? job->branch : "(unlabelled)";
 }
 
 static void *job_thread(void *arg)
@@ -119,8 +127,16 @@ static struct unit_stats *unit_stats(struct engine *e, const char *id)
 static void count_agent(struct engine *e, const struct job *job)
 {
 	e->tokens += job->tokens;
-	if (job->agent_failed)
+	if (job->agent_failed) {
+		struct agent_failure *f;
+
 		e->agents_failed++;
+		WFM_ALLOC_GROW(e->failures, e->failures_nr + 1, e->failures_alloc);
+		f = &e->failures[e->failures_nr++];
+		f->label = wfm_strdup(job->label ? job->label : job->branch ? job->branch : "");
+		f->unit = job->unit_id ? wfm_strdup(job->unit_id) : NULL;
+		f->reason = wfm_strdup(job->reason ? job->reason : "failed");
+	}
 	if (job->unit_id) {
 		struct unit_stats *u = unit_stats(e, job->unit_id);
 		u->agents++;
@@ -138,8 +154,11 @@ static cJSON *job_record(const struct job *job)
 		wfm_json_add_str(rec, "unit", job->unit_id);
 	if (job->tokens)
 		wfm_json_add_num(rec, "tokens", (double)job->tokens);
-	if (job->agent_failed)
+	if (job->agent_failed) {
 		wfm_json_add_bool(rec, "failed", 1);
+		if (job->reason)
+			wfm_json_add_str(rec, "reason", job->reason);
+	}
 	return rec;
 }
 
@@ -148,7 +167,7 @@ static void start_job(struct engine *e, struct job *job)
 	if (job->kind == JOB_AGENT) {
 		e->agents_running++;
 		e->agents_run++;
-		progress(e, "agent %s started", job->branch ? job->branch : job->method);
+		progress(e, "agent %s started", job_name(job));
 	} else if (job->kind == JOB_ORACLE) {
 		e->oracles_running++;
 	}
@@ -259,6 +278,9 @@ static void handle_request(struct engine *e, const cJSON *msg)
 			e->agents_replayed++;
 			job->tokens = cJSON_IsNumber(tokens) ? (uint64_t)tokens->valuedouble : 0;
 			job->agent_failed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "failed"));
+			if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "reason")))
+				job->reason = wfm_strdup(
+					cJSON_GetObjectItemCaseSensitive(rec, "reason")->valuestring);
 			if (cJSON_IsString(unit) && !job->unit_id)
 				job->unit_id = wfm_strdup(unit->valuestring);
 			count_agent(e, job);
@@ -279,8 +301,11 @@ static void finish_job(struct engine *e, struct job *job)
 	if (job->kind == JOB_AGENT) {
 		e->agents_running--;
 		count_agent(e, job);
-		progress(e, "agent %s %s", job->branch ? job->branch : job->method,
-			 job->agent_failed ? "failed" : "finished");
+		if (job->agent_failed)
+			progress(e, "agent %s failed: %s", job_name(job),
+				 job->reason ? job->reason : "no reason given");
+		else
+			progress(e, "agent %s finished", job_name(job));
 	} else if (job->kind == JOB_ORACLE) {
 		e->oracles_running--;
 	}
@@ -366,13 +391,13 @@ static void check_control(struct engine *e)
 	}
 }
 
-static char *script_error(const cJSON *msg)
+static char *script_error(const struct engine *e, const cJSON *msg)
 {
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "message");
 	const cJSON *line = cJSON_GetObjectItemCaseSensitive(msg, "line");
 	struct wfm_buf b = WFM_BUF_INIT;
 
-	wfm_buf_adds(&b, "workflow.js");
+	wfm_buf_adds(&b, e->opts->script_name ? e->opts->script_name : "workflow.js");
 	if (cJSON_IsNumber(line) && line->valuedouble > 0)
 		wfm_buf_addf(&b, ":%ld", (long)line->valuedouble);
 	wfm_buf_addf(&b, ": %s", cJSON_IsString(m) ? m->valuestring : "the script failed");
@@ -427,7 +452,7 @@ static int loop(struct engine *e, enum wfm_run_status *status, char **error, cJS
 				return 0;
 			} else if (!strcmp(t, "error")) {
 				*status = e->stopping ? WFM_RUN_STOPPED : WFM_RUN_FAILED;
-				*error = script_error(msg);
+				*error = script_error(e, msg);
 				cJSON_Delete(msg);
 				return 0;
 			}
@@ -553,6 +578,12 @@ done:
 	for (size_t i = 0; i < e.units_nr; i++)
 		free(e.units[i].id);
 	free(e.units);
+	for (size_t i = 0; i < e.failures_nr; i++) {
+		free(e.failures[i].label);
+		free(e.failures[i].unit);
+		free(e.failures[i].reason);
+	}
+	free(e.failures);
 	if (e.wake[0] >= 0)
 		close(e.wake[0]);
 	if (e.wake[1] >= 0)

@@ -29,6 +29,7 @@ struct wfm_engine_opts {
 	int allow_test_edits;
 	const cJSON *args;		/* the script's args */
 	const char *node;		/* NULL: node from PATH */
+	const char *script_name;	/* the script as the user named it, in messages */
 	const volatile sig_atomic_t *interrupt; /* set by a signal handler: stop the run */
 	/* progress lines for people (log, phase, agents starting and ending); may be NULL */
 	void (*progress)(void *data, const char *line);

@@ -31,6 +31,8 @@ struct job {
 	char base[WFM_OID_HEXSZ + 1]; /* agents: the commit they start from */
 	char *branch;		/* worktree agents and merges: the branch */
 	char *unit_id;		/* the unit an agent works on, for the report */
+	char *label;		/* the agent's label, for people */
+	char *reason;		/* an agent that failed: why */
 	/* the outcome, filled by the thread that ran it */
 	int ok;
 	cJSON *value;		/* ok: the value for the script */
@@ -47,6 +49,12 @@ struct unit_stats {
 	char *id;
 	unsigned long agents;
 	uint64_t tokens;
+};
+
+struct agent_failure {
+	char *label;
+	char *unit;
+	char *reason;
 };
 
 struct engine {
@@ -75,6 +83,8 @@ struct engine {
 	uint64_t tokens;
 	struct unit_stats *units;
 	size_t units_nr, units_alloc;
+	struct agent_failure *failures;
+	size_t failures_nr, failures_alloc;
 	uint64_t started_ms;
 };
 

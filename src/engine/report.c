@@ -119,6 +119,20 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 	wfm_json_add(r, "integration", integ);
 	wfm_json_add(r, "result", value ? cJSON_Duplicate(value, 1) : cJSON_CreateNull());
 	wfm_json_add(r, "units", units_json(e, value, totals));
+	{
+		cJSON *fails = wfm_json_array();
+		for (size_t i = 0; i < e->failures_nr; i++) {
+			cJSON *f = wfm_json_object();
+			wfm_json_add_str(f, "label", e->failures[i].label);
+			if (e->failures[i].unit)
+				wfm_json_add_str(f, "unit", e->failures[i].unit);
+			else
+				wfm_json_add_null(f, "unit");
+			wfm_json_add_str(f, "reason", e->failures[i].reason);
+			wfm_json_add(fails, NULL, f);
+		}
+		wfm_json_add(r, "agentFailures", fails);
+	}
 	wfm_json_add_num(totals, "agents", (double)(e->agents_run + e->agents_replayed));
 	wfm_json_add_num(totals, "agentsRun", (double)e->agents_run);
 	wfm_json_add_num(totals, "agentsReplayed", (double)e->agents_replayed);
@@ -172,6 +186,20 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 		     TOTAL("agents"), TOTAL("agentsRun"), TOTAL("agentsReplayed"),
 		     TOTAL("agentsFailed"), TOTAL("tokens"), TOTAL("durationMs") / 1000.0);
 #undef TOTAL
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "agentFailures"))) {
+		const cJSON *f;
+
+		wfm_buf_adds(md, "Agents that failed:\n\n");
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(r, "agentFailures"))
+		{
+			wfm_buf_adds(md, "- `");
+			md_escape(md, str_item(f, "label"));
+			wfm_buf_adds(md, "`: ");
+			md_escape(md, str_item(f, "reason"));
+			wfm_buf_addch(md, '\n');
+		}
+		wfm_buf_addch(md, '\n');
+	}
 	if (!cJSON_GetArraySize(units))
 		return;
 	wfm_buf_adds(md, "| unit | status | reason | branch | agents |\n|---|---|---|---|---|\n");

@@ -65,7 +65,8 @@ static int prepare_agent(struct engine *e, struct job *job)
 	const char *label = str_param(job->params, "label");
 	const char *model = str_param(job->params, "model");
 	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(job->params, "unit");
-	const cJSON *uid = unit ? cJSON_GetObjectItemCaseSensitive(unit, "id") : NULL;
+	/* a unit object from chunk(), or its id */
+	const cJSON *uid = cJSON_IsString(unit) ? unit : cJSON_GetObjectItemCaseSensitive(unit, "id");
 	int rc;
 
 	job->kind = JOB_AGENT;
@@ -75,6 +76,8 @@ static int prepare_agent(struct engine *e, struct job *job)
 		return rc;
 	if (cJSON_IsString(uid))
 		job->unit_id = wfm_strdup(uid->valuestring);
+	if (label)
+		job->label = wfm_strdup(label);
 	if (isolation) {
 		const char *branch = str_param(job->params, "branch");
 		char *name = NULL;
@@ -191,7 +194,7 @@ static void run_agent(struct job *job)
 	struct wfm_agent_request req = { 0 };
 	struct wfm_agent_env env = { 0 };
 	struct wfm_agent_result r = { 0 };
-	char *transcript = NULL, name[64];
+	char *transcript = NULL, name[96];
 	int rc;
 
 	if (strcmp(e->opts->provider, "exec")) {
@@ -215,7 +218,9 @@ static void run_agent(struct job *job)
 	req.unit = cJSON_GetObjectItemCaseSensitive(job->params, "unit");
 	req.args = e->opts->args;
 
-	snprintf(name, sizeof(name), "agents/%.12s.jsonl", job->key);
+	/* the key with its occurrence: identical requests get transcripts of their own */
+	snprintf(name, sizeof(name), "agents/%.40s-%s.jsonl", job->key,
+		 strchr(job->key, '#') ? strchr(job->key, '#') + 1 : "1");
 	transcript = wfm_rundir_file(e->opts->run, name);
 	env.run = e->opts->run->id;
 	env.pool = e->pool;
@@ -231,6 +236,8 @@ static void run_agent(struct job *job)
 		job->ok = 1;
 		job->value = wfm_agent_result_value(&r, req.worktree);
 		job->agent_failed = !r.ok;
+		if (!r.ok)
+			job->reason = wfm_strdup(r.reason ? r.reason : "failed");
 		job->tokens = r.tokens_in + r.tokens_out;
 		/* a stopped agent runs again on resume; a failed one does not */
 		job->journal = r.ok || !e->cancel;

@@ -196,6 +196,7 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	struct wfm_engine_opts opts = { 0 };
 	struct wfm_engine_result r = { 0 };
 	struct sigaction sa = { 0 }, old_int, old_term;
+	struct wfm_buf script_name = WFM_BUF_INIT;
 	int rc, ret;
 
 	opts.run = run;
@@ -212,6 +213,12 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	opts.allow_test_edits = s->allow_test_edits;
 	opts.args = args;
 	opts.interrupt = &interrupted;
+	/* a built-in is named by its file, a user's script as the user named it */
+	if (!strchr(s->workflow, '/') && !strstr(s->workflow, ".js"))
+		wfm_buf_addf(&script_name, "workflows/%s.js", s->workflow);
+	else
+		wfm_buf_adds(&script_name, s->workflow);
+	opts.script_name = script_name.ptr;
 	opts.progress = show_progress;
 
 	sa.sa_handler = on_signal;
@@ -223,6 +230,7 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	rc = wfm_engine_run(&r, &opts);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	wfm_buf_release(&script_name);
 	if (rc < 0) {
 		wfm_ui_fatal("%s", wfm_error_last());
 		return WFM_EXIT_FATAL;
