@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 
 int wfm_proc_start_time(unsigned long long *out, pid_t pid)
 {
@@ -46,13 +47,36 @@ int wfm_proc_start_time(unsigned long long *out, pid_t pid)
 	return 0;
 }
 
+/*
+ * The calling process's start time, read from /proc once per process: a
+ * lock is created and removed for every slot an agent uses. A forked
+ * child sees another pid and reads its own.
+ */
+static int self_start_time(unsigned long long *out)
+{
+	static _Atomic pid_t cached_pid;
+	static _Atomic unsigned long long cached_start;
+	pid_t me = getpid();
+	int rc;
+
+	if (atomic_load(&cached_pid) == me) {
+		*out = atomic_load(&cached_start);
+		return 0;
+	}
+	if ((rc = wfm_proc_start_time(out, me)) < 0)
+		return rc;
+	atomic_store(&cached_start, *out);
+	atomic_store(&cached_pid, me);
+	return 0;
+}
+
 int wfm_pidlock_create(const char *path)
 {
 	unsigned long long start = 0;
 	char line[64];
 	int fd, len;
 
-	if (wfm_proc_start_time(&start, getpid()) < 0)
+	if (self_start_time(&start) < 0)
 		start = 0;
 	len = snprintf(line, sizeof(line), "%ld %llu\n", (long)getpid(), start);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -132,7 +156,7 @@ int wfm_pidlock_is_self(const struct wfm_pidlock_owner *owner)
 
 	if (owner->pid != getpid())
 		return 0;
-	if (!owner->start || wfm_proc_start_time(&start, owner->pid) < 0)
+	if (!owner->start || self_start_time(&start) < 0)
 		return 1;
 	return owner->start == start;
 }

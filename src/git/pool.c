@@ -12,6 +12,11 @@
  *                   a removal, which are done under a claim
  *   <name>.lock     the claim on one slot: O_CREAT|O_EXCL, pid and start
  *                   time; the slot belongs to whoever holds it
+ *
+ * Slots this process released are remembered with their repository
+ * handles (pool->idle): the next acquire tries them first, checking only
+ * the one it takes, and looks at every slot on disk only when none of
+ * them will do.
  */
 #include "base/common.h"
 #include "base/buf.h"
@@ -28,6 +33,12 @@
 #define SLOT_PREFIX "wfm-"
 #define REASON_PREFIX "wfmigrate:"
 
+/* A slot this process released, with its repository handle kept open. */
+struct idle_slot {
+	char *name;
+	struct wfm_repo *repo;
+};
+
 struct wfm_pool {
 	pthread_mutex_t mu;
 	struct wfm_repo *repo; /* under mu */
@@ -42,6 +53,8 @@ struct wfm_pool {
 		int needs;
 	} filters[8];
 	size_t filters_nr, filters_next;
+	struct idle_slot *idle; /* under mu */
+	size_t idle_nr, idle_alloc;
 };
 
 void wfm_pool_error_save(struct wfm_pool_error *e, int code)
@@ -523,6 +536,25 @@ static void sweep_broken(struct wfm_pool *pool, struct wfm_pool_scan *s)
 	}
 }
 
+/*
+ * A holder that died in the middle of a checkout or a commit leaves git's
+ * own lock files in the slot's entry, and every later checkout there
+ * would fail on them ("the index is locked"). Called under the flock,
+ * once the dead holder's slot is claimed: nobody else can be writing them.
+ */
+static void clear_git_locks(struct wfm_pool *pool, const char *name)
+{
+	static const char *const files[] = { "index.lock", "HEAD.lock" };
+	struct wfm_buf p = WFM_BUF_INIT;
+
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(files); i++) {
+		wfm_buf_clear(&p);
+		wfm_buf_addf(&p, "%s/worktrees/%s/%s", pool->commondir, name, files[i]);
+		unlink(p.ptr);
+	}
+	wfm_buf_release(&p);
+}
+
 /* The first free slot name: no entry of anyone's, no directory, no lock file. */
 static char *new_name(struct wfm_pool *pool, const struct wfm_pool_scan *s)
 {
@@ -555,9 +587,82 @@ static char *new_name(struct wfm_pool *pool, const struct wfm_pool_scan *s)
 	}
 }
 
+static void idle_drop(struct wfm_pool *pool, size_t i)
+{
+	free(pool->idle[i].name);
+	wfm_repo_free(pool->idle[i].repo);
+	pool->idle[i] = pool->idle[--pool->idle_nr];
+}
+
 /*
- * Picks and claims a slot for base under the pool mutex: the free slot
- * nearest to base, or a newly registered one (*fresh = 1).
+ * Claims the slot this process released that is nearest to base, under
+ * the pool mutex. Only that slot is checked: its entry must be intact and
+ * the pool's, nobody may have locked it with git, and the claim (an
+ * exclusive create) fails if another process holds it now. Slots that
+ * fail are forgotten. 1 when no remembered slot will do.
+ */
+static int pick_idle(struct wfm_slot **out, struct wfm_pool *pool, const git_oid *base,
+		     const char *reason)
+{
+	while (pool->idle_nr) {
+		struct wfm_slot_state st = { 0 };
+		struct idle_slot it;
+		size_t best = SIZE_MAX, best_i = 0;
+		int ours, rc;
+
+		for (size_t i = 0; i < pool->idle_nr && best; i++) {
+			git_oid head;
+			size_t dist = slot_head(&head, pool, pool->idle[i].name) < 0
+					      ? SIZE_MAX - 1
+					      : distance(pool, &head, base);
+
+			if (dist < best) {
+				best = dist;
+				best_i = i;
+			}
+		}
+		it = pool->idle[best_i];
+		pool->idle[best_i] = pool->idle[--pool->idle_nr];
+		st.name = it.name;
+		st.entry = classify_entry(&ours, pool->commondir, pool->pooldir, it.name);
+		st.lock = WFM_LOCK_NONE;
+		if (st.entry == WFM_ENTRY_OK && ours &&
+		    wfm_worktree_lock_reason(&st.reason, pool->commondir, it.name) >= 0 &&
+		    !wfm_pool_user_locked(&st)) {
+			rc = wfm_pool_claim(pool->pooldir, &st);
+			if (rc == 0) {
+				struct wfm_slot *slot = slot_new(pool, it.name);
+
+				slot->repo = it.repo;
+				free(it.name);
+				free(st.reason);
+				if ((rc = wfm_worktree_lock(slot->repo, slot->name, reason)) < 0) {
+					unlink(slot->lock_path);
+					slot_free(slot);
+					return rc;
+				}
+				*out = slot;
+				return 0;
+			}
+			if (rc != WFM_EEXISTS) {
+				free(st.reason);
+				free(it.name);
+				wfm_repo_free(it.repo);
+				return rc;
+			}
+		}
+		/* gone, broken, locked by the user or held by someone else now */
+		free(st.reason);
+		free(it.name);
+		wfm_repo_free(it.repo);
+	}
+	return 1;
+}
+
+/*
+ * Picks and claims a slot for base under the pool mutex: a slot this
+ * process released (pick_idle), else the free slot on disk nearest to
+ * base, else a newly registered one (*fresh = 1).
  */
 static int pick(struct wfm_slot **out, int *fresh, struct wfm_pool *pool, const git_oid *base,
 		const char *base_hex)
@@ -571,6 +676,9 @@ static int pick(struct wfm_slot **out, int *fresh, struct wfm_pool *pool, const 
 	*out = NULL;
 	*fresh = 0;
 	lock_reason(reason, sizeof(reason));
+	if (!pool->cold && (rc = pick_idle(out, pool, base, reason)) <= 0)
+		return rc;
+	rc = 0;
 	wfm_pool_scan_read(&s, pool->commondir, pool->pooldir);
 	sweep_broken(pool, &s);
 	for (size_t i = 0; i < s.nr && !pool->cold && best; i++) {
@@ -593,6 +701,8 @@ static int pick(struct wfm_slot **out, int *fresh, struct wfm_pool *pool, const 
 
 		if ((rc = wfm_pool_claim(pool->pooldir, st)) < 0)
 			goto done;
+		if (st->lock == WFM_LOCK_STALE)
+			clear_git_locks(pool, st->name);
 		slot = slot_new(pool, st->name);
 		if ((rc = wfm_worktree_lock(pool->repo, st->name, reason)) < 0) {
 			unlink(slot->lock_path);
@@ -685,6 +795,9 @@ void wfm_pool_free(struct wfm_pool *pool)
 {
 	if (!pool)
 		return;
+	while (pool->idle_nr)
+		idle_drop(pool, pool->idle_nr - 1);
+	free(pool->idle);
 	pthread_mutex_destroy(&pool->mu);
 	wfm_repo_free(pool->repo);
 	free(pool->commondir);
@@ -746,7 +859,7 @@ int wfm_pool_acquire(struct wfm_slot **out, struct wfm_pool *pool, const char *b
 		return rc;
 
 	memcpy(slot->base, hex, sizeof(hex));
-	if ((rc = slot_open(slot)) == 0)
+	if (slot->repo || (rc = slot_open(slot)) == 0)
 		rc = slot_checkout(slot, &oid, filters);
 	if (rc < 0) {
 		/* a new slot that never got its files goes; an old one goes back */
@@ -787,6 +900,16 @@ int wfm_pool_release(struct wfm_pool *pool, struct wfm_slot *slot)
 	}
 	if (rc == 0)
 		rc = wfm_pidlock_remove_own(slot->lock_path);
+	if (rc == 0 && slot->repo) {
+		/* the next acquire of this process tries it first, handle and all */
+		pthread_mutex_lock(&pool->mu);
+		WFM_ALLOC_GROW(pool->idle, pool->idle_nr + 1, pool->idle_alloc);
+		pool->idle[pool->idle_nr].name = slot->name;
+		pool->idle[pool->idle_nr++].repo = slot->repo;
+		pthread_mutex_unlock(&pool->mu);
+		slot->name = NULL;
+		slot->repo = NULL;
+	}
 	slot_free(slot);
 	return rc;
 }

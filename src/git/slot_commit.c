@@ -62,6 +62,136 @@ int wfm_pool_branch_name(char **out, const char *run, const char *label)
 	return 0;
 }
 
+/* ---- the tree of the index ---- */
+
+/* One entry of a tree or of the index: a path and what it holds. */
+struct leaf {
+	char *path; /* owned for tree leaves, borrowed from the index otherwise */
+	const git_oid *id;
+	unsigned int mode;
+	git_oid tree_id; /* tree leaves: the storage id points at */
+};
+
+struct leaves {
+	struct leaf *v;
+	size_t nr, alloc;
+	git_repository *git;
+	int odd; /* the tree holds something the fast path does not handle */
+};
+
+static int leaf_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct leaf *)a)->path, ((const struct leaf *)b)->path);
+}
+
+static int collect_leaf(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct leaves *l = payload;
+	struct leaf *lf;
+
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+		git_tree *sub = NULL;
+
+		/* an empty tree has no index entry: write_tree would drop it */
+		if (git_tree_lookup(&sub, l->git, git_tree_entry_id(e)) < 0 ||
+		    !git_tree_entrycount(sub))
+			l->odd = 1;
+		git_tree_free(sub);
+		return l->odd ? -1 : 0;
+	}
+	WFM_ALLOC_GROW(l->v, l->nr + 1, l->alloc);
+	lf = &l->v[l->nr++];
+	{
+		struct wfm_buf p = WFM_BUF_INIT;
+
+		wfm_buf_addf(&p, "%s%s", root, git_tree_entry_name(e));
+		lf->path = wfm_buf_detach(&p, NULL);
+	}
+	git_oid_cpy(&lf->tree_id, git_tree_entry_id(e));
+	lf->id = NULL;
+	lf->mode = (unsigned int)git_tree_entry_filemode_raw(e);
+	return 0;
+}
+
+/*
+ * The tree of the index as git_index_write_tree() would write it, made
+ * by applying to base (the tree the index started from) only the entries
+ * that differ from it. write_tree checks that every object the index
+ * names exists, which costs a read of each object's header (an open()
+ * per file of a loose repository) and rewrites trees that did not
+ * change; here only the changed paths are checked and only their trees
+ * written. Returns 1 when it cannot vouch for the result (conflicts, an
+ * entry added with intent, an empty tree in base, a path that changes
+ * between file and directory): the caller then uses write_tree.
+ */
+static int tree_by_update(git_oid *out, git_repository *git, git_index *index, git_tree *base)
+{
+	struct leaves old = { .git = git }, cur = { 0 };
+	git_tree_update *up = NULL;
+	size_t n = git_index_entrycount(index), nup = 0, i = 0, j = 0;
+	int rc = 1;
+
+	if (git_index_has_conflicts(index))
+		return 1;
+	if (git_tree_walk(base, GIT_TREEWALK_PRE, collect_leaf, &old) < 0 || old.odd)
+		goto done;
+	for (size_t k = 0; k < n; k++) {
+		const git_index_entry *e = git_index_get_byindex(index, k);
+
+		if (e->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD)
+			goto done;
+		WFM_ALLOC_GROW(cur.v, cur.nr + 1, cur.alloc);
+		cur.v[cur.nr++] = (struct leaf){ (char *)e->path, &e->id, e->mode, { { 0 } } };
+	}
+	for (size_t k = 0; k < old.nr; k++)
+		old.v[k].id = &old.v[k].tree_id;
+	qsort(old.v, old.nr, sizeof(old.v[0]), leaf_cmp);
+	qsort(cur.v, cur.nr, sizeof(cur.v[0]), leaf_cmp);
+	up = wfm_calloc(old.nr + cur.nr + 1, sizeof(*up));
+	while (i < old.nr || j < cur.nr) {
+		int c = i == old.nr ? 1 : j == cur.nr ? -1 : strcmp(old.v[i].path, cur.v[j].path);
+
+		if (c < 0) {
+			up[nup].action = GIT_TREE_UPDATE_REMOVE;
+			up[nup++].path = old.v[i++].path;
+		} else if (c > 0 || !git_oid_equal(old.v[i].id, cur.v[j].id) ||
+			   old.v[i].mode != cur.v[j].mode) {
+			up[nup].action = GIT_TREE_UPDATE_UPSERT;
+			git_oid_cpy(&up[nup].id, cur.v[j].id);
+			up[nup].filemode = (git_filemode_t)cur.v[j].mode;
+			up[nup++].path = cur.v[j].path;
+			if (c == 0)
+				i++;
+			j++;
+		} else {
+			i++;
+			j++;
+		}
+	}
+	if (!nup) {
+		git_oid_cpy(out, git_tree_id(base));
+		rc = 0;
+	} else if (git_tree_create_updated(out, git, base, nup, up) == 0) {
+		rc = 0;
+	}
+	git_error_clear();
+done:
+	for (size_t k = 0; k < old.nr; k++)
+		free(old.v[k].path);
+	free(old.v);
+	free(cur.v);
+	free(up);
+	return rc;
+}
+
+/* The tree of the index, written to the object database. */
+static int write_index_tree(git_oid *out, git_repository *git, git_index *index, git_tree *base)
+{
+	if (base && tree_by_update(out, git, index, base) == 0)
+		return 0;
+	return git_index_write_tree(out, index);
+}
+
 static int default_signature(git_signature **out, git_repository *git)
 {
 	if (git_signature_default(out, git) == 0)
@@ -110,7 +240,7 @@ static int commit_to(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot 
 	git_repository *git = slot->repo->git;
 	git_index *index = NULL;
 	git_commit *parent = NULL;
-	git_tree *tree = NULL;
+	git_tree *tree = NULL, *parent_tree = NULL;
 	git_signature *sig = NULL;
 	struct wfm_buf msg = WFM_BUF_INIT;
 	char *where = NULL;
@@ -128,10 +258,13 @@ static int commit_to(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot 
 		rc = wfm_git_error(rc, "cannot read HEAD of '%s'", slot->path);
 		goto done;
 	}
+	if (git_commit_tree(&parent_tree, parent) < 0)
+		parent_tree = NULL; /* unreadable: write_tree finds out on its own */
 	if ((rc = git_repository_index(&index, git)) < 0 ||
 	    (rc = git_index_read(index, 0)) < 0 ||
 	    (rc = git_index_add_all(index, NULL, GIT_INDEX_ADD_DEFAULT, NULL, NULL)) < 0 ||
-	    (rc = git_index_write(index)) < 0 || (rc = git_index_write_tree(&tree_id, index)) < 0) {
+	    (rc = git_index_write(index)) < 0 ||
+	    (rc = write_index_tree(&tree_id, git, index, parent_tree)) < 0) {
 		rc = wfm_git_error(rc, "cannot stage the changes in '%s'", slot->path);
 		goto done;
 	}
@@ -163,6 +296,7 @@ done:
 	wfm_buf_release(&msg);
 	git_signature_free(sig);
 	git_tree_free(tree);
+	git_tree_free(parent_tree);
 	git_commit_free(parent);
 	git_index_free(index);
 	free(where);

@@ -147,54 +147,69 @@ done:
 }
 
 /*
- * git_worktree_lookup() on a missing name returns -1 with no message of
- * its own in 1.5.1 (pitfall 3): look for the entry first.
+ * `git worktree lock` and `unlock` come down to one file, <entry>/locked,
+ * which is what libgit2's git_worktree_lock() and _unlock() write and
+ * remove too; doing it here saves opening the entry with
+ * git_worktree_lookup() for every slot an agent takes. A missing entry is
+ * WFM_ENOTFOUND, as git_worktree_lookup() would say (pitfall 3: it says
+ * so without a message of its own in 1.5.1).
  */
-static int lookup(git_worktree **out, struct wfm_repo *repo, const char *name)
+static int locked_path(struct wfm_buf *out, struct wfm_repo *repo, const char *name)
 {
-	struct wfm_buf admin = WFM_BUF_INIT;
-	int found, rc;
-
-	*out = NULL;
-	wfm_buf_addf(&admin, "%s/worktrees/%s", repo->commondir, name);
-	found = wfm_fs_is_dir(admin.ptr);
-	wfm_buf_release(&admin);
-	if (!found)
+	wfm_buf_addf(out, "%s/worktrees/%s", repo->commondir, name);
+	if (!wfm_fs_is_dir(out->ptr))
 		return wfm_error_setc(WFM_ENOTFOUND, "no worktree named '%s'", name);
-	rc = git_worktree_lookup(out, repo->git, name);
-	if (rc < 0)
-		return wfm_git_error(rc, "cannot open worktree '%s'", name);
+	wfm_buf_adds(out, "/locked");
 	return 0;
 }
 
 int wfm_worktree_lock(struct wfm_repo *repo, const char *name, const char *reason)
 {
-	git_worktree *wt = NULL;
-	int rc;
+	struct wfm_buf path = WFM_BUF_INIT;
+	size_t len = strlen(reason);
+	int rc, fd;
 
-	if ((rc = lookup(&wt, repo, name)) < 0)
-		return rc;
-	rc = git_worktree_unlock(wt);
-	if (rc >= 0)
-		rc = git_worktree_lock(wt, reason);
-	if (rc < 0)
-		rc = wfm_git_error(rc, "cannot lock worktree '%s'", name);
-	git_worktree_free(wt);
+	if ((rc = locked_path(&path, repo, name)) < 0)
+		goto done;
+	if (unlink(path.ptr) < 0 && errno != ENOENT) {
+		rc = wfm_error_set("cannot lock worktree '%s': %s", name, strerror(errno));
+		goto done;
+	}
+	/* exclusive, as libgit2 creates it: of two lockers one fails */
+	fd = open(path.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = wfm_error_set("cannot lock worktree '%s': %s", name, strerror(errno));
+		goto done;
+	}
+	if (write(fd, reason, len) != (ssize_t)len) {
+		rc = wfm_error_set("cannot lock worktree '%s': %s", name, strerror(errno));
+		close(fd);
+		unlink(path.ptr);
+		goto done;
+	}
+	if (close(fd) < 0) {
+		rc = wfm_error_set("cannot lock worktree '%s': %s", name, strerror(errno));
+		unlink(path.ptr);
+	}
+done:
+	wfm_buf_release(&path);
 	return rc;
 }
 
 int wfm_worktree_unlock(struct wfm_repo *repo, const char *name)
 {
-	git_worktree *wt = NULL;
-	int rc;
+	struct wfm_buf path = WFM_BUF_INIT;
+	int rc = 0;
 
-	if ((rc = lookup(&wt, repo, name)) < 0)
-		return rc;
-	rc = git_worktree_unlock(wt);
-	if (rc < 0)
-		rc = wfm_git_error(rc, "cannot unlock worktree '%s'", name);
-	git_worktree_free(wt);
-	return rc < 0 ? rc : 0;
+	wfm_buf_addf(&path, "%s/worktrees/%s/locked", repo->commondir, name);
+	if (unlink(path.ptr) < 0) {
+		if (errno != ENOENT)
+			rc = wfm_error_set("cannot unlock worktree '%s': %s", name, strerror(errno));
+		else if (wfm_buf_setlen(&path, path.len - strlen("/locked")), !wfm_fs_is_dir(path.ptr))
+			rc = wfm_error_setc(WFM_ENOTFOUND, "no worktree named '%s'", name);
+	}
+	wfm_buf_release(&path);
+	return rc;
 }
 
 int wfm_worktree_lock_reason(char **reason, const char *commondir, const char *name)

@@ -404,6 +404,74 @@ static void test_pool__commit_all(void **state)
 	fixture_release(&f);
 }
 
+/* Commits what is in the slot and checks the commit's tree against `git write-tree`. */
+static void commit_and_compare(const char *path, struct wfm_slot *slot, const char *what)
+{
+	char id[WFM_OID_HEXSZ + 1], cmd[128], *want;
+	int changed = -1;
+
+	assert_wfm_ok(wfm_slot_commit_all(id, &changed, slot, what, "tree"));
+	want = sh(path, "git write-tree");
+	snprintf(cmd, sizeof(cmd), "git rev-parse %s^{tree}", id);
+	assert_sh_equal(path, cmd, want);
+	assert_sh_equal(path, "git status --porcelain", "");
+	free(want);
+}
+
+static void test_pool__commit_tree_matches_git(void **state)
+{
+	struct fixture f;
+	struct wfm_pool *pool;
+	struct wfm_slot *slot = NULL;
+	char path[PATH_MAX], *empty;
+
+	fixture_init(&f);
+	pool = open_pool(&f, 0, "r1");
+	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c1"));
+	snprintf(path, sizeof(path), "%s", wfm_slot_path(slot));
+
+	/* nothing changed */
+	commit_and_compare(path, slot, "none");
+	/* a change, a file in new nested directories, a whole directory gone */
+	wfm_test_write(path, "a.txt", "changed\n");
+	wfm_test_write(path, "x/y/z.txt", "new\n");
+	free(wfm_test_sh(path, "rm -r docs"));
+	commit_and_compare(path, slot, "mixed");
+	/* a mode change and a symbolic link */
+	free(wfm_test_sh(path, "chmod +x src/b.c && ln -s a.txt link"));
+	commit_and_compare(path, slot, "modes");
+	/* a file becomes a directory, and a directory a file */
+	free(wfm_test_sh(path, "rm a.txt && mkdir a.txt && echo in >a.txt/in && "
+			       "rm -r x && echo file >x"));
+	commit_and_compare(path, slot, "file and directory swap");
+	/* the agent staged and committed some of it itself */
+	free(wfm_test_sh(path, "echo more >>x && git add x && "
+			       "git -c user.name=a -c user.email=a@a commit -qm own && "
+			       "echo staged >s && git add s && echo later >t"));
+	commit_and_compare(path, slot, "own commit");
+	/* everything but one file deleted */
+	free(wfm_test_sh(path, "git ls-files | grep -v '^s$' | xargs rm -f && rm -rf a.txt"));
+	commit_and_compare(path, slot, "almost empty");
+	assert_sh_equal(path, "git ls-files", "s");
+	assert_wfm_ok(wfm_pool_release(pool, slot));
+
+	/* a base whose tree holds an empty tree, which no index can hold */
+	empty = sh(f.repo, "git mktree </dev/null");
+	free(wfm_test_sh(f.repo,
+			 "t=$( (git ls-tree c1; printf '040000 tree %s\\tempty\\n') | git mktree) && "
+			 "c=$(git commit-tree -p c1 -m empty $t) && git tag withempty $c",
+			 empty));
+	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "withempty"));
+	wfm_test_write(path, "a.txt", "next\n");
+	commit_and_compare(path, slot, "drops the empty tree");
+	assert_wfm_ok(wfm_pool_release(pool, slot));
+	free(empty);
+
+	assert_repo_clean(f.repo);
+	wfm_pool_free(pool);
+	fixture_release(&f);
+}
+
 static void test_pool__label_sanitising(void **state)
 {
 	static const struct {
@@ -588,6 +656,56 @@ static pid_t child_dies_holding(const struct fixture *f, const char *base, char 
 	return pid;
 }
 
+/*
+ * A slot this process released is tried first, but only after a check of
+ * its own: held by someone else now, locked by the user with git, or gone,
+ * it is passed over.
+ */
+static void test_pool__remembered_slots_are_checked(void **state)
+{
+	struct fixture f;
+	struct wfm_pool *pool;
+	struct wfm_slot *slot = NULL;
+	char *txt;
+
+	fixture_init(&f);
+	pool = open_pool(&f, 0, NULL);
+	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c1"));
+	assert_string_equal(wfm_slot_name(slot), "wfm-1");
+	assert_wfm_ok(wfm_pool_release(pool, slot));
+
+	/* another process holds wfm-1 now (pid 1 is alive) */
+	wfm_test_write(f.pooldir, "wfm-1.lock", "1\n");
+	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c1"));
+	assert_string_equal(wfm_slot_name(slot), "wfm-2");
+	txt = read_text(f.pooldir, "wfm-1.lock");
+	assert_string_equal(txt, "1");
+	free(txt);
+	assert_wfm_ok(wfm_pool_release(pool, slot));
+	free(wfm_test_sh(f.pooldir, "rm wfm-1.lock"));
+
+	/* the user locked the remembered wfm-2: wfm-1 is found on disk */
+	free(wfm_test_sh(f.repo, "git worktree lock --reason mine '%s/wfm-2'", f.pooldir));
+	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c2"));
+	assert_string_equal(wfm_slot_name(slot), "wfm-1");
+	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", f.c2);
+	assert_wfm_ok(wfm_pool_release(pool, slot));
+	assert_sh_contains(f.repo, "git worktree list --porcelain", "locked mine");
+
+	/* the remembered wfm-1 removed behind the pool's back */
+	free(wfm_test_sh(f.repo, "git worktree remove --force '%s/wfm-1'", f.pooldir));
+	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c2"));
+	assert_string_equal(wfm_slot_name(slot), "wfm-1");
+	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", f.c2);
+	assert_sh_equal(wfm_slot_path(slot), "git status --porcelain", "");
+	assert_wfm_ok(wfm_pool_release(pool, slot));
+
+	free(wfm_test_sh(f.repo, "git worktree unlock '%s/wfm-2'", f.pooldir));
+	assert_repo_clean(f.repo);
+	wfm_pool_free(pool);
+	fixture_release(&f);
+}
+
 static void test_pool__dead_holder_is_reclaimed(void **state)
 {
 	struct fixture f;
@@ -644,6 +762,35 @@ static void test_pool__dead_holder_is_reclaimed(void **state)
 	wfm_clean_report_release(&report);
 	assert_sh_equal(f.repo, "git worktree list | wc -l", "1");
 	assert_sh_equal(f.pooldir, "ls -A | wc -l", "0");
+	assert_repo_clean(f.repo);
+	wfm_pool_free(pool);
+	fixture_release(&f);
+}
+
+/* A holder killed in the middle of a checkout leaves git's lock files behind. */
+static void test_pool__dead_holder_git_locks_are_cleared(void **state)
+{
+	struct fixture f;
+	struct wfm_pool *pool;
+	struct wfm_slot *slot = NULL;
+	char name[64];
+	int status;
+	pid_t pid;
+
+	fixture_init(&f);
+	pid = child_dies_holding(&f, "c1", name, sizeof(name));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	free(wfm_test_sh(f.repo, ": >.git/worktrees/%s/index.lock && : >.git/worktrees/%s/HEAD.lock",
+			 name, name));
+
+	pool = open_pool(&f, 0, NULL);
+	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c2"));
+	assert_string_equal(wfm_slot_name(slot), name);
+	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", f.c2);
+	assert_sh_equal(wfm_slot_path(slot), "git status --porcelain", "");
+	assert_wfm_ok(wfm_pool_release(pool, slot));
+	assert_false(path_exists(f.repo, ".git/worktrees/wfm-1/index.lock"));
+	assert_false(path_exists(f.repo, ".git/worktrees/wfm-1/HEAD.lock"));
 	assert_repo_clean(f.repo);
 	wfm_pool_free(pool);
 	fixture_release(&f);
@@ -1199,10 +1346,13 @@ int main(void)
 		cmocka_unit_test(test_pool__untracked_and_modified_go_ignored_stay),
 		cmocka_unit_test(test_pool__prefers_slot_nearest_base),
 		cmocka_unit_test(test_pool__commit_all),
+		cmocka_unit_test(test_pool__commit_tree_matches_git),
 		cmocka_unit_test(test_pool__label_sanitising),
 		cmocka_unit_test(test_pool__cold_leaves_nothing_behind),
 		cmocka_unit_test(test_pool__threads_get_distinct_slots),
+		cmocka_unit_test(test_pool__remembered_slots_are_checked),
 		cmocka_unit_test(test_pool__dead_holder_is_reclaimed),
+		cmocka_unit_test(test_pool__dead_holder_git_locks_are_cleared),
 		cmocka_unit_test(test_pool__processes_never_share_a_slot),
 		cmocka_unit_test(test_pool__live_foreign_holder_is_respected),
 		cmocka_unit_test(test_pool__user_locked_slot_is_left_alone),
