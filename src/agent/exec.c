@@ -3,6 +3,8 @@
  * The contract it offers commands (stdin, environment, output rules) is
  * in docs/agents.md; keep the two in step.
  */
+/* mkostemps() is a GNU extension */
+#define _GNU_SOURCE
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/fs.h"
@@ -32,7 +34,8 @@ struct job {
 	char *branch;	   /* writes: the short branch name */
 	char *refname;	   /* writes: refs/heads/<branch> */
 	struct wfm_slot *slot;
-	char *tmpdir;	   /* holds request.json */
+	char *request_path; /* WFM_AGENT_JSON_FILE, removed at the end */
+	int transcript_fd;  /* -1 until the first record */
 	cJSON *request;	   /* WFM_AGENT_JSON */
 	struct wfm_process_result proc;
 	int ran;	   /* proc is filled */
@@ -119,45 +122,50 @@ static cJSON *request_json(const struct job *j, const char *base)
 	return o;
 }
 
-static int write_file(const char *path, const char *data, size_t len)
+static int write_all(int fd, const char *data, size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	size_t off = 0;
+	while (len) {
+		ssize_t n = write(fd, data, len);
 
-	if (fd < 0)
-		return wfm_error_set("cannot create '%s': %s", path, strerror(errno));
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int err = errno;
-			close(fd);
-			return wfm_error_set("cannot write '%s': %s", path, strerror(err));
-		}
-		off += (size_t)n;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
 	}
-	if (close(fd) < 0)
-		return wfm_error_set("cannot write '%s': %s", path, strerror(errno));
 	return 0;
 }
 
-/* request.json in a private temporary directory: the request however large it is. */
-static int write_request_file(struct job *j, const char *json, char **path)
+/*
+ * The request, however large, in a file of its own: created exclusively
+ * with mode 0600 under an unpredictable name, as a private directory would
+ * hold it, but with one file to create and remove instead of three
+ * entries.
+ */
+static int write_request_file(struct job *j, const char *json)
 {
 	const char *tmp = getenv("TMPDIR");
-	struct wfm_buf dir = WFM_BUF_INIT;
+	struct wfm_buf path = WFM_BUF_INIT;
+	int fd, rc = 0;
 
-	wfm_buf_addf(&dir, "%s/wfm-agent-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir.ptr)) {
-		int rc = wfm_error_set("cannot make a directory like '%s': %s", dir.ptr,
-				       strerror(errno));
-		wfm_buf_release(&dir);
+	wfm_buf_addf(&path, "%s/wfm-agent-XXXXXX.json", tmp && *tmp ? tmp : "/tmp");
+	fd = mkostemps(path.ptr, 5, O_CLOEXEC);
+	if (fd < 0) {
+		rc = wfm_error_set("cannot make a file like '%s': %s", path.ptr, strerror(errno));
+		wfm_buf_release(&path);
 		return rc;
 	}
-	j->tmpdir = wfm_buf_detach(&dir, NULL);
-	*path = wfm_fs_join(j->tmpdir, "request.json");
-	return write_file(*path, json, strlen(json));
+	j->request_path = wfm_buf_detach(&path, NULL);
+	if (write_all(fd, json, strlen(json)) < 0) {
+		int err = errno;
+
+		close(fd);
+		return wfm_error_set("cannot write '%s': %s", j->request_path, strerror(err));
+	}
+	if (close(fd) < 0)
+		rc = wfm_error_set("cannot write '%s': %s", j->request_path, strerror(errno));
+	return rc;
 }
 
 /* ---- transcripts ---- */
@@ -187,16 +195,15 @@ static void redact(struct wfm_buf *line)
 }
 
 /*
- * Appends one JSON line to the transcript. A transcript is a record for
- * people, not part of the result: failing to write it does not fail the
- * agent.
+ * Appends one JSON line to the transcript, opened (and its directory made)
+ * at the first record and kept open until the job ends. A transcript is a
+ * record for people, not part of the result: failing to write it does not
+ * fail the agent.
  */
-static void transcript(const struct job *j, cJSON *record)
+static void transcript(struct job *j, cJSON *record)
 {
 	struct wfm_buf line = WFM_BUF_INIT;
 	const char *path = j->env->transcript_path;
-	char *dir, *slash;
-	int fd;
 
 	if (!path) {
 		cJSON_Delete(record);
@@ -206,24 +213,28 @@ static void transcript(const struct job *j, cJSON *record)
 	cJSON_Delete(record);
 	redact(&line);
 	wfm_buf_addch(&line, '\n');
-	dir = wfm_strdup(path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		wfm_fs_mkdir_p(dir);
-	}
-	free(dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		/* one write per record: O_APPEND keeps records whole. Errors: see above */
-		if (write(fd, line.ptr, line.len) < 0) {
+	if (j->transcript_fd < 0) {
+		int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+
+		j->transcript_fd = open(path, flags, 0600);
+		if (j->transcript_fd < 0 && errno == ENOENT) {
+			char *dir = wfm_strdup(path), *slash = strrchr(dir, '/');
+
+			if (slash && slash != dir) {
+				*slash = '\0';
+				wfm_fs_mkdir_p(dir);
+			}
+			free(dir);
+			j->transcript_fd = open(path, flags, 0600);
 		}
-		close(fd);
+	}
+	/* one write per record: O_APPEND keeps records whole. Errors: see above */
+	if (j->transcript_fd >= 0 && write_all(j->transcript_fd, line.ptr, line.len) < 0) {
 	}
 	wfm_buf_release(&line);
 }
 
-static void transcript_request(const struct job *j, const char *worktree)
+static void transcript_request(struct job *j, const char *worktree)
 {
 	cJSON *r = wfm_json_object();
 
@@ -236,7 +247,7 @@ static void transcript_request(const struct job *j, const char *worktree)
 	transcript(j, r);
 }
 
-static void transcript_end(const struct job *j, const struct wfm_agent_result *res)
+static void transcript_end(struct job *j, const struct wfm_agent_result *res)
 {
 	const struct wfm_process_result *p = &j->proc;
 
@@ -473,9 +484,11 @@ static int run_command(struct job *j, const struct wfm_buf *json, const char *re
 
 static void job_release(struct job *j)
 {
-	if (j->tmpdir)
-		wfm_fs_rmtree(j->tmpdir);
-	free(j->tmpdir);
+	if (j->request_path)
+		unlink(j->request_path);
+	free(j->request_path);
+	if (j->transcript_fd >= 0)
+		close(j->transcript_fd);
 	free(j->branch);
 	free(j->refname);
 	cJSON_Delete(j->request);
@@ -486,9 +499,9 @@ static void job_release(struct job *j)
 int wfm_agent_exec_run(struct wfm_agent_result *out, const struct wfm_agent_env *env,
 		       const struct wfm_agent_request *req)
 {
-	struct job j = { 0 };
+	struct job j = { .transcript_fd = -1 };
 	struct wfm_buf json = WFM_BUF_INIT;
-	char *request_path = NULL, *first = NULL;
+	char *first = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -507,11 +520,11 @@ int wfm_agent_exec_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 
 	j.request = request_json(&j, out->commit);
 	wfm_json_print(&json, j.request);
-	if ((rc = write_request_file(&j, json.ptr, &request_path)) < 0)
+	if ((rc = write_request_file(&j, json.ptr)) < 0)
 		goto release;
 	transcript_request(&j, wfm_slot_path(j.slot));
 
-	if ((rc = run_command(&j, &json, request_path)) < 0)
+	if ((rc = run_command(&j, &json, j.request_path)) < 0)
 		goto release;
 	out->duration_ms = j.proc.duration_ms;
 	if (!process_failed(out, &j.proc, env->timeout_sec))
@@ -533,7 +546,6 @@ release:
 done:
 	if (rc < 0)
 		wfm_agent_result_release(out);
-	free(request_path);
 	free(first);
 	wfm_buf_release(&json);
 	job_release(&j);
