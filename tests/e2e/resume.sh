@@ -73,7 +73,7 @@ def journal_labels(rd, journal=None):
         rec = json.loads(line)
         if rec['method'] != 'agent':
             continue
-        with open(os.path.join(rd, 'agents', rec['key'][:12] + '.jsonl')) as f:
+        with open(os.path.join(rd, 'agents', rec['key'].replace('#', '-') + '.jsonl')) as f:
             out.append(json.loads(f.readline())['request']['label'])
     return out
 $code" "$@"

@@ -57,7 +57,7 @@ def journal_labels(rd):
     for line in open(os.path.join(rd, 'journal.jsonl')):
         rec = json.loads(line)
         if rec['method'] == 'agent':
-            with open(os.path.join(rd, 'agents', rec['key'][:12] + '.jsonl')) as f:
+            with open(os.path.join(rd, 'agents', rec['key'].replace('#', '-') + '.jsonl')) as f:
                 out.append(json.loads(f.readline())['request']['label'])
     return out
 $code" "$@"
