@@ -55,6 +55,10 @@ struct wfm_pool {
 	size_t filters_nr, filters_next;
 	struct idle_slot *idle; /* under mu */
 	size_t idle_nr, idle_alloc;
+	/* full checkouts (new slots) running at once: at most one per CPU */
+	pthread_mutex_t gate_mu;
+	pthread_cond_t gate_cv;
+	long gate_free;
 };
 
 void wfm_pool_error_save(struct wfm_pool_error *e, int code)
@@ -750,6 +754,30 @@ static int slot_remove(struct wfm_pool *pool, struct wfm_slot *slot)
 	return rc;
 }
 
+/*
+ * A new slot's checkout writes every file, and that is CPU work: started
+ * all at once (the first round of a run starts as many as its
+ * concurrency), they share the CPUs and every one of them finishes as late
+ * as the last. Let through one per CPU at a time, so the first slots are
+ * ready early and their agents start while the others are written.
+ */
+static void gate_enter(struct wfm_pool *pool)
+{
+	pthread_mutex_lock(&pool->gate_mu);
+	while (pool->gate_free <= 0)
+		pthread_cond_wait(&pool->gate_cv, &pool->gate_mu);
+	pool->gate_free--;
+	pthread_mutex_unlock(&pool->gate_mu);
+}
+
+static void gate_leave(struct wfm_pool *pool)
+{
+	pthread_mutex_lock(&pool->gate_mu);
+	pool->gate_free++;
+	pthread_cond_signal(&pool->gate_cv);
+	pthread_mutex_unlock(&pool->gate_mu);
+}
+
 /* ---- the public functions ---- */
 
 int wfm_pool_open(struct wfm_pool **out, const char *repo_path, const struct wfm_pool_opts *opts)
@@ -765,6 +793,11 @@ int wfm_pool_open(struct wfm_pool **out, const char *repo_path, const struct wfm
 		return rc;
 	pool = wfm_calloc(1, sizeof(*pool));
 	pthread_mutex_init(&pool->mu, NULL);
+	pthread_mutex_init(&pool->gate_mu, NULL);
+	pthread_cond_init(&pool->gate_cv, NULL);
+	pool->gate_free = sysconf(_SC_NPROCESSORS_ONLN);
+	if (pool->gate_free < 1)
+		pool->gate_free = 1;
 	pool->repo = repo;
 	if (opts) {
 		pool->cold = opts->cold;
@@ -798,6 +831,8 @@ void wfm_pool_free(struct wfm_pool *pool)
 	while (pool->idle_nr)
 		idle_drop(pool, pool->idle_nr - 1);
 	free(pool->idle);
+	pthread_cond_destroy(&pool->gate_cv);
+	pthread_mutex_destroy(&pool->gate_mu);
 	pthread_mutex_destroy(&pool->mu);
 	wfm_repo_free(pool->repo);
 	free(pool->commondir);
@@ -859,8 +894,12 @@ int wfm_pool_acquire(struct wfm_slot **out, struct wfm_pool *pool, const char *b
 		return rc;
 
 	memcpy(slot->base, hex, sizeof(hex));
+	if (fresh)
+		gate_enter(pool);
 	if (slot->repo || (rc = slot_open(slot)) == 0)
 		rc = slot_checkout(slot, &oid, filters);
+	if (fresh)
+		gate_leave(pool);
 	if (rc < 0) {
 		/* a new slot that never got its files goes; an old one goes back */
 		wfm_pool_error_save(&err, rc);
