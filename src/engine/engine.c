@@ -65,15 +65,30 @@ static void job_free(struct job *job)
 	free(job->unit_id);
 	free(job->label);
 	free(job->reason);
+	free(job->journal_error);
 	cJSON_Delete(job->value);
 	free(job->error);
 	free(job);
 }
 
+static cJSON *job_record(const struct job *job);
+
 void wfm_engine_finished(struct job *job)
 {
 	struct engine *e = job->e;
 	char byte = 1;
+
+	/*
+	 * Journal it here, on the thread that finished it: the fsync does not
+	 * hold up the engine thread, and the result is still sent only once
+	 * its record is on disk.
+	 */
+	if (job->ok && job->journal) {
+		cJSON *rec = job_record(job);
+		if (wfm_journal_append(e->journal, job->key, job->method, rec) < 0)
+			job->journal_error = wfm_strdup(wfm_error_last());
+		cJSON_Delete(rec);
+	}
 
 	pthread_mutex_lock(&e->lock);
 	job->next = NULL;
@@ -309,12 +324,8 @@ static void finish_job(struct engine *e, struct job *job)
 	} else if (job->kind == JOB_ORACLE) {
 		e->oracles_running--;
 	}
-	if (job->ok && job->journal) {
-		cJSON *rec = job_record(job);
-		if (wfm_journal_append(e->journal, job->key, job->method, rec) < 0)
-			progress(e, "warning: %s", wfm_error_last());
-		cJSON_Delete(rec);
-	}
+	if (job->journal_error)
+		progress(e, "warning: %s", job->journal_error);
 	send_result(e, job->id, job->ok, job->value, job->error);
 	job_free(job);
 }

@@ -38,6 +38,7 @@ struct job {
 	cJSON *value;		/* ok: the value for the script */
 	char *error;		/* !ok: the message the promise rejects with */
 	int journal;		/* record it (a finished request, not a stopped one) */
+	char *journal_error;	/* recording it failed: why */
 	uint64_t tokens;
 	int agent_failed;	/* an agent that ran and failed (value null) */
 	pthread_t thread;
@@ -94,7 +95,7 @@ uint64_t wfm_engine_now_ms(void);
 int wfm_engine_prepare(struct engine *e, struct job *job);
 void wfm_engine_execute(struct job *job);
 
-/* engine.c: hands a finished job back to the engine thread (any thread). */
+/* engine.c: journals a finished job and hands it back to the engine thread (any thread). */
 void wfm_engine_finished(struct job *job);
 
 /* report.c: report.json's content (new) and both report files in the run directory. */
