@@ -62,6 +62,13 @@ cJSON *wfm_agent_result_to_json(const struct wfm_agent_result *r)
 	wfm_json_add_num(j, "duration_ms", (double)r->duration_ms);
 	wfm_json_add_num(j, "tokens_in", (double)r->tokens_in);
 	wfm_json_add_num(j, "tokens_out", (double)r->tokens_out);
+	if (r->turns) {
+		wfm_json_add_num(j, "cache_read", (double)r->cache_read);
+		wfm_json_add_num(j, "cache_write", (double)r->cache_write);
+		wfm_json_add_num(j, "cost_usd", r->cost_usd);
+		wfm_json_add_num(j, "turns", r->turns);
+		wfm_json_add_num(j, "tool_calls", r->tool_calls);
+	}
 	return j;
 }
 
@@ -97,7 +104,8 @@ static int is_hex_oid(const char *s)
 
 int wfm_agent_result_from_json(struct wfm_agent_result *out, const cJSON *j)
 {
-	const cJSON *ok, *reason, *output, *changed, *commit, *branch;
+	const cJSON *ok, *reason, *output, *changed, *commit, *branch, *cost;
+	uint64_t turns, calls;
 
 	memset(out, 0, sizeof(*out));
 	if (!cJSON_IsObject(j))
@@ -136,7 +144,17 @@ int wfm_agent_result_from_json(struct wfm_agent_result *out, const cJSON *j)
 		out->branch = wfm_strdup(branch->valuestring);
 	if (get_count(&out->duration_ms, j, "duration_ms") < 0 ||
 	    get_count(&out->tokens_in, j, "tokens_in") < 0 ||
-	    get_count(&out->tokens_out, j, "tokens_out") < 0)
+	    get_count(&out->tokens_out, j, "tokens_out") < 0 ||
+	    get_count(&out->cache_read, j, "cache_read") < 0 ||
+	    get_count(&out->cache_write, j, "cache_write") < 0 ||
+	    get_count(&turns, j, "turns") < 0 || get_count(&calls, j, "tool_calls") < 0 ||
+	    turns > UINT_MAX || calls > UINT_MAX)
 		return bad(out, "a count that is not a non-negative integer");
+	out->turns = (unsigned)turns;
+	out->tool_calls = (unsigned)calls;
+	cost = cJSON_GetObjectItemCaseSensitive(j, "cost_usd");
+	if (cost && (!cJSON_IsNumber(cost) || !(cost->valuedouble >= 0)))
+		return bad(out, "'cost_usd' is not a non-negative number");
+	out->cost_usd = cost ? cost->valuedouble : 0;
 	return 0;
 }

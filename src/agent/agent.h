@@ -16,6 +16,8 @@
 #include "git/repo.h"
 
 struct wfm_pool;
+struct wfm_llm_client;
+struct wfm_ledger;
 
 /* Everything borrowed for the call. */
 struct wfm_agent_request {
@@ -34,6 +36,9 @@ struct wfm_agent_request {
 	const char *base;
 	const cJSON *unit; /* the unit it works on, or NULL */
 	const cJSON *args; /* the run's args, or NULL */
+	/* LLM agents: names of tools, narrowing the role's (never widening);
+	 * NULL: the role's */
+	const cJSON *tools;
 };
 #define WFM_AGENT_REQUEST_INIT { .prompt = NULL, .schema = NULL, .worktree = 0 }
 
@@ -47,8 +52,20 @@ struct wfm_agent_env {
 	/* where to write the agent's transcript (JSONL: the request, the
 	 * output tails, the result; provider keys redacted); NULL: none */
 	const char *transcript_path;
+
+	/* LLM providers (agent/loop.h); unused by exec */
+	struct wfm_llm_client *client;	/* shared by the run's agents */
+	const struct wfm_llm_api_ops *api; /* the client's API */
+	struct wfm_ledger *ledger;	/* the run's budget; may be NULL (none) */
+	const char *const *prices;	/* "model=in,out[,cw,cr]" overrides, NULL-terminated; may be NULL */
+	const char *oracle_cmd;		/* the one command a verifier may run; may be NULL */
+	int sandbox;			/* enum wfm_sandbox for Bash */
+	int cache;			/* mark the stable prefix cacheable */
+	unsigned max_turns;		/* model calls per agent; 0: 60 */
+	uint64_t max_tokens;		/* tokens per agent; 0: none */
+	unsigned max_output_tokens;	/* max_tokens of each call; 0: 8192 */
 };
-#define WFM_AGENT_ENV_INIT { NULL, NULL, NULL, 0, NULL, NULL }
+#define WFM_AGENT_ENV_INIT { .run = NULL }
 
 struct wfm_agent_result {
 	/*
@@ -69,9 +86,13 @@ struct wfm_agent_result {
 	/* worktree agents whose role may write: the short branch name; else NULL */
 	char *branch;
 	uint64_t duration_ms;
-	uint64_t tokens_in, tokens_out; /* 0 for exec */
+	/* 0 for exec; tokens_in counts all input, cached or not */
+	uint64_t tokens_in, tokens_out;
+	uint64_t cache_read, cache_write; /* of tokens_in: read from / written to the cache */
+	double cost_usd;
+	unsigned turns, tool_calls;
 };
-#define WFM_AGENT_RESULT_INIT { 0, NULL, NULL, 0, { 0 }, NULL, 0, 0, 0 }
+#define WFM_AGENT_RESULT_INIT { .ok = 0 }
 
 /* Frees the contents; r is empty (not ok) afterwards. */
 void wfm_agent_result_release(struct wfm_agent_result *r);
@@ -88,6 +109,7 @@ cJSON *wfm_agent_result_value(const struct wfm_agent_result *r, int worktree);
  * journal: {ok, reason, output, changed, commit, branch, duration_ms,
  * tokens_in, tokens_out}; and back, on resume: out is initialised and
  * filled (release it), WFM_EINVALID when j is not such an object.
+ * LLM agents add cache_read, cache_write, cost_usd, turns, tool_calls.
  */
 cJSON *wfm_agent_result_to_json(const struct wfm_agent_result *r);
 int wfm_agent_result_from_json(struct wfm_agent_result *out, const cJSON *j);

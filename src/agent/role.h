@@ -30,6 +30,11 @@ struct wfm_role {
 	enum wfm_role_tier tier;
 	/* one line for docs and -h */
 	const char *summary;
+	/* LLM agents: the tools it gets (WFM_TOOL_* of agent/tools.h; a
+	 * harness's tools option narrows them, never widens) and what it is
+	 * told first (the system prompt, before the harness's prompt) */
+	unsigned tools;
+	const char *prompt;
 };
 
 /* The role named name; NULL when there is none. Borrowed: the table is static. */

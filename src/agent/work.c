@@ -1,0 +1,103 @@
+#include "base/common.h"
+#include "base/buf.h"
+#include "agent/schema.h"
+#include "agent/work.h"
+#include "git/pool.h"
+
+/* bytes of the prompt's first line in a commit message */
+#define SUBJECT_MAX 72
+
+int wfm_agent_work_init(struct wfm_agent_work *w, const struct wfm_agent_env *env,
+			const struct wfm_agent_request *req)
+{
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	if (!req->prompt)
+		return wfm_error_setc(WFM_EINVALID, "an agent needs a prompt");
+	w->role = req->role ? wfm_role_find(req->role) : wfm_role_default();
+	if (!w->role)
+		return wfm_error_setc(WFM_EINVALID, "unknown role '%s'", req->role);
+	if (req->schema && (rc = wfm_schema_check_object(req->schema)) < 0)
+		return rc;
+	if (req->worktree && (!req->base || !*req->base))
+		return wfm_error_setc(WFM_EINVALID, "a worktree agent needs a base commit");
+	w->writes = req->worktree && w->role->may_write;
+	if (!w->writes)
+		return 0;
+	if (req->branch) {
+		rc = wfm_pool_branch_ref(&w->refname, req->branch);
+	} else {
+		if (!env->run)
+			return wfm_error_setc(WFM_EINVALID,
+					      "a worktree agent needs a branch or a run id");
+		rc = wfm_pool_branch_name(&w->refname, env->run, req->label ? req->label : "agent");
+	}
+	if (rc < 0)
+		return rc;
+	w->branch = wfm_strdup(w->refname + strlen("refs/heads/"));
+	return 0;
+}
+
+void wfm_agent_work_release(struct wfm_agent_work *w)
+{
+	free(w->branch);
+	free(w->refname);
+	memset(w, 0, sizeof(*w));
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* "<label>: <first line of the prompt>", the line cut at SUBJECT_MAX bytes on a character. */
+static void commit_message(struct wfm_buf *msg, const struct wfm_agent_work *w,
+			   const struct wfm_agent_env *env, const struct wfm_agent_request *req)
+{
+	const char *label = req->label, *p = req->prompt, *slash;
+	size_t n = strcspn(p, "\r\n");
+
+	if (!label || !*label) {
+		slash = strrchr(w->branch, '/');
+		label = slash ? slash + 1 : w->branch;
+	}
+	while (n && is_space(*p)) {
+		p++;
+		n--;
+	}
+	if (n > SUBJECT_MAX) {
+		n = SUBJECT_MAX;
+		while (n && ((unsigned char)p[n] & 0xc0) == 0x80)
+			n--;
+	}
+	while (n && is_space(p[n - 1]))
+		n--;
+	wfm_buf_adds(msg, label);
+	if (n) {
+		wfm_buf_adds(msg, ": ");
+		wfm_buf_add(msg, p, n);
+	}
+	wfm_buf_adds(msg, "\n\n");
+	if (env->run)
+		wfm_buf_addf(msg, "Wfmigrate-Run: %s\n", env->run);
+	wfm_buf_addf(msg, "Wfmigrate-Role: %s\n", w->role->name);
+}
+
+int wfm_agent_work_commit(struct wfm_agent_result *out, const struct wfm_agent_work *w,
+			  struct wfm_slot *slot, const struct wfm_agent_env *env,
+			  const struct wfm_agent_request *req)
+{
+	struct wfm_buf msg = WFM_BUF_INIT;
+	int changed = 0, rc;
+
+	commit_message(&msg, w, env, req);
+	rc = wfm_slot_commit_branch(out->commit, &changed, slot, msg.ptr, w->refname);
+	wfm_buf_release(&msg);
+	if (rc < 0)
+		return rc;
+	/* commits the agent made itself count too: changed means "past base" */
+	out->changed = strcmp(out->commit, wfm_slot_base(slot)) != 0;
+	out->branch = wfm_strdup(w->branch);
+	return 0;
+}

@@ -1,0 +1,40 @@
+#ifndef WFM_AGENT_WORK_H
+#define WFM_AGENT_WORK_H
+
+/*
+ * What every provider does around an agent in a worktree: which branch
+ * its work goes to, and committing that work when it succeeded. Shared
+ * by the exec provider and the LLM agent loop so both keep the same
+ * contract (docs/agents.md, "Worktrees and branches").
+ */
+#include "agent/agent.h"
+#include "agent/role.h"
+
+struct wfm_slot;
+
+struct wfm_agent_work {
+	const struct wfm_role *role;
+	int writes;	/* worktree and a role that may write: its work is committed */
+	char *branch;	/* writes: the short branch name; owned */
+	char *refname;	/* writes: refs/heads/<branch>; owned */
+};
+
+/*
+ * Checks what every provider needs of req (a prompt, a known role, a
+ * schema only objects can match, a base for a worktree agent) and works
+ * out the branch. WFM_EINVALID with why; w is filled either way (release it).
+ */
+int wfm_agent_work_init(struct wfm_agent_work *w, const struct wfm_agent_env *env,
+			const struct wfm_agent_request *req);
+void wfm_agent_work_release(struct wfm_agent_work *w);
+
+/*
+ * Commits everything in slot on top of its HEAD to w's branch (CAS), with
+ * the message "<label>: <first line of the prompt>" and the run and role
+ * trailers, and fills out->commit, out->changed and out->branch.
+ */
+int wfm_agent_work_commit(struct wfm_agent_result *out, const struct wfm_agent_work *w,
+			  struct wfm_slot *slot, const struct wfm_agent_env *env,
+			  const struct wfm_agent_request *req);
+
+#endif
