@@ -546,6 +546,19 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 	if ((rc = tool_mask(&mask, &l.work, env, req)) < 0 ||
 	    (rc = wfm_price_find(&l.price, req->model, env->prices)) < 0)
 		goto done;
+	if (env->ledger) {
+		struct wfm_ledger_totals t;
+
+		wfm_ledger_totals(env->ledger, &t);
+		if (t.max_usd > 0 && !l.price.known) {
+			rc = wfm_error_setc(WFM_EINVALID,
+					    "no price is known for model '%s', so --max-cost cannot be "
+					    "kept: set one with git config wfmigrate.price.%s "
+					    "<input>,<output> (USD per million tokens)",
+					    req->model, req->model);
+			goto done;
+		}
+	}
 	make_tools(&l, mask);
 	l.max_out = env->max_output_tokens ? env->max_output_tokens
 					    : WFM_AGENT_OUTPUT_TOKENS_DEFAULT;

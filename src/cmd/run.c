@@ -3,11 +3,15 @@
 #include "base/datadir.h"
 #include "base/json.h"
 #include "base/strvec.h"
+#include "agent/model.h"
+#include "agent/role.h"
+#include "agent/tools.h"
 #include "cmd/cmd.h"
 #include "engine/engine.h"
 #include "engine/harness.h"
 #include "engine/rundir.h"
 #include "git/repo.h"
+#include "llm/price.h"
 #include "oracle/oracle.h"
 #include "ui/exit.h"
 #include "ui/message.h"
@@ -18,6 +22,8 @@
 static const char *const run_usage[] = {
 	"git wfmigrate run [--workflow <name|file>] [--oracle <cmd>] [--base <rev>]\n"
 	"                         [--arg <key>=<value>]... [--provider exec --agent-cmd <cmd>]\n"
+	"                         [--provider anthropic|openai] [--model [<role>=]<model>]...\n"
+	"                         [--budget <tokens>] [--max-cost <usd>] [--sandbox bwrap]\n"
 	"                         [--concurrency <n>] [--oracle-jobs <n>] [--max-agents <n>]\n"
 	"                         [--allow-test-edits] [--yes] [--json] [<goal>...]",
 	"git wfmigrate [<options>] [<goal>...]   (run is the default command)",
@@ -43,6 +49,131 @@ static int add_arg(cJSON *args, const char *kv)
 		wfm_json_add_str(args, key, eq + 1);
 	free(key);
 	return 0;
+}
+
+/* "250000", "250k", "2M": a token count */
+static int parse_tokens(uint64_t *out, const char *s, const char *what)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-')
+		goto bad;
+	if (*end == 'k' || *end == 'K') {
+		n *= 1000;
+		end++;
+	} else if (*end == 'm' || *end == 'M') {
+		n *= 1000000;
+		end++;
+	}
+	if (*end || n == 0 || n > (1ULL << 53))
+		goto bad;
+	*out = n;
+	return 0;
+bad:
+	return wfm_error_setc(WFM_EINVALID, "%s expects a number of tokens (like 250000 or 250k), "
+					    "not '%s'", what, s);
+}
+
+static int parse_usd(double *out, const char *s, const char *what)
+{
+	char *end;
+	double v;
+
+	if (*s == '$')
+		s++;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !(v > 0) || v > 1e9)
+		return wfm_error_setc(WFM_EINVALID, "%s expects an amount in USD (like 5 or 2.50), "
+						    "not '%s'", what, s);
+	*out = v;
+	return 0;
+}
+
+/* --provider and what it needs: the base URL (saved with the run), a model list, a sandbox. */
+static int provider_settings(struct wfm_run_settings *s, struct wfm_repo *repo,
+			     const struct wfm_strvec *model_opts, const char *sandbox)
+{
+	static const char *const providers[] = { "exec", "anthropic", "openai" };
+	struct wfm_strvec raw = WFM_STRVEC_INIT;
+	const char *url = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < WFM_ARRAY_SIZE(providers); i++)
+		if (!strcmp(s->provider, providers[i]))
+			break;
+	if (i == WFM_ARRAY_SIZE(providers))
+		return wfm_error_setc(WFM_EINVALID,
+				      "unknown provider '%s' (exec, anthropic or openai)", s->provider);
+	if (sandbox && strcmp(sandbox, "none") && strcmp(sandbox, "bwrap"))
+		return wfm_error_setc(WFM_EINVALID, "--sandbox expects none or bwrap, not '%s'",
+				      sandbox);
+	if (sandbox && !strcmp(sandbox, "bwrap")) {
+		if (!wfm_sandbox_available())
+			return wfm_error_setc(WFM_EINVALID,
+					      "--sandbox bwrap: bubblewrap is not installed or "
+					      "cannot make its namespaces here");
+		s->sandbox = WFM_SANDBOX_BWRAP;
+	}
+	if (!strcmp(s->provider, "exec")) {
+		if (!s->agent_cmd || !*s->agent_cmd)
+			return wfm_error_setc(WFM_EINVALID,
+					      "the exec provider needs --agent-cmd <cmd> (or 'git "
+					      "config wfmigrate.agent-cmd')");
+		return 0;
+	}
+	for (i = 0; i < model_opts->nr; i++) {
+		if (wfm_model_check(model_opts->v[i]) < 0)
+			return wfm_error_setc(WFM_EINVALID, "--model %s", wfm_error_last());
+		wfm_strvec_push(&s->models, model_opts->v[i]);
+	}
+	if (!strcmp(s->provider, "anthropic")) {
+		url = getenv("ANTHROPIC_BASE_URL");
+		s->base_url = wfm_strdup(url && *url ? url : "https://api.anthropic.com");
+	} else {
+		url = getenv("OPENAI_BASE_URL");
+		s->base_url = wfm_strdup(url && *url ? url : "https://api.openai.com/v1");
+	}
+	/* git config wfmigrate.model.<role> and wfmigrate.model, as "<role>=<model>" / "<model>" */
+	if ((rc = wfm_repo_config_list(&raw, repo, "^wfmigrate\\.model(\\.[a-z]+)?$")) < 0)
+		goto done;
+	for (i = 0; i < raw.nr; i++) {
+		const char *entry = raw.v[i] + strlen("wfmigrate.model");
+
+		entry++; /* ".<role>=<model>" or "=<model>" */
+		if ((rc = wfm_model_check(entry)) < 0) {
+			rc = wfm_error_setc(WFM_EINVALID, "git config %s: %s", raw.v[i],
+					    wfm_error_last());
+			goto done;
+		}
+		wfm_strvec_push(&s->config_models, entry);
+	}
+	wfm_strvec_clear(&raw);
+	if ((rc = wfm_repo_config_list(&raw, repo, "^wfmigrate\\.price$")) < 0)
+		goto done;
+	for (i = 0; i < raw.nr; i++) {
+		struct wfm_price p;
+		const char *entry = raw.v[i] + strlen("wfmigrate.price=");
+		const char *one[] = { entry, NULL };
+		char *model = wfm_strndup(entry, strcspn(entry, "="));
+
+		rc = wfm_price_find(&p, model, one);
+		free(model);
+		if (rc < 0) {
+			rc = wfm_error_setc(WFM_EINVALID, "git config wfmigrate.price '%s': %s (expected "
+							  "<model>=<input>,<output>[,<cache-write>,<cache-read>])",
+					    entry, wfm_error_last());
+			goto done;
+		}
+		wfm_strvec_push(&s->prices, entry);
+	}
+done:
+	wfm_strvec_clear(&raw);
+	return rc;
 }
 
 static int find_workflow(char **out, const char *name)
@@ -86,9 +217,31 @@ static void print_card(const cJSON *meta, const struct wfm_run_settings *s, cons
 	if (goal && *goal)
 		fprintf(stderr, "goal: %s\n", goal);
 	fprintf(stderr, "base: %.12s  oracle: %s\n", s->base, s->oracle ? s->oracle : "(none)");
-	fprintf(stderr, "agents: %s%s%s, up to %lu at once, %lu in all\n", s->provider,
-		s->agent_cmd ? " " : "", s->agent_cmd ? s->agent_cmd : "", s->concurrency,
-		s->max_agents);
+	if (!strcmp(s->provider, "exec")) {
+		fprintf(stderr, "agents: exec %s, up to %lu at once, %lu in all\n", s->agent_cmd,
+			s->concurrency, s->max_agents);
+		return;
+	}
+	fprintf(stderr, "agents: %s at %s, up to %lu at once, %lu in all\n", s->provider,
+		s->base_url, s->concurrency, s->max_agents);
+	fprintf(stderr, "models: %s (implementer), %s (classifier), unless the workflow names "
+			"others\n",
+		wfm_model_resolve((const char *const *)s->models.v, NULL,
+				  (const char *const *)s->config_models.v, wfm_role_find("implementer"),
+				  s->provider),
+		wfm_model_resolve((const char *const *)s->models.v, NULL,
+				  (const char *const *)s->config_models.v, wfm_role_find("classifier"),
+				  s->provider));
+	if (s->budget_tokens || s->max_cost > 0) {
+		fprintf(stderr, "budget:");
+		if (s->budget_tokens)
+			fprintf(stderr, " %llu tokens", (unsigned long long)s->budget_tokens);
+		if (s->max_cost > 0)
+			fprintf(stderr, "%s $%.2f", s->budget_tokens ? "," : "", s->max_cost);
+		fprintf(stderr, "\n");
+	} else {
+		fprintf(stderr, "budget: none (--budget <tokens>, --max-cost <usd>)\n");
+	}
 }
 
 static int approve(int yes)
@@ -110,8 +263,12 @@ static int approve(int yes)
 int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
 	const char *workflow_opt = NULL, *oracle_opt = NULL, *base_opt = "HEAD",
-		   *provider_opt = NULL, *agent_cmd_opt = NULL;
-	struct wfm_strvec arg_list = WFM_STRVEC_INIT;
+		   *provider_opt = NULL, *agent_cmd_opt = NULL, *budget_opt = NULL,
+		   *max_cost_opt = NULL, *sandbox_opt = NULL;
+	struct wfm_strvec arg_list = WFM_STRVEC_INIT, model_list = WFM_STRVEC_INIT;
+	unsigned long max_turns = 0, agent_tokens = 0;
+	int no_cache = 0;
+	char *budget = NULL, *max_cost = NULL, *sandbox = NULL;
 	unsigned long concurrency = WFM_ENGINE_CONCURRENCY_DEFAULT, oracle_jobs = 0,
 		      max_agents = WFM_ENGINE_MAX_AGENTS_DEFAULT;
 	int yes = 0, json = 0, allow_test_edits = 0;
@@ -122,9 +279,23 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		WFM_OPT_STRING(0, "base", &base_opt, "rev", "start from this commit (default HEAD)"),
 		WFM_OPT_LIST(0, "arg", &arg_list, "key=value", "an argument for the harness (repeatable)"),
 		WFM_OPT_GROUP("agents"),
-		WFM_OPT_STRING(0, "provider", &provider_opt, "name", "who runs the agents: exec"),
+		WFM_OPT_STRING(0, "provider", &provider_opt, "name",
+			       "who runs the agents: exec, anthropic or openai (default exec)"),
 		WFM_OPT_STRING(0, "agent-cmd", &agent_cmd_opt, "cmd",
 			       "exec provider: the command each agent runs (sh -c)"),
+		WFM_OPT_LIST(0, "model", &model_list, "[role=]model",
+			     "the model, for every role or one (repeatable)"),
+		WFM_OPT_STRING(0, "budget", &budget_opt, "tokens",
+			       "tokens the run may spend, never passed (250000, 250k, 2M)"),
+		WFM_OPT_STRING(0, "max-cost", &max_cost_opt, "usd", "USD the run may spend, never passed"),
+		WFM_OPT_STRING(0, "sandbox", &sandbox_opt, "none|bwrap",
+			       "run agents' Bash under bubblewrap: worktree writable, no network"),
+		WFM_OPT_UINT(0, "max-turns", &max_turns, "n", "model calls per agent (default 60)", 1,
+			     10000),
+		WFM_OPT_UINT(0, "agent-tokens", &agent_tokens, "n",
+			     "tokens per agent (default: no limit but the budget)", 1, 1000000000),
+		WFM_OPT_BOOL(0, "no-prompt-cache", &no_cache,
+			     "do not mark prompts cacheable (for comparisons)"),
 		WFM_OPT_UINT(0, "concurrency", &concurrency, "n", "agents at once (1-256, default 16)",
 			     1, 256),
 		WFM_OPT_UINT(0, "oracle-jobs", &oracle_jobs, "n",
@@ -170,14 +341,28 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	s.oracle_jobs = oracle_jobs ? oracle_jobs : (unsigned long)sysconf(_SC_NPROCESSORS_ONLN);
 	s.max_agents = max_agents;
 	s.allow_test_edits = allow_test_edits;
-	if (strcmp(s.provider, "exec")) {
-		wfm_ui_error("provider '%s' is not available: this build has only 'exec'", s.provider);
+	s.max_turns = max_turns;
+	s.agent_tokens = agent_tokens;
+	s.no_cache = no_cache;
+	budget = wfm_setting_get(ctx->repo, budget_opt, "budget");
+	max_cost = wfm_setting_get(ctx->repo, max_cost_opt, "max-cost");
+	sandbox = wfm_setting_get(ctx->repo, sandbox_opt, "sandbox");
+	if ((budget && parse_tokens(&s.budget_tokens, budget, "--budget") < 0) ||
+	    (max_cost && parse_usd(&s.max_cost, max_cost, "--max-cost") < 0) ||
+	    provider_settings(&s, ctx->repo, &model_list, sandbox) < 0) {
+		wfm_ui_error("%s", wfm_error_last());
 		goto done;
 	}
-	if (!s.agent_cmd || !*s.agent_cmd) {
-		wfm_ui_error("the exec provider needs --agent-cmd <cmd> (or 'git config "
-			     "wfmigrate.agent-cmd')");
-		goto done;
+	if (strcmp(s.provider, "exec") && !s.budget_tokens && s.max_cost <= 0)
+		wfm_ui_warning("no budget: give --budget <tokens> or --max-cost <usd> to cap "
+			       "what the run may spend");
+	{
+		const char *key;
+
+		if (wfm_run_api_key(&key, &s) < 0) {
+			wfm_ui_error("%s", wfm_error_last());
+			goto done;
+		}
 	}
 
 	args = wfm_json_object();
@@ -226,6 +411,10 @@ done:
 	wfm_rundir_free(run);
 	wfm_run_settings_release(&s);
 	wfm_strvec_clear(&arg_list);
+	wfm_strvec_clear(&model_list);
+	free(budget);
+	free(max_cost);
+	free(sandbox);
 	wfm_buf_release(&goal);
 	cJSON_Delete(args);
 	cJSON_Delete(meta);

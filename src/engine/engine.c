@@ -11,6 +11,7 @@
 #include "engine/merge_queue.h"
 #include "engine/rundir.h"
 #include "git/pool.h"
+#include "llm/ledger.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -142,6 +143,8 @@ static struct unit_stats *unit_stats(struct engine *e, const char *id)
 static void count_agent(struct engine *e, const struct job *job)
 {
 	e->tokens += job->tokens;
+	e->cost_usd += job->cost_usd;
+	e->cache_read += job->cache_read;
 	if (job->agent_failed) {
 		struct agent_failure *f;
 
@@ -159,6 +162,19 @@ static void count_agent(struct engine *e, const struct job *job)
 	}
 }
 
+/* The script's budget.spent() (and total, once the ledger is spent). */
+static void send_budget(struct engine *e)
+{
+	cJSON *msg;
+
+	if (!e->ledger)
+		return;
+	msg = wfm_engine_budget(e);
+	wfm_json_add_str(msg, "type", "budget");
+	wfm_harness_send(e->harness, msg);
+	cJSON_Delete(msg);
+}
+
 /* The journal record of a job: enough to answer the request again and to count it. */
 static cJSON *job_record(const struct job *job)
 {
@@ -169,6 +185,10 @@ static cJSON *job_record(const struct job *job)
 		wfm_json_add_str(rec, "unit", job->unit_id);
 	if (job->tokens)
 		wfm_json_add_num(rec, "tokens", (double)job->tokens);
+	if (job->cost_usd > 0)
+		wfm_json_add_num(rec, "cost_usd", job->cost_usd);
+	if (job->cache_read)
+		wfm_json_add_num(rec, "cache_read", (double)job->cache_read);
 	if (job->agent_failed) {
 		wfm_json_add_bool(rec, "failed", 1);
 		if (job->reason)
@@ -224,6 +244,13 @@ static void schedule(struct engine *e)
 		e->waiting_agents = job->next;
 		if (!e->waiting_agents)
 			e->waiting_agents_tail = &e->waiting_agents;
+		if (wfm_engine_budget_spent(e)) {
+			/* an agent that cannot start rejects (docs/protocol.md) */
+			send_result(e, job->id, 0, NULL,
+				    "the run's budget is spent (--budget, --max-cost): no new agents");
+			job_free(job);
+			continue;
+		}
 		start_job(e, job);
 	}
 }
@@ -286,12 +313,20 @@ static void handle_request(struct engine *e, const cJSON *msg)
 	if (wfm_journal_lookup(&rec, e->journal, job->key) == 1) {
 		const cJSON *value = cJSON_GetObjectItemCaseSensitive(rec, "value");
 		const cJSON *tokens = cJSON_GetObjectItemCaseSensitive(rec, "tokens");
+		const cJSON *cost = cJSON_GetObjectItemCaseSensitive(rec, "cost_usd");
+		const cJSON *cached = cJSON_GetObjectItemCaseSensitive(rec, "cache_read");
 		const cJSON *unit = cJSON_GetObjectItemCaseSensitive(rec, "unit");
 
 		e->requests_replayed++;
 		if (job->kind == JOB_AGENT) {
 			e->agents_replayed++;
 			job->tokens = cJSON_IsNumber(tokens) ? (uint64_t)tokens->valuedouble : 0;
+			job->cost_usd = cJSON_IsNumber(cost) ? cost->valuedouble : 0;
+			job->cache_read = cJSON_IsNumber(cached) ? (uint64_t)cached->valuedouble : 0;
+			if (e->ledger) { /* what earlier sessions spent counts against the budget */
+				struct wfm_ledger_hold none = { 0, 0 };
+				wfm_ledger_settle(e->ledger, &none, job->tokens, job->cost_usd);
+			}
 			job->agent_failed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "failed"));
 			if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "reason")))
 				job->reason = wfm_strdup(
@@ -299,6 +334,7 @@ static void handle_request(struct engine *e, const cJSON *msg)
 			if (cJSON_IsString(unit) && !job->unit_id)
 				job->unit_id = wfm_strdup(unit->valuestring);
 			count_agent(e, job);
+			send_budget(e);
 		}
 		send_result(e, job->id, 1, value, NULL);
 		cJSON_Delete(rec);
@@ -316,6 +352,7 @@ static void finish_job(struct engine *e, struct job *job)
 	if (job->kind == JOB_AGENT) {
 		e->agents_running--;
 		count_agent(e, job);
+		send_budget(e);
 		if (job->agent_failed)
 			progress(e, "agent %s failed: %s", job_name(job),
 				 job->reason ? job->reason : "no reason given");
@@ -503,15 +540,13 @@ void wfm_engine_result_release(struct wfm_engine_result *r)
 
 static int send_start(struct engine *e)
 {
-	cJSON *msg = wfm_json_object(), *budget = wfm_json_object();
+	cJSON *msg = wfm_json_object();
 	int rc;
 
 	wfm_json_add_str(msg, "type", "start");
 	if (e->opts->args) /* absent, not null: the script's args is then undefined */
 		wfm_json_add(msg, "args", cJSON_Duplicate(e->opts->args, 1));
-	wfm_json_add_null(budget, "total");
-	wfm_json_add_num(budget, "spent", 0);
-	wfm_json_add(msg, "budget", budget);
+	wfm_json_add(msg, "budget", wfm_engine_budget(e));
 	rc = wfm_harness_send(e->harness, msg);
 	cJSON_Delete(msg);
 	return rc;
@@ -551,6 +586,8 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	popts.run = opts->run->id;
 	if ((rc = wfm_pool_open(&e.pool, opts->repo_path, &popts)) < 0)
 		goto done;
+	if ((rc = wfm_engine_providers_open(&e)) < 0)
+		goto done;
 	journal_path = wfm_rundir_file(opts->run, "journal.jsonl");
 	if ((rc = wfm_journal_open(&e.journal, journal_path)) < 0)
 		goto done;
@@ -583,6 +620,7 @@ done:
 	if (e.merge)
 		wfm_merge_queue_free(e.merge);
 	wfm_harness_free(e.harness);
+	wfm_engine_providers_close(&e);
 	wfm_journal_free(e.journal);
 	wfm_pool_free(e.pool);
 	wfm_repo_free(e.repo);

@@ -12,6 +12,8 @@ struct wfm_pool;
 struct wfm_journal;
 struct wfm_merge_queue;
 struct wfm_harness;
+struct wfm_llm_client;
+struct wfm_ledger;
 
 enum job_kind {
 	JOB_AGENT,  /* limited by concurrency and max_agents */
@@ -32,6 +34,7 @@ struct job {
 	char *branch;		/* worktree agents and merges: the branch */
 	char *unit_id;		/* the unit an agent works on, for the report */
 	char *label;		/* the agent's label, for people */
+	const char *model;	/* LLM agents: the model, resolved (agent/model.h); borrowed */
 	char *reason;		/* an agent that failed: why */
 	/* the outcome, filled by the thread that ran it */
 	int ok;
@@ -40,6 +43,8 @@ struct job {
 	int journal;		/* record it (a finished request, not a stopped one) */
 	char *journal_error;	/* recording it failed: why */
 	uint64_t tokens;
+	double cost_usd;
+	uint64_t cache_read;	/* of tokens: input read from the prompt cache */
 	int agent_failed;	/* an agent that ran and failed (value null) */
 	pthread_t thread;
 	int threaded;
@@ -65,6 +70,8 @@ struct engine {
 	struct wfm_journal *journal;
 	struct wfm_merge_queue *merge;	/* started by the first merge() */
 	struct wfm_harness *harness;
+	struct wfm_llm_client *client;	/* LLM providers: shared by the agents */
+	struct wfm_ledger *ledger;	/* the run's budget; NULL: no limit and exec agents */
 	char integration[256];		/* refs/heads/wfmigrate/<run>/integration */
 
 	pthread_mutex_t lock;		/* guards done_* */
@@ -81,7 +88,8 @@ struct engine {
 
 	/* for the report */
 	unsigned long agents_run, agents_replayed, agents_failed, requests_replayed;
-	uint64_t tokens;
+	uint64_t tokens, cache_read;
+	double cost_usd;
 	struct unit_stats *units;
 	size_t units_nr, units_alloc;
 	struct agent_failure *failures;
@@ -97,6 +105,14 @@ void wfm_engine_execute(struct job *job);
 
 /* engine.c: journals a finished job and hands it back to the engine thread (any thread). */
 void wfm_engine_finished(struct job *job);
+
+/* providers.c: the LLM client and the ledger of the run (none for exec); budget messages. */
+int wfm_engine_providers_open(struct engine *e);
+void wfm_engine_providers_close(struct engine *e);
+/* the budget as the script sees it: {"total": n|null, "spent": n} (new) */
+cJSON *wfm_engine_budget(struct engine *e);
+/* whether the budget is spent: no new agent may start */
+int wfm_engine_budget_spent(struct engine *e);
 
 /* report.c: report.json's content (new) and both report files in the run directory. */
 cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const char *error,

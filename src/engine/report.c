@@ -6,6 +6,7 @@
 #include "base/json.h"
 #include "engine/engine_priv.h"
 #include "engine/rundir.h"
+#include "llm/ledger.h"
 
 #include <sys/resource.h>
 
@@ -139,6 +140,8 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 	wfm_json_add_num(totals, "agentsFailed", (double)e->agents_failed);
 	wfm_json_add_num(totals, "requestsReplayed", (double)e->requests_replayed);
 	wfm_json_add_num(totals, "tokens", (double)e->tokens);
+	wfm_json_add_num(totals, "cacheReadTokens", (double)e->cache_read);
+	wfm_json_add_num(totals, "costUsd", e->cost_usd);
 	wfm_json_add_num(totals, "durationMs", (double)(wfm_engine_now_ms() - e->started_ms));
 	{
 		/* the engine's own CPU time (all its threads, not its children) */
@@ -149,6 +152,24 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 						 ru.ru_stime.tv_sec * 1000.0 + ru.ru_stime.tv_usec / 1000.0);
 	}
 	wfm_json_add(r, "totals", totals);
+	if (e->ledger) {
+		struct wfm_ledger_totals t;
+		cJSON *b = wfm_json_object();
+
+		wfm_ledger_totals(e->ledger, &t);
+		if (t.max_tokens)
+			wfm_json_add_num(b, "maxTokens", (double)t.max_tokens);
+		else
+			wfm_json_add_null(b, "maxTokens");
+		if (t.max_usd > 0)
+			wfm_json_add_num(b, "maxCostUsd", t.max_usd);
+		else
+			wfm_json_add_null(b, "maxCostUsd");
+		wfm_json_add_num(b, "spentTokens", (double)t.tokens);
+		wfm_json_add_num(b, "spentUsd", t.usd);
+		wfm_json_add_bool(b, "exhausted", t.exhausted);
+		wfm_json_add(r, "budget", b);
+	}
 	return r;
 }
 
@@ -186,6 +207,21 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 		     TOTAL("agents"), TOTAL("agentsRun"), TOTAL("agentsReplayed"),
 		     TOTAL("agentsFailed"), TOTAL("tokens"), TOTAL("durationMs") / 1000.0);
 #undef TOTAL
+	{
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(r, "budget");
+		double cost = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(totals, "costUsd"));
+
+		if (b) {
+			wfm_buf_addf(md, "Cost: $%.4f, %.0f tokens read from the prompt cache.", cost,
+				     cJSON_GetNumberValue(
+					     cJSON_GetObjectItemCaseSensitive(totals, "cacheReadTokens")));
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "exhausted")))
+				wfm_buf_adds(md, " **The budget ran out**: agents that would have passed "
+						 "it were not started or were ended, and their units are "
+						 "listed below as failed or skipped.");
+			wfm_buf_adds(md, "\n\n");
+		}
+	}
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "agentFailures"))) {
 		const cJSON *f;
 

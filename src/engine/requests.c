@@ -8,6 +8,9 @@
 #include "base/json.h"
 #include "agent/agent.h"
 #include "agent/exec.h"
+#include "agent/loop.h"
+#include "agent/model.h"
+#include "agent/role.h"
 #include "chunk/chunk.h"
 #include "chunk/lang.h"
 #include "engine/engine_priv.h"
@@ -16,6 +19,7 @@
 #include "git/diff.h"
 #include "git/hash.h"
 #include "git/pool.h"
+#include "llm/llm.h"
 #include "oracle/oracle.h"
 
 static const char *str_param(const cJSON *params, const char *name)
@@ -64,12 +68,22 @@ static int prepare_agent(struct engine *e, struct job *job)
 	const char *isolation = str_param(job->params, "isolation");
 	const char *label = str_param(job->params, "label");
 	const char *model = str_param(job->params, "model");
+	const char *role_name = str_param(job->params, "role");
+	const struct wfm_role *role;
 	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(job->params, "unit");
 	/* a unit object from chunk(), or its id */
 	const cJSON *uid = cJSON_IsString(unit) ? unit : cJSON_GetObjectItemCaseSensitive(unit, "id");
 	int rc;
 
 	job->kind = JOB_AGENT;
+	if (!role_name)
+		role_name = str_param(job->params, "agentType");
+	role = role_name ? wfm_role_find(role_name) : wfm_role_default();
+	if (!role)
+		return wfm_error_setc(WFM_EINVALID, "agent(): unknown role '%s'", role_name);
+	if (strcmp(e->opts->provider, "exec"))
+		job->model = model = wfm_model_resolve(e->opts->models, model, e->opts->config_models,
+						       role, e->opts->provider);
 	if (isolation && strcmp(isolation, "worktree"))
 		return wfm_error_setc(WFM_EINVALID, "agent(): unknown isolation '%s'", isolation);
 	if ((rc = resolve(job->base, e, str_param(job->params, "base"), "agent(): base")) < 0)
@@ -197,19 +211,13 @@ static void run_agent(struct job *job)
 	char *transcript = NULL, name[96];
 	int rc;
 
-	if (strcmp(e->opts->provider, "exec")) {
-		char msg[128];
-		snprintf(msg, sizeof(msg), "provider '%s' is not available", e->opts->provider);
-		fail(job, msg);
-		return;
-	}
 	req.prompt = str_param(job->params, "prompt");
 	req.label = str_param(job->params, "label");
 	req.phase = str_param(job->params, "phase");
 	req.role = str_param(job->params, "role");
 	if (!req.role)
 		req.role = str_param(job->params, "agentType");
-	req.model = str_param(job->params, "model");
+	req.model = job->model ? job->model : str_param(job->params, "model");
 	req.effort = str_param(job->params, "effort");
 	req.schema = cJSON_GetObjectItemCaseSensitive(job->params, "schema");
 	req.worktree = job->branch != NULL;
@@ -217,6 +225,7 @@ static void run_agent(struct job *job)
 	req.base = job->base;
 	req.unit = cJSON_GetObjectItemCaseSensitive(job->params, "unit");
 	req.args = e->opts->args;
+	req.tools = cJSON_GetObjectItemCaseSensitive(job->params, "tools");
 
 	/* the key with its occurrence: identical requests get transcripts of their own */
 	snprintf(name, sizeof(name), "agents/%.40s-%s.jsonl", job->key,
@@ -229,7 +238,20 @@ static void run_agent(struct job *job)
 	env.cancel = &e->cancel;
 	env.transcript_path = transcript;
 
-	rc = wfm_agent_exec_run(&r, &env, &req);
+	if (e->client) {
+		env.client = e->client;
+		env.api = wfm_llm_api_find(e->opts->provider);
+		env.ledger = e->ledger;
+		env.prices = e->opts->prices;
+		env.oracle_cmd = e->opts->oracle_cmd;
+		env.sandbox = e->opts->sandbox;
+		env.cache = !e->opts->no_cache;
+		env.max_turns = e->opts->max_turns;
+		env.max_tokens = e->opts->agent_tokens;
+		rc = wfm_agent_loop_run(&r, &env, &req);
+	} else {
+		rc = wfm_agent_exec_run(&r, &env, &req);
+	}
 	if (rc < 0) {
 		fail(job, wfm_error_last());
 	} else {
@@ -239,6 +261,8 @@ static void run_agent(struct job *job)
 		if (!r.ok)
 			job->reason = wfm_strdup(r.reason ? r.reason : "failed");
 		job->tokens = r.tokens_in + r.tokens_out;
+		job->cost_usd = r.cost_usd;
+		job->cache_read = r.cache_read;
 		/* a stopped agent runs again on resume; a failed one does not */
 		job->journal = r.ok || !e->cancel;
 	}

@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/strvec.h"
 #include "git/repo_priv.h"
 
 int wfm_git_init(void)
@@ -215,5 +216,34 @@ int wfm_repo_config_get(char **out, struct wfm_repo *repo, const char *key)
 		return wfm_git_error(rc, "cannot read config '%s'", key);
 	*out = wfm_strdup(val.ptr);
 	git_buf_dispose(&val);
+	return 0;
+}
+
+int wfm_repo_config_list(struct wfm_strvec *out, struct wfm_repo *repo, const char *regexp)
+{
+	git_config *cfg = NULL;
+	git_config_iterator *it = NULL;
+	git_config_entry *entry;
+	struct wfm_buf line = WFM_BUF_INIT;
+	int rc;
+
+	rc = git_repository_config_snapshot(&cfg, repo->git);
+	if (rc < 0)
+		return wfm_git_error(rc, "cannot read git config");
+	rc = git_config_iterator_glob_new(&it, cfg, regexp);
+	if (rc < 0) {
+		git_config_free(cfg);
+		return wfm_git_error(rc, "cannot read git config");
+	}
+	while ((rc = git_config_next(&entry, it)) == 0) {
+		wfm_buf_clear(&line);
+		wfm_buf_addf(&line, "%s=%s", entry->name, entry->value ? entry->value : "");
+		wfm_strvec_push(out, line.ptr);
+	}
+	git_config_iterator_free(it);
+	git_config_free(cfg);
+	wfm_buf_release(&line);
+	if (rc != GIT_ITEROVER)
+		return wfm_git_error(rc, "cannot read git config");
 	return 0;
 }

@@ -1,7 +1,10 @@
 #ifndef WFM_UI_RUN_H
 #define WFM_UI_RUN_H
 
+#include <stdint.h>
+
 #include "base/json.h"
+#include "base/strvec.h"
 
 struct wfm_rundir;
 struct wfm_engine_opts;
@@ -23,7 +26,21 @@ struct wfm_run_settings {
 	char *agent_cmd;
 	unsigned long concurrency, oracle_jobs, max_agents, agent_timeout;
 	int allow_test_edits;
+	/* LLM providers; the API key is never saved: it is read from the
+	 * environment (ANTHROPIC_API_KEY, OPENAI_API_KEY) each time */
+	char *base_url;
+	struct wfm_strvec models;	 /* --model "[<role>=]<model>" */
+	struct wfm_strvec config_models; /* git config wfmigrate.model[.<role>] at the start */
+	struct wfm_strvec prices;	 /* git config wfmigrate.price at the start */
+	uint64_t budget_tokens;		 /* 0: none */
+	double max_cost;		 /* USD; 0: none */
+	int sandbox;			 /* enum wfm_sandbox */
+	unsigned long max_turns, agent_tokens;
+	int no_cache;
 };
+
+/* The provider's API key from the environment (NULL: none), or WFM_EINVALID when it needs one. */
+int wfm_run_api_key(const char **key, const struct wfm_run_settings *s);
 
 void wfm_run_settings_release(struct wfm_run_settings *s);
 /* run.json in the run's directory */

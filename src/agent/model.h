@@ -1,0 +1,33 @@
+#ifndef WFM_AGENT_MODEL_H
+#define WFM_AGENT_MODEL_H
+
+/*
+ * Which model an LLM agent runs. The first that applies, in this order:
+ *
+ *   1. --model <role>=<model> for the agent's role    (the user, for this run)
+ *   2. --model <model>                                  (the user, for every role)
+ *   3. the harness's agent({model})                     (the script)
+ *   4. git config wfmigrate.model.<role>, then wfmigrate.model
+ *   5. the provider's default for the role's tier (role.h): anthropic
+ *      claude-sonnet-4-5 / claude-haiku-4-5, openai gpt-4.1 / gpt-4.1-mini
+ *
+ * The user's choice beats the script's so that a run can be pointed at
+ * another provider (a local server's model) whatever the script names.
+ * The reference system's aliases opus, sonnet and haiku name the current
+ * Claude models on anthropic and the strong or fast default elsewhere.
+ */
+#include "agent/role.h"
+
+/*
+ * cli and config: "<role>=<model>" or "<model>" entries, NULL-terminated
+ * (either may be NULL). Returns a string borrowed from the arguments or a
+ * static table.
+ */
+const char *wfm_model_resolve(const char *const *cli, const char *harness,
+			      const char *const *config, const struct wfm_role *role,
+			      const char *provider);
+
+/* WFM_EINVALID when entry is not "[<role>=]<model>" with a known role and a non-empty model. */
+int wfm_model_check(const char *entry);
+
+#endif

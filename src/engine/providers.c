@@ -1,0 +1,71 @@
+/*
+ * The run's LLM provider: one client shared by every agent (so the
+ * in-flight limit and the circuit breaker see the whole fan-out) and the
+ * ledger that keeps --budget and --max-cost. The exec provider has
+ * neither.
+ */
+#include "base/common.h"
+#include "base/json.h"
+#include "engine/engine_priv.h"
+#include "llm/client.h"
+#include "llm/ledger.h"
+
+int wfm_engine_providers_open(struct engine *e)
+{
+	const struct wfm_engine_opts *o = e->opts;
+	struct wfm_llm_client_opts copts = WFM_LLM_CLIENT_OPTS_INIT;
+	const struct wfm_llm_api_ops *api;
+	int rc;
+
+	if (!strcmp(o->provider, "exec"))
+		return 0;
+	api = wfm_llm_api_find(o->provider);
+	if (!api)
+		return wfm_error_setc(WFM_EINVALID, "unknown provider '%s'", o->provider);
+	copts.api = strcmp(o->provider, "openai") ? WFM_LLM_ANTHROPIC : WFM_LLM_OPENAI;
+	copts.base_url = o->base_url;
+	copts.api_key = o->api_key;
+	copts.max_in_flight = (unsigned)o->concurrency;
+	if ((rc = wfm_llm_client_new(&e->client, &copts)) < 0)
+		return rc;
+	e->ledger = wfm_ledger_new(o->budget_tokens, o->max_cost_usd, 0, 0);
+	return 0;
+}
+
+void wfm_engine_providers_close(struct engine *e)
+{
+	wfm_llm_client_free(e->client);
+	wfm_ledger_free(e->ledger);
+	e->client = NULL;
+	e->ledger = NULL;
+}
+
+int wfm_engine_budget_spent(struct engine *e)
+{
+	struct wfm_ledger_totals t;
+
+	if (!e->ledger)
+		return 0;
+	wfm_ledger_totals(e->ledger, &t);
+	return t.exhausted;
+}
+
+cJSON *wfm_engine_budget(struct engine *e)
+{
+	cJSON *b = wfm_json_object();
+	uint64_t total = e->opts->budget_tokens;
+
+	/*
+	 * budget.remaining() is in tokens. A spent ledger (tokens or USD) is
+	 * shown as a total equal to what was spent, so that scripts that
+	 * check remaining() stop starting work either way.
+	 */
+	if (wfm_engine_budget_spent(e))
+		total = e->tokens;
+	if (total)
+		wfm_json_add_num(b, "total", (double)total);
+	else
+		wfm_json_add_null(b, "total");
+	wfm_json_add_num(b, "spent", (double)e->tokens);
+	return b;
+}
