@@ -4,6 +4,7 @@
 #include "base/common.h"
 #include "cmd/cmd.h"
 #include "git/repo.h"
+#include "llm/client.h"
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
@@ -134,7 +135,14 @@ int main(int argc, const char **argv)
 		wfm_ui_fatal("%s", wfm_error_last());
 		return WFM_EXIT_FATAL;
 	}
+	/* libcurl's global state, once and before any thread */
+	if (wfm_llm_global_init() < 0) {
+		wfm_ui_fatal("%s", wfm_error_last());
+		wfm_git_shutdown();
+		return WFM_EXIT_FATAL;
+	}
 	ret = run_command(cmd, argc - 1, argv + 1);
+	wfm_llm_global_cleanup();
 	wfm_git_shutdown();
 	fflush(stdout);
 	if (ferror(stdout)) {

@@ -52,6 +52,16 @@ struct wfm_llm_call_info {
 	char request_id[64];	/* the provider's request id header, when sent */
 };
 
+struct wfm_llm_client;
+
+/*
+ * libcurl's process-wide set-up and tear-down: call init once in main()
+ * before any thread starts (and before the first client), cleanup at exit.
+ * WFM_ERROR when libcurl cannot start.
+ */
+int wfm_llm_global_init(void);
+void wfm_llm_global_cleanup(void);
+
 int wfm_llm_client_new(struct wfm_llm_client **out, const struct wfm_llm_client_opts *opts);
 void wfm_llm_client_free(struct wfm_llm_client *c);
 

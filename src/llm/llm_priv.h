@@ -1,0 +1,23 @@
+#ifndef WFM_LLM_LLM_PRIV_H
+#define WFM_LLM_LLM_PRIV_H
+
+/* Shared by the API files (anthropic.c, openai.c) and llm.c; not for others. */
+#include "llm/llm.h"
+
+extern const struct wfm_llm_api_ops wfm_llm_anthropic_ops;
+extern const struct wfm_llm_api_ops wfm_llm_openai_ops;
+
+/* obj[key] when it is a string, else NULL; borrowed */
+const char *wfm_llm_jstr(const cJSON *obj, const char *key);
+/* obj[key] as a token count: 1 and *out set when it is a non-negative number */
+int wfm_llm_jcount(uint64_t *out, const cJSON *obj, const char *key);
+/* whether name matches ^[a-zA-Z0-9_-]{1,64}$ */
+int wfm_llm_tool_name_ok(const char *name);
+/* checks what both APIs need of a request; WFM_EINVALID with why */
+int wfm_llm_request_check(const struct wfm_llm_request *req, const char *api);
+/* Appends the first max bytes of s (made printable, on one line) to out. */
+void wfm_llm_snippet(struct wfm_buf *out, const char *s, size_t len, size_t max);
+/* A new string "<type>: <message>" (or just message) from {"error":{...}}, or NULL. */
+char *wfm_llm_error_text(const char *body, size_t len);
+
+#endif
