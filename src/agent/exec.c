@@ -12,16 +12,14 @@
 #include "base/process.h"
 #include "base/strvec.h"
 #include "agent/exec.h"
-#include "agent/role.h"
 #include "agent/schema.h"
+#include "agent/transcript.h"
+#include "agent/work.h"
 #include "git/pool.h"
 
 #include <fcntl.h>
 
-extern char **environ;
 
-/* bytes of the prompt's first line in a commit message */
-#define SUBJECT_MAX 72
 /* bytes of stdout kept in the transcript */
 #define TRANSCRIPT_TAIL (64 * 1024)
 
@@ -29,13 +27,10 @@ extern char **environ;
 struct job {
 	const struct wfm_agent_env *env;
 	const struct wfm_agent_request *req;
-	const struct wfm_role *role;
-	int writes;	   /* its work is committed: worktree and a role that may write */
-	char *branch;	   /* writes: the short branch name */
-	char *refname;	   /* writes: refs/heads/<branch> */
+	struct wfm_agent_work work;
 	struct wfm_slot *slot;
 	char *request_path; /* WFM_AGENT_JSON_FILE, removed at the end */
-	int transcript_fd;  /* -1 until the first record */
+	struct wfm_transcript tr;
 	cJSON *request;	   /* WFM_AGENT_JSON */
 	struct wfm_process_result proc;
 	int ran;	   /* proc is filled */
@@ -44,37 +39,15 @@ struct job {
 static int check_request(struct job *j)
 {
 	const struct wfm_agent_env *env = j->env;
-	const struct wfm_agent_request *req = j->req;
 	int rc;
 
 	if (!env->pool)
 		return wfm_error_setc(WFM_EINVALID, "the exec provider needs a worktree pool");
 	if (!env->agent_cmd || !*env->agent_cmd)
 		return wfm_error_setc(WFM_EINVALID, "no agent command given (--agent-cmd)");
-	if (!req->prompt)
-		return wfm_error_setc(WFM_EINVALID, "an agent needs a prompt");
-	j->role = req->role ? wfm_role_find(req->role) : wfm_role_default();
-	if (!j->role)
-		return wfm_error_setc(WFM_EINVALID, "unknown role '%s'", req->role);
-	/* the output is the last line that holds a JSON object: nothing else can match */
-	if (req->schema && (rc = wfm_schema_check_object(req->schema)) < 0)
+	/* the output is the last line that holds a JSON object: only objects can match */
+	if ((rc = wfm_agent_work_init(&j->work, env, j->req)) < 0)
 		return rc;
-	if (req->worktree && (!req->base || !*req->base))
-		return wfm_error_setc(WFM_EINVALID, "a worktree agent needs a base commit");
-	j->writes = req->worktree && j->role->may_write;
-	if (!j->writes)
-		return 0;
-	if (req->branch) {
-		rc = wfm_pool_branch_ref(&j->refname, req->branch);
-	} else {
-		if (!env->run)
-			return wfm_error_setc(WFM_EINVALID,
-					      "a worktree agent needs a branch or a run id");
-		rc = wfm_pool_branch_name(&j->refname, env->run, req->label ? req->label : "agent");
-	}
-	if (rc < 0)
-		return rc;
-	j->branch = wfm_strdup(j->refname + strlen("refs/heads/"));
 	return 0;
 }
 
@@ -107,18 +80,18 @@ static cJSON *request_json(const struct job *j, const char *base)
 	cJSON *o = wfm_json_object();
 
 	add_str_or_null(o, "run", j->env->run);
-	wfm_json_add_str(o, "role", j->role->name);
+	wfm_json_add_str(o, "role", j->work.role->name);
 	add_str_or_null(o, "label", req->label);
 	add_str_or_null(o, "phase", req->phase);
 	add_copy_or_null(o, "schema", req->schema);
 	wfm_json_add_str(o, "base", base);
-	add_str_or_null(o, "branch", j->branch);
+	add_str_or_null(o, "branch", j->work.branch);
 	add_copy_or_null(o, "unit", req->unit);
 	add_copy_or_null(o, "args", req->args);
 	add_str_or_null(o, "model", req->model);
 	add_str_or_null(o, "effort", req->effort);
 	add_str_or_null(o, "isolation", req->worktree ? "worktree" : NULL);
-	wfm_json_add_bool(o, "writes", j->writes);
+	wfm_json_add_bool(o, "writes", j->work.writes);
 	return o;
 }
 
@@ -170,70 +143,6 @@ static int write_request_file(struct job *j, const char *json)
 
 /* ---- transcripts ---- */
 
-/* Replaces the values of provider keys found in our environment. */
-static void redact(struct wfm_buf *line)
-{
-	for (char **e = environ; e && *e; e++) {
-		const char *eq = strchr(*e, '=');
-		size_t n;
-		char *hit;
-
-		if (!eq || !wfm_process_secret_var(*e))
-			continue;
-		n = strlen(eq + 1);
-		if (n < 8) /* too short to be a key, and would blot out ordinary words */
-			continue;
-		while ((hit = strstr(line->ptr, eq + 1))) {
-			struct wfm_buf fixed = WFM_BUF_INIT;
-			wfm_buf_add(&fixed, line->ptr, (size_t)(hit - line->ptr));
-			wfm_buf_adds(&fixed, "[redacted]");
-			wfm_buf_adds(&fixed, hit + n);
-			wfm_buf_release(line);
-			*line = fixed;
-		}
-	}
-}
-
-/*
- * Appends one JSON line to the transcript, opened (and its directory made)
- * at the first record and kept open until the job ends. A transcript is a
- * record for people, not part of the result: failing to write it does not
- * fail the agent.
- */
-static void transcript(struct job *j, cJSON *record)
-{
-	struct wfm_buf line = WFM_BUF_INIT;
-	const char *path = j->env->transcript_path;
-
-	if (!path) {
-		cJSON_Delete(record);
-		return;
-	}
-	wfm_json_print(&line, record);
-	cJSON_Delete(record);
-	redact(&line);
-	wfm_buf_addch(&line, '\n');
-	if (j->transcript_fd < 0) {
-		int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
-
-		j->transcript_fd = open(path, flags, 0600);
-		if (j->transcript_fd < 0 && errno == ENOENT) {
-			char *dir = wfm_strdup(path), *slash = strrchr(dir, '/');
-
-			if (slash && slash != dir) {
-				*slash = '\0';
-				wfm_fs_mkdir_p(dir);
-			}
-			free(dir);
-			j->transcript_fd = open(path, flags, 0600);
-		}
-	}
-	/* one write per record: O_APPEND keeps records whole. Errors: see above */
-	if (j->transcript_fd >= 0 && write_all(j->transcript_fd, line.ptr, line.len) < 0) {
-	}
-	wfm_buf_release(&line);
-}
-
 static void transcript_request(struct job *j, const char *worktree)
 {
 	cJSON *r = wfm_json_object();
@@ -244,7 +153,7 @@ static void transcript_request(struct job *j, const char *worktree)
 	wfm_json_add_str(r, "worktree", worktree);
 	wfm_json_add(r, "request", cJSON_Duplicate(j->request, 1));
 	wfm_json_add_str(r, "prompt", j->req->prompt);
-	transcript(j, r);
+	wfm_transcript_add(&j->tr, r);
 }
 
 static void transcript_end(struct job *j, const struct wfm_agent_result *res)
@@ -267,14 +176,14 @@ static void transcript_end(struct job *j, const struct wfm_agent_result *res)
 			wfm_json_add_num(o, "signal", p->signal);
 		wfm_json_add_bool(o, "timed_out", p->timed_out);
 		wfm_json_add_bool(o, "cancelled", p->cancelled);
-		transcript(j, o);
+		wfm_transcript_add(&j->tr, o);
 	}
 	{
 		cJSON *o = wfm_json_object();
 
 		wfm_json_add_str(o, "type", "result");
 		wfm_json_add(o, "result", wfm_agent_result_to_json(res));
-		transcript(j, o);
+		wfm_transcript_add(&j->tr, o);
 	}
 }
 
@@ -397,54 +306,6 @@ static void take_output(struct wfm_agent_result *out, const struct wfm_agent_req
 	out->ok = 1;
 }
 
-/* "<label>: <first line of the prompt>", the line cut at SUBJECT_MAX bytes on a character. */
-static void commit_message(struct wfm_buf *msg, const struct job *j)
-{
-	const char *label = j->req->label, *p = j->req->prompt, *slash;
-	size_t n = strcspn(p, "\r\n");
-
-	if (!label || !*label) {
-		slash = strrchr(j->branch, '/');
-		label = slash ? slash + 1 : j->branch;
-	}
-	while (n && is_space(*p)) {
-		p++;
-		n--;
-	}
-	if (n > SUBJECT_MAX) {
-		n = SUBJECT_MAX;
-		while (n && ((unsigned char)p[n] & 0xc0) == 0x80)
-			n--;
-	}
-	while (n && is_space(p[n - 1]))
-		n--;
-	wfm_buf_adds(msg, label);
-	if (n) {
-		wfm_buf_adds(msg, ": ");
-		wfm_buf_add(msg, p, n);
-	}
-	wfm_buf_adds(msg, "\n\n");
-	if (j->env->run)
-		wfm_buf_addf(msg, "Wfmigrate-Run: %s\n", j->env->run);
-	wfm_buf_addf(msg, "Wfmigrate-Role: %s\n", j->role->name);
-}
-
-static int commit_work(struct wfm_agent_result *out, struct job *j)
-{
-	struct wfm_buf msg = WFM_BUF_INIT;
-	int changed = 0, rc;
-
-	commit_message(&msg, j);
-	rc = wfm_slot_commit_branch(out->commit, &changed, j->slot, msg.ptr, j->refname);
-	wfm_buf_release(&msg);
-	if (rc < 0)
-		return rc;
-	/* commits the agent made itself count too: changed means "past base" */
-	out->changed = strcmp(out->commit, wfm_slot_base(j->slot)) != 0;
-	out->branch = wfm_strdup(j->branch);
-	return 0;
-}
-
 /* ---- running ---- */
 
 /* json: the request as WFM_AGENT_JSON holds it; request_path: the file that holds it too */
@@ -487,10 +348,8 @@ static void job_release(struct job *j)
 	if (j->request_path)
 		unlink(j->request_path);
 	free(j->request_path);
-	if (j->transcript_fd >= 0)
-		close(j->transcript_fd);
-	free(j->branch);
-	free(j->refname);
+	wfm_transcript_close(&j->tr);
+	wfm_agent_work_release(&j->work);
 	cJSON_Delete(j->request);
 	if (j->ran)
 		wfm_process_result_release(&j->proc);
@@ -499,7 +358,7 @@ static void job_release(struct job *j)
 int wfm_agent_exec_run(struct wfm_agent_result *out, const struct wfm_agent_env *env,
 		       const struct wfm_agent_request *req)
 {
-	struct job j = { .transcript_fd = -1 };
+	struct job j = { .tr = WFM_TRANSCRIPT_INIT(env->transcript_path) };
 	struct wfm_buf json = WFM_BUF_INIT;
 	char *first = NULL;
 	int rc;
@@ -529,7 +388,8 @@ int wfm_agent_exec_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 	out->duration_ms = j.proc.duration_ms;
 	if (!process_failed(out, &j.proc, env->timeout_sec))
 		take_output(out, req, &j.proc.output);
-	if (out->ok && j.writes && (rc = commit_work(out, &j)) < 0)
+	if (out->ok && j.work.writes &&
+	    (rc = wfm_agent_work_commit(out, &j.work, j.slot, env, req)) < 0)
 		goto release;
 	transcript_end(&j, out);
 
