@@ -459,7 +459,8 @@ int wfm_tool_write_file(const char *path, const char *data, size_t len, unsigned
 	for (int tries = 0; fd < 0; tries++) {
 		wfm_buf_clear(&tmp);
 		wfm_buf_add(&tmp, path, (size_t)(slash - path));
-		wfm_buf_addf(&tmp, "/.%s.wfm-%ld-%u", slash + 1, (long)getpid(),
+		/* not named after the file: a long name plus a suffix could pass NAME_MAX */
+		wfm_buf_addf(&tmp, "/.wfm-write-%ld-%u", (long)getpid(),
 			     atomic_fetch_add(&counter, 1));
 		/* O_EXCL: never through a link; 0666 and the umask for a new file */
 		fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);

@@ -88,6 +88,14 @@ int wfm_tool_run(struct wfm_buf *out, int *is_error, const struct wfm_tool_ctx *
  * that does not exist yet.
  */
 int wfm_tool_path(char **out, const char *root, const char *path, int for_write);
+/*
+ * (Added with the implementation.) The string is absolute, under
+ * realpath(root), with no link left in it. A path to be read that does
+ * not exist is WFM_ENOTFOUND ("'x' does not exist"), not WFM_EINVALID;
+ * a root that cannot be resolved is WFM_ERROR. wfm_tool_run appends its
+ * answer to out (a failure replaces only what the call itself wrote).
+ * Confinement and each tool's exact behaviour: docs/tools.md.
+ */
 
 /* Whether bubblewrap can run here (found on PATH and able to make its namespaces). */
 int wfm_sandbox_available(void);

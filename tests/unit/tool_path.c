@@ -208,6 +208,28 @@ static void test_tool_path__root_through_link(void **state)
 	free(wl);
 }
 
+/* Pool slots live under <git-common-dir>/wfmigrate/pool: a root inside a .git directory. */
+static void test_tool_path__root_under_git(void **state)
+{
+	struct fx *f = *state;
+	char *root = wfm_fs_join(f->wt, ".git/wfmigrate/pool/s1"), *out = NULL, *p;
+
+	free(wfm_test_sh(f->wt, "mkdir -p .git/wfmigrate/pool/s1/src && "
+				"echo 'gitdir: x' > .git/wfmigrate/pool/s1/.git && "
+				"echo c > .git/wfmigrate/pool/s1/src/c.c"));
+	assert_wfm_ok(wfm_tool_path(&out, root, "src/c.c", 0));
+	free(out);
+	assert_wfm_ok(wfm_tool_path(&out, root, "src/new.c", 1));
+	free(out);
+	p = wfm_fs_join(root, "src/c.c");
+	assert_wfm_ok(wfm_tool_path(&out, root, p, 1));
+	free(out);
+	free(p);
+	assert_int_equal(wfm_tool_path(&out, root, ".git", 0), WFM_EINVALID);
+	assert_int_equal(wfm_tool_path(&out, root, "../../config", 0), WFM_EINVALID);
+	free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +240,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tool_path__git, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tool_path__missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tool_path__root_through_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tool_path__root_under_git, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
