@@ -128,7 +128,12 @@ static int existing(struct wfm_tool_call *c, const char *path, const char *shown
 			wfm_tool_fail(c, "cannot open '%s': %s", shown, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
+		wfm_tool_fail(c, "cannot stat '%s': %s", shown, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		wfm_tool_fail(c, "'%s' is %s", shown,
 			      S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
