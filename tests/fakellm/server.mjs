@@ -102,10 +102,21 @@ export class FakeLLM {
     try {
       await this.route(req, res, url, entry)
     } finally {
-      const key = entry.status === null ? 'dropped' : String(entry.status)
-      this.stats.byStatus[key] = (this.stats.byStatus[key] ?? 0) + 1
-      if (entry.fault) this.stats.faults[entry.fault] = (this.stats.faults[entry.fault] ?? 0) + 1
-      if (this.logPath) appendFileSync(this.logPath, JSON.stringify(entry) + '\n')
+      this.record(entry)
+    }
+  }
+
+  // Counts and logs a request once, before its answer goes out, so that a
+  // test that has its answer can read the log line.
+  record(entry) {
+    if (entry.recorded) return
+    entry.recorded = true
+    const key = entry.status === null ? 'dropped' : String(entry.status)
+    this.stats.byStatus[key] = (this.stats.byStatus[key] ?? 0) + 1
+    if (entry.fault) this.stats.faults[entry.fault] = (this.stats.faults[entry.fault] ?? 0) + 1
+    if (this.logPath) {
+      const { recorded: _r, ...line } = entry
+      appendFileSync(this.logPath, JSON.stringify(line) + '\n')
     }
   }
 
@@ -272,12 +283,14 @@ export class FakeLLM {
       case '529': return fail(529, api === 'anthropic' ? 'overloaded_error' : 'server_error', 'Overloaded (fakellm fault)')
       case 'drop':
         entry.status = null
+        this.record(entry)
         res.socket?.destroy()
         return
       case 'truncate': {
         const text = Buffer.from(JSON.stringify(reply))
         entry.status = 200
         entry.reply = reply
+        this.record(entry)
         res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': String(text.length) })
         res.write(text.subarray(0, Math.floor(text.length / 2)), () => res.socket?.destroy())
         return
@@ -288,6 +301,7 @@ export class FakeLLM {
       }
       case 'stall': {
         entry.status = 200
+        this.record(entry)
         res.writeHead(200, { ...headers, 'content-type': 'application/json' })
         res.flushHeaders()
         return new Promise(resolve => {
@@ -304,6 +318,7 @@ export class FakeLLM {
   send(res, entry, status, obj, headers) {
     entry.status = status
     entry.reply = obj
+    this.record(entry)
     const text = JSON.stringify(obj)
     res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) })
     res.end(text)
@@ -312,6 +327,7 @@ export class FakeLLM {
   sendRaw(res, entry, status, raw, headers) {
     entry.status = status
     entry.reply = raw
+    this.record(entry)
     const text = typeof raw === 'string' ? raw : JSON.stringify(raw)
     res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) })
     res.end(text)
