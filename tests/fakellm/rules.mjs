@@ -232,6 +232,9 @@ export function ruleModel(conv) {
 
   if (!read) return readCall
   const numbered = parseNumbered(read.result.text)
+  // An OpenAI tool message has no error flag: a Read answer without a single
+  // numbered line is taken for a refusal.
+  if (!numbered.size) return text(`Stopping: Read gave no numbered lines: ${firstLine(read.result.text)}`)
 
   if (role === 'verifier') {
     const lines = []
