@@ -21,6 +21,8 @@
 
 /* bytes of a tool's answer kept in the transcript (the model gets all of it) */
 #define TRANSCRIPT_TOOL_MAX (16 * 1024)
+/* the least room for a reply a call is made with */
+#define MIN_OUTPUT_TOKENS 1024
 /* max_tokens is doubled at most up to this after a cut-off reply */
 #define OUTPUT_TOKENS_CAP 64000
 
@@ -293,6 +295,35 @@ static uint64_t tokens_used(const struct wfm_agent_result *r)
 }
 
 /*
+ * max_out, lowered so that the call fits in what is left of the run's
+ * budget (others' reservations aside: those are waited for), but not
+ * below MIN_OUTPUT_TOKENS: room for less is no room, and the reservation
+ * is refused.
+ */
+static uint64_t fit_output(struct loop *l, uint64_t est, uint64_t max_out)
+{
+	struct wfm_ledger_totals t;
+
+	if (!l->env->ledger)
+		return max_out;
+	wfm_ledger_totals(l->env->ledger, &t);
+	if (t.max_tokens) {
+		uint64_t room = t.max_tokens > t.tokens + est ? t.max_tokens - t.tokens - est : 0;
+
+		if (room < max_out)
+			max_out = room;
+	}
+	if (t.max_usd > 0 && l->price.output > 0) {
+		double usd = t.max_usd - t.usd - wfm_price_worst(&l->price, est, 0);
+		double room = usd > 0 ? usd * 1e6 / l->price.output : 0;
+
+		if (room < (double)max_out)
+			max_out = (uint64_t)room;
+	}
+	return max_out < MIN_OUTPUT_TOKENS ? MIN_OUTPUT_TOKENS : max_out;
+}
+
+/*
  * Reserves, calls and settles one model call. 0 with reply filled; 1
  * when the agent ended instead (out says why); negative when the machine
  * failed.
@@ -318,10 +349,14 @@ static int call_model(struct loop *l, struct wfm_llm_reply *reply)
 		if (max_out > env->max_tokens - used - est)
 			max_out = env->max_tokens - used - est;
 	}
+	max_out = fit_output(l, est, max_out);
 	if (env->ledger &&
-	    wfm_ledger_reserve(env->ledger, &hold, est + max_out,
-			       wfm_price_worst(&l->price, est, max_out)) < 0) {
-		agent_fail(l, "budget: %s", wfm_error_last());
+	    wfm_ledger_reserve_wait(env->ledger, &hold, est + max_out,
+				    wfm_price_worst(&l->price, est, max_out), env->cancel) < 0) {
+		if (env->cancel && *env->cancel)
+			agent_fail(l, "cancelled");
+		else
+			agent_fail(l, "budget: %s", wfm_error_last());
 		return 1;
 	}
 	req.model = l->req->model;

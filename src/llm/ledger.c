@@ -7,9 +7,11 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <time.h>
 
 struct wfm_ledger {
 	pthread_mutex_t mu;
+	pthread_cond_t settled; /* a reservation was settled */
 	uint64_t max_tokens, tokens, reserved_tokens;
 	double max_usd, usd, reserved_usd;
 	int exhausted;
@@ -22,6 +24,7 @@ struct wfm_ledger *wfm_ledger_new(uint64_t max_tokens, double max_usd, uint64_t 
 	struct wfm_ledger *l = wfm_calloc(1, sizeof(*l));
 
 	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->settled, NULL);
 	l->max_tokens = max_tokens;
 	l->max_usd = max_usd > 0 ? max_usd : 0;
 	l->tokens = spent_tokens;
@@ -34,11 +37,43 @@ void wfm_ledger_free(struct wfm_ledger *l)
 	if (!l)
 		return;
 	pthread_mutex_destroy(&l->mu);
+	pthread_cond_destroy(&l->settled);
 	free(l);
 }
 
-int wfm_ledger_reserve(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint64_t tokens,
-		       double usd)
+/* Whether tokens and usd fit with `reserved` of the others' reservations counted. Locked. */
+static int fits(const struct wfm_ledger *l, uint64_t tokens, double usd, int count_reserved)
+{
+	uint64_t rt = count_reserved ? l->reserved_tokens : 0;
+	double ru = count_reserved ? l->reserved_usd : 0;
+
+	if (l->max_tokens && (tokens > l->max_tokens || l->tokens + rt > l->max_tokens - tokens))
+		return 0;
+	if (l->max_usd > 0 && l->usd + ru + usd > l->max_usd)
+		return 0;
+	return 1;
+}
+
+/* Refuses for good: the ledger is exhausted. Locked. */
+static int refuse(struct wfm_ledger *l, uint64_t tokens, double usd)
+{
+	if (l->max_tokens && (tokens > l->max_tokens ||
+			      l->tokens + l->reserved_tokens > l->max_tokens - tokens))
+		snprintf(l->why, sizeof(l->why),
+			 "the token budget of %" PRIu64 " would be passed: %" PRIu64
+			 " spent, %" PRIu64 " reserved, this call may need %" PRIu64,
+			 l->max_tokens, l->tokens, l->reserved_tokens, tokens);
+	else
+		snprintf(l->why, sizeof(l->why),
+			 "the cost limit of $%.2f would be passed: $%.4f spent, $%.4f reserved, "
+			 "this call may need $%.4f",
+			 l->max_usd, l->usd, l->reserved_usd, usd);
+	l->exhausted = 1;
+	return wfm_error_setc(WFM_EBUDGET, "%s", l->why);
+}
+
+static int reserve(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint64_t tokens,
+		   double usd, int wait, const volatile sig_atomic_t *cancel)
 {
 	int rc = 0;
 
@@ -47,36 +82,51 @@ int wfm_ledger_reserve(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint6
 	if (!(usd > 0))
 		usd = 0;
 	pthread_mutex_lock(&l->mu);
-	if (l->exhausted) {
-		rc = wfm_error_setc(WFM_EBUDGET, "%s", l->why);
-		goto done;
-	}
-	if (l->max_tokens &&
-	    (tokens > l->max_tokens || l->tokens + l->reserved_tokens > l->max_tokens - tokens)) {
-		snprintf(l->why, sizeof(l->why),
-			 "the token budget of %" PRIu64 " would be passed: %" PRIu64
-			 " spent, %" PRIu64 " reserved, this call may need %" PRIu64,
-			 l->max_tokens, l->tokens, l->reserved_tokens, tokens);
-		goto refuse;
-	}
-	if (l->max_usd > 0 && l->usd + l->reserved_usd + usd > l->max_usd) {
-		snprintf(l->why, sizeof(l->why),
-			 "the cost limit of $%.2f would be passed: $%.4f spent, $%.4f reserved, "
-			 "this call may need $%.4f",
-			 l->max_usd, l->usd, l->reserved_usd, usd);
-		goto refuse;
+	for (;;) {
+		struct timespec until;
+
+		if (l->exhausted) {
+			rc = wfm_error_setc(WFM_EBUDGET, "%s", l->why);
+			goto done;
+		}
+		if (fits(l, tokens, usd, 1))
+			break;
+		if (!wait || !fits(l, tokens, usd, 0)) {
+			rc = refuse(l, tokens, usd);
+			goto done;
+		}
+		if (cancel && *cancel) {
+			rc = wfm_error_setc(WFM_ERROR, "cancelled");
+			goto done;
+		}
+		/* woken by a settle; every 100 ms to look at cancel */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&l->settled, &l->mu, &until);
 	}
 	l->reserved_tokens += tokens;
 	l->reserved_usd += usd;
 	hold->tokens = tokens;
 	hold->usd = usd;
-	goto done;
-refuse:
-	l->exhausted = 1;
-	rc = wfm_error_setc(WFM_EBUDGET, "%s", l->why);
 done:
 	pthread_mutex_unlock(&l->mu);
 	return rc;
+}
+
+int wfm_ledger_reserve(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint64_t tokens,
+		       double usd)
+{
+	return reserve(l, hold, tokens, usd, 0, NULL);
+}
+
+int wfm_ledger_reserve_wait(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint64_t tokens,
+			    double usd, const volatile sig_atomic_t *cancel)
+{
+	return reserve(l, hold, tokens, usd, 1, cancel);
 }
 
 void wfm_ledger_settle(struct wfm_ledger *l, const struct wfm_ledger_hold *hold, uint64_t tokens,
@@ -92,6 +142,7 @@ void wfm_ledger_settle(struct wfm_ledger *l, const struct wfm_ledger_hold *hold,
 	l->tokens += tokens;
 	if (usd > 0)
 		l->usd += usd;
+	pthread_cond_broadcast(&l->settled);
 	pthread_mutex_unlock(&l->mu);
 }
 

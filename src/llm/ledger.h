@@ -9,6 +9,7 @@
  * the call returns the actual usage replaces it. So the totals are never
  * exceeded, whatever the number of agents in flight. Thread-safe.
  */
+#include <signal.h>
 #include <stdint.h>
 
 struct wfm_ledger;
@@ -31,6 +32,17 @@ struct wfm_ledger_hold {
  */
 int wfm_ledger_reserve(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint64_t tokens,
 		       double usd);
+
+/*
+ * Like wfm_ledger_reserve, but a call that does not fit only because of
+ * other calls' reservations waits for them to settle (worst cases are far
+ * above what calls use): it is refused only when it would pass a limit
+ * with nothing else reserved, or when *cancel becomes non-zero (WFM_ERROR,
+ * "cancelled"; cancel may be NULL). This is what agents use, so that a
+ * budget is spent, not merely reserved, before the run stops.
+ */
+int wfm_ledger_reserve_wait(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint64_t tokens,
+			    double usd, const volatile sig_atomic_t *cancel);
 
 /* Replaces the hold with what the call really used (0, 0: it used nothing). */
 void wfm_ledger_settle(struct wfm_ledger *l, const struct wfm_ledger_hold *hold, uint64_t tokens,

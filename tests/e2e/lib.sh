@@ -75,3 +75,30 @@ check_repo() {
 		fail "git worktree list shows a half-made entry in $1"
 	fi
 }
+
+# start_fakellm <name> [scenario.json]: starts tests/fakellm/server.mjs on a
+# random loopback port with its request log in $TMP/<name>.log; sets
+# FAKE_URL (http://127.0.0.1:<port>) and FAKE_KEY. Stopped on exit.
+FAKE_PIDS=
+FAKE_KEY=test-key-0123456789
+start_fakellm() {
+	local name=$1 scenario=${2:-} src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+	local i
+	rm -f "$TMP/$name.port"
+	node "$src/tests/fakellm/server.mjs" --port-file "$TMP/$name.port" --log "$TMP/$name.log" \
+		--key "$FAKE_KEY" ${scenario:+--scenario "$scenario"} >"$TMP/$name.server" 2>&1 &
+	FAKE_PIDS="$FAKE_PIDS $!"
+	trap 'kill $FAKE_PIDS 2>/dev/null || :; rm -rf "$TMP"' EXIT
+	for i in $(seq 100); do
+		[ -s "$TMP/$name.port" ] && break
+		sleep 0.1
+	done
+	[ -s "$TMP/$name.port" ] || fail "fakellm did not start: $(cat "$TMP/$name.server")"
+	FAKE_URL=http://127.0.0.1:$(cat "$TMP/$name.port")
+}
+
+# fake_stats <name>: the fake's /_stats as JSON on stdout
+fake_stats() {
+	node -e 'fetch(process.argv[1]).then(r => r.text()).then(t => process.stdout.write(t))' \
+		"http://127.0.0.1:$(cat "$TMP/$1.port")/_stats"
+}
