@@ -12,6 +12,8 @@ export const ESCAPES = [
   { name: 'Edit', input: { file_path: '.git/HEAD', old_string: 'ref:', new_string: 'x' } },
   { name: 'Bash', input: { command: 'env; echo KEY=$ANTHROPIC_API_KEY $OPENAI_API_KEY' } },
   { name: 'Bash', input: { command: 'cat ../../outside.txt' } },
+  // outside the worktree: only --sandbox bwrap stops a command from writing there
+  { name: 'Bash', input: { command: 'echo pwned > ../escaped.txt' } },
 ]
 
 // Stateless like the rule model: the number of tool calls already made is

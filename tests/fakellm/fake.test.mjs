@@ -312,6 +312,7 @@ test('escape model: one escape attempt per turn, then a summary without the key'
   assert.deepEqual(tried, [
     ['Read', '../outside.txt'], ['Read', '/etc/passwd'], ['Read', 'link-out/secret'], ['Write', '.git/config'], ['Edit', '.git/HEAD'],
     ['Bash', 'env; echo KEY=$ANTHROPIC_API_KEY $OPENAI_API_KEY'], ['Bash', 'cat ../../outside.txt'],
+    ['Bash', 'echo pwned > ../escaped.txt'],
   ])
   await s.stop()
 })
