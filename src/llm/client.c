@@ -283,6 +283,10 @@ static int nap(unsigned long ms, const volatile sig_atomic_t *cancel)
 struct xfer {
 	struct wfm_buf body;
 	const volatile sig_atomic_t *cancel;
+	unsigned long stall_ms;
+	uint64_t last_byte; /* when a byte last went either way */
+	curl_off_t last_dl, last_ul;
+	int stalled;
 	int too_large;
 	int has_retry_after;
 	double retry_after_s;	  /* numeric retry-after */
@@ -373,8 +377,24 @@ static int on_progress(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_of
 		       curl_off_t ulnow)
 {
 	struct xfer *x = data;
+	uint64_t now = now_ms();
 
-	return cancelled(x->cancel);
+	if (cancelled(x->cancel))
+		return 1;
+	/*
+	 * The stall timeout. CURLOPT_LOW_SPEED_TIME alone averages the speed
+	 * over the last seconds, upload included, so it fires seconds late;
+	 * libcurl calls this at least once a second while waiting.
+	 */
+	if (dlnow != x->last_dl || ulnow != x->last_ul || !x->last_byte) {
+		x->last_dl = dlnow;
+		x->last_ul = ulnow;
+		x->last_byte = now;
+	} else if (now - x->last_byte >= x->stall_ms) {
+		x->stalled = 1;
+		return 1;
+	}
+	return 0;
 }
 
 static int retryable_status(long status)
@@ -423,7 +443,8 @@ static uint64_t backoff(struct wfm_llm_client *c, unsigned attempt)
 static void setup(struct wfm_llm_client *c, CURL *h, struct xfer *x, const struct wfm_buf *body,
 		  char *errbuf)
 {
-	long stall_s = (long)((c->o.stall_timeout_ms + 999) / 1000);
+	/* a backstop only: on_progress times stalls (see there) */
+	long stall_s = (long)((c->o.stall_timeout_ms + 999) / 1000) + 5;
 
 	curl_easy_setopt(h, CURLOPT_URL, c->url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -434,7 +455,7 @@ static void setup(struct wfm_llm_client *c, CURL *h, struct xfer *x, const struc
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "git-wfmigrate/" WFM_VERSION);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->o.connect_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s ? stall_s : 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -496,6 +517,7 @@ int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 	wfm_buf_init(&x.body, 0);
 	x.body.cap = REPLY_CAP;
 	x.cancel = cancel;
+	x.stall_ms = c->o.stall_timeout_ms;
 
 	rc = c->ops->build(&body, req);
 	if (rc < 0)
@@ -520,7 +542,9 @@ int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 		}
 		info->attempts = attempt + 1;
 		wfm_buf_clear(&x.body);
-		x.too_large = x.has_retry_after = 0;
+		x.too_large = x.has_retry_after = x.stalled = 0;
+		x.last_byte = 0;
+		x.last_dl = x.last_ul = 0;
 		x.retry_after_ms = -1;
 		errbuf[0] = '\0';
 		cc = curl_easy_perform(h);
@@ -528,7 +552,7 @@ int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 		if (x.request_id[0])
 			memcpy(info->request_id, x.request_id, sizeof(info->request_id));
 
-		if (cc == CURLE_ABORTED_BY_CALLBACK || cancelled(cancel)) {
+		if ((cc == CURLE_ABORTED_BY_CALLBACK && !x.stalled) || cancelled(cancel)) {
 			release(c, OTHER, 0);
 			rc = wfm_error_set("cancelled");
 			goto done;
@@ -544,7 +568,10 @@ int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 			wfm_buf_clear(&head);
 			wfm_buf_clear(&last);
 			wfm_buf_adds(&head, "transport error");
-			wfm_buf_adds(&last, errbuf[0] ? errbuf : curl_easy_strerror(cc));
+			if (x.stalled)
+				wfm_buf_addf(&last, "no byte for %lu ms", c->o.stall_timeout_ms);
+			else
+				wfm_buf_adds(&last, errbuf[0] ? errbuf : curl_easy_strerror(cc));
 			what = REFUSED;
 			retry = 1;
 		} else {
