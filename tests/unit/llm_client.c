@@ -243,6 +243,56 @@ static void test_llm_client__success(void **state)
 	fake_stop(&f);
 }
 
+/* a tool round trip with tools, cache marks and a forced tool: the fake is as strict as the APIs */
+static void test_llm_client__tool_round_trip(void **state)
+{
+	static const enum wfm_llm_api apis[] = { WFM_LLM_ANTHROPIC, WFM_LLM_OPENAI };
+	cJSON *schema = NULL;
+	const char *sch = "{\"type\":\"object\",\"properties\":{\"file_path\":{\"type\":\"string\"}},"
+			  "\"required\":[\"file_path\"]}";
+	struct wfm_llm_tool tools[] = { { "Read", "read a file", NULL },
+					{ "StructuredOutput", "the answer", NULL } };
+
+	assert_wfm_ok(wfm_json_parse(&schema, sch, strlen(sch)));
+	tools[0].schema = schema;
+	tools[1].schema = schema;
+	for (size_t a = 0; a < WFM_ARRAY_SIZE(apis); a++) {
+		const struct wfm_llm_api_ops *ops = wfm_llm_api(apis[a]);
+		struct fake f;
+		struct wfm_llm_client *cl;
+		struct wfm_llm_client_opts o;
+		struct call c;
+		struct wfm_llm_tool_result res[2];
+
+		fake_start(&f, "{\"script\":[{\"tool_calls\":[{\"name\":\"Read\",\"input\":{\"file_path\":\"a.c\"}},"
+			       "{\"name\":\"Read\",\"input\":{\"file_path\":\"b.c\"}}]},"
+			       "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"file_path\":\"x\"}}]}]}");
+		o = fast_opts(apis[a], apis[a] == WFM_LLM_OPENAI ? f.oa_url : f.url);
+		assert_wfm_ok(wfm_llm_client_new(&cl, &o));
+		call_init(&c, apis[a], "read both");
+		c.req.tools = tools;
+		c.req.nr_tools = 2;
+		c.req.cache = 1;
+		assert_wfm_ok(wfm_llm_client_call(cl, &c.reply, &c.req, NULL, &c.info));
+		assert_int_equal(c.reply.stop, WFM_LLM_STOP_TOOL_USE);
+		assert_int_equal(c.reply.nr_calls, 2);
+		ops->add_reply(c.messages, &c.reply);
+		res[0] = (struct wfm_llm_tool_result){ c.reply.calls[0].id, "int a;", 0 };
+		res[1] = (struct wfm_llm_tool_result){ c.reply.calls[1].id, "no such file", 1 };
+		ops->add_results(c.messages, res, 2);
+		wfm_llm_reply_release(&c.reply);
+		c.req.force_tool = "StructuredOutput";
+		if (wfm_llm_client_call(cl, &c.reply, &c.req, NULL, &c.info) < 0)
+			fail_msg("%s second turn: %s", ops->name, wfm_error_last());
+		assert_int_equal(c.reply.nr_calls, 1);
+		assert_string_equal(c.reply.calls[0].name, "StructuredOutput");
+		call_release(&c);
+		wfm_llm_client_free(cl);
+		fake_stop(&f);
+	}
+	cJSON_Delete(schema);
+}
+
 static void test_llm_client__estimated_usage(void **state)
 {
 	struct fake f;
@@ -671,6 +721,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_llm_client__success, teardown),
+		cmocka_unit_test_teardown(test_llm_client__tool_round_trip, teardown),
 		cmocka_unit_test_teardown(test_llm_client__estimated_usage, teardown),
 		cmocka_unit_test_teardown(test_llm_client__each_fault_retried, teardown),
 		cmocka_unit_test_teardown(test_llm_client__final_errors, teardown),
