@@ -18,6 +18,7 @@
 struct wfm_pool;
 struct wfm_llm_client;
 struct wfm_ledger;
+struct wfm_llm_cache;
 
 /* Everything borrowed for the call. */
 struct wfm_agent_request {
@@ -57,6 +58,7 @@ struct wfm_agent_env {
 	struct wfm_llm_client *client;	/* shared by the run's agents */
 	const struct wfm_llm_api_ops *api; /* the client's API */
 	struct wfm_ledger *ledger;	/* the run's budget; may be NULL (none) */
+	struct wfm_llm_cache *prompt_cache; /* shared prompt parts and warm-up; may be NULL */
 	const char *const *prices;	/* "model=in,out[,cw,cr]" overrides, NULL-terminated; may be NULL */
 	const char *oracle_cmd;		/* the one command a verifier may run; may be NULL */
 	int sandbox;			/* enum wfm_sandbox for Bash */

@@ -12,6 +12,7 @@
 #include "agent/transcript.h"
 #include "agent/work.h"
 #include "git/pool.h"
+#include "llm/cache.h"
 #include "llm/client.h"
 #include "llm/ledger.h"
 #include "llm/price.h"
@@ -21,6 +22,8 @@
 
 /* bytes of a tool's answer kept in the transcript (the model gets all of it) */
 #define TRANSCRIPT_TOOL_MAX (16 * 1024)
+/* how long agents wait for the first call of their prompt prefix to write it to the cache */
+#define WARM_UP_WAIT_MS 120000
 /* the least room for a reply a call is made with */
 #define MIN_OUTPUT_TOKENS 1024
 /* max_tokens is doubled at most up to this after a cut-off reply */
@@ -477,13 +480,51 @@ static int out_of_time(struct loop *l)
 	return 0;
 }
 
+/*
+ * The prompt as the first message, its part shared with other agents of
+ * the same model, system prompt and tools marked cacheable; *key gets the
+ * cacheable prefix's key ("" when nothing is cached).
+ */
+static void add_prompt(struct loop *l, char key[17])
+{
+	const struct wfm_agent_env *env = l->env;
+	struct wfm_buf klass = WFM_BUF_INIT, tools = WFM_BUF_INIT, shared = WFM_BUF_INIT;
+	size_t cached = 0;
+
+	key[0] = '\0';
+	if (env->cache && env->prompt_cache) {
+		for (size_t i = 0; i < l->nr_defs; i++) {
+			wfm_buf_addf(&tools, "%s\n", l->defs[i].name);
+			wfm_json_print(&tools, l->defs[i].schema);
+			wfm_buf_addch(&tools, '\n');
+		}
+		wfm_buf_addf(&klass, "%s\n%s\n", l->req->model, l->system.ptr);
+		wfm_buf_add(&klass, tools.ptr, tools.len);
+		cached = wfm_llm_cache_split(env->prompt_cache, klass.ptr, l->req->prompt);
+		wfm_buf_add(&shared, l->req->prompt, cached);
+		{
+			const char *parts[] = { l->req->model, l->system.ptr, tools.ptr, shared.ptr };
+
+			wfm_llm_cache_key(key, parts, WFM_ARRAY_SIZE(parts));
+		}
+	}
+	env->api->add_prompt(l->messages, l->req->prompt, cached);
+	wfm_buf_release(&klass);
+	wfm_buf_release(&tools);
+	wfm_buf_release(&shared);
+}
+
 static int converse(struct loop *l)
 {
 	const struct wfm_agent_env *env = l->env;
 	unsigned max_turns = env->max_turns ? env->max_turns : WFM_AGENT_MAX_TURNS_DEFAULT;
-	int retried_cut = 0, rc;
+	int retried_cut = 0, warming = 0, rc;
+	char key[17];
 
-	env->api->add_user(l->messages, l->req->prompt);
+	add_prompt(l, key);
+	/* a new prefix is written by one call before the others read it */
+	if (key[0])
+		wfm_llm_cache_enter(env->prompt_cache, key, WARM_UP_WAIT_MS, env->cancel, &warming);
 	while (!l->done) {
 		struct wfm_llm_reply reply = { 0 };
 
@@ -493,7 +534,12 @@ static int converse(struct loop *l)
 			agent_fail(l, "turn limit: %u model calls without a final answer", max_turns);
 			break;
 		}
-		if ((rc = call_model(l, &reply)) != 0) {
+		rc = call_model(l, &reply);
+		if (warming) {
+			wfm_llm_cache_leave(env->prompt_cache, key, rc == 0);
+			warming = 0;
+		}
+		if (rc != 0) {
 			wfm_llm_reply_release(&reply);
 			return rc < 0 ? rc : 0;
 		}
@@ -542,6 +588,8 @@ static int converse(struct loop *l)
 		if (rc < 0)
 			return rc;
 	}
+	if (warming) /* ended before its first call */
+		wfm_llm_cache_leave(env->prompt_cache, key, 0);
 	return 0;
 }
 

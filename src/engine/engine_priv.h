@@ -14,6 +14,7 @@ struct wfm_merge_queue;
 struct wfm_harness;
 struct wfm_llm_client;
 struct wfm_ledger;
+struct wfm_llm_cache;
 
 enum job_kind {
 	JOB_AGENT,  /* limited by concurrency and max_agents */
@@ -72,6 +73,7 @@ struct engine {
 	struct wfm_harness *harness;
 	struct wfm_llm_client *client;	/* LLM providers: shared by the agents */
 	struct wfm_ledger *ledger;	/* the run's budget; NULL: no limit and exec agents */
+	struct wfm_llm_cache *prompt_cache; /* NULL: exec, or --no-prompt-cache */
 	char integration[256];		/* refs/heads/wfmigrate/<run>/integration */
 
 	pthread_mutex_t lock;		/* guards done_* */

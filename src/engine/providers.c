@@ -7,6 +7,7 @@
 #include "base/common.h"
 #include "base/json.h"
 #include "engine/engine_priv.h"
+#include "llm/cache.h"
 #include "llm/client.h"
 #include "llm/ledger.h"
 
@@ -29,6 +30,8 @@ int wfm_engine_providers_open(struct engine *e)
 	if ((rc = wfm_llm_client_new(&e->client, &copts)) < 0)
 		return rc;
 	e->ledger = wfm_ledger_new(o->budget_tokens, o->max_cost_usd, 0, 0);
+	if (!o->no_cache)
+		e->prompt_cache = wfm_llm_cache_new();
 	return 0;
 }
 
@@ -36,6 +39,8 @@ void wfm_engine_providers_close(struct engine *e)
 {
 	wfm_llm_client_free(e->client);
 	wfm_ledger_free(e->ledger);
+	wfm_llm_cache_free(e->prompt_cache);
+	e->prompt_cache = NULL;
 	e->client = NULL;
 	e->ledger = NULL;
 }

@@ -242,6 +242,7 @@ static void run_agent(struct job *job)
 		env.client = e->client;
 		env.api = wfm_llm_api_find(e->opts->provider);
 		env.ledger = e->ledger;
+		env.prompt_cache = e->prompt_cache;
 		env.prices = e->opts->prices;
 		env.oracle_cmd = e->opts->oracle_cmd;
 		env.sandbox = e->opts->sandbox;

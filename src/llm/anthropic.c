@@ -81,13 +81,13 @@ static const struct {
 	const char *name;
 	enum wfm_llm_stop stop;
 } stops[] = {
-	{ "end_turn", WFM_LLM_STOP_END },
-	{ "stop_sequence", WFM_LLM_STOP_END },
-	{ "tool_use", WFM_LLM_STOP_TOOL_USE },
-	{ "max_tokens", WFM_LLM_STOP_MAX_TOKENS },
-	{ "pause_turn", WFM_LLM_STOP_PAUSE },
-	{ "refusal", WFM_LLM_STOP_REFUSAL },
-	{ "model_context_window_exceeded", WFM_LLM_STOP_CONTEXT },
+    {"end_turn", WFM_LLM_STOP_END},
+    {"stop_sequence", WFM_LLM_STOP_END},
+    {"tool_use", WFM_LLM_STOP_TOOL_USE},
+    {"max_tokens", WFM_LLM_STOP_MAX_TOKENS},
+    {"pause_turn", WFM_LLM_STOP_PAUSE},
+    {"refusal", WFM_LLM_STOP_REFUSAL},
+    {"model_context_window_exceeded", WFM_LLM_STOP_CONTEXT},
 };
 
 static enum wfm_llm_stop stop_of(const char *raw)
@@ -117,7 +117,8 @@ static int parse(struct wfm_llm_reply *out, const char *body, size_t len)
 		rc = wfm_error_setc(WFM_EINVALID, "anthropic: reply has no content array");
 		goto done;
 	}
-	cJSON_ArrayForEach(block, content) {
+	cJSON_ArrayForEach(block, content)
+	{
 		const char *type = wfm_llm_jstr(block, "type");
 
 		if (!type)
@@ -237,6 +238,33 @@ static void add_user(cJSON *messages, const char *text)
 	wfm_json_add(messages, NULL, m);
 }
 
+/* Two text blocks, the shared part marked: the cache holds tools, system and that part. */
+static void add_prompt(cJSON *messages, const char *text, size_t cached)
+{
+	cJSON *m, *content, *b, *cc;
+
+	if (!cached || cached >= strlen(text)) {
+		add_user(messages, text);
+		return;
+	}
+	m = wfm_json_object();
+	content = wfm_json_array();
+	b = wfm_json_object();
+	wfm_json_add_str(b, "type", "text");
+	wfm_json_add_strn(b, "text", text, cached);
+	cc = wfm_json_object();
+	wfm_json_add_str(cc, "type", "ephemeral");
+	wfm_json_add(b, "cache_control", cc);
+	wfm_json_add(content, NULL, b);
+	b = wfm_json_object();
+	wfm_json_add_str(b, "type", "text");
+	wfm_json_add_str(b, "text", text + cached);
+	wfm_json_add(content, NULL, b);
+	wfm_json_add_str(m, "role", "user");
+	wfm_json_add(m, "content", content);
+	wfm_json_add(messages, NULL, m);
+}
+
 static void add_reply(cJSON *messages, const struct wfm_llm_reply *reply)
 {
 	cJSON *m;
@@ -271,13 +299,14 @@ static void add_results(cJSON *messages, const struct wfm_llm_tool_result *resul
 }
 
 const struct wfm_llm_api_ops wfm_llm_anthropic_ops = {
-	.name = "anthropic",
-	.path = "/v1/messages",
-	.build = build,
-	.parse = parse,
-	.error_message = error_message,
-	.error_final = error_final,
-	.add_user = add_user,
-	.add_reply = add_reply,
-	.add_results = add_results,
+    .name = "anthropic",
+    .path = "/v1/messages",
+    .build = build,
+    .parse = parse,
+    .error_message = error_message,
+    .error_final = error_final,
+    .add_user = add_user,
+    .add_prompt = add_prompt,
+    .add_reply = add_reply,
+    .add_results = add_results,
 };

@@ -105,6 +105,10 @@ struct wfm_llm_api_ops {
 	/* append to the conversation: a user text; the model's reply; the
 	 * answers to every tool call of the last reply, in its order */
 	void (*add_user)(cJSON *messages, const char *text);
+	/* the agent's prompt, the first user message; its first `cached`
+	 * bytes (0: none) are the part shared with other agents' prompts,
+	 * marked cacheable where the API wants that said (Anthropic) */
+	void (*add_prompt)(cJSON *messages, const char *text, size_t cached);
 	void (*add_reply)(cJSON *messages, const struct wfm_llm_reply *reply);
 	void (*add_results)(cJSON *messages, const struct wfm_llm_tool_result *results, size_t nr);
 };

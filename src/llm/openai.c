@@ -14,13 +14,13 @@
  */
 static const char *max_tokens_key(const char *model)
 {
-	static const char *const reasoning[] = { "gpt-5", "o1", "o3", "o4" };
+	static const char *const reasoning[] = {"gpt-5", "o1", "o3", "o4"};
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(reasoning); i++) {
 		size_t n = strlen(reasoning[i]);
 
-		if (!strncmp(model, reasoning[i], n) && (!model[n] || model[n] == '-' ||
-							  model[n] == '.'))
+		if (!strncmp(model, reasoning[i], n) &&
+		    (!model[n] || model[n] == '-' || model[n] == '.'))
 			return "max_completion_tokens";
 	}
 	return "max_tokens";
@@ -46,8 +46,7 @@ static int build(struct wfm_buf *body, const struct wfm_llm_request *req)
 		wfm_json_add(messages, NULL, sys);
 	}
 	/* references: the conversation is printed, never copied */
-	cJSON_ArrayForEach(m, req->messages)
-		cJSON_AddItemReferenceToArray(messages, m);
+	cJSON_ArrayForEach(m, req->messages) cJSON_AddItemReferenceToArray(messages, m);
 	wfm_json_add(root, "messages", messages);
 	if (req->nr_tools) {
 		cJSON *tools = wfm_json_array();
@@ -61,7 +60,8 @@ static int build(struct wfm_buf *body, const struct wfm_llm_request *req)
 			if (t->description)
 				wfm_json_add_str(fn, "description", t->description);
 			if (t->schema) {
-				cJSON_AddItemReferenceToObject(fn, "parameters", (cJSON *)t->schema);
+				cJSON_AddItemReferenceToObject(fn, "parameters",
+							       (cJSON *)t->schema);
 			} else {
 				cJSON *s = wfm_json_object();
 
@@ -122,8 +122,8 @@ static void call_input(struct wfm_llm_tool_call *call, const char *args)
 		call->input = v;
 		return;
 	}
-	wfm_buf_addf(&why, "arguments are not a JSON object: %s: ",
-		     v ? "not an object" : wfm_error_last());
+	wfm_buf_addf(
+	    &why, "arguments are not a JSON object: %s: ", v ? "not an object" : wfm_error_last());
 	wfm_llm_snippet(&why, args, len, 200);
 	call->bad_input = wfm_buf_detach(&why, NULL);
 	cJSON_Delete(v);
@@ -158,7 +158,8 @@ static int parse(struct wfm_llm_reply *out, const char *body, size_t len)
 	calls = cJSON_GetObjectItemCaseSensitive(msg, "tool_calls");
 	if (!cJSON_IsArray(calls))
 		calls = NULL;
-	cJSON_ArrayForEach(c, calls) {
+	cJSON_ArrayForEach(c, calls)
+	{
 		const cJSON *fn = cJSON_GetObjectItemCaseSensitive(c, "function");
 		const char *id = wfm_llm_jstr(c, "id");
 		const char *name = wfm_llm_jstr(fn, "name");
@@ -269,6 +270,13 @@ static void add_user(cJSON *messages, const char *text)
 	wfm_json_add(messages, NULL, m);
 }
 
+/* OpenAI caches the longest prefix it has seen by itself: nothing to mark. */
+static void add_prompt(cJSON *messages, const char *text, size_t cached)
+{
+	(void)cached;
+	add_user(messages, text);
+}
+
 static void add_reply(cJSON *messages, const struct wfm_llm_reply *reply)
 {
 	cJSON *m;
@@ -301,13 +309,14 @@ static void add_results(cJSON *messages, const struct wfm_llm_tool_result *resul
 }
 
 const struct wfm_llm_api_ops wfm_llm_openai_ops = {
-	.name = "openai",
-	.path = "/chat/completions",
-	.build = build,
-	.parse = parse,
-	.error_message = error_message,
-	.error_final = error_final,
-	.add_user = add_user,
-	.add_reply = add_reply,
-	.add_results = add_results,
+    .name = "openai",
+    .path = "/chat/completions",
+    .build = build,
+    .parse = parse,
+    .error_message = error_message,
+    .error_final = error_final,
+    .add_user = add_user,
+    .add_prompt = add_prompt,
+    .add_reply = add_reply,
+    .add_results = add_results,
 };
