@@ -28,7 +28,7 @@ struct wfm_llm_client {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	unsigned limit, in_flight;
-	unsigned refusals; /* in a row */
+	unsigned refusals;		    /* in a row */
 	uint64_t breaker_until, not_before; /* monotonic ms */
 	uint64_t rng;
 };
@@ -113,10 +113,9 @@ int wfm_llm_client_new(struct wfm_llm_client **out, const struct wfm_llm_client_
 	DEF(max_in_flight, 16);
 	DEF(breaker_threshold, 8);
 	DEF(breaker_cool_ms, 30000);
-	c->base_url = wfm_strdup(opts->base_url && *opts->base_url
-					 ? opts->base_url
-					 : opts->api == WFM_LLM_OPENAI ? "https://api.openai.com/v1"
-								       : "https://api.anthropic.com");
+	c->base_url = wfm_strdup(opts->base_url && *opts->base_url ? opts->base_url
+				 : opts->api == WFM_LLM_OPENAI	   ? "https://api.openai.com/v1"
+								   : "https://api.anthropic.com");
 	c->api_key = opts->api_key && *opts->api_key ? wfm_strdup(opts->api_key) : NULL;
 	c->o.base_url = c->base_url;
 	c->o.api_key = c->api_key;
@@ -188,8 +187,7 @@ unsigned wfm_llm_client_limit(struct wfm_llm_client *c)
 }
 
 /* Waits for a place among the calls in flight; 0, or -1 once cancelled. */
-static int acquire(struct wfm_llm_client *c, const volatile sig_atomic_t *cancel,
-		   uint64_t *waited)
+static int acquire(struct wfm_llm_client *c, const volatile sig_atomic_t *cancel, uint64_t *waited)
 {
 	uint64_t start = now_ms();
 	int rc = 0;
@@ -289,8 +287,8 @@ struct xfer {
 	int stalled;
 	int too_large;
 	int has_retry_after;
-	double retry_after_s;	  /* numeric retry-after */
-	double retry_after_ms;	  /* retry-after-ms, < 0 when absent */
+	double retry_after_s;  /* numeric retry-after */
+	double retry_after_ms; /* retry-after-ms, < 0 when absent */
 	char request_id[64];
 };
 
@@ -399,8 +397,8 @@ static int on_progress(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_of
 
 static int retryable_status(long status)
 {
-	return status == 429 || status == 500 || status == 502 || status == 503 ||
-	       status == 504 || status == 529;
+	return status == 429 || status == 500 || status == 502 || status == 503 || status == 504 ||
+	       status == 529;
 }
 
 /* What the server asked to wait, in ms, clamped; 0 when it did not say. */
@@ -585,8 +583,8 @@ int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 					wfm_buf_clear(&head);
 					wfm_buf_clear(&last);
 					wfm_buf_addf(&head, "%ld", status);
-					wfm_buf_addf(&last, "reply is not JSON (%s): ",
-						     wfm_error_last());
+					wfm_buf_addf(&last,
+						     "reply is not JSON (%s): ", wfm_error_last());
 					wfm_llm_snippet(&last, x.body.ptr, x.body.len, 200);
 					what = REFUSED;
 					retry = 1;
@@ -595,12 +593,14 @@ int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 					release(c, OK, 0);
 					rc = c->ops->parse(out, x.body.ptr, x.body.len);
 					if (rc < 0) {
-						rc = wfm_error_setc(WFM_EINVALID, "%s", wfm_error_last());
+						rc = wfm_error_setc(WFM_EINVALID, "%s",
+								    wfm_error_last());
 						goto done;
 					}
 					if (out->usage.estimated && !out->usage.input &&
 					    !out->usage.cache_read && !out->usage.cache_write)
-						out->usage.input = wfm_llm_estimate_tokens(body.len);
+						out->usage.input =
+						    wfm_llm_estimate_tokens(body.len);
 					goto done;
 				}
 			} else {
@@ -615,8 +615,8 @@ int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 					what = REFUSED;
 				if (!retry) {
 					release(c, what, 0);
-					rc = wfm_error_setc(WFM_EINVALID, "%s: %s: %s", api, head.ptr,
-							    last.ptr);
+					rc = wfm_error_setc(WFM_EINVALID, "%s: %s: %s", api,
+							    head.ptr, last.ptr);
 					goto done;
 				}
 			}

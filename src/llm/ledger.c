@@ -57,8 +57,8 @@ static int fits(const struct wfm_ledger *l, uint64_t tokens, double usd, int cou
 /* Refuses for good: the ledger is exhausted. Locked. */
 static int refuse(struct wfm_ledger *l, uint64_t tokens, double usd)
 {
-	if (l->max_tokens && (tokens > l->max_tokens ||
-			      l->tokens + l->reserved_tokens > l->max_tokens - tokens))
+	if (l->max_tokens &&
+	    (tokens > l->max_tokens || l->tokens + l->reserved_tokens > l->max_tokens - tokens))
 		snprintf(l->why, sizeof(l->why),
 			 "the token budget of %" PRIu64 " would be passed: %" PRIu64
 			 " spent, %" PRIu64 " reserved, this call may need %" PRIu64,
@@ -72,8 +72,8 @@ static int refuse(struct wfm_ledger *l, uint64_t tokens, double usd)
 	return wfm_error_setc(WFM_EBUDGET, "%s", l->why);
 }
 
-static int reserve(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint64_t tokens,
-		   double usd, int wait, const volatile sig_atomic_t *cancel)
+static int reserve(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint64_t tokens, double usd,
+		   int wait, const volatile sig_atomic_t *cancel)
 {
 	int rc = 0;
 

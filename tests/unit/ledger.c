@@ -17,8 +17,9 @@ static void test_ledger__reserve_and_settle(void **state)
 	assert_int_equal(t.max_tokens, 1000);
 	/* 100 + 900 + 1 > 1000 */
 	assert_int_equal(wfm_ledger_reserve(l, &c, 1, 0), WFM_EBUDGET);
-	assert_string_equal(wfm_error_last(), "the token budget of 1000 would be passed: 100 spent, "
-					      "900 reserved, this call may need 1");
+	assert_string_equal(wfm_error_last(),
+			    "the token budget of 1000 would be passed: 100 spent, "
+			    "900 reserved, this call may need 1");
 	assert_int_equal(c.tokens, 0);
 	wfm_ledger_settle(l, &a, 50, 0.01);
 	wfm_ledger_settle(l, &b, 0, 0);
@@ -104,7 +105,7 @@ static void test_ledger__threads(void **state)
 	int refused = 0;
 
 	for (int i = 0; i < THREADS; i++) {
-		w[i] = (struct worker){ .l = l, .seed = (unsigned)i + 1 };
+		w[i] = (struct worker){.l = l, .seed = (unsigned)i + 1};
 		assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
 	}
 	for (int i = 0; i < THREADS; i++) {
@@ -124,9 +125,9 @@ static void test_ledger__threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ledger__reserve_and_settle),
-		cmocka_unit_test(test_ledger__usd),
-		cmocka_unit_test(test_ledger__threads),
+	    cmocka_unit_test(test_ledger__reserve_and_settle),
+	    cmocka_unit_test(test_ledger__usd),
+	    cmocka_unit_test(test_ledger__threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
