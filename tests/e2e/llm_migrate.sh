@@ -109,6 +109,46 @@ assert later_misses == 0, "%d calls after the first of their role missed the cac
 ' "$TMP/anthropic.json" "$TMP/plain.log" || fail "tokens or the prompt cache are not accounted for"
 pass "the fake refused nothing; tokens are counted per unit; the prefix is read from the cache"
 
+# --- killed mid-run (kill -9) and resumed: journaled agents make no call again
+echo '{"latencyMs": 100}' >"$TMP/slow.json"
+start_fakellm slow "$TMP/slow.json"
+ls "$runs" >"$TMP/runs-before"
+ANTHROPIC_API_KEY=$FAKE_KEY ANTHROPIC_BASE_URL=$FAKE_URL git wfmigrate run --yes --json \
+	--workflow migrate --oracle 'make test' --arg match=old_copy --provider anthropic \
+	--model fake-rules "$goal" >"$TMP/killed.out" 2>"$TMP/killed.err" &
+pid=$!
+agents_journaled() { [ -f "$1/journal.jsonl" ] && grep -c '"method":"agent"' "$1/journal.jsonl" || echo 0; }
+rd=
+for _ in $(seq 600); do
+	new=$(ls "$runs" | grep -vxF -f "$TMP/runs-before" || :)
+	[ -n "$new" ] && rd=$runs/$new && [ "$(agents_journaled "$rd")" -ge 8 ] && break
+	sleep 0.05
+done
+[ -n "$rd" ] && [ "$(agents_journaled "$rd")" -ge 8 ] || fail "the run to kill did not get going"
+kill -9 "$(cut -d' ' -f1 "$rd/lock")"
+wait "$pid" && fail "the killed run exited 0"
+sleep 1 # an oracle it started ends by itself
+before=$(agents_journaled "$rd")
+requests=$(wc -l <"$TMP/slow.log")
+[ "$before" -lt 32 ] || fail "the run finished before it was killed"
+ANTHROPIC_API_KEY=$FAKE_KEY ANTHROPIC_BASE_URL=$FAKE_URL expect_code 0 \
+	git wfmigrate resume --json "$(basename "$rd")"
+cp "$TMP/out" "$TMP/resumed.json"
+check_statuses resumed
+[ "$(tree_of resumed)" = "$exec_tree" ] || fail "resumed: the integration tree is not the codemod's"
+py '
+r = j(sys.argv[1])
+t = r["totals"]
+before, requests = int(sys.argv[3]), int(sys.argv[4])
+assert t["agentsReplayed"] == before, (t, before)
+assert t["agentsRun"] + t["agentsReplayed"] == 32, t
+# every agent that ran again started one conversation: its first call has one message
+firsts = [e for e in log(sys.argv[2])[requests:] if e["status"] == 200 and len(e["body"]["messages"]) == 1]
+assert len(firsts) == t["agentsRun"], (len(firsts), t)
+' "$TMP/resumed.json" "$TMP/slow.log" "$before" "$requests" ||
+	fail "the resume asked the model again for journaled agents"
+pass "kill -9 after $before agents, resume: the same result, journaled agents not asked again"
+
 # --- 20% of the calls faulted
 cat >"$TMP/faults.json" <<'EOF'
 {"faults": {"rate": 0.2, "kinds": ["429", "500", "503", "529", "drop", "truncate", "badjson"],
@@ -126,14 +166,14 @@ assert sum(s["faults"].values()) >= 10, "too few faults to mean anything: %r" % 
 assert s["retryAfterViolations"] == 0, "retries came before retry-after: %r" % s
 attempts = []
 import glob, os
-for path in glob.glob(os.path.join(sys.argv[2], "*", "agents", "*.jsonl")):
+for path in glob.glob(os.path.join(sys.argv[2], j(sys.argv[3])["run"], "agents", "*.jsonl")):
     for rec in log(path):
         if rec["type"] == "call":
             attempts.append(rec["attempts"])
 assert attempts and max(attempts) <= 7, "a call took %d attempts" % max(attempts)
 assert any(a > 1 for a in attempts), "no call was retried"
 print("faults %r, calls %d, retried %d" % (s["faults"], len(attempts), sum(a > 1 for a in attempts)))
-' "$TMP/faults.stats" "$runs" || fail "the faulted run did not retry as it should"
+' "$TMP/faults.stats" "$runs" "$TMP/faulted.json" || fail "the faulted run did not retry as it should"
 pass "20% of calls faulted: the same result, bounded retries, retry-after respected"
 
 # --- a budget smaller than the work
