@@ -162,3 +162,12 @@ done:
 	cJSON_Delete(root);
 	return wfm_buf_detach(&out, NULL);
 }
+
+void wfm_llm_add_user_text(cJSON *messages, const char *text)
+{
+	cJSON *m = wfm_json_object();
+
+	wfm_json_add_str(m, "role", "user");
+	wfm_json_add_str(m, "content", text);
+	wfm_json_add(messages, NULL, m);
+}

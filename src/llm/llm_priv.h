@@ -17,6 +17,8 @@ int wfm_llm_tool_name_ok(const char *name);
 int wfm_llm_request_check(const struct wfm_llm_request *req, const char *api);
 /* Appends the first max bytes of s (made printable, on one line) to out. */
 void wfm_llm_snippet(struct wfm_buf *out, const char *s, size_t len, size_t max);
+/* Appends {"role": "user", "content": text}: both APIs take a user message so. */
+void wfm_llm_add_user_text(cJSON *messages, const char *text);
 /* A new string "<type>: <message>" (or just message) from {"error":{...}}, or NULL. */
 char *wfm_llm_error_text(const char *body, size_t len);
 

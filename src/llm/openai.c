@@ -261,20 +261,11 @@ static int error_final(long status, const char *body, size_t len)
 	return final;
 }
 
-static void add_user(cJSON *messages, const char *text)
-{
-	cJSON *m = wfm_json_object();
-
-	wfm_json_add_str(m, "role", "user");
-	wfm_json_add_str(m, "content", text);
-	wfm_json_add(messages, NULL, m);
-}
-
 /* OpenAI caches the longest prefix it has seen by itself: nothing to mark. */
 static void add_prompt(cJSON *messages, const char *text, size_t cached)
 {
 	(void)cached;
-	add_user(messages, text);
+	wfm_llm_add_user_text(messages, text);
 }
 
 static void add_reply(cJSON *messages, const struct wfm_llm_reply *reply)
@@ -315,7 +306,7 @@ const struct wfm_llm_api_ops wfm_llm_openai_ops = {
     .parse = parse,
     .error_message = error_message,
     .error_final = error_final,
-    .add_user = add_user,
+    .add_user = wfm_llm_add_user_text,
     .add_prompt = add_prompt,
     .add_reply = add_reply,
     .add_results = add_results,

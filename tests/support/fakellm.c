@@ -4,8 +4,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
+
+/* the servers started and not stopped, for wfm_test_fake_stop_all() */
+static pid_t live[8];
 
 static uint64_t now_ms(void)
 {
@@ -35,7 +39,10 @@ void wfm_test_fake_start(struct wfm_test_fake *f, const char *scenario)
 	if (!f->pid) {
 		int null = open("/dev/null", O_WRONLY);
 
+		/* a failed test must not leave the server behind holding its pipes */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(null, 1);
+		dup2(null, 2);
 		execlp("node", "node", server, "--scenario", scen, "--port-file", portfile, "--log",
 		       f->log, "--key", WFM_TEST_FAKE_KEY, (char *)NULL);
 		_exit(127);
@@ -58,12 +65,35 @@ void wfm_test_fake_start(struct wfm_test_fake *f, const char *scenario)
 	}
 	if (!f->port)
 		fail_msg("the fake server did not start");
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(live); i++)
+		if (!live[i]) {
+			live[i] = f->pid;
+			break;
+		}
 	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d", f->port);
 	snprintf(f->oa_url, sizeof(f->oa_url), "http://127.0.0.1:%d/v1", f->port);
 }
 
+static void forget(pid_t pid)
+{
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(live); i++)
+		if (live[i] == pid)
+			live[i] = 0;
+}
+
+void wfm_test_fake_stop_all(void)
+{
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(live); i++)
+		if (live[i] > 0) {
+			kill(live[i], SIGTERM);
+			waitpid(live[i], NULL, 0);
+			live[i] = 0;
+		}
+}
+
 void wfm_test_fake_stop(struct wfm_test_fake *f)
 {
+	forget(f->pid);
 	if (f->pid > 0) {
 		kill(f->pid, SIGTERM);
 		waitpid(f->pid, NULL, 0);

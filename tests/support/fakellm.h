@@ -24,6 +24,8 @@ struct wfm_test_fake {
 
 void wfm_test_fake_start(struct wfm_test_fake *f, const char *scenario);
 void wfm_test_fake_stop(struct wfm_test_fake *f);
+/* Stops every server still running (a teardown: a failed test skips its own stop). */
+void wfm_test_fake_stop_all(void);
 
 /* The request log so far, as an array of its entries (cJSON_Delete()). */
 cJSON *wfm_test_fake_log(const struct wfm_test_fake *f);

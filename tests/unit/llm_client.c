@@ -4,6 +4,7 @@
  * timeout, cancellation, the in-flight limit and the breaker.
  */
 #include "support/test.h"
+#include "support/fakellm.h"
 #include "base/buf.h"
 #include "base/json.h"
 #include "llm/client.h"
@@ -12,19 +13,10 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 
-#define KEY "test-key-0123456789"
-
-struct fake {
-	pid_t pid;
-	int port;
-	char *dir;
-	char url[128];	  /* Anthropic base URL */
-	char oa_url[128]; /* OpenAI base URL (with /v1) */
-};
+#define KEY WFM_TEST_FAKE_KEY
 
 static uint64_t now_ms(void)
 {
@@ -34,89 +26,11 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* the servers of the running test (copies: a failed test's stack is
- * gone), stopped by its teardown */
-static struct fake live[4];
-
-static void fake_stop(struct fake *f);
-
 static int teardown(void **state)
 {
-	for (size_t i = 0; i < WFM_ARRAY_SIZE(live); i++)
-		if (live[i].pid) {
-			struct fake f = live[i];
-
-			fake_stop(&f);
-		}
+	(void)state;
+	wfm_test_fake_stop_all();
 	return 0;
-}
-
-static void fake_start(struct fake *f, const char *scenario)
-{
-	const char *src = getenv("WFM_SOURCE_DIR");
-	char server[PATH_MAX], scen[PATH_MAX], portfile[PATH_MAX], log[PATH_MAX];
-	uint64_t until = now_ms() + 15000;
-
-	if (!src || !*src)
-		src = WFM_SOURCE_DIR;
-	memset(f, 0, sizeof(*f));
-	f->dir = wfm_test_tmpdir();
-	snprintf(server, sizeof(server), "%s/tests/fakellm/server.mjs", src);
-	snprintf(scen, sizeof(scen), "%s/scenario.json", f->dir);
-	snprintf(portfile, sizeof(portfile), "%s/port", f->dir);
-	snprintf(log, sizeof(log), "%s/log.jsonl", f->dir);
-	wfm_test_write(f->dir, "scenario.json", scenario);
-	f->pid = fork();
-	assert_true(f->pid >= 0);
-	if (!f->pid) {
-		int null = open("/dev/null", O_WRONLY);
-
-		/* a failed test must not leave the server behind holding its pipes */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(null, 1);
-		dup2(null, 2);
-		execlp("node", "node", server, "--scenario", scen, "--port-file", portfile, "--log",
-		       log, (char *)NULL);
-		_exit(127);
-	}
-	while (now_ms() < until) {
-		FILE *fp = fopen(portfile, "r");
-
-		if (fp) {
-			if (fscanf(fp, "%d", &f->port) != 1)
-				f->port = 0;
-			fclose(fp);
-			if (f->port)
-				break;
-		}
-		if (waitpid(f->pid, NULL, WNOHANG) == f->pid)
-			fail_msg("the fake server exited at start (scenario %s)", scenario);
-		usleep(20 * 1000);
-	}
-	if (!f->port)
-		fail_msg("the fake server did not start");
-	for (size_t i = 0; i < WFM_ARRAY_SIZE(live); i++)
-		if (!live[i].pid) {
-			live[i] = *f;
-			break;
-		}
-	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d", f->port);
-	snprintf(f->oa_url, sizeof(f->oa_url), "http://127.0.0.1:%d/v1/", f->port);
-}
-
-static void fake_stop(struct fake *f)
-{
-	for (size_t i = 0; i < WFM_ARRAY_SIZE(live); i++)
-		if (live[i].pid == f->pid)
-			memset(&live[i], 0, sizeof(live[i]));
-	if (f->pid > 0) {
-		kill(f->pid, SIGTERM);
-		waitpid(f->pid, NULL, 0);
-	}
-	f->pid = 0;
-	wfm_test_rmtree(f->dir);
-	free(f->dir);
-	f->dir = NULL;
 }
 
 static size_t collect(char *p, size_t size, size_t n, void *data)
@@ -126,7 +40,7 @@ static size_t collect(char *p, size_t size, size_t n, void *data)
 }
 
 /* GET /_stats → the number under key (top level) */
-static double fake_stat(struct fake *f, const char *key)
+static double fake_stat(struct wfm_test_fake *f, const char *key)
 {
 	struct wfm_buf out = WFM_BUF_INIT;
 	char url[160];
@@ -207,12 +121,12 @@ static int group_teardown(void **state)
 
 static void test_llm_client__success(void **state)
 {
-	struct fake f;
+	struct wfm_test_fake f;
 	struct wfm_llm_client *cl;
 	struct wfm_llm_client_opts o;
 	struct call c;
 
-	fake_start(
+	wfm_test_fake_start(
 	    &f,
 	    "{\"script\":[{\"text\":\"hello there\"},"
 	    "{\"tool_calls\":[{\"name\":\"Read\",\"id\":\"call_1\",\"arguments\":\"{oops\"}]}]}");
@@ -242,7 +156,7 @@ static void test_llm_client__success(void **state)
 	assert_true(c.info.request_id[0]);
 	call_release(&c);
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 }
 
 /* a tool round trip with tools, cache marks and a forced tool: the fake is as strict as the APIs */
@@ -261,13 +175,13 @@ static void test_llm_client__tool_round_trip(void **state)
 	tools[1].schema = schema;
 	for (size_t a = 0; a < WFM_ARRAY_SIZE(apis); a++) {
 		const struct wfm_llm_api_ops *ops = wfm_llm_api(apis[a]);
-		struct fake f;
+		struct wfm_test_fake f;
 		struct wfm_llm_client *cl;
 		struct wfm_llm_client_opts o;
 		struct call c;
 		struct wfm_llm_tool_result res[2];
 
-		fake_start(&f, "{\"script\":[{\"tool_calls\":[{\"name\":\"Read\",\"input\":{\"file_"
+		wfm_test_fake_start(&f, "{\"script\":[{\"tool_calls\":[{\"name\":\"Read\",\"input\":{\"file_"
 			       "path\":\"a.c\"}},"
 			       "{\"name\":\"Read\",\"input\":{\"file_path\":\"b.c\"}}]},"
 			       "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"file_"
@@ -293,19 +207,19 @@ static void test_llm_client__tool_round_trip(void **state)
 		assert_string_equal(c.reply.calls[0].name, "StructuredOutput");
 		call_release(&c);
 		wfm_llm_client_free(cl);
-		fake_stop(&f);
+		wfm_test_fake_stop(&f);
 	}
 	cJSON_Delete(schema);
 }
 
 static void test_llm_client__estimated_usage(void **state)
 {
-	struct fake f;
+	struct wfm_test_fake f;
 	struct wfm_llm_client *cl;
 	struct wfm_llm_client_opts o;
 	struct call c;
 
-	fake_start(&f, "{\"usage\":\"none\",\"script\":[{\"text\":\"a reply of some length\"}]}");
+	wfm_test_fake_start(&f, "{\"usage\":\"none\",\"script\":[{\"text\":\"a reply of some length\"}]}");
 	o = fast_opts(WFM_LLM_OPENAI, f.oa_url);
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
 	call_init(&c, WFM_LLM_OPENAI, "a prompt of some length");
@@ -315,7 +229,7 @@ static void test_llm_client__estimated_usage(void **state)
 	assert_true(c.reply.usage.output > 0);
 	call_release(&c);
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 }
 
 static void test_llm_client__each_fault_retried(void **state)
@@ -325,7 +239,7 @@ static void test_llm_client__each_fault_retried(void **state)
 	static const enum wfm_llm_api apis[] = {WFM_LLM_ANTHROPIC, WFM_LLM_OPENAI};
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(kinds); i++) {
-		struct fake f;
+		struct wfm_test_fake f;
 		struct wfm_buf scen = WFM_BUF_INIT;
 
 		wfm_buf_addf(&scen,
@@ -333,7 +247,7 @@ static void test_llm_client__each_fault_retried(void **state)
 			     "\"retryAfter\":0.2,\"stallMs\":20000},"
 			     "\"script\":[{\"text\":\"one\"},{\"text\":\"two\"}]}",
 			     kinds[i]);
-		fake_start(&f, scen.ptr);
+		wfm_test_fake_start(&f, scen.ptr);
 		for (size_t a = 0; a < WFM_ARRAY_SIZE(apis); a++) {
 			struct wfm_llm_client *cl;
 			struct wfm_llm_client_opts o =
@@ -367,19 +281,19 @@ static void test_llm_client__each_fault_retried(void **state)
 		}
 		assert_int_equal(fake_stat(&f, "retryAfterViolations"), 0);
 		assert_int_equal(fake_stat(&f, "requests"), 6);
-		fake_stop(&f);
+		wfm_test_fake_stop(&f);
 		wfm_buf_release(&scen);
 	}
 }
 
 static void test_llm_client__final_errors(void **state)
 {
-	struct fake f;
+	struct wfm_test_fake f;
 	struct wfm_llm_client *cl;
 	struct wfm_llm_client_opts o;
 	struct call c;
 
-	fake_start(
+	wfm_test_fake_start(
 	    &f,
 	    "{\"script\":[{\"status\":400,\"error\":{\"type\":\"invalid_request_error\","
 	    "\"message\":\"messages: roles must alternate\"}},"
@@ -426,17 +340,17 @@ static void test_llm_client__final_errors(void **state)
 	assert_int_equal(c.info.attempts, 0);
 	call_release(&c);
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 }
 
 static void test_llm_client__spend_limit(void **state)
 {
-	struct fake f;
+	struct wfm_test_fake f;
 	struct wfm_llm_client *cl;
 	struct wfm_llm_client_opts o;
 	struct call c;
 
-	fake_start(&f, "{\"spendLimit\":true}");
+	wfm_test_fake_start(&f, "{\"spendLimit\":true}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
 	call_init(&c, WFM_LLM_ANTHROPIC, "hi");
@@ -455,17 +369,17 @@ static void test_llm_client__spend_limit(void **state)
 	assert_int_equal(c.info.attempts, 1);
 	call_release(&c);
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 }
 
 static void test_llm_client__retries_exhausted(void **state)
 {
-	struct fake f;
+	struct wfm_test_fake f;
 	struct wfm_llm_client *cl;
 	struct wfm_llm_client_opts o;
 	struct call c;
 
-	fake_start(&f, "{\"faults\":{\"rate\":1,\"kinds\":[\"529\"],\"maxInARow\":100}}");
+	wfm_test_fake_start(&f, "{\"faults\":{\"rate\":1,\"kinds\":[\"529\"],\"maxInARow\":100}}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	o.max_retries = 2;
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
@@ -479,7 +393,7 @@ static void test_llm_client__retries_exhausted(void **state)
 	assert_int_equal(wfm_llm_client_limit(cl), 2); /* 16 → 8 → 4 → 2 */
 	call_release(&c);
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 
 	/* nobody listening: transport errors */
 	o = fast_opts(WFM_LLM_ANTHROPIC, "http://127.0.0.1:9");
@@ -496,13 +410,13 @@ static void test_llm_client__retries_exhausted(void **state)
 
 static void test_llm_client__retry_after(void **state)
 {
-	struct fake f;
+	struct wfm_test_fake f;
 	struct wfm_llm_client *cl;
 	struct wfm_llm_client_opts o;
 	struct call c;
 	uint64_t t0 = now_ms();
 
-	fake_start(&f,
+	wfm_test_fake_start(&f,
 		   "{\"faults\":{\"rate\":1,\"kinds\":[\"429\"],\"maxInARow\":2,\"retryAfter\":1},"
 		   "\"script\":[{\"text\":\"ok\"}]}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
@@ -515,10 +429,10 @@ static void test_llm_client__retry_after(void **state)
 	assert_int_equal(fake_stat(&f, "retryAfterViolations"), 0);
 	call_release(&c);
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 
 	/* clamped to retry_after_max_ms */
-	fake_start(
+	wfm_test_fake_start(
 	    &f, "{\"faults\":{\"rate\":1,\"kinds\":[\"429\"],\"maxInARow\":1,\"retryAfter\":3600},"
 		"\"script\":[{\"text\":\"ok\"}]}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
@@ -531,7 +445,7 @@ static void test_llm_client__retry_after(void **state)
 	assert_true(c.info.waited_ms >= 200);
 	call_release(&c);
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 }
 
 struct canceller {
@@ -550,7 +464,7 @@ static void *cancel_later(void *arg)
 
 static void test_llm_client__cancel(void **state)
 {
-	struct fake f;
+	struct wfm_test_fake f;
 	struct wfm_llm_client *cl;
 	struct wfm_llm_client_opts o;
 	struct call c;
@@ -560,7 +474,7 @@ static void test_llm_client__cancel(void **state)
 	uint64_t t0;
 
 	/* during a stalled transfer */
-	fake_start(&f, "{\"faults\":{\"rate\":1,\"kinds\":[\"stall\"],\"maxInARow\":100,"
+	wfm_test_fake_start(&f, "{\"faults\":{\"rate\":1,\"kinds\":[\"stall\"],\"maxInARow\":100,"
 		       "\"stallMs\":20000}}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	o.stall_timeout_ms = 60000;
@@ -574,10 +488,10 @@ static void test_llm_client__cancel(void **state)
 	assert_true(now_ms() - t0 < 2000);
 	call_release(&c);
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 
 	/* during a long retry-after */
-	fake_start(
+	wfm_test_fake_start(
 	    &f,
 	    "{\"faults\":{\"rate\":1,\"kinds\":[\"429\"],\"maxInARow\":100,\"retryAfter\":30}}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
@@ -600,12 +514,12 @@ static void test_llm_client__cancel(void **state)
 	assert_int_equal(c.info.attempts, 0);
 	call_release(&c);
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 }
 
 static void test_llm_client__limit_shrinks_and_grows(void **state)
 {
-	struct fake f;
+	struct wfm_test_fake f;
 	struct wfm_llm_client *cl;
 	struct wfm_llm_client_opts o;
 	struct wfm_buf scen = WFM_BUF_INIT;
@@ -615,7 +529,7 @@ static void test_llm_client__limit_shrinks_and_grows(void **state)
 	for (int i = 0; i < 10; i++)
 		wfm_buf_addf(&scen, "%s{\"text\":\"t%d\"}", i ? "," : "", i);
 	wfm_buf_adds(&scen, "]}");
-	fake_start(&f, scen.ptr);
+	wfm_test_fake_start(&f, scen.ptr);
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	o.max_in_flight = 8;
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
@@ -633,11 +547,11 @@ static void test_llm_client__limit_shrinks_and_grows(void **state)
 		call_release(&c);
 	}
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 	wfm_buf_release(&scen);
 
 	/* growing back: one per success, up to max_in_flight */
-	fake_start(&f, "{\"script\":[{\"fault\":\"529\"},{\"fault\":\"529\"},{\"fault\":\"529\"},"
+	wfm_test_fake_start(&f, "{\"script\":[{\"fault\":\"529\"},{\"fault\":\"529\"},{\"fault\":\"529\"},"
 		       "{\"text\":\"a\"},{\"text\":\"b\"},{\"text\":\"c\"},{\"text\":\"d\"},"
 		       "{\"text\":\"e\"},{\"text\":\"f\"},{\"text\":\"g\"},{\"text\":\"h\"}]}");
 	o.base_url = f.url;
@@ -652,17 +566,17 @@ static void test_llm_client__limit_shrinks_and_grows(void **state)
 		call_release(&c);
 	}
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 }
 
 static void test_llm_client__breaker(void **state)
 {
-	struct fake f;
+	struct wfm_test_fake f;
 	struct wfm_llm_client *cl;
 	struct wfm_llm_client_opts o;
 	struct call c;
 
-	fake_start(&f, "{\"faults\":{\"rate\":1,\"kinds\":[\"500\"],\"maxInARow\":2},"
+	wfm_test_fake_start(&f, "{\"faults\":{\"rate\":1,\"kinds\":[\"500\"],\"maxInARow\":2},"
 		       "\"script\":[{\"text\":\"ok\"}]}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	o.breaker_threshold = 2;
@@ -676,7 +590,7 @@ static void test_llm_client__breaker(void **state)
 	assert_int_equal(wfm_llm_client_limit(cl), 16); /* 500s do not shrink it */
 	call_release(&c);
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 }
 
 #define THREADS 8
@@ -705,14 +619,14 @@ static void *work(void *arg)
 
 static void test_llm_client__threads(void **state)
 {
-	struct fake f;
+	struct wfm_test_fake f;
 	struct wfm_llm_client *cl;
 	struct wfm_llm_client_opts o;
 	pthread_t th[THREADS];
 	struct worker w[THREADS];
 
 	/* the rule-based model answers anything; a third of calls faulted */
-	fake_start(&f,
+	wfm_test_fake_start(&f,
 		   "{\"faults\":{\"rate\":0.3,\"kinds\":[\"429\",\"500\",\"503\",\"529\",\"drop\","
 		   "\"truncate\",\"badjson\"],\"maxInARow\":3,\"retryAfter\":0.2,\"seed\":7}}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
@@ -731,7 +645,7 @@ static void test_llm_client__threads(void **state)
 	assert_int_equal(fake_stat(&f, "retryAfterViolations"), 0);
 	assert_true(wfm_llm_client_limit(cl) >= 1 && wfm_llm_client_limit(cl) <= 4);
 	wfm_llm_client_free(cl);
-	fake_stop(&f);
+	wfm_test_fake_stop(&f);
 }
 
 int main(void)
