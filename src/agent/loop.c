@@ -30,13 +30,13 @@
 #define OUTPUT_TOKENS_CAP 64000
 
 static const char structured_output_description[] =
-	"Submit your final answer. Call this exactly once, when you are done: its input is your "
-	"answer, and it must match the schema. If it does not, you are told why and may call it "
-	"again.";
+    "Submit your final answer. Call this exactly once, when you are done: its input is your "
+    "answer, and it must match the schema. If it does not, you are told why and may call it "
+    "again.";
 
 static const char structured_output_nudge[] =
-	"You ended without submitting your answer. Call the StructuredOutput tool now, with your "
-	"answer as its input.";
+    "You ended without submitting your answer. Call the StructuredOutput tool now, with your "
+    "answer as its input.";
 
 struct loop {
 	const struct wfm_agent_env *env;
@@ -53,7 +53,7 @@ struct loop {
 	struct wfm_price price;
 	uint64_t started_ms, tools_bytes;
 	unsigned max_out, schema_tries;
-	int done;	/* out holds the final outcome */
+	int done; /* out holds the final outcome */
 };
 
 static uint64_t now_ms(void)
@@ -104,7 +104,8 @@ static int tool_mask(unsigned *mask, const struct wfm_agent_work *w,
 		unsigned asked = 0;
 
 		if (!cJSON_IsArray(req->tools))
-			return wfm_error_setc(WFM_EINVALID, "agent(): tools must be a list of names");
+			return wfm_error_setc(WFM_EINVALID,
+					      "agent(): tools must be a list of names");
 		cJSON_ArrayForEach(t, req->tools)
 		{
 			unsigned id;
@@ -116,10 +117,11 @@ static int tool_mask(unsigned *mask, const struct wfm_agent_work *w,
 				continue; /* given with a schema, and only then */
 			id = wfm_tool_find(t->valuestring);
 			if (!id)
-				return wfm_error_setc(WFM_EINVALID,
-						      "agent(): unknown tool '%s' (known: Read, Write, "
-						      "Edit, Glob, Grep, Bash)",
-						      t->valuestring);
+				return wfm_error_setc(
+				    WFM_EINVALID,
+				    "agent(): unknown tool '%s' (known: Read, Write, "
+				    "Edit, Glob, Grep, Bash)",
+				    t->valuestring);
 			asked |= id;
 		}
 		allowed &= asked;
@@ -147,7 +149,8 @@ static void make_tools(struct loop *l, unsigned mask)
 	/* for the budget's estimate: what the tool definitions add to each call */
 	for (size_t i = 0; i < l->nr_defs; i++) {
 		wfm_json_print(&size, l->defs[i].schema);
-		l->tools_bytes += size.len + strlen(l->defs[i].name) + strlen(l->defs[i].description);
+		l->tools_bytes +=
+		    size.len + strlen(l->defs[i].name) + strlen(l->defs[i].description);
 		wfm_buf_clear(&size);
 	}
 	wfm_buf_release(&size);
@@ -195,7 +198,8 @@ static void transcript_request(struct loop *l)
 	cJSON *r = wfm_json_object(), *names = cJSON_CreateArray();
 
 	for (size_t i = 0; i < l->nr_defs; i++)
-		cJSON_AddItemToArray(names, wfm_json_strn(l->defs[i].name, strlen(l->defs[i].name)));
+		cJSON_AddItemToArray(names,
+				     wfm_json_strn(l->defs[i].name, strlen(l->defs[i].name)));
 	wfm_json_add_str(r, "type", "request");
 	wfm_json_add_str(r, "provider", l->env->api->name);
 	wfm_json_add_str(r, "model", l->req->model);
@@ -334,9 +338,9 @@ static uint64_t fit_output(struct loop *l, uint64_t est, uint64_t max_out)
 static int call_model(struct loop *l, struct wfm_llm_reply *reply)
 {
 	const struct wfm_agent_env *env = l->env;
-	struct wfm_llm_request req = { 0 };
-	struct wfm_llm_call_info info = { 0 };
-	struct wfm_ledger_hold hold = { 0 };
+	struct wfm_llm_request req = {0};
+	struct wfm_llm_call_info info = {0};
+	struct wfm_ledger_hold hold = {0};
 	uint64_t est = input_estimate(l), max_out = l->max_out, used, total;
 	double cost;
 	int rc;
@@ -344,8 +348,9 @@ static int call_model(struct loop *l, struct wfm_llm_reply *reply)
 	if (env->max_tokens) {
 		used = tokens_used(l->out);
 		if (used + est + 1 > env->max_tokens) {
-			agent_fail(l, "token limit: %" PRIu64 " of the agent's %" PRIu64
-				      " tokens used, and the next call needs about %" PRIu64,
+			agent_fail(l,
+				   "token limit: %" PRIu64 " of the agent's %" PRIu64
+				   " tokens used, and the next call needs about %" PRIu64,
 				   used, env->max_tokens, est);
 			return 1;
 		}
@@ -385,7 +390,8 @@ static int call_model(struct loop *l, struct wfm_llm_reply *reply)
 	cost = wfm_price_cost(&l->price, &reply->usage);
 	if (env->ledger)
 		wfm_ledger_settle(env->ledger, &hold, total, cost);
-	l->out->tokens_in += reply->usage.input + reply->usage.cache_write + reply->usage.cache_read;
+	l->out->tokens_in +=
+	    reply->usage.input + reply->usage.cache_write + reply->usage.cache_read;
 	l->out->tokens_out += reply->usage.output;
 	l->out->cache_read += reply->usage.cache_read;
 	l->out->cache_write += reply->usage.cache_write;
@@ -411,8 +417,9 @@ static void structured_output(struct loop *l, const struct wfm_llm_tool_call *ca
 		return;
 	}
 	if (wfm_schema_validate(l->req->schema, call->input) < 0) {
-		wfm_buf_addf(answer, "the answer does not match the schema: %s. Call StructuredOutput "
-				     "again with a corrected answer.",
+		wfm_buf_addf(answer,
+			     "the answer does not match the schema: %s. Call StructuredOutput "
+			     "again with a corrected answer.",
 			     wfm_error_last());
 		l->schema_tries++;
 		if (l->schema_tries >= WFM_AGENT_SCHEMA_TRIES)
@@ -442,8 +449,9 @@ static int run_tools(struct loop *l, const struct wfm_llm_reply *reply)
 		} else if (call->name && !strcmp(call->name, "StructuredOutput")) {
 			structured_output(l, call, &answers[i], &is_error);
 		} else if (!call->input) {
-			wfm_buf_adds(&answers[i], call->bad_input ? call->bad_input
-								  : "the arguments are not a JSON object");
+			wfm_buf_adds(&answers[i], call->bad_input
+						      ? call->bad_input
+						      : "the arguments are not a JSON object");
 		} else if ((rc = wfm_tool_run(&answers[i], &is_error, &l->tools,
 					      call->name ? call->name : "", call->input)) < 0) {
 			break;
@@ -503,7 +511,7 @@ static void add_prompt(struct loop *l, char key[17])
 		cached = wfm_llm_cache_split(env->prompt_cache, klass.ptr, l->req->prompt);
 		wfm_buf_add(&shared, l->req->prompt, cached);
 		{
-			const char *parts[] = { l->req->model, l->system.ptr, tools.ptr, shared.ptr };
+			const char *parts[] = {l->req->model, l->system.ptr, tools.ptr, shared.ptr};
 
 			wfm_llm_cache_key(key, parts, WFM_ARRAY_SIZE(parts));
 		}
@@ -526,12 +534,13 @@ static int converse(struct loop *l)
 	if (key[0])
 		wfm_llm_cache_enter(env->prompt_cache, key, WARM_UP_WAIT_MS, env->cancel, &warming);
 	while (!l->done) {
-		struct wfm_llm_reply reply = { 0 };
+		struct wfm_llm_reply reply = {0};
 
 		if (out_of_time(l))
 			break;
 		if (l->out->turns >= max_turns) {
-			agent_fail(l, "turn limit: %u model calls without a final answer", max_turns);
+			agent_fail(l, "turn limit: %u model calls without a final answer",
+				   max_turns);
 			break;
 		}
 		rc = call_model(l, &reply);
@@ -544,15 +553,18 @@ static int converse(struct loop *l)
 			return rc < 0 ? rc : 0;
 		}
 		if (reply.stop == WFM_LLM_STOP_MAX_TOKENS) {
-			/* a cut-off reply (maybe mid tool call) is not sent back: ask again with more room */
+			/* a cut-off reply (maybe mid tool call) is not sent back: ask again with
+			 * more room */
 			if (retried_cut || l->max_out >= OUTPUT_TOKENS_CAP) {
-				agent_fail(l, "the model's reply was cut off at max_tokens (%u)", l->max_out);
+				agent_fail(l, "the model's reply was cut off at max_tokens (%u)",
+					   l->max_out);
 			} else {
-				transcript_note(l, "reply cut off at max_tokens: asked again with twice "
-						   "the room");
+				transcript_note(
+				    l, "reply cut off at max_tokens: asked again with twice "
+				       "the room");
 				retried_cut = 1;
 				l->max_out = l->max_out * 2 > OUTPUT_TOKENS_CAP ? OUTPUT_TOKENS_CAP
-									: l->max_out * 2;
+										: l->max_out * 2;
 			}
 			wfm_llm_reply_release(&reply);
 			continue;
@@ -564,7 +576,8 @@ static int converse(struct loop *l)
 		} else if (reply.stop == WFM_LLM_STOP_CONTEXT) {
 			agent_fail(l, "the conversation outgrew the model's context window");
 		} else if (reply.stop == WFM_LLM_STOP_OTHER && !reply.nr_calls) {
-			agent_fail(l, "the model stopped for a reason this version does not know: %s",
+			agent_fail(l,
+				   "the model stopped for a reason this version does not know: %s",
 				   reply.stop_raw ? reply.stop_raw : "(none)");
 		} else {
 			env->api->add_reply(l->messages, &reply);
@@ -574,7 +587,8 @@ static int converse(struct loop *l)
 				/* the reply goes back as it is, and the model goes on */
 			} else if (l->req->schema) {
 				if (++l->schema_tries >= WFM_AGENT_SCHEMA_TRIES)
-					agent_fail(l, "no structured output after %d requests for it",
+					agent_fail(l,
+						   "no structured output after %d requests for it",
 						   WFM_AGENT_SCHEMA_TRIES);
 				else
 					env->api->add_user(l->messages, structured_output_nudge);
@@ -605,7 +619,7 @@ static void loop_release(struct loop *l)
 int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env *env,
 		       const struct wfm_agent_request *req)
 {
-	struct loop l = { 0 };
+	struct loop l = {0};
 	unsigned mask = 0;
 	char *first = NULL;
 	int rc;
@@ -619,7 +633,8 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 	if ((rc = wfm_agent_work_init(&l.work, env, req)) < 0)
 		goto done;
 	if (!env->client || !env->api || !env->pool) {
-		rc = wfm_error_setc(WFM_EINVALID, "an LLM agent needs a client and a worktree pool");
+		rc =
+		    wfm_error_setc(WFM_EINVALID, "an LLM agent needs a client and a worktree pool");
 		goto done;
 	}
 	if (!req->model || !*req->model) {
@@ -634,17 +649,18 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 
 		wfm_ledger_totals(env->ledger, &t);
 		if (t.max_usd > 0 && !l.price.known) {
-			rc = wfm_error_setc(WFM_EINVALID,
-					    "no price is known for model '%s', so --max-cost cannot be "
-					    "kept: set one with git config wfmigrate.price.%s "
-					    "<input>,<output> (USD per million tokens)",
-					    req->model, req->model);
+			rc = wfm_error_setc(
+			    WFM_EINVALID,
+			    "no price is known for model '%s', so --max-cost cannot be "
+			    "kept: set one with git config wfmigrate.price.%s "
+			    "<input>,<output> (USD per million tokens)",
+			    req->model, req->model);
 			goto done;
 		}
 	}
 	make_tools(&l, mask);
-	l.max_out = env->max_output_tokens ? env->max_output_tokens
-					    : WFM_AGENT_OUTPUT_TOKENS_DEFAULT;
+	l.max_out =
+	    env->max_output_tokens ? env->max_output_tokens : WFM_AGENT_OUTPUT_TOKENS_DEFAULT;
 	l.started_ms = now_ms();
 	if (env->cancel && *env->cancel) {
 		agent_fail(&l, "cancelled");

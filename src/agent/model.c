@@ -7,9 +7,9 @@ struct alias {
 };
 
 static const struct alias aliases[] = {
-	{ "opus", "claude-opus-4-1", WFM_TIER_STRONG },
-	{ "sonnet", "claude-sonnet-4-5", WFM_TIER_STRONG },
-	{ "haiku", "claude-haiku-4-5", WFM_TIER_FAST },
+    {"opus", "claude-opus-4-1", WFM_TIER_STRONG},
+    {"sonnet", "claude-sonnet-4-5", WFM_TIER_STRONG},
+    {"haiku", "claude-haiku-4-5", WFM_TIER_FAST},
 };
 
 static const char *default_model(const char *provider, enum wfm_role_tier tier)
@@ -19,7 +19,8 @@ static const char *default_model(const char *provider, enum wfm_role_tier tier)
 	return tier == WFM_TIER_FAST ? "claude-haiku-4-5" : "claude-sonnet-4-5";
 }
 
-/* The entry's model when it applies to role (role_only: only "<role>=" entries; else only bare ones). */
+/* The entry's model when it applies to role (role_only: only "<role>=" entries; else only bare
+ * ones). */
 static const char *match(const char *entry, const struct wfm_role *role, int role_only)
 {
 	const char *eq = strchr(entry, '=');
@@ -48,8 +49,8 @@ static const char *expand(const char *model, const char *provider)
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(aliases); i++)
 		if (!strcmp(model, aliases[i].name))
 			return provider && !strcmp(provider, "anthropic")
-				       ? aliases[i].anthropic
-				       : default_model(provider, aliases[i].tier);
+				   ? aliases[i].anthropic
+				   : default_model(provider, aliases[i].tier);
 	return model;
 }
 
@@ -88,7 +89,7 @@ int wfm_model_check(const char *entry)
 			return 0;
 	}
 	return wfm_error_setc(WFM_EINVALID,
-				      "'%s': unknown role (implementer, fixer, verifier, reviewer, "
-				      "triager, planner, classifier, judge)",
-				      entry);
+			      "'%s': unknown role (implementer, fixer, verifier, reviewer, "
+			      "triager, planner, classifier, judge)",
+			      entry);
 }

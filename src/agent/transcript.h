@@ -17,7 +17,10 @@ struct wfm_transcript {
 	const char *path; /* borrowed; NULL: records are dropped */
 	int fd;		  /* -1 until the first record */
 };
-#define WFM_TRANSCRIPT_INIT(path) { (path), -1 }
+#define WFM_TRANSCRIPT_INIT(path)                                                                  \
+	{                                                                                          \
+		(path), -1                                                                         \
+	}
 
 /* Appends record (consumed) as one line; the file and its directory are made at the first. */
 void wfm_transcript_add(struct wfm_transcript *t, cJSON *record);

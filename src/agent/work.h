@@ -14,9 +14,9 @@ struct wfm_slot;
 
 struct wfm_agent_work {
 	const struct wfm_role *role;
-	int writes;	/* worktree and a role that may write: its work is committed */
-	char *branch;	/* writes: the short branch name; owned */
-	char *refname;	/* writes: refs/heads/<branch>; owned */
+	int writes;    /* worktree and a role that may write: its work is committed */
+	char *branch;  /* writes: the short branch name; owned */
+	char *refname; /* writes: refs/heads/<branch>; owned */
 };
 
 /*

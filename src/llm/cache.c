@@ -9,7 +9,7 @@
 
 struct klass {
 	char *name;
-	char *shared;	/* the shared part, once found */
+	char *shared; /* the shared part, once found */
 	size_t shared_len;
 	char *samples[SAMPLES];
 	size_t nr_samples;
@@ -17,7 +17,7 @@ struct klass {
 
 struct prefix {
 	char key[17];
-	int warm;	/* 0: its first call is in flight */
+	int warm; /* 0: its first call is in flight */
 };
 
 struct wfm_llm_cache {
@@ -150,7 +150,8 @@ void wfm_llm_cache_enter(struct wfm_llm_cache *c, const char *key, unsigned long
 		if (p->warm || (cancel && *cancel))
 			break;
 		clock_gettime(CLOCK_REALTIME, &now);
-		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
 			break; /* waited long enough: go, and maybe write it too */
 		/* every 100 ms, to look at cancel */
 		until = now;

@@ -285,14 +285,15 @@ static void test_agent_loop__stop_reasons(void **state)
 	const cJSON *msgs;
 
 	(void)state;
-	setup(&f, WFM_LLM_ANTHROPIC,
-	      "{\"model\":\"script\",\"script\":["
-	      "{\"text\":\"working\",\"stop\":\"pause_turn\"},"
-	      "{\"text\":\"final\",\"stop\":\"end_turn\"},"
-	      "{\"text\":\"I will not\",\"stop\":\"refusal\"},"
-	      "{\"text\":\"\",\"stop\":\"model_context_window_exceeded\"},"
-	      "{\"text\":\"x\",\"stop\":\"end_turn\"},"
-	      "{\"text\":\"x\",\"stop\":\"max_tokens\"},{\"text\":\"x\",\"stop\":\"max_tokens\"}]}");
+	setup(
+	    &f, WFM_LLM_ANTHROPIC,
+	    "{\"model\":\"script\",\"script\":["
+	    "{\"text\":\"working\",\"stop\":\"pause_turn\"},"
+	    "{\"text\":\"final\",\"stop\":\"end_turn\"},"
+	    "{\"text\":\"I will not\",\"stop\":\"refusal\"},"
+	    "{\"text\":\"\",\"stop\":\"model_context_window_exceeded\"},"
+	    "{\"text\":\"x\",\"stop\":\"end_turn\"},"
+	    "{\"text\":\"x\",\"stop\":\"max_tokens\"},{\"text\":\"x\",\"stop\":\"max_tokens\"}]}");
 	/* pause_turn: the reply goes back as it is and the model goes on */
 	run(&f);
 	assert_true(f.r.ok);
@@ -332,7 +333,8 @@ static void test_agent_loop__openai_bad_arguments(void **state)
 	(void)state;
 	setup(&f, WFM_LLM_OPENAI,
 	      "{\"model\":\"script\",\"script\":["
-	      "{\"tool_calls\":[{\"name\":\"Read\",\"arguments\":\"{not json\"}],\"stop\":\"tool_calls\"},"
+	      "{\"tool_calls\":[{\"name\":\"Read\",\"arguments\":\"{not "
+	      "json\"}],\"stop\":\"tool_calls\"},"
 	      "{\"text\":\"sorry\",\"stop\":\"stop\"}]}");
 	run(&f);
 	assert_true(f.r.ok);
@@ -342,30 +344,36 @@ static void test_agent_loop__openai_bad_arguments(void **state)
 	tool = cJSON_GetArrayItem(msgs, cJSON_GetArraySize(msgs) - 1);
 	assert_string_equal(cJSON_GetObjectItem(tool, "role")->valuestring, "tool");
 	assert_true(!strncmp(cJSON_GetObjectItem(tool, "content")->valuestring, "Error", 5));
-	assert_non_null(strstr(cJSON_GetObjectItem(tool, "content")->valuestring, "not a JSON object"));
+	assert_non_null(
+	    strstr(cJSON_GetObjectItem(tool, "content")->valuestring, "not a JSON object"));
 	cJSON_Delete(second);
 	teardown(&f);
 }
 
-#define VERDICT_SCHEMA                                                                          \
-	"{\"type\":\"object\",\"required\":[\"verdict\"],\"properties\":{\"verdict\":"           \
+#define VERDICT_SCHEMA                                                                             \
+	"{\"type\":\"object\",\"required\":[\"verdict\"],\"properties\":{\"verdict\":"             \
 	"{\"type\":\"string\",\"enum\":[\"pass\",\"fail\"]}},\"additionalProperties\":false}"
 
 static void test_agent_loop__structured_output(void **state)
 {
 	struct fixture f;
-	cJSON *schema = J(VERDICT_SCHEMA), *bad = J("{\"required\":[\"x\"],\"additionalProperties\":false}");
+	cJSON *schema = J(VERDICT_SCHEMA),
+	      *bad = J("{\"required\":[\"x\"],\"additionalProperties\":false}");
 	struct wfm_buf script = WFM_BUF_INIT;
 
 	(void)state;
 	/* one invalid, one valid; then text and a nudge; then five invalid */
-	wfm_buf_adds(&script, "{\"model\":\"script\",\"script\":["
-			      "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"verdict\":\"maybe\"}}]},"
-			      "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"verdict\":\"pass\"}}]},"
-			      "{\"text\":\"it passes\",\"stop\":\"end_turn\"},"
-			      "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"verdict\":\"fail\"}}]}");
+	wfm_buf_adds(
+	    &script,
+	    "{\"model\":\"script\",\"script\":["
+	    "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"verdict\":\"maybe\"}}]},"
+	    "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"verdict\":\"pass\"}}]},"
+	    "{\"text\":\"it passes\",\"stop\":\"end_turn\"},"
+	    "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"verdict\":\"fail\"}}]}");
 	for (int i = 0; i < 5; i++)
-		wfm_buf_adds(&script, ",{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"v\":1}}]}");
+		wfm_buf_adds(
+		    &script,
+		    ",{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"v\":1}}]}");
 	wfm_buf_adds(&script, "]}");
 	setup(&f, WFM_LLM_ANTHROPIC, script.ptr);
 	f.req.role = "verifier";
@@ -407,8 +415,10 @@ static void test_agent_loop__limits(void **state)
 	(void)state;
 	wfm_buf_adds(&script, "{\"model\":\"script\",\"script\":[");
 	for (int i = 0; i < 8; i++)
-		wfm_buf_addf(&script, "%s{\"tool_calls\":[{\"name\":\"Read\",\"input\":{\"file_path\":"
-				      "\"file.c\"}}]}", i ? "," : "");
+		wfm_buf_addf(&script,
+			     "%s{\"tool_calls\":[{\"name\":\"Read\",\"input\":{\"file_path\":"
+			     "\"file.c\"}}]}",
+			     i ? "," : "");
 	wfm_buf_adds(&script, "]}");
 	setup(&f, WFM_LLM_ANTHROPIC, script.ptr);
 	f.env.max_turns = 3;
@@ -451,7 +461,8 @@ static void test_agent_loop__transcript_redacted(void **state)
 	setenv("WFM_TEST_API_KEY", "sk-secret-value-12345", 1);
 	setup(&f, WFM_LLM_ANTHROPIC,
 	      "{\"model\":\"script\",\"script\":["
-	      "{\"tool_calls\":[{\"name\":\"Bash\",\"input\":{\"command\":\"echo key=$WFM_TEST_API_KEY\"}}]},"
+	      "{\"tool_calls\":[{\"name\":\"Bash\",\"input\":{\"command\":\"echo "
+	      "key=$WFM_TEST_API_KEY\"}}]},"
 	      "{\"text\":\"the key is sk-secret-value-12345\",\"stop\":\"end_turn\"}]}");
 	run(&f);
 	assert_true(f.r.ok);
@@ -474,14 +485,14 @@ static void test_agent_loop__transcript_redacted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_agent_loop__tool_calls_and_commit),
-		cmocka_unit_test(test_agent_loop__roles_tools),
-		cmocka_unit_test(test_agent_loop__max_tokens_mid_tool_call),
-		cmocka_unit_test(test_agent_loop__stop_reasons),
-		cmocka_unit_test(test_agent_loop__openai_bad_arguments),
-		cmocka_unit_test(test_agent_loop__structured_output),
-		cmocka_unit_test(test_agent_loop__limits),
-		cmocka_unit_test(test_agent_loop__transcript_redacted),
+	    cmocka_unit_test(test_agent_loop__tool_calls_and_commit),
+	    cmocka_unit_test(test_agent_loop__roles_tools),
+	    cmocka_unit_test(test_agent_loop__max_tokens_mid_tool_call),
+	    cmocka_unit_test(test_agent_loop__stop_reasons),
+	    cmocka_unit_test(test_agent_loop__openai_bad_arguments),
+	    cmocka_unit_test(test_agent_loop__structured_output),
+	    cmocka_unit_test(test_agent_loop__limits),
+	    cmocka_unit_test(test_agent_loop__transcript_redacted),
 	};
 	int rc;
 
