@@ -139,7 +139,7 @@ static int provider_settings(struct wfm_run_settings *s, struct wfm_repo *repo,
 		s->base_url = wfm_strdup(url && *url ? url : "https://api.openai.com/v1");
 	}
 	/* git config wfmigrate.model.<role> and wfmigrate.model, as "<role>=<model>" / "<model>" */
-	if ((rc = wfm_repo_config_list(&raw, repo, "^wfmigrate\\.model(\\.[a-z]+)?$")) < 0)
+	if ((rc = wfm_repo_config_list(&raw, repo, "wfmigrate.model")) < 0)
 		goto done;
 	for (i = 0; i < raw.nr; i++) {
 		const char *entry = raw.v[i] + strlen("wfmigrate.model");
@@ -153,13 +153,23 @@ static int provider_settings(struct wfm_run_settings *s, struct wfm_repo *repo,
 		wfm_strvec_push(&s->config_models, entry);
 	}
 	wfm_strvec_clear(&raw);
-	if ((rc = wfm_repo_config_list(&raw, repo, "^wfmigrate\\.price$")) < 0)
+	if ((rc = wfm_repo_config_list(&raw, repo, "wfmigrate.price")) < 0)
 		goto done;
 	for (i = 0; i < raw.nr; i++) {
 		struct wfm_price p;
 		const char *entry = raw.v[i] + strlen("wfmigrate.price=");
 		const char *one[] = { entry, NULL };
-		char *model = wfm_strndup(entry, strcspn(entry, "="));
+		char *model;
+
+		if (strncmp(raw.v[i], "wfmigrate.price=", strlen("wfmigrate.price="))) {
+			rc = wfm_error_setc(WFM_EINVALID,
+					    "git config %s: prices are entries of wfmigrate.price "
+					    "itself: git config --add wfmigrate.price "
+					    "'<model>=<input>,<output>'",
+					    raw.v[i]);
+			goto done;
+		}
+		model = wfm_strndup(entry, strcspn(entry, "="));
 
 		rc = wfm_price_find(&p, model, one);
 		free(model);

@@ -219,23 +219,30 @@ int wfm_repo_config_get(char **out, struct wfm_repo *repo, const char *key)
 	return 0;
 }
 
-int wfm_repo_config_list(struct wfm_strvec *out, struct wfm_repo *repo, const char *regexp)
+/*
+ * Not git_config_iterator_glob_new(): libgit2 1.5.1's regexec (PCRE2
+ * backend) leaks its match data for every entry that does not match.
+ */
+int wfm_repo_config_list(struct wfm_strvec *out, struct wfm_repo *repo, const char *name)
 {
 	git_config *cfg = NULL;
 	git_config_iterator *it = NULL;
 	git_config_entry *entry;
 	struct wfm_buf line = WFM_BUF_INIT;
+	size_t len = strlen(name);
 	int rc;
 
 	rc = git_repository_config_snapshot(&cfg, repo->git);
 	if (rc < 0)
 		return wfm_git_error(rc, "cannot read git config");
-	rc = git_config_iterator_glob_new(&it, cfg, regexp);
+	rc = git_config_iterator_new(&it, cfg);
 	if (rc < 0) {
 		git_config_free(cfg);
 		return wfm_git_error(rc, "cannot read git config");
 	}
 	while ((rc = git_config_next(&entry, it)) == 0) {
+		if (strncmp(entry->name, name, len) || (entry->name[len] && entry->name[len] != '.'))
+			continue;
 		wfm_buf_clear(&line);
 		wfm_buf_addf(&line, "%s=%s", entry->name, entry->value ? entry->value : "");
 		wfm_strvec_push(out, line.ptr);

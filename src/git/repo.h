@@ -50,12 +50,12 @@ int wfm_repo_resolve_commit(char out[WFM_OID_HEXSZ + 1], struct wfm_repo *repo, 
 int wfm_repo_config_get(char **out, struct wfm_repo *repo, const char *key);
 
 /*
- * Every git config entry whose name matches the POSIX regular expression
- * regexp (e.g. "^wfmigrate\\.model(\\..*)?$"), in the order git reads
- * them, appended to out as "<name>=<value>" (names lower-cased as git
- * keeps them). 0 when none matches.
+ * Every git config entry named name or name.<anything> (e.g.
+ * "wfmigrate.model" gives wfmigrate.model and wfmigrate.model.verifier),
+ * in the order git reads them, appended to out as "<name>=<value>"
+ * (names lower-cased as git keeps them). 0 when there is none.
  */
 struct wfm_strvec;
-int wfm_repo_config_list(struct wfm_strvec *out, struct wfm_repo *repo, const char *regexp);
+int wfm_repo_config_list(struct wfm_strvec *out, struct wfm_repo *repo, const char *name);
 
 #endif
