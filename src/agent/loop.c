@@ -47,6 +47,7 @@ struct loop {
 	struct wfm_transcript tr;
 	struct wfm_tool_ctx tools;
 	struct wfm_llm_tool *defs; /* the role's tools, then StructuredOutput */
+	cJSON *output_schema;	   /* StructuredOutput's, when not req->schema itself */
 	size_t nr_defs;
 	struct wfm_buf system;
 	cJSON *messages;
@@ -89,6 +90,17 @@ static void agent_succeed(struct loop *l, cJSON *output)
 }
 
 /* ---- set-up ---- */
+
+static cJSON *dup_json(const cJSON *v)
+{
+	cJSON *d = v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull();
+
+	if (!d) {
+		fprintf(stderr, "fatal: out of memory copying JSON\n");
+		abort();
+	}
+	return d;
+}
 
 /* The role's tools narrowed by the request's list of names. */
 static int tool_mask(unsigned *mask, const struct wfm_agent_work *w,
@@ -141,9 +153,16 @@ static void make_tools(struct loop *l, unsigned mask)
 		l->defs[i] = defs[i];
 	l->nr_defs = nr;
 	if (l->req->schema) {
+		/* APIs want a tool's input schema to say it is an object; only
+		 * objects can match this one (wfm_schema_check_object), so saying
+		 * so changes nothing */
+		if (!cJSON_GetObjectItemCaseSensitive(l->req->schema, "type")) {
+			l->output_schema = dup_json(l->req->schema);
+			wfm_json_add_str(l->output_schema, "type", "object");
+		}
 		l->defs[nr].name = "StructuredOutput";
 		l->defs[nr].description = structured_output_description;
-		l->defs[nr].schema = l->req->schema;
+		l->defs[nr].schema = l->output_schema ? l->output_schema : l->req->schema;
 		l->nr_defs++;
 	}
 	/* for the budget's estimate: what the tool definitions add to each call */
@@ -180,17 +199,6 @@ static void add_str_or_null(cJSON *o, const char *key, const char *s)
 		wfm_json_add_str(o, key, s);
 	else
 		wfm_json_add_null(o, key);
-}
-
-static cJSON *dup_json(const cJSON *v)
-{
-	cJSON *d = v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull();
-
-	if (!d) {
-		fprintf(stderr, "fatal: out of memory copying JSON\n");
-		abort();
-	}
-	return d;
 }
 
 static void transcript_request(struct loop *l)
@@ -613,6 +621,7 @@ static void loop_release(struct loop *l)
 	wfm_transcript_close(&l->tr);
 	wfm_buf_release(&l->system);
 	cJSON_Delete(l->messages);
+	cJSON_Delete(l->output_schema);
 	free(l->defs);
 }
 

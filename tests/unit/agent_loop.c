@@ -406,6 +406,35 @@ static void test_agent_loop__structured_output(void **state)
 	teardown(&f);
 }
 
+static void test_agent_loop__schema_without_type(void **state)
+{
+	struct fixture f;
+	cJSON *schema = J("{\"required\":[\"n\"],\"properties\":{\"n\":{\"type\":\"integer\"}}}");
+	cJSON *body;
+	const cJSON *tool;
+
+	(void)state;
+	setup(&f, WFM_LLM_ANTHROPIC,
+	      "{\"model\":\"script\",\"script\":["
+	      "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"n\":3}}]}]}");
+	f.req.role = "reviewer";
+	f.req.schema = schema;
+	run(&f);
+	assert_true(f.r.ok);
+	assert_int_equal(cJSON_GetObjectItem(f.r.output, "n")->valueint, 3);
+	/* the strict fake took it: the tool's input schema says it is an object */
+	body = request_body(&f, 0);
+	tool = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "tools"), 3);
+	assert_string_equal(cJSON_GetObjectItem(tool, "name")->valuestring, "StructuredOutput");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(tool, "input_schema"), "type")->valuestring,
+	    "object");
+	assert_null(cJSON_GetObjectItem(schema, "type")); /* the script's schema is left alone */
+	cJSON_Delete(body);
+	cJSON_Delete(schema);
+	teardown(&f);
+}
+
 static void test_agent_loop__limits(void **state)
 {
 	struct fixture f;
@@ -491,6 +520,7 @@ int main(void)
 	    cmocka_unit_test(test_agent_loop__stop_reasons),
 	    cmocka_unit_test(test_agent_loop__openai_bad_arguments),
 	    cmocka_unit_test(test_agent_loop__structured_output),
+	    cmocka_unit_test(test_agent_loop__schema_without_type),
 	    cmocka_unit_test(test_agent_loop__limits),
 	    cmocka_unit_test(test_agent_loop__transcript_redacted),
 	};
