@@ -15,6 +15,42 @@ static void add_cache_control(cJSON *obj)
 	wfm_json_add(obj, "cache_control", cc);
 }
 
+/*
+ * The conversation with its last block marked cacheable, so that the next
+ * turn reads everything before it from the cache: references to all the
+ * messages but the last, and a copy of the last (the stored conversation
+ * is left as it is, or the marks would pile up past the API's four).
+ */
+static cJSON *messages_marked(const cJSON *messages)
+{
+	cJSON *out = wfm_json_array(), *last, *content;
+	int n = cJSON_GetArraySize(messages);
+
+	for (int i = 0; i < n - 1; i++)
+		cJSON_AddItemReferenceToArray(out, cJSON_GetArrayItem(messages, i));
+	last = cJSON_Duplicate(cJSON_GetArrayItem(messages, n - 1), 1);
+	if (!last)
+		abort();
+	content = cJSON_GetObjectItemCaseSensitive(last, "content");
+	if (cJSON_IsString(content)) {
+		cJSON *blocks = wfm_json_array(), *b = wfm_json_object();
+
+		wfm_json_add_str(b, "type", "text");
+		wfm_json_add_str(b, "text", content->valuestring);
+		wfm_json_add(blocks, NULL, b);
+		cJSON_ReplaceItemInObjectCaseSensitive(last, "content", blocks);
+		content = blocks;
+	}
+	if (cJSON_GetArraySize(content)) {
+		cJSON *b = cJSON_GetArrayItem(content, cJSON_GetArraySize(content) - 1);
+
+		if (!cJSON_GetObjectItemCaseSensitive(b, "cache_control"))
+			add_cache_control(b);
+	}
+	wfm_json_add(out, NULL, last);
+	return out;
+}
+
 static int build(struct wfm_buf *body, const struct wfm_llm_request *req)
 {
 	cJSON *root;
@@ -70,8 +106,12 @@ static int build(struct wfm_buf *body, const struct wfm_llm_request *req)
 			wfm_json_add(root, "tool_choice", choice);
 		}
 	}
-	/* a reference: the conversation is printed, never copied */
-	cJSON_AddItemReferenceToObject(root, "messages", (cJSON *)req->messages);
+	/* a reference: the conversation is printed, never copied (but for
+	 * its last message, when it is marked) */
+	if (req->cache && cJSON_GetArraySize(req->messages))
+		wfm_json_add(root, "messages", messages_marked(req->messages));
+	else
+		cJSON_AddItemReferenceToObject(root, "messages", (cJSON *)req->messages);
 	wfm_json_print(body, root);
 	cJSON_Delete(root);
 	return 0;

@@ -64,7 +64,11 @@ static void test_llm_anthropic__build(void **state)
 	    "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}}}},"
 	    "{\"name\":\"StructuredOutput\",\"description\":\"the answer\","
 	    "\"input_schema\":{\"type\":\"object\"},\"cache_control\":{\"type\":\"ephemeral\"}}],"
-	    "\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}");
+	    "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":"
+	    "\"go\",\"cache_control\":{\"type\":\"ephemeral\"}}]}]}");
+	/* the last message is marked in the request, not in the conversation kept */
+	assert_true(cJSON_IsString(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(messages, 0), "content")));
 
 	/* forced tool, no cache: tool_choice, no cache_control anywhere */
 	wfm_buf_release(&body);
