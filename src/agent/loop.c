@@ -24,6 +24,8 @@
 #define TRANSCRIPT_TOOL_MAX (16 * 1024)
 /* how long agents wait for the first call of their prompt prefix to write it to the cache */
 #define WARM_UP_WAIT_MS 120000
+/* Bash's time limit when the agent has more time left than this (tools.h's default) */
+#define BASH_TIMEOUT_DEFAULT_MS 120000
 /* the least room for a reply a call is made with */
 #define MIN_OUTPUT_TOKENS 1024
 /* max_tokens is doubled at most up to this after a cut-off reply */
@@ -440,6 +442,19 @@ static void structured_output(struct loop *l, const struct wfm_llm_tool_call *ca
 	agent_succeed(l, dup_json(call->input));
 }
 
+/* Bash's time limit: its default, or what is left of the agent's time if that is less. */
+static void limit_bash(struct loop *l)
+{
+	uint64_t limit = l->env->timeout_sec ? (uint64_t)l->env->timeout_sec * 1000 : 0;
+	uint64_t used = now_ms() - l->started_ms, left;
+
+	if (!limit)
+		return;
+	left = used < limit ? limit - used : 0;
+	if (left < BASH_TIMEOUT_DEFAULT_MS)
+		l->tools.bash_timeout_ms = left > 1000 ? (unsigned long)left : 1000;
+}
+
 static int run_tools(struct loop *l, const struct wfm_llm_reply *reply)
 {
 	struct wfm_llm_tool_result *results = wfm_calloc(reply->nr_calls, sizeof(*results));
@@ -452,6 +467,7 @@ static int run_tools(struct loop *l, const struct wfm_llm_reply *reply)
 
 		wfm_buf_init(&answers[i], 0);
 		l->out->tool_calls++;
+		limit_bash(l);
 		if (l->done) {
 			wfm_buf_adds(&answers[i], "not run: the agent has finished");
 		} else if (call->name && !strcmp(call->name, "StructuredOutput")) {

@@ -481,6 +481,29 @@ static void test_agent_loop__limits(void **state)
 	teardown(&f);
 }
 
+static void test_agent_loop__wall_time(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	/* each call takes 600 ms; Bash is limited to what is left of the agent's 2 s */
+	setup(&f, WFM_LLM_ANTHROPIC,
+	      "{\"model\":\"script\",\"latencyMs\":600,\"script\":["
+	      "{\"tool_calls\":[{\"name\":\"Bash\",\"input\":{\"command\":\"sleep 5\","
+	      "\"timeout\":60000}}]},"
+	      "{\"tool_calls\":[{\"name\":\"Read\",\"input\":{\"file_path\":\"file.c\"}}]},"
+	      "{\"text\":\"late\",\"stop\":\"end_turn\"}]}");
+	f.env.timeout_sec = 2;
+	run(&f);
+	assert_false(f.r.ok);
+	assert_string_equal(f.r.reason, "timed out after 2s");
+	/* sleep 5 was cut when the agent's time ran out, and no second call was made */
+	assert_true(f.r.duration_ms < 4000);
+	assert_int_equal(f.r.turns, 1);
+	assert_int_equal(nr_requests(&f), 1);
+	teardown(&f);
+}
+
 static void test_agent_loop__transcript_redacted(void **state)
 {
 	struct fixture f;
@@ -522,6 +545,7 @@ int main(void)
 	    cmocka_unit_test(test_agent_loop__structured_output),
 	    cmocka_unit_test(test_agent_loop__schema_without_type),
 	    cmocka_unit_test(test_agent_loop__limits),
+	    cmocka_unit_test(test_agent_loop__wall_time),
 	    cmocka_unit_test(test_agent_loop__transcript_redacted),
 	};
 	int rc;
