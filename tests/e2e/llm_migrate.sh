@@ -162,7 +162,9 @@ check_statuses faulted
 fake_stats faults >"$TMP/faults.stats"
 py '
 s = j(sys.argv[1])
-assert sum(s["faults"].values()) >= 10, "too few faults to mean anything: %r" % s["faults"]
+# about 100 calls at a rate of 0.2, decided by a hash of each body: 20 or so
+assert sum(s["faults"].values()) >= 5, "too few faults to mean anything: %r" % s["faults"]
+assert len(s["faults"]) >= 4, "too few kinds of faults: %r" % s["faults"]
 assert s["retryAfterViolations"] == 0, "retries came before retry-after: %r" % s
 attempts = []
 import glob, os
