@@ -30,16 +30,19 @@ echo edited >>"\$f"
 AGENT
 
 cd "$repo"
+# the machine's load when the run starts: figures taken under load are not comparable
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
 start=$(date +%s.%N)
 "$bin" run --workflow "$here/fanout.js" --arg n="$n" \
 	--provider exec --agent-cmd "sh $tmp/agent.sh" --concurrency "$conc" --yes --json \
 	>"$tmp/report.json" 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
 end=$(date +%s.%N)
-python3 - "$n" "$conc" "$nap" "$start" "$end" "$tmp/report.json" <<'PY'
+python3 - "$n" "$conc" "$nap" "$start" "$end" "$tmp/report.json" "$load" <<'PY'
 import json, sys
 n, conc, nap = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 start, end = map(float, sys.argv[4:6])
 report = json.load(open(sys.argv[6]))
+print(f"load average (1 min) at the start: {sys.argv[7]}")
 cpu = report['totals']['engineCpuMs'] / 1000.0
 makespan = end - start
 ideal = n * nap / conc
