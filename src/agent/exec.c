@@ -383,10 +383,7 @@ int wfm_agent_exec_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 		goto release;
 	transcript_request(&j, wfm_slot_path(j.slot));
 
-	rc = run_command(&j, &json, j.request_path);
-	/* the command is over: what is left (commit, release) does not count as running */
-	wfm_pool_work_done(env->pool, j.slot);
-	if (rc < 0)
+	if ((rc = run_command(&j, &json, j.request_path)) < 0)
 		goto release;
 	out->duration_ms = j.proc.duration_ms;
 	if (!process_failed(out, &j.proc, env->timeout_sec))

@@ -19,9 +19,6 @@
 
 #define CONTROL_POLL_MS 200
 #define HARNESS_EXIT_WAIT_MS 5000
-/* bytes on the wake-up pipe: a job finished; an agent's own work ended (agent_work_done) */
-#define WAKE_FINISHED 1
-#define WAKE_AGENT_DONE 2
 
 uint64_t wfm_engine_now_ms(void)
 {
@@ -80,7 +77,7 @@ static cJSON *job_record(const struct job *job);
 void wfm_engine_finished(struct job *job)
 {
 	struct engine *e = job->e;
-	char byte = WAKE_FINISHED;
+	char byte = 1;
 
 	/*
 	 * Journal it here, on the thread that finished it: the fsync does not
@@ -110,40 +107,11 @@ static const char *job_name(const struct job *job)
 	return job->label ? job->label : job->branch ? job->branch : "(unlabelled)";
 }
 
-/*
- * The job running on this thread. An agent's process that has ended no
- * longer counts against --concurrency: the pool calls agent_work_done()
- * then, and the engine thread starts the next agent while this one is
- * committed, released and journaled.
- */
-struct job_ctx {
-	struct job *job;
-	int freed; /* the engine was told; finish_job must not count it again */
-};
-static __thread struct job_ctx *current_job;
-
-static void agent_work_done(void *data)
-{
-	struct job_ctx *ctx = current_job;
-	char byte = WAKE_AGENT_DONE;
-
-	if (!ctx || ctx->freed || ctx->job->kind != JOB_AGENT || ctx->job->e != data)
-		return;
-	/* a full pipe (never with the jobs one engine runs) leaves it to finish_job */
-	if (write(ctx->job->e->wake[1], &byte, 1) == 1)
-		ctx->freed = 1;
-}
-
 static void *job_thread(void *arg)
 {
-	struct job_ctx ctx = { arg, 0 };
-
-	current_job = &ctx;
 	wfm_engine_execute(arg);
-	current_job = NULL;
 	wfm_engine_finished(arg);
-	/* finish_job reads it through pthread_join */
-	return ctx.freed ? (void *)1 : NULL;
+	return NULL;
 }
 
 static void send_result(struct engine *e, long id, int ok, const cJSON *value, const char *error)
@@ -378,14 +346,11 @@ static void handle_request(struct engine *e, const cJSON *msg)
 
 static void finish_job(struct engine *e, struct job *job)
 {
-	void *freed = NULL;
-
 	if (job->threaded)
-		pthread_join(job->thread, &freed);
+		pthread_join(job->thread, NULL);
 	e->in_flight--;
 	if (job->kind == JOB_AGENT) {
-		if (!freed) /* otherwise drain_finished counted it already, or will */
-			e->agents_running--;
+		e->agents_running--;
 		count_agent(e, job);
 		send_budget(e);
 		if (job->agent_failed)
@@ -406,12 +371,9 @@ static void drain_finished(struct engine *e)
 {
 	struct job *list;
 	char buf[256];
-	ssize_t n;
 
-	while ((n = read(e->wake[0], buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] == WAKE_AGENT_DONE)
-				e->agents_running--;
+	while (read(e->wake[0], buf, sizeof(buf)) > 0)
+		;
 	pthread_mutex_lock(&e->lock);
 	list = e->done_head;
 	e->done_head = NULL;
@@ -622,8 +584,6 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	if ((rc = wfm_repo_open(&e.repo, opts->repo_path)) < 0)
 		goto done;
 	popts.run = opts->run->id;
-	popts.work_done = agent_work_done;
-	popts.work_done_data = &e;
 	if ((rc = wfm_pool_open(&e.pool, opts->repo_path, &popts)) < 0)
 		goto done;
 	if ((rc = wfm_engine_providers_open(&e)) < 0)

@@ -29,7 +29,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/file.h>
-#include <time.h>
 
 #define SLOT_PREFIX "wfm-"
 #define REASON_PREFIX "wfmigrate:"
@@ -48,8 +47,6 @@ struct wfm_pool {
 	char *mutex_path;      /* <commondir>/wfmigrate/pool.mutex */
 	char *run;
 	int cold;
-	void (*work_done)(void *data);
-	void *work_done_data;
 	/* whether checking out a tree needs the attribute filters, for recent trees (under mu) */
 	struct {
 		git_oid tree;
@@ -58,9 +55,6 @@ struct wfm_pool {
 	size_t filters_nr, filters_next;
 	struct idle_slot *idle; /* under mu */
 	size_t idle_nr, idle_alloc;
-	size_t finishing;	/* slots held after wfm_pool_work_done (under mu) */
-	pthread_cond_t idle_cv; /* signalled when one of those is released */
-	int spare;		/* a slot was made while others were finishing (under mu) */
 	/* full checkouts (new slots) running at once: at most one per CPU */
 	pthread_mutex_t gate_mu;
 	pthread_cond_t gate_cv;
@@ -784,54 +778,6 @@ static void gate_leave(struct wfm_pool *pool)
 	pthread_mutex_unlock(&pool->gate_mu);
 }
 
-void wfm_pool_work_done(struct wfm_pool *pool, struct wfm_slot *slot)
-{
-	if (slot && !slot->finishing && !pool->cold) {
-		pthread_mutex_lock(&pool->mu);
-		slot->finishing = 1;
-		pool->finishing++;
-		pthread_mutex_unlock(&pool->mu);
-	}
-	if (pool->work_done)
-		pool->work_done(pool->work_done_data);
-}
-
-/* Under pool->mu: a slot counted by wfm_pool_work_done() is back, or gone. */
-static void finished(struct wfm_pool *pool, struct wfm_slot *slot)
-{
-	if (!slot->finishing)
-		return;
-	slot->finishing = 0;
-	pool->finishing--;
-	pthread_cond_broadcast(&pool->idle_cv);
-}
-
-/*
- * When none of our released slots is free but some are about to be
- * (committing), the first time goes on (to make a new slot): one spare, so
- * that from then on the next agent starts while the last one's slot is
- * committed. After that it waits for one of them: a commit takes
- * milliseconds, a new slot writes every file. Bounded, in case the caller
- * holds those slots itself.
- */
-static void wait_finishing(struct wfm_pool *pool)
-{
-	struct timespec until;
-
-	if (pool->cold)
-		return;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 1;
-	pthread_mutex_lock(&pool->mu);
-	if (!pool->idle_nr && pool->finishing && !pool->spare)
-		pool->spare = 1;
-	else
-		while (!pool->idle_nr && pool->finishing)
-			if (pthread_cond_timedwait(&pool->idle_cv, &pool->mu, &until) == ETIMEDOUT)
-				break;
-	pthread_mutex_unlock(&pool->mu);
-}
-
 /* ---- the public functions ---- */
 
 int wfm_pool_open(struct wfm_pool **out, const char *repo_path, const struct wfm_pool_opts *opts)
@@ -849,7 +795,6 @@ int wfm_pool_open(struct wfm_pool **out, const char *repo_path, const struct wfm
 	pthread_mutex_init(&pool->mu, NULL);
 	pthread_mutex_init(&pool->gate_mu, NULL);
 	pthread_cond_init(&pool->gate_cv, NULL);
-	pthread_cond_init(&pool->idle_cv, NULL);
 	pool->gate_free = sysconf(_SC_NPROCESSORS_ONLN);
 	if (pool->gate_free < 1)
 		pool->gate_free = 1;
@@ -857,8 +802,6 @@ int wfm_pool_open(struct wfm_pool **out, const char *repo_path, const struct wfm
 	if (opts) {
 		pool->cold = opts->cold;
 		pool->run = opts->run ? wfm_strdup(opts->run) : NULL;
-		pool->work_done = opts->work_done;
-		pool->work_done_data = opts->work_done_data;
 	}
 	if ((rc = wfm_pool_paths(&pool->commondir, &pool->pooldir, &pool->mutex_path,
 				 wfm_repo_commondir(repo))) < 0)
@@ -889,7 +832,6 @@ void wfm_pool_free(struct wfm_pool *pool)
 		idle_drop(pool, pool->idle_nr - 1);
 	free(pool->idle);
 	pthread_cond_destroy(&pool->gate_cv);
-	pthread_cond_destroy(&pool->idle_cv);
 	pthread_mutex_destroy(&pool->gate_mu);
 	pthread_mutex_destroy(&pool->mu);
 	wfm_repo_free(pool->repo);
@@ -942,7 +884,6 @@ int wfm_pool_acquire(struct wfm_slot **out, struct wfm_pool *pool, const char *b
 	int fd = -1, fresh = 0, filters = 1, rc;
 
 	*out = NULL;
-	wait_finishing(pool);
 	if ((rc = pool_lock(&fd, pool)) < 0)
 		return rc;
 	rc = resolve_base(&oid, hex, &filters, pool, base);
@@ -998,17 +939,16 @@ int wfm_pool_release(struct wfm_pool *pool, struct wfm_slot *slot)
 	}
 	if (rc == 0)
 		rc = wfm_pidlock_remove_own(slot->lock_path);
-	pthread_mutex_lock(&pool->mu);
 	if (rc == 0 && slot->repo) {
 		/* the next acquire of this process tries it first, handle and all */
+		pthread_mutex_lock(&pool->mu);
 		WFM_ALLOC_GROW(pool->idle, pool->idle_nr + 1, pool->idle_alloc);
 		pool->idle[pool->idle_nr].name = slot->name;
 		pool->idle[pool->idle_nr++].repo = slot->repo;
+		pthread_mutex_unlock(&pool->mu);
 		slot->name = NULL;
 		slot->repo = NULL;
 	}
-	finished(pool, slot);
-	pthread_mutex_unlock(&pool->mu);
 	slot_free(slot);
 	return rc;
 }
@@ -1019,9 +959,6 @@ int wfm_pool_discard(struct wfm_pool *pool, struct wfm_slot *slot)
 
 	if (!slot)
 		return 0;
-	pthread_mutex_lock(&pool->mu);
-	finished(pool, slot);
-	pthread_mutex_unlock(&pool->mu);
 	rc = slot_remove(pool, slot);
 	slot_free(slot);
 	return rc;

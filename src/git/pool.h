@@ -28,11 +28,8 @@ struct wfm_pool_opts {
 	int cold;
 	/* run id for branch names, refs/heads/wfmigrate/<run>/<label>; commit_all needs one */
 	const char *run;
-	/* called by wfm_pool_work_done(), on the caller's thread; may be NULL */
-	void (*work_done)(void *data);
-	void *work_done_data;
 };
-#define WFM_POOL_OPTS_INIT { 0, NULL, NULL, NULL }
+#define WFM_POOL_OPTS_INIT { 0, NULL }
 
 /* repo_path: any path wfm_repo_open() accepts. opts may be NULL. */
 int wfm_pool_open(struct wfm_pool **out, const char *repo_path, const struct wfm_pool_opts *opts);
@@ -47,18 +44,6 @@ void wfm_pool_free(struct wfm_pool *pool);
  * until wfm_pool_release().
  */
 int wfm_pool_acquire(struct wfm_slot **out, struct wfm_pool *pool, const char *base);
-
-/*
- * Says that the work in slot is over (an agent's process has ended): only
- * committing and releasing are left. Calls opts.work_done on this thread,
- * so that whoever bounds how much work runs at once can start the next
- * while this slot is committed. An acquire that finds no free slot while
- * some are in that state makes one new slot the first time (a spare: the
- * pool then has one slot more than run at once, and the next agent never
- * waits for a commit), and afterwards waits, up to a second, for one of
- * them rather than make another slot, which would write every file.
- */
-void wfm_pool_work_done(struct wfm_pool *pool, struct wfm_slot *slot);
 
 /*
  * Gives the slot back: unlocks it for the next user (or, cold, removes

@@ -16,7 +16,6 @@ struct wfm_slot {
 	char *lock_path;
 	char *run; /* the pool's, for branch names; NULL when it has none */
 	char base[WFM_OID_HEXSZ + 1];
-	int finishing; /* wfm_pool_work_done() was called: it comes back soon */
 };
 
 /* Keeps the first error's message across the clean-up that follows it. */
