@@ -23,10 +23,14 @@ git -C "$repo" init -q -b main
 git -C "$repo" add -A
 git -C "$repo" -c user.name=b -c user.email=b@b commit -qm files
 
-cat >"$tmp/agent.sh" <<AGENT
-sleep $nap
-f=files/f\$(( \$(printf '%s' "\$WFM_AGENT_JSON" | cksum | cut -d' ' -f1) % 300 )).txt
-echo edited >>"\$f"
+# The agent: sleeps, then appends to files/f<i % 300>.txt, i from its label
+# "fan-<i>". Plain sh with no other process than sleep: what the agent
+# itself costs is not the engine's.
+cat >"$tmp/agent.sh" <<'AGENT'
+sleep "$WFM_NAP"
+i=${WFM_AGENT_JSON#*\"label\":\"fan-}
+i=${i%%\"*}
+echo edited >>"files/f$((i % 300)).txt"
 AGENT
 
 cd "$repo"
@@ -34,7 +38,7 @@ cd "$repo"
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
 start=$(date +%s.%N)
 "$bin" run --workflow "$here/fanout.js" --arg n="$n" \
-	--provider exec --agent-cmd "sh $tmp/agent.sh" --concurrency "$conc" --yes --json \
+	--provider exec --agent-cmd "WFM_NAP=$nap . $tmp/agent.sh" --concurrency "$conc" --yes --json \
 	>"$tmp/report.json" 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
 end=$(date +%s.%N)
 python3 - "$n" "$conc" "$nap" "$start" "$end" "$tmp/report.json" "$load" <<'PY'

@@ -581,6 +581,12 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	fcntl(e.wake[1], F_SETFL, O_NONBLOCK);
 	fcntl(e.wake[0], F_SETFD, FD_CLOEXEC);
 	fcntl(e.wake[1], F_SETFD, FD_CLOEXEC);
+	/* Node.js takes a few hundred milliseconds to start: let it while the rest opens */
+	script = wfm_rundir_file(opts->run, "workflow.js");
+	hopts.script = script;
+	hopts.node = opts->node;
+	if ((rc = wfm_harness_start(&e.harness, &hopts)) < 0)
+		goto done;
 	if ((rc = wfm_repo_open(&e.repo, opts->repo_path)) < 0)
 		goto done;
 	popts.run = opts->run->id;
@@ -590,11 +596,6 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 		goto done;
 	journal_path = wfm_rundir_file(opts->run, "journal.jsonl");
 	if ((rc = wfm_journal_open(&e.journal, journal_path)) < 0)
-		goto done;
-	script = wfm_rundir_file(opts->run, "workflow.js");
-	hopts.script = script;
-	hopts.node = opts->node;
-	if ((rc = wfm_harness_start(&e.harness, &hopts)) < 0)
 		goto done;
 	event(&e, "start", "base", opts->base);
 	if ((rc = send_start(&e)) < 0)
