@@ -95,21 +95,6 @@ static cJSON *request_json(const struct job *j, const char *base)
 	return o;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * The request, however large, in a file of its own: created exclusively
  * with mode 0600 under an unpredictable name, as a private directory would
@@ -130,7 +115,7 @@ static int write_request_file(struct job *j, const char *json)
 		return rc;
 	}
 	j->request_path = wfm_buf_detach(&path, NULL);
-	if (write_all(fd, json, strlen(json)) < 0) {
+	if (wfm_fs_write_all(fd, json, strlen(json)) < 0) {
 		int err = errno;
 
 		close(fd);

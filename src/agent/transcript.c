@@ -33,21 +33,6 @@ void wfm_transcript_redact(struct wfm_buf *line)
 	}
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void open_file(struct wfm_transcript *t)
 {
 	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
@@ -80,8 +65,8 @@ void wfm_transcript_add(struct wfm_transcript *t, cJSON *record)
 	if (t->fd < 0)
 		open_file(t);
 	/* one write per record: O_APPEND keeps records whole; errors: see the header */
-	if (t->fd >= 0 && write_all(t->fd, line.ptr, line.len) < 0) {
-	}
+	if (t->fd >= 0)
+		(void)wfm_fs_write_all(t->fd, line.ptr, line.len);
 	wfm_buf_release(&line);
 }
 

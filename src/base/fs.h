@@ -35,4 +35,11 @@ int wfm_fs_mkdir_p(const char *path);
  */
 int wfm_fs_rmtree(const char *path);
 
+/*
+ * Writes all len bytes of data to fd, going on after short writes and
+ * EINTR. 0, or -1 with errno set (the caller words the message: it knows
+ * the file's name).
+ */
+int wfm_fs_write_all(int fd, const void *data, size_t len);
+
 #endif

@@ -4,6 +4,7 @@
  * which is rare next to what a request costs, and keeps memory small).
  */
 #include "base/common.h"
+#include "base/fs.h"
 #include "base/buf.h"
 #include "engine/journal.h"
 #include "git/hash.h"
@@ -334,21 +335,6 @@ int wfm_journal_lookup(cJSON **out, struct wfm_journal *j, const char *key)
 	return rc < 0 ? rc : 1;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int wfm_journal_append(struct wfm_journal *j, const char *key, const char *method,
 		       const cJSON *result)
 {
@@ -387,7 +373,7 @@ int wfm_journal_append(struct wfm_journal *j, const char *key, const char *metho
 				    j->path, key);
 		goto unlock;
 	}
-	if (write_all(j->fd, line.ptr, line.len) < 0 || fdatasync(j->fd) < 0) {
+	if (wfm_fs_write_all(j->fd, line.ptr, line.len) < 0 || fdatasync(j->fd) < 0) {
 		int err = errno;
 
 		/* cut the partial line off, or every later record would follow garbage */

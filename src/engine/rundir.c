@@ -55,21 +55,6 @@ static int restore_error(struct saved_error *e)
 
 /* ---- files ---- */
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Reads a whole file. WFM_ENOTFOUND when it does not exist. */
 static int read_file(struct wfm_buf *out, const char *path)
 {
@@ -129,7 +114,7 @@ static int write_atomic(const char *dir, const char *name, const char *data, siz
 				    "cannot create '%s': %s", tmp.ptr, strerror(errno));
 		goto done;
 	}
-	if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
+	if (wfm_fs_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		rc = wfm_error_set("cannot write '%s': %s", tmp.ptr, strerror(errno));
 		close(fd);
 		unlink(tmp.ptr);
@@ -558,7 +543,7 @@ int wfm_rundir_event(struct wfm_rundir *r, const cJSON *event)
 			rc = wfm_error_set("cannot open '%s': %s", path, strerror(errno));
 		free(path);
 	}
-	if (rc == 0 && write_all(r->events_fd, line.ptr, line.len) < 0)
+	if (rc == 0 && wfm_fs_write_all(r->events_fd, line.ptr, line.len) < 0)
 		rc = wfm_error_set("cannot write '%s/events.jsonl': %s", r->path, strerror(errno));
 	pthread_mutex_unlock(&r->events_mu);
 	wfm_buf_release(&line);
