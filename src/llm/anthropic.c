@@ -79,18 +79,7 @@ static int build(struct wfm_buf *body, const struct wfm_llm_request *req)
 			const struct wfm_llm_tool *t = &req->tools[i];
 			cJSON *tool = wfm_json_object();
 
-			wfm_json_add_str(tool, "name", t->name);
-			if (t->description)
-				wfm_json_add_str(tool, "description", t->description);
-			if (t->schema) {
-				cJSON_AddItemReferenceToObject(tool, "input_schema",
-							       (cJSON *)t->schema);
-			} else {
-				cJSON *s = wfm_json_object();
-
-				wfm_json_add_str(s, "type", "object");
-				wfm_json_add(tool, "input_schema", s);
-			}
+			wfm_llm_tool_json(tool, t, "input_schema");
 			/* tools come first in the cached prefix: mark the last
 			 * one too, so a request without a system still caches */
 			if (req->cache && i == req->nr_tools - 1)

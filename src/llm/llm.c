@@ -171,3 +171,18 @@ void wfm_llm_add_user_text(cJSON *messages, const char *text)
 	wfm_json_add_str(m, "content", text);
 	wfm_json_add(messages, NULL, m);
 }
+
+void wfm_llm_tool_json(cJSON *obj, const struct wfm_llm_tool *t, const char *schema_key)
+{
+	wfm_json_add_str(obj, "name", t->name);
+	if (t->description)
+		wfm_json_add_str(obj, "description", t->description);
+	if (t->schema) {
+		cJSON_AddItemReferenceToObject(obj, schema_key, (cJSON *)t->schema);
+	} else {
+		cJSON *s = wfm_json_object();
+
+		wfm_json_add_str(s, "type", "object");
+		wfm_json_add(obj, schema_key, s);
+	}
+}

@@ -56,18 +56,7 @@ static int build(struct wfm_buf *body, const struct wfm_llm_request *req)
 			cJSON *tool = wfm_json_object(), *fn = wfm_json_object();
 
 			wfm_json_add_str(tool, "type", "function");
-			wfm_json_add_str(fn, "name", t->name);
-			if (t->description)
-				wfm_json_add_str(fn, "description", t->description);
-			if (t->schema) {
-				cJSON_AddItemReferenceToObject(fn, "parameters",
-							       (cJSON *)t->schema);
-			} else {
-				cJSON *s = wfm_json_object();
-
-				wfm_json_add_str(s, "type", "object");
-				wfm_json_add(fn, "parameters", s);
-			}
+			wfm_llm_tool_json(fn, t, "parameters");
 			wfm_json_add(tool, "function", fn);
 			wfm_json_add(tools, NULL, tool);
 		}
