@@ -356,16 +356,20 @@ static int call_model(struct loop *l, struct wfm_llm_reply *reply)
 	int rc;
 
 	if (env->max_tokens) {
+		uint64_t room;
+
 		used = tokens_used(l->out);
-		if (used + est + 1 > env->max_tokens) {
+		room = env->max_tokens > used + est ? env->max_tokens - used - est : 0;
+		if (room < MIN_OUTPUT_TOKENS) {
 			agent_fail(l,
 				   "token limit: %" PRIu64 " of the agent's %" PRIu64
-				   " tokens used, and the next call needs about %" PRIu64,
+				   " tokens used, and the next call needs about %" PRIu64
+				   " and room for a reply",
 				   used, env->max_tokens, est);
 			return 1;
 		}
-		if (max_out > env->max_tokens - used - est)
-			max_out = env->max_tokens - used - est;
+		if (max_out > room)
+			max_out = room;
 	}
 	max_out = fit_output(l, est, max_out);
 	if (env->ledger &&
