@@ -93,6 +93,23 @@ static int parse_usd(double *out, const char *s, const char *what)
 	return 0;
 }
 
+/*
+ * Without --provider (or wfmigrate.provider): exec when an agent command
+ * is given, else the API whose key or endpoint the environment holds.
+ */
+static const char *default_provider(const char *agent_cmd)
+{
+	const char *v;
+
+	if (agent_cmd && *agent_cmd)
+		return "exec";
+	if ((v = getenv("ANTHROPIC_API_KEY")) && *v)
+		return "anthropic";
+	if (((v = getenv("OPENAI_API_KEY")) && *v) || ((v = getenv("OPENAI_BASE_URL")) && *v))
+		return "openai";
+	return "none";
+}
+
 /* --provider and what it needs: the base URL (saved with the run), a model list, a sandbox. */
 static int provider_settings(struct wfm_run_settings *s, struct wfm_repo *repo,
 			     const struct wfm_strvec *model_opts, const char *sandbox)
@@ -103,6 +120,11 @@ static int provider_settings(struct wfm_run_settings *s, struct wfm_repo *repo,
 	size_t i;
 	int rc = 0;
 
+	if (!strcmp(s->provider, "none"))
+		return wfm_error_setc(WFM_EINVALID,
+				      "no one to run the agents: set ANTHROPIC_API_KEY or "
+				      "OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), or "
+				      "give --provider exec --agent-cmd <cmd>");
 	for (i = 0; i < WFM_ARRAY_SIZE(providers); i++)
 		if (!strcmp(s->provider, providers[i]))
 			break;
@@ -290,7 +312,8 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		WFM_OPT_LIST(0, "arg", &arg_list, "key=value", "an argument for the harness (repeatable)"),
 		WFM_OPT_GROUP("agents"),
 		WFM_OPT_STRING(0, "provider", &provider_opt, "name",
-			       "who runs the agents: exec, anthropic or openai (default exec)"),
+			       "who runs the agents: anthropic, openai or exec (default: exec with "
+			       "--agent-cmd, else the API whose key is set)"),
 		WFM_OPT_STRING(0, "agent-cmd", &agent_cmd_opt, "cmd",
 			       "exec provider: the command each agent runs (sh -c)"),
 		WFM_OPT_LIST(0, "model", &model_list, "[role=]model",
@@ -336,10 +359,10 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	if (!s.workflow)
 		s.workflow = wfm_strdup("migrate");
 	s.oracle = wfm_setting_get(ctx->repo, oracle_opt, "oracle");
+	s.agent_cmd = wfm_setting_get(ctx->repo, agent_cmd_opt, "agent-cmd");
 	s.provider = wfm_setting_get(ctx->repo, provider_opt, "provider");
 	if (!s.provider)
-		s.provider = wfm_strdup("exec");
-	s.agent_cmd = wfm_setting_get(ctx->repo, agent_cmd_opt, "agent-cmd");
+		s.provider = wfm_strdup(default_provider(s.agent_cmd));
 	s.oracle_timeout = WFM_ORACLE_TIMEOUT_DEFAULT;
 	s.agent_timeout = WFM_ENGINE_AGENT_TIMEOUT_DEFAULT;
 	if (wfm_setting_get_ulong(&s.oracle_timeout, ctx->repo, NULL, "oracle.timeout") < 0 ||

@@ -71,14 +71,20 @@ exec_tree=$(tree_of exec)
 
 # --- anthropic and openai against the fake
 start_fakellm plain
+# no --provider: the key in the environment chooses it
 ANTHROPIC_API_KEY=$FAKE_KEY ANTHROPIC_BASE_URL=$FAKE_URL \
-	run_migrate anthropic --provider anthropic --model fake-rules
+	run_migrate anthropic --model fake-rules
+grep -q "^agents: anthropic at $FAKE_URL" "$TMP/anthropic.err" ||
+	fail "ANTHROPIC_API_KEY in the environment did not choose the anthropic provider"
 check_statuses anthropic
 [ "$(tree_of anthropic)" = "$exec_tree" ] || fail "anthropic: the integration tree is not the exec codemod's"
 pass "anthropic: 12 merged, 3 rejected, 1 skipped; the integration tree is the codemod's"
 
+unset ANTHROPIC_API_KEY
 OPENAI_API_KEY=$FAKE_KEY OPENAI_BASE_URL=$FAKE_URL/v1 \
-	run_migrate openai --provider openai --model fake-rules
+	run_migrate openai --model fake-rules
+grep -q "^agents: openai at $FAKE_URL/v1" "$TMP/openai.err" ||
+	fail "OPENAI_BASE_URL in the environment did not choose the openai provider"
 check_statuses openai
 [ "$(tree_of openai)" = "$exec_tree" ] || fail "openai: the integration tree is not the exec codemod's"
 pass "openai: the same statuses and tree"
@@ -222,6 +228,8 @@ assert r["budget"]["maxCostUsd"] == 0.05
 pass "--max-cost: refused without a price, kept with one (git config wfmigrate.price)"
 
 # --- usage errors
+expect_code 129 git wfmigrate run --yes --workflow migrate "$goal"
+expect_stderr 'no one to run the agents: set ANTHROPIC_API_KEY or OPENAI_API_KEY'
 expect_code 129 git wfmigrate run --yes --provider anthropic --workflow migrate "$goal"
 expect_stderr 'needs an API key in ANTHROPIC_API_KEY'
 expect_code 129 git wfmigrate run --yes --provider gemini --workflow migrate "$goal"
@@ -230,7 +238,7 @@ ANTHROPIC_API_KEY=x expect_code 129 git wfmigrate run --yes --provider anthropic
 expect_stderr "unknown role"
 ANTHROPIC_API_KEY=x expect_code 129 git wfmigrate run --yes --provider anthropic --budget lots "$goal"
 expect_stderr "expects a number of tokens"
-pass "a missing key, an unknown provider or role, a bad budget: usage errors"
+pass "no provider or key, a missing key, an unknown provider or role, a bad budget: usage errors"
 
 # --- no key anywhere
 if grep -rlF "$FAKE_KEY" "$(git rev-parse --git-common-dir)" "$repo" 2>/dev/null; then
