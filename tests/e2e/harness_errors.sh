@@ -179,7 +179,8 @@ git config wfmigrate.agent.timeout 2
 start=$(date +%s)
 AGENT_CMD="sh $TMP/agent.sh" run_harness 0 failing_agents.js
 elapsed=$(($(date +%s) - start))
-[ "$elapsed" -lt 10 ] || fail "the hung agent was not stopped at its 2 s timeout (the run took $elapsed s)"
+# the hung agent sleeps 60 s: a run well short of that stopped it (a wide margin, for loaded machines)
+[ "$elapsed" -lt 40 ] || fail "the hung agent was not stopped at its 2 s timeout (the run took $elapsed s)"
 py 'assert j(sys.argv[1])["agentTimeout"] == 2' "$rd/run.json" || fail "wfmigrate.agent.timeout was not read"
 py '
 r = j(sys.argv[1])
@@ -231,13 +232,11 @@ git rev-parse -q --verify "refs/heads/wfmigrate/$id/exit1" >/dev/null &&
 pass "the hung agent's processes are killed; a failed agent's work is not committed"
 
 # resume: every agent, failed ones included, is answered from the journal
-start=$(date +%s)
 resume_same 0
 py '
 t = j(sys.argv[1])["totals"]
 assert t["agentsReplayed"] == 5 and t["agentsRun"] == 0 and t["agentsFailed"] == 4, t
-' "$TMP/out" || fail "resume ran failed agents again"
-[ $(($(date +%s) - start)) -lt 2 ] || fail "resume waited for the hung agent again"
+' "$TMP/out" || fail "resume ran failed agents again (the hung one included)"
 git config --unset wfmigrate.agent.timeout
 pass "resume of the run replays the failed agents as null without running them"
 
