@@ -3,7 +3,7 @@
 #include "agent/tools_priv.h"
 #include "base/fs.h"
 #include "base/strvec.h"
-#include "engine/integrity.h"
+#include "base/glob.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -4,7 +4,7 @@
 #include "base/fs.h"
 #include "base/regex.h"
 #include "base/strvec.h"
-#include "engine/integrity.h"
+#include "base/glob.h"
 
 #include <sys/stat.h>
 

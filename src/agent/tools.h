@@ -10,7 +10,8 @@
  *   Edit  {file_path, old_string, new_string, replace_all?}
  *                                         fails when old_string is absent, or
  *                                         ambiguous without replace_all
- *   Glob  {pattern, path?}                tracked and untracked files, "**" allowed
+ *   Glob  {pattern, path?}                files under path (default the top; ignored
+ *                                         ones too, .git never), "**" allowed
  *   Grep  {pattern, path?, glob?, output_mode?, -i?, -n?, -C?}   PCRE2;
  *                                         output_mode content | files_with_matches
  *                                         (default) | count

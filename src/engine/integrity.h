@@ -17,20 +17,6 @@
 extern const char *const wfm_integrity_default_globs[];
 
 /*
- * Whether path (repository-relative, '/'-separated) matches glob:
- *   *      any characters but '/'
- *   ?      one character but '/'
- *   [...]  one character of a class ("[a-z]", "[!0-9]" or "[^0-9]"), never '/'
- *   **     as a whole component: any number of directories, none included
- *          ("** /x" without the space matches x at any depth, "dir/ **" everything
- *          under dir)
- *   \c     the character c itself
- * A glob without '/' is matched against the file name alone, at any depth
- * (as in .gitignore). Returns 1 or 0.
- */
-int wfm_glob_match(const char *glob, const char *path);
-
-/*
  * The first of globs (NULL-terminated; NULL: the defaults) that path
  * matches, or NULL when it is not a test file. Borrowed from globs.
  */

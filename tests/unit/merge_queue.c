@@ -1,5 +1,6 @@
 #include "support/test.h"
 #include "base/buf.h"
+#include "base/glob.h"
 #include "engine/integrity.h"
 #include "engine/merge_queue.h"
 #include "git/pool.h"
