@@ -89,6 +89,18 @@ check_statuses openai
 [ "$(tree_of openai)" = "$exec_tree" ] || fail "openai: the integration tree is not the exec codemod's"
 pass "openai: the same statuses and tree"
 
+# a local server that reports no usage at all (Ollama-like): counted from the bytes, budget kept
+echo '{"usage": "none"}' >"$TMP/nousage.json"
+start_fakellm nousage "$TMP/nousage.json"
+OPENAI_API_KEY=$FAKE_KEY OPENAI_BASE_URL=$FAKE_URL/v1 run_migrate nousage --provider openai --model fake-rules --budget 2M
+check_statuses nousage
+py '
+r = j(sys.argv[1])
+assert 0 < r["totals"]["tokens"] <= 2000000 and r["budget"]["spentTokens"] == r["totals"]["tokens"], r["totals"]
+assert all("usage" not in e["reply"] for e in log(sys.argv[2]) if e["status"] == 200)
+' "$TMP/nousage.json" "$TMP/nousage.log" || fail "usage a server left out was not estimated"
+pass "openai replies without usage (as local servers send): the same result, tokens estimated"
+
 py '
 entries = log(sys.argv[1])
 bad = [(e["n"], e["status"], e.get("reply")) for e in entries if e["status"] != 200]
