@@ -31,6 +31,9 @@ struct wfm_llm_client {
 	unsigned refusals;		    /* in a row */
 	uint64_t breaker_until, not_before; /* monotonic ms */
 	uint64_t rng;
+	/* a refusal that holds for every call (a bad key, a spend limit):
+	 * later calls fail with it without being sent */
+	char *dead;
 };
 
 int wfm_llm_global_init(void)
@@ -173,6 +176,7 @@ void wfm_llm_client_free(struct wfm_llm_client *c)
 	free(c->url);
 	free(c->base_url);
 	free(c->api_key);
+	free(c->dead);
 	free(c);
 }
 
@@ -495,6 +499,14 @@ static void describe(struct wfm_buf *head, struct wfm_buf *detail, struct wfm_ll
 	free(msg);
 }
 
+static void latch(struct wfm_llm_client *c, const char *why)
+{
+	pthread_mutex_lock(&c->mu);
+	if (!c->dead)
+		c->dead = wfm_strdup(why);
+	pthread_mutex_unlock(&c->mu);
+}
+
 int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 			const struct wfm_llm_request *req, const volatile sig_atomic_t *cancel,
 			struct wfm_llm_call_info *info)
@@ -505,7 +517,7 @@ int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 	CURL *h = NULL;
 	char errbuf[CURL_ERROR_SIZE];
 	const char *api = c->ops->name;
-	int rc;
+	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!info)
@@ -517,6 +529,13 @@ int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 	x.cancel = cancel;
 	x.stall_ms = c->o.stall_timeout_ms;
 
+	pthread_mutex_lock(&c->mu);
+	if (c->dead)
+		rc = wfm_error_setc(WFM_EINVALID, "%s (not sent: an earlier call was refused so)",
+				    c->dead);
+	pthread_mutex_unlock(&c->mu);
+	if (rc < 0)
+		goto done;
 	rc = c->ops->build(&body, req);
 	if (rc < 0)
 		goto done;
@@ -617,6 +636,9 @@ int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 					release(c, what, 0);
 					rc = wfm_error_setc(WFM_EINVALID, "%s: %s: %s", api,
 							    head.ptr, last.ptr);
+					/* no call will do better with this key or account */
+					if (status == 401 || status == 429)
+						latch(c, wfm_error_last());
 					goto done;
 				}
 			}

@@ -12,7 +12,9 @@
  *    jitter (a random wait in [0, min(cap, base * 2^attempt)]), or after
  *    the server's retry-after / retry-after-ms when it sends one, clamped
  *    to retry_after_max_ms. 400, 401, 403, 404, 413 and a final 429 (the
- *    API's error_final) fail at once with the provider's message.
+ *    API's error_final) fail at once with the provider's message; after a
+ *    401 or a final 429 (a bad key, a spend limit) no later call is sent:
+ *    each fails at once with the same message.
  *  - Calls in flight: at most `limit`, which starts at max_in_flight,
  *    halves on every 429/529 (not below 1) and grows by one per success
  *    (not above max_in_flight): a fan-out never stampedes the provider.

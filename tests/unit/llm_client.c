@@ -309,6 +309,13 @@ static void test_llm_client__final_errors(void **state)
 	assert_int_equal(c.info.attempts, 1);
 	assert_int_equal(c.info.status, 401);
 	call_release(&c);
+	/* the next call is not sent: no call will do better with this key */
+	call_init(&c, WFM_LLM_ANTHROPIC, "hi again");
+	assert_int_equal(wfm_llm_client_call(cl, &c.reply, &c.req, NULL, &c.info), WFM_EINVALID);
+	assert_string_equal(wfm_error_last(), "anthropic: 401 authentication_error: invalid "
+					      "x-api-key (not sent: an earlier call was refused so)");
+	assert_int_equal(c.info.attempts, 0);
+	call_release(&c);
 	wfm_llm_client_free(cl);
 
 	o = fast_opts(WFM_LLM_OPENAI, f.oa_url);
