@@ -5,11 +5,16 @@
 # Read, Edit and StructuredOutput tools, on the cardkit fixture with
 # make test as the oracle.
 #
-# - each provider ends every unit as fixtures/deprecated.expected says, and
-#   its integration tree is the exec codemod's, byte for byte;
+# - each provider (chosen by the key in the environment, no --provider) ends
+#   every unit as fixtures/deprecated.expected says, and its integration tree
+#   is the exec codemod's, byte for byte; so does a run without --arg match,
+#   where classifier agents pick the units, and an openai run whose replies
+#   carry no usage (as local servers send), its tokens estimated;
 # - the fake, as strict as the real APIs, refused no request (no 4xx in its
 #   log), and after the first agent of a role the stable prefix (tools +
 #   system prompt) is read from the prompt cache;
+# - killed with SIGKILL mid-run and resumed, it gives the same tree and asks
+#   the model nothing for the agents the journal holds;
 # - with 20% of the calls faulted (429 with retry-after, 500, 503, 529,
 #   dropped connections, truncated and invalid bodies) the result is the
 #   same, no call took more than 7 attempts and no retry came before its
@@ -88,6 +93,27 @@ grep -q "^agents: openai at $FAKE_URL/v1" "$TMP/openai.err" ||
 check_statuses openai
 [ "$(tree_of openai)" = "$exec_tree" ] || fail "openai: the integration tree is not the exec codemod's"
 pass "openai: the same statuses and tree"
+
+# without --arg match a classifier agent judges every unit of the fixture: the
+# same units are migrated; old_copy's definition and all the others are skipped
+start_fakellm classify
+ANTHROPIC_API_KEY=$FAKE_KEY ANTHROPIC_BASE_URL=$FAKE_URL expect_code 0 \
+	git wfmigrate run --yes --json --workflow migrate --oracle 'make test' --model fake-rules "$goal"
+cp "$TMP/out" "$TMP/classified.json"
+py '
+r = j(sys.argv[1])
+want = dict(line.split() for line in open(sys.argv[2]))
+got = {u["id"]: u for u in r["units"]}
+for uid, status in want.items():
+    if status == "skipped":
+        assert got[uid]["status"] == "skipped" and "not relevant" in got[uid]["reason"], got[uid]
+    else:
+        assert got[uid]["status"] == status, (uid, got[uid])
+others = [u for uid, u in got.items() if uid not in want]
+assert others and all(u["status"] == "skipped" and "not relevant" in u["reason"] for u in others), others[:2]
+' "$TMP/classified.json" "$TMP/expected" || fail "the classifier path gave other statuses"
+[ "$(tree_of classified)" = "$exec_tree" ] || fail "classified: the integration tree is not the codemod's"
+pass "without --arg match: classifier agents keep the same units, the tree is the codemod's"
 
 # a local server that reports no usage at all (Ollama-like): counted from the bytes, budget kept
 echo '{"usage": "none"}' >"$TMP/nousage.json"
