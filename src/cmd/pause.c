@@ -10,6 +10,7 @@
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
+#include "ui/run.h"
 
 static const char *const pause_usage[] = {
 	"git wfmigrate pause [<run>]",
@@ -30,19 +31,10 @@ int cmd_pause(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	argc = wfm_parse_options(argc, argv, options, pause_usage, 0);
 	if (argc < 0)
 		return WFM_EXIT_USAGE;
-	if (argc > 1) {
-		wfm_ui_error("too many arguments");
-		wfm_usage_print(stderr, pause_usage, options);
-		return WFM_EXIT_USAGE;
-	}
 	commondir = wfm_repo_commondir(ctx->repo);
-	if (wfm_rundir_open(&r, commondir, argc ? argv[0] : NULL, 0) < 0)
-		return wfm_ui_error_last(WFM_EXIT_FATAL);
-	state = wfm_rundir_state(r, &pid);
-	if (!wfm_run_state_live(state)) {
-		wfm_ui_error("run %s is not running (%s)", r->id, wfm_run_state_name(state));
-		ret = WFM_EXIT_FAILURE;
-	} else if (state == WFM_RUN_STATE_STOPPING) {
+	if ((ret = wfm_ui_live_run(&r, &state, &pid, argc, argv, pause_usage, options, commondir)))
+		return ret;
+	if (state == WFM_RUN_STATE_STOPPING) {
 		wfm_ui_error("run %s is stopping", r->id);
 		ret = WFM_EXIT_FAILURE;
 	} else if (state == WFM_RUN_STATE_PAUSED) {

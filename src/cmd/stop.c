@@ -11,6 +11,7 @@
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
+#include "ui/run.h"
 
 #include <time.h>
 
@@ -43,20 +44,9 @@ int cmd_stop(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	argc = wfm_parse_options(argc, argv, options, stop_usage, 0);
 	if (argc < 0)
 		return WFM_EXIT_USAGE;
-	if (argc > 1) {
-		wfm_ui_error("too many arguments");
-		wfm_usage_print(stderr, stop_usage, options);
-		return WFM_EXIT_USAGE;
-	}
 	commondir = wfm_repo_commondir(ctx->repo);
-	if (wfm_rundir_open(&r, commondir, argc ? argv[0] : NULL, 0) < 0)
-		return wfm_ui_error_last(WFM_EXIT_FATAL);
-	state = wfm_rundir_state(r, &pid);
-	if (!wfm_run_state_live(state)) {
-		wfm_ui_error("run %s is not running (%s)", r->id, wfm_run_state_name(state));
-		ret = WFM_EXIT_FAILURE;
-		goto done;
-	}
+	if ((ret = wfm_ui_live_run(&r, &state, &pid, argc, argv, stop_usage, options, commondir)))
+		return ret;
 	if (state == WFM_RUN_STATE_STOPPING) {
 		fprintf(stderr, "run %s is stopping already (pid %ld)\n", r->id, (long)pid);
 	} else if (wfm_control_set(commondir, r->id, WFM_CONTROL_STOP) < 0) {

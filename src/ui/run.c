@@ -6,6 +6,7 @@
 #include "engine/rundir.h"
 #include "ui/exit.h"
 #include "ui/message.h"
+#include "ui/options.h"
 #include "ui/run.h"
 
 #include <signal.h>
@@ -368,4 +369,26 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 		ret = WFM_EXIT_FAILURE;
 	wfm_engine_result_release(&r);
 	return ret;
+}
+
+int wfm_ui_live_run(struct wfm_rundir **out, enum wfm_run_state *state, pid_t *pid, int argc,
+		    const char **argv, const char *const *usage, const struct wfm_option *options,
+		    const char *commondir)
+{
+	*out = NULL;
+	if (argc > 1) {
+		wfm_ui_error("too many arguments");
+		wfm_usage_print(stderr, usage, options);
+		return WFM_EXIT_USAGE;
+	}
+	if (wfm_rundir_open(out, commondir, argc ? argv[0] : NULL, 0) < 0)
+		return wfm_ui_error_last(WFM_EXIT_FATAL);
+	*state = wfm_rundir_state(*out, pid);
+	if (!wfm_run_state_live(*state)) {
+		wfm_ui_error("run %s is not running (%s)", (*out)->id, wfm_run_state_name(*state));
+		wfm_rundir_free(*out);
+		*out = NULL;
+		return WFM_EXIT_FAILURE;
+	}
+	return 0;
 }

@@ -5,6 +5,7 @@
 
 #include "base/json.h"
 #include "base/strvec.h"
+#include "engine/rundir.h"
 
 struct wfm_rundir;
 struct wfm_engine_opts;
@@ -52,5 +53,17 @@ int wfm_run_json_load(cJSON **out, struct wfm_rundir *run, const char *name);
 
 int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_run_settings *s,
 	       const cJSON *args, int json);
+
+/*
+ * What pause and stop share: the run named by their one optional
+ * argument (argv[0..argc), what is left after the options; none: the
+ * newest run), opened, with its state and pid, when it is live. Returns
+ * 0 with *out set (wfm_rundir_free()); else an exit code after telling
+ * the user why (too many arguments, no such run, not running).
+ */
+struct wfm_option;
+int wfm_ui_live_run(struct wfm_rundir **out, enum wfm_run_state *state, pid_t *pid, int argc,
+		    const char **argv, const char *const *usage, const struct wfm_option *options,
+		    const char *commondir);
 
 #endif

@@ -76,6 +76,12 @@ expect_stderr '^error: run 20260922-100001-bbbbbb is not running \(crashed\)'
 expect_code 1 git wfmigrate pause 20260922-100002
 expect_stderr '^error: run 20260922-100002-cccccc is not running \(finished\)'
 pass "pause and stop of a run that is not running: exit 1"
+for c in pause stop; do
+	expect_code 129 git wfmigrate "$c" 20260922-100000-aaaaaa 20260922-100001-bbbbbb
+	expect_stderr '^error: too many arguments'
+	expect_stderr "^usage: git wfmigrate $c"
+done
+pass "pause and stop of two runs: a usage error"
 
 # --wait returns once the process is gone; the run is then stopped (resumable)
 ( sleep 0.5; kill $live ) &
