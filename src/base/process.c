@@ -1,6 +1,7 @@
 /* pipe2() and posix_spawn_file_actions_addchdir_np() are GNU extensions */
 #define _GNU_SOURCE
 #include "base/common.h"
+#include "base/proc.h"
 #include "base/process.h"
 #include "base/strvec.h"
 
@@ -80,7 +81,7 @@ int wfm_process_secret_var(const char *entry)
 void wfm_process_env(struct wfm_strvec *out, char *const *base,
 		     const struct wfm_process_opts *opts)
 {
-	const char *cwd = opts->cwd;
+	const char *cwd = opts->cwd, *owner;
 
 	for (; base && *base; base++) {
 		const char *e = *base;
@@ -92,6 +93,8 @@ void wfm_process_env(struct wfm_strvec *out, char *const *base,
 			continue;
 		if (in_list(e, len, opts->env_unset) || in_set(e, len, opts->env_set))
 			continue;
+		if (name_matches(e, len, WFM_PROC_OWNER_VAR))
+			continue; /* ours replaces an outer run's */
 		/* A stale PWD misleads scripts; shells recompute it when it is absent. */
 		if (cwd && len == 3 && !memcmp(e, "PWD", 3))
 			continue;
@@ -102,6 +105,8 @@ void wfm_process_env(struct wfm_strvec *out, char *const *base,
 		wfm_buf_addf(&pwd, "PWD=%s", cwd);
 		wfm_strvec_push_nodup(out, wfm_buf_detach(&pwd, NULL));
 	}
+	if (*(owner = wfm_proc_owner_entry()) && !in_set(owner, name_len(owner), opts->env_set))
+		wfm_strvec_push(out, owner);
 	for (const char *const *s = opts->env_set; s && *s; s++)
 		wfm_strvec_push(out, *s);
 }

@@ -22,6 +22,10 @@
  * leaves the group (setsid) and keeps the pipe open is waited for at
  * most WFM_PROCESS_DRAIN_MS after the command has exited.
  *
+ * Every child carries WFM_OWNER=<pid>.<start> of the calling process in
+ * its environment (base/proc.h): should this process die without ending
+ * its children, they can be found and ended by that mark.
+ *
  * No globals, no signal handlers: wfm_process_run() may be called from
  * several threads at once. Waiting uses a pidfd where the kernel has one,
  * and polls every few milliseconds otherwise.

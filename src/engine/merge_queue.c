@@ -5,6 +5,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/crashpoint.h"
 #include "base/strvec.h"
 #include "engine/integrity.h"
 #include "engine/merge_queue.h"
@@ -586,6 +587,7 @@ static void run_batch(struct wfm_merge_queue *q, struct list *batch)
 	pthread_mutex_lock(&q->mu);
 	q->stats.batches++;
 	pthread_mutex_unlock(&q->mu);
+	wfm_crashpoint("squash");
 	test_commit(q, members[n - 1]->commit, &t);
 	switch (t.v) {
 	case V_PASS:

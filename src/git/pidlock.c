@@ -1,74 +1,9 @@
 #include "base/common.h"
+#include "base/proc.h"
 #include "git/pidlock.h"
 
 #include <fcntl.h>
 #include <signal.h>
-#include <stdatomic.h>
-
-int wfm_proc_start_time(unsigned long long *out, pid_t pid)
-{
-	char path[64], buf[1024], *p, *end;
-	unsigned long long start;
-	ssize_t n;
-	int fd, field;
-
-	*out = 0;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ESRCH)
-			return wfm_error_setc(WFM_ENOTFOUND, "no process %ld", (long)pid);
-		return wfm_error_set("cannot read '%s': %s", path, strerror(errno));
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return wfm_error_setc(WFM_ENOTFOUND, "no process %ld", (long)pid);
-	buf[n] = '\0';
-	/* field 2 is the command name in parentheses and may hold spaces and ')' */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return wfm_error_set("cannot parse '%s'", path);
-	p += 2;
-	if (*p == 'Z' || *p == 'X')
-		return wfm_error_setc(WFM_ENOTFOUND, "process %ld has exited", (long)pid);
-	/* p is at field 3 (state); the start time is field 22 */
-	for (field = 3; field < 22; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return wfm_error_set("cannot parse '%s'", path);
-		p++;
-	}
-	errno = 0;
-	start = strtoull(p, &end, 10);
-	if (errno || end == p)
-		return wfm_error_set("cannot parse '%s'", path);
-	*out = start;
-	return 0;
-}
-
-/*
- * The calling process's start time, read from /proc once per process: a
- * lock is created and removed for every slot an agent uses. A forked
- * child sees another pid and reads its own.
- */
-static int self_start_time(unsigned long long *out)
-{
-	static _Atomic pid_t cached_pid;
-	static _Atomic unsigned long long cached_start;
-	pid_t me = getpid();
-	int rc;
-
-	if (atomic_load(&cached_pid) == me) {
-		*out = atomic_load(&cached_start);
-		return 0;
-	}
-	if ((rc = wfm_proc_start_time(out, me)) < 0)
-		return rc;
-	atomic_store(&cached_start, *out);
-	atomic_store(&cached_pid, me);
-	return 0;
-}
 
 int wfm_pidlock_create(const char *path)
 {
@@ -76,7 +11,7 @@ int wfm_pidlock_create(const char *path)
 	char line[64];
 	int fd, len;
 
-	if (self_start_time(&start) < 0)
+	if (wfm_proc_self_start_time(&start) < 0)
 		start = 0;
 	len = snprintf(line, sizeof(line), "%ld %llu\n", (long)getpid(), start);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -156,7 +91,7 @@ int wfm_pidlock_is_self(const struct wfm_pidlock_owner *owner)
 
 	if (owner->pid != getpid())
 		return 0;
-	if (!owner->start || self_start_time(&start) < 0)
+	if (!owner->start || wfm_proc_self_start_time(&start) < 0)
 		return 1;
 	return owner->start == start;
 }

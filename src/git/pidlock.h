@@ -3,6 +3,8 @@
 
 #include <sys/types.h>
 
+#include "base/proc.h" /* wfm_proc_start_time() */
+
 /*
  * Lock files that name the process holding them, for the worktree pool
  * (and for runs). The file holds one line, "<pid> <start>\n", where start
@@ -20,12 +22,6 @@ struct wfm_pidlock_owner {
 	pid_t pid;
 	unsigned long long start; /* 0 when the file did not record it */
 };
-
-/*
- * The start time of process pid, from /proc/<pid>/stat. WFM_ENOTFOUND
- * when there is no such process, or it is a zombie.
- */
-int wfm_proc_start_time(unsigned long long *out, pid_t pid);
 
 /*
  * Creates path exclusively, naming the calling process. WFM_EEXISTS when

@@ -20,6 +20,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/crashpoint.h"
 #include "base/fs.h"
 #include "git/pool_priv.h"
 #include "git/repo_priv.h"
@@ -325,9 +326,19 @@ int wfm_pool_remove_state(const char *commondir, const char *pooldir,
 int wfm_pool_claim(const char *pooldir, const struct wfm_slot_state *s)
 {
 	struct wfm_buf p = WFM_BUF_INIT;
+	unsigned killed;
 	int rc;
 
 	wfm_buf_addf(&p, "%s/%s.lock", pooldir, s->name);
+	/*
+	 * What the dead holder started (agents, Bash commands, oracles) runs
+	 * in process groups of its own and survived it: it would go on
+	 * writing into the slot under its next holder.
+	 */
+	if (s->lock == WFM_LOCK_STALE &&
+	    (rc = wfm_proc_kill_orphans(&killed, s->owner.pid, s->owner.start,
+					WFM_POOL_ORPHAN_WAIT_MS)) < 0)
+		goto done;
 	if (s->lock == WFM_LOCK_STALE && unlink(p.ptr) < 0 && errno != ENOENT) {
 		rc = wfm_error_set("cannot remove stale lock '%s': %s", p.ptr, strerror(errno));
 		goto done;
@@ -441,11 +452,21 @@ static int needs_filters(git_repository *git, git_tree *tree)
 	return needs || tree_has_attributes(git, tree, 0);
 }
 
+static void checkout_progress(const char *path, size_t done, size_t total, void *payload)
+{
+	(void)total;
+	(void)payload;
+	if (path && done >= 1)
+		wfm_crashpoint("checkout");
+}
+
 /*
  * Moves the slot to base: a checkout from the slot's current HEAD tree
  * (the baseline: only files that differ, or that someone changed, are
  * written), forced, removing untracked files but not ignored ones, then
- * a detached HEAD. A fresh slot has no index yet and gets everything.
+ * a detached HEAD. A fresh slot has no index yet and gets everything. A
+ * reused one also loses what a git command left half done in it
+ * (MERGE_HEAD, a rebase's state, ...).
  */
 static int slot_checkout(struct wfm_slot *slot, const git_oid *base, int filters)
 {
@@ -468,17 +489,59 @@ static int slot_checkout(struct wfm_slot *slot, const git_oid *base, int filters
 	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_REMOVE_UNTRACKED;
 	co.baseline = baseline;
 	co.disable_filters = !filters;
+	if (baseline)
+		co.progress_cb = checkout_progress;
 	if ((rc = git_checkout_tree(git, (git_object *)tree, &co)) < 0) {
 		rc = wfm_git_error(rc, "cannot check out %s in '%s'", slot->base, slot->path);
 		goto done;
 	}
-	if ((rc = git_repository_set_head_detached(git, base)) < 0)
+	if ((rc = git_repository_set_head_detached(git, base)) < 0) {
 		rc = wfm_git_error(rc, "cannot detach HEAD of '%s'", slot->path);
+		goto done;
+	}
+	if (baseline && (rc = git_repository_state_cleanup(git)) < 0)
+		rc = wfm_git_error(rc, "cannot clean up the git state of '%s'", slot->path);
 done:
 	git_tree_free(baseline);
 	git_tree_free(tree);
 	git_commit_free(from);
 	git_commit_free(commit);
+	return rc;
+}
+
+/*
+ * Whether a reused slot is exactly its base after the checkout: the index
+ * is base's tree, every tracked file is as in the index, no conflict, and
+ * no untracked file that is not ignored. Whatever the previous holder did
+ * (killed while writing, committing or checking out; a power cut), the
+ * next one must start from the base and nothing else. libgit2's status on
+ * an index whose stat data is fresh reads only the few files the checkout
+ * just wrote. WFM_ECONFLICT, naming the first path that differs, when it
+ * is not.
+ */
+static int slot_verify(struct wfm_slot *slot)
+{
+	git_status_options so;
+	git_status_list *list = NULL;
+	const git_status_entry *e;
+	const git_diff_delta *d;
+	int rc;
+
+	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
+	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if ((rc = git_status_list_new(&list, slot->repo->git, &so)) < 0)
+		return wfm_git_error(rc, "cannot read the status of '%s'", slot->path);
+	if (git_status_list_entrycount(list) == 0) {
+		git_status_list_free(list);
+		return 0;
+	}
+	e = git_status_byindex(list, 0);
+	d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+	rc = wfm_error_setc(WFM_ECONFLICT, "slot %s is not clean at %.12s after its checkout: '%s'%s",
+			    slot->name, slot->base, d ? d->new_file.path : "?",
+			    git_status_list_entrycount(list) > 1 ? " and more" : "");
+	git_status_list_free(list);
 	return rc;
 }
 
@@ -666,10 +729,11 @@ static int pick_idle(struct wfm_slot **out, struct wfm_pool *pool, const git_oid
 /*
  * Picks and claims a slot for base under the pool mutex: a slot this
  * process released (pick_idle), else the free slot on disk nearest to
- * base, else a newly registered one (*fresh = 1).
+ * base, else a newly registered one (*fresh = 1). With want_new (and in
+ * cold mode), always a new one.
  */
 static int pick(struct wfm_slot **out, int *fresh, struct wfm_pool *pool, const git_oid *base,
-		const char *base_hex)
+		const char *base_hex, int want_new)
 {
 	struct wfm_pool_scan s;
 	struct wfm_slot *slot = NULL;
@@ -680,12 +744,13 @@ static int pick(struct wfm_slot **out, int *fresh, struct wfm_pool *pool, const 
 	*out = NULL;
 	*fresh = 0;
 	lock_reason(reason, sizeof(reason));
-	if (!pool->cold && (rc = pick_idle(out, pool, base, reason)) <= 0)
+	want_new |= pool->cold;
+	if (!want_new && (rc = pick_idle(out, pool, base, reason)) <= 0)
 		return rc;
 	rc = 0;
 	wfm_pool_scan_read(&s, pool->commondir, pool->pooldir);
 	sweep_broken(pool, &s);
-	for (size_t i = 0; i < s.nr && !pool->cold && best; i++) {
+	for (size_t i = 0; i < s.nr && !want_new && best; i++) {
 		struct wfm_slot_state *st = &s.v[i];
 		git_oid head;
 		size_t dist;
@@ -884,35 +949,45 @@ int wfm_pool_acquire(struct wfm_slot **out, struct wfm_pool *pool, const char *b
 	int fd = -1, fresh = 0, filters = 1, rc;
 
 	*out = NULL;
-	if ((rc = pool_lock(&fd, pool)) < 0)
-		return rc;
-	rc = resolve_base(&oid, hex, &filters, pool, base);
-	if (rc == 0)
-		rc = pick(&slot, &fresh, pool, &oid, hex);
-	pool_unlock(fd, pool);
-	if (rc < 0)
-		return rc;
+	for (int retry = 0;; retry++) {
+		if ((rc = pool_lock(&fd, pool)) < 0)
+			return rc;
+		rc = resolve_base(&oid, hex, &filters, pool, base);
+		if (rc == 0)
+			rc = pick(&slot, &fresh, pool, &oid, hex, retry);
+		pool_unlock(fd, pool);
+		if (rc < 0)
+			return rc;
 
-	memcpy(slot->base, hex, sizeof(hex));
-	if (fresh)
-		gate_enter(pool);
-	if (slot->repo || (rc = slot_open(slot)) == 0)
-		rc = slot_checkout(slot, &oid, filters);
-	if (fresh)
-		gate_leave(pool);
-	if (rc < 0) {
-		/* a new slot that never got its files goes; an old one goes back */
+		memcpy(slot->base, hex, sizeof(hex));
+		if (fresh)
+			gate_enter(pool);
+		if (slot->repo || (rc = slot_open(slot)) == 0)
+			rc = slot_checkout(slot, &oid, filters);
+		if (fresh)
+			gate_leave(pool);
+		if (rc == 0 && !fresh)
+			rc = slot_verify(slot);
+		if (rc == 0) {
+			*out = slot;
+			return 0;
+		}
 		wfm_pool_error_save(&err, rc);
 		if (fresh) {
+			/* a new slot that never got its files goes */
 			slot_remove(pool, slot);
 			slot_free(slot);
-		} else {
-			wfm_pool_release(pool, slot);
+			return wfm_pool_error_restore(&err);
 		}
-		return wfm_pool_error_restore(&err);
+		/*
+		 * A reused slot that could not be made exactly the base: nobody
+		 * inherits it. Removed (best effort: what cannot be is reclaimed
+		 * later, once this process is gone); a new slot is made instead.
+		 */
+		slot_remove(pool, slot);
+		slot_free(slot);
+		slot = NULL;
 	}
-	*out = slot;
-	return 0;
 }
 
 int wfm_pool_release(struct wfm_pool *pool, struct wfm_slot *slot)

@@ -87,10 +87,13 @@ void wfm_pool_scan_release(struct wfm_pool_scan *s);
 /* Locked with `git worktree lock` by someone other than the pool. */
 int wfm_pool_user_locked(const struct wfm_slot_state *s);
 
+/* How long a claim waits for a dead holder's leftover processes to die. */
+#define WFM_POOL_ORPHAN_WAIT_MS 5000
 /*
- * Claims slot s->name for this process: replaces a stale lock file, then
- * creates ours exclusively (WFM_EEXISTS when someone was quicker). Under
- * the pool mutex.
+ * Claims slot s->name for this process: ends what a dead holder left
+ * running (the processes that carry its mark, base/proc.h), replaces its
+ * stale lock file, then creates ours exclusively (WFM_EEXISTS when
+ * someone was quicker). Under the pool mutex.
  */
 int wfm_pool_claim(const char *pooldir, const struct wfm_slot_state *s);
 

@@ -4,6 +4,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/crashpoint.h"
 #include "git/pool_priv.h"
 #include "git/repo_priv.h"
 #include "git/worktree.h"
@@ -268,6 +269,7 @@ static int commit_to(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot 
 		rc = wfm_git_error(rc, "cannot stage the changes in '%s'", slot->path);
 		goto done;
 	}
+	wfm_crashpoint("commit-staged");
 	if (git_oid_equal(&tree_id, git_commit_tree_id(parent))) {
 		git_oid_cpy(&id, &head);
 	} else {
@@ -286,6 +288,7 @@ static int commit_to(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot 
 			rc = wfm_git_error(rc, "cannot move HEAD of '%s'", slot->path);
 			goto done;
 		}
+		wfm_crashpoint("commit-head");
 	}
 	wfm_buf_clear(&msg);
 	wfm_buf_addf(&msg, "wfmigrate: commit_all in %s", slot->name);

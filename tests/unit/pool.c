@@ -1,5 +1,6 @@
 #include "support/test.h"
 #include "base/buf.h"
+#include "base/process.h"
 #include "git/pidlock.h"
 #include "git/pool.h"
 #include "git/repo.h"
@@ -796,6 +797,180 @@ static void test_pool__dead_holder_git_locks_are_cleared(void **state)
 	fixture_release(&f);
 }
 
+/* The slot is exactly base: HEAD, index, every file; nothing untracked; no git state left. */
+static void assert_slot_is(struct wfm_slot *slot, const char *base)
+{
+	assert_string_equal(wfm_slot_base(slot), base);
+	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", base);
+	assert_sh_equal(wfm_slot_path(slot), "git status --porcelain --untracked-files=all", "");
+	assert_sh_equal(wfm_slot_path(slot), "git diff --name-only HEAD", "");
+	assert_int_not_equal(
+		wfm_test_sh_status(wfm_slot_path(slot), "git rev-parse -q --verify MERGE_HEAD"), 0);
+}
+
+/* The child acquires a slot at base, runs mess in it (sh), and dies holding it. */
+static pid_t child_messes_and_dies(const struct fixture *f, const char *base, const char *mess)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct wfm_pool *pool = NULL;
+		struct wfm_slot *slot = NULL;
+		struct wfm_buf cmd = WFM_BUF_INIT;
+
+		if (wfm_pool_open(&pool, f->repo, NULL) < 0 ||
+		    wfm_pool_acquire(&slot, pool, base) < 0)
+			_exit(1);
+		wfm_buf_addf(&cmd, "cd '%s' && mkdir -p build && echo warm >build/x.o && { %s; }",
+			     wfm_slot_path(slot), mess);
+		_exit(system(cmd.ptr) == 0 ? 0 : 2); /* no release */
+	}
+	return pid;
+}
+
+/*
+ * Whatever a holder that died left in its slot, the next one gets exactly
+ * its base: edits staged but not committed (killed in a commit), a commit
+ * on the slot's HEAD (killed before its branch moved), a checkout cut
+ * short, a merge in progress, untracked files and directories, git's lock
+ * files, a nested repository. Ignored build output stays. A slot the
+ * checkout cannot make its base (a corrupt index; a tracked file turned
+ * into a symlink, which libgit2 leaves as it is) goes: a new one is made.
+ */
+static void test_pool__dead_holder_leaves_nothing_behind(void **state)
+{
+	static const struct {
+		const char *what, *base, *mess, *next;
+		int kept; /* the slot is reused (else a new one is made) */
+	} cases[] = {
+		{ "staged, not committed", "c1", "echo x >a.txt && echo y >src/new.c && git add -A",
+		  "c1", 1 },
+		{ "committed, branch not moved", "c1", "echo x >a.txt && git commit -qam x", "c1", 1 },
+		{ "committed, then the other base", "c1", "echo x >src/b.c && git commit -qam x", "c2",
+		  1 },
+		{ "a checkout cut short", "c1",
+		  "echo two >a.txt && echo 'int e;' >src/e.c && rm docs/d.md", "c1", 1 },
+		{ "a same-size edit, timestamps kept", "c1",
+		  "cp -p a.txt /tmp/wfm-t.$$ && echo eno >a.txt && touch -r /tmp/wfm-t.$$ a.txt && "
+		  "rm /tmp/wfm-t.$$ && git add a.txt",
+		  "c1", 1 },
+		{ "a merge in progress", "c1",
+		  "git rev-parse c2 >\"$(git rev-parse --git-dir)/MERGE_HEAD\" && echo x >a.txt", "c1",
+		  1 },
+		{ "untracked files and directories", "c2",
+		  "mkdir -p new/deep && echo u >new/deep/u.txt && echo v >v.txt && chmod -w new/deep",
+		  "c2", 1 },
+		{ "git's lock files", "c1",
+		  "echo x >a.txt && : >\"$(git rev-parse --git-dir)/index.lock\" && "
+		  ": >\"$(git rev-parse --git-dir)/HEAD.lock\"",
+		  "c2", 1 },
+		{ "a mode change", "c1", "chmod +x src/b.c", "c1", 1 },
+		/* the checkout leaves it a symlink; the check after it finds out */
+		{ "a file turned symlink", "c1", "rm a.txt && ln -s /etc/hostname a.txt", "c1", 0 },
+		{ "a nested repository", "c1",
+		  "git init -q vendor/lib && echo n >vendor/lib/n.txt && echo x >src/c.c", "c1", 1 },
+		{ "a corrupt index", "c1",
+		  "echo x >a.txt && echo garbage >\"$(git rev-parse --git-dir)/index\"", "c1", 0 },
+	};
+
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(cases); i++) {
+		struct fixture f;
+		struct wfm_pool *pool;
+		struct wfm_slot *slot = NULL;
+		const char *want;
+		int status;
+		pid_t pid;
+
+		fixture_init(&f);
+		pid = child_messes_and_dies(&f, cases[i].base, cases[i].mess);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			fail_msg("%s: the child could not make its mess", cases[i].what);
+		pool = open_pool(&f, 0, NULL);
+		assert_wfm_ok(wfm_pool_acquire(&slot, pool, cases[i].next));
+		want = !strcmp(cases[i].next, "c1") ? f.c1 : f.c2;
+		assert_slot_is(slot, want);
+		if (cases[i].kept != path_exists(wfm_slot_path(slot), "build/x.o"))
+			fail_msg("%s: the slot was %s", cases[i].what,
+				 cases[i].kept ? "made anew" : "reused");
+		assert_wfm_ok(wfm_pool_release(pool, slot));
+		assert_sh_equal(f.repo, "git worktree list | wc -l", "2");
+		assert_repo_clean(f.repo);
+		wfm_pool_free(pool);
+		fixture_release(&f);
+	}
+}
+
+/*
+ * The processes a dead holder started run in groups of their own and
+ * outlive it; one that goes on writing into the slot would put its edits
+ * under the next holder's name. Taking the slot over ends them first.
+ */
+static void test_pool__dead_holder_processes_are_ended(void **state)
+{
+	struct fixture f;
+	struct wfm_pool *pool;
+	struct wfm_slot *slot = NULL;
+	char pidfile[PATH_MAX], *txt;
+	unsigned long long start;
+	long writer = 0;
+	int status;
+	pid_t pid;
+
+	fixture_init(&f);
+	snprintf(pidfile, sizeof(pidfile), "%s/writer.pid", f.repo);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct wfm_pool *p = NULL;
+		struct wfm_slot *s = NULL;
+		struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
+		struct wfm_process_result r;
+		struct wfm_buf cmd = WFM_BUF_INIT;
+
+		if (wfm_pool_open(&p, f.repo, NULL) < 0 || wfm_pool_acquire(&s, p, "c1") < 0)
+			_exit(1);
+		/* an agent that keeps writing a file of the slot */
+		wfm_buf_addf(&cmd, "echo $$ >'%s'; while :; do echo foreign >src/c.c; sleep 0.02; done",
+			     pidfile);
+		o.shell = cmd.ptr;
+		o.cwd = wfm_slot_path(s);
+		wfm_process_run(&r, &o);
+		_exit(0);
+	}
+	for (int i = 0; i < 1000 && writer <= 0; i++) {
+		FILE *fp = fopen(pidfile, "r");
+
+		if (fp) {
+			if (fscanf(fp, "%ld", &writer) != 1)
+				writer = 0;
+			fclose(fp);
+		}
+		if (writer <= 0)
+			usleep(10000);
+	}
+	assert_true(writer > 0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	usleep(100000);
+	assert_wfm_ok(wfm_proc_start_time(&start, (pid_t)writer)); /* it outlived its parent */
+
+	pool = open_pool(&f, 0, NULL);
+	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c1"));
+	assert_string_equal(wfm_slot_name(slot), "wfm-1");
+	assert_int_equal(wfm_proc_start_time(&start, (pid_t)writer), WFM_ENOTFOUND);
+	usleep(200000);
+	txt = read_text(wfm_slot_path(slot), "src/c.c");
+	assert_string_equal(txt, "int c;");
+	free(txt);
+	assert_slot_is(slot, f.c1);
+	assert_wfm_ok(wfm_pool_release(pool, slot));
+	assert_repo_clean(f.repo);
+	wfm_pool_free(pool);
+	fixture_release(&f);
+}
+
 static void test_pool__processes_never_share_a_slot(void **state)
 {
 	enum { N = 4 };
@@ -1353,6 +1528,8 @@ int main(void)
 		cmocka_unit_test(test_pool__remembered_slots_are_checked),
 		cmocka_unit_test(test_pool__dead_holder_is_reclaimed),
 		cmocka_unit_test(test_pool__dead_holder_git_locks_are_cleared),
+		cmocka_unit_test(test_pool__dead_holder_leaves_nothing_behind),
+		cmocka_unit_test(test_pool__dead_holder_processes_are_ended),
 		cmocka_unit_test(test_pool__processes_never_share_a_slot),
 		cmocka_unit_test(test_pool__live_foreign_holder_is_respected),
 		cmocka_unit_test(test_pool__user_locked_slot_is_left_alone),

@@ -1,5 +1,6 @@
 #include "support/test.h"
 #include "base/buf.h"
+#include "base/proc.h"
 #include "base/process.h"
 #include "base/strvec.h"
 
@@ -389,29 +390,37 @@ static void test_process__env_scrub(void **state)
 
 static void test_process__env_build(void **state)
 {
-	char *base[] = { "A=1", "PWD=/old", "X_API_KEY=k", "GIT_DIR=d", "B=2", "ODD", NULL };
+	char *base[] = { "A=1",	 "PWD=/old", "X_API_KEY=k", "GIT_DIR=d",
+			 "B=2",	 "ODD",	     "WFM_OWNER=1.2", NULL };
 	const char *set[] = { "B=3", NULL };
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_strvec env = WFM_STRVEC_INIT;
+	struct wfm_buf owner = WFM_BUF_INIT;
+	unsigned long long start;
 
 	o.flags = WFM_PROCESS_SCRUB_SECRETS | WFM_PROCESS_SCRUB_GIT;
 	o.env_set = set;
 	o.cwd = "/new/dir";
 	wfm_process_env(&env, base, &o);
-	assert_int_equal(env.nr, 4);
+	assert_int_equal(env.nr, 5);
 	assert_string_equal(env.v[0], "A=1");
 	assert_string_equal(env.v[1], "ODD");
 	assert_string_equal(env.v[2], "PWD=/new/dir");
-	assert_string_equal(env.v[3], "B=3");
-	assert_null(env.v[4]);
+	/* the mark of this process replaces an outer one (base/proc.h) */
+	assert_wfm_ok(wfm_proc_start_time(&start, getpid()));
+	wfm_buf_addf(&owner, "WFM_OWNER=%ld.%llu", (long)getpid(), start);
+	assert_string_equal(env.v[3], owner.ptr);
+	assert_string_equal(env.v[4], "B=3");
+	assert_null(env.v[5]);
 	wfm_strvec_clear(&env);
+	wfm_buf_release(&owner);
 
 	/* a relative cwd: PWD is dropped rather than wrong */
 	o.cwd = "rel";
 	o.flags = 0;
 	o.env_set = NULL;
 	wfm_process_env(&env, base, &o);
-	assert_int_equal(env.nr, 5);
+	assert_int_equal(env.nr, 6);
 	for (size_t i = 0; i < env.nr; i++)
 		assert_null(strstr(env.v[i], "PWD="));
 	wfm_strvec_clear(&env);
