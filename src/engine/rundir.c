@@ -371,7 +371,17 @@ static int take_lock(struct wfm_rundir *r)
 		goto done;
 	}
 	if (rc == 0 || rc == WFM_EINVALID) {
-		/* its holder died, or died before it wrote its pid */
+		unsigned killed;
+
+		/*
+		 * Its holder died, or died before it wrote its pid. What it
+		 * started (agents, oracles) outlived it in process groups of
+		 * their own, spending tokens for results nobody will collect:
+		 * ended here (best effort; the pool ends them anyway before it
+		 * hands their worktrees to anyone).
+		 */
+		if (rc == 0)
+			wfm_proc_kill_orphans(&killed, owner.pid, owner.start, 5000);
 		if (unlink(r->lock_path) < 0 && errno != ENOENT) {
 			rc = wfm_error_set("cannot remove the stale lock '%s': %s", r->lock_path,
 					   strerror(errno));
