@@ -972,9 +972,9 @@ int wfm_pool_acquire(struct wfm_slot **out, struct wfm_pool *pool, const char *b
 			*out = slot;
 			return 0;
 		}
-		wfm_pool_error_save(&err, rc);
 		if (fresh) {
 			/* a new slot that never got its files goes */
+			wfm_pool_error_save(&err, rc);
 			slot_remove(pool, slot);
 			slot_free(slot);
 			return wfm_pool_error_restore(&err);
@@ -982,7 +982,7 @@ int wfm_pool_acquire(struct wfm_slot **out, struct wfm_pool *pool, const char *b
 		/*
 		 * A reused slot that could not be made exactly the base: nobody
 		 * inherits it. Removed (best effort: what cannot be is reclaimed
-		 * later, once this process is gone); a new slot is made instead.
+		 * later, once this process is gone), and a new slot is made.
 		 */
 		slot_remove(pool, slot);
 		slot_free(slot);
