@@ -584,12 +584,19 @@ static size_t distance(struct wfm_pool *pool, const git_oid *head, const git_oid
  */
 static void sweep_broken(struct wfm_pool *pool, struct wfm_pool_scan *s)
 {
+	unsigned killed;
+
 	for (size_t i = 0; i < s->nr; i++) {
 		struct wfm_slot_state *st = &s->v[i];
 		char *lock;
 
 		if (st->lock == WFM_LOCK_LIVE || st->entry == WFM_ENTRY_OK ||
 		    wfm_pool_user_locked(st))
+			continue;
+		/* a new slot may get its name, and its path, at once */
+		if (st->lock == WFM_LOCK_STALE &&
+		    wfm_proc_kill_orphans(&killed, st->owner.pid, st->owner.start,
+					  WFM_POOL_ORPHAN_WAIT_MS) < 0)
 			continue;
 		if (wfm_pool_remove_state(pool->commondir, pool->pooldir, st) < 0)
 			continue;
