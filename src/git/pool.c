@@ -485,6 +485,22 @@ static int slot_checkout(struct wfm_slot *slot, const git_oid *base, int filters
 	if (git_reference_name_to_id(&head, git, "HEAD") == 0 &&
 	    git_commit_lookup(&from, git, &head) == 0 && git_commit_tree(&baseline, from) < 0)
 		baseline = NULL;
+	/*
+	 * A torn index (a power cut) would fail the checkout, on a path where
+	 * libgit2 1.5.1 leaks the commit; find out first.
+	 */
+	if (baseline) {
+		git_index *index = NULL;
+
+		rc = git_repository_index(&index, git);
+		if (rc == 0)
+			rc = git_index_read(index, 1);
+		git_index_free(index);
+		if (rc < 0) {
+			rc = wfm_git_error(rc, "cannot read the index of '%s'", slot->path);
+			goto done;
+		}
+	}
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
 	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_REMOVE_UNTRACKED;
 	co.baseline = baseline;
