@@ -56,8 +56,7 @@ static int lookup(git_commit **out, struct wfm_repo *repo, const char *rev)
 	return 0;
 }
 
-int wfm_scope_read(struct wfm_strvec *out, struct wfm_repo *repo, const char *from,
-		   const char *tip)
+int wfm_scope_read(struct wfm_strvec *out, struct wfm_repo *repo, const char *from, const char *tip)
 {
 	git_commit *c = NULL, *parent = NULL, *stop = NULL;
 	int rc;
