@@ -408,6 +408,9 @@
 		object: (v) => (isPlainObject(v) ? null : 'an object'),
 		strings: (v) => (isArray(v) && v.every((x) => typeof x === 'string' && x !== '')
 			? null : 'an array of non-empty strings'),
+		globs: (v) => (isArray(v) && v.length > 0 &&
+			v.every((x) => typeof x === 'string' && x !== '')
+			? null : 'a non-empty array of globs (non-empty strings)'),
 		runs: (v) => (Number.isInteger(v) && v >= 1 && v <= 1000
 			? null : 'an integer from 1 to 1000'),
 		size: (v) => (Number.isInteger(v) && v >= 1 ? null : 'a positive integer'),
@@ -424,14 +427,17 @@
 		model: checks.name, effort: oneOf('low', 'medium', 'high', 'xhigh', 'max'),
 		isolation: oneOf('worktree'), agentType: checks.name, role: checks.name,
 		branch: checks.name, base: checks.name, unit: checks.unit, tools: checks.strings,
+		scope: checks.globs,
 	};
 	/* the keys of a worktree agent's result, accepted (and dropped) where a branch is wanted */
-	const AGENT_RESULT = ['output', 'commit', 'changed'];
+	const AGENT_RESULT = ['output', 'commit', 'changed', 'outOfScope'];
 	const ORACLE_OPTIONS = {
 		branch: checks.name, ref: checks.name, cmd: checks.name, runs: checks.runs,
 		timeout: checks.seconds,
 	};
-	const MERGE_OPTIONS = { branch: checks.name, message: checks.name };
+	const MERGE_OPTIONS = {
+		branch: checks.name, message: checks.name, allowOutOfScope: checks.bool,
+	};
 	const CHUNK_OPTIONS = {
 		match: checks.name, query: checks.name, lang: checks.name, maxBytes: checks.size,
 		paths: checks.strings, rev: checks.name, text: checks.bool,

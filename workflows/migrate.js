@@ -48,6 +48,17 @@ if (A.rubric !== undefined && (typeof A.rubric !== 'string' || !A.rubric.trim())
   throw new Error('args.rubric must be the text of a rubric')
 }
 const allowTestEdits = A.allowTestEdits === true
+// What implementers and fixers may change besides their unit's file: globs, as
+// one comma-separated string (--arg scope=include/*.h,src/util.h) or an array.
+const extraScope = typeof A.scope === 'string' ? A.scope.split(',').map(g => g.trim()).filter(Boolean) : A.scope ?? []
+if (!Array.isArray(extraScope) || extraScope.some(g => typeof g !== 'string' || g.trim() === '') ||
+    (A.scope !== undefined && extraScope.length === 0)) {
+  throw new Error('args.scope must be globs of the files implementers may change besides their unit, ' +
+    'comma-separated (--arg scope=include/*.h,src/util.h) or an array of strings')
+}
+for (const glob of extraScope) {
+  if (glob.endsWith('/')) throw new Error(`args.scope: '${glob}' ends with '/': '${glob}**' is everything under a directory`)
+}
 
 // The verifier's rubric: a condensed copy of rubrics/migration.md (a script
 // cannot read files), same numbers and titles -- tests/e2e/fixture_deprecated.sh
@@ -176,6 +187,7 @@ async function implement(unit) {
   if (budget.remaining() <= 0) return record(unit, 'skipped', 'the token budget ran out before it started')
   const attempt = await agent(implementPrompt(unit), {
     role: 'implementer', isolation: 'worktree', label: `impl:${unit.id}`, phase: 'Implement', unit,
+    scope: scopeOf(unit),
   })
   if (!attempt) return record(unit, 'failed', 'the implementer agent failed')
   return { unit, attempt, rounds: 0 }
@@ -202,7 +214,7 @@ async function review(state) {
     }
     const fix = await agent(fixPrompt(unit, attempt, check, round + 1), {
       role: 'fixer', isolation: 'worktree', base: attempt.branch, label: `fix${round + 1}:${unit.id}`,
-      phase: 'Fix', unit,
+      phase: 'Fix', unit, scope: scopeOf(unit),
     })
     if (!fix) return record(unit, 'failed', `the fixer agent of round ${round + 1} failed`, attempt, round + 1)
     if (changedNothing(fix, attempt)) {
@@ -244,6 +256,12 @@ async function land(state) {
     return record(unit, 'merged', used ? `verified after ${used} fix round(s)` : 'verified', attempt, used,
       result.commit)
   }
+  if (result.reason === 'scope' && Array.isArray(result.outOfScope)) {
+    const state = record(unit, 'rejected', `the merge queue refused it: scope (it changes ${result.outOfScope.join(', ')}, ` +
+      `outside its scope ${scopeOf(unit).join(', ')}; --arg scope=<globs> adds to the scope)`, attempt, used)
+    outcome.get(unit.id).outOfScope = result.outOfScope
+    return state
+  }
   const detail = result.detail ? ` (${result.detail})` : ''
   return record(unit, 'rejected', `the merge queue refused it: ${result.reason}${detail}`, attempt, used)
 }
@@ -268,7 +286,7 @@ The change will be judged against this rubric:
 
 ${rubric}
 
-Your unit: ${describeUnit(unit)}. As it is now:
+Your unit: ${describeUnit(unit)}. ${describeScope(unit)} As it is now:
 
 ${fenced(unit)}`
 }
@@ -290,7 +308,7 @@ The result will be judged against this rubric:
 
 ${rubric}
 
-Your unit: ${describeUnit(unit)}. Before any change:
+Your unit: ${describeUnit(unit)}. ${describeScope(unit)} Before any change:
 
 ${fenced(unit)}
 
@@ -341,6 +359,7 @@ function workRules() {
   return [
     '- Make the change the goal asks for everywhere it applies inside your unit, and keep its behaviour exactly as it is otherwise.',
     '- Edit only your unit\'s lines. If the change cannot be made without an edit elsewhere (a prototype in a header, say), make the smallest one and say why in your answer. Leave other units alone.',
+    '- Change no file outside the files you may change (listed with your unit): work that does is not merged. If the change needs another file, leave it and say so in your answer.',
     allowTestEdits
       ? '- This run allows test edits where the goal needs them; never weaken, skip or delete a test.'
       : '- Do not create, change or delete tests, test data or the build rules that run them.',
@@ -390,6 +409,24 @@ async function inSlices(items, fn) {
 // without, to the output itself. This is the output either way.
 function outputOf(result) {
   return result && typeof result === 'object' && 'branch' in result && 'output' in result ? result.output : result
+}
+
+// The globs an implementer or fixer of unit may change: the unit's file (all
+// of them for a pack), exactly, and args.scope.
+function scopeOf(unit) {
+  const files = [unit.path]
+  for (const member of Array.isArray(unit.members) ? unit.members : []) {
+    const path = String(member).split('::')[0]
+    if (path && !files.includes(path)) files.push(path)
+  }
+  // a path is a glob that matches itself: its special characters escaped, and
+  // anchored at the top ('/main.c'), since a glob without '/' matches at any depth
+  const exact = files.map(f => (f.includes('/') ? '' : '/') + f.replace(/[*?[\\]/g, c => `\\${c}`))
+  return [...exact, ...extraScope.filter(g => !exact.includes(g))]
+}
+
+function describeScope(unit) {
+  return `The files you may change: ${scopeOf(unit).map(g => `\`${g}\``).join(', ')} (globs).`
 }
 
 function changedNothing(fix, previous) {

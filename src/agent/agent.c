@@ -9,8 +9,18 @@ void wfm_agent_result_release(struct wfm_agent_result *r)
 {
 	free(r->reason);
 	free(r->branch);
+	wfm_strvec_clear(&r->out_of_scope);
 	cJSON_Delete(r->output);
 	memset(r, 0, sizeof(*r));
+}
+
+static cJSON *paths_json(const struct wfm_strvec *paths)
+{
+	cJSON *arr = wfm_json_array();
+
+	for (size_t i = 0; i < paths->nr; i++)
+		wfm_json_add_str(arr, NULL, paths->v[i]);
+	return arr;
 }
 
 static cJSON *dup_or_null(const cJSON *v)
@@ -40,6 +50,8 @@ cJSON *wfm_agent_result_value(const struct wfm_agent_result *r, int worktree)
 		wfm_json_add_null(v, "branch");
 	wfm_json_add_str(v, "commit", r->commit);
 	wfm_json_add_bool(v, "changed", r->changed);
+	if (r->scoped)
+		wfm_json_add(v, "outOfScope", paths_json(&r->out_of_scope));
 	return v;
 }
 
@@ -59,6 +71,8 @@ cJSON *wfm_agent_result_to_json(const struct wfm_agent_result *r)
 		wfm_json_add_str(j, "branch", r->branch);
 	else
 		wfm_json_add_null(j, "branch");
+	if (r->scoped)
+		wfm_json_add(j, "out_of_scope", paths_json(&r->out_of_scope));
 	wfm_json_add_num(j, "duration_ms", (double)r->duration_ms);
 	wfm_json_add_num(j, "tokens_in", (double)r->tokens_in);
 	wfm_json_add_num(j, "tokens_out", (double)r->tokens_out);
@@ -104,7 +118,7 @@ static int is_hex_oid(const char *s)
 
 int wfm_agent_result_from_json(struct wfm_agent_result *out, const cJSON *j)
 {
-	const cJSON *ok, *reason, *output, *changed, *commit, *branch, *cost;
+	const cJSON *ok, *reason, *output, *changed, *commit, *branch, *cost, *outside, *p;
 	uint64_t turns, calls;
 
 	memset(out, 0, sizeof(*out));
@@ -142,6 +156,16 @@ int wfm_agent_result_from_json(struct wfm_agent_result *out, const cJSON *j)
 		return bad(out, "'branch' is not a string");
 	if (cJSON_IsString(branch))
 		out->branch = wfm_strdup(branch->valuestring);
+	outside = cJSON_GetObjectItemCaseSensitive(j, "out_of_scope");
+	if (outside && !cJSON_IsArray(outside))
+		return bad(out, "'out_of_scope' is not an array");
+	out->scoped = outside != NULL;
+	cJSON_ArrayForEach(p, outside)
+	{
+		if (!cJSON_IsString(p))
+			return bad(out, "'out_of_scope' holds something else than paths");
+		wfm_strvec_push(&out->out_of_scope, p->valuestring);
+	}
 	if (get_count(&out->duration_ms, j, "duration_ms") < 0 ||
 	    get_count(&out->tokens_in, j, "tokens_in") < 0 ||
 	    get_count(&out->tokens_out, j, "tokens_out") < 0 ||

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "base/json.h"
+#include "base/strvec.h"
 #include "git/repo.h"
 
 struct wfm_pool;
@@ -40,6 +41,10 @@ struct wfm_agent_request {
 	/* LLM agents: names of tools, narrowing the role's (never widening);
 	 * NULL: the role's */
 	const cJSON *tools;
+	/* worktree agents whose role may write: an array of globs (git/scope.h)
+	 * of the paths the work may change; recorded in its commit and checked
+	 * by the merge queue. NULL: no scope */
+	const cJSON *scope;
 };
 #define WFM_AGENT_REQUEST_INIT { .prompt = NULL, .schema = NULL, .worktree = 0 }
 
@@ -87,6 +92,10 @@ struct wfm_agent_result {
 	char commit[WFM_OID_HEXSZ + 1];
 	/* worktree agents whose role may write: the short branch name; else NULL */
 	char *branch;
+	/* agents given a scope: 1, and the paths their work changed outside it
+	 * (between the base and commit), sorted; else 0 and empty */
+	int scoped;
+	struct wfm_strvec out_of_scope;
 	uint64_t duration_ms;
 	/* 0 for exec; tokens_in counts all input, cached or not */
 	uint64_t tokens_in, tokens_out;
@@ -102,7 +111,8 @@ void wfm_agent_result_release(struct wfm_agent_result *r);
 /*
  * The value the script gets (a new tree, cJSON_Delete()): !ok → null;
  * worktree → {output, branch, commit, changed} (branch null for a
- * read-only role); else a copy of output.
+ * read-only role), plus outOfScope (an array of paths) when it had a
+ * scope; else a copy of output.
  */
 cJSON *wfm_agent_result_value(const struct wfm_agent_result *r, int worktree);
 
@@ -111,7 +121,8 @@ cJSON *wfm_agent_result_value(const struct wfm_agent_result *r, int worktree);
  * journal: {ok, reason, output, changed, commit, branch, duration_ms,
  * tokens_in, tokens_out}; and back, on resume: out is initialised and
  * filled (release it), WFM_EINVALID when j is not such an object.
- * LLM agents add cache_read, cache_write, cost_usd, turns, tool_calls.
+ * LLM agents add cache_read, cache_write, cost_usd, turns, tool_calls;
+ * agents with a scope add out_of_scope (an array of paths).
  */
 cJSON *wfm_agent_result_to_json(const struct wfm_agent_result *r);
 int wfm_agent_result_from_json(struct wfm_agent_result *out, const cJSON *j);

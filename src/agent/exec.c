@@ -92,6 +92,7 @@ static cJSON *request_json(const struct job *j, const char *base)
 	add_str_or_null(o, "effort", req->effort);
 	add_str_or_null(o, "isolation", req->worktree ? "worktree" : NULL);
 	wfm_json_add_bool(o, "writes", j->work.writes);
+	add_copy_or_null(o, "scope", j->work.scope.nr ? req->scope : NULL);
 	return o;
 }
 

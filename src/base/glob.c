@@ -95,11 +95,21 @@ static int match(const char *glob, const char *p, const char *s)
 
 int wfm_glob_match(const char *glob, const char *path)
 {
-	if (!strchr(glob, '/')) {
+	if (glob[0] == '/') {
+		glob++;
+	} else if (!strchr(glob, '/')) {
 		const char *slash = strrchr(path, '/');
 
 		if (slash)
 			path = slash + 1;
 	}
 	return match(glob, glob, path);
+}
+
+const char *wfm_glob_first(const char *const *globs, const char *path)
+{
+	for (size_t i = 0; globs && globs[i]; i++)
+		if (wfm_glob_match(globs[i], path))
+			return globs[i];
+	return NULL;
 }

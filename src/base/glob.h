@@ -13,8 +13,12 @@
  *          under dir)
  *   \c     the character c itself
  * A glob without '/' is matched against the file name alone, at any depth
- * (as in .gitignore). Returns 1 or 0.
+ * (as in .gitignore); a leading '/' anchors a glob at the top ("/Makefile"
+ * is the top-level one only). Returns 1 or 0.
  */
 int wfm_glob_match(const char *glob, const char *path);
+
+/* The first of globs (NULL-terminated; NULL: none) that path matches, or NULL; borrowed. */
+const char *wfm_glob_first(const char *const *globs, const char *path);
 
 #endif

@@ -31,10 +31,5 @@ const char *const wfm_integrity_default_globs[] = {
 
 const char *wfm_integrity_test_glob(const char *const *globs, const char *path)
 {
-	if (!globs)
-		globs = wfm_integrity_default_globs;
-	for (size_t i = 0; globs[i]; i++)
-		if (wfm_glob_match(globs[i], path))
-			return globs[i];
-	return NULL;
+	return wfm_glob_first(globs ? globs : wfm_integrity_default_globs, path);
 }

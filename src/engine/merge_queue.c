@@ -10,6 +10,7 @@
 #include "engine/integrity.h"
 #include "engine/merge_queue.h"
 #include "git/pool.h"
+#include "git/scope.h"
 #include "git/squash.h"
 #include "git/worktree.h"
 #include "oracle/oracle.h"
@@ -22,14 +23,19 @@
 #define TAIL_LINES 20
 /* how often the cancel flag of the options is looked at */
 #define CANCEL_POLL_MS 50
+/* globs and paths named in a scope refusal's detail; the rest are counted */
+#define SCOPE_LIST_MAX 20
 
 struct entry {
 	struct entry *next;
 	char *branch;
 	char *message;
 	char tip[HEXSZ + 1];
+	unsigned flags;
 	wfm_merge_cb cb;
 	void *data;
+	/* refused for its scope: the paths outside it */
+	struct wfm_strvec out_of_scope;
 	/* set for each attempt by run_batch() */
 	char from[HEXSZ + 1];
 	/* its link of the chain: its squash, or the link before it when empty */
@@ -141,6 +147,7 @@ static void entry_free(struct entry *e)
 {
 	free(e->branch);
 	free(e->message);
+	wfm_strvec_clear(&e->out_of_scope);
 	free(e);
 }
 
@@ -169,6 +176,8 @@ static void decide(struct wfm_merge_queue *q, struct entry *e, const char *reaso
 		hexcpy(d.commit, commit);
 	d.reason = reason;
 	d.detail = detail;
+	if (reason && e->out_of_scope.nr)
+		d.out_of_scope = &e->out_of_scope;
 	d.branch = e->branch;
 	hexcpy(d.branch_tip, e->tip);
 	if (summary)
@@ -342,6 +351,52 @@ static int test_edits(char **out, struct wfm_merge_queue *q, const char *prev,
 done:
 	wfm_buf_release(&d);
 	wfm_changes_release(&changes);
+	return rc;
+}
+
+/*
+ * The files e's own work (e->from → e->tip) changes outside the scope its
+ * commits record, as a detail string (NULL: no scope, none outside, or
+ * the branch was submitted allowing it); e->out_of_scope gets the paths.
+ */
+static int scope_edits(char **out, struct wfm_merge_queue *q, struct entry *e)
+{
+	struct wfm_strvec scope = WFM_STRVEC_INIT;
+	struct wfm_changes outside = WFM_CHANGES_INIT;
+	struct wfm_buf d = WFM_BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	if (e->flags & WFM_MERGE_ALLOW_OUT_OF_SCOPE)
+		return 0;
+	if ((rc = wfm_scope_read(&scope, q->repo, e->from, e->tip)) < 0 || !scope.nr ||
+	    (rc = wfm_scope_outside(&outside, q->repo, e->from, e->tip,
+				    (const char *const *)scope.v)) < 0 ||
+	    !outside.nr)
+		goto done;
+	wfm_buf_adds(&d, "changes files outside its scope (");
+	for (size_t i = 0; i < scope.nr && i < SCOPE_LIST_MAX; i++)
+		wfm_buf_addf(&d, "%s'%s'", i ? ", " : "", scope.v[i]);
+	if (scope.nr > SCOPE_LIST_MAX)
+		wfm_buf_addf(&d, " and %zu more", scope.nr - SCOPE_LIST_MAX);
+	wfm_buf_adds(&d, "):");
+	for (size_t i = 0; i < outside.nr; i++) {
+		const struct wfm_change *c = &outside.v[i];
+
+		if (i < SCOPE_LIST_MAX)
+			wfm_buf_addf(&d, "\n    %s %s", c->path,
+				     c->kind == WFM_CHANGE_ADDED     ? "added"
+				     : c->kind == WFM_CHANGE_DELETED ? "deleted"
+								     : "modified");
+		wfm_strvec_push(&e->out_of_scope, c->path);
+	}
+	if (outside.nr > SCOPE_LIST_MAX)
+		wfm_buf_addf(&d, "\n    and %zu more", outside.nr - SCOPE_LIST_MAX);
+	*out = wfm_buf_detach(&d, NULL);
+done:
+	wfm_buf_release(&d);
+	wfm_changes_release(&outside);
+	wfm_strvec_clear(&scope);
 	return rc;
 }
 
@@ -551,10 +606,19 @@ static void run_batch(struct wfm_merge_queue *q, struct list *batch)
 			decide(q, e, NULL, had->commit, wfm_buf_detach(&d, NULL), NULL, 0);
 			continue;
 		}
+		if ((rc = wfm_squash_from(e->from, q->repo, e->tip, q->cur, &q->log)) < 0 ||
+		    (rc = scope_edits(&detail, q, e)) < 0) {
+			decide_error(q, e, rc);
+			continue;
+		}
+		if (detail) {
+			/* its own work decides, wherever it would land: no squash, no test */
+			decide(q, e, WFM_MERGE_REASON_SCOPE, NULL, detail, NULL, 0);
+			continue;
+		}
 		wfm_buf_clear(&msg);
 		squash_message(&msg, e);
-		if ((rc = wfm_squash_from(e->from, q->repo, e->tip, q->cur, &q->log)) < 0 ||
-		    (rc = wfm_squash(e->commit, &e->empty, q->repo, onto, e->tip, e->from,
+		if ((rc = wfm_squash(e->commit, &e->empty, q->repo, onto, e->tip, e->from,
 				     msg.ptr)) < 0) {
 			if (rc == WFM_ECONFLICT)
 				decide(q, e, WFM_MERGE_REASON_CONFLICT, NULL,
@@ -882,7 +946,7 @@ fail:
 /* ---- the public calls ---- */
 
 int wfm_merge_queue_submit(struct wfm_merge_queue *q, const char *branch, const char *message,
-			   wfm_merge_cb cb, void *data)
+			   unsigned flags, wfm_merge_cb cb, void *data)
 {
 	struct entry *e;
 	char tip[HEXSZ + 1];
@@ -901,6 +965,7 @@ int wfm_merge_queue_submit(struct wfm_merge_queue *q, const char *branch, const 
 	e->branch = wfm_strdup(branch);
 	e->message = message ? wfm_strdup(message) : NULL;
 	hexcpy(e->tip, tip);
+	e->flags = flags;
 	e->cb = cb;
 	e->data = data;
 	list_push(&q->pending, e);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "base/strvec.h"
 #include "git/repo.h"
 #include "oracle/oracle.h"
 #include "oracle/summary.h"
@@ -17,6 +18,10 @@
  * compare-and-swap, only to a commit the oracle passed. The branch is
  * never checked out anywhere: the oracle runs in pool worktrees with a
  * detached HEAD.
+ *
+ * A branch whose commits record a scope (git/scope.h) and that changes
+ * paths outside it is refused with reason "scope", before any squash or
+ * test, unless it was submitted with WFM_MERGE_ALLOW_OUT_OF_SCOPE.
  *
  * Every integration commit ends with the trailers
  *   Wfmigrate-Branch: <branch as submitted>
@@ -34,6 +39,8 @@ struct wfm_merge_queue;
 #define WFM_MERGE_REASON_CONFLICT "conflict"
 #define WFM_MERGE_REASON_ORACLE "oracle-failed"
 #define WFM_MERGE_REASON_INTEGRITY "integrity"
+/* the branch changes paths outside the scope its commits record (git/scope.h) */
+#define WFM_MERGE_REASON_SCOPE "scope"
 #define WFM_MERGE_REASON_STOPPED "stopped"
 /* the queue could not decide (a worktree, the repository or the oracle
  * could not be used); detail is the error message and error its code */
@@ -48,8 +55,12 @@ struct wfm_merge_decision {
 	/* NULL when merged, else one of the WFM_MERGE_REASON_ strings */
 	const char *reason;
 	/* a human explanation, or NULL: the conflicting paths, the oracle's
-	 * verdict and output tail, the offending test files, the passed counts */
+	 * verdict and output tail, the offending test files, the passed counts,
+	 * the scope and the paths outside it */
 	char *detail;
+	/* reason "scope": every path the branch changes outside its scope,
+	 * sorted; else NULL */
+	const struct wfm_strvec *out_of_scope;
 	/* the branch as submitted and the tip it was resolved to */
 	const char *branch;
 	char branch_tip[WFM_OID_HEXSZ + 1];
@@ -108,16 +119,19 @@ struct wfm_merge_opts {
 int wfm_merge_queue_start(struct wfm_merge_queue **out, struct wfm_pool *pool,
 			  const struct wfm_merge_opts *opts);
 
+/* flags of wfm_merge_queue_submit(): merge it even if it changes paths outside its scope */
+#define WFM_MERGE_ALLOW_OUT_OF_SCOPE (1u << 0)
+
 /*
  * Enqueues branch (a branch name or any revision; resolved to its tip
  * now) with the commit message message (NULL: "wfmigrate: merge
- * <branch>"). cb is called exactly once, from the queue's thread, when
- * the branch is decided, also when the queue is stopped first (reason
- * "stopped"). Returns WFM_ENOTFOUND, and never calls cb, when branch
- * names no commit.
+ * <branch>"). flags: 0 or WFM_MERGE_ALLOW_OUT_OF_SCOPE. cb is called
+ * exactly once, from the queue's thread, when the branch is decided,
+ * also when the queue is stopped first (reason "stopped"). Returns
+ * WFM_ENOTFOUND, and never calls cb, when branch names no commit.
  */
 int wfm_merge_queue_submit(struct wfm_merge_queue *q, const char *branch, const char *message,
-			   wfm_merge_cb cb, void *data);
+			   unsigned flags, wfm_merge_cb cb, void *data);
 
 /* The integration branch's current commit as the queue knows it; returns out. */
 const char *wfm_merge_queue_tip(struct wfm_merge_queue *q, char out[WFM_OID_HEXSZ + 1]);

@@ -30,9 +30,24 @@ static const struct unit_stats *find_stats(const struct engine *e, const char *i
 	return NULL;
 }
 
+/* A copy of paths (an array of strings) as key of o; nothing when it is not one. */
+static void add_paths(cJSON *o, const char *key, const cJSON *paths)
+{
+	const cJSON *p;
+	cJSON *arr;
+
+	if (!cJSON_IsArray(paths))
+		return;
+	arr = wfm_json_array();
+	cJSON_ArrayForEach(p, paths)
+		if (cJSON_IsString(p))
+			wfm_json_add_str(arr, NULL, p->valuestring);
+	wfm_json_add(o, key, arr);
+}
+
 /*
  * The units: what the script reported for each (status, reason, branch,
- * commit) joined with what the engine counted (agents, tokens). Units
+ * commit, and outOfScope when it gives the paths a scope refusal named) joined with what the engine counted (agents, tokens). Units
  * the engine saw agents for but the script did not report are listed
  * with the status "unreported".
  */
@@ -65,6 +80,7 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 			wfm_json_add_str(o, "commit", str_item(u, "commit"));
 		else
 			wfm_json_add_null(o, "commit");
+		add_paths(o, "outOfScope", cJSON_GetObjectItemCaseSensitive(u, "outOfScope"));
 		wfm_json_add_num(o, "agents", st ? (double)st->agents : 0);
 		wfm_json_add_num(o, "tokens", st ? (double)st->tokens : 0);
 		wfm_json_add(arr, NULL, o);

@@ -11,6 +11,7 @@
 #include "agent/loop.h"
 #include "agent/model.h"
 #include "agent/role.h"
+#include "agent/work.h"
 #include "chunk/chunk.h"
 #include "chunk/lang.h"
 #include "engine/engine_priv.h"
@@ -86,6 +87,13 @@ static int prepare_agent(struct engine *e, struct job *job)
 						       role, e->opts->provider);
 	if (isolation && strcmp(isolation, "worktree"))
 		return wfm_error_setc(WFM_EINVALID, "agent(): unknown isolation '%s'", isolation);
+	if ((rc = wfm_agent_work_check_scope(cJSON_GetObjectItemCaseSensitive(job->params, "scope"),
+					     isolation && role->may_write)) < 0) {
+		char why[1024];
+
+		snprintf(why, sizeof(why), "%s", wfm_error_last());
+		return wfm_error_setc(rc, "agent(): %s", why);
+	}
 	if ((rc = resolve(job->base, e, str_param(job->params, "base"), "agent(): base")) < 0)
 		return rc;
 	if (cJSON_IsString(uid))
@@ -151,10 +159,14 @@ int wfm_engine_prepare(struct engine *e, struct job *job)
 	}
 	if (!strcmp(m, "merge")) {
 		const char *branch = str_param(job->params, "branch");
+		const cJSON *allow = cJSON_GetObjectItemCaseSensitive(job->params, "allowOutOfScope");
 
 		job->kind = JOB_MERGE;
 		if (!branch)
 			return wfm_error_setc(WFM_EINVALID, "merge(): 'branch' is required");
+		if (allow && !cJSON_IsBool(allow) && !cJSON_IsNull(allow))
+			return wfm_error_setc(WFM_EINVALID,
+					      "merge(): 'allowOutOfScope' must be true or false");
 		if (!e->opts->oracle_cmd)
 			return wfm_error_setc(WFM_EINVALID,
 					      "merge(): no test command to gate it: run with --oracle <cmd>");
@@ -226,6 +238,9 @@ static void run_agent(struct job *job)
 	req.unit = cJSON_GetObjectItemCaseSensitive(job->params, "unit");
 	req.args = e->opts->args;
 	req.tools = cJSON_GetObjectItemCaseSensitive(job->params, "tools");
+	req.scope = cJSON_GetObjectItemCaseSensitive(job->params, "scope");
+	if (cJSON_IsNull(req.scope))
+		req.scope = NULL;
 
 	/* the key with its occurrence: identical requests get transcripts of their own */
 	snprintf(name, sizeof(name), "agents/%.40s-%s.jsonl", job->key,
@@ -305,6 +320,13 @@ static void merge_decided(void *data, const struct wfm_merge_decision *d)
 		wfm_json_add_str(v, "reason", d->reason);
 	if (d->detail)
 		wfm_json_add_str(v, "detail", d->detail);
+	if (d->out_of_scope) {
+		cJSON *paths = wfm_json_array();
+
+		for (size_t i = 0; i < d->out_of_scope->nr; i++)
+			wfm_json_add_str(paths, NULL, d->out_of_scope->v[i]);
+		wfm_json_add(v, "outOfScope", paths);
+	}
 	job->ok = 1;
 	job->value = v;
 	/* stopped and error (the queue could not decide) are asked again on resume */
@@ -318,7 +340,10 @@ static void run_merge(struct job *job)
 	struct engine *e = job->e;
 	const char *message = str_param(job->params, "message");
 	struct wfm_buf msg = WFM_BUF_INIT;
+	unsigned flags = 0;
 
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(job->params, "allowOutOfScope")))
+		flags |= WFM_MERGE_ALLOW_OUT_OF_SCOPE;
 	if (!e->merge) {
 		struct wfm_merge_opts opts = WFM_MERGE_OPTS_INIT;
 
@@ -339,7 +364,7 @@ static void run_merge(struct job *job)
 	}
 	if (!message)
 		wfm_buf_addf(&msg, "%s", job->branch);
-	if (wfm_merge_queue_submit(e->merge, job->branch, message ? message : msg.ptr,
+	if (wfm_merge_queue_submit(e->merge, job->branch, message ? message : msg.ptr, flags,
 				   merge_decided, job) < 0) {
 		fail(job, wfm_error_last());
 		wfm_engine_finished(job);

@@ -1076,3 +1076,8 @@ const char *wfm_slot_base(const struct wfm_slot *slot)
 {
 	return slot->base;
 }
+
+struct wfm_repo *wfm_slot_repo(struct wfm_slot *slot)
+{
+	return slot->repo;
+}

@@ -69,6 +69,8 @@ const char *wfm_slot_path(const struct wfm_slot *slot);
 const char *wfm_slot_name(const struct wfm_slot *slot);
 /* The commit (hex) the slot was checked out at by acquire. */
 const char *wfm_slot_base(const struct wfm_slot *slot);
+/* The repository opened on the slot, for its holder's thread; borrowed. */
+struct wfm_repo *wfm_slot_repo(struct wfm_slot *slot);
 
 /*
  * Commits everything in the slot (like git add -A; ignored files stay
@@ -97,6 +99,16 @@ int wfm_slot_commit_branch(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm
  * it would refuse it. Returns a new string in *out (free()).
  */
 int wfm_pool_branch_ref(char **out, const char *branch);
+
+/*
+ * Like wfm_slot_commit_branch, but when there is nothing to commit while
+ * HEAD has moved past the slot's base (the agent committed its work
+ * itself), an empty commit with message still goes on top: the work then
+ * always ends with a commit of ours, whose trailers (a scope) speak for
+ * all of it. *changed is 1 when a commit was made.
+ */
+int wfm_slot_commit_branch_sealed(char out[WFM_OID_HEXSZ + 1], int *changed,
+				  struct wfm_slot *slot, const char *message, const char *branch);
 
 /*
  * The branch wfm_slot_commit_all() writes for run and label:

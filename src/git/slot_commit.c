@@ -234,9 +234,13 @@ static int ref_cas(git_repository *git, const char *refname, const git_oid *id, 
 	return 0;
 }
 
-/* Commits everything in the slot and points refname (a full, valid name) at the result. */
+/*
+ * Commits everything in the slot and points refname (a full, valid name)
+ * at the result. seal: commit even an unchanged tree when HEAD is past the
+ * slot's base.
+ */
 static int commit_to(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
-		     const char *message, const char *refname)
+		     const char *message, const char *refname, int seal)
 {
 	git_repository *git = slot->repo->git;
 	git_index *index = NULL;
@@ -245,7 +249,7 @@ static int commit_to(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot 
 	git_signature *sig = NULL;
 	struct wfm_buf msg = WFM_BUF_INIT;
 	char *where = NULL;
-	git_oid head, tree_id, id;
+	git_oid head, base, tree_id, id;
 	int rc;
 
 	/* moving a branch checked out somewhere would make that worktree look dirty */
@@ -270,7 +274,8 @@ static int commit_to(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot 
 		goto done;
 	}
 	wfm_crashpoint("commit-staged");
-	if (git_oid_equal(&tree_id, git_commit_tree_id(parent))) {
+	if (git_oid_equal(&tree_id, git_commit_tree_id(parent)) &&
+	    !(seal && (git_oid_fromstr(&base, slot->base) < 0 || !git_oid_equal(&head, &base)))) {
 		git_oid_cpy(&id, &head);
 	} else {
 		const git_commit *parents[1] = { parent };
@@ -318,7 +323,7 @@ int wfm_slot_commit_all(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_sl
 		return wfm_error_setc(WFM_EINVALID, "the pool has no run id to name branches with");
 	if ((rc = wfm_pool_branch_name(&refname, slot->run, label)) < 0)
 		return rc;
-	rc = commit_to(out, changed, slot, message, refname);
+	rc = commit_to(out, changed, slot, message, refname, 0);
 	free(refname);
 	return rc;
 }
@@ -356,7 +361,22 @@ int wfm_slot_commit_branch(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm
 	*changed = 0;
 	if ((rc = wfm_pool_branch_ref(&refname, branch)) < 0)
 		return rc;
-	rc = commit_to(out, changed, slot, message, refname);
+	rc = commit_to(out, changed, slot, message, refname, 0);
+	free(refname);
+	return rc;
+}
+
+int wfm_slot_commit_branch_sealed(char out[WFM_OID_HEXSZ + 1], int *changed,
+				  struct wfm_slot *slot, const char *message, const char *branch)
+{
+	char *refname = NULL;
+	int rc;
+
+	out[0] = '\0';
+	*changed = 0;
+	if ((rc = wfm_pool_branch_ref(&refname, branch)) < 0)
+		return rc;
+	rc = commit_to(out, changed, slot, message, refname, 1);
 	free(refname);
 	return rc;
 }

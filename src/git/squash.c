@@ -326,16 +326,10 @@ int wfm_ref_cas(struct wfm_repo *repo, const char *refname, const char *id, cons
 	return 0;
 }
 
-/*
- * The value of trailer key in the last paragraph of message, or NULL; a
- * new string. Read here rather than with git_message_trailers(), which
- * drops everything after a "---" line of the message.
- */
-static char *trailer(const char *message, const char *key)
+void wfm_trailer_values(struct wfm_strvec *out, const char *message, const char *key)
 {
 	size_t len = strlen(message), klen = strlen(key);
 	const char *para, *line;
-	char *value = NULL;
 
 	while (len && strchr(" \t\r\n", message[len - 1]))
 		len--;
@@ -356,12 +350,25 @@ static char *trailer(const char *message, const char *key)
 				;
 			for (n = (size_t)(eol - v); n && strchr(" \t\r", v[n - 1]); n--)
 				;
-			free(value);
-			value = wfm_strndup(v, n);
+			wfm_strvec_push_nodup(out, wfm_strndup(v, n));
 		}
 		line = eol + 1;
 	}
-	return value;
+}
+
+/* The last value of trailer key in message, or NULL; a new string. */
+static char *trailer(const char *message, const char *key)
+{
+	struct wfm_strvec values = WFM_STRVEC_INIT;
+	char *last = NULL;
+
+	wfm_trailer_values(&values, message, key);
+	if (values.nr) {
+		last = values.v[values.nr - 1];
+		values.v[--values.nr] = NULL;
+	}
+	wfm_strvec_clear(&values);
+	return last;
 }
 
 int wfm_squash_log_read(struct wfm_squash_log *out, struct wfm_repo *repo, const char *tip,

@@ -95,6 +95,15 @@ int wfm_ref_cas(struct wfm_repo *repo, const char *refname, const char *id, cons
 #define WFM_TRAILER_BRANCH "Wfmigrate-Branch"
 #define WFM_TRAILER_COMMIT "Wfmigrate-Commit"
 
+/*
+ * Every value of the trailer key in message, in order, appended to out
+ * (new strings): "Key: value" lines of the message's last paragraph, the
+ * key in any case, the value without the spaces around it. Read here
+ * rather than with git_message_trailers(), which drops everything after a
+ * "---" line of the message.
+ */
+void wfm_trailer_values(struct wfm_strvec *out, const char *message, const char *key);
+
 struct wfm_squash_entry {
 	char commit[WFM_OID_HEXSZ + 1]; /* the integration commit */
 	char tip[WFM_OID_HEXSZ + 1];	/* its Wfmigrate-Commit */

@@ -203,34 +203,39 @@ test('agent() checks its arguments', async () => {
 const out = [];
 for (const [p, o] of [[''], [42], ['x', 'opts'], ['x', { lable: 1 }], ['x', { effort: 'huge' }],
 		      ['x', { isolation: 'remote' }], ['x', { tools: ['Read', 3] }], ['x', { schema: [] }],
-		      ['x', { label: 7 }], ['x', { schema: { f: () => 1 } }]])
+		      ['x', { label: 7 }], ['x', { schema: { f: () => 1 } }], ['x', { scope: 'src/a.c' }],
+		      ['x', { scope: [1] }], ['x', { scope: [] }], ['x', { scope: ['src/a.c', ''] }]])
 	try { await agent(p, o); out.push('sent'); } catch (e) { out.push(e.name + ': ' + e.message); }
 return out;`, { respond: echo }));
 	assert.deepEqual(v, [
 		'TypeError: agent(): the prompt must be a non-empty string (got the string "")',
 		'TypeError: agent(): the prompt must be a non-empty string (got number 42)',
 		'TypeError: agent(): the options must be an object (got the string "opts")',
-		'TypeError: agent(): unknown option \'lable\' (known: label, phase, schema, model, effort, isolation, agentType, role, branch, base, unit, tools)',
+		'TypeError: agent(): unknown option \'lable\' (known: label, phase, schema, model, effort, isolation, agentType, role, branch, base, unit, tools, scope)',
 		'TypeError: agent(): option \'effort\' must be one of \'low\', \'medium\', \'high\', \'xhigh\', \'max\' (got the string "huge")',
 		'TypeError: agent(): option \'isolation\' must be one of \'worktree\' (got the string "remote")',
 		'TypeError: agent(): option \'tools\' must be an array of non-empty strings (got an array)',
 		'TypeError: agent(): option \'schema\' must be an object (got an array)',
 		'TypeError: agent(): option \'label\' must be a string (got number 7)',
 		'TypeError: agent(): options.schema.f is a function, which JSON cannot hold',
+		'TypeError: agent(): option \'scope\' must be a non-empty array of globs (non-empty strings) (got the string "src/a.c")',
+		'TypeError: agent(): option \'scope\' must be a non-empty array of globs (non-empty strings) (got an array)',
+		'TypeError: agent(): option \'scope\' must be a non-empty array of globs (non-empty strings) (got an array)',
+		'TypeError: agent(): option \'scope\' must be a non-empty array of globs (non-empty strings) (got an array)',
 	]);
 });
 
 test('requests carry params, the current phase and ids in order', async () => {
 	const r = await run(`${META}
 phase('One')
-const a = await agent('first', { label: 'L', schema: { type: 'object' }, isolation: 'worktree', effort: 'low', model: null, unit: undefined })
+const a = await agent('first', { label: 'L', schema: { type: 'object' }, isolation: 'worktree', effort: 'low', model: null, unit: undefined, scope: ['src/a.c', 'include/*.h'] })
 const o = await oracle({ branch: 'b', runs: 2, timeout: 60 })
 const m = await merge('wfmigrate/x/b')
-const m2 = await merge({ branch: 'b2', output: 'o', commit: 'c', changed: [] })
+const m2 = await merge({ branch: 'b2', output: 'o', commit: 'c', changed: [], outOfScope: ['x.h'], allowOutOfScope: true })
 const c = await chunk({ match: 'strcpy', paths: ['src'], maxBytes: 4000 })
 const d = await diff({ from: 'a', to: 'b' })
 let bad = []
-for (const f of [() => oracle({ runs: 0 }), () => merge(), () => merge({}), () => chunk({ lang: 1 }), () => diff({ nope: 1 })])
+for (const f of [() => oracle({ runs: 0 }), () => merge(), () => merge({}), () => merge({ branch: 'b', allowOutOfScope: 'yes' }), () => chunk({ lang: 1 }), () => diff({ nope: 1 })])
 	try { await f() } catch (e) { bad.push(e.message) }
 return { a, o, m, m2, c, d, bad }`, {
 		respond: (msg, reply) => reply({ ok: true, value: msg.method }),
@@ -238,11 +243,11 @@ return { a, o, m, m2, c, d, bad }`, {
 	const reqs = r.messages.filter((m) => m.type === 'request');
 	assert.deepEqual(reqs.map((m) => m.id), [1, 2, 3, 4, 5, 6]);
 	assert.deepEqual(reqs[0], { type: 'request', id: 1, method: 'agent', phase: 'One',
-		params: { prompt: 'first', label: 'L', schema: { type: 'object' }, isolation: 'worktree', effort: 'low' } });
+		params: { prompt: 'first', label: 'L', schema: { type: 'object' }, isolation: 'worktree', effort: 'low', scope: ['src/a.c', 'include/*.h'] } });
 	assert.deepEqual(reqs.slice(1).map((m) => [m.method, m.params]), [
 		['oracle', { branch: 'b', runs: 2, timeout: 60 }],
 		['merge', { branch: 'wfmigrate/x/b' }],
-		['merge', { branch: 'b2' }],
+		['merge', { branch: 'b2', allowOutOfScope: true }],
 		['chunk', { match: 'strcpy', paths: ['src'], maxBytes: 4000 }],
 		['diff', { from: 'a', to: 'b' }],
 	]);
@@ -250,6 +255,7 @@ return { a, o, m, m2, c, d, bad }`, {
 		"oracle(): option 'runs' must be an integer from 1 to 1000 (got number 0)",
 		'merge(): give the branch to merge (got undefined)',
 		'merge(): the branch is missing',
+		'merge(): option \'allowOutOfScope\' must be true or false (got the string "yes")',
 		"chunk(): option 'lang' must be a non-empty string (got number 1)",
 		"diff(): unknown option 'nope' (known: branch, from, to, paths)",
 	] });

@@ -820,6 +820,8 @@ static void test_exec_agent__result_json(void **state)
 		"{\"ok\":true,\"output\":\"x\",\"changed\":\"yes\"}",
 		"{\"ok\":true,\"output\":\"x\",\"duration_ms\":-1}",
 		"{\"ok\":true,\"output\":\"x\",\"tokens_in\":1.5}",
+		"{\"ok\":true,\"output\":\"x\",\"out_of_scope\":\"a.c\"}",
+		"{\"ok\":true,\"output\":\"x\",\"out_of_scope\":[1]}",
 	};
 
 	fixture_init(&f);
@@ -863,6 +865,158 @@ static void test_exec_agent__result_json(void **state)
 		cJSON_Delete(j);
 	}
 	cJSON_Delete(schema);
+	fixture_release(&f);
+}
+
+static char *joined_out_of_scope(const struct wfm_agent_result *r)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	for (size_t i = 0; i < r->out_of_scope.nr; i++)
+		wfm_buf_addf(&b, "%s%s", i ? " " : "", r->out_of_scope.v[i]);
+	return wfm_buf_detach(&b, NULL);
+}
+
+static void test_exec_agent__scope(void **state)
+{
+	struct fixture f;
+	struct wfm_agent_result r;
+	cJSON *scope = J("[\"file.c\", \"include/*.h\"]"), *v, *request;
+	struct wfm_buf cmd = WFM_BUF_INIT;
+	char *s;
+
+	fixture_init(&f);
+	f.req.worktree = 1;
+	f.req.scope = scope;
+
+	/* outside its scope: the branch keeps the work, the result names the paths */
+	f.req.branch = "wfmigrate/r1/stray";
+	wfm_buf_addf(&cmd,
+		     "cat \"$WFM_AGENT_JSON_FILE\" > '%s/.git/request.json'; sed -i s/old/new/ file.c; "
+		     "mkdir -p include lib; echo h > include/a.h; echo x > lib/x.c; "
+		     "echo y > include/b.c; echo done",
+		     f.repo);
+	run(&f, &r, cmd.ptr);
+	assert_ok_text(&r, "done");
+	assert_true(r.changed);
+	assert_true(r.scoped);
+	s = joined_out_of_scope(&r);
+	assert_string_equal(s, "include/b.c lib/x.c");
+	free(s);
+	assert_sh_equal(f.repo, "git show wfmigrate/r1/stray:lib/x.c", "x");
+	assert_sh_equal(f.repo, "git log -1 --format=%b wfmigrate/r1/stray",
+			"Wfmigrate-Run: r1\nWfmigrate-Role: implementer\n"
+			"Wfmigrate-Scope: file.c\nWfmigrate-Scope: include/*.h");
+	assert_sh_equal(f.repo,
+			"git log -1 --format=%B wfmigrate/r1/stray | "
+			"git interpret-trailers --parse | grep -c Scope",
+			"2");
+	v = wfm_agent_result_value(&r, 1);
+	s = cJSON_PrintUnformatted(cJSON_GetObjectItem(v, "outOfScope"));
+	assert_string_equal(s, "[\"include/b.c\",\"lib/x.c\"]");
+	free(s);
+	cJSON_Delete(v);
+	assert_round_trip(&r);
+	wfm_agent_result_release(&r);
+	/* the command saw its scope */
+	s = sh(f.repo, "cat .git/request.json");
+	request = J(s);
+	assert_true(cJSON_Compare(cJSON_GetObjectItem(request, "scope"), scope, 1));
+	cJSON_Delete(request);
+	free(s);
+	wfm_buf_release(&cmd);
+
+	/* inside it: an empty list; unchanged: an empty list and no commit */
+	f.req.branch = "wfmigrate/r1/fine";
+	run(&f, &r, "sed -i s/old/fine/ file.c; mkdir -p include; echo h > include/c.h");
+	assert_true(r.scoped);
+	assert_int_equal(r.out_of_scope.nr, 0);
+	v = wfm_agent_result_value(&r, 1);
+	s = cJSON_PrintUnformatted(cJSON_GetObjectItem(v, "outOfScope"));
+	assert_string_equal(s, "[]");
+	free(s);
+	cJSON_Delete(v);
+	wfm_agent_result_release(&r);
+	f.req.branch = "wfmigrate/r1/idle";
+	run(&f, &r, "echo x > build.o");
+	assert_false(r.changed);
+	assert_true(r.scoped);
+	assert_string_equal(r.commit, f.base);
+	wfm_agent_result_release(&r);
+
+	/* an agent that commits by itself, even with a scope trailer of its own: a
+	 * commit of ours goes on top, so the scope it was given is on record */
+	f.req.branch = "wfmigrate/r1/self";
+	run(&f, &r, "echo y > lib.c && git add lib.c && "
+		    "git commit -qm 'mine' -m 'Wfmigrate-Scope: **' && echo ok");
+	assert_true(r.changed);
+	s = joined_out_of_scope(&r);
+	assert_string_equal(s, "lib.c");
+	free(s);
+	assert_sh_equal(f.repo, "git log --format=%s wfmigrate/r1/self",
+			"fix-a: do the thing\nmine\nbase");
+	assert_sh_equal(f.repo, "git diff --stat wfmigrate/r1/self^ wfmigrate/r1/self", "");
+	assert_sh_equal(f.repo, "git log -1 --format=%b wfmigrate/r1/self | grep Scope",
+			"Wfmigrate-Scope: file.c\nWfmigrate-Scope: include/*.h");
+	wfm_agent_result_release(&r);
+	/* without a scope, no commit is added on top of the agent's own */
+	f.req.scope = NULL;
+	f.req.branch = "wfmigrate/r1/self2";
+	run(&f, &r, "echo y > lib.c && git add lib.c && git commit -qm 'mine' && echo ok");
+	assert_false(r.scoped);
+	assert_sh_equal(f.repo, "git log --format=%s wfmigrate/r1/self2", "mine\nbase");
+	v = wfm_agent_result_value(&r, 1);
+	assert_null(cJSON_GetObjectItem(v, "outOfScope"));
+	cJSON_Delete(v);
+	wfm_agent_result_release(&r);
+
+	cJSON_Delete(scope);
+	fixture_release(&f);
+}
+
+static void test_exec_agent__bad_scope(void **state)
+{
+	static const struct {
+		const char *scope, *why;
+	} bad[] = {
+		{ "\"file.c\"", "'scope' must be a non-empty array of globs" },
+		{ "[]", "'scope' must be a non-empty array of globs" },
+		{ "[1]", "scope[0] must be a non-empty string" },
+		{ "[\"a.c\", \"\"]", "scope[1] must be a non-empty string" },
+		{ "[\"a.c\\nWfmigrate-Scope: **\"]", "holds a line break" },
+		{ "[\"src/\"]", "ends with '/'" },
+		{ "[\"../x.c\"]", "'..' component" },
+	};
+	struct fixture f;
+	struct wfm_agent_result r;
+	cJSON *ok = J("[\"file.c\"]");
+
+	fixture_init(&f);
+	f.env.agent_cmd = "touch ran";
+	f.req.worktree = 1;
+	f.req.branch = "wfmigrate/r1/bad";
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(bad); i++) {
+		cJSON *scope = J(bad[i].scope);
+
+		f.req.scope = scope;
+		assert_int_equal(wfm_agent_exec_run(&r, &f.env, &f.req), WFM_EINVALID);
+		if (!strstr(wfm_error_last(), bad[i].why))
+			fail_msg("%s: '%s' not in: %s", bad[i].scope, bad[i].why, wfm_error_last());
+		cJSON_Delete(scope);
+	}
+	/* a scope guards committed work only: not a read-only role, not without a worktree */
+	f.req.scope = ok;
+	f.req.role = "verifier";
+	assert_int_equal(wfm_agent_exec_run(&r, &f.env, &f.req), WFM_EINVALID);
+	assert_string_equal(wfm_error_last(), "'scope' is for agents whose work is committed: "
+					      "isolation 'worktree' and a role that writes");
+	f.req.role = NULL;
+	f.req.worktree = 0;
+	assert_int_equal(wfm_agent_exec_run(&r, &f.env, &f.req), WFM_EINVALID);
+	/* nothing ran, nothing was made */
+	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*'", "");
+	assert_next_acquire_clean(&f);
+	cJSON_Delete(ok);
 	fixture_release(&f);
 }
 
@@ -918,6 +1072,8 @@ int main(void)
 		cmocka_unit_test(test_exec_agent__read_only_discarded),
 		cmocka_unit_test(test_exec_agent__bad_requests),
 		cmocka_unit_test(test_exec_agent__result_json),
+		cmocka_unit_test(test_exec_agent__scope),
+		cmocka_unit_test(test_exec_agent__bad_scope),
 		cmocka_unit_test(test_exec_agent__roles),
 	};
 

@@ -29,6 +29,7 @@ struct got {
 	char commit[WFM_OID_HEXSZ + 1];
 	char *reason;
 	char *detail;
+	char *outside; /* the paths out of scope, joined with spaces; NULL: none given */
 	unsigned long passed;
 };
 
@@ -99,6 +100,7 @@ static int setup(void **state)
 		free(ds.v[i].branch);
 		free(ds.v[i].reason);
 		free(ds.v[i].detail);
+		free(ds.v[i].outside);
 	}
 	memset(ds.v, 0, sizeof(ds.v));
 	ds.nr = 0;
@@ -152,6 +154,19 @@ static char *branch(const char *name, const char *cmd)
 	return branch_from(name, "base", cmd);
 }
 
+/* Like branch_from, with a commit message as an agent with this scope would write it. */
+static char *scoped_branch(const char *name, const char *from, const char *cmd,
+			   const char *scope)
+{
+	free(sh("git checkout -q -b '%s' '%s' && { %s; } && git add -A && "
+		"printf 'impl: %%s\\n\\nWfmigrate-Run: r\\nWfmigrate-Role: implementer\\n' "
+		"'%s' > .git/msg && for g in %s; do echo \"Wfmigrate-Scope: $g\" >> .git/msg; done && "
+		"git commit -q --allow-empty -F .git/msg && git checkout -q main",
+		name, from, cmd, name, scope));
+	snapshot();
+	return sh("git rev-parse '%s'", name);
+}
+
 static void on_decision(void *data, const struct wfm_merge_decision *d)
 {
 	struct got *g;
@@ -163,6 +178,14 @@ static void on_decision(void *data, const struct wfm_merge_decision *d)
 	snprintf(g->commit, sizeof(g->commit), "%s", d->commit);
 	g->reason = d->reason ? wfm_strdup(d->reason) : NULL;
 	g->detail = d->detail ? wfm_strdup(d->detail) : NULL;
+	if (d->out_of_scope) {
+		struct wfm_buf b = WFM_BUF_INIT;
+
+		for (size_t i = 0; i < d->out_of_scope->nr; i++)
+			wfm_buf_addf(&b, "%s%s", i ? " " : "", d->out_of_scope->v[i]);
+		g->outside = wfm_buf_detach(&b, NULL);
+	}
+	assert_true(!d->out_of_scope || !strcmp(d->reason, WFM_MERGE_REASON_SCOPE));
 	g->passed = d->summary.passed;
 	assert_true(d->merged == !d->reason);
 	assert_true(!d->merged || strlen(d->commit) == WFM_OID_HEXSZ);
@@ -265,7 +288,7 @@ static struct wfm_merge_queue *start(const struct wfm_merge_opts *o)
 
 static void submit(struct wfm_merge_queue *q, const char *branch)
 {
-	assert_wfm_ok(wfm_merge_queue_submit(q, branch, NULL, on_decision, NULL));
+	assert_wfm_ok(wfm_merge_queue_submit(q, branch, NULL, 0, on_decision, NULL));
 }
 
 static void test_merge_queue__globs(void **state)
@@ -301,6 +324,13 @@ static void test_merge_queue__globs(void **state)
 		{ "\\*x", "ax", 0 },
 		{ "**", "anything/at/all", 1 },
 		{ "[x", "[x", 1 },
+		/* a leading '/' anchors at the top, as in .gitignore */
+		{ "/Makefile", "Makefile", 1 },
+		{ "/Makefile", "sub/Makefile", 0 },
+		{ "Makefile", "sub/Makefile", 1 },
+		{ "/src/*.c", "src/a.c", 1 },
+		{ "/src/*.c", "x/src/a.c", 0 },
+		{ "/**", "a/b", 1 },
 	};
 	static const struct {
 		const char *path;
@@ -351,7 +381,7 @@ static void test_merge_queue__clean_merge(void **state)
 	assert_string_equal(wfm_merge_queue_tip(q, cur), base);
 	assert_int_equal(oracle_runs(), 1);
 
-	assert_wfm_ok(wfm_merge_queue_submit(q, "agent-1", "add d.txt", on_decision, NULL));
+	assert_wfm_ok(wfm_merge_queue_submit(q, "agent-1", "add d.txt", 0, on_decision, NULL));
 	wait_decisions(1);
 	assert_merged("agent-1");
 	assert_sh_equal(ds.v[0].commit, "git rev-parse %s", INTEGRATION);
@@ -371,7 +401,7 @@ static void test_merge_queue__clean_merge(void **state)
 	assert_int_equal(st.ref_moves, 1);
 
 	/* an unknown branch is refused at once */
-	assert_int_equal(wfm_merge_queue_submit(q, "no-such-branch", NULL, on_decision, NULL),
+	assert_int_equal(wfm_merge_queue_submit(q, "no-such-branch", NULL, 0, on_decision, NULL),
 			 WFM_ENOTFOUND);
 	wfm_merge_queue_free(q);
 	assert_ref_only_at_passing_commits();
@@ -642,6 +672,65 @@ static void test_merge_queue__allow_test_edits(void **state)
 	assert_user_untouched();
 }
 
+static void test_merge_queue__scope(void **state)
+{
+	struct wfm_merge_opts o = opts();
+	struct wfm_merge_queue *q;
+	struct wfm_merge_stats st;
+
+	free(scoped_branch("in", "base", "sed -i 's/^1$/one/' a.txt", "a.txt"));
+	free(scoped_branch("out", "base",
+			   "sed -i 's/^5$/five/' a.txt && echo d > d.txt && echo 55 > cases/c5",
+			   "a.txt 'cases/c[1-4]'"));
+	/* the agent's own commit claims everything; the scope of its last commit holds */
+	free(sh("git checkout -q -b forged-own base && echo f > f.txt && git add f.txt && "
+		"git commit -qm 'mine\n\nWfmigrate-Scope: **' && git checkout -q main"));
+	free(scoped_branch("forged", "forged-own", "sed -i 's/^3$/three/' a.txt", "a.txt"));
+	/* a fixer undoes its implementer's stray edit: the branch as a whole is in scope */
+	free(scoped_branch("stray", "base", "sed -i 's/^9$/nine/' a.txt && echo s > s.txt", "a.txt"));
+	free(scoped_branch("fixed", "stray", "git rm -q s.txt", "a.txt"));
+	free(branch("unscoped", "echo u > u.txt"));
+	free(sh("git branch allowed out"));
+	snapshot();
+	o.batch_max = 5;
+	o.batch_wait_ms = 10000;
+	q = start(&o);
+	submit(q, "in");
+	submit(q, "out");
+	submit(q, "forged");
+	submit(q, "fixed");
+	submit(q, "unscoped");
+	wait_decisions(5);
+	assert_merged("in");
+	assert_merged("fixed");
+	assert_merged("unscoped");
+	assert_rejected("out", "scope",
+			"changes files outside its scope ('a.txt', 'cases/c[1-4]'):\n"
+			"    cases/c5 modified\n    d.txt added");
+	assert_string_equal(decision("out")->outside, "cases/c5 d.txt");
+	assert_rejected("forged", "scope", "f.txt added");
+	assert_string_equal(decision("forged")->outside, "f.txt");
+	assert_null(decision("in")->outside);
+	/* refused before any test: the baseline and one batch */
+	assert_int_equal(oracle_runs(), 2);
+	assert_sh_equal("", "git show %s:s.txt 2>/dev/null || :", INTEGRATION);
+	assert_sh_equal("", "git show %s:d.txt 2>/dev/null || :", INTEGRATION);
+
+	/* the script may allow it */
+	assert_wfm_ok(wfm_merge_queue_submit(q, "allowed", NULL, WFM_MERGE_ALLOW_OUT_OF_SCOPE,
+					     on_decision, NULL));
+	wait_decisions(6);
+	assert_merged("allowed");
+	assert_sh_equal("d", "git show %s:d.txt", INTEGRATION);
+	assert_sh_equal("55", "git show %s:cases/c5", INTEGRATION);
+	wfm_merge_queue_stats(q, &st);
+	assert_int_equal(st.rejected, 2);
+	assert_int_equal(st.merged, 4);
+	wfm_merge_queue_free(q);
+	assert_ref_only_at_passing_commits();
+	assert_user_untouched();
+}
+
 static void test_merge_queue__resume(void **state)
 {
 	struct wfm_merge_opts o = opts();
@@ -866,6 +955,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_merge_queue__allow_test_edits, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_merge_queue__scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_queue__resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_queue__stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_queue__cancel_flag, setup, teardown),
