@@ -500,10 +500,13 @@
 							`string (got ${typeName(prompt)})`);
 			const checked = options('agent()', opts, AGENT_OPTIONS);
 			const params = { prompt: clean(prompt), ...checked };
-			if (budgetExhausted || (budgetTotal !== null && budgetSpent >= budgetTotal)) {
-				const spent = budgetTotal === null ? 'the cost limit is reached'
-								   : `${budgetSpent} of ${budgetTotal}`;
-				const e = new RealError(`agent(): the token budget is spent (${spent})`);
+			/*
+			 * The reference system's ceiling. An exhausted ledger (budget.remaining()
+			 * 0) is the engine's to judge: work under way may still finish.
+			 */
+			if (budgetTotal !== null && budgetSpent >= budgetTotal) {
+				const e = new RealError('agent(): the token budget is spent ' +
+							`(${budgetSpent} of ${budgetTotal})`);
 				e.code = 'budget';
 				throw e;
 			}

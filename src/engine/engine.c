@@ -338,10 +338,11 @@ static void schedule(struct engine *e)
 		struct wfm_buf why = WFM_BUF_INIT;
 		enum wfm_sched_admit admit = WFM_SCHED_START;
 
-		if (wfm_engine_budget_spent(e)) {
+		/* a spent ledger starts no new work; an item under way may still try */
+		if (!(job->item && job->item->agents) && wfm_engine_budget_spent(e)) {
 			refuse_agent(e, unlink_agent(e, link),
 				     "budget: the run's budget is spent (--budget, --max-cost): no new "
-				     "agents");
+				     "work starts");
 			continue;
 		}
 		/* the first agent of a new item: does the budget cover one more? */

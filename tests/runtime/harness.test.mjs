@@ -338,6 +338,10 @@ await tryAgent('x')
 seen.push([budget.total, budget.spent(), budget.remaining()])
 await tryAgent('refused by the engine')
 await tryAgent('y')
+/* a --max-cost run, say: the tokens are not all spent, the ledger is */
+seen.push([budget.total, budget.spent(), budget.remaining()])
+await tryAgent('the engine decides')
+await tryAgent('z')
 seen.push([budget.total, budget.spent(), budget.remaining()])
 await tryAgent('refused by the runtime')
 return { seen, refused }`, {
@@ -347,18 +351,19 @@ return { seen, refused }`, {
 				reply({ ok: false, error: 'budget: no new unit is started: ...', code: 'budget' });
 				return;
 			}
-			/* a --max-cost run, say: the tokens are not spent but the ledger is */
 			if (msg.params.prompt === 'y')
 				send({ type: 'budget', spent: 1200, exhausted: true });
+			if (msg.params.prompt === 'z')
+				send({ type: 'budget', spent: 5000 });
 			reply({ ok: true, value: 'ok' });
 		},
 	});
 	assert.deepEqual(done(r), {
-		seen: [[5000, 0, 5000], [5000, 1200, 0]],
+		seen: [[5000, 0, 5000], [5000, 1200, 0], [5000, 5000, 0]],
 		refused: [['budget', 'budget: no new unit is started: ...'],
-			  ['budget', 'agent(): the token budget is spent (1200 of 5000)']],
+			  ['budget', 'agent(): the token budget is spent (5000 of 5000)']],
 	});
-	assert.equal(r.messages.filter((m) => m.type === 'request').length, 3);
+	assert.equal(r.messages.filter((m) => m.type === 'request').length, 5);
 	/* a code that is not a string is a protocol error */
 	const bad = await run(`${META}await agent('x').catch(() => {})`, {
 		respond: (msg, reply) => reply({ ok: false, error: 'no', code: 7 }),
