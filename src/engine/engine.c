@@ -21,9 +21,10 @@
 #define HARNESS_EXIT_WAIT_MS 5000
 /*
  * Turns of the loop in a row (at CONTROL_POLL_MS each) with nothing in
- * flight and nothing from the runtime, after which new items held back
- * for the budget are refused: the script waits on them (a started item
- * that needs another one), so holding them would hang the run.
+ * flight and nothing from the runtime, after which a new item held back
+ * for the budget starts after all: the script waits on it (a started item
+ * that needs another one), so holding it would hang the run. The ledger
+ * still keeps the budget.
  */
 #define STALL_TURNS 10
 #define BUDGET_CODE "budget"
@@ -353,6 +354,12 @@ static void schedule(struct engine *e)
 			/* fresh items sort last: every agent still waiting is one */
 			wfm_buf_release(&why);
 			break;
+		}
+		if (admit == WFM_SCHED_WAIT) {
+			progress(e, "budget: agent %s starts though %s: nothing else is running, and "
+				    "the script waits for it", job_name(job), why.ptr);
+			e->idle_turns = 0;
+			admit = WFM_SCHED_START;
 		}
 		if (admit != WFM_SCHED_START) {
 			struct wfm_buf msg = WFM_BUF_INIT;

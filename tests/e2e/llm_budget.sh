@@ -13,6 +13,8 @@
 # - bare agent() calls (no pipeline) run until the ledger refuses one: the
 #   script then sees a refusal with err.code 'budget', budget.remaining() is
 #   0 and budget.total unchanged, and the fake billed no more than the budget;
+# - an item the script waits for (from another item under way) is held back
+#   for the budget only while something else can happen: the run never hangs;
 # - --max-cost with a verifier model far dearer than the rest: the ledger runs
 #   out when the first verifier would start; implementers and fixers under
 #   way still finish, the oracle and the merge queue still run, and an
@@ -130,6 +132,40 @@ assert r["budget"]["exhausted"] and 0 < s["billedTokens"] <= 20000, (r["budget"]
 assert v["spent"] == r["totals"]["tokens"] == s["billedTokens"], (v, r["totals"], s["billedTokens"])
 ' "$TMP/bare.json" "$TMP/bare.stats" || fail "bare agents: the refusal, budget.total or remaining() are wrong"
 pass "bare agents until refused: err.code 'budget', remaining() 0, total 20000, billed within it"
+
+# --- a started item that waits for a new one the budget holds back: the run
+# does not hang, the held item starts once nothing else can happen
+cat >"$TMP/waits.js" <<'EOF'
+export const meta = { name: 'waits', description: 'the first item waits for the second' }
+const prompt = 'Decide whether one unit of code needs a change for a migration.\n\n' +
+  'The unit: function `card_init` in src/card.c, lines 1-20 (unit src/card.c::function::card_init).'
+let release
+const gate = new Promise((resolve) => { release = resolve })
+const out = await pipeline([0, 1], async (i) => {
+  if (i === 0) {
+    const first = await agent(prompt, { role: 'classifier', label: 'first' })
+    await gate
+    return first
+  }
+  try {
+    return await agent(prompt, { role: 'classifier', label: 'second' })
+  } finally {
+    release()
+  }
+})
+return { first: out[0] !== null, second: out[1] !== null }
+EOF
+start_fakellm waits
+ANTHROPIC_BASE_URL=$FAKE_URL expect_code 0 git wfmigrate run --yes --json --workflow "$TMP/waits.js" \
+	--provider anthropic --model fake-rules --budget 12000 "$goal"
+py '
+r = j(sys.argv[1])
+assert r["result"] == {"first": True, "second": True}, r["result"]
+assert r["totals"]["tokens"] <= 12000
+' "$TMP/out" || fail "the item the script waited for did not run"
+grep -q '^budget: agent second starts though .* the script waits for it$' "$TMP/err" ||
+	fail "the second item was not held back first: $(grep budget "$TMP/err")"
+pass "an item the script waits for is held back for the budget, then started: the run does not hang"
 
 # --- --max-cost with a dear verifier: the ledger runs out as the first verifier would start
 git config --add wfmigrate.price 'fake-rules=3,15,3.75,0.3'
