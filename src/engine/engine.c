@@ -180,7 +180,7 @@ static void count_agent(struct engine *e, const struct job *job)
 	}
 }
 
-/* The script's budget.spent() (and total, once the ledger is spent). */
+/* The script's budget.spent(), and whether the budget is exhausted. */
 static void send_budget(struct engine *e)
 {
 	cJSON *msg;

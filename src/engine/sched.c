@@ -8,6 +8,10 @@
 
 #include <inttypes.h>
 
+/* an item is expected to cost the mean of the finished ones times 5/4 */
+#define MARGIN_NUM 5
+#define MARGIN_DEN 4
+
 void wfm_sched_release(struct wfm_sched *s)
 {
 	for (size_t i = 0; i < s->nr; i++)
@@ -86,9 +90,17 @@ void wfm_sched_estimate(uint64_t *tokens, double *usd, const struct wfm_sched *s
 		*usd = b->first_usd;
 		return;
 	}
-	/* rounded up: an estimate that errs should err towards finishing */
-	*tokens = (s->finished_tokens + s->finished - 1) / s->finished;
-	*usd = s->finished_usd / (double)s->finished;
+	/*
+	 * The mean and a quarter, rounded up. An item needs more room than it
+	 * uses: the ledger reserves each call's worst case (the input counted
+	 * at a token per 3 bytes, above what tokenizers count, and at least
+	 * 1,024 tokens of output) before it settles to what the call used, so
+	 * an item whose last call finds only its mean left is cut short. And
+	 * an estimate that errs should err towards finishing.
+	 */
+	*tokens = (s->finished_tokens * MARGIN_NUM + s->finished * MARGIN_DEN - 1) /
+		  (s->finished * MARGIN_DEN);
+	*usd = s->finished_usd * MARGIN_NUM / MARGIN_DEN / (double)s->finished;
 }
 
 enum wfm_sched_admit wfm_sched_admit(struct wfm_buf *why, const struct wfm_sched *s,

@@ -86,7 +86,11 @@ enum wfm_sched_admit {
 enum wfm_sched_admit wfm_sched_admit(struct wfm_buf *why, const struct wfm_sched *s,
 				     const struct wfm_sched_budget *b);
 
-/* What one item is expected to cost: the mean of the finished ones, else b's first figures. */
+/*
+ * What one item is expected to cost: the mean of the finished ones and a
+ * quarter (room for the ledger's worst-case reservations), else b's first
+ * figures.
+ */
 void wfm_sched_estimate(uint64_t *tokens, double *usd, const struct wfm_sched *s,
 			const struct wfm_sched_budget *b);
 

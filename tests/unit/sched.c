@@ -141,25 +141,30 @@ static void test_sched__admit_learns_from_ended_items(void **state)
 	b.spent_tokens = 7100;
 	/* the two items under way keep 13000 and 19900 of the 22900 left */
 	assert_int_equal(wfm_sched_admit(NULL, &s, &b), WFM_SCHED_WAIT);
-	/* ended: its 7000 is the estimate now; items cut short or never started are not */
+	/*
+	 * ended: its 7000 and a quarter is the estimate now; items cut short
+	 * or never started are not
+	 */
+	a->usd = 0.4;
 	wfm_sched_end(&s, cut);
 	wfm_sched_end(&s, none);
 	wfm_sched_end(&s, a);
 	wfm_sched_end(&s, a); /* once only */
 	wfm_sched_estimate(&each, &usd, &s, &b);
-	assert_int_equal(each, 7000);
+	assert_int_equal(each, 8750);
+	assert_true(usd > 0.4999 && usd < 0.5001);
 	assert_int_equal(s.finished, 1);
 	assert_int_equal(wfm_sched_admit(NULL, &s, &b), WFM_SCHED_START);
-	/* rounded up */
+	/* the mean of all that ended, rounded up: (7000 + 8001) / 2 * 5 / 4 = 9375.6 */
 	c->agents = 1;
 	c->tokens = 8001;
 	wfm_sched_end(&s, c);
 	wfm_sched_estimate(&each, &usd, &s, &b);
-	assert_int_equal(each, 7501);
+	assert_int_equal(each, 9376);
 	/* nothing under way and not enough left: no item will ever fit */
-	b.spent_tokens = 23000;
+	b.spent_tokens = 20625;
 	assert_int_equal(wfm_sched_admit(NULL, &s, &b), WFM_SCHED_REFUSE);
-	b.spent_tokens = 22499;
+	b.spent_tokens = 20624;
 	assert_int_equal(wfm_sched_admit(NULL, &s, &b), WFM_SCHED_START);
 	b.spent_tokens = 40000; /* spent past the limit (an earlier session's) */
 	assert_int_equal(wfm_sched_admit(NULL, &s, &b), WFM_SCHED_REFUSE);
