@@ -146,5 +146,11 @@ enum wfm_sched_admit wfm_sched_admit(struct wfm_buf *why, const struct wfm_sched
 	}
 	if (tokens_fit && usd_fit)
 		return WFM_SCHED_START;
-	return open ? WFM_SCHED_WAIT : WFM_SCHED_REFUSE;
+	if (open)
+		return WFM_SCHED_WAIT;
+	/*
+	 * Nothing under way and nothing learned: the first figures are a worst
+	 * case, not a cost, so the first item starts and the ledger judges it.
+	 */
+	return s->finished ? WFM_SCHED_REFUSE : WFM_SCHED_START;
 }

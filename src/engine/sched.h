@@ -74,14 +74,15 @@ struct wfm_sched_budget {
 enum wfm_sched_admit {
 	WFM_SCHED_START,  /* it fits */
 	WFM_SCHED_WAIT,   /* not now: started items may end cheaper, or leave room */
-	WFM_SCHED_REFUSE, /* never: nothing started is left to change the picture */
+	WFM_SCHED_REFUSE, /* never: nothing under way is left to change the picture */
 };
 
 /*
  * Whether a new item may start now that what b says is left: every item
  * started and not ended is expected to still need the estimate less what
- * it has spent. why (may be NULL) says, when it may not, how the numbers
- * stand.
+ * it has spent. With nothing under way and no item ended yet it starts
+ * whatever the first figures say (they are a worst case). why (may be
+ * NULL) says, when it may not, how the numbers stand.
  */
 enum wfm_sched_admit wfm_sched_admit(struct wfm_buf *why, const struct wfm_sched *s,
 				     const struct wfm_sched_budget *b);

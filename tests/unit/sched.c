@@ -95,6 +95,10 @@ static void test_sched__admit_before_an_item_ends(void **state)
 
 	/* nothing under way: one more item fits while 10000 are left */
 	assert_int_equal(wfm_sched_admit(NULL, &s, &b), WFM_SCHED_START);
+	/* and the first always starts: the first figures are a worst case, not a cost */
+	b.max_tokens = 5000;
+	assert_int_equal(wfm_sched_admit(NULL, &s, &b), WFM_SCHED_START);
+	b.max_tokens = 30000;
 	it = wfm_sched_item(&s, 1);
 	it->agents = 1;
 	it = wfm_sched_item(&s, 2);
