@@ -341,23 +341,26 @@ static void schedule(struct engine *e)
 
 		/* a spent ledger starts no new work; an item under way may still try */
 		if (!(job->item && job->item->agents) && wfm_engine_budget_spent(e)) {
-			refuse_agent(e, unlink_agent(e, link),
-				     "budget: the run's budget is spent (--budget, --max-cost): no new "
-				     "work starts");
+			refuse_agent(
+			    e, unlink_agent(e, link),
+			    "budget: the run's budget is spent (--budget, --max-cost): no new "
+			    "work starts");
 			continue;
 		}
 		/* the first agent of a new item: does the budget cover one more? */
 		if (job->item && !job->item->agents && budget_view(&b, e, job))
 			admit = wfm_sched_admit(&why, &e->sched, &b);
-		if (admit == WFM_SCHED_WAIT && (e->in_flight || e->waiting_oracles ||
-						e->idle_turns < STALL_TURNS)) {
+		if (admit == WFM_SCHED_WAIT &&
+		    (e->in_flight || e->waiting_oracles || e->idle_turns < STALL_TURNS)) {
 			/* fresh items sort last: every agent still waiting is one */
 			wfm_buf_release(&why);
 			break;
 		}
 		if (admit == WFM_SCHED_WAIT) {
-			progress(e, "budget: agent %s starts though %s: nothing else is running, and "
-				    "the script waits for it", job_name(job), why.ptr);
+			progress(e,
+				 "budget: agent %s starts though %s: nothing else is running, and "
+				 "the script waits for it",
+				 job_name(job), why.ptr);
 			e->idle_turns = 0;
 			admit = WFM_SCHED_START;
 		}
@@ -409,8 +412,8 @@ static void request_item(struct engine *e, struct job *job, const cJSON *hint)
 	if (cJSON_IsNumber(stage) && stage->valuedouble >= 0 && stage->valuedouble <= UINT_MAX)
 		job->stage = (unsigned)stage->valuedouble;
 	if (cJSON_IsNumber(stages) && stages->valuedouble >= 1)
-		job->stages = stages->valuedouble < MAX_STAGES ? (unsigned)stages->valuedouble
-							       : MAX_STAGES;
+		job->stages =
+		    stages->valuedouble < MAX_STAGES ? (unsigned)stages->valuedouble : MAX_STAGES;
 }
 
 static void handle_request(struct engine *e, const cJSON *msg)
@@ -477,7 +480,8 @@ static void handle_request(struct engine *e, const cJSON *msg)
 					cJSON_GetObjectItemCaseSensitive(rec, "reason")->valuestring);
 			if (cJSON_IsString(unit) && !job->unit_id)
 				job->unit_id = wfm_strdup(unit->valuestring);
-			job->budget_cut = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "budget"));
+			job->budget_cut =
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "budget"));
 			if (job->item)
 				job->item->agents++;
 			count_agent(e, job);
@@ -650,8 +654,9 @@ static int loop(struct engine *e, enum wfm_run_status *status, char **error, cJS
 				const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "item");
 				if (cJSON_IsNumber(id) && id->valuedouble >= 1 &&
 				    id->valuedouble <= (double)LONG_MAX)
-					wfm_sched_end(&e->sched,
-						      wfm_sched_item(&e->sched, (long)id->valuedouble));
+					wfm_sched_end(
+					    &e->sched,
+					    wfm_sched_item(&e->sched, (long)id->valuedouble));
 			} else if (!strcmp(t, "phase")) {
 				const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "title");
 				if (cJSON_IsString(m)) {

@@ -213,15 +213,15 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 	wfm_buf_addf(md, "- base: `%s`\n", str_item(r, "base"));
 	wfm_buf_addf(md, "- integration branch: `%s` at `%s`\n", str_item(integ, "branch"),
 		     str_item(integ, "commit") ? str_item(integ, "commit") : "(not created)");
-	wfm_buf_addf(md,
-		     "- units: %lu merged, %lu rejected, %lu failed, %lu skipped\n"
-		     "- agents: %lu (%lu run, %lu answered from the journal, %lu failed), %lu tokens, "
-		     "%lu of them on units that did not land\n"
-		     "- time: %.1f s\n\n",
-		     TOTAL("merged"), TOTAL("rejected"), TOTAL("failed"), TOTAL("skipped"),
-		     TOTAL("agents"), TOTAL("agentsRun"), TOTAL("agentsReplayed"),
-		     TOTAL("agentsFailed"), TOTAL("tokens"), TOTAL("tokensNotLanded"),
-		     TOTAL("durationMs") / 1000.0);
+	wfm_buf_addf(
+	    md,
+	    "- units: %lu merged, %lu rejected, %lu failed, %lu skipped\n"
+	    "- agents: %lu (%lu run, %lu answered from the journal, %lu failed), %lu tokens, "
+	    "%lu of them on units that did not land\n"
+	    "- time: %.1f s\n\n",
+	    TOTAL("merged"), TOTAL("rejected"), TOTAL("failed"), TOTAL("skipped"), TOTAL("agents"),
+	    TOTAL("agentsRun"), TOTAL("agentsReplayed"), TOTAL("agentsFailed"), TOTAL("tokens"),
+	    TOTAL("tokensNotLanded"), TOTAL("durationMs") / 1000.0);
 	{
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(r, "budget");
 		double cost = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(totals, "costUsd"));
@@ -232,12 +232,13 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 					     cJSON_GetObjectItemCaseSensitive(totals, "cacheReadTokens")));
 			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "exhausted")) ||
 			    TOTAL("budgetUnits"))
-				wfm_buf_addf(md,
-					     " **The budget ran out**: %lu unit(s) were left undone for "
-					     "it (their reason starts with `budget:`: never started, or "
-					     "not verified or fixed), and %lu tokens went to units that "
-					     "did not land.",
-					     TOTAL("budgetUnits"), TOTAL("tokensNotLanded"));
+				wfm_buf_addf(
+				    md,
+				    " **The budget ran out**: %lu unit(s) were left undone for "
+				    "it (their reason starts with `budget:`: never started, or "
+				    "not verified or fixed), and %lu tokens went to units that "
+				    "did not land.",
+				    TOTAL("budgetUnits"), TOTAL("tokensNotLanded"));
 			wfm_buf_adds(md, "\n\n");
 		}
 	}

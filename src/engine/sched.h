@@ -21,25 +21,28 @@
 struct wfm_buf;
 
 struct wfm_sched_item {
-	long id;		/* the runtime's item id */
-	uint64_t age;		/* order of first sight: smaller is older */
-	uint64_t tokens;	/* spent by its finished agents (replayed ones too) */
+	long id;	 /* the runtime's item id */
+	uint64_t age;	 /* order of first sight: smaller is older */
+	uint64_t tokens; /* spent by its finished agents (replayed ones too) */
 	double usd;
-	unsigned long agents;	/* started or replayed */
-	unsigned cut : 1;	/* an agent of it was refused or ended by the budget */
-	unsigned ended : 1;	/* the runtime said it is done */
+	unsigned long agents; /* started or replayed */
+	unsigned cut : 1;     /* an agent of it was refused or ended by the budget */
+	unsigned ended : 1;   /* the runtime said it is done */
 };
 
 struct wfm_sched {
 	struct wfm_sched_item **items; /* by id */
 	size_t nr, alloc;
-	uint64_t clock;		/* hands out ages and arrival numbers */
+	uint64_t clock; /* hands out ages and arrival numbers */
 	/* items that ended after starting, not cut short: the estimate */
 	unsigned long finished;
 	uint64_t finished_tokens;
 	double finished_usd;
 };
-#define WFM_SCHED_INIT { 0 }
+#define WFM_SCHED_INIT                                                                             \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 void wfm_sched_release(struct wfm_sched *s);
 
@@ -54,9 +57,9 @@ void wfm_sched_end(struct wfm_sched *s, struct wfm_sched_item *item);
 
 /* Where a waiting request stands. */
 struct wfm_sched_key {
-	int fresh;		/* the first agent of an item not started yet */
-	unsigned stage;		/* its pipeline stage */
-	uint64_t age;		/* its item's age; outside items, its arrival */
+	int fresh;	/* the first agent of an item not started yet */
+	unsigned stage; /* its pipeline stage */
+	uint64_t age;	/* its item's age; outside items, its arrival */
 	uint64_t arrival;
 };
 
@@ -73,7 +76,7 @@ struct wfm_sched_budget {
 
 enum wfm_sched_admit {
 	WFM_SCHED_START,  /* it fits */
-	WFM_SCHED_WAIT,   /* not now: started items may end cheaper, or leave room */
+	WFM_SCHED_WAIT,	  /* not now: started items may end cheaper, or leave room */
 	WFM_SCHED_REFUSE, /* never: nothing under way is left to change the picture */
 };
 

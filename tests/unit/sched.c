@@ -89,7 +89,7 @@ static void test_sched__order(void **state)
 static void test_sched__admit_before_an_item_ends(void **state)
 {
 	struct wfm_sched s = WFM_SCHED_INIT;
-	struct wfm_sched_budget b = { .max_tokens = 30000, .first_tokens = 10000 };
+	struct wfm_sched_budget b = {.max_tokens = 30000, .first_tokens = 10000};
 	struct wfm_buf why = WFM_BUF_INIT;
 	struct wfm_sched_item *it;
 
@@ -131,7 +131,7 @@ static void test_sched__admit_before_an_item_ends(void **state)
 static void test_sched__admit_learns_from_ended_items(void **state)
 {
 	struct wfm_sched s = WFM_SCHED_INIT;
-	struct wfm_sched_budget b = { .max_tokens = 30000, .first_tokens = 20000 };
+	struct wfm_sched_budget b = {.max_tokens = 30000, .first_tokens = 20000};
 	struct wfm_sched_item *a = wfm_sched_item(&s, 1), *c = wfm_sched_item(&s, 3);
 	struct wfm_sched_item *cut = wfm_sched_item(&s, 2), *none = wfm_sched_item(&s, 4);
 	uint64_t each;
@@ -178,7 +178,7 @@ static void test_sched__admit_learns_from_ended_items(void **state)
 static void test_sched__admit_usd(void **state)
 {
 	struct wfm_sched s = WFM_SCHED_INIT;
-	struct wfm_sched_budget b = { .max_usd = 1.0, .first_usd = 0.3 };
+	struct wfm_sched_budget b = {.max_usd = 1.0, .first_usd = 0.3};
 	struct wfm_buf why = WFM_BUF_INIT;
 	struct wfm_sched_item *it;
 
