@@ -296,6 +296,7 @@
 	let currentPhase = null;
 	let budgetTotal = null;
 	let budgetSpent = 0;
+	let budgetExhausted = false;
 
 	function rejectLater(reject, e) {
 		/* through the host's event loop: a script looping on failures still lets it read */
@@ -326,12 +327,16 @@
 			return false;
 		apply(mapDelete, pending, [id]);
 		const msg = jsonParse(line);
-		if (msg.ok === true)
+		if (msg.ok === true) {
 			rec.resolve(msg.value === undefined ? null : msg.value);
-		else if (typeof msg.error === 'string')
-			rec.reject(new RealError(msg.error));
-		else
-			rec.reject(new RealError(`${rec.method} failed`));
+			return true;
+		}
+		const e = new RealError(typeof msg.error === 'string' ? msg.error
+								 : `${rec.method} failed`);
+		/* 'budget': the request could not start for lack of budget */
+		if (typeof msg.code === 'string')
+			e.code = msg.code;
+		rec.reject(e);
 		return true;
 	}
 
@@ -501,9 +506,16 @@
 							`string (got ${typeName(prompt)})`);
 			const checked = options('agent()', opts, AGENT_OPTIONS);
 			const params = { prompt: clean(prompt), ...checked };
-			if (budgetTotal !== null && budgetSpent >= budgetTotal)
-				throw new RealError('agent(): the token budget is spent ' +
-						    `(${budgetSpent} of ${budgetTotal})`);
+			/*
+			 * The reference system's ceiling. An exhausted ledger (budget.remaining()
+			 * 0) is the engine's to judge: work under way may still finish.
+			 */
+			if (budgetTotal !== null && budgetSpent >= budgetTotal) {
+				const e = new RealError('agent(): the token budget is spent ' +
+							`(${budgetSpent} of ${budgetTotal})`);
+				e.code = 'budget';
+				throw e;
+			}
 			return request('agent', params);
 		});
 	}
@@ -544,18 +556,38 @@
 		});
 	}
 
+	/*
+	 * Work items, for the engine's scheduling (docs/protocol.md): each
+	 * element of a pipeline() or parallel() called outside any item is a
+	 * new item; one called inside an item belongs to it. The host follows
+	 * the current item through awaits; here it is only a token.
+	 */
+	function itemScopes(n, stages) {
+		const outer = callHost('scope');
+		const scopes = [];
+		for (let i = 0; i < n; i++)
+			scopes[i] = outer === '' ? callHost('item', stages) : outer;
+		return { outer, scopes, own: outer === '' };
+	}
+
 	/* one item of a pipeline: null once a stage fails */
-	async function throughStages(stages, item, index) {
+	async function throughStages(stages, item, index, scope, own) {
 		let prev = item;
-		for (let s = 0; s < stages.length; s++) {
-			try {
-				prev = await stages[s](prev, item, index);
-			} catch (e) {
-				warn(`pipeline(): stage ${s + 1} failed for item ${index}`, e);
-				return null;
+		try {
+			for (let s = 0; s < stages.length; s++) {
+				callHost('enter', scope, s);
+				try {
+					prev = await stages[s](prev, item, index);
+				} catch (e) {
+					warn(`pipeline(): stage ${s + 1} failed for item ${index}`, e);
+					return null;
+				}
 			}
+			return prev;
+		} finally {
+			if (own)
+				callHost('itemEnd', scope);
 		}
-		return prev;
 	}
 
 	function pipeline(items, ...stages) {
@@ -573,9 +605,11 @@
 								`is not a function (got ${got})`);
 			});
 			const list = items.slice();
+			const { outer, scopes, own } = itemScopes(list.length, stages.length);
 			const runs = [];
 			for (let i = 0; i < list.length; i++)
-				runs[i] = throughStages(stages, list[i], i);
+				runs[i] = throughStages(stages, list[i], i, scopes[i], own);
+			callHost('restore', outer);
 			return promiseAll(runs);
 		});
 	}
@@ -596,17 +630,23 @@
 							`function (got ${typeName(t)}); ` +
 							'pass thunks: () => agent(...)');
 			});
-			const runOne = async (t, i) => {
+			const runOne = async (t, i, scope, own) => {
+				callHost('enter', scope, 0);
 				try {
 					return await (typeof t === 'function' ? t() : t);
 				} catch (e) {
 					warn(`parallel(): element ${i} failed`, e);
 					return null;
+				} finally {
+					if (own)
+						callHost('itemEnd', scope);
 				}
 			};
+			const { outer, scopes, own } = itemScopes(list.length, 1);
 			const runs = [];
 			for (let i = 0; i < list.length; i++)
-				runs[i] = runOne(list[i], i);
+				runs[i] = runOne(list[i], i, scopes[i], own);
+			callHost('restore', outer);
 			return promiseAll(runs);
 		});
 	}
@@ -726,17 +766,20 @@
 
 	/* --- what the host calls --------------------------------------------------- */
 
-	function start(argsText, total, spent) {
+	function start(argsText, total, spent, exhausted) {
 		budgetTotal = typeof total === 'number' ? total : null;
 		budgetSpent = typeof spent === 'number' ? spent : 0;
+		budgetExhausted = exhausted === true;
 		define('args', argsText === undefined ? undefined : jsonParse(argsText));
 		define('budget', freeze({
 			get total() {
 				return budgetTotal;
 			},
 			spent: () => budgetSpent,
-			remaining: () => (budgetTotal === null ? Infinity
-							: Math.max(0, budgetTotal - budgetSpent)),
+			/* 0 once the engine's ledger is exhausted (--budget or --max-cost) */
+			remaining: () => (budgetExhausted ? 0
+				: budgetTotal === null ? Infinity
+					: Math.max(0, budgetTotal - budgetSpent)),
 		}));
 	}
 
@@ -774,12 +817,14 @@
 		stop,
 		tick,
 		nestedDone,
-		/* total: undefined leaves it, null removes it */
-		setBudget(spent, total) {
+		/* total: undefined leaves it, null removes it; exhausted: undefined leaves it */
+		setBudget(spent, total, exhausted) {
 			if (typeof spent === 'number')
 				budgetSpent = spent;
 			if (total !== undefined)
 				budgetTotal = typeof total === 'number' ? total : null;
+			if (exhausted !== undefined)
+				budgetExhausted = exhausted === true;
 		},
 		describe: (e) => jsonStringify(describe(e)),
 		importError: () => new RealError('import() is not available in a workflow: ' +

@@ -13,6 +13,7 @@
 // the host passes and receives primitives only. The flags close what the
 // rule cannot: import() would otherwise reject with a host-realm error,
 // and a host Function constructor must not compile strings.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import vm from 'node:vm';
 import { MetaError, blankRange, parseMeta } from './meta.mjs';
@@ -179,7 +180,25 @@ let top = null;
 let started = false;
 let stopped = false;
 let finished = false;
-const budget = { total: null, spent: 0 };
+const budget = { total: null, spent: 0, exhausted: false };
+
+/*
+ * Scheduling hints (docs/protocol.md): the work item a request is made
+ * for, followed through the script's awaits. A store is {item, stage,
+ * stages}; the context sees it only as a token "<item>:<stage>:<stages>"
+ * ('' outside any item). Not part of any journal key.
+ */
+const scopes = new AsyncLocalStorage();
+let nextItem = 0;
+
+function scopeToken(s) {
+	return s ? `${s.item}:${s.stage}:${s.stages}` : '';
+}
+
+function parseScope(token) {
+	const m = typeof token === 'string' ? /^(\d+):(\d+):(\d+)$/.exec(token) : null;
+	return m ? { item: +m[1], stage: +m[2], stages: +m[3] } : undefined;
+}
 
 function fatal(obj, code) {
 	finished = true;
@@ -240,9 +259,33 @@ function makeHost(run) {
 				if (typeof a !== 'string' || !a.startsWith('{"method":'))
 					return 0;
 				const id = ++nextId;
+				const s = scopes.getStore();
+				const hint = s ? `"item":{"id":${s.item},"stage":${s.stage},` +
+						 `"stages":${s.stages}},` : '';
 				routes.set(id, run);
-				writeLine(`{"type":"request","id":${id},${a.slice(1)}`);
+				writeLine(`{"type":"request","id":${id},${hint}${a.slice(1)}`);
 				return id;
+			}
+			case 'scope':
+				return scopeToken(scopes.getStore());
+			case 'item':
+				/* a new item, of a pipeline of a stages */
+				return `${++nextItem}:0:${Number.isInteger(a) && a > 0 ? a : 1}`;
+			case 'enter': {
+				/* the item of token a, b stages further on */
+				const s = parseScope(a);
+				const more = Number.isInteger(b) && b > 0 ? b : 0;
+				scopes.enterWith(s && { ...s, stage: s.stage + more });
+				return undefined;
+			}
+			case 'restore':
+				scopes.enterWith(parseScope(a));
+				return undefined;
+			case 'itemEnd': {
+				const s = parseScope(a);
+				if (s)
+					writeLine(`{"type":"item_end","item":${s.item}}`);
+				return undefined;
 			}
 			case 'emit':
 				if (typeof a === 'string' && a.startsWith('{"type":'))
@@ -297,7 +340,7 @@ function createRun(source, filename, { parent = null, nid = 0 } = {}) {
 
 function startRun(run, argsText) {
 	runs.add(run);
-	run.handle.start(argsText, budget.total, budget.spent);
+	run.handle.start(argsText, budget.total, budget.spent, budget.exhausted);
 	if (stopped)
 		run.handle.stop();
 	run.handle.run(run.fn);
@@ -333,11 +376,13 @@ function handleLine(line) {
 		const b = msg.budget;
 		if (b !== undefined && b !== null) {
 			if (typeof b !== 'object' || !isTotal(b.total) ||
-			    !(b.spent === undefined || isCount(b.spent)))
-				protocolError('start: budget must be ' +
-					      '{"total": number or null, "spent": number}');
+			    !(b.spent === undefined || isCount(b.spent)) ||
+			    !(b.exhausted === undefined || typeof b.exhausted === 'boolean'))
+				protocolError('start: budget must be {"total": number or null, ' +
+					      '"spent": number, "exhausted"?: boolean}');
 			budget.total = isCount(b.total) ? b.total : null;
 			budget.spent = isCount(b.spent) ? b.spent : 0;
+			budget.exhausted = b.exhausted === true;
 		}
 		startRun(top, Object.hasOwn(msg, 'args') ? JSON.stringify(msg.args) : undefined);
 		return;
@@ -350,22 +395,27 @@ function handleLine(line) {
 		const run = routes.get(id);
 		if (!run)
 			protocolError(`the engine answered request ${id} twice`);
-		if (typeof msg.ok !== 'boolean' || (!msg.ok && typeof msg.error !== 'string'))
+		if (typeof msg.ok !== 'boolean' || (!msg.ok && typeof msg.error !== 'string') ||
+		    !(msg.code === undefined || typeof msg.code === 'string'))
 			protocolError(`result ${id}: need "ok": true with "value", ` +
-				      'or "ok": false with "error" (a string)');
+				      'or "ok": false with "error" (a string) and "code"?');
 		routes.delete(id);
 		if (runs.has(run))
 			run.handle.settle(id, line);
 		return;
 	}
 	case 'budget':
-		if (!isCount(msg.spent) || !isTotal(msg.total))
-			protocolError('budget: need "spent": a number (and optionally "total")');
+		if (!isCount(msg.spent) || !isTotal(msg.total) ||
+		    !(msg.exhausted === undefined || typeof msg.exhausted === 'boolean'))
+			protocolError('budget: need "spent": a number (and optionally "total" ' +
+				      'and "exhausted")');
 		budget.spent = msg.spent;
 		if (msg.total !== undefined)
 			budget.total = msg.total;
+		if (msg.exhausted !== undefined)
+			budget.exhausted = msg.exhausted;
 		for (const run of runs)
-			run.handle.setBudget(msg.spent, msg.total);
+			run.handle.setBudget(msg.spent, msg.total, msg.exhausted);
 		return;
 	case 'stop':
 		if (!started)

@@ -29,7 +29,9 @@ export const meta = {
 //
 // An agent that fails (null) makes its unit `failed`; a unit that needs no
 // change (the implementer leaves it as it was and the verifier agrees) is
-// `skipped`, as is one the classifier calls irrelevant.
+// `skipped`, as is one the classifier calls irrelevant, and one the token
+// budget let no agent start on (reason "budget: ..."). Under a budget the
+// engine finishes units already started before it starts new ones.
 
 // ---------------------------------------------------------------------------
 // Inputs. `goal` is the positional argument of `git wfmigrate run`.
@@ -59,6 +61,12 @@ if (!Array.isArray(extraScope) || extraScope.some(g => typeof g !== 'string' || 
 for (const glob of extraScope) {
   if (glob.endsWith('/')) throw new Error(`args.scope: '${glob}' ends with '/': '${glob}**' is everything under a directory`)
 }
+if (A.unverified !== undefined && !['keep', 'merge'].includes(A.unverified)) {
+  throw new Error(`args.unverified must be 'keep' or 'merge', not ${JSON.stringify(A.unverified)}`)
+}
+// An attempt the oracle passed but no verifier could judge for lack of budget:
+// 'keep' leaves its branch for review, 'merge' sends it to the merge queue.
+const mergeUnverified = A.unverified === 'merge'
 
 // The verifier's rubric: a condensed copy of rubrics/migration.md (a script
 // cannot read files), same numbers and titles -- tests/e2e/fixture_deprecated.sh
@@ -184,11 +192,12 @@ return report
 // a state with a status is finished and passes through untouched.
 
 async function implement(unit) {
-  if (budget.remaining() <= 0) return record(unit, 'skipped', 'the token budget ran out before it started')
-  const attempt = await agent(implementPrompt(unit), {
+  if (budget.remaining() <= 0) return record(unit, 'skipped', 'budget: the token budget ran out before it started')
+  const attempt = await unlessBudget(agent(implementPrompt(unit), {
     role: 'implementer', isolation: 'worktree', label: `impl:${unit.id}`, phase: 'Implement', unit,
     scope: scopeOf(unit),
-  })
+  }))
+  if (attempt instanceof NoBudget) return record(unit, 'skipped', attempt.reason)
   if (!attempt) return record(unit, 'failed', 'the implementer agent failed')
   return { unit, attempt, rounds: 0 }
 }
@@ -202,6 +211,13 @@ async function review(state) {
   for (let round = 0; ; round++) {
     const check = await judge(unit, attempt, round)
     if (check.failed) return record(unit, 'failed', check.failed, attempt, round)
+    if (check.unverified) {
+      const why = `${check.unverified.reason}: the verifier could not run`
+      if (check.unchanged) return record(unit, 'skipped', `${why}; the implementer changed nothing`, attempt, round)
+      if (mergeUnverified) return { unit, attempt, rounds: round, unverified: why }
+      return record(unit, 'failed', `${why}; the oracle passed on the attempt, kept unmerged ` +
+        '(--arg unverified=merge merges such attempts)', attempt, round)
+    }
     if (check.pass && check.unchanged) {
       return record(unit, 'skipped', `no change needed: ${firstLine(outputOf(attempt)) || 'the verifier agrees'}`,
         attempt, round)
@@ -212,10 +228,14 @@ async function review(state) {
       return record(unit, 'rejected', rounds ? `still failing after ${rounds} fix rounds: ${why}` : why,
         attempt, round)
     }
-    const fix = await agent(fixPrompt(unit, attempt, check, round + 1), {
+    const fix = await unlessBudget(agent(fixPrompt(unit, attempt, check, round + 1), {
       role: 'fixer', isolation: 'worktree', base: attempt.branch, label: `fix${round + 1}:${unit.id}`,
       phase: 'Fix', unit, scope: scopeOf(unit),
-    })
+    }))
+    if (fix instanceof NoBudget) {
+      return record(unit, 'failed', `${fix.reason}: the fixer of round ${round + 1} could not run; ${why}`,
+        attempt, round)
+    }
     if (!fix) return record(unit, 'failed', `the fixer agent of round ${round + 1} failed`, attempt, round + 1)
     if (changedNothing(fix, attempt)) {
       return record(unit, 'rejected', `the fixer of round ${round + 1} changed nothing; ${why}`, fix, round + 1)
@@ -224,7 +244,8 @@ async function review(state) {
   }
 }
 
-// One judgement of one attempt: {pass, unchanged, findings, patch, run} or {failed: reason}.
+// One judgement of one attempt: {pass, unchanged, findings, patch, run}, {failed: reason},
+// or {unverified: NoBudget, unchanged, patch, run} when the budget let no verifier start.
 // The oracle goes first: when the tests fail there is nothing for a verifier to weigh.
 async function judge(unit, attempt, round) {
   const patch = await diff({ branch: attempt.branch })
@@ -236,10 +257,12 @@ async function judge(unit, attempt, round) {
       return { pass: false, unchanged, patch, run, findings: [`the oracle failed: ${describe(run)}`] }
     }
   }
-  const verdict = outputOf(await agent(verifyPrompt(unit, attempt, patch, run), {
+  const answer = await unlessBudget(agent(verifyPrompt(unit, attempt, patch, run), {
     role: 'verifier', isolation: 'worktree', base: attempt.branch,
     label: round ? `verify${round}:${unit.id}` : `verify:${unit.id}`, phase: 'Verify', unit, schema: VERDICT,
   }))
+  if (answer instanceof NoBudget) return { unverified: answer, unchanged, patch, run }
+  const verdict = outputOf(answer)
   if (!verdict) return { failed: 'the verifier agent failed' }
   const findings = Array.isArray(verdict.findings) ? verdict.findings.map(String) : []
   if (verdict.verdict !== 'pass' && findings.length === 0) findings.push('the verifier failed it without a finding')
@@ -247,14 +270,15 @@ async function judge(unit, attempt, round) {
 }
 
 async function land(state) {
-  const { unit, attempt, rounds: used } = state
+  const { unit, attempt, rounds: used, unverified } = state
   const result = await merge({
     branch: attempt.branch,
     message: `${unit.path}: migrate ${unit.name}\n\n${goal}\n\nUnit: ${unit.id}\n`,
   })
   if (result.merged) {
-    return record(unit, 'merged', used ? `verified after ${used} fix round(s)` : 'verified', attempt, used,
-      result.commit)
+    const how = unverified ? `unverified (--arg unverified=merge): ${unverified}; the oracle passed`
+      : used ? `verified after ${used} fix round(s)` : 'verified'
+    return record(unit, 'merged', how, attempt, used, result.commit)
   }
   if (result.reason === 'scope' && Array.isArray(result.outOfScope)) {
     const state = record(unit, 'rejected', `the merge queue refused it: scope (it changes ${result.outOfScope.join(', ')}, ` +
@@ -384,6 +408,23 @@ function record(unit, status, reason, attempt = null, used = 0, mergeCommit = nu
     rounds: used,
   })
   return { unit, attempt, rounds: used, status }
+}
+
+// What agent() gives when the run's budget let the agent not start: the engine
+// refuses it with err.code 'budget' (docs/protocol.md). Other errors go on.
+// (A function, not a class: it is used before this line runs.)
+function NoBudget(err) {
+  const message = String(err?.message ?? err)
+  this.reason = message.startsWith('budget: ') ? message : `budget: ${message}`
+}
+
+async function unlessBudget(promise) {
+  try {
+    return await promise
+  } catch (err) {
+    if (err?.code === 'budget') return new NoBudget(err)
+    throw err
+  }
 }
 
 // A stage that throws would drop its unit from the pipeline without a word;

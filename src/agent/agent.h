@@ -84,6 +84,8 @@ struct wfm_agent_result {
 	 */
 	int ok;
 	char *reason; /* NULL when ok */
+	/* !ok: the run's budget (its ledger) refused a model call; reason "budget: ..." */
+	int budget;
 	cJSON *output; /* a string (text) or the validated object; NULL when !ok */
 	/* worktree agents: whether its branch has commits past base */
 	int changed;

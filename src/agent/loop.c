@@ -377,8 +377,10 @@ static int call_model(struct loop *l, struct wfm_llm_reply *reply)
 				    wfm_price_worst(&l->price, est, max_out), env->cancel) < 0) {
 		if (env->cancel && *env->cancel)
 			agent_fail(l, "cancelled");
-		else
+		else {
 			agent_fail(l, "budget: %s", wfm_error_last());
+			l->out->budget = 1;
+		}
 		return 1;
 	}
 	req.model = l->req->model;

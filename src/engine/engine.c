@@ -19,6 +19,15 @@
 
 #define CONTROL_POLL_MS 200
 #define HARNESS_EXIT_WAIT_MS 5000
+/*
+ * Turns of the loop in a row (at CONTROL_POLL_MS each) with nothing in
+ * flight and nothing from the runtime, after which a new item held back
+ * for the budget starts after all: the script waits on it (a started item
+ * that needs another one), so holding it would hang the run. The ledger
+ * still keeps the budget.
+ */
+#define STALL_TURNS 10
+#define BUDGET_CODE "budget"
 
 uint64_t wfm_engine_now_ms(void)
 {
@@ -114,7 +123,9 @@ static void *job_thread(void *arg)
 	return NULL;
 }
 
-static void send_result(struct engine *e, long id, int ok, const cJSON *value, const char *error)
+/* code: with !ok, what kind of refusal it is (BUDGET_CODE), or NULL */
+static void send_result(struct engine *e, long id, int ok, const cJSON *value, const char *error,
+			const char *code)
 {
 	cJSON *msg = wfm_json_object();
 
@@ -125,6 +136,8 @@ static void send_result(struct engine *e, long id, int ok, const cJSON *value, c
 		wfm_json_add(msg, "value", value ? cJSON_Duplicate(value, 1) : cJSON_CreateNull());
 	else
 		wfm_json_add_str(msg, "error", error ? error : "failed");
+	if (!ok && code)
+		wfm_json_add_str(msg, "code", code);
 	/* a runtime that is gone is noticed by the loop at EOF */
 	wfm_harness_send(e->harness, msg);
 	cJSON_Delete(msg);
@@ -160,9 +173,14 @@ static void count_agent(struct engine *e, const struct job *job)
 		u->agents++;
 		u->tokens += job->tokens;
 	}
+	if (job->item) {
+		job->item->tokens += job->tokens;
+		job->item->usd += job->cost_usd;
+		job->item->cut |= job->budget_cut;
+	}
 }
 
-/* The script's budget.spent() (and total, once the ledger is spent). */
+/* The script's budget.spent(), and whether the budget is exhausted. */
 static void send_budget(struct engine *e)
 {
 	cJSON *msg;
@@ -193,6 +211,8 @@ static cJSON *job_record(const struct job *job)
 		wfm_json_add_bool(rec, "failed", 1);
 		if (job->reason)
 			wfm_json_add_str(rec, "reason", job->reason);
+		if (job->budget_cut)
+			wfm_json_add_bool(rec, "budget", 1);
 	}
 	return rec;
 }
@@ -202,6 +222,8 @@ static void start_job(struct engine *e, struct job *job)
 	if (job->kind == JOB_AGENT) {
 		e->agents_running++;
 		e->agents_run++;
+		if (job->item)
+			job->item->agents++;
 		progress(e, "agent %s started", job_name(job));
 	} else if (job->kind == JOB_ORACLE) {
 		e->oracles_running++;
@@ -226,7 +248,78 @@ static void drop_job(struct engine *e, struct job *job, const char *why)
 	job->ok = job->kind == JOB_AGENT; /* a stopped agent is null, as in the reference */
 	job->error = job->ok ? NULL : wfm_strdup(why);
 	job->journal = 0;
-	send_result(e, job->id, job->ok, NULL, job->error);
+	send_result(e, job->id, job->ok, NULL, job->error, NULL);
+	job_free(job);
+}
+
+/* Where a waiting agent stands in the queue (sched.h). */
+static struct wfm_sched_key job_key(const struct job *job)
+{
+	struct wfm_sched_key k;
+
+	k.fresh = job->item && !job->item->agents;
+	k.stage = job->stage;
+	k.age = job->item ? job->item->age : job->arrival;
+	k.arrival = job->arrival;
+	return k;
+}
+
+/* The link of the waiting list that holds the agent to start first. */
+static struct job **next_agent(struct engine *e)
+{
+	struct job **best = &e->waiting_agents, **p;
+	struct wfm_sched_key bk = job_key(*best);
+
+	for (p = &(*best)->next; *p; p = &(*p)->next) {
+		struct wfm_sched_key k = job_key(*p);
+
+		if (wfm_sched_before(&k, &bk)) {
+			best = p;
+			bk = k;
+		}
+	}
+	return best;
+}
+
+static struct job *unlink_agent(struct engine *e, struct job **link)
+{
+	struct job *job = *link;
+
+	*link = job->next;
+	if (e->waiting_agents_tail == &job->next)
+		e->waiting_agents_tail = link;
+	job->next = NULL;
+	return job;
+}
+
+/* The budget for the admission of new items; 0 when the run has none. */
+static int budget_view(struct wfm_sched_budget *out, struct engine *e, const struct job *job)
+{
+	struct wfm_ledger_totals t;
+
+	if (!e->ledger)
+		return 0;
+	wfm_ledger_totals(e->ledger, &t);
+	if (!t.max_tokens && !(t.max_usd > 0))
+		return 0;
+	/*
+	 * What finished agents spent, not the ledger's count: that holds the
+	 * calls of running agents too, which their items' figures do not yet.
+	 */
+	out->max_tokens = t.max_tokens;
+	out->spent_tokens = e->tokens;
+	out->max_usd = t.max_usd;
+	out->spent_usd = e->cost_usd;
+	/* before an item has ended: one agent's worth for each stage of its pipeline */
+	out->first_tokens = job->first_tokens * job->stages;
+	out->first_usd = job->first_usd * job->stages;
+	return 1;
+}
+
+/* An agent that cannot start for lack of budget rejects (docs/protocol.md). */
+static void refuse_agent(struct engine *e, struct job *job, const char *why)
+{
+	send_result(e, job->id, 0, NULL, why, BUDGET_CODE);
 	job_free(job);
 }
 
@@ -240,18 +333,50 @@ static void schedule(struct engine *e)
 		start_job(e, job);
 	}
 	while (!e->paused && e->waiting_agents && e->agents_running < e->opts->concurrency) {
-		struct job *job = e->waiting_agents;
-		e->waiting_agents = job->next;
-		if (!e->waiting_agents)
-			e->waiting_agents_tail = &e->waiting_agents;
-		if (wfm_engine_budget_spent(e)) {
-			/* an agent that cannot start rejects (docs/protocol.md) */
-			send_result(e, job->id, 0, NULL,
-				    "the run's budget is spent (--budget, --max-cost): no new agents");
-			job_free(job);
+		struct job **link = next_agent(e);
+		struct job *job = *link;
+		struct wfm_sched_budget b;
+		struct wfm_buf why = WFM_BUF_INIT;
+		enum wfm_sched_admit admit = WFM_SCHED_START;
+
+		/* a spent ledger starts no new work; an item under way may still try */
+		if (!(job->item && job->item->agents) && wfm_engine_budget_spent(e)) {
+			refuse_agent(
+			    e, unlink_agent(e, link),
+			    "budget: the run's budget is spent (--budget, --max-cost): no new "
+			    "work starts");
 			continue;
 		}
-		start_job(e, job);
+		/* the first agent of a new item: does the budget cover one more? */
+		if (job->item && !job->item->agents && budget_view(&b, e, job))
+			admit = wfm_sched_admit(&why, &e->sched, &b);
+		if (admit == WFM_SCHED_WAIT &&
+		    (e->in_flight || e->waiting_oracles || e->idle_turns < STALL_TURNS)) {
+			/* fresh items sort last: every agent still waiting is one */
+			wfm_buf_release(&why);
+			break;
+		}
+		if (admit == WFM_SCHED_WAIT) {
+			progress(e,
+				 "budget: agent %s starts though %s: nothing else is running, and "
+				 "the script waits for it",
+				 job_name(job), why.ptr);
+			e->idle_turns = 0;
+			admit = WFM_SCHED_START;
+		}
+		if (admit != WFM_SCHED_START) {
+			struct wfm_buf msg = WFM_BUF_INIT;
+
+			wfm_buf_addf(&msg, "budget: no new unit is started: %s", why.ptr);
+			if (!e->budget_refusals++)
+				progress(e, "%s", msg.ptr);
+			refuse_agent(e, unlink_agent(e, link), msg.ptr);
+			wfm_buf_release(&msg);
+			wfm_buf_release(&why);
+			continue;
+		}
+		wfm_buf_release(&why);
+		start_job(e, unlink_agent(e, link));
 	}
 }
 
@@ -269,6 +394,26 @@ static void queue_job(struct engine *e, struct job *job)
 		return;
 	}
 	schedule(e);
+}
+
+#define MAX_STAGES 64 /* of a pipeline, for the estimate of a new item */
+
+/* The work item of a request, from the runtime's hint {id, stage, stages} (docs/protocol.md). */
+static void request_item(struct engine *e, struct job *job, const cJSON *hint)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(hint, "id");
+	const cJSON *stage = cJSON_GetObjectItemCaseSensitive(hint, "stage");
+	const cJSON *stages = cJSON_GetObjectItemCaseSensitive(hint, "stages");
+
+	job->stages = 1;
+	if (!cJSON_IsNumber(id) || id->valuedouble < 1 || id->valuedouble > (double)LONG_MAX)
+		return;
+	job->item = wfm_sched_item(&e->sched, (long)id->valuedouble);
+	if (cJSON_IsNumber(stage) && stage->valuedouble >= 0 && stage->valuedouble <= UINT_MAX)
+		job->stage = (unsigned)stage->valuedouble;
+	if (cJSON_IsNumber(stages) && stages->valuedouble >= 1)
+		job->stages =
+		    stages->valuedouble < MAX_STAGES ? (unsigned)stages->valuedouble : MAX_STAGES;
 }
 
 static void handle_request(struct engine *e, const cJSON *msg)
@@ -290,12 +435,14 @@ static void handle_request(struct engine *e, const cJSON *msg)
 	job->id = (long)id->valuedouble;
 	job->method = wfm_strdup(method->valuestring);
 	job->params = params ? cJSON_Duplicate(params, 1) : wfm_json_object();
+	job->arrival = wfm_sched_tick(&e->sched);
+	request_item(e, job, cJSON_GetObjectItemCaseSensitive(msg, "item"));
 	if (e->stopping) {
 		drop_job(e, job, "the run is stopping");
 		return;
 	}
 	if (wfm_engine_prepare(e, job) < 0) {
-		send_result(e, job->id, 0, NULL, wfm_error_last());
+		send_result(e, job->id, 0, NULL, wfm_error_last(), NULL);
 		job_free(job);
 		return;
 	}
@@ -303,7 +450,7 @@ static void handle_request(struct engine *e, const cJSON *msg)
 		char msgbuf[128];
 		snprintf(msgbuf, sizeof(msgbuf), "agent limit of %lu per run reached (--max-agents)",
 			 e->opts->max_agents);
-		send_result(e, job->id, 0, NULL, msgbuf);
+		send_result(e, job->id, 0, NULL, msgbuf, NULL);
 		job_free(job);
 		return;
 	}
@@ -333,10 +480,14 @@ static void handle_request(struct engine *e, const cJSON *msg)
 					cJSON_GetObjectItemCaseSensitive(rec, "reason")->valuestring);
 			if (cJSON_IsString(unit) && !job->unit_id)
 				job->unit_id = wfm_strdup(unit->valuestring);
+			job->budget_cut =
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "budget"));
+			if (job->item)
+				job->item->agents++;
 			count_agent(e, job);
 			send_budget(e);
 		}
-		send_result(e, job->id, 1, value, NULL);
+		send_result(e, job->id, 1, value, NULL, NULL);
 		cJSON_Delete(rec);
 		job_free(job);
 		return;
@@ -349,7 +500,17 @@ static void finish_job(struct engine *e, struct job *job)
 	if (job->threaded)
 		pthread_join(job->thread, NULL);
 	e->in_flight--;
-	if (job->kind == JOB_AGENT) {
+	if (job->kind == JOB_AGENT && job->budget_refused) {
+		/* it made no call: as if it had not started (the script sees a refusal) */
+		e->agents_running--;
+		e->agents_run--;
+		if (job->item && job->item->agents) {
+			job->item->agents--;
+			job->item->cut = 1;
+		}
+		progress(e, "agent %s not started: %s", job_name(job), job->error);
+		send_budget(e);
+	} else if (job->kind == JOB_AGENT) {
 		e->agents_running--;
 		count_agent(e, job);
 		send_budget(e);
@@ -363,7 +524,8 @@ static void finish_job(struct engine *e, struct job *job)
 	}
 	if (job->journal_error)
 		progress(e, "warning: %s", job->journal_error);
-	send_result(e, job->id, job->ok, job->value, job->error);
+	send_result(e, job->id, job->ok, job->value, job->error,
+		    job->budget_refused ? BUDGET_CODE : NULL);
 	job_free(job);
 }
 
@@ -468,9 +630,11 @@ static int loop(struct engine *e, enum wfm_run_status *status, char **error, cJS
 		 * (wfm_harness_send reads while it waits to write): read those
 		 * before sleeping in poll().
 		 */
-		if (!wfm_harness_pending(e->harness) && poll(fds, 2, CONTROL_POLL_MS) < 0 &&
+		rc = 1;
+		if (!wfm_harness_pending(e->harness) && (rc = poll(fds, 2, CONTROL_POLL_MS)) < 0 &&
 		    errno != EINTR)
 			return wfm_error_set("poll: %s", strerror(errno));
+		e->idle_turns = rc == 0 ? e->idle_turns + 1 : 0;
 		drain_finished(e);
 		check_control(e);
 		schedule(e);
@@ -486,6 +650,13 @@ static int loop(struct engine *e, enum wfm_run_status *status, char **error, cJS
 					progress(e, "%s", m->valuestring);
 					event(e, "log", "message", m->valuestring);
 				}
+			} else if (!strcmp(t, "item_end")) {
+				const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "item");
+				if (cJSON_IsNumber(id) && id->valuedouble >= 1 &&
+				    id->valuedouble <= (double)LONG_MAX)
+					wfm_sched_end(
+					    &e->sched,
+					    wfm_sched_item(&e->sched, (long)id->valuedouble));
 			} else if (!strcmp(t, "phase")) {
 				const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "title");
 				if (cJSON_IsString(m)) {
@@ -634,6 +805,7 @@ done:
 		free(e.failures[i].reason);
 	}
 	free(e.failures);
+	wfm_sched_release(&e.sched);
 	if (e.wake[0] >= 0)
 		close(e.wake[0]);
 	if (e.wake[1] >= 0)

@@ -6,6 +6,7 @@
 
 #include "base/buf.h"
 #include "engine/engine.h"
+#include "engine/sched.h"
 #include "git/repo.h"
 
 struct wfm_pool;
@@ -37,6 +38,13 @@ struct job {
 	char *label;		/* the agent's label, for people */
 	const char *model;	/* LLM agents: the model, resolved (agent/model.h); borrowed */
 	char *reason;		/* an agent that failed: why */
+	/* scheduling (sched.h) */
+	struct wfm_sched_item *item; /* the work item it is for; NULL: none; borrowed */
+	unsigned stage;		/* its pipeline stage */
+	unsigned stages;	/* of how many (1 outside pipelines) */
+	uint64_t arrival;	/* order of arrival */
+	uint64_t first_tokens;	/* LLM agents: the worst case of one agent, before an item ended */
+	double first_usd;
 	/* the outcome, filled by the thread that ran it */
 	int ok;
 	cJSON *value;		/* ok: the value for the script */
@@ -47,6 +55,8 @@ struct job {
 	double cost_usd;
 	uint64_t cache_read;	/* of tokens: input read from the prompt cache */
 	int agent_failed;	/* an agent that ran and failed (value null) */
+	int budget_refused;	/* !ok: refused by the budget before its first call */
+	int budget_cut;		/* agent_failed: ended by the budget after some calls */
 	pthread_t thread;
 	int threaded;
 	struct job *next;
@@ -87,6 +97,9 @@ struct engine {
 
 	volatile sig_atomic_t cancel;	/* stop: running agents and oracles are killed */
 	int stopping, paused;
+	struct wfm_sched sched;		/* work items, for the order and the budget */
+	unsigned idle_turns;		/* turns of the loop in a row with nothing to read */
+	unsigned long budget_refusals;	/* new items refused for the budget */
 
 	/* for the report */
 	unsigned long agents_run, agents_replayed, agents_failed, requests_replayed;
@@ -111,7 +124,7 @@ void wfm_engine_finished(struct job *job);
 /* providers.c: the LLM client and the ledger of the run (none for exec); budget messages. */
 int wfm_engine_providers_open(struct engine *e);
 void wfm_engine_providers_close(struct engine *e);
-/* the budget as the script sees it: {"total": n|null, "spent": n} (new) */
+/* the budget as the script sees it: {"total": n|null, "spent": n, "exhausted": bool} (new) */
 cJSON *wfm_engine_budget(struct engine *e);
 /* whether the budget is spent: no new agent may start */
 int wfm_engine_budget_spent(struct engine *e);

@@ -58,19 +58,17 @@ int wfm_engine_budget_spent(struct engine *e)
 cJSON *wfm_engine_budget(struct engine *e)
 {
 	cJSON *b = wfm_json_object();
-	uint64_t total = e->opts->budget_tokens;
 
 	/*
-	 * budget.remaining() is in tokens. A spent ledger (tokens or USD) is
-	 * shown as a total equal to what was spent, so that scripts that
-	 * check remaining() stop starting work either way.
+	 * total stays what the user set (a script's budget.total, as in the
+	 * reference system); a spent ledger, tokens or USD, is "exhausted",
+	 * which makes budget.remaining() 0.
 	 */
-	if (wfm_engine_budget_spent(e))
-		total = e->tokens;
-	if (total)
-		wfm_json_add_num(b, "total", (double)total);
+	if (e->opts->budget_tokens)
+		wfm_json_add_num(b, "total", (double)e->opts->budget_tokens);
 	else
 		wfm_json_add_null(b, "total");
 	wfm_json_add_num(b, "spent", (double)e->tokens);
+	wfm_json_add_bool(b, "exhausted", wfm_engine_budget_spent(e));
 	return b;
 }

@@ -45,17 +45,26 @@ static void add_paths(cJSON *o, const char *key, const cJSON *paths)
 	wfm_json_add(o, key, arr);
 }
 
+/* A unit's reason that says the budget left it undone ("budget: ..."). */
+static int budget_reason(const char *reason)
+{
+	return reason && !strncmp(reason, "budget:", 7);
+}
+
 /*
  * The units: what the script reported for each (status, reason, branch,
- * commit, and outOfScope when it gives the paths a scope refusal named) joined with what the engine counted (agents, tokens). Units
- * the engine saw agents for but the script did not report are listed
- * with the status "unreported".
+ * commit, and outOfScope when it gives the paths a scope refusal named)
+ * joined with what the engine counted (agents, tokens). Units the engine
+ * saw agents for but the script did not report are listed
+ * with the status "unreported". The tokens of every unit not merged are
+ * totalled: what went to units that did not land.
  */
 static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *totals)
 {
 	const cJSON *reported = cJSON_GetObjectItemCaseSensitive(value, "units"), *u;
 	cJSON *arr = wfm_json_array();
-	unsigned long merged = 0, rejected = 0, failed = 0, skipped = 0;
+	unsigned long merged = 0, rejected = 0, failed = 0, skipped = 0, budget = 0;
+	uint64_t not_landed = 0;
 
 	cJSON_ArrayForEach(u, reported)
 	{
@@ -84,6 +93,9 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 		wfm_json_add_num(o, "agents", st ? (double)st->agents : 0);
 		wfm_json_add_num(o, "tokens", st ? (double)st->tokens : 0);
 		wfm_json_add(arr, NULL, o);
+		if (st && (!status || strcmp(status, "merged")))
+			not_landed += st->tokens;
+		budget += budget_reason(str_item(u, "reason"));
 		if (!status)
 			continue;
 		merged += !strcmp(status, "merged");
@@ -108,12 +120,15 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 			wfm_json_add_num(o, "agents", (double)e->units[i].agents);
 			wfm_json_add_num(o, "tokens", (double)e->units[i].tokens);
 			wfm_json_add(arr, NULL, o);
+			not_landed += e->units[i].tokens;
 		}
 	}
 	wfm_json_add_num(totals, "merged", merged);
 	wfm_json_add_num(totals, "rejected", rejected);
 	wfm_json_add_num(totals, "failed", failed);
 	wfm_json_add_num(totals, "skipped", skipped);
+	wfm_json_add_num(totals, "budgetUnits", budget);
+	wfm_json_add_num(totals, "tokensNotLanded", (double)not_landed);
 	return arr;
 }
 
@@ -215,14 +230,15 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 	wfm_buf_addf(md, "- base: `%s`\n", str_item(r, "base"));
 	wfm_buf_addf(md, "- integration branch: `%s` at `%s`\n", str_item(integ, "branch"),
 		     str_item(integ, "commit") ? str_item(integ, "commit") : "(not created)");
-	wfm_buf_addf(md,
-		     "- units: %lu merged, %lu rejected, %lu failed, %lu skipped\n"
-		     "- agents: %lu (%lu run, %lu answered from the journal, %lu failed), %lu tokens\n"
-		     "- time: %.1f s\n\n",
-		     TOTAL("merged"), TOTAL("rejected"), TOTAL("failed"), TOTAL("skipped"),
-		     TOTAL("agents"), TOTAL("agentsRun"), TOTAL("agentsReplayed"),
-		     TOTAL("agentsFailed"), TOTAL("tokens"), TOTAL("durationMs") / 1000.0);
-#undef TOTAL
+	wfm_buf_addf(
+	    md,
+	    "- units: %lu merged, %lu rejected, %lu failed, %lu skipped\n"
+	    "- agents: %lu (%lu run, %lu answered from the journal, %lu failed), %lu tokens, "
+	    "%lu of them on units that did not land\n"
+	    "- time: %.1f s\n\n",
+	    TOTAL("merged"), TOTAL("rejected"), TOTAL("failed"), TOTAL("skipped"), TOTAL("agents"),
+	    TOTAL("agentsRun"), TOTAL("agentsReplayed"), TOTAL("agentsFailed"), TOTAL("tokens"),
+	    TOTAL("tokensNotLanded"), TOTAL("durationMs") / 1000.0);
 	{
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(r, "budget");
 		double cost = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(totals, "costUsd"));
@@ -231,13 +247,19 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 			wfm_buf_addf(md, "Cost: $%.4f, %.0f tokens read from the prompt cache.", cost,
 				     cJSON_GetNumberValue(
 					     cJSON_GetObjectItemCaseSensitive(totals, "cacheReadTokens")));
-			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "exhausted")))
-				wfm_buf_adds(md, " **The budget ran out**: agents that would have passed "
-						 "it were not started or were ended, and their units are "
-						 "listed below as failed or skipped.");
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "exhausted")) ||
+			    TOTAL("budgetUnits"))
+				wfm_buf_addf(
+				    md,
+				    " **The budget ran out**: %lu unit(s) were left undone for "
+				    "it (their reason starts with `budget:`: never started, or "
+				    "not verified or fixed), and %lu tokens went to units that "
+				    "did not land.",
+				    TOTAL("budgetUnits"), TOTAL("tokensNotLanded"));
 			wfm_buf_adds(md, "\n\n");
 		}
 	}
+#undef TOTAL
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "agentFailures"))) {
 		const cJSON *f;
 

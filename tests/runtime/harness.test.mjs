@@ -335,6 +335,92 @@ return { before, after, refused }`, {
 	assert.deepEqual(v, [null, true]);
 });
 
+test('budget: the total stays; an exhausted ledger makes remaining() 0; refusals carry code budget', async () => {
+	const r = await run(`${META}
+const seen = []
+const refused = []
+const tryAgent = async (p) => { try { return await agent(p) } catch (e) { refused.push([e.code, e.message]) } }
+await tryAgent('x')
+seen.push([budget.total, budget.spent(), budget.remaining()])
+await tryAgent('refused by the engine')
+await tryAgent('y')
+/* a --max-cost run, say: the tokens are not all spent, the ledger is */
+seen.push([budget.total, budget.spent(), budget.remaining()])
+await tryAgent('the engine decides')
+await tryAgent('z')
+seen.push([budget.total, budget.spent(), budget.remaining()])
+await tryAgent('refused by the runtime')
+return { seen, refused }`, {
+		budget: { total: 5000, spent: 0 },
+		respond: (msg, reply, send) => {
+			if (msg.params.prompt === 'refused by the engine') {
+				reply({ ok: false, error: 'budget: no new unit is started: ...', code: 'budget' });
+				return;
+			}
+			if (msg.params.prompt === 'y')
+				send({ type: 'budget', spent: 1200, exhausted: true });
+			if (msg.params.prompt === 'z')
+				send({ type: 'budget', spent: 5000 });
+			reply({ ok: true, value: 'ok' });
+		},
+	});
+	assert.deepEqual(done(r), {
+		seen: [[5000, 0, 5000], [5000, 1200, 0], [5000, 5000, 0]],
+		refused: [['budget', 'budget: no new unit is started: ...'],
+			  ['budget', 'agent(): the token budget is spent (5000 of 5000)']],
+	});
+	assert.equal(r.messages.filter((m) => m.type === 'request').length, 5);
+	/* a code that is not a string is a protocol error */
+	const bad = await run(`${META}await agent('x').catch(() => {})`, {
+		respond: (msg, reply) => reply({ ok: false, error: 'no', code: 7 }),
+	});
+	assert.equal(bad.last.kind, 'protocol');
+});
+
+test('work items: a top-level pipeline() or parallel() element is an item, followed through awaits', async () => {
+	const r = await run(`${META}
+await agent('bare before')
+const out = await pipeline(['a', 'b'],
+	async (x) => { await agent('impl ' + x); return agent('impl2 ' + x) },
+	async (x, item) => {
+		await oracle({})
+		/* a parallel() or pipeline() inside an item belongs to it */
+		await parallel([() => agent('panel1 ' + item), () => agent('panel2 ' + item)])
+		await pipeline([1], () => agent('nested ' + item), () => agent('nested2 ' + item))
+		return item
+	})
+await parallel([() => agent('p1'), () => agent('p2')])
+await agent('bare after')
+return out`, { respond: echo });
+	assert.deepEqual(done(r), ['a', 'b']);
+	const hint = {};
+	const ends = [];
+	for (const m of r.messages) {
+		if (m.type === 'request')
+			hint[m.method === 'agent' ? m.params.prompt : `oracle ${m.id}`] =
+				m.item ? [m.item.id, m.item.stage, m.item.stages] : null;
+		if (m.type === 'item_end')
+			ends.push(m.item);
+	}
+	const oracles = Object.entries(hint).filter(([k]) => k.startsWith('oracle'));
+	assert.deepEqual(oracles.map(([, v]) => v).sort(), [[1, 1, 2], [2, 1, 2]]);
+	for (const [k] of oracles)
+		delete hint[k];
+	assert.deepEqual(hint, {
+		'bare before': null,
+		'impl a': [1, 0, 2], 'impl2 a': [1, 0, 2], 'impl b': [2, 0, 2], 'impl2 b': [2, 0, 2],
+		'panel1 a': [1, 1, 2], 'panel2 a': [1, 1, 2], 'panel1 b': [2, 1, 2], 'panel2 b': [2, 1, 2],
+		'nested a': [1, 1, 2], 'nested2 a': [1, 2, 2], 'nested b': [2, 1, 2], 'nested2 b': [2, 2, 2],
+		p1: [3, 0, 1], p2: [4, 0, 1],
+		'bare after': null,
+	});
+	/* each item ends once, after its last request */
+	assert.deepEqual(ends.slice().sort(), [1, 2, 3, 4]);
+	const at = (pred) => r.messages.findIndex(pred);
+	assert.ok(at((m) => m.type === 'item_end' && m.item === 1) >
+		  at((m) => m.type === 'request' && m.params.prompt === 'nested2 a'));
+});
+
 test('stop: pending agents become null, other requests and later calls reject', async () => {
 	const r = await run(`${META}
 const results = await parallel([() => agent('a'), () => oracle({}), () => agent('b')])

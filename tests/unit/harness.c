@@ -564,11 +564,24 @@ static void test_harness__stop(void **state)
 
 	send_start(h, NULL);
 	for (int i = 0; i < 2; i++) {
+		const cJSON *item;
+
 		msg = next_msg(h);
 		assert_string_equal(type_of(msg), "request");
+		/* each element of a top-level parallel() is a work item of its own */
+		item = cJSON_GetObjectItemCaseSensitive(msg, "item");
+		assert_int_equal(cJSON_GetObjectItemCaseSensitive(item, "id")->valueint, i + 1);
+		assert_int_equal(cJSON_GetObjectItemCaseSensitive(item, "stage")->valueint, 0);
+		assert_int_equal(cJSON_GetObjectItemCaseSensitive(item, "stages")->valueint, 1);
 		cJSON_Delete(msg);
 	}
 	send_text(h, "{\"type\":\"stop\"}");
+	/* both items end (the null agent, the rejected oracle), then the script */
+	for (int i = 0; i < 2; i++) {
+		msg = next_msg(h);
+		assert_string_equal(type_of(msg), "item_end");
+		cJSON_Delete(msg);
+	}
 	msg = next_msg(h);
 	assert_json(msg, "{\"type\":\"done\","
 			 "\"value\":{\"r\":[null,null],\"later\":\"the run was stopped\"}}");
@@ -704,6 +717,10 @@ static void test_harness__no_deadlock(void **state)
 			value = cJSON_DetachItemFromObjectCaseSensitive(msg, "value");
 			cJSON_Delete(msg);
 			break;
+		}
+		if (!strcmp(type_of(msg), "item_end")) {
+			cJSON_Delete(msg);
+			continue;
 		}
 		assert_string_equal(type_of(msg), "request");
 		seen++;

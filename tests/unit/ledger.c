@@ -28,8 +28,14 @@ static void test_ledger__reserve_and_settle(void **state)
 	assert_int_equal(t.reserved_tokens, 0);
 	assert_true(t.reserved_usd == 0);
 	assert_true(t.usd > 0.509 && t.usd < 0.511);
-	/* exhausted: refused even though it would fit now */
+	/* exhausted, and it stays so; but a call that fits, of work under way, still goes */
 	assert_true(t.exhausted);
+	assert_wfm_ok(wfm_ledger_reserve(l, &c, 850, 0));
+	assert_int_equal(wfm_ledger_reserve(l, &a, 1, 0), WFM_EBUDGET);
+	wfm_ledger_settle(l, &c, 850, 0);
+	wfm_ledger_totals(l, &t);
+	assert_true(t.exhausted);
+	assert_int_equal(t.tokens, 1000);
 	assert_int_equal(wfm_ledger_reserve(l, &c, 1, 0), WFM_EBUDGET);
 	wfm_ledger_free(l);
 }

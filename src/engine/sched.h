@@ -1,0 +1,101 @@
+#ifndef WFM_ENGINE_SCHED_H
+#define WFM_ENGINE_SCHED_H
+
+/*
+ * Which waiting agent starts next, and whether a budget lets a new unit
+ * of work start at all (docs/engine.md, "Scheduling").
+ *
+ * The runtime names the work item each request is made for: an element
+ * of a pipeline() or parallel() called outside any item, and the stage
+ * it is in (docs/protocol.md). Work that finishes items goes first:
+ * requests of items already started before the first request of a new
+ * one, deeper stages first, older items first, then in arrival order.
+ * Under a budget a new item starts only while what is left, less what
+ * the started items are expected to still need, covers one more item;
+ * requests of started items are held back by the ledger alone.
+ *
+ * Plain bookkeeping, no locks: the engine thread owns it.
+ */
+#include <stdint.h>
+
+struct wfm_buf;
+
+struct wfm_sched_item {
+	long id;	 /* the runtime's item id */
+	uint64_t age;	 /* order of first sight: smaller is older */
+	uint64_t tokens; /* spent by its finished agents (replayed ones too) */
+	double usd;
+	unsigned long agents; /* started or replayed */
+	unsigned cut : 1;     /* an agent of it was refused or ended by the budget */
+	unsigned ended : 1;   /* the runtime said it is done */
+};
+
+struct wfm_sched {
+	struct wfm_sched_item **items; /* by id */
+	size_t nr, alloc;
+	uint64_t clock; /* hands out ages and arrival numbers */
+	/* items that ended after starting, not cut short: the estimate */
+	unsigned long finished;
+	uint64_t finished_tokens;
+	double finished_usd;
+};
+#define WFM_SCHED_INIT                                                                             \
+	{                                                                                          \
+		0                                                                                  \
+	}
+
+void wfm_sched_release(struct wfm_sched *s);
+
+/* The next number in arrival order (for requests outside any item, also their age). */
+uint64_t wfm_sched_tick(struct wfm_sched *s);
+
+/* The item with this id, made on first sight (borrowed until wfm_sched_release). */
+struct wfm_sched_item *wfm_sched_item(struct wfm_sched *s, long id);
+
+/* The item ended: it counts towards the estimate if it started and was not cut short. */
+void wfm_sched_end(struct wfm_sched *s, struct wfm_sched_item *item);
+
+/* Where a waiting request stands. */
+struct wfm_sched_key {
+	int fresh;	/* the first agent of an item not started yet */
+	unsigned stage; /* its pipeline stage */
+	uint64_t age;	/* its item's age; outside items, its arrival */
+	uint64_t arrival;
+};
+
+/* Whether a goes before b. */
+int wfm_sched_before(const struct wfm_sched_key *a, const struct wfm_sched_key *b);
+
+/* What is left of the budget, and what a new item costs before any has ended. */
+struct wfm_sched_budget {
+	uint64_t max_tokens, spent_tokens; /* max 0: no token limit */
+	double max_usd, spent_usd;	   /* max 0: no cost limit */
+	uint64_t first_tokens;		   /* the estimate before an item ended */
+	double first_usd;
+};
+
+enum wfm_sched_admit {
+	WFM_SCHED_START,  /* it fits */
+	WFM_SCHED_WAIT,	  /* not now: started items may end cheaper, or leave room */
+	WFM_SCHED_REFUSE, /* never: nothing under way is left to change the picture */
+};
+
+/*
+ * Whether a new item may start now that what b says is left: every item
+ * started and not ended is expected to still need the estimate less what
+ * it has spent. With nothing under way and no item ended yet it starts
+ * whatever the first figures say (they are a worst case). why (may be
+ * NULL) says, when it may not, how the numbers stand.
+ */
+enum wfm_sched_admit wfm_sched_admit(struct wfm_buf *why, const struct wfm_sched *s,
+				     const struct wfm_sched_budget *b);
+
+/*
+ * What one item is expected to cost: the mean of the finished ones and a
+ * quarter (room for the ledger's worst-case reservations), else b's first
+ * figures.
+ */
+void wfm_sched_estimate(uint64_t *tokens, double *usd, const struct wfm_sched *s,
+			const struct wfm_sched_budget *b);
+
+#endif
