@@ -110,21 +110,6 @@ resume_bg() {
 	pid=$!
 }
 
-run_dir() { # run_dir <repo>
-	local d
-	d=$(ls -d "$1"/.git/wfmigrate/runs/*/ 2>/dev/null | head -n 1)
-	echo "${d%/}"
-}
-
-wait_for() { # wait_for <what> <command...>: polls for up to 60 s
-	local what=$1 i
-	shift
-	for i in $(seq 1200); do
-		if "$@"; then return 0; fi
-		sleep 0.05
-	done
-	fail "timed out waiting for $what"
-}
 count_at_least() { [ "$(grep -c "^$2 " "$1" 2>/dev/null)" -ge "$3" ]; }
 lock_or_ended() { [ -s "$(run_dir "$1")/lock" ] || ! kill -0 "$pid" 2>/dev/null; }
 

@@ -6,6 +6,7 @@
 #   expect_code 129 git wfmigrate chunk --bogus
 #   expect_output 'pattern' cmd... # exit 0 and stdout matches (grep -E)
 #   check_repo "$repo"             # git fsck and git worktree list are clean
+#   wait_for "what" cmd...         # polls cmd for up to 60 s
 #
 # Everything lives under one temporary directory removed on exit.
 set -eu
@@ -74,6 +75,24 @@ check_repo() {
 	if git -C "$1" worktree list | grep -q '0000000'; then
 		fail "git worktree list shows a half-made entry in $1"
 	fi
+}
+
+# run_dir <repo>: the one run directory of the repository ("" when none)
+run_dir() {
+	local d
+	d=$(ls -d "$1"/.git/wfmigrate/runs/*/ 2>/dev/null | head -n 1)
+	echo "${d%/}"
+}
+
+# wait_for <what> <command...>: polls the command until it succeeds, for up to 60 s
+wait_for() {
+	local what=$1 i
+	shift
+	for i in $(seq 1200); do
+		if "$@"; then return 0; fi
+		sleep 0.05
+	done
+	fail "timed out waiting for $what"
 }
 
 # start_fakellm <name> [scenario.json]: starts tests/fakellm/server.mjs on a

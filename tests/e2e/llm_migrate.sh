@@ -161,7 +161,12 @@ ANTHROPIC_API_KEY=$FAKE_KEY ANTHROPIC_BASE_URL=$FAKE_URL git wfmigrate run --yes
 	--workflow migrate --oracle 'make test' --arg match=old_copy --provider anthropic \
 	--model fake-rules "$goal" >"$TMP/killed.out" 2>"$TMP/killed.err" &
 pid=$!
-agents_journaled() { [ -f "$1/journal.jsonl" ] && grep -c '"method":"agent"' "$1/journal.jsonl" || echo 0; }
+# grep -c prints 0 itself when nothing matches (and exits 1), nothing without the file
+agents_journaled() {
+	local n
+	n=$(grep -c '"method":"agent"' "$1/journal.jsonl" 2>/dev/null) || :
+	echo "${n:-0}"
+}
 rd=
 for _ in $(seq 600); do
 	new=$(ls "$runs" | grep -vxF -f "$TMP/runs-before" || :)

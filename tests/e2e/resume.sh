@@ -93,23 +93,6 @@ start_run() {
 	pid=$!
 }
 
-run_dir() { # run_dir <repo>: the one run directory of the repository
-	local d
-	d=$(ls -d "$1"/.git/wfmigrate/runs/*/ 2>/dev/null | head -n 1)
-	echo "${d%/}"
-}
-
-# wait_for <what> <command...>: polls for up to 60 s
-wait_for() {
-	local what=$1 i
-	shift
-	for i in $(seq 1200); do
-		if "$@"; then return 0; fi
-		sleep 0.05
-	done
-	fail "timed out waiting for $what"
-}
-
 starts_at_least() { [ "$(grep -c '^start ' "$1")" -ge "$2" ]; }
 all_ended() { # every started agent and oracle has ended (orphans of a killed engine too)
 	[ "$(grep -c '^start ' "$1")" = "$(grep -c '^end ' "$1")" ] &&

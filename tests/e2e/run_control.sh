@@ -74,21 +74,6 @@ start_run() {
 	pid=$!
 }
 
-run_dir() {
-	local d
-	d=$(ls -d "$1"/.git/wfmigrate/runs/*/ 2>/dev/null | head -n 1)
-	echo "${d%/}"
-}
-
-wait_for() { # wait_for <what> <command...>: polls for up to 60 s
-	local what=$1 i
-	shift
-	for i in $(seq 1200); do
-		if "$@"; then return 0; fi
-		sleep 0.05
-	done
-	fail "timed out waiting for $what"
-}
 starts() { grep -c '^start ' "$1" || :; }
 starts_at_least() { [ "$(starts "$1")" -ge "$2" ]; }
 has_event() { grep -q "\"type\":\"$2\"" "$1/events.jsonl" 2>/dev/null; }
