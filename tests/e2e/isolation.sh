@@ -278,5 +278,5 @@ for round in $(seq "$rounds"); do
 	kill_now "$repo" && kills=$((kills + 1))
 	finish "$repo" "$repo.log"
 	check "$repo" "stress round $round (seed $seed)"
-	pass "stress round $round: $kills kills at random moments, resumed each time: isolation holds"
+	pass "stress round $round: $kills kill(s) at random moments, resumed each time: isolation holds"
 done
