@@ -351,8 +351,8 @@ int wfm_pool_branch_ref(char **out, const char *branch)
 	return 0;
 }
 
-int wfm_slot_commit_branch(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
-			   const char *message, const char *branch)
+static int commit_branch(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
+			 const char *message, const char *branch, int seal)
 {
 	char *refname = NULL;
 	int rc;
@@ -361,22 +361,19 @@ int wfm_slot_commit_branch(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm
 	*changed = 0;
 	if ((rc = wfm_pool_branch_ref(&refname, branch)) < 0)
 		return rc;
-	rc = commit_to(out, changed, slot, message, refname, 0);
+	rc = commit_to(out, changed, slot, message, refname, seal);
 	free(refname);
 	return rc;
+}
+
+int wfm_slot_commit_branch(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
+			   const char *message, const char *branch)
+{
+	return commit_branch(out, changed, slot, message, branch, 0);
 }
 
 int wfm_slot_commit_branch_sealed(char out[WFM_OID_HEXSZ + 1], int *changed,
 				  struct wfm_slot *slot, const char *message, const char *branch)
 {
-	char *refname = NULL;
-	int rc;
-
-	out[0] = '\0';
-	*changed = 0;
-	if ((rc = wfm_pool_branch_ref(&refname, branch)) < 0)
-		return rc;
-	rc = commit_to(out, changed, slot, message, refname, 1);
-	free(refname);
-	return rc;
+	return commit_branch(out, changed, slot, message, branch, 1);
 }

@@ -25,16 +25,6 @@ bug() {
 	bugs+=("$*")
 }
 
-py() {
-	local code=$1
-	shift
-	python3 -c "import json, sys, os, re
-def j(path):
-    with open(path) as f:
-        return json.load(f)
-$code" "$@"
-}
-
 "$src/fixtures/make-deprecated.sh" "$TMP/repo" >/dev/null
 repo=$TMP/repo
 cd "$repo"

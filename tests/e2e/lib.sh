@@ -77,6 +77,21 @@ check_repo() {
 	fi
 }
 
+# py <python code> [args...]: python3 with json, os, re, subprocess, sys,
+# j(path) (a JSON file) and log(path) (a JSON-lines file as a list)
+py() {
+	local code=$1
+	shift
+	python3 -c "import json, os, re, subprocess, sys
+def j(path):
+    with open(path) as f:
+        return json.load(f)
+def log(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+$code" "$@"
+}
+
 # run_dir <repo>: the one run directory of the repository ("" when none)
 run_dir() {
 	local d

@@ -29,19 +29,6 @@ src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 expected=$src/fixtures/deprecated.expected
 goal="move every caller of old_copy to safe_copy"
 
-py() {
-	local code=$1
-	shift
-	python3 -c "import json, sys
-def j(path):
-    with open(path) as f:
-        return json.load(f)
-def log(path):
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
-$code" "$@"
-}
-
 "$src/fixtures/make-deprecated.sh" "$TMP/cardkit" >/dev/null
 repo=$TMP/cardkit
 cd "$repo"

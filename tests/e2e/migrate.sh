@@ -26,17 +26,6 @@ codemod="sh $src/fixtures/codemods/old-to-safe.sh"
 expected=$src/fixtures/deprecated.expected
 goal="move every caller of old_copy to safe_copy"
 
-# py <python code> [args...]: python3 with the helpers j(path) (a JSON file)
-py() {
-	local code=$1
-	shift
-	python3 -c "import json, sys, re, subprocess
-def j(path):
-    with open(path) as f:
-        return json.load(f)
-$code" "$@"
-}
-
 "$src/fixtures/make-deprecated.sh" "$TMP/cardkit" >/dev/null
 repo=$TMP/cardkit
 cd "$repo"

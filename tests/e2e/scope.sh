@@ -15,17 +15,6 @@
 #   git (the trailers); bad scopes are errors of the call, before any agent.
 . "$(dirname "$0")/lib.sh"
 
-# py <python code> [args...]: python3 with the helper j(path) (a JSON file)
-py() {
-	local code=$1
-	shift
-	python3 -c "import json, sys, re
-def j(path):
-    with open(path) as f:
-        return json.load(f)
-$code" "$@"
-}
-
 # The agent: implementers and fixers rename old_f to new_f in their unit's
 # file; the implementer of src/b.c also declares new_f in include/api.h (the
 # header such a migration touches). The label 'stray' (a script's agent) edits
