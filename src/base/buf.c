@@ -134,3 +134,20 @@ void wfm_buf_rtrim(struct wfm_buf *b)
 	if (n != b->len)
 		wfm_buf_setlen(b, n);
 }
+
+int wfm_buf_read_file(struct wfm_buf *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[8192];
+	size_t n;
+	int rc = 0;
+
+	if (!f)
+		return wfm_error_setc(WFM_ENOTFOUND, "cannot read '%s': %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		wfm_buf_add(b, chunk, n);
+	if (ferror(f))
+		rc = wfm_error_set("cannot read '%s': %s", path, strerror(errno));
+	fclose(f);
+	return rc;
+}

@@ -38,6 +38,12 @@ int wfm_buf_addch(struct wfm_buf *b, int c);
 int wfm_buf_addf(struct wfm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int wfm_buf_vaddf(struct wfm_buf *b, const char *fmt, va_list ap);
 
+/*
+ * Appends the whole file at path. WFM_ENOTFOUND "cannot read '<path>': ..."
+ * when it cannot be opened, -1 when reading fails.
+ */
+int wfm_buf_read_file(struct wfm_buf *b, const char *path);
+
 /* Removes trailing whitespace. */
 void wfm_buf_rtrim(struct wfm_buf *b);
 

@@ -1,6 +1,5 @@
 #include "base/common.h"
 #include "base/buf.h"
-#include "base/datadir.h"
 #include "base/json.h"
 #include "base/strvec.h"
 #include "agent/model.h"
@@ -10,6 +9,7 @@
 #include "engine/engine.h"
 #include "engine/harness.h"
 #include "engine/rundir.h"
+#include "engine/workflow.h"
 #include "git/repo.h"
 #include "llm/price.h"
 #include "oracle/oracle.h"
@@ -208,26 +208,6 @@ done:
 	return rc;
 }
 
-static int find_workflow(char **out, const char *name)
-{
-	struct wfm_buf rel = WFM_BUF_INIT;
-	int rc;
-
-	if (strchr(name, '/') || strstr(name, ".js")) {
-		if (access(name, R_OK) < 0)
-			return wfm_error_setc(WFM_ENOTFOUND, "cannot read workflow '%s': %s", name,
-					      strerror(errno));
-		*out = realpath(name, NULL);
-		return *out ? 0 : wfm_error_set("cannot resolve '%s': %s", name, strerror(errno));
-	}
-	wfm_buf_addf(&rel, "workflows/%s.js", name);
-	rc = wfm_datadir_find(out, rel.ptr);
-	wfm_buf_release(&rel);
-	if (rc < 0)
-		return wfm_error_setc(WFM_ENOTFOUND, "no built-in workflow '%s'", name);
-	return 0;
-}
-
 static void print_card(const cJSON *meta, const struct wfm_run_settings *s, const char *goal)
 {
 	const cJSON *phases = cJSON_GetObjectItemCaseSensitive(meta, "phases"), *p;
@@ -298,6 +278,7 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		   *provider_opt = NULL, *agent_cmd_opt = NULL, *budget_opt = NULL,
 		   *max_cost_opt = NULL, *sandbox_opt = NULL;
 	struct wfm_strvec arg_list = WFM_STRVEC_INIT, model_list = WFM_STRVEC_INIT;
+	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
 	unsigned long max_turns = 0, agent_tokens = 0;
 	int no_cache = 0;
 	char *budget = NULL, *max_cost = NULL, *sandbox = NULL;
@@ -306,7 +287,7 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	int yes = 0, json = 0, allow_test_edits = 0;
 	const struct wfm_option options[] = {
 		WFM_OPT_STRING(0, "workflow", &workflow_opt, "name|file",
-			       "the harness to run: a built-in name or a .js file (default migrate)"),
+			       "a saved or built-in workflow's name, or a .js file (default migrate)"),
 		WFM_OPT_STRING(0, "oracle", &oracle_opt, "cmd", "the test command that gates merges"),
 		WFM_OPT_STRING(0, "base", &base_opt, "rev", "start from this commit (default HEAD)"),
 		WFM_OPT_LIST(0, "arg", &arg_list, "key=value", "an argument for the harness (repeatable)"),
@@ -411,7 +392,9 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		wfm_ui_fatal("%s", wfm_error_last());
 		goto done;
 	}
-	if (find_workflow(&script, s.workflow) < 0) {
+	where.top = wfm_repo_workdir(ctx->repo);
+	where.home = getenv("HOME");
+	if (wfm_workflow_find(&script, s.workflow, &where) < 0) {
 		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
 		goto done;
 	}

@@ -4,7 +4,6 @@
  * (wfm_engine_execute, on a thread of its own).
  */
 #include "base/common.h"
-#include "base/datadir.h"
 #include "base/json.h"
 #include "agent/agent.h"
 #include "agent/exec.h"
@@ -17,6 +16,7 @@
 #include "engine/engine_priv.h"
 #include "engine/merge_queue.h"
 #include "engine/rundir.h"
+#include "engine/workflow.h"
 #include "git/diff.h"
 #include "git/hash.h"
 #include "git/pool.h"
@@ -465,44 +465,23 @@ static void run_diff(struct job *job, struct wfm_repo *repo)
 	wfm_strvec_clear(&paths);
 }
 
-static int read_file(struct wfm_buf *out, const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char buf[8192];
-	size_t n;
-
-	if (!f)
-		return wfm_error_setc(WFM_ENOTFOUND, "cannot read '%s': %s", path, strerror(errno));
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		wfm_buf_add(out, buf, n);
-	fclose(f);
-	return 0;
-}
-
 static void run_workflow_source(struct job *job, struct wfm_repo *repo)
 {
 	const char *name = str_param(job->params, "name");
+	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
 	struct wfm_buf src = WFM_BUF_INIT, rel = WFM_BUF_INIT;
 	char *path = NULL;
 
-	if (strchr(name, '/') || strstr(name, ".js")) {
-		const char *top = wfm_repo_workdir(repo);
-		if (name[0] == '/' || !top)
-			path = wfm_strdup(name);
-		else {
-			wfm_buf_addf(&rel, "%s/%s", top, name);
-			path = wfm_buf_detach(&rel, NULL);
-		}
-	} else {
-		wfm_buf_addf(&rel, "workflows/%s.js", name);
-		if (wfm_datadir_find(&path, rel.ptr) < 0) {
-			char msg[512];
-			snprintf(msg, sizeof(msg), "workflow(): no built-in workflow '%s'", name);
-			fail(job, msg);
-			goto done;
-		}
+	where.top = wfm_repo_workdir(repo);
+	where.cwd = where.top;
+	where.home = getenv("HOME");
+	where.node = job->e->opts->node;
+	if (wfm_workflow_find(&path, name, &where) < 0) {
+		wfm_buf_addf(&rel, "workflow(): %s", wfm_error_last());
+		fail(job, rel.ptr);
+		goto done;
 	}
-	if (read_file(&src, path) < 0) {
+	if (wfm_buf_read_file(&src, path) < 0) {
 		fail(job, wfm_error_last());
 		goto done;
 	}

@@ -90,7 +90,7 @@ pass "a meta that is not a literal: exit 129, the identifier named, no run"
 expect_code 129 git wfmigrate run --workflow "$TMP/nope.js" --agent-cmd cat --yes </dev/null
 expect_stderr "nope.js"
 expect_code 129 git wfmigrate run --workflow no-such-workflow --agent-cmd cat --yes </dev/null
-expect_stderr "no built-in workflow 'no-such-workflow'"
+expect_stderr "no workflow named 'no-such-workflow'"
 no_runs "a missing script"
 pass "a missing script: exit 129, no run"
 

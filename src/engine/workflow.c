@@ -1,0 +1,152 @@
+#include "engine/workflow.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/datadir.h"
+#include "base/error.h"
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/strvec.h"
+#include "engine/harness.h"
+
+#define NPLACES 4
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* the *.js files of dir, sorted by name; none when dir does not exist */
+static void list_scripts(struct wfm_strvec *out, const char *dir)
+{
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		if (n > 3 && e->d_name[0] != '.' && !strcmp(e->d_name + n - 3, ".js"))
+			wfm_strvec_push(out, e->d_name);
+	}
+	closedir(d);
+	if (out->nr)
+		qsort(out->v, out->nr, sizeof(*out->v), by_name);
+}
+
+static int from_path(char **out, const char *name, const struct wfm_workflow_where *where)
+{
+	char *joined = NULL;
+	const char *path = name;
+
+	if (name[0] != '/' && where->cwd)
+		path = joined = wfm_fs_join(where->cwd, name);
+	*out = realpath(path, NULL);
+	if (!*out || access(*out, R_OK) < 0) {
+		int rc = wfm_error_setc(WFM_ENOTFOUND, "cannot read workflow '%s': %s", name,
+					strerror(errno));
+		free(*out);
+		*out = NULL;
+		free(joined);
+		return rc;
+	}
+	free(joined);
+	return 0;
+}
+
+/* meta.name of the script at path, or NULL when it does not pass the check */
+static char *meta_name(const char *path, const char *node)
+{
+	cJSON *meta = NULL;
+	const cJSON *name;
+	char *ret = NULL;
+
+	if (wfm_harness_check(&meta, path, node) == 0) {
+		name = cJSON_GetObjectItemCaseSensitive(meta, "name");
+		if (cJSON_IsString(name))
+			ret = wfm_strdup(name->valuestring);
+	}
+	cJSON_Delete(meta);
+	return ret;
+}
+
+int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_where *where)
+{
+	static const char *const rel[NPLACES] = {".claude/workflows", ".wfmigrate/workflows",
+						 ".claude/workflows", NULL};
+	char *dirs[NPLACES] = {NULL};
+	struct wfm_strvec files[NPLACES] = {WFM_STRVEC_INIT, WFM_STRVEC_INIT, WFM_STRVEC_INIT,
+					    WFM_STRVEC_INIT};
+	struct wfm_buf file = WFM_BUF_INIT, known = WFM_BUF_INIT, places = WFM_BUF_INIT;
+	int rc = 0, i;
+	size_t j;
+
+	*out = NULL;
+	if (!*name)
+		return wfm_error_setc(WFM_EINVALID, "a workflow name cannot be empty");
+	if (strchr(name, '/') || (strlen(name) > 3 && !strcmp(name + strlen(name) - 3, ".js")))
+		return from_path(out, name, where);
+
+	if (where->top) {
+		dirs[0] = wfm_fs_join(where->top, rel[0]);
+		dirs[1] = wfm_fs_join(where->top, rel[1]);
+	}
+	if (where->home && *where->home)
+		dirs[2] = wfm_fs_join(where->home, rel[2]);
+	if (wfm_datadir_find(&dirs[3], "workflows") < 0)
+		dirs[3] = NULL; /* no built-ins in this install: not an error here */
+
+	wfm_buf_addf(&file, "%s.js", name);
+	for (i = 0; i < NPLACES; i++) {
+		list_scripts(&files[i], dirs[i]);
+		for (j = 0; j < files[i].nr; j++)
+			if (!strcmp(files[i].v[j], file.ptr)) {
+				*out = wfm_fs_join(dirs[i], file.ptr);
+				goto done;
+			}
+	}
+	/* no file of that name: meta.name, read by the same check a run makes */
+	for (i = 0; i < NPLACES; i++)
+		for (j = 0; j < files[i].nr; j++) {
+			char *path = wfm_fs_join(dirs[i], files[i].v[j]);
+			char *mname = meta_name(path, where->node);
+			size_t stem = strlen(files[i].v[j]) - 3;
+
+			if (mname && !strcmp(mname, name)) {
+				free(mname);
+				*out = path;
+				goto done;
+			}
+			wfm_buf_addf(&known, "%s%.*s", known.len ? ", " : "", (int)stem,
+				     files[i].v[j]);
+			if (mname && (strlen(mname) != stem || strncmp(mname, files[i].v[j], stem)))
+				wfm_buf_addf(&known, " (meta.name '%s')", mname);
+			wfm_buf_addf(&known, " (%s)", i == 3 ? "built-in" : path);
+			free(mname);
+			free(path);
+		}
+	for (i = 0; i < NPLACES - 1; i++)
+		if (dirs[i])
+			wfm_buf_addf(&places, "%s, ", dirs[i]);
+	rc = wfm_error_setc(WFM_ENOTFOUND,
+			    "no workflow named '%s' (looked for %s.js and meta.name '%s' in %sthe "
+			    "built-ins); %s%s",
+			    name, name, name, places.ptr,
+			    known.len ? "there are: " : "there are none", known.ptr);
+done:
+	for (i = 0; i < NPLACES; i++) {
+		free(dirs[i]);
+		wfm_strvec_clear(&files[i]);
+	}
+	wfm_buf_release(&file);
+	wfm_buf_release(&known);
+	wfm_buf_release(&places);
+	return rc;
+}

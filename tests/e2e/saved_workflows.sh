@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Scripts in Claude Code's format, as a user keeps them: saved workflows
+# found by name (.claude/workflows/ and .wfmigrate/workflows/ in the
+# repository, ~/.claude/workflows/, by file name and by meta.name) for
+# --workflow and for workflow() in a script.
+. "$(dirname "$0")/lib.sh"
+
+repo=$(new_repo)
+cd "$repo"
+echo hello >README
+git add README
+git commit -qm init
+mkdir -p .claude/workflows .wfmigrate/workflows "$HOME/.claude/workflows" sub/dir
+
+cat >.claude/workflows/review.js <<'JS'
+export const meta = {
+  name: 'review',
+  description: 'Ask one agent to look at a file',
+  phases: [{ title: 'Review' }],
+}
+
+phase('Review')
+const said = await agent(`Review the file ${args.file ?? 'README'} and say what you see`)
+return { workflow: meta.name, sawPrompt: said.includes('Review the file'), args }
+JS
+
+# the file name differs from meta.name: found by either
+cat >.wfmigrate/workflows/summary-v2.js <<'JS'
+export const meta = { name: 'summarize', description: 'A summary by two agents in turn' }
+
+const first = await agent('Summarize the repository')
+const second = await agent(`Shorten this summary: ${first.slice(0, 40)}`)
+return { workflow: meta.name, steps: [first, second].filter(Boolean).length }
+JS
+
+cat >"$HOME/.claude/workflows/personal.js" <<'JS'
+export const meta = { name: 'personal', description: "The user's own workflow, every repository" }
+return { workflow: meta.name }
+JS
+
+cat >.claude/workflows/orchestrate.js <<'JS'
+export const meta = {
+  name: 'orchestrate',
+  description: 'Runs saved workflows by name',
+  phases: [{ title: 'Children' }],
+}
+
+phase('Children')
+const a = await workflow('review', { file: 'README' })
+const b = await workflow('summarize')
+const c = await workflow('personal')
+let missing
+try {
+  await workflow('no-such-child')
+} catch (e) {
+  missing = e.message
+}
+return { children: [a.workflow, b.workflow, c.workflow], reviewArgs: a.args, missing }
+JS
+
+# report <code> <workflow> [options...]: runs it, the report on stdout in $TMP/out
+report() {
+	local code=$1 wf=$2
+	shift 2
+	expect_code "$code" git wfmigrate run --workflow "$wf" --provider exec --agent-cmd cat \
+		--yes --json "$@" </dev/null
+}
+
+# --- --workflow <name>: each place, by file name and by meta.name, from any folder
+report 0 review
+py 'r = j(sys.argv[1]); assert r["status"] == "done", r; v = r["result"]
+assert v["workflow"] == "review" and v["sawPrompt"] is True, v' "$TMP/out" ||
+	fail "--workflow review did not run .claude/workflows/review.js: $(cat "$TMP/out")"
+for name in summarize summary-v2; do
+	(cd sub/dir && report 0 "$name")
+	py 'v = j(sys.argv[1])["result"]; assert v == {"workflow": "summarize", "steps": 2}, v' \
+		"$TMP/out" || fail "--workflow $name (from sub/dir): $(cat "$TMP/out")"
+done
+report 0 personal
+py 'assert j(sys.argv[1])["result"] == {"workflow": "personal"}' "$TMP/out" ||
+	fail "--workflow personal did not find ~/.claude/workflows/personal.js"
+pass "--workflow finds .claude/, .wfmigrate/ and ~/.claude/ workflows by file name and meta.name"
+
+# --- workflow('<name>') in a script finds the same, and says what exists
+report 0 orchestrate
+py '
+v = j(sys.argv[1])["result"]
+assert v["children"] == ["review", "summarize", "personal"], v
+assert v["reviewArgs"] == {"file": "README"}, v
+m = v["missing"]
+assert "no-such-child" in m, m
+for known in ("orchestrate", "review", "summary-v2 (meta.name \x27summarize\x27)", "personal", "migrate (built-in)"):
+    assert known in m, (known, m)
+' "$TMP/out" || fail "workflow() by name: $(cat "$TMP/out")"
+pass "workflow() finds saved workflows by name; an unknown one is an error listing what exists"
+
+# --- an unknown --workflow: usage error listing what exists, no run
+expect_code 129 git wfmigrate run --workflow revieww --provider exec --agent-cmd cat --yes </dev/null
+expect_stderr "no workflow named 'revieww'"
+expect_stderr "\.claude/workflows"
+expect_stderr "review \(.*/\.claude/workflows/review\.js\)"
+expect_stderr "summary-v2 \(meta.name 'summarize'\)"
+expect_stderr "migrate \(built-in\)"
+pass "an unknown --workflow: exit 129, the message lists the saved and built-in workflows"
+
+check_repo "$repo"
