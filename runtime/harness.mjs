@@ -145,20 +145,82 @@ function parseSource(source) {
 	}
 }
 
+const IMPORT_MESSAGE = 'import() is not available in a workflow: ' +
+		       'there are no modules, only the workflow globals';
+
+function compiles(source) {
+	try {
+		new vm.Script(source);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/* the offset just past the blanks and comments from i on */
+function skipBlanks(s, i) {
+	for (;;) {
+		if (/\s/u.test(s[i] || ''))
+			i++;
+		else if (s.startsWith('//', i))
+			i = s.slice(i).search(/[\n\r\u2028\u2029]|$/u) + i;
+		else if (s.startsWith('/*', i) && s.indexOf('*/', i + 2) >= 0)
+			i = s.indexOf('*/', i + 2) + 2;
+		else
+			return i;
+	}
+}
+
+/*
+ * The offset of the script's first import() call, or -1. V8 compiles
+ * import() in a script and rejects it only when reached, after agents may
+ * have run; the reference refuses it before the run. A grep would also
+ * refuse "import(" in a string, comment, regex or template, so V8 decides:
+ * each word `import` followed by `(` is replaced by `async x`, which is
+ * valid wherever the word is text (or a method called import) and a syntax
+ * error where it is a call. Called only on a body that compiles.
+ */
+function findImport(body) {
+	const word = /(?<![\p{ID_Continue}$\\])import(?![\p{ID_Continue}$])/gu;
+	let m;
+
+	while ((m = word.exec(body)) !== null) {
+		let before = m.index;
+		while (before > 0 && /\s/u.test(body[before - 1]))
+			before--;
+		if (body[before - 1] === '.') /* a property: x.import(...) */
+			continue;
+		if (body[skipBlanks(body, m.index + 6)] !== '(')
+			continue;
+		const probe = body.slice(0, m.index) + 'async x' + body.slice(m.index + 6);
+		if (!compiles(PREFIX + probe + SUFFIX))
+			return m.index;
+	}
+	return -1;
+}
+
 /* Compiles the body as an async function; throws Failure on a syntax error. */
 function compile(body, filename, importError) {
 	const options = { filename, columnOffset: -PREFIX.length };
+	let script;
 	if (importError)
 		options.importModuleDynamically = () => {
 			throw importError();
 		};
 	try {
-		return new vm.Script(PREFIX + body + SUFFIX, options);
+		script = new vm.Script(PREFIX + body + SUFFIX, options);
 	} catch (e) {
 		if (e instanceof SyntaxError)
 			throw syntaxFailure(e, filename, body);
 		throw e;
 	}
+	const at = findImport(body);
+	if (at >= 0) {
+		const before = splitLines(body.slice(0, at));
+		throw new Failure('syntax', IMPORT_MESSAGE, before.length,
+				  before[before.length - 1].length + 1);
+	}
+	return script;
 }
 
 function readScript(path) {

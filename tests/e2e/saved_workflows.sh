@@ -2,7 +2,8 @@
 # Scripts in Claude Code's format, as a user keeps them: saved workflows
 # found by name (.claude/workflows/ and .wfmigrate/workflows/ in the
 # repository, ~/.claude/workflows/, by file name and by meta.name) for
-# --workflow and for workflow() in a script.
+# --workflow and for workflow() in a script; import() refused before
+# anything runs.
 . "$(dirname "$0")/lib.sh"
 
 repo=$(new_repo)
@@ -10,6 +11,7 @@ cd "$repo"
 echo hello >README
 git add README
 git commit -qm init
+runs=$(git rev-parse --git-common-dir)/wfmigrate/runs
 mkdir -p .claude/workflows .wfmigrate/workflows "$HOME/.claude/workflows" sub/dir
 
 cat >.claude/workflows/review.js <<'JS'
@@ -102,5 +104,27 @@ expect_stderr "review \(.*/\.claude/workflows/review\.js\)"
 expect_stderr "summary-v2 \(meta.name 'summarize'\)"
 expect_stderr "migrate \(built-in\)"
 pass "an unknown --workflow: exit 129, the message lists the saved and built-in workflows"
+
+# --- import() is refused by the check, before the approval card and any agent
+nruns=$(ls "$runs" | wc -l)
+cat >.claude/workflows/dynamic.js <<'JS'
+export const meta = { name: 'dynamic', description: 'Loads a helper module' }
+
+// a comment may say import('x'), and a string may hold "import(": neither is a call
+const note = "import( is only text here"
+const first = await agent('Plan the work')
+const { helper } = await import('./helper.mjs')
+return helper(first, note)
+JS
+expect_code 129 git wfmigrate run --workflow dynamic --provider exec --agent-cmd cat --yes </dev/null
+expect_stderr "dynamic.js:6:26: SyntaxError: import\(\) is not available in a workflow"
+grep -q '^workflow:' "$TMP/err" && fail "the approval card was shown for a script using import()"
+[ "$(ls "$runs" | wc -l)" = "$nruns" ] || fail "a script using import() created a run"
+sed -i '/await import/d; s/return helper(first, note)/return { first: first.length > 0, note }/' \
+	.claude/workflows/dynamic.js
+report 0 dynamic
+py 'v = j(sys.argv[1])["result"]; assert v == {"first": True, "note": "import( is only text here"}, v' \
+	"$TMP/out" || fail "import( in a comment or string was refused: $(cat "$TMP/out" "$TMP/err")"
+pass "import() refused before the approval card (exit 129, no run); the text import( is not"
 
 check_repo "$repo"
