@@ -21,7 +21,8 @@
 
 static const char *const run_usage[] = {
 	"git wfmigrate run [--workflow <name|file>] [--oracle <cmd>] [--base <rev>]\n"
-	"                         [--arg <key>=<value>]... [--provider exec --agent-cmd <cmd>]\n"
+	"                         [--arg <key>=<value>]... [--args-json <json> | --args-file <path>]\n"
+	"                         [--provider exec --agent-cmd <cmd>]\n"
 	"                         [--provider anthropic|openai] [--model [<role>=]<model>]...\n"
 	"                         [--budget <tokens>] [--max-cost <usd>] [--sandbox bwrap]\n"
 	"                         [--concurrency <n>] [--oracle-jobs <n>] [--max-agents <n>]\n"
@@ -208,6 +209,59 @@ done:
 	return rc;
 }
 
+/*
+ * The script's args: the value of --args-json or --args-file, else an
+ * object; then the goal words (as "goal", always set without a JSON value)
+ * and each --arg on top, which need an object.
+ */
+static int make_args(cJSON **out, const char *json, const char *file, const char *goal,
+		     const struct wfm_strvec *kv)
+{
+	struct wfm_buf text = WFM_BUF_INIT;
+	const char *from = json ? "--args-json" : "--args-file";
+	int rc = 0;
+
+	*out = NULL;
+	if (json && file)
+		return wfm_error_setc(WFM_EINVALID, "--args-json and --args-file cannot be combined");
+	if (file && (rc = wfm_buf_read_file(&text, file)) < 0)
+		goto done;
+	if (json)
+		wfm_buf_adds(&text, json);
+	if (json || file) {
+		if (wfm_json_parse(out, text.ptr, text.len) < 0) {
+			char *why = wfm_strdup(wfm_error_last()); /* not formatted into itself */
+			rc = wfm_error_setc(WFM_EINVALID, "%s%s%s: %s", from, file ? " " : "",
+					    file ? file : "", why);
+			free(why);
+			goto done;
+		}
+	} else {
+		*out = wfm_json_object();
+		goal = goal ? goal : "";
+	}
+	if (!cJSON_IsObject(*out) && (goal || kv->nr)) {
+		rc = wfm_error_setc(WFM_EINVALID,
+				    "%s is not an object: %s cannot add to it (put them in the JSON)",
+				    from, kv->nr ? "--arg" : "a goal");
+		goto done;
+	}
+	if (goal) {
+		cJSON_DeleteItemFromObjectCaseSensitive(*out, "goal");
+		wfm_json_add_str(*out, "goal", goal);
+	}
+	for (size_t i = 0; i < kv->nr; i++)
+		if ((rc = add_arg(*out, kv->v[i])) < 0)
+			goto done;
+done:
+	if (rc < 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+	}
+	wfm_buf_release(&text);
+	return rc;
+}
+
 static void print_card(const cJSON *meta, const struct wfm_run_settings *s, const char *goal)
 {
 	const cJSON *phases = cJSON_GetObjectItemCaseSensitive(meta, "phases"), *p;
@@ -277,6 +331,7 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	const char *workflow_opt = NULL, *oracle_opt = NULL, *base_opt = "HEAD",
 		   *provider_opt = NULL, *agent_cmd_opt = NULL, *budget_opt = NULL,
 		   *max_cost_opt = NULL, *sandbox_opt = NULL;
+	const char *args_json_opt = NULL, *args_file_opt = NULL;
 	struct wfm_strvec arg_list = WFM_STRVEC_INIT, model_list = WFM_STRVEC_INIT;
 	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
 	unsigned long max_turns = 0, agent_tokens = 0;
@@ -291,6 +346,10 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		WFM_OPT_STRING(0, "oracle", &oracle_opt, "cmd", "the test command that gates merges"),
 		WFM_OPT_STRING(0, "base", &base_opt, "rev", "start from this commit (default HEAD)"),
 		WFM_OPT_LIST(0, "arg", &arg_list, "key=value", "an argument for the harness (repeatable)"),
+		WFM_OPT_STRING(0, "args-json", &args_json_opt, "json",
+			       "the harness's args: any JSON value (--arg keys go on top of an object)"),
+		WFM_OPT_STRING(0, "args-file", &args_file_opt, "path",
+			       "as --args-json, the JSON read from a file"),
 		WFM_OPT_GROUP("agents"),
 		WFM_OPT_STRING(0, "provider", &provider_opt, "name",
 			       "who runs the agents: anthropic, openai or exec (default: exec with "
@@ -379,13 +438,10 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		}
 	}
 
-	args = wfm_json_object();
-	wfm_json_add_str(args, "goal", goal.ptr);
-	for (size_t i = 0; i < arg_list.nr; i++)
-		if (add_arg(args, arg_list.v[i]) < 0) {
-			wfm_ui_error("%s", wfm_error_last());
-			goto done;
-		}
+	if (make_args(&args, args_json_opt, args_file_opt, n ? goal.ptr : NULL, &arg_list) < 0) {
+		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
+		goto done;
+	}
 
 	ret = WFM_EXIT_FATAL;
 	if (wfm_repo_resolve_commit(s.base, ctx->repo, base_opt) < 0) {

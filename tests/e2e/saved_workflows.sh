@@ -3,7 +3,8 @@
 # found by name (.claude/workflows/ and .wfmigrate/workflows/ in the
 # repository, ~/.claude/workflows/, by file name and by meta.name) for
 # --workflow and for workflow() in a script; import() refused before
-# anything runs.
+# anything runs; --args-json / --args-file giving the script any JSON value
+# as args, and resume keeping it.
 . "$(dirname "$0")/lib.sh"
 
 repo=$(new_repo)
@@ -126,5 +127,49 @@ report 0 dynamic
 py 'v = j(sys.argv[1])["result"]; assert v == {"first": True, "note": "import( is only text here"}, v' \
 	"$TMP/out" || fail "import( in a comment or string was refused: $(cat "$TMP/out" "$TMP/err")"
 pass "import() refused before the approval card (exit 129, no run); the text import( is not"
+
+# --- --args-json / --args-file: any JSON value as args
+cat >.claude/workflows/echo-args.js <<'JS'
+export const meta = { name: 'echo-args', description: 'Returns its args' }
+return { args, kind: Array.isArray(args) ? 'array' : typeof args }
+JS
+report 0 echo-args --args-json '["a.c", "b.c", 3]'
+py 'assert j(sys.argv[1])["result"] == {"args": ["a.c", "b.c", 3], "kind": "array"}' "$TMP/out" ||
+	fail "--args-json array: $(cat "$TMP/out")"
+report 0 echo-args --args-json 42
+py 'assert j(sys.argv[1])["result"] == {"args": 42, "kind": "number"}' "$TMP/out" ||
+	fail "--args-json number: $(cat "$TMP/out")"
+report 0 echo-args --args-json '{"files": ["x"], "mode": "fast", "goal": "kept"}' --arg mode=slow --arg n=2
+py 'assert j(sys.argv[1])["result"] == {"args": {"files": ["x"], "mode": "slow", "goal": "kept", "n": 2}, "kind": "object"}' \
+	"$TMP/out" || fail "--args-json object with --arg on top: $(cat "$TMP/out")"
+printf '{"deep": {"list": [true, null]}}\n' >"$TMP/args.json"
+report 0 echo-args --args-file "$TMP/args.json" --arg extra=x tidy up
+py 'assert j(sys.argv[1])["result"]["args"] == {"deep": {"list": [True, None]}, "extra": "x", "goal": "tidy up"}' \
+	"$TMP/out" || fail "--args-file with --arg and goal words: $(cat "$TMP/out")"
+id=$(py 'print(j(sys.argv[1])["run"])' "$TMP/out")
+expect_code 0 git wfmigrate resume --json "$id" </dev/null
+py 'assert j(sys.argv[1])["result"]["args"] == {"deep": {"list": [True, None]}, "extra": "x", "goal": "tidy up"}' \
+	"$TMP/out" || fail "resume did not give the script the same args: $(cat "$TMP/out")"
+report 0 echo-args
+py 'assert j(sys.argv[1])["result"]["args"] == {"goal": ""}' "$TMP/out" ||
+	fail "without --args-json args is not {goal: ''}: $(cat "$TMP/out")"
+pass "--args-json / --args-file give the script any JSON value; --arg and goal words go on top; resume keeps them"
+
+nruns=$(ls "$runs" | wc -l)
+expect_code 129 git wfmigrate run --workflow echo-args --agent-cmd cat --yes --args-json '{"a": 1,}' </dev/null
+expect_stderr "^error: --args-json: invalid JSON at byte"
+expect_code 129 git wfmigrate run --workflow echo-args --agent-cmd cat --yes --args-file "$TMP/none.json" </dev/null
+expect_stderr "^error: cannot read '.*none.json'"
+printf '[1,' >"$TMP/bad.json"
+expect_code 129 git wfmigrate run --workflow echo-args --agent-cmd cat --yes --args-file "$TMP/bad.json" </dev/null
+expect_stderr "^error: --args-file .*bad.json: invalid JSON"
+expect_code 129 git wfmigrate run --workflow echo-args --agent-cmd cat --yes --args-json '[1]' --arg a=1 </dev/null
+expect_stderr "^error: --args-json is not an object: --arg cannot add to it"
+expect_code 129 git wfmigrate run --workflow echo-args --agent-cmd cat --yes --args-json '"s"' a goal </dev/null
+expect_stderr "not an object: a goal cannot add to it"
+expect_code 129 git wfmigrate run --workflow echo-args --agent-cmd cat --yes --args-json 1 --args-file "$TMP/args.json" </dev/null
+expect_stderr "cannot be combined"
+[ "$(ls "$runs" | wc -l)" = "$nruns" ] || fail "a refused --args-json created a run"
+pass "bad --args-json / --args-file: exit 129 with the reason, no run"
 
 check_repo "$repo"
