@@ -6,7 +6,7 @@
 #include <stdatomic.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char armed[64];      /* the point's name; "" when none */
+static char armed[64]; /* the point's name; "" when none */
 static unsigned long nth = 1;
 static atomic_ulong passes;
 
