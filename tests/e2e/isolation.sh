@@ -161,7 +161,10 @@ r = json.load(open(os.path.join(rd, 'report.json')))
 assert r['status'] == 'done', (r['status'], r.get('error'))
 got = '\n'.join(u['id'] + ' ' + u['status'] for u in r['units'])
 want = open(ref_statuses).read().strip()
-assert got == want, 'statuses differ from the uninterrupted run:\n%s\nvs\n%s' % (got, want)
+why = '\n'.join('%s: %s' % (u['id'], u.get('reason')) for u in r['units']
+                if u['id'] + ' ' + u['status'] not in want.split('\n'))
+assert got == want, 'statuses differ from the uninterrupted run:\n%s\nvs\n%s\nwhy:\n%s' % (
+    got, want, why + '\nagent failures: %s' % json.dumps(r.get('agentFailures')))
 base = git('rev-parse', 'main').strip()
 # every agent branch: its unit's file, exactly as the codemod makes it, nothing else
 seen = 0
