@@ -17,6 +17,7 @@
 #include "git/repo.h"
 
 struct wfm_pool;
+struct wfm_slot;
 struct wfm_llm_client;
 struct wfm_ledger;
 struct wfm_llm_cache;
@@ -58,6 +59,12 @@ struct wfm_agent_env {
 	/* where to write the agent's transcript (JSONL: the request, the
 	 * output tails, the result; provider keys redacted); NULL: none */
 	const char *transcript_path;
+	/*
+	 * The slot to work in instead of one of the pool's: the run's shared
+	 * checkout (engine/shared.h), for agents without isolation. Borrowed:
+	 * the provider neither commits in it nor releases it. NULL: a pool slot.
+	 */
+	struct wfm_slot *slot;
 
 	/* LLM providers (agent/loop.h); unused by exec */
 	struct wfm_llm_client *client;	/* shared by the run's agents */

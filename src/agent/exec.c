@@ -91,6 +91,7 @@ static cJSON *request_json(const struct job *j, const char *base)
 	add_str_or_null(o, "model", req->model);
 	add_str_or_null(o, "effort", req->effort);
 	add_str_or_null(o, "isolation", req->worktree ? "worktree" : NULL);
+	wfm_json_add_bool(o, "shared", j->env->slot != NULL);
 	wfm_json_add_bool(o, "writes", j->work.writes);
 	add_copy_or_null(o, "scope", j->work.scope.nr ? req->scope : NULL);
 	return o;
@@ -359,7 +360,9 @@ int wfm_agent_exec_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 		transcript_end(&j, out);
 		goto done;
 	}
-	if ((rc = wfm_pool_acquire(&j.slot, env->pool, req->base ? req->base : "HEAD")) < 0)
+	if (env->slot)
+		j.slot = env->slot;
+	else if ((rc = wfm_pool_acquire(&j.slot, env->pool, req->base ? req->base : "HEAD")) < 0)
 		goto done;
 	memcpy(out->commit, wfm_slot_base(j.slot), WFM_OID_HEXSZ + 1);
 
@@ -381,7 +384,9 @@ int wfm_agent_exec_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 
 release:
 	/* a read-only agent's changes stay in the slot: the next acquire discards them */
-	if (rc < 0) {
+	if (env->slot) {
+		/* the shared checkout: its holder commits and releases it */
+	} else if (rc < 0) {
 		/* the first error is the one to report, not the release's */
 		first = wfm_strdup(wfm_error_last());
 		wfm_pool_release(env->pool, j.slot);

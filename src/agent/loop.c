@@ -183,6 +183,11 @@ static void make_system(struct loop *l)
 	const struct wfm_role *role = l->work.role;
 
 	wfm_buf_adds(&l->system, role->prompt);
+	if (l->env->slot)
+		wfm_buf_adds(&l->system,
+			     "\n\nThis checkout is shared with the other agents of the run that "
+			     "have no worktree of their own: they may change files while you work, "
+			     "and what you change stays for the agents after you.");
 	if (l->tools.allowed & WFM_TOOL_BASH && l->tools.bash_only)
 		wfm_buf_addf(&l->system,
 			     "\n\nThe test command, which the Bash tool runs when given exactly "
@@ -698,7 +703,9 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 		transcript_result(&l);
 		goto done;
 	}
-	if ((rc = wfm_pool_acquire(&l.slot, env->pool, req->base ? req->base : "HEAD")) < 0)
+	if (env->slot)
+		l.slot = env->slot;
+	else if ((rc = wfm_pool_acquire(&l.slot, env->pool, req->base ? req->base : "HEAD")) < 0)
 		goto done;
 	memcpy(out->commit, wfm_slot_base(l.slot), WFM_OID_HEXSZ + 1);
 	l.tools.root = wfm_slot_path(l.slot);
@@ -718,7 +725,9 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 		transcript_result(&l);
 
 	/* a read-only agent's changes stay in the slot: the next acquire discards them */
-	if (rc < 0) {
+	if (env->slot) {
+		/* the shared checkout: its holder commits and releases it */
+	} else if (rc < 0) {
 		first = wfm_strdup(wfm_error_last());
 		wfm_pool_release(env->pool, l.slot);
 		wfm_error_setc(rc, "%s", first);

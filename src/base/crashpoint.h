@@ -14,6 +14,8 @@
  *   commit-staged   pool: an agent's changes are in the slot's index, no commit yet
  *   commit-head     pool: the slot's HEAD is at the agent's commit, its branch not yet
  *   squash          merge queue: a batch is squashed, its oracle not started
+ *   shared-commit   engine: an agent's edits in the shared checkout are committed
+ *                   on the run's shared branch, the agent not yet journaled
  */
 void wfm_crashpoint(const char *name);
 

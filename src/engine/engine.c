@@ -10,6 +10,7 @@
 #include "engine/journal.h"
 #include "engine/merge_queue.h"
 #include "engine/rundir.h"
+#include "engine/shared.h"
 #include "git/pool.h"
 #include "llm/ledger.h"
 
@@ -766,7 +767,9 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	if ((rc = wfm_engine_providers_open(&e)) < 0)
 		goto done;
 	journal_path = wfm_rundir_file(opts->run, "journal.jsonl");
-	if ((rc = wfm_journal_open(&e.journal, journal_path)) < 0)
+	if ((rc = wfm_journal_open(&e.journal, journal_path)) < 0 ||
+	    (rc = wfm_shared_open(&e.shared, e.pool, e.journal, opts->repo_path, opts->run->id,
+				  opts->base)) < 0)
 		goto done;
 	event(&e, "start", "base", opts->base);
 	if ((rc = send_start(&e)) < 0)
@@ -792,6 +795,7 @@ done:
 	if (e.merge)
 		wfm_merge_queue_free(e.merge);
 	wfm_harness_free(e.harness);
+	wfm_shared_free(e.shared);
 	wfm_engine_providers_close(&e);
 	wfm_journal_free(e.journal);
 	wfm_pool_free(e.pool);

@@ -12,6 +12,7 @@
 struct wfm_pool;
 struct wfm_journal;
 struct wfm_merge_queue;
+struct wfm_shared;
 struct wfm_harness;
 struct wfm_llm_client;
 struct wfm_ledger;
@@ -80,6 +81,7 @@ struct engine {
 	struct wfm_pool *pool;
 	struct wfm_journal *journal;
 	struct wfm_merge_queue *merge;	/* started by the first merge() */
+	struct wfm_shared *shared;	/* where agents without isolation work */
 	struct wfm_harness *harness;
 	struct wfm_llm_client *client;	/* LLM providers: shared by the agents */
 	struct wfm_ledger *ledger;	/* the run's budget; NULL: no limit and exec agents */

@@ -6,6 +6,7 @@
 #include "base/json.h"
 #include "engine/engine_priv.h"
 #include "engine/rundir.h"
+#include "engine/shared.h"
 #include "llm/ledger.h"
 
 #include <sys/resource.h>
@@ -132,6 +133,30 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 	return arr;
 }
 
+/* {branch, commit, commits, agents, warnings}: branch and commit null when nothing was kept */
+static cJSON *shared_json(struct engine *e)
+{
+	struct wfm_shared_summary s = WFM_SHARED_SUMMARY_INIT;
+	cJSON *o = wfm_json_object(), *warnings = wfm_json_array();
+
+	if (e->shared)
+		wfm_shared_summary(&s, e->shared);
+	if (s.branch) {
+		wfm_json_add_str(o, "branch", s.branch);
+		wfm_json_add_str(o, "commit", s.commit);
+	} else {
+		wfm_json_add_null(o, "branch");
+		wfm_json_add_null(o, "commit");
+	}
+	wfm_json_add_num(o, "commits", (double)s.commits);
+	wfm_json_add_num(o, "agents", (double)s.agents);
+	for (size_t i = 0; i < s.warnings.nr; i++)
+		wfm_json_add_str(warnings, NULL, s.warnings.v[i]);
+	wfm_json_add(o, "warnings", warnings);
+	wfm_shared_summary_release(&s);
+	return o;
+}
+
 cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const char *error,
 			 const cJSON *value)
 {
@@ -149,6 +174,7 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 	else
 		wfm_json_add_null(integ, "commit");
 	wfm_json_add(r, "integration", integ);
+	wfm_json_add(r, "shared", shared_json(e));
 	wfm_json_add(r, "result", value ? cJSON_Duplicate(value, 1) : cJSON_CreateNull());
 	wfm_json_add(r, "units", units_json(e, value, totals));
 	{
@@ -217,6 +243,7 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 {
 	const cJSON *totals = cJSON_GetObjectItemCaseSensitive(r, "totals");
 	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(r, "integration");
+	const cJSON *shared = cJSON_GetObjectItemCaseSensitive(r, "shared");
 	const cJSON *units = cJSON_GetObjectItemCaseSensitive(r, "units"), *u;
 	const char *err = str_item(r, "error");
 
@@ -230,6 +257,19 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 	wfm_buf_addf(md, "- base: `%s`\n", str_item(r, "base"));
 	wfm_buf_addf(md, "- integration branch: `%s` at `%s`\n", str_item(integ, "branch"),
 		     str_item(integ, "commit") ? str_item(integ, "commit") : "(not created)");
+	if (str_item(shared, "branch")) {
+		wfm_buf_addf(md,
+			     "- shared checkout (agents without isolation): `%s` at `%s`; bring "
+			     "its edits to your branch with `git merge %s`\n",
+			     str_item(shared, "branch"), str_item(shared, "commit"),
+			     str_item(shared, "branch"));
+		cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(shared, "warnings"))
+		{
+			wfm_buf_adds(md, "  - warning: ");
+			md_escape(md, cJSON_GetStringValue(u));
+			wfm_buf_adds(md, "\n");
+		}
+	}
 	wfm_buf_addf(
 	    md,
 	    "- units: %lu merged, %lu rejected, %lu failed, %lu skipped\n"

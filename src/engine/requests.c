@@ -16,6 +16,7 @@
 #include "engine/engine_priv.h"
 #include "engine/merge_queue.h"
 #include "engine/rundir.h"
+#include "engine/shared.h"
 #include "engine/workflow.h"
 #include "git/diff.h"
 #include "git/hash.h"
@@ -241,7 +242,9 @@ static void run_agent(struct job *job)
 	struct wfm_agent_request req = { 0 };
 	struct wfm_agent_env env = { 0 };
 	struct wfm_agent_result r = { 0 };
-	char *transcript = NULL, name[96];
+	const struct wfm_role *role;
+	char *transcript = NULL, name[96], tip[WFM_OID_HEXSZ + 1];
+	unsigned long ticket = 0;
 	int rc;
 
 	req.prompt = str_param(job->params, "prompt");
@@ -274,6 +277,23 @@ static void run_agent(struct job *job)
 	env.cancel = &e->cancel;
 	env.transcript_path = transcript;
 
+	/* without isolation: writers work in the shared checkout, the others start at its tip */
+	role = req.role ? wfm_role_find(req.role) : wfm_role_default();
+	if (!req.worktree && role && role->may_write) {
+		if (wfm_shared_enter(&env.slot, &ticket, e->shared) < 0) {
+			fail(job, wfm_error_last());
+			free(transcript);
+			return;
+		}
+	} else if (!req.worktree && !str_param(job->params, "base")) {
+		if (wfm_shared_tip(tip, e->shared) < 0) {
+			fail(job, wfm_error_last());
+			free(transcript);
+			return;
+		}
+		req.base = tip;
+	}
+
 	if (e->client) {
 		env.client = e->client;
 		env.api = wfm_llm_api_find(e->opts->provider);
@@ -288,6 +308,18 @@ static void run_agent(struct job *job)
 		rc = wfm_agent_loop_run(&r, &env, &req);
 	} else {
 		rc = wfm_agent_exec_run(&r, &env, &req);
+	}
+	/* its edits are kept unless a stop cut it short: then it runs again on resume */
+	if (env.slot) {
+		char *first = rc < 0 ? wfm_strdup(wfm_error_last()) : NULL;
+		int left = wfm_shared_leave(e->shared, ticket, rc >= 0 && (r.ok || !e->cancel),
+					    job->key, req.label, req.prompt);
+
+		if (first)
+			wfm_error_setc(rc, "%s", first);
+		else if (left < 0)
+			rc = left;
+		free(first);
 	}
 	if (rc < 0) {
 		fail(job, wfm_error_last());
