@@ -96,6 +96,10 @@ static int find_type(struct engine *e, struct job *job, const char *name)
 	if ((rc = wfm_agent_type_find(&job->type, name, &where)) == 0)
 		return 0;
 	snprintf(why, sizeof(why), "%s", wfm_error_last());
+	/* agentType named a role before it named Claude Code's types */
+	if (rc == WFM_ENOTFOUND && wfm_role_find(name))
+		return wfm_error_setc(rc, "agent(): %s; '%s' is a role: {role: '%s'}", why, name,
+				      name);
 	return wfm_error_setc(rc, "agent(): %s", why);
 }
 
