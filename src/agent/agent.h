@@ -21,12 +21,18 @@ struct wfm_slot;
 struct wfm_llm_client;
 struct wfm_ledger;
 struct wfm_llm_cache;
+struct wfm_agent_type;
 
 /* Everything borrowed for the call. */
 struct wfm_agent_request {
 	const char *prompt;
-	/* may be NULL; role NULL is wfm_role_default(), an unknown one is refused */
+	/* may be NULL; role NULL is the type's (below) or wfm_role_default(),
+	 * an unknown one is refused */
 	const char *label, *phase, *role, *model, *effort;
+	/* agentType, resolved by the engine (agent/agent_type.h): its prompt,
+	 * its tools narrowing the role's, and without a role the role it
+	 * implies; model already holds its model where it applies. NULL: none */
+	const struct wfm_agent_type *type;
 	/* NULL: the output is text; else the object validated against it */
 	const cJSON *schema;
 	/* isolation: 'worktree' — a role that may write has its work committed to branch */

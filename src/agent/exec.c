@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "base/process.h"
 #include "base/strvec.h"
+#include "agent/agent_type.h"
 #include "agent/exec.h"
 #include "agent/schema.h"
 #include "agent/transcript.h"
@@ -94,6 +95,10 @@ static cJSON *request_json(const struct job *j, const char *base)
 	wfm_json_add_bool(o, "shared", j->env->slot != NULL);
 	wfm_json_add_bool(o, "writes", j->work.writes);
 	add_copy_or_null(o, "scope", j->work.scope.nr ? req->scope : NULL);
+	if (req->type)
+		wfm_json_add(o, "agentType", wfm_agent_type_to_json(req->type));
+	else
+		wfm_json_add_null(o, "agentType");
 	return o;
 }
 

@@ -6,6 +6,7 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/json.h"
+#include "agent/agent_type.h"
 #include "agent/loop.h"
 #include "agent/schema.h"
 #include "agent/tools.h"
@@ -104,15 +105,15 @@ static cJSON *dup_json(const cJSON *v)
 	return d;
 }
 
-/* The role's tools narrowed by the request's list of names. */
+/* The role's tools (and the type's) narrowed by the request's list of names. */
 static int tool_mask(unsigned *mask, const struct wfm_agent_work *w,
 		     const struct wfm_agent_env *env, const struct wfm_agent_request *req)
 {
-	unsigned allowed = w->role->tools;
+	unsigned allowed = w->tools;
 	const cJSON *t;
 
 	/* a verifier's Bash runs the oracle and nothing else: no oracle, no Bash */
-	if (!w->role->bash && (!w->role->oracle || !env->oracle_cmd))
+	if (!w->bash && (!w->role->oracle || !env->oracle_cmd))
 		allowed &= ~(unsigned)WFM_TOOL_BASH;
 	if (req->tools) {
 		unsigned asked = 0;
@@ -177,12 +178,22 @@ static void make_tools(struct loop *l, unsigned mask)
 	wfm_buf_release(&size);
 }
 
-/* The role's prompt, and what the run adds to it; the same bytes for every agent of the role. */
+/*
+ * The role's prompt, or the agent type's followed by the role's rules, and
+ * what the run adds; the same bytes for every agent of the role and type.
+ */
 static void make_system(struct loop *l)
 {
 	const struct wfm_role *role = l->work.role;
+	const struct wfm_agent_type *type = l->req->type;
 
-	wfm_buf_adds(&l->system, role->prompt);
+	if (type && type->prompt) {
+		wfm_buf_adds(&l->system, type->prompt);
+		if (*role->rules)
+			wfm_buf_addf(&l->system, "\n\n%s", role->rules);
+	} else {
+		wfm_buf_adds(&l->system, role->prompt);
+	}
 	if (l->env->slot)
 		wfm_buf_adds(&l->system,
 			     "\n\nThis checkout is shared with the other agents of the run that "
@@ -219,6 +230,7 @@ static void transcript_request(struct loop *l)
 	wfm_json_add_str(r, "provider", l->env->api->name);
 	wfm_json_add_str(r, "model", l->req->model);
 	wfm_json_add_str(r, "role", l->work.role->name);
+	add_str_or_null(r, "agentType", l->req->type ? l->req->type->name : NULL);
 	add_str_or_null(r, "label", l->req->label);
 	add_str_or_null(r, "phase", l->req->phase);
 	wfm_json_add_str(r, "worktree", wfm_slot_path(l->slot));
@@ -710,7 +722,7 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 	memcpy(out->commit, wfm_slot_base(l.slot), WFM_OID_HEXSZ + 1);
 	l.tools.root = wfm_slot_path(l.slot);
 	l.tools.allowed = mask;
-	l.tools.bash_only = l.work.role->bash ? NULL : env->oracle_cmd;
+	l.tools.bash_only = l.work.bash ? NULL : env->oracle_cmd;
 	l.tools.sandbox = (enum wfm_sandbox)env->sandbox;
 	l.tools.cancel = env->cancel;
 	make_system(&l);

@@ -54,7 +54,7 @@ static const char *expand(const char *model, const char *provider)
 	return model;
 }
 
-const char *wfm_model_resolve(const char *const *cli, const char *harness,
+const char *wfm_model_resolve(const char *const *cli, const char *harness, const char *type,
 			      const char *const *config, const struct wfm_role *role,
 			      const char *provider)
 {
@@ -64,6 +64,8 @@ const char *wfm_model_resolve(const char *const *cli, const char *harness,
 		m = find(cli, role, 0);
 	if (!m && harness && *harness)
 		m = harness;
+	if (!m && type && *type)
+		m = type;
 	if (!m)
 		m = find(config, role, 1);
 	if (!m)

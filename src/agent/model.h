@@ -7,8 +7,10 @@
  *   1. --model <role>=<model> for the agent's role    (the user, for this run)
  *   2. --model <model>                                  (the user, for every role)
  *   3. the harness's agent({model})                     (the script)
- *   4. git config wfmigrate.model.<role>, then wfmigrate.model
- *   5. the provider's default for the role's tier (role.h): anthropic
+ *   4. the model of the agent's agentType (agent_type.h) (its definition;
+ *      inherit: none)
+ *   5. git config wfmigrate.model.<role>, then wfmigrate.model
+ *   6. the provider's default for the role's tier (role.h): anthropic
  *      claude-sonnet-4-5 / claude-haiku-4-5, openai gpt-4.1 / gpt-4.1-mini
  *
  * The user's choice beats the script's so that a run can be pointed at
@@ -20,10 +22,10 @@
 
 /*
  * cli and config: "<role>=<model>" or "<model>" entries, NULL-terminated
- * (either may be NULL). Returns a string borrowed from the arguments or a
- * static table.
+ * (either may be NULL); harness and type: a model or NULL. Returns a
+ * string borrowed from the arguments or a static table.
  */
-const char *wfm_model_resolve(const char *const *cli, const char *harness,
+const char *wfm_model_resolve(const char *const *cli, const char *harness, const char *type,
 			      const char *const *config, const struct wfm_role *role,
 			      const char *provider);
 

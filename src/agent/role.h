@@ -35,6 +35,10 @@ struct wfm_role {
 	 * told first (the system prompt, before the harness's prompt) */
 	unsigned tools;
 	const char *prompt;
+	/* the part of prompt that says how the agent works (its worktree,
+	 * what it may change): what follows an agent type's own prompt
+	 * (agent/agent_type.h); "" for none */
+	const char *rules;
 };
 
 /* The role named name; NULL when there is none. Borrowed: the table is static. */

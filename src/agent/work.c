@@ -1,6 +1,8 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "agent/agent_type.h"
 #include "agent/schema.h"
+#include "agent/tools.h"
 #include "agent/work.h"
 #include "git/pool.h"
 #include "git/scope.h"
@@ -42,9 +44,21 @@ int wfm_agent_work_init(struct wfm_agent_work *w, const struct wfm_agent_env *en
 	memset(w, 0, sizeof(*w));
 	if (!req->prompt)
 		return wfm_error_setc(WFM_EINVALID, "an agent needs a prompt");
-	w->role = req->role ? wfm_role_find(req->role) : wfm_role_default();
+	if (req->role)
+		w->role = wfm_role_find(req->role);
+	else
+		w->role = req->type ? req->type->role : wfm_role_default();
 	if (!w->role)
 		return wfm_error_setc(WFM_EINVALID, "unknown role '%s'", req->role);
+	w->tools = w->role->tools;
+	w->bash = w->role->bash;
+	/* a type narrows a role the call named; without one its tools are the ceiling */
+	if (req->type && req->role) {
+		w->tools &= req->type->mask;
+	} else if (req->type) {
+		w->tools = req->type->mask;
+		w->bash = (req->type->mask & WFM_TOOL_BASH) != 0;
+	}
 	if (req->schema && (rc = wfm_schema_check_object(req->schema)) < 0)
 		return rc;
 	if (req->worktree && (!req->base || !*req->base))

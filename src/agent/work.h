@@ -13,7 +13,15 @@
 struct wfm_slot;
 
 struct wfm_agent_work {
+	/* the request's role, else its type's, else the default */
 	const struct wfm_role *role;
+	/* LLM agents: the tools it may have (WFM_TOOL_*), before the request's
+	 * own tools option: the role's, narrowed by the type's; without a role,
+	 * the type's */
+	unsigned tools;
+	/* its Bash may run any command: the role's say, or without a role the
+	 * type's tools; else Bash runs only the oracle, for a role that may */
+	int bash;
 	int writes;    /* worktree and a role that may write: its work is committed */
 	char *branch;  /* writes: the short branch name; owned */
 	char *refname; /* writes: refs/heads/<branch>; owned */

@@ -1,6 +1,7 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/fs.h"
+#include "base/strvec.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -32,6 +33,29 @@ int wfm_fs_is_dir(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void wfm_fs_list(struct wfm_strvec *out, const char *dir, const char *suffix)
+{
+	DIR *d = dir ? opendir(dir) : NULL;
+	size_t first = out->nr, n, sn = strlen(suffix);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		n = strlen(e->d_name);
+		if (n > sn && e->d_name[0] != '.' && !strcmp(e->d_name + n - sn, suffix))
+			wfm_strvec_push(out, e->d_name);
+	}
+	closedir(d);
+	if (out->nr > first)
+		qsort(out->v + first, out->nr - first, sizeof(*out->v), by_name);
 }
 
 int wfm_fs_exists(const char *path)

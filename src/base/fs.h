@@ -6,6 +6,8 @@
  * from the current directory.
  */
 
+struct wfm_strvec;
+
 /*
  * dir and name joined by exactly one '/': trailing slashes of dir and
  * leading ones of name are dropped ("a/" and "/b" give "a/b", "/" and
@@ -16,6 +18,13 @@ char *wfm_fs_join(const char *dir, const char *name);
 
 /* 1 when path is a directory or a symbolic link to one, else 0. */
 int wfm_fs_is_dir(const char *path);
+
+/*
+ * Appends to out the names in dir that end in suffix and do not start
+ * with '.', sorted by strcmp; nothing when dir cannot be read (it does
+ * not exist).
+ */
+void wfm_fs_list(struct wfm_strvec *out, const char *dir, const char *suffix);
 
 /* 1 when anything is at path, a dangling symbolic link too, else 0. */
 int wfm_fs_exists(const char *path);

@@ -292,10 +292,10 @@ static void print_card(const cJSON *meta, const struct wfm_run_settings *s, cons
 		s->base_url, s->concurrency, s->max_agents);
 	fprintf(stderr, "models: %s (implementer), %s (classifier), unless the workflow names "
 			"others\n",
-		wfm_model_resolve((const char *const *)s->models.v, NULL,
+		wfm_model_resolve((const char *const *)s->models.v, NULL, NULL,
 				  (const char *const *)s->config_models.v, wfm_role_find("implementer"),
 				  s->provider),
-		wfm_model_resolve((const char *const *)s->models.v, NULL,
+		wfm_model_resolve((const char *const *)s->models.v, NULL, NULL,
 				  (const char *const *)s->config_models.v, wfm_role_find("classifier"),
 				  s->provider));
 	if (s->budget_tokens || s->max_cost > 0) {

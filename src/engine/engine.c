@@ -5,6 +5,7 @@
  */
 #include "base/common.h"
 #include "base/json.h"
+#include "agent/agent_type.h"
 #include "engine/engine_priv.h"
 #include "engine/harness.h"
 #include "engine/journal.h"
@@ -75,6 +76,7 @@ static void job_free(struct job *job)
 	free(job->branch);
 	free(job->unit_id);
 	free(job->label);
+	wfm_agent_type_free(job->type);
 	free(job->reason);
 	free(job->journal_error);
 	cJSON_Delete(job->value);

@@ -17,6 +17,7 @@ struct wfm_harness;
 struct wfm_llm_client;
 struct wfm_ledger;
 struct wfm_llm_cache;
+struct wfm_agent_type;
 
 enum job_kind {
 	JOB_AGENT,  /* limited by concurrency and max_agents */
@@ -38,6 +39,7 @@ struct job {
 	char *unit_id;		/* the unit an agent works on, for the report */
 	char *label;		/* the agent's label, for people */
 	const char *model;	/* LLM agents: the model, resolved (agent/model.h); borrowed */
+	struct wfm_agent_type *type; /* agents: their agentType, resolved; owned */
 	char *reason;		/* an agent that failed: why */
 	/* scheduling (sched.h) */
 	struct wfm_sched_item *item; /* the work item it is for; NULL: none; borrowed */

@@ -6,6 +6,7 @@
 #include "base/common.h"
 #include "base/json.h"
 #include "agent/agent.h"
+#include "agent/agent_type.h"
 #include "agent/exec.h"
 #include "agent/loop.h"
 #include "agent/model.h"
@@ -84,27 +85,76 @@ static void first_estimate(struct engine *e, struct job *job, const char *model)
 		job->first_usd = wfm_price_worst(&price, in, WFM_AGENT_OUTPUT_TOKENS_DEFAULT);
 }
 
+/* The agent's agentType, into job->type. */
+static int find_type(struct engine *e, struct job *job, const char *name)
+{
+	struct wfm_agent_type_where where = WFM_AGENT_TYPE_WHERE_INIT;
+	char why[2048];
+	int rc;
+
+	where.top = wfm_repo_workdir(e->repo);
+	where.home = getenv("HOME");
+	if ((rc = wfm_agent_type_find(&job->type, name, &where)) == 0)
+		return 0;
+	snprintf(why, sizeof(why), "%s", wfm_error_last());
+	/* agentType named a role before it named Claude Code's types */
+	if (rc == WFM_ENOTFOUND && wfm_role_find(name))
+		return wfm_error_setc(rc, "agent(): %s; '%s' is a role: {role: '%s'}", why, name,
+				      name);
+	return wfm_error_setc(rc, "agent(): %s", why);
+}
+
+/*
+ * ";agentType=<hash>" of what in the type decides the agent's work (all
+ * but where its file is), or "" without one: an edited agent file reruns
+ * the agents of its type on resume instead of replaying their answers.
+ */
+static void type_key(char out[WFM_OID_HEXSZ + 16], const struct wfm_agent_type *t)
+{
+	struct wfm_buf canon = WFM_BUF_INIT;
+	char hash[WFM_OID_HEXSZ + 1];
+	cJSON *j;
+
+	out[0] = '\0';
+	if (!t)
+		return;
+	j = wfm_agent_type_to_json(t);
+	cJSON_DeleteItemFromObjectCaseSensitive(j, "path");
+	wfm_json_canonical(&canon, j);
+	wfm_hash_hex(hash, canon.ptr, canon.len);
+	snprintf(out, WFM_OID_HEXSZ + 16, ";agentType=%s", hash);
+	cJSON_Delete(j);
+	wfm_buf_release(&canon);
+}
+
 static int prepare_agent(struct engine *e, struct job *job)
 {
 	const char *isolation = str_param(job->params, "isolation");
 	const char *label = str_param(job->params, "label");
 	const char *model = str_param(job->params, "model");
 	const char *role_name = str_param(job->params, "role");
+	const char *type_name = str_param(job->params, "agentType");
 	const struct wfm_role *role;
+	char tkey[WFM_OID_HEXSZ + 16];
 	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(job->params, "unit");
 	/* a unit object from chunk(), or its id */
 	const cJSON *uid = cJSON_IsString(unit) ? unit : cJSON_GetObjectItemCaseSensitive(unit, "id");
 	int rc;
 
 	job->kind = JOB_AGENT;
-	if (!role_name)
-		role_name = str_param(job->params, "agentType");
-	role = role_name ? wfm_role_find(role_name) : wfm_role_default();
+	if (type_name && (rc = find_type(e, job, type_name)) < 0)
+		return rc;
+	if (role_name)
+		role = wfm_role_find(role_name);
+	else
+		role = job->type ? job->type->role : wfm_role_default();
 	if (!role)
 		return wfm_error_setc(WFM_EINVALID, "agent(): unknown role '%s'", role_name);
 	if (strcmp(e->opts->provider, "exec"))
-		job->model = model = wfm_model_resolve(e->opts->models, model, e->opts->config_models,
-						       role, e->opts->provider);
+		job->model = model = wfm_model_resolve(e->opts->models, model,
+						       job->type ? job->type->model : NULL,
+						       e->opts->config_models, role,
+						       e->opts->provider);
 	if (isolation && strcmp(isolation, "worktree"))
 		return wfm_error_setc(WFM_EINVALID, "agent(): unknown isolation '%s'", isolation);
 	if ((rc = wfm_agent_work_check_scope(cJSON_GetObjectItemCaseSensitive(job->params, "scope"),
@@ -142,8 +192,9 @@ static int prepare_agent(struct engine *e, struct job *job)
 			job->branch = short_branch(name);
 		}
 	}
-	job->extra = extra("base=%s;model=%s;provider=%s", job->base, model ? model : "",
-			   e->opts->provider);
+	type_key(tkey, job->type);
+	job->extra = extra("base=%s;model=%s;provider=%s%s", job->base, model ? model : "",
+			   e->opts->provider, tkey);
 	if (e->ledger)
 		first_estimate(e, job, model);
 	return 0;
@@ -251,8 +302,7 @@ static void run_agent(struct job *job)
 	req.label = str_param(job->params, "label");
 	req.phase = str_param(job->params, "phase");
 	req.role = str_param(job->params, "role");
-	if (!req.role)
-		req.role = str_param(job->params, "agentType");
+	req.type = job->type;
 	req.model = job->model ? job->model : str_param(job->params, "model");
 	req.effort = str_param(job->params, "effort");
 	req.schema = cJSON_GetObjectItemCaseSensitive(job->params, "schema");
@@ -278,7 +328,10 @@ static void run_agent(struct job *job)
 	env.transcript_path = transcript;
 
 	/* without isolation: writers work in the shared checkout, the others start at its tip */
-	role = req.role ? wfm_role_find(req.role) : wfm_role_default();
+	if (req.role)
+		role = wfm_role_find(req.role);
+	else
+		role = job->type ? job->type->role : wfm_role_default();
 	if (!req.worktree && role && role->may_write) {
 		if (wfm_shared_enter(&env.slot, &ticket, e->shared) < 0) {
 			fail(job, wfm_error_last());

@@ -1,6 +1,5 @@
 #include "engine/workflow.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -17,29 +16,6 @@
 #include "engine/harness.h"
 
 #define NPLACES 4
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* the *.js files of dir, sorted by name; none when dir does not exist */
-static void list_scripts(struct wfm_strvec *out, const char *dir)
-{
-	DIR *d = dir ? opendir(dir) : NULL;
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (n > 3 && e->d_name[0] != '.' && !strcmp(e->d_name + n - 3, ".js"))
-			wfm_strvec_push(out, e->d_name);
-	}
-	closedir(d);
-	if (out->nr)
-		qsort(out->v, out->nr, sizeof(*out->v), by_name);
-}
 
 static int from_path(char **out, const char *name, const struct wfm_workflow_where *where)
 {
@@ -105,7 +81,7 @@ int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_wh
 
 	wfm_buf_addf(&file, "%s.js", name);
 	for (i = 0; i < NPLACES; i++) {
-		list_scripts(&files[i], dirs[i]);
+		wfm_fs_list(&files[i], dirs[i], ".js");
 		for (j = 0; j < files[i].nr; j++)
 			if (!strcmp(files[i].v[j], file.ptr)) {
 				*out = wfm_fs_join(dirs[i], file.ptr);

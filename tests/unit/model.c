@@ -1,8 +1,8 @@
 /*
  * Which model an agent runs (src/agent/model.c): --model for its role,
- * then --model for every role, then the script's, then git config, then
- * the provider's default for the role's tier; the reference system's
- * aliases; checking --model entries.
+ * then --model for every role, then the script's, then its agent type's,
+ * then git config, then the provider's default for the role's tier; the
+ * reference system's aliases; checking --model entries.
  */
 #include "support/test.h"
 #include "agent/model.h"
@@ -11,7 +11,7 @@
 static const char *resolve(const char *const *cli, const char *harness, const char *const *config,
 			   const char *role, const char *provider)
 {
-	return wfm_model_resolve(cli, harness, config, wfm_role_find(role), provider);
+	return wfm_model_resolve(cli, harness, NULL, config, wfm_role_find(role), provider);
 }
 
 static void test_model__precedence(void **state)
@@ -45,6 +45,35 @@ static void test_model__precedence(void **state)
 	assert_string_equal(resolve(NULL, NULL, NULL, "triager", "openai"), "gpt-4.1-mini");
 	/* an empty script model counts as none */
 	assert_string_equal(resolve(NULL, "", NULL, "judge", "anthropic"), "claude-sonnet-4-5");
+}
+
+/* an agent type's model (agentType): after the script's, before git config */
+static void test_model__agent_type(void **state)
+{
+	const char *cli[] = {"verifier=opus-x", NULL};
+	const char *config[] = {"cfg-all", NULL};
+	const struct wfm_role *reviewer = wfm_role_find("reviewer");
+
+	(void)state;
+	assert_string_equal(
+	    wfm_model_resolve(cli, "script-model", "type-model", config, reviewer, "anthropic"),
+	    "script-model");
+	assert_string_equal(
+	    wfm_model_resolve(cli, NULL, "type-model", config, reviewer, "anthropic"),
+	    "type-model");
+	assert_string_equal(wfm_model_resolve(cli, NULL, NULL, config, reviewer, "anthropic"),
+			    "cfg-all");
+	/* the user's --model still wins */
+	assert_string_equal(wfm_model_resolve(cli, NULL, "type-model", config,
+					      wfm_role_find("verifier"), "anthropic"),
+			    "opus-x");
+	/* its aliases as the script's */
+	assert_string_equal(wfm_model_resolve(NULL, NULL, "haiku", config, reviewer, "anthropic"),
+			    "claude-haiku-4-5");
+	assert_string_equal(wfm_model_resolve(NULL, NULL, "haiku", NULL, reviewer, "openai"),
+			    "gpt-4.1-mini");
+	assert_string_equal(wfm_model_resolve(NULL, NULL, "", NULL, reviewer, "anthropic"),
+			    "claude-sonnet-4-5");
 }
 
 static void test_model__aliases(void **state)
@@ -82,6 +111,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_model__precedence),
+	    cmocka_unit_test(test_model__agent_type),
 	    cmocka_unit_test(test_model__aliases),
 	    cmocka_unit_test(test_model__check),
 	};
