@@ -40,6 +40,8 @@
 	const { forEach: mapForEach, clear: mapClear } = Map.prototype;
 	const WeakSetC = WeakSet;
 	const { add: wsAdd, has: wsHas } = WeakSet.prototype;
+	const WeakMapC = WeakMap;
+	const { get: wmGet, set: wmSet } = WeakMap.prototype;
 	const SetC = Set;
 	const { add: setAdd, has: setHas, delete: setDelete } = Set.prototype;
 	const arrayPush = Array.prototype.push;
@@ -410,6 +412,8 @@
 		string: (v) => (typeof v === 'string' ? null : 'a string'),
 		bool: (v) => (typeof v === 'boolean' ? null : 'true or false'),
 		name: (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string'),
+		branch: (v) => (isBranchName(v) ? null
+			: 'a branch name (a non-empty string without spaces or control characters)'),
 		object: (v) => (isPlainObject(v) ? null : 'an object'),
 		strings: (v) => (isArray(v) && v.every((x) => typeof x === 'string' && x !== '')
 			? null : 'an array of non-empty strings'),
@@ -434,25 +438,28 @@
 		branch: checks.name, base: checks.name, unit: checks.unit, tools: checks.strings,
 		scope: checks.globs,
 	};
-	/* the keys of a worktree agent's result, accepted (and dropped) where a branch is wanted */
-	const AGENT_RESULT = ['output', 'commit', 'changed', 'outOfScope'];
+	/* the other keys of worktreeOf()'s record, accepted (and dropped) beside its branch */
+	const RECORD_KEYS = ['commit', 'changed', 'outOfScope'];
 	const ORACLE_OPTIONS = {
-		branch: checks.name, ref: checks.name, cmd: checks.name, runs: checks.runs,
+		branch: checks.branch, ref: checks.name, cmd: checks.name, runs: checks.runs,
 		timeout: checks.seconds,
 	};
 	const MERGE_OPTIONS = {
-		branch: checks.name, message: checks.name, allowOutOfScope: checks.bool,
+		branch: checks.branch, message: checks.name, allowOutOfScope: checks.bool,
 	};
 	const CHUNK_OPTIONS = {
 		match: checks.name, query: checks.name, lang: checks.name, maxBytes: checks.size,
 		paths: checks.strings, rev: checks.name, text: checks.bool,
 	};
 	const DIFF_OPTIONS = {
-		branch: checks.name, from: checks.name, to: checks.name, paths: checks.strings,
+		branch: checks.branch, from: checks.name, to: checks.name, paths: checks.strings,
 	};
 
-	/* A checked plain copy of opts (undefined and null options are left out). */
-	function options(fn, opts, table, ignored = []) {
+	/*
+	 * A checked plain copy of opts (undefined and null options are left out);
+	 * keys in ignored are dropped, hint ends the message of an unknown key.
+	 */
+	function options(fn, opts, table, ignored = [], hint = '') {
 		if (opts === undefined || opts === null)
 			return {};
 		if (!isPlainObject(opts))
@@ -468,7 +475,7 @@
 					continue;
 				const known = keys(table).join(', ');
 				throw new RealTypeError(`${fn}: unknown option '${k}' ` +
-							`(known: ${known})`);
+							`(known: ${known})${hint}`);
 			}
 			if (v === undefined || v === null)
 				continue;
@@ -497,10 +504,161 @@
 		}
 	}
 
+	/* --- worktree agents' results ---------------------------------------------- */
+
+	/*
+	 * agent() with isolation 'worktree' resolves to the agent's output, as in
+	 * the reference system. The engine answers with a record of the worktree
+	 * ({output, branch, commit, changed, outOfScope?}: docs/protocol.md); its
+	 * view {branch, commit, changed, outOfScope?}, frozen, is kept here so
+	 * that oracle(), merge(), diff() and worktreeOf() find it from what the
+	 * script holds: an object result by identity, a text (or any primitive)
+	 * by value, the promise agent() returned by identity, and the view itself.
+	 * One run, one registry: each workflow() context has its own.
+	 */
+	const byObject = new WeakMapC(); /* result object or view -> view */
+	const byValue = new MapC();      /* primitive result -> [view], one per branch */
+	const byPromise = new WeakMapC(); /* agent()'s promise -> { done, view } */
+	const BRANCH_NAME = /^[^\x00-\x20\x7f]+$/;
+
+	/* git refuses spaces and control characters in ref names; an agent's text has them */
+	function isBranchName(v) {
+		return typeof v === 'string' && apply(regexTest, BRANCH_NAME, [v]);
+	}
+
+	function worktreeView(rec) {
+		const view = {
+			branch: typeof rec.branch === 'string' ? rec.branch : null,
+			commit: typeof rec.commit === 'string' ? rec.commit : null,
+			changed: rec.changed === true,
+		};
+		if (isArray(rec.outOfScope)) {
+			const paths = [];
+			for (let i = 0; i < rec.outOfScope.length; i++)
+				paths[i] = rec.outOfScope[i];
+			view.outOfScope = freeze(paths);
+		}
+		return freeze(view);
+	}
+
+	/* the output of a worktree agent's record rec (null: it failed), registered */
+	function fromRecord(rec, slot) {
+		slot.done = true;
+		if (rec === null)
+			return null;
+		if (!isPlainObject(rec) || !hasOwn(rec, 'output'))
+			throw new RealError('agent(): the engine answered a worktree agent ' +
+					    'without its record');
+		const view = worktreeView(rec);
+		const out = rec.output;
+		slot.view = view;
+		apply(wmSet, byObject, [view, view]);
+		if (out !== null && typeof out === 'object') {
+			apply(wmSet, byObject, [out, view]);
+		} else if (out !== null) {
+			const list = apply(mapGet, byValue, [out]);
+			if (list === undefined) {
+				apply(mapSet, byValue, [out, [view]]);
+			} else {
+				let i = 0;
+				while (i < list.length && list[i].branch !== view.branch)
+					i++;
+				list[i] = view; /* the same branch again: its newer record */
+			}
+		}
+		return out;
+	}
+
+	/*
+	 * The view of v's worktree agent: v is a value a worktree agent resolved
+	 * to, its settled promise, or a view. null for the promise of an agent
+	 * that failed; undefined when no worktree agent gave v. Throws when a
+	 * primitive was given by agents on different branches.
+	 */
+	function recordOf(fn, v) {
+		if (v !== null && typeof v === 'object') {
+			const slot = apply(wmGet, byPromise, [v]);
+			if (slot === undefined)
+				return apply(wmGet, byObject, [v]);
+			if (!slot.done)
+				throw new RealTypeError(`${fn}: the agent has not finished: ` +
+							'await its promise first');
+			return slot.view;
+		}
+		const list = apply(mapGet, byValue, [v]);
+		if (list === undefined)
+			return undefined;
+		if (list.length === 1)
+			return list[0];
+		/* sorted: the order agents finished in is not the same on resume */
+		const sorted = [];
+		for (let i = 0; i < list.length; i++) {
+			const name = list[i].branch === null ? '(none)' : list[i].branch;
+			let at = i;
+			for (; at > 0 && sorted[at - 1] > name; at--)
+				sorted[at] = sorted[at - 1];
+			sorted[at] = name;
+		}
+		let names = '';
+		for (let i = 0; i < sorted.length; i++)
+			names += (i ? ', ' : '') + sorted[i];
+		throw new RealTypeError(`${fn}: ${typeName(v)} was returned by ` +
+					`${list.length} worktree agents (branches ${names}), so it ` +
+					'does not tell which: pass worktreeOf(promise) with the ' +
+					'promise agent() returned, or name each agent\'s branch ' +
+					'(agent(..., { branch })) and pass that name, or give the ' +
+					'agents a schema (each object result is its own)');
+	}
+
+	const WANT = 'a worktree agent\'s result, a branch name or options';
+	const COPY_HINT = '; a worktree agent\'s result is known as agent() returned ' +
+			  'it, not as a copy ({...r}): pass it as it is, or worktreeOf(r).branch';
+
+	/*
+	 * The options oracle(), merge() or diff() take from x: {branch} of a
+	 * worktree agent's result, of a branch name, or options; undefined for
+	 * no argument. A bad x is a TypeError saying what is expected.
+	 */
+	function target(fn, x, table) {
+		const view = recordOf(fn, x);
+		if (view === null)
+			throw new RealTypeError(`${fn}: that worktree agent failed: ` +
+						'it left no branch');
+		if (view !== undefined) {
+			if (view.branch === null)
+				throw new RealTypeError(`${fn}: that agent's work was not kept: ` +
+							'a read-only role gets a worktree, not a branch');
+			return { branch: view.branch };
+		}
+		if (x === undefined)
+			return undefined;
+		if (typeof x === 'string') {
+			if (isBranchName(x))
+				return { branch: x };
+			throw new RealTypeError(`${fn}: ${typeName(x)} is not a branch name, ` +
+						'nor a value a worktree agent of this run ' +
+						`returned: give ${WANT}`);
+		}
+		if (isPlainObject(x))
+			return options(fn, x, table, RECORD_KEYS, COPY_HINT);
+		if (x === null)
+			throw new RealTypeError(`${fn}: got null, the value of a failed agent? ` +
+						`give ${WANT}`);
+		const tag = apply(objectToString, x, []);
+		const why = tag === '[object Promise]' ? ' (a missing await?)' : '';
+		throw new RealTypeError(`${fn}: give ${WANT} (got ${typeName(x)})${why}`);
+	}
+
+	function worktreeOf(v) {
+		const view = recordOf('worktreeOf()', v);
+		return view === undefined ? null : view;
+	}
+
 	/* --- the globals ---------------------------------------------------------- */
 
 	function agent(prompt, opts) {
-		return asPromise(() => {
+		const slot = { worktree: false, done: false, view: null };
+		const p = asPromise(() => {
 			if (typeof prompt !== 'string' || prompt.trim() === '')
 				throw new RealTypeError('agent(): the prompt must be a non-empty ' +
 							`string (got ${typeName(prompt)})`);
@@ -516,28 +674,32 @@
 				e.code = 'budget';
 				throw e;
 			}
-			return request('agent', params);
+			if (checked.isolation !== 'worktree')
+				return request('agent', params);
+			slot.worktree = true;
+			return then(request('agent', params), (rec) => fromRecord(rec, slot), (e) => {
+				slot.done = true;
+				throw e;
+			});
+		});
+		if (slot.worktree)
+			apply(wmSet, byPromise, [p, slot]);
+		return p;
+	}
+
+	function oracle(x) {
+		return asPromise(() => {
+			const params = target('oracle()', x, ORACLE_OPTIONS);
+			return request('oracle', params === undefined ? {} : params);
 		});
 	}
 
-	function oracle(opts) {
+	function merge(x) {
 		return asPromise(() => {
-			const params = options('oracle()', opts, ORACLE_OPTIONS, AGENT_RESULT);
-			return request('oracle', params);
-		});
-	}
-
-	function branchArg(arg) {
-		return typeof arg === 'string' ? { branch: arg } : arg;
-	}
-
-	function merge(opts) {
-		return asPromise(() => {
-			if (opts === undefined || opts === null)
+			if (x === undefined)
 				throw new RealTypeError('merge(): give the branch to merge ' +
-							`(got ${typeName(opts)})`);
-			const params = options('merge()', branchArg(opts), MERGE_OPTIONS,
-					       AGENT_RESULT);
+							`(got ${typeName(x)})`);
+			const params = target('merge()', x, MERGE_OPTIONS);
 			if (params.branch === undefined)
 				throw new RealTypeError('merge(): the branch is missing');
 			return request('merge', params);
@@ -548,10 +710,13 @@
 		return asPromise(() => request('chunk', options('chunk()', opts, CHUNK_OPTIONS)));
 	}
 
-	function diff(opts) {
+	function diff(x) {
 		return asPromise(() => {
-			const params = options('diff()', branchArg(opts), DIFF_OPTIONS,
-					       AGENT_RESULT);
+			const params = target('diff()', x, DIFF_OPTIONS);
+			if (params === undefined)
+				throw new RealTypeError(`diff(): give ${WANT} (got undefined)`);
+			if (params.branch === undefined && params.to === undefined)
+				throw new RealTypeError('diff(): give \'branch\' or \'to\'');
 			return request('diff', params);
 		});
 	}
@@ -754,6 +919,7 @@
 	define('merge', merge);
 	define('chunk', chunk);
 	define('diff', diff);
+	define('worktreeOf', worktreeOf);
 	define('workflow', workflow);
 	define('meta', deepFreeze(jsonParse(config.meta)));
 	define('console', freeze({

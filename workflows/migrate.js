@@ -142,7 +142,7 @@ if (A.match !== undefined) {
     }))))
   selected = []
   units.forEach((unit, i) => {
-    const answer = outputOf(answers[i])
+    const answer = answers[i]
     if (!answer) record(unit, 'failed', 'the classifier agent failed')
     else if (answer.relevant) selected.push(unit)
     else record(unit, 'skipped', `not relevant: ${answer.reason || 'the classifier says it needs no change'}`)
@@ -193,9 +193,8 @@ return report
 
 async function implement(unit) {
   if (budget.remaining() <= 0) return record(unit, 'skipped', 'budget: the token budget ran out before it started')
-  const attempt = await unlessBudget(agent(implementPrompt(unit), {
-    role: 'implementer', isolation: 'worktree', label: `impl:${unit.id}`, phase: 'Implement', unit,
-    scope: scopeOf(unit),
+  const attempt = await unlessBudget(worktreeAgent(implementPrompt(unit), {
+    role: 'implementer', label: `impl:${unit.id}`, phase: 'Implement', unit, scope: scopeOf(unit),
   }))
   if (attempt instanceof NoBudget) return record(unit, 'skipped', attempt.reason)
   if (!attempt) return record(unit, 'failed', 'the implementer agent failed')
@@ -219,7 +218,7 @@ async function review(state) {
         '(--arg unverified=merge merges such attempts)', attempt, round)
     }
     if (check.pass && check.unchanged) {
-      return record(unit, 'skipped', `no change needed: ${firstLine(outputOf(attempt)) || 'the verifier agrees'}`,
+      return record(unit, 'skipped', `no change needed: ${firstLine(attempt.output) || 'the verifier agrees'}`,
         attempt, round)
     }
     if (check.pass) return { unit, attempt, rounds: round }
@@ -228,9 +227,9 @@ async function review(state) {
       return record(unit, 'rejected', rounds ? `still failing after ${rounds} fix rounds: ${why}` : why,
         attempt, round)
     }
-    const fix = await unlessBudget(agent(fixPrompt(unit, attempt, check, round + 1), {
-      role: 'fixer', isolation: 'worktree', base: attempt.branch, label: `fix${round + 1}:${unit.id}`,
-      phase: 'Fix', unit, scope: scopeOf(unit),
+    const fix = await unlessBudget(worktreeAgent(fixPrompt(unit, attempt, check, round + 1), {
+      role: 'fixer', base: attempt.branch, label: `fix${round + 1}:${unit.id}`, phase: 'Fix', unit,
+      scope: scopeOf(unit),
     }))
     if (fix instanceof NoBudget) {
       return record(unit, 'failed', `${fix.reason}: the fixer of round ${round + 1} could not run; ${why}`,
@@ -257,12 +256,12 @@ async function judge(unit, attempt, round) {
       return { pass: false, unchanged, patch, run, findings: [`the oracle failed: ${describe(run)}`] }
     }
   }
-  const answer = await unlessBudget(agent(verifyPrompt(unit, attempt, patch, run), {
+  // The verifier reads the attempt in a worktree of its own; a read-only role keeps nothing.
+  const verdict = await unlessBudget(agent(verifyPrompt(unit, attempt, patch, run), {
     role: 'verifier', isolation: 'worktree', base: attempt.branch,
     label: round ? `verify${round}:${unit.id}` : `verify:${unit.id}`, phase: 'Verify', unit, schema: VERDICT,
   }))
-  if (answer instanceof NoBudget) return { unverified: answer, unchanged, patch, run }
-  const verdict = outputOf(answer)
+  if (verdict instanceof NoBudget) return { unverified: verdict, unchanged, patch, run }
   if (!verdict) return { failed: 'the verifier agent failed' }
   const findings = Array.isArray(verdict.findings) ? verdict.findings.map(String) : []
   if (verdict.verdict !== 'pass' && findings.length === 0) findings.push('the verifier failed it without a finding')
@@ -346,9 +345,9 @@ ${check.findings.map(f => `- ${f}`).join('\n')}${output}`
 
 function verifyPrompt(unit, attempt, patch, run) {
   const evidence = patch.trim() === ''
-    ? `The implementer changed nothing, saying:\n${quote(outputOf(attempt))}\n\nDecide whether the unit really needs no change for the goal.`
+    ? `The implementer changed nothing, saying:\n${quote(attempt.output)}\n\nDecide whether the unit really needs no change for the goal.`
     : `The change, against the base:\n\n${fence(patch, 'diff')}\n\nThe oracle passed on it (${describe(run)}).` +
-      `\n\nThe implementer's account:\n${quote(outputOf(attempt))}`
+      `\n\nThe implementer's account:\n${quote(attempt.output)}`
   return `You are an adversarial reviewer of one step of a code migration: one unit, changed by another agent. Your worktree holds the attempt; read whatever you need, change nothing.
 
 Goal of the whole migration: ${goal}
@@ -446,10 +445,13 @@ async function inSlices(items, fn) {
   return out
 }
 
-// With isolation 'worktree', agent() resolves to {output, branch, commit, changed};
-// without, to the output itself. This is the output either way.
-function outputOf(result) {
-  return result && typeof result === 'object' && 'branch' in result && 'output' in result ? result.output : result
+// An implementer or fixer in a worktree of its own: {output, branch, commit, changed,
+// outOfScope?}, its text and worktreeOf() its promise (two agents may say the same
+// text, each promise is its own); null when the agent failed.
+async function worktreeAgent(prompt, opts) {
+  const promise = agent(prompt, { ...opts, isolation: 'worktree' })
+  const output = await promise
+  return output === null ? null : { output, ...worktreeOf(promise) }
 }
 
 // The globs an implementer or fixer of unit may change: the unit's file (all

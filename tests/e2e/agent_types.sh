@@ -135,9 +135,12 @@ echo "edited src/a.c"
 EOF
 cat >"$TMP/exec.js" <<'EOF'
 export const meta = { name: 'exec-types', description: 'exec agents of two types' }
-const ro = await agent('Review src/a.c.', { agentType: 'code-reviewer', isolation: 'worktree', label: 'ro' })
-const rw = await agent('Fix src/a.c.', { agentType: 'general-purpose', isolation: 'worktree', label: 'rw' })
-return { ro, rw }
+// both say 'edited src/a.c': their promises tell their worktrees apart
+const roP = agent('Review src/a.c.', { agentType: 'code-reviewer', isolation: 'worktree', label: 'ro' })
+const ro = await roP
+const rwP = agent('Fix src/a.c.', { agentType: 'general-purpose', isolation: 'worktree', label: 'rw' })
+const rw = await rwP
+return { ro: { output: ro, ...worktreeOf(roP) }, rw: { output: rw, ...worktreeOf(rwP) } }
 EOF
 expect_code 0 git wfmigrate run --yes --json --workflow "$TMP/exec.js" --provider exec \
 	--agent-cmd "sh $TMP/agent.sh" "touch the code"

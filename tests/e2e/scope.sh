@@ -9,9 +9,9 @@
 #   and report.md give the reason with the path, and the integration branch
 #   does not hold the edit; the other unit is merged;
 # - with --arg scope=include/*.h the same edit is in scope and merged;
-# - a workflow script: agent(..., {scope}) returns outOfScope; merge() refuses
-#   with reason scope, detail and outOfScope; merge({allowOutOfScope: true})
-#   merges it; the refusal of a branch made by another run needs nothing but
+# - a workflow script: worktreeOf() of agent(..., {scope})'s text says
+#   outOfScope; merge() of the text refuses with reason scope, detail and
+#   outOfScope; merge({branch, allowOutOfScope: true}) merges it; the refusal of a branch made by another run needs nothing but
 #   git (the trailers); bad scopes are errors of the call, before any agent.
 . "$(dirname "$0")/lib.sh"
 
@@ -153,7 +153,7 @@ export const meta = { name: 'scope-check', description: 'the scope guard from a 
 
 const stray = await agent('edit a.c and the header', { label: 'stray', isolation: 'worktree', scope: ['src/a.c'] })
 const refused = await merge(stray)
-const allowed = await merge({ branch: stray.branch, allowOutOfScope: true })
+const allowed = await merge({ branch: worktreeOf(stray).branch, allowOutOfScope: true })
 const other = await merge(args.other)
 const errors = []
 for (const opts of [
@@ -172,14 +172,16 @@ for (const opts of [
     errors.push(`${e.name}: ${e.message}`)
   }
 }
-return { stray, refused, allowed, other, errors }
+return { stray, worktree: worktreeOf(stray), refused, allowed, other, errors }
 JS
 expect_code 0 git wfmigrate run --workflow "$TMP/scope.js" --arg "other=$bbranch" "${common[@]}" </dev/null
 run3=$(py 'print(json.load(sys.stdin)["run"])' <"$TMP/out")
 py '
 r = j(sys.argv[1])["result"]
-s = r["stray"]
+assert r["stray"] == "edited src/a.c and include/api.h", r["stray"]
+s = r["worktree"]
 assert s["changed"] is True and s["outOfScope"] == ["include/api.h"], s
+assert s["branch"].startswith("wfmigrate/") and re.fullmatch("[0-9a-f]{40}", s["commit"]), s
 ref = r["refused"]
 assert ref["merged"] is False and ref["reason"] == "scope", ref
 assert ref["outOfScope"] == ["include/api.h"], ref

@@ -222,14 +222,16 @@ phase('One')
 const a = await agent('first', { label: 'L', schema: { type: 'object' }, isolation: 'worktree', effort: 'low', model: null, unit: undefined, scope: ['src/a.c', 'include/*.h'] })
 const o = await oracle({ branch: 'b', runs: 2, timeout: 60 })
 const m = await merge('wfmigrate/x/b')
-const m2 = await merge({ branch: 'b2', output: 'o', commit: 'c', changed: [], outOfScope: ['x.h'], allowOutOfScope: true })
+const m2 = await merge({ branch: 'b2', commit: 'c', changed: false, outOfScope: ['x.h'], allowOutOfScope: true })
 const c = await chunk({ match: 'strcpy', paths: ['src'], maxBytes: 4000 })
 const d = await diff({ from: 'a', to: 'b' })
 let bad = []
 for (const f of [() => oracle({ runs: 0 }), () => merge(), () => merge({}), () => merge({ branch: 'b', allowOutOfScope: 'yes' }), () => chunk({ lang: 1 }), () => diff({ nope: 1 })])
 	try { await f() } catch (e) { bad.push(e.message) }
 return { a, o, m, m2, c, d, bad }`, {
-		respond: (msg, reply) => reply({ ok: true, value: msg.method }),
+		respond: (msg, reply) => reply({ ok: true, value: msg.params.isolation
+			? { output: msg.method, branch: 'wfmigrate/r/L', commit: 'c', changed: true, outOfScope: [] }
+			: msg.method }),
 	});
 	const reqs = r.messages.filter((m) => m.type === 'request');
 	assert.deepEqual(reqs.map((m) => m.id), [1, 2, 3, 4, 5, 6]);
@@ -248,8 +250,204 @@ return { a, o, m, m2, c, d, bad }`, {
 		'merge(): the branch is missing',
 		'merge(): option \'allowOutOfScope\' must be true or false (got the string "yes")',
 		"chunk(): option 'lang' must be a non-empty string (got number 1)",
-		"diff(): unknown option 'nope' (known: branch, from, to, paths)",
+		"diff(): unknown option 'nope' (known: branch, from, to, paths); a worktree agent's result is known as agent() returned it, not as a copy ({...r}): pass it as it is, or worktreeOf(r).branch",
 	] });
+});
+
+/* the engine's answer to a worktree agent: its record (docs/protocol.md) */
+function worktreeEngine(outputs) {
+	return (msg, reply) => {
+		if (msg.method !== 'agent') {
+			reply({ ok: true, value: msg.method });
+			return;
+		}
+		const p = msg.params;
+		const out = outputs[p.label ?? p.prompt];
+		if (out === 'never')
+			return;
+		if (!p.isolation) {
+			reply({ ok: true, value: out ?? `R:${p.prompt}` });
+			return;
+		}
+		if (out === null) {
+			reply({ ok: true, value: null });
+			return;
+		}
+		const rec = { output: out, branch: p.branch ?? `wfmigrate/run/${p.label}`,
+			commit: `c-${p.prompt}`, changed: true };
+		if (p.role === 'verifier') {
+			rec.branch = null;
+			rec.changed = false;
+		}
+		if (p.scope)
+			rec.outOfScope = ['include/x.h'];
+		reply({ ok: true, value: rec });
+	};
+}
+
+test('isolation worktree: agent() resolves to the output; oracle, merge, diff and worktreeOf find the worktree', async () => {
+	const r = await run(`${META}
+const schema = { type: 'object', properties: { patch: { type: 'string' } }, required: ['patch'] }
+const obj = await agent('o', { isolation: 'worktree', schema, label: 'obj' })
+const text = await agent('t', { isolation: 'worktree', label: 'text', scope: ['src/*.c'] })
+const plain = await agent('p', { label: 'plain' })
+const failed = await agent('f', { isolation: 'worktree', label: 'failed' })
+const out = {
+	obj, patch: obj.patch, text, plain, failed,
+	wobj: worktreeOf(obj), wtext: worktreeOf(text), wplain: worktreeOf(plain), wfailed: worktreeOf(failed),
+	wcopy: worktreeOf({ ...obj }), wnone: worktreeOf(), wnested: worktreeOf(obj.patch),
+	frozen: [Object.isFrozen(worktreeOf(obj)), Object.isFrozen(worktreeOf(text).outOfScope), Object.isFrozen(obj)],
+	same: worktreeOf(obj) === worktreeOf(worktreeOf(obj)),
+}
+obj.extra = 1 /* the script's own object: it stays registered */
+out.o = await oracle(obj)
+out.m = await merge(text)
+out.d = await diff(obj)
+out.o2 = await oracle(worktreeOf(text))
+out.m2 = await merge({ ...worktreeOf(obj), message: 'msg' })
+out.o3 = await oracle(text)
+return out`, { respond: worktreeEngine({ obj: { patch: 'P' }, text: 'T', failed: null }) });
+	const v = done(r);
+	assert.deepEqual(v, {
+		obj: { patch: 'P', extra: 1 }, patch: 'P', text: 'T', plain: 'R:p', failed: null,
+		wobj: { branch: 'wfmigrate/run/obj', commit: 'c-o', changed: true },
+		wtext: { branch: 'wfmigrate/run/text', commit: 'c-t', changed: true, outOfScope: ['include/x.h'] },
+		wplain: null, wfailed: null, wcopy: null, wnone: null, wnested: null,
+		frozen: [true, true, false], same: true,
+		o: 'oracle', m: 'merge', d: 'diff', o2: 'oracle', m2: 'merge', o3: 'oracle',
+	});
+	const reqs = r.messages.filter((m) => m.type === 'request' && m.method !== 'agent');
+	assert.deepEqual(reqs.map((m) => [m.method, m.params]), [
+		['oracle', { branch: 'wfmigrate/run/obj' }],
+		['merge', { branch: 'wfmigrate/run/text' }],
+		['diff', { branch: 'wfmigrate/run/obj' }],
+		['oracle', { branch: 'wfmigrate/run/text' }],
+		['merge', { branch: 'wfmigrate/run/obj', message: 'msg' }],
+		['oracle', { branch: 'wfmigrate/run/text' }],
+	]);
+	/* the request itself is as before: the conversion is the runtime's */
+	const agents = r.messages.filter((m) => m.type === 'request' && m.method === 'agent');
+	assert.deepEqual(agents[0].params, { prompt: 'o', isolation: 'worktree', label: 'obj',
+		schema: { type: 'object', properties: { patch: { type: 'string' } }, required: ['patch'] } });
+});
+
+test('isolation worktree: one text from several branches is ambiguous; the promise tells them apart', async () => {
+	const r = await run(`${META}
+const p1 = agent('one', { isolation: 'worktree', label: 'b' })
+const p2 = agent('two', { isolation: 'worktree', label: 'a' })
+const slow = agent('slow', { isolation: 'worktree', label: 'slow' })
+const out = {}
+const attempt = async (name, f) => {
+	try {
+		const v = await f()
+		out[name] = v
+	} catch (e) {
+		out[name] = (e instanceof TypeError ? 'TypeError: ' : 'OTHER: ') + e.message
+	}
+}
+await attempt('pending', () => worktreeOf(slow))
+const [a, b] = [await p1, await p2]
+out.same = a === b
+await attempt('oracle', () => oracle(a))
+await attempt('worktreeOf', () => worktreeOf(a))
+out.byPromise = [worktreeOf(p1).branch, worktreeOf(p2).branch]
+out.m = await merge(p2)
+/* the same branch again: its newer record, no ambiguity */
+const c1 = await agent('c1', { isolation: 'worktree', label: 'c', branch: 'wfmigrate/mine' })
+const c2 = await agent('c2', { isolation: 'worktree', label: 'c', branch: 'wfmigrate/mine' })
+out.c = [c1 === c2, worktreeOf(c1).commit]
+return out`, { respond: worktreeEngine({ a: 'Done.', b: 'Done.', slow: 'never', c: 'C' }) });
+	const v = done(r);
+	/* the branches sorted, not in the order the agents finished (resume may differ) */
+	const ambiguous = 'the string "Done." was returned by 2 worktree agents (branches wfmigrate/run/a, ' +
+		'wfmigrate/run/b), so it does not tell which: pass worktreeOf(promise) with the promise agent() ' +
+		'returned, or name each agent\'s branch (agent(..., { branch })) and pass that name, or give the ' +
+		'agents a schema (each object result is its own)';
+	assert.deepEqual(v, {
+		pending: 'TypeError: worktreeOf(): the agent has not finished: await its promise first',
+		same: true,
+		oracle: `TypeError: oracle(): ${ambiguous}`,
+		worktreeOf: `TypeError: worktreeOf(): ${ambiguous}`,
+		byPromise: ['wfmigrate/run/b', 'wfmigrate/run/a'],
+		m: 'merge',
+		c: [true, 'c-c2'],
+	});
+	const merges = r.messages.filter((m) => m.type === 'request' && m.method === 'merge');
+	assert.deepEqual(merges.map((m) => m.params), [{ branch: 'wfmigrate/run/a' }]);
+	assert.equal(r.messages.filter((m) => m.type === 'request' && m.method === 'oracle').length, 0);
+});
+
+test('oracle, merge and diff: what is neither a worktree result nor a valid form is a TypeError', async () => {
+	const r = await run(`${META}
+const failedP = agent('f', { isolation: 'worktree', label: 'failed' })
+const failed = await failedP
+const verdict = await agent('v', { isolation: 'worktree', role: 'verifier', label: 'v', schema: { type: 'object' } })
+const plainP = agent('plain')
+const plain = await plainP
+const out = []
+for (const f of [
+	() => merge('I renamed the calls in src/a.c'), () => merge(null), () => oracle(null), () => diff(failed),
+	() => merge(failedP), () => oracle(verdict), () => diff(), () => diff({ from: 'a' }), () => merge(42),
+	() => merge({ patch: 'x' }), () => oracle([1]), () => oracle(plainP), () => merge({ branch: 'a b' }),
+	() => oracle(plain), () => merge({ branch: {} }),
+])
+	try { await f(); out.push('sent') } catch (e) { out.push((e instanceof TypeError ? '' : 'NOT A TypeError: ') + e.message) }
+/* the forms of before */
+out.push(await merge('wfmigrate/x/b'), await oracle(), await oracle({}), await diff({ from: 'a', to: 'b' }))
+return out`, { respond: worktreeEngine({ failed: null, v: { verdict: 'pass' }, plain: 'R:a b c' }) });
+	const want = "a worktree agent's result, a branch name or options";
+	assert.deepEqual(done(r), [
+		`merge(): the string "I renamed the calls in src/a.c" is not a branch name, nor a value a worktree agent of this run returned: give ${want}`,
+		`merge(): got null, the value of a failed agent? give ${want}`,
+		`oracle(): got null, the value of a failed agent? give ${want}`,
+		`diff(): got null, the value of a failed agent? give ${want}`,
+		'merge(): that worktree agent failed: it left no branch',
+		"oracle(): that agent's work was not kept: a read-only role gets a worktree, not a branch",
+		`diff(): give ${want} (got undefined)`,
+		"diff(): give 'branch' or 'to'",
+		`merge(): give ${want} (got number 42)`,
+		"merge(): unknown option 'patch' (known: branch, message, allowOutOfScope); a worktree agent's result is known as agent() returned it, not as a copy ({...r}): pass it as it is, or worktreeOf(r).branch",
+		`oracle(): give ${want} (got an array)`,
+		`oracle(): give ${want} (got a Promise) (a missing await?)`,
+		'merge(): option \'branch\' must be a branch name (a non-empty string without spaces or control characters) (got the string "a b")',
+		`oracle(): the string "R:a b c" is not a branch name, nor a value a worktree agent of this run returned: give ${want}`,
+		"merge(): option 'branch' must be a branch name (a non-empty string without spaces or control characters) (got an object)",
+		'merge', 'oracle', 'oracle', 'diff',
+	]);
+	const sent = r.messages.filter((m) => m.type === 'request' && m.method !== 'agent');
+	assert.deepEqual(sent.map((m) => [m.method, m.params]), [
+		['merge', { branch: 'wfmigrate/x/b' }], ['oracle', {}], ['oracle', {}], ['diff', { from: 'a', to: 'b' }],
+	]);
+});
+
+test('isolation worktree: a stop makes a pending worktree agent null; worktreeOf() values are of the context', async () => {
+	const r = await run(`${META}
+const schema = { type: 'object' }
+const r = await agent('o', { isolation: 'worktree', schema, label: 'obj', scope: ['a.c'] })
+const w = worktreeOf(r)
+const realm = (v) => (v instanceof Object ? 'context' : 'HOST-REALM')
+const out = {
+	realms: [r, w, w.outOfScope, w.constructor, worktreeOf].map(realm).join(),
+	proto: Object.getPrototypeOf(w) === Object.prototype && Array.isArray(w.outOfScope),
+}
+try { worktreeOf(r).branch = 'x' } catch (e) { out.assign = realm(e) + ' ' + e.name }
+try { await oracle('a b') } catch (e) { out.error = realm(e) + ' ' + e.name }
+try { worktreeOf.constructor('return process')() } catch (e) { out.fn = e.name }
+const p = agent('stopped', { isolation: 'worktree', label: 'stopped' })
+out.stopped = await p
+out.wstopped = worktreeOf(p)
+return out`, {
+		respond: worktreeEngine({ obj: { a: 1 }, stopped: 'never' }),
+		onMessage: (msg, send) => {
+			if (msg.type === 'request' && msg.params.label === 'stopped')
+				send({ type: 'stop' });
+		},
+	});
+	assert.deepEqual(done(r), {
+		realms: Array(5).fill('context').join(), proto: true,
+		assign: 'context TypeError', error: 'context TypeError', fn: 'EvalError',
+		stopped: null, wstopped: null,
+	});
 });
 
 test('pipeline and parallel: no barrier, nulls for failures, never reject', async () => {

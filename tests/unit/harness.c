@@ -428,7 +428,7 @@ static void test_harness__request_messages(void **state)
 			 "\"params\":{\"prompt\":\"do it\",\"label\":\"L\","
 			 "\"isolation\":\"worktree\"}}");
 	cJSON_Delete(msg);
-	reply(h, 1, 1, "{\"output\":\"o\",\"branch\":\"b\",\"commit\":\"c\",\"changed\":[\"f\"]}");
+	reply(h, 1, 1, "{\"output\":\"o\",\"branch\":\"b\",\"commit\":\"c\",\"changed\":true}");
 	msg = next_msg(h);
 	assert_json(msg, "{\"type\":\"request\",\"id\":2,\"method\":\"oracle\",\"phase\":\"P\","
 			 "\"params\":{\"branch\":\"b\"}}");

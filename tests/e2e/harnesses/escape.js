@@ -6,4 +6,4 @@ export const meta = {
 const result = await agent('You are an implementer. Do as you please.', {
   role: 'implementer', isolation: 'worktree', label: 'escape', model: 'fake-escape',
 })
-return result
+return { output: result, ...worktreeOf(result) }
