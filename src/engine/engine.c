@@ -726,6 +726,24 @@ static int send_start(struct engine *e)
 	return rc;
 }
 
+/*
+ * A run killed while it moved one of its branches left that ref's lock
+ * file, and git removes none: every later update of the branch would fail.
+ * The run's lock is ours, so no live process updates its refs.
+ */
+static int clear_ref_locks(struct engine *e)
+{
+	char dir[256];
+	unsigned removed;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "refs/heads/wfmigrate/%s", e->opts->run->id);
+	if ((rc = wfm_repo_clear_ref_locks(&removed, e->repo, dir)) == 0 && removed)
+		progress(e, "removed %u lock file%s a killed run left on its branches", removed,
+			 removed == 1 ? "" : "s");
+	return rc;
+}
+
 int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *opts)
 {
 	struct wfm_harness_opts hopts = WFM_HARNESS_OPTS_INIT;
@@ -761,7 +779,8 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	hopts.node = opts->node;
 	if ((rc = wfm_harness_start(&e.harness, &hopts)) < 0)
 		goto done;
-	if ((rc = wfm_repo_open(&e.repo, opts->repo_path)) < 0)
+	if ((rc = wfm_repo_open(&e.repo, opts->repo_path)) < 0 ||
+	    (rc = clear_ref_locks(&e)) < 0)
 		goto done;
 	popts.run = opts->run->id;
 	if ((rc = wfm_pool_open(&e.pool, opts->repo_path, &popts)) < 0)

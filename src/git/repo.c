@@ -3,6 +3,9 @@
 #include "base/strvec.h"
 #include "git/repo_priv.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 int wfm_git_init(void)
 {
 	if (git_libgit2_init() < 0)
@@ -253,4 +256,57 @@ int wfm_repo_config_list(struct wfm_strvec *out, struct wfm_repo *repo, const ch
 	if (rc != GIT_ITEROVER)
 		return wfm_git_error(rc, "cannot read git config");
 	return 0;
+}
+
+/* Unlinks the *.lock files under path, recursively; a missing path is fine. */
+static int clear_locks(unsigned *removed, struct wfm_buf *path, int depth)
+{
+	size_t len = path->len;
+	struct dirent *d;
+	DIR *dir = opendir(path->ptr);
+	int rc = 0;
+
+	if (!dir)
+		return errno == ENOENT || errno == ENOTDIR
+			       ? 0
+			       : wfm_error_set("cannot read '%s': %s", path->ptr, strerror(errno));
+	while (rc == 0 && (d = readdir(dir))) {
+		size_t n = strlen(d->d_name);
+		struct stat st;
+
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		wfm_buf_setlen(path, len);
+		wfm_buf_addf(path, "/%s", d->d_name);
+		if (lstat(path->ptr, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < 64) {
+			rc = clear_locks(removed, path, depth + 1);
+		} else if (S_ISREG(st.st_mode) && n > 5 && !strcmp(d->d_name + n - 5, ".lock")) {
+			if (unlink(path->ptr) == 0)
+				(*removed)++;
+			else if (errno != ENOENT)
+				rc = wfm_error_set("cannot remove '%s': %s", path->ptr,
+						   strerror(errno));
+		}
+	}
+	closedir(dir);
+	wfm_buf_setlen(path, len);
+	return rc;
+}
+
+int wfm_repo_clear_ref_locks(unsigned *removed, struct wfm_repo *repo, const char *dir)
+{
+	static const char *const roots[] = { "", "logs/" };
+	struct wfm_buf path = WFM_BUF_INIT;
+	int rc = 0;
+
+	*removed = 0;
+	for (size_t i = 0; rc == 0 && i < WFM_ARRAY_SIZE(roots); i++) {
+		wfm_buf_clear(&path);
+		wfm_buf_addf(&path, "%s/%s%s", repo->commondir, roots[i], dir);
+		rc = clear_locks(removed, &path, 0);
+	}
+	wfm_buf_release(&path);
+	return rc;
 }

@@ -58,4 +58,14 @@ int wfm_repo_config_get(char **out, struct wfm_repo *repo, const char *key);
 struct wfm_strvec;
 int wfm_repo_config_list(struct wfm_strvec *out, struct wfm_repo *repo, const char *name);
 
+/*
+ * Removes the lock files (<ref>.lock, and its reflog's) that a process
+ * killed while it updated a ref under dir (a directory of refs, e.g.
+ * "refs/heads/wfmigrate/<run>") left behind: git never removes them, and
+ * every later update of that ref fails with "failed to lock file". Only
+ * for refs no live process may be updating (a run's own, under its lock).
+ * *removed gets the count; errors other than a missing dir are returned.
+ */
+int wfm_repo_clear_ref_locks(unsigned *removed, struct wfm_repo *repo, const char *dir);
+
 #endif

@@ -228,9 +228,18 @@ new_fixture "$repo"
 start_run "$repo" "$repo.log"
 wait_for "three agents in the middle of writing" count_at_least "$repo.log" mid 3
 kill_now "$repo" || fail "write: the run ended before the kill"
+# a kill while a branch moved leaves its ref's lock file, which git never removes
+refs=$repo/.git/refs/heads/wfmigrate/$(basename "$(run_dir "$repo")")
+mkdir -p "$refs"
+for unit in 1.c-function-f1_1 2.c-function-f2_2 3.c-function-tricky_3; do
+	: >"$refs/impl-src-mod_$unit.lock"
+done
+: >"$refs/integration.lock"
 finish "$repo" "$repo.log"
+[ -z "$(find "$refs" -name '*.lock')" ] || fail "write: ref lock files are left: $(find "$refs" -name '*.lock')"
 check "$repo" write
 pass "killed while agents write, resumed with their orphans still running: isolation holds"
+pass "lock files a killed run left on its branches are removed on resume"
 
 # --- crash points: staged, committed, a reused slot's checkout, the squash
 for point in commit-staged#3 commit-head#4 checkout#2 squash#1; do

@@ -131,6 +131,32 @@ static void test_repo__settings_precedence(void **state)
 	wfm_repo_free(r);
 }
 
+static void test_repo__clear_ref_locks(void **state)
+{
+	struct wfm_repo *r = NULL;
+	char *left;
+	unsigned removed = 99;
+
+	/* what a process killed while it moved wfmigrate/run1/impl-a leaves */
+	free(wfm_test_sh(repo, "git branch wfmigrate/run1/impl-a && git branch wfmigrate/run2/x && "
+			       "mkdir -p .git/refs/heads/wfmigrate/run1/sub && "
+			       ": > .git/refs/heads/wfmigrate/run1/impl-a.lock && "
+			       ": > .git/refs/heads/wfmigrate/run1/sub/new.lock && "
+			       ": > .git/logs/refs/heads/wfmigrate/run1/impl-a.lock && "
+			       ": > .git/refs/heads/wfmigrate/run2/x.lock"));
+	assert_wfm_ok(wfm_repo_open(&r, repo));
+	assert_wfm_ok(wfm_repo_clear_ref_locks(&removed, r, "refs/heads/wfmigrate/run1"));
+	assert_int_equal(removed, 3);
+	/* the refs themselves stay, another run's locks too */
+	left = wfm_test_sh(repo, "git rev-parse -q --verify wfmigrate/run1/impl-a >/dev/null && "
+				 "find .git/refs .git/logs -name '*.lock' | sort | tr '\\n' ' '");
+	assert_string_equal(left, ".git/refs/heads/wfmigrate/run2/x.lock ");
+	free(left);
+	assert_wfm_ok(wfm_repo_clear_ref_locks(&removed, r, "refs/heads/wfmigrate/none"));
+	assert_int_equal(removed, 0);
+	wfm_repo_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_repo__resolve_commit),
 		cmocka_unit_test(test_repo__empty_repository_head),
 		cmocka_unit_test(test_repo__settings_precedence),
+		cmocka_unit_test(test_repo__clear_ref_locks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
