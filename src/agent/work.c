@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/utf8.h"
 #include "agent/agent_type.h"
 #include "agent/schema.h"
 #include "agent/tools.h"
@@ -96,33 +97,18 @@ void wfm_agent_work_release(struct wfm_agent_work *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
 /* "<label>: <first line of the prompt>", the line cut at SUBJECT_MAX bytes on a character. */
 static void commit_message(struct wfm_buf *msg, const struct wfm_agent_work *w,
 			   const struct wfm_agent_env *env, const struct wfm_agent_request *req)
 {
-	const char *label = req->label, *p = req->prompt, *slash;
-	size_t n = strcspn(p, "\r\n");
+	const char *label = req->label, *p, *slash;
+	size_t n;
 
 	if (!label || !*label) {
 		slash = strrchr(w->branch, '/');
 		label = slash ? slash + 1 : w->branch;
 	}
-	while (n && is_space(*p)) {
-		p++;
-		n--;
-	}
-	if (n > SUBJECT_MAX) {
-		n = SUBJECT_MAX;
-		while (n && ((unsigned char)p[n] & 0xc0) == 0x80)
-			n--;
-	}
-	while (n && is_space(p[n - 1]))
-		n--;
+	p = wfm_utf8_first_line(&n, req->prompt, SUBJECT_MAX);
 	wfm_buf_adds(msg, label);
 	if (n) {
 		wfm_buf_adds(msg, ": ");

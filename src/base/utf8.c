@@ -60,3 +60,27 @@ void wfm_utf8_lossy(struct wfm_buf *out, const char *s, size_t len)
 	}
 	wfm_buf_add(out, s + run, i - run);
 }
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+const char *wfm_utf8_first_line(size_t *len, const char *text, size_t max)
+{
+	const char *p = text;
+	size_t n;
+
+	while (is_blank(*p))
+		p++;
+	n = strcspn(p, "\r\n");
+	if (n > max) {
+		n = max;
+		while (n && ((unsigned char)p[n] & 0xc0) == 0x80)
+			n--;
+	}
+	while (n && is_blank(p[n - 1]))
+		n--;
+	*len = n;
+	return p;
+}

@@ -15,6 +15,13 @@ size_t wfm_utf8_seq(const char *s, size_t n);
 /* Whether s[0..len) is valid UTF-8 without NUL. */
 int wfm_utf8_valid(const char *s, size_t len);
 
+/*
+ * The first non-blank line of text, without the blanks around it, cut at
+ * max bytes on a character boundary (a commit subject): *len gets its
+ * length; returns where it starts.
+ */
+const char *wfm_utf8_first_line(size_t *len, const char *text, size_t max);
+
 /* Appends s[0..len) with every byte that is not part of valid UTF-8, and NUL, as U+FFFD. */
 void wfm_utf8_lossy(struct wfm_buf *out, const char *s, size_t len);
 

@@ -1,6 +1,7 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/crashpoint.h"
+#include "base/utf8.h"
 #include "engine/journal.h"
 #include "engine/shared.h"
 #include "git/pool.h"
@@ -184,19 +185,9 @@ static int warn_overlaps(struct wfm_shared *s, const struct writer *w)
 static void message(struct wfm_buf *msg, const struct wfm_shared *s, const char *key,
 		    const char *label, const char *prompt)
 {
-	const char *p = prompt ? prompt : "";
 	size_t n;
+	const char *p = wfm_utf8_first_line(&n, prompt ? prompt : "", SUBJECT_MAX);
 
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	n = strcspn(p, "\r\n");
-	if (n > SUBJECT_MAX) {
-		n = SUBJECT_MAX;
-		while (n && ((unsigned char)p[n] & 0xc0) == 0x80)
-			n--;
-	}
-	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-		n--;
 	wfm_buf_adds(msg, label);
 	if (n) {
 		wfm_buf_adds(msg, ": ");

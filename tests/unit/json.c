@@ -32,6 +32,24 @@ static void test_json__lossy_replaces_each_bad_byte(void **state)
 	wfm_buf_release(&b);
 }
 
+static void assert_first_line(const char *text, size_t max, const char *want)
+{
+	size_t n;
+	const char *p = wfm_utf8_first_line(&n, text, max);
+
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(p, want, n);
+}
+
+static void test_json__utf8_first_line(void **state)
+{
+	assert_first_line("  Fix the call\nmore", 72, "Fix the call");
+	assert_first_line("\n\n  \t first real line  \r\nnext", 72, "first real line");
+	assert_first_line("caf\xc3\xa9 au lait", 4, "caf");	/* never half a character */
+	assert_first_line("ab  cd", 3, "ab");			/* no blank at the end */
+	assert_first_line(" \n\t", 72, "");
+}
+
 static void test_json__document_is_valid_for_any_bytes(void **state)
 {
 	struct wfm_buf out = WFM_BUF_INIT;
@@ -182,6 +200,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json__utf8_sequences),
+		cmocka_unit_test(test_json__utf8_first_line),
 		cmocka_unit_test(test_json__lossy_replaces_each_bad_byte),
 		cmocka_unit_test(test_json__document_is_valid_for_any_bytes),
 		cmocka_unit_test(test_json__canonical_sorts_keys_at_every_depth),
