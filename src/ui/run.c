@@ -276,6 +276,7 @@ static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_
 	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(r->report, "integration");
 	const cJSON *tip = cJSON_GetObjectItemCaseSensitive(integ, "commit");
 	const cJSON *branch = cJSON_GetObjectItemCaseSensitive(integ, "branch");
+	const cJSON *shared;
 
 	if (r->status == WFM_RUN_FAILED)
 		printf("run %s failed: %s\n", run->id, r->error ? r->error : "unknown error");
@@ -296,6 +297,15 @@ static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_
 						       : "");
 	if (cJSON_IsString(tip) && cJSON_IsString(branch))
 		printf("integration branch: %s at %.12s\n", branch->valuestring, tip->valuestring);
+	shared = cJSON_GetObjectItemCaseSensitive(r->report, "shared");
+	branch = cJSON_GetObjectItemCaseSensitive(shared, "branch");
+	tip = cJSON_GetObjectItemCaseSensitive(shared, "commit");
+	if (cJSON_IsString(tip) && cJSON_IsString(branch))
+		printf("shared checkout: %s at %.12s; take its edits with 'git merge %s'\n",
+		       branch->valuestring, tip->valuestring, branch->valuestring);
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(shared, "warnings")))
+		printf("warning: agents wrote in the shared checkout at the same time; see the "
+		       "report\n");
 	printf("report: %s/report.md\n", run->path);
 }
 
