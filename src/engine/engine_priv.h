@@ -40,6 +40,7 @@ struct job {
 	char *label;		/* the agent's label, for people */
 	const char *model;	/* LLM agents: the model, resolved (agent/model.h); borrowed */
 	struct wfm_agent_type *type; /* agents: their agentType, resolved; owned */
+	const struct wfm_role *role; /* agents: its role, resolved; borrowed */
 	char *reason;		/* an agent that failed: why */
 	/* scheduling (sched.h) */
 	struct wfm_sched_item *item; /* the work item it is for; NULL: none; borrowed */

@@ -150,6 +150,7 @@ static int prepare_agent(struct engine *e, struct job *job)
 		role = job->type ? job->type->role : wfm_role_default();
 	if (!role)
 		return wfm_error_setc(WFM_EINVALID, "agent(): unknown role '%s'", role_name);
+	job->role = role;
 	if (strcmp(e->opts->provider, "exec"))
 		job->model = model = wfm_model_resolve(e->opts->models, model,
 						       job->type ? job->type->model : NULL,
@@ -293,7 +294,6 @@ static void run_agent(struct job *job)
 	struct wfm_agent_request req = { 0 };
 	struct wfm_agent_env env = { 0 };
 	struct wfm_agent_result r = { 0 };
-	const struct wfm_role *role;
 	char *transcript = NULL, name[96], tip[WFM_OID_HEXSZ + 1];
 	unsigned long ticket = 0;
 	int rc;
@@ -328,11 +328,7 @@ static void run_agent(struct job *job)
 	env.transcript_path = transcript;
 
 	/* without isolation: writers work in the shared checkout, the others start at its tip */
-	if (req.role)
-		role = wfm_role_find(req.role);
-	else
-		role = job->type ? job->type->role : wfm_role_default();
-	if (!req.worktree && role && role->may_write) {
+	if (!req.worktree && job->role->may_write) {
 		if (wfm_shared_enter(&env.slot, &ticket, e->shared) < 0) {
 			fail(job, wfm_error_last());
 			free(transcript);
