@@ -85,7 +85,7 @@ static const char *basename_of(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* "kind::name" of each unit, for counting duplicates. */
+/* "kind::name" of each unit, for finding duplicates. */
 struct key {
 	const struct wfm_unit *u;
 	size_t i;
@@ -103,27 +103,73 @@ static int cmp_key(const void *a, const void *b)
 	return c;
 }
 
-/* Sets each unit's id: "path::kind::name", then "#2", "#3"... for repeats. */
-static void set_ids(struct wfm_unit *units, size_t nr)
+static int same_key(const struct key *x, const struct key *y)
+{
+	return !strcmp(x->u->kind, y->u->kind) && !strcmp(x->u->name, y->u->name);
+}
+
+static int id_taken(struct wfm_unit *units, const struct key *g, size_t upto, const char *id)
+{
+	for (size_t k = 0; k < upto; k++)
+		if (!strcmp(units[g[k].i].id, id))
+			return 1;
+	return 0;
+}
+
+/*
+ * The ids of a group of units of one kind and name (g[0..nr), in file
+ * order): the first is plain; another whose signature differs from the
+ * first's takes "#<signature>"; identical ones (same signature too) then
+ * count "#2", "#3"... among themselves.
+ */
+static void set_group_ids(struct wfm_unit *units, const struct key *g, size_t nr,
+			  const struct wfm_defs *defs, const char *text, size_t len)
+{
+	struct wfm_buf *sig = wfm_calloc(nr, sizeof(*sig));
+
+	for (size_t k = 0; k < nr; k++) {
+		wfm_buf_init(&sig[k], 0);
+		if (nr > 1 && defs->nr)
+			wfm_def_signature(&sig[k], &defs->v[g[k].i], text, len);
+	}
+	for (size_t k = 0; k < nr; k++) {
+		struct wfm_unit *u = &units[g[k].i];
+		struct wfm_buf id = WFM_BUF_INIT;
+		size_t ord = 1, base;
+
+		wfm_buf_addf(&id, "%s::%s::%s", u->path, u->kind, u->name);
+		if (k && strcmp(sig[k].ptr, sig[0].ptr))
+			wfm_buf_addf(&id, "#%s", sig[k].len ? sig[k].ptr : "-");
+		for (size_t j = 0; j < k; j++)
+			ord += !strcmp(sig[j].ptr, sig[k].ptr);
+		base = id.len;
+		for (;; ord++) {
+			wfm_buf_setlen(&id, base);
+			if (ord > 1)
+				wfm_buf_addf(&id, "#%zu", ord);
+			if (!id_taken(units, g, k, id.ptr))
+				break;
+		}
+		u->id = wfm_buf_detach(&id, NULL);
+	}
+	for (size_t k = 0; k < nr; k++)
+		wfm_buf_release(&sig[k]);
+	free(sig);
+}
+
+/* Sets each unit's id: "path::kind::name", told apart as set_group_ids says. */
+static void set_ids(struct wfm_unit *units, size_t nr, const struct wfm_defs *defs,
+		    const char *text, size_t len)
 {
 	struct key *keys = wfm_calloc(nr, sizeof(*keys));
 
 	for (size_t i = 0; i < nr; i++)
 		keys[i] = (struct key){ &units[i], i };
 	qsort(keys, nr, sizeof(*keys), cmp_key);
-	for (size_t k = 0, ord = 1; k < nr; k++) {
-		struct wfm_unit *u = &units[keys[k].i];
-		struct wfm_buf id = WFM_BUF_INIT;
-
-		if (k && !strcmp(keys[k - 1].u->kind, u->kind) &&
-		    !strcmp(keys[k - 1].u->name, u->name))
-			ord++;
-		else
-			ord = 1;
-		wfm_buf_addf(&id, "%s::%s::%s", u->path, u->kind, u->name);
-		if (ord > 1)
-			wfm_buf_addf(&id, "#%zu", ord);
-		u->id = wfm_buf_detach(&id, NULL);
+	for (size_t k = 0, n; k < nr; k += n) {
+		for (n = 1; k + n < nr && same_key(&keys[k], &keys[k + n]); n++)
+			;
+		set_group_ids(units, keys + k, n, defs, text, len);
 	}
 	free(keys);
 }
@@ -183,7 +229,7 @@ static void parse(TSTree **tree, char **reason, struct worker *w, enum wfm_lang 
 
 /* The file's units, with ids: its definitions, or the whole file. */
 static struct wfm_unit *make_units(size_t *nr, struct worker *w, const struct job *job,
-				   size_t len, const TSTree *tree, char *reason)
+				   const char *text, size_t len, const TSTree *tree, char *reason)
 {
 	struct wfm_unit *units;
 
@@ -211,7 +257,7 @@ static struct wfm_unit *make_units(size_t *nr, struct worker *w, const struct jo
 		}
 		wfm_unit_set_lines(u, &w->lines);
 	}
-	set_ids(units, *nr);
+	set_ids(units, *nr, &w->defs, text, len);
 	return units;
 }
 
@@ -267,7 +313,7 @@ static int chunk_file(struct worker *w, struct job *job)
 		parse(&tree, &reason, w, job->lang, text, len);
 	if (tree)
 		wfm_defs_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
-	units = make_units(&nr, w, job, len, tree, reason);
+	units = make_units(&nr, w, job, text, len, tree, reason);
 	reason = NULL; /* owned by the file's unit, if any */
 
 	keep = wfm_malloc(nr);

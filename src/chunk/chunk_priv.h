@@ -43,6 +43,14 @@ void wfm_defs_find(struct wfm_defs *out, enum wfm_lang lang, TSNode root, const 
 		   size_t len);
 void wfm_defs_release(struct wfm_defs *defs);
 
+/*
+ * Appends what tells apart definitions of one kind and name: the text of
+ * the parameter list (a function) or argument list (a call), white space
+ * collapsed, at most 60 bytes; nothing when the definition has neither.
+ */
+void wfm_def_signature(struct wfm_buf *out, const struct wfm_def *d, const char *text,
+		       size_t len);
+
 /* A place where a unit may be split: a line start, and how deep in the unit it is. */
 struct wfm_cut {
 	size_t off;

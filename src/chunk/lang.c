@@ -673,6 +673,57 @@ void wfm_defs_release(struct wfm_defs *defs)
 	defs->nr = defs->alloc = 0;
 }
 
+/* ---- signatures --------------------------------------------------------------- */
+
+#define SIG_MAX_BYTES 60
+
+/* The parameter or argument list of n or of a node a few levels inside it (not a body). */
+static TSNode sig_node(TSNode n, int depth)
+{
+	static const char *const fields[] = { "parameters", "arguments" };
+	uint32_t cnt;
+
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(fields); i++) {
+		TSNode p = field(n, fields[i]);
+		if (!ts_node_is_null(p))
+			return p;
+	}
+	if (!depth)
+		return (TSNode){ 0 };
+	cnt = ts_node_child_count(n);
+	for (uint32_t i = 0; i < cnt; i++) {
+		const char *fname = ts_node_field_name_for_child(n, i);
+		TSNode c = ts_node_child(n, i);
+		TSNode p;
+
+		if (!ts_node_is_named(c) || (fname && !strcmp(fname, "body")))
+			continue;
+		p = sig_node(c, depth - 1);
+		if (!ts_node_is_null(p))
+			return p;
+	}
+	return (TSNode){ 0 };
+}
+
+void wfm_def_signature(struct wfm_buf *out, const struct wfm_def *d, const char *text,
+		       size_t len)
+{
+	struct finder f = { NULL, text, len, NULL, WFM_BUF_INIT, 0, 0 };
+	struct wfm_buf raw = WFM_BUF_INIT;
+	TSNode p;
+
+	if (ts_node_is_null(d->node))
+		return;
+	p = sig_node(d->node, 3);
+	if (ts_node_is_null(p))
+		return;
+	add_text(&raw, &f, p);
+	if (raw.len > SIG_MAX_BYTES)
+		wfm_buf_setlen(&raw, SIG_MAX_BYTES);
+	wfm_utf8_lossy(out, raw.ptr, raw.len);
+	wfm_buf_release(&raw);
+}
+
 /* ---- cut points ------------------------------------------------------------ */
 
 struct cutter {

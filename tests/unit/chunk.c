@@ -372,6 +372,83 @@ static void test_chunk__duplicates_and_c_preprocessor(void **state)
 	free(dir);
 }
 
+/* The id of the unit whose text is text, or fails. */
+static const char *id_of_text(const struct wfm_unit_list *l, const char *text)
+{
+	for (size_t i = 0; i < l->nr; i++)
+		if (!strcmp(l->v[i].text, text))
+			return l->v[i].id;
+	fail_msg("no unit with text '%s'", text);
+	return NULL;
+}
+
+static void test_chunk__ids_do_not_shift(void **state)
+{
+	char *dir = wfm_test_repo_new();
+	struct wfm_unit_list before = WFM_UNIT_LIST_INIT, after = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+	static const char *const old[] = {
+		"int f(int a) { return a; }\n",
+		"int f(double d) { return 1; }\n",
+		"int f(double d) { return 2; }\n",
+		"void g(void) {}\n",
+		"func init() { a() }\n",
+		"func init() { b() }\n",
+		"def h(x: int): ...\n",
+		"def h(x: str): ...\n",
+	};
+
+	wfm_test_write(dir, "o.cpp", "int f(int a) { return a; }\n"
+				     "int f(double d) { return 1; }\n"
+				     "int f(double d) { return 2; }\n"
+				     "void g(void) {}\n");
+	wfm_test_write(dir, "i.go", "package p\n"
+				    "func init() { a() }\n"
+				    "func init() { b() }\n");
+	wfm_test_write(dir, "t.py", "def h(x: int): ...\n"
+				    "def h(x: str): ...\n");
+	commit(dir, "before");
+	/* units of other names, and overloads of other signatures, go in above */
+	wfm_test_write(dir, "o.cpp", "void e(void) {}\n"
+				     "int f(char c) { return c; }\n"
+				     "int f(int a) { return a; }\n"
+				     "void g(int x) {}\n"
+				     "int f(double d) { return 1; }\n"
+				     "int f(double d) { return 2; }\n"
+				     "void g(void) {}\n");
+	wfm_test_write(dir, "i.go", "package p\n"
+				    "func other() {}\n"
+				    "func init() { a() }\n"
+				    "func init() { b() }\n");
+	wfm_test_write(dir, "t.py", "def k(): ...\n"
+				    "def h(x: int): ...\n"
+				    "def h(x: bytes): ...\n"
+				    "def h(x: str): ...\n");
+	commit(dir, "after");
+	o.with_text = 1;
+	o.rev = "HEAD~1";
+	assert_wfm_ok(run(&before, dir, &o));
+	o.rev = "HEAD";
+	assert_wfm_ok(run(&after, dir, &o));
+	assert_string_equal(id_of_text(&before, old[0]), "o.cpp::function::f");
+	assert_string_equal(id_of_text(&before, old[1]), "o.cpp::function::f#(double d)");
+	assert_string_equal(id_of_text(&before, old[2]), "o.cpp::function::f#(double d)#2");
+	assert_string_equal(id_of_text(&before, old[5]), "i.go::function::init#2");
+	assert_string_equal(id_of_text(&before, old[7]), "t.py::function::h#(x: str)");
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(old); i++)
+		if (i != 0 && i != 3)
+			assert_string_equal(id_of_text(&before, old[i]),
+					    id_of_text(&after, old[i]));
+	/* the documented exception: one of its own name and another signature now comes first */
+	assert_string_equal(id_of_text(&after, old[0]), "o.cpp::function::f#(int a)");
+	assert_string_equal(id_of_text(&after, "void g(int x) {}\n"), "o.cpp::function::g");
+	assert_string_equal(id_of_text(&after, old[3]), "o.cpp::function::g#(void)");
+	wfm_unit_list_release(&before);
+	wfm_unit_list_release(&after);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_chunk__comments_attached(void **state)
 {
 	char *dir = wfm_test_repo_new();
@@ -1194,6 +1271,7 @@ int main(void)
 		cmocka_unit_test(test_chunk__languages),
 		cmocka_unit_test(test_chunk__lang_names_and_extensions),
 		cmocka_unit_test(test_chunk__duplicates_and_c_preprocessor),
+		cmocka_unit_test(test_chunk__ids_do_not_shift),
 		cmocka_unit_test(test_chunk__comments_attached),
 		cmocka_unit_test(test_chunk__reads_the_revision_not_the_worktree),
 		cmocka_unit_test(test_chunk__empty_repository),
