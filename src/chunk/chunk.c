@@ -311,8 +311,10 @@ static int chunk_file(struct worker *w, struct job *job)
 	wfm_lines_index(&w->lines, text, len);
 	if (job->lang != WFM_LANG_OTHER)
 		parse(&tree, &reason, w, job->lang, text, len);
-	if (tree)
+	if (tree) {
 		wfm_defs_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
+		wfm_stmts_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
+	}
 	units = make_units(&nr, w, job, text, len, tree, reason);
 	reason = NULL; /* owned by the file's unit, if any */
 
@@ -335,7 +337,8 @@ static int chunk_file(struct worker *w, struct job *job)
 		prev = i;
 		if (opts->max_bytes && size > opts->max_bytes && tree)
 			wfm_cuts_find(&it->cuts, job->lang,
-				      w->defs.nr ? w->defs.v[i].node : ts_tree_root_node(tree),
+				      w->defs.nr && !w->defs.v[i].packed ? w->defs.v[i].node
+									 : ts_tree_root_node(tree),
 				      text, len, it->unit.start_byte, it->unit.end_byte,
 				      opts->max_bytes);
 		kept++;

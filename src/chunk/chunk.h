@@ -11,7 +11,8 @@
 /*
  * The chunker: turns the tracked files of a revision into units, the
  * pieces of work a workflow fans out over. A unit is a top-level
- * definition (function, class, struct, impl...), a whole file when no
+ * definition (function, class, struct, impl...), the code between
+ * definitions (Python, JavaScript, TypeScript), a whole file when no
  * definition can be found, a pack of small neighbouring units, or a part
  * of a large one. docs/chunk.md describes the model and the id scheme.
  *

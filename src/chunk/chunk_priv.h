@@ -25,6 +25,7 @@ struct wfm_def {
 	TSNode node;	     /* the outermost node of the definition */
 	const char *kind;    /* static */
 	char *name;	     /* owned; valid UTF-8, never NULL */
+	int packed;	     /* statements packed together, node the first: cut at the top level */
 };
 
 struct wfm_defs {
@@ -50,6 +51,24 @@ void wfm_defs_release(struct wfm_defs *defs);
  */
 void wfm_def_signature(struct wfm_buf *out, const struct wfm_def *d, const char *text,
 		       size_t len);
+
+/* Whether lang's code between definitions becomes statement units (stmt.c). */
+int wfm_lang_has_stmts(enum wfm_lang lang);
+/* Whether a node type of lang is a comment (or attached like one: Rust attributes). */
+int wfm_lang_is_comment(enum wfm_lang lang, const char *type);
+
+/* ---- stmt.c: the code between definitions --------------------------------- */
+
+/*
+ * When defs (sorted, from wfm_defs_find) is not empty and lang has
+ * statement units, adds units of kind "code" for the top-level code in no
+ * definition: one per top-level statement (its part outside the
+ * definitions), neighbouring statements of at most two lines packed into
+ * one, each named from what it is (describe('router'), app.get('/users'),
+ * module.exports, TYPE_CHECKING). defs stays sorted and non-overlapping.
+ */
+void wfm_stmts_find(struct wfm_defs *defs, enum wfm_lang lang, TSNode root, const char *text,
+		    size_t len);
 
 /* A place where a unit may be split: a line start, and how deep in the unit it is. */
 struct wfm_cut {

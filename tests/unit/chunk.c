@@ -212,6 +212,7 @@ static void test_chunk__languages(void **state)
 				 "cmd/main.go::function::main\n"
 				 "cmd/main.go::type::ID\n"
 				 "cmd/main.go::interface::Runner\n"
+				 "py/m.py::code::os\n"
 				 "py/m.py::function::hello\n"
 				 "py/m.py::class::Point\n"
 				 "py/m.py::function::fetch\n"
@@ -245,11 +246,13 @@ static void test_chunk__languages(void **state)
 				 "web/app.js::function::handler\n"
 				 "web/app.js::function::default\n"
 				 "web/app.js::function::module.exports.extra\n"
+				 "web/app.js::code::start\n"
 				 "web/types.ts::interface::User\n"
 				 "web/types.ts::type::Id\n"
 				 "web/types.ts::enum::Color\n"
 				 "web/types.ts::class::Store\n"
 				 "web/types.ts::namespace::Util\n"
+				 "web/types.ts::code::ambient\n"
 				 "web/view.tsx::function::View\n"
 				 "web/view.tsx::function::Item\n");
 	free(ids);
@@ -449,6 +452,158 @@ static void test_chunk__ids_do_not_shift(void **state)
 	free(dir);
 }
 
+/* Fails unless every line of path with code on it lies in one of l's units. */
+static void expect_covered(const struct wfm_unit_list *l, const char *path, const char *src)
+{
+	unsigned line = 1;
+
+	for (const char *p = src; *p; line++) {
+		const char *nl = strchr(p, '\n'), *q = p;
+		size_t i;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		for (i = 0; i < l->nr; i++)
+			if (!strcmp(l->v[i].path, path) && l->v[i].start_line <= line &&
+			    line <= l->v[i].end_line)
+				break;
+		if (i == l->nr && *q != '\n' && *q && strncmp(q, "//", 2) && *q != '#')
+			fail_msg("%s:%u is in no unit", path, line);
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+}
+
+static const char js_top_src[] = "const express = require('express');\n"	 /* 1 */
+				 "const app = express();\n"			 /* 2 */
+				 "\n"						 /* 3 */
+				 "function helper(x) { return x; }\n"		 /* 4 */
+				 "\n"						 /* 5 */
+				 "app.get('/users', function (req, res) {\n"	 /* 6 */
+				 "  res.send(helper(1));\n"			 /* 7 */
+				 "});\n"					 /* 8 */
+				 "\n"						 /* 9 */
+				 "app[method] = function (path) {\n"		 /* 10 */
+				 "  return path;\n"				 /* 11 */
+				 "};\n"						 /* 12 */
+				 "defineGetter(req, 'query', function query() {\n" /* 13 */
+				 "  return 1;\n"				 /* 14 */
+				 "});\n"					 /* 15 */
+				 "// the routes\n"				 /* 16 */
+				 "describe('router', () => {\n"			 /* 17 */
+				 "  it('lists', () => {\n"			 /* 18 */
+				 "    expect(1);\n"				 /* 19 */
+				 "  });\n"					 /* 20 */
+				 "  it('adds', () => {\n"			 /* 21 */
+				 "    expect(2);\n"				 /* 22 */
+				 "  });\n"					 /* 23 */
+				 "});\n"					 /* 24 */
+				 "module.exports = { index: function () {} };\n" /* 25 */
+				 "app.use(json());\n"				 /* 26 */
+				 "app.use(function (req, res, next) {\n"	 /* 27 */
+				 "  next();\n"					 /* 28 */
+				 "});\n";					 /* 29 */
+
+static const char ts_top_src[] = "import { make } from './make';\n"		  /* 1 */
+				 "export function parse(x: string): number;\n"	  /* 2 */
+				 "export function parse(x: number): number;\n"	  /* 3 */
+				 "export function parse(x: any): number {\n"	  /* 4 */
+				 "  return 1;\n"				  /* 5 */
+				 "}\n"						  /* 6 */
+				 "export const Foo = make(\"Foo\", (inst, def) => {\n" /* 7 */
+				 "  inst.x = def;\n"				  /* 8 */
+				 "});\n"					  /* 9 */
+				 "if (require.main === module) {\n"		  /* 10 */
+				 "  parse(1);\n"				  /* 11 */
+				 "}\n";						  /* 12 */
+
+static const char py_top_src[] = "from typing import TYPE_CHECKING\n"	 /* 1 */
+				 "if TYPE_CHECKING:\n"			 /* 2 */
+				 "    from x import Y\n"			 /* 3 */
+				 "    def typed(a: \"Y\") -> None: ...\n" /* 4 */
+				 "try:\n"				 /* 5 */
+				 "    import fast\n"			 /* 6 */
+				 "    def speed(): return fast.go()\n"	 /* 7 */
+				 "except ImportError:\n"		 /* 8 */
+				 "    def speed(): return 0\n"		 /* 9 */
+				 "    class Slow:\n"			 /* 10 */
+				 "        pass\n"			 /* 11 */
+				 "if __name__ == \"__main__\":\n"	 /* 12 */
+				 "    speed()\n";			 /* 13 */
+
+static void test_chunk__top_level_code(void **state)
+{
+	char *dir = wfm_test_repo_new();
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+	const struct wfm_unit *u;
+
+	wfm_test_write(dir, "app.js", js_top_src);
+	wfm_test_write(dir, "p.ts", ts_top_src);
+	wfm_test_write(dir, "m.py", py_top_src);
+	wfm_test_write(dir, "c.py", "if X:\n"
+				    "    def f(): pass\n"
+				    "\n"
+				    "    # a comment first\n"
+				    "    y = 1\n");
+	commit(dir, "top-level code");
+	assert_wfm_ok(run(&l, dir, &o));
+	expect_covered(&l, "app.js", js_top_src);
+	expect_covered(&l, "p.ts", ts_top_src);
+	expect_covered(&l, "m.py", py_top_src);
+
+	/* small statements packed; one with callbacks on its own, named from what it is */
+	expect_unit(&l, "app.js::code::express", "code", "express", 1, 2);
+	expect_unit(&l, "app.js::function::helper", "function", "helper", 4, 4);
+	expect_unit(&l, "app.js::code::app.get('/users')", "code", "app.get('/users')", 6, 8);
+	expect_unit(&l, "app.js::function::app[method]", "function", "app[method]", 10, 12);
+	expect_unit(&l, "app.js::code::req.query", "code", "req.query", 13, 15);
+	expect_unit(&l, "app.js::code::describe('router')", "code", "describe('router')", 17, 24);
+	expect_unit(&l, "app.js::export::module.exports", "export", "module.exports", 25, 25);
+	expect_unit(&l, "app.js::code::app.use", "code", "app.use", 26, 26);
+	expect_unit(&l, "app.js::code::app.use#(function (req, res, next) { next(); })", "code",
+		    "app.use", 27, 29);
+	assert_int_equal(l.v[0].start_byte, 0);
+
+	/* overload signatures join the implementation */
+	expect_unit(&l, "p.ts::code::./make", "code", "./make", 1, 1);
+	expect_unit(&l, "p.ts::function::parse", "function", "parse", 2, 6);
+	expect_unit(&l, "p.ts::code::Foo", "code", "Foo", 7, 9);
+	expect_unit(&l, "p.ts::code::require.main === module", "code", "require.main === module",
+		    10, 12);
+
+	/* definitions under if TYPE_CHECKING: and try: are units; the code around them too */
+	expect_unit(&l, "m.py::code::typing", "code", "typing", 1, 3);
+	expect_unit(&l, "m.py::function::typed", "function", "typed", 4, 4);
+	expect_unit(&l, "m.py::code::fast", "code", "fast", 5, 6);
+	expect_unit(&l, "m.py::function::speed", "function", "speed", 7, 7);
+	expect_unit(&l, "m.py::code::ImportError", "code", "ImportError", 8, 8);
+	expect_unit(&l, "m.py::function::speed#2", "function", "speed", 9, 9);
+	expect_unit(&l, "m.py::class::Slow", "class", "Slow", 10, 11);
+	expect_unit(&l, "m.py::code::__name__ == \"__main__\"", "code", "__name__ == \"__main__\"",
+		    12, 13);
+	/* a piece is named after its first statement, not after a comment above it */
+	expect_unit(&l, "c.py::code::X", "code", "X", 1, 1);
+	expect_unit(&l, "c.py::function::f", "function", "f", 2, 2);
+	expect_unit(&l, "c.py::code::y", "code", "y", 5, 5);
+	for (size_t i = 0; i < l.nr; i++) {
+		assert_null(strstr(l.v[i].id, "::if"));
+		assert_null(strstr(l.v[i].id, "::try"));
+	}
+	wfm_unit_list_release(&l);
+
+	/* split at --max-bytes like any unit: between the it() calls */
+	o.max_bytes = 60;
+	o.with_text = 1;
+	assert_wfm_ok(run(&l, dir, &o));
+	u = must_find(&l, "app.js::code::describe('router')@part3");
+	assert_string_equal(u->text, "  it('adds', () => {\n    expect(2);\n  });\n});\n");
+	u = must_find(&l, "app.js::code::describe('router')@part2");
+	assert_string_equal(u->text, "  it('lists', () => {\n    expect(1);\n  });\n");
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_chunk__comments_attached(void **state)
 {
 	char *dir = wfm_test_repo_new();
@@ -576,14 +731,15 @@ static void test_chunk__pathspecs_and_lang(void **state)
 	assert_wfm_ok(run(&l, dir, &o));
 	for (size_t i = 0; i < l.nr; i++)
 		assert_true(!strncmp(l.v[i].path, "web/", 4));
-	assert_int_equal(l.nr, 12);
+	assert_int_equal(l.nr, 14);
 	wfm_unit_list_release(&l);
 
 	o.pathspecs = two;
 	o.pathspecs_nr = 2;
 	assert_wfm_ok(run(&l, dir, &o));
 	ids = ids_of(&l);
-	assert_string_equal(ids, "py/m.py::function::hello\npy/m.py::class::Point\n"
+	assert_string_equal(ids, "py/m.py::code::os\npy/m.py::function::hello\n"
+				 "py/m.py::class::Point\n"
 				 "py/m.py::function::fetch\nweb/view.tsx::function::View\n"
 				 "web/view.tsx::function::Item\n");
 	free(ids);
@@ -598,7 +754,7 @@ static void test_chunk__pathspecs_and_lang(void **state)
 	o.pathspecs_nr = 0;
 	o.lang = WFM_LANG_PYTHON;
 	assert_wfm_ok(run(&l, dir, &o));
-	assert_int_equal(l.nr, 3);
+	assert_int_equal(l.nr, 4);
 	for (size_t i = 0; i < l.nr; i++)
 		assert_int_equal(l.v[i].lang, WFM_LANG_PYTHON);
 	wfm_unit_list_release(&l);
@@ -1272,6 +1428,7 @@ int main(void)
 		cmocka_unit_test(test_chunk__lang_names_and_extensions),
 		cmocka_unit_test(test_chunk__duplicates_and_c_preprocessor),
 		cmocka_unit_test(test_chunk__ids_do_not_shift),
+		cmocka_unit_test(test_chunk__top_level_code),
 		cmocka_unit_test(test_chunk__comments_attached),
 		cmocka_unit_test(test_chunk__reads_the_revision_not_the_worktree),
 		cmocka_unit_test(test_chunk__empty_repository),
