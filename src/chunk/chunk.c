@@ -288,6 +288,46 @@ static int filter(char *keep, struct worker *w, const struct job *job, const TST
 	return 0;
 }
 
+/* Fills the text of the file's units. */
+static void fill_texts(struct job *job, const char *text)
+{
+	for (size_t i = 0; i < job->units.nr; i++) {
+		struct wfm_unit *u = &job->units.v[i];
+		size_t n = u->end_byte - u->start_byte;
+
+		/* not strndup: the text may hold a NUL past the binary probe */
+		u->text = wfm_malloc(n + 1);
+		memcpy(u->text, text + u->start_byte, n);
+		u->text[n] = '\0';
+	}
+}
+
+/* --uncovered: the file's ranges in no unit (those --match keeps) go to job->units. */
+static int find_uncovered(struct worker *w, struct job *job, const TSTree *tree,
+			  const struct wfm_unit *units, size_t nr, const char *text, size_t len)
+{
+	size_t kept = 0;
+
+	if (!tree)
+		return 0; /* a whole-file unit covers it */
+	wfm_uncovered_find(&job->units, job->file->path, job->lang, units, nr,
+			   ts_tree_root_node(tree), text, len, &w->lines);
+	for (size_t i = 0; i < job->units.nr; i++) {
+		struct wfm_unit *u = &job->units.v[i];
+		int rc = w->run->re ? wfm_regex_match(w->run->re, text + u->start_byte,
+						      u->end_byte - u->start_byte, 0, NULL)
+				    : 1;
+		if (rc < 0)
+			return rc;
+		if (rc)
+			job->units.v[kept++] = *u;
+		else
+			wfm_unit_release(u);
+	}
+	job->units.nr = kept;
+	return 0;
+}
+
 static int chunk_file(struct worker *w, struct job *job)
 {
 	const struct wfm_chunk_opts *opts = w->run->opts;
@@ -317,6 +357,12 @@ static int chunk_file(struct worker *w, struct job *job)
 	}
 	units = make_units(&nr, w, job, text, len, tree, reason);
 	reason = NULL; /* owned by the file's unit, if any */
+	if (opts->uncovered) {
+		rc = find_uncovered(w, job, tree, units, nr, text, len);
+		if (!rc && opts->with_text)
+			fill_texts(job, text);
+		goto done;
+	}
 
 	keep = wfm_malloc(nr);
 	rc = filter(keep, w, job, tree, units, nr, text);
@@ -352,15 +398,8 @@ static int chunk_file(struct worker *w, struct job *job)
 			memset(&items[i].unit, 0, sizeof(items[i].unit));
 		}
 	}
-	for (size_t i = 0; opts->with_text && i < job->units.nr; i++) {
-		struct wfm_unit *u = &job->units.v[i];
-		size_t n = u->end_byte - u->start_byte;
-
-		/* not strndup: the text may hold a NUL past the binary probe */
-		u->text = wfm_malloc(n + 1);
-		memcpy(u->text, text + u->start_byte, n);
-		u->text[n] = '\0';
-	}
+	if (opts->with_text)
+		fill_texts(job, text);
 	rc = 0;
 done:
 	for (size_t i = 0; items && i < nr; i++) {

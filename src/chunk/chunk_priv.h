@@ -116,6 +116,18 @@ size_t wfm_line_start(const char *text, size_t off);
  */
 size_t wfm_line_end(const char *text, size_t len, size_t end);
 
+/* ---- uncovered.c: what no unit covers --------------------------------------- */
+
+/*
+ * Appends to out, as units of kind "uncovered" (empty id and name), the
+ * runs of lines of the file that hold code and lie in none of units
+ * (sorted, nr of them); blank and comment lines inside a run belong to
+ * it. root is the file's tree, for its comments.
+ */
+void wfm_uncovered_find(struct wfm_unit_list *out, const char *path, enum wfm_lang lang,
+			const struct wfm_unit *units, size_t nr, TSNode root, const char *text,
+			size_t len, const struct wfm_lines *lines);
+
 /* ---- pack.c: packing and splitting --------------------------------------- */
 
 /*

@@ -604,6 +604,49 @@ static void test_chunk__top_level_code(void **state)
 	free(dir);
 }
 
+static void test_chunk__uncovered(void **state)
+{
+	char *dir = wfm_test_repo_new();
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+
+	wfm_test_write(dir, "app.js", js_top_src);
+	wfm_test_write(dir, "p.ts", ts_top_src);
+	wfm_test_write(dir, "m.py", py_top_src);
+	wfm_test_write(dir, "g.c", "/* a file comment\n"	/* 1 */
+				   "   on two lines */\n"	/* 2 */
+				   "#include <a.h>\n"		/* 3 */
+				   "// between\n"		/* 4 */
+				   "int counter;\n"		/* 5 */
+				   "\n"				/* 6 */
+				   "int f(void) { return 0; }\n" /* 7 */
+				   "static const int k = 1; /* k */\n" /* 8 */
+				   "/* trailing */\n");		/* 9 */
+	wfm_test_write(dir, "notes.txt", "text\n");
+	commit(dir, "uncovered");
+	o.uncovered = 1;
+	o.with_text = 1;
+	assert_wfm_ok(run(&l, dir, &o));
+	/* the top-level code of JS, TS and Python is all in units; other files are whole */
+	assert_int_equal(l.nr, 2);
+	assert_string_equal(l.v[0].path, "g.c");
+	assert_string_equal(l.v[0].kind, "uncovered");
+	assert_int_equal(l.v[0].start_line, 3); /* comments alone are not code */
+	assert_int_equal(l.v[0].end_line, 5);	/* the comment line between is in the run */
+	assert_string_equal(l.v[0].text, "#include <a.h>\n// between\nint counter;\n");
+	assert_int_equal(l.v[1].start_line, 8);
+	assert_int_equal(l.v[1].end_line, 8);
+	wfm_unit_list_release(&l);
+
+	o.match = "counter";
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(l.nr, 1);
+	assert_int_equal(l.v[0].start_line, 3);
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_chunk__comments_attached(void **state)
 {
 	char *dir = wfm_test_repo_new();
@@ -1429,6 +1472,7 @@ int main(void)
 		cmocka_unit_test(test_chunk__duplicates_and_c_preprocessor),
 		cmocka_unit_test(test_chunk__ids_do_not_shift),
 		cmocka_unit_test(test_chunk__top_level_code),
+		cmocka_unit_test(test_chunk__uncovered),
 		cmocka_unit_test(test_chunk__comments_attached),
 		cmocka_unit_test(test_chunk__reads_the_revision_not_the_worktree),
 		cmocka_unit_test(test_chunk__empty_repository),
