@@ -77,6 +77,9 @@ struct worker {
 	struct wfm_lines lines;
 	struct wfm_defs defs;
 	struct wfm_ranges caps;
+	struct wfm_buf pp;	    /* the file with preprocessor branches blanked */
+	struct wfm_defs pp_defs;    /* the definitions found in it */
+	TSTree *pp_tree;	    /* its tree, which pp_defs' nodes are of */
 };
 
 static const char *basename_of(const char *path)
@@ -328,6 +331,24 @@ static int find_uncovered(struct worker *w, struct job *job, const TSTree *tree,
 	return 0;
 }
 
+/*
+ * C and C++ with parse errors: parses again with the preprocessor's
+ * later branches blanked and prefers the definitions found then (a
+ * function whose #ifdef branches each open a brace parses whole).
+ */
+static void recover_preproc(struct worker *w, enum wfm_lang lang, const char *text, size_t len)
+{
+	if (!wfm_preproc_first_branches(&w->pp, text, len))
+		return;
+	w->pp_tree = ts_parser_parse_string(w->parser, NULL, w->pp.ptr, (uint32_t)len);
+	if (!w->pp_tree) {
+		ts_parser_reset(w->parser); /* timed out: keep what the first parse found */
+		return;
+	}
+	wfm_defs_find(&w->pp_defs, lang, ts_tree_root_node(w->pp_tree), w->pp.ptr, len);
+	wfm_defs_prefer(&w->defs, &w->pp_defs);
+}
+
 static int chunk_file(struct worker *w, struct job *job)
 {
 	const struct wfm_chunk_opts *opts = w->run->opts;
@@ -353,6 +374,9 @@ static int chunk_file(struct worker *w, struct job *job)
 		parse(&tree, &reason, w, job->lang, text, len);
 	if (tree) {
 		wfm_defs_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
+		if ((job->lang == WFM_LANG_C || job->lang == WFM_LANG_CPP) &&
+		    wfm_preproc_worth_reparse(ts_tree_root_node(tree), text))
+			recover_preproc(w, job->lang, text, len);
 		wfm_stmts_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
 	}
 	units = make_units(&nr, w, job, text, len, tree, reason);
@@ -417,6 +441,9 @@ done:
 	free(reason);
 	if (tree)
 		ts_tree_delete(tree);
+	if (w->pp_tree)
+		ts_tree_delete(w->pp_tree);
+	w->pp_tree = NULL;
 	return rc;
 }
 
@@ -428,6 +455,7 @@ static void *work(void *arg)
 	w->parser = ts_parser_new();
 	w->cursor = ts_query_cursor_new();
 	w->parser_lang = WFM_LANG_OTHER;
+	wfm_buf_init(&w->pp, 0);
 	ts_parser_set_timeout_micros(w->parser, run->opts->timeout_us);
 	for (;;) {
 		size_t i = atomic_fetch_add(&run->next, 1);
@@ -450,6 +478,8 @@ static void *work(void *arg)
 	wfm_buf_release(&w->blob);
 	wfm_lines_release(&w->lines);
 	wfm_defs_release(&w->defs);
+	wfm_defs_release(&w->pp_defs);
+	wfm_buf_release(&w->pp);
 	free(w->caps.v);
 	return NULL;
 }

@@ -116,6 +116,31 @@ size_t wfm_line_start(const char *text, size_t off);
  */
 size_t wfm_line_end(const char *text, size_t len, size_t end);
 
+/* ---- preproc.c: definitions across preprocessor conditionals ------------- */
+
+/*
+ * Copies text[0..len) to out with every conditional directive (#if,
+ * #ifdef, #ifndef, #elif, #else, #endif, with their continuation lines)
+ * and every branch but the first of each conditional replaced by spaces
+ * (newlines kept: offsets and lines do not change). Returns whether
+ * anything was blanked.
+ */
+int wfm_preproc_first_branches(struct wfm_buf *out, const char *text, size_t len);
+
+/*
+ * Whether the tree has errors in a top-level construct (looking into
+ * preprocessor conditionals) that holds an #else or #elif: the only
+ * files worth a second parse, which costs as much as the first.
+ */
+int wfm_preproc_worth_reparse(TSNode root, const char *text);
+
+/*
+ * Adds better's definitions to defs, dropping those of defs that overlap
+ * one of them; both sorted, defs stays sorted. better is left empty (its
+ * names move).
+ */
+void wfm_defs_prefer(struct wfm_defs *defs, struct wfm_defs *better);
+
 /* ---- uncovered.c: what no unit covers --------------------------------------- */
 
 /*

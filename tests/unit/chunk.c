@@ -647,6 +647,61 @@ static void test_chunk__uncovered(void **state)
 	free(dir);
 }
 
+static void test_chunk__functions_across_preprocessor_branches(void **state)
+{
+	char *dir = wfm_test_repo_new(), *ids;
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+
+	wfm_test_write(dir, "z.c",
+		       "#include <z.h>\n"			    /* 1 */
+		       "\n"					    /* 2 */
+		       "static int before(void) { return 0; }\n" /* 3 */
+		       "\n"					    /* 4 */
+		       "int inflate_fast(int x, int y)\n"	    /* 5 */
+		       "{\n"					    /* 6 */
+		       "    int r = 0;\n"			    /* 7 */
+		       "#ifdef UNALIGNED_OK\n"			    /* 8 */
+		       "    if (x > y) {\n"			    /* 9 */
+		       "#else\n"				    /* 10 */
+		       "    if (x >= y) {\n"			    /* 11 */
+		       "#endif\n"				    /* 12 */
+		       "        r = x;\n"			    /* 13 */
+		       "    }\n"				    /* 14 */
+		       "#if defined(A) && \\\n"			    /* 15 */
+		       "    defined(B)\n"			    /* 16 */
+		       "    r += helper(y);\n"			    /* 17 */
+		       "#endif\n"				    /* 18 */
+		       "    return r;\n"			    /* 19 */
+		       "}\n"					    /* 20 */
+		       "\n"					    /* 21 */
+		       "#ifdef WIN32\n"				    /* 22 */
+		       "int platform(void) { return 1; }\n"	    /* 23 */
+		       "#else\n"				    /* 24 */
+		       "int platform(void) { return 2; }\n"	    /* 25 */
+		       "#endif\n"				    /* 26 */
+		       "static int after(void) { return 1; }\n"); /* 27 */
+	commit(dir, "preprocessor");
+	o.with_text = 1;
+	assert_wfm_ok(run(&l, dir, &o));
+	ids = ids_of(&l);
+	/* one function, whole, not fragments named after keywords; the #else one kept */
+	assert_string_equal(ids, "z.c::function::before\n"
+				 "z.c::function::inflate_fast\n"
+				 "z.c::function::platform\n"
+				 "z.c::function::platform#2\n"
+				 "z.c::function::after\n");
+	free(ids);
+	expect_unit(&l, "z.c::function::inflate_fast", "function", "inflate_fast", 5, 20);
+	/* the text is the file's, not the blanked copy that was parsed */
+	assert_non_null(strstr(must_find(&l, "z.c::function::inflate_fast")->text,
+			       "#else\n    if (x >= y) {\n#endif\n"));
+	expect_unit(&l, "z.c::function::platform#2", "function", "platform", 25, 25);
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_chunk__comments_attached(void **state)
 {
 	char *dir = wfm_test_repo_new();
@@ -1473,6 +1528,7 @@ int main(void)
 		cmocka_unit_test(test_chunk__ids_do_not_shift),
 		cmocka_unit_test(test_chunk__top_level_code),
 		cmocka_unit_test(test_chunk__uncovered),
+		cmocka_unit_test(test_chunk__functions_across_preprocessor_branches),
 		cmocka_unit_test(test_chunk__comments_attached),
 		cmocka_unit_test(test_chunk__reads_the_revision_not_the_worktree),
 		cmocka_unit_test(test_chunk__empty_repository),
