@@ -495,6 +495,7 @@ int wfm_chunk_run(struct wfm_unit_list *out, struct wfm_repo *repo,
 		  const struct wfm_chunk_opts *opts)
 {
 	struct wfm_tree_files files = WFM_TREE_FILES_INIT;
+	struct wfm_lang_map map = WFM_LANG_MAP_INIT;
 	struct run run = { 0 };
 	struct worker *workers = NULL;
 	size_t nworkers = 0, started = 0, base = out->nr;
@@ -519,9 +520,13 @@ int wfm_chunk_run(struct wfm_unit_list *out, struct wfm_repo *repo,
 	if (rc < 0)
 		goto done;
 
+	rc = wfm_lang_map_load(&map, repo, opts->rev, &files, !opts->pathspecs_nr);
+	if (rc < 0)
+		goto done;
+
 	run.jobs = wfm_calloc(files.nr ? files.nr : 1, sizeof(*run.jobs));
 	for (size_t i = 0; i < files.nr; i++) {
-		enum wfm_lang lang = wfm_lang_of_path(files.v[i].path);
+		enum wfm_lang lang = wfm_lang_map_of(&map, files.v[i].path);
 		if (opts->lang != WFM_LANG_ANY && lang != opts->lang)
 			continue;
 		run.jobs[run.nr].file = &files.v[i];
@@ -592,5 +597,6 @@ done:
 	wfm_regex_free(run.re);
 	wfm_query_free(run.query);
 	wfm_tree_files_release(&files);
+	wfm_lang_map_release(&map);
 	return rc;
 }

@@ -57,6 +57,32 @@ int wfm_lang_has_stmts(enum wfm_lang lang);
 /* Whether a node type of lang is a comment (or attached like one: Rust attributes). */
 int wfm_lang_is_comment(enum wfm_lang lang, const char *type);
 
+/* ---- lang_map.c: the language of each file of a revision -------------------- */
+
+struct wfm_repo;
+struct wfm_tree_files;
+
+struct wfm_lang_map {
+	struct wfm_strvec globs; /* from git config wfmigrate.chunk.lang.<glob> */
+	enum wfm_lang *langs;	 /* the language of each glob */
+	size_t langs_alloc;
+	int h_cpp; /* ".h" files are C++: the revision has more C++ sources than C ones */
+};
+
+#define WFM_LANG_MAP_INIT { WFM_STRVEC_INIT, NULL, 0, 0 }
+
+/*
+ * Reads the overrides from git config (WFM_EINVALID for an unknown
+ * language) and, when files hold a ".h", decides whether headers are C++
+ * from the revision's files: files themselves when all_files, else all
+ * the files of rev.
+ */
+int wfm_lang_map_load(struct wfm_lang_map *map, struct wfm_repo *repo, const char *rev,
+		      const struct wfm_tree_files *files, int all_files);
+/* The language of path: the last matching override, else C++ for a header in a C++ revision, else by extension. */
+enum wfm_lang wfm_lang_map_of(const struct wfm_lang_map *map, const char *path);
+void wfm_lang_map_release(struct wfm_lang_map *map);
+
 /* ---- stmt.c: the code between definitions --------------------------------- */
 
 /*

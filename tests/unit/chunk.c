@@ -702,6 +702,62 @@ static void test_chunk__functions_across_preprocessor_branches(void **state)
 	free(dir);
 }
 
+static void test_chunk__headers_of_a_cpp_repository(void **state)
+{
+	char *dir = wfm_test_repo_new();
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+	const char *one[] = { "inc/w.h" };
+
+	wfm_test_write(dir, "a.cpp", "int a() { return 0; }\n");
+	wfm_test_write(dir, "b.cc", "int b() { return 0; }\n");
+	wfm_test_write(dir, "c.c", "int c(void) { return 0; }\n");
+	wfm_test_write(dir, "inc/w.h", "class Widget {\n  int w;\n};\n");
+	wfm_test_write(dir, "legacy/old.h", "struct old { int a; };\n");
+	commit(dir, "mostly C++");
+	assert_wfm_ok(run(&l, dir, &o));
+	/* more C++ sources than C ones: headers are C++ */
+	expect_unit(&l, "inc/w.h::class::Widget", "class", "Widget", 1, 3);
+	assert_int_equal(must_find(&l, "inc/w.h::class::Widget")->lang, WFM_LANG_CPP);
+	assert_int_equal(must_find(&l, "c.c::function::c")->lang, WFM_LANG_C);
+	wfm_unit_list_release(&l);
+
+	/* decided from the revision, not from the pathspecs */
+	o.pathspecs = one;
+	o.pathspecs_nr = 1;
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(l.nr, 1);
+	assert_int_equal(l.v[0].lang, WFM_LANG_CPP);
+	wfm_unit_list_release(&l);
+	o.pathspecs = NULL;
+	o.pathspecs_nr = 0;
+
+	/* git config wfmigrate.chunk.lang.<glob> decides for what it matches; the last wins */
+	free(wfm_test_sh(dir, "git config wfmigrate.chunk.lang.legacy/*.h cpp && "
+			      "git config --add wfmigrate.chunk.lang.legacy/*.h c"));
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(must_find(&l, "legacy/old.h::struct::old")->lang, WFM_LANG_C);
+	assert_int_equal(must_find(&l, "inc/w.h::class::Widget")->lang, WFM_LANG_CPP);
+	wfm_unit_list_release(&l);
+	free(wfm_test_sh(dir, "git config wfmigrate.chunk.lang.*.cc cobol"));
+	assert_int_equal(run(&l, dir, &o), WFM_EINVALID);
+	assert_non_null(strstr(wfm_error_last(), "bad config wfmigrate.chunk.lang.*.cc"));
+	assert_non_null(strstr(wfm_error_last(), "unknown language 'cobol'"));
+	assert_int_equal(l.nr, 0);
+	free(wfm_test_sh(dir, "git config --unset-all wfmigrate.chunk.lang.*.cc && "
+			      "git rm -q a.cpp b.cc && git commit -qm 'C now'"));
+
+	/* mostly C: headers are C */
+	assert_wfm_ok(run(&l, dir, &o));
+	for (size_t i = 0; i < l.nr; i++)
+		if (!strcmp(l.v[i].path, "inc/w.h"))
+			assert_int_equal(l.v[i].lang, WFM_LANG_C);
+	assert_null(find(&l, "inc/w.h::class::Widget"));
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_chunk__comments_attached(void **state)
 {
 	char *dir = wfm_test_repo_new();
@@ -1529,6 +1585,7 @@ int main(void)
 		cmocka_unit_test(test_chunk__top_level_code),
 		cmocka_unit_test(test_chunk__uncovered),
 		cmocka_unit_test(test_chunk__functions_across_preprocessor_branches),
+		cmocka_unit_test(test_chunk__headers_of_a_cpp_repository),
 		cmocka_unit_test(test_chunk__comments_attached),
 		cmocka_unit_test(test_chunk__reads_the_revision_not_the_worktree),
 		cmocka_unit_test(test_chunk__empty_repository),
