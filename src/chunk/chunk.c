@@ -80,6 +80,7 @@ struct worker {
 	struct wfm_buf pp;	    /* the file with preprocessor branches blanked */
 	struct wfm_defs pp_defs;    /* the definitions found in it */
 	TSTree *pp_tree;	    /* its tree, which pp_defs' nodes are of */
+	struct wfm_ranges pp_ranges; /* what of it is parsed again */
 };
 
 static const char *basename_of(const char *path)
@@ -331,16 +332,39 @@ static int find_uncovered(struct worker *w, struct job *job, const TSTree *tree,
 	return 0;
 }
 
-/*
- * C and C++ with parse errors: parses again with the preprocessor's
- * later branches blanked and prefers the definitions found then (a
- * function whose #ifdef branches each open a brace parses whole).
- */
-static void recover_preproc(struct worker *w, enum wfm_lang lang, const char *text, size_t len)
+/* A tree-sitter range from byte offsets. */
+static TSRange to_ts_range(const struct wfm_lines *lines, size_t s, size_t e)
 {
-	if (!wfm_preproc_first_branches(&w->pp, text, len))
+	uint32_t rs = wfm_lines_of(lines, s), re = wfm_lines_of(lines, e);
+
+	return (TSRange){ { rs, (uint32_t)(s - lines->start[rs]) },
+			  { re, (uint32_t)(e - lines->start[re]) },
+			  (uint32_t)s,
+			  (uint32_t)e };
+}
+
+/*
+ * C and C++ with parse errors around a function with an #else inside:
+ * parses those constructs again with the preprocessor's later branches
+ * blanked, and prefers the definitions found then (a function whose
+ * #ifdef branches each open a brace parses whole).
+ */
+static void recover_preproc(struct worker *w, enum wfm_lang lang, TSNode root, const char *text,
+			    size_t len)
+{
+	TSRange *ranges;
+
+	w->pp_ranges.nr = 0;
+	wfm_preproc_ranges(&w->pp_ranges, root, text);
+	if (!w->pp_ranges.nr || !wfm_preproc_first_branches(&w->pp, text, len))
 		return;
+	ranges = wfm_calloc(w->pp_ranges.nr, sizeof(*ranges));
+	for (size_t i = 0; i < w->pp_ranges.nr; i++)
+		ranges[i] = to_ts_range(&w->lines, w->pp_ranges.v[i].start, w->pp_ranges.v[i].end);
+	ts_parser_set_included_ranges(w->parser, ranges, (uint32_t)w->pp_ranges.nr);
 	w->pp_tree = ts_parser_parse_string(w->parser, NULL, w->pp.ptr, (uint32_t)len);
+	ts_parser_set_included_ranges(w->parser, NULL, 0);
+	free(ranges);
 	if (!w->pp_tree) {
 		ts_parser_reset(w->parser); /* timed out: keep what the first parse found */
 		return;
@@ -374,9 +398,8 @@ static int chunk_file(struct worker *w, struct job *job)
 		parse(&tree, &reason, w, job->lang, text, len);
 	if (tree) {
 		wfm_defs_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
-		if ((job->lang == WFM_LANG_C || job->lang == WFM_LANG_CPP) &&
-		    wfm_preproc_worth_reparse(ts_tree_root_node(tree), text))
-			recover_preproc(w, job->lang, text, len);
+		if (job->lang == WFM_LANG_C || job->lang == WFM_LANG_CPP)
+			recover_preproc(w, job->lang, ts_tree_root_node(tree), text, len);
 		wfm_stmts_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
 	}
 	units = make_units(&nr, w, job, text, len, tree, reason);
@@ -480,6 +503,7 @@ static void *work(void *arg)
 	wfm_defs_release(&w->defs);
 	wfm_defs_release(&w->pp_defs);
 	wfm_buf_release(&w->pp);
+	free(w->pp_ranges.v);
 	free(w->caps.v);
 	return NULL;
 }

@@ -153,12 +153,15 @@ size_t wfm_line_end(const char *text, size_t len, size_t end);
  */
 int wfm_preproc_first_branches(struct wfm_buf *out, const char *text, size_t len);
 
+struct wfm_ranges;
+
 /*
- * Whether the tree has errors in a top-level construct (looking into
- * preprocessor conditionals) that holds an #else or #elif: the only
- * files worth a second parse, which costs as much as the first.
+ * Appends the byte ranges of the top-level constructs (looking into
+ * preprocessor conditionals) that have parse errors, are or hold a
+ * function definition or body, hold an #else or #elif line and are at
+ * most 256 KiB: the only code worth a second parse.
  */
-int wfm_preproc_worth_reparse(TSNode root, const char *text);
+void wfm_preproc_ranges(struct wfm_ranges *out, TSNode root, const char *text);
 
 /*
  * Adds better's definitions to defs, dropping those of defs that overlap

@@ -105,28 +105,53 @@ static int has_else(const char *text, size_t s, size_t e)
 	return 0;
 }
 
-static int worth(TSNode n, const char *text, unsigned depth)
+/* Whether n is or holds (two levels down) a function definition or body. */
+static int has_body(TSNode n, unsigned depth)
+{
+	const char *t = ts_node_type(n);
+	uint32_t cnt;
+
+	if (!strcmp(t, "function_definition") || !strcmp(t, "compound_statement"))
+		return 1;
+	if (depth >= 2)
+		return 0;
+	cnt = ts_node_named_child_count(n);
+	for (uint32_t i = 0; i < cnt; i++)
+		if (has_body(ts_node_named_child(n, i), depth + 1))
+			return 1;
+	return 0;
+}
+
+#define MAX_CONSTRUCT (256u << 10) /* larger: an error spanning a header, not a function */
+
+static void collect(struct wfm_ranges *out, TSNode n, const char *text, unsigned depth)
 {
 	uint32_t cnt = ts_node_named_child_count(n);
 
 	for (uint32_t i = 0; i < cnt; i++) {
 		TSNode c = ts_node_named_child(n, i);
+		uint32_t s = ts_node_start_byte(c), e = ts_node_end_byte(c);
 
 		if (!ts_node_has_error(c))
 			continue;
 		if (!strncmp(ts_node_type(c), "preproc_", 8) && depth < 64) {
-			if (worth(c, text, depth + 1))
-				return 1;
-		} else if (has_else(text, ts_node_start_byte(c), ts_node_end_byte(c))) {
-			return 1;
+			collect(out, c, text, depth + 1);
+		} else if (e - s <= MAX_CONSTRUCT && has_body(c, 0) && has_else(text, s, e)) {
+			WFM_ALLOC_GROW(out->v, out->nr + 1, out->alloc);
+			out->v[out->nr++] = (struct wfm_range){ s, e };
 		}
 	}
-	return 0;
 }
 
-int wfm_preproc_worth_reparse(TSNode root, const char *text)
+/*
+ * Headers with parse errors are many (macros the grammar does not know);
+ * only errors in or around a function body with an #else inside are
+ * what a second parse mends, and only those constructs are parsed again.
+ */
+void wfm_preproc_ranges(struct wfm_ranges *out, TSNode root, const char *text)
 {
-	return ts_node_has_error(root) && worth(root, text, 0);
+	if (ts_node_has_error(root))
+		collect(out, root, text, 0);
 }
 
 static int overlaps(const struct wfm_def *d, const struct wfm_defs *v)

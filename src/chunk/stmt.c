@@ -21,6 +21,7 @@ struct gaps {
 	const char *text;
 	size_t len;
 	TSNode root;
+	TSNode top; /* the top-level statement being cut */
 	const struct wfm_defs *defs; /* the definitions, sorted */
 	size_t di;		     /* the first definition not ending before the current place */
 	struct wfm_defs pieces;	     /* found so far, in file order */
@@ -221,18 +222,22 @@ static void name_inside(struct wfm_buf *b, const char *text, TSNode n, int depth
 	name_of(b, text, c, depth + 1);
 }
 
-/* The outermost node that starts at off, below the root. */
-static TSNode node_at(TSNode root, size_t off)
+/*
+ * The outermost node under top (a top-level statement) that starts at
+ * off; top itself when none does. Walks down, not up: ts_node_parent()
+ * searches from the root each time.
+ */
+static TSNode node_at(TSNode top, size_t off)
 {
-	TSNode n = ts_node_descendant_for_byte_range(root, (uint32_t)off, (uint32_t)off + 1);
+	TSNode n = top;
 
-	for (;;) {
-		TSNode p = ts_node_parent(n);
-		if (ts_node_is_null(p) || ts_node_eq(p, root) ||
-		    ts_node_start_byte(p) != ts_node_start_byte(n))
-			return n;
-		n = p;
+	for (int guard = 0; guard < 256 && ts_node_start_byte(n) < off; guard++) {
+		TSNode c = ts_node_first_named_child_for_byte(n, (uint32_t)off);
+		if (ts_node_is_null(c) || ts_node_start_byte(c) > off)
+			break; /* off is a token of n itself: "else", "}" */
+		n = c;
 	}
+	return n;
 }
 
 static void add_piece(struct gaps *g, size_t start, size_t end)
@@ -249,7 +254,7 @@ static void add_piece(struct gaps *g, size_t start, size_t end)
 			s++;
 		if (s == e)
 			return; /* blank lines and comments only: no code */
-		first = node_at(g->root, s);
+		first = node_at(g->top, s);
 		if (!wfm_lang_is_comment(g->lang, ts_node_type(first)))
 			break;
 		s = ts_node_end_byte(first);
@@ -353,7 +358,7 @@ static int cmp_start(const void *a, const void *b)
 void wfm_stmts_find(struct wfm_defs *defs, enum wfm_lang lang, TSNode root, const char *text,
 		    size_t len)
 {
-	struct gaps g = { lang, text, len, root, defs, 0, WFM_DEFS_INIT };
+	struct gaps g = { lang, text, len, root, root, defs, 0, WFM_DEFS_INIT };
 	uint32_t cnt = ts_node_named_child_count(root);
 
 	if (!defs->nr || !wfm_lang_has_stmts(lang))
@@ -368,6 +373,7 @@ void wfm_stmts_find(struct wfm_defs *defs, enum wfm_lang lang, TSNode root, cons
 		e = wfm_line_end(text, len, ts_node_end_byte(c));
 		if (g.pieces.nr && s < g.pieces.v[g.pieces.nr - 1].end)
 			s = g.pieces.v[g.pieces.nr - 1].end; /* two statements on one line */
+		g.top = c;
 		if (s < e)
 			add_uncovered(&g, s, e);
 	}
