@@ -77,6 +77,10 @@ struct worker {
 	struct wfm_lines lines;
 	struct wfm_defs defs;
 	struct wfm_ranges caps;
+	struct wfm_buf pp;	    /* the file with preprocessor branches blanked */
+	struct wfm_defs pp_defs;    /* the definitions found in it */
+	TSTree *pp_tree;	    /* its tree, which pp_defs' nodes are of */
+	struct wfm_ranges pp_ranges; /* what of it is parsed again */
 };
 
 static const char *basename_of(const char *path)
@@ -85,7 +89,7 @@ static const char *basename_of(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* "kind::name" of each unit, for counting duplicates. */
+/* "kind::name" of each unit, for finding duplicates. */
 struct key {
 	const struct wfm_unit *u;
 	size_t i;
@@ -103,27 +107,73 @@ static int cmp_key(const void *a, const void *b)
 	return c;
 }
 
-/* Sets each unit's id: "path::kind::name", then "#2", "#3"... for repeats. */
-static void set_ids(struct wfm_unit *units, size_t nr)
+static int same_key(const struct key *x, const struct key *y)
+{
+	return !strcmp(x->u->kind, y->u->kind) && !strcmp(x->u->name, y->u->name);
+}
+
+static int id_taken(struct wfm_unit *units, const struct key *g, size_t upto, const char *id)
+{
+	for (size_t k = 0; k < upto; k++)
+		if (!strcmp(units[g[k].i].id, id))
+			return 1;
+	return 0;
+}
+
+/*
+ * The ids of a group of units of one kind and name (g[0..nr), in file
+ * order): the first is plain; another whose signature differs from the
+ * first's takes "#<signature>"; identical ones (same signature too) then
+ * count "#2", "#3"... among themselves.
+ */
+static void set_group_ids(struct wfm_unit *units, const struct key *g, size_t nr,
+			  const struct wfm_defs *defs, const char *text, size_t len)
+{
+	struct wfm_buf *sig = wfm_calloc(nr, sizeof(*sig));
+
+	for (size_t k = 0; k < nr; k++) {
+		wfm_buf_init(&sig[k], 0);
+		if (nr > 1 && defs->nr)
+			wfm_def_signature(&sig[k], &defs->v[g[k].i], text, len);
+	}
+	for (size_t k = 0; k < nr; k++) {
+		struct wfm_unit *u = &units[g[k].i];
+		struct wfm_buf id = WFM_BUF_INIT;
+		size_t ord = 1, base;
+
+		wfm_buf_addf(&id, "%s::%s::%s", u->path, u->kind, u->name);
+		if (k && strcmp(sig[k].ptr, sig[0].ptr))
+			wfm_buf_addf(&id, "#%s", sig[k].len ? sig[k].ptr : "-");
+		for (size_t j = 0; j < k; j++)
+			ord += !strcmp(sig[j].ptr, sig[k].ptr);
+		base = id.len;
+		for (;; ord++) {
+			wfm_buf_setlen(&id, base);
+			if (ord > 1)
+				wfm_buf_addf(&id, "#%zu", ord);
+			if (!id_taken(units, g, k, id.ptr))
+				break;
+		}
+		u->id = wfm_buf_detach(&id, NULL);
+	}
+	for (size_t k = 0; k < nr; k++)
+		wfm_buf_release(&sig[k]);
+	free(sig);
+}
+
+/* Sets each unit's id: "path::kind::name", told apart as set_group_ids says. */
+static void set_ids(struct wfm_unit *units, size_t nr, const struct wfm_defs *defs,
+		    const char *text, size_t len)
 {
 	struct key *keys = wfm_calloc(nr, sizeof(*keys));
 
 	for (size_t i = 0; i < nr; i++)
 		keys[i] = (struct key){ &units[i], i };
 	qsort(keys, nr, sizeof(*keys), cmp_key);
-	for (size_t k = 0, ord = 1; k < nr; k++) {
-		struct wfm_unit *u = &units[keys[k].i];
-		struct wfm_buf id = WFM_BUF_INIT;
-
-		if (k && !strcmp(keys[k - 1].u->kind, u->kind) &&
-		    !strcmp(keys[k - 1].u->name, u->name))
-			ord++;
-		else
-			ord = 1;
-		wfm_buf_addf(&id, "%s::%s::%s", u->path, u->kind, u->name);
-		if (ord > 1)
-			wfm_buf_addf(&id, "#%zu", ord);
-		u->id = wfm_buf_detach(&id, NULL);
+	for (size_t k = 0, n; k < nr; k += n) {
+		for (n = 1; k + n < nr && same_key(&keys[k], &keys[k + n]); n++)
+			;
+		set_group_ids(units, keys + k, n, defs, text, len);
 	}
 	free(keys);
 }
@@ -183,7 +233,7 @@ static void parse(TSTree **tree, char **reason, struct worker *w, enum wfm_lang 
 
 /* The file's units, with ids: its definitions, or the whole file. */
 static struct wfm_unit *make_units(size_t *nr, struct worker *w, const struct job *job,
-				   size_t len, const TSTree *tree, char *reason)
+				   const char *text, size_t len, const TSTree *tree, char *reason)
 {
 	struct wfm_unit *units;
 
@@ -211,7 +261,7 @@ static struct wfm_unit *make_units(size_t *nr, struct worker *w, const struct jo
 		}
 		wfm_unit_set_lines(u, &w->lines);
 	}
-	set_ids(units, *nr);
+	set_ids(units, *nr, &w->defs, text, len);
 	return units;
 }
 
@@ -242,6 +292,87 @@ static int filter(char *keep, struct worker *w, const struct job *job, const TST
 	return 0;
 }
 
+/* Fills the text of the file's units. */
+static void fill_texts(struct job *job, const char *text)
+{
+	for (size_t i = 0; i < job->units.nr; i++) {
+		struct wfm_unit *u = &job->units.v[i];
+		size_t n = u->end_byte - u->start_byte;
+
+		/* not strndup: the text may hold a NUL past the binary probe */
+		u->text = wfm_malloc(n + 1);
+		memcpy(u->text, text + u->start_byte, n);
+		u->text[n] = '\0';
+	}
+}
+
+/* --uncovered: the file's ranges in no unit (those --match keeps) go to job->units. */
+static int find_uncovered(struct worker *w, struct job *job, const TSTree *tree,
+			  const struct wfm_unit *units, size_t nr, const char *text, size_t len)
+{
+	size_t kept = 0;
+
+	if (!tree)
+		return 0; /* a whole-file unit covers it */
+	wfm_uncovered_find(&job->units, job->file->path, job->lang, units, nr,
+			   ts_tree_root_node(tree), text, len, &w->lines);
+	for (size_t i = 0; i < job->units.nr; i++) {
+		struct wfm_unit *u = &job->units.v[i];
+		int rc = w->run->re ? wfm_regex_match(w->run->re, text + u->start_byte,
+						      u->end_byte - u->start_byte, 0, NULL)
+				    : 1;
+		if (rc < 0)
+			return rc;
+		if (rc)
+			job->units.v[kept++] = *u;
+		else
+			wfm_unit_release(u);
+	}
+	job->units.nr = kept;
+	return 0;
+}
+
+/* A tree-sitter range from byte offsets. */
+static TSRange to_ts_range(const struct wfm_lines *lines, size_t s, size_t e)
+{
+	uint32_t rs = wfm_lines_of(lines, s), re = wfm_lines_of(lines, e);
+
+	return (TSRange){ { rs, (uint32_t)(s - lines->start[rs]) },
+			  { re, (uint32_t)(e - lines->start[re]) },
+			  (uint32_t)s,
+			  (uint32_t)e };
+}
+
+/*
+ * C and C++ with parse errors around a function with an #else inside:
+ * parses those constructs again with the preprocessor's later branches
+ * blanked, and prefers the definitions found then (a function whose
+ * #ifdef branches each open a brace parses whole).
+ */
+static void recover_preproc(struct worker *w, enum wfm_lang lang, TSNode root, const char *text,
+			    size_t len)
+{
+	TSRange *ranges;
+
+	w->pp_ranges.nr = 0;
+	wfm_preproc_ranges(&w->pp_ranges, root, text);
+	if (!w->pp_ranges.nr || !wfm_preproc_first_branches(&w->pp, text, len))
+		return;
+	ranges = wfm_calloc(w->pp_ranges.nr, sizeof(*ranges));
+	for (size_t i = 0; i < w->pp_ranges.nr; i++)
+		ranges[i] = to_ts_range(&w->lines, w->pp_ranges.v[i].start, w->pp_ranges.v[i].end);
+	ts_parser_set_included_ranges(w->parser, ranges, (uint32_t)w->pp_ranges.nr);
+	w->pp_tree = ts_parser_parse_string(w->parser, NULL, w->pp.ptr, (uint32_t)len);
+	ts_parser_set_included_ranges(w->parser, NULL, 0);
+	free(ranges);
+	if (!w->pp_tree) {
+		ts_parser_reset(w->parser); /* timed out: keep what the first parse found */
+		return;
+	}
+	wfm_defs_find(&w->pp_defs, lang, ts_tree_root_node(w->pp_tree), w->pp.ptr, len);
+	wfm_defs_prefer(&w->defs, &w->pp_defs);
+}
+
 static int chunk_file(struct worker *w, struct job *job)
 {
 	const struct wfm_chunk_opts *opts = w->run->opts;
@@ -265,10 +396,20 @@ static int chunk_file(struct worker *w, struct job *job)
 	wfm_lines_index(&w->lines, text, len);
 	if (job->lang != WFM_LANG_OTHER)
 		parse(&tree, &reason, w, job->lang, text, len);
-	if (tree)
+	if (tree) {
 		wfm_defs_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
-	units = make_units(&nr, w, job, len, tree, reason);
+		if (job->lang == WFM_LANG_C || job->lang == WFM_LANG_CPP)
+			recover_preproc(w, job->lang, ts_tree_root_node(tree), text, len);
+		wfm_stmts_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
+	}
+	units = make_units(&nr, w, job, text, len, tree, reason);
 	reason = NULL; /* owned by the file's unit, if any */
+	if (opts->uncovered) {
+		rc = find_uncovered(w, job, tree, units, nr, text, len);
+		if (!rc && opts->with_text)
+			fill_texts(job, text);
+		goto done;
+	}
 
 	keep = wfm_malloc(nr);
 	rc = filter(keep, w, job, tree, units, nr, text);
@@ -289,7 +430,8 @@ static int chunk_file(struct worker *w, struct job *job)
 		prev = i;
 		if (opts->max_bytes && size > opts->max_bytes && tree)
 			wfm_cuts_find(&it->cuts, job->lang,
-				      w->defs.nr ? w->defs.v[i].node : ts_tree_root_node(tree),
+				      w->defs.nr && !w->defs.v[i].packed ? w->defs.v[i].node
+									 : ts_tree_root_node(tree),
 				      text, len, it->unit.start_byte, it->unit.end_byte,
 				      opts->max_bytes);
 		kept++;
@@ -303,15 +445,8 @@ static int chunk_file(struct worker *w, struct job *job)
 			memset(&items[i].unit, 0, sizeof(items[i].unit));
 		}
 	}
-	for (size_t i = 0; opts->with_text && i < job->units.nr; i++) {
-		struct wfm_unit *u = &job->units.v[i];
-		size_t n = u->end_byte - u->start_byte;
-
-		/* not strndup: the text may hold a NUL past the binary probe */
-		u->text = wfm_malloc(n + 1);
-		memcpy(u->text, text + u->start_byte, n);
-		u->text[n] = '\0';
-	}
+	if (opts->with_text)
+		fill_texts(job, text);
 	rc = 0;
 done:
 	for (size_t i = 0; items && i < nr; i++) {
@@ -329,6 +464,9 @@ done:
 	free(reason);
 	if (tree)
 		ts_tree_delete(tree);
+	if (w->pp_tree)
+		ts_tree_delete(w->pp_tree);
+	w->pp_tree = NULL;
 	return rc;
 }
 
@@ -340,6 +478,7 @@ static void *work(void *arg)
 	w->parser = ts_parser_new();
 	w->cursor = ts_query_cursor_new();
 	w->parser_lang = WFM_LANG_OTHER;
+	wfm_buf_init(&w->pp, 0);
 	ts_parser_set_timeout_micros(w->parser, run->opts->timeout_us);
 	for (;;) {
 		size_t i = atomic_fetch_add(&run->next, 1);
@@ -362,6 +501,9 @@ static void *work(void *arg)
 	wfm_buf_release(&w->blob);
 	wfm_lines_release(&w->lines);
 	wfm_defs_release(&w->defs);
+	wfm_defs_release(&w->pp_defs);
+	wfm_buf_release(&w->pp);
+	free(w->pp_ranges.v);
 	free(w->caps.v);
 	return NULL;
 }
@@ -377,6 +519,7 @@ int wfm_chunk_run(struct wfm_unit_list *out, struct wfm_repo *repo,
 		  const struct wfm_chunk_opts *opts)
 {
 	struct wfm_tree_files files = WFM_TREE_FILES_INIT;
+	struct wfm_lang_map map = WFM_LANG_MAP_INIT;
 	struct run run = { 0 };
 	struct worker *workers = NULL;
 	size_t nworkers = 0, started = 0, base = out->nr;
@@ -401,9 +544,13 @@ int wfm_chunk_run(struct wfm_unit_list *out, struct wfm_repo *repo,
 	if (rc < 0)
 		goto done;
 
+	rc = wfm_lang_map_load(&map, repo, opts->rev, &files, !opts->pathspecs_nr);
+	if (rc < 0)
+		goto done;
+
 	run.jobs = wfm_calloc(files.nr ? files.nr : 1, sizeof(*run.jobs));
 	for (size_t i = 0; i < files.nr; i++) {
-		enum wfm_lang lang = wfm_lang_of_path(files.v[i].path);
+		enum wfm_lang lang = wfm_lang_map_of(&map, files.v[i].path);
 		if (opts->lang != WFM_LANG_ANY && lang != opts->lang)
 			continue;
 		run.jobs[run.nr].file = &files.v[i];
@@ -474,5 +621,6 @@ done:
 	wfm_regex_free(run.re);
 	wfm_query_free(run.query);
 	wfm_tree_files_release(&files);
+	wfm_lang_map_release(&map);
 	return rc;
 }

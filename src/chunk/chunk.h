@@ -11,7 +11,8 @@
 /*
  * The chunker: turns the tracked files of a revision into units, the
  * pieces of work a workflow fans out over. A unit is a top-level
- * definition (function, class, struct, impl...), a whole file when no
+ * definition (function, class, struct, impl...), the code between
+ * definitions (Python, JavaScript, TypeScript), a whole file when no
  * definition can be found, a pack of small neighbouring units, or a part
  * of a large one. docs/chunk.md describes the model and the id scheme.
  *
@@ -57,6 +58,7 @@ struct wfm_chunk_opts {
 	uint64_t timeout_us;		/* parse time limit per file; 0: none */
 	size_t max_file_bytes;		/* larger files are one unit, unparsed; 0: no limit */
 	int with_text;			/* fill each unit's text */
+	int uncovered;			/* list what no unit covers instead (below) */
 };
 
 #define WFM_CHUNK_TIMEOUT_US_DEFAULT 2000000u
@@ -68,6 +70,7 @@ struct wfm_chunk_opts {
 		.match = NULL, .query = NULL, .max_bytes = 0, .threads = 0,                        \
 		.timeout_us = WFM_CHUNK_TIMEOUT_US_DEFAULT,                                        \
 		.max_file_bytes = WFM_CHUNK_MAX_FILE_BYTES_DEFAULT, .with_text = 0,                \
+		.uncovered = 0,                                                                    \
 	}
 
 /*
@@ -79,6 +82,10 @@ struct wfm_chunk_opts {
  *                  N: ..."), a query that compiles for none of the
  *                  selected languages or uses an unsupported predicate
  *   WFM_ERROR      an object that cannot be read
+ * With opts->uncovered, *out gets instead the line ranges of parsed files
+ * that hold code (not only blank or comment lines) and lie in no unit,
+ * as units of kind "uncovered" with an empty id and name; --match keeps
+ * the ranges whose text matches, --query and max_bytes do not apply.
  * On failure *out holds no units. repo is only used by the calling thread;
  * worker threads open their own handles on wfm_repo_path(repo).
  */

@@ -25,6 +25,7 @@ struct wfm_def {
 	TSNode node;	     /* the outermost node of the definition */
 	const char *kind;    /* static */
 	char *name;	     /* owned; valid UTF-8, never NULL */
+	int packed;	     /* statements packed together, node the first: cut at the top level */
 };
 
 struct wfm_defs {
@@ -42,6 +43,58 @@ struct wfm_defs {
 void wfm_defs_find(struct wfm_defs *out, enum wfm_lang lang, TSNode root, const char *text,
 		   size_t len);
 void wfm_defs_release(struct wfm_defs *defs);
+
+/*
+ * Appends what tells apart definitions of one kind and name: the text of
+ * the parameter list (a function) or argument list (a call), white space
+ * collapsed, at most 60 bytes; nothing when the definition has neither.
+ */
+void wfm_def_signature(struct wfm_buf *out, const struct wfm_def *d, const char *text,
+		       size_t len);
+
+/* Whether lang's code between definitions becomes statement units (stmt.c). */
+int wfm_lang_has_stmts(enum wfm_lang lang);
+/* Whether a node type of lang is a comment (or attached like one: Rust attributes). */
+int wfm_lang_is_comment(enum wfm_lang lang, const char *type);
+
+/* ---- lang_map.c: the language of each file of a revision -------------------- */
+
+struct wfm_repo;
+struct wfm_tree_files;
+
+struct wfm_lang_map {
+	struct wfm_strvec globs; /* from git config wfmigrate.chunk.lang.<glob> */
+	enum wfm_lang *langs;	 /* the language of each glob */
+	size_t langs_alloc;
+	int h_cpp; /* ".h" files are C++: the revision has more C++ sources than C ones */
+};
+
+#define WFM_LANG_MAP_INIT { WFM_STRVEC_INIT, NULL, 0, 0 }
+
+/*
+ * Reads the overrides from git config (WFM_EINVALID for an unknown
+ * language) and, when files hold a ".h", decides whether headers are C++
+ * from the revision's files: files themselves when all_files, else all
+ * the files of rev.
+ */
+int wfm_lang_map_load(struct wfm_lang_map *map, struct wfm_repo *repo, const char *rev,
+		      const struct wfm_tree_files *files, int all_files);
+/* The language of path: the last matching override, else C++ for a header in a C++ revision, else by extension. */
+enum wfm_lang wfm_lang_map_of(const struct wfm_lang_map *map, const char *path);
+void wfm_lang_map_release(struct wfm_lang_map *map);
+
+/* ---- stmt.c: the code between definitions --------------------------------- */
+
+/*
+ * When defs (sorted, from wfm_defs_find) is not empty and lang has
+ * statement units, adds units of kind "code" for the top-level code in no
+ * definition: one per top-level statement (its part outside the
+ * definitions), neighbouring statements of at most two lines packed into
+ * one, each named from what it is (describe('router'), app.get('/users'),
+ * module.exports, TYPE_CHECKING). defs stays sorted and non-overlapping.
+ */
+void wfm_stmts_find(struct wfm_defs *defs, enum wfm_lang lang, TSNode root, const char *text,
+		    size_t len);
 
 /* A place where a unit may be split: a line start, and how deep in the unit it is. */
 struct wfm_cut {
@@ -88,6 +141,46 @@ size_t wfm_line_start(const char *text, size_t off);
  * it follows a newline (or is 0 or len), else just past the next newline.
  */
 size_t wfm_line_end(const char *text, size_t len, size_t end);
+
+/* ---- preproc.c: definitions across preprocessor conditionals ------------- */
+
+/*
+ * Copies text[0..len) to out with every conditional directive (#if,
+ * #ifdef, #ifndef, #elif, #else, #endif, with their continuation lines)
+ * and every branch but the first of each conditional replaced by spaces
+ * (newlines kept: offsets and lines do not change). Returns whether
+ * anything was blanked.
+ */
+int wfm_preproc_first_branches(struct wfm_buf *out, const char *text, size_t len);
+
+struct wfm_ranges;
+
+/*
+ * Appends the byte ranges of the top-level constructs (looking into
+ * preprocessor conditionals) that have parse errors, are or hold a
+ * function definition or body, hold an #else or #elif line and are at
+ * most 256 KiB: the only code worth a second parse.
+ */
+void wfm_preproc_ranges(struct wfm_ranges *out, TSNode root, const char *text);
+
+/*
+ * Adds better's definitions to defs, dropping those of defs that overlap
+ * one of them; both sorted, defs stays sorted. better is left empty (its
+ * names move).
+ */
+void wfm_defs_prefer(struct wfm_defs *defs, struct wfm_defs *better);
+
+/* ---- uncovered.c: what no unit covers --------------------------------------- */
+
+/*
+ * Appends to out, as units of kind "uncovered" (empty id and name), the
+ * runs of lines of the file that hold code and lie in none of units
+ * (sorted, nr of them); blank and comment lines inside a run belong to
+ * it. root is the file's tree, for its comments.
+ */
+void wfm_uncovered_find(struct wfm_unit_list *out, const char *path, enum wfm_lang lang,
+			const struct wfm_unit *units, size_t nr, TSNode root, const char *text,
+			size_t len, const struct wfm_lines *lines);
 
 /* ---- pack.c: packing and splitting --------------------------------------- */
 

@@ -54,6 +54,7 @@ struct lang_info {
 	const char *const *comments; /* attached to the definition right below them */
 	const struct rule *rules;
 	const struct rule *base; /* the rules of the language this one extends, or NULL */
+	int stmts;		 /* the code between definitions makes units (stmt.c) */
 };
 
 #define END_RULE { NULL, NULL, 0, 0 }
@@ -91,6 +92,15 @@ static const struct rule python_rules[] = {
 	{ "function_definition", "function", NAME_FIELD, 0 },
 	{ "class_definition", "class", NAME_FIELD, 0 },
 	{ "decorated_definition", NULL, 0, R_WRAPPER },
+	/* if TYPE_CHECKING:, try: ... except ImportError: */
+	{ "if_statement", NULL, 0, R_CONTAINER },
+	{ "elif_clause", NULL, 0, R_CONTAINER },
+	{ "else_clause", NULL, 0, R_CONTAINER },
+	{ "try_statement", NULL, 0, R_CONTAINER },
+	{ "except_clause", NULL, 0, R_CONTAINER },
+	{ "except_group_clause", NULL, 0, R_CONTAINER },
+	{ "finally_clause", NULL, 0, R_CONTAINER },
+	{ "block", NULL, 0, R_CONTAINER },
 	{ "ERROR", NULL, 0, R_CONTAINER },
 	END_RULE,
 };
@@ -175,19 +185,23 @@ static const char *const rust_comments[] = { "line_comment", "block_comment", "a
 static const char *const java_comments[] = { "line_comment", "block_comment", NULL };
 
 static const struct lang_info langs[WFM_LANG__COUNT] = {
-	[WFM_LANG_OTHER] = { "other", NULL, no_exts, NULL, NULL, NULL },
-	[WFM_LANG_C] = { "c", tree_sitter_c, c_exts, hash_comments, c_rules, NULL },
-	[WFM_LANG_CPP] = { "cpp", tree_sitter_cpp, cpp_exts, hash_comments, cpp_rules, c_rules },
+	[WFM_LANG_OTHER] = { "other", NULL, no_exts, NULL, NULL, NULL, 0 },
+	[WFM_LANG_C] = { "c", tree_sitter_c, c_exts, hash_comments, c_rules, NULL, 0 },
+	[WFM_LANG_CPP] = { "cpp", tree_sitter_cpp, cpp_exts, hash_comments, cpp_rules, c_rules,
+			   0 },
 	[WFM_LANG_PYTHON] = { "python", tree_sitter_python, python_exts, hash_comments,
-			      python_rules, NULL },
+			      python_rules, NULL, 1 },
 	[WFM_LANG_JAVASCRIPT] = { "javascript", tree_sitter_javascript, js_exts, hash_comments,
-				  js_rules, NULL },
+				  js_rules, NULL, 1 },
 	[WFM_LANG_TYPESCRIPT] = { "typescript", tree_sitter_typescript, ts_exts, hash_comments,
-				  ts_rules, js_rules },
-	[WFM_LANG_TSX] = { "tsx", tree_sitter_tsx, tsx_exts, hash_comments, ts_rules, js_rules },
-	[WFM_LANG_GO] = { "go", tree_sitter_go, go_exts, hash_comments, go_rules, NULL },
-	[WFM_LANG_RUST] = { "rust", tree_sitter_rust, rust_exts, rust_comments, rust_rules, NULL },
-	[WFM_LANG_JAVA] = { "java", tree_sitter_java, java_exts, java_comments, java_rules, NULL },
+				  ts_rules, js_rules, 1 },
+	[WFM_LANG_TSX] = { "tsx", tree_sitter_tsx, tsx_exts, hash_comments, ts_rules, js_rules,
+			   1 },
+	[WFM_LANG_GO] = { "go", tree_sitter_go, go_exts, hash_comments, go_rules, NULL, 0 },
+	[WFM_LANG_RUST] = { "rust", tree_sitter_rust, rust_exts, rust_comments, rust_rules, NULL,
+			    0 },
+	[WFM_LANG_JAVA] = { "java", tree_sitter_java, java_exts, java_comments, java_rules, NULL,
+			    0 },
 };
 
 const char *wfm_lang_name(enum wfm_lang lang)
@@ -234,6 +248,18 @@ const TSLanguage *wfm_lang_grammar(enum wfm_lang lang)
 	if (lang <= WFM_LANG_OTHER || lang >= WFM_LANG__COUNT)
 		return NULL;
 	return langs[lang].grammar();
+}
+
+int wfm_lang_has_stmts(enum wfm_lang lang)
+{
+	return lang > WFM_LANG_OTHER && lang < WFM_LANG__COUNT && langs[lang].stmts;
+}
+
+static int is_comment(const struct lang_info *li, const char *type);
+
+int wfm_lang_is_comment(enum wfm_lang lang, const char *type)
+{
+	return lang > WFM_LANG_OTHER && lang < WFM_LANG__COUNT && is_comment(&langs[lang], type);
 }
 
 /* ---- walking siblings -------------------------------------------------- */
@@ -583,6 +609,7 @@ static void add_def(struct finder *f, TSNode n, uint32_t start, const char *kind
 	d->end = ts_node_end_byte(n);
 	d->node = n;
 	d->kind = kind;
+	d->packed = 0;
 	if (wfm_utf8_valid(full.ptr, full.len)) {
 		d->name = wfm_buf_detach(&full, NULL);
 	} else {
@@ -635,6 +662,40 @@ static void find_in(struct finder *f, TSNode container)
 	f->depth--;
 }
 
+/* The name of an overload signature n ("function f(a: A): R;"), maybe exported; else null. */
+static TSNode overload_name(TSNode n)
+{
+	if (!strcmp(ts_node_type(n), "export_statement"))
+		n = field(n, "declaration");
+	if (ts_node_is_null(n) || strcmp(ts_node_type(n), "function_signature"))
+		return (TSNode){ 0 };
+	return field(n, "name");
+}
+
+/*
+ * TypeScript overload signatures right above a function join its unit:
+ * they are its declaration as much as its body is.
+ */
+static void join_overloads(struct finder *f, struct wfm_def *d)
+{
+	size_t nlen = strlen(d->name);
+
+	if (strcmp(d->kind, "function"))
+		return;
+	for (TSNode p = ts_node_prev_named_sibling(d->node); !ts_node_is_null(p);
+	     p = ts_node_prev_named_sibling(p)) {
+		TSNode nm;
+
+		if (is_comment(f->li, ts_node_type(p)))
+			continue;
+		nm = overload_name(p);
+		if (ts_node_is_null(nm) || ts_node_end_byte(nm) - ts_node_start_byte(nm) != nlen ||
+		    memcmp(f->text + ts_node_start_byte(nm), d->name, nlen))
+			break;
+		d->start = ts_node_start_byte(p);
+	}
+}
+
 void wfm_defs_find(struct wfm_defs *out, enum wfm_lang lang, TSNode root, const char *text,
 		   size_t len)
 {
@@ -645,6 +706,9 @@ void wfm_defs_find(struct wfm_defs *out, enum wfm_lang lang, TSNode root, const 
 		return;
 	find_in(&f, root);
 	wfm_buf_release(&f.qual);
+	if (lang == WFM_LANG_TYPESCRIPT || lang == WFM_LANG_TSX)
+		for (size_t i = first; i < out->nr; i++)
+			join_overloads(&f, &out->v[i]);
 
 	/*
 	 * Whole lines: from the start of the first line to past the newline
@@ -671,6 +735,57 @@ void wfm_defs_release(struct wfm_defs *defs)
 	free(defs->v);
 	defs->v = NULL;
 	defs->nr = defs->alloc = 0;
+}
+
+/* ---- signatures --------------------------------------------------------------- */
+
+#define SIG_MAX_BYTES 60
+
+/* The parameter or argument list of n or of a node a few levels inside it (not a body). */
+static TSNode sig_node(TSNode n, int depth)
+{
+	static const char *const fields[] = { "parameters", "arguments" };
+	uint32_t cnt;
+
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(fields); i++) {
+		TSNode p = field(n, fields[i]);
+		if (!ts_node_is_null(p))
+			return p;
+	}
+	if (!depth)
+		return (TSNode){ 0 };
+	cnt = ts_node_child_count(n);
+	for (uint32_t i = 0; i < cnt; i++) {
+		const char *fname = ts_node_field_name_for_child(n, i);
+		TSNode c = ts_node_child(n, i);
+		TSNode p;
+
+		if (!ts_node_is_named(c) || (fname && !strcmp(fname, "body")))
+			continue;
+		p = sig_node(c, depth - 1);
+		if (!ts_node_is_null(p))
+			return p;
+	}
+	return (TSNode){ 0 };
+}
+
+void wfm_def_signature(struct wfm_buf *out, const struct wfm_def *d, const char *text,
+		       size_t len)
+{
+	struct finder f = { NULL, text, len, NULL, WFM_BUF_INIT, 0, 0 };
+	struct wfm_buf raw = WFM_BUF_INIT;
+	TSNode p;
+
+	if (ts_node_is_null(d->node))
+		return;
+	p = sig_node(d->node, 3);
+	if (ts_node_is_null(p))
+		return;
+	add_text(&raw, &f, p);
+	if (raw.len > SIG_MAX_BYTES)
+		wfm_buf_setlen(&raw, SIG_MAX_BYTES);
+	wfm_utf8_lossy(out, raw.ptr, raw.len);
+	wfm_buf_release(&raw);
 }
 
 /* ---- cut points ------------------------------------------------------------ */

@@ -3,8 +3,9 @@
 
 /*
  * The languages the chunker knows. A file's language is decided by its
- * extension alone (see docs/chunk.md); WFM_LANG_OTHER is every file
- * without a grammar, chunked as one whole-file unit.
+ * extension (wfm_lang_of_path), except for ".h" in a C++ revision and
+ * git config overrides (lang_map.c; see docs/chunk.md); WFM_LANG_OTHER
+ * is every file without a grammar, chunked as one whole-file unit.
  */
 enum wfm_lang {
 	WFM_LANG_OTHER = 0,

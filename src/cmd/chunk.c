@@ -4,6 +4,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/json.h"
 #include "chunk/chunk.h"
 #include "cmd/cmd.h"
 #include "git/repo.h"
@@ -15,6 +16,8 @@ static const char *const chunk_usage[] = {
 	"git wfmigrate chunk [--json] [--text] [--lang <lang>] [--match <pcre2>]\n"
 	"                           [--query <query>] [--max-bytes <n>] [--rev <rev>]\n"
 	"                           [--] [<pathspec>...]",
+	"git wfmigrate chunk --uncovered [--json] [--text] [--lang <lang>] [--match <pcre2>]\n"
+	"                           [--rev <rev>] [--] [<pathspec>...]",
 	NULL,
 };
 
@@ -177,6 +180,42 @@ static void print_table(const struct wfm_unit_list *units, int text)
 	}
 }
 
+/* --uncovered: "path:a-b" a line (with the text under a header with --text), or JSON. */
+static void print_uncovered(const struct wfm_unit_list *ranges, int json, int text)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	if (json)
+		fputs("[", stdout);
+	for (size_t i = 0; i < ranges->nr; i++) {
+		const struct wfm_unit *u = &ranges->v[i];
+
+		wfm_buf_clear(&b);
+		if (json) {
+			cJSON *obj = wfm_json_object();
+
+			wfm_json_add_str(obj, "path", u->path);
+			wfm_json_add_str(obj, "lang", wfm_lang_name(u->lang));
+			wfm_json_add_num(obj, "start_line", u->start_line);
+			wfm_json_add_num(obj, "end_line", u->end_line);
+			if (text)
+				wfm_json_add_strn(obj, "text", u->text, u->end_byte - u->start_byte);
+			wfm_buf_adds(&b, i ? ",\n" : "\n");
+			wfm_json_print(&b, obj);
+			cJSON_Delete(obj);
+		} else {
+			wfm_buf_addf(&b, text ? "==> %s:%u-%u <==\n" : "%s:%u-%u\n", u->path,
+				     u->start_line, u->end_line);
+			if (text)
+				wfm_buf_add(&b, u->text, u->end_byte - u->start_byte);
+		}
+		fwrite(b.ptr, 1, b.len, stdout);
+	}
+	if (json)
+		fputs(ranges->nr ? "\n]\n" : "]\n", stdout);
+	wfm_buf_release(&b);
+}
+
 int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
 	struct wfm_chunk_opts copts = WFM_CHUNK_OPTS_INIT;
@@ -186,7 +225,7 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	unsigned long max_bytes = 0, threads = 0;
 	unsigned long timeout_ms = WFM_CHUNK_TIMEOUT_US_DEFAULT / 1000;
 	unsigned long max_file = WFM_CHUNK_MAX_FILE_BYTES_DEFAULT;
-	int json = 0, text = 0, n, rc, ret = WFM_EXIT_OK;
+	int json = 0, text = 0, uncovered = 0, n, rc, ret = WFM_EXIT_OK;
 	char *prefix = NULL;
 	const struct wfm_option options[] = {
 		WFM_OPT_BOOL(0, "json", &json, "print a JSON array of units"),
@@ -202,6 +241,8 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			     ULONG_MAX),
 		WFM_OPT_STRING(0, "rev", &rev, "rev",
 			       "read the files of this revision (default HEAD)"),
+		WFM_OPT_BOOL(0, "uncovered", &uncovered,
+			     "list the lines with code that are in no unit, as path:a-b"),
 		WFM_OPT_GROUP("limits"),
 		WFM_OPT_UINT(0, "threads", &threads, "n",
 			     "parse on n threads (default 0: one per core)", 0, 1024),
@@ -248,6 +289,7 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	copts.timeout_us = (uint64_t)timeout_ms * 1000;
 	copts.max_file_bytes = max_file;
 	copts.with_text = text;
+	copts.uncovered = uncovered;
 	rc = wfm_chunk_run(&units, ctx->repo, &copts);
 	if (rc < 0) {
 		ret = wfm_ui_exit_code(rc);
@@ -257,7 +299,9 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			wfm_ui_fatal("%s", wfm_error_last());
 		goto done;
 	}
-	if (json)
+	if (uncovered)
+		print_uncovered(&units, json, text);
+	else if (json)
 		print_json(&units, text);
 	else
 		print_table(&units, text);

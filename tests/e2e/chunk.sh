@@ -184,3 +184,34 @@ assert len({r.index("python") for r in rows[1:]} | {rows[0].index("LANG")}) == 1
 assert len({len(r) for r in rows}) == 1, rows
 PY
 pass "alignment"
+
+# --uncovered: the lines with code in no unit, as path:a-b; --json; --match.
+(cd "$repo" && expect_code 0 git wfmigrate chunk --uncovered -- ':/src/main.c' ':/py' ':/NOTES')
+# the #include and the lines of #ifdef, #else, #endif around the two helpers
+printf 'src/main.c:1-1\nsrc/main.c:9-9\nsrc/main.c:11-11\nsrc/main.c:13-13\n' >"$TMP/want"
+cmp -s "$TMP/want" "$TMP/out" || { cat "$TMP/out"; fail "--uncovered: want the #include and #ifdef lines"; }
+(cd "$repo" && expect_code 0 git wfmigrate chunk --uncovered --json --text -- ':/src/main.c')
+python3 - "$TMP/out" <<'PY' || { cat "$TMP/out"; fail "--uncovered --json"; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r) == 4, r
+assert r[0] == {"path": "src/main.c", "lang": "c", "start_line": 1, "end_line": 1,
+                "text": "#include <stdio.h>\n"}, r
+assert r[2]["text"] == "#else\n", r
+PY
+(cd "$repo" && expect_code 0 git wfmigrate chunk --uncovered --match nomatch -- ':/src/main.c')
+[ ! -s "$TMP/out" ] || fail "--uncovered --match kept a range that does not match"
+pass "uncovered"
+
+# This repository's own JavaScript is in units, every line of code of it.
+own=$(new_repo)
+src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+mkdir -p "$own/tests"
+cp -R "$src/runtime" "$own/runtime"
+cp -R "$src/tests/runtime" "$own/tests/runtime"
+git -C "$own" add -A
+git -C "$own" commit -qm own
+(cd "$own" && expect_code 0 git wfmigrate chunk --uncovered)
+[ ! -s "$TMP/out" ] || { cat "$TMP/out"; fail "runtime/ and tests/runtime/ have code in no unit"; }
+[ "$(git -C "$own" ls-files '*.js' '*.mjs' | wc -l)" -ge 5 ] || fail "no JavaScript to check"
+pass "uncovered: runtime/ and tests/runtime/"

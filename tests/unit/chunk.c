@@ -212,6 +212,7 @@ static void test_chunk__languages(void **state)
 				 "cmd/main.go::function::main\n"
 				 "cmd/main.go::type::ID\n"
 				 "cmd/main.go::interface::Runner\n"
+				 "py/m.py::code::os\n"
 				 "py/m.py::function::hello\n"
 				 "py/m.py::class::Point\n"
 				 "py/m.py::function::fetch\n"
@@ -245,11 +246,13 @@ static void test_chunk__languages(void **state)
 				 "web/app.js::function::handler\n"
 				 "web/app.js::function::default\n"
 				 "web/app.js::function::module.exports.extra\n"
+				 "web/app.js::code::start\n"
 				 "web/types.ts::interface::User\n"
 				 "web/types.ts::type::Id\n"
 				 "web/types.ts::enum::Color\n"
 				 "web/types.ts::class::Store\n"
 				 "web/types.ts::namespace::Util\n"
+				 "web/types.ts::code::ambient\n"
 				 "web/view.tsx::function::View\n"
 				 "web/view.tsx::function::Item\n");
 	free(ids);
@@ -367,6 +370,389 @@ static void test_chunk__duplicates_and_c_preprocessor(void **state)
 	expect_unit(&l, "x.c::function::bar", "function", "bar", 14, 14);
 	assert_string_equal(l.v[0].id, "x.c::function::foo");
 	assert_string_equal(l.v[2].id, "x.c::function::foo#3");
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
+/* The id of the unit whose text is text, or fails. */
+static const char *id_of_text(const struct wfm_unit_list *l, const char *text)
+{
+	for (size_t i = 0; i < l->nr; i++)
+		if (!strcmp(l->v[i].text, text))
+			return l->v[i].id;
+	fail_msg("no unit with text '%s'", text);
+	return NULL;
+}
+
+static void test_chunk__ids_do_not_shift(void **state)
+{
+	char *dir = wfm_test_repo_new();
+	struct wfm_unit_list before = WFM_UNIT_LIST_INIT, after = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+	static const char *const old[] = {
+		"int f(int a) { return a; }\n",
+		"int f(double d) { return 1; }\n",
+		"int f(double d) { return 2; }\n",
+		"void g(void) {}\n",
+		"func init() { a() }\n",
+		"func init() { b() }\n",
+		"def h(x: int): ...\n",
+		"def h(x: str): ...\n",
+	};
+
+	wfm_test_write(dir, "o.cpp", "int f(int a) { return a; }\n"
+				     "int f(double d) { return 1; }\n"
+				     "int f(double d) { return 2; }\n"
+				     "void g(void) {}\n");
+	wfm_test_write(dir, "i.go", "package p\n"
+				    "func init() { a() }\n"
+				    "func init() { b() }\n");
+	wfm_test_write(dir, "t.py", "def h(x: int): ...\n"
+				    "def h(x: str): ...\n");
+	commit(dir, "before");
+	/* units of other names, and overloads of other signatures, go in above */
+	wfm_test_write(dir, "o.cpp", "void e(void) {}\n"
+				     "int f(char c) { return c; }\n"
+				     "int f(int a) { return a; }\n"
+				     "void g(int x) {}\n"
+				     "int f(double d) { return 1; }\n"
+				     "int f(double d) { return 2; }\n"
+				     "void g(void) {}\n");
+	wfm_test_write(dir, "i.go", "package p\n"
+				    "func other() {}\n"
+				    "func init() { a() }\n"
+				    "func init() { b() }\n");
+	wfm_test_write(dir, "t.py", "def k(): ...\n"
+				    "def h(x: int): ...\n"
+				    "def h(x: bytes): ...\n"
+				    "def h(x: str): ...\n");
+	commit(dir, "after");
+	o.with_text = 1;
+	o.rev = "HEAD~1";
+	assert_wfm_ok(run(&before, dir, &o));
+	o.rev = "HEAD";
+	assert_wfm_ok(run(&after, dir, &o));
+	assert_string_equal(id_of_text(&before, old[0]), "o.cpp::function::f");
+	assert_string_equal(id_of_text(&before, old[1]), "o.cpp::function::f#(double d)");
+	assert_string_equal(id_of_text(&before, old[2]), "o.cpp::function::f#(double d)#2");
+	assert_string_equal(id_of_text(&before, old[5]), "i.go::function::init#2");
+	assert_string_equal(id_of_text(&before, old[7]), "t.py::function::h#(x: str)");
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(old); i++)
+		if (i != 0 && i != 3)
+			assert_string_equal(id_of_text(&before, old[i]),
+					    id_of_text(&after, old[i]));
+	/* the documented exception: one of its own name and another signature now comes first */
+	assert_string_equal(id_of_text(&after, old[0]), "o.cpp::function::f#(int a)");
+	assert_string_equal(id_of_text(&after, "void g(int x) {}\n"), "o.cpp::function::g");
+	assert_string_equal(id_of_text(&after, old[3]), "o.cpp::function::g#(void)");
+	wfm_unit_list_release(&before);
+	wfm_unit_list_release(&after);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
+/* Fails unless every line of path with code on it lies in one of l's units. */
+static void expect_covered(const struct wfm_unit_list *l, const char *path, const char *src)
+{
+	unsigned line = 1;
+
+	for (const char *p = src; *p; line++) {
+		const char *nl = strchr(p, '\n'), *q = p;
+		size_t i;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		for (i = 0; i < l->nr; i++)
+			if (!strcmp(l->v[i].path, path) && l->v[i].start_line <= line &&
+			    line <= l->v[i].end_line)
+				break;
+		if (i == l->nr && *q != '\n' && *q && strncmp(q, "//", 2) && *q != '#')
+			fail_msg("%s:%u is in no unit", path, line);
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+}
+
+static const char js_top_src[] = "const express = require('express');\n"	 /* 1 */
+				 "const app = express();\n"			 /* 2 */
+				 "\n"						 /* 3 */
+				 "function helper(x) { return x; }\n"		 /* 4 */
+				 "\n"						 /* 5 */
+				 "app.get('/users', function (req, res) {\n"	 /* 6 */
+				 "  res.send(helper(1));\n"			 /* 7 */
+				 "});\n"					 /* 8 */
+				 "\n"						 /* 9 */
+				 "app[method] = function (path) {\n"		 /* 10 */
+				 "  return path;\n"				 /* 11 */
+				 "};\n"						 /* 12 */
+				 "defineGetter(req, 'query', function query() {\n" /* 13 */
+				 "  return 1;\n"				 /* 14 */
+				 "});\n"					 /* 15 */
+				 "// the routes\n"				 /* 16 */
+				 "describe('router', () => {\n"			 /* 17 */
+				 "  it('lists', () => {\n"			 /* 18 */
+				 "    expect(1);\n"				 /* 19 */
+				 "  });\n"					 /* 20 */
+				 "  it('adds', () => {\n"			 /* 21 */
+				 "    expect(2);\n"				 /* 22 */
+				 "  });\n"					 /* 23 */
+				 "});\n"					 /* 24 */
+				 "module.exports = { index: function () {} };\n" /* 25 */
+				 "app.use(json());\n"				 /* 26 */
+				 "app.use(function (req, res, next) {\n"	 /* 27 */
+				 "  next();\n"					 /* 28 */
+				 "});\n";					 /* 29 */
+
+static const char ts_top_src[] = "import { make } from './make';\n"		  /* 1 */
+				 "export function parse(x: string): number;\n"	  /* 2 */
+				 "export function parse(x: number): number;\n"	  /* 3 */
+				 "export function parse(x: any): number {\n"	  /* 4 */
+				 "  return 1;\n"				  /* 5 */
+				 "}\n"						  /* 6 */
+				 "export const Foo = make(\"Foo\", (inst, def) => {\n" /* 7 */
+				 "  inst.x = def;\n"				  /* 8 */
+				 "});\n"					  /* 9 */
+				 "if (require.main === module) {\n"		  /* 10 */
+				 "  parse(1);\n"				  /* 11 */
+				 "}\n";						  /* 12 */
+
+static const char py_top_src[] = "from typing import TYPE_CHECKING\n"	 /* 1 */
+				 "if TYPE_CHECKING:\n"			 /* 2 */
+				 "    from x import Y\n"			 /* 3 */
+				 "    def typed(a: \"Y\") -> None: ...\n" /* 4 */
+				 "try:\n"				 /* 5 */
+				 "    import fast\n"			 /* 6 */
+				 "    def speed(): return fast.go()\n"	 /* 7 */
+				 "except ImportError:\n"		 /* 8 */
+				 "    def speed(): return 0\n"		 /* 9 */
+				 "    class Slow:\n"			 /* 10 */
+				 "        pass\n"			 /* 11 */
+				 "if __name__ == \"__main__\":\n"	 /* 12 */
+				 "    speed()\n";			 /* 13 */
+
+static void test_chunk__top_level_code(void **state)
+{
+	char *dir = wfm_test_repo_new();
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+	const struct wfm_unit *u;
+
+	wfm_test_write(dir, "app.js", js_top_src);
+	wfm_test_write(dir, "p.ts", ts_top_src);
+	wfm_test_write(dir, "m.py", py_top_src);
+	wfm_test_write(dir, "c.py", "if X:\n"
+				    "    def f(): pass\n"
+				    "\n"
+				    "    # a comment first\n"
+				    "    y = 1\n");
+	commit(dir, "top-level code");
+	assert_wfm_ok(run(&l, dir, &o));
+	expect_covered(&l, "app.js", js_top_src);
+	expect_covered(&l, "p.ts", ts_top_src);
+	expect_covered(&l, "m.py", py_top_src);
+
+	/* small statements packed; one with callbacks on its own, named from what it is */
+	expect_unit(&l, "app.js::code::express", "code", "express", 1, 2);
+	expect_unit(&l, "app.js::function::helper", "function", "helper", 4, 4);
+	expect_unit(&l, "app.js::code::app.get('/users')", "code", "app.get('/users')", 6, 8);
+	expect_unit(&l, "app.js::function::app[method]", "function", "app[method]", 10, 12);
+	expect_unit(&l, "app.js::code::req.query", "code", "req.query", 13, 15);
+	expect_unit(&l, "app.js::code::describe('router')", "code", "describe('router')", 17, 24);
+	expect_unit(&l, "app.js::export::module.exports", "export", "module.exports", 25, 25);
+	expect_unit(&l, "app.js::code::app.use", "code", "app.use", 26, 26);
+	expect_unit(&l, "app.js::code::app.use#(function (req, res, next) { next(); })", "code",
+		    "app.use", 27, 29);
+	assert_int_equal(l.v[0].start_byte, 0);
+
+	/* overload signatures join the implementation */
+	expect_unit(&l, "p.ts::code::./make", "code", "./make", 1, 1);
+	expect_unit(&l, "p.ts::function::parse", "function", "parse", 2, 6);
+	expect_unit(&l, "p.ts::code::Foo", "code", "Foo", 7, 9);
+	expect_unit(&l, "p.ts::code::require.main === module", "code", "require.main === module",
+		    10, 12);
+
+	/* definitions under if TYPE_CHECKING: and try: are units; the code around them too */
+	expect_unit(&l, "m.py::code::typing", "code", "typing", 1, 3);
+	expect_unit(&l, "m.py::function::typed", "function", "typed", 4, 4);
+	expect_unit(&l, "m.py::code::fast", "code", "fast", 5, 6);
+	expect_unit(&l, "m.py::function::speed", "function", "speed", 7, 7);
+	expect_unit(&l, "m.py::code::ImportError", "code", "ImportError", 8, 8);
+	expect_unit(&l, "m.py::function::speed#2", "function", "speed", 9, 9);
+	expect_unit(&l, "m.py::class::Slow", "class", "Slow", 10, 11);
+	expect_unit(&l, "m.py::code::__name__ == \"__main__\"", "code", "__name__ == \"__main__\"",
+		    12, 13);
+	/* a piece is named after its first statement, not after a comment above it */
+	expect_unit(&l, "c.py::code::X", "code", "X", 1, 1);
+	expect_unit(&l, "c.py::function::f", "function", "f", 2, 2);
+	expect_unit(&l, "c.py::code::y", "code", "y", 5, 5);
+	for (size_t i = 0; i < l.nr; i++) {
+		assert_null(strstr(l.v[i].id, "::if"));
+		assert_null(strstr(l.v[i].id, "::try"));
+	}
+	wfm_unit_list_release(&l);
+
+	/* split at --max-bytes like any unit: between the it() calls */
+	o.max_bytes = 60;
+	o.with_text = 1;
+	assert_wfm_ok(run(&l, dir, &o));
+	u = must_find(&l, "app.js::code::describe('router')@part3");
+	assert_string_equal(u->text, "  it('adds', () => {\n    expect(2);\n  });\n});\n");
+	u = must_find(&l, "app.js::code::describe('router')@part2");
+	assert_string_equal(u->text, "  it('lists', () => {\n    expect(1);\n  });\n");
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_chunk__uncovered(void **state)
+{
+	char *dir = wfm_test_repo_new();
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+
+	wfm_test_write(dir, "app.js", js_top_src);
+	wfm_test_write(dir, "p.ts", ts_top_src);
+	wfm_test_write(dir, "m.py", py_top_src);
+	wfm_test_write(dir, "g.c", "/* a file comment\n"	/* 1 */
+				   "   on two lines */\n"	/* 2 */
+				   "#include <a.h>\n"		/* 3 */
+				   "// between\n"		/* 4 */
+				   "int counter;\n"		/* 5 */
+				   "\n"				/* 6 */
+				   "int f(void) { return 0; }\n" /* 7 */
+				   "static const int k = 1; /* k */\n" /* 8 */
+				   "/* trailing */\n");		/* 9 */
+	wfm_test_write(dir, "notes.txt", "text\n");
+	commit(dir, "uncovered");
+	o.uncovered = 1;
+	o.with_text = 1;
+	assert_wfm_ok(run(&l, dir, &o));
+	/* the top-level code of JS, TS and Python is all in units; other files are whole */
+	assert_int_equal(l.nr, 2);
+	assert_string_equal(l.v[0].path, "g.c");
+	assert_string_equal(l.v[0].kind, "uncovered");
+	assert_int_equal(l.v[0].start_line, 3); /* comments alone are not code */
+	assert_int_equal(l.v[0].end_line, 5);	/* the comment line between is in the run */
+	assert_string_equal(l.v[0].text, "#include <a.h>\n// between\nint counter;\n");
+	assert_int_equal(l.v[1].start_line, 8);
+	assert_int_equal(l.v[1].end_line, 8);
+	wfm_unit_list_release(&l);
+
+	o.match = "counter";
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(l.nr, 1);
+	assert_int_equal(l.v[0].start_line, 3);
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_chunk__functions_across_preprocessor_branches(void **state)
+{
+	char *dir = wfm_test_repo_new(), *ids;
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+
+	wfm_test_write(dir, "z.c",
+		       "#include <z.h>\n"			    /* 1 */
+		       "\n"					    /* 2 */
+		       "static int before(void) { return 0; }\n" /* 3 */
+		       "\n"					    /* 4 */
+		       "int inflate_fast(int x, int y)\n"	    /* 5 */
+		       "{\n"					    /* 6 */
+		       "    int r = 0;\n"			    /* 7 */
+		       "#ifdef UNALIGNED_OK\n"			    /* 8 */
+		       "    if (x > y) {\n"			    /* 9 */
+		       "#else\n"				    /* 10 */
+		       "    if (x >= y) {\n"			    /* 11 */
+		       "#endif\n"				    /* 12 */
+		       "        r = x;\n"			    /* 13 */
+		       "    }\n"				    /* 14 */
+		       "#if defined(A) && \\\n"			    /* 15 */
+		       "    defined(B)\n"			    /* 16 */
+		       "    r += helper(y);\n"			    /* 17 */
+		       "#endif\n"				    /* 18 */
+		       "    return r;\n"			    /* 19 */
+		       "}\n"					    /* 20 */
+		       "\n"					    /* 21 */
+		       "#ifdef WIN32\n"				    /* 22 */
+		       "int platform(void) { return 1; }\n"	    /* 23 */
+		       "#else\n"				    /* 24 */
+		       "int platform(void) { return 2; }\n"	    /* 25 */
+		       "#endif\n"				    /* 26 */
+		       "static int after(void) { return 1; }\n"); /* 27 */
+	commit(dir, "preprocessor");
+	o.with_text = 1;
+	assert_wfm_ok(run(&l, dir, &o));
+	ids = ids_of(&l);
+	/* one function, whole, not fragments named after keywords; the #else one kept */
+	assert_string_equal(ids, "z.c::function::before\n"
+				 "z.c::function::inflate_fast\n"
+				 "z.c::function::platform\n"
+				 "z.c::function::platform#2\n"
+				 "z.c::function::after\n");
+	free(ids);
+	expect_unit(&l, "z.c::function::inflate_fast", "function", "inflate_fast", 5, 20);
+	/* the text is the file's, not the blanked copy that was parsed */
+	assert_non_null(strstr(must_find(&l, "z.c::function::inflate_fast")->text,
+			       "#else\n    if (x >= y) {\n#endif\n"));
+	expect_unit(&l, "z.c::function::platform#2", "function", "platform", 25, 25);
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_chunk__headers_of_a_cpp_repository(void **state)
+{
+	char *dir = wfm_test_repo_new();
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+	const char *one[] = { "inc/w.h" };
+
+	wfm_test_write(dir, "a.cpp", "int a() { return 0; }\n");
+	wfm_test_write(dir, "b.cc", "int b() { return 0; }\n");
+	wfm_test_write(dir, "c.c", "int c(void) { return 0; }\n");
+	wfm_test_write(dir, "inc/w.h", "class Widget {\n  int w;\n};\n");
+	wfm_test_write(dir, "legacy/old.h", "struct old { int a; };\n");
+	commit(dir, "mostly C++");
+	assert_wfm_ok(run(&l, dir, &o));
+	/* more C++ sources than C ones: headers are C++ */
+	expect_unit(&l, "inc/w.h::class::Widget", "class", "Widget", 1, 3);
+	assert_int_equal(must_find(&l, "inc/w.h::class::Widget")->lang, WFM_LANG_CPP);
+	assert_int_equal(must_find(&l, "c.c::function::c")->lang, WFM_LANG_C);
+	wfm_unit_list_release(&l);
+
+	/* decided from the revision, not from the pathspecs */
+	o.pathspecs = one;
+	o.pathspecs_nr = 1;
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(l.nr, 1);
+	assert_int_equal(l.v[0].lang, WFM_LANG_CPP);
+	wfm_unit_list_release(&l);
+	o.pathspecs = NULL;
+	o.pathspecs_nr = 0;
+
+	/* git config wfmigrate.chunk.lang.<glob> decides for what it matches; the last wins */
+	free(wfm_test_sh(dir, "git config wfmigrate.chunk.lang.legacy/*.h cpp && "
+			      "git config --add wfmigrate.chunk.lang.legacy/*.h c"));
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(must_find(&l, "legacy/old.h::struct::old")->lang, WFM_LANG_C);
+	assert_int_equal(must_find(&l, "inc/w.h::class::Widget")->lang, WFM_LANG_CPP);
+	wfm_unit_list_release(&l);
+	free(wfm_test_sh(dir, "git config wfmigrate.chunk.lang.*.cc cobol"));
+	assert_int_equal(run(&l, dir, &o), WFM_EINVALID);
+	assert_non_null(strstr(wfm_error_last(), "bad config wfmigrate.chunk.lang.*.cc"));
+	assert_non_null(strstr(wfm_error_last(), "unknown language 'cobol'"));
+	assert_int_equal(l.nr, 0);
+	free(wfm_test_sh(dir, "git config --unset-all wfmigrate.chunk.lang.*.cc && "
+			      "git rm -q a.cpp b.cc && git commit -qm 'C now'"));
+
+	/* mostly C: headers are C */
+	assert_wfm_ok(run(&l, dir, &o));
+	for (size_t i = 0; i < l.nr; i++)
+		if (!strcmp(l.v[i].path, "inc/w.h"))
+			assert_int_equal(l.v[i].lang, WFM_LANG_C);
+	assert_null(find(&l, "inc/w.h::class::Widget"));
 	wfm_unit_list_release(&l);
 	wfm_test_rmtree(dir);
 	free(dir);
@@ -499,14 +885,15 @@ static void test_chunk__pathspecs_and_lang(void **state)
 	assert_wfm_ok(run(&l, dir, &o));
 	for (size_t i = 0; i < l.nr; i++)
 		assert_true(!strncmp(l.v[i].path, "web/", 4));
-	assert_int_equal(l.nr, 12);
+	assert_int_equal(l.nr, 14);
 	wfm_unit_list_release(&l);
 
 	o.pathspecs = two;
 	o.pathspecs_nr = 2;
 	assert_wfm_ok(run(&l, dir, &o));
 	ids = ids_of(&l);
-	assert_string_equal(ids, "py/m.py::function::hello\npy/m.py::class::Point\n"
+	assert_string_equal(ids, "py/m.py::code::os\npy/m.py::function::hello\n"
+				 "py/m.py::class::Point\n"
 				 "py/m.py::function::fetch\nweb/view.tsx::function::View\n"
 				 "web/view.tsx::function::Item\n");
 	free(ids);
@@ -521,7 +908,7 @@ static void test_chunk__pathspecs_and_lang(void **state)
 	o.pathspecs_nr = 0;
 	o.lang = WFM_LANG_PYTHON;
 	assert_wfm_ok(run(&l, dir, &o));
-	assert_int_equal(l.nr, 3);
+	assert_int_equal(l.nr, 4);
 	for (size_t i = 0; i < l.nr; i++)
 		assert_int_equal(l.v[i].lang, WFM_LANG_PYTHON);
 	wfm_unit_list_release(&l);
@@ -1194,6 +1581,11 @@ int main(void)
 		cmocka_unit_test(test_chunk__languages),
 		cmocka_unit_test(test_chunk__lang_names_and_extensions),
 		cmocka_unit_test(test_chunk__duplicates_and_c_preprocessor),
+		cmocka_unit_test(test_chunk__ids_do_not_shift),
+		cmocka_unit_test(test_chunk__top_level_code),
+		cmocka_unit_test(test_chunk__uncovered),
+		cmocka_unit_test(test_chunk__functions_across_preprocessor_branches),
+		cmocka_unit_test(test_chunk__headers_of_a_cpp_repository),
 		cmocka_unit_test(test_chunk__comments_attached),
 		cmocka_unit_test(test_chunk__reads_the_revision_not_the_worktree),
 		cmocka_unit_test(test_chunk__empty_repository),
