@@ -129,6 +129,10 @@ struct wfm_lines {
 #define WFM_LINES_INIT { NULL, 0, 0 }
 
 void wfm_lines_index(struct wfm_lines *out, const char *text, size_t len);
+
+/* Appends text[start, end) with runs of white space made one space, until b holds max bytes. */
+void wfm_text_add_squeezed(struct wfm_buf *b, const char *text, size_t start, size_t end,
+			   size_t max);
 void wfm_lines_release(struct wfm_lines *lines);
 /* 0-based line holding byte off. */
 uint32_t wfm_lines_of(const struct wfm_lines *lines, size_t off);

@@ -355,21 +355,10 @@ static TSNode field(TSNode n, const char *name)
 static void add_text(struct wfm_buf *b, const struct finder *f, TSNode n)
 {
 	uint32_t s = ts_node_start_byte(n), e = ts_node_end_byte(n);
-	int space = 0;
 
 	if (!strcmp(ts_node_type(n), "string") && e - s >= 2)
 		s++, e--; /* declare module "foo" */
-	for (uint32_t i = s; i < e && i < f->len && b->len < NAME_MAX_BYTES; i++) {
-		char c = f->text[i];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			space = 1;
-			continue;
-		}
-		if (space && b->len)
-			wfm_buf_addch(b, ' ');
-		space = 0;
-		wfm_buf_addch(b, c);
-	}
+	wfm_text_add_squeezed(b, f->text, s, e < f->len ? e : (uint32_t)f->len, NAME_MAX_BYTES);
 }
 
 /* The innermost declarator: the name of a function or typedef. */

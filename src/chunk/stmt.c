@@ -36,21 +36,10 @@ static TSNode field(TSNode n, const char *name)
 static void add_text(struct wfm_buf *b, const char *text, TSNode n, int unquote)
 {
 	uint32_t s = ts_node_start_byte(n), e = ts_node_end_byte(n);
-	int space = 0;
 
 	if (unquote && e - s >= 2 && strchr("'\"`", text[s]) && text[e - 1] == text[s])
 		s++, e--;
-	for (uint32_t i = s; i < e && b->len < 200; i++) {
-		char c = text[i];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			space = 1;
-			continue;
-		}
-		if (space && b->len)
-			wfm_buf_addch(b, ' ');
-		space = 0;
-		wfm_buf_addch(b, c);
-	}
+	wfm_text_add_squeezed(b, text, s, e, 200);
 }
 
 static int is_type(TSNode n, const char *const *types)

@@ -16,6 +16,25 @@ void wfm_lines_index(struct wfm_lines *out, const char *text, size_t len)
 	}
 }
 
+void wfm_text_add_squeezed(struct wfm_buf *b, const char *text, size_t start, size_t end,
+			   size_t max)
+{
+	int space = 0;
+
+	for (size_t i = start; i < end && b->len < max; i++) {
+		char c = text[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = 1;
+			continue;
+		}
+		if (space && b->len)
+			wfm_buf_addch(b, ' ');
+		space = 0;
+		wfm_buf_addch(b, c);
+	}
+}
+
 void wfm_lines_release(struct wfm_lines *lines)
 {
 	free(lines->start);
