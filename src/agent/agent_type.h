@@ -54,7 +54,10 @@ struct wfm_agent_type_where {
 	const char *top;  /* the working tree's top; NULL: no repository's agents */
 	const char *home; /* the user's home; NULL: no user's agents */
 };
-#define WFM_AGENT_TYPE_WHERE_INIT { NULL, NULL }
+#define WFM_AGENT_TYPE_WHERE_INIT                                                                  \
+	{                                                                                          \
+		NULL, NULL                                                                         \
+	}
 
 /*
  * Sets *out to the type called name (new; wfm_agent_type_free()): a

@@ -55,12 +55,14 @@ int wfm_preproc_first_branches(struct wfm_buf *out, const char *text, size_t len
 	while (p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		char *e = nl ? nl : end;
-		int cont = e > p && (e[-1] == '\\' || (e - p > 1 && e[-1] == '\r' && e[-2] == '\\'));
+		int cont =
+		    e > p && (e[-1] == '\\' || (e - p > 1 && e[-1] == '\r' && e[-2] == '\\'));
 		size_t n;
 		const char *w = continued ? NULL : directive(p, e, &n);
 		int is_dir = 1;
 
-		if (w && (is_word(w, n, "if") || is_word(w, n, "ifdef") || is_word(w, n, "ifndef"))) {
+		if (w &&
+		    (is_word(w, n, "if") || is_word(w, n, "ifdef") || is_word(w, n, "ifndef"))) {
 			if (depth < MAX_NESTING)
 				skip[depth] = 0;
 			depth++;
@@ -138,7 +140,7 @@ static void collect(struct wfm_ranges *out, TSNode n, const char *text, unsigned
 			collect(out, c, text, depth + 1);
 		} else if (e - s <= MAX_CONSTRUCT && has_body(c, 0) && has_else(text, s, e)) {
 			WFM_ALLOC_GROW(out->v, out->nr + 1, out->alloc);
-			out->v[out->nr++] = (struct wfm_range){ s, e };
+			out->v[out->nr++] = (struct wfm_range){s, e};
 		}
 	}
 }

@@ -13,15 +13,15 @@
 #include "base/utf8.h"
 #include "chunk/chunk_priv.h"
 
-#define SMALL_LINES 2	/* statements of at most this many lines are packed together */
-#define NAME_DEPTH 8	/* how deep a name is looked for */
+#define SMALL_LINES 2 /* statements of at most this many lines are packed together */
+#define NAME_DEPTH 8  /* how deep a name is looked for */
 
 struct gaps {
 	enum wfm_lang lang;
 	const char *text;
 	size_t len;
 	TSNode root;
-	TSNode top; /* the top-level statement being cut */
+	TSNode top;		     /* the top-level statement being cut */
 	const struct wfm_defs *defs; /* the definitions, sorted */
 	size_t di;		     /* the first definition not ending before the current place */
 	struct wfm_defs pieces;	     /* found so far, in file order */
@@ -52,10 +52,10 @@ static int is_type(TSNode n, const char *const *types)
 	return 0;
 }
 
-static const char *const path_types[] = { "identifier", "member_expression", "attribute",
-					  "subscript_expression", "subscript", "this",
-					  "property_identifier", NULL };
-static const char *const string_types[] = { "string", "template_string", NULL };
+static const char *const path_types[] = {
+    "identifier", "member_expression",	 "attribute", "subscript_expression", "subscript",
+    "this",	  "property_identifier", NULL};
+static const char *const string_types[] = {"string", "template_string", NULL};
 
 static int single_line(TSNode n)
 {
@@ -72,7 +72,7 @@ static TSNode first_child(TSNode n)
 		if (strcmp(ts_node_type(c), "comment"))
 			return c;
 	}
-	return (TSNode){ 0 };
+	return (TSNode){0};
 }
 
 static void name_of(struct wfm_buf *b, const char *text, TSNode n, int depth);
@@ -128,22 +128,23 @@ static void name_decl(struct wfm_buf *b, const char *text, TSNode n)
 /* A field of n worth naming it by, in order of preference. */
 static TSNode naming_field(TSNode n)
 {
-	static const char *const fields[] = { "declaration", "left", "condition", "source",
-					      "module_name", "right", "value", "subject", NULL };
+	static const char *const fields[] = {"declaration", "left",	   "condition",
+					     "source",	    "module_name", "right",
+					     "value",	    "subject",	   NULL};
 
 	for (const char *const *f = fields; *f; f++) {
 		TSNode c = field(n, *f);
 		if (!ts_node_is_null(c))
 			return c;
 	}
-	return (TSNode){ 0 };
+	return (TSNode){0};
 }
 
-static const char *const assign_types[] = { "assignment_expression",
-					    "augmented_assignment_expression", "assignment",
-					    "augmented_assignment", NULL };
-static const char *const function_types[] = { "function_expression", "function",
-					      "arrow_function", "generator_function", NULL };
+static const char *const assign_types[] = {"assignment_expression",
+					   "augmented_assignment_expression", "assignment",
+					   "augmented_assignment", NULL};
+static const char *const function_types[] = {"function_expression", "function", "arrow_function",
+					     "generator_function", NULL};
 
 static void name_inside(struct wfm_buf *b, const char *text, TSNode n, int depth);
 
@@ -252,8 +253,8 @@ static void add_piece(struct gaps *g, size_t start, size_t end)
 		e--;
 	WFM_ALLOC_GROW(g->pieces.v, g->pieces.nr + 1, g->pieces.alloc);
 	d = &g->pieces.v[g->pieces.nr++];
-	d->start = (uint32_t)(wfm_line_start(g->text, s) > start ? wfm_line_start(g->text, s)
-								 : start);
+	d->start =
+	    (uint32_t)(wfm_line_start(g->text, s) > start ? wfm_line_start(g->text, s) : start);
 	e = wfm_line_end(g->text, g->len, e);
 	d->end = (uint32_t)(e < end ? e : end);
 	d->node = first;
@@ -347,7 +348,7 @@ static int cmp_start(const void *a, const void *b)
 void wfm_stmts_find(struct wfm_defs *defs, enum wfm_lang lang, TSNode root, const char *text,
 		    size_t len)
 {
-	struct gaps g = { lang, text, len, root, root, defs, 0, WFM_DEFS_INIT };
+	struct gaps g = {lang, text, len, root, root, defs, 0, WFM_DEFS_INIT};
 	uint32_t cnt = ts_node_named_child_count(root);
 
 	if (!defs->nr || !wfm_lang_has_stmts(lang))

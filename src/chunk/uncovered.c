@@ -20,8 +20,8 @@ static void comments_of(struct wfm_ranges *out, enum wfm_lang lang, TSNode root)
 
 		if (wfm_lang_is_comment(lang, ts_node_type(n))) {
 			WFM_ALLOC_GROW(out->v, out->nr + 1, out->alloc);
-			out->v[out->nr++] = (struct wfm_range){ ts_node_start_byte(n),
-								ts_node_end_byte(n) };
+			out->v[out->nr++] =
+			    (struct wfm_range){ts_node_start_byte(n), ts_node_end_byte(n)};
 		} else if (ts_tree_cursor_goto_first_child(&cur)) {
 			continue;
 		}
@@ -50,8 +50,8 @@ static int has_code(const char *text, size_t s, size_t e, const struct wfm_range
 	return 0;
 }
 
-static void add_range(struct wfm_unit_list *out, const char *path, enum wfm_lang lang,
-		      size_t s, size_t e, const struct wfm_lines *lines)
+static void add_range(struct wfm_unit_list *out, const char *path, enum wfm_lang lang, size_t s,
+		      size_t e, const struct wfm_lines *lines)
 {
 	struct wfm_unit *u;
 
