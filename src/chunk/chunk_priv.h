@@ -26,6 +26,7 @@ struct wfm_def {
 	const char *kind;    /* static */
 	char *name;	     /* owned; valid UTF-8, never NULL */
 	int packed;	     /* statements packed together, node the first: cut at the top level */
+	int join;	     /* code that only opens (1) or closes (-1) what holds a neighbour */
 };
 
 struct wfm_defs {
@@ -52,10 +53,19 @@ void wfm_defs_release(struct wfm_defs *defs);
 void wfm_def_signature(struct wfm_buf *out, const struct wfm_def *d, const char *text,
 		       size_t len);
 
-/* Whether lang's code between definitions becomes statement units (stmt.c). */
-int wfm_lang_has_stmts(enum wfm_lang lang);
 /* Whether a node type of lang is a comment (or attached like one: Rust attributes). */
 int wfm_lang_is_comment(enum wfm_lang lang, const char *type);
+/* Whether definitions are looked for inside a node type of lang (#if branches, namespaces...). */
+int wfm_lang_is_container(enum wfm_lang lang, const char *type);
+
+typedef void (*wfm_member_fn)(void *ctx, TSNode node, uint32_t start);
+
+/*
+ * Calls fn for each named child of parent that is not a comment, with the
+ * start of the comments directly above it (no blank line between, and
+ * not trailing the line of the sibling before).
+ */
+void wfm_lang_each_member(enum wfm_lang lang, TSNode parent, wfm_member_fn fn, void *ctx);
 
 /* ---- lang_map.c: the language of each file of a revision -------------------- */
 
@@ -86,12 +96,16 @@ void wfm_lang_map_release(struct wfm_lang_map *map);
 /* ---- stmt.c: the code between definitions --------------------------------- */
 
 /*
- * When defs (sorted, from wfm_defs_find) is not empty and lang has
- * statement units, adds units of kind "code" for the top-level code in no
- * definition: one per top-level statement (its part outside the
- * definitions), neighbouring statements of at most two lines packed into
- * one, each named from what it is (describe('router'), app.get('/users'),
- * module.exports, TYPE_CHECKING). defs stays sorted and non-overlapping.
+ * When defs (sorted, from wfm_defs_find) is not empty, adds units of kind
+ * "code" for all the code in no definition: one per statement (top-level,
+ * or inside a container that holds definitions: #ifdef, namespace), with
+ * the comments right above it; neighbouring statements of at most two
+ * lines packed into one; what only opens or closes what holds a
+ * definition ("}  // namespace x", #ifdef, #else, #endif) joined to it.
+ * Each is named from what it is (describe('router'), app.get('/users'),
+ * module.exports, TYPE_CHECKING, <stdio.h>). Every byte of the file that
+ * is neither white space nor comment ends up in some unit; defs stays
+ * sorted and non-overlapping.
  */
 void wfm_stmts_find(struct wfm_defs *defs, enum wfm_lang lang, TSNode root, const char *text,
 		    size_t len);
@@ -156,6 +170,14 @@ size_t wfm_line_end(const char *text, size_t len, size_t end);
  * anything was blanked.
  */
 int wfm_preproc_first_branches(struct wfm_buf *out, const char *text, size_t len);
+
+/*
+ * Whether every line of text[s, e) that is not blank is a conditional
+ * directive (or its continuation): 1 when they all open a conditional
+ * (#if, #ifdef, #ifndef), -1 when one is an #elif, #else or #endif, 0 when
+ * a line is something else.
+ */
+int wfm_preproc_conditionals(const char *text, size_t s, size_t e);
 
 struct wfm_ranges;
 

@@ -54,7 +54,6 @@ struct lang_info {
 	const char *const *comments; /* attached to the definition right below them */
 	const struct rule *rules;
 	const struct rule *base; /* the rules of the language this one extends, or NULL */
-	int stmts;		 /* the code between definitions makes units (stmt.c) */
 };
 
 #define END_RULE { NULL, NULL, 0, 0 }
@@ -185,23 +184,19 @@ static const char *const rust_comments[] = { "line_comment", "block_comment", "a
 static const char *const java_comments[] = { "line_comment", "block_comment", NULL };
 
 static const struct lang_info langs[WFM_LANG__COUNT] = {
-	[WFM_LANG_OTHER] = { "other", NULL, no_exts, NULL, NULL, NULL, 0 },
-	[WFM_LANG_C] = { "c", tree_sitter_c, c_exts, hash_comments, c_rules, NULL, 0 },
-	[WFM_LANG_CPP] = { "cpp", tree_sitter_cpp, cpp_exts, hash_comments, cpp_rules, c_rules,
-			   0 },
+	[WFM_LANG_OTHER] = { "other", NULL, no_exts, NULL, NULL, NULL },
+	[WFM_LANG_C] = { "c", tree_sitter_c, c_exts, hash_comments, c_rules, NULL },
+	[WFM_LANG_CPP] = { "cpp", tree_sitter_cpp, cpp_exts, hash_comments, cpp_rules, c_rules },
 	[WFM_LANG_PYTHON] = { "python", tree_sitter_python, python_exts, hash_comments,
-			      python_rules, NULL, 1 },
+			      python_rules, NULL },
 	[WFM_LANG_JAVASCRIPT] = { "javascript", tree_sitter_javascript, js_exts, hash_comments,
-				  js_rules, NULL, 1 },
+				  js_rules, NULL },
 	[WFM_LANG_TYPESCRIPT] = { "typescript", tree_sitter_typescript, ts_exts, hash_comments,
-				  ts_rules, js_rules, 1 },
-	[WFM_LANG_TSX] = { "tsx", tree_sitter_tsx, tsx_exts, hash_comments, ts_rules, js_rules,
-			   1 },
-	[WFM_LANG_GO] = { "go", tree_sitter_go, go_exts, hash_comments, go_rules, NULL, 0 },
-	[WFM_LANG_RUST] = { "rust", tree_sitter_rust, rust_exts, rust_comments, rust_rules, NULL,
-			    0 },
-	[WFM_LANG_JAVA] = { "java", tree_sitter_java, java_exts, java_comments, java_rules, NULL,
-			    0 },
+				  ts_rules, js_rules },
+	[WFM_LANG_TSX] = { "tsx", tree_sitter_tsx, tsx_exts, hash_comments, ts_rules, js_rules },
+	[WFM_LANG_GO] = { "go", tree_sitter_go, go_exts, hash_comments, go_rules, NULL },
+	[WFM_LANG_RUST] = { "rust", tree_sitter_rust, rust_exts, rust_comments, rust_rules, NULL },
+	[WFM_LANG_JAVA] = { "java", tree_sitter_java, java_exts, java_comments, java_rules, NULL },
 };
 
 const char *wfm_lang_name(enum wfm_lang lang)
@@ -250,16 +245,31 @@ const TSLanguage *wfm_lang_grammar(enum wfm_lang lang)
 	return langs[lang].grammar();
 }
 
-int wfm_lang_has_stmts(enum wfm_lang lang)
-{
-	return lang > WFM_LANG_OTHER && lang < WFM_LANG__COUNT && langs[lang].stmts;
-}
-
 static int is_comment(const struct lang_info *li, const char *type);
 
 int wfm_lang_is_comment(enum wfm_lang lang, const char *type)
 {
 	return lang > WFM_LANG_OTHER && lang < WFM_LANG__COUNT && is_comment(&langs[lang], type);
+}
+
+static const struct rule *rule_for(const struct lang_info *li, const char *type);
+
+int wfm_lang_is_container(enum wfm_lang lang, const char *type)
+{
+	const struct rule *r;
+
+	if (lang <= WFM_LANG_OTHER || lang >= WFM_LANG__COUNT)
+		return 0;
+	r = rule_for(&langs[lang], type);
+	return r && (r->flags & R_CONTAINER);
+}
+
+static void each_member(const struct lang_info *li, TSNode parent, wfm_member_fn fn, void *ctx);
+
+void wfm_lang_each_member(enum wfm_lang lang, TSNode parent, wfm_member_fn fn, void *ctx)
+{
+	if (lang > WFM_LANG_OTHER && lang < WFM_LANG__COUNT)
+		each_member(&langs[lang], parent, fn, ctx);
 }
 
 /* ---- walking siblings -------------------------------------------------- */
@@ -279,14 +289,7 @@ static uint32_t last_row(TSNode n)
 	return e.column == 0 && e.row > s.row ? e.row - 1 : e.row;
 }
 
-typedef void (*member_fn)(void *ctx, TSNode node, uint32_t start);
-
-/*
- * Calls fn for each named child of parent that is not a comment, with the
- * start of the comments directly above it (no blank line between, and
- * not trailing the line of the sibling before).
- */
-static void each_member(const struct lang_info *li, TSNode parent, member_fn fn, void *ctx)
+static void each_member(const struct lang_info *li, TSNode parent, wfm_member_fn fn, void *ctx)
 {
 	TSTreeCursor cur = ts_tree_cursor_new(parent);
 	int run = 0, have_prev = 0;
@@ -599,6 +602,7 @@ static void add_def(struct finder *f, TSNode n, uint32_t start, const char *kind
 	d->node = n;
 	d->kind = kind;
 	d->packed = 0;
+	d->join = 0;
 	if (wfm_utf8_valid(full.ptr, full.len)) {
 		d->name = wfm_buf_detach(&full, NULL);
 	} else {

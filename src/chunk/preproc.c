@@ -88,6 +88,46 @@ int wfm_preproc_first_branches(struct wfm_buf *out, const char *text, size_t len
 	return changed;
 }
 
+/* The kind of conditional directive on the line [p, e): 1 opens, -1 continues or closes, 0 none. */
+static int conditional(const char *p, const char *e)
+{
+	size_t n;
+	const char *w = directive(p, e, &n);
+
+	if (!w)
+		return 0;
+	if (is_word(w, n, "if") || is_word(w, n, "ifdef") || is_word(w, n, "ifndef"))
+		return 1;
+	if (is_word(w, n, "else") || is_word(w, n, "endif") || (n >= 4 && !strncmp(w, "elif", 4)))
+		return -1;
+	return 0;
+}
+
+int wfm_preproc_conditionals(const char *text, size_t s, size_t e)
+{
+	const char *p = text + s, *end = text + e;
+	int ret = 1, continued = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		const char *q = p;
+
+		while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		if (!continued && q < le) {
+			int c = conditional(q, le);
+			if (!c)
+				return 0;
+			if (c < 0)
+				ret = -1;
+		}
+		continued = le > p && le[-1] == '\\';
+		p = nl ? nl + 1 : end;
+	}
+	return ret;
+}
+
 /* Whether text[s..e) has an #else or #elif line. */
 static int has_else(const char *text, size_t s, size_t e)
 {

@@ -38,9 +38,10 @@ git -C "$repo" commit -qm first
 # The table: a header, aligned columns, repository-relative ids.
 (cd "$repo" && expect_output '^ID +LANG +KIND +LINES +BYTES$' git wfmigrate chunk)
 grep -Eq '^src/main\.c::function::main +c +function +3-7 +[0-9]+$' "$TMP/out" || { cat "$TMP/out"; fail "no row for main"; }
-grep -Eq '^src/main\.c::function::helper#2 +c +function +12-12 ' "$TMP/out" || fail "no #2 duplicate"
+grep -Eq '^src/main\.c::code::<stdio\.h> +c +code +1-1 ' "$TMP/out" || fail "no unit for the #include"
+grep -Eq '^src/main\.c::function::helper#2 +c +function +12-13 ' "$TMP/out" || fail "no #2 duplicate"
 grep -Eq '^NOTES::file::NOTES +other +file +1-1 +11$' "$TMP/out" || fail "no whole-file unit"
-[ "$(wc -l <"$TMP/out")" = 8 ] || { cat "$TMP/out"; fail "expected 7 units and a header"; }
+[ "$(wc -l <"$TMP/out")" = 9 ] || { cat "$TMP/out"; fail "expected 8 units and a header"; }
 pass "table"
 
 # JSON, read back by Python.
@@ -50,7 +51,8 @@ import json, sys
 units = json.load(open(sys.argv[1], encoding="utf-8"))
 ids = [u["id"] for u in units]
 assert ids == ["NOTES::file::NOTES", "py/app.py::class::App", "py/app.py::function::main",
-               "src/main.c::function::main", "src/main.c::function::helper",
+               "src/main.c::code::<stdio.h>", "src/main.c::function::main",
+               "src/main.c::function::helper",
                "src/main.c::function::helper#2", "src/util/str.c::function::str_len"], ids
 app = units[1]
 assert app["lang"] == "python" and app["kind"] == "class" and app["name"] == "App"
@@ -67,7 +69,7 @@ pass "--json"
 
 # From a subdirectory: pathspecs are relative to it, ids to the top.
 (cd "$repo/src" && expect_code 0 git wfmigrate chunk --json)
-python3 -c 'import json,sys; ids=[u["id"] for u in json.load(open(sys.argv[1]))]; assert ids[0]=="src/main.c::function::main" and all(i.startswith("src/") for i in ids), ids' "$TMP/out" ||
+python3 -c 'import json,sys; ids=[u["id"] for u in json.load(open(sys.argv[1]))]; assert ids[0]=="src/main.c::code::<stdio.h>" and all(i.startswith("src/") for i in ids), ids' "$TMP/out" ||
 	fail "from src/: not limited to src/"
 (cd "$repo/src/util" && expect_output '^src/util/str\.c::function::str_len ' git wfmigrate chunk)
 (cd "$repo/src/util" && expect_output '^py/app\.py::class::App ' git wfmigrate chunk ../../py)
@@ -117,7 +119,7 @@ pass "linked worktree"
 ! grep -q '^src/' "$TMP/out" || fail "--lang python shows C"
 (cd "$repo" && expect_output '^NOTES::file::NOTES ' git wfmigrate chunk --lang other)
 (cd "$repo" && expect_output '^src/main\.c::pack::function::helper\.\.function::helper#2 ' \
-	git wfmigrate chunk --max-bytes 100 src/main.c)
+	git wfmigrate chunk --max-bytes 110 src/main.c)
 (cd "$repo" && expect_output '^src/main\.c::function::main@part2 ' \
 	git wfmigrate chunk --max-bytes 40 src/main.c)
 (cd "$repo" && expect_output '^==> py/app\.py::class::App \(python class, lines 1-3' \
@@ -185,33 +187,22 @@ assert len({len(r) for r in rows}) == 1, rows
 PY
 pass "alignment"
 
-# --uncovered: the lines with code in no unit, as path:a-b; --json; --match.
+# --uncovered: every line of code of every language is in some unit, the
+# #include and the #ifdef, #else, #endif around the two helpers too.
 (cd "$repo" && expect_code 0 git wfmigrate chunk --uncovered -- ':/src/main.c' ':/py' ':/NOTES')
-# the #include and the lines of #ifdef, #else, #endif around the two helpers
-printf 'src/main.c:1-1\nsrc/main.c:9-9\nsrc/main.c:11-11\nsrc/main.c:13-13\n' >"$TMP/want"
-cmp -s "$TMP/want" "$TMP/out" || { cat "$TMP/out"; fail "--uncovered: want the #include and #ifdef lines"; }
-(cd "$repo" && expect_code 0 git wfmigrate chunk --uncovered --json --text -- ':/src/main.c')
-python3 - "$TMP/out" <<'PY' || { cat "$TMP/out"; fail "--uncovered --json"; }
-import json, sys
-r = json.load(open(sys.argv[1]))
-assert len(r) == 4, r
-assert r[0] == {"path": "src/main.c", "lang": "c", "start_line": 1, "end_line": 1,
-                "text": "#include <stdio.h>\n"}, r
-assert r[2]["text"] == "#else\n", r
-PY
-(cd "$repo" && expect_code 0 git wfmigrate chunk --uncovered --match nomatch -- ':/src/main.c')
-[ ! -s "$TMP/out" ] || fail "--uncovered --match kept a range that does not match"
+[ ! -s "$TMP/out" ] || fail "--uncovered lists covered code"
+(cd "$repo" && expect_output '^\[\]$' git wfmigrate chunk --uncovered --json --text -- ':/src/main.c')
 pass "uncovered"
 
-# This repository's own JavaScript is in units, every line of code of it.
+# This repository's own code is in units, every line of it: the C of src/ and
+# tests/, the JavaScript of runtime/ and tests/runtime/, the scripts' Python.
 own=$(new_repo)
 src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-mkdir -p "$own/tests"
-cp -R "$src/runtime" "$own/runtime"
-cp -R "$src/tests/runtime" "$own/tests/runtime"
+cp -R "$src/src" "$src/runtime" "$src/tests" "$own/"
 git -C "$own" add -A
 git -C "$own" commit -qm own
 (cd "$own" && expect_code 0 git wfmigrate chunk --uncovered)
-[ ! -s "$TMP/out" ] || { cat "$TMP/out"; fail "runtime/ and tests/runtime/ have code in no unit"; }
+[ ! -s "$TMP/out" ] || { cat "$TMP/out"; fail "src/, runtime/ or tests/ have code in no unit"; }
 [ "$(git -C "$own" ls-files '*.js' '*.mjs' | wc -l)" -ge 5 ] || fail "no JavaScript to check"
-pass "uncovered: runtime/ and tests/runtime/"
+[ "$(git -C "$own" ls-files '*.c' '*.h' | wc -l)" -ge 100 ] || fail "no C to check"
+pass "uncovered: src/, runtime/ and tests/"

@@ -207,19 +207,23 @@ static void test_chunk__languages(void **state)
 	assert_wfm_ok(run(&l, dir, &o));
 	ids = ids_of(&l);
 	assert_string_equal(ids, "README.md::file::README.md\n"
+				 "cmd/main.go::code::main\n"
 				 "cmd/main.go::struct::Server\n"
 				 "cmd/main.go::method::Server.Start\n"
 				 "cmd/main.go::function::main\n"
+				 "cmd/main.go::code::ID\n"
 				 "cmd/main.go::type::ID\n"
 				 "cmd/main.go::interface::Runner\n"
 				 "py/m.py::code::os\n"
 				 "py/m.py::function::hello\n"
 				 "py/m.py::class::Point\n"
 				 "py/m.py::function::fetch\n"
+				 "src/Main.java::code::demo\n"
 				 "src/Main.java::class::Main\n"
 				 "src/Main.java::interface::Runner\n"
 				 "src/Main.java::enum::Mode\n"
 				 "src/Main.java::record::Pair\n"
+				 "src/a.c::code::<stdio.h>\n"
 				 "src/a.c::function::add\n"
 				 "src/a.c::struct::point\n"
 				 "src/a.c::typedef::ulong_t\n"
@@ -227,6 +231,7 @@ static void test_chunk__languages(void **state)
 				 "src/a.c::macro::MAX\n"
 				 "src/a.c::union::u\n"
 				 "src/a.c::enum::color\n"
+				 "src/b.cpp::code::ns\n"
 				 "src/b.cpp::class::ns::Widget\n"
 				 "src/b.cpp::function::ns::helper\n"
 				 "src/b.cpp::method::ns::Widget::draw\n"
@@ -263,7 +268,13 @@ static void test_chunk__languages(void **state)
 	expect_unit(&l, "cmd/main.go::method::Server.Start", "method", "Server.Start", 7, 7);
 	expect_unit(&l, "cmd/main.go::function::main", "function", "main", 9, 9);
 	expect_unit(&l, "cmd/main.go::type::ID", "type", "ID", 12, 12);
-	expect_unit(&l, "cmd/main.go::interface::Runner", "interface", "Runner", 13, 13);
+	/* what only closes a group or a namespace joins the unit above it */
+	expect_unit(&l, "cmd/main.go::interface::Runner", "interface", "Runner", 13, 14);
+	expect_unit(&l, "cmd/main.go::code::main", "code", "main", 1, 1);
+	expect_unit(&l, "src/Main.java::code::demo", "code", "demo", 1, 1);
+	expect_unit(&l, "src/a.c::code::<stdio.h>", "code", "<stdio.h>", 1, 1);
+	expect_unit(&l, "src/b.cpp::code::ns", "code", "ns", 1, 1);
+	expect_unit(&l, "src/b.cpp::function::ns::helper", "function", "ns::helper", 5, 6);
 	expect_unit(&l, "py/m.py::function::hello", "function", "hello", 4, 6);
 	expect_unit(&l, "py/m.py::class::Point", "class", "Point", 9, 14);
 	expect_unit(&l, "py/m.py::function::fetch", "function", "fetch", 16, 17);
@@ -361,12 +372,13 @@ static void test_chunk__duplicates_and_c_preprocessor(void **state)
 	commit(dir, "dups");
 	assert_wfm_ok(run(&l, dir, &o));
 	assert_int_equal(l.nr, 6);
-	expect_unit(&l, "x.c::function::foo", "function", "foo", 2, 2);
-	expect_unit(&l, "x.c::function::foo#2", "function", "foo", 4, 4);
-	expect_unit(&l, "x.c::function::foo#3", "function", "foo", 6, 6);
-	expect_unit(&l, "x.c::function::dead", "function", "dead", 9, 9);
+	/* a directive that opens a conditional joins the unit below, others the one above */
+	expect_unit(&l, "x.c::function::foo", "function", "foo", 1, 3);
+	expect_unit(&l, "x.c::function::foo#2", "function", "foo", 4, 5);
+	expect_unit(&l, "x.c::function::foo#3", "function", "foo", 6, 7);
+	expect_unit(&l, "x.c::function::dead", "function", "dead", 8, 9);
 	/* another kind: no suffix */
-	expect_unit(&l, "x.c::struct::foo", "struct", "foo", 11, 11);
+	expect_unit(&l, "x.c::struct::foo", "struct", "foo", 10, 13);
 	expect_unit(&l, "x.c::function::bar", "function", "bar", 14, 14);
 	assert_string_equal(l.v[0].id, "x.c::function::foo");
 	assert_string_equal(l.v[2].id, "x.c::function::foo#3");
@@ -557,7 +569,7 @@ static void test_chunk__top_level_code(void **state)
 	expect_unit(&l, "app.js::code::app.get('/users')", "code", "app.get('/users')", 6, 8);
 	expect_unit(&l, "app.js::function::app[method]", "function", "app[method]", 10, 12);
 	expect_unit(&l, "app.js::code::req.query", "code", "req.query", 13, 15);
-	expect_unit(&l, "app.js::code::describe('router')", "code", "describe('router')", 17, 24);
+	expect_unit(&l, "app.js::code::describe('router')", "code", "describe('router')", 16, 24);
 	expect_unit(&l, "app.js::export::module.exports", "export", "module.exports", 25, 25);
 	expect_unit(&l, "app.js::code::app.use", "code", "app.use", 26, 26);
 	expect_unit(&l, "app.js::code::app.use#(function (req, res, next) { next(); })", "code",
@@ -581,10 +593,10 @@ static void test_chunk__top_level_code(void **state)
 	expect_unit(&l, "m.py::class::Slow", "class", "Slow", 10, 11);
 	expect_unit(&l, "m.py::code::__name__ == \"__main__\"", "code", "__name__ == \"__main__\"",
 		    12, 13);
-	/* a piece is named after its first statement, not after a comment above it */
+	/* a piece is named after its first statement, not after the comment above it it holds */
 	expect_unit(&l, "c.py::code::X", "code", "X", 1, 1);
 	expect_unit(&l, "c.py::function::f", "function", "f", 2, 2);
-	expect_unit(&l, "c.py::code::y", "code", "y", 5, 5);
+	expect_unit(&l, "c.py::code::y", "code", "y", 4, 5);
 	for (size_t i = 0; i < l.nr; i++) {
 		assert_null(strstr(l.v[i].id, "::if"));
 		assert_null(strstr(l.v[i].id, "::try"));
@@ -627,21 +639,14 @@ static void test_chunk__uncovered(void **state)
 	o.uncovered = 1;
 	o.with_text = 1;
 	assert_wfm_ok(run(&l, dir, &o));
-	/* the top-level code of JS, TS and Python is all in units; other files are whole */
-	assert_int_equal(l.nr, 2);
-	assert_string_equal(l.v[0].path, "g.c");
-	assert_string_equal(l.v[0].kind, "uncovered");
-	assert_int_equal(l.v[0].start_line, 3); /* comments alone are not code */
-	assert_int_equal(l.v[0].end_line, 5);	/* the comment line between is in the run */
-	assert_string_equal(l.v[0].text, "#include <a.h>\n// between\nint counter;\n");
-	assert_int_equal(l.v[1].start_line, 8);
-	assert_int_equal(l.v[1].end_line, 8);
+	/* the code of every language is all in units; other files are whole */
+	assert_int_equal(l.nr, 0);
 	wfm_unit_list_release(&l);
-
+	o.uncovered = 0;
 	o.match = "counter";
 	assert_wfm_ok(run(&l, dir, &o));
+	expect_unit(&l, "g.c::code::counter", "code", "counter", 4, 5);
 	assert_int_equal(l.nr, 1);
-	assert_int_equal(l.v[0].start_line, 3);
 	wfm_unit_list_release(&l);
 	wfm_test_rmtree(dir);
 	free(dir);
@@ -686,7 +691,8 @@ static void test_chunk__functions_across_preprocessor_branches(void **state)
 	assert_wfm_ok(run(&l, dir, &o));
 	ids = ids_of(&l);
 	/* one function, whole, not fragments named after keywords; the #else one kept */
-	assert_string_equal(ids, "z.c::function::before\n"
+	assert_string_equal(ids, "z.c::code::<z.h>\n"
+				 "z.c::function::before\n"
 				 "z.c::function::inflate_fast\n"
 				 "z.c::function::platform\n"
 				 "z.c::function::platform#2\n"
@@ -696,7 +702,8 @@ static void test_chunk__functions_across_preprocessor_branches(void **state)
 	/* the text is the file's, not the blanked copy that was parsed */
 	assert_non_null(strstr(must_find(&l, "z.c::function::inflate_fast")->text,
 			       "#else\n    if (x >= y) {\n#endif\n"));
-	expect_unit(&l, "z.c::function::platform#2", "function", "platform", 25, 25);
+	expect_unit(&l, "z.c::function::platform", "function", "platform", 22, 24);
+	expect_unit(&l, "z.c::function::platform#2", "function", "platform", 25, 26);
 	wfm_unit_list_release(&l);
 	wfm_test_rmtree(dir);
 	free(dir);
@@ -870,15 +877,15 @@ static void test_chunk__pathspecs_and_lang(void **state)
 	o.pathspecs = one;
 	o.pathspecs_nr = 1;
 	assert_wfm_ok(run(&l, dir, &o));
-	assert_int_equal(l.nr, 7);
+	assert_int_equal(l.nr, 8);
 	for (size_t i = 0; i < l.nr; i++)
 		assert_string_equal(l.v[i].path, "src/a.c");
 	wfm_unit_list_release(&l);
 
 	o.pathspecs = glob; /* '*' matches '/' as in git */
 	assert_wfm_ok(run(&l, dir, &o));
-	assert_int_equal(l.nr, 8);
-	assert_string_equal(l.v[7].id, "src/deep/z.c::function::z");
+	assert_int_equal(l.nr, 9);
+	assert_string_equal(l.v[8].id, "src/deep/z.c::function::z");
 	wfm_unit_list_release(&l);
 
 	o.pathspecs = tree;
