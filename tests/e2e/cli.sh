@@ -55,6 +55,20 @@ if command -v man >/dev/null 2>&1; then
 fi
 pass "installed as a git subcommand with a man page"
 
+# An installed binary reads its own data, wherever it was installed, never
+# the source tree it was built from (nor the configured prefix's copy).
+[ -f "$prefix/share/git-wfmigrate/runtime/harness.mjs" ] || fail "cmake --install put no runtime"
+mig="$prefix/share/git-wfmigrate/workflows/migrate.js"
+sed -i 's/^  description: '"'"'/  description: '"'"'[the installed copy] /' "$mig"
+grep -q 'the installed copy' "$mig" || fail "could not mark the installed migrate.js"
+repo=$(new_repo)
+printf 'int main(void)\n{\n\treturn 0;\n}\n' >"$repo/m.c"
+git -C "$repo" add m.c && git -C "$repo" commit -qm m
+(cd "$repo" && PATH="$prefix/bin:/usr/bin:/bin" WFMIGRATE_DATADIR= expect_code 0 \
+	git wfmigrate run --yes --oracle true --provider exec --agent-cmd true --arg match=main "a goal")
+grep -q '^  \[the installed copy\] ' "$TMP/err" || fail "the installed binary did not read its installed workflow: $(cat "$TMP/err")"
+pass "an installed binary uses its installed data"
+
 # GIT_DIR and GIT_WORK_TREE as git honours them
 repo=$(new_repo)
 printf 'int main(void)\n{\n\treturn 0;\n}\n' >"$repo/m.c"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A budget that finishes work instead of starting it (issue 8, part 3): the
 # migrate workflow with LLM agents against the loopback fake (tests/fakellm)
-# on the cardkit fixture (16 units, about 12,000 tokens each), under budgets
+# on the cardkit fixture (17 units, about 12,000 tokens each), under budgets
 # that fit a few units.
 #
 # - --budget 30000: the engine finishes the units it started before it
@@ -52,7 +52,7 @@ py '
 r, s = j(sys.argv[1]), j(sys.argv[2])
 units = r["units"]
 by = lambda st: [u for u in units if u["status"] == st]
-assert len(units) == 16, len(units)
+assert len(units) == 17, len(units)
 assert len(by("merged")) >= 1, r["totals"]
 assert not by("failed"), by("failed")
 # the units never started are skipped for the budget; every started one was finished
