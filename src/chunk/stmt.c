@@ -69,8 +69,12 @@ static int is_type(TSNode n, const char *const *types)
 static const char *const path_types[] = {
     "identifier", "member_expression",	 "attribute", "subscript_expression", "subscript",
     "this",	  "property_identifier", NULL};
-static const char *const string_types[] = {"string", "template_string", "string_literal",
-					   "interpreted_string_literal", "raw_string_literal", NULL};
+static const char *const string_types[] = {"string",
+					   "template_string",
+					   "string_literal",
+					   "interpreted_string_literal",
+					   "raw_string_literal",
+					   NULL};
 
 static int single_line(TSNode n)
 {
@@ -220,7 +224,8 @@ static void name_of(struct wfm_buf *b, const char *text, TSNode n, int depth)
 	} else if (!ts_node_is_null(field(n, "declarator")) && single_line(c = declared(n))) {
 		add_text(b, text, c, 0); /* C: int *p = 0; void f(void); */
 	} else if (!strcmp(t, "template_declaration") && ts_node_named_child_count(n)) {
-		name_of(b, text, ts_node_named_child(n, ts_node_named_child_count(n) - 1), depth + 1);
+		name_of(b, text, ts_node_named_child(n, ts_node_named_child_count(n) - 1),
+			depth + 1);
 	} else if (!strcmp(t, "preproc_else")) {
 		wfm_buf_addch(b, '!'); /* the #else of #ifdef X: !X */
 		name_of(b, text, ts_node_parent(n), depth + 1);
@@ -287,13 +292,13 @@ static char *valid_name(struct wfm_buf *name)
 static int is_keyword(const char *name)
 {
 	static const char *const words[] = {
-	    "auto",	"bool",	    "break",	"case",	    "char",	   "class",  "const",
-	    "continue", "default",  "do",	"double",   "else",	   "enum",   "extern",
-	    "float",	"for",	    "fn",	"func",	    "function",	   "goto",   "if",
-	    "import",	"inline",   "int",	"let",	    "long",	   "mut",    "package",
-	    "private",	"public",   "pub",	"register", "return",	   "short",  "signed",
-	    "sizeof",	"static",   "struct",	"switch",   "template",	   "typedef", "union",
-	    "unsigned", "use",	    "var",	"virtual",  "void",	   "volatile", "while",
+	    "auto",	"bool",	   "break",  "case",	 "char",     "class",	 "const",
+	    "continue", "default", "do",     "double",	 "else",     "enum",	 "extern",
+	    "float",	"for",	   "fn",     "func",	 "function", "goto",	 "if",
+	    "import",	"inline",  "int",    "let",	 "long",     "mut",	 "package",
+	    "private",	"public",  "pub",    "register", "return",   "short",	 "signed",
+	    "sizeof",	"static",  "struct", "switch",	 "template", "typedef",	 "union",
+	    "unsigned", "use",	   "var",    "virtual",	 "void",     "volatile", "while",
 	};
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(words); i++)
@@ -461,7 +466,8 @@ static int only_space(const char *text, size_t s, size_t e)
 	return 1;
 }
 
-/* Pieces that only open or close what holds a neighbour join it, when nothing but blank lines is between. */
+/* Pieces that only open or close what holds a neighbour join it, when nothing but blank lines is
+ * between. */
 static void join_neighbours(struct wfm_defs *defs, const char *text)
 {
 	size_t n = 0;
