@@ -22,18 +22,14 @@ static void test_datadir__falls_back_to_the_source_tree(void **state)
 	char *dir = wfm_test_tmpdir();
 	char *path = NULL;
 
-	/* set, but without the file: the next place is used (the build's source tree here) */
+	/* set, but without the file: the next place is used; this binary is in the build tree */
 	setenv("WFMIGRATE_DATADIR", dir, 1);
 	assert_wfm_ok(wfm_datadir_find(&path, "runtime/harness.mjs"));
-	/* an installed copy comes before the source tree */
-	if (access(WFM_DATADIR "/runtime/harness.mjs", F_OK) == 0)
-		assert_string_equal(path, WFM_DATADIR "/runtime/harness.mjs");
-	else
-		assert_string_equal(path, WFM_SOURCE_DIR "/runtime/harness.mjs");
+	assert_string_equal(path, WFM_SOURCE_DIR "/runtime/harness.mjs");
 	free(path);
 	setenv("WFMIGRATE_DATADIR", "", 1);
 	assert_wfm_ok(wfm_datadir_find(&path, "runtime/harness.mjs"));
-	assert_non_null(strstr(path, "/runtime/harness.mjs"));
+	assert_string_equal(path, WFM_SOURCE_DIR "/runtime/harness.mjs");
 	free(path);
 	wfm_test_rmtree(dir);
 	free(dir);
@@ -42,19 +38,24 @@ static void test_datadir__falls_back_to_the_source_tree(void **state)
 static void test_datadir__not_found_says_where(void **state)
 {
 	char *path = (char *)1;
-	char want[PATH_MAX * 3];
+	char want[PATH_MAX * 4], *self = realpath("/proc/self/exe", NULL);
 
+	assert_non_null(self);
+	*strrchr(self, '/') = '\0';
+	*strrchr(self, '/') = '\0'; /* the prefix of the binary's bin/ */
 	setenv("WFMIGRATE_DATADIR", "/nonexistent/data", 1);
 	assert_int_equal(wfm_datadir_find(&path, "workflows/nope.js"), WFM_ENOTFOUND);
 	assert_null(path);
 	snprintf(want, sizeof(want),
 		 "cannot find 'workflows/nope.js' (looked at "
-		 "'/nonexistent/data/workflows/nope.js', '%s/workflows/nope.js', "
+		 "'/nonexistent/data/workflows/nope.js', "
+		 "'%s/share/git-wfmigrate/workflows/nope.js', '%s/workflows/nope.js', "
 		 "'%s/workflows/nope.js')",
-		 WFM_DATADIR, WFM_SOURCE_DIR);
+		 self, WFM_SOURCE_DIR, WFM_DATADIR);
 	assert_string_equal(wfm_error_last(), want);
 	assert_int_equal(wfm_datadir_find(&path, "/etc/passwd"), WFM_EINVALID);
 	assert_int_equal(wfm_datadir_find(&path, ""), WFM_EINVALID);
+	free(self);
 }
 
 int main(void)
