@@ -135,6 +135,25 @@ void wfm_buf_rtrim(struct wfm_buf *b)
 		wfm_buf_setlen(b, n);
 }
 
+void wfm_buf_add_sq(struct wfm_buf *b, const char *s)
+{
+	const char *p;
+
+	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			    "_./:@%+=,-") == strlen(s)) {
+		wfm_buf_adds(b, s);
+		return;
+	}
+	wfm_buf_addch(b, '\'');
+	for (p = s; *p; p++) {
+		if (*p == '\'')
+			wfm_buf_adds(b, "'\\''");
+		else
+			wfm_buf_addch(b, *p);
+	}
+	wfm_buf_addch(b, '\'');
+}
+
 int wfm_buf_read_file(struct wfm_buf *b, const char *path)
 {
 	FILE *f = fopen(path, "rb");

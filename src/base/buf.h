@@ -47,4 +47,11 @@ int wfm_buf_read_file(struct wfm_buf *b, const char *path);
 /* Removes trailing whitespace. */
 void wfm_buf_rtrim(struct wfm_buf *b);
 
+/*
+ * Appends s as one word for sh: as it is when it holds only letters,
+ * digits and "_./:@%+=,-" (and is not empty), else in single quotes with
+ * each ' as '\'' (git's sq_quote_buf()).
+ */
+void wfm_buf_add_sq(struct wfm_buf *b, const char *s);
+
 #endif

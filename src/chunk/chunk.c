@@ -306,30 +306,28 @@ static void fill_texts(struct job *job, const char *text)
 	}
 }
 
-/* --uncovered: the file's ranges in no unit (those --match keeps) go to job->units. */
+/*
+ * --uncovered: the file's ranges or lines in no unit (those --match keeps)
+ * go to job->units. Without a tree a whole-file unit covers the file,
+ * unless it is binary (no units at all): then its lines matching --match.
+ */
 static int find_uncovered(struct worker *w, struct job *job, const TSTree *tree,
 			  const struct wfm_unit *units, size_t nr, const char *text, size_t len)
 {
-	size_t kept = 0;
+	int per_line = w->run->opts->uncovered == WFM_CHUNK_UNCOVERED_LINES;
+	size_t base = job->units.nr;
+	int rc;
 
-	if (!tree)
+	if (!tree && nr)
 		return 0; /* a whole-file unit covers it */
-	wfm_uncovered_find(&job->units, job->file->path, job->lang, units, nr,
-			   ts_tree_root_node(tree), text, len, &w->lines);
-	for (size_t i = 0; i < job->units.nr; i++) {
-		struct wfm_unit *u = &job->units.v[i];
-		int rc = w->run->re ? wfm_regex_match(w->run->re, text + u->start_byte,
-						      u->end_byte - u->start_byte, 0, NULL)
-				    : 1;
-		if (rc < 0)
-			return rc;
-		if (rc)
-			job->units.v[kept++] = *u;
-		else
-			wfm_unit_release(u);
-	}
-	job->units.nr = kept;
-	return 0;
+	if (!tree && !(per_line && w->run->re))
+		return 0; /* binary: only the lines --match finds in it are listed */
+	rc = wfm_uncovered_find(&job->units, job->file->path, job->lang, units, nr,
+				tree ? ts_tree_root_node(tree) : (TSNode){ 0 }, text, len, &w->lines,
+				w->run->re, per_line);
+	for (size_t i = base; !tree && i < job->units.nr; i++)
+		job->units.v[i].reason = wfm_strdup("binary file");
+	return rc;
 }
 
 /* A tree-sitter range from byte offsets. */
@@ -391,9 +389,21 @@ static int chunk_file(struct worker *w, struct job *job)
 		goto done;
 	text = w->blob.ptr;
 	len = w->blob.len;
-	if (!len || memchr(text, '\0', len < BINARY_PROBE ? len : BINARY_PROBE))
-		goto done; /* nothing to chunk, or binary */
+	if (!len)
+		goto done; /* nothing to chunk */
+	if (memchr(text, '\0', len < BINARY_PROBE ? len : BINARY_PROBE)) {
+		if (opts->uncovered) { /* binary: in no unit */
+			wfm_lines_index(&w->lines, text, len);
+			rc = find_uncovered(w, job, NULL, NULL, 0, text, len);
+			if (!rc && opts->with_text)
+				fill_texts(job, text);
+		}
+		goto done;
+	}
 	wfm_lines_index(&w->lines, text, len);
+	if (opts->uncovered == WFM_CHUNK_UNCOVERED_LINES && w->run->re &&
+	    (rc = wfm_lines_match(w->run->re, text, len, &w->lines)) <= 0)
+		goto done; /* no line --match finds: nothing to list, no need to parse */
 	if (job->lang != WFM_LANG_OTHER)
 		parse(&tree, &reason, w, job->lang, text, len);
 	if (tree) {

@@ -58,7 +58,14 @@ struct wfm_chunk_opts {
 	uint64_t timeout_us;		/* parse time limit per file; 0: none */
 	size_t max_file_bytes;		/* larger files are one unit, unparsed; 0: no limit */
 	int with_text;			/* fill each unit's text */
-	int uncovered;			/* list what no unit covers instead (below) */
+	int uncovered;			/* list what no unit covers instead: enum below */
+};
+
+/* opts.uncovered: what wfm_chunk_run lists instead of the units. */
+enum {
+	WFM_CHUNK_UNCOVERED_NONE = 0,	/* the units */
+	WFM_CHUNK_UNCOVERED_RANGES = 1, /* runs of lines of code in no unit */
+	WFM_CHUNK_UNCOVERED_LINES = 2,	/* each line of code in no unit, on its own */
 };
 
 #define WFM_CHUNK_TIMEOUT_US_DEFAULT 2000000u
@@ -86,11 +93,26 @@ struct wfm_chunk_opts {
  * that hold code (not only blank or comment lines) and lie in no unit,
  * as units of kind "uncovered" with an empty id and name; --match keeps
  * the ranges whose text matches, --query and max_bytes do not apply.
+ * WFM_CHUNK_UNCOVERED_LINES gives each such line as a range of its own,
+ * and --match is looked for in each line alone (without its line break);
+ * with --match, the matching lines of binary files, which are in no
+ * unit, are listed too, with the reason "binary file". Whole-file units
+ * (files without a grammar, too large, or whose parse failed) cover all
+ * of their file: nothing of them is listed. docs/chunk.md calls these
+ * lines "out of reach".
  * On failure *out holds no units. repo is only used by the calling thread;
  * worker threads open their own handles on wfm_repo_path(repo).
  */
 int wfm_chunk_run(struct wfm_unit_list *out, struct wfm_repo *repo,
 		  const struct wfm_chunk_opts *opts);
+
+/*
+ * Appends the first line of u's text (with_text) for people: without the
+ * blanks around it, each control character and byte that is not UTF-8 as
+ * '?' (a binary file's line prints safely), cut at max bytes on a
+ * character boundary. Nothing when u has no text.
+ */
+void wfm_unit_line_text(struct wfm_buf *out, const struct wfm_unit *u, size_t max);
 
 /* The number of threads opts->threads stands for (online cores for 0). */
 unsigned wfm_chunk_threads(unsigned threads);

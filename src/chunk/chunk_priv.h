@@ -198,15 +198,27 @@ void wfm_defs_prefer(struct wfm_defs *defs, struct wfm_defs *better);
 
 /* ---- uncovered.c: what no unit covers --------------------------------------- */
 
+struct wfm_regex;
+
 /*
  * Appends to out, as units of kind "uncovered" (empty id and name), the
  * runs of lines of the file that hold code and lie in none of units
  * (sorted, nr of them); blank and comment lines inside a run belong to
- * it. root is the file's tree, for its comments.
+ * it. With per_line, each such line of code instead, on its own. root is
+ * the file's tree, for its comments; a null node when there is none (every
+ * line with a byte that is not white space is code). Only what re finds
+ * a match in is kept (NULL: all): the range's text, or with per_line the
+ * line without its line break. Fails only when re does (then out is as
+ * it was).
  */
-void wfm_uncovered_find(struct wfm_unit_list *out, const char *path, enum wfm_lang lang,
-			const struct wfm_unit *units, size_t nr, TSNode root, const char *text,
-			size_t len, const struct wfm_lines *lines);
+/* 1 when re finds a match in a line of text (without its line break), 0 when in none, or re's error. */
+int wfm_lines_match(const struct wfm_regex *re, const char *text, size_t len,
+		    const struct wfm_lines *lines);
+
+int wfm_uncovered_find(struct wfm_unit_list *out, const char *path, enum wfm_lang lang,
+		       const struct wfm_unit *units, size_t nr, TSNode root, const char *text,
+		       size_t len, const struct wfm_lines *lines, const struct wfm_regex *re,
+		       int per_line);
 
 /* ---- pack.c: packing and splitting --------------------------------------- */
 

@@ -180,8 +180,11 @@ static void print_table(const struct wfm_unit_list *units, int text)
 	}
 }
 
-/* --uncovered: "path:a-b" a line (with the text under a header with --text), or JSON. */
-static void print_uncovered(const struct wfm_unit_list *ranges, int json, int text)
+/*
+ * --uncovered: "path:a-b" a line, or with --match "path:n: <the line>" (the
+ * text under a header with --text), or JSON.
+ */
+static void print_uncovered(const struct wfm_unit_list *ranges, int json, int text, int per_line)
 {
 	struct wfm_buf b = WFM_BUF_INIT;
 
@@ -198,16 +201,23 @@ static void print_uncovered(const struct wfm_unit_list *ranges, int json, int te
 			wfm_json_add_str(obj, "lang", wfm_lang_name(u->lang));
 			wfm_json_add_num(obj, "start_line", u->start_line);
 			wfm_json_add_num(obj, "end_line", u->end_line);
+			if (u->reason)
+				wfm_json_add_str(obj, "reason", u->reason);
 			if (text)
 				wfm_json_add_strn(obj, "text", u->text, u->end_byte - u->start_byte);
 			wfm_buf_adds(&b, i ? ",\n" : "\n");
 			wfm_json_print(&b, obj);
 			cJSON_Delete(obj);
+		} else if (text) {
+			wfm_buf_addf(&b, "==> %s:%u-%u <==\n", u->path, u->start_line, u->end_line);
+			wfm_buf_add(&b, u->text, u->end_byte - u->start_byte);
+		} else if (per_line) {
+			wfm_buf_addf(&b, "%s:%u: %s", u->path, u->start_line,
+				     u->reason ? "(binary file) " : "");
+			wfm_unit_line_text(&b, u, SIZE_MAX);
+			wfm_buf_addch(&b, '\n');
 		} else {
-			wfm_buf_addf(&b, text ? "==> %s:%u-%u <==\n" : "%s:%u-%u\n", u->path,
-				     u->start_line, u->end_line);
-			if (text)
-				wfm_buf_add(&b, u->text, u->end_byte - u->start_byte);
+			wfm_buf_addf(&b, "%s:%u-%u\n", u->path, u->start_line, u->end_line);
 		}
 		fwrite(b.ptr, 1, b.len, stdout);
 	}
@@ -242,7 +252,8 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		WFM_OPT_STRING(0, "rev", &rev, "rev",
 			       "read the files of this revision (default HEAD)"),
 		WFM_OPT_BOOL(0, "uncovered", &uncovered,
-			     "list the lines with code that are in no unit, as path:a-b"),
+			     "list the lines with code that are in no unit, as path:a-b (with "
+			     "--match: each matching line, as path:n: text)"),
 		WFM_OPT_GROUP("limits"),
 		WFM_OPT_UINT(0, "threads", &threads, "n",
 			     "parse on n threads (default 0: one per core)", 0, 1024),
@@ -288,8 +299,11 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	copts.threads = (unsigned)threads;
 	copts.timeout_us = (uint64_t)timeout_ms * 1000;
 	copts.max_file_bytes = max_file;
-	copts.with_text = text;
-	copts.uncovered = uncovered;
+	/* with --match, the lines a --match run could not reach, each on its own */
+	copts.uncovered = !uncovered ? WFM_CHUNK_UNCOVERED_NONE
+		: match	     ? WFM_CHUNK_UNCOVERED_LINES
+			     : WFM_CHUNK_UNCOVERED_RANGES;
+	copts.with_text = text || copts.uncovered == WFM_CHUNK_UNCOVERED_LINES;
 	rc = wfm_chunk_run(&units, ctx->repo, &copts);
 	if (rc < 0) {
 		ret = wfm_ui_exit_code(rc);
@@ -300,7 +314,7 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		goto done;
 	}
 	if (uncovered)
-		print_uncovered(&units, json, text);
+		print_uncovered(&units, json, text, copts.uncovered == WFM_CHUNK_UNCOVERED_LINES);
 	else if (json)
 		print_json(&units, text);
 	else

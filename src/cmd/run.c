@@ -310,6 +310,52 @@ static void print_card(const cJSON *meta, const struct wfm_run_settings *s, cons
 	}
 }
 
+/*
+ * With a match in args (migrate's --arg match=<re>): the lines of code it
+ * finds in no unit at the base, for the paths and lang of args, which no
+ * agent will see (chunk() is given the same args by migrate).
+ */
+static void print_reach(struct wfm_repo *repo, const char *base, const cJSON *args)
+{
+	const cJSON *match = cJSON_GetObjectItemCaseSensitive(args, "match"), *l;
+	struct wfm_buf b = WFM_BUF_INIT;
+	cJSON *lines = NULL;
+	int total, shown = 0;
+
+	if (wfm_engine_out_of_reach(&lines, repo, base, args) < 0) {
+		fprintf(stderr, "out of reach: cannot list the lines matching /%s/: %s\n",
+			match->valuestring, wfm_error_last());
+		return;
+	}
+	if (!lines)
+		return;
+	total = cJSON_GetArraySize(lines);
+	if (!total) {
+		fprintf(stderr, "out of reach: none (every line of code matching /%s/ is in a unit)\n",
+			match->valuestring);
+		cJSON_Delete(lines);
+		return;
+	}
+	fprintf(stderr, "out of reach: %d line%s matching /%s/ in no unit, which no agent will see:\n",
+		total, total == 1 ? "" : "s", match->valuestring);
+	cJSON_ArrayForEach(l, lines)
+	{
+		if (shown++ == WFM_UI_REACH_SHOWN)
+			break;
+		wfm_buf_clear(&b);
+		wfm_engine_reach_line(&b, l);
+		fprintf(stderr, "  %s\n", b.ptr);
+	}
+	wfm_buf_clear(&b);
+	wfm_engine_reach_hint(&b, base, args);
+	if (total > WFM_UI_REACH_SHOWN)
+		fprintf(stderr, "  ... and %d more: %s\n", total - WFM_UI_REACH_SHOWN, b.ptr);
+	else
+		fprintf(stderr, "  (%s lists them)\n", b.ptr);
+	wfm_buf_release(&b);
+	cJSON_Delete(lines);
+}
+
 static int approve(int yes)
 {
 	char answer[16];
@@ -463,6 +509,7 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		goto done;
 	}
 	print_card(meta, &s, goal.ptr);
+	print_reach(ctx->repo, s.base, args);
 	rc = approve(yes);
 	if (rc <= 0) {
 		if (rc == 0)

@@ -79,6 +79,8 @@ static void job_free(struct job *job)
 	wfm_agent_type_free(job->type);
 	free(job->reason);
 	free(job->journal_error);
+	cJSON_Delete(job->reach);
+	free(job->warning);
 	cJSON_Delete(job->value);
 	free(job->error);
 	free(job);
@@ -210,6 +212,8 @@ static cJSON *job_record(const struct job *job)
 		wfm_json_add_num(rec, "cost_usd", job->cost_usd);
 	if (job->cache_read)
 		wfm_json_add_num(rec, "cache_read", (double)job->cache_read);
+	if (job->reach)
+		wfm_json_add(rec, "outOfReach", cJSON_Duplicate(job->reach, 1));
 	if (job->agent_failed) {
 		wfm_json_add_bool(rec, "failed", 1);
 		if (job->reason)
@@ -490,6 +494,19 @@ static void handle_request(struct engine *e, const cJSON *msg)
 			count_agent(e, job);
 			send_budget(e);
 		}
+		if (!strcmp(job->method, "chunk") && wfm_engine_reach_pattern(job->params)) {
+			const cJSON *reach = cJSON_GetObjectItemCaseSensitive(rec, "outOfReach");
+
+			if (!cJSON_IsArray(reach)) {
+				/* journaled by a version that did not list them: find them now */
+				job->value = value ? cJSON_Duplicate(value, 1) : cJSON_CreateNull();
+				job->replayed = 1;
+				cJSON_Delete(rec);
+				queue_job(e, job);
+				return;
+			}
+			wfm_engine_reach_add(e, wfm_engine_reach_pattern(job->params), reach);
+		}
 		send_result(e, job->id, 1, value, NULL, NULL);
 		cJSON_Delete(rec);
 		job_free(job);
@@ -527,6 +544,10 @@ static void finish_job(struct engine *e, struct job *job)
 	}
 	if (job->journal_error)
 		progress(e, "warning: %s", job->journal_error);
+	if (job->warning)
+		progress(e, "warning: %s", job->warning);
+	if (job->ok && job->reach)
+		wfm_engine_reach_add(e, wfm_engine_reach_pattern(job->params), job->reach);
 	send_result(e, job->id, job->ok, job->value, job->error,
 		    job->budget_refused ? BUDGET_CODE : NULL);
 	job_free(job);
@@ -830,6 +851,7 @@ done:
 		free(e.failures[i].reason);
 	}
 	free(e.failures);
+	wfm_engine_reach_release(&e);
 	wfm_sched_release(&e.sched);
 	if (e.wake[0] >= 0)
 		close(e.wake[0]);

@@ -7,6 +7,8 @@
 #include "base/json.h"
 
 struct wfm_rundir;
+struct wfm_repo;
+struct wfm_buf;
 
 /*
  * The engine: runs a harness script (runtime/harness.mjs in a Node.js
@@ -75,5 +77,35 @@ void wfm_engine_result_release(struct wfm_engine_result *r);
  * runtime cannot start, the journal cannot be read).
  */
 int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *opts);
+
+/* The longest text of a line out of reach, in bytes (the report and the card). */
+#define WFM_ENGINE_REACH_TEXT_MAX 160
+/* How many lines out of reach report.json lists (it counts them all). */
+#define WFM_ENGINE_REACH_REPORT_MAX 50
+
+/*
+ * The lines a chunk() call with params ({match, lang?, paths?}: paths an
+ * array of pathspecs or one) at rev leaves out of reach: each line of code
+ * of the files it looks at (rev, paths, lang) that match finds and that
+ * is in no unit, whatever the call's other filters keep (a query, a size),
+ * and the matching lines of binary files (docs/engine.md, "Out of reach").
+ * *out is a new array of {path, line, text, reason?} (text: the line
+ * without the blanks around it, at most WFM_ENGINE_REACH_TEXT_MAX bytes;
+ * reason "binary file" for those), in path and line order; NULL when
+ * params has no match. Errors are wfm_chunk_run's, and WFM_EINVALID for an
+ * unknown lang.
+ */
+int wfm_engine_out_of_reach(cJSON **out, struct wfm_repo *repo, const char *rev,
+			    const cJSON *params);
+
+/* Appends a line of that array for people: "path:line: text" ("(binary file) text"). */
+void wfm_engine_reach_line(struct wfm_buf *out, const cJSON *line);
+
+/*
+ * Appends the command that lists all the lines out of reach of chunk(params)
+ * at rev (NULL: leave --rev out): git wfmigrate chunk --uncovered --match
+ * <re> [--rev <rev>] [--lang <lang>] -- <":/path"...|:/>.
+ */
+void wfm_engine_reach_hint(struct wfm_buf *out, const char *rev, const cJSON *params);
 
 #endif

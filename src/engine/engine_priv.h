@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "base/buf.h"
+#include "base/strvec.h"
 #include "engine/engine.h"
 #include "engine/sched.h"
 #include "git/repo.h"
@@ -61,6 +62,9 @@ struct job {
 	int agent_failed;	/* an agent that ran and failed (value null) */
 	int budget_refused;	/* !ok: refused by the budget before its first call */
 	int budget_cut;		/* agent_failed: ended by the budget after some calls */
+	cJSON *reach;		/* chunk() with a match: its lines out of reach (reach.c) */
+	int replayed;		/* chunk(): value from the journal, only reach to find */
+	char *warning;		/* for people, when it finished (reach could not be found) */
 	pthread_t thread;
 	int threaded;
 	struct job *next;
@@ -70,6 +74,13 @@ struct unit_stats {
 	char *id;
 	unsigned long agents;
 	uint64_t tokens;
+};
+
+struct reach_line {
+	char *path;
+	unsigned long line;
+	char *text;
+	char *reason; /* "binary file", or NULL */
 };
 
 struct agent_failure {
@@ -114,6 +125,10 @@ struct engine {
 	size_t units_nr, units_alloc;
 	struct agent_failure *failures;
 	size_t failures_nr, failures_alloc;
+	/* out of reach (reach.c): the lines chunk() calls with a match left in no unit */
+	struct reach_line *reach;
+	size_t reach_nr, reach_alloc;
+	struct wfm_strvec reach_patterns; /* the match of each such call, once */
 	uint64_t started_ms;
 };
 
@@ -133,6 +148,19 @@ void wfm_engine_providers_close(struct engine *e);
 cJSON *wfm_engine_budget(struct engine *e);
 /* whether the budget is spent: no new agent may start */
 int wfm_engine_budget_spent(struct engine *e);
+
+/*
+ * reach.c, on the engine thread: adds the lines out of reach one chunk()
+ * call with the match pattern found (an array from
+ * wfm_engine_out_of_reach); the report's "outOfReach" (new): null when no
+ * call had a match, else {patterns, total, lines} with each line once, the
+ * first WFM_ENGINE_REACH_REPORT_MAX of them.
+ */
+/* The match of chunk()'s params (a non-empty string), or NULL: then nothing is out of reach. */
+const char *wfm_engine_reach_pattern(const cJSON *params);
+void wfm_engine_reach_add(struct engine *e, const char *pattern, const cJSON *lines);
+cJSON *wfm_engine_reach_report(struct engine *e);
+void wfm_engine_reach_release(struct engine *e);
 
 /* report.c: report.json's content (new) and both report files in the run directory. */
 cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const char *error,

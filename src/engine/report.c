@@ -177,6 +177,7 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 	wfm_json_add(r, "shared", shared_json(e));
 	wfm_json_add(r, "result", value ? cJSON_Duplicate(value, 1) : cJSON_CreateNull());
 	wfm_json_add(r, "units", units_json(e, value, totals));
+	wfm_json_add(r, "outOfReach", wfm_engine_reach_report(e));
 	{
 		cJSON *fails = wfm_json_array();
 		for (size_t i = 0; i < e->failures_nr; i++) {
@@ -237,6 +238,89 @@ static void md_escape(struct wfm_buf *out, const char *s)
 			wfm_buf_addch(out, '\\');
 		wfm_buf_addch(out, *s == '\n' ? ' ' : *s);
 	}
+}
+
+/* s as a code span outside a table: fenced by more backticks than it holds, nothing escaped */
+static void md_code(struct wfm_buf *out, const char *s)
+{
+	size_t longest = 0, run = 0;
+	int pad;
+
+	s = s ? s : "";
+	for (const char *p = s; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	pad = *s == '`' || (*s && s[strlen(s) - 1] == '`');
+	for (size_t i = 0; i <= longest; i++)
+		wfm_buf_addch(out, '`');
+	if (pad)
+		wfm_buf_addch(out, ' ');
+	for (; *s; s++)
+		wfm_buf_addch(out, *s == '\n' ? ' ' : *s);
+	if (pad)
+		wfm_buf_addch(out, ' ');
+	for (size_t i = 0; i <= longest; i++)
+		wfm_buf_addch(out, '`');
+}
+
+/* The lines out of reach: what no agent of the run could change. */
+static void reach_md(struct wfm_buf *md, const cJSON *r)
+{
+	const cJSON *reach = cJSON_GetObjectItemCaseSensitive(r, "outOfReach");
+	const cJSON *patterns = cJSON_GetObjectItemCaseSensitive(reach, "patterns"), *p;
+	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(reach, "lines"), *l;
+	unsigned long total =
+	    (unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(reach, "total"));
+	struct wfm_buf b = WFM_BUF_INIT;
+	int n = 0;
+
+	if (!cJSON_IsObject(reach))
+		return;
+	wfm_buf_adds(md, "Out of reach: ");
+	if (total)
+		wfm_buf_addf(md, "%lu %s", total,
+			     total == 1 ? "line of code matches" : "lines of code match");
+	else
+		wfm_buf_adds(md, "none: every line of code that matches");
+	cJSON_ArrayForEach(p, patterns)
+	{
+		wfm_buf_adds(md, n++ ? " or " : " ");
+		md_code(md, cJSON_GetStringValue(p));
+	}
+	if (!total) {
+		wfm_buf_adds(md, " is in a unit.\n\n");
+		return;
+	}
+	wfm_buf_addf(md, " but %s in no unit: no agent of this run could change %s.\n\n",
+		     total == 1 ? "lies" : "lie", total == 1 ? "it" : "them");
+	cJSON_ArrayForEach(l, lines)
+	{
+		wfm_buf_clear(&b);
+		wfm_engine_reach_line(&b, l);
+		wfm_buf_adds(md, "- ");
+		md_code(md, b.ptr);
+		wfm_buf_addch(md, '\n');
+	}
+	if ((unsigned long)cJSON_GetArraySize(lines) < total)
+		wfm_buf_addf(md, "- ... and %lu more\n",
+			     total - (unsigned long)cJSON_GetArraySize(lines));
+	wfm_buf_adds(md, "\nTo list them all:");
+	n = 0;
+	cJSON_ArrayForEach(p, patterns)
+	{
+		cJSON *params = wfm_json_object();
+
+		wfm_json_add_str(params, "match", cJSON_GetStringValue(p));
+		wfm_buf_clear(&b);
+		wfm_engine_reach_hint(&b, str_item(r, "base"), params);
+		wfm_buf_adds(md, n++ ? " and " : " ");
+		md_code(md, b.ptr);
+		cJSON_Delete(params);
+	}
+	wfm_buf_adds(md, ", with the paths and --lang the workflow gave chunk(), if any.\n\n");
+	wfm_buf_release(&b);
 }
 
 static void report_md(struct wfm_buf *md, const cJSON *r)
@@ -300,6 +384,7 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 		}
 	}
 #undef TOTAL
+	reach_md(md, r);
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "agentFailures"))) {
 		const cJSON *f;
 

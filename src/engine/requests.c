@@ -490,6 +490,8 @@ static void run_chunk(struct job *job, struct wfm_repo *repo)
 	const char *lang = str_param(job->params, "lang");
 	cJSON *arr;
 
+	if (job->replayed) /* journaled before the lines out of reach were */
+		goto reach;
 	opts.rev = job->base;
 	opts.match = str_param(job->params, "match");
 	opts.query = str_param(job->params, "query");
@@ -516,6 +518,13 @@ static void run_chunk(struct job *job, struct wfm_repo *repo)
 	job->ok = 1;
 	job->value = arr;
 	job->journal = 1;
+reach:
+	/* what it leaves in no unit, for the report: never a reason to fail the call */
+	if (wfm_engine_out_of_reach(&job->reach, repo, job->base, job->params) < 0)
+		job->warning = extra("chunk(): cannot list the lines out of reach of /%s/: %s",
+				     str_param(job->params, "match"), wfm_error_last());
+	if (job->replayed)
+		job->ok = 1;
 done:
 	wfm_unit_list_release(&units);
 	wfm_strvec_clear(&paths);

@@ -271,6 +271,35 @@ static unsigned long total(const cJSON *report, const char *name)
 	return (unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(t, name));
 }
 
+/* The lines the run's chunk() calls left out of reach, the first few. */
+static void print_reach(const cJSON *report)
+{
+	const cJSON *reach = cJSON_GetObjectItemCaseSensitive(report, "outOfReach");
+	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(reach, "lines"), *l;
+	unsigned long total =
+	    (unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(reach, "total"));
+	struct wfm_buf b = WFM_BUF_INIT;
+	int shown = 0;
+
+	if (!cJSON_IsObject(reach) || !total)
+		return;
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(reach, "patterns"))
+		wfm_buf_addf(&b, "%s/%s/", b.len ? " or " : "", cJSON_GetStringValue(l));
+	printf("out of reach: %lu line%s matching %s in no unit, which no agent could change:\n",
+	       total, total == 1 ? "" : "s", b.ptr);
+	cJSON_ArrayForEach(l, lines)
+	{
+		if (shown++ == WFM_UI_REACH_SHOWN)
+			break;
+		wfm_buf_clear(&b);
+		wfm_engine_reach_line(&b, l);
+		printf("  %s\n", b.ptr);
+	}
+	if (total > WFM_UI_REACH_SHOWN)
+		printf("  ... and %lu more (see the report)\n", total - WFM_UI_REACH_SHOWN);
+	wfm_buf_release(&b);
+}
+
 static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_result *r)
 {
 	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(r->report, "integration");
@@ -306,6 +335,7 @@ static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(shared, "warnings")))
 		printf("warning: agents wrote in the shared checkout at the same time; see the "
 		       "report\n");
+	print_reach(r->report);
 	printf("report: %s/report.md\n", run->path);
 }
 

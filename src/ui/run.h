@@ -40,6 +40,9 @@ struct wfm_run_settings {
 	int no_cache;
 };
 
+/* How many lines out of reach the approval card and the outcome of a run show. */
+#define WFM_UI_REACH_SHOWN 5
+
 /* The provider's API key from the environment (NULL: none), or WFM_EINVALID when it needs one. */
 int wfm_run_api_key(const char **key, const struct wfm_run_settings *s);
 

@@ -79,6 +79,23 @@ static void test_base__buf_detach_rtrim_clear(void **state)
 	wfm_buf_release(&b);
 }
 
+static void test_base__buf_add_sq(void **state)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	wfm_buf_add_sq(&b, "old_copy");
+	wfm_buf_addch(&b, ' ');
+	wfm_buf_add_sq(&b, ":/src/a-b.c");
+	wfm_buf_addch(&b, ' ');
+	wfm_buf_add_sq(&b, "old_api\\(");
+	wfm_buf_addch(&b, ' ');
+	wfm_buf_add_sq(&b, "it's $x");
+	wfm_buf_addch(&b, ' ');
+	wfm_buf_add_sq(&b, "");
+	assert_string_equal(b.ptr, "old_copy :/src/a-b.c 'old_api\\(' 'it'\\''s $x' ''");
+	wfm_buf_release(&b);
+}
+
 static void test_base__strvec(void **state)
 {
 	struct wfm_strvec sv = WFM_STRVEC_INIT;
@@ -130,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_base__buf_grows_past_many_reallocs),
 		cmocka_unit_test(test_base__buf_cap_refuses_and_keeps_contents),
 		cmocka_unit_test(test_base__buf_detach_rtrim_clear),
+		cmocka_unit_test(test_base__buf_add_sq),
 		cmocka_unit_test(test_base__strvec),
 		cmocka_unit_test(test_base__error_codes_and_message),
 		cmocka_unit_test(test_base__error_is_per_thread),

@@ -3,7 +3,9 @@
 #include <cjson/cJSON.h>
 
 #include "base/buf.h"
+#include "base/regex.h"
 #include "chunk/chunk.h"
+#include "chunk/chunk_priv.h" /* wfm_uncovered_find, on units made up for the test */
 #include "git/repo.h"
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -647,6 +649,168 @@ static void test_chunk__uncovered(void **state)
 	assert_wfm_ok(run(&l, dir, &o));
 	expect_unit(&l, "g.c::code::counter", "code", "counter", 4, 5);
 	assert_int_equal(l.nr, 1);
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
+/* A unit over [s, e) of a file, as wfm_uncovered_find sees units: only the ranges count. */
+static struct wfm_unit range_unit(size_t s, size_t e)
+{
+	struct wfm_unit u = { 0 };
+
+	u.start_byte = s;
+	u.end_byte = e;
+	return u;
+}
+
+/*
+ * The library function itself, on made-up units: what it lists does not
+ * depend on what the chunker finds in a language, so it stays true as the
+ * languages get covered.
+ */
+static void test_chunk__uncovered_find_made_up_units(void **state)
+{
+	const char *text = "covered(1)\n"	      /* 1: unit */
+			   "old_api(2); x = 1;\n" /* 2 */
+			   "\n"		      /* 3: blank */
+			   "y = old_api(4)\n"     /* 4 */
+			   "covered(5)\n"	      /* 5: unit */
+			   "  old_api(6)  \r\n"   /* 6 */
+			   "end(7)";		      /* 7: no final newline */
+	size_t len = strlen(text);
+	struct wfm_unit units[2];
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_lines lines = WFM_LINES_INIT;
+	struct wfm_regex *re = NULL, *anchored = NULL;
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	units[0] = range_unit(0, 11);
+	units[1] = range_unit((size_t)(strstr(text, "covered(5)") - text),
+			      (size_t)(strstr(text, "  old_api(6)") - text));
+	wfm_lines_index(&lines, text, len);
+	assert_wfm_ok(wfm_regex_compile(&re, "old_api", WFM_REGEX_MULTILINE));
+	assert_wfm_ok(wfm_regex_compile(&anchored, "^y = .*\\)$", WFM_REGEX_MULTILINE));
+
+	/* runs of lines: 2-4 (the blank line between is in the run), then 6-7 */
+	assert_wfm_ok(wfm_uncovered_find(&l, "f.x", WFM_LANG_OTHER, units, 2, (TSNode){ 0 }, text,
+					 len, &lines, NULL, 0));
+	assert_int_equal(l.nr, 2);
+	assert_string_equal(l.v[0].kind, "uncovered");
+	assert_int_equal(l.v[0].start_line, 2);
+	assert_int_equal(l.v[0].end_line, 4);
+	assert_int_equal(l.v[1].start_line, 6);
+	assert_int_equal(l.v[1].end_line, 7);
+	wfm_unit_list_release(&l);
+
+	/* each line on its own; the pattern looked for in each line alone */
+	assert_wfm_ok(wfm_uncovered_find(&l, "f.x", WFM_LANG_OTHER, units, 2, (TSNode){ 0 }, text,
+					 len, &lines, re, 1));
+	assert_int_equal(l.nr, 3);
+	assert_int_equal(l.v[0].start_line, 2);
+	assert_int_equal(l.v[0].end_line, 2);
+	assert_int_equal(l.v[1].start_line, 4);
+	assert_int_equal(l.v[2].start_line, 6);
+	assert_string_equal(l.v[2].path, "f.x");
+	assert_string_equal(l.v[2].id, "");
+	/* the text for people: no blanks around it, no line break */
+	l.v[2].text = wfm_strndup(text + l.v[2].start_byte, l.v[2].end_byte - l.v[2].start_byte);
+	wfm_unit_line_text(&b, &l.v[2], 100);
+	assert_string_equal(b.ptr, "old_api(6)");
+	wfm_buf_clear(&b);
+	wfm_unit_line_text(&b, &l.v[2], 3);
+	assert_string_equal(b.ptr, "old");
+	wfm_unit_list_release(&l);
+
+	/* $ and ^ hold at the ends of the line: it is matched without its line break */
+	assert_wfm_ok(wfm_uncovered_find(&l, "f.x", WFM_LANG_OTHER, units, 2, (TSNode){ 0 }, text,
+					 len, &lines, anchored, 1));
+	assert_int_equal(l.nr, 1);
+	assert_int_equal(l.v[0].start_line, 4);
+	wfm_unit_list_release(&l);
+
+	/* a range is kept when the pattern is anywhere in it */
+	assert_wfm_ok(wfm_uncovered_find(&l, "f.x", WFM_LANG_OTHER, units, 2, (TSNode){ 0 }, text,
+					 len, &lines, re, 0));
+	assert_int_equal(l.nr, 2);
+	wfm_unit_list_release(&l);
+
+	/* a unit over everything leaves nothing */
+	units[0] = range_unit(0, len);
+	assert_wfm_ok(wfm_uncovered_find(&l, "f.x", WFM_LANG_OTHER, units, 1, (TSNode){ 0 }, text,
+					 len, &lines, NULL, 1));
+	assert_int_equal(l.nr, 0);
+
+	wfm_buf_release(&b);
+	wfm_lines_release(&lines);
+	wfm_regex_free(re);
+	wfm_regex_free(anchored);
+}
+
+/*
+ * opts.uncovered = WFM_CHUNK_UNCOVERED_LINES through wfm_chunk_run: the
+ * matching lines of a binary file (in no unit whatever the languages
+ * cover), never those of a whole-file unit or of code in units.
+ */
+static void test_chunk__uncovered_lines(void **state)
+{
+	static const char bin[] = "BIN\0\x01\n"
+				  "\tcall old_api(1)\x1b[0m \n"
+				  "nothing\n"
+				  "old_api(2)\n";
+	char *dir = wfm_test_repo_new();
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	write_bytes(dir, "data/blob.bin", bin, sizeof(bin) - 1);
+	wfm_test_write(dir, "notes.txt", "old_api(3) is a whole-file unit\n");
+	wfm_test_write(dir, "m.py", "def f():\n    return old_api(4)\n\nX = old_api(5)\n");
+	commit(dir, "lines");
+	o.uncovered = WFM_CHUNK_UNCOVERED_LINES;
+	o.with_text = 1;
+	o.match = "old_api\\(";
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(l.nr, 2);
+	assert_string_equal(l.v[0].path, "data/blob.bin");
+	assert_int_equal(l.v[0].start_line, 2);
+	assert_int_equal(l.v[0].end_line, 2);
+	assert_string_equal(l.v[0].reason, "binary file");
+	assert_int_equal(l.v[1].start_line, 4);
+	/* printable: control characters are '?' */
+	wfm_unit_line_text(&b, &l.v[0], 200);
+	assert_string_equal(b.ptr, "call old_api(1)?[0m");
+	wfm_buf_release(&b);
+	wfm_unit_list_release(&l);
+
+	/* the lang filter and pathspecs choose the files looked at */
+	o.lang = WFM_LANG_PYTHON;
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(l.nr, 0);
+	o.lang = WFM_LANG_ANY;
+	o.pathspecs = (const char *[]){ "notes.txt", "m.py" };
+	o.pathspecs_nr = 2;
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(l.nr, 0);
+	o.pathspecs = NULL;
+	o.pathspecs_nr = 0;
+
+	/* without a pattern, binary files are left out: every line would be listed */
+	o.match = NULL;
+	assert_wfm_ok(run(&l, dir, &o));
+	for (size_t i = 0; i < l.nr; i++)
+		assert_string_not_equal(l.v[i].path, "data/blob.bin");
+	wfm_unit_list_release(&l);
+	o.uncovered = WFM_CHUNK_UNCOVERED_RANGES;
+	o.match = "old_api";
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(l.nr, 0);
+
+	/* a bad pattern is refused before anything is read */
+	o.uncovered = WFM_CHUNK_UNCOVERED_LINES;
+	o.match = "(unclosed";
+	assert_int_equal(run(&l, dir, &o), WFM_EINVALID);
+	assert_int_equal(l.nr, 0);
 	wfm_unit_list_release(&l);
 	wfm_test_rmtree(dir);
 	free(dir);
@@ -1591,6 +1755,8 @@ int main(void)
 		cmocka_unit_test(test_chunk__ids_do_not_shift),
 		cmocka_unit_test(test_chunk__top_level_code),
 		cmocka_unit_test(test_chunk__uncovered),
+		cmocka_unit_test(test_chunk__uncovered_find_made_up_units),
+		cmocka_unit_test(test_chunk__uncovered_lines),
 		cmocka_unit_test(test_chunk__functions_across_preprocessor_branches),
 		cmocka_unit_test(test_chunk__headers_of_a_cpp_repository),
 		cmocka_unit_test(test_chunk__comments_attached),
