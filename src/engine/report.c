@@ -52,6 +52,66 @@ static int budget_reason(const char *reason)
 	return reason && !strncmp(reason, "budget:", 7);
 }
 
+static int is_mark(char c)
+{
+	return c == '*' || c == '_' || c == '`' || c == '"' || c == '\'';
+}
+
+/*
+ * Where s says phrase[0..n) again, followed by a colon (emphasis around it
+ * allowed: "**no change needed**:"): just past that colon and the blanks
+ * after it; else NULL.
+ */
+static const char *said_again(const char *s, const char *phrase, size_t n)
+{
+	while (*s == ' ' || is_mark(*s))
+		s++;
+	if (strncasecmp(s, phrase, n))
+		return NULL;
+	s += n;
+	while (is_mark(*s) || *s == ' ')
+		s++;
+	if (*s != ':')
+		return NULL;
+	s++;
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+/*
+ * reason as key of o, or null; a reason that repeats its leading phrase
+ * ("no change needed: no change needed: none") says it once, whoever
+ * built it (a workflow adding a prefix to an agent's answer that has it).
+ */
+static void add_reason(cJSON *o, const char *key, const char *reason)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+	const char *colon, *rest, *again;
+	size_t n;
+
+	if (!reason) {
+		wfm_json_add_null(o, key);
+		return;
+	}
+	colon = strchr(reason, ':');
+	n = colon ? (size_t)(colon - reason) : 0;
+	if (!n || n > 80 || memchr(reason, '\n', n)) {
+		wfm_json_add_str(o, key, reason);
+		return;
+	}
+	rest = colon + 1;
+	while (*rest == ' ')
+		rest++;
+	while ((again = said_again(rest, reason, n)))
+		rest = again;
+	wfm_buf_add(&b, reason, n);
+	if (*rest)
+		wfm_buf_addf(&b, ": %s", rest);
+	wfm_json_add_str(o, key, b.ptr);
+	wfm_buf_release(&b);
+}
+
 /*
  * The units: what the script reported for each (status, reason, branch,
  * commit, and outOfScope when it gives the paths a scope refusal named)
@@ -78,10 +138,7 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 		o = wfm_json_object();
 		wfm_json_add_str(o, "id", id);
 		wfm_json_add_str(o, "status", status ? status : "unknown");
-		if (str_item(u, "reason"))
-			wfm_json_add_str(o, "reason", str_item(u, "reason"));
-		else
-			wfm_json_add_null(o, "reason");
+		add_reason(o, "reason", str_item(u, "reason"));
 		if (str_item(u, "branch"))
 			wfm_json_add_str(o, "branch", str_item(u, "branch"));
 		else
