@@ -190,6 +190,38 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 	return arr;
 }
 
+/*
+ * The agents that failed: {label, unit, reason, stderr, transcript}, stderr
+ * the last lines its command wrote there (exec agents; null when none) and
+ * transcript the path of its transcript (null when it has none).
+ */
+static cJSON *failures_json(const struct engine *e)
+{
+	cJSON *fails = wfm_json_array();
+
+	for (size_t i = 0; i < e->failures_nr; i++) {
+		const struct agent_failure *a = &e->failures[i];
+		cJSON *f = wfm_json_object();
+
+		wfm_json_add_str(f, "label", a->label);
+		if (a->unit)
+			wfm_json_add_str(f, "unit", a->unit);
+		else
+			wfm_json_add_null(f, "unit");
+		wfm_json_add_str(f, "reason", a->reason);
+		if (a->stderr_tail)
+			wfm_json_add_str(f, "stderr", a->stderr_tail);
+		else
+			wfm_json_add_null(f, "stderr");
+		if (a->transcript)
+			wfm_json_add_str(f, "transcript", a->transcript);
+		else
+			wfm_json_add_null(f, "transcript");
+		wfm_json_add(fails, NULL, f);
+	}
+	return fails;
+}
+
 /* {branch, commit, commits, agents, warnings}: branch and commit null when nothing was kept */
 static cJSON *shared_json(struct engine *e)
 {
@@ -234,20 +266,7 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 	wfm_json_add(r, "shared", shared_json(e));
 	wfm_json_add(r, "result", value ? cJSON_Duplicate(value, 1) : cJSON_CreateNull());
 	wfm_json_add(r, "units", units_json(e, value, totals));
-	{
-		cJSON *fails = wfm_json_array();
-		for (size_t i = 0; i < e->failures_nr; i++) {
-			cJSON *f = wfm_json_object();
-			wfm_json_add_str(f, "label", e->failures[i].label);
-			if (e->failures[i].unit)
-				wfm_json_add_str(f, "unit", e->failures[i].unit);
-			else
-				wfm_json_add_null(f, "unit");
-			wfm_json_add_str(f, "reason", e->failures[i].reason);
-			wfm_json_add(fails, NULL, f);
-		}
-		wfm_json_add(r, "agentFailures", fails);
-	}
+	wfm_json_add(r, "agentFailures", failures_json(e));
 	wfm_json_add_num(totals, "agents", (double)(e->agents_run + e->agents_replayed));
 	wfm_json_add_num(totals, "agentsRun", (double)e->agents_run);
 	wfm_json_add_num(totals, "agentsReplayed", (double)e->agents_replayed);
@@ -294,6 +313,58 @@ static void md_escape(struct wfm_buf *out, const char *s)
 			wfm_buf_addch(out, '\\');
 		wfm_buf_addch(out, *s == '\n' ? ' ' : *s);
 	}
+}
+
+/* A fenced block of text, indented under a list item, with a fence longer than its backticks. */
+static void md_fenced(struct wfm_buf *md, const char *text)
+{
+	size_t run = 0, longest = 2;
+	const char *p;
+
+	for (p = text; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	wfm_buf_adds(md, "\n\n  ");
+	for (size_t i = 0; i <= longest; i++)
+		wfm_buf_addch(md, '`');
+	wfm_buf_adds(md, "\n  ");
+	for (p = text; *p; p++) {
+		wfm_buf_addch(md, *p);
+		if (*p == '\n')
+			wfm_buf_adds(md, "  ");
+	}
+	wfm_buf_adds(md, "\n  ");
+	for (size_t i = 0; i <= longest; i++)
+		wfm_buf_addch(md, '`');
+	wfm_buf_addch(md, '\n');
+}
+
+/* "Agents that failed": each with its reason, its stderr's last lines and its transcript. */
+static void md_failures(struct wfm_buf *md, const cJSON *failures)
+{
+	const cJSON *f;
+
+	if (!cJSON_GetArraySize(failures))
+		return;
+	wfm_buf_adds(md, "Agents that failed:\n\n");
+	cJSON_ArrayForEach(f, failures)
+	{
+		wfm_buf_adds(md, "- `");
+		md_escape(md, str_item(f, "label"));
+		wfm_buf_adds(md, "`: ");
+		md_escape(md, str_item(f, "reason"));
+		if (str_item(f, "transcript")) {
+			wfm_buf_adds(md, " (transcript: `");
+			md_escape(md, str_item(f, "transcript"));
+			wfm_buf_adds(md, "`)");
+		}
+		if (str_item(f, "stderr"))
+			md_fenced(md, str_item(f, "stderr"));
+		wfm_buf_addch(md, '\n');
+	}
+	wfm_buf_addch(md, '\n');
 }
 
 static void report_md(struct wfm_buf *md, const cJSON *r)
@@ -357,20 +428,7 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 		}
 	}
 #undef TOTAL
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "agentFailures"))) {
-		const cJSON *f;
-
-		wfm_buf_adds(md, "Agents that failed:\n\n");
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(r, "agentFailures"))
-		{
-			wfm_buf_adds(md, "- `");
-			md_escape(md, str_item(f, "label"));
-			wfm_buf_adds(md, "`: ");
-			md_escape(md, str_item(f, "reason"));
-			wfm_buf_addch(md, '\n');
-		}
-		wfm_buf_addch(md, '\n');
-	}
+	md_failures(md, cJSON_GetObjectItemCaseSensitive(r, "agentFailures"));
 	if (!cJSON_GetArraySize(units))
 		return;
 	wfm_buf_adds(md, "| unit | status | reason | branch | agents |\n|---|---|---|---|---|\n");
