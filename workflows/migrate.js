@@ -145,7 +145,7 @@ if (A.match !== undefined) {
     const answer = answers[i]
     if (!answer) record(unit, 'failed', 'the classifier agent failed')
     else if (answer.relevant) selected.push(unit)
-    else record(unit, 'skipped', `not relevant: ${answer.reason || 'the classifier says it needs no change'}`)
+    else record(unit, 'skipped', prefixed('not relevant', answer.reason, 'the classifier says it needs no change', true))
   })
   log(`the classifier keeps ${selected.length} of ${units.length} units`)
 }
@@ -218,7 +218,7 @@ async function review(state) {
         '(--arg unverified=merge merges such attempts)', attempt, round)
     }
     if (check.pass && check.unchanged) {
-      return record(unit, 'skipped', `no change needed: ${firstLine(attempt.output) || 'the verifier agrees'}`,
+      return record(unit, 'skipped', prefixed('no change needed', firstLine(attempt.output), 'the verifier agrees', true),
         attempt, round)
     }
     if (check.pass) return { unit, attempt, rounds: round }
@@ -400,7 +400,7 @@ function record(unit, status, reason, attempt = null, used = 0, mergeCommit = nu
     id: unit.id,
     path: unit.path,
     status,
-    reason,
+    reason: onePhrase(reason),
     branch: attempt?.branch ?? null,
     commit: attempt?.commit ?? null,
     mergeCommit,
@@ -413,8 +413,7 @@ function record(unit, status, reason, attempt = null, used = 0, mergeCommit = nu
 // refuses it with err.code 'budget' (docs/protocol.md). Other errors go on.
 // (A function, not a class: it is used before this line runs.)
 function NoBudget(err) {
-  const message = String(err?.message ?? err)
-  this.reason = message.startsWith('budget: ') ? message : `budget: ${message}`
+  this.reason = prefixed('budget', String(err?.message ?? err))
 }
 
 async function unlessBudget(promise) {
@@ -433,7 +432,7 @@ function guarded(stage) {
     try {
       return await stage(state, unit)
     } catch (err) {
-      return record(unit, 'failed', `error: ${err?.message ?? err}`, state?.attempt ?? null)
+      return record(unit, 'failed', prefixed('error', err?.message ?? String(err)), state?.attempt ?? null)
     }
   }
 }
@@ -505,6 +504,41 @@ function fence(text, lang) {
 function quote(text) {
   const s = typeof text === 'string' && text.trim() ? text.trim() : '(nothing)'
   return s.split('\n').map(line => `> ${line}`).join('\n')
+}
+
+// "phrase: text", saying the phrase once: agents are asked to begin their
+// answer with "no change needed: <reason>", an error's message may start with
+// "error:" already. fallback stands in for a text that is only the phrase.
+// Only a phrase followed by a colon is taken for a repetition, unless loose
+// ("No change needed, the unit has no calls" too).
+function prefixed(phrase, text, fallback = '', loose = false) {
+  const rest = stripPhrase(phrase, typeof text === 'string' ? text : '', loose) || fallback
+  return rest ? `${phrase}: ${rest}` : phrase
+}
+
+// text without phrase at its start, however often it is said there
+// ("No change needed: no change needed: ..."), nor the emphasis around it
+// ("**No change needed**: ...").
+function stripPhrase(phrase, text, loose = false) {
+  const words = phrase.trim().split(/\s+/).map(w => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')
+  const after = loose ? '\\b[\\s*_`"\':.,;!\\u2013\\u2014-]*' : '[*_`"\']*\\s*:'
+  const lead = new RegExp(`^[\\s*_\`"'>]*${words}${after}\\s*`, 'i')
+  let rest = text.trim()
+  for (let before = null; before !== rest;) {
+    before = rest
+    rest = rest.replace(lead, '').trim()
+  }
+  return rest
+}
+
+// A reason never says its leading phrase twice: "x: x: y" is "x: y", for
+// reasons whose parts come from agents or from the engine.
+function onePhrase(reason) {
+  if (typeof reason !== 'string') return reason
+  const m = /^([^:\n]{1,80}):\s*/.exec(reason)
+  if (!m) return reason
+  const rest = stripPhrase(m[1], reason.slice(m[0].length))
+  return rest ? `${m[1]}: ${rest}` : m[1]
 }
 
 function firstLine(text) {

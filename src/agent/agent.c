@@ -8,6 +8,7 @@
 void wfm_agent_result_release(struct wfm_agent_result *r)
 {
 	free(r->reason);
+	free(r->stderr_tail);
 	free(r->branch);
 	wfm_strvec_clear(&r->out_of_scope);
 	cJSON_Delete(r->output);
@@ -64,6 +65,8 @@ cJSON *wfm_agent_result_to_json(const struct wfm_agent_result *r)
 		wfm_json_add_str(j, "reason", r->reason);
 	else
 		wfm_json_add_null(j, "reason");
+	if (r->stderr_tail)
+		wfm_json_add_str(j, "stderr_tail", r->stderr_tail);
 	wfm_json_add(j, "output", dup_or_null(r->output));
 	wfm_json_add_bool(j, "changed", r->changed);
 	wfm_json_add_str(j, "commit", r->commit);
@@ -139,6 +142,14 @@ int wfm_agent_result_from_json(struct wfm_agent_result *out, const cJSON *j)
 		out->reason = wfm_strdup(reason->valuestring);
 	if (!out->ok && !out->reason)
 		return bad(out, "a failed agent without a reason");
+	{
+		const cJSON *tail = cJSON_GetObjectItemCaseSensitive(j, "stderr_tail");
+
+		if (tail && !cJSON_IsString(tail))
+			return bad(out, "'stderr_tail' is not a string");
+		if (tail)
+			out->stderr_tail = wfm_strdup(tail->valuestring);
+	}
 	if (out->ok && (!output || cJSON_IsNull(output)))
 		return bad(out, "an agent that succeeded without an output");
 	if (out->ok)

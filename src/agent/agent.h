@@ -97,6 +97,13 @@ struct wfm_agent_result {
 	 */
 	int ok;
 	char *reason; /* NULL when ok */
+	/*
+	 * !ok, exec agents: the last informative lines of the command's stderr
+	 * (wfm_utf8_last_lines(): at most WFM_AGENT_STDERR_LINES lines of
+	 * WFM_AGENT_STDERR_LINE_MAX bytes), where a command says why it failed;
+	 * NULL when it wrote none, and for agents that did not fail
+	 */
+	char *stderr_tail;
 	/* !ok: the run's budget (its ledger) refused a model call; reason "budget: ..." */
 	int budget;
 	cJSON *output; /* a string (text) or the validated object; NULL when !ok */
@@ -120,6 +127,9 @@ struct wfm_agent_result {
 };
 #define WFM_AGENT_RESULT_INIT { .ok = 0 }
 
+#define WFM_AGENT_STDERR_LINES 6
+#define WFM_AGENT_STDERR_LINE_MAX 300
+
 /* Frees the contents; r is empty (not ok) afterwards. */
 void wfm_agent_result_release(struct wfm_agent_result *r);
 
@@ -136,6 +146,7 @@ cJSON *wfm_agent_result_value(const struct wfm_agent_result *r, int worktree);
  * journal: {ok, reason, output, changed, commit, branch, duration_ms,
  * tokens_in, tokens_out}; and back, on resume: out is initialised and
  * filled (release it), WFM_EINVALID when j is not such an object.
+ * A failed agent with a stderr tail adds stderr_tail.
  * LLM agents add cache_read, cache_write, cost_usd, turns, tool_calls;
  * agents with a scope add out_of_scope (an array of paths).
  */

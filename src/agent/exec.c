@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "base/process.h"
 #include "base/strvec.h"
+#include "base/utf8.h"
 #include "agent/agent_type.h"
 #include "agent/exec.h"
 #include "agent/schema.h"
@@ -298,6 +299,23 @@ static void take_output(struct wfm_agent_result *out, const struct wfm_agent_req
 	out->ok = 1;
 }
 
+/*
+ * The last lines of stderr that say something, for the report and the
+ * progress line (the transcript has all of it): where `python3` says it
+ * cannot open a file, `sh` that a command is not found. NULL when none.
+ */
+static char *stderr_tail(const struct wfm_buf *err)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	if (!wfm_utf8_last_lines(&b, err->ptr, err->len, WFM_AGENT_STDERR_LINES,
+				 WFM_AGENT_STDERR_LINE_MAX)) {
+		wfm_buf_release(&b);
+		return NULL;
+	}
+	return wfm_buf_detach(&b, NULL);
+}
+
 /* ---- running ---- */
 
 /* json: the request as WFM_AGENT_JSON holds it; request_path: the file that holds it too */
@@ -382,6 +400,8 @@ int wfm_agent_exec_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 	out->duration_ms = j.proc.duration_ms;
 	if (!process_failed(out, &j.proc, env->timeout_sec))
 		take_output(out, req, &j.proc.output);
+	if (!out->ok)
+		out->stderr_tail = stderr_tail(&j.proc.err);
 	if (out->ok && j.work.writes &&
 	    (rc = wfm_agent_work_commit(out, &j.work, j.slot, env, req)) < 0)
 		goto release;

@@ -18,6 +18,43 @@
  * WFM_AGENT_JSON_FILE always holds the request */
 #define WFM_AGENT_EXEC_ENV_MAX (100 * 1024)
 
+/* Where the words of an agent command are taken from (wfm_agent_exec_resolve_cmd). */
+struct wfm_exec_cmd_where {
+	const char *cwd; /* absolute: where the user gave the command */
+	const char *top; /* absolute, symbolic links resolved: the top of the working tree; NULL: none */
+	/*
+	 * Whether path (relative to top, '/'-separated) is a file of the base
+	 * commit, or a directory holding some: 1 yes, 0 no, negative an error
+	 * (with its message). NULL: nothing is.
+	 */
+	int (*tracked)(void *data, const char *path);
+	void *data;
+};
+#define WFM_EXEC_CMD_WHERE_INIT { .cwd = NULL, .top = NULL, .tracked = NULL, .data = NULL }
+
+/*
+ * The agent command cmd as it must be written to mean, at the top of an
+ * agent's worktree, what it meant in where->cwd. Of the first simple
+ * command (up to the first unquoted ; & | ( ) < > or newline), each word
+ * that is a relative path holding a '/' (./x, ../tools/x.py, bin/agent),
+ * is not an option (-...), needs no expansion ($, `, *, ?, [, ~) and
+ * names something that exists from where->cwd:
+ *
+ *   - the program (the first word after NAME=value assignments) becomes
+ *     its absolute path;
+ *   - an argument naming a path of the working tree that the base commit
+ *     tracks (a file, or a directory holding some) becomes that path from
+ *     the top ("./src/x.c"), the agent's own copy of it, so that an agent
+ *     never works on the user's files; the top itself becomes ".";
+ *   - any other argument becomes its absolute path.
+ *
+ * Other words, and the rest of the command, stay as they are; a path is
+ * written in single quotes when it needs them. A program with a '/' that
+ * does not exist is WFM_EINVALID. *out is a new string (free()), NULL on
+ * error.
+ */
+int wfm_agent_exec_resolve_cmd(char **out, const char *cmd, const struct wfm_exec_cmd_where *where);
+
 /*
  * Runs one agent and waits for it. Returns 0 with out->ok telling
  * success or failure (a failed agent is data, not an error). Negative

@@ -84,3 +84,75 @@ const char *wfm_utf8_first_line(size_t *len, const char *text, size_t max)
 	*len = n;
 	return p;
 }
+
+/* line[0..n) as a terminal shows it, into out (emptied first), without trailing blanks */
+static void clean_line(struct wfm_buf *out, const char *line, size_t n, size_t max)
+{
+	struct wfm_buf raw = WFM_BUF_INIT;
+	const char *cr = NULL;
+	size_t i, cut;
+
+	for (i = 0; i < n; i++) /* what a carriage return overwrote (progress) is gone */
+		if (line[i] == '\r' && i + 1 < n)
+			cr = line + i;
+	if (cr) {
+		n -= (size_t)(cr + 1 - line);
+		line = cr + 1;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c == 0x1b && i + 1 < n && line[i + 1] == '[') {
+			/* a terminal escape (colours): ESC [ parameters final-byte */
+			for (i += 2; i < n && !((unsigned char)line[i] >= 0x40 && (unsigned char)line[i] <= 0x7e); i++)
+				;
+			continue;
+		}
+		if (c == '\t')
+			wfm_buf_addch(&raw, ' ');
+		else if (c >= 0x20 && c != 0x7f)
+			wfm_buf_addch(&raw, (char)c);
+	}
+	wfm_buf_clear(out);
+	wfm_utf8_lossy(out, raw.ptr, raw.len);
+	wfm_buf_release(&raw);
+	while (out->len && out->ptr[out->len - 1] == ' ')
+		wfm_buf_setlen(out, out->len - 1);
+	if (out->len <= max)
+		return;
+	cut = max;
+	while (cut && ((unsigned char)out->ptr[cut] & 0xc0) == 0x80)
+		cut--;
+	wfm_buf_setlen(out, cut);
+	wfm_buf_adds(out, "\xe2\x80\xa6"); /* ... */
+}
+
+unsigned wfm_utf8_last_lines(struct wfm_buf *out, const char *text, size_t len, unsigned lines,
+			     size_t line_max)
+{
+	struct wfm_buf *kept = lines ? wfm_calloc(lines, sizeof(*kept)) : NULL;
+	size_t end = len;
+	unsigned nr = 0;
+
+	while (end > 0 && nr < lines) {
+		size_t start = end;
+
+		while (start > 0 && text[start - 1] != '\n')
+			start--;
+		wfm_buf_init(&kept[nr], 0);
+		clean_line(&kept[nr], text + start, end - start, line_max);
+		if (kept[nr].len)
+			nr++;
+		else
+			wfm_buf_release(&kept[nr]);
+		end = start ? start - 1 : 0;
+	}
+	for (unsigned k = nr; k > 0; k--) {
+		if (k != nr)
+			wfm_buf_addch(out, '\n');
+		wfm_buf_add(out, kept[k - 1].ptr, kept[k - 1].len);
+		wfm_buf_release(&kept[k - 1]);
+	}
+	free(kept);
+	return nr;
+}

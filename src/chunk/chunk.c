@@ -292,6 +292,47 @@ static int filter(char *keep, struct worker *w, const struct job *job, const TST
 	return 0;
 }
 
+/*
+ * For a unit over max_bytes that the filters kept: what they found in
+ * it, so that its parts without any are dropped (wfm_pack_item.need).
+ * hits[0] gets --match's matches (an empty one as the byte at it),
+ * hits[1] the --query captures inside it.
+ */
+static int note_hits(struct wfm_pack_item *it, struct wfm_ranges hits[2], const struct worker *w,
+		     const char *text)
+{
+	const struct wfm_unit *u = &it->unit;
+	size_t len = u->end_byte - u->start_byte, off = 0;
+	struct wfm_regex_match m;
+	int rc = 0;
+
+	while (w->run->re && off <= len &&
+	       (rc = wfm_regex_match(w->run->re, text + u->start_byte, len, off, &m)) == 1) {
+		size_t s = (size_t)m.start[0], e = (size_t)m.end[0];
+
+		if (e == s) /* empty: the byte it is at, the last one at the end */
+			s = s == len && s ? s - 1 : s, e = s + 1;
+		WFM_ALLOC_GROW(hits[0].v, hits[0].nr + 1, hits[0].alloc);
+		hits[0].v[hits[0].nr++] = (struct wfm_range){ u->start_byte + s, u->start_byte + e };
+		off = (size_t)m.end[0] > off ? (size_t)m.end[0] : off + 1;
+		while (off < len && ((unsigned char)text[u->start_byte + off] & 0xc0) == 0x80)
+			off++;
+	}
+	if (w->run->re && rc < 0)
+		return rc;
+	if (w->run->re)
+		it->need[it->need_nr++] = &hits[0];
+	if (w->run->query) {
+		for (size_t c = 0; c < w->caps.nr; c++)
+			if (w->caps.v[c].start >= u->start_byte && w->caps.v[c].end <= u->end_byte) {
+				WFM_ALLOC_GROW(hits[1].v, hits[1].nr + 1, hits[1].alloc);
+				hits[1].v[hits[1].nr++] = w->caps.v[c];
+			}
+		it->need[it->need_nr++] = &hits[1];
+	}
+	return 0;
+}
+
 /* Fills the text of the file's units. */
 static void fill_texts(struct job *job, const char *text)
 {
@@ -376,6 +417,7 @@ static int chunk_file(struct worker *w, struct job *job)
 	const struct wfm_chunk_opts *opts = w->run->opts;
 	struct wfm_unit *units = NULL;
 	struct wfm_pack_item *items = NULL;
+	struct wfm_ranges *hits = NULL; /* two per item (note_hits) */
 	char *keep = NULL, *reason = NULL;
 	TSTree *tree = NULL;
 	const char *text;
@@ -428,6 +470,7 @@ static int chunk_file(struct worker *w, struct job *job)
 
 	/* the units kept, in order, noting which were neighbours before filtering */
 	items = wfm_calloc(nr, sizeof(*items));
+	hits = wfm_calloc(2 * nr, sizeof(*hits));
 	for (size_t i = 0, prev = SIZE_MAX; i < nr; i++) {
 		struct wfm_pack_item *it = &items[kept];
 		size_t size = units[i].end_byte - units[i].start_byte;
@@ -444,6 +487,10 @@ static int chunk_file(struct worker *w, struct job *job)
 									 : ts_tree_root_node(tree),
 				      text, len, it->unit.start_byte, it->unit.end_byte,
 				      opts->max_bytes);
+		/* a split unit keeps only the parts that hold what the filters look for */
+		if (opts->max_bytes && size > opts->max_bytes && (w->run->re || w->run->query) &&
+		    (rc = note_hits(it, hits + 2 * kept, w, text)) < 0)
+			goto done;
 		kept++;
 	}
 	if (opts->max_bytes) {
@@ -462,7 +509,10 @@ done:
 	for (size_t i = 0; items && i < nr; i++) {
 		wfm_unit_release(&items[i].unit);
 		free(items[i].cuts.v);
+		free(hits[2 * i].v);
+		free(hits[2 * i + 1].v);
 	}
+	free(hits);
 	for (size_t i = 0; units && i < nr; i++)
 		wfm_unit_release(&units[i]);
 	for (size_t i = 0; i < w->defs.nr; i++)

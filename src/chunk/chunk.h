@@ -53,7 +53,8 @@ struct wfm_chunk_opts {
 	enum wfm_lang lang;		/* only files of this language; WFM_LANG_ANY for all */
 	const char *match;		/* PCRE2: keep units whose text matches; NULL for all */
 	const char *query;		/* tree-sitter query: keep units holding a capture */
-	size_t max_bytes;		/* pack and split units to this size; 0: do not */
+	size_t max_bytes;		/* pack and split units to this size (keeping the parts of
+					 * a split unit that match and query select); 0: do not */
 	unsigned threads;		/* 0: one per online core; 1: no threads at all */
 	uint64_t timeout_us;		/* parse time limit per file; 0: none */
 	size_t max_file_bytes;		/* larger files are one unit, unparsed; 0: no limit */

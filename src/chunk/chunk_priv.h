@@ -240,18 +240,29 @@ struct wfm_offsets {
 void wfm_split_range(struct wfm_offsets *ends, const char *text, size_t start, size_t end,
 		     const struct wfm_cut *cuts, size_t cuts_nr, size_t max);
 
+struct wfm_ranges;
+
 /* A unit of one file on its way to packing. */
 struct wfm_pack_item {
 	struct wfm_unit unit; /* moved out by wfm_pack_file */
 	int follows;	      /* 1 when no unit was filtered out since the previous item */
 	struct wfm_cuts cuts; /* where it may be split, for units over max; borrowed */
+	/*
+	 * A unit over max that filters kept: what each filter found in it
+	 * (--match's matches, --query's captures), sorted. A part of it is
+	 * kept only when it overlaps a range of each of the need_nr lists.
+	 * need_nr 0: every part is. Borrowed.
+	 */
+	const struct wfm_ranges *need[2];
+	unsigned need_nr;
 };
 
 /*
  * Packs runs of neighbouring items (follows) whose total range stays
  * within max into "pack" units, splits items larger than max into
- * "@partN" units, and moves the result to out. text is the file.
- * The items' units are left empty.
+ * "@partN" units (keeping only the parts the item's need lists allow;
+ * the numbers stay those of the whole split), and moves the result to
+ * out. text is the file. The items' units are left empty.
  */
 void wfm_pack_file(struct wfm_unit_list *out, struct wfm_pack_item *items, size_t nr,
 		   const char *text, const struct wfm_lines *lines, size_t max);

@@ -63,6 +63,24 @@ static void move_unit(struct wfm_unit_list *out, struct wfm_unit *u)
 	memset(u, 0, sizeof(*u));
 }
 
+/* Whether [start, end) overlaps one of the ranges (sorted by start). */
+static int overlaps(const struct wfm_ranges *r, size_t start, size_t end)
+{
+	for (size_t i = 0; i < r->nr && r->v[i].start < end; i++)
+		if (r->v[i].end > start)
+			return 1;
+	return 0;
+}
+
+/* Whether the part [start, end) of it holds what each filter found in the unit. */
+static int part_wanted(const struct wfm_pack_item *it, size_t start, size_t end)
+{
+	for (unsigned i = 0; i < it->need_nr; i++)
+		if (!overlaps(it->need[i], start, end))
+			return 0;
+	return 1;
+}
+
 static void split_unit(struct wfm_unit_list *out, struct wfm_pack_item *it, const char *text,
 		       const struct wfm_lines *lines, size_t max)
 {
@@ -75,10 +93,12 @@ static void split_unit(struct wfm_unit_list *out, struct wfm_pack_item *it, cons
 		move_unit(out, u);
 		goto done;
 	}
-	for (size_t k = 0; k < ends.nr; k++) {
+	for (size_t k = 0; k < ends.nr; p = ends.v[k++]) {
 		struct wfm_unit part = { 0 };
 		struct wfm_buf id = WFM_BUF_INIT;
 
+		if (!part_wanted(it, p, ends.v[k]))
+			continue; /* nothing the filters look for: no work in it */
 		wfm_buf_addf(&id, "%s@part%zu", u->id, k + 1);
 		part.id = wfm_buf_detach(&id, NULL);
 		part.path = wfm_strdup(u->path);
@@ -90,7 +110,6 @@ static void split_unit(struct wfm_unit_list *out, struct wfm_pack_item *it, cons
 		part.end_byte = ends.v[k];
 		wfm_unit_set_lines(&part, lines);
 		move_unit(out, &part);
-		p = ends.v[k];
 	}
 	wfm_unit_release(u);
 done:

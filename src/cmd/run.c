@@ -2,6 +2,7 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/strvec.h"
+#include "agent/exec.h"
 #include "agent/model.h"
 #include "agent/role.h"
 #include "agent/tools.h"
@@ -11,6 +12,7 @@
 #include "engine/rundir.h"
 #include "engine/workflow.h"
 #include "git/repo.h"
+#include "git/tree.h"
 #include "llm/price.h"
 #include "oracle/oracle.h"
 #include "ui/exit.h"
@@ -262,6 +264,61 @@ done:
 	return rc;
 }
 
+struct tracked_at {
+	struct wfm_repo *repo;
+	const char *rev;
+};
+
+/* wfm_exec_cmd_where.tracked: whether the base commit has path (a file, or files under it) */
+static int tracked_at_base(void *data, const char *path)
+{
+	const struct tracked_at *at = data;
+	struct wfm_tree_files files = WFM_TREE_FILES_INIT;
+	const char *one[] = { path };
+	int rc = wfm_tree_files_list(&files, at->repo, at->rev, one, 1);
+
+	if (rc == WFM_ENOTFOUND)
+		return 0;
+	if (rc == 0)
+		rc = files.nr > 0;
+	wfm_tree_files_release(&files);
+	return rc;
+}
+
+/*
+ * The exec provider's command with its relative paths resolved
+ * (wfm_agent_exec_resolve_cmd), as run.json keeps it, so that a resume
+ * from anywhere runs the same: taken from the current directory when it
+ * came from --agent-cmd or WFMIGRATE_AGENT_CMD, from the top of the
+ * working tree when from git config, which has no current directory.
+ */
+static int resolve_agent_cmd(struct wfm_run_settings *s, struct wfm_repo *repo, int from_option)
+{
+	struct wfm_exec_cmd_where where = WFM_EXEC_CMD_WHERE_INIT;
+	struct tracked_at at = { repo, s->base };
+	char cwd[PATH_MAX], top[PATH_MAX], *config = NULL, *resolved = NULL;
+	int rc;
+
+	if (strcmp(s->provider, "exec") || !s->agent_cmd)
+		return 0;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return wfm_error_set("cannot get the current directory: %s", strerror(errno));
+	if (wfm_repo_workdir(repo) && realpath(wfm_repo_workdir(repo), top))
+		where.top = top;
+	where.cwd = cwd;
+	if (!from_option && wfm_repo_config_get(&config, repo, "wfmigrate.agent-cmd") == 0 &&
+	    config && where.top)
+		where.cwd = where.top;
+	free(config);
+	where.tracked = tracked_at_base;
+	where.data = &at;
+	if ((rc = wfm_agent_exec_resolve_cmd(&resolved, s->agent_cmd, &where)) < 0)
+		return rc;
+	free(s->agent_cmd);
+	s->agent_cmd = resolved;
+	return 0;
+}
+
 static void print_card(const cJSON *meta, const struct wfm_run_settings *s, const char *goal)
 {
 	const cJSON *phases = cJSON_GetObjectItemCaseSensitive(meta, "phases"), *p;
@@ -492,6 +549,10 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	ret = WFM_EXIT_FATAL;
 	if (wfm_repo_resolve_commit(s.base, ctx->repo, base_opt) < 0) {
 		wfm_ui_fatal("%s", wfm_error_last());
+		goto done;
+	}
+	if (resolve_agent_cmd(&s, ctx->repo, agent_cmd_opt != NULL) < 0) {
+		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
 		goto done;
 	}
 	where.top = wfm_repo_workdir(ctx->repo);

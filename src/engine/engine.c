@@ -78,6 +78,8 @@ static void job_free(struct job *job)
 	free(job->label);
 	wfm_agent_type_free(job->type);
 	free(job->reason);
+	free(job->stderr_tail);
+	free(job->transcript);
 	free(job->journal_error);
 	cJSON_Delete(job->reach);
 	free(job->warning);
@@ -172,6 +174,8 @@ static void count_agent(struct engine *e, const struct job *job)
 		f->label = wfm_strdup(job->label ? job->label : job->branch ? job->branch : "");
 		f->unit = job->unit_id ? wfm_strdup(job->unit_id) : NULL;
 		f->reason = wfm_strdup(job->reason ? job->reason : "failed");
+		f->stderr_tail = job->stderr_tail ? wfm_strdup(job->stderr_tail) : NULL;
+		f->transcript = job->transcript ? wfm_strdup(job->transcript) : NULL;
 	}
 	if (job->unit_id) {
 		struct unit_stats *u = unit_stats(e, job->unit_id);
@@ -198,6 +202,18 @@ static void send_budget(struct engine *e)
 	cJSON_Delete(msg);
 }
 
+/* A failed agent's stderr tail and transcript, from its journal record. */
+static void replay_failure(struct job *job, const cJSON *rec)
+{
+	const char *tail = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "stderr"));
+	const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "transcript"));
+
+	if (tail)
+		job->stderr_tail = wfm_strdup(tail);
+	if (path)
+		job->transcript = wfm_strdup(path);
+}
+
 /* The journal record of a job: enough to answer the request again and to count it. */
 static cJSON *job_record(const struct job *job)
 {
@@ -218,6 +234,10 @@ static cJSON *job_record(const struct job *job)
 		wfm_json_add_bool(rec, "failed", 1);
 		if (job->reason)
 			wfm_json_add_str(rec, "reason", job->reason);
+		if (job->stderr_tail)
+			wfm_json_add_str(rec, "stderr", job->stderr_tail);
+		if (job->transcript)
+			wfm_json_add_str(rec, "transcript", job->transcript);
 		if (job->budget_cut)
 			wfm_json_add_bool(rec, "budget", 1);
 	}
@@ -485,6 +505,7 @@ static void handle_request(struct engine *e, const cJSON *msg)
 			if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "reason")))
 				job->reason = wfm_strdup(
 					cJSON_GetObjectItemCaseSensitive(rec, "reason")->valuestring);
+			replay_failure(job, rec);
 			if (cJSON_IsString(unit) && !job->unit_id)
 				job->unit_id = wfm_strdup(unit->valuestring);
 			job->budget_cut =
@@ -515,6 +536,22 @@ static void handle_request(struct engine *e, const cJSON *msg)
 	queue_job(e, job);
 }
 
+/*
+ * "agent <name> failed: <reason>: <stderr's last line>", then the
+ * transcript's path on a line of its own: what a user needs to see why,
+ * as it happens.
+ */
+static void progress_failure(struct engine *e, const struct job *job)
+{
+	const char *last = job->stderr_tail ? strrchr(job->stderr_tail, '\n') : NULL;
+
+	last = last ? last + 1 : job->stderr_tail;
+	progress(e, "agent %s failed: %s%s%s", job_name(job),
+		 job->reason ? job->reason : "no reason given", last ? ": " : "", last ? last : "");
+	if (job->transcript)
+		progress(e, "  transcript: %s", job->transcript);
+}
+
 static void finish_job(struct engine *e, struct job *job)
 {
 	if (job->threaded)
@@ -535,8 +572,7 @@ static void finish_job(struct engine *e, struct job *job)
 		count_agent(e, job);
 		send_budget(e);
 		if (job->agent_failed)
-			progress(e, "agent %s failed: %s", job_name(job),
-				 job->reason ? job->reason : "no reason given");
+			progress_failure(e, job);
 		else
 			progress(e, "agent %s finished", job_name(job));
 	} else if (job->kind == JOB_ORACLE) {
@@ -849,6 +885,8 @@ done:
 		free(e.failures[i].label);
 		free(e.failures[i].unit);
 		free(e.failures[i].reason);
+		free(e.failures[i].stderr_tail);
+		free(e.failures[i].transcript);
 	}
 	free(e.failures);
 	wfm_engine_reach_release(&e);

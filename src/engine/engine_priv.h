@@ -43,6 +43,8 @@ struct job {
 	struct wfm_agent_type *type; /* agents: their agentType, resolved; owned */
 	const struct wfm_role *role; /* agents: its role, resolved; borrowed */
 	char *reason;		/* an agent that failed: why */
+	char *stderr_tail;	/* an agent that failed: its stderr's last lines, or NULL */
+	char *transcript;	/* an agent that failed: its transcript's path, or NULL */
 	/* scheduling (sched.h) */
 	struct wfm_sched_item *item; /* the work item it is for; NULL: none; borrowed */
 	unsigned stage;		/* its pipeline stage */
@@ -87,6 +89,8 @@ struct agent_failure {
 	char *label;
 	char *unit;
 	char *reason;
+	char *stderr_tail; /* NULL: none */
+	char *transcript;  /* NULL: none */
 };
 
 struct engine {

@@ -52,6 +52,66 @@ static int budget_reason(const char *reason)
 	return reason && !strncmp(reason, "budget:", 7);
 }
 
+static int is_mark(char c)
+{
+	return c == '*' || c == '_' || c == '`' || c == '"' || c == '\'';
+}
+
+/*
+ * Where s says phrase[0..n) again, followed by a colon (emphasis around it
+ * allowed: "**no change needed**:"): just past that colon and the blanks
+ * after it; else NULL.
+ */
+static const char *said_again(const char *s, const char *phrase, size_t n)
+{
+	while (*s == ' ' || is_mark(*s))
+		s++;
+	if (strncasecmp(s, phrase, n))
+		return NULL;
+	s += n;
+	while (is_mark(*s) || *s == ' ')
+		s++;
+	if (*s != ':')
+		return NULL;
+	s++;
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+/*
+ * reason as key of o, or null; a reason that repeats its leading phrase
+ * ("no change needed: no change needed: none") says it once, whoever
+ * built it (a workflow adding a prefix to an agent's answer that has it).
+ */
+static void add_reason(cJSON *o, const char *key, const char *reason)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+	const char *colon, *rest, *again;
+	size_t n;
+
+	if (!reason) {
+		wfm_json_add_null(o, key);
+		return;
+	}
+	colon = strchr(reason, ':');
+	n = colon ? (size_t)(colon - reason) : 0;
+	if (!n || n > 80 || memchr(reason, '\n', n)) {
+		wfm_json_add_str(o, key, reason);
+		return;
+	}
+	rest = colon + 1;
+	while (*rest == ' ')
+		rest++;
+	while ((again = said_again(rest, reason, n)))
+		rest = again;
+	wfm_buf_add(&b, reason, n);
+	if (*rest)
+		wfm_buf_addf(&b, ": %s", rest);
+	wfm_json_add_str(o, key, b.ptr);
+	wfm_buf_release(&b);
+}
+
 /*
  * The units: what the script reported for each (status, reason, branch,
  * commit, and outOfScope when it gives the paths a scope refusal named)
@@ -78,10 +138,7 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 		o = wfm_json_object();
 		wfm_json_add_str(o, "id", id);
 		wfm_json_add_str(o, "status", status ? status : "unknown");
-		if (str_item(u, "reason"))
-			wfm_json_add_str(o, "reason", str_item(u, "reason"));
-		else
-			wfm_json_add_null(o, "reason");
+		add_reason(o, "reason", str_item(u, "reason"));
 		if (str_item(u, "branch"))
 			wfm_json_add_str(o, "branch", str_item(u, "branch"));
 		else
@@ -133,6 +190,38 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 	return arr;
 }
 
+/*
+ * The agents that failed: {label, unit, reason, stderr, transcript}, stderr
+ * the last lines its command wrote there (exec agents; null when none) and
+ * transcript the path of its transcript (null when it has none).
+ */
+static cJSON *failures_json(const struct engine *e)
+{
+	cJSON *fails = wfm_json_array();
+
+	for (size_t i = 0; i < e->failures_nr; i++) {
+		const struct agent_failure *a = &e->failures[i];
+		cJSON *f = wfm_json_object();
+
+		wfm_json_add_str(f, "label", a->label);
+		if (a->unit)
+			wfm_json_add_str(f, "unit", a->unit);
+		else
+			wfm_json_add_null(f, "unit");
+		wfm_json_add_str(f, "reason", a->reason);
+		if (a->stderr_tail)
+			wfm_json_add_str(f, "stderr", a->stderr_tail);
+		else
+			wfm_json_add_null(f, "stderr");
+		if (a->transcript)
+			wfm_json_add_str(f, "transcript", a->transcript);
+		else
+			wfm_json_add_null(f, "transcript");
+		wfm_json_add(fails, NULL, f);
+	}
+	return fails;
+}
+
 /* {branch, commit, commits, agents, warnings}: branch and commit null when nothing was kept */
 static cJSON *shared_json(struct engine *e)
 {
@@ -178,20 +267,7 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 	wfm_json_add(r, "result", value ? cJSON_Duplicate(value, 1) : cJSON_CreateNull());
 	wfm_json_add(r, "units", units_json(e, value, totals));
 	wfm_json_add(r, "outOfReach", wfm_engine_reach_report(e));
-	{
-		cJSON *fails = wfm_json_array();
-		for (size_t i = 0; i < e->failures_nr; i++) {
-			cJSON *f = wfm_json_object();
-			wfm_json_add_str(f, "label", e->failures[i].label);
-			if (e->failures[i].unit)
-				wfm_json_add_str(f, "unit", e->failures[i].unit);
-			else
-				wfm_json_add_null(f, "unit");
-			wfm_json_add_str(f, "reason", e->failures[i].reason);
-			wfm_json_add(fails, NULL, f);
-		}
-		wfm_json_add(r, "agentFailures", fails);
-	}
+	wfm_json_add(r, "agentFailures", failures_json(e));
 	wfm_json_add_num(totals, "agents", (double)(e->agents_run + e->agents_replayed));
 	wfm_json_add_num(totals, "agentsRun", (double)e->agents_run);
 	wfm_json_add_num(totals, "agentsReplayed", (double)e->agents_replayed);
@@ -323,6 +399,58 @@ static void reach_md(struct wfm_buf *md, const cJSON *r)
 	wfm_buf_release(&b);
 }
 
+/* A fenced block of text, indented under a list item, with a fence longer than its backticks. */
+static void md_fenced(struct wfm_buf *md, const char *text)
+{
+	size_t run = 0, longest = 2;
+	const char *p;
+
+	for (p = text; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	wfm_buf_adds(md, "\n\n  ");
+	for (size_t i = 0; i <= longest; i++)
+		wfm_buf_addch(md, '`');
+	wfm_buf_adds(md, "\n  ");
+	for (p = text; *p; p++) {
+		wfm_buf_addch(md, *p);
+		if (*p == '\n')
+			wfm_buf_adds(md, "  ");
+	}
+	wfm_buf_adds(md, "\n  ");
+	for (size_t i = 0; i <= longest; i++)
+		wfm_buf_addch(md, '`');
+	wfm_buf_addch(md, '\n');
+}
+
+/* "Agents that failed": each with its reason, its stderr's last lines and its transcript. */
+static void md_failures(struct wfm_buf *md, const cJSON *failures)
+{
+	const cJSON *f;
+
+	if (!cJSON_GetArraySize(failures))
+		return;
+	wfm_buf_adds(md, "Agents that failed:\n\n");
+	cJSON_ArrayForEach(f, failures)
+	{
+		wfm_buf_adds(md, "- `");
+		md_escape(md, str_item(f, "label"));
+		wfm_buf_adds(md, "`: ");
+		md_escape(md, str_item(f, "reason"));
+		if (str_item(f, "transcript")) {
+			wfm_buf_adds(md, " (transcript: `");
+			md_escape(md, str_item(f, "transcript"));
+			wfm_buf_adds(md, "`)");
+		}
+		if (str_item(f, "stderr"))
+			md_fenced(md, str_item(f, "stderr"));
+		wfm_buf_addch(md, '\n');
+	}
+	wfm_buf_addch(md, '\n');
+}
+
 static void report_md(struct wfm_buf *md, const cJSON *r)
 {
 	const cJSON *totals = cJSON_GetObjectItemCaseSensitive(r, "totals");
@@ -385,20 +513,7 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 	}
 #undef TOTAL
 	reach_md(md, r);
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "agentFailures"))) {
-		const cJSON *f;
-
-		wfm_buf_adds(md, "Agents that failed:\n\n");
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(r, "agentFailures"))
-		{
-			wfm_buf_adds(md, "- `");
-			md_escape(md, str_item(f, "label"));
-			wfm_buf_adds(md, "`: ");
-			md_escape(md, str_item(f, "reason"));
-			wfm_buf_addch(md, '\n');
-		}
-		wfm_buf_addch(md, '\n');
-	}
+	md_failures(md, cJSON_GetObjectItemCaseSensitive(r, "agentFailures"));
 	if (!cJSON_GetArraySize(units))
 		return;
 	wfm_buf_adds(md, "| unit | status | reason | branch | agents |\n|---|---|---|---|---|\n");

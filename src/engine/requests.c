@@ -288,6 +288,16 @@ static void fail(struct job *job, const char *msg)
 	job->error = wfm_strdup(msg);
 }
 
+/* Why an agent failed, and where to read more: its stderr's tail and its transcript. */
+static void note_failure(struct job *job, const struct wfm_agent_result *r, const char *transcript)
+{
+	job->reason = wfm_strdup(r->reason ? r->reason : "failed");
+	if (r->stderr_tail)
+		job->stderr_tail = wfm_strdup(r->stderr_tail);
+	if (transcript && access(transcript, F_OK) == 0)
+		job->transcript = wfm_strdup(transcript);
+}
+
 static void run_agent(struct job *job)
 {
 	struct engine *e = job->e;
@@ -381,7 +391,7 @@ static void run_agent(struct job *job)
 		job->value = wfm_agent_result_value(&r, req.worktree);
 		job->agent_failed = !r.ok;
 		if (!r.ok)
-			job->reason = wfm_strdup(r.reason ? r.reason : "failed");
+			note_failure(job, &r, transcript);
 		job->budget_cut = !r.ok && r.budget;
 		job->tokens = r.tokens_in + r.tokens_out;
 		job->cost_usd = r.cost_usd;

@@ -300,6 +300,44 @@ static void print_reach(const cJSON *report)
 	wfm_buf_release(&b);
 }
 
+/* failed agents listed in the summary; report.md has them all */
+#define FAILURES_SHOWN 5
+
+/*
+ * The agents that failed, each with its reason, the last lines of its
+ * stderr and its transcript: why, without opening the journal.
+ */
+static void print_failures(const cJSON *report)
+{
+	const cJSON *failures = cJSON_GetObjectItemCaseSensitive(report, "agentFailures"), *f;
+	int n = cJSON_GetArraySize(failures), shown = 0;
+
+	if (!n)
+		return;
+	printf("agents that failed: %d\n", n);
+	cJSON_ArrayForEach(f, failures)
+	{
+		const char *label = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "label"));
+		const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "reason"));
+		const char *tail = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "stderr"));
+		const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "transcript"));
+
+		if (shown++ == FAILURES_SHOWN) {
+			printf("  ... and %d more in report.md\n", n - FAILURES_SHOWN);
+			break;
+		}
+		printf("  %s: %s\n", label ? label : "?", why ? why : "failed");
+		for (const char *line = tail; line && *line;) {
+			size_t len = strcspn(line, "\n");
+
+			printf("    | %.*s\n", (int)len, line);
+			line += len + (line[len] == '\n');
+		}
+		if (path)
+			printf("    transcript: %s\n", path);
+	}
+}
+
 static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_result *r)
 {
 	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(r->report, "integration");
@@ -319,6 +357,7 @@ static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_
 	       total(r->report, "merged"), total(r->report, "rejected"), total(r->report, "failed"),
 	       total(r->report, "skipped"), total(r->report, "agentsRun"),
 	       total(r->report, "agentsReplayed"));
+	print_failures(r->report);
 	if (total(r->report, "tokens"))
 		printf("tokens: %lu, %lu of them on units that did not land%s\n",
 		       total(r->report, "tokens"), total(r->report, "tokensNotLanded"),

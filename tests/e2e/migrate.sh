@@ -19,6 +19,8 @@
 # - the run directory holds what docs/journal.md lists, report.md names every
 #   unit, ps says finished;
 # - run is the default command: `git wfmigrate <options> "a goal"` works.
+# - with maxBytes, a unit split into parts keeps only the parts that hold a
+#   match: agents run for those alone (issue 11, point 7).
 . "$(dirname "$0")/lib.sh"
 
 src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -266,3 +268,26 @@ assert r["status"] == "done" and got == want, (r["status"], got)
 	fail "the second run touched the user's branch or working tree"
 check_repo "$repo"
 pass "git wfmigrate <options> <goal words> runs the workflow (run is the default command)"
+
+# --- maxBytes: a split unit keeps only the parts that match, and only those get agents
+expect_code 0 git wfmigrate --oracle 'make test' --arg match=old_copy --arg paths=src/export.c \
+	--arg maxBytes=300 --provider exec --agent-cmd "$codemod" --concurrency 4 --yes --json "$goal" </dev/null
+run3=$(py 'print(json.load(sys.stdin)["run"])' <"$TMP/out")
+git wfmigrate chunk --json --text --max-bytes 300 --rev "$base" src/export.c >"$TMP/parts.json"
+py '
+r, parts = j(sys.argv[1]), j(sys.argv[2])
+got = [(u["id"], u["status"]) for u in r["units"]]
+want = [("src/export.c::function::export_vcard@part1", "merged"),
+        ("src/export.c::function::import_csv_line@part3", "merged")]
+assert r["status"] == "done" and got == want, (r["status"], got)
+# the parts without an old_copy call exist, and no agent was asked about them
+idle = [u["id"] for u in parts if "old_copy" not in u.get("text", "") and u["id"] not in dict(want)]
+assert set(idle) >= {"src/export.c::function::export_vcard@part2",
+                     "src/export.c::function::import_csv_line@part1",
+                     "src/export.c::function::import_csv_line@part2"}, idle
+asked = {rec["result"].get("unit") for rec in log(sys.argv[3]) if rec["method"] == "agent"}
+assert asked == set(dict(want)), asked
+assert r["totals"]["agents"] == 4, r["totals"]
+' "$runs/$run3/report.json" "$TMP/parts.json" "$runs/$run3/journal.jsonl" ||
+	fail "maxBytes: agents ran for parts of a split unit that hold no match"
+pass "maxBytes: of a split unit only the parts that match get agents (an implementer and a verifier each)"

@@ -1616,6 +1616,67 @@ static void test_chunk__max_bytes_pack_and_split(void **state)
 	free(dir);
 }
 
+/* A unit split by max_bytes keeps only the parts that hold what the filters look for. */
+static void test_chunk__max_bytes_keeps_matching_parts(void **state)
+{
+	char *dir = wfm_test_repo_new(), *ids;
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+	const char *only_p[] = { "p.py" };
+	const struct {
+		const char *match, *query, *ids;
+	} cases[] = {
+		/* a match in one part: that part alone, with the number it has in the whole split */
+		{ "'three'", NULL, "p.py::class::Big@part3\n" },
+		{ "class Big", NULL, "p.py::class::Big@part1\n" },
+		/* a match across a cut: both parts it touches */
+		{ "'one'\\n    def m2", NULL, "p.py::class::Big@part1\np.py::class::Big@part2\n" },
+		/* an empty match at the very end: the last part */
+		{ "'four'\\n\\K", NULL, "p.py::class::Big@part4\n" },
+		/* a query: the parts holding a capture */
+		{ NULL, "((string) @s (#eq? @s \"'two'\"))", "p.py::class::Big@part2\n" },
+		/* both: a part must hold what each finds */
+		{ "return", "((string) @s (#match? @s \"t\"))",
+		  "p.py::class::Big@part2\np.py::class::Big@part3\n" },
+		/* units that are not split are kept whole, as before */
+		{ "return [13]", NULL, "p.py::function::a\np.py::function::c\n" },
+	};
+
+	wfm_test_write(dir, "p.py", pack_py);
+	commit(dir, "parts");
+	o.max_bytes = 60;
+	o.pathspecs = only_p;
+	o.pathspecs_nr = 1;
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(cases); i++) {
+		o.match = cases[i].match;
+		o.query = cases[i].query;
+		assert_wfm_ok(run(&l, dir, &o));
+		ids = ids_of(&l);
+		if (strcmp(ids, cases[i].ids))
+			fail_msg("match %s, query %s: got\n%sexpected\n%s", cases[i].match,
+				 cases[i].query, ids, cases[i].ids);
+		free(ids);
+		/* the parts kept are those of the unfiltered split, byte for byte */
+		for (size_t k = 0; k < l.nr; k++)
+			if (strstr(l.v[k].id, "@part")) {
+				struct wfm_unit_list all = WFM_UNIT_LIST_INIT;
+				struct wfm_chunk_opts a = o;
+				const struct wfm_unit *same;
+
+				a.match = NULL;
+				a.query = NULL;
+				assert_wfm_ok(run(&all, dir, &a));
+				same = must_find(&all, l.v[k].id);
+				assert_int_equal(same->start_byte, l.v[k].start_byte);
+				assert_int_equal(same->end_byte, l.v[k].end_byte);
+				wfm_unit_list_release(&all);
+			}
+		wfm_unit_list_release(&l);
+	}
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 /* ---- threads --------------------------------------------------------------------- */
 
 static void same_units(const struct wfm_unit_list *a, const struct wfm_unit_list *b)
@@ -1771,6 +1832,7 @@ int main(void)
 		cmocka_unit_test(test_chunk__match_filter),
 		cmocka_unit_test(test_chunk__query_filter),
 		cmocka_unit_test(test_chunk__max_bytes_pack_and_split),
+		cmocka_unit_test(test_chunk__max_bytes_keeps_matching_parts),
 		cmocka_unit_test(test_chunk__threads_give_the_same_result),
 		cmocka_unit_test(test_chunk__json),
 	};

@@ -332,9 +332,132 @@ static void test_exec_agent__exit_status(void **state)
 
 	run(&f, &r, "wfm-no-such-agent-command");
 	assert_failed(&r, "exit status 127");
+	assert_non_null(strstr(r.stderr_tail, "wfm-no-such-agent-command"));
 	wfm_agent_result_release(&r);
 	cJSON_Delete(schema);
 	fixture_release(&f);
+}
+
+/* A failed agent keeps the last lines of stderr that say something, as a terminal shows them. */
+static void test_exec_agent__stderr_tail(void **state)
+{
+	struct fixture f;
+	struct wfm_agent_result r;
+
+	fixture_init(&f);
+	run(&f, &r,
+	    "i=0; while [ $i -lt 50 ]; do echo noise $i >&2; i=$((i+1)); done; "
+	    "printf 'Traceback:\\n\\tFile x\\n\\n  \\n\\033[31mError\\033[0m: it broke  \\n' >&2; "
+	    "printf 'working 10%%\\rworking 100%%\\n' >&2; echo 'out is not err'; exit 2");
+	assert_failed(&r, "exit status 2");
+	assert_string_equal(r.stderr_tail, "noise 48\nnoise 49\nTraceback:\n File x\nError: it broke\n"
+					   "working 100%");
+	wfm_agent_result_release(&r);
+
+	/* nothing on stderr: none; a long line is cut on a character boundary */
+	run(&f, &r, "exit 1");
+	assert_failed(&r, "exit status 1");
+	assert_null(r.stderr_tail);
+	wfm_agent_result_release(&r);
+	run(&f, &r, "i=0; while [ $i -lt 299 ]; do printf x >&2; i=$((i+1)); done; printf '\\303\\251\\303\\251\\n' >&2; exit 1");
+	assert_int_equal(strlen(r.stderr_tail), 299 + 3);
+	assert_string_equal(r.stderr_tail + 299, "\xe2\x80\xa6");
+	wfm_agent_result_release(&r);
+
+	/* an agent that succeeds has none, whatever it wrote there */
+	run(&f, &r, "echo chatter >&2; echo done");
+	assert_ok_text(&r, "done");
+	assert_null(r.stderr_tail);
+	wfm_agent_result_release(&r);
+	fixture_release(&f);
+}
+
+/* tracked() of the resolve test: src/a.c and src/ are in the base commit */
+static int fake_tracked(void *data, const char *path)
+{
+	(void)data;
+	return !strcmp(path, "src/a.c") || !strcmp(path, "src") || !strcmp(path, "src/") ? 1 : 0;
+}
+
+static void assert_resolved(const struct wfm_exec_cmd_where *w, const char *cmd, const char *want)
+{
+	char *got = NULL;
+
+	assert_wfm_ok(wfm_agent_exec_resolve_cmd(&got, cmd, w));
+	if (strcmp(got, want))
+		fail_msg("'%s' resolved to '%s', expected '%s'", cmd, got, want);
+	free(got);
+}
+
+static void test_exec_agent__resolve_cmd(void **state)
+{
+	struct wfm_exec_cmd_where w = WFM_EXEC_CMD_WHERE_INIT;
+	char *tmp = wfm_test_tmpdir(), real[PATH_MAX], *top, *sub, *out = NULL;
+	struct wfm_buf want = WFM_BUF_INIT;
+
+	assert_non_null(realpath(tmp, real));
+	top = wfm_strdup(real);
+	/* top/      repository: src/a.c tracked, notes/b.txt not, sub/ the user's directory
+	 * top/../tools/codemod.py   outside it */
+	wfm_test_write(top, "repo/src/a.c", "x");
+	wfm_test_write(top, "repo/notes/b.txt", "x");
+	wfm_test_write(top, "repo/sub/run agent.sh", "x");
+	wfm_test_write(top, "tools/codemod.py", "x");
+	free(wfm_test_sh(top, "chmod +x tools/codemod.py"));
+	sub = wfm_strdup(top);
+	{
+		struct wfm_buf b = WFM_BUF_INIT;
+
+		wfm_buf_addf(&b, "%s/repo", top);
+		free(top);
+		top = wfm_buf_detach(&b, NULL);
+		wfm_buf_addf(&b, "%s/sub", top);
+		free(sub);
+		sub = wfm_buf_detach(&b, NULL);
+	}
+	w.cwd = sub;
+	w.top = top;
+	w.tracked = fake_tracked;
+
+	/* the program: absolute, in quotes when it needs them */
+	wfm_buf_addf(&want, "%s/tools/codemod.py --fast", real);
+	assert_resolved(&w, "../../tools/codemod.py --fast", want.ptr);
+	wfm_buf_clear(&want);
+	wfm_buf_addf(&want, "'%s/sub/run agent.sh' x", top);
+	assert_resolved(&w, "'./run agent.sh' x", want.ptr);
+	assert_resolved(&w, "./run\\ agent.sh x", want.ptr);
+	wfm_buf_clear(&want);
+	wfm_buf_addf(&want, "FOO=a/b %s/tools/codemod.py", real);
+	assert_resolved(&w, "FOO=a/b ../../tools/codemod.py", want.ptr);
+
+	/* arguments: outside the repository or untracked: absolute; tracked: the agent's copy */
+	wfm_buf_clear(&want);
+	wfm_buf_addf(&want, "python3 %s/tools/codemod.py ./src/a.c ./src %s/notes/b.txt . -o ../x/y",
+		     real, top);
+	assert_resolved(&w, "python3 ../../tools/codemod.py ../src/a.c ../src/ ../notes/b.txt ../ -o ../x/y",
+			want.ptr);
+
+	/* left alone: no '/', options, absolute paths, what the shell expands, missing
+	 * arguments, and everything after the first simple command */
+	assert_resolved(&w, "claude -p --allowedTools Edit", "claude -p --allowedTools Edit");
+	assert_resolved(&w, "python3 -m tool --path=../src/a.c /abs/x $HOME/x ../*.c ~/x nothere/x",
+			"python3 -m tool --path=../src/a.c /abs/x $HOME/x ../*.c ~/x nothere/x");
+	wfm_buf_clear(&want);
+	wfm_buf_addf(&want, "%s/tools/codemod.py 2>&1 | tee ../src/a.c; ../../tools/codemod.py", real);
+	assert_resolved(&w, "../../tools/codemod.py 2>&1 | tee ../src/a.c; ../../tools/codemod.py",
+			want.ptr);
+	assert_resolved(&w, "sh -c 'cd .. && ./x'", "sh -c 'cd .. && ./x'");
+
+	/* a program that is not there */
+	assert_int_equal(wfm_agent_exec_resolve_cmd(&out, "./codemod.py --x", &w), WFM_EINVALID);
+	assert_null(out);
+	assert_non_null(strstr(wfm_error_last(), "'./codemod.py' does not exist"));
+
+	wfm_buf_release(&want);
+	wfm_test_rmtree(tmp);
+	free(tmp);
+	free(top);
+	free(sub);
 }
 
 static uint64_t now_ms(void)
@@ -781,6 +904,10 @@ static void assert_round_trip(const struct wfm_agent_result *r)
 	parsed = J(text.ptr);
 	assert_wfm_ok(wfm_agent_result_from_json(&back, parsed));
 	assert_int_equal(back.ok, r->ok);
+	if (r->stderr_tail)
+		assert_string_equal(back.stderr_tail, r->stderr_tail);
+	else
+		assert_null(back.stderr_tail);
 	if (r->reason)
 		assert_string_equal(back.reason, r->reason);
 	else
@@ -822,6 +949,7 @@ static void test_exec_agent__result_json(void **state)
 		"{\"ok\":true,\"output\":\"x\",\"tokens_in\":1.5}",
 		"{\"ok\":true,\"output\":\"x\",\"out_of_scope\":\"a.c\"}",
 		"{\"ok\":true,\"output\":\"x\",\"out_of_scope\":[1]}",
+		"{\"ok\":false,\"reason\":\"x\",\"stderr_tail\":3}",
 	};
 
 	fixture_init(&f);
@@ -839,7 +967,8 @@ static void test_exec_agent__result_json(void **state)
 	assert_true(r.changed);
 	assert_round_trip(&r);
 	wfm_agent_result_release(&r);
-	run(&f, &r, "exit 4");
+	run(&f, &r, "echo why >&2; exit 4");
+	assert_string_equal(r.stderr_tail, "why");
 	assert_round_trip(&r);
 	wfm_agent_result_release(&r);
 
@@ -1061,6 +1190,8 @@ int main(void)
 		cmocka_unit_test(test_exec_agent__schema_mismatch),
 		cmocka_unit_test(test_exec_agent__no_json),
 		cmocka_unit_test(test_exec_agent__exit_status),
+		cmocka_unit_test(test_exec_agent__stderr_tail),
+		cmocka_unit_test(test_exec_agent__resolve_cmd),
 		cmocka_unit_test(test_exec_agent__timeout),
 		cmocka_unit_test(test_exec_agent__cancel),
 		cmocka_unit_test(test_exec_agent__output_cap),
