@@ -417,6 +417,10 @@
 		object: (v) => (isPlainObject(v) ? null : 'an object'),
 		strings: (v) => (isArray(v) && v.every((x) => typeof x === 'string' && x !== '')
 			? null : 'an array of non-empty strings'),
+		/* git pathspecs from the top: one, or an array of them */
+		pathspecs: (v) => ((typeof v === 'string' && v !== '') ||
+			(isArray(v) && v.every((x) => typeof x === 'string' && x !== ''))
+			? null : 'a pathspec or an array of pathspecs (non-empty strings)'),
 		globs: (v) => (isArray(v) && v.length > 0 &&
 			v.every((x) => typeof x === 'string' && x !== '')
 			? null : 'a non-empty array of globs (non-empty strings)'),
@@ -449,10 +453,10 @@
 	};
 	const CHUNK_OPTIONS = {
 		match: checks.name, query: checks.name, lang: checks.name, maxBytes: checks.size,
-		paths: checks.strings, rev: checks.name, text: checks.bool,
+		paths: checks.pathspecs, rev: checks.name, text: checks.bool,
 	};
 	const DIFF_OPTIONS = {
-		branch: checks.branch, from: checks.name, to: checks.name, paths: checks.strings,
+		branch: checks.branch, from: checks.name, to: checks.name, paths: checks.pathspecs,
 	};
 
 	/*

@@ -562,6 +562,8 @@ function validate(p, meta) {
 	nonEmpty(meta, 'description', 'meta.description');
 	if (Object.hasOwn(meta, 'whenToUse') && typeof meta.whenToUse !== 'string')
 		p.fail('meta.whenToUse must be a string', at(meta, 'whenToUse'));
+	if (Object.hasOwn(meta, 'args'))
+		validateArgs(p, meta, at);
 	if (!Object.hasOwn(meta, 'phases'))
 		return;
 	const phases = meta.phases;
@@ -581,6 +583,80 @@ function validate(p, meta) {
 			if (Object.hasOwn(ph, k) && typeof ph[k] !== 'string')
 				p.fail(`${what}.${k} must be a string`, at(ph, k));
 	});
+}
+
+/*
+ * The types of meta.args entries (docs/harness.md, "Declaring arguments"):
+ * what a value of each may be.
+ */
+const ARG_TYPES = {
+	string: (v) => typeof v === 'string',
+	number: (v) => typeof v === 'number',
+	integer: (v) => Number.isInteger(v),
+	boolean: (v) => typeof v === 'boolean',
+	strings: (v) => typeof v === 'string' ||
+		(Array.isArray(v) && v.every((x) => typeof x === 'string')),
+	pathspecs: (v) => (typeof v === 'string' && v !== '') ||
+		(Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x !== '')),
+	array: (v) => Array.isArray(v),
+	object: (v) => isPlainObject(v),
+	any: () => true,
+};
+const ARG_KEYS = ['type', 'description', 'default', 'required', 'enum', 'chunk'];
+/* the options of chunk() an argument may stand for (chunk: true) */
+const CHUNK_OPTIONS = ['paths', 'match', 'query', 'lang', 'maxBytes'];
+
+/*
+ * meta.args: { <name>: { type?, description?, default?, required?, enum?,
+ * chunk? } }. Claude Code ignores the key; this project checks the
+ * arguments of a run against it before anything runs.
+ */
+function validateArgs(p, meta, at) {
+	const args = meta.args;
+	const types = Object.keys(ARG_TYPES).join(', ');
+	if (!isPlainObject(args))
+		p.fail('meta.args must be an object: { <name>: { type, description, default } }',
+		       at(meta, 'args'));
+	for (const [name, d] of Object.entries(args)) {
+		const what = `meta.args.${name}`;
+		if (!/^[A-Za-z_$][\w$-]*$/.test(name))
+			p.fail(`${what}: an argument's name is a word (letters, digits, _ $ -)`,
+			       at(args, name));
+		if (!isPlainObject(d))
+			p.fail(`${what} must be an object { type, description, default }`, at(args, name));
+		for (const k of Object.keys(d))
+			if (!ARG_KEYS.includes(k))
+				p.fail(`${what}.${k} is not a key of an argument (${ARG_KEYS.join(', ')})`,
+				       at(d, k));
+		const type = Object.hasOwn(d, 'type') ? d.type : 'any';
+		if (!Object.hasOwn(ARG_TYPES, type))
+			p.fail(`${what}.type must be one of ${types}`, at(d, 'type'));
+		if (Object.hasOwn(d, 'description') && typeof d.description !== 'string')
+			p.fail(`${what}.description must be a string`, at(d, 'description'));
+		if (Object.hasOwn(d, 'required') && typeof d.required !== 'boolean')
+			p.fail(`${what}.required must be true or false`, at(d, 'required'));
+		if (Object.hasOwn(d, 'enum') &&
+		    (!Array.isArray(d.enum) || d.enum.length === 0 ||
+		     !d.enum.every((v) => ARG_TYPES[type](v))))
+			p.fail(`${what}.enum must be a non-empty array of values of type ${type}`,
+			       at(d, 'enum'));
+		if (Object.hasOwn(d, 'default')) {
+			if (d.required === true)
+				p.fail(`${what}: a required argument has no default`, at(d, 'default'));
+			if (!ARG_TYPES[type](d.default) ||
+			    (Object.hasOwn(d, 'enum') && !d.enum.includes(d.default)))
+				p.fail(`${what}.default is not a value of the argument (type ${type}` +
+				       `${Object.hasOwn(d, 'enum') ? ', one of enum' : ''})`,
+				       at(d, 'default'));
+		}
+		if (Object.hasOwn(d, 'chunk')) {
+			if (typeof d.chunk !== 'boolean')
+				p.fail(`${what}.chunk must be true or false`, at(d, 'chunk'));
+			if (d.chunk && !CHUNK_OPTIONS.includes(name))
+				p.fail(`${what}.chunk: only an option of chunk() ` +
+				       `(${CHUNK_OPTIONS.join(', ')}) is passed to it`, at(d, 'chunk'));
+		}
+	}
 }
 
 /*

@@ -2,6 +2,8 @@
  * git-wfmigrate: the command table and the set-up every command shares.
  */
 #include "base/common.h"
+#include "base/buf.h"
+#include "base/levenshtein.h"
 #include "cmd/cmd.h"
 #include "git/repo.h"
 #include "llm/client.h"
@@ -61,6 +63,22 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* "'x' is not a git wfmigrate command", and the most similar ones, as git says it */
+static int unknown_command(const char *name)
+{
+	const char *names[WFM_ARRAY_SIZE(commands) + 1];
+	struct wfm_buf hint = WFM_BUF_INIT;
+
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(commands); i++)
+		names[i] = commands[i].name;
+	names[WFM_ARRAY_SIZE(commands)] = NULL;
+	wfm_ui_error("'%s' is not a git wfmigrate command. See 'git wfmigrate -h'.", name);
+	if (wfm_similar_hint(&hint, name, names, NULL))
+		wfm_ui_hint("%s", hint.ptr);
+	wfm_buf_release(&hint);
+	return WFM_EXIT_USAGE;
+}
+
 /* Whether the command line asks for help, which needs no repository. */
 static int wants_help(int argc, const char **argv)
 {
@@ -108,10 +126,8 @@ int main(int argc, const char **argv)
 			return WFM_EXIT_OK;
 		}
 		cmd = find_command(argv[2]);
-		if (!cmd) {
-			wfm_ui_error("'%s' is not a git wfmigrate command", argv[2]);
-			return WFM_EXIT_USAGE;
-		}
+		if (!cmd)
+			return unknown_command(argv[2]);
 		const char *hargv[] = { cmd->name, "-h", NULL };
 		return cmd->fn(2, hargv, &(struct wfm_cmd_ctx){ 0 }) == WFM_EXIT_USAGE
 			       ? WFM_EXIT_OK
@@ -128,8 +144,7 @@ int main(int argc, const char **argv)
 		argc++;
 		argv--; /* argv[0] stands for the command's name */
 	} else if (!cmd) {
-		wfm_ui_error("'%s' is not a git wfmigrate command. See 'git wfmigrate -h'.", argv[1]);
-		return WFM_EXIT_USAGE;
+		return unknown_command(argv[1]);
 	}
 	if (wfm_git_init() < 0) {
 		wfm_ui_fatal("%s", wfm_error_last());

@@ -10,13 +10,29 @@ export const meta = {
     { title: 'Fix', detail: 'up to args.rounds fixers per unit, each starting from the last attempt' },
     { title: 'Merge', detail: 'verified branches go through the merge queue into the integration branch' },
   ],
+  // The arguments (docs/migrate.md): git wfmigrate checks a run's against these
+  // before anything runs, and shows them on the approval card. Claude Code ignores
+  // this key, so the script checks its inputs itself too.
+  args: {
+    goal: { type: 'string', required: true, description: 'what to change, in words (the words after the options)' },
+    match: { type: 'string', chunk: true, description: 'PCRE2: the units whose text matches are the work; without it a classifier agent reads every unit' },
+    paths: { type: 'pathspecs', chunk: true, description: 'git pathspecs of the files to cut into units (from the current directory, as git reads them)' },
+    lang: { type: 'string', chunk: true, description: 'only the files of this language (c, cpp, python, ...)' },
+    query: { type: 'string', chunk: true, description: 'a tree-sitter query: only the units holding a capture' },
+    maxBytes: { type: 'integer', chunk: true, description: 'pack small units and split large ones to this size' },
+    rounds: { type: 'integer', default: 3, description: 'fix rounds per unit, 0 to 10' },
+    rubric: { type: 'string', description: "the verifier's rubric, replacing the built-in one" },
+    scope: { type: 'strings', description: 'globs of the files implementers may change besides their unit (comma-separated, or an array)' },
+    unverified: { type: 'string', enum: ['keep', 'merge'], default: 'keep', description: 'an attempt no verifier could judge for lack of budget: keep its branch, or merge it' },
+    allowTestEdits: { type: 'boolean', default: false, description: 'tests are in scope: agents may edit them where the goal needs it' },
+  },
 }
 
 // The built-in `migrate` workflow. It is also the worked example of a harness:
 // plain JavaScript, top-level await, and only the globals of docs/protocol.md.
 //
 //   git wfmigrate run --workflow migrate --oracle 'make test' \
-//       --match 'old_copy' "move every caller of old_copy to safe_copy"
+//       --arg match=old_copy "move every caller of old_copy to safe_copy"
 //
 // What each unit goes through (docs/migrate.md has the long version):
 //
@@ -39,7 +55,7 @@ export const meta = {
 const A = args ?? {}
 const goal = typeof A.goal === 'string' ? A.goal.trim() : ''
 if (!goal) throw new Error('migrate needs a goal: git wfmigrate run --workflow migrate "<what to change>"')
-const rounds = A.rounds ?? 3
+const rounds = A.rounds ?? meta.args.rounds.default
 if (!Number.isInteger(rounds) || rounds < 0 || rounds > 10) {
   throw new Error(`args.rounds must be a whole number from 0 to 10, not ${JSON.stringify(A.rounds)}`)
 }
@@ -134,7 +150,7 @@ if (A.match !== undefined) {
 } else {
   if (units.length > CLASSIFY_AT_MOST) {
     throw new Error(`${units.length} units to classify, one agent each: narrow them with args.match ` +
-      `(--match), args.paths or args.lang (at most ${CLASSIFY_AT_MOST} without a pattern)`)
+      `(--arg match=<pcre2>), args.paths or args.lang (at most ${CLASSIFY_AT_MOST} without a pattern)`)
   }
   const answers = await inSlices(units, slice => parallel(slice.map(unit => () =>
     agent(classifyPrompt(unit), {

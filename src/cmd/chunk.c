@@ -5,9 +5,12 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/json.h"
+#include "base/strvec.h"
 #include "chunk/chunk.h"
 #include "cmd/cmd.h"
+#include "git/pathspec.h"
 #include "git/repo.h"
+#include "git/tree.h"
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
@@ -22,82 +25,30 @@ static const char *const chunk_usage[] = {
 };
 
 /*
- * The current directory relative to the top of the work tree, with a
- * trailing slash ("" at the top, in a bare repository or in .git).
+ * The pathspecs of the command line (relative to the current directory,
+ * with git's magic), checked against the files of rev, as pathspecs from
+ * the top for the chunker. Without any, or with exclusions only, the
+ * current directory, like git grep.
  */
-static char *cwd_prefix(struct wfm_repo *repo)
+static int resolve_pathspecs(struct wfm_strvec *out, struct wfm_repo *repo, const char *rev,
+			     const char **specs, int n)
 {
-	const char *wd = wfm_repo_workdir(repo);
-	char *top = NULL, *cwd = NULL, *prefix;
-	size_t n;
+	struct wfm_pathspec_base base = WFM_PATHSPEC_BASE_INIT;
+	struct wfm_pathspec ps = WFM_PATHSPEC_INIT;
+	int rc = 0;
 
-	if (wd)
-		top = realpath(wd, NULL);
-	cwd = realpath(".", NULL);
-	if (!top || !cwd) {
-		prefix = wfm_strdup("");
-		goto done;
-	}
-	n = strlen(top);
-	if (!strncmp(cwd, top, n) && cwd[n] == '/') {
-		struct wfm_buf b = WFM_BUF_INIT;
-		wfm_buf_addf(&b, "%s/", cwd + n + 1);
-		prefix = wfm_buf_detach(&b, NULL);
-	} else {
-		prefix = wfm_strdup("");
-	}
-done:
-	free(top);
-	free(cwd);
-	return prefix;
-}
-
-/*
- * Makes a pathspec given on the command line relative to the top, as git
- * does: relative to the current directory, unless it starts with ":/".
- * "." and ".." are resolved; WFM_ENOTFOUND when it leaves the top.
- */
-static int top_pathspec(char **out, const char *prefix, const char *spec)
-{
-	struct wfm_buf in = WFM_BUF_INIT, res = WFM_BUF_INIT;
-	size_t len = strlen(spec);
-	int dir = len && spec[len - 1] == '/';
-	const char *p;
-
-	*out = NULL;
-	if (!strncmp(spec, ":/", 2))
-		wfm_buf_adds(&in, spec + 2);
-	else
-		wfm_buf_addf(&in, "%s%s", prefix, spec);
-	p = in.ptr;
-	while (*p) {
-		const char *slash = strchr(p, '/');
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-
-		if (n == 2 && !strncmp(p, "..", 2)) {
-			char *last;
-			if (!res.len) {
-				wfm_buf_release(&in);
-				wfm_buf_release(&res);
-				return wfm_error_setc(WFM_ENOTFOUND,
-						      "'%s' is outside the repository", spec);
-			}
-			last = strrchr(res.ptr, '/');
-			wfm_buf_setlen(&res, last ? (size_t)(last - res.ptr) : 0);
-		} else if (n && !(n == 1 && *p == '.')) {
-			if (res.len)
-				wfm_buf_addch(&res, '/');
-			wfm_buf_add(&res, p, n);
-		}
-		p += n + (slash ? 1 : 0);
-	}
-	if (!res.len)
-		wfm_buf_adds(&res, "*"); /* the top itself: everything */
-	else if (dir)
-		wfm_buf_addch(&res, '/');
-	wfm_buf_release(&in);
-	*out = wfm_buf_detach(&res, NULL);
-	return 0;
+	wfm_pathspec_base_here(&base, repo);
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = wfm_pathspec_add(&ps, specs[i], &base);
+	if (rc == 0 && !ps.includes && *base.prefix)
+		rc = wfm_pathspec_add(&ps, ".", &base);
+	if (rc == 0 && ps.nr)
+		rc = wfm_tree_pathspec_check(NULL, repo, rev, &ps);
+	for (size_t i = 0; rc == 0 && i < ps.nr; i++)
+		wfm_strvec_push_nodup(out, wfm_pathspec_canonical(&ps.v[i]));
+	wfm_pathspec_release(&ps);
+	wfm_pathspec_base_release(&base);
+	return rc;
 }
 
 static void print_json(const struct wfm_unit_list *units, int text)
@@ -236,7 +187,6 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	unsigned long timeout_ms = WFM_CHUNK_TIMEOUT_US_DEFAULT / 1000;
 	unsigned long max_file = WFM_CHUNK_MAX_FILE_BYTES_DEFAULT;
 	int json = 0, text = 0, uncovered = 0, n, rc, ret = WFM_EXIT_OK;
-	char *prefix = NULL;
 	const struct wfm_option options[] = {
 		WFM_OPT_BOOL(0, "json", &json, "print a JSON array of units"),
 		WFM_OPT_BOOL(0, "text", &text, "include the text of each unit"),
@@ -277,18 +227,15 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		wfm_ui_fatal("not a git repository (or any of the parent directories)");
 		return WFM_EXIT_FATAL;
 	}
-	prefix = cwd_prefix(ctx->repo);
-	for (int i = 0; i < n; i++) {
-		char *s;
-		if (top_pathspec(&s, prefix, argv[i]) < 0) {
+	rc = resolve_pathspecs(&specs, ctx->repo, rev, argv, n);
+	if (rc < 0) {
+		ret = wfm_ui_exit_code(rc);
+		if (ret == WFM_EXIT_USAGE)
+			wfm_ui_error("%s", wfm_error_last());
+		else
 			wfm_ui_fatal("%s", wfm_error_last());
-			ret = WFM_EXIT_FATAL;
-			goto done;
-		}
-		wfm_strvec_push_nodup(&specs, s);
+		goto done;
 	}
-	if (!n && *prefix) /* like git grep: the current directory by default */
-		wfm_strvec_push(&specs, prefix);
 
 	copts.rev = rev;
 	copts.pathspecs = (const char *const *)specs.v;
@@ -322,6 +269,5 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 done:
 	wfm_unit_list_release(&units);
 	wfm_strvec_clear(&specs);
-	free(prefix);
 	return ret;
 }

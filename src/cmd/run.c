@@ -6,12 +6,16 @@
 #include "agent/model.h"
 #include "agent/role.h"
 #include "agent/tools.h"
+#include "chunk/chunk.h"
 #include "cmd/cmd.h"
+#include "engine/args.h"
 #include "engine/engine.h"
 #include "engine/harness.h"
 #include "engine/rundir.h"
 #include "engine/workflow.h"
+#include "git/pathspec.h"
 #include "git/repo.h"
+#include "git/status.h"
 #include "git/tree.h"
 #include "llm/price.h"
 #include "oracle/oracle.h"
@@ -32,27 +36,6 @@ static const char *const run_usage[] = {
 	"git wfmigrate [<options>] [<goal>...]   (run is the default command)",
 	NULL,
 };
-
-/* --arg key=value: the value is JSON when it parses as JSON (3, true, [1]), else a string. */
-static int add_arg(cJSON *args, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	char *key;
-	cJSON *v = NULL;
-
-	if (!eq || eq == kv)
-		return wfm_error_setc(WFM_EINVALID, "--arg expects <key>=<value>, not '%s'", kv);
-	key = wfm_strndup(kv, (size_t)(eq - kv));
-	if (wfm_json_parse(&v, eq + 1, strlen(eq + 1)) < 0)
-		v = NULL; /* not JSON: the text itself */
-	cJSON_DeleteItemFromObjectCaseSensitive(args, key);
-	if (v)
-		wfm_json_add(args, key, v);
-	else
-		wfm_json_add_str(args, key, eq + 1);
-	free(key);
-	return 0;
-}
 
 /* "250000", "250k", "2M": a token count */
 static int parse_tokens(uint64_t *out, const char *s, const char *what)
@@ -217,7 +200,7 @@ done:
  * and each --arg on top, which need an object.
  */
 static int make_args(cJSON **out, const char *json, const char *file, const char *goal,
-		     const struct wfm_strvec *kv)
+		     const struct wfm_strvec *kv, const cJSON *decl)
 {
 	struct wfm_buf text = WFM_BUF_INIT;
 	const char *from = json ? "--args-json" : "--args-file";
@@ -253,7 +236,7 @@ static int make_args(cJSON **out, const char *json, const char *file, const char
 		wfm_json_add_str(*out, "goal", goal);
 	}
 	for (size_t i = 0; i < kv->nr; i++)
-		if ((rc = add_arg(*out, kv->v[i])) < 0)
+		if ((rc = wfm_args_add(*out, decl, kv->v[i])) < 0)
 			goto done;
 done:
 	if (rc < 0) {
@@ -319,7 +302,188 @@ static int resolve_agent_cmd(struct wfm_run_settings *s, struct wfm_repo *repo, 
 	return 0;
 }
 
-static void print_card(const cJSON *meta, const struct wfm_run_settings *s, const char *goal)
+/*
+ * What the card says a run will work on, found before anything runs: the
+ * pathspecs of its arguments, its units when the workflow says which
+ * arguments go to chunk(), and the files among them with uncommitted
+ * changes.
+ */
+struct plan {
+	struct wfm_pathspec paths; /* as typed, from the pathspec arguments */
+	long units;		   /* -1: not known */
+	struct wfm_strvec chunked; /* the arguments given to chunk() */
+	struct wfm_strvec files;   /* the units' files, sorted */
+	struct wfm_strvec dirty;   /* files of the run with changes not in HEAD */
+};
+
+#define PLAN_INIT                                                                                  \
+	{                                                                                          \
+		WFM_PATHSPEC_INIT, -1, WFM_STRVEC_INIT, WFM_STRVEC_INIT, WFM_STRVEC_INIT           \
+	}
+
+static void plan_release(struct plan *p)
+{
+	wfm_pathspec_release(&p->paths);
+	wfm_strvec_clear(&p->chunked);
+	wfm_strvec_clear(&p->files);
+	wfm_strvec_clear(&p->dirty);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The units chunk() will make of the arguments the workflow marks with
+ * chunk: true, at base; none marked, the count stays unknown.
+ */
+static int count_units(struct plan *p, struct wfm_repo *repo, const char *base, const cJSON *args,
+		       const cJSON *decl)
+{
+	struct wfm_chunk_opts opts = WFM_CHUNK_OPTS_INIT;
+	struct wfm_unit_list units = WFM_UNIT_LIST_INIT;
+	struct wfm_strvec only = WFM_STRVEC_INIT, paths = WFM_STRVEC_INIT;
+	const cJSON *d;
+	int rc = 0;
+
+	cJSON_ArrayForEach(d, decl)
+	{
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "chunk")))
+			continue;
+		wfm_strvec_push(&only, d->string);
+		if (cJSON_GetObjectItemCaseSensitive(args, d->string))
+			wfm_strvec_push(&p->chunked, d->string);
+	}
+	if (!only.nr)
+		goto done;
+	opts.rev = base;
+	if ((rc = wfm_args_chunk_opts(&opts, &paths, args, (const char *const *)only.v)) < 0 ||
+	    (rc = wfm_chunk_run(&units, repo, &opts)) < 0)
+		goto done;
+	p->units = (long)units.nr;
+	for (size_t i = 0; i < units.nr; i++)
+		if (!p->files.nr || strcmp(p->files.v[p->files.nr - 1], units.v[i].path))
+			wfm_strvec_push(&p->files, units.v[i].path);
+	if (p->files.nr)
+		qsort(p->files.v, p->files.nr, sizeof(*p->files.v), cmp_str);
+done:
+	wfm_unit_list_release(&units);
+	wfm_strvec_clear(&only);
+	wfm_strvec_clear(&paths);
+	return rc;
+}
+
+/* The files of the run (its units' files, else its paths, else all) that git status lists. */
+static int find_dirty(struct plan *p, struct wfm_repo *repo)
+{
+	struct wfm_strvec changed = WFM_STRVEC_INIT;
+	int rc = wfm_status_changed(&changed, repo);
+
+	for (size_t i = 0; rc == 0 && i < changed.nr; i++) {
+		const char *f = changed.v[i];
+
+		int in;
+
+		if (p->units >= 0)
+			in = !!bsearch(&f, p->files.v, p->files.nr, sizeof(*p->files.v), cmp_str);
+		else
+			in = wfm_pathspec_match(&p->paths, f, NULL);
+		if (in)
+			wfm_strvec_push(&p->dirty, f);
+	}
+	wfm_strvec_clear(&changed);
+	return rc;
+}
+
+/* an argument's value on one line: a string as it is, anything else as JSON; at most 60 bytes */
+static void arg_value(struct wfm_buf *out, const cJSON *v)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+	size_t n;
+
+	if (cJSON_IsString(v) && !strpbrk(v->valuestring, "\n\r"))
+		wfm_buf_adds(&b, v->valuestring);
+	else
+		wfm_json_print(&b, v);
+	n = b.len > 60 ? 57 : b.len;
+	wfm_buf_add(out, b.ptr, n);
+	if (n < b.len)
+		wfm_buf_adds(out, "...");
+	wfm_buf_release(&b);
+}
+
+/* "arguments:": those given, and the declared ones that have a default */
+static void print_args(const cJSON *args, const cJSON *decl)
+{
+	struct wfm_buf line = WFM_BUF_INIT;
+	const cJSON *v, *d;
+	int width = 0, header = 0;
+
+	if (!cJSON_IsObject(args))
+		return;
+	cJSON_ArrayForEach(v, args)
+	{
+		if (strcmp(v->string, "goal") && (int)strlen(v->string) > width)
+			width = (int)strlen(v->string);
+	}
+	cJSON_ArrayForEach(d, decl)
+	{
+		if ((int)strlen(d->string) > width)
+			width = (int)strlen(d->string);
+	}
+	/* in the order the workflow declares them, then the others */
+	cJSON_ArrayForEach(d, decl)
+	{
+		const cJSON *def = cJSON_GetObjectItemCaseSensitive(d, "default");
+
+		if (!strcmp(d->string, "goal"))
+			continue;
+		v = cJSON_GetObjectItemCaseSensitive(args, d->string);
+		if (!v && !def)
+			continue;
+		wfm_buf_clear(&line);
+		arg_value(&line, v ? v : def);
+		fprintf(stderr, "%s  %-*s  %s%s\n", header++ ? "" : "arguments:\n", width,
+			d->string, line.ptr, v ? "" : " (default)");
+	}
+	cJSON_ArrayForEach(v, args)
+	{
+		if (!strcmp(v->string, "goal") || cJSON_GetObjectItemCaseSensitive(decl, v->string))
+			continue;
+		wfm_buf_clear(&line);
+		arg_value(&line, v);
+		fprintf(stderr, "%s  %-*s  %s\n", header++ ? "" : "arguments:\n", width, v->string,
+			line.ptr);
+	}
+	wfm_buf_release(&line);
+}
+
+#define DIRTY_SHOWN 10
+
+static void print_plan(const struct plan *p, const char *base_opt, const char *base)
+{
+	if (p->units >= 0) {
+		fprintf(stderr, "units: %ld", p->units);
+		for (size_t i = 0; i < p->chunked.nr; i++)
+			fprintf(stderr, "%s%s", i ? ", " : " (chunk() with ", p->chunked.v[i]);
+		fprintf(stderr, "%s\n", p->chunked.nr ? ")" : " (chunk() of the whole tree)");
+	}
+	if (!p->dirty.nr)
+		return;
+	wfm_ui_warning("%zu file%s the run works on %s uncommitted changes; the run starts from "
+		       "%s (%.12s) and does not see them:",
+		       p->dirty.nr, p->dirty.nr == 1 ? "" : "s", p->dirty.nr == 1 ? "has" : "have",
+		       base_opt, base);
+	for (size_t i = 0; i < p->dirty.nr && i < DIRTY_SHOWN; i++)
+		fprintf(stderr, "  %s\n", p->dirty.v[i]);
+	if (p->dirty.nr > DIRTY_SHOWN)
+		fprintf(stderr, "  ... and %zu more (git status lists them)\n",
+			p->dirty.nr - DIRTY_SHOWN);
+}
+
+static void print_card(const cJSON *meta, const struct wfm_run_settings *s, const char *goal,
+		       const cJSON *args, const struct plan *plan, const char *base_opt)
 {
 	const cJSON *phases = cJSON_GetObjectItemCaseSensitive(meta, "phases"), *p;
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
@@ -339,7 +503,9 @@ static void print_card(const cJSON *meta, const struct wfm_run_settings *s, cons
 	}
 	if (goal && *goal)
 		fprintf(stderr, "goal: %s\n", goal);
+	print_args(args, wfm_args_declared(meta));
 	fprintf(stderr, "base: %.12s  oracle: %s\n", s->base, s->oracle ? s->oracle : "(none)");
+	print_plan(plan, base_opt, s->base);
 	if (!strcmp(s->provider, "exec")) {
 		fprintf(stderr, "agents: exec %s, up to %lu at once, %lu in all\n", s->agent_cmd,
 			s->concurrency, s->max_agents);
@@ -489,6 +655,9 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	struct wfm_rundir *run = NULL;
 	struct wfm_buf goal = WFM_BUF_INIT;
 	cJSON *args = NULL, *meta = NULL;
+	const cJSON *decl, *wname;
+	struct wfm_pathspec_base here = WFM_PATHSPEC_BASE_INIT;
+	struct plan plan = PLAN_INIT;
 	char *script = NULL;
 	int n, rc, ret = WFM_EXIT_USAGE;
 
@@ -541,11 +710,6 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		}
 	}
 
-	if (make_args(&args, args_json_opt, args_file_opt, n ? goal.ptr : NULL, &arg_list) < 0) {
-		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
-		goto done;
-	}
-
 	ret = WFM_EXIT_FATAL;
 	if (wfm_repo_resolve_commit(s.base, ctx->repo, base_opt) < 0) {
 		wfm_ui_fatal("%s", wfm_error_last());
@@ -569,7 +733,35 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		wfm_ui_fatal("%s", wfm_error_last());
 		goto done;
 	}
-	print_card(meta, &s, goal.ptr);
+
+	/* the arguments, checked against meta.args before anything runs */
+	decl = wfm_args_declared(meta);
+	wname = cJSON_GetObjectItemCaseSensitive(meta, "name");
+	rc = make_args(&args, args_json_opt, args_file_opt, n ? goal.ptr : NULL, &arg_list, decl);
+	if (rc == 0)
+		rc = wfm_args_check(args, decl,
+				    cJSON_IsString(wname) ? wname->valuestring : s.workflow);
+	if (rc < 0) {
+		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
+		goto done;
+	}
+	/* paths as git means them: from here, checked against the base */
+	wfm_pathspec_base_here(&here, ctx->repo);
+	if ((rc = wfm_args_resolve_pathspecs(args, decl, &here, &plan.paths)) < 0 ||
+	    (plan.paths.nr &&
+	     (rc = wfm_tree_pathspec_check(NULL, ctx->repo, base_opt, &plan.paths)) < 0) ||
+	    (rc = count_units(&plan, ctx->repo, s.base, args, decl)) < 0) {
+		ret = wfm_ui_exit_code(rc);
+		if (ret == WFM_EXIT_USAGE)
+			wfm_ui_error("%s", wfm_error_last());
+		else
+			wfm_ui_fatal("%s", wfm_error_last());
+		goto done;
+	}
+	if (find_dirty(&plan, ctx->repo) < 0)
+		wfm_ui_warning("%s", wfm_error_last()); /* the card goes on without it */
+	ret = WFM_EXIT_FATAL;
+	print_card(meta, &s, goal.ptr, args, &plan, base_opt);
 	print_reach(ctx->repo, s.base, args);
 	rc = approve(yes);
 	if (rc <= 0) {
@@ -588,6 +780,8 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	}
 	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &s, args, json);
 done:
+	plan_release(&plan);
+	wfm_pathspec_base_release(&here);
 	wfm_rundir_free(run);
 	wfm_run_settings_release(&s);
 	wfm_strvec_clear(&arg_list);

@@ -14,6 +14,7 @@
 #include "agent/work.h"
 #include "chunk/chunk.h"
 #include "chunk/lang.h"
+#include "engine/args.h"
 #include "engine/engine_priv.h"
 #include "engine/merge_queue.h"
 #include "engine/rundir.h"
@@ -494,29 +495,16 @@ static void run_chunk(struct job *job, struct wfm_repo *repo)
 	struct wfm_chunk_opts opts = WFM_CHUNK_OPTS_INIT;
 	struct wfm_unit_list units = WFM_UNIT_LIST_INIT;
 	struct wfm_strvec paths = WFM_STRVEC_INIT;
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(job->params, "paths");
-	const cJSON *max = cJSON_GetObjectItemCaseSensitive(job->params, "maxBytes");
-	const cJSON *it;
-	const char *lang = str_param(job->params, "lang");
 	cJSON *arr;
 
 	if (job->replayed) /* journaled before the lines out of reach were */
 		goto reach;
 	opts.rev = job->base;
-	opts.match = str_param(job->params, "match");
-	opts.query = str_param(job->params, "query");
 	opts.with_text = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(job->params, "text"));
-	if (cJSON_IsNumber(max) && max->valuedouble > 0)
-		opts.max_bytes = (size_t)max->valuedouble;
-	if (lang && wfm_lang_from_name(&opts.lang, lang) < 0) {
+	if (wfm_args_chunk_opts(&opts, &paths, job->params, NULL) < 0) {
 		fail(job, wfm_error_last());
-		return;
+		goto done;
 	}
-	cJSON_ArrayForEach(it, p)
-		if (cJSON_IsString(it))
-			wfm_strvec_push(&paths, it->valuestring);
-	opts.pathspecs = (const char *const *)paths.v;
-	opts.pathspecs_nr = paths.nr;
 	if (wfm_chunk_run(&units, repo, &opts) < 0) {
 		fail(job, wfm_error_last());
 		goto done;
@@ -550,6 +538,8 @@ static void run_diff(struct job *job, struct wfm_repo *repo)
 
 	if (!to)
 		to = str_param(job->params, "branch");
+	if (cJSON_IsString(p))
+		wfm_strvec_push(&paths, p->valuestring);
 	cJSON_ArrayForEach(it, p)
 		if (cJSON_IsString(it))
 			wfm_strvec_push(&paths, it->valuestring);

@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "git/diff.h"
+#include "git/pathspec.h"
 #include "git/repo_priv.h"
 
 static int commit_tree(git_tree **out, struct wfm_repo *repo, const char *rev)
@@ -31,19 +32,39 @@ static int add_line(const git_diff_delta *delta, const git_diff_hunk *hunk,
 	return 0;
 }
 
+/* Leaves out the deltas no pathspec takes (libgit2 knows no pathspec magic). */
+static int keep_delta(const git_diff *so_far, const git_diff_delta *delta, const char *matched,
+		      void *payload)
+{
+	const struct wfm_pathspec *ps = payload;
+
+	(void)so_far;
+	(void)matched;
+	if ((delta->old_file.path && wfm_pathspec_match(ps, delta->old_file.path, NULL)) ||
+	    (delta->new_file.path && wfm_pathspec_match(ps, delta->new_file.path, NULL)))
+		return 0;
+	return 1;
+}
+
 int wfm_git_diff(struct wfm_buf *out, struct wfm_repo *repo, const char *from, const char *to,
 		 const char *const *paths, size_t nr)
 {
 	git_diff_options opts;
 	git_tree *a = NULL, *b = NULL;
 	git_diff *diff = NULL;
-	int rc;
+	struct wfm_pathspec ps = WFM_PATHSPEC_INIT;
+	int rc = 0;
 
 	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	if ((rc = commit_tree(&a, repo, from)) < 0 || (rc = commit_tree(&b, repo, to)) < 0)
+	for (size_t i = 0; paths && i < nr && rc == 0; i++)
+		rc = wfm_pathspec_add(&ps, paths[i], NULL);
+	if (rc < 0 || (rc = commit_tree(&a, repo, from)) < 0 ||
+	    (rc = commit_tree(&b, repo, to)) < 0)
 		goto done;
-	opts.pathspec.strings = (char **)paths;
-	opts.pathspec.count = paths ? nr : 0;
+	if (ps.nr) {
+		opts.notify_cb = keep_delta;
+		opts.payload = &ps;
+	}
 	rc = git_diff_tree_to_tree(&diff, repo->git, a, b, &opts);
 	if (rc < 0) {
 		rc = wfm_git_error(rc, "cannot diff '%s' and '%s'", from, to);
@@ -53,6 +74,7 @@ int wfm_git_diff(struct wfm_buf *out, struct wfm_repo *repo, const char *from, c
 	if (rc < 0)
 		rc = wfm_git_error(rc, "cannot format the diff of '%s' and '%s'", from, to);
 done:
+	wfm_pathspec_release(&ps);
 	git_diff_free(diff);
 	git_tree_free(a);
 	git_tree_free(b);

@@ -1,13 +1,14 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "git/pathspec.h"
 #include "git/repo_priv.h"
 #include "git/tree.h"
 
 struct walk {
-	struct wfm_tree_files *out;
-	git_pathspec **specs; /* one per pathspec, to tell which matched nothing */
-	char *matched;
-	size_t nr;
+	struct wfm_tree_files *out; /* NULL: count only */
+	size_t count;
+	const struct wfm_pathspec *specs;
+	char *matched; /* one per pathspec, to tell which matched nothing */
 	struct wfm_buf path;
 };
 
@@ -16,19 +17,21 @@ static int walk_cb(const char *root, const git_tree_entry *entry, void *payload)
 	struct walk *w = payload;
 	git_filemode_t mode = git_tree_entry_filemode(entry);
 	struct wfm_tree_file *f;
-	int keep = !w->nr;
 
-	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
-		return 0; /* trees are walked into; links and submodules have no text */
 	wfm_buf_clear(&w->path);
 	wfm_buf_adds(&w->path, root);
 	wfm_buf_adds(&w->path, git_tree_entry_name(entry));
-	for (size_t i = 0; i < w->nr; i++)
-		if (git_pathspec_matches_path(w->specs[i], GIT_PATHSPEC_DEFAULT, w->path.ptr)) {
-			w->matched[i] = 1;
-			keep = 1;
-		}
-	if (!keep)
+	if (mode == GIT_FILEMODE_TREE) {
+		/* walked into only when a pathspec may match beneath it */
+		wfm_buf_addch(&w->path, '/');
+		return !wfm_pathspec_may_match_under(w->specs, w->path.ptr);
+	}
+	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+		return 0; /* links and submodules have no text */
+	if (!wfm_pathspec_match(w->specs, w->path.ptr, w->matched))
+		return 0;
+	w->count++;
+	if (!w->out)
 		return 0;
 	WFM_ALLOC_GROW(w->out->v, w->out->nr + 1, w->out->alloc);
 	f = &w->out->v[w->out->nr++];
@@ -43,65 +46,80 @@ static int cmp_path(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-int wfm_tree_files_list(struct wfm_tree_files *out, struct wfm_repo *repo, const char *rev,
-			const char *const *pathspecs, size_t nr)
+/*
+ * Walks the tree of rev (resolved into commit) for the files ps takes,
+ * into out when not NULL, counted in *count; the first pathspec that
+ * matches nothing is an error, named as it was typed.
+ */
+static int walk(struct wfm_tree_files *out, size_t *count, char commit_hex[WFM_OID_HEXSZ + 1],
+		struct wfm_repo *repo, const char *rev, const struct wfm_pathspec *ps)
 {
-	struct walk w = { out, NULL, NULL, nr, WFM_BUF_INIT };
+	struct walk w = { out, 0, ps, NULL, WFM_BUF_INIT };
 	git_oid oid;
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
 	if (!rev)
 		rev = "HEAD";
-	rc = wfm_repo_resolve_commit(out->commit, repo, rev);
+	rc = wfm_repo_resolve_commit(commit_hex, repo, rev);
 	if (rc < 0)
 		goto done;
-	if (git_oid_fromstr(&oid, out->commit) < 0 ||
+	if (git_oid_fromstr(&oid, commit_hex) < 0 ||
 	    (rc = git_commit_lookup(&commit, repo->git, &oid)) < 0 ||
 	    (rc = git_commit_tree(&tree, commit)) < 0) {
 		rc = wfm_git_error(rc < 0 ? rc : -1, "cannot read the tree of '%s'", rev);
 		goto done;
 	}
-	w.specs = wfm_calloc(nr, sizeof(*w.specs));
-	w.matched = wfm_calloc(nr, 1);
-	for (size_t i = 0; i < nr; i++) {
-		char *p = (char *)pathspecs[i];
-		git_strarray one = { &p, 1 };
-
-		rc = git_pathspec_new(&w.specs[i], &one);
-		if (rc < 0) {
-			rc = wfm_git_error(rc, "invalid pathspec '%s'", pathspecs[i]);
-			goto done;
-		}
-	}
+	w.matched = wfm_calloc(ps->nr ? ps->nr : 1, 1);
 	rc = git_tree_walk(tree, GIT_TREEWALK_PRE, walk_cb, &w);
 	if (rc < 0) {
 		rc = wfm_git_error(rc, "cannot list the files of '%s'", rev);
 		goto done;
 	}
-	for (size_t i = 0; i < nr; i++)
-		if (!w.matched[i]) {
+	for (size_t i = 0; i < ps->nr; i++)
+		if (!w.matched[i] && !(ps->v[i].magic & WFM_PATHSPEC_EXCLUDE)) {
 			rc = wfm_error_setc(WFM_ENOTFOUND,
 					    "pathspec '%s' did not match any file at '%s'",
-					    pathspecs[i], rev);
+					    ps->v[i].typed, rev);
 			goto done;
 		}
-	if (out->nr)
-		qsort(out->v, out->nr, sizeof(*out->v), cmp_path);
+	if (count)
+		*count = w.count;
 	rc = 0;
 done:
-	if (rc < 0)
-		wfm_tree_files_release(out);
-	for (size_t i = 0; w.specs && i < nr; i++)
-		git_pathspec_free(w.specs[i]);
-	free(w.specs);
 	free(w.matched);
 	wfm_buf_release(&w.path);
 	git_tree_free(tree);
 	git_commit_free(commit);
 	return rc;
+}
+
+int wfm_tree_files_list(struct wfm_tree_files *out, struct wfm_repo *repo, const char *rev,
+			const char *const *pathspecs, size_t nr)
+{
+	struct wfm_pathspec ps = WFM_PATHSPEC_INIT;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < nr && rc == 0; i++)
+		rc = wfm_pathspec_add(&ps, pathspecs[i], NULL);
+	if (rc == 0)
+		rc = walk(out, NULL, out->commit, repo, rev, &ps);
+	if (rc < 0)
+		wfm_tree_files_release(out);
+	else if (out->nr)
+		qsort(out->v, out->nr, sizeof(*out->v), cmp_path);
+	wfm_pathspec_release(&ps);
+	return rc;
+}
+
+int wfm_tree_pathspec_check(size_t *count, struct wfm_repo *repo, const char *rev,
+			    const struct wfm_pathspec *ps)
+{
+	char hex[WFM_OID_HEXSZ + 1];
+
+	return walk(NULL, count, hex, repo, rev, ps);
 }
 
 void wfm_tree_files_release(struct wfm_tree_files *files)

@@ -28,6 +28,15 @@ void wfm_ui_warning(const char *fmt, ...)
 	va_end(ap);
 }
 
+void wfm_ui_hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("hint: ", fmt, ap);
+	va_end(ap);
+}
+
 void wfm_ui_fatal(const char *fmt, ...)
 {
 	va_list ap;

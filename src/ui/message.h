@@ -7,6 +7,8 @@
  */
 void wfm_ui_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wfm_ui_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "hint: ...": advice under an error, as git gives it */
+void wfm_ui_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wfm_ui_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints "error: <last library error>" and returns exit_code. */

@@ -1,4 +1,6 @@
 #include "base/common.h"
+#include "base/buf.h"
+#include "base/levenshtein.h"
 #include "base/strvec.h"
 #include "ui/message.h"
 #include "ui/options.h"
@@ -90,6 +92,34 @@ static const struct wfm_option *find_short(const struct wfm_option *opts, int c)
 	return NULL;
 }
 
+/* "unknown option 'x'", with a "did you mean" from the long names of opts (and --no-<bool>) */
+static int unknown_long(const char *const *usage, const struct wfm_option *opts, const char *name)
+{
+	struct wfm_strvec names = WFM_STRVEC_INIT;
+	struct wfm_buf hint = WFM_BUF_INIT;
+	int rc;
+
+	for (const struct wfm_option *o = opts; o->type != WFM_OPTT_END; o++) {
+		if (!o->long_name)
+			continue;
+		wfm_strvec_push(&names, o->long_name);
+		if (o->type == WFM_OPTT_BOOL && strncmp(o->long_name, "no-", 3)) {
+			char *no = wfm_calloc(strlen(o->long_name) + 4, 1);
+
+			memcpy(no, "no-", 3);
+			memcpy(no + 3, o->long_name, strlen(o->long_name));
+			wfm_strvec_push_nodup(&names, no);
+		}
+	}
+	if (wfm_similar_hint(&hint, name, (const char *const *)names.v, "--"))
+		rc = opt_error(usage, opts, "unknown option '%s'; %s", name, hint.ptr);
+	else
+		rc = opt_error(usage, opts, "unknown option '%s'", name);
+	wfm_strvec_clear(&names);
+	wfm_buf_release(&hint);
+	return rc;
+}
+
 static int takes_arg(const struct wfm_option *o)
 {
 	return o->type == WFM_OPTT_STRING || o->type == WFM_OPTT_UINT || o->type == WFM_OPTT_LIST;
@@ -131,7 +161,7 @@ int wfm_parse_options(int argc, const char **argv, const struct wfm_option *opts
 			snprintf(shown, sizeof(shown), "%.*s", (int)len, name);
 			o = find_long(opts, name, len, &negated);
 			if (!o)
-				return opt_error(usage, opts, "unknown option '%s'", shown);
+				return unknown_long(usage, opts, shown);
 			if (takes_arg(o)) {
 				const char *val = eq ? eq + 1 : NULL;
 				if (!val) {

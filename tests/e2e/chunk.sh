@@ -78,7 +78,7 @@ python3 -c 'import json,sys; ids=[u["id"] for u in json.load(open(sys.argv[1]))]
 (cd "$repo/src" && expect_code 128 git wfmigrate chunk ../../outside)
 expect_stderr "^fatal: '../../outside' is outside the repository"
 (cd "$repo/src" && expect_code 128 git wfmigrate chunk no-such-file.c)
-expect_stderr "^fatal: pathspec 'src/no-such-file.c' did not match any file at 'HEAD'"
+expect_stderr "^fatal: pathspec 'no-such-file.c' did not match any file at 'HEAD'"
 pass "subdirectory and pathspecs"
 
 # The object database, not the working tree.

@@ -134,3 +134,30 @@ test('positions count UTF-16 units on the line, as V8 does', () => {
 	fails('export const meta = { a: "😀", name: x }', 1, 38, /identifier/);
 	fails('export const meta = {\r\n  name: x }', 2, 9, /identifier/);
 });
+
+test('meta.args: the arguments a workflow declares', () => {
+	const m = meta(`export const meta = { ${OK}, args: {
+		goal: { type: 'string', description: 'what to change', required: true },
+		rounds: { type: 'integer', default: 3 },
+		paths: { type: 'pathspecs', chunk: true },
+		mode: { type: 'string', enum: ['keep', 'merge'], default: 'keep' },
+		scope: { type: 'strings', default: [] },
+		anything: {},
+	} }`);
+	assert.deepEqual(Object.keys(m.args), ['goal', 'rounds', 'paths', 'mode', 'scope', 'anything']);
+	assert.equal(m.args.rounds.default, 3);
+	const args = (body) => `export const meta = { ${OK}, args: ${body} }`;
+	fails(args('[]'), 1, 52, /meta.args must be an object/);
+	fails(args('{ x: 1 }'), 1, 60, /meta.args.x must be an object/);
+	fails(args("{ 'a b': {} }"), 1, 60, /an argument's name is a word/);
+	fails(args("{ x: { type: 'text' } }"), 1, 65, /meta.args.x.type must be one of string, number, integer/);
+	fails(args("{ x: { defualt: 1 } }"), 1, 65, /meta.args.x.defualt is not a key of an argument/);
+	fails(args("{ x: { description: 1 } }"), 1, 65, /description must be a string/);
+	fails(args("{ x: { required: 'yes' } }"), 1, 65, /required must be true or false/);
+	fails(args("{ x: { type: 'integer', default: 1.5 } }"), 1, 82, /default is not a value of the argument \(type integer\)/);
+	fails(args("{ x: { type: 'string', enum: ['a'], default: 'b' } }"), 1, 94, /one of enum/);
+	fails(args("{ x: { type: 'string', enum: [1] } }"), 1, 81, /enum must be a non-empty array of values of type string/);
+	fails(args("{ x: { required: true, default: 1 } }"), 1, 81, /a required argument has no default/);
+	fails(args("{ x: { chunk: true } }"), 1, 65, /only an option of chunk\(\)/);
+	fails(args("{ paths: { type: 'pathspecs', default: '' } }"), 1, 88, /default is not a value/);
+});
