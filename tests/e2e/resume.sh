@@ -14,7 +14,7 @@
 #   agents it runs are exactly those of the uninterrupted run minus the
 #   journaled ones, so the total is the uninterrupted count plus the agents
 #   that were running at the kill;
-# - ps says crashed before and finished after; git fsck is clean.
+# - ps says crashed before and done after; git fsck is clean.
 # Also: resume of a finished run changes nothing and runs nothing; resume of
 # a live run does not start a second engine; a torn journal tail is dropped.
 . "$(dirname "$0")/lib.sh"
@@ -157,7 +157,7 @@ assert r["integration"]["commit"] == sys.argv[3], r["integration"]
 git -C "$ref" for-each-ref --format='%(refname) %(objectname)' | cmp -s - "$TMP/ref.refs" ||
 	fail "resume of a finished run moved a ref"
 [ "$(wc -l <"$ref_rd/journal.jsonl")" = "$lines" ] || fail "resume of a finished run added to the journal"
-expect_output "^$ref_id +finished " git -C "$ref" wfmigrate ps
+expect_output "^$ref_id +done " git -C "$ref" wfmigrate ps
 check_repo "$ref"
 pass "resume of a finished run replays everything and changes nothing"
 
@@ -206,7 +206,7 @@ for i, line in enumerate(open(sys.argv[1]), 1):
     assert {"key", "method", "result", "v"} <= set(rec), i
 ' "$rd/journal.jsonl" || fail "the journal has a bad line after the resume"
 	[ -z "$(tail -c 1 "$rd/journal.jsonl")" ] || fail "the journal does not end with a newline"
-	expect_output "^$id +finished " git -C "$repo" wfmigrate ps
+	expect_output "^$id +done " git -C "$repo" wfmigrate ps
 	check_repo "$repo"
 }
 

@@ -100,7 +100,7 @@ from collections import Counter
 twice = [l for l, n in Counter(journal_labels(sys.argv[1])).items() if n > 1]
 assert not twice, twice
 ' "$rd" || fail "$1: an agent is journaled twice"
-	expect_output "^$id +finished " git -C "$1" wfmigrate ps
+	expect_output "^$id +done " git -C "$1" wfmigrate ps
 	check_repo "$1"
 }
 
