@@ -115,6 +115,13 @@ struct engine {
 	struct agent_failure *failures;
 	size_t failures_nr, failures_alloc;
 	uint64_t started_ms;
+
+	/* progress.c: what people see as it happens */
+	pthread_mutex_t progress_lock;	/* one progress or status call at a time; guards mq_* */
+	char *phase;			/* the script's last phase(); the engine thread's */
+	uint64_t started_mono;		/* monotonic ms at the start of this execution */
+	char mq_testing[96];		/* the merge queue's running oracle run; "" none */
+	uint64_t mq_test_started;	/* monotonic ms */
 };
 
 uint64_t wfm_engine_now_ms(void);
@@ -133,6 +140,23 @@ void wfm_engine_providers_close(struct engine *e);
 cJSON *wfm_engine_budget(struct engine *e);
 /* whether the budget is spent: no new agent may start */
 int wfm_engine_budget_spent(struct engine *e);
+
+/*
+ * progress.c: progress lines and events (docs/engine.md, "Progress").
+ * wfm_engine_say may be called from any thread; the others on the engine's.
+ */
+void wfm_engine_say(struct engine *e, const char *line);
+void wfm_engine_event(struct engine *e, cJSON *ev); /* writes and frees ev */
+void wfm_engine_agent_started(struct engine *e, const struct job *job);
+void wfm_engine_agent_ended(struct engine *e, const struct job *job);
+void wfm_engine_oracle_started(struct engine *e, const struct job *job);
+void wfm_engine_oracle_ended(struct engine *e, const struct job *job);
+/* the merge queue's progress callback (merge_queue.h); data is the engine */
+struct wfm_merge_progress;
+void wfm_engine_merge_progress(void *data, const struct wfm_merge_progress *p);
+/* calls opts->status with what the run is doing now */
+void wfm_engine_status(struct engine *e);
+uint64_t wfm_engine_mono_ms(void);
 
 /* report.c: report.json's content (new) and both report files in the run directory. */
 cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const char *error,

@@ -7,6 +7,7 @@
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
+#include "ui/progress.h"
 #include "ui/run.h"
 
 #include <signal.h>
@@ -259,11 +260,6 @@ int wfm_run_api_key(const char **key, const struct wfm_run_settings *s)
 	return 0;
 }
 
-static void show_progress(void *data, const char *line)
-{
-	fprintf(stderr, "%s\n", line);
-}
-
 static unsigned long total(const cJSON *report, const char *name)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(report, "totals");
@@ -316,6 +312,7 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	struct wfm_engine_result r = { 0 };
 	struct sigaction sa = { 0 }, old_int, old_term;
 	struct wfm_buf script_name = WFM_BUF_INIT;
+	struct wfm_ui_progress live;
 	int rc, ret;
 
 	opts.run = run;
@@ -352,7 +349,10 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	else
 		wfm_buf_adds(&script_name, s->workflow);
 	opts.script_name = script_name.ptr;
-	opts.progress = show_progress;
+	wfm_ui_progress_init(&live, stderr);
+	opts.progress = wfm_ui_progress_line;
+	opts.status = wfm_ui_progress_status;
+	opts.progress_data = &live;
 
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -361,6 +361,7 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	signal(SIGPIPE, SIG_IGN);
 	fprintf(stderr, "run %s: %s\n", run->id, run->path);
 	rc = wfm_engine_run(&r, &opts);
+	wfm_ui_progress_end(&live);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	wfm_buf_release(&script_name);
