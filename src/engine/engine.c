@@ -519,6 +519,7 @@ static void finish_job(struct engine *e, struct job *job)
 	} else if (job->kind == JOB_AGENT) {
 		e->agents_running--;
 		count_agent(e, job);
+		wfm_engine_session_count(e, job);
 		wfm_engine_agent_ended(e, job);
 		send_budget(e);
 		if (job->agent_failed)
@@ -802,6 +803,7 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	    (rc = wfm_shared_open(&e.shared, e.pool, e.journal, opts->repo_path, opts->run->id,
 				  opts->base)) < 0)
 		goto done;
+	wfm_engine_sessions_load(&e);
 	event(&e, "start", "base", opts->base);
 	if ((rc = send_start(&e)) < 0)
 		goto done;
@@ -842,6 +844,7 @@ done:
 	free(e.failures);
 	wfm_sched_release(&e.sched);
 	free(e.phase);
+	cJSON_Delete(e.sessions);
 	pthread_mutex_destroy(&e.progress_lock);
 	if (e.wake[0] >= 0)
 		close(e.wake[0]);

@@ -122,6 +122,11 @@ struct engine {
 	uint64_t started_mono;		/* monotonic ms at the start of this execution */
 	char mq_testing[96];		/* the merge queue's running oracle run; "" none */
 	uint64_t mq_test_started;	/* monotonic ms */
+
+	/* sessions.c: this execution's own spending, and the earlier executions */
+	uint64_t own_tokens, own_cache_read;
+	double own_cost_usd;
+	cJSON *sessions;		/* the earlier executions' figures: an array */
 };
 
 uint64_t wfm_engine_now_ms(void);
@@ -157,6 +162,20 @@ void wfm_engine_merge_progress(void *data, const struct wfm_merge_progress *p);
 /* calls opts->status with what the run is doing now */
 void wfm_engine_status(struct engine *e);
 uint64_t wfm_engine_mono_ms(void);
+
+/*
+ * sessions.c: each execution of a run (the first, then each resume) is a
+ * session; report.json lists them and totals what they spent
+ * (docs/engine.md, "Sessions").
+ */
+/* before this execution's "start" event: the earlier sessions, from report.json and events.jsonl */
+void wfm_engine_sessions_load(struct engine *e);
+/* an agent this execution ran has ended: what it spent is this session's */
+void wfm_engine_session_count(struct engine *e, const struct job *job);
+/* adds "sessions" to report r, this one last, and makes its totals the sums over them */
+void wfm_engine_sessions_report(struct engine *e, cJSON *r, const char *status);
+/* report.md's lines about them; nothing for a run of one session */
+void wfm_engine_sessions_md(struct wfm_buf *md, const cJSON *r);
 
 /* report.c: report.json's content (new) and both report files in the run directory. */
 cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const char *error,

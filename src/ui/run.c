@@ -267,6 +267,33 @@ static unsigned long total(const cJSON *report, const char *name)
 	return (unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(t, name));
 }
 
+/*
+ * The units, and the agents of this session: of a resumed run, also what
+ * all its sessions did (report.json's totals are their sums).
+ */
+static void print_units(const cJSON *report)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(report, "sessions");
+	const cJSON *me = cJSON_GetArrayItem(list, cJSON_GetArraySize(list) - 1);
+	int sessions = cJSON_GetArraySize(list);
+	double run = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(me, "agentsRun"));
+	double replayed =
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(me, "agentsReplayed"));
+
+	if (!cJSON_IsObject(me)) {
+		run = (double)total(report, "agentsRun");
+		replayed = (double)total(report, "agentsReplayed");
+	}
+	printf("units: %lu merged, %lu rejected, %lu failed, %lu skipped; agents: %.0f run, %.0f "
+	       "from the journal\n",
+	       total(report, "merged"), total(report, "rejected"), total(report, "failed"),
+	       total(report, "skipped"), run, replayed);
+	if (sessions > 1)
+		printf("all %d sessions of the run: %lu agents run, %.1f s, %lu tokens\n", sessions,
+		       total(report, "agentsRun"), (double)total(report, "durationMs") / 1000.0,
+		       total(report, "tokens"));
+}
+
 static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_result *r)
 {
 	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(r->report, "integration");
@@ -281,11 +308,7 @@ static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_
 		       run->id);
 	else
 		printf("run %s done\n", run->id);
-	printf("units: %lu merged, %lu rejected, %lu failed, %lu skipped; agents: %lu run, %lu "
-	       "from the journal\n",
-	       total(r->report, "merged"), total(r->report, "rejected"), total(r->report, "failed"),
-	       total(r->report, "skipped"), total(r->report, "agentsRun"),
-	       total(r->report, "agentsReplayed"));
+	print_units(r->report);
 	if (total(r->report, "tokens"))
 		printf("tokens: %lu, %lu of them on units that did not land%s\n",
 		       total(r->report, "tokens"), total(r->report, "tokensNotLanded"),
