@@ -410,8 +410,11 @@ function workRules() {
 // ===========================================================================
 // Helpers.
 
-// Records a unit's final entry in the report; returns the finished state.
+// Records a unit's final entry in the report, and says it in the progress
+// ("unit <id>: merged (verified)", "unit <id>: rejected: <reason>"); returns
+// the finished state.
 function record(unit, status, reason, attempt = null, used = 0, mergeCommit = null) {
+  log(status === 'merged' ? `unit ${unit.id}: merged (${oneLine(reason)})` : `unit ${unit.id}: ${status}: ${oneLine(reason)}`)
   outcome.set(unit.id, {
     id: unit.id,
     path: unit.path,
@@ -555,6 +558,13 @@ function onePhrase(reason) {
   if (!m) return reason
   const rest = stripPhrase(m[1], reason.slice(m[0].length))
   return rest ? `${m[1]}: ${rest}` : m[1]
+}
+
+// A reason on one line for the progress: its first line, at most 200 characters.
+function oneLine(text) {
+  const lines = String(text ?? '').trim().split('\n')
+  const s = lines[0].replace(/\s+/g, ' ').trim()
+  return s.length > 200 ? `${s.slice(0, 199)}…` : lines.length > 1 ? `${s} …` : s
 }
 
 function firstLine(text) {

@@ -40,6 +40,10 @@ static void print_json(const struct wfm_rundir_info *runs, size_t nr)
 			wfm_json_add_str(o, "workflow", runs[i].workflow);
 		else
 			wfm_json_add_null(o, "workflow");
+		if (runs[i].goal)
+			wfm_json_add_str(o, "goal", runs[i].goal);
+		else
+			wfm_json_add_null(o, "goal");
 		wfm_buf_clear(&b);
 		wfm_buf_adds(&b, i ? ",\n" : "\n");
 		wfm_json_print(&b, o);
@@ -54,8 +58,11 @@ static void print_table(const struct wfm_rundir_info *runs, size_t nr)
 {
 	int idw = 3;
 
-	if (!nr)
+	if (!nr) {
+		/* a message, not data: stdout stays empty for scripts */
+		fprintf(stderr, "no runs in this repository ('git wfmigrate run' starts one)\n");
 		return;
+	}
 	for (size_t i = 0; i < nr; i++)
 		if ((int)strlen(runs[i].id) > idw)
 			idw = (int)strlen(runs[i].id);

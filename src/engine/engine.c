@@ -50,7 +50,7 @@ static void progress(struct engine *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	wfm_buf_vaddf(&line, fmt, ap);
 	va_end(ap);
-	e->opts->progress(e->opts->progress_data, line.ptr);
+	wfm_engine_say(e, line.ptr);
 	wfm_buf_release(&line);
 }
 
@@ -252,8 +252,10 @@ static void start_job(struct engine *e, struct job *job)
 		if (job->item)
 			job->item->agents++;
 		progress(e, "agent %s started", job_name(job));
+		wfm_engine_agent_started(e, job);
 	} else if (job->kind == JOB_ORACLE) {
 		e->oracles_running++;
+		wfm_engine_oracle_started(e, job);
 	}
 	e->in_flight++;
 	if (job->kind == JOB_MERGE) {
@@ -566,10 +568,13 @@ static void finish_job(struct engine *e, struct job *job)
 			job->item->cut = 1;
 		}
 		progress(e, "agent %s not started: %s", job_name(job), job->error);
+		wfm_engine_agent_ended(e, job);
 		send_budget(e);
 	} else if (job->kind == JOB_AGENT) {
 		e->agents_running--;
 		count_agent(e, job);
+		wfm_engine_session_count(e, job);
+		wfm_engine_agent_ended(e, job);
 		send_budget(e);
 		if (job->agent_failed)
 			progress_failure(e, job);
@@ -577,6 +582,7 @@ static void finish_job(struct engine *e, struct job *job)
 			progress(e, "agent %s finished", job_name(job));
 	} else if (job->kind == JOB_ORACLE) {
 		e->oracles_running--;
+		wfm_engine_oracle_ended(e, job);
 	}
 	if (job->journal_error)
 		progress(e, "warning: %s", job->journal_error);
@@ -698,6 +704,7 @@ static int loop(struct engine *e, enum wfm_run_status *status, char **error, cJS
 		drain_finished(e);
 		check_control(e);
 		schedule(e);
+		wfm_engine_status(e);
 		while ((rc = wfm_harness_read(&msg, e->harness)) == 1) {
 			const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
 			const char *t = cJSON_IsString(type) ? type->valuestring : "";
@@ -720,6 +727,8 @@ static int loop(struct engine *e, enum wfm_run_status *status, char **error, cJS
 			} else if (!strcmp(t, "phase")) {
 				const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "title");
 				if (cJSON_IsString(m)) {
+					free(e->phase);
+					e->phase = wfm_strdup(m->valuestring);
 					progress(e, "== %s", m->valuestring);
 					event(e, "phase", "title", m->valuestring);
 				}
@@ -814,6 +823,8 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	memset(out, 0, sizeof(*out));
 	e.opts = opts;
 	e.started_ms = wfm_engine_now_ms();
+	e.started_mono = wfm_engine_mono_ms();
+	pthread_mutex_init(&e.progress_lock, NULL);
 	e.done_tail = &e.done_head;
 	e.waiting_agents_tail = &e.waiting_agents;
 	e.waiting_oracles_tail = &e.waiting_oracles;
@@ -849,6 +860,7 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	    (rc = wfm_shared_open(&e.shared, e.pool, e.journal, opts->repo_path, opts->run->id,
 				  opts->base)) < 0)
 		goto done;
+	wfm_engine_sessions_load(&e);
 	event(&e, "start", "base", opts->base);
 	if ((rc = send_start(&e)) < 0)
 		goto done;
@@ -891,6 +903,9 @@ done:
 	free(e.failures);
 	wfm_engine_reach_release(&e);
 	wfm_sched_release(&e.sched);
+	free(e.phase);
+	cJSON_Delete(e.sessions);
+	pthread_mutex_destroy(&e.progress_lock);
 	if (e.wake[0] >= 0)
 		close(e.wake[0]);
 	if (e.wake[1] >= 0)

@@ -10,6 +10,19 @@ struct wfm_rundir;
 struct wfm_repo;
 struct wfm_buf;
 
+/* What a run is doing at one moment (wfm_engine_opts.status); borrowed during the call. */
+struct wfm_engine_status {
+	const char *phase;		/* the script's last phase(), or NULL */
+	uint64_t elapsed_ms;		/* since this execution of the run started */
+	unsigned long agents_running, agents_waiting;
+	unsigned long oracles_running, oracles_waiting; /* the script's oracle() calls */
+	/* the merge queue's oracle run, when one is running: what it tests
+	 * ("batch 3 (4 branches)", "testing the base") and for how long so far */
+	const char *merge_testing;	/* NULL: none is running */
+	uint64_t merge_test_ms;
+	int paused, stopping;
+};
+
 /*
  * The engine: runs a harness script (runtime/harness.mjs in a Node.js
  * subprocess) and answers its requests — agents, oracles, merges,
@@ -47,8 +60,19 @@ struct wfm_engine_opts {
 	uint64_t agent_tokens;		/* per agent; 0: none */
 	const char *script_name;	/* the script as the user named it, in messages */
 	const volatile sig_atomic_t *interrupt; /* set by a signal handler: stop the run */
-	/* progress lines for people (log, phase, agents starting and ending); may be NULL */
+	/*
+	 * Progress lines for people, as things happen (docs/engine.md,
+	 * "Progress"): log() and phase(), agents starting and ending,
+	 * oracle runs, the merge queue's batches and bisection steps. May
+	 * be NULL. Called from the engine's thread and from the merge
+	 * queue's, never two calls at once (status included).
+	 */
 	void (*progress)(void *data, const char *line);
+	/*
+	 * What the run is doing now, for a status line: called on the
+	 * engine's thread at least every 200 ms. May be NULL.
+	 */
+	void (*status)(void *data, const struct wfm_engine_status *st);
 	void *progress_data;
 };
 

@@ -134,6 +134,18 @@ struct engine {
 	size_t reach_nr, reach_alloc;
 	struct wfm_strvec reach_patterns; /* the match of each such call, once */
 	uint64_t started_ms;
+
+	/* progress.c: what people see as it happens */
+	pthread_mutex_t progress_lock;	/* one progress or status call at a time; guards mq_* */
+	char *phase;			/* the script's last phase(); the engine thread's */
+	uint64_t started_mono;		/* monotonic ms at the start of this execution */
+	char mq_testing[96];		/* the merge queue's running oracle run; "" none */
+	uint64_t mq_test_started;	/* monotonic ms */
+
+	/* sessions.c: this execution's own spending, and the earlier executions */
+	uint64_t own_tokens, own_cache_read;
+	double own_cost_usd;
+	cJSON *sessions;		/* the earlier executions' figures: an array */
 };
 
 uint64_t wfm_engine_now_ms(void);
@@ -165,6 +177,37 @@ const char *wfm_engine_reach_pattern(const cJSON *params);
 void wfm_engine_reach_add(struct engine *e, const char *pattern, const cJSON *lines);
 cJSON *wfm_engine_reach_report(struct engine *e);
 void wfm_engine_reach_release(struct engine *e);
+
+/*
+ * progress.c: progress lines and events (docs/engine.md, "Progress").
+ * wfm_engine_say may be called from any thread; the others on the engine's.
+ */
+void wfm_engine_say(struct engine *e, const char *line);
+void wfm_engine_event(struct engine *e, cJSON *ev); /* writes and frees ev */
+void wfm_engine_agent_started(struct engine *e, const struct job *job);
+void wfm_engine_agent_ended(struct engine *e, const struct job *job);
+void wfm_engine_oracle_started(struct engine *e, const struct job *job);
+void wfm_engine_oracle_ended(struct engine *e, const struct job *job);
+/* the merge queue's progress callback (merge_queue.h); data is the engine */
+struct wfm_merge_progress;
+void wfm_engine_merge_progress(void *data, const struct wfm_merge_progress *p);
+/* calls opts->status with what the run is doing now */
+void wfm_engine_status(struct engine *e);
+uint64_t wfm_engine_mono_ms(void);
+
+/*
+ * sessions.c: each execution of a run (the first, then each resume) is a
+ * session; report.json lists them and totals what they spent
+ * (docs/engine.md, "Sessions").
+ */
+/* before this execution's "start" event: the earlier sessions, from report.json and events.jsonl */
+void wfm_engine_sessions_load(struct engine *e);
+/* an agent this execution ran has ended: what it spent is this session's */
+void wfm_engine_session_count(struct engine *e, const struct job *job);
+/* adds "sessions" to report r, this one last, and makes its totals the sums over them */
+void wfm_engine_sessions_report(struct engine *e, cJSON *r, const char *status);
+/* report.md's lines about them; nothing for a run of one session */
+void wfm_engine_sessions_md(struct wfm_buf *md, const cJSON *r);
 
 /* report.c: report.json's content (new) and both report files in the run directory. */
 cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const char *error,

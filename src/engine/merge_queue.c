@@ -103,6 +103,9 @@ struct wfm_merge_queue {
 	struct wfm_squash_log log; /* what cur holds */
 	int log_stale;		   /* log must be read again */
 	struct list deferred;	   /* put back in front of pending after the batch */
+	wfm_merge_progress_cb progress;
+	void *progress_data;
+	unsigned long batch_no; /* the batch being tested, for progress */
 };
 
 static void list_push(struct list *l, struct entry *e)
@@ -161,6 +164,12 @@ static void hexcpy(char dst[HEXSZ + 1], const char *src)
 	snprintf(dst, HEXSZ + 1, "%s", src);
 }
 
+static void tell(struct wfm_merge_queue *q, const struct wfm_merge_progress *p)
+{
+	if (q->progress)
+		q->progress(q->progress_data, p);
+}
+
 /*
  * Makes the one callback of e and frees it. reason NULL: merged at
  * commit. detail is taken over.
@@ -183,6 +192,12 @@ static void decide(struct wfm_merge_queue *q, struct entry *e, const char *reaso
 	if (summary)
 		d.summary = *summary;
 	d.error = error;
+	{
+		struct wfm_merge_progress p = { .step = WFM_MERGE_DECIDED,
+						.batch = q->batch_no,
+						.decision = &d };
+		tell(q, &p);
+	}
 	pthread_mutex_lock(&q->mu);
 	if (!reason)
 		q->stats.merged++;
@@ -449,6 +464,51 @@ static void test_release(struct test *t)
 	t->msg = NULL;
 }
 
+/*
+ * test_commit() of the last link of n branches (of the `of` under
+ * suspicion in a bisection; 0 otherwise), told before and after.
+ */
+static void test_told(struct wfm_merge_queue *q, struct entry **members, size_t n, size_t of,
+		      struct test *t)
+{
+	const char **names = wfm_calloc(n + 1, sizeof(*names));
+	struct wfm_merge_progress p = { .step = WFM_MERGE_TEST,
+					.batch = q->batch_no,
+					.branches = n,
+					.of = of,
+					.names = names,
+					.commit = members[n - 1]->commit,
+					.onto = q->cur };
+	struct wfm_buf why = WFM_BUF_INIT;
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = members[i]->branch;
+	tell(q, &p);
+	test_commit(q, members[n - 1]->commit, t);
+	p.step = WFM_MERGE_TESTED;
+	p.pass = t->v == V_PASS;
+	p.result = t->v == V_ERROR ? NULL : &t->r;
+	if (t->v == V_FAIL) {
+		wfm_oracle_describe_end(&why, &t->r);
+		if (t->r.summary.format != WFM_SUMMARY_NONE) {
+			wfm_buf_adds(&why, ": ");
+			wfm_summary_describe(&why, &t->r.summary);
+		}
+	} else if (t->v == V_FEWER) {
+		char *d = describe_failure(q, t);
+		wfm_buf_adds(&why, d);
+		free(d);
+	} else if (t->v == V_STOPPED) {
+		wfm_buf_adds(&why, "stopped");
+	} else if (t->v == V_ERROR) {
+		wfm_buf_adds(&why, t->msg ? t->msg : "the oracle could not run");
+	}
+	p.why = why.ptr;
+	tell(q, &p);
+	wfm_buf_release(&why);
+	free(names);
+}
+
 /* ---- landing and bisecting ---- */
 
 /*
@@ -500,6 +560,12 @@ static int land(struct wfm_merge_queue *q, struct entry **members, size_t n,
 	hexcpy(q->tip, final);
 	q->stats.ref_moves++;
 	pthread_mutex_unlock(&q->mu);
+	{
+		struct wfm_merge_progress p = {
+			.step = WFM_MERGE_LANDED, .batch = q->batch_no, .branches = n, .commit = final
+		};
+		tell(q, &p);
+	}
 	if (s->format != WFM_SUMMARY_NONE && s->passed > q->floor) {
 		q->floor = s->passed;
 		q->floor_from_tip = 1;
@@ -547,7 +613,7 @@ static void bisect(struct wfm_merge_queue *q, struct entry **members, size_t n,
 		defer(q, members + h, n - h);
 		return;
 	}
-	test_commit(q, members[h - 1]->commit, &half);
+	test_told(q, members, h, n, &half);
 	switch (half.v) {
 	case V_PASS:
 		if (land(q, members, h, &half.r.summary))
@@ -649,10 +715,10 @@ static void run_batch(struct wfm_merge_queue *q, struct list *batch)
 	if (!n)
 		goto done;
 	pthread_mutex_lock(&q->mu);
-	q->stats.batches++;
+	q->batch_no = ++q->stats.batches;
 	pthread_mutex_unlock(&q->mu);
 	wfm_crashpoint("squash");
-	test_commit(q, members[n - 1]->commit, &t);
+	test_told(q, members, n, 0, &t);
 	switch (t.v) {
 	case V_PASS:
 		land(q, members, n, &t.r.summary);
@@ -778,6 +844,7 @@ static int learn_baseline(struct wfm_merge_queue *q, const struct wfm_merge_opts
 {
 	struct wfm_oracle_opts o = WFM_ORACLE_OPTS_INIT;
 	struct wfm_oracle_result r;
+	struct wfm_merge_progress p = { .step = WFM_MERGE_TEST };
 	struct wfm_buf why = WFM_BUF_INIT;
 	char c[8];
 	int rc;
@@ -790,7 +857,22 @@ static int learn_baseline(struct wfm_merge_queue *q, const struct wfm_merge_opts
 	o.timeout_sec = q->timeout_sec;
 	o.cancel = opts->cancel;
 	o.env_set = q->env.nr ? (const char *const *)q->env.v : NULL;
+	p.commit = q->base;
+	p.onto = q->base;
+	tell(q, &p);
 	rc = wfm_oracle_run(&r, q->pool, q->base, &o);
+	p.step = WFM_MERGE_TESTED;
+	p.pass = rc == 0 && r.pass;
+	p.result = rc == 0 ? &r : NULL;
+	if (rc < 0)
+		wfm_buf_adds(&why, wfm_error_last());
+	else if (!r.pass)
+		wfm_oracle_describe_end(&why, &r);
+	p.why = why.ptr;
+	tell(q, &p);
+	if (rc < 0) /* whatever the callback did */
+		wfm_error_setc(rc, "%s", why.ptr);
+	wfm_buf_clear(&why);
 	if (rc == 0 && !r.pass) {
 		short_hex(c, q->base);
 		wfm_oracle_describe_end(&why, &r);
@@ -911,6 +993,8 @@ int wfm_merge_queue_start(struct wfm_merge_queue **out, struct wfm_pool *pool,
 	q->batch_max = opts->batch_max ? opts->batch_max : WFM_MERGE_BATCH_MAX_DEFAULT;
 	q->batch_wait_ms = opts->batch_wait_ms;
 	q->ext_cancel = opts->cancel;
+	q->progress = opts->progress;
+	q->progress_data = opts->progress_data;
 
 	if ((rc = wfm_pool_branch_name(&q->refname, opts->run, "integration")) < 0 ||
 	    (rc = wfm_repo_open(&q->repo, opts->repo_path)) < 0 ||

@@ -73,6 +73,48 @@ struct wfm_merge_decision {
 /* Called from the queue's thread; d and everything in it valid during the call only. */
 typedef void (*wfm_merge_cb)(void *data, const struct wfm_merge_decision *d);
 
+/*
+ * What the queue is doing, as it happens, for people
+ * (docs/merge-queue.md, "Progress").
+ */
+enum wfm_merge_step {
+	WFM_MERGE_TEST,	   /* an oracle run starts: on a chain of branches, or on the base */
+	WFM_MERGE_TESTED,  /* that run ended */
+	WFM_MERGE_LANDED,  /* the integration branch moved */
+	WFM_MERGE_DECIDED, /* a branch is decided (just before its callback) */
+};
+
+struct wfm_merge_progress {
+	enum wfm_merge_step step;
+	/* the batch, numbered from 1 in the queue's life; 0: the baseline run on the base */
+	unsigned long batch;
+	/* TEST, TESTED: the branches the tested commit adds; LANDED: the branches that landed */
+	size_t branches;
+	/* TEST, TESTED during a bisection: how many branches are under suspicion; else 0 */
+	size_t of;
+	/* TEST, TESTED: the branches (as submitted), `branches` of them */
+	const char *const *names;
+	/* TEST, TESTED: the commit tested; LANDED: the new tip */
+	const char *commit;
+	/* TEST: the integration tip the tested chain is built on */
+	const char *onto;
+	/* TESTED: whether it passed (enough tests too); the run, NULL when it could not run */
+	int pass;
+	const struct wfm_oracle_result *result;
+	/* TESTED and !pass: why, on one line ("exited 2: 3 passed, 1 failed",
+	 * "9 tests passed, fewer than 10 on the base", "stopped", an error) */
+	const char *why;
+	/* DECIDED */
+	const struct wfm_merge_decision *decision;
+};
+
+/*
+ * Called from the queue's thread (TEST and TESTED of the baseline from
+ * wfm_merge_queue_start's); p and everything in it valid during the call
+ * only. It must not call the queue.
+ */
+typedef void (*wfm_merge_progress_cb)(void *data, const struct wfm_merge_progress *p);
+
 struct wfm_merge_opts {
 	/* any path wfm_repo_open() accepts; required */
 	const char *repo_path;
@@ -100,12 +142,15 @@ struct wfm_merge_opts {
 	const volatile sig_atomic_t *cancel;
 	/* "NAME=value" entries for the oracle's environment; may be NULL */
 	const char *const *oracle_env;
+	/* what it is doing, as it happens; may be NULL */
+	wfm_merge_progress_cb progress;
+	void *progress_data;
 };
 #define WFM_MERGE_BATCH_MAX_DEFAULT 8
 #define WFM_MERGE_BATCH_WAIT_DEFAULT_MS 200
 #define WFM_MERGE_OPTS_INIT                                                                        \
 	{ NULL, NULL, NULL, NULL, WFM_ORACLE_TIMEOUT_DEFAULT, 0, NULL,                            \
-	  WFM_MERGE_BATCH_MAX_DEFAULT, WFM_MERGE_BATCH_WAIT_DEFAULT_MS, NULL, NULL, NULL }
+	  WFM_MERGE_BATCH_MAX_DEFAULT, WFM_MERGE_BATCH_WAIT_DEFAULT_MS, NULL, NULL, NULL, NULL, NULL }
 
 /*
  * Creates refs/heads/wfmigrate/<run>/integration at base, or keeps it

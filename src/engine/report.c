@@ -286,6 +286,7 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 						 ru.ru_stime.tv_sec * 1000.0 + ru.ru_stime.tv_usec / 1000.0);
 	}
 	wfm_json_add(r, "totals", totals);
+	wfm_engine_sessions_report(e, r, status_name(status));
 	if (e->ledger) {
 		struct wfm_ledger_totals t;
 		cJSON *b = wfm_json_object();
@@ -487,10 +488,12 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 	    "- units: %lu merged, %lu rejected, %lu failed, %lu skipped\n"
 	    "- agents: %lu (%lu run, %lu answered from the journal, %lu failed), %lu tokens, "
 	    "%lu of them on units that did not land\n"
-	    "- time: %.1f s\n\n",
+	    "- time: %.1f s\n",
 	    TOTAL("merged"), TOTAL("rejected"), TOTAL("failed"), TOTAL("skipped"), TOTAL("agents"),
 	    TOTAL("agentsRun"), TOTAL("agentsReplayed"), TOTAL("agentsFailed"), TOTAL("tokens"),
 	    TOTAL("tokensNotLanded"), TOTAL("durationMs") / 1000.0);
+	wfm_engine_sessions_md(md, r);
+	wfm_buf_addch(md, '\n');
 	{
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(r, "budget");
 		double cost = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(totals, "costUsd"));

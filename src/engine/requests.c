@@ -474,6 +474,8 @@ static void run_merge(struct job *job)
 			e->opts->allow_test_edits ||
 			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e->opts->args, "allowTestEdits"));
 		opts.cancel = &e->cancel;
+		opts.progress = wfm_engine_merge_progress;
+		opts.progress_data = e;
 		if (wfm_merge_queue_start(&e->merge, e->pool, &opts) < 0) {
 			fail(job, wfm_error_last());
 			wfm_engine_finished(job);

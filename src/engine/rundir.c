@@ -619,7 +619,7 @@ int wfm_control_set(const char *commondir, const char *id, enum wfm_control c)
 /* ---- states and listing ---- */
 
 static const char *const state_names[] = {
-	"running", "paused", "stopping", "stopped", "failed", "finished", "crashed",
+	"running", "paused", "stopping", "stopped", "failed", "done", "crashed",
 };
 
 const char *wfm_run_state_name(enum wfm_run_state s)
@@ -663,7 +663,7 @@ static enum wfm_run_state state_of(const char *dir, pid_t *pid)
 		const cJSON *status;
 		cJSON *doc = NULL;
 
-		state = WFM_RUN_STATE_FINISHED;
+		state = WFM_RUN_STATE_DONE;
 		if (read_file(&text, report) == 0 &&
 		    wfm_json_parse(&doc, text.ptr, text.len) == 0) {
 			status = cJSON_GetObjectItemCaseSensitive(doc, "status");
@@ -717,6 +717,25 @@ done:
 	free(path);
 }
 
+/* args.json's "goal", when it is an object with one */
+static void read_goal(struct wfm_rundir_info *info, const char *dir)
+{
+	struct wfm_buf text = WFM_BUF_INIT;
+	char *path = wfm_fs_join(dir, "args.json");
+	const cJSON *goal;
+	cJSON *doc = NULL;
+
+	if (read_file(&text, path) == 0 && wfm_json_parse(&doc, text.ptr, text.len) == 0) {
+		goal = cJSON_GetObjectItemCaseSensitive(doc, "goal");
+		if (cJSON_IsString(goal) && *goal->valuestring)
+			info->goal = wfm_strdup(goal->valuestring);
+	}
+	wfm_error_clear();
+	cJSON_Delete(doc);
+	wfm_buf_release(&text);
+	free(path);
+}
+
 static int info_cmp(const void *a, const void *b)
 {
 	const struct wfm_rundir_info *x = a, *y = b;
@@ -744,6 +763,7 @@ int wfm_rundir_list(struct wfm_rundir_info **out, size_t *nr, const char *common
 		info[i].id = wfm_strdup(ids.v[i]);
 		info[i].state = state_of(dir, &info[i].pid);
 		read_meta(&info[i], dir);
+		read_goal(&info[i], dir);
 		free(dir);
 	}
 	qsort(info, ids.nr, sizeof(*info), info_cmp);
@@ -760,6 +780,7 @@ void wfm_rundir_info_free(struct wfm_rundir_info *info, size_t nr)
 	for (size_t i = 0; info && i < nr; i++) {
 		free(info[i].id);
 		free(info[i].workflow);
+		free(info[i].goal);
 	}
 	free(info);
 }

@@ -106,11 +106,11 @@ enum wfm_run_state {
 	WFM_RUN_STATE_STOPPING, /* alive, control says stop */
 	WFM_RUN_STATE_STOPPED,	/* not alive: report.json says "stopped", or control stop */
 	WFM_RUN_STATE_FAILED,	/* not alive: report.json says "failed" */
-	WFM_RUN_STATE_FINISHED, /* not alive: report.json with another status */
+	WFM_RUN_STATE_DONE,	/* not alive: report.json says "done" (or another status) */
 	WFM_RUN_STATE_CRASHED,	/* not alive, no report from its last execution: resume it */
 };
 
-/* "running", "paused", ... */
+/* "running", "paused", ...; "done" as report.json's status and `run` say */
 const char *wfm_run_state_name(enum wfm_run_state s);
 
 /* 1 for the states of a run whose process is alive: running, paused, stopping. */
@@ -122,6 +122,7 @@ struct wfm_rundir_info {
 	pid_t pid;	     /* the live holder, 0 when not alive */
 	uint64_t created_ms; /* from meta.json; 0 when unknown */
 	char *workflow;	     /* meta.json's "name" (or "workflow"); NULL when unknown */
+	char *goal;	     /* args.json's "goal"; NULL when it has none */
 };
 
 /*

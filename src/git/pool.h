@@ -124,15 +124,41 @@ int wfm_pool_branch_name(char **out, const char *run, const char *label);
 
 struct wfm_clean_opts {
 	int dry_run; /* report what would be removed, remove nothing */
-	int all;     /* also remove branches of runs that still exist */
+	int all;     /* also remove branches of runs that still exist, but not their results */
+	/*
+	 * runs (ids or unique prefixes of ids) whose branches all go, their
+	 * results too; NULL-terminated, or NULL
+	 */
+	const char *const *results;
 };
-#define WFM_CLEAN_OPTS_INIT { 0, 0 }
+#define WFM_CLEAN_OPTS_INIT { 0, 0, NULL }
+
+/*
+ * The branches that are a run's result, wfmigrate/<run>/<label>: what the
+ * run leaves for the user to take. clean keeps them unless the run is named
+ * in wfm_clean_opts.results.
+ */
+#define WFM_RESULT_LABELS { "integration", "shared" }
+
+/* Why clean kept something. */
+enum wfm_clean_kept {
+	WFM_CLEAN_REMOVED,	   /* not kept */
+	WFM_CLEAN_KEPT_IN_USE,	   /* a slot whose holder is alive */
+	WFM_CLEAN_KEPT_LOCKED,	   /* a slot locked with git for another reason */
+	WFM_CLEAN_KEPT_CURRENT,	   /* the worktree clean runs in */
+	WFM_CLEAN_KEPT_CHECKED_OUT, /* a branch checked out in a worktree */
+	WFM_CLEAN_KEPT_RUNNING,	   /* a branch of a running run */
+	WFM_CLEAN_KEPT_RUN,	   /* a branch of a run that exists (without --all) */
+	WFM_CLEAN_KEPT_RESULT,	   /* a run's result (not named in results) */
+	WFM_CLEAN_KEPT_ERROR,	   /* its removal failed */
+};
 
 struct wfm_clean_item {
 	char *what;  /* "slot", "worktree", "branch" */
 	char *name;  /* slot name, worktree entry name or full ref name */
 	char *why;   /* why it is removed or kept */
 	int removed; /* 1 removed (or would be, in a dry run), 0 kept */
+	enum wfm_clean_kept kept; /* removed: WFM_CLEAN_REMOVED */
 };
 
 struct wfm_clean_report {
@@ -150,7 +176,9 @@ void wfm_clean_report_release(struct wfm_clean_report *report);
  * out is initialised here and lists every slot, entry and branch looked
  * at, removed or kept, even when an error is returned (release it with
  * wfm_clean_report_release()). A removal that fails is reported as kept,
- * the others go on, and the first error is returned.
+ * the others go on, and the first error is returned. A name in
+ * opts->results that names no run with branches is WFM_ENOTFOUND (an
+ * ambiguous one WFM_EINVALID), before anything is removed.
  */
 int wfm_pool_clean(struct wfm_clean_report *out, const char *repo_path,
 		   const struct wfm_clean_opts *opts);

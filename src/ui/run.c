@@ -7,6 +7,7 @@
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
+#include "ui/progress.h"
 #include "ui/run.h"
 
 #include <signal.h>
@@ -259,11 +260,6 @@ int wfm_run_api_key(const char **key, const struct wfm_run_settings *s)
 	return 0;
 }
 
-static void show_progress(void *data, const char *line)
-{
-	fprintf(stderr, "%s\n", line);
-}
-
 static unsigned long total(const cJSON *report, const char *name)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(report, "totals");
@@ -338,6 +334,33 @@ static void print_failures(const cJSON *report)
 	}
 }
 
+/*
+ * The units, and the agents of this session: of a resumed run, also what
+ * all its sessions did (report.json's totals are their sums).
+ */
+static void print_units(const cJSON *report)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(report, "sessions");
+	const cJSON *me = cJSON_GetArrayItem(list, cJSON_GetArraySize(list) - 1);
+	int sessions = cJSON_GetArraySize(list);
+	double run = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(me, "agentsRun"));
+	double replayed =
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(me, "agentsReplayed"));
+
+	if (!cJSON_IsObject(me)) {
+		run = (double)total(report, "agentsRun");
+		replayed = (double)total(report, "agentsReplayed");
+	}
+	printf("units: %lu merged, %lu rejected, %lu failed, %lu skipped; agents: %.0f run, %.0f "
+	       "from the journal\n",
+	       total(report, "merged"), total(report, "rejected"), total(report, "failed"),
+	       total(report, "skipped"), run, replayed);
+	if (sessions > 1)
+		printf("all %d sessions of the run: %lu agents run, %.1f s, %lu tokens\n", sessions,
+		       total(report, "agentsRun"), (double)total(report, "durationMs") / 1000.0,
+		       total(report, "tokens"));
+}
+
 static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_result *r)
 {
 	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(r->report, "integration");
@@ -352,11 +375,7 @@ static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_
 		       run->id);
 	else
 		printf("run %s done\n", run->id);
-	printf("units: %lu merged, %lu rejected, %lu failed, %lu skipped; agents: %lu run, %lu "
-	       "from the journal\n",
-	       total(r->report, "merged"), total(r->report, "rejected"), total(r->report, "failed"),
-	       total(r->report, "skipped"), total(r->report, "agentsRun"),
-	       total(r->report, "agentsReplayed"));
+	print_units(r->report);
 	print_failures(r->report);
 	if (total(r->report, "tokens"))
 		printf("tokens: %lu, %lu of them on units that did not land%s\n",
@@ -385,6 +404,7 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	struct wfm_engine_result r = { 0 };
 	struct sigaction sa = { 0 }, old_int, old_term;
 	struct wfm_buf script_name = WFM_BUF_INIT;
+	struct wfm_ui_progress live;
 	int rc, ret;
 
 	opts.run = run;
@@ -421,7 +441,10 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	else
 		wfm_buf_adds(&script_name, s->workflow);
 	opts.script_name = script_name.ptr;
-	opts.progress = show_progress;
+	wfm_ui_progress_init(&live, stderr);
+	opts.progress = wfm_ui_progress_line;
+	opts.status = wfm_ui_progress_status;
+	opts.progress_data = &live;
 
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -430,6 +453,7 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	signal(SIGPIPE, SIG_IGN);
 	fprintf(stderr, "run %s: %s\n", run->id, run->path);
 	rc = wfm_engine_run(&r, &opts);
+	wfm_ui_progress_end(&live);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	wfm_buf_release(&script_name);

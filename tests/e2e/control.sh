@@ -11,9 +11,10 @@ git add a.txt && git commit -qm one
 common=$(cd "$(git rev-parse --git-common-dir)" && pwd -P)
 runs=$common/wfmigrate/runs
 
-# no runs yet: nothing to list
+# no runs yet: nothing to list, and ps says so (on stderr: stdout is data)
 expect_code 0 git wfmigrate ps
 [ -s "$TMP/out" ] && fail "ps printed something without runs"
+expect_stderr "^no runs in this repository"
 expect_output '^\[\]$' git wfmigrate ps --json
 expect_code 128 git wfmigrate stop
 expect_stderr '^error: no run is running'
@@ -30,7 +31,7 @@ wait $dead
 make_run() { # <id> <workflow> <lock pid or ''>
 	mkdir -p "$runs/$1/agents"
 	echo 'export const meta = { name: "x", description: "y" };' >"$runs/$1/workflow.js"
-	echo '{}' >"$runs/$1/args.json"
+	printf '{"goal":"the goal of %s"}\n' "$2" >"$runs/$1/args.json"
 	printf '{"name":"%s","id":"%s","created":%s}\n' "$2" "$1" 1790000000000 >"$runs/$1/meta.json"
 	if [ -n "$3" ]; then echo "$3" >"$runs/$1/lock"; fi
 }
@@ -41,9 +42,9 @@ echo '{"status":"done"}' >"$runs/20260922-100002-cccccc/report.json"
 
 expect_output "^20260922-100000-aaaaaa +running +$live +[0-9-]+ [0-9:]+ +migrate$" git wfmigrate ps
 grep -Eq '^20260922-100001-bbbbbb +crashed +- .* sweep$' "$TMP/out" || fail "no crashed run: $(cat "$TMP/out")"
-grep -Eq '^20260922-100002-cccccc +finished +- .* flaky$' "$TMP/out" || fail "no finished run: $(cat "$TMP/out")"
+grep -Eq '^20260922-100002-cccccc +done +- .* flaky$' "$TMP/out" || fail "no done run: $(cat "$TMP/out")"
 head -1 "$TMP/out" | grep -Eq '^RUN +STATE +PID +STARTED +WORKFLOW$' || fail "ps has no header"
-expect_output "\"id\":\"20260922-100000-aaaaaa\",\"state\":\"running\",\"pid\":$live,\"started\":1790000000000,\"workflow\":\"migrate\"" \
+expect_output "\"id\":\"20260922-100000-aaaaaa\",\"state\":\"running\",\"pid\":$live,\"started\":1790000000000,\"workflow\":\"migrate\",\"goal\":\"the goal of migrate\"" \
 	git wfmigrate ps --json
 grep -q '"state":"crashed","pid":null' "$TMP/out" || fail "ps --json: no crashed run"
 pass "ps lists every run with its state"
@@ -74,7 +75,7 @@ expect_code 1 git wfmigrate stop 20260922-100001-bbbbbb
 expect_stderr '^error: run 20260922-100001-bbbbbb is not running \(crashed\)'
 [ -e "$runs/20260922-100001-bbbbbb/control" ] && fail "stop of a dead run wrote control"
 expect_code 1 git wfmigrate pause 20260922-100002
-expect_stderr '^error: run 20260922-100002-cccccc is not running \(finished\)'
+expect_stderr '^error: run 20260922-100002-cccccc is not running \(done\)'
 pass "pause and stop of a run that is not running: exit 1"
 for c in pause stop; do
 	expect_code 129 git wfmigrate "$c" 20260922-100000-aaaaaa 20260922-100001-bbbbbb
@@ -103,11 +104,22 @@ expect_code 129 git wfmigrate stop a b
 expect_code 129 git wfmigrate ps extra
 pass "unknown run: exit 128 with a message"
 
+# resume without a run: several can be resumed, so it lists them (state and
+# goal) and asks for one; the done one is not among them
+expect_code 129 git wfmigrate resume
+expect_stderr '^error: 2 runs can be resumed: name one'
+expect_stderr '^  20260922-100000-aaaaaa  stopped   the goal of migrate$'
+expect_stderr '^  20260922-100001-bbbbbb  crashed   the goal of sweep$'
+grep -q cccccc "$TMP/err" && fail "resume lists a done run"
+[ -e "$runs/20260922-100001-bbbbbb/lock" ] && [ "$(cat "$runs/20260922-100001-bbbbbb/lock")" = "$dead" ] ||
+	fail "resume without a run touched a run"
+pass "resume without a run lists the runs it could resume, with their state and goal"
+
 # from a linked worktree and a subdirectory: the runs of the common directory
 git worktree add -q ../wt-control
 mkdir -p sub
 (cd ../wt-control && expect_output '^20260922-100001-bbbbbb +crashed' git wfmigrate ps)
-(cd sub && expect_output '^20260922-100002-cccccc +finished' git wfmigrate ps)
+(cd sub && expect_output '^20260922-100002-cccccc +done' git wfmigrate ps)
 git worktree remove ../wt-control
 pass "ps from a linked worktree"
 

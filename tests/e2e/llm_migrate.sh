@@ -174,8 +174,10 @@ check_statuses resumed
 [ "$(tree_of resumed)" = "$exec_tree" ] || fail "resumed: the integration tree is not the codemod's"
 py '
 r = j(sys.argv[1])
-t = r["totals"]
+t = r["sessions"][-1]  # the own figures of the resume (the totals add the killed session in)
 before, requests = int(sys.argv[3]), int(sys.argv[4])
+assert len(r["sessions"]) == 2 and r["sessions"][0]["status"] == "crashed", r["sessions"]
+assert r["totals"]["agentsRun"] == r["sessions"][0]["agentsRun"] + t["agentsRun"], r["sessions"]
 assert t["agentsReplayed"] == before, (t, before)
 assert t["agentsRun"] + t["agentsReplayed"] == 34, t
 # every agent that ran again started one conversation: its first call has one message

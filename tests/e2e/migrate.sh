@@ -246,8 +246,8 @@ for u in r["units"]:
     assert len(row) == 1 and "| %s |" % u["status"] in row[0], (u["id"], row)
 assert "12 merged, 3 rejected, 0 failed, 2 skipped" in md
 ' "$rd/report.md" "$rd/report.json" || fail "report.md does not name every unit with its status"
-expect_output "^$run +finished +- " git wfmigrate ps
-pass "the run directory: journal, events, report.md; ps says finished"
+expect_output "^$run +done +- " git wfmigrate ps
+pass "the run directory: journal, events, report.md; ps says done"
 
 # --- run is the default command; a goal given as several words
 expect_code 0 git wfmigrate --oracle 'make test' --arg match=old_copy --arg paths=src/format.c \

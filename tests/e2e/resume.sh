@@ -14,9 +14,12 @@
 #   agents it runs are exactly those of the uninterrupted run minus the
 #   journaled ones, so the total is the uninterrupted count plus the agents
 #   that were running at the kill;
-# - ps says crashed before and finished after; git fsck is clean.
-# Also: resume of a finished run changes nothing and runs nothing; resume of
-# a live run does not start a second engine; a torn journal tail is dropped.
+# - ps says crashed before and done after; git fsck is clean;
+# - report.json lists every session (the killed ones "crashed", with the
+#   agents their events say they started), and its totals are their sums.
+# Also: resume of a finished run changes nothing and runs nothing, and its
+# report keeps the first session's figures in its totals; resume of a live
+# run does not start a second engine; a torn journal tail is dropped.
 . "$(dirname "$0")/lib.sh"
 
 src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -140,8 +143,9 @@ ref_tip=$(git -C "$ref" rev-parse "wfmigrate/$ref_id/integration")
 py 'print("\n".join(u["id"] + " " + u["status"] for u in j(sys.argv[1])["units"]))' "$ref_rd/report.json" >"$TMP/ref.statuses"
 pass "the uninterrupted run: 12 agents, 3 units merged"
 
-# --- resume of a finished run: nothing runs, nothing moves
+# --- resume of a finished run: nothing runs, nothing moves, nothing is lost
 git -C "$ref" for-each-ref --format='%(refname) %(objectname)' >"$TMP/ref.refs"
+cp "$ref_rd/report.json" "$TMP/ref.first.json"
 lines=$(wc -l <"$ref_rd/journal.jsonl")
 oracles=$(grep -c '^ostart ' "$TMP/ref.log")
 (cd "$ref" && WFM_TEST_LOG=$TMP/ref.log expect_code 0 git wfmigrate resume --json "$ref_id")
@@ -149,17 +153,27 @@ py '
 r = j(sys.argv[1])
 assert r["status"] == "done" and r["run"] == sys.argv[2], r
 t = r["totals"]
-assert t["agentsRun"] == 0 and t["agentsReplayed"] == 12 and t["merged"] == 3, t
+assert t["merged"] == 3 and t["agents"] == 12, t
 assert r["integration"]["commit"] == sys.argv[3], r["integration"]
-' "$TMP/out" "$ref_id" "$ref_tip" || fail "resume of a finished run did something: $(cat "$TMP/out")"
+first = j(sys.argv[4])
+s1, s2 = r["sessions"]
+assert s1 == first["sessions"][0] and s1["status"] == "done" and s1["agentsRun"] == 12, (s1, first)
+assert s2["session"] == 2 and s2["agentsRun"] == 0 and s2["agentsReplayed"] == 12, s2
+# the totals are the sums: what the first session did is not lost
+assert t["sessions"] == 2 and t["agentsRun"] == 12 and t["agentsReplayed"] == 12, t
+for k in ("durationMs", "tokens", "costUsd", "engineCpuMs"):
+    assert abs(t[k] - s1[k] - s2[k]) < 1e-6, (k, t, s1, s2)
+assert t["durationMs"] >= first["totals"]["durationMs"], (t, first["totals"])
+' "$TMP/out" "$ref_id" "$ref_tip" "$TMP/ref.first.json" || fail "resume of a finished run did something: $(cat "$TMP/out")"
+grep -q '^- sessions: 2 ' "$ref_rd/report.md" || fail "report.md does not list the sessions"
 [ "$(grep -c '^start ' "$TMP/ref.log")" = 12 ] || fail "resume of a finished run invoked agents"
 [ "$(grep -c '^ostart ' "$TMP/ref.log")" = "$oracles" ] || fail "resume of a finished run ran the oracle"
 git -C "$ref" for-each-ref --format='%(refname) %(objectname)' | cmp -s - "$TMP/ref.refs" ||
 	fail "resume of a finished run moved a ref"
 [ "$(wc -l <"$ref_rd/journal.jsonl")" = "$lines" ] || fail "resume of a finished run added to the journal"
-expect_output "^$ref_id +finished " git -C "$ref" wfmigrate ps
+expect_output "^$ref_id +done " git -C "$ref" wfmigrate ps
 check_repo "$ref"
-pass "resume of a finished run replays everything and changes nothing"
+pass "resume of a finished run replays everything, changes nothing, and keeps the first session's figures"
 
 # check_resumed <repo> <log> <journal snapshot> <starts before the resume>:
 # after a resume, the checks every scenario shares
@@ -189,8 +203,16 @@ assert journaled <= set(pre), "journaled agents that never started: %s" % sorted
 running = len(pre) - len(journaled)  # starts cut short by the kill(s)
 r = j(os.path.join(rd, "report.json"))
 assert r["status"] == "done", (r["status"], r.get("error"))
-t = r["totals"]
-assert t["agentsRun"] == len(post) and t["agentsReplayed"] == len(journaled), (t, len(post), len(journaled))
+t, ss = r["totals"], r["sessions"]
+last = ss[-1]
+assert last["agentsRun"] == len(post) and last["agentsReplayed"] == len(journaled), (last, len(post), len(journaled))
+# the killed sessions: crashed, with the agents their events say they started
+assert len(ss) >= 2 and [s["status"] for s in ss[:-1]] == ["crashed"] * (len(ss) - 1), ss
+assert [s["session"] for s in ss] == list(range(1, len(ss) + 1)), ss
+assert t["sessions"] == len(ss) and t["agentsRun"] == sum(s["agentsRun"] for s in ss), (t, ss)
+assert t["durationMs"] == sum(s["durationMs"] for s in ss), (t, ss)
+started = len(pre) + len(post)  # every agent that logged its start
+assert started <= t["agentsRun"] <= started + 4 * (len(ss) - 1), (t["agentsRun"], started, ss)
 print("# %d agents journaled before the resume, %d running at the kill, %d run by the resume"
       % (len(journaled), running, len(post)), file=sys.stderr)
 ' "$rd" "$snap" "$log.pre" "$log.post" "$TMP/ref.labels" || fail "the resume ran the wrong agents"
@@ -206,7 +228,7 @@ for i, line in enumerate(open(sys.argv[1]), 1):
     assert {"key", "method", "result", "v"} <= set(rec), i
 ' "$rd/journal.jsonl" || fail "the journal has a bad line after the resume"
 	[ -z "$(tail -c 1 "$rd/journal.jsonl")" ] || fail "the journal does not end with a newline"
-	expect_output "^$id +finished " git -C "$repo" wfmigrate ps
+	expect_output "^$id +done " git -C "$repo" wfmigrate ps
 	check_repo "$repo"
 }
 

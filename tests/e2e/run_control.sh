@@ -12,8 +12,10 @@
 #   resume finishes it with the uninterrupted run's statuses and tree;
 # - stop while the merge queue tests the integration branch: the branch does
 #   not move, and resume merges each unit once;
+# - a run stopped and resumed reports both sessions (stopped, then done) and
+#   totals that cover them: every agent started, the time of both;
 # - SIGINT to the running engine: exit 130, stopped and resumable the same
-#   way; SIGTERM: exit 143.
+#   way, by `resume` without a run (the one there is); SIGTERM: exit 143.
 . "$(dirname "$0")/lib.sh"
 
 src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -100,7 +102,7 @@ from collections import Counter
 twice = [l for l, n in Counter(journal_labels(sys.argv[1])).items() if n > 1]
 assert not twice, twice
 ' "$rd" || fail "$1: an agent is journaled twice"
-	expect_output "^$id +finished " git -C "$1" wfmigrate ps
+	expect_output "^$id +done " git -C "$1" wfmigrate ps
 	check_repo "$1"
 }
 
@@ -185,10 +187,23 @@ before=$(starts "$log")
 echo 0.1 >"$TMP/sleep"
 (cd "$repo" && WFM_TEST_LOG=$log expect_code 0 git wfmigrate resume "$id")
 grep -q "^run $id done$" "$TMP/out" || fail "resume of the stopped run: $(cat "$TMP/out")"
+grep -q "^all 2 sessions of the run: $(starts "$log") agents run, " "$TMP/out" ||
+	fail "resume does not sum up the sessions: $(cat "$TMP/out")"
 [ "$(starts "$log")" = $((12 + $(cat "$TMP/cut"))) ] ||
 	fail "stop + resume started $(starts "$log") agents, not 12 + the $(cat "$TMP/cut") stopped ones"
 same_as_ref "$repo"
-pass "stop: exit 1, stopped, $(cat "$TMP/cut") running agents killed; resume reaches the same tree"
+py '
+r = j(sys.argv[1])
+before, started = int(sys.argv[2]), int(sys.argv[3])
+s1, s2 = r["sessions"]
+assert s1["status"] == "stopped" and s1["agentsRun"] == before, (s1, before)
+assert s2["status"] == "done" and s2["agentsRun"] == started - before, (s2, started)
+t = r["totals"]
+assert t["sessions"] == 2 and t["agentsRun"] == started, (t, started)
+assert t["durationMs"] == s1["durationMs"] + s2["durationMs"] and s1["durationMs"] > 0, (t, s1, s2)
+assert t["tokens"] == s1["tokens"] + s2["tokens"], (t, s1, s2)
+' "$rd/report.json" "$before" "$(starts "$log")" || fail "the report of a stopped and resumed run does not cover both sessions"
+pass "stop: exit 1, stopped, $(cat "$TMP/cut") running agents killed; resume reaches the same tree; the totals cover both sessions"
 
 # --- stop while the merge queue tests the integration branch
 echo 0.1 >"$TMP/sleep"
@@ -218,8 +233,10 @@ grep -q '"method":"merge"' "$rd/journal.jsonl" && fail "merges answered 'stopped
 echo 0 >"$TMP/merge-sleep"
 (cd "$repo" && WFM_TEST_LOG=$log expect_code 0 git wfmigrate resume --json "$id")
 py '
-t = json.load(sys.stdin)["totals"]
+r = json.load(sys.stdin)
+t = r["sessions"][-1]
 assert t["agentsRun"] == 0 and t["agentsReplayed"] == 12, t
+assert r["totals"]["agentsRun"] == r["sessions"][0]["agentsRun"] == 12, r["totals"]
 ' <"$TMP/out" || fail "the resume of a run stopped in the merge ran agents again"
 same_as_ref "$repo"
 [ "$(git -C "$repo" rev-list --count "$base..wfmigrate/$id/integration")" = 3 ] ||
@@ -243,9 +260,13 @@ wait_for "the agents' processes to go" no_agents_left
 py 'assert j(sys.argv[1])["status"] == "stopped"' "$rd/report.json" || fail "SIGINT: the run is not stopped"
 expect_output "^$id +stopped +- " git -C "$repo" wfmigrate ps
 echo 0.1 >"$TMP/sleep"
-(cd "$repo" && WFM_TEST_LOG=$log expect_code 0 git wfmigrate resume "$id")
+(cd "$repo" && WFM_TEST_LOG=$log expect_code 0 git wfmigrate resume)
+expect_stderr "^resuming run $id \\(stopped\\)$"
+grep -q "^run $id done$" "$TMP/out" || fail "resume without a run did not finish the one there is: $(cat "$TMP/out")"
 same_as_ref "$repo"
-pass "SIGINT: exit 130, stopped, agents killed; resume reaches the same tree"
+(cd "$repo" && expect_code 1 git wfmigrate resume)
+expect_stderr "^error: no run to resume"
+pass "SIGINT: exit 130, stopped, agents killed; resume without a run resumes it to the same tree"
 
 # --- SIGTERM: exit 143
 echo 60 >"$TMP/sleep"

@@ -567,6 +567,87 @@ static void test_merge_queue__bisect_two_bad_of_eight(void **state)
 	assert_int_equal(bisect_case(8, "36"), 8);
 }
 
+/* What the progress callback said, one line per call. */
+static struct {
+	pthread_mutex_t mu;
+	struct wfm_buf said;
+} told = { PTHREAD_MUTEX_INITIALIZER, WFM_BUF_INIT };
+
+static void on_progress(void *data, const struct wfm_merge_progress *p)
+{
+	pthread_mutex_lock(&told.mu);
+	switch (p->step) {
+	case WFM_MERGE_TEST:
+		wfm_buf_addf(&told.said, "test %lu %zu/%zu", p->batch, p->branches, p->of);
+		for (size_t i = 0; i < p->branches; i++)
+			wfm_buf_addf(&told.said, "%s%s", i ? "," : " ", p->names[i]);
+		/* no cmocka assertion off the test's thread: what is wrong is written down */
+		if (!p->commit || !p->onto)
+			wfm_buf_adds(&told.said, " (no commit)");
+		break;
+	case WFM_MERGE_TESTED:
+		wfm_buf_addf(&told.said, "tested %lu %s", p->batch, p->pass ? "pass" : p->why);
+		if (!p->result)
+			wfm_buf_adds(&told.said, " (no result)");
+		break;
+	case WFM_MERGE_LANDED:
+		wfm_buf_addf(&told.said, "landed %lu %zu", p->batch, p->branches);
+		if (strlen(p->commit) != WFM_OID_HEXSZ)
+			wfm_buf_adds(&told.said, " (no commit)");
+		break;
+	case WFM_MERGE_DECIDED:
+		wfm_buf_addf(&told.said, "decided %s %s", p->decision->branch,
+			     p->decision->merged ? "merged" : p->decision->reason);
+		break;
+	}
+	wfm_buf_addch(&told.said, '\n');
+	pthread_mutex_unlock(&told.mu);
+}
+
+static void test_merge_queue__progress(void **state)
+{
+	struct wfm_merge_opts o = opts();
+	struct wfm_merge_queue *q;
+	char name[8];
+
+	for (int i = 1; i <= 4; i++) {
+		char cmd[64];
+
+		snprintf(name, sizeof(name), "f%d", i);
+		snprintf(cmd, sizeof(cmd), "echo %d > %s%s", i, name,
+			 i == 3 ? " && echo x > broken" : "");
+		free(branch(name, cmd));
+	}
+	o.batch_max = 4;
+	o.batch_wait_ms = 10000;
+	o.progress = on_progress;
+	q = start(&o);
+	for (int i = 1; i <= 4; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		submit(q, name);
+	}
+	wait_decisions(4);
+	wfm_merge_queue_free(q);
+	/* the baseline, the batch, each bisection step, each landing and each decision */
+	assert_string_equal(told.said.ptr, "test 0 0/0\n"
+					   "tested 0 pass\n"
+					   "test 1 4/0 f1,f2,f3,f4\n"
+					   "tested 1 exited 1: 5 passed, 1 failed\n"
+					   "test 1 2/4 f1,f2\n"
+					   "tested 1 pass\n"
+					   "landed 1 2\n"
+					   "decided f1 merged\n"
+					   "decided f2 merged\n"
+					   "test 1 1/2 f3\n"
+					   "tested 1 exited 1: 5 passed, 1 failed\n"
+					   "decided f3 oracle-failed\n"
+					   "test 2 1/0 f4\n"
+					   "tested 2 pass\n"
+					   "landed 2 1\n"
+					   "decided f4 merged\n");
+	wfm_buf_release(&told.said);
+}
+
 static void test_merge_queue__integrity_test_files(void **state)
 {
 	struct wfm_merge_opts o = opts();
@@ -947,6 +1028,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_merge_queue__batch_all_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_queue__bisect_one_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_queue__bisect_last_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_queue__progress, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_queue__bisect_two_bad_of_eight, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_merge_queue__integrity_test_files, setup,

@@ -1402,7 +1402,27 @@ static void test_pool__clean_keeps_what_is_needed(void **state)
 				 "git worktree remove ../%s-user",
 			 strrchr(f.repo, '/') + 1, strrchr(f.repo, '/') + 1));
 	assert_wfm_ok(wfm_pool_clean(&report, f.repo, &opts));
+	/* its result stays, even with --all, until the run is named */
+	assert_int_equal(report.nr, 4); /* wfm-1, gone/co, r3/a, r3/integration */
+	assert_string_equal(report.items[3].name, "refs/heads/wfmigrate/r3/integration");
+	assert_int_equal(report.items[3].removed, 0);
+	assert_int_equal(report.items[3].kept, WFM_CLEAN_KEPT_RESULT);
 	wfm_clean_report_release(&report);
+	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*' --format='%(refname:short)'",
+			"wfmigrate/r3/integration");
+	{
+		const char *const nope[] = { "nope", NULL }, *const r3[] = { "r3", NULL };
+
+		opts.results = nope;
+		assert_int_equal(wfm_pool_clean(&report, f.repo, &opts), WFM_ENOTFOUND);
+		assert_int_equal(report.nr, 0);
+		wfm_clean_report_release(&report);
+		opts.results = r3;
+		assert_wfm_ok(wfm_pool_clean(&report, f.repo, &opts));
+		assert_int_equal(report.nr, 1);
+		assert_int_equal(report.items[0].removed, 1);
+		wfm_clean_report_release(&report);
+	}
 	assert_sh_equal(f.repo, "git worktree list | wc -l", "1");
 	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*'", "");
 	assert_sh_equal(f.pooldir, "ls -A | wc -l", "0");

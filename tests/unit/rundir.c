@@ -619,7 +619,7 @@ static void test_rundir__list_tells_the_states(void **state)
 	it = find_info(info, nr, paused->id);
 	assert_int_equal(it->state, WFM_RUN_STATE_PAUSED);
 	assert_string_equal(it->workflow, "sweep");
-	assert_int_equal(find_info(info, nr, finished->id)->state, WFM_RUN_STATE_FINISHED);
+	assert_int_equal(find_info(info, nr, finished->id)->state, WFM_RUN_STATE_DONE);
 	assert_int_equal(find_info(info, nr, finished->id)->pid, 0);
 	assert_null(find_info(info, nr, finished->id)->workflow);
 	assert_int_equal(find_info(info, nr, failed->id)->state, WFM_RUN_STATE_FAILED);
