@@ -80,7 +80,7 @@ i = lines.index("arguments:")
 args = [l.split() for l in lines[i + 1:i + 6]]
 assert args == [["match", "old_copy"], ["rounds", "2"], ["scope", "src/cardkit.h"],
                 ["unverified", "keep", "(default)"], ["allowTestEdits", "false", "(default)"]], args
-assert "units: 16 (chunk() with match)" in lines, err
+assert "units: 17 (chunk() with match)" in lines, err
 ' "$TMP/err" || fail "the card's arguments or units: $(cat "$TMP/err")"
 (cd src && try 129 --arg match=old_copy --arg paths=card.c --arg paths=../src/book.c "$goal")
 grep -q '^  paths  *\["src/card.c","src/book.c"\]$' "$TMP/err" || fail "the card's paths: $(cat "$TMP/err")"
