@@ -16,7 +16,7 @@ export const meta = {
 // plain JavaScript, top-level await, and only the globals of docs/protocol.md.
 //
 //   git wfmigrate run --workflow migrate --oracle 'make test' \
-//       --match 'old_copy' "move every caller of old_copy to safe_copy"
+//       --arg match=old_copy "move every caller of old_copy to safe_copy"
 //
 // What each unit goes through (docs/migrate.md has the long version):
 //
