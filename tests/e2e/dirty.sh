@@ -61,7 +61,7 @@ for i in 1 2 3 4 5 6; do echo "note $i" >"notes$i.txt"; done
 git add notes*.txt && git commit -qm notes
 for f in $(git ls-files src tests Makefile README.md 'notes*.txt'); do echo '/* x */' >>"$f"; done
 card --arg match=old_copy --arg rounds=1
-grep -q '^warning: 6 files' "$TMP/err" || fail "the count of the units' files: $(cat "$TMP/err")"
+grep -q '^warning: 7 files' "$TMP/err" || fail "the count of the units' files: $(cat "$TMP/err")"
 expect_code 129 git wfmigrate run --workflow plain --provider exec --agent-cmd cat </dev/null
 n=$(git status --porcelain --untracked-files=no | wc -l)
 grep -q "^warning: $n files the run works on have uncommitted changes" "$TMP/err" ||
