@@ -102,7 +102,7 @@ assert r["status"] == "failed" and r["result"] is None, r
 assert re.search(r":8: Date\.now\(\) is not allowed in a workflow", r["error"]), r["error"]
 ' "$rd/report.json" || fail "Date.now(): report.json does not name it and line 8"
 grep -q "^run $id" "$TMP/err" || fail "no run line on stderr"
-grep -q '16 units; Date.now() is not allowed' "$rd/events.jsonl" ||
+grep -q '17 units; Date.now() is not allowed' "$rd/events.jsonl" ||
 	fail "a log line that mentions Date.now() did not get through"
 grep -q 'Date.now() is not allowed' "$rd/report.md" || fail "report.md does not give the error"
 journal_ok "$rd"
@@ -115,7 +115,7 @@ run_harness 1 throws.js
 py '
 r = j(sys.argv[1])
 assert r["status"] == "failed" and r["result"] is None, r
-assert re.search(r":9: .*no plan for 16 units \(first: src/address\.c::function::address_set\)", r["error"]), r["error"]
+assert re.search(r":9: .*no plan for 17 units \(first: src/address\.c::function::address_set\)", r["error"]), r["error"]
 ' "$rd/report.json" || fail "a thrown exception: report.json lacks the message or line 9"
 journal_ok "$rd"
 resume_same 1
