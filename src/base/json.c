@@ -69,6 +69,20 @@ void wfm_json_add_null(cJSON *obj, const char *key)
 	wfm_json_add(obj, key, cJSON_CreateNull());
 }
 
+const char *wfm_json_get_str(const cJSON *obj, const char *name, const char *dflt)
+{
+	const cJSON *v = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
+
+	return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+double wfm_json_get_num(const cJSON *obj, const char *name, double dflt)
+{
+	const cJSON *v = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
+
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
 void wfm_json_print(struct wfm_buf *out, const cJSON *item)
 {
 	char *s = cJSON_PrintUnformatted(item);

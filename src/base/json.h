@@ -32,6 +32,13 @@ cJSON *wfm_json_strn(const char *s, size_t len);
 /* Adds item under key (appends it when key is NULL), taking ownership of it. */
 void wfm_json_add(cJSON *obj, const char *key, cJSON *item);
 
+/*
+ * Getters that never fail: member name of obj when it has the type asked
+ * for, else dflt (obj may be NULL or no object). Strings are borrowed.
+ */
+const char *wfm_json_get_str(const cJSON *obj, const char *name, const char *dflt);
+double wfm_json_get_num(const cJSON *obj, const char *name, double dflt);
+
 /* Appends item, unformatted, to out. */
 void wfm_json_print(struct wfm_buf *out, const cJSON *item);
 

@@ -141,21 +141,14 @@ void wfm_engine_agent_ended(struct engine *e, const struct job *job)
 
 /* ---- the script's oracle() runs ---- */
 
-static const char *str_param(const cJSON *params, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, name);
-
-	return cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
-}
-
 /* What an oracle() call tests: "impl-a (1a2b3c4)", "the base (1a2b3c4)". */
 static void oracle_what(struct wfm_buf *b, const struct engine *e, const struct job *job)
 {
-	const char *ref = str_param(job->params, "branch");
+	const char *ref = wfm_json_get_str(job->params, "branch", "");
 
-	if (!ref)
-		ref = str_param(job->params, "ref");
-	wfm_buf_adds(b, ref ? short_branch(e, ref) : "the base");
+	if (!*ref)
+		ref = wfm_json_get_str(job->params, "ref", "");
+	wfm_buf_adds(b, *ref ? short_branch(e, ref) : "the base");
 	wfm_buf_addf(b, " (%.7s)", job->base);
 }
 
@@ -176,10 +169,10 @@ void wfm_engine_oracle_started(struct engine *e, const struct job *job)
 static void add_summary(struct wfm_buf *b, const cJSON *v)
 {
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(v, "summary");
-	double passed = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "passed"));
-	double failed = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "failed"));
+	double passed = wfm_json_get_num(s, "passed", -1),
+	       failed = wfm_json_get_num(s, "failed", -1);
 
-	if (cJSON_IsObject(s) && passed == passed && failed == failed)
+	if (passed >= 0 && failed >= 0)
 		wfm_buf_addf(b, " (%.0f passed, %.0f failed)", passed, failed);
 }
 
@@ -187,7 +180,7 @@ void wfm_engine_oracle_ended(struct engine *e, const struct job *job)
 {
 	struct wfm_buf what = WFM_BUF_INIT, line = WFM_BUF_INIT;
 	const cJSON *v = job->value;
-	double ms = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(v, "durationMs"));
+	double ms = wfm_json_get_num(v, "durationMs", 0);
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(v, "exitCode");
 	const cJSON *sig = cJSON_GetObjectItemCaseSensitive(v, "signal");
 	int pass = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "pass"));
@@ -196,7 +189,7 @@ void wfm_engine_oracle_ended(struct engine *e, const struct job *job)
 	oracle_what(&what, e, job);
 	wfm_json_add_str(ev, "on", what.ptr);
 	wfm_json_add_str(ev, "commit", job->base);
-	if (ms != ms || ms < 0)
+	if (ms < 0)
 		ms = 0;
 	if (!job->ok) {
 		wfm_buf_addf(&line, "oracle could not run on %s: ", what.ptr);

@@ -21,19 +21,15 @@ static const char *const summed[] = {
     "durationMs", "agentsRun", "tokens", "costUsd", "cacheReadTokens", "engineCpuMs",
 };
 
+/* a figure of a session: 0 when it has none (null: not known) */
 static double num(const cJSON *obj, const char *name)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? v->valuedouble : 0;
+	return wfm_json_get_num(obj, name, 0);
 }
 
-/* the string member name of obj, or "" */
 static const char *str(const cJSON *obj, const char *name)
 {
-	const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, name));
-
-	return v ? v : "";
+	return wfm_json_get_str(obj, name, "");
 }
 
 static void set_num(cJSON *obj, const char *name, double v)
@@ -63,12 +59,11 @@ static cJSON *read_json(const struct engine *e, const char *name)
 static cJSON *legacy_session(const cJSON *report)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(report, "totals");
-	const cJSON *status = cJSON_GetObjectItemCaseSensitive(report, "status");
 	cJSON *s = wfm_json_object();
 
 	wfm_json_add_num(s, "session", 0); /* numbered in wfm_engine_sessions_report */
 	wfm_json_add_null(s, "started");
-	wfm_json_add_str(s, "status", cJSON_IsString(status) ? status->valuestring : "done");
+	wfm_json_add_str(s, "status", wfm_json_get_str(report, "status", "done"));
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(summed); i++)
 		wfm_json_add_num(s, summed[i], num(t, summed[i]));
 	wfm_json_add_num(s, "agentsReplayed", num(t, "agentsReplayed"));

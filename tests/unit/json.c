@@ -196,6 +196,24 @@ static void test_json__parse_reports_the_byte(void **state)
 	cJSON_Delete(v);
 }
 
+static void test_json__getters(void **state)
+{
+	cJSON *v = NULL;
+
+	assert_wfm_ok(wfm_json_parse(&v, "{\"s\":\"x\",\"n\":3.5,\"z\":null}", 26));
+	assert_string_equal(wfm_json_get_str(v, "s", "d"), "x");
+	assert_string_equal(wfm_json_get_str(v, "n", "d"), "d"); /* not a string */
+	assert_string_equal(wfm_json_get_str(v, "missing", "d"), "d");
+	assert_null(wfm_json_get_str(v, "z", NULL));
+	assert_true(wfm_json_get_num(v, "n", 0) == 3.5);
+	assert_true(wfm_json_get_num(v, "s", -1) == -1);
+	assert_true(wfm_json_get_num(v, "z", 7) == 7);
+	/* not an object, or none */
+	assert_true(wfm_json_get_num(cJSON_GetObjectItem(v, "s"), "n", 2) == 2);
+	assert_string_equal(wfm_json_get_str(NULL, "s", "d"), "d");
+	cJSON_Delete(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_json__canonical_strings),
 		cmocka_unit_test(test_json__canonical_ignores_member_order),
 		cmocka_unit_test(test_json__parse_reports_the_byte),
+		cmocka_unit_test(test_json__getters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
