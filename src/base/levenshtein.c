@@ -76,8 +76,8 @@ void wfm_similar(struct wfm_strvec *out, const char *word, const char *const *ca
 	qsort(v, nr, sizeof(*v), cmp_scored);
 	for (n = 0; n < nr && !v[n].score; n++)
 		; /* the prefix matches */
-	if (n == nr)
-		goto done; /* a prefix of everything: too ambiguous */
+	if (n == nr && strcmp(v[0].name, v[nr - 1].name))
+		goto done; /* a prefix of every one of several names: too ambiguous */
 	if (!n) {
 		/* no prefix match: the closest, when close enough */
 		best = v[0].score;
@@ -87,7 +87,8 @@ void wfm_similar(struct wfm_strvec *out, const char *word, const char *const *ca
 			;
 	}
 	for (i = 0; i < n; i++)
-		wfm_strvec_push(out, v[i].name);
+		if (!i || strcmp(v[i].name, v[i - 1].name)) /* a name given twice is one */
+			wfm_strvec_push(out, v[i].name);
 done:
 	free(v);
 }

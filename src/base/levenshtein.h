@@ -25,8 +25,8 @@ int wfm_levenshtein(const char *a, const char *b, int swap, int subst, int ins, 
  * (a prefix match) if there are any, else the ones at the least distance
  * wfm_levenshtein(word, c, 0, 2, 1, 3) when it is below git's similarity
  * floor (distance 5 at most). Nothing for an empty word, for a word that
- * is itself a candidate, or when word begins every candidate (too
- * ambiguous).
+ * is itself a candidate, or when word begins every candidate of several
+ * (too ambiguous).
  */
 void wfm_similar(struct wfm_strvec *out, const char *word, const char *const *candidates);
 

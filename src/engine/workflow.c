@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/json.h"
+#include "base/levenshtein.h"
 #include "base/strvec.h"
 #include "engine/harness.h"
 
@@ -61,6 +62,8 @@ int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_wh
 	struct wfm_strvec files[NPLACES] = {WFM_STRVEC_INIT, WFM_STRVEC_INIT, WFM_STRVEC_INIT,
 					    WFM_STRVEC_INIT};
 	struct wfm_buf file = WFM_BUF_INIT, known = WFM_BUF_INIT, places = WFM_BUF_INIT;
+	struct wfm_buf hint = WFM_BUF_INIT;
+	struct wfm_strvec names = WFM_STRVEC_INIT;
 	int rc = 0, i;
 	size_t j;
 
@@ -102,6 +105,9 @@ int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_wh
 			}
 			wfm_buf_addf(&known, "%s%.*s", known.len ? ", " : "", (int)stem,
 				     files[i].v[j]);
+			wfm_strvec_push_nodup(&names, wfm_strndup(files[i].v[j], stem));
+			if (mname)
+				wfm_strvec_push(&names, mname);
 			if (mname && (strlen(mname) != stem || strncmp(mname, files[i].v[j], stem)))
 				wfm_buf_addf(&known, " (meta.name '%s')", mname);
 			wfm_buf_addf(&known, " (%s)", i == 3 ? "built-in" : path);
@@ -111,10 +117,11 @@ int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_wh
 	for (i = 0; i < NPLACES - 1; i++)
 		if (dirs[i])
 			wfm_buf_addf(&places, "%s, ", dirs[i]);
+	wfm_similar_hint(&hint, name, (const char *const *)names.v, NULL);
 	rc = wfm_error_setc(WFM_ENOTFOUND,
-			    "no workflow named '%s' (looked for %s.js and meta.name '%s' in %sthe "
+			    "no workflow named '%s'%s%s (looked for %s.js and meta.name '%s' in %sthe "
 			    "built-ins); %s%s",
-			    name, name, name, places.ptr,
+			    name, hint.len ? "; " : "", hint.ptr, name, name, places.ptr,
 			    known.len ? "there are: " : "there are none", known.ptr);
 done:
 	for (i = 0; i < NPLACES; i++) {
@@ -124,5 +131,7 @@ done:
 	wfm_buf_release(&file);
 	wfm_buf_release(&known);
 	wfm_buf_release(&places);
+	wfm_buf_release(&hint);
+	wfm_strvec_clear(&names);
 	return rc;
 }

@@ -36,7 +36,9 @@ expect_code 129 git wfmigrate run --oracle-job 2 "$goal"
 expect_stderr "did you mean '--oracle-jobs'\?"
 expect_code 129 git wfmigrate chunk --frobnicate
 expect_stderr "^error: unknown option 'frobnicate'$"
-pass "a mistyped command or option: exit 129 with git's 'did you mean'"
+expect_code 129 git wfmigrate run --workflow migrat --provider exec --agent-cmd cat --yes "$goal" </dev/null
+expect_stderr "^error: no workflow named 'migrat'; did you mean 'migrate'\? \(looked for migrat.js"
+pass "a mistyped command, option or workflow: exit 129 with git's 'did you mean'"
 
 # --- a run's arguments against meta.args, before the oracle or anything else
 runs=$(git rev-parse --git-common-dir)/wfmigrate/runs

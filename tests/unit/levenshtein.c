@@ -70,6 +70,11 @@ static void test_levenshtein__similar(void **state)
 	/* ties: every candidate at the best distance, by name */
 	const char *ties[] = {"ac", "aa", "zz", NULL};
 	assert_similar("ab", ties, "aa ac");
+	const char *twice[] = {"migrate", "migrate", "sweep", NULL};
+	assert_similar("migrat", twice, "migrate");
+	const char *one[] = {"migrate", NULL};
+	assert_similar("migr", one, "migrate");
+	assert_similar("mgirate", twice, "migrate");
 	assert_similar("x", NULL, "");
 }
 
