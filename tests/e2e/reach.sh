@@ -119,7 +119,7 @@ expect_stderr "^  \.\.\. and 55 more: git wfmigrate chunk --uncovered --match 'o
 expect_code 129 git wfmigrate run "${run_opts[@]}" --arg 'match=old_api\(' --arg paths=notes.txt "$goal" </dev/null
 expect_stderr '^out of reach: none '
 expect_code 129 git wfmigrate run "${run_opts[@]}" --arg 'match=(old_api' "$goal" </dev/null
-expect_stderr "^out of reach: cannot list the lines matching /\(old_api/: invalid pattern"
+expect_stderr "^error: invalid pattern '\(old_api' at offset 8"
 expect_code 129 git wfmigrate run "${run_opts[@]}" "$goal" </dev/null
 ! grep -q 'out of reach' "$TMP/err" || fail "the card speaks of reach without a pattern"
 pass "the card: --arg lang and paths narrow it, a bad pattern is said, no pattern no line"
