@@ -188,7 +188,7 @@ with open(path, "w") as f:
         f.write(json.dumps(r, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n")
 ' "$rd/journal.jsonl"
 expect_code 0 git wfmigrate resume --json "$run"
-py 'r = j(sys.argv[1]); assert r["totals"]["agentsRun"] == 0, r["totals"]' "$rd/report.json" ||
+py 'r = j(sys.argv[1]); assert r["sessions"][-1]["agentsRun"] == 0, r["sessions"]' "$rd/report.json" ||
 	fail "resuming a finished run ran agents"
 check_report "resumed run, old journal"
 pass "resume of a chunk() record journaled without them: found again"
