@@ -285,7 +285,7 @@ async function land(state) {
     outcome.get(unit.id).outOfScope = result.outOfScope
     return state
   }
-  const detail = result.detail ? ` (${result.detail})` : ''
+  const detail = result.detail ? ` (${oneLine(result.detail)})` : ''
   return record(unit, 'rejected', `the merge queue refused it: ${result.reason}${detail}`, attempt, used)
 }
 
@@ -477,13 +477,21 @@ function changedNothing(fix, previous) {
   return fix.changed === false || (Array.isArray(fix.changed) && fix.changed.length === 0)
 }
 
-// "exited 2: 39 passed, 2 failed", and for a failed run its first error line.
+// "exited 2: 39 passed, 2 failed", and for a failed run the most telling lines of
+// its output, most telling first: the oracle's excerpt (docs/oracle.md), e.g.
+// "exited 2 (./minigzip: out of memory; *** zlib test FAILED ***)".
 function describe(run) {
   const s = run.summary
   const how = run.exitCode === null || run.exitCode === undefined ? 'was killed' : `exited ${run.exitCode}`
   const counts = s ? `: ${s.passed} passed, ${s.failed} failed` : ''
-  const problem = run.pass ? undefined : (run.outputTail ?? '').split('\n').find(line => /\berror\b|^FAIL/i.test(line))
-  return `${how}${counts}${problem ? ` (${problem.trim().slice(0, 200)})` : ''}`
+  const lines = run.pass ? [] : Array.isArray(run.excerpt) ? run.excerpt : []
+  return `${how}${counts}${lines.length ? ` (${lines.join('; ')})` : ''}`
+}
+
+// A detail of several lines (a list under a heading) as one line, for a reason.
+function oneLine(text) {
+  return String(text).split('\n').map(line => line.trim()).filter(Boolean)
+    .reduce((out, line) => out === '' ? line : `${out}${out.endsWith(':') ? ' ' : '; '}${line}`, '')
 }
 
 function describeUnit(unit) {

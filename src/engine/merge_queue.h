@@ -55,9 +55,16 @@ struct wfm_merge_decision {
 	/* NULL when merged, else one of the WFM_MERGE_REASON_ strings */
 	const char *reason;
 	/* a human explanation, or NULL: the conflicting paths, the oracle's
-	 * verdict and output tail, the offending test files, the passed counts,
-	 * the scope and the paths outside it */
+	 * verdict and the excerpt of its output (oracle/excerpt.h, one line
+	 * each, indented), the offending test files, the passed counts, the
+	 * scope and the paths outside it */
 	char *detail;
+	/* rejected after an oracle run that failed: the most telling lines of
+	 * its output, most telling first (also in detail); else NULL */
+	const struct wfm_strvec *excerpt;
+	/* rejected after an oracle run that failed: its last 20 lines of
+	 * output; else NULL */
+	const char *output_tail;
 	/* reason "scope": every path the branch changes outside its scope,
 	 * sorted; else NULL */
 	const struct wfm_strvec *out_of_scope;

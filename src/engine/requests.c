@@ -427,6 +427,15 @@ static void merge_decided(void *data, const struct wfm_merge_decision *d)
 		wfm_json_add_str(v, "reason", d->reason);
 	if (d->detail)
 		wfm_json_add_str(v, "detail", d->detail);
+	if (d->excerpt) {
+		cJSON *lines = wfm_json_array();
+
+		for (size_t i = 0; i < d->excerpt->nr; i++)
+			wfm_json_add_str(lines, NULL, d->excerpt->v[i]);
+		wfm_json_add(v, "excerpt", lines);
+	}
+	if (d->output_tail)
+		wfm_json_add_str(v, "outputTail", d->output_tail);
 	if (d->out_of_scope) {
 		cJSON *paths = wfm_json_array();
 

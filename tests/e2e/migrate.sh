@@ -121,6 +121,24 @@ for uid, u in r.items():
 ' "$rd/report.json" || fail "the rejected units do not give the oracle's failure as the reason"
 pass "the traps are rejected with the oracle's failure as the reason"
 
+# the reasons quote the real failure (the oracle's excerpt, docs/oracle.md), never make's wrapper
+py '
+r = {u["id"]: u for u in j(sys.argv[1])["units"]}
+for uid, first in [("src/address.c::function::address_set", "src/address.c:9:9: error: too few arguments to function"),
+                   ("src/book.c::function::book_set_note", "src/book.c:59:9: error: too few arguments to function"),
+                   ("src/format.c::function::format_display_name", "FAIL format_display_name: got ")]:
+    reason = r[uid]["reason"]
+    assert "(" + first in reason, (uid, reason)
+for u in r.values():
+    assert "make: ***" not in (u["reason"] or "") and "pool/wfm-" not in (u["reason"] or ""), u
+# the journal keeps the excerpt of every failed oracle() run
+runs = [rec["result"]["value"] for rec in log(sys.argv[2]) if rec["method"] == "oracle"]
+failed = [v for v in runs if not v["pass"]]
+assert len(failed) >= 3 and all(v["excerpt"] for v in failed), failed
+assert all(v["excerpt"] == [] for v in runs if v["pass"])
+' "$rd/report.json" "$rd/journal.jsonl" || fail "the reasons do not quote the failing lines"
+pass "the reasons quote the compiler error or the failed check, not make's Error line"
+
 # --- the integration branch
 integ=$(py 'print(j(sys.argv[1])["integration"]["branch"])' "$rd/report.json")
 tip=$(py 'print(j(sys.argv[1])["integration"]["commit"])' "$rd/report.json")
