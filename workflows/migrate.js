@@ -224,7 +224,7 @@ async function review(state) {
     if (check.pass) return { unit, attempt, rounds: round }
     const why = check.findings.join('; ')
     if (round === rounds) {
-      return record(unit, 'rejected', rounds ? `still failing after ${rounds} fix rounds: ${why}` : why,
+      return rejected(unit, judgedBy(check), rounds ? `still failing after ${rounds} fix rounds: ${why}` : why,
         attempt, round)
     }
     const fix = await unlessBudget(worktreeAgent(fixPrompt(unit, attempt, check, round + 1), {
@@ -237,7 +237,7 @@ async function review(state) {
     }
     if (!fix) return record(unit, 'failed', `the fixer agent of round ${round + 1} failed`, attempt, round + 1)
     if (changedNothing(fix, attempt)) {
-      return record(unit, 'rejected', `the fixer of round ${round + 1} changed nothing; ${why}`, fix, round + 1)
+      return rejected(unit, judgedBy(check), `the fixer of round ${round + 1} changed nothing; ${why}`, fix, round + 1)
     }
     attempt = fix
   }
@@ -280,13 +280,14 @@ async function land(state) {
     return record(unit, 'merged', how, attempt, used, result.commit)
   }
   if (result.reason === 'scope' && Array.isArray(result.outOfScope)) {
-    const state = record(unit, 'rejected', `the merge queue refused it: scope (it changes ${result.outOfScope.join(', ')}, ` +
+    const state = rejected(unit, 'merge-queue', `the merge queue refused it: scope (it changes ${result.outOfScope.join(', ')}, ` +
       `outside its scope ${scopeOf(unit).join(', ')}; --arg scope=<globs> adds to the scope)`, attempt, used)
     outcome.get(unit.id).outOfScope = result.outOfScope
     return state
   }
   const detail = result.detail ? ` (${oneLine(result.detail)})` : ''
-  return record(unit, 'rejected', `the merge queue refused it: ${result.reason}${detail}`, attempt, used)
+  return rejected(unit, result.reason === 'oracle-failed' ? 'oracle' : 'merge-queue',
+    `the merge queue refused it: ${result.reason}${detail}`, attempt, used)
 }
 
 // ===========================================================================
@@ -407,6 +408,19 @@ function record(unit, status, reason, attempt = null, used = 0, mergeCommit = nu
     rounds: used,
   })
   return { unit, attempt, rounds: used, status }
+}
+
+// A unit rejected by `by` ('oracle', 'verifier' or 'merge-queue'): the report
+// counts the rejections by what made them (totals.rejectedByOracle...).
+function rejected(unit, by, reason, attempt, used) {
+  const state = record(unit, 'rejected', reason, attempt, used)
+  outcome.get(unit.id).rejectedBy = by
+  return state
+}
+
+// What failed a judged attempt: the oracle, or else the verifier's findings.
+function judgedBy(check) {
+  return check.run && !check.run.pass ? 'oracle' : 'verifier'
 }
 
 // What agent() gives when the run's budget let the agent not start: the engine

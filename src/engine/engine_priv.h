@@ -6,6 +6,7 @@
 
 #include "base/buf.h"
 #include "engine/engine.h"
+#include "engine/merge_queue.h"
 #include "engine/sched.h"
 #include "git/repo.h"
 
@@ -61,6 +62,7 @@ struct job {
 	int agent_failed;	/* an agent that ran and failed (value null) */
 	int budget_refused;	/* !ok: refused by the budget before its first call */
 	int budget_cut;		/* agent_failed: ended by the budget after some calls */
+	cJSON *queue_cost;	/* merges: the queue's work its journal record keeps (cost.c) */
 	pthread_t thread;
 	int threaded;
 	struct job *next;
@@ -70,6 +72,17 @@ struct unit_stats {
 	char *id;
 	unsigned long agents;
 	uint64_t tokens;
+};
+
+/* What the oracle cost (cost.c): oracle() runs, and merge-queue work from the journal. */
+struct oracle_cost {
+	unsigned long runs;		/* oracle() runs, and the queue's runs in the journal */
+	unsigned long baseline_runs;	/* of runs: on the run's base commit */
+	unsigned long replayed_runs;	/* of runs: counted from the journal (an earlier session) */
+	unsigned long request_runs;	/* of runs: by oracle() */
+	uint64_t total_ms, baseline_ms, longest_ms;
+	/* the merge queue's, from the journal (this session's are in its stats) */
+	unsigned long queue_runs, batches, batched, largest_batch, bisections;
 };
 
 struct agent_failure {
@@ -115,6 +128,9 @@ struct engine {
 	struct agent_failure *failures;
 	size_t failures_nr, failures_alloc;
 	uint64_t started_ms;
+	struct oracle_cost oracle;
+	/* the queue's stats when its last journaled decision was made; the queue's thread's */
+	struct wfm_merge_stats queue_journaled;
 };
 
 uint64_t wfm_engine_now_ms(void);
@@ -133,6 +149,19 @@ void wfm_engine_providers_close(struct engine *e);
 cJSON *wfm_engine_budget(struct engine *e);
 /* whether the budget is spent: no new agent may start */
 int wfm_engine_budget_spent(struct engine *e);
+
+/*
+ * cost.c: what the oracle cost, for the report. An oracle() result, run
+ * now or (replayed) answered from the journal; the queue's work since its
+ * last journaled decision, as the object a merge's journal record keeps
+ * (new; NULL when there was none), called from the queue's thread for a
+ * decision that will be journaled; such a record answered from the
+ * journal; and report.json's "oracle" and "mergeQueue" objects, added to r.
+ */
+void wfm_engine_count_oracle(struct engine *e, const cJSON *value, int replayed);
+cJSON *wfm_engine_queue_cost(struct engine *e);
+void wfm_engine_count_queue(struct engine *e, const cJSON *record);
+void wfm_engine_cost_report(struct engine *e, cJSON *r);
 
 /* report.c: report.json's content (new) and both report files in the run directory. */
 cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const char *error,

@@ -424,8 +424,13 @@ static void test_commit(struct wfm_merge_queue *q, const char *commit, struct te
 	/* a run cancelled before it started (no slot taken) is not counted */
 	rc = wfm_oracle_run(&t->r, q->pool, commit, &o);
 	if (rc < 0 || !t->r.proc.cancelled || t->r.commit[0]) {
+		uint64_t ms = t->r.proc.duration_ms;
+
 		pthread_mutex_lock(&q->mu);
 		q->stats.oracle_runs++;
+		q->stats.oracle_ms += ms;
+		if (ms > q->stats.longest_ms)
+			q->stats.longest_ms = ms;
 		pthread_mutex_unlock(&q->mu);
 	}
 	if (rc < 0) {
@@ -652,6 +657,9 @@ static void run_batch(struct wfm_merge_queue *q, struct list *batch)
 		goto done;
 	pthread_mutex_lock(&q->mu);
 	q->stats.batches++;
+	q->stats.batched += n;
+	if (n > q->stats.largest_batch)
+		q->stats.largest_batch = n;
 	pthread_mutex_unlock(&q->mu);
 	wfm_crashpoint("squash");
 	test_commit(q, members[n - 1]->commit, &t);
@@ -793,6 +801,12 @@ static int learn_baseline(struct wfm_merge_queue *q, const struct wfm_merge_opts
 	o.cancel = opts->cancel;
 	o.env_set = q->env.nr ? (const char *const *)q->env.v : NULL;
 	rc = wfm_oracle_run(&r, q->pool, q->base, &o);
+	if (rc == 0 && r.commit[0]) {
+		/* the thread does not exist yet: no lock needed */
+		q->stats.baseline_runs = 1;
+		q->stats.baseline_ms = r.proc.duration_ms;
+		q->stats.longest_ms = r.proc.duration_ms;
+	}
 	if (rc == 0 && !r.pass) {
 		short_hex(c, q->base);
 		wfm_oracle_describe_end(&why, &r);

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/strvec.h"
 #include "git/repo.h"
@@ -150,6 +151,14 @@ struct wfm_merge_stats {
 	unsigned long merged, rejected, stopped;
 	unsigned long ref_moves;   /* compare-and-swap updates that succeeded */
 	unsigned long ref_races;   /* updates that found the branch moved by someone else */
+	/* what the oracle cost (wall time, ms): */
+	uint64_t oracle_ms;	   /* of the oracle_runs */
+	unsigned long baseline_runs; /* 1 when the queue ran the oracle on base at start, else 0 */
+	uint64_t baseline_ms;
+	uint64_t longest_ms;	   /* the longest run, the baseline's included */
+	/* the sizes of the batches: their sum (branches tested, a branch tested
+	 * again in a later batch counted again) and the largest */
+	unsigned long batched, largest_batch;
 };
 void wfm_merge_queue_stats(struct wfm_merge_queue *q, struct wfm_merge_stats *out);
 

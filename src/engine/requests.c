@@ -448,6 +448,9 @@ static void merge_decided(void *data, const struct wfm_merge_decision *d)
 	/* stopped and error (the queue could not decide) are asked again on resume */
 	job->journal = !d->reason || (strcmp(d->reason, WFM_MERGE_REASON_STOPPED) &&
 					 strcmp(d->reason, WFM_MERGE_REASON_ERROR));
+	/* what the queue did since the last journaled decision: a resume counts it from there */
+	if (job->journal)
+		job->queue_cost = wfm_engine_queue_cost(job->e);
 	wfm_engine_finished(job);
 }
 

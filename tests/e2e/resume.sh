@@ -144,6 +144,7 @@ pass "the uninterrupted run: 12 agents, 3 units merged"
 git -C "$ref" for-each-ref --format='%(refname) %(objectname)' >"$TMP/ref.refs"
 lines=$(wc -l <"$ref_rd/journal.jsonl")
 oracles=$(grep -c '^ostart ' "$TMP/ref.log")
+cp "$ref_rd/report.json" "$TMP/ref.report.json"
 (cd "$ref" && WFM_TEST_LOG=$TMP/ref.log expect_code 0 git wfmigrate resume --json "$ref_id")
 py '
 r = j(sys.argv[1])
@@ -152,6 +153,15 @@ t = r["totals"]
 assert t["agentsRun"] == 0 and t["agentsReplayed"] == 12 and t["merged"] == 3, t
 assert r["integration"]["commit"] == sys.argv[3], r["integration"]
 ' "$TMP/out" "$ref_id" "$ref_tip" || fail "resume of a finished run did something: $(cat "$TMP/out")"
+# the oracle figures of the first execution are read back from the journal, not lost
+py '
+r, ref = j(sys.argv[1]), j(sys.argv[2])
+o, want = r["oracle"], dict(ref["oracle"], replayedRuns=ref["oracle"]["runs"])
+assert ref["oracle"]["replayedRuns"] == 0 and ref["oracle"]["runs"] >= 5 and ref["mergeQueue"]["batches"] >= 1, ref
+assert o == want, (o, want)
+assert r["mergeQueue"] == ref["mergeQueue"], (r["mergeQueue"], ref["mergeQueue"])
+assert r["totals"]["rejectedByOracle"] == ref["totals"]["rejectedByOracle"] == 2, r["totals"]
+' "$TMP/out" "$TMP/ref.report.json" || fail "resume of a finished run lost the oracle figures"
 [ "$(grep -c '^start ' "$TMP/ref.log")" = 12 ] || fail "resume of a finished run invoked agents"
 [ "$(grep -c '^ostart ' "$TMP/ref.log")" = "$oracles" ] || fail "resume of a finished run ran the oracle"
 git -C "$ref" for-each-ref --format='%(refname) %(objectname)' | cmp -s - "$TMP/ref.refs" ||
@@ -191,6 +201,10 @@ r = j(os.path.join(rd, "report.json"))
 assert r["status"] == "done", (r["status"], r.get("error"))
 t = r["totals"]
 assert t["agentsRun"] == len(post) and t["agentsReplayed"] == len(journaled), (t, len(post), len(journaled))
+# the oracle runs before the kill are counted from the journal (at least the baseline)
+o = r["oracle"]
+assert o["replayedRuns"] >= 1 and o["runs"] >= o["replayedRuns"] and o["baselineRuns"] >= 1, o
+assert o["runs"] >= t["merged"] + t["rejectedByOracle"] and o["totalMs"] > 0, (o, t)
 print("# %d agents journaled before the resume, %d running at the kill, %d run by the resume"
       % (len(journaled), running, len(post)), file=sys.stderr)
 ' "$rd" "$snap" "$log.pre" "$log.post" "$TMP/ref.labels" || fail "the resume ran the wrong agents"

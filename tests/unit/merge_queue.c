@@ -501,6 +501,11 @@ static void test_merge_queue__batch_all_pass(void **state)
 	assert_int_equal(st.batches, 1);
 	assert_int_equal(st.oracle_runs, 1);
 	assert_int_equal(st.bisections, 0);
+	/* the cost: the baseline apart, one batch of four */
+	assert_int_equal(st.baseline_runs, 1);
+	assert_int_equal(st.batched, 4);
+	assert_int_equal(st.largest_batch, 4);
+	assert_true(st.longest_ms >= st.baseline_ms && st.longest_ms <= st.oracle_ms + st.baseline_ms);
 	wfm_merge_queue_free(q);
 	assert_ref_only_at_passing_commits();
 	assert_user_untouched();
@@ -546,6 +551,8 @@ static unsigned long bisect_case(size_t n, const char *bad)
 	runs = oracle_runs() - 1;
 	wfm_merge_queue_stats(q, &st);
 	assert_int_equal(st.oracle_runs, runs);
+	assert_int_equal(st.largest_batch, n);
+	assert_true(st.batched >= n && st.baseline_runs == 1);
 	print_message("bisect: %zu branches, bad %s: %lu oracle runs, %lu ref moves, "
 		      "%lu bisection steps\n", n, bad, runs, st.ref_moves, st.bisections);
 	wfm_merge_queue_free(q);
