@@ -240,7 +240,7 @@ async function review(state) {
     if (check.pass) return { unit, attempt, rounds: round }
     const why = check.findings.join('; ')
     if (round === rounds) {
-      return record(unit, 'rejected', rounds ? `still failing after ${rounds} fix rounds: ${why}` : why,
+      return rejected(unit, judgedBy(check), rounds ? `still failing after ${rounds} fix rounds: ${why}` : why,
         attempt, round)
     }
     const fix = await unlessBudget(worktreeAgent(fixPrompt(unit, attempt, check, round + 1), {
@@ -253,7 +253,7 @@ async function review(state) {
     }
     if (!fix) return record(unit, 'failed', `the fixer agent of round ${round + 1} failed`, attempt, round + 1)
     if (changedNothing(fix, attempt)) {
-      return record(unit, 'rejected', `the fixer of round ${round + 1} changed nothing; ${why}`, fix, round + 1)
+      return rejected(unit, judgedBy(check), `the fixer of round ${round + 1} changed nothing; ${why}`, fix, round + 1)
     }
     attempt = fix
   }
@@ -296,13 +296,14 @@ async function land(state) {
     return record(unit, 'merged', how, attempt, used, result.commit)
   }
   if (result.reason === 'scope' && Array.isArray(result.outOfScope)) {
-    const state = record(unit, 'rejected', `the merge queue refused it: scope (it changes ${result.outOfScope.join(', ')}, ` +
+    const state = rejected(unit, 'merge-queue', `the merge queue refused it: scope (it changes ${result.outOfScope.join(', ')}, ` +
       `outside its scope ${scopeOf(unit).join(', ')}; --arg scope=<globs> adds to the scope)`, attempt, used)
     outcome.get(unit.id).outOfScope = result.outOfScope
     return state
   }
-  const detail = result.detail ? ` (${result.detail})` : ''
-  return record(unit, 'rejected', `the merge queue refused it: ${result.reason}${detail}`, attempt, used)
+  const detail = result.detail ? ` (${oneLine(result.detail)})` : ''
+  return rejected(unit, result.reason === 'oracle-failed' ? 'oracle' : 'merge-queue',
+    `the merge queue refused it: ${result.reason}${detail}`, attempt, used)
 }
 
 // ===========================================================================
@@ -428,6 +429,19 @@ function record(unit, status, reason, attempt = null, used = 0, mergeCommit = nu
   return { unit, attempt, rounds: used, status }
 }
 
+// A unit rejected by `by` ('oracle', 'verifier' or 'merge-queue'): the report
+// counts the rejections by what made them (totals.rejectedByOracle...).
+function rejected(unit, by, reason, attempt, used) {
+  const state = record(unit, 'rejected', reason, attempt, used)
+  outcome.get(unit.id).rejectedBy = by
+  return state
+}
+
+// What failed a judged attempt: the oracle, or else the verifier's findings.
+function judgedBy(check) {
+  return check.run && !check.run.pass ? 'oracle' : 'verifier'
+}
+
 // What agent() gives when the run's budget let the agent not start: the engine
 // refuses it with err.code 'budget' (docs/protocol.md). Other errors go on.
 // (A function, not a class: it is used before this line runs.)
@@ -495,13 +509,21 @@ function changedNothing(fix, previous) {
   return fix.changed === false || (Array.isArray(fix.changed) && fix.changed.length === 0)
 }
 
-// "exited 2: 39 passed, 2 failed", and for a failed run its first error line.
+// "exited 2: 39 passed, 2 failed", and for a failed run the most telling lines of
+// its output, most telling first: the oracle's excerpt (docs/oracle.md), e.g.
+// "exited 2 (./minigzip: out of memory; *** zlib test FAILED ***)".
 function describe(run) {
   const s = run.summary
   const how = run.exitCode === null || run.exitCode === undefined ? 'was killed' : `exited ${run.exitCode}`
   const counts = s ? `: ${s.passed} passed, ${s.failed} failed` : ''
-  const problem = run.pass ? undefined : (run.outputTail ?? '').split('\n').find(line => /\berror\b|^FAIL/i.test(line))
-  return `${how}${counts}${problem ? ` (${problem.trim().slice(0, 200)})` : ''}`
+  const lines = run.pass ? [] : Array.isArray(run.excerpt) ? run.excerpt : []
+  return `${how}${counts}${lines.length ? ` (${lines.join('; ')})` : ''}`
+}
+
+// A detail of several lines (a list under a heading) as one line, for a reason.
+function oneLine(text) {
+  return String(text).split('\n').map(line => line.trim()).filter(Boolean)
+    .reduce((out, line) => out === '' ? line : `${out}${out.endsWith(':') ? ' ' : '; '}${line}`, '')
 }
 
 function describeUnit(unit) {

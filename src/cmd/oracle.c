@@ -79,6 +79,16 @@ static void print_tail(const struct wfm_oracle_result *r)
 	}
 }
 
+/* The excerpt of a failed run (oracle/excerpt.h), under the tail. */
+static void print_excerpt(const struct wfm_oracle_result *r)
+{
+	if (!r->excerpt.nr)
+		return;
+	printf("what failed:\n");
+	for (size_t i = 0; i < r->excerpt.nr; i++)
+		printf("    %s\n", r->excerpt.v[i]);
+}
+
 /*
  * "in 1.2s on 1a2b3c4 ('make test' exited 0): 12 passed, 0 failed", or
  * without command (NULL) "in 1.2s (exited 0): 12 passed, 0 failed".
@@ -109,8 +119,10 @@ static void report_one(const struct wfm_oracle_result *r, const char *command)
 {
 	struct wfm_buf b = WFM_BUF_INIT;
 
-	if (!r->pass)
+	if (!r->pass) {
 		print_tail(r);
+		print_excerpt(r);
+	}
 	describe(&b, r, command);
 	printf("oracle %s %s\n", verdict(r), b.ptr);
 	wfm_buf_release(&b);
@@ -148,6 +160,7 @@ static void report_runs(const struct wfm_oracle_result *runs, size_t nr, size_t 
 	if (first_failed) {
 		printf("output of run %zu:\n", first_index + 1);
 		print_tail(first_failed);
+		print_excerpt(first_failed);
 	}
 	if (cancelled || nr < wanted)
 		printf("oracle interrupted after %zu of %zu runs on %.7s ('%s'): %zu passed, %zu "

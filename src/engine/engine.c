@@ -83,6 +83,7 @@ static void job_free(struct job *job)
 	free(job->journal_error);
 	cJSON_Delete(job->reach);
 	free(job->warning);
+	cJSON_Delete(job->queue_cost);
 	cJSON_Delete(job->value);
 	free(job->error);
 	free(job);
@@ -241,6 +242,8 @@ static cJSON *job_record(const struct job *job)
 		if (job->budget_cut)
 			wfm_json_add_bool(rec, "budget", 1);
 	}
+	if (job->queue_cost)
+		wfm_json_add(rec, "queue", cJSON_Duplicate(job->queue_cost, 1));
 	return rec;
 }
 
@@ -494,6 +497,10 @@ static void handle_request(struct engine *e, const cJSON *msg)
 		const cJSON *unit = cJSON_GetObjectItemCaseSensitive(rec, "unit");
 
 		e->requests_replayed++;
+		if (job->kind == JOB_ORACLE)
+			wfm_engine_count_oracle(e, value, 1);
+		else if (job->kind == JOB_MERGE)
+			wfm_engine_count_queue(e, rec);
 		if (job->kind == JOB_AGENT) {
 			e->agents_replayed++;
 			job->tokens = cJSON_IsNumber(tokens) ? (uint64_t)tokens->valuedouble : 0;
@@ -583,6 +590,8 @@ static void finish_job(struct engine *e, struct job *job)
 	} else if (job->kind == JOB_ORACLE) {
 		e->oracles_running--;
 		wfm_engine_oracle_ended(e, job);
+		if (job->ok)
+			wfm_engine_count_oracle(e, job->value, 0);
 	}
 	if (job->journal_error)
 		progress(e, "warning: %s", job->journal_error);

@@ -7,6 +7,7 @@
 #include "base/buf.h"
 #include "base/strvec.h"
 #include "engine/engine.h"
+#include "engine/merge_queue.h"
 #include "engine/sched.h"
 #include "git/repo.h"
 
@@ -67,6 +68,7 @@ struct job {
 	cJSON *reach;		/* chunk() with a match: its lines out of reach (reach.c) */
 	int replayed;		/* chunk(): value from the journal, only reach to find */
 	char *warning;		/* for people, when it finished (reach could not be found) */
+	cJSON *queue_cost;	/* merges: the queue's work its journal record keeps (cost.c) */
 	pthread_t thread;
 	int threaded;
 	struct job *next;
@@ -83,6 +85,17 @@ struct reach_line {
 	unsigned long line;
 	char *text;
 	char *reason; /* "binary file", or NULL */
+};
+
+/* What the oracle cost (cost.c): oracle() runs, and merge-queue work from the journal. */
+struct oracle_cost {
+	unsigned long runs;		/* oracle() runs, and the queue's runs in the journal */
+	unsigned long baseline_runs;	/* of runs: on the run's base commit */
+	unsigned long replayed_runs;	/* of runs: counted from the journal (an earlier session) */
+	unsigned long request_runs;	/* of runs: by oracle() */
+	uint64_t total_ms, baseline_ms, longest_ms;
+	/* the merge queue's, from the journal (this session's are in its stats) */
+	unsigned long queue_runs, batches, batched, largest_batch, bisections;
 };
 
 struct agent_failure {
@@ -146,6 +159,9 @@ struct engine {
 	uint64_t own_tokens, own_cache_read;
 	double own_cost_usd;
 	cJSON *sessions;		/* the earlier executions' figures: an array */
+	struct oracle_cost oracle;
+	/* the queue's stats when its last journaled decision was made; the queue's thread's */
+	struct wfm_merge_stats queue_journaled;
 };
 
 uint64_t wfm_engine_now_ms(void);
@@ -208,6 +224,19 @@ void wfm_engine_session_count(struct engine *e, const struct job *job);
 void wfm_engine_sessions_report(struct engine *e, cJSON *r, const char *status);
 /* report.md's lines about them; nothing for a run of one session */
 void wfm_engine_sessions_md(struct wfm_buf *md, const cJSON *r);
+
+/*
+ * cost.c: what the oracle cost, for the report. An oracle() result, run
+ * now or (replayed) answered from the journal; the queue's work since its
+ * last journaled decision, as the object a merge's journal record keeps
+ * (new; NULL when there was none), called from the queue's thread for a
+ * decision that will be journaled; such a record answered from the
+ * journal; and report.json's "oracle" and "mergeQueue" objects, added to r.
+ */
+void wfm_engine_count_oracle(struct engine *e, const cJSON *value, int replayed);
+cJSON *wfm_engine_queue_cost(struct engine *e);
+void wfm_engine_count_queue(struct engine *e, const cJSON *record);
+void wfm_engine_cost_report(struct engine *e, cJSON *r);
 
 /* report.c: report.json's content (new) and both report files in the run directory. */
 cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const char *error,

@@ -19,7 +19,7 @@
 #include <time.h>
 
 #define HEXSZ WFM_OID_HEXSZ
-/* lines of the oracle's output in a decision's detail */
+/* lines of the oracle's output in a decision's output_tail */
 #define TAIL_LINES 20
 /* how often the cancel flag of the options is looked at */
 #define CANCEL_POLL_MS 50
@@ -170,14 +170,28 @@ static void tell(struct wfm_merge_queue *q, const struct wfm_merge_progress *p)
 		q->progress(q->progress_data, p);
 }
 
+/* The last TAIL_LINES lines of text (a final newline ignored). */
+static void add_tail(struct wfm_buf *out, const struct wfm_buf *text)
+{
+	size_t end = text->len, start, lines = 0;
+
+	while (end && (text->ptr[end - 1] == '\n' || text->ptr[end - 1] == '\r'))
+		end--;
+	for (start = end; start > 0; start--)
+		if (text->ptr[start - 1] == '\n' && ++lines == TAIL_LINES)
+			break;
+	wfm_buf_add(out, text->ptr + start, end - start);
+}
+
 /*
  * Makes the one callback of e and frees it. reason NULL: merged at
- * commit. detail is taken over.
+ * commit. detail is taken over. run: the oracle run that decided, or NULL.
  */
 static void decide(struct wfm_merge_queue *q, struct entry *e, const char *reason,
-		   const char *commit, char *detail, const struct wfm_summary *summary, int error)
+		   const char *commit, char *detail, const struct wfm_oracle_result *run, int error)
 {
 	struct wfm_merge_decision d;
+	struct wfm_buf tail = WFM_BUF_INIT;
 
 	memset(&d, 0, sizeof(d));
 	d.merged = !reason;
@@ -189,8 +203,15 @@ static void decide(struct wfm_merge_queue *q, struct entry *e, const char *reaso
 		d.out_of_scope = &e->out_of_scope;
 	d.branch = e->branch;
 	hexcpy(d.branch_tip, e->tip);
-	if (summary)
-		d.summary = *summary;
+	if (run) {
+		d.summary = run->summary;
+		if (reason && run->excerpt.nr)
+			d.excerpt = &run->excerpt;
+		if (reason && !run->pass) {
+			add_tail(&tail, &run->proc.output);
+			d.output_tail = tail.ptr;
+		}
+	}
 	d.error = error;
 	{
 		struct wfm_merge_progress p = { .step = WFM_MERGE_DECIDED,
@@ -208,6 +229,7 @@ static void decide(struct wfm_merge_queue *q, struct entry *e, const char *reaso
 	pthread_mutex_unlock(&q->mu);
 	e->cb(e->data, &d);
 	free(detail);
+	wfm_buf_release(&tail);
 	entry_free(e);
 }
 
@@ -242,28 +264,6 @@ static void squash_message(struct wfm_buf *out, const struct entry *e)
 		     WFM_TRAILER_COMMIT, e->tip);
 }
 
-/* The last TAIL_LINES lines of text, indented. */
-static void add_tail(struct wfm_buf *out, const struct wfm_buf *text)
-{
-	size_t end = text->len, start, lines = 0;
-
-	while (end && (text->ptr[end - 1] == '\n' || text->ptr[end - 1] == '\r'))
-		end--;
-	for (start = end; start > 0; start--)
-		if (text->ptr[start - 1] == '\n' && ++lines == TAIL_LINES)
-			break;
-	if (start > 0)
-		wfm_buf_adds(out, "\n    ...");
-	while (start < end) {
-		const char *nl = memchr(text->ptr + start, '\n', end - start);
-		size_t n = nl ? (size_t)(nl - (text->ptr + start)) : end - start;
-
-		wfm_buf_adds(out, "\n    ");
-		wfm_buf_add(out, text->ptr + start, n);
-		start += n + 1;
-	}
-}
-
 static char *describe_failure(struct wfm_merge_queue *q, const struct test *t)
 {
 	struct wfm_buf d = WFM_BUF_INIT;
@@ -295,7 +295,8 @@ static char *describe_failure(struct wfm_merge_queue *q, const struct test *t)
 		wfm_buf_adds(&d, ": ");
 		wfm_summary_describe(&d, &t->r.summary);
 	}
-	add_tail(&d, &t->r.proc.output);
+	for (size_t i = 0; i < t->r.excerpt.nr; i++)
+		wfm_buf_addf(&d, "\n    %s", t->r.excerpt.v[i]);
 	return wfm_buf_detach(&d, NULL);
 }
 
@@ -438,8 +439,13 @@ static void test_commit(struct wfm_merge_queue *q, const char *commit, struct te
 	/* a run cancelled before it started (no slot taken) is not counted */
 	rc = wfm_oracle_run(&t->r, q->pool, commit, &o);
 	if (rc < 0 || !t->r.proc.cancelled || t->r.commit[0]) {
+		uint64_t ms = t->r.proc.duration_ms;
+
 		pthread_mutex_lock(&q->mu);
 		q->stats.oracle_runs++;
+		q->stats.oracle_ms += ms;
+		if (ms > q->stats.longest_ms)
+			q->stats.longest_ms = ms;
 		pthread_mutex_unlock(&q->mu);
 	}
 	if (rc < 0) {
@@ -494,6 +500,8 @@ static void test_told(struct wfm_merge_queue *q, struct entry **members, size_t 
 			wfm_buf_adds(&why, ": ");
 			wfm_summary_describe(&why, &t->r.summary);
 		}
+		if (t->r.excerpt.nr)
+			wfm_buf_addf(&why, ": %s", t->r.excerpt.v[0]);
 	} else if (t->v == V_FEWER) {
 		char *d = describe_failure(q, t);
 		wfm_buf_adds(&why, d);
@@ -513,13 +521,14 @@ static void test_told(struct wfm_merge_queue *q, struct entry **members, size_t 
 
 /*
  * Moves the integration branch from cur to members[n-1]'s link, which
- * the oracle passed with summary s, and decides members merged. Returns
+ * the oracle passed (run), and decides members merged. Returns
  * 1 when it did, 0 when the members were put back (stopping, or someone
  * else moved the branch) or decided "error".
  */
 static int land(struct wfm_merge_queue *q, struct entry **members, size_t n,
-		const struct wfm_summary *s)
+		const struct wfm_oracle_result *run)
 {
+	const struct wfm_summary *s = &run->summary;
 	const char *final = members[n - 1]->commit;
 	struct wfm_buf msg = WFM_BUF_INIT;
 	char now[HEXSZ + 1], old[HEXSZ + 1];
@@ -574,7 +583,7 @@ static int land(struct wfm_merge_queue *q, struct entry **members, size_t n,
 	if (wfm_squash_log_read(&q->log, q->repo, final, old) < 0)
 		q->log_stale = 1;
 	for (size_t i = 0; i < n; i++)
-		decide(q, members[i], NULL, members[i]->commit, NULL, s, 0);
+		decide(q, members[i], NULL, members[i]->commit, NULL, run, 0);
 	return 1;
 }
 
@@ -601,7 +610,7 @@ static void bisect(struct wfm_merge_queue *q, struct entry **members, size_t n,
 		const char *reason =
 			t->v == V_FEWER ? WFM_MERGE_REASON_INTEGRITY : WFM_MERGE_REASON_ORACLE;
 
-		decide(q, members[0], reason, NULL, describe_failure(q, t), &t->r.summary, 0);
+		decide(q, members[0], reason, NULL, describe_failure(q, t), &t->r, 0);
 		return;
 	}
 	pthread_mutex_lock(&q->mu);
@@ -616,7 +625,7 @@ static void bisect(struct wfm_merge_queue *q, struct entry **members, size_t n,
 	test_told(q, members, h, n, &half);
 	switch (half.v) {
 	case V_PASS:
-		if (land(q, members, h, &half.r.summary))
+		if (land(q, members, h, &half.r))
 			bisect(q, members + h, n - h, t);
 		else
 			defer(q, members + h, n - h);
@@ -716,12 +725,15 @@ static void run_batch(struct wfm_merge_queue *q, struct list *batch)
 		goto done;
 	pthread_mutex_lock(&q->mu);
 	q->batch_no = ++q->stats.batches;
+	q->stats.batched += n;
+	if (n > q->stats.largest_batch)
+		q->stats.largest_batch = n;
 	pthread_mutex_unlock(&q->mu);
 	wfm_crashpoint("squash");
 	test_told(q, members, n, 0, &t);
 	switch (t.v) {
 	case V_PASS:
-		land(q, members, n, &t.r.summary);
+		land(q, members, n, &t.r);
 		break;
 	case V_STOPPED:
 		defer(q, members, n);
@@ -861,6 +873,12 @@ static int learn_baseline(struct wfm_merge_queue *q, const struct wfm_merge_opts
 	p.onto = q->base;
 	tell(q, &p);
 	rc = wfm_oracle_run(&r, q->pool, q->base, &o);
+	if (rc == 0 && r.commit[0]) {
+		/* the thread does not exist yet: no lock needed */
+		q->stats.baseline_runs = 1;
+		q->stats.baseline_ms = r.proc.duration_ms;
+		q->stats.longest_ms = r.proc.duration_ms;
+	}
 	p.step = WFM_MERGE_TESTED;
 	p.pass = rc == 0 && r.pass;
 	p.result = rc == 0 ? &r : NULL;
@@ -876,7 +894,10 @@ static int learn_baseline(struct wfm_merge_queue *q, const struct wfm_merge_opts
 	if (rc == 0 && !r.pass) {
 		short_hex(c, q->base);
 		wfm_oracle_describe_end(&why, &r);
-		rc = wfm_error_set("oracle %s on base commit %s ('%s' %s)",
+		wfm_buf_addch(&why, ')');
+		if (r.excerpt.nr)
+			wfm_buf_addf(&why, ": %s", r.excerpt.v[0]);
+		rc = wfm_error_set("oracle %s on base commit %s ('%s' %s",
 				   r.proc.cancelled ? "interrupted" : "failed", c, q->oracle_cmd,
 				   why.ptr);
 	}

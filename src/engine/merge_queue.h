@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/strvec.h"
 #include "git/repo.h"
@@ -55,9 +56,16 @@ struct wfm_merge_decision {
 	/* NULL when merged, else one of the WFM_MERGE_REASON_ strings */
 	const char *reason;
 	/* a human explanation, or NULL: the conflicting paths, the oracle's
-	 * verdict and output tail, the offending test files, the passed counts,
-	 * the scope and the paths outside it */
+	 * verdict and the excerpt of its output (oracle/excerpt.h, one line
+	 * each, indented), the offending test files, the passed counts, the
+	 * scope and the paths outside it */
 	char *detail;
+	/* rejected after an oracle run that failed: the most telling lines of
+	 * its output, most telling first (also in detail); else NULL */
+	const struct wfm_strvec *excerpt;
+	/* rejected after an oracle run that failed: its last 20 lines of
+	 * output; else NULL */
+	const char *output_tail;
 	/* reason "scope": every path the branch changes outside its scope,
 	 * sorted; else NULL */
 	const struct wfm_strvec *out_of_scope;
@@ -188,6 +196,14 @@ struct wfm_merge_stats {
 	unsigned long merged, rejected, stopped;
 	unsigned long ref_moves;   /* compare-and-swap updates that succeeded */
 	unsigned long ref_races;   /* updates that found the branch moved by someone else */
+	/* what the oracle cost (wall time, ms): */
+	uint64_t oracle_ms;	   /* of the oracle_runs */
+	unsigned long baseline_runs; /* 1 when the queue ran the oracle on base at start, else 0 */
+	uint64_t baseline_ms;
+	uint64_t longest_ms;	   /* the longest run, the baseline's included */
+	/* the sizes of the batches: their sum (branches tested, a branch tested
+	 * again in a later batch counted again) and the largest */
+	unsigned long batched, largest_batch;
 };
 void wfm_merge_queue_stats(struct wfm_merge_queue *q, struct wfm_merge_stats *out);
 

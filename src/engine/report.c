@@ -148,6 +148,8 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 		else
 			wfm_json_add_null(o, "commit");
 		add_paths(o, "outOfScope", cJSON_GetObjectItemCaseSensitive(u, "outOfScope"));
+		if (str_item(u, "rejectedBy"))
+			wfm_json_add_str(o, "rejectedBy", str_item(u, "rejectedBy"));
 		wfm_json_add_num(o, "agents", st ? (double)st->agents : 0);
 		wfm_json_add_num(o, "tokens", st ? (double)st->tokens : 0);
 		wfm_json_add(arr, NULL, o);
@@ -222,6 +224,36 @@ static cJSON *failures_json(const struct engine *e)
 	return fails;
 }
 
+/*
+ * totals.rejectedByOracle, rejectedByVerifier, rejectedByQueue: the
+ * rejected units by what rejected them, as the script said in each unit's
+ * rejectedBy ("oracle", "verifier", "merge-queue"; migrate.js says it).
+ */
+static void rejections(cJSON *totals, const cJSON *value)
+{
+	static const struct {
+		const char *by, *total;
+	} kinds[] = {
+		{ "oracle", "rejectedByOracle" },
+		{ "verifier", "rejectedByVerifier" },
+		{ "merge-queue", "rejectedByQueue" },
+	};
+	unsigned long n[WFM_ARRAY_SIZE(kinds)] = { 0 };
+	const cJSON *u;
+
+	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(value, "units"))
+	{
+		const char *status = str_item(u, "status"), *by = str_item(u, "rejectedBy");
+
+		if (!status || strcmp(status, "rejected") || !by)
+			continue;
+		for (size_t k = 0; k < WFM_ARRAY_SIZE(kinds); k++)
+			n[k] += !strcmp(by, kinds[k].by);
+	}
+	for (size_t k = 0; k < WFM_ARRAY_SIZE(kinds); k++)
+		wfm_json_add_num(totals, kinds[k].total, (double)n[k]);
+}
+
 /* {branch, commit, commits, agents, warnings}: branch and commit null when nothing was kept */
 static cJSON *shared_json(struct engine *e)
 {
@@ -267,6 +299,7 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 	wfm_json_add(r, "result", value ? cJSON_Duplicate(value, 1) : cJSON_CreateNull());
 	wfm_json_add(r, "units", units_json(e, value, totals));
 	wfm_json_add(r, "outOfReach", wfm_engine_reach_report(e));
+	rejections(totals, value);
 	wfm_json_add(r, "agentFailures", failures_json(e));
 	wfm_json_add_num(totals, "agents", (double)(e->agents_run + e->agents_replayed));
 	wfm_json_add_num(totals, "agentsRun", (double)e->agents_run);
@@ -287,6 +320,7 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 	}
 	wfm_json_add(r, "totals", totals);
 	wfm_engine_sessions_report(e, r, status_name(status));
+	wfm_engine_cost_report(e, r);
 	if (e->ledger) {
 		struct wfm_ledger_totals t;
 		cJSON *b = wfm_json_object();
@@ -452,6 +486,45 @@ static void md_failures(struct wfm_buf *md, const cJSON *failures)
 	wfm_buf_addch(md, '\n');
 }
 
+static double number(const cJSON *obj, const char *name)
+{
+	return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(obj, name));
+}
+
+/* What the oracle cost, and what rejected the units. */
+static void report_md_oracle(struct wfm_buf *md, const cJSON *r)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(r, "oracle");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "mergeQueue");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "totals");
+	double batches = number(m, "batches");
+
+	if (!o || !(number(o, "runs") > 0))
+		return;
+	wfm_buf_addf(md,
+		     "The oracle:\n\n"
+		     "- %.0f runs (%.0f by the workflow's oracle(), %.0f by the merge queue), "
+		     "%.1f s in all, the longest %.1f s\n"
+		     "- of them, %.0f on the base commit (baselines, %.1f s)\n",
+		     number(o, "runs"), number(o, "requestRuns"), number(o, "queueRuns"),
+		     number(o, "totalMs") / 1000.0, number(o, "longestMs") / 1000.0,
+		     number(o, "baselineRuns"), number(o, "baselineMs") / 1000.0);
+	if (number(o, "replayedRuns") > 0)
+		wfm_buf_addf(md, "- of them, %.0f made before the run was resumed (from the journal)\n",
+			     number(o, "replayedRuns"));
+	wfm_buf_addf(md, "- merge queue: %.0f batch%s", batches, batches == 1 ? "" : "es");
+	if (batches > 0)
+		wfm_buf_addf(md, " of %.1f branches on average, %.0f at most",
+			     number(m, "batchedBranches") / batches, number(m, "largestBatch"));
+	wfm_buf_addf(md, "; %.0f bisection step%s\n", number(m, "bisectionSteps"),
+		     number(m, "bisectionSteps") == 1 ? "" : "s");
+	wfm_buf_addf(md,
+		     "- units rejected: %.0f by the oracle, %.0f by a verifier, %.0f by the merge "
+		     "queue's other checks\n\n",
+		     number(t, "rejectedByOracle"), number(t, "rejectedByVerifier"),
+		     number(t, "rejectedByQueue"));
+}
+
 static void report_md(struct wfm_buf *md, const cJSON *r)
 {
 	const cJSON *totals = cJSON_GetObjectItemCaseSensitive(r, "totals");
@@ -516,6 +589,7 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 	}
 #undef TOTAL
 	reach_md(md, r);
+	report_md_oracle(md, r);
 	md_failures(md, cJSON_GetObjectItemCaseSensitive(r, "agentFailures"));
 	if (!cJSON_GetArraySize(units))
 		return;

@@ -438,6 +438,15 @@ static void merge_decided(void *data, const struct wfm_merge_decision *d)
 		wfm_json_add_str(v, "reason", d->reason);
 	if (d->detail)
 		wfm_json_add_str(v, "detail", d->detail);
+	if (d->excerpt) {
+		cJSON *lines = wfm_json_array();
+
+		for (size_t i = 0; i < d->excerpt->nr; i++)
+			wfm_json_add_str(lines, NULL, d->excerpt->v[i]);
+		wfm_json_add(v, "excerpt", lines);
+	}
+	if (d->output_tail)
+		wfm_json_add_str(v, "outputTail", d->output_tail);
 	if (d->out_of_scope) {
 		cJSON *paths = wfm_json_array();
 
@@ -450,6 +459,9 @@ static void merge_decided(void *data, const struct wfm_merge_decision *d)
 	/* stopped and error (the queue could not decide) are asked again on resume */
 	job->journal = !d->reason || (strcmp(d->reason, WFM_MERGE_REASON_STOPPED) &&
 					 strcmp(d->reason, WFM_MERGE_REASON_ERROR));
+	/* what the queue did since the last journaled decision: a resume counts it from there */
+	if (job->journal)
+		job->queue_cost = wfm_engine_queue_cost(job->e);
 	wfm_engine_finished(job);
 }
 

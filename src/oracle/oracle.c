@@ -2,6 +2,7 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "git/pool.h"
+#include "oracle/excerpt.h"
 #include "oracle/oracle.h"
 
 #include <inttypes.h>
@@ -35,6 +36,14 @@ static int run(struct wfm_oracle_result *out, const char *dir, const struct wfm_
 	/* a summary is a bonus: a pattern that hits its match limit just means none */
 	if (wfm_summary_parse(&out->summary, p->output.ptr, p->output.len) < 0)
 		memset(&out->summary, 0, sizeof(out->summary));
+	if (!out->pass && !p->cancelled) {
+		struct wfm_excerpt_opts eo = WFM_EXCERPT_OPTS_INIT;
+
+		/* paths in the output name the worktree, which is gone by the time anyone reads them */
+		eo.strip_dir = dir;
+		if (wfm_excerpt_pick(&out->excerpt, p->output.ptr, p->output.len, &eo) < 0)
+			wfm_strvec_clear(&out->excerpt);
+	}
 	return 0;
 }
 
@@ -92,6 +101,7 @@ void wfm_oracle_result_release(struct wfm_oracle_result *r)
 {
 	wfm_process_result_release(&r->proc);
 	memset(&r->summary, 0, sizeof(r->summary));
+	wfm_strvec_clear(&r->excerpt);
 }
 
 void wfm_oracle_describe_end(struct wfm_buf *out, const struct wfm_oracle_result *r)
@@ -145,6 +155,13 @@ cJSON *wfm_oracle_result_to_json(const struct wfm_oracle_result *r, const char *
 		wfm_json_add_num(sum, "total", s->total);
 		wfm_json_add_str(sum, "format", wfm_summary_format_name(s->format));
 		wfm_json_add(obj, "summary", sum);
+	}
+	{
+		cJSON *lines = wfm_json_array();
+
+		for (size_t i = 0; i < r->excerpt.nr; i++)
+			wfm_json_add_str(lines, NULL, r->excerpt.v[i]);
+		wfm_json_add(obj, "excerpt", lines);
 	}
 	wfm_json_add_strn(obj, "outputTail", p->output.ptr, p->output.len);
 	wfm_json_add_num(obj, "outputBytes", (double)p->output_bytes);

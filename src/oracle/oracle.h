@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "base/process.h"
+#include "base/strvec.h"
 #include "git/repo.h"
 #include "oracle/summary.h"
 
@@ -55,6 +56,9 @@ struct wfm_oracle_result {
 	struct wfm_process_result proc;
 	/* format WFM_SUMMARY_NONE when the output has none */
 	struct wfm_summary summary;
+	/* a run that failed (not one that was cancelled): the most telling lines of
+	 * its output, most telling first (oracle/excerpt.h); empty otherwise */
+	struct wfm_strvec excerpt;
 };
 
 /*
@@ -85,8 +89,9 @@ void wfm_oracle_describe_end(struct wfm_buf *out, const struct wfm_oracle_result
 /*
  * Appends r as one JSON object (docs/oracle.md): pass, exitCode (null
  * when killed), signal (only when killed by one), timedOut, cancelled,
- * durationMs, summary (only when found), outputTail, outputBytes, ref,
- * commit, command. ref and command are reported as given. Strings that
+ * durationMs, summary (only when found), excerpt (the lines of
+ * oracle/excerpt.h; [] for a run that passed), outputTail, outputBytes,
+ * ref, commit, command. ref and command are reported as given. Strings that
  * are not valid UTF-8 (output often is not) get U+FFFD for the bad bytes.
  */
 void wfm_oracle_result_json(struct wfm_buf *out, const struct wfm_oracle_result *r,

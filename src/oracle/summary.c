@@ -1,24 +1,14 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/regex.h"
+#include "oracle/lines.h"
 #include "oracle/summary.h"
 
 /*
- * The output is cut into cleaned lines first (colour codes and
- * carriage-return progress removed), then read from the end: the first
- * line that anchors a format decides it, and that format's reader looks
- * at the lines around the anchor.
+ * The output is cut into cleaned lines first (oracle/lines.h), then read
+ * from the end: the first line that anchors a format decides it, and that
+ * format's reader looks at the lines around the anchor.
  */
-
-struct line {
-	size_t off, len;
-};
-
-struct lines {
-	struct wfm_buf text; /* the cleaned lines, each followed by a NUL */
-	struct line *v;
-	size_t nr, alloc;
-};
 
 #define PYTEST_WORD "(?:passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?|rerun)"
 
@@ -60,12 +50,12 @@ static const struct {
 
 struct parser {
 	struct wfm_regex *re[RE_NR];
-	struct lines lines;
+	struct wfm_out_lines lines;
 };
 
 static const char *line_at(const struct parser *p, size_t i)
 {
-	return p->lines.text.ptr + p->lines.v[i].off;
+	return wfm_out_line(&p->lines, i);
 }
 
 static int match(const struct parser *p, int which, size_t i, size_t offset,
@@ -79,70 +69,6 @@ static unsigned long group(const char *s, const struct wfm_regex_match *m, int g
 	if (m->start[g] < 0)
 		return 0;
 	return strtoul(s + m->start[g], NULL, 10);
-}
-
-/* Length of the escape sequence at s[0] == ESC, within n bytes. */
-static size_t escape_len(const char *s, size_t n)
-{
-	size_t i = 2;
-
-	if (n < 2)
-		return n;
-	if (s[1] == '[') { /* CSI: parameters, intermediates, one final byte */
-		while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] <= 0x3f)
-			i++;
-		return i < n ? i + 1 : n;
-	}
-	if (s[1] == ']') { /* OSC: up to BEL or ESC \ */
-		while (i < n && s[i] != '\a' && s[i] != '\033')
-			i++;
-		if (i < n && s[i] == '\033')
-			i++;
-		return i < n ? i + 1 : n;
-	}
-	return 2;
-}
-
-static void add_line(struct lines *ls, const char *s, size_t n)
-{
-	size_t off = ls->text.len;
-
-	while (n && s[n - 1] == '\r')
-		n--;
-	/* progress lines: only what the last carriage return left on screen */
-	for (size_t i = n; i-- > 0;)
-		if (s[i] == '\r') {
-			s += i + 1;
-			n -= i + 1;
-			break;
-		}
-	for (size_t i = 0; i < n;) {
-		if (s[i] == '\033') {
-			i += escape_len(s + i, n - i);
-			continue;
-		}
-		wfm_buf_addch(&ls->text, s[i++]);
-	}
-	while (ls->text.len > off && strchr(" \t", ls->text.ptr[ls->text.len - 1]))
-		wfm_buf_setlen(&ls->text, ls->text.len - 1);
-	WFM_ALLOC_GROW(ls->v, ls->nr + 1, ls->alloc);
-	ls->v[ls->nr].off = off;
-	ls->v[ls->nr].len = ls->text.len - off;
-	ls->nr++;
-	wfm_buf_addch(&ls->text, '\0');
-}
-
-static void split(struct lines *ls, const char *text, size_t len)
-{
-	const char *end = text + len;
-
-	while (text < end) {
-		const char *nl = memchr(text, '\n', (size_t)(end - text));
-		size_t n = nl ? (size_t)(nl - text) : (size_t)(end - text);
-
-		add_line(ls, text, n);
-		text += n + (nl ? 1 : 0);
-	}
 }
 
 static void read_ctest(struct parser *p, size_t at, const struct wfm_regex_match *m,
@@ -325,25 +251,23 @@ static int find(struct parser *p, struct wfm_summary *s)
 
 int wfm_summary_parse(struct wfm_summary *out, const char *text, size_t len)
 {
-	struct parser p = { 0 };
+	struct parser p = { { NULL }, WFM_OUT_LINES_INIT };
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
-	wfm_buf_init(&p.lines.text, len + 64);
 	for (int i = 0; i < RE_NR; i++) {
 		ret = wfm_regex_compile(&p.re[i], patterns[i].pattern, patterns[i].flags);
 		if (ret < 0)
 			goto done;
 	}
-	split(&p.lines, text, len);
+	wfm_out_lines_split(&p.lines, text, len);
 	ret = find(&p, out);
 	if (ret <= 0)
 		memset(out, 0, sizeof(*out));
 done:
 	for (int i = 0; i < RE_NR; i++)
 		wfm_regex_free(p.re[i]);
-	free(p.lines.v);
-	wfm_buf_release(&p.lines.text);
+	wfm_out_lines_release(&p.lines);
 	return ret;
 }
 

@@ -361,6 +361,26 @@ static void print_units(const cJSON *report)
 		       total(report, "tokens"));
 }
 
+/* "oracle: 14 runs in 5.2 s (2 on the base commit); merge queue: 2 batches, 1 bisection step" */
+static void print_oracle_cost(const cJSON *report)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(report, "oracle");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(report, "mergeQueue");
+	double runs = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "runs"));
+	double batches = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "batches"));
+	double steps = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "bisectionSteps"));
+
+	if (!o || !(runs > 0))
+		return;
+	printf("oracle: %.0f run%s in %.1f s (%.0f on the base commit)", runs, runs == 1 ? "" : "s",
+	       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "totalMs")) / 1000.0,
+	       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "baselineRuns")));
+	if (batches > 0)
+		printf("; merge queue: %.0f batch%s, %.0f bisection step%s", batches,
+		       batches == 1 ? "" : "es", steps, steps == 1 ? "" : "s");
+	printf("\n");
+}
+
 static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_result *r)
 {
 	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(r->report, "integration");
@@ -382,6 +402,7 @@ static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_
 		       total(r->report, "tokens"), total(r->report, "tokensNotLanded"),
 		       total(r->report, "budgetUnits") ? "; the budget left some units undone"
 						       : "");
+	print_oracle_cost(r->report);
 	if (cJSON_IsString(tip) && cJSON_IsString(branch))
 		printf("integration branch: %s at %.12s\n", branch->valuestring, tip->valuestring);
 	shared = cJSON_GetObjectItemCaseSensitive(r->report, "shared");

@@ -123,6 +123,45 @@ for uid, u in r.items():
 ' "$rd/report.json" || fail "the rejected units do not give the oracle's failure as the reason"
 pass "the traps are rejected with the oracle's failure as the reason"
 
+# the reasons quote the real failure (the oracle's excerpt, docs/oracle.md), never make's wrapper
+py '
+r = {u["id"]: u for u in j(sys.argv[1])["units"]}
+for uid, first in [("src/address.c::function::address_set", "src/address.c:9:9: error: too few arguments to function"),
+                   ("src/book.c::function::book_set_note", "src/book.c:59:9: error: too few arguments to function"),
+                   ("src/format.c::function::format_display_name", "FAIL format_display_name: got ")]:
+    reason = r[uid]["reason"]
+    assert "(" + first in reason, (uid, reason)
+for u in r.values():
+    assert "make: ***" not in (u["reason"] or "") and "pool/wfm-" not in (u["reason"] or ""), u
+# the journal keeps the excerpt of every failed oracle() run
+runs = [rec["result"]["value"] for rec in log(sys.argv[2]) if rec["method"] == "oracle"]
+failed = [v for v in runs if not v["pass"]]
+assert len(failed) >= 3 and all(v["excerpt"] for v in failed), failed
+assert all(v["excerpt"] == [] for v in runs if v["pass"])
+' "$rd/report.json" "$rd/journal.jsonl" || fail "the reasons do not quote the failing lines"
+pass "the reasons quote the compiler error or the failed check, not make's Error line"
+
+# the oracle's cost: runs (the baselines included), time, batches, what rejected the units
+py '
+r = j(sys.argv[1])
+o, m, t = r["oracle"], r["mergeQueue"], r["totals"]
+assert t["rejectedByOracle"] == 3 and t["rejectedByVerifier"] == 0 and t["rejectedByQueue"] == 0, t
+assert [u.get("rejectedBy") for u in r["units"] if u["status"] == "rejected"] == ["oracle"] * 3, r["units"]
+assert o["runs"] >= t["merged"] + t["rejectedByOracle"], (o, t)
+assert o["runs"] == o["requestRuns"] + o["queueRuns"], o
+assert o["baselineRuns"] == 2, o  # the workflow checks the base, and so does the merge queue
+assert o["replayedRuns"] == 0, o
+assert 0 < o["baselineMs"] < o["totalMs"] and 0 < o["longestMs"] <= o["totalMs"], o
+assert o["totalMs"] <= o["runs"] * o["longestMs"], o
+assert m["batches"] >= 1 and m["oracleRuns"] == o["queueRuns"] >= m["batches"] + 1, m
+assert m["batchedBranches"] >= t["merged"] and 1 <= m["largestBatch"] <= 8, m
+assert m["bisectionSteps"] == 0, m  # the traps never reach the queue
+md = open(sys.argv[2]).read()
+want = "- %d runs (%d by the workflow" % (o["runs"], o["requestRuns"])
+assert want in md and "- units rejected: 3 by the oracle, 0 by a verifier" in md, md
+' "$rd/report.json" "$rd/report.md" || fail "report.json does not give the oracle's cost"
+pass "report.json and report.md give the oracle's runs, time and batches, and what rejected the units"
+
 # --- the integration branch
 integ=$(py 'print(j(sys.argv[1])["integration"]["branch"])' "$rd/report.json")
 tip=$(py 'print(j(sys.argv[1])["integration"]["commit"])' "$rd/report.json")
@@ -254,6 +293,8 @@ expect_code 0 git wfmigrate --oracle 'make test' --arg match=old_copy --arg path
 	--provider exec --agent-cmd "$codemod" --concurrency 4 --yes "goal with" spaces </dev/null
 grep -Eq '^run [0-9]{8}-[0-9]{6}-[0-9a-f]{6} done$' "$TMP/out" || fail "no 'run ... done' line: $(cat "$TMP/out")"
 grep -q '^units: 1 merged, 1 rejected, 0 failed, 0 skipped;' "$TMP/out" || fail "the summary line: $(cat "$TMP/out")"
+grep -Eq '^oracle: [0-9]+ runs in [0-9]+\.[0-9] s \(2 on the base commit\); merge queue: 1 batch, 0 bisection steps$' "$TMP/out" ||
+	fail "no oracle line in the summary: $(cat "$TMP/out")"
 run2=$(sed -n 's/^run \([^ ]*\) done$/\1/p' "$TMP/out")
 [ "$run2" != "$run" ] || fail "the second run has the first one's id"
 py 'a = j(sys.argv[1]); assert a["goal"] == "goal with spaces", a' "$runs/$run2/args.json" ||

@@ -166,6 +166,15 @@ for k in ("durationMs", "tokens", "costUsd", "engineCpuMs"):
 assert t["durationMs"] >= first["totals"]["durationMs"], (t, first["totals"])
 ' "$TMP/out" "$ref_id" "$ref_tip" "$TMP/ref.first.json" || fail "resume of a finished run did something: $(cat "$TMP/out")"
 grep -q '^- sessions: 2 ' "$ref_rd/report.md" || fail "report.md does not list the sessions"
+# the oracle figures of the first execution are read back from the journal, not lost
+py '
+r, ref = j(sys.argv[1]), j(sys.argv[2])
+o, want = r["oracle"], dict(ref["oracle"], replayedRuns=ref["oracle"]["runs"])
+assert ref["oracle"]["replayedRuns"] == 0 and ref["oracle"]["runs"] >= 5 and ref["mergeQueue"]["batches"] >= 1, ref
+assert o == want, (o, want)
+assert r["mergeQueue"] == ref["mergeQueue"], (r["mergeQueue"], ref["mergeQueue"])
+assert r["totals"]["rejectedByOracle"] == ref["totals"]["rejectedByOracle"] == 2, r["totals"]
+' "$TMP/out" "$TMP/ref.first.json" || fail "resume of a finished run lost the oracle figures"
 [ "$(grep -c '^start ' "$TMP/ref.log")" = 12 ] || fail "resume of a finished run invoked agents"
 [ "$(grep -c '^ostart ' "$TMP/ref.log")" = "$oracles" ] || fail "resume of a finished run ran the oracle"
 git -C "$ref" for-each-ref --format='%(refname) %(objectname)' | cmp -s - "$TMP/ref.refs" ||
@@ -213,6 +222,10 @@ assert t["sessions"] == len(ss) and t["agentsRun"] == sum(s["agentsRun"] for s i
 assert t["durationMs"] == sum(s["durationMs"] for s in ss), (t, ss)
 started = len(pre) + len(post)  # every agent that logged its start
 assert started <= t["agentsRun"] <= started + 4 * (len(ss) - 1), (t["agentsRun"], started, ss)
+# the oracle runs before the kill are counted from the journal (at least the baseline)
+o = r["oracle"]
+assert o["replayedRuns"] >= 1 and o["runs"] >= o["replayedRuns"] and o["baselineRuns"] >= 1, o
+assert o["runs"] >= t["merged"] + t["rejectedByOracle"] and o["totalMs"] > 0, (o, t)
 print("# %d agents journaled before the resume, %d running at the kill, %d run by the resume"
       % (len(journaled), running, len(post)), file=sys.stderr)
 ' "$rd" "$snap" "$log.pre" "$log.post" "$TMP/ref.labels" || fail "the resume ran the wrong agents"

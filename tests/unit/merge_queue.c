@@ -31,6 +31,8 @@ struct got {
 	char *detail;
 	char *outside; /* the paths out of scope, joined with spaces; NULL: none given */
 	unsigned long passed;
+	char *excerpt; /* the excerpt's first line; NULL: none given */
+	char *tail;    /* output_tail; NULL: none given */
 };
 
 static struct {
@@ -86,6 +88,7 @@ static int setup(void **state)
 	wfm_buf_addf(&b,
 		     "h=$(git rev-parse HEAD); n=$(ls cases | wc -l); "
 		     "if test -e broken; then echo \"$h fail\" >> '%s'; "
+		     "echo './check: cannot run with a broken file'; "
 		     "echo \"$n passed, 1 failed\"; exit 1; fi; "
 		     "echo \"$h pass\" >> '%s'; echo \"$n passed, 0 failed\"",
 		     log_path, log_path);
@@ -101,6 +104,8 @@ static int setup(void **state)
 		free(ds.v[i].reason);
 		free(ds.v[i].detail);
 		free(ds.v[i].outside);
+		free(ds.v[i].excerpt);
+		free(ds.v[i].tail);
 	}
 	memset(ds.v, 0, sizeof(ds.v));
 	ds.nr = 0;
@@ -187,6 +192,11 @@ static void on_decision(void *data, const struct wfm_merge_decision *d)
 	}
 	assert_true(!d->out_of_scope || !strcmp(d->reason, WFM_MERGE_REASON_SCOPE));
 	g->passed = d->summary.passed;
+	if (d->excerpt && d->excerpt->nr)
+		g->excerpt = wfm_strdup(d->excerpt->v[0]);
+	if (d->output_tail)
+		g->tail = wfm_strdup(d->output_tail);
+	assert_true(!d->excerpt || !strcmp(d->reason, WFM_MERGE_REASON_ORACLE));
 	assert_true(d->merged == !d->reason);
 	assert_true(!d->merged || strlen(d->commit) == WFM_OID_HEXSZ);
 	pthread_cond_broadcast(&ds.cond);
@@ -491,6 +501,11 @@ static void test_merge_queue__batch_all_pass(void **state)
 	assert_int_equal(st.batches, 1);
 	assert_int_equal(st.oracle_runs, 1);
 	assert_int_equal(st.bisections, 0);
+	/* the cost: the baseline apart, one batch of four */
+	assert_int_equal(st.baseline_runs, 1);
+	assert_int_equal(st.batched, 4);
+	assert_int_equal(st.largest_batch, 4);
+	assert_true(st.longest_ms >= st.baseline_ms && st.longest_ms <= st.oracle_ms + st.baseline_ms);
 	wfm_merge_queue_free(q);
 	assert_ref_only_at_passing_commits();
 	assert_user_untouched();
@@ -536,6 +551,8 @@ static unsigned long bisect_case(size_t n, const char *bad)
 	runs = oracle_runs() - 1;
 	wfm_merge_queue_stats(q, &st);
 	assert_int_equal(st.oracle_runs, runs);
+	assert_int_equal(st.largest_batch, n);
+	assert_true(st.batched >= n && st.baseline_runs == 1);
 	print_message("bisect: %zu branches, bad %s: %lu oracle runs, %lu ref moves, "
 		      "%lu bisection steps\n", n, bad, runs, st.ref_moves, st.bisections);
 	wfm_merge_queue_free(q);
@@ -553,6 +570,11 @@ static void test_merge_queue__bisect_one_bad(void **state)
 	g = decision("f3");
 	assert_non_null(strstr(g->detail, "exited 1"));
 	assert_non_null(strstr(g->detail, "5 passed, 1 failed"));
+	/* the line that says what failed, not the output's tail, is in the detail */
+	assert_non_null(strstr(g->detail, "\n    ./check: cannot run with a broken file"));
+	assert_string_equal(g->excerpt, "./check: cannot run with a broken file");
+	assert_string_equal(g->tail, "./check: cannot run with a broken file\n5 passed, 1 failed");
+	assert_null(decision("f1")->excerpt);
 	assert_sh_equal("f1 f2 f4", "git diff --name-only base %s | paste -sd' '", INTEGRATION);
 }
 

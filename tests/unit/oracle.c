@@ -102,6 +102,7 @@ static void test_oracle__git_inside_sees_the_worktree(void **state)
 	wfm_buf_addf(&want, "%s\nclean\n", old_commit);
 	assert_string_equal(r.proc.output.ptr, want.ptr);
 	assert_true(r.pass);
+	assert_int_equal(r.excerpt.nr, 0); /* a run that passed has nothing to excerpt */
 	wfm_oracle_result_release(&r);
 	wfm_buf_release(&want);
 	wfm_buf_release(&gitdir);
@@ -140,13 +141,17 @@ static void test_oracle__summary_and_failure(void **state)
 	struct wfm_pool *pool = open_pool();
 	struct wfm_buf b = WFM_BUF_INIT;
 
-	o.command = "echo building; echo '3 passed, 1 failed'; exit 2";
+	o.command = "echo building; echo \"$PWD/src/a.c:3:1: error: no x\"; "
+		    "echo '3 passed, 1 failed'; echo 'make: *** [Makefile:2: test] Error 1'; exit 2";
 	assert_wfm_ok(wfm_oracle_run(&r, pool, "HEAD", &o));
 	assert_false(r.pass);
 	assert_int_equal(r.proc.exit_code, 2);
 	assert_int_equal(r.summary.format, WFM_SUMMARY_PLAIN);
 	assert_int_equal(r.summary.passed, 3);
 	assert_int_equal(r.summary.failed, 1);
+	/* what failed, the worktree's path taken out */
+	assert_int_equal(r.excerpt.nr, 1);
+	assert_string_equal(r.excerpt.v[0], "src/a.c:3:1: error: no x");
 	wfm_oracle_describe_end(&b, &r);
 	assert_string_equal(b.ptr, "exited 2");
 	wfm_oracle_result_release(&r);
@@ -269,6 +274,9 @@ static void test_oracle__json(void **state)
 	assert_int_equal(cJSON_GetObjectItem(summary, "skipped")->valueint, 0);
 	assert_int_equal(cJSON_GetObjectItem(summary, "total")->valueint, 2);
 	assert_string_equal(cJSON_GetObjectItem(summary, "format")->valuestring, "plain");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(root, "excerpt")), 1);
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "excerpt"), 0)->valuestring,
+			    "1 passed, 1 failed");
 	cJSON_Delete(root);
 	wfm_oracle_result_release(&r);
 
