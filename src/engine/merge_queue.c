@@ -500,7 +500,7 @@ static void test_told(struct wfm_merge_queue *q, struct entry **members, size_t 
 			wfm_buf_adds(&why, ": ");
 			wfm_summary_describe(&why, &t->r.summary);
 		}
-		if (t->r.excerpt.nr)
+		if (t->r.excerpt.nr && !strstr(why.ptr, t->r.excerpt.v[0])) /* say it once */
 			wfm_buf_addf(&why, ": %s", t->r.excerpt.v[0]);
 	} else if (t->v == V_FEWER) {
 		char *d = describe_failure(q, t);
