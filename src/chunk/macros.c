@@ -6,6 +6,11 @@
  * parenthesised arguments, is replaced by spaces (newlines kept), so the
  * byte offsets and lines of the copy are the file's. Preprocessor
  * directives, comments and literals are never touched.
+ *
+ * Macros also define functions the grammars cannot see as such
+ * ("TEST(Suite, Name) {...}"): wfm_macro_def() names them for lang.c, and
+ * wfm_macro_blocks_find() finds them again, with the same lexing, where
+ * the parse gave up.
  */
 #include "base/common.h"
 #include "base/buf.h"
