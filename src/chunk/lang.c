@@ -74,6 +74,9 @@ static const struct rule c_rules[] = {
 	{ "preproc_else", NULL, 0, R_CONTAINER },
 	{ "preproc_elif", NULL, 0, R_CONTAINER },
 	{ "preproc_elifdef", NULL, 0, R_CONTAINER },
+	/* a C header's "#ifdef __cplusplus extern "C" {": the C grammar knows it too */
+	{ "linkage_specification", NULL, 0, R_CONTAINER },
+	{ "declaration_list", NULL, 0, R_CONTAINER },
 	{ "ERROR", NULL, 0, R_CONTAINER },
 	END_RULE,
 };
@@ -85,8 +88,6 @@ static const struct rule cpp_rules[] = {
 	{ "concept_definition", "concept", NAME_FIELD, 0 },
 	{ "template_declaration", NULL, 0, R_WRAPPER },
 	{ "namespace_definition", NULL, 0, R_CONTAINER | R_NAMESPACE },
-	{ "linkage_specification", NULL, 0, R_CONTAINER },
-	{ "declaration_list", NULL, 0, R_CONTAINER },
 	END_RULE,
 };
 

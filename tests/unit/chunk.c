@@ -1027,6 +1027,40 @@ static void test_chunk__macro_defined_tests(void **state)
 	free(dir);
 }
 
+static void test_chunk__extern_c_in_a_c_header(void **state)
+{
+	char *dir = wfm_test_repo_new(), *ids;
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+
+	/* the C grammar parses extern "C" { too: what it holds are units of C */
+	wfm_test_write(dir, "ext.h",
+		       "#ifdef __cplusplus\n"		/* 1 */
+		       "extern \"C\" {\n"		/* 2 */
+		       "#endif\n"			/* 3 */
+		       "\n"				/* 4 */
+		       "int f(void) { return 0; }\n"	/* 5 */
+		       "struct s { int a; };\n"		/* 6 */
+		       "\n"				/* 7 */
+		       "#ifdef __cplusplus\n"		/* 8 */
+		       "}\n"				/* 9 */
+		       "#endif\n");			/* 10 */
+	commit(dir, "extern C");
+	assert_wfm_ok(run(&l, dir, &o));
+	expect_unit(&l, "ext.h::function::f", "function", "f", 5, 5);
+	expect_unit(&l, "ext.h::struct::s", "struct", "s", 6, 6);
+	assert_int_equal(must_find(&l, "ext.h::function::f")->lang, WFM_LANG_C);
+	wfm_unit_list_release(&l);
+	o.uncovered = 1;
+	assert_wfm_ok(run(&l, dir, &o));
+	ids = ids_of(&l);
+	assert_string_equal(ids, "");
+	free(ids);
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_chunk__comments_attached(void **state)
 {
 	char *dir = wfm_test_repo_new();
@@ -1858,6 +1892,7 @@ int main(void)
 		cmocka_unit_test(test_chunk__macros_blanked),
 		cmocka_unit_test(test_chunk__annotation_macros),
 		cmocka_unit_test(test_chunk__macro_defined_tests),
+		cmocka_unit_test(test_chunk__extern_c_in_a_c_header),
 		cmocka_unit_test(test_chunk__comments_attached),
 		cmocka_unit_test(test_chunk__reads_the_revision_not_the_worktree),
 		cmocka_unit_test(test_chunk__empty_repository),
