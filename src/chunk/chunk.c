@@ -64,6 +64,7 @@ struct run {
 	atomic_size_t failed; /* lowest index of a failed file; nr when none */
 	struct wfm_regex *re;
 	struct wfm_query *query;
+	struct wfm_macros macros; /* blanked in C and C++ before parsing */
 };
 
 struct worker {
@@ -77,10 +78,14 @@ struct worker {
 	struct wfm_lines lines;
 	struct wfm_defs defs;
 	struct wfm_ranges caps;
+	struct wfm_buf neutral;	    /* the file with annotation macros blanked */
 	struct wfm_buf pp;	    /* the file with preprocessor branches blanked */
 	struct wfm_defs pp_defs;    /* the definitions found in it */
 	TSTree *pp_tree;	    /* its tree, which pp_defs' nodes are of */
 	struct wfm_ranges pp_ranges; /* what of it is parsed again */
+	struct wfm_ranges mb_ranges; /* the heads and ends of macro blocks in ERROR nodes */
+	struct wfm_defs mb_defs;     /* the definitions they give */
+	TSTree *mb_tree;	     /* their tree */
 };
 
 static const char *basename_of(const char *path)
@@ -231,9 +236,9 @@ static void parse(TSTree **tree, char **reason, struct worker *w, enum wfm_lang 
 	}
 }
 
-/* The file's units, with ids: its definitions, or the whole file. */
+/* The file's units, with ids: its definitions, or the whole file. src is what was parsed. */
 static struct wfm_unit *make_units(size_t *nr, struct worker *w, const struct job *job,
-				   const char *text, size_t len, const TSTree *tree, char *reason)
+				   const char *src, size_t len, const TSTree *tree, char *reason)
 {
 	struct wfm_unit *units;
 
@@ -261,7 +266,7 @@ static struct wfm_unit *make_units(size_t *nr, struct worker *w, const struct jo
 		}
 		wfm_unit_set_lines(u, &w->lines);
 	}
-	set_ids(units, *nr, &w->defs, text, len);
+	set_ids(units, *nr, &w->defs, src, len);
 	return units;
 }
 
@@ -412,6 +417,62 @@ static void recover_preproc(struct worker *w, enum wfm_lang lang, TSNode root, c
 	wfm_defs_prefer(&w->defs, &w->pp_defs);
 }
 
+/*
+ * Whether the first definition of defs (sorted) from *j on that ends
+ * after s spans the same lines as [s, e): the first parse got it right.
+ */
+static int has_same_lines(const struct wfm_defs *defs, size_t *j, const struct wfm_lines *lines,
+			  size_t s, size_t e)
+{
+	const struct wfm_def *d;
+
+	while (*j < defs->nr && defs->v[*j].end <= s)
+		(*j)++;
+	if (*j == defs->nr)
+		return 0;
+	d = &defs->v[*j];
+	return wfm_lines_of(lines, d->end - 1) == wfm_lines_of(lines, e - 1) &&
+	       wfm_lines_of(lines, ts_node_start_byte(d->node)) == wfm_lines_of(lines, s);
+}
+
+/*
+ * C and C++ where the parse broke down into ERROR nodes: "TEST(a, b) {"
+ * lines there open macro blocks (a "throw" among a macro's arguments is
+ * enough to lose every test below it). Each block's head and closing '}'
+ * are parsed alone, which gives its kind and name; those definitions win
+ * over the ones they overlap.
+ */
+static void recover_macro_blocks(struct worker *w, enum wfm_lang lang, TSNode root,
+				 const char *src, size_t len)
+{
+	TSRange *ranges;
+	size_t n = 0, j = 0;
+
+	w->mb_ranges.nr = 0;
+	wfm_macro_blocks_find(&w->mb_ranges, root, src, len);
+	for (size_t i = 0; i + 1 < w->mb_ranges.nr; i += 2)
+		if (!has_same_lines(&w->defs, &j, &w->lines, w->mb_ranges.v[i].start,
+				    w->mb_ranges.v[i + 1].end)) {
+			w->mb_ranges.v[n++] = w->mb_ranges.v[i];
+			w->mb_ranges.v[n++] = w->mb_ranges.v[i + 1];
+		}
+	if (!n)
+		return;
+	ranges = wfm_calloc(n, sizeof(*ranges));
+	for (size_t i = 0; i < n; i++)
+		ranges[i] = to_ts_range(&w->lines, w->mb_ranges.v[i].start, w->mb_ranges.v[i].end);
+	ts_parser_set_included_ranges(w->parser, ranges, (uint32_t)n);
+	w->mb_tree = ts_parser_parse_string(w->parser, NULL, src, (uint32_t)len);
+	ts_parser_set_included_ranges(w->parser, NULL, 0);
+	free(ranges);
+	if (!w->mb_tree) {
+		ts_parser_reset(w->parser);
+		return;
+	}
+	wfm_defs_find(&w->mb_defs, lang, ts_tree_root_node(w->mb_tree), src, len);
+	wfm_defs_prefer(&w->defs, &w->mb_defs);
+}
+
 static int chunk_file(struct worker *w, struct job *job)
 {
 	const struct wfm_chunk_opts *opts = w->run->opts;
@@ -420,9 +481,9 @@ static int chunk_file(struct worker *w, struct job *job)
 	struct wfm_ranges *hits = NULL; /* two per item (note_hits) */
 	char *keep = NULL, *reason = NULL;
 	TSTree *tree = NULL;
-	const char *text;
+	const char *text, *src;
 	size_t len, nr = 0, kept = 0;
-	int rc;
+	int rc, c_like = job->lang == WFM_LANG_C || job->lang == WFM_LANG_CPP;
 
 	w->defs.nr = 0;
 	w->caps.nr = 0;
@@ -446,15 +507,26 @@ static int chunk_file(struct worker *w, struct job *job)
 	if (opts->uncovered == WFM_CHUNK_UNCOVERED_LINES && w->run->re &&
 	    (rc = wfm_lines_match(w->run->re, text, len, &w->lines)) <= 0)
 		goto done; /* no line --match finds: nothing to list, no need to parse */
+	/*
+	 * src is what is parsed, and what names and signatures are read from;
+	 * texts, --match and query predicates read the file (same offsets).
+	 */
+	src = text;
+	if (c_like && wfm_macros_blank(&w->neutral, &w->run->macros, text, len))
+		src = w->neutral.ptr;
 	if (job->lang != WFM_LANG_OTHER)
-		parse(&tree, &reason, w, job->lang, text, len);
+		parse(&tree, &reason, w, job->lang, src, len);
 	if (tree) {
-		wfm_defs_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
-		if (job->lang == WFM_LANG_C || job->lang == WFM_LANG_CPP)
-			recover_preproc(w, job->lang, ts_tree_root_node(tree), text, len);
-		wfm_stmts_find(&w->defs, job->lang, ts_tree_root_node(tree), text, len);
+		wfm_defs_find(&w->defs, job->lang, ts_tree_root_node(tree), src, len);
+		if (c_like) {
+			recover_preproc(w, job->lang, ts_tree_root_node(tree), src, len);
+			recover_macro_blocks(w, job->lang, ts_tree_root_node(tree), src, len);
+		}
+		wfm_stmts_find(&w->defs, job->lang, ts_tree_root_node(tree), src, len);
+		if (src != text)
+			wfm_macros_attach(&w->defs, text, src, len);
 	}
-	units = make_units(&nr, w, job, text, len, tree, reason);
+	units = make_units(&nr, w, job, src, len, tree, reason);
 	reason = NULL; /* owned by the file's unit, if any */
 	if (opts->uncovered) {
 		rc = find_uncovered(w, job, tree, units, nr, text, len);
@@ -485,7 +557,7 @@ static int chunk_file(struct worker *w, struct job *job)
 			wfm_cuts_find(&it->cuts, job->lang,
 				      w->defs.nr && !w->defs.v[i].packed ? w->defs.v[i].node
 									 : ts_tree_root_node(tree),
-				      text, len, it->unit.start_byte, it->unit.end_byte,
+				      src, len, it->unit.start_byte, it->unit.end_byte,
 				      opts->max_bytes);
 		/* a split unit keeps only the parts that hold what the filters look for */
 		if (opts->max_bytes && size > opts->max_bytes && (w->run->re || w->run->query) &&
@@ -527,6 +599,9 @@ done:
 	if (w->pp_tree)
 		ts_tree_delete(w->pp_tree);
 	w->pp_tree = NULL;
+	if (w->mb_tree)
+		ts_tree_delete(w->mb_tree);
+	w->mb_tree = NULL;
 	return rc;
 }
 
@@ -539,6 +614,7 @@ static void *work(void *arg)
 	w->cursor = ts_query_cursor_new();
 	w->parser_lang = WFM_LANG_OTHER;
 	wfm_buf_init(&w->pp, 0);
+	wfm_buf_init(&w->neutral, 0);
 	ts_parser_set_timeout_micros(w->parser, run->opts->timeout_us);
 	for (;;) {
 		size_t i = atomic_fetch_add(&run->next, 1);
@@ -563,7 +639,10 @@ static void *work(void *arg)
 	wfm_defs_release(&w->defs);
 	wfm_defs_release(&w->pp_defs);
 	wfm_buf_release(&w->pp);
+	wfm_buf_release(&w->neutral);
 	free(w->pp_ranges.v);
+	wfm_defs_release(&w->mb_defs);
+	free(w->mb_ranges.v);
 	free(w->caps.v);
 	return NULL;
 }
@@ -601,6 +680,9 @@ int wfm_chunk_run(struct wfm_unit_list *out, struct wfm_repo *repo,
 			goto done;
 	}
 	rc = wfm_tree_files_list(&files, repo, opts->rev, opts->pathspecs, opts->pathspecs_nr);
+	if (rc < 0)
+		goto done;
+	rc = wfm_macros_load(&run.macros, repo);
 	if (rc < 0)
 		goto done;
 
@@ -682,5 +764,6 @@ done:
 	wfm_query_free(run.query);
 	wfm_tree_files_release(&files);
 	wfm_lang_map_release(&map);
+	wfm_macros_release(&run.macros);
 	return rc;
 }

@@ -183,11 +183,17 @@ struct wfm_ranges;
 
 /*
  * Appends the byte ranges of the top-level constructs (looking into
- * preprocessor conditionals) that have parse errors, are or hold a
- * function definition or body, hold an #else or #elif line and are at
- * most 256 KiB: the only code worth a second parse.
+ * preprocessor conditionals and C++ namespaces) that have parse errors or
+ * are a function holding a function definition, are or hold a function
+ * definition or body, hold an #else or #elif line and are at most 256 KiB:
+ * the only code worth a second parse. Around those in a namespace come its
+ * head ("namespace a {") and its '}', so that names are qualified as in
+ * the first parse.
  */
 void wfm_preproc_ranges(struct wfm_ranges *out, TSNode root, const char *text);
+
+/* Whether the constructs inside a C or C++ node of type t are looked at one by one. */
+int wfm_c_is_scope(const char *t);
 
 /*
  * Adds better's definitions to defs, dropping those of defs that overlap
@@ -195,6 +201,72 @@ void wfm_preproc_ranges(struct wfm_ranges *out, TSNode root, const char *text);
  * names move).
  */
 void wfm_defs_prefer(struct wfm_defs *defs, struct wfm_defs *better);
+
+/* ---- macros.c: annotation macros blanked before C and C++ are parsed ------ */
+
+/* The macros to blank: built in, then git config wfmigrate.chunk.ignoreMacro. */
+struct wfm_macros {
+	struct wfm_strvec names; /* exact names, sorted */
+	struct wfm_strvec globs; /* with '*'; only tried on macro-style names */
+	int any_case;		 /* a name is not macro-style: every identifier is looked up */
+};
+
+#define WFM_MACROS_INIT { WFM_STRVEC_INIT, WFM_STRVEC_INIT, 0 }
+
+/*
+ * Fills m with the built-in list and the config entries of repo (none
+ * when repo is NULL); WFM_EINVALID for an entry that is neither a name
+ * nor a '*' glob of name characters.
+ */
+int wfm_macros_load(struct wfm_macros *m, struct wfm_repo *repo);
+void wfm_macros_release(struct wfm_macros *m);
+
+/*
+ * Copies text[0..len) to out with each macro of m (a whole identifier,
+ * not read as a value: "case X:", "= X", "X," stay) replaced by spaces,
+ * and with it the parenthesised arguments that follow it on its line
+ * (balanced, at most 4 KiB). Newlines are kept: offsets and lines do not
+ * change. Preprocessor directives (with their continuation lines),
+ * comments and string and character literals are left as they are.
+ * Returns whether anything was blanked.
+ */
+int wfm_macros_blank(struct wfm_buf *out, const struct wfm_macros *m, const char *text,
+		     size_t len);
+
+/*
+ * Whether callee(args) — a call's function and arguments, or a
+ * declarator and its parameters — is a macro that defines a function
+ * ("TEST(Suite, Name) {...}"): callee an identifier in macro style (upper
+ * case, digits, '_'). If so, *kind is "test" when the macro's name has TEST
+ * or CASE in it, else "function"; name gets, from text, at most max bytes
+ * of: the content of a string first argument (Catch2's TEST_CASE("adds",
+ * "[math]"): adds); else the leading name arguments joined by '.'
+ * (TEST(Suite, Name): Suite.Name) and, for a test, a string right after
+ * them (TEST_CASE_METHOD(Fix, "adds"): Fix.adds); only the first name for
+ * another macro (ACTION_P(Add, n): Add); else the macro's own name.
+ */
+int wfm_macro_def(const char **kind, struct wfm_buf *name, TSNode callee, TSNode args,
+		  const char *text, size_t max);
+
+/*
+ * A line that holds only macros blanked in src (and blanks and comments)
+ * is in no definition, since the parse saw nothing there: each such line
+ * of text joins the definition above when a macro on it closes (END, CLOSE
+ * or POP in its name: FMT_END_NAMESPACE), else the one below
+ * (FMT_BEGIN_NAMESPACE), or the other one when only that one is reachable
+ * over lines without code. defs is sorted and stays so, not overlapping.
+ */
+void wfm_macros_attach(struct wfm_defs *defs, const char *text, const char *src, size_t len);
+
+/*
+ * Appends, for each macro block in the ERROR nodes of the tree under root
+ * (looking into conditionals and namespaces) — a line starting at column
+ * 0 with a macro-style name, balanced arguments and a '{' whose block
+ * closes, as "TEST(a, b) {" — two ranges: the head up to the '{', and the
+ * closing '}'. Parsed alone, they give the block's kind and name. Sorted,
+ * not overlapping, blocks not looked into.
+ */
+void wfm_macro_blocks_find(struct wfm_ranges *out, TSNode root, const char *text, size_t len);
 
 /* ---- uncovered.c: what no unit covers --------------------------------------- */
 

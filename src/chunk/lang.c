@@ -28,6 +28,7 @@ enum how {
 	NAME_RUST_IMPL,	 /* "Type", or "Trait for Type" */
 	NAME_JS_VAR,	 /* "const f = () => ...": the first declarator holding a function */
 	NAME_JS_ASSIGN,	 /* "a.b = function () ...", "module.exports = ...": the left side */
+	NAME_MACRO_BLOCK, /* "TEST(a, b) {...}" the grammar did not see as a function (C, C++) */
 };
 
 enum {
@@ -66,11 +67,16 @@ static const struct rule c_rules[] = {
 	{ "declaration", NULL, NAME_TAGGED, 0 },
 	{ "type_definition", "typedef", NAME_DECLARATOR, 0 },
 	{ "preproc_function_def", "macro", NAME_FIELD, 0 },
+	/* TEST(a, enum) {...}: a call missing its ';', then a block */
+	{ "expression_statement", NULL, NAME_MACRO_BLOCK, 0 },
 	{ "preproc_if", NULL, 0, R_CONTAINER },
 	{ "preproc_ifdef", NULL, 0, R_CONTAINER },
 	{ "preproc_else", NULL, 0, R_CONTAINER },
 	{ "preproc_elif", NULL, 0, R_CONTAINER },
 	{ "preproc_elifdef", NULL, 0, R_CONTAINER },
+	/* a C header's "#ifdef __cplusplus extern "C" {": the C grammar knows it too */
+	{ "linkage_specification", NULL, 0, R_CONTAINER },
+	{ "declaration_list", NULL, 0, R_CONTAINER },
 	{ "ERROR", NULL, 0, R_CONTAINER },
 	END_RULE,
 };
@@ -82,8 +88,6 @@ static const struct rule cpp_rules[] = {
 	{ "concept_definition", "concept", NAME_FIELD, 0 },
 	{ "template_declaration", NULL, 0, R_WRAPPER },
 	{ "namespace_definition", NULL, 0, R_CONTAINER | R_NAMESPACE },
-	{ "linkage_specification", NULL, 0, R_CONTAINER },
-	{ "declaration_list", NULL, 0, R_CONTAINER },
 	END_RULE,
 };
 
@@ -336,6 +340,7 @@ struct finder {
 	struct wfm_buf qual; /* "ns::" prefixes of the enclosing C++ namespaces */
 	unsigned depth;	     /* containers entered */
 	unsigned wrap;	     /* wrappers entered */
+	uint32_t end;	     /* where the definition described ends, when not with its node */
 };
 
 static const struct rule *rule_for(const struct lang_info *li, const char *type)
@@ -414,6 +419,59 @@ static TSNode go_receiver_type(TSNode method)
 	return t;
 }
 
+/* ---- functions a macro defines: TEST(Suite, Name) { ... } ---------------- */
+
+/*
+ * A function_definition with no return type whose declarator is a macro
+ * call: "TEST(a, b) {" (C++), "BOOST_AUTO_TEST_CASE(t) {" (C: a type and a
+ * parenthesised name).
+ */
+static int macro_function(struct finder *f, TSNode n, const char **kind, struct wfm_buf *name)
+{
+	TSNode type = field(n, "type"), d = field(n, "declarator");
+
+	if (ts_node_is_null(d))
+		return 0;
+	if (ts_node_is_null(type) && !strcmp(ts_node_type(d), "function_declarator"))
+		return wfm_macro_def(kind, name, field(d, "declarator"), field(d, "parameters"),
+				     f->text, NAME_MAX_BYTES);
+	if (!ts_node_is_null(type) && !strcmp(ts_node_type(d), "parenthesized_declarator"))
+		return wfm_macro_def(kind, name, type, d, f->text, NAME_MAX_BYTES);
+	return 0;
+}
+
+/*
+ * "TEST(a, enum) {...}" and Catch2's "TEST_CASE("adds") {...}" are no
+ * function to the grammar: a call statement missing its ';', then a block
+ * (f->end becomes the block's end).
+ */
+static int macro_block(struct finder *f, TSNode n, const char **kind, struct wfm_buf *name)
+{
+	TSNode call = ts_node_named_child(n, 0), next;
+	uint32_t cnt = ts_node_child_count(n), e;
+
+	if (ts_node_is_null(call) || strcmp(ts_node_type(call), "call_expression"))
+		return 0;
+	for (uint32_t i = 0; i < cnt; i++) {
+		TSNode c = ts_node_child(n, i);
+		if (!strcmp(ts_node_type(c), ";") && !ts_node_is_missing(c))
+			return 0;
+	}
+	next = ts_node_next_named_sibling(n);
+	if (ts_node_is_null(next) || strcmp(ts_node_type(next), "compound_statement"))
+		return 0;
+	for (e = ts_node_end_byte(call); e < ts_node_start_byte(next); e++) {
+		char c = f->text[e];
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			return 0;
+	}
+	if (!wfm_macro_def(kind, name, field(call, "function"), field(call, "arguments"), f->text,
+			   NAME_MAX_BYTES))
+		return 0;
+	f->end = ts_node_end_byte(next);
+	return 1;
+}
+
 static int describe(struct finder *f, TSNode n, const struct rule *r, int in_export,
 		    const char **kind, struct wfm_buf *name);
 
@@ -487,6 +545,8 @@ static int describe(struct finder *f, TSNode n, const struct rule *r, int in_exp
 			wfm_buf_adds(name, "default");
 		return 1;
 	case NAME_DECLARATOR:
+		if (!strcmp(r->type, "function_definition") && macro_function(f, n, kind, name))
+			return 1;
 		t = declarator_name(field(n, "declarator"));
 		if (ts_node_is_null(t))
 			return 1;
@@ -514,6 +574,8 @@ static int describe(struct finder *f, TSNode n, const struct rule *r, int in_exp
 		if (!ts_node_is_null(u))
 			add_text(name, f, u);
 		return 1;
+	case NAME_MACRO_BLOCK:
+		return macro_block(f, n, kind, name);
 	case NAME_GO_METHOD:
 		t = go_receiver_type(n);
 		if (!ts_node_is_null(t)) {
@@ -598,7 +660,7 @@ static void add_def(struct finder *f, TSNode n, uint32_t start, const char *kind
 	WFM_ALLOC_GROW(f->out->v, f->out->nr + 1, f->out->alloc);
 	d = &f->out->v[f->out->nr++];
 	d->start = start;
-	d->end = ts_node_end_byte(n);
+	d->end = f->end ? f->end : ts_node_end_byte(n);
 	d->node = n;
 	d->kind = kind;
 	d->packed = 0;
@@ -620,6 +682,7 @@ static void visit_member(void *ctx, TSNode c, uint32_t start)
 	const char *kind = NULL;
 	struct wfm_buf name = WFM_BUF_INIT;
 
+	f->end = 0;
 	if (!r)
 		return;
 	if (r->flags & R_CONTAINER) {
@@ -692,7 +755,7 @@ static void join_overloads(struct finder *f, struct wfm_def *d)
 void wfm_defs_find(struct wfm_defs *out, enum wfm_lang lang, TSNode root, const char *text,
 		   size_t len)
 {
-	struct finder f = { &langs[lang], text, len, out, WFM_BUF_INIT, 0, 0 };
+	struct finder f = { &langs[lang], text, len, out, WFM_BUF_INIT, 0, 0, 0 };
 	size_t first = out->nr;
 
 	if (lang <= WFM_LANG_OTHER || lang >= WFM_LANG__COUNT)
@@ -765,7 +828,7 @@ static TSNode sig_node(TSNode n, int depth)
 void wfm_def_signature(struct wfm_buf *out, const struct wfm_def *d, const char *text,
 		       size_t len)
 {
-	struct finder f = { NULL, text, len, NULL, WFM_BUF_INIT, 0, 0 };
+	struct finder f = { NULL, text, len, NULL, WFM_BUF_INIT, 0, 0, 0 };
 	struct wfm_buf raw = WFM_BUF_INIT;
 	TSNode p;
 

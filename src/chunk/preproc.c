@@ -166,6 +166,77 @@ static int has_body(TSNode n, unsigned depth)
 
 #define MAX_CONSTRUCT (256u << 10) /* larger: an error spanning a header, not a function */
 
+int wfm_c_is_scope(const char *t)
+{
+	return !strncmp(t, "preproc_", 8) || !strcmp(t, "namespace_definition") ||
+	       !strcmp(t, "declaration_list");
+}
+
+/*
+ * Whether n is a function whose body holds a function definition: no
+ * error to the grammar, but two "TEST(a, b) {" lines of an #if and its
+ * #else open two bodies, and the first runs on to a later '}'.
+ */
+static int nests_function(TSNode n)
+{
+	TSNode body = ts_node_child_by_field_name(n, "body", 4);
+	uint32_t cnt;
+
+	if (strcmp(ts_node_type(n), "function_definition") || ts_node_is_null(body))
+		return 0;
+	cnt = ts_node_named_child_count(body);
+	for (uint32_t i = 0; i < cnt; i++)
+		if (!strcmp(ts_node_type(ts_node_named_child(body, i)), "function_definition"))
+			return 1;
+	return 0;
+}
+
+static void push(struct wfm_ranges *out, uint32_t s, uint32_t e)
+{
+	WFM_ALLOC_GROW(out->v, out->nr + 1, out->alloc);
+	out->v[out->nr++] = (struct wfm_range){s, e};
+}
+
+/*
+ * The body of a namespace, when it opens with a '{': the second parse sees
+ * "namespace a {" (and its '}' when the first parse found it) around what
+ * it parses again inside, so that names are qualified as in the first. A
+ * null node otherwise.
+ */
+static TSNode braced_body(TSNode n)
+{
+	TSNode body = ts_node_child_by_field_name(n, "body", 4);
+
+	if (strcmp(ts_node_type(n), "namespace_definition") || ts_node_is_null(body) ||
+	    strcmp(ts_node_type(body), "declaration_list") || !ts_node_child_count(body) ||
+	    strcmp(ts_node_type(ts_node_child(body, 0)), "{"))
+		return (TSNode){0};
+	return body;
+}
+
+static void collect(struct wfm_ranges *out, TSNode n, const char *text, unsigned depth);
+
+/* Collects inside the scope n, within its braces when it has some and anything is found. */
+static void collect_in(struct wfm_ranges *out, TSNode n, const char *text, unsigned depth)
+{
+	TSNode body = braced_body(n), last;
+	size_t before = out->nr;
+
+	if (ts_node_is_null(body)) {
+		collect(out, n, text, depth);
+		return;
+	}
+	push(out, ts_node_start_byte(n), ts_node_start_byte(body) + 1);
+	collect(out, body, text, depth);
+	if (out->nr == before + 1) {
+		out->nr = before;
+		return;
+	}
+	last = ts_node_child(body, ts_node_child_count(body) - 1);
+	if (!strcmp(ts_node_type(last), "}") && !ts_node_is_missing(last))
+		push(out, ts_node_start_byte(last), ts_node_end_byte(last));
+}
+
 static void collect(struct wfm_ranges *out, TSNode n, const char *text, unsigned depth)
 {
 	uint32_t cnt = ts_node_named_child_count(n);
@@ -173,22 +244,23 @@ static void collect(struct wfm_ranges *out, TSNode n, const char *text, unsigned
 	for (uint32_t i = 0; i < cnt; i++) {
 		TSNode c = ts_node_named_child(n, i);
 		uint32_t s = ts_node_start_byte(c), e = ts_node_end_byte(c);
+		int err = ts_node_has_error(c);
 
-		if (!ts_node_has_error(c))
-			continue;
-		if (!strncmp(ts_node_type(c), "preproc_", 8) && depth < 64) {
-			collect(out, c, text, depth + 1);
-		} else if (e - s <= MAX_CONSTRUCT && has_body(c, 0) && has_else(text, s, e)) {
-			WFM_ALLOC_GROW(out->v, out->nr + 1, out->alloc);
-			out->v[out->nr++] = (struct wfm_range){s, e};
+		if (wfm_c_is_scope(ts_node_type(c)) && depth < 64) {
+			if (err)
+				collect_in(out, c, text, depth + 1);
+		} else if ((err || nests_function(c)) && e - s <= MAX_CONSTRUCT && has_body(c, 0) &&
+			   has_else(text, s, e)) {
+			push(out, s, e);
 		}
 	}
 }
 
 /*
  * Headers with parse errors are many (macros the grammar does not know);
- * only errors in or around a function body with an #else inside are
- * what a second parse mends, and only those constructs are parsed again.
+ * only errors in or around a function body with an #else inside (or a
+ * function nested in one) are what a second parse mends, and only those
+ * constructs are parsed again. Namespaces are looked into.
  */
 void wfm_preproc_ranges(struct wfm_ranges *out, TSNode root, const char *text)
 {

@@ -194,6 +194,70 @@ pass "alignment"
 (cd "$repo" && expect_output '^\[\]$' git wfmigrate chunk --uncovered --json --text -- ':/src/main.c')
 pass "uncovered"
 
+# C++: annotation macros are blanked before parsing; macro-defined tests are units.
+cxx=$(new_repo)
+mkdir -p "$cxx/src" "$cxx/test"
+cat >"$cxx/src/registry.h" <<'EOF'
+#define REG_API __attribute__((visibility("default")))
+REG_BEGIN_NAMESPACE
+class REG_API Registry {
+ public:
+  void Add() REG_LOCKS_EXCLUDED(mu_);
+};
+REG_END_NAMESPACE
+class REG_SPECIAL Widget {
+};
+EOF
+cat >"$cxx/src/registry.cc" <<'EOF'
+#include "registry.h"
+
+void Registry::Add() REG_LOCKS_EXCLUDED(mu_) {
+  n_++;
+}
+EOF
+cat >"$cxx/test/registry_test.cc" <<'EOF'
+#ifdef HAVE_THREADS
+#include <thread>
+#endif
+
+TEST(RegistryTest, Adds) {
+  Registry r;
+  r.Add();
+}
+
+TEST_CASE("registry adds", "[registry]") {
+  REQUIRE(true);
+}
+EOF
+git -C "$cxx" add -A
+git -C "$cxx" commit -qm cxx
+git -C "$cxx" config wfmigrate.chunk.ignoreMacro REG_SPECIAL
+(cd "$cxx" && expect_code 0 git wfmigrate chunk --json)
+python3 - "$TMP/out" <<'PY' || { cat "$TMP/out"; fail "C++ macros: wrong units"; }
+import json, sys
+units = {u["id"]: u for u in json.load(open(sys.argv[1]))}
+want = {
+    "src/registry.cc::method::Registry::Add": (3, 5),
+    "src/registry.h::class::Registry": (2, 7),  # with the REG_*_NAMESPACE lines
+    "src/registry.h::class::Widget": (8, 9),
+    "test/registry_test.cc::test::RegistryTest.Adds": (5, 8),
+    "test/registry_test.cc::test::registry adds": (10, 12),
+}
+for i, (a, b) in want.items():
+    assert (units[i]["start_line"], units[i]["end_line"]) == (a, b), units[i]
+# the rest is code: the #define, the #include lines
+assert all(u["kind"] == "code" for i, u in units.items() if i not in want), sorted(units)
+PY
+# the lines of a blanked macro alone (REG_BEGIN_NAMESPACE) are in units too
+(cd "$cxx" && expect_code 0 git wfmigrate chunk --uncovered)
+[ ! -s "$TMP/out" ] || { cat "$TMP/out"; fail "C++ macros: lines in no unit"; }
+git -C "$cxx" config --add wfmigrate.chunk.ignoreMacro 'REG SPECIAL'
+(cd "$cxx" && expect_code 129 git wfmigrate chunk)
+expect_stderr "^error: bad config wfmigrate.chunk.ignoreMacro: 'REG SPECIAL' is not a macro name"
+check_repo "$cxx"
+pass "C++ annotation macros and tests"
+
+# This repository's own JavaScript is in units, every line of code of it.
 # This repository's own code is in units, every line of it: the C of src/ and
 # tests/, the JavaScript of runtime/ and tests/runtime/, the scripts' Python.
 own=$(new_repo)

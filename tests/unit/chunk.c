@@ -929,6 +929,301 @@ static void test_chunk__headers_of_a_cpp_repository(void **state)
 	free(dir);
 }
 
+/* ---- annotation macros and macro-defined tests (C, C++) ------------------------- */
+
+/* Replaces the first what in s, after from, by spaces (newlines kept), as the chunker does. */
+static void blank_in(char *s, const char *from, const char *what)
+{
+	char *p = strstr(strstr(s, from), what);
+
+	assert_non_null(p);
+	for (size_t i = 0; i < strlen(what); i++)
+		if (p[i] != '\n')
+			p[i] = ' ';
+}
+
+static void test_chunk__macros_blanked(void **state)
+{
+	static const char src[] =
+		"#define FMT_API __declspec(dllexport) \\\n"
+		"  FMT_INLINE\n"
+		"#  define GTEST_API_ /* FMT_API */ FMT_API\n"
+		"FMT_API int f(const char *s = \"FMT_API\", char c = 'F');\n"
+		"/* FMT_API */ // FMT_INLINE \\\n"
+		"   FMT_INLINE still a comment\n"
+		"auto r = R\"x(FMT_API)\" FMT_API)x\"; auto w = L\"FMT_API\";\n"
+		"switch (k) { case X_DEPRECATED: v = Y_DEPRECATED; }\n"
+		"enum { A_INLINE = 1, B_INLINE };\n"
+		"void g() GTEST_LOCK_EXCLUDED_(mu_(\"(\", ')')) {}\n"
+		"int n = 1'000; FMT_NODISCARD int m();\n"
+		"obj.FMT_API; ns::FMT_API x; FMT_APIX y; Fmt_API z;\n"
+		"FMT_DEPRECATED(\"old\",\n"
+		"               \"use g\") void h();\n"
+		"X_DEPRECATED(\n"
+		"#if A\n"
+		") void k();\n"
+		"class Q { Q_OBJECT public Q_SLOTS: void s(); };\n"
+		"FMT_BEGIN_NAMESPACE\n";
+	struct wfm_macros m = WFM_MACROS_INIT;
+	struct wfm_buf out = WFM_BUF_INIT;
+	char *want = wfm_strdup(src);
+
+	assert_wfm_ok(wfm_macros_load(&m, NULL));
+	/* directives, comments, literals and values are left; the rest is blanked */
+	blank_in(want, "FMT_API int f", "FMT_API");
+	blank_in(want, "void g()", "GTEST_LOCK_EXCLUDED_(mu_(\"(\", ')'))");
+	blank_in(want, "int n", "FMT_NODISCARD");
+	blank_in(want, "FMT_DEPRECATED(\"old\"", "FMT_DEPRECATED(\"old\",\n               \"use g\")");
+	blank_in(want, "X_DEPRECATED(\n#if", "X_DEPRECATED");
+	blank_in(want, "class Q", "Q_OBJECT");
+	blank_in(want, "class Q", "Q_SLOTS");
+	blank_in(want, "FMT_BEGIN_NAMESPACE\n", "FMT_BEGIN_NAMESPACE");
+	assert_int_equal(wfm_macros_blank(&out, &m, src, strlen(src)), 1);
+	assert_int_equal(out.len, strlen(src));
+	assert_string_equal(out.ptr, want);
+
+	/* nothing to blank */
+	assert_int_equal(wfm_macros_blank(&out, &m, "int main() {}\n", 14), 0);
+	assert_string_equal(out.ptr, "int main() {}\n");
+	wfm_buf_release(&out);
+	wfm_macros_release(&m);
+	free(want);
+}
+
+static const char annotated_hpp[] =
+	"#define FMT_API __attribute__((visibility(\"default\")))\n"	  /* 1 */
+	"#define FMT_BEGIN_NAMESPACE \\\n"				  /* 2 */
+	"  namespace fmt {\n"						  /* 3 */
+	"FMT_BEGIN_NAMESPACE\n"						  /* 4 */
+	"// Formats points.\n"						  /* 5 */
+	"template <> struct formatter<Point> {\n"			  /* 6 */
+	"  FMT_CONSTEXPR auto parse(int x) -> int { return x; }\n"	  /* 7 */
+	"};\n"								  /* 8 */
+	"FMT_END_NAMESPACE\n"						  /* 9 */
+	"\n"								  /* 10 */
+	"class GTEST_API_ Registry {\n"					  /* 11 */
+	" public:\n"							  /* 12 */
+	"  void Add() GTEST_LOCK_EXCLUDED_(mutex_);\n"			  /* 13 */
+	"};\n"								  /* 14 */
+	"\n"								  /* 15 */
+	"void Registry::Add()\n"					  /* 16 */
+	"    GTEST_EXCLUSIVE_LOCK_REQUIRED_(lock_(\"a)\", ')')) {\n"	  /* 17 */
+	"  count_++;\n"							  /* 18 */
+	"}\n"								  /* 19 */
+	"\n"								  /* 20 */
+	"FMT_API int twice(int x) { return 2 * x; }\n"			  /* 21 */
+	"\n"								  /* 22 */
+	"class MY_DECOR_V2 Thing {\n"					  /* 23 */
+	"  int x;\n"							  /* 24 */
+	"};\n"								  /* 25 */
+	"thing_attr int helper() { return 1; }\n";			  /* 26 */
+
+static void test_chunk__annotation_macros(void **state)
+{
+	char *dir = wfm_test_repo_new(), *ids;
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+
+	wfm_test_write(dir, "lib/annotated.hpp", annotated_hpp);
+	commit(dir, "annotated");
+	o.with_text = 1;
+	assert_wfm_ok(run(&l, dir, &o));
+	/*
+	 * nothing named after a macro; lines as in the file, with the comment
+	 * above and the lines of nothing but a blanked macro (4 and 9)
+	 */
+	expect_unit(&l, "lib/annotated.hpp::struct::formatter<Point>", "struct", "formatter<Point>",
+		    4, 9);
+	expect_unit(&l, "lib/annotated.hpp::class::Registry", "class", "Registry", 11, 14);
+	expect_unit(&l, "lib/annotated.hpp::method::Registry::Add", "method", "Registry::Add", 16,
+		    19);
+	expect_unit(&l, "lib/annotated.hpp::function::twice", "function", "twice", 21, 21);
+	/* texts are the file's */
+	assert_non_null(strstr(must_find(&l, "lib/annotated.hpp::class::Registry")->text,
+			       "class GTEST_API_ Registry {\n"));
+	assert_non_null(strstr(must_find(&l, "lib/annotated.hpp::method::Registry::Add")->text,
+			       "GTEST_EXCLUSIVE_LOCK_REQUIRED_(lock_(\"a)\", ')')) {"));
+	assert_null(find(&l, "lib/annotated.hpp::class::Thing"));
+	for (size_t i = 0; i < l.nr; i++)
+		if (strcmp(l.v[i].kind, "code")) /* the #define lines are code named FMT_API */
+			assert_null(strstr(l.v[i].name, "_API"));
+	wfm_unit_list_release(&l);
+
+	/* every line is in a unit, those of a blanked macro alone too */
+	o.uncovered = 1;
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(l.nr, 0);
+	o.uncovered = 0;
+
+	/* --match and query predicates read the file, not the blanked copy */
+	o.with_text = 0;
+	o.match = "GTEST_API_ Registry";
+	assert_wfm_ok(run(&l, dir, &o));
+	ids = ids_of(&l);
+	assert_string_equal(ids, "lib/annotated.hpp::class::Registry\n");
+	free(ids);
+	wfm_unit_list_release(&l);
+	o.match = NULL;
+	o.query = "((class_specifier) @c (#match? @c \"^class GTEST_API_\"))";
+	assert_wfm_ok(run(&l, dir, &o));
+	ids = ids_of(&l);
+	assert_string_equal(ids, "lib/annotated.hpp::class::Registry\n");
+	free(ids);
+	wfm_unit_list_release(&l);
+	o.query = NULL;
+
+	/* git config wfmigrate.chunk.ignoreMacro adds names and globs */
+	free(wfm_test_sh(dir, "git config wfmigrate.chunk.ignoreMacro 'MY_DECOR*' && "
+			      "git config --add wfmigrate.chunk.ignoreMacro thing_attr"));
+	assert_wfm_ok(run(&l, dir, &o));
+	expect_unit(&l, "lib/annotated.hpp::class::Thing", "class", "Thing", 23, 25);
+	expect_unit(&l, "lib/annotated.hpp::function::helper", "function", "helper", 26, 26);
+	wfm_unit_list_release(&l);
+	free(wfm_test_sh(dir, "git config --add wfmigrate.chunk.ignoreMacro 'NOT A NAME'"));
+	assert_int_equal(run(&l, dir, &o), WFM_EINVALID);
+	assert_non_null(strstr(wfm_error_last(), "bad config wfmigrate.chunk.ignoreMacro: "
+						 "'NOT A NAME' is not a macro name"));
+	assert_int_equal(l.nr, 0);
+	/* globs are only tried on macro-style names: a lower-case one would never match */
+	free(wfm_test_sh(dir, "git config --unset-all wfmigrate.chunk.ignoreMacro && "
+			      "git config wfmigrate.chunk.ignoreMacro '*_api'"));
+	assert_int_equal(run(&l, dir, &o), WFM_EINVALID);
+	assert_non_null(strstr(wfm_error_last(), "'*_api' is not a macro name or an upper-case"));
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
+static const char tests_cc[] =
+	"#include <gtest/gtest.h>\n"					  /* 1 */
+	"\n"								  /* 2 */
+	"#if GTEST_HAS_DEATH_TEST\n"					  /* 3 */
+	"int only_with_death() { return 1; }\n"				  /* 4 */
+	"#endif\n"							  /* 5 */
+	"\n"								  /* 6 */
+	"// Adds.\n"							  /* 7 */
+	"TEST(MathTest, Adds) {\n"					  /* 8 */
+	"  EXPECT_EQ(2, 1 + 1);\n"					  /* 9 */
+	"}\n"								  /* 10 */
+	"\n"								  /* 11 */
+	"TEST_F(StackTest, enum) {\n"					  /* 12 */
+	"  EXPECT_TRUE(true);\n"					  /* 13 */
+	"}\n"								  /* 14 */
+	"TEST_P(ParamTest, Works) {}\n"					  /* 15 */
+	"TYPED_TEST(TypedTest, Works) {}\n"				  /* 16 */
+	"BOOST_AUTO_TEST_CASE(boost_case) {}\n"				  /* 17 */
+	"TEST_CASE(\"adds numbers\", \"[math]\") {\n"			  /* 18 */
+	"  REQUIRE(1 + 1 == 2);\n"					  /* 19 */
+	"}\n"								  /* 20 */
+	"TEST_CASE_METHOD(Fixture, \"uses it\") {}\n"			  /* 21 */
+	"ACTION_P(Add, n) { return arg0 + n; }\n"			  /* 22 */
+	"\n"								  /* 23 */
+	"namespace {\n"							  /* 24 */
+	"TEST(ThrowTest, InArgs) {\n"					  /* 25 */
+	"  int n = 0;\n"						  /* 26 */
+	"  EXPECT_SYSTEM_ERROR(throw system_error(EDOM, \"a\"), EDOM, \"a\");\n" /* 27 */
+	"  EXPECT_NONFATAL_FAILURE(EXPECT_SYSTEM_ERROR(throw 1, EDOM, \"\"), \"\");\n" /* 28 */
+	"}\n"								  /* 29 */
+	"\n"								  /* 30 */
+	"// After the throws.\n"					  /* 31 */
+	"TEST(ThrowTest, After) {\n"					  /* 32 */
+	"  if (AlwaysFalse())\n"					  /* 33 */
+	"    EXPECT_SYSTEM_ERROR(do_nothing(), EDOM, \"\");\n"		  /* 34 */
+	"}\n"								  /* 35 */
+	"}  // namespace\n";						  /* 36 */
+
+static void test_chunk__macro_defined_tests(void **state)
+{
+	char *dir = wfm_test_repo_new(), *ids;
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+	struct wfm_buf more = WFM_BUF_INIT;
+
+	wfm_test_write(dir, "t.cc", tests_cc);
+	wfm_test_write(dir, "t.c",
+		       "TEST(CSuite, Works) {\n"
+		       "  assert(1);\n"
+		       "}\n"
+		       "BOOST_AUTO_TEST_CASE(c_case) { }\n"
+		       "static int plain(void) { return 0; }\n");
+	commit(dir, "tests");
+	assert_wfm_ok(run(&l, dir, &o));
+	ids = ids_of(&l);
+	assert_string_equal(ids, "t.c::test::CSuite.Works\n"
+				 "t.c::test::c_case\n"
+				 "t.c::function::plain\n"
+				 "t.cc::code::<gtest/gtest.h>\n"
+				 "t.cc::function::only_with_death\n"
+				 "t.cc::test::MathTest.Adds\n"
+				 "t.cc::test::StackTest.enum\n"
+				 "t.cc::test::ParamTest.Works\n"
+				 "t.cc::test::TypedTest.Works\n"
+				 "t.cc::test::boost_case\n"
+				 "t.cc::test::adds numbers\n"
+				 "t.cc::test::Fixture.uses it\n"
+				 "t.cc::function::Add\n"
+				 "t.cc::test::ThrowTest.InArgs\n"
+				 "t.cc::test::ThrowTest.After\n");
+	free(ids);
+	expect_unit(&l, "t.c::test::CSuite.Works", "test", "CSuite.Works", 1, 3);
+	expect_unit(&l, "t.cc::test::MathTest.Adds", "test", "MathTest.Adds", 7, 10);
+	expect_unit(&l, "t.cc::test::StackTest.enum", "test", "StackTest.enum", 12, 14);
+	expect_unit(&l, "t.cc::test::adds numbers", "test", "adds numbers", 18, 20);
+	assert_string_equal(must_find(&l, "t.cc::function::Add")->kind, "function");
+	/* a "throw" among a macro's arguments breaks the parse: the blocks are found again */
+	expect_unit(&l, "t.cc::test::ThrowTest.InArgs", "test", "ThrowTest.InArgs", 25, 29);
+	/* with the "}  // namespace" below, as code that closes what holds a unit */
+	expect_unit(&l, "t.cc::test::ThrowTest.After", "test", "ThrowTest.After", 31, 36);
+	wfm_unit_list_release(&l);
+
+	/* a test added above changes no other id */
+	wfm_buf_adds(&more, "TEST(MathTest, First) {}\n");
+	wfm_buf_adds(&more, tests_cc);
+	wfm_test_write(dir, "t.cc", more.ptr);
+	commit(dir, "one more");
+	assert_wfm_ok(run(&l, dir, &o));
+	expect_unit(&l, "t.cc::test::MathTest.First", "test", "MathTest.First", 1, 1);
+	expect_unit(&l, "t.cc::test::MathTest.Adds", "test", "MathTest.Adds", 8, 11);
+	expect_unit(&l, "t.cc::test::ThrowTest.After", "test", "ThrowTest.After", 32, 37);
+	wfm_buf_release(&more);
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_chunk__extern_c_in_a_c_header(void **state)
+{
+	char *dir = wfm_test_repo_new(), *ids;
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+
+	/* the C grammar parses extern "C" { too: what it holds are units of C */
+	wfm_test_write(dir, "ext.h",
+		       "#ifdef __cplusplus\n"		/* 1 */
+		       "extern \"C\" {\n"		/* 2 */
+		       "#endif\n"			/* 3 */
+		       "\n"				/* 4 */
+		       "int f(void) { return 0; }\n"	/* 5 */
+		       "struct s { int a; };\n"		/* 6 */
+		       "\n"				/* 7 */
+		       "#ifdef __cplusplus\n"		/* 8 */
+		       "}\n"				/* 9 */
+		       "#endif\n");			/* 10 */
+	commit(dir, "extern C");
+	assert_wfm_ok(run(&l, dir, &o));
+	expect_unit(&l, "ext.h::function::f", "function", "f", 5, 5);
+	expect_unit(&l, "ext.h::struct::s", "struct", "s", 6, 6);
+	assert_int_equal(must_find(&l, "ext.h::function::f")->lang, WFM_LANG_C);
+	wfm_unit_list_release(&l);
+	o.uncovered = 1;
+	assert_wfm_ok(run(&l, dir, &o));
+	ids = ids_of(&l);
+	assert_string_equal(ids, "");
+	free(ids);
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_chunk__comments_attached(void **state)
 {
 	char *dir = wfm_test_repo_new();
@@ -1820,6 +2115,10 @@ int main(void)
 		cmocka_unit_test(test_chunk__uncovered_lines),
 		cmocka_unit_test(test_chunk__functions_across_preprocessor_branches),
 		cmocka_unit_test(test_chunk__headers_of_a_cpp_repository),
+		cmocka_unit_test(test_chunk__macros_blanked),
+		cmocka_unit_test(test_chunk__annotation_macros),
+		cmocka_unit_test(test_chunk__macro_defined_tests),
+		cmocka_unit_test(test_chunk__extern_c_in_a_c_header),
 		cmocka_unit_test(test_chunk__comments_attached),
 		cmocka_unit_test(test_chunk__reads_the_revision_not_the_worktree),
 		cmocka_unit_test(test_chunk__empty_repository),
