@@ -371,6 +371,10 @@ static void add_piece(struct gaps *g, size_t start, size_t end)
 		wfm_text_add_squeezed(&name, g->text, s, nl ? (size_t)(nl - g->text) : e, 60);
 		wfm_buf_rtrim(&name);
 	}
+	if (!name.len || is_keyword(name.ptr)) { /* a line of "static": what the grammar says */
+		wfm_buf_clear(&name);
+		wfm_buf_adds(&name, ts_node_type(first));
+	}
 	d->name = valid_name(&name);
 }
 

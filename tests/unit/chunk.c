@@ -1586,6 +1586,25 @@ static void test_chunk__statements_only(void **state)
 	free(dir);
 }
 
+/* A piece of code whose first line is a bare keyword is named after its node instead. */
+static void test_chunk__code_never_named_after_a_keyword(void **state)
+{
+	char *dir = wfm_test_repo_new();
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+
+	wfm_test_write(dir, "k.c",
+		       "struct s {\n\tint x;\n};\n\nstatic\n#ifndef D\nconst\n#endif\nint t[] = { 1 };\n");
+	commit(dir, "static, then a conditional");
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_null(find(&l, "k.c::code::static"));
+	expect_unit(&l, "k.c::code::ERROR", "code", "ERROR", 5, 5);
+	expect_unit(&l, "k.c::code::t", "code", "t", 9, 9);
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 static void write_big_c(const char *dir, const char *path, int n)
 {
 	free(wfm_test_sh(dir,
@@ -2158,6 +2177,7 @@ int main(void)
 		cmocka_unit_test(test_chunk__syntax_errors),
 		cmocka_unit_test(test_chunk__no_definitions),
 		cmocka_unit_test(test_chunk__statements_only),
+		cmocka_unit_test(test_chunk__code_never_named_after_a_keyword),
 		cmocka_unit_test(test_chunk__oversized_and_timeout),
 		cmocka_unit_test(test_chunk__match_filter),
 		cmocka_unit_test(test_chunk__query_filter),
