@@ -1,6 +1,7 @@
 /* pipe2() and posix_spawn_file_actions_addchdir_np() are GNU extensions */
 #define _GNU_SOURCE
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/proc.h"
 #include "base/process.h"
 #include "base/strvec.h"
@@ -31,14 +32,6 @@ static const char *const git_vars[] = {
 	"GIT_DIR",	  "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
 	"GIT_OBJECT_DIRECTORY", "GIT_PREFIX",	 NULL,
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static size_t name_len(const char *entry)
 {
@@ -422,7 +415,7 @@ static int wait_loop(struct run *st)
 	int ret = 0;
 
 	for (;;) {
-		uint64_t now = now_ms(), next = UINT64_MAX;
+		uint64_t now = wfm_clock_mono_ms(), next = UINT64_MAX;
 		struct pollfd pfd[4];
 		nfds_t n = 0;
 		int timeout;
@@ -461,7 +454,7 @@ static int wait_loop(struct run *st)
 			st->group_gone = 1;
 		if (st->killed == SIGTERM && now >= st->term_at + st->grace) {
 			signal_group(st, SIGKILL, now);
-			now = now_ms();
+			now = wfm_clock_mono_ms();
 		}
 		if (st->reaped && (st->group_gone || st->killed == SIGKILL)) {
 			/*
@@ -510,10 +503,10 @@ static int wait_loop(struct run *st)
 			ret = wfm_error_set("cannot wait for '%s': %s", describe(opts),
 					    strerror(errno));
 			if (!st->reaped && st->killed != SIGKILL)
-				signal_group(st, SIGKILL, now_ms());
+				signal_group(st, SIGKILL, wfm_clock_mono_ms());
 			if (!st->reaped && waitpid(st->pid, &st->status, 0) == st->pid) {
 				st->reaped = 1;
-				after_exit(st, now_ms());
+				after_exit(st, wfm_clock_mono_ms());
 			}
 			break;
 		}
@@ -618,7 +611,7 @@ int wfm_process_run(struct wfm_process_result *out, const struct wfm_process_opt
 	    (opts->input && (ret = make_pipe(inp)) < 0))
 		goto done;
 	wfm_process_env(&env, environ, opts);
-	st.start = now_ms();
+	st.start = wfm_clock_mono_ms();
 	ret = spawn(&st.pid, inp[0], outp[1], errp[1], env.v ? env.v : no_env, opts);
 	close_fd(&outp[1]);
 	close_fd(&errp[1]);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/datadir.h"
 #include "base/json.h"
 #include "base/process.h"
@@ -42,14 +43,6 @@ struct wfm_harness {
 	int exit_code;
 	unsigned long send_timeout_ms;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- node's version, asked once per program ---- */
 
@@ -462,7 +455,7 @@ too_long:
 int wfm_harness_send(struct wfm_harness *h, const cJSON *msg)
 {
 	struct wfm_buf line = WFM_BUF_INIT;
-	uint64_t deadline = now_ms() + h->send_timeout_ms;
+	uint64_t deadline = wfm_clock_mono_ms() + h->send_timeout_ms;
 	size_t off = 0;
 	int ret = 0;
 
@@ -498,7 +491,7 @@ int wfm_harness_send(struct wfm_harness *h, const cJSON *msg)
 										 : strerror(errno));
 			goto done;
 		}
-		now = now_ms();
+		now = wfm_clock_mono_ms();
 		if (now >= deadline) {
 			h->send_broken = 1;
 			ret = wfm_error_setc(WFM_ETIMEOUT,
@@ -601,7 +594,7 @@ static char *stderr_tail(int fd)
 int wfm_harness_finish(struct wfm_harness *h, int *exit_code, char **tail,
 		       unsigned long timeout_ms)
 {
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = wfm_clock_mono_ms() + timeout_ms;
 	int ret = 0;
 
 	if (tail)
@@ -611,7 +604,7 @@ int wfm_harness_finish(struct wfm_harness *h, int *exit_code, char **tail,
 		h->in_fd = -1;
 	}
 	while (!h->reaped) {
-		uint64_t now = now_ms();
+		uint64_t now = wfm_clock_mono_ms();
 		struct pollfd pfd;
 		int r = try_reap(h, 0);
 
@@ -690,7 +683,7 @@ int wfm_harness_check(cJSON **meta, const char *script, const char *node)
 {
 	struct wfm_harness_opts opts = WFM_HARNESS_OPTS_INIT;
 	struct wfm_harness *h = NULL;
-	uint64_t deadline = now_ms() + CHECK_TIMEOUT_MS;
+	uint64_t deadline = wfm_clock_mono_ms() + CHECK_TIMEOUT_MS;
 	cJSON *msg = NULL;
 	char *tail = NULL;
 	int ret, code = -1;
@@ -704,7 +697,7 @@ int wfm_harness_check(cJSON **meta, const char *script, const char *node)
 		return ret;
 	for (;;) {
 		struct pollfd pfd = { wfm_harness_fd(h), POLLIN, 0 };
-		uint64_t now = now_ms();
+		uint64_t now = wfm_clock_mono_ms();
 
 		ret = wfm_harness_read(&msg, h);
 		if (ret != 0)

@@ -4,6 +4,7 @@
  * which is rare next to what a request costs, and keeps memory small).
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/buf.h"
 #include "engine/journal.h"
@@ -107,14 +108,6 @@ struct wfm_journal {
 	struct table seen;    /* base key → occurrences handed out */
 	size_t count;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* The directory part of path, "." when it has none. New string. */
 static char *dir_of(const char *path)
@@ -359,7 +352,7 @@ int wfm_journal_append(struct wfm_journal *j, const char *key, const char *metho
 	wfm_json_canonical(&line, m);
 	wfm_buf_adds(&line, ",\"result\":");
 	wfm_buf_add(&line, text.ptr, text.len);
-	wfm_buf_addf(&line, ",\"ts\":%llu,\"v\":%d}\n", (unsigned long long)now_ms(),
+	wfm_buf_addf(&line, ",\"ts\":%llu,\"v\":%d}\n", (unsigned long long)wfm_clock_wall_ms(),
 		     RECORD_VERSION);
 
 	pthread_mutex_lock(&j->mu);

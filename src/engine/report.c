@@ -3,6 +3,7 @@
  * for people.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "engine/engine_priv.h"
 #include "engine/rundir.h"
@@ -309,7 +310,7 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 	wfm_json_add_num(totals, "tokens", (double)e->tokens);
 	wfm_json_add_num(totals, "cacheReadTokens", (double)e->cache_read);
 	wfm_json_add_num(totals, "costUsd", e->cost_usd);
-	wfm_json_add_num(totals, "durationMs", (double)(wfm_engine_now_ms() - e->started_ms));
+	wfm_json_add_num(totals, "durationMs", (double)(wfm_clock_mono_ms() - e->started_mono));
 	{
 		/* the engine's own CPU time (all its threads, not its children) */
 		struct rusage ru;

@@ -10,6 +10,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/strvec.h"
 #include "engine/rundir.h"
@@ -23,14 +24,6 @@
 #include <time.h>
 
 #define ID_MAX 128
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Keeps the first error's code and message across the clean-up after it. */
 struct saved_error {
@@ -410,7 +403,7 @@ static cJSON *meta_for(const char *id, const cJSON *meta)
 	cJSON_DeleteItemFromObjectCaseSensitive(m, "id");
 	cJSON_DeleteItemFromObjectCaseSensitive(m, "created");
 	wfm_json_add_str(m, "id", id);
-	wfm_json_add_num(m, "created", (double)now_ms());
+	wfm_json_add_num(m, "created", (double)wfm_clock_wall_ms());
 	return m;
 }
 
@@ -537,7 +530,7 @@ int wfm_rundir_event(struct wfm_rundir *r, const cJSON *event)
 		wfm_buf_add(&line, body.ptr, body.len);
 	} else {
 		/* "ts" first, for people reading the file */
-		wfm_buf_addf(&line, "{\"ts\":%llu", (unsigned long long)now_ms());
+		wfm_buf_addf(&line, "{\"ts\":%llu", (unsigned long long)wfm_clock_wall_ms());
 		if (body.len > 2)
 			wfm_buf_addch(&line, ',');
 		wfm_buf_add(&line, body.ptr + 1, body.len - 1);
