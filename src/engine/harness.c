@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/datadir.h"
+#include "base/fs.h"
 #include "base/json.h"
 #include "base/process.h"
 #include "base/strvec.h"
@@ -133,17 +134,6 @@ static int can_disable_warning(int major, int minor)
 
 /* ---- starting ---- */
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return wfm_strdup(".");
-	if (slash == path)
-		return wfm_strdup("/");
-	return wfm_strndup(path, (size_t)(slash - path));
-}
-
 static void build_argv(struct wfm_strvec *argv, const char *node, int major, int minor,
 		       const char *runtime, const char *script, int check_only)
 {
@@ -154,7 +144,7 @@ static void build_argv(struct wfm_strvec *argv, const char *node, int major, int
 	wfm_strvec_push(argv, "--experimental-vm-modules");
 	wfm_strvec_push(argv, "--disallow-code-generation-from-strings");
 	if (perm) {
-		char *dir = dir_of(runtime);
+		char *dir = wfm_fs_dirname(runtime);
 
 		wfm_strvec_push(argv, perm);
 		wfm_buf_addf(&arg, "--allow-fs-read=%s", dir);

@@ -109,22 +109,10 @@ struct wfm_journal {
 	size_t count;
 };
 
-/* The directory part of path, "." when it has none. New string. */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return wfm_strdup(".");
-	if (slash == path)
-		return wfm_strdup("/");
-	return wfm_strndup(path, (size_t)(slash - path));
-}
-
 /* Makes a new directory entry durable. */
 static int sync_dir(const char *path)
 {
-	char *dir = dir_of(path);
+	char *dir = wfm_fs_dirname(path);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
 
 	if (fd < 0 || fsync(fd) < 0)
