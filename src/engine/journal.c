@@ -123,25 +123,6 @@ static int sync_dir(const char *path)
 	return rc;
 }
 
-static int read_all(struct wfm_buf *out, int fd, const char *path)
-{
-	char chunk[65536];
-	off_t off = 0;
-
-	for (;;) {
-		ssize_t n = pread(fd, chunk, sizeof(chunk), off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return wfm_error_set("cannot read '%s': %s", path, strerror(errno));
-		if (n == 0)
-			return 0;
-		wfm_buf_add(out, chunk, (size_t)n);
-		off += n;
-	}
-}
-
 /* Loads one complete line (without its newline). */
 static int load_record(struct wfm_journal *j, const char *line, size_t len, size_t lineno)
 {
@@ -194,7 +175,7 @@ static int load(struct wfm_journal *j)
 	size_t lineno = 0, pos = 0;
 	int rc;
 
-	if ((rc = read_all(&data, j->fd, j->path)) < 0)
+	if ((rc = wfm_buf_read_fd(&data, j->fd, j->path)) < 0)
 		goto done;
 	while (pos < data.len) {
 		const char *line = data.ptr + pos;

@@ -48,33 +48,6 @@ static int restore_error(struct saved_error *e)
 
 /* ---- files ---- */
 
-/* Reads a whole file. WFM_ENOTFOUND when it does not exist. */
-static int read_file(struct wfm_buf *out, const char *path)
-{
-	char chunk[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return wfm_error_setc(errno == ENOENT || errno == ENOTDIR ? WFM_ENOTFOUND
-									 : WFM_ERROR,
-				      "cannot read '%s': %s", path, strerror(errno));
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = wfm_error_set("cannot read '%s': %s", path, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		wfm_buf_add(out, chunk, (size_t)n);
-	}
-	close(fd);
-	return rc;
-}
-
 static int sync_path(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
@@ -437,7 +410,7 @@ int wfm_rundir_create(struct wfm_rundir **out, const char *commondir, const char
 		rc = wfm_error_setc(WFM_EINVALID, "a run needs a workflow script");
 		goto done;
 	}
-	if ((rc = read_file(&script, script_path)) < 0)
+	if ((rc = wfm_buf_read_file(&script, script_path)) < 0)
 		goto done;
 	if ((rc = wfm_fs_mkdir_p(runs)) < 0)
 		goto done;
@@ -657,7 +630,7 @@ static enum wfm_run_state state_of(const char *dir, pid_t *pid)
 		cJSON *doc = NULL;
 
 		state = WFM_RUN_STATE_DONE;
-		if (read_file(&text, report) == 0 &&
+		if (wfm_buf_read_file(&text, report) == 0 &&
 		    wfm_json_parse(&doc, text.ptr, text.len) == 0) {
 			status = cJSON_GetObjectItemCaseSensitive(doc, "status");
 			if (cJSON_IsString(status) && !strcmp(status->valuestring, "stopped"))
@@ -691,7 +664,7 @@ static void read_meta(struct wfm_rundir_info *info, const char *dir)
 	const cJSON *created, *name;
 	cJSON *doc = NULL;
 
-	if (read_file(&text, path) < 0 || wfm_json_parse(&doc, text.ptr, text.len) < 0)
+	if (wfm_buf_read_file(&text, path) < 0 || wfm_json_parse(&doc, text.ptr, text.len) < 0)
 		goto done;
 	created = cJSON_GetObjectItemCaseSensitive(doc, "created");
 	if (cJSON_IsNumber(created) && created->valuedouble > 0)
@@ -718,7 +691,7 @@ static void read_goal(struct wfm_rundir_info *info, const char *dir)
 	const cJSON *goal;
 	cJSON *doc = NULL;
 
-	if (read_file(&text, path) == 0 && wfm_json_parse(&doc, text.ptr, text.len) == 0) {
+	if (wfm_buf_read_file(&text, path) == 0 && wfm_json_parse(&doc, text.ptr, text.len) == 0) {
 		goal = cJSON_GetObjectItemCaseSensitive(doc, "goal");
 		if (cJSON_IsString(goal) && *goal->valuestring)
 			info->goal = wfm_strdup(goal->valuestring);

@@ -204,19 +204,12 @@ int wfm_run_settings_save(struct wfm_rundir *run, const struct wfm_run_settings 
 int wfm_run_json_load(cJSON **out, struct wfm_rundir *run, const char *name)
 {
 	struct wfm_buf b = WFM_BUF_INIT;
-	char *path = wfm_rundir_file(run, name), chunk[8192];
-	FILE *f = fopen(path, "rb");
-	size_t n;
+	char *path = wfm_rundir_file(run, name);
 	int rc;
 
 	*out = NULL;
-	if (!f) {
-		rc = wfm_error_setc(WFM_ENOTFOUND, "cannot read '%s': %s", path, strerror(errno));
+	if ((rc = wfm_buf_read_file(&b, path)) < 0)
 		goto done;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		wfm_buf_add(&b, chunk, n);
-	fclose(f);
 	rc = wfm_json_parse(out, b.ptr, b.len);
 	if (rc < 0)
 		rc = wfm_error_setc(WFM_EINVALID, "%s: %s", path, wfm_error_last());
