@@ -199,8 +199,8 @@ static void send_budget(struct engine *e)
 /* A failed agent's stderr tail and transcript, from its journal record. */
 static void replay_failure(struct job *job, const cJSON *rec)
 {
-	const char *tail = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "stderr"));
-	const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "transcript"));
+	const char *tail = wfm_json_get_str(rec, "stderr", NULL);
+	const char *path = wfm_json_get_str(rec, "transcript", NULL);
 
 	if (tail)
 		job->stderr_tail = wfm_strdup(tail);

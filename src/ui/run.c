@@ -306,10 +306,10 @@ static void print_failures(const cJSON *report)
 	printf("agents that failed: %d\n", n);
 	cJSON_ArrayForEach(f, failures)
 	{
-		const char *label = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "label"));
-		const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "reason"));
-		const char *tail = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "stderr"));
-		const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "transcript"));
+		const char *label = wfm_json_get_str(f, "label", NULL);
+		const char *why = wfm_json_get_str(f, "reason", NULL);
+		const char *tail = wfm_json_get_str(f, "stderr", NULL);
+		const char *path = wfm_json_get_str(f, "transcript", NULL);
 
 		if (shown++ == FAILURES_SHOWN) {
 			printf("  ... and %d more in report.md\n", n - FAILURES_SHOWN);
