@@ -4,6 +4,7 @@
 #include "agent/tools.h"
 #include "engine/engine.h"
 #include "engine/rundir.h"
+#include "engine/workflow.h"
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
@@ -450,7 +451,7 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 		return wfm_ui_error_last(WFM_EXIT_USAGE);
 	}
 	/* a built-in is named by its file, a user's script as the user named it */
-	if (!strchr(s->workflow, '/') && !strstr(s->workflow, ".js"))
+	if (!wfm_workflow_is_path(s->workflow))
 		wfm_buf_addf(&script_name, "workflows/%s.js", s->workflow);
 	else
 		wfm_buf_adds(&script_name, s->workflow);
