@@ -14,7 +14,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -199,16 +198,6 @@ static ssize_t write_nosigpipe(int fd, const void *p, size_t n)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = err;
 	return w;
-}
-
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
 }
 
 static const char *describe(const struct wfm_process_opts *opts)
@@ -681,7 +670,7 @@ int wfm_process_run(struct wfm_process_result *out, const struct wfm_process_opt
 		set_nonblock(st.in_fd);
 		feed(&st);
 	}
-	st.pidfd = open_pidfd(st.child.pid);
+	st.pidfd = wfm_proc_pidfd(st.child.pid);
 	if (opts->timeout_ms)
 		st.deadline = st.start + opts->timeout_ms;
 	ret = wait_loop(&st);
