@@ -4,6 +4,7 @@
  * sends each result back as its job finishes.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "agent/agent_type.h"
 #include "engine/engine_priv.h"
@@ -30,14 +31,6 @@
  */
 #define STALL_TURNS 10
 #define BUDGET_CODE "budget"
-
-uint64_t wfm_engine_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void progress(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress(struct engine *e, const char *fmt, ...)
@@ -206,8 +199,8 @@ static void send_budget(struct engine *e)
 /* A failed agent's stderr tail and transcript, from its journal record. */
 static void replay_failure(struct job *job, const cJSON *rec)
 {
-	const char *tail = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "stderr"));
-	const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "transcript"));
+	const char *tail = wfm_json_get_str(rec, "stderr", NULL);
+	const char *path = wfm_json_get_str(rec, "transcript", NULL);
 
 	if (tail)
 		job->stderr_tail = wfm_strdup(tail);
@@ -831,8 +824,8 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 
 	memset(out, 0, sizeof(*out));
 	e.opts = opts;
-	e.started_ms = wfm_engine_now_ms();
-	e.started_mono = wfm_engine_mono_ms();
+	e.started_ms = wfm_clock_wall_ms();
+	e.started_mono = wfm_clock_mono_ms();
 	pthread_mutex_init(&e.progress_lock, NULL);
 	e.done_tail = &e.done_head;
 	e.waiting_agents_tail = &e.waiting_agents;

@@ -146,7 +146,7 @@ struct engine {
 	struct reach_line *reach;
 	size_t reach_nr, reach_alloc;
 	struct wfm_strvec reach_patterns; /* the match of each such call, once */
-	uint64_t started_ms;
+	uint64_t started_ms; /* wall clock: the session's "started" timestamp */
 
 	/* progress.c: what people see as it happens */
 	pthread_mutex_t progress_lock;	/* one progress or status call at a time; guards mq_* */
@@ -163,8 +163,6 @@ struct engine {
 	/* the queue's stats when its last journaled decision was made; the queue's thread's */
 	struct wfm_merge_stats queue_journaled;
 };
-
-uint64_t wfm_engine_now_ms(void);
 
 /* requests.c: classifies a request, computes its key parts, and runs it (on its own thread). */
 int wfm_engine_prepare(struct engine *e, struct job *job);
@@ -209,7 +207,6 @@ struct wfm_merge_progress;
 void wfm_engine_merge_progress(void *data, const struct wfm_merge_progress *p);
 /* calls opts->status with what the run is doing now */
 void wfm_engine_status(struct engine *e);
-uint64_t wfm_engine_mono_ms(void);
 
 /*
  * sessions.c: each execution of a run (the first, then each resume) is a

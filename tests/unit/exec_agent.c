@@ -3,6 +3,7 @@
 #include "agent/exec.h"
 #include "agent/role.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "git/pool.h"
 #include "git/repo.h"
@@ -460,26 +461,18 @@ static void test_exec_agent__resolve_cmd(void **state)
 	free(sub);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void test_exec_agent__timeout(void **state)
 {
 	struct fixture f;
 	struct wfm_agent_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 	char *left;
 
 	fixture_init(&f);
 	f.env.timeout_sec = 1;
 	run(&f, &r, "sleep 100; : wfm-test-marker-at");
 	assert_failed(&r, "timed out after 1s");
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_clock_mono_ms() - t0 < 20000);
 	assert_true(r.duration_ms >= 900);
 	wfm_agent_result_release(&r);
 	/* the whole group is gone */
@@ -503,7 +496,7 @@ static void test_exec_agent__cancel(void **state)
 	struct wfm_agent_result r;
 	struct itimerval it = { { 0, 0 }, { 0, 300 * 1000 } };
 	struct sigaction sa = { 0 }, old;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 
 	fixture_init(&f);
 	cancel_flag = 0;
@@ -513,7 +506,7 @@ static void test_exec_agent__cancel(void **state)
 	setitimer(ITIMER_REAL, &it, NULL);
 	run(&f, &r, "sleep 100");
 	sigaction(SIGALRM, &old, NULL);
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_clock_mono_ms() - t0 < 20000);
 	assert_failed(&r, "cancelled");
 	wfm_agent_result_release(&r);
 
