@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "base/common.h"
+#include "base/json.h"
 
 /* Fails the test with the library's last error message when expr < 0. */
 #define assert_wfm_ok(expr)                                                                        \
@@ -45,5 +46,35 @@ char *wfm_test_repo_new(void);
 
 /* Writes a file under dir (making parent directories). */
 void wfm_test_write(const char *dir, const char *relpath, const char *content);
+
+/* Cuts the blanks and newlines s ends with; returns s. */
+char *wfm_test_trim(char *s);
+
+/* Like wfm_test_sh, without the blanks and newlines its output ends with (free()). */
+char *wfm_test_sh_trim(const char *dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Fail the test unless what a shell command prints in dir (as
+ * wfm_test_sh_trim gives it) is want, holds want, or does not hold
+ * unwanted. The command is formatted like printf.
+ */
+#define assert_sh_equal(dir, want, ...) wfm_test_assert_sh_equal(dir, want, __VA_ARGS__)
+#define assert_sh_contains(dir, want, ...) wfm_test_assert_sh_contains(dir, want, __VA_ARGS__)
+#define assert_sh_lacks(dir, unwanted, ...) wfm_test_assert_sh_lacks(dir, unwanted, __VA_ARGS__)
+void wfm_test_assert_sh_equal(const char *dir, const char *want, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void wfm_test_assert_sh_contains(const char *dir, const char *want, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void wfm_test_assert_sh_lacks(const char *dir, const char *unwanted, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The whole file at path (free()); fails the test when it cannot be read. */
+char *wfm_test_read(const char *path);
+
+/* JSON text parsed (cJSON_Delete()); fails the test when it is not JSON. */
+cJSON *wfm_test_json(const char *text);
+
+/* Milliseconds on the monotonic clock, for timing what a test waits for. */
+uint64_t wfm_test_now_ms(void);
 
 #endif

@@ -8,14 +8,6 @@
 #include <sys/time.h>
 #include <time.h>
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Runs a shell command with the given options; returns the call's result code. */
 static int run_sh(struct wfm_process_result *r, const char *cmd, struct wfm_process_opts *o)
 {
@@ -165,7 +157,7 @@ static void test_process__timeout_kills_the_group(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_test_now_ms();
 
 	o.timeout_ms = 300;
 	o.kill_grace_ms = 300;
@@ -173,7 +165,7 @@ static void test_process__timeout_kills_the_group(void **state)
 			     "echo started; sh -c 'sleep 1001; echo wfm-test-marker-tk1' & "
 			     "sleep 1002; echo wfm-test-marker-tk2",
 			     &o));
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_test_now_ms() - t0 < 20000);
 	assert_true(r.timed_out);
 	assert_false(r.cancelled);
 	assert_int_equal(r.exit_code, -1);
@@ -188,14 +180,14 @@ static void test_process__timeout_term_ignoring_grandchild(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_test_now_ms();
 
 	o.timeout_ms = 300;
 	o.kill_grace_ms = 500;
 	/* the grandchild (and the sleep it runs, which inherits the ignored TERM) survive SIGTERM */
 	assert_wfm_ok(run_sh(&r, "sh -c 'trap \"\" TERM; sleep 1000; : wfm-test-marker-ti'; echo after",
 			     &o));
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_test_now_ms() - t0 < 20000);
 	assert_true(r.timed_out);
 	assert_int_equal(r.exit_code, -1);
 	assert_true(r.signal == SIGTERM || r.signal == SIGKILL);
@@ -214,13 +206,13 @@ static void test_process__stopped_command(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_test_now_ms();
 
 	/* stopped (as by SIGTTIN): SIGTERM must still end it, without waiting for SIGKILL */
 	o.timeout_ms = 300;
 	o.kill_grace_ms = 10000;
 	assert_wfm_ok(run_sh(&r, "kill -STOP $$; echo continued", &o));
-	assert_true(now_ms() - t0 < 5000);
+	assert_true(wfm_test_now_ms() - t0 < 5000);
 	assert_true(r.timed_out);
 	assert_int_equal(r.signal, SIGTERM);
 	wfm_process_result_release(&r);
@@ -230,11 +222,11 @@ static void test_process__background_child_holding_the_pipe(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_test_now_ms();
 
 	/* no timeout at all: the call must still return once the shell exits */
 	assert_wfm_ok(run_sh(&r, "(sh -c 'sleep 1000; : wfm-test-marker-bg' &); echo done", &o));
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_test_now_ms() - t0 < 20000);
 	assert_int_equal(r.exit_code, 0);
 	assert_false(r.timed_out);
 	assert_string_equal(r.output.ptr, "done\n");
@@ -253,11 +245,11 @@ static void test_process__escaped_child_holding_the_pipe(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_test_now_ms();
 
 	/* setsid leaves the group: it is not ours to kill, but it must not hang us */
 	assert_wfm_ok(run_sh(&r, "setsid sh -c 'sleep 3; : wfm-test-marker-es' & echo done", &o));
-	assert_true(now_ms() - t0 < 2500);
+	assert_true(wfm_test_now_ms() - t0 < 2500);
 	assert_int_equal(r.exit_code, 0);
 	assert_string_equal(r.output.ptr, "done\n");
 	wfm_process_result_release(&r);
@@ -298,13 +290,13 @@ static void test_process__endless_output(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_test_now_ms();
 
 	/* a pipe that is never empty must not keep the deadline from being seen */
 	o.timeout_ms = 500;
 	o.output_cap = 1000;
 	assert_wfm_ok(run_sh(&r, "yes wfm-output", &o));
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_test_now_ms() - t0 < 20000);
 	assert_true(r.timed_out);
 	assert_int_equal(r.output.len, 1000);
 	assert_true(r.output_bytes > 1000);
@@ -503,7 +495,7 @@ static void test_process__cancel_flag(void **state)
 	struct wfm_process_result r;
 	struct itimerval it = { { 0, 0 }, { 0, 300 * 1000 } };
 	struct sigaction sa = { 0 }, old;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_test_now_ms();
 
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, &old);
@@ -513,7 +505,7 @@ static void test_process__cancel_flag(void **state)
 	setitimer(ITIMER_REAL, &it, NULL);
 	assert_wfm_ok(run_sh(&r, "sleep 1000; : wfm-test-marker-cf", &o));
 	sigaction(SIGALRM, &old, NULL);
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_test_now_ms() - t0 < 20000);
 	assert_int_equal(cancel_flag, SIGALRM);
 	assert_true(r.cancelled);
 	assert_false(r.timed_out);
@@ -594,7 +586,7 @@ static void test_process__stdin_large_echo(void **state)
 	char *in = pattern_input(len);
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_test_now_ms();
 
 	/* cat writes back as it reads: both pipes fill unless we read while we write */
 	o.input = in;
@@ -602,7 +594,7 @@ static void test_process__stdin_large_echo(void **state)
 	o.output_cap = 2 * len;
 	o.timeout_ms = 60000;
 	assert_wfm_ok(run_sh(&r, "cat", &o));
-	assert_true(now_ms() - t0 < 30000);
+	assert_true(wfm_test_now_ms() - t0 < 30000);
 	assert_false(r.timed_out);
 	assert_int_equal(r.exit_code, 0);
 	assert_int_equal(r.input_written, len);
