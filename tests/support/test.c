@@ -124,7 +124,8 @@ char *wfm_test_sh_trim(const char *dir, const char *fmt, ...)
 	return out;
 }
 
-void wfm_test_assert_sh_equal(const char *dir, const char *want, const char *fmt, ...)
+void wfm_test_assert_sh(enum wfm_test_sh_check how, const char *dir, const char *s, const char *fmt,
+			...)
 {
 	char *cmd, *got;
 	va_list ap;
@@ -132,36 +133,12 @@ void wfm_test_assert_sh_equal(const char *dir, const char *want, const char *fmt
 	va_start(ap, fmt);
 	got = vsh_trim(&cmd, dir, fmt, ap);
 	va_end(ap);
-	if (strcmp(got, want))
-		fail_msg("'%s' printed '%s', expected '%s'", cmd, got, want);
-	free(got);
-	free(cmd);
-}
-
-void wfm_test_assert_sh_contains(const char *dir, const char *want, const char *fmt, ...)
-{
-	char *cmd, *got;
-	va_list ap;
-
-	va_start(ap, fmt);
-	got = vsh_trim(&cmd, dir, fmt, ap);
-	va_end(ap);
-	if (!strstr(got, want))
-		fail_msg("'%s' printed '%s', expected it to contain '%s'", cmd, got, want);
-	free(got);
-	free(cmd);
-}
-
-void wfm_test_assert_sh_lacks(const char *dir, const char *unwanted, const char *fmt, ...)
-{
-	char *cmd, *got;
-	va_list ap;
-
-	va_start(ap, fmt);
-	got = vsh_trim(&cmd, dir, fmt, ap);
-	va_end(ap);
-	if (strstr(got, unwanted))
-		fail_msg("'%s' printed '%s', which contains '%s'", cmd, got, unwanted);
+	if (how == WFM_TEST_SH_EQUAL && strcmp(got, s))
+		fail_msg("'%s' printed '%s', expected '%s'", cmd, got, s);
+	if (how == WFM_TEST_SH_CONTAINS && !strstr(got, s))
+		fail_msg("'%s' printed '%s', expected it to contain '%s'", cmd, got, s);
+	if (how == WFM_TEST_SH_LACKS && strstr(got, s))
+		fail_msg("'%s' printed '%s', which contains '%s'", cmd, got, s);
 	free(got);
 	free(cmd);
 }

@@ -58,15 +58,15 @@ char *wfm_test_sh_trim(const char *dir, const char *fmt, ...) __attribute__((for
  * wfm_test_sh_trim gives it) is want, holds want, or does not hold
  * unwanted. The command is formatted like printf.
  */
-#define assert_sh_equal(dir, want, ...) wfm_test_assert_sh_equal(dir, want, __VA_ARGS__)
-#define assert_sh_contains(dir, want, ...) wfm_test_assert_sh_contains(dir, want, __VA_ARGS__)
-#define assert_sh_lacks(dir, unwanted, ...) wfm_test_assert_sh_lacks(dir, unwanted, __VA_ARGS__)
-void wfm_test_assert_sh_equal(const char *dir, const char *want, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void wfm_test_assert_sh_contains(const char *dir, const char *want, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void wfm_test_assert_sh_lacks(const char *dir, const char *unwanted, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define assert_sh_equal(dir, want, ...)                                                            \
+	wfm_test_assert_sh(WFM_TEST_SH_EQUAL, dir, want, __VA_ARGS__)
+#define assert_sh_contains(dir, want, ...)                                                         \
+	wfm_test_assert_sh(WFM_TEST_SH_CONTAINS, dir, want, __VA_ARGS__)
+#define assert_sh_lacks(dir, unwanted, ...)                                                        \
+	wfm_test_assert_sh(WFM_TEST_SH_LACKS, dir, unwanted, __VA_ARGS__)
+enum wfm_test_sh_check { WFM_TEST_SH_EQUAL, WFM_TEST_SH_CONTAINS, WFM_TEST_SH_LACKS };
+void wfm_test_assert_sh(enum wfm_test_sh_check how, const char *dir, const char *s, const char *fmt,
+			...) __attribute__((format(printf, 4, 5)));
 
 /* The whole file at path (free()); fails the test when it cannot be read. */
 char *wfm_test_read(const char *path);
