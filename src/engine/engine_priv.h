@@ -1,7 +1,7 @@
 #ifndef WFM_ENGINE_ENGINE_PRIV_H
 #define WFM_ENGINE_ENGINE_PRIV_H
 
-/* Shared by src/engine/engine.c, requests.c and report.c only. */
+/* Shared by the files of src/engine/ only (and their unit tests). */
 #include <pthread.h>
 
 #include "base/buf.h"
@@ -170,6 +170,24 @@ void wfm_engine_execute(struct job *job);
 
 /* engine.c: journals a finished job and hands it back to the engine thread (any thread). */
 void wfm_engine_finished(struct job *job);
+
+/*
+ * engine.c, the bookkeeping of the scheduling rules (docs/engine.md), on
+ * the engine thread. A job's contents and the job (NULL: nothing); the
+ * outcome of a job that never started (stopped before its turn): an agent
+ * is answered null, the others fail with why, and nothing is journaled;
+ * an agent starting; an agent refused by the budget before its first
+ * call, as if it had not started, its item cut short; an agent answered
+ * from the journal record rec: what it spent and how it failed, counted
+ * as an earlier session's (against the budget too) and towards its item
+ * and unit; and the report's figures those leave (units, failures).
+ */
+void wfm_engine_job_free(struct job *job);
+void wfm_engine_job_drop(struct job *job, const char *why);
+void wfm_engine_count_start(struct engine *e, struct job *job);
+void wfm_engine_count_refusal(struct engine *e, struct job *job);
+void wfm_engine_replay_agent(struct engine *e, struct job *job, const cJSON *rec);
+void wfm_engine_stats_release(struct engine *e);
 
 /* providers.c: the LLM client and the ledger of the run (none for exec); budget messages. */
 int wfm_engine_providers_open(struct engine *e);

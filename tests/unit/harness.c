@@ -772,7 +772,7 @@ static void test_harness__node_flags_and_env(void **state)
 	unsetenv("NODE_OPTIONS");
 	unsetenv("GIT_DIR");
 
-	runtime_dir = wfm_test_sh("/", "cd \"$WFMIGRATE_DATADIR/runtime\" && pwd -P | tr -d '\\n'");
+	runtime_dir = wfm_test_sh_trim("/", "cd \"$WFMIGRATE_DATADIR/runtime\" && pwd -P");
 	wfm_buf_addf(&b, "--experimental-vm-modules\n--disallow-code-generation-from-strings\n"
 			 "--experimental-permission\n--allow-fs-read=%s\n--allow-fs-read=%s\n"
 			 "--disable-warning=ExperimentalWarning\n%s/harness.mjs\n%s\n",
