@@ -4,7 +4,6 @@
 
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 
 char *wfm_test_tmpdir(void)
 {
