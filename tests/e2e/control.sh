@@ -85,8 +85,12 @@ done
 pass "pause and stop of two runs: a usage error"
 
 # --wait returns once the process is gone; the run is then stopped (resumable)
-( sleep 0.5; kill $live ) &
-expect_code 0 git wfmigrate stop --wait 20260922-100000-aaaaaa
+# (the process is killed once stop is waiting: under load, stop may start late)
+git wfmigrate stop --wait 20260922-100000-aaaaaa >"$TMP/out" 2>"$TMP/err" &
+waiter=$!
+for _ in $(seq 600); do grep -q 'is stopping already' "$TMP/err" && break; sleep 0.1; done
+kill $live
+wait $waiter || fail "stop --wait exited $?: $(cat "$TMP/err")"
 expect_stderr 'run 20260922-100000-aaaaaa stopped; .git wfmigrate resume 20260922-100000-aaaaaa. starts it again'
 expect_output '^20260922-100000-aaaaaa +stopped +- ' git wfmigrate ps
 pass "stop --wait"
