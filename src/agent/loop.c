@@ -5,6 +5,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "agent/agent_type.h"
 #include "agent/loop.h"
@@ -59,14 +60,6 @@ struct loop {
 	unsigned max_out, schema_tries;
 	int done; /* out holds the final outcome */
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 __attribute__((format(printf, 2, 3))) static void agent_fail(struct loop *l, const char *fmt, ...)
 {
@@ -469,7 +462,7 @@ static void structured_output(struct loop *l, const struct wfm_llm_tool_call *ca
 static void limit_bash(struct loop *l)
 {
 	uint64_t limit = l->env->timeout_sec ? (uint64_t)l->env->timeout_sec * 1000 : 0;
-	uint64_t used = now_ms() - l->started_ms, left;
+	uint64_t used = wfm_clock_mono_ms() - l->started_ms, left;
 
 	if (!limit)
 		return;
@@ -528,7 +521,7 @@ static int out_of_time(struct loop *l)
 		agent_fail(l, "cancelled");
 		return 1;
 	}
-	if (limit && now_ms() - l->started_ms >= limit) {
+	if (limit && wfm_clock_mono_ms() - l->started_ms >= limit) {
 		agent_fail(l, "timed out after %lus", env->timeout_sec);
 		return 1;
 	}
@@ -709,7 +702,7 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 	make_tools(&l, mask);
 	l.max_out =
 	    env->max_output_tokens ? env->max_output_tokens : WFM_AGENT_OUTPUT_TOKENS_DEFAULT;
-	l.started_ms = now_ms();
+	l.started_ms = wfm_clock_mono_ms();
 	if (env->cancel && *env->cancel) {
 		agent_fail(&l, "cancelled");
 		transcript_result(&l);
@@ -730,7 +723,7 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 	transcript_request(&l);
 
 	rc = converse(&l);
-	out->duration_ms = now_ms() - l.started_ms;
+	out->duration_ms = wfm_clock_mono_ms() - l.started_ms;
 	if (rc == 0 && out->ok && l.work.writes)
 		rc = wfm_agent_work_commit(out, &l.work, l.slot, env, req);
 	if (rc == 0)

@@ -93,13 +93,6 @@ done:
 	return 0;
 }
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash == path ? wfm_strdup("/") : wfm_strndup(path, (size_t)(slash - path));
-}
-
 static size_t count_lines(const char *s, size_t len)
 {
 	size_t n = 0;
@@ -147,7 +140,7 @@ static int existing(struct wfm_tool_call *c, const char *path, const char *shown
 static int put(struct wfm_tool_call *c, const char *path, const char *shown, const char *data,
 	       size_t len, unsigned mode)
 {
-	char *dir = dir_of(path);
+	char *dir = wfm_fs_dirname(path);
 	int rc = wfm_fs_mkdir_p(dir);
 
 	free(dir);

@@ -39,12 +39,9 @@ static void open_file(struct wfm_transcript *t)
 
 	t->fd = open(t->path, flags, 0600);
 	if (t->fd < 0 && errno == ENOENT) {
-		char *dir = wfm_strdup(t->path), *slash = strrchr(dir, '/');
+		char *dir = wfm_fs_dirname(t->path);
 
-		if (slash && slash != dir) {
-			*slash = '\0';
-			wfm_fs_mkdir_p(dir);
-		}
+		wfm_fs_mkdir_p(dir);
 		free(dir);
 		t->fd = open(t->path, flags, 0600);
 	}

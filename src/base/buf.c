@@ -1,6 +1,8 @@
 #include "base/common.h"
 #include "base/buf.h"
 
+#include <fcntl.h>
+
 char wfm_buf_empty[1];
 
 void wfm_buf_init(struct wfm_buf *b, size_t hint)
@@ -154,19 +156,34 @@ void wfm_buf_add_sq(struct wfm_buf *b, const char *s)
 	wfm_buf_addch(b, '\'');
 }
 
+int wfm_buf_read_fd(struct wfm_buf *b, int fd, const char *path)
+{
+	char chunk[65536];
+
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return wfm_error_set("cannot read '%s': %s", path, strerror(errno));
+		if (n == 0)
+			return 0;
+		if (wfm_buf_add(b, chunk, (size_t)n) < 0)
+			return wfm_error_setc(WFM_EBUDGET, "'%s' is larger than %zu bytes", path,
+					      b->cap);
+	}
+}
+
 int wfm_buf_read_file(struct wfm_buf *b, const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char chunk[8192];
-	size_t n;
-	int rc = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
-	if (!f)
-		return wfm_error_setc(WFM_ENOTFOUND, "cannot read '%s': %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		wfm_buf_add(b, chunk, n);
-	if (ferror(f))
-		rc = wfm_error_set("cannot read '%s': %s", path, strerror(errno));
-	fclose(f);
+	if (fd < 0)
+		return wfm_error_setc(errno == ENOENT || errno == ENOTDIR ? WFM_ENOTFOUND
+									 : WFM_ERROR,
+				      "cannot read '%s': %s", path, strerror(errno));
+	rc = wfm_buf_read_fd(b, fd, path);
+	close(fd);
 	return rc;
 }

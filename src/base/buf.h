@@ -39,10 +39,21 @@ int wfm_buf_addf(struct wfm_buf *b, const char *fmt, ...) __attribute__((format(
 int wfm_buf_vaddf(struct wfm_buf *b, const char *fmt, va_list ap);
 
 /*
- * Appends the whole file at path. WFM_ENOTFOUND "cannot read '<path>': ..."
- * when it cannot be opened, -1 when reading fails.
+ * Appends the whole file at path (git's strbuf_read_file()).
+ * WFM_ENOTFOUND "cannot read '<path>': ..." when it does not exist (or a
+ * directory on its way is a file), WFM_ERROR when it cannot be opened or
+ * read otherwise. A capped buffer stops at its cap: WFM_EBUDGET, b
+ * holding the bytes read before the read that would have passed it.
+ * b keeps what was read before a failure.
  */
 int wfm_buf_read_file(struct wfm_buf *b, const char *path);
+
+/*
+ * Appends what fd holds from its offset to the end of file, going on
+ * after EINTR; path names it in messages. Errors as wfm_buf_read_file()'s
+ * (the descriptor is the caller's: left open).
+ */
+int wfm_buf_read_fd(struct wfm_buf *b, int fd, const char *path);
 
 /* Removes trailing whitespace. */
 void wfm_buf_rtrim(struct wfm_buf *b);

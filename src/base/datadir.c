@@ -18,14 +18,10 @@
 static char *self_dir(void)
 {
 	char *exe = realpath("/proc/self/exe", NULL);
-	char *slash = exe ? strrchr(exe, '/') : NULL;
+	char *dir = exe ? wfm_fs_dirname(exe) : NULL;
 
-	if (!slash) {
-		free(exe);
-		return NULL;
-	}
-	*slash = '\0';
-	return exe;
+	free(exe);
+	return dir;
 }
 
 /* Whether path is dir or inside it. */

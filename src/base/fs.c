@@ -28,6 +28,17 @@ char *wfm_fs_join(const char *dir, const char *name)
 	return wfm_buf_detach(&p, NULL);
 }
 
+char *wfm_fs_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return wfm_strdup(".");
+	if (slash == path)
+		return wfm_strdup("/");
+	return wfm_strndup(path, (size_t)(slash - path));
+}
+
 int wfm_fs_is_dir(const char *path)
 {
 	struct stat st;

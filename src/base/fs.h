@@ -16,6 +16,14 @@ struct wfm_strvec;
  */
 char *wfm_fs_join(const char *dir, const char *name);
 
+/*
+ * The directory part of path: what comes before its last '/', "/" when
+ * that slash is the first character, "." when there is none ("a/b" gives
+ * "a", "/a" gives "/", "a" gives "."). Only the string is looked at.
+ * Returns a new string; free with free().
+ */
+char *wfm_fs_dirname(const char *path);
+
 /* 1 when path is a directory or a symbolic link to one, else 0. */
 int wfm_fs_is_dir(const char *path);
 

@@ -76,6 +76,13 @@ const char *wfm_json_get_str(const cJSON *obj, const char *name, const char *dfl
 	return cJSON_IsString(v) ? v->valuestring : dflt;
 }
 
+const char *wfm_json_get_nonempty(const cJSON *obj, const char *name)
+{
+	const char *s = wfm_json_get_str(obj, name, NULL);
+
+	return s && *s ? s : NULL;
+}
+
 double wfm_json_get_num(const cJSON *obj, const char *name, double dflt)
 {
 	const cJSON *v = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;

@@ -37,6 +37,8 @@ void wfm_json_add(cJSON *obj, const char *key, cJSON *item);
  * for, else dflt (obj may be NULL or no object). Strings are borrowed.
  */
 const char *wfm_json_get_str(const cJSON *obj, const char *name, const char *dflt);
+/* Member name of obj when it is a string that is not empty, else NULL. Borrowed. */
+const char *wfm_json_get_nonempty(const cJSON *obj, const char *name);
 double wfm_json_get_num(const cJSON *obj, const char *name, double dflt);
 
 /* Appends item, unformatted, to out. */

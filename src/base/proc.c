@@ -110,7 +110,7 @@ const char *wfm_proc_owner_entry(void)
 	return entry;
 }
 
-static int open_pidfd(pid_t pid)
+int wfm_proc_pidfd(pid_t pid)
 {
 #ifdef SYS_pidfd_open
 	return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -184,7 +184,7 @@ static int kill_marked(unsigned *found, const char *entry)
 		if (*end || pid <= 0 || pid == self)
 			continue;
 		/* the pidfd first: the process read is the process signalled */
-		fd = open_pidfd((pid_t)pid);
+		fd = wfm_proc_pidfd((pid_t)pid);
 		if (fd < 0 && errno != ENOSYS)
 			continue;
 		if (read_environ(&env, (pid_t)pid) == 0 && environ_has(&env, entry)) {

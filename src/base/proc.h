@@ -36,6 +36,13 @@ int wfm_proc_self_start_time(unsigned long long *out);
 const char *wfm_proc_owner_entry(void);
 
 /*
+ * A pidfd for pid (pidfd_open(2): readable once the process has exited,
+ * close-on-exec; close() it), or -1 with errno set, ENOSYS where the
+ * kernel or the C library has none: poll instead.
+ */
+int wfm_proc_pidfd(pid_t pid);
+
+/*
  * Kills (SIGKILL) every process whose environment holds the mark of
  * owner pid with start time start, and waits up to wait_ms for them to
  * be gone. Only for an owner that is dead: nothing is done when pid is

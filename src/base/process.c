@@ -1,6 +1,7 @@
 /* pipe2() and posix_spawn_file_actions_addchdir_np() are GNU extensions */
 #define _GNU_SOURCE
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/proc.h"
 #include "base/process.h"
 #include "base/strvec.h"
@@ -13,7 +14,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -31,14 +31,6 @@ static const char *const git_vars[] = {
 	"GIT_DIR",	  "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
 	"GIT_OBJECT_DIRECTORY", "GIT_PREFIX",	 NULL,
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static size_t name_len(const char *entry)
 {
@@ -208,43 +200,34 @@ static ssize_t write_nosigpipe(int fd, const void *p, size_t n)
 	return w;
 }
 
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
-}
-
 static const char *describe(const struct wfm_process_opts *opts)
 {
 	return opts->shell ? opts->shell : opts->argv[0];
 }
 
-/*
- * The child's descriptors: in_fd (-1: /dev/null) on 0, out_fd on 1, and
- * err_fd (-1: out_fd) on 2. All are above 2 (see make_pipe), so no
- * dup2 can overwrite one that a later dup2 still needs.
- */
-static int spawn(pid_t *pid, int in_fd, int out_fd, int err_fd, char **envp,
-		 const struct wfm_process_opts *opts)
+static const char *child_name(const struct wfm_child *c)
+{
+	return c->name ? c->name : c->argv[0];
+}
+
+int wfm_child_start(struct wfm_child *c)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, all;
-	const char *sh_argv[] = { "sh", "-c", opts->shell, NULL };
+	char *no_env[] = { NULL };
 	int rc;
 
+	c->reaped = 0;
+	c->status = 0;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
-	if (opts->cwd)
-		posix_spawn_file_actions_addchdir_np(&fa, opts->cwd);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, err_fd >= 0 ? err_fd : out_fd, 2);
-	if (in_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+	if (c->cwd)
+		posix_spawn_file_actions_addchdir_np(&fa, c->cwd);
+	posix_spawn_file_actions_adddup2(&fa, c->out, 1);
+	posix_spawn_file_actions_adddup2(&fa, c->err >= 0 ? c->err : c->out, 2);
+	if (c->in >= 0)
+		posix_spawn_file_actions_adddup2(&fa, c->in, 0);
 	else
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 
@@ -256,20 +239,19 @@ static int spawn(pid_t *pid, int in_fd, int out_fd, int err_fd, char **envp,
 						POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setsigmask(&attr, &none);
-	/* the caller may ignore SIGPIPE or SIGINT; the command must not inherit that */
 	posix_spawnattr_setsigdefault(&attr, &all);
 
-	if (opts->shell)
-		rc = posix_spawn(pid, "/bin/sh", &fa, &attr, (char *const *)sh_argv, envp);
-	else
-		rc = posix_spawnp(pid, opts->argv[0], &fa, &attr, (char *const *)opts->argv, envp);
+	rc = posix_spawnp(&c->pid, c->file ? c->file : c->argv[0], &fa, &attr,
+			  (char *const *)c->argv, c->env ? c->env : no_env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc) {
-		const char *prog = opts->shell ? "/bin/sh" : opts->argv[0];
-		if (opts->cwd)
+		const char *prog = c->file ? c->file : c->argv[0];
+
+		c->pid = 0;
+		if (c->cwd)
 			return wfm_error_setc(rc == ENOENT ? WFM_ENOTFOUND : WFM_ERROR,
-					      "cannot run '%s' in '%s': %s", prog, opts->cwd,
+					      "cannot run '%s' in '%s': %s", prog, c->cwd,
 					      strerror(rc));
 		return wfm_error_setc(rc == ENOENT ? WFM_ENOTFOUND : WFM_ERROR,
 				      "cannot run '%s': %s", prog, strerror(rc));
@@ -277,16 +259,71 @@ static int spawn(pid_t *pid, int in_fd, int out_fd, int err_fd, char **envp,
 	return 0;
 }
 
+int wfm_child_wait(struct wfm_child *c, int block)
+{
+	pid_t w;
+
+	if (c->reaped)
+		return 1;
+	do
+		w = waitpid(c->pid, &c->status, block ? 0 : WNOHANG);
+	while (w < 0 && errno == EINTR);
+	if (w == c->pid) {
+		c->reaped = 1;
+		return 1;
+	}
+	if (w < 0) {
+		c->reaped = 1;
+		c->status = 0;
+		return wfm_error_set("lost track of '%s' (pid %ld): %s", child_name(c),
+				     (long)c->pid, strerror(errno));
+	}
+	return 0;
+}
+
+int wfm_child_kill(struct wfm_child *c)
+{
+	if (c->pid <= 0 || c->reaped)
+		return 0;
+	killpg(c->pid, SIGKILL);
+	return wfm_child_wait(c, 1) < 0 ? -1 : 0;
+}
+
+/*
+ * The command's child: in_fd (-1: /dev/null) on 0, out_fd on 1, and
+ * err_fd (-1: out_fd) on 2. All are above 2 (see make_pipe).
+ */
+static int spawn(struct wfm_child *c, int in_fd, int out_fd, int err_fd, char **envp,
+		 const struct wfm_process_opts *opts)
+{
+	static const char *const sh[] = { "sh", "-c", NULL, NULL };
+	const char *sh_argv[4];
+	int rc;
+
+	memcpy(sh_argv, sh, sizeof(sh_argv));
+	sh_argv[2] = opts->shell;
+	c->argv = opts->shell ? sh_argv : opts->argv;
+	c->file = opts->shell ? "/bin/sh" : NULL;
+	c->name = describe(opts);
+	c->cwd = opts->cwd;
+	c->env = envp;
+	c->in = in_fd;
+	c->out = out_fd;
+	c->err = err_fd;
+	rc = wfm_child_start(c);
+	c->argv = NULL; /* sh_argv ends here; name stays */
+	c->env = NULL;
+	return rc;
+}
+
 struct run {
 	const struct wfm_process_opts *opts;
 	struct wfm_process_result *r;
-	pid_t pid;
+	struct wfm_child child;
 	int pidfd;
 	struct sink out, err;	 /* stdout (and stderr, unless split), stderr when split */
 	int in_fd;		 /* write end of the stdin pipe, -1 once closed */
 	size_t in_off;		 /* bytes of opts->input written */
-	int reaped;
-	int status;
 	int killed;		 /* 0, SIGTERM or SIGKILL: the last signal sent to the group */
 	int group_gone;		 /* the group has no members left, or only zombies */
 	uint64_t start, deadline, term_at, drain_until;
@@ -344,11 +381,11 @@ static void signal_group(struct run *st, int sig, uint64_t now)
 	/* once empty, the group id may be handed to a stranger: never signal it again */
 	if (st->group_gone)
 		return;
-	if (killpg(st->pid, sig) < 0 && errno == ESRCH)
+	if (killpg(st->child.pid, sig) < 0 && errno == ESRCH)
 		st->group_gone = 1;
 	/* a stopped process (SIGTTIN from reading the terminal) acts on SIGTERM only once continued */
 	if (sig == SIGTERM && !st->group_gone)
-		killpg(st->pid, SIGCONT);
+		killpg(st->child.pid, SIGCONT);
 	if (sig == SIGTERM && st->killed != SIGTERM)
 		st->term_at = now;
 	st->killed = sig;
@@ -357,11 +394,11 @@ static void signal_group(struct run *st, int sig, uint64_t now)
 static void after_exit(struct run *st, uint64_t now)
 {
 	st->r->duration_ms = now - st->start;
-	if (WIFEXITED(st->status)) {
-		st->r->exit_code = WEXITSTATUS(st->status);
-	} else if (WIFSIGNALED(st->status)) {
+	if (WIFEXITED(st->child.status)) {
+		st->r->exit_code = WEXITSTATUS(st->child.status);
+	} else if (WIFSIGNALED(st->child.status)) {
 		st->r->exit_code = -1;
-		st->r->signal = WTERMSIG(st->status);
+		st->r->signal = WTERMSIG(st->child.status);
 	}
 	/*
 	 * Whatever the command left running in its group (a background
@@ -422,12 +459,12 @@ static int wait_loop(struct run *st)
 	int ret = 0;
 
 	for (;;) {
-		uint64_t now = now_ms(), next = UINT64_MAX;
+		uint64_t now = wfm_clock_mono_ms(), next = UINT64_MAX;
 		struct pollfd pfd[4];
 		nfds_t n = 0;
 		int timeout;
 
-		if (!st->reaped) {
+		if (!st->child.reaped) {
 			if (!st->killed) {
 				if (opts->cancel && *opts->cancel) {
 					st->r->cancelled = 1;
@@ -437,33 +474,25 @@ static int wait_loop(struct run *st)
 					signal_group(st, SIGTERM, now);
 				}
 			}
-			for (;;) {
-				pid_t w = waitpid(st->pid, &st->status, WNOHANG);
-				if (w == st->pid) {
-					st->reaped = 1;
-					after_exit(st, now);
-				} else if (w < 0 && errno == EINTR) {
-					continue;
-				} else if (w < 0) {
-					/* someone else reaped it (SIGCHLD ignored?) */
-					ret = wfm_error_set("lost track of '%s' (pid %ld): %s",
-							    describe(opts), (long)st->pid,
-							    strerror(errno));
-					st->reaped = 1;
-					st->r->exit_code = -1;
-					st->r->duration_ms = now - st->start;
-					signal_group(st, SIGKILL, now);
-				}
-				break;
+			int w = wfm_child_wait(&st->child, 0);
+
+			if (w == 1) {
+				after_exit(st, now);
+			} else if (w < 0) {
+				ret = w;
+				st->r->exit_code = -1;
+				st->r->duration_ms = now - st->start;
+				signal_group(st, SIGKILL, now);
 			}
 		}
-		if (st->reaped && !st->group_gone && st->killed != SIGKILL && !group_alive(st->pid))
+		if (st->child.reaped && !st->group_gone && st->killed != SIGKILL &&
+		    !group_alive(st->child.pid))
 			st->group_gone = 1;
 		if (st->killed == SIGTERM && now >= st->term_at + st->grace) {
 			signal_group(st, SIGKILL, now);
-			now = now_ms();
+			now = wfm_clock_mono_ms();
 		}
-		if (st->reaped && (st->group_gone || st->killed == SIGKILL)) {
+		if (st->child.reaped && (st->group_gone || st->killed == SIGKILL)) {
 			/*
 			 * Nothing of the group is left to write, but a process
 			 * that left the group may hold the pipe: give it a moment.
@@ -474,13 +503,13 @@ static int wait_loop(struct run *st)
 				break;
 		}
 
-		if (st->deadline && !st->killed && !st->reaped)
+		if (st->deadline && !st->killed && !st->child.reaped)
 			next = st->deadline;
 		if (st->killed == SIGTERM && st->term_at + st->grace < next)
 			next = st->term_at + st->grace;
 		if (st->drain_until && st->drain_until < next)
 			next = st->drain_until;
-		timeout = (st->pidfd >= 0 && !st->reaped) ? TICK_MS : POLL_TICK_MS;
+		timeout = (st->pidfd >= 0 && !st->child.reaped) ? TICK_MS : POLL_TICK_MS;
 		if (next <= now)
 			timeout = 0;
 		else if (next - now < (uint64_t)timeout)
@@ -501,7 +530,7 @@ static int wait_loop(struct run *st)
 			pfd[n].events = POLLOUT;
 			n++;
 		}
-		if (st->pidfd >= 0 && !st->reaped) {
+		if (st->pidfd >= 0 && !st->child.reaped) {
 			pfd[n].fd = st->pidfd;
 			pfd[n].events = POLLIN;
 			n++;
@@ -509,11 +538,13 @@ static int wait_loop(struct run *st)
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
 			ret = wfm_error_set("cannot wait for '%s': %s", describe(opts),
 					    strerror(errno));
-			if (!st->reaped && st->killed != SIGKILL)
-				signal_group(st, SIGKILL, now_ms());
-			if (!st->reaped && waitpid(st->pid, &st->status, 0) == st->pid) {
-				st->reaped = 1;
-				after_exit(st, now_ms());
+			if (!st->child.reaped && st->killed != SIGKILL)
+				signal_group(st, SIGKILL, wfm_clock_mono_ms());
+			/* not wfm_child_wait(): its failure would replace the first error */
+			if (!st->child.reaped &&
+			    waitpid(st->child.pid, &st->child.status, 0) == st->child.pid) {
+				st->child.reaped = 1;
+				after_exit(st, wfm_clock_mono_ms());
 			}
 			break;
 		}
@@ -618,8 +649,8 @@ int wfm_process_run(struct wfm_process_result *out, const struct wfm_process_opt
 	    (opts->input && (ret = make_pipe(inp)) < 0))
 		goto done;
 	wfm_process_env(&env, environ, opts);
-	st.start = now_ms();
-	ret = spawn(&st.pid, inp[0], outp[1], errp[1], env.v ? env.v : no_env, opts);
+	st.start = wfm_clock_mono_ms();
+	ret = spawn(&st.child, inp[0], outp[1], errp[1], env.v ? env.v : no_env, opts);
 	close_fd(&outp[1]);
 	close_fd(&errp[1]);
 	close_fd(&inp[0]);
@@ -639,7 +670,7 @@ int wfm_process_run(struct wfm_process_result *out, const struct wfm_process_opt
 		set_nonblock(st.in_fd);
 		feed(&st);
 	}
-	st.pidfd = open_pidfd(st.pid);
+	st.pidfd = wfm_proc_pidfd(st.child.pid);
 	if (opts->timeout_ms)
 		st.deadline = st.start + opts->timeout_ms;
 	ret = wait_loop(&st);

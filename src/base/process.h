@@ -124,6 +124,63 @@ int wfm_process_run(struct wfm_process_result *out, const struct wfm_process_opt
 void wfm_process_result_release(struct wfm_process_result *r);
 
 /*
+ * A child started and ended apart (git's start_command() and
+ * finish_command()): for one that lives on while the caller talks to it
+ * through descriptors of its own, as the harness does with node.
+ * wfm_process_run() starts and reaps its commands with these too.
+ *
+ * The child runs in a process group of its own (its pid), with an empty
+ * signal mask and every signal at its default action (the caller may
+ * ignore SIGPIPE or SIGINT; the child must not inherit that).
+ */
+struct wfm_child {
+	/* argv[0] is looked up on PATH unless file is set. Borrowed for wfm_child_start(). */
+	const char *const *argv;
+	/* the program to run, NULL: argv[0] on PATH */
+	const char *file;
+	/* in messages; NULL: argv[0] */
+	const char *name;
+	/* directory to run in; NULL: the caller's */
+	const char *cwd;
+	/* the child's whole environment, NULL-terminated ("NAME=value"); NULL: empty.
+	 * wfm_process_env() builds it. */
+	char *const *env;
+	/* what becomes the child's 0, 1 and 2: in -1 is /dev/null, err -1
+	 * is out. Each must be above 2, so no dup2 overwrites one another
+	 * still needs, and close-on-exec. The caller's: never closed here. */
+	int in, out, err;
+
+	/* set by the calls below */
+	pid_t pid;  /* 0 until started */
+	int reaped; /* wait found it exited, or lost it */
+	int status; /* waitpid()'s status once reaped; 0 when lost */
+};
+#define WFM_CHILD_INIT { NULL, NULL, NULL, NULL, NULL, -1, -1, -1, 0, 0, 0 }
+
+/*
+ * Starts the child: 0 with c->pid set. WFM_ENOTFOUND when the program
+ * (or cwd) does not exist, WFM_ERROR when it cannot be started
+ * otherwise: "cannot run '<program>'[ in '<cwd>']: <why>".
+ */
+int wfm_child_start(struct wfm_child *c);
+
+/*
+ * Reaps the child if it has exited (block: waits for that): 1 when it
+ * is reaped (c->status set; also when it was already), 0 while it runs
+ * (block 0 only). WFM_ERROR "lost track of '<name>' (pid N): ..." when
+ * it cannot be waited for (someone else reaped it: SIGCHLD ignored?);
+ * it counts as reaped from then on.
+ */
+int wfm_child_wait(struct wfm_child *c, int block);
+
+/*
+ * Kills the child's group (SIGKILL) while its leader is not reaped yet,
+ * so the group id cannot belong to anyone else, and reaps it. 0, also
+ * when it was reaped or never started; wfm_child_wait()'s error else.
+ */
+int wfm_child_kill(struct wfm_child *c);
+
+/*
  * Builds the environment a child gets under opts (flags, env_unset,
  * env_set, PWD) from base (NULL-terminated "NAME=value" strings, e.g.
  * environ). Appends the entries to out. Exposed for tests and for

@@ -371,6 +371,10 @@ static void add_piece(struct gaps *g, size_t start, size_t end)
 		wfm_text_add_squeezed(&name, g->text, s, nl ? (size_t)(nl - g->text) : e, 60);
 		wfm_buf_rtrim(&name);
 	}
+	if (!name.len || is_keyword(name.ptr)) { /* a line of "static": what the grammar says */
+		wfm_buf_clear(&name);
+		wfm_buf_adds(&name, ts_node_type(first));
+	}
 	d->name = valid_name(&name);
 }
 
@@ -495,8 +499,6 @@ void wfm_stmts_find(struct wfm_defs *defs, enum wfm_lang lang, TSNode root, cons
 	struct gaps g = {lang, text, len, root, defs, WFM_OFFSETS_INIT, 0, WFM_DEFS_INIT};
 	size_t pos = 0, bi = 0;
 
-	if (!defs->nr)
-		return; /* the file is one unit */
 	wfm_lang_each_member(lang, root, add_bound, &g);
 	qsort(g.bounds.v, g.bounds.nr, sizeof(*g.bounds.v), cmp_off);
 	for (size_t i = 0; i <= defs->nr; i++) {
@@ -508,6 +510,11 @@ void wfm_stmts_find(struct wfm_defs *defs, enum wfm_lang lang, TSNode root, cons
 			pos = defs->v[i].end;
 	}
 	pack_small(&g);
+	if (!defs->nr && g.pieces.nr < 2) { /* one statement, or none: the file is one unit */
+		for (size_t i = 0; i < g.pieces.nr; i++)
+			free(g.pieces.v[i].name);
+		g.pieces.nr = 0;
+	}
 	if (g.pieces.nr) {
 		WFM_ALLOC_GROW(defs->v, defs->nr + g.pieces.nr, defs->alloc);
 		memcpy(defs->v + defs->nr, g.pieces.v, g.pieces.nr * sizeof(*g.pieces.v));

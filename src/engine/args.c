@@ -16,10 +16,7 @@ const cJSON *wfm_args_declared(const cJSON *meta)
 
 const char *wfm_args_type(const cJSON *decl, const char *name)
 {
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(decl, name);
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(d, "type");
-
-	return cJSON_IsString(t) ? t->valuestring : "any";
+	return wfm_json_get_str(cJSON_GetObjectItemCaseSensitive(decl, name), "type", "any");
 }
 
 static int listing(const char *type)

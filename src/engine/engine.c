@@ -4,6 +4,7 @@
  * sends each result back as its job finishes.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "agent/agent_type.h"
 #include "engine/engine_priv.h"
@@ -21,23 +22,7 @@
 
 #define CONTROL_POLL_MS 200
 #define HARNESS_EXIT_WAIT_MS 5000
-/*
- * Turns of the loop in a row (at CONTROL_POLL_MS each) with nothing in
- * flight and nothing from the runtime, after which a new item held back
- * for the budget starts after all: the script waits on it (a started item
- * that needs another one), so holding it would hang the run. The ledger
- * still keeps the budget.
- */
-#define STALL_TURNS 10
 #define BUDGET_CODE "budget"
-
-uint64_t wfm_engine_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void progress(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress(struct engine *e, const char *fmt, ...)
@@ -65,7 +50,7 @@ static void event(struct engine *e, const char *type, const char *key, const cha
 	cJSON_Delete(ev);
 }
 
-static void job_free(struct job *job)
+void wfm_engine_job_free(struct job *job)
 {
 	if (!job)
 		return;
@@ -206,13 +191,41 @@ static void send_budget(struct engine *e)
 /* A failed agent's stderr tail and transcript, from its journal record. */
 static void replay_failure(struct job *job, const cJSON *rec)
 {
-	const char *tail = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "stderr"));
-	const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "transcript"));
+	const char *tail = wfm_json_get_str(rec, "stderr", NULL);
+	const char *path = wfm_json_get_str(rec, "transcript", NULL);
 
 	if (tail)
 		job->stderr_tail = wfm_strdup(tail);
 	if (path)
 		job->transcript = wfm_strdup(path);
+}
+
+void wfm_engine_replay_agent(struct engine *e, struct job *job, const cJSON *rec)
+{
+	const cJSON *tokens = cJSON_GetObjectItemCaseSensitive(rec, "tokens");
+	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(rec, "cost_usd");
+	const cJSON *cached = cJSON_GetObjectItemCaseSensitive(rec, "cache_read");
+	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(rec, "unit");
+
+	e->agents_replayed++;
+	job->tokens = cJSON_IsNumber(tokens) ? (uint64_t)tokens->valuedouble : 0;
+	job->cost_usd = cJSON_IsNumber(cost) ? cost->valuedouble : 0;
+	job->cache_read = cJSON_IsNumber(cached) ? (uint64_t)cached->valuedouble : 0;
+	if (e->ledger) { /* what earlier sessions spent counts against the budget */
+		struct wfm_ledger_hold none = { 0, 0 };
+		wfm_ledger_settle(e->ledger, &none, job->tokens, job->cost_usd);
+	}
+	job->agent_failed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "failed"));
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "reason")))
+		job->reason =
+		    wfm_strdup(cJSON_GetObjectItemCaseSensitive(rec, "reason")->valuestring);
+	replay_failure(job, rec);
+	if (cJSON_IsString(unit) && !job->unit_id)
+		job->unit_id = wfm_strdup(unit->valuestring);
+	job->budget_cut = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "budget"));
+	if (job->item)
+		job->item->agents++;
+	count_agent(e, job);
 }
 
 /* The journal record of a job: enough to answer the request again and to count it. */
@@ -247,13 +260,29 @@ static cJSON *job_record(const struct job *job)
 	return rec;
 }
 
+void wfm_engine_count_start(struct engine *e, struct job *job)
+{
+	e->agents_running++;
+	e->agents_run++;
+	if (job->item)
+		job->item->agents++;
+}
+
+void wfm_engine_count_refusal(struct engine *e, struct job *job)
+{
+	/* it made no call: as if it had not started (the script sees a refusal) */
+	e->agents_running--;
+	e->agents_run--;
+	if (job->item && job->item->agents) {
+		job->item->agents--;
+		job->item->cut = 1;
+	}
+}
+
 static void start_job(struct engine *e, struct job *job)
 {
 	if (job->kind == JOB_AGENT) {
-		e->agents_running++;
-		e->agents_run++;
-		if (job->item)
-			job->item->agents++;
+		wfm_engine_count_start(e, job);
 		progress(e, "agent %s started", job_name(job));
 		wfm_engine_agent_started(e, job);
 	} else if (job->kind == JOB_ORACLE) {
@@ -275,13 +304,18 @@ static void start_job(struct engine *e, struct job *job)
 }
 
 /* Answers a job that never started (stopped before its turn). */
-static void drop_job(struct engine *e, struct job *job, const char *why)
+void wfm_engine_job_drop(struct job *job, const char *why)
 {
 	job->ok = job->kind == JOB_AGENT; /* a stopped agent is null, as in the reference */
 	job->error = job->ok ? NULL : wfm_strdup(why);
 	job->journal = 0;
+}
+
+static void drop_job(struct engine *e, struct job *job, const char *why)
+{
+	wfm_engine_job_drop(job, why);
 	send_result(e, job->id, job->ok, NULL, job->error, NULL);
-	job_free(job);
+	wfm_engine_job_free(job);
 }
 
 /* Where a waiting agent stands in the queue (sched.h). */
@@ -352,7 +386,7 @@ static int budget_view(struct wfm_sched_budget *out, struct engine *e, const str
 static void refuse_agent(struct engine *e, struct job *job, const char *why)
 {
 	send_result(e, job->id, 0, NULL, why, BUDGET_CODE);
-	job_free(job);
+	wfm_engine_job_free(job);
 }
 
 static void schedule(struct engine *e)
@@ -368,47 +402,47 @@ static void schedule(struct engine *e)
 		struct job **link = next_agent(e);
 		struct job *job = *link;
 		struct wfm_sched_budget b;
-		struct wfm_buf why = WFM_BUF_INIT;
-		enum wfm_sched_admit admit = WFM_SCHED_START;
+		struct wfm_buf why = WFM_BUF_INIT, msg = WFM_BUF_INIT;
+		int fresh = job->item && !job->item->agents;
+		struct wfm_sched_turn t = {
+		    .item = job->item,
+		    .spent = wfm_engine_budget_spent(e),
+		    .budget = fresh && budget_view(&b, e, job) ? &b : NULL,
+		    .busy = e->in_flight || e->waiting_oracles,
+		    .idle_turns = e->idle_turns,
+		};
 
-		/* a spent ledger starts no new work; an item under way may still try */
-		if (!(job->item && job->item->agents) && wfm_engine_budget_spent(e)) {
+		switch (wfm_sched_decide(&why, &e->sched, &t)) {
+		case WFM_SCHED_HOLD:
+			/* fresh items sort last: every agent still waiting is one */
+			wfm_buf_release(&why);
+			return;
+		case WFM_SCHED_SPENT:
 			refuse_agent(
 			    e, unlink_agent(e, link),
 			    "budget: the run's budget is spent (--budget, --max-cost): no new "
 			    "work starts");
-			continue;
-		}
-		/* the first agent of a new item: does the budget cover one more? */
-		if (job->item && !job->item->agents && budget_view(&b, e, job))
-			admit = wfm_sched_admit(&why, &e->sched, &b);
-		if (admit == WFM_SCHED_WAIT &&
-		    (e->in_flight || e->waiting_oracles || e->idle_turns < STALL_TURNS)) {
-			/* fresh items sort last: every agent still waiting is one */
-			wfm_buf_release(&why);
 			break;
-		}
-		if (admit == WFM_SCHED_WAIT) {
+		case WFM_SCHED_NO_ROOM:
+			wfm_buf_addf(&msg, "budget: no new unit is started: %s", why.ptr);
+			if (!e->budget_refusals++)
+				progress(e, "%s", msg.ptr);
+			refuse_agent(e, unlink_agent(e, link), msg.ptr);
+			break;
+		case WFM_SCHED_RUN_STALLED:
 			progress(e,
 				 "budget: agent %s starts though %s: nothing else is running, and "
 				 "the script waits for it",
 				 job_name(job), why.ptr);
 			e->idle_turns = 0;
-			admit = WFM_SCHED_START;
+			start_job(e, unlink_agent(e, link));
+			break;
+		case WFM_SCHED_RUN:
+			start_job(e, unlink_agent(e, link));
+			break;
 		}
-		if (admit != WFM_SCHED_START) {
-			struct wfm_buf msg = WFM_BUF_INIT;
-
-			wfm_buf_addf(&msg, "budget: no new unit is started: %s", why.ptr);
-			if (!e->budget_refusals++)
-				progress(e, "%s", msg.ptr);
-			refuse_agent(e, unlink_agent(e, link), msg.ptr);
-			wfm_buf_release(&msg);
-			wfm_buf_release(&why);
-			continue;
-		}
+		wfm_buf_release(&msg);
 		wfm_buf_release(&why);
-		start_job(e, unlink_agent(e, link));
 	}
 }
 
@@ -475,15 +509,16 @@ static void handle_request(struct engine *e, const cJSON *msg)
 	}
 	if (wfm_engine_prepare(e, job) < 0) {
 		send_result(e, job->id, 0, NULL, wfm_error_last(), NULL);
-		job_free(job);
+		wfm_engine_job_free(job);
 		return;
 	}
-	if (job->kind == JOB_AGENT && ++e->agents_requested > e->opts->max_agents) {
+	if (job->kind == JOB_AGENT &&
+	    !wfm_sched_count_agent(&e->agents_requested, e->opts->max_agents)) {
 		char msgbuf[128];
 		snprintf(msgbuf, sizeof(msgbuf), "agent limit of %lu per run reached (--max-agents)",
 			 e->opts->max_agents);
 		send_result(e, job->id, 0, NULL, msgbuf, NULL);
-		job_free(job);
+		wfm_engine_job_free(job);
 		return;
 	}
 	wfm_journal_key(base_key, job->method, job->params, job->extra);
@@ -491,10 +526,6 @@ static void handle_request(struct engine *e, const cJSON *msg)
 	job->key = wfm_buf_detach(&key, NULL);
 	if (wfm_journal_lookup(&rec, e->journal, job->key) == 1) {
 		const cJSON *value = cJSON_GetObjectItemCaseSensitive(rec, "value");
-		const cJSON *tokens = cJSON_GetObjectItemCaseSensitive(rec, "tokens");
-		const cJSON *cost = cJSON_GetObjectItemCaseSensitive(rec, "cost_usd");
-		const cJSON *cached = cJSON_GetObjectItemCaseSensitive(rec, "cache_read");
-		const cJSON *unit = cJSON_GetObjectItemCaseSensitive(rec, "unit");
 
 		e->requests_replayed++;
 		if (job->kind == JOB_ORACLE)
@@ -502,26 +533,7 @@ static void handle_request(struct engine *e, const cJSON *msg)
 		else if (job->kind == JOB_MERGE)
 			wfm_engine_count_queue(e, rec);
 		if (job->kind == JOB_AGENT) {
-			e->agents_replayed++;
-			job->tokens = cJSON_IsNumber(tokens) ? (uint64_t)tokens->valuedouble : 0;
-			job->cost_usd = cJSON_IsNumber(cost) ? cost->valuedouble : 0;
-			job->cache_read = cJSON_IsNumber(cached) ? (uint64_t)cached->valuedouble : 0;
-			if (e->ledger) { /* what earlier sessions spent counts against the budget */
-				struct wfm_ledger_hold none = { 0, 0 };
-				wfm_ledger_settle(e->ledger, &none, job->tokens, job->cost_usd);
-			}
-			job->agent_failed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "failed"));
-			if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "reason")))
-				job->reason = wfm_strdup(
-					cJSON_GetObjectItemCaseSensitive(rec, "reason")->valuestring);
-			replay_failure(job, rec);
-			if (cJSON_IsString(unit) && !job->unit_id)
-				job->unit_id = wfm_strdup(unit->valuestring);
-			job->budget_cut =
-			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "budget"));
-			if (job->item)
-				job->item->agents++;
-			count_agent(e, job);
+			wfm_engine_replay_agent(e, job, rec);
 			send_budget(e);
 		}
 		if (!strcmp(job->method, "chunk") && wfm_engine_reach_pattern(job->params)) {
@@ -539,7 +551,7 @@ static void handle_request(struct engine *e, const cJSON *msg)
 		}
 		send_result(e, job->id, 1, value, NULL, NULL);
 		cJSON_Delete(rec);
-		job_free(job);
+		wfm_engine_job_free(job);
 		return;
 	}
 	queue_job(e, job);
@@ -567,13 +579,7 @@ static void finish_job(struct engine *e, struct job *job)
 		pthread_join(job->thread, NULL);
 	e->in_flight--;
 	if (job->kind == JOB_AGENT && job->budget_refused) {
-		/* it made no call: as if it had not started (the script sees a refusal) */
-		e->agents_running--;
-		e->agents_run--;
-		if (job->item && job->item->agents) {
-			job->item->agents--;
-			job->item->cut = 1;
-		}
+		wfm_engine_count_refusal(e, job);
 		progress(e, "agent %s not started: %s", job_name(job), job->error);
 		wfm_engine_agent_ended(e, job);
 		send_budget(e);
@@ -601,7 +607,7 @@ static void finish_job(struct engine *e, struct job *job)
 		wfm_engine_reach_add(e, wfm_engine_reach_pattern(job->params), job->reach);
 	send_result(e, job->id, job->ok, job->value, job->error,
 		    job->budget_refused ? BUDGET_CODE : NULL);
-	job_free(job);
+	wfm_engine_job_free(job);
 }
 
 static void drain_finished(struct engine *e)
@@ -780,6 +786,24 @@ static void wait_jobs(struct engine *e)
 	}
 }
 
+void wfm_engine_stats_release(struct engine *e)
+{
+	for (size_t i = 0; i < e->units_nr; i++)
+		free(e->units[i].id);
+	free(e->units);
+	for (size_t i = 0; i < e->failures_nr; i++) {
+		free(e->failures[i].label);
+		free(e->failures[i].unit);
+		free(e->failures[i].reason);
+		free(e->failures[i].stderr_tail);
+		free(e->failures[i].transcript);
+	}
+	free(e->failures);
+	e->units = NULL;
+	e->failures = NULL;
+	e->units_nr = e->units_alloc = e->failures_nr = e->failures_alloc = 0;
+}
+
 void wfm_engine_result_release(struct wfm_engine_result *r)
 {
 	free(r->error);
@@ -831,8 +855,8 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 
 	memset(out, 0, sizeof(*out));
 	e.opts = opts;
-	e.started_ms = wfm_engine_now_ms();
-	e.started_mono = wfm_engine_mono_ms();
+	e.started_ms = wfm_clock_wall_ms();
+	e.started_mono = wfm_clock_mono_ms();
 	pthread_mutex_init(&e.progress_lock, NULL);
 	e.done_tail = &e.done_head;
 	e.waiting_agents_tail = &e.waiting_agents;
@@ -899,17 +923,7 @@ done:
 	wfm_journal_free(e.journal);
 	wfm_pool_free(e.pool);
 	wfm_repo_free(e.repo);
-	for (size_t i = 0; i < e.units_nr; i++)
-		free(e.units[i].id);
-	free(e.units);
-	for (size_t i = 0; i < e.failures_nr; i++) {
-		free(e.failures[i].label);
-		free(e.failures[i].unit);
-		free(e.failures[i].reason);
-		free(e.failures[i].stderr_tail);
-		free(e.failures[i].transcript);
-	}
-	free(e.failures);
+	wfm_engine_stats_release(&e);
 	wfm_engine_reach_release(&e);
 	wfm_sched_release(&e.sched);
 	free(e.phase);

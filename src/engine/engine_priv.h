@@ -1,7 +1,7 @@
 #ifndef WFM_ENGINE_ENGINE_PRIV_H
 #define WFM_ENGINE_ENGINE_PRIV_H
 
-/* Shared by src/engine/engine.c, requests.c and report.c only. */
+/* Shared by the files of src/engine/ only (and their unit tests). */
 #include <pthread.h>
 
 #include "base/buf.h"
@@ -146,7 +146,7 @@ struct engine {
 	struct reach_line *reach;
 	size_t reach_nr, reach_alloc;
 	struct wfm_strvec reach_patterns; /* the match of each such call, once */
-	uint64_t started_ms;
+	uint64_t started_ms; /* wall clock: the session's "started" timestamp */
 
 	/* progress.c: what people see as it happens */
 	pthread_mutex_t progress_lock;	/* one progress or status call at a time; guards mq_* */
@@ -164,14 +164,30 @@ struct engine {
 	struct wfm_merge_stats queue_journaled;
 };
 
-uint64_t wfm_engine_now_ms(void);
-
 /* requests.c: classifies a request, computes its key parts, and runs it (on its own thread). */
 int wfm_engine_prepare(struct engine *e, struct job *job);
 void wfm_engine_execute(struct job *job);
 
 /* engine.c: journals a finished job and hands it back to the engine thread (any thread). */
 void wfm_engine_finished(struct job *job);
+
+/*
+ * engine.c, the bookkeeping of the scheduling rules (docs/engine.md), on
+ * the engine thread. A job's contents and the job (NULL: nothing); the
+ * outcome of a job that never started (stopped before its turn): an agent
+ * is answered null, the others fail with why, and nothing is journaled;
+ * an agent starting; an agent refused by the budget before its first
+ * call, as if it had not started, its item cut short; an agent answered
+ * from the journal record rec: what it spent and how it failed, counted
+ * as an earlier session's (against the budget too) and towards its item
+ * and unit; and the report's figures those leave (units, failures).
+ */
+void wfm_engine_job_free(struct job *job);
+void wfm_engine_job_drop(struct job *job, const char *why);
+void wfm_engine_count_start(struct engine *e, struct job *job);
+void wfm_engine_count_refusal(struct engine *e, struct job *job);
+void wfm_engine_replay_agent(struct engine *e, struct job *job, const cJSON *rec);
+void wfm_engine_stats_release(struct engine *e);
 
 /* providers.c: the LLM client and the ledger of the run (none for exec); budget messages. */
 int wfm_engine_providers_open(struct engine *e);
@@ -209,7 +225,6 @@ struct wfm_merge_progress;
 void wfm_engine_merge_progress(void *data, const struct wfm_merge_progress *p);
 /* calls opts->status with what the run is doing now */
 void wfm_engine_status(struct engine *e);
-uint64_t wfm_engine_mono_ms(void);
 
 /*
  * sessions.c: each execution of a run (the first, then each resume) is a

@@ -1,8 +1,10 @@
-/* pipe2(), memfd_create() and posix_spawn_file_actions_addclose are GNU/POSIX extensions */
+/* pipe2() and memfd_create() are GNU extensions */
 #define _GNU_SOURCE
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/datadir.h"
+#include "base/fs.h"
 #include "base/json.h"
 #include "base/process.h"
 #include "base/strvec.h"
@@ -12,7 +14,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,7 +29,7 @@ extern char **environ;
 
 struct wfm_harness {
 	char *script;
-	pid_t pid;
+	struct wfm_child child;
 	int in_fd;   /* our end of node's stdin (a socket); -1 once closed */
 	int out_fd;  /* the read end of node's stdout, non-blocking; -1 once closed */
 	int err_fd;  /* node's stderr (a memfd or unlinked file) */
@@ -38,18 +39,9 @@ struct wfm_harness {
 	int eof;     /* out_fd reached end of file */
 	int ended;   /* no more messages: eof and everything returned, or framing lost */
 	int send_broken;
-	int reaped;
-	int exit_code;
+	int exit_code; /* once child.reaped */
 	unsigned long send_timeout_ms;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- node's version, asked once per program ---- */
 
@@ -140,17 +132,6 @@ static int can_disable_warning(int major, int minor)
 
 /* ---- starting ---- */
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return wfm_strdup(".");
-	if (slash == path)
-		return wfm_strdup("/");
-	return wfm_strndup(path, (size_t)(slash - path));
-}
-
 static void build_argv(struct wfm_strvec *argv, const char *node, int major, int minor,
 		       const char *runtime, const char *script, int check_only)
 {
@@ -161,7 +142,7 @@ static void build_argv(struct wfm_strvec *argv, const char *node, int major, int
 	wfm_strvec_push(argv, "--experimental-vm-modules");
 	wfm_strvec_push(argv, "--disallow-code-generation-from-strings");
 	if (perm) {
-		char *dir = dir_of(runtime);
+		char *dir = wfm_fs_dirname(runtime);
 
 		wfm_strvec_push(argv, perm);
 		wfm_buf_addf(&arg, "--allow-fs-read=%s", dir);
@@ -197,37 +178,6 @@ static int stderr_file(void)
 	fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 3);
 	fclose(f);
 	return fd;
-}
-
-static int spawn_node(pid_t *pid, const struct wfm_strvec *argv, char **envp, int in_fd,
-		      int out_fd, int err_fd)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	int rc;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-	sigemptyset(&none);
-	sigfillset(&all);
-	sigdelset(&all, SIGKILL);
-	sigdelset(&all, SIGSTOP);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	rc = posix_spawnp(pid, argv->v[0], &fa, &attr, argv->v, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (rc)
-		return wfm_error_setc(rc == ENOENT ? WFM_ENOTFOUND : WFM_ERROR,
-				      "cannot run '%s': %s", argv->v[0], strerror(rc));
-	return 0;
 }
 
 static const char *const node_env_unset[] = {
@@ -288,14 +238,21 @@ int wfm_harness_start(struct wfm_harness **out, const struct wfm_harness_opts *o
 	fcntl(pipefd[1], F_SETPIPE_SZ, 1024 * 1024);
 
 	h = wfm_calloc(1, sizeof(*h));
-	h->pid = -1;
 	h->in_fd = h->out_fd = -1;
 	h->err_fd = err_fd;
 	err_fd = -1;
 	wfm_buf_init(&h->in, 0);
 	h->send_timeout_ms = opts->send_timeout_ms ? opts->send_timeout_ms
 						   : WFM_HARNESS_SEND_TIMEOUT_DEFAULT_MS;
-	ret = spawn_node(&h->pid, &argv, env.v ? env.v : no_env, sv[1], pipefd[1], h->err_fd);
+	h->child.argv = (const char *const *)argv.v;
+	h->child.name = "node";
+	h->child.env = env.v ? env.v : no_env;
+	h->child.in = sv[1];
+	h->child.out = pipefd[1];
+	h->child.err = h->err_fd;
+	ret = wfm_child_start(&h->child);
+	h->child.argv = NULL; /* freed below; the name stays */
+	h->child.env = NULL;
 	if (ret < 0)
 		goto done;
 	h->script = script;
@@ -462,7 +419,7 @@ too_long:
 int wfm_harness_send(struct wfm_harness *h, const cJSON *msg)
 {
 	struct wfm_buf line = WFM_BUF_INIT;
-	uint64_t deadline = now_ms() + h->send_timeout_ms;
+	uint64_t deadline = wfm_clock_mono_ms() + h->send_timeout_ms;
 	size_t off = 0;
 	int ret = 0;
 
@@ -498,7 +455,7 @@ int wfm_harness_send(struct wfm_harness *h, const cJSON *msg)
 										 : strerror(errno));
 			goto done;
 		}
-		now = now_ms();
+		now = wfm_clock_mono_ms();
 		if (now >= deadline) {
 			h->send_broken = 1;
 			ret = wfm_error_setc(WFM_ETIMEOUT,
@@ -530,46 +487,26 @@ done:
 
 /* ---- ending ---- */
 
-static void reap(struct wfm_harness *h, int status)
+/*
+ * Takes r from wfm_child_wait() or wfm_child_kill() and sets exit_code
+ * once node is reaped: its status, 128 + the signal that killed it, or
+ * -1 when it was lost. Returns r.
+ */
+static int reaped(struct wfm_harness *h, int r)
 {
-	h->reaped = 1;
-	if (WIFEXITED(status))
+	int status = h->child.status;
+
+	if (r < 0)
+		h->exit_code = -1;
+	else if (!h->child.reaped)
+		return r;
+	else if (WIFEXITED(status))
 		h->exit_code = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		h->exit_code = 128 + WTERMSIG(status);
 	else
 		h->exit_code = -1;
-}
-
-static int try_reap(struct wfm_harness *h, int block)
-{
-	int status;
-	pid_t w;
-
-	do {
-		w = waitpid(h->pid, &status, block ? 0 : WNOHANG);
-	} while (w < 0 && errno == EINTR);
-	if (w == h->pid) {
-		reap(h, status);
-		return 1;
-	}
-	if (w < 0) {
-		/* someone else reaped it (SIGCHLD ignored?): it is gone all the same */
-		h->reaped = 1;
-		h->exit_code = -1;
-		return wfm_error_set("lost track of node (pid %ld): %s", (long)h->pid,
-				     strerror(errno));
-	}
-	return 0;
-}
-
-/* Kills the group while its leader is unreaped, so the group id cannot belong to anyone else. */
-static int kill_and_reap(struct wfm_harness *h)
-{
-	if (h->reaped)
-		return 0;
-	killpg(h->pid, SIGKILL);
-	return try_reap(h, 1) < 0 ? -1 : 0;
+	return r;
 }
 
 static char *stderr_tail(int fd)
@@ -601,7 +538,7 @@ static char *stderr_tail(int fd)
 int wfm_harness_finish(struct wfm_harness *h, int *exit_code, char **tail,
 		       unsigned long timeout_ms)
 {
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = wfm_clock_mono_ms() + timeout_ms;
 	int ret = 0;
 
 	if (tail)
@@ -610,17 +547,17 @@ int wfm_harness_finish(struct wfm_harness *h, int *exit_code, char **tail,
 		close(h->in_fd);
 		h->in_fd = -1;
 	}
-	while (!h->reaped) {
-		uint64_t now = now_ms();
+	while (!h->child.reaped) {
+		uint64_t now = wfm_clock_mono_ms();
 		struct pollfd pfd;
-		int r = try_reap(h, 0);
+		int r = reaped(h, wfm_child_wait(&h->child, 0));
 
 		if (r != 0) {
 			ret = r < 0 ? r : 0;
 			break;
 		}
 		if (timeout_ms == 0 || now >= deadline) {
-			ret = kill_and_reap(h);
+			ret = reaped(h, wfm_child_kill(&h->child));
 			break;
 		}
 		/* keep node's output flowing: it may be blocked writing before it can exit */
@@ -652,8 +589,7 @@ void wfm_harness_free(struct wfm_harness *h)
 {
 	if (!h)
 		return;
-	if (h->pid > 0)
-		kill_and_reap(h);
+	wfm_child_kill(&h->child);
 	if (h->in_fd >= 0)
 		close(h->in_fd);
 	if (h->out_fd >= 0)
@@ -690,7 +626,7 @@ int wfm_harness_check(cJSON **meta, const char *script, const char *node)
 {
 	struct wfm_harness_opts opts = WFM_HARNESS_OPTS_INIT;
 	struct wfm_harness *h = NULL;
-	uint64_t deadline = now_ms() + CHECK_TIMEOUT_MS;
+	uint64_t deadline = wfm_clock_mono_ms() + CHECK_TIMEOUT_MS;
 	cJSON *msg = NULL;
 	char *tail = NULL;
 	int ret, code = -1;
@@ -704,7 +640,7 @@ int wfm_harness_check(cJSON **meta, const char *script, const char *node)
 		return ret;
 	for (;;) {
 		struct pollfd pfd = { wfm_harness_fd(h), POLLIN, 0 };
-		uint64_t now = now_ms();
+		uint64_t now = wfm_clock_mono_ms();
 
 		ret = wfm_harness_read(&msg, h);
 		if (ret != 0)

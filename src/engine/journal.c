@@ -4,6 +4,7 @@
  * which is rare next to what a request costs, and keeps memory small).
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/buf.h"
 #include "engine/journal.h"
@@ -108,30 +109,10 @@ struct wfm_journal {
 	size_t count;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* The directory part of path, "." when it has none. New string. */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return wfm_strdup(".");
-	if (slash == path)
-		return wfm_strdup("/");
-	return wfm_strndup(path, (size_t)(slash - path));
-}
-
 /* Makes a new directory entry durable. */
 static int sync_dir(const char *path)
 {
-	char *dir = dir_of(path);
+	char *dir = wfm_fs_dirname(path);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
 
 	if (fd < 0 || fsync(fd) < 0)
@@ -140,25 +121,6 @@ static int sync_dir(const char *path)
 		close(fd);
 	free(dir);
 	return rc;
-}
-
-static int read_all(struct wfm_buf *out, int fd, const char *path)
-{
-	char chunk[65536];
-	off_t off = 0;
-
-	for (;;) {
-		ssize_t n = pread(fd, chunk, sizeof(chunk), off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return wfm_error_set("cannot read '%s': %s", path, strerror(errno));
-		if (n == 0)
-			return 0;
-		wfm_buf_add(out, chunk, (size_t)n);
-		off += n;
-	}
 }
 
 /* Loads one complete line (without its newline). */
@@ -213,7 +175,7 @@ static int load(struct wfm_journal *j)
 	size_t lineno = 0, pos = 0;
 	int rc;
 
-	if ((rc = read_all(&data, j->fd, j->path)) < 0)
+	if ((rc = wfm_buf_read_fd(&data, j->fd, j->path)) < 0)
 		goto done;
 	while (pos < data.len) {
 		const char *line = data.ptr + pos;
@@ -359,7 +321,7 @@ int wfm_journal_append(struct wfm_journal *j, const char *key, const char *metho
 	wfm_json_canonical(&line, m);
 	wfm_buf_adds(&line, ",\"result\":");
 	wfm_buf_add(&line, text.ptr, text.len);
-	wfm_buf_addf(&line, ",\"ts\":%llu,\"v\":%d}\n", (unsigned long long)now_ms(),
+	wfm_buf_addf(&line, ",\"ts\":%llu,\"v\":%d}\n", (unsigned long long)wfm_clock_wall_ms(),
 		     RECORD_VERSION);
 
 	pthread_mutex_lock(&j->mu);

@@ -4,6 +4,7 @@
  * work is in src/git/squash.c.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/buf.h"
 #include "base/crashpoint.h"
 #include "base/strvec.h"
@@ -755,17 +756,6 @@ done:
 
 /* ---- the threads ---- */
 
-static void deadline_in(struct timespec *ts, unsigned long ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += (time_t)(ms / 1000);
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 static void *queue_main(void *arg)
 {
 	struct wfm_merge_queue *q = arg;
@@ -804,7 +794,7 @@ static void *queue_main(void *arg)
 		if (!q->requeued && q->pending.nr < q->batch_max && q->batch_wait_ms) {
 			struct timespec until;
 
-			deadline_in(&until, q->batch_wait_ms);
+			wfm_clock_deadline(&until, q->batch_wait_ms);
 			while (!q->stopping && !q->exiting && q->pending.nr < q->batch_max)
 				if (pthread_cond_timedwait(&q->wake, &q->mu, &until) == ETIMEDOUT)
 					break;
@@ -843,7 +833,7 @@ static void *relay_main(void *arg)
 			q->stop_req++;
 			pthread_cond_broadcast(&q->wake);
 		}
-		deadline_in(&until, CANCEL_POLL_MS);
+		wfm_clock_deadline(&until, CANCEL_POLL_MS);
 		pthread_cond_timedwait(&q->wake, &q->mu, &until);
 	}
 	pthread_mutex_unlock(&q->mu);
@@ -987,7 +977,6 @@ int wfm_merge_queue_start(struct wfm_merge_queue **out, struct wfm_pool *pool,
 			  const struct wfm_merge_opts *opts)
 {
 	struct wfm_merge_queue *q;
-	pthread_condattr_t ca;
 	int exists, rc;
 
 	*out = NULL;
@@ -998,11 +987,8 @@ int wfm_merge_queue_start(struct wfm_merge_queue **out, struct wfm_pool *pool,
 				      "and an oracle command");
 	q = wfm_calloc(1, sizeof(*q));
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&q->wake, &ca);
-	pthread_cond_init(&q->idle, &ca);
-	pthread_condattr_destroy(&ca);
+	wfm_clock_cond_init(&q->wake);
+	wfm_clock_cond_init(&q->idle);
 	q->pool = pool;
 	q->oracle_cmd = wfm_strdup(opts->oracle_cmd);
 	q->timeout_sec = opts->oracle_timeout_sec;

@@ -6,6 +6,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "engine/engine_priv.h"
 #include "engine/merge_queue.h"
@@ -19,14 +20,6 @@
 #define NAMES_MAX 3
 /* bytes of a refusal's detail on its line */
 #define DETAIL_MAX 160
-
-uint64_t wfm_engine_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void wfm_engine_say(struct engine *e, const char *line)
 {
@@ -275,7 +268,7 @@ static void merge_test(struct engine *e, const struct wfm_merge_progress *p, str
 	wfm_json_add_str(ev, "commit", p->commit ? p->commit : "");
 	pthread_mutex_lock(&e->progress_lock);
 	memcpy(e->mq_testing, testing, sizeof(testing));
-	e->mq_test_started = wfm_engine_mono_ms();
+	e->mq_test_started = wfm_clock_mono_ms();
 	pthread_mutex_unlock(&e->progress_lock);
 }
 
@@ -391,7 +384,7 @@ void wfm_engine_status(struct engine *e)
 {
 	struct wfm_engine_status st;
 	char testing[sizeof(e->mq_testing)];
-	uint64_t now = wfm_engine_mono_ms();
+	uint64_t now = wfm_clock_mono_ms();
 
 	if (!e->opts->status)
 		return;

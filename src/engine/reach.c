@@ -12,16 +12,9 @@
 #include "chunk/lang.h"
 #include "engine/engine_priv.h"
 
-static const char *str_param(const cJSON *params, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, name);
-
-	return cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
-}
-
 const char *wfm_engine_reach_pattern(const cJSON *params)
 {
-	return str_param(params, "match");
+	return wfm_json_get_nonempty(params, "match");
 }
 
 int wfm_engine_out_of_reach(cJSON **out, struct wfm_repo *repo, const char *rev,
@@ -31,7 +24,7 @@ int wfm_engine_out_of_reach(cJSON **out, struct wfm_repo *repo, const char *rev,
 	struct wfm_unit_list lines = WFM_UNIT_LIST_INIT;
 	struct wfm_strvec paths = WFM_STRVEC_INIT;
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(params, "paths"), *it;
-	const char *lang = str_param(params, "lang");
+	const char *lang = wfm_json_get_nonempty(params, "lang");
 	struct wfm_buf text = WFM_BUF_INIT;
 	int rc;
 
@@ -102,7 +95,8 @@ static void add_spec(struct wfm_buf *out, const char *path)
 void wfm_engine_reach_hint(struct wfm_buf *out, const char *rev, const cJSON *params)
 {
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(params, "paths"), *it;
-	const char *match = wfm_engine_reach_pattern(params), *lang = str_param(params, "lang");
+	const char *match = wfm_engine_reach_pattern(params),
+		   *lang = wfm_json_get_nonempty(params, "lang");
 	size_t len;
 
 	wfm_buf_adds(out, "git wfmigrate chunk --uncovered --match ");

@@ -3,6 +3,7 @@
  * for people.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "engine/engine_priv.h"
 #include "engine/rundir.h"
@@ -14,13 +15,6 @@
 static const char *status_name(enum wfm_run_status s)
 {
 	return s == WFM_RUN_DONE ? "done" : s == WFM_RUN_STOPPED ? "stopped" : "failed";
-}
-
-static const char *str_item(const cJSON *obj, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static const struct unit_stats *find_stats(const struct engine *e, const char *id)
@@ -129,7 +123,8 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 
 	cJSON_ArrayForEach(u, reported)
 	{
-		const char *id = str_item(u, "id"), *status = str_item(u, "status");
+		const char *id = wfm_json_get_str(u, "id", NULL),
+			   *status = wfm_json_get_str(u, "status", NULL);
 		const struct unit_stats *st = id ? find_stats(e, id) : NULL;
 		cJSON *o;
 
@@ -138,24 +133,24 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 		o = wfm_json_object();
 		wfm_json_add_str(o, "id", id);
 		wfm_json_add_str(o, "status", status ? status : "unknown");
-		add_reason(o, "reason", str_item(u, "reason"));
-		if (str_item(u, "branch"))
-			wfm_json_add_str(o, "branch", str_item(u, "branch"));
+		add_reason(o, "reason", wfm_json_get_str(u, "reason", NULL));
+		if (wfm_json_get_str(u, "branch", NULL))
+			wfm_json_add_str(o, "branch", wfm_json_get_str(u, "branch", NULL));
 		else
 			wfm_json_add_null(o, "branch");
-		if (str_item(u, "commit"))
-			wfm_json_add_str(o, "commit", str_item(u, "commit"));
+		if (wfm_json_get_str(u, "commit", NULL))
+			wfm_json_add_str(o, "commit", wfm_json_get_str(u, "commit", NULL));
 		else
 			wfm_json_add_null(o, "commit");
 		add_paths(o, "outOfScope", cJSON_GetObjectItemCaseSensitive(u, "outOfScope"));
-		if (str_item(u, "rejectedBy"))
-			wfm_json_add_str(o, "rejectedBy", str_item(u, "rejectedBy"));
+		if (wfm_json_get_str(u, "rejectedBy", NULL))
+			wfm_json_add_str(o, "rejectedBy", wfm_json_get_str(u, "rejectedBy", NULL));
 		wfm_json_add_num(o, "agents", st ? (double)st->agents : 0);
 		wfm_json_add_num(o, "tokens", st ? (double)st->tokens : 0);
 		wfm_json_add(arr, NULL, o);
 		if (st && (!status || strcmp(status, "merged")))
 			not_landed += st->tokens;
-		budget += budget_reason(str_item(u, "reason"));
+		budget += budget_reason(wfm_json_get_str(u, "reason", NULL));
 		if (!status)
 			continue;
 		merged += !strcmp(status, "merged");
@@ -167,7 +162,7 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 		int seen = 0;
 		cJSON_ArrayForEach(u, reported)
 		{
-			const char *id = str_item(u, "id");
+			const char *id = wfm_json_get_str(u, "id", NULL);
 			seen |= id && !strcmp(id, e->units[i].id);
 		}
 		if (!seen) {
@@ -243,7 +238,8 @@ static void rejections(cJSON *totals, const cJSON *value)
 
 	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(value, "units"))
 	{
-		const char *status = str_item(u, "status"), *by = str_item(u, "rejectedBy");
+		const char *status = wfm_json_get_str(u, "status", NULL),
+			   *by = wfm_json_get_str(u, "rejectedBy", NULL);
 
 		if (!status || strcmp(status, "rejected") || !by)
 			continue;
@@ -309,7 +305,7 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 	wfm_json_add_num(totals, "tokens", (double)e->tokens);
 	wfm_json_add_num(totals, "cacheReadTokens", (double)e->cache_read);
 	wfm_json_add_num(totals, "costUsd", e->cost_usd);
-	wfm_json_add_num(totals, "durationMs", (double)(wfm_engine_now_ms() - e->started_ms));
+	wfm_json_add_num(totals, "durationMs", (double)(wfm_clock_mono_ms() - e->started_mono));
 	{
 		/* the engine's own CPU time (all its threads, not its children) */
 		struct rusage ru;
@@ -425,7 +421,7 @@ static void reach_md(struct wfm_buf *md, const cJSON *r)
 
 		wfm_json_add_str(params, "match", cJSON_GetStringValue(p));
 		wfm_buf_clear(&b);
-		wfm_engine_reach_hint(&b, str_item(r, "base"), params);
+		wfm_engine_reach_hint(&b, wfm_json_get_str(r, "base", NULL), params);
 		wfm_buf_adds(md, n++ ? " and " : " ");
 		md_code(md, b.ptr);
 		cJSON_Delete(params);
@@ -471,16 +467,16 @@ static void md_failures(struct wfm_buf *md, const cJSON *failures)
 	cJSON_ArrayForEach(f, failures)
 	{
 		wfm_buf_adds(md, "- `");
-		md_escape(md, str_item(f, "label"));
+		md_escape(md, wfm_json_get_str(f, "label", NULL));
 		wfm_buf_adds(md, "`: ");
-		md_escape(md, str_item(f, "reason"));
-		if (str_item(f, "transcript")) {
+		md_escape(md, wfm_json_get_str(f, "reason", NULL));
+		if (wfm_json_get_str(f, "transcript", NULL)) {
 			wfm_buf_adds(md, " (transcript: `");
-			md_escape(md, str_item(f, "transcript"));
+			md_escape(md, wfm_json_get_str(f, "transcript", NULL));
 			wfm_buf_adds(md, "`)");
 		}
-		if (str_item(f, "stderr"))
-			md_fenced(md, str_item(f, "stderr"));
+		if (wfm_json_get_str(f, "stderr", NULL))
+			md_fenced(md, wfm_json_get_str(f, "stderr", NULL));
 		wfm_buf_addch(md, '\n');
 	}
 	wfm_buf_addch(md, '\n');
@@ -531,24 +527,27 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(r, "integration");
 	const cJSON *shared = cJSON_GetObjectItemCaseSensitive(r, "shared");
 	const cJSON *units = cJSON_GetObjectItemCaseSensitive(r, "units"), *u;
-	const char *err = str_item(r, "error");
+	const char *err = wfm_json_get_str(r, "error", NULL);
 
 #define TOTAL(name) ((unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(totals, name)))
-	wfm_buf_addf(md, "# Run %s: %s\n\n", str_item(r, "run"), str_item(r, "status"));
+	wfm_buf_addf(md, "# Run %s: %s\n\n", wfm_json_get_str(r, "run", NULL),
+		     wfm_json_get_str(r, "status", NULL));
 	if (err) {
 		wfm_buf_adds(md, "The workflow failed: `");
 		md_escape(md, err);
 		wfm_buf_adds(md, "`\n\n");
 	}
-	wfm_buf_addf(md, "- base: `%s`\n", str_item(r, "base"));
-	wfm_buf_addf(md, "- integration branch: `%s` at `%s`\n", str_item(integ, "branch"),
-		     str_item(integ, "commit") ? str_item(integ, "commit") : "(not created)");
-	if (str_item(shared, "branch")) {
+	wfm_buf_addf(md, "- base: `%s`\n", wfm_json_get_str(r, "base", NULL));
+	wfm_buf_addf(md, "- integration branch: `%s` at `%s`\n",
+		     wfm_json_get_str(integ, "branch", NULL),
+		     wfm_json_get_str(integ, "commit", "(not created)"));
+	if (wfm_json_get_str(shared, "branch", NULL)) {
 		wfm_buf_addf(md,
 			     "- shared checkout (agents without isolation): `%s` at `%s`; bring "
 			     "its edits to your branch with `git merge %s`\n",
-			     str_item(shared, "branch"), str_item(shared, "commit"),
-			     str_item(shared, "branch"));
+			     wfm_json_get_str(shared, "branch", NULL),
+			     wfm_json_get_str(shared, "commit", NULL),
+			     wfm_json_get_str(shared, "branch", NULL));
 		cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(shared, "warnings"))
 		{
 			wfm_buf_adds(md, "  - warning: ");
@@ -597,13 +596,13 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 	cJSON_ArrayForEach(u, units)
 	{
 		wfm_buf_adds(md, "| `");
-		md_escape(md, str_item(u, "id"));
+		md_escape(md, wfm_json_get_str(u, "id", NULL));
 		wfm_buf_adds(md, "` | ");
-		md_escape(md, str_item(u, "status"));
+		md_escape(md, wfm_json_get_str(u, "status", NULL));
 		wfm_buf_adds(md, " | ");
-		md_escape(md, str_item(u, "reason"));
+		md_escape(md, wfm_json_get_str(u, "reason", NULL));
 		wfm_buf_adds(md, " | ");
-		md_escape(md, str_item(u, "branch"));
+		md_escape(md, wfm_json_get_str(u, "branch", NULL));
 		wfm_buf_addf(md, " | %lu |\n",
 			     (unsigned long)cJSON_GetNumberValue(
 				     cJSON_GetObjectItemCaseSensitive(u, "agents")));

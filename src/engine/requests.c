@@ -27,13 +27,6 @@
 #include "llm/price.h"
 #include "oracle/oracle.h"
 
-static const char *str_param(const cJSON *params, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, name);
-
-	return cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
-}
-
 static int resolve(char out[WFM_OID_HEXSZ + 1], struct engine *e, const char *rev,
 		   const char *what)
 {
@@ -75,7 +68,7 @@ static char *short_branch(char *full)
  */
 static void first_estimate(struct engine *e, struct job *job, const char *model)
 {
-	const char *prompt = str_param(job->params, "prompt");
+	const char *prompt = wfm_json_get_nonempty(job->params, "prompt");
 	uint64_t in = wfm_llm_estimate_tokens(prompt ? strlen(prompt) : 0);
 	struct wfm_price price;
 
@@ -130,11 +123,11 @@ static void type_key(char out[WFM_OID_HEXSZ + 16], const struct wfm_agent_type *
 
 static int prepare_agent(struct engine *e, struct job *job)
 {
-	const char *isolation = str_param(job->params, "isolation");
-	const char *label = str_param(job->params, "label");
-	const char *model = str_param(job->params, "model");
-	const char *role_name = str_param(job->params, "role");
-	const char *type_name = str_param(job->params, "agentType");
+	const char *isolation = wfm_json_get_nonempty(job->params, "isolation");
+	const char *label = wfm_json_get_nonempty(job->params, "label");
+	const char *model = wfm_json_get_nonempty(job->params, "model");
+	const char *role_name = wfm_json_get_nonempty(job->params, "role");
+	const char *type_name = wfm_json_get_nonempty(job->params, "agentType");
 	const struct wfm_role *role;
 	char tkey[WFM_OID_HEXSZ + 16];
 	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(job->params, "unit");
@@ -166,14 +159,15 @@ static int prepare_agent(struct engine *e, struct job *job)
 		snprintf(why, sizeof(why), "%s", wfm_error_last());
 		return wfm_error_setc(rc, "agent(): %s", why);
 	}
-	if ((rc = resolve(job->base, e, str_param(job->params, "base"), "agent(): base")) < 0)
+	if ((rc = resolve(job->base, e, wfm_json_get_nonempty(job->params, "base"),
+			  "agent(): base")) < 0)
 		return rc;
 	if (cJSON_IsString(uid))
 		job->unit_id = wfm_strdup(uid->valuestring);
 	if (label)
 		job->label = wfm_strdup(label);
 	if (isolation) {
-		const char *branch = str_param(job->params, "branch");
+		const char *branch = wfm_json_get_nonempty(job->params, "branch");
 		char *name = NULL;
 
 		if (branch) {
@@ -204,7 +198,7 @@ static int prepare_agent(struct engine *e, struct job *job)
 
 static const char *oracle_command(struct engine *e, const struct job *job)
 {
-	const char *cmd = str_param(job->params, "cmd");
+	const char *cmd = wfm_json_get_nonempty(job->params, "cmd");
 
 	return cmd ? cmd : e->opts->oracle_cmd;
 }
@@ -218,11 +212,11 @@ int wfm_engine_prepare(struct engine *e, struct job *job)
 	if (!strcmp(m, "agent"))
 		return prepare_agent(e, job);
 	if (!strcmp(m, "oracle")) {
-		const char *ref = str_param(job->params, "branch");
+		const char *ref = wfm_json_get_nonempty(job->params, "branch");
 
 		job->kind = JOB_ORACLE;
 		if (!ref)
-			ref = str_param(job->params, "ref");
+			ref = wfm_json_get_nonempty(job->params, "ref");
 		if (!oracle_command(e, job))
 			return wfm_error_setc(WFM_EINVALID,
 					      "oracle(): no test command: run with --oracle <cmd>");
@@ -233,7 +227,7 @@ int wfm_engine_prepare(struct engine *e, struct job *job)
 		return 0;
 	}
 	if (!strcmp(m, "merge")) {
-		const char *branch = str_param(job->params, "branch");
+		const char *branch = wfm_json_get_nonempty(job->params, "branch");
 		const cJSON *allow = cJSON_GetObjectItemCaseSensitive(job->params, "allowOutOfScope");
 
 		job->kind = JOB_MERGE;
@@ -253,21 +247,23 @@ int wfm_engine_prepare(struct engine *e, struct job *job)
 	}
 	if (!strcmp(m, "chunk")) {
 		job->kind = JOB_QUICK;
-		if ((rc = resolve(a, e, str_param(job->params, "rev"), "chunk(): rev")) < 0)
+		if ((rc = resolve(a, e, wfm_json_get_nonempty(job->params, "rev"),
+				  "chunk(): rev")) < 0)
 			return rc;
 		memcpy(job->base, a, sizeof(a));
 		job->extra = extra("rev=%s", a);
 		return 0;
 	}
 	if (!strcmp(m, "diff")) {
-		const char *to = str_param(job->params, "to");
+		const char *to = wfm_json_get_nonempty(job->params, "to");
 
 		job->kind = JOB_QUICK;
 		if (!to)
-			to = str_param(job->params, "branch");
+			to = wfm_json_get_nonempty(job->params, "branch");
 		if (!to)
 			return wfm_error_setc(WFM_EINVALID, "diff(): give 'branch' or 'to'");
-		if ((rc = resolve(a, e, str_param(job->params, "from"), "diff(): from")) < 0 ||
+		if ((rc = resolve(a, e, wfm_json_get_nonempty(job->params, "from"),
+				  "diff(): from")) < 0 ||
 		    (rc = resolve(b, e, to, "diff()")) < 0)
 			return rc;
 		job->extra = extra("from=%s;to=%s", a, b);
@@ -275,7 +271,7 @@ int wfm_engine_prepare(struct engine *e, struct job *job)
 	}
 	if (!strcmp(m, "workflow_source")) {
 		job->kind = JOB_QUICK;
-		if (!str_param(job->params, "name"))
+		if (!wfm_json_get_nonempty(job->params, "name"))
 			return wfm_error_setc(WFM_EINVALID, "workflow(): a name or path is required");
 		job->extra = wfm_strdup("");
 		return 0;
@@ -309,13 +305,13 @@ static void run_agent(struct job *job)
 	unsigned long ticket = 0;
 	int rc;
 
-	req.prompt = str_param(job->params, "prompt");
-	req.label = str_param(job->params, "label");
-	req.phase = str_param(job->params, "phase");
-	req.role = str_param(job->params, "role");
+	req.prompt = wfm_json_get_nonempty(job->params, "prompt");
+	req.label = wfm_json_get_nonempty(job->params, "label");
+	req.phase = wfm_json_get_nonempty(job->params, "phase");
+	req.role = wfm_json_get_nonempty(job->params, "role");
 	req.type = job->type;
-	req.model = job->model ? job->model : str_param(job->params, "model");
-	req.effort = str_param(job->params, "effort");
+	req.model = job->model ? job->model : wfm_json_get_nonempty(job->params, "model");
+	req.effort = wfm_json_get_nonempty(job->params, "effort");
 	req.schema = cJSON_GetObjectItemCaseSensitive(job->params, "schema");
 	req.worktree = job->branch != NULL;
 	req.branch = job->branch;
@@ -345,7 +341,7 @@ static void run_agent(struct job *job)
 			free(transcript);
 			return;
 		}
-	} else if (!req.worktree && !str_param(job->params, "base")) {
+	} else if (!req.worktree && !wfm_json_get_nonempty(job->params, "base")) {
 		if (wfm_shared_tip(tip, e->shared) < 0) {
 			fail(job, wfm_error_last());
 			free(transcript);
@@ -468,7 +464,7 @@ static void merge_decided(void *data, const struct wfm_merge_decision *d)
 static void run_merge(struct job *job)
 {
 	struct engine *e = job->e;
-	const char *message = str_param(job->params, "message");
+	const char *message = wfm_json_get_nonempty(job->params, "message");
 	struct wfm_buf msg = WFM_BUF_INIT;
 	unsigned flags = 0;
 
@@ -534,7 +530,7 @@ reach:
 	/* what it leaves in no unit, for the report: never a reason to fail the call */
 	if (wfm_engine_out_of_reach(&job->reach, repo, job->base, job->params) < 0)
 		job->warning = extra("chunk(): cannot list the lines out of reach of /%s/: %s",
-				     str_param(job->params, "match"), wfm_error_last());
+				     wfm_json_get_nonempty(job->params, "match"), wfm_error_last());
 	if (job->replayed)
 		job->ok = 1;
 done:
@@ -547,11 +543,11 @@ static void run_diff(struct job *job, struct wfm_repo *repo)
 	struct wfm_buf out = WFM_BUF_INIT;
 	struct wfm_strvec paths = WFM_STRVEC_INIT;
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(job->params, "paths"), *it;
-	const char *to = str_param(job->params, "to");
-	const char *from = str_param(job->params, "from");
+	const char *to = wfm_json_get_nonempty(job->params, "to");
+	const char *from = wfm_json_get_nonempty(job->params, "from");
 
 	if (!to)
-		to = str_param(job->params, "branch");
+		to = wfm_json_get_nonempty(job->params, "branch");
 	if (cJSON_IsString(p))
 		wfm_strvec_push(&paths, p->valuestring);
 	cJSON_ArrayForEach(it, p)
@@ -571,7 +567,7 @@ static void run_diff(struct job *job, struct wfm_repo *repo)
 
 static void run_workflow_source(struct job *job, struct wfm_repo *repo)
 {
-	const char *name = str_param(job->params, "name");
+	const char *name = wfm_json_get_nonempty(job->params, "name");
 	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
 	struct wfm_buf src = WFM_BUF_INIT, rel = WFM_BUF_INIT;
 	char *path = NULL;

@@ -10,6 +10,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/strvec.h"
 #include "engine/rundir.h"
@@ -23,14 +24,6 @@
 #include <time.h>
 
 #define ID_MAX 128
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Keeps the first error's code and message across the clean-up after it. */
 struct saved_error {
@@ -54,33 +47,6 @@ static int restore_error(struct saved_error *e)
 }
 
 /* ---- files ---- */
-
-/* Reads a whole file. WFM_ENOTFOUND when it does not exist. */
-static int read_file(struct wfm_buf *out, const char *path)
-{
-	char chunk[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return wfm_error_setc(errno == ENOENT || errno == ENOTDIR ? WFM_ENOTFOUND
-									 : WFM_ERROR,
-				      "cannot read '%s': %s", path, strerror(errno));
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = wfm_error_set("cannot read '%s': %s", path, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		wfm_buf_add(out, chunk, (size_t)n);
-	}
-	close(fd);
-	return rc;
-}
 
 static int sync_path(const char *path)
 {
@@ -410,7 +376,7 @@ static cJSON *meta_for(const char *id, const cJSON *meta)
 	cJSON_DeleteItemFromObjectCaseSensitive(m, "id");
 	cJSON_DeleteItemFromObjectCaseSensitive(m, "created");
 	wfm_json_add_str(m, "id", id);
-	wfm_json_add_num(m, "created", (double)now_ms());
+	wfm_json_add_num(m, "created", (double)wfm_clock_wall_ms());
 	return m;
 }
 
@@ -444,7 +410,7 @@ int wfm_rundir_create(struct wfm_rundir **out, const char *commondir, const char
 		rc = wfm_error_setc(WFM_EINVALID, "a run needs a workflow script");
 		goto done;
 	}
-	if ((rc = read_file(&script, script_path)) < 0)
+	if ((rc = wfm_buf_read_file(&script, script_path)) < 0)
 		goto done;
 	if ((rc = wfm_fs_mkdir_p(runs)) < 0)
 		goto done;
@@ -537,7 +503,7 @@ int wfm_rundir_event(struct wfm_rundir *r, const cJSON *event)
 		wfm_buf_add(&line, body.ptr, body.len);
 	} else {
 		/* "ts" first, for people reading the file */
-		wfm_buf_addf(&line, "{\"ts\":%llu", (unsigned long long)now_ms());
+		wfm_buf_addf(&line, "{\"ts\":%llu", (unsigned long long)wfm_clock_wall_ms());
 		if (body.len > 2)
 			wfm_buf_addch(&line, ',');
 		wfm_buf_add(&line, body.ptr + 1, body.len - 1);
@@ -664,7 +630,7 @@ static enum wfm_run_state state_of(const char *dir, pid_t *pid)
 		cJSON *doc = NULL;
 
 		state = WFM_RUN_STATE_DONE;
-		if (read_file(&text, report) == 0 &&
+		if (wfm_buf_read_file(&text, report) == 0 &&
 		    wfm_json_parse(&doc, text.ptr, text.len) == 0) {
 			status = cJSON_GetObjectItemCaseSensitive(doc, "status");
 			if (cJSON_IsString(status) && !strcmp(status->valuestring, "stopped"))
@@ -698,7 +664,7 @@ static void read_meta(struct wfm_rundir_info *info, const char *dir)
 	const cJSON *created, *name;
 	cJSON *doc = NULL;
 
-	if (read_file(&text, path) < 0 || wfm_json_parse(&doc, text.ptr, text.len) < 0)
+	if (wfm_buf_read_file(&text, path) < 0 || wfm_json_parse(&doc, text.ptr, text.len) < 0)
 		goto done;
 	created = cJSON_GetObjectItemCaseSensitive(doc, "created");
 	if (cJSON_IsNumber(created) && created->valuedouble > 0)
@@ -725,7 +691,7 @@ static void read_goal(struct wfm_rundir_info *info, const char *dir)
 	const cJSON *goal;
 	cJSON *doc = NULL;
 
-	if (read_file(&text, path) == 0 && wfm_json_parse(&doc, text.ptr, text.len) == 0) {
+	if (wfm_buf_read_file(&text, path) == 0 && wfm_json_parse(&doc, text.ptr, text.len) == 0) {
 		goal = cJSON_GetObjectItemCaseSensitive(doc, "goal");
 		if (cJSON_IsString(goal) && *goal->valuestring)
 			info->goal = wfm_strdup(goal->valuestring);

@@ -155,3 +155,26 @@ enum wfm_sched_admit wfm_sched_admit(struct wfm_buf *why, const struct wfm_sched
 	 */
 	return s->finished ? WFM_SCHED_REFUSE : WFM_SCHED_START;
 }
+
+enum wfm_sched_verdict wfm_sched_decide(struct wfm_buf *why, const struct wfm_sched *s,
+					const struct wfm_sched_turn *t)
+{
+	int started = t->item && t->item->agents;
+	enum wfm_sched_admit admit = WFM_SCHED_START;
+
+	/* a spent ledger starts no new work; an item under way may still try */
+	if (!started && t->spent)
+		return WFM_SCHED_SPENT;
+	/* the first agent of a new item: does the budget cover one more? */
+	if (t->item && !started && t->budget)
+		admit = wfm_sched_admit(why, s, t->budget);
+	if (admit == WFM_SCHED_WAIT)
+		return t->busy || t->idle_turns < WFM_SCHED_STALL_TURNS ? WFM_SCHED_HOLD
+									: WFM_SCHED_RUN_STALLED;
+	return admit == WFM_SCHED_START ? WFM_SCHED_RUN : WFM_SCHED_NO_ROOM;
+}
+
+int wfm_sched_count_agent(unsigned long *requested, unsigned long max)
+{
+	return ++*requested <= max;
+}

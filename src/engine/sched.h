@@ -98,4 +98,50 @@ enum wfm_sched_admit wfm_sched_admit(struct wfm_buf *why, const struct wfm_sched
 void wfm_sched_estimate(uint64_t *tokens, double *usd, const struct wfm_sched *s,
 			const struct wfm_sched_budget *b);
 
+/*
+ * Turns of the engine's loop in a row (about 200 ms each) with nothing in
+ * flight and nothing from the runtime, after which a new item held back
+ * for the budget starts after all: the script waits on it (a started item
+ * that needs another one), so holding it would hang the run. The ledger
+ * still keeps the budget.
+ */
+#define WFM_SCHED_STALL_TURNS 10
+
+/* How the run stands when the agent first in line could start (the concurrency allows it). */
+struct wfm_sched_turn {
+	const struct wfm_sched_item *item;     /* the agent's item; NULL: none */
+	int spent;			       /* the ledger is exhausted */
+	const struct wfm_sched_budget *budget; /* what admits a new item; NULL: no limit */
+	int busy;			       /* a job is in flight, or an oracle waits */
+	unsigned idle_turns;		       /* turns of the loop in a row with nothing read */
+};
+
+enum wfm_sched_verdict {
+	WFM_SCHED_RUN,	       /* start it */
+	WFM_SCHED_RUN_STALLED, /* start it though the budget would hold it: nothing else can move */
+	WFM_SCHED_HOLD,	       /* leave it, and every agent behind it, waiting */
+	WFM_SCHED_SPENT,       /* refuse it: the ledger is exhausted and it is new work */
+	WFM_SCHED_NO_ROOM,     /* refuse it: no new item fits what is left, and none will */
+};
+
+/*
+ * What the engine does with the agent first in line. Once the ledger is
+ * exhausted no new item and no agent outside items starts; agents of
+ * started items still do (the ledger judges their calls). The first agent
+ * of a new item is admitted by wfm_sched_admit() when t->budget is given;
+ * held back while other work may change that, it starts after
+ * WFM_SCHED_STALL_TURNS idle turns. why (may be NULL) says, for
+ * WFM_SCHED_RUN_STALLED and WFM_SCHED_NO_ROOM, how the numbers stand.
+ */
+enum wfm_sched_verdict wfm_sched_decide(struct wfm_buf *why, const struct wfm_sched *s,
+					const struct wfm_sched_turn *t);
+
+/*
+ * Counts an agent the script asks for against the run's limit
+ * (--max-agents), before the journal is looked at: agents answered from
+ * the journal count, and so do the ones refused, so a resumed run refuses
+ * the same ones. Returns 0 when this one is over the limit.
+ */
+int wfm_sched_count_agent(unsigned long *requested, unsigned long max);
+
 #endif

@@ -12,6 +12,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "engine/engine_priv.h"
 #include "engine/rundir.h"
@@ -212,7 +213,7 @@ static cJSON *this_session(struct engine *e, const cJSON *totals, const char *st
 	wfm_json_add_num(s, "session", 0); /* numbered in wfm_engine_sessions_report */
 	wfm_json_add_num(s, "started", (double)e->started_ms);
 	wfm_json_add_str(s, "status", status);
-	wfm_json_add_num(s, "durationMs", (double)(wfm_engine_mono_ms() - e->started_mono));
+	wfm_json_add_num(s, "durationMs", (double)(wfm_clock_mono_ms() - e->started_mono));
 	wfm_json_add_num(s, "agentsRun", (double)e->agents_run);
 	wfm_json_add_num(s, "tokens", (double)e->own_tokens);
 	wfm_json_add_num(s, "costUsd", e->own_cost_usd);

@@ -54,6 +54,13 @@ static char *meta_name(const char *path, const char *node)
 	return ret;
 }
 
+int wfm_workflow_is_path(const char *name)
+{
+	size_t len = strlen(name);
+
+	return strchr(name, '/') || (len > 3 && !strcmp(name + len - 3, ".js"));
+}
+
 int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_where *where)
 {
 	static const char *const rel[NPLACES] = {".claude/workflows", ".wfmigrate/workflows",
@@ -70,7 +77,7 @@ int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_wh
 	*out = NULL;
 	if (!*name)
 		return wfm_error_setc(WFM_EINVALID, "a workflow name cannot be empty");
-	if (strchr(name, '/') || (strlen(name) > 3 && !strcmp(name + strlen(name) - 3, ".js")))
+	if (wfm_workflow_is_path(name))
 		return from_path(out, name, where);
 
 	if (where->top) {

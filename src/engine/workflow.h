@@ -24,6 +24,12 @@ struct wfm_workflow_where {
 #define WFM_WORKFLOW_WHERE_INIT { NULL, NULL, NULL, NULL }
 
 /*
+ * 1 when name is taken as a path, not looked up: it holds a '/' or ends
+ * in ".js" (and is more than that); 0 for a name.
+ */
+int wfm_workflow_is_path(const char *name);
+
+/*
  * Sets *out to the absolute path of the workflow called name (a new
  * string; free with free()). WFM_ENOTFOUND when there is none, the
  * message listing every workflow found in those places.

@@ -11,26 +11,18 @@
 int wfm_read_line(char **out, const char *path)
 {
 	struct wfm_buf b = WFM_BUF_INIT;
-	char chunk[512];
-	ssize_t n;
-	int fd;
+	int rc;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return wfm_error_setc(WFM_ENOTFOUND, "'%s' does not exist", path);
-		return wfm_error_set("cannot read '%s': %s", path, strerror(errno));
-	}
 	b.cap = 1 << 16;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		if (wfm_buf_add(&b, chunk, (size_t)n) < 0)
-			break;
-	close(fd);
-	if (n < 0) {
+	rc = wfm_buf_read_file(&b, path);
+	if (rc == WFM_ENOTFOUND)
+		rc = wfm_error_setc(WFM_ENOTFOUND, "'%s' does not exist", path);
+	if (rc < 0 && rc != WFM_EBUDGET) {
 		wfm_buf_release(&b);
-		return wfm_error_set("cannot read '%s': %s", path, strerror(errno));
+		return rc;
 	}
+	/* a longer file is no line of ours: its start is as good as any */
 	wfm_buf_rtrim(&b);
 	*out = wfm_buf_detach(&b, NULL);
 	return 0;

@@ -148,12 +148,12 @@ static int parse(struct wfm_llm_reply *out, const char *body, size_t len)
 	}
 	cJSON_ArrayForEach(block, content)
 	{
-		const char *type = wfm_llm_jstr(block, "type");
+		const char *type = wfm_json_get_str(block, "type", NULL);
 
 		if (!type)
 			continue;
 		if (!strcmp(type, "text")) {
-			const char *t = wfm_llm_jstr(block, "text");
+			const char *t = wfm_json_get_str(block, "text", NULL);
 
 			if (!t)
 				continue;
@@ -161,8 +161,8 @@ static int parse(struct wfm_llm_reply *out, const char *body, size_t len)
 				wfm_buf_addch(&text, '\n');
 			wfm_buf_adds(&text, t);
 		} else if (!strcmp(type, "tool_use")) {
-			const char *id = wfm_llm_jstr(block, "id");
-			const char *name = wfm_llm_jstr(block, "name");
+			const char *id = wfm_json_get_str(block, "id", NULL);
+			const char *name = wfm_json_get_str(block, "name", NULL);
 			const cJSON *input = cJSON_GetObjectItemCaseSensitive(block, "input");
 			struct wfm_llm_tool_call *call;
 
@@ -191,7 +191,7 @@ static int parse(struct wfm_llm_reply *out, const char *body, size_t len)
 		}
 		/* thinking, server tool blocks…: kept in message, nothing to do */
 	}
-	raw = wfm_llm_jstr(root, "stop_reason");
+	raw = wfm_json_get_str(root, "stop_reason", NULL);
 	out->stop_raw = wfm_strdup(raw ? raw : "");
 	out->stop = raw ? stop_of(raw) : WFM_LLM_STOP_OTHER;
 	if (text_blocks)
@@ -245,9 +245,9 @@ static int error_final(long status, const char *body, size_t len)
 		return 0;
 	err = cJSON_GetObjectItemCaseSensitive(root, "error");
 	details = cJSON_GetObjectItemCaseSensitive(err, "details");
-	type = wfm_llm_jstr(err, "type");
-	code = wfm_llm_jstr(details, "error_code");
-	msg = wfm_llm_jstr(err, "message");
+	type = wfm_json_get_str(err, "type", NULL);
+	code = wfm_json_get_str(details, "error_code", NULL);
+	msg = wfm_json_get_str(err, "message", NULL);
 	if (type && !strcmp(type, "billing_error"))
 		final = 1;
 	else if (status == 429 && code && !strcmp(code, "enforced_spend_limit_reached"))

@@ -1,4 +1,5 @@
 #include "base/common.h"
+#include "base/clock.h"
 #include "llm/cache.h"
 
 #include <pthread.h>
@@ -34,7 +35,7 @@ struct wfm_llm_cache *wfm_llm_cache_new(void)
 	struct wfm_llm_cache *c = wfm_calloc(1, sizeof(*c));
 
 	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->changed, NULL);
+	wfm_clock_cond_init(&c->changed);
 	return c;
 }
 
@@ -123,17 +124,10 @@ static struct prefix *find_prefix(struct wfm_llm_cache *c, const char *key)
 void wfm_llm_cache_enter(struct wfm_llm_cache *c, const char *key, unsigned long max_wait_ms,
 			 const volatile sig_atomic_t *cancel, int *first)
 {
-	struct timespec now, end;
+	uint64_t end = wfm_clock_mono_ms() + max_wait_ms;
 	struct prefix *p;
 
 	*first = 0;
-	clock_gettime(CLOCK_REALTIME, &end);
-	end.tv_sec += (time_t)(max_wait_ms / 1000);
-	end.tv_nsec += (long)(max_wait_ms % 1000) * 1000000L;
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
 		struct timespec until;
@@ -149,17 +143,10 @@ void wfm_llm_cache_enter(struct wfm_llm_cache *c, const char *key, unsigned long
 		}
 		if (p->warm || (cancel && *cancel))
 			break;
-		clock_gettime(CLOCK_REALTIME, &now);
-		if (now.tv_sec > end.tv_sec ||
-		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+		if (wfm_clock_mono_ms() >= end)
 			break; /* waited long enough: go, and maybe write it too */
 		/* every 100 ms, to look at cancel */
-		until = now;
-		until.tv_nsec += 100 * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		wfm_clock_deadline(&until, 100);
 		pthread_cond_timedwait(&c->changed, &c->mu, &until);
 	}
 	pthread_mutex_unlock(&c->mu);

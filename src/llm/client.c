@@ -5,6 +5,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "llm/client.h"
 #include "llm/llm_priv.h"
@@ -50,24 +51,6 @@ void wfm_llm_global_cleanup(void)
 	curl_global_cleanup();
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void deadline(struct timespec *ts, unsigned long ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += (time_t)(ms / 1000);
-	ts->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
 
 static int cancelled(const volatile sig_atomic_t *cancel)
 {
@@ -97,7 +80,6 @@ int wfm_llm_client_new(struct wfm_llm_client **out, const struct wfm_llm_client_
 	struct wfm_llm_client *c;
 	const struct wfm_llm_api_ops *ops = wfm_llm_api(opts->api);
 	struct wfm_buf b = WFM_BUF_INIT;
-	pthread_condattr_t ca;
 	struct timespec ts;
 	size_t n;
 
@@ -150,10 +132,7 @@ int wfm_llm_client_new(struct wfm_llm_client **out, const struct wfm_llm_client_
 	}
 
 	pthread_mutex_init(&c->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	wfm_clock_cond_init(&c->cv);
 	c->limit = c->o.max_in_flight;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	c->rng = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16) ^
@@ -193,12 +172,12 @@ unsigned wfm_llm_client_limit(struct wfm_llm_client *c)
 /* Waits for a place among the calls in flight; 0, or -1 once cancelled. */
 static int acquire(struct wfm_llm_client *c, const volatile sig_atomic_t *cancel, uint64_t *waited)
 {
-	uint64_t start = now_ms();
+	uint64_t start = wfm_clock_mono_ms();
 	int rc = 0;
 
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
-		uint64_t now = now_ms(), until = 0;
+		uint64_t now = wfm_clock_mono_ms(), until = 0;
 		struct timespec ts;
 
 		if (cancelled(cancel)) {
@@ -211,13 +190,13 @@ static int acquire(struct wfm_llm_client *c, const volatile sig_atomic_t *cancel
 			until = c->not_before;
 		if (!until && c->in_flight < c->limit)
 			break;
-		deadline(&ts, until && until - now < WAKE_MS ? until - now : WAKE_MS);
+		wfm_clock_deadline(&ts, until && until - now < WAKE_MS ? until - now : WAKE_MS);
 		pthread_cond_timedwait(&c->cv, &c->mu, &ts);
 	}
 	if (!rc)
 		c->in_flight++;
 	pthread_mutex_unlock(&c->mu);
-	*waited += now_ms() - start;
+	*waited += wfm_clock_mono_ms() - start;
 	return rc;
 }
 
@@ -243,7 +222,7 @@ static void release(struct wfm_llm_client *c, enum outcome what, uint64_t retry_
 		/* fall through */
 	case REFUSED:
 		if (++c->refusals >= c->o.breaker_threshold) {
-			c->breaker_until = now_ms() + c->o.breaker_cool_ms;
+			c->breaker_until = wfm_clock_mono_ms() + c->o.breaker_cool_ms;
 			c->refusals = 0;
 		}
 		break;
@@ -252,7 +231,7 @@ static void release(struct wfm_llm_client *c, enum outcome what, uint64_t retry_
 	}
 	/* the provider asked everyone, not only this call, to wait */
 	if (retry_after_ms) {
-		uint64_t t = now_ms() + retry_after_ms;
+		uint64_t t = wfm_clock_mono_ms() + retry_after_ms;
 
 		if (t > c->not_before)
 			c->not_before = t;
@@ -264,10 +243,10 @@ static void release(struct wfm_llm_client *c, enum outcome what, uint64_t retry_
 /* Sleeps ms, waking every WAKE_MS for *cancel; -1 when cancelled. */
 static int nap(unsigned long ms, const volatile sig_atomic_t *cancel)
 {
-	uint64_t end = now_ms() + ms;
+	uint64_t end = wfm_clock_mono_ms() + ms;
 
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = wfm_clock_mono_ms();
 		unsigned long step;
 		struct timespec ts;
 
@@ -379,7 +358,7 @@ static int on_progress(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_of
 		       curl_off_t ulnow)
 {
 	struct xfer *x = data;
-	uint64_t now = now_ms();
+	uint64_t now = wfm_clock_mono_ms();
 
 	if (cancelled(x->cancel))
 		return 1;
@@ -652,10 +631,10 @@ int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 		}
 		wait_ms = ra ? ra : backoff(c, attempt);
 		{
-			uint64_t t0 = now_ms();
+			uint64_t t0 = wfm_clock_mono_ms();
 			int r = nap((unsigned long)wait_ms, cancel);
 
-			info->waited_ms += now_ms() - t0;
+			info->waited_ms += wfm_clock_mono_ms() - t0;
 			if (r < 0) {
 				rc = wfm_error_set("cancelled");
 				goto done;

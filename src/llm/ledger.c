@@ -3,6 +3,7 @@
  * from contended.
  */
 #include "base/common.h"
+#include "base/clock.h"
 #include "llm/ledger.h"
 
 #include <inttypes.h>
@@ -23,7 +24,7 @@ struct wfm_ledger *wfm_ledger_new(uint64_t max_tokens, double max_usd, uint64_t 
 	struct wfm_ledger *l = wfm_calloc(1, sizeof(*l));
 
 	pthread_mutex_init(&l->mu, NULL);
-	pthread_cond_init(&l->settled, NULL);
+	wfm_clock_cond_init(&l->settled);
 	l->max_tokens = max_tokens;
 	l->max_usd = max_usd > 0 ? max_usd : 0;
 	l->tokens = spent_tokens;
@@ -93,12 +94,7 @@ static int reserve(struct wfm_ledger *l, struct wfm_ledger_hold *hold, uint64_t 
 			goto done;
 		}
 		/* woken by a settle; every 100 ms to look at cancel */
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100 * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		wfm_clock_deadline(&until, 100);
 		pthread_cond_timedwait(&l->settled, &l->mu, &until);
 	}
 	l->reserved_tokens += tokens;

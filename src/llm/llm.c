@@ -3,6 +3,7 @@
  * token estimate and small JSON helpers for anthropic.c and openai.c.
  */
 #include "base/common.h"
+#include "base/json.h"
 #include "base/buf.h"
 #include "llm/llm_priv.h"
 
@@ -53,13 +54,6 @@ const struct wfm_llm_api_ops *wfm_llm_api_find(const char *name)
 uint64_t wfm_llm_estimate_tokens(size_t bytes)
 {
 	return ((uint64_t)bytes + 2) / 3;
-}
-
-const char *wfm_llm_jstr(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 int wfm_llm_jcount(uint64_t *out, const cJSON *obj, const char *key)
@@ -146,10 +140,10 @@ char *wfm_llm_error_text(const char *body, size_t len)
 		wfm_buf_adds(&out, err->valuestring);
 		goto done;
 	}
-	msg = wfm_llm_jstr(err, "message");
-	type = wfm_llm_jstr(err, "type");
+	msg = wfm_json_get_str(err, "message", NULL);
+	type = wfm_json_get_str(err, "type", NULL);
 	if (!type)
-		type = wfm_llm_jstr(err, "code");
+		type = wfm_json_get_str(err, "code", NULL);
 	if (!msg && !type) {
 		cJSON_Delete(root);
 		return NULL;

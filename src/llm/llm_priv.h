@@ -7,8 +7,6 @@
 extern const struct wfm_llm_api_ops wfm_llm_anthropic_ops;
 extern const struct wfm_llm_api_ops wfm_llm_openai_ops;
 
-/* obj[key] when it is a string, else NULL; borrowed */
-const char *wfm_llm_jstr(const cJSON *obj, const char *key);
 /* obj[key] as a token count: 1 and *out set when it is a non-negative number */
 int wfm_llm_jcount(uint64_t *out, const cJSON *obj, const char *key);
 /* whether name matches ^[a-zA-Z0-9_-]{1,64}$ */

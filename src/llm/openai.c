@@ -150,8 +150,8 @@ static int parse(struct wfm_llm_reply *out, const char *body, size_t len)
 	cJSON_ArrayForEach(c, calls)
 	{
 		const cJSON *fn = cJSON_GetObjectItemCaseSensitive(c, "function");
-		const char *id = wfm_llm_jstr(c, "id");
-		const char *name = wfm_llm_jstr(fn, "name");
+		const char *id = wfm_json_get_str(c, "id", NULL);
+		const char *name = wfm_json_get_str(fn, "name", NULL);
 		const cJSON *args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
 		struct wfm_llm_tool_call *call;
 
@@ -177,13 +177,13 @@ static int parse(struct wfm_llm_reply *out, const char *body, size_t len)
 		}
 	}
 
-	raw = wfm_llm_jstr(choice, "finish_reason");
+	raw = wfm_json_get_str(choice, "finish_reason", NULL);
 	out->stop_raw = wfm_strdup(raw ? raw : "");
 	out->stop = raw ? stop_of(raw) : WFM_LLM_STOP_OTHER;
 	/* servers that say "stop" while calling tools: the calls decide */
 	if (out->nr_calls && (out->stop == WFM_LLM_STOP_END || !raw))
 		out->stop = WFM_LLM_STOP_TOOL_USE;
-	refusal = wfm_llm_jstr(msg, "refusal");
+	refusal = wfm_json_get_str(msg, "refusal", NULL);
 	if (refusal && *refusal) {
 		out->stop = WFM_LLM_STOP_REFUSAL;
 		out_bytes += strlen(refusal);
@@ -241,8 +241,8 @@ static int error_final(long status, const char *body, size_t len)
 	if (status != 429 || !body || wfm_json_parse(&root, body, len) < 0)
 		return 0;
 	err = cJSON_GetObjectItemCaseSensitive(root, "error");
-	code = wfm_llm_jstr(err, "code");
-	type = wfm_llm_jstr(err, "type");
+	code = wfm_json_get_str(err, "code", NULL);
+	type = wfm_json_get_str(err, "type", NULL);
 	if ((code && !strcmp(code, "insufficient_quota")) ||
 	    (type && !strcmp(type, "insufficient_quota")))
 		final = 1;

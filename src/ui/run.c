@@ -4,6 +4,7 @@
 #include "agent/tools.h"
 #include "engine/engine.h"
 #include "engine/rundir.h"
+#include "engine/workflow.h"
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
@@ -204,19 +205,12 @@ int wfm_run_settings_save(struct wfm_rundir *run, const struct wfm_run_settings 
 int wfm_run_json_load(cJSON **out, struct wfm_rundir *run, const char *name)
 {
 	struct wfm_buf b = WFM_BUF_INIT;
-	char *path = wfm_rundir_file(run, name), chunk[8192];
-	FILE *f = fopen(path, "rb");
-	size_t n;
+	char *path = wfm_rundir_file(run, name);
 	int rc;
 
 	*out = NULL;
-	if (!f) {
-		rc = wfm_error_setc(WFM_ENOTFOUND, "cannot read '%s': %s", path, strerror(errno));
+	if ((rc = wfm_buf_read_file(&b, path)) < 0)
 		goto done;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		wfm_buf_add(&b, chunk, n);
-	fclose(f);
 	rc = wfm_json_parse(out, b.ptr, b.len);
 	if (rc < 0)
 		rc = wfm_error_setc(WFM_EINVALID, "%s: %s", path, wfm_error_last());
@@ -313,10 +307,10 @@ static void print_failures(const cJSON *report)
 	printf("agents that failed: %d\n", n);
 	cJSON_ArrayForEach(f, failures)
 	{
-		const char *label = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "label"));
-		const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "reason"));
-		const char *tail = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "stderr"));
-		const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "transcript"));
+		const char *label = wfm_json_get_str(f, "label", NULL);
+		const char *why = wfm_json_get_str(f, "reason", NULL);
+		const char *tail = wfm_json_get_str(f, "stderr", NULL);
+		const char *path = wfm_json_get_str(f, "transcript", NULL);
 
 		if (shown++ == FAILURES_SHOWN) {
 			printf("  ... and %d more in report.md\n", n - FAILURES_SHOWN);
@@ -457,7 +451,7 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 		return wfm_ui_error_last(WFM_EXIT_USAGE);
 	}
 	/* a built-in is named by its file, a user's script as the user named it */
-	if (!strchr(s->workflow, '/') && !strstr(s->workflow, ".js"))
+	if (!wfm_workflow_is_path(s->workflow))
 		wfm_buf_addf(&script_name, "workflows/%s.js", s->workflow);
 	else
 		wfm_buf_adds(&script_name, s->workflow);

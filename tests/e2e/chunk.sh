@@ -69,7 +69,7 @@ pass "--json"
 
 # From a subdirectory: pathspecs are relative to it, ids to the top.
 (cd "$repo/src" && expect_code 0 git wfmigrate chunk --json)
-python3 -c 'import json,sys; ids=[u["id"] for u in json.load(open(sys.argv[1]))]; assert ids[0]=="src/main.c::code::<stdio.h>" and all(i.startswith("src/") for i in ids), ids' "$TMP/out" ||
+py 'ids=[u["id"] for u in j(sys.argv[1])]; assert ids[0]=="src/main.c::code::<stdio.h>" and all(i.startswith("src/") for i in ids), ids' "$TMP/out" ||
 	fail "from src/: not limited to src/"
 (cd "$repo/src/util" && expect_output '^src/util/str\.c::function::str_len ' git wfmigrate chunk)
 (cd "$repo/src/util" && expect_output '^py/app\.py::class::App ' git wfmigrate chunk ../../py)

@@ -22,15 +22,6 @@ src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 codemod=$src/fixtures/codemods/old-to-safe.sh
 expected=$src/fixtures/deprecated.expected
 
-# json <python expression over j> < file: prints the value (a list one per line)
-json() {
-	python3 -c '
-import json, sys
-j = json.load(sys.stdin)
-r = eval(sys.argv[1])
-print(*r, sep="\n") if isinstance(r, list) else print(r)' "$1"
-}
-
 # split_units <units.json> <dir>: for unit i, <dir>/i.id, i.path, and
 # i.<role>.env: the $WFM_AGENT_JSON the exec provider gives an agent of
 # that role on that unit.

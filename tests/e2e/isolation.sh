@@ -212,9 +212,8 @@ start_run "$ref" "$TMP/ref.log"
 wait "$pid" || { cat "$ref.err" >&2; fail "the uninterrupted run failed"; }
 ref_rd=$(run_dir "$ref")
 ref_id=$(basename "$ref_rd")
-python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
+py '
+r = j(sys.argv[1])
 print("\n".join(u["id"] + " " + u["status"] for u in r["units"]))' "$ref_rd/report.json" >"$TMP/ref.statuses"
 [ "$(grep -c ' merged$' "$TMP/ref.statuses")" = 6 ] && [ "$(grep -c ' rejected$' "$TMP/ref.statuses")" = 2 ] ||
 	fail "the uninterrupted run did not merge the 6 good units and reject the 2 broken ones: $(cat "$TMP/ref.statuses")"

@@ -7,6 +7,8 @@
 #   expect_output 'pattern' cmd... # exit 0 and stdout matches (grep -E)
 #   check_repo "$repo"             # git fsck and git worktree list are clean
 #   wait_for "what" cmd...         # polls cmd for up to 60 s
+#   py 'print(j(sys.argv[1])["status"])' "$rd/report.json"   # python3 with helpers
+#   json 'j["pass"], j["commit"]' <"$TMP/out"                 # one JSON value's parts
 #
 # Everything lives under one temporary directory removed on exit.
 set -eu
@@ -78,7 +80,9 @@ check_repo() {
 }
 
 # py <python code> [args...]: python3 with json, os, re, subprocess, sys,
-# j(path) (a JSON file) and log(path) (a JSON-lines file as a list)
+# j(path) (a JSON file), log(path) (a JSON-lines file as a list) and
+# journal_labels(rundir[, journal]): the labels of the agents a run's
+# journal holds (a torn last line left out, as the engine leaves it)
 py() {
 	local code=$1
 	shift
@@ -89,7 +93,35 @@ def j(path):
 def log(path):
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
+def journal_labels(rd, journal=None):
+    out = []
+    with open(journal or os.path.join(rd, 'journal.jsonl')) as f:
+        lines = f.read().split('\\n')
+    if lines[-1] != '':
+        lines = lines[:-1]  # a torn tail: the engine drops it
+    for line in lines:
+        if not line:
+            continue
+        rec = json.loads(line)
+        if rec['method'] != 'agent':
+            continue
+        with open(os.path.join(rd, 'agents', rec['key'].replace('#', '-') + '.jsonl')) as f:
+            out.append(json.loads(f.readline())['request']['label'])
+    return out
 $code" "$@"
+}
+
+# json <python expression over j> < file: the expression's value over the
+# JSON on stdin; a tuple's items on one line, a list's one per line
+json() {
+	py 'j = json.load(sys.stdin)
+r = eval(sys.argv[1])
+if isinstance(r, tuple):
+    print(*r)
+elif isinstance(r, list):
+    print(*r, sep="\n")
+else:
+    print(r)' "$1"
 }
 
 # run_dir <repo>: the one run directory of the repository ("" when none)

@@ -41,9 +41,8 @@ run_escape() {
 		git wfmigrate run --yes --json --workflow "$harness" --provider anthropic --budget 1M "$@"
 	cp "$TMP/out" "$TMP/$name.json"
 	# the answers to the escape attempts, as the fake received them: one line each
-	python3 -c '
-import json, sys
-entries = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+	py '
+entries = log(sys.argv[1])
 last = [e for e in entries if e["status"] == 200][-1]["body"]["messages"]
 calls, out = {}, []
 for m in last:
@@ -62,9 +61,8 @@ json.dump(out, open(sys.argv[2], "w"))
 mkdir -p "$common/wfmigrate/pool"
 echo "OUTSIDE-SECRET" >"$common/wfmigrate/pool/outside.txt"
 run_escape plain
-python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
+py '
+r = j(sys.argv[1])
 assert len(r) == 8, [x["name"] for x in r]
 for x in r[:5]:
     assert x["is_error"], "%s %s was not refused: %s" % (x["name"], x["input"], x["text"][:200])
@@ -81,7 +79,7 @@ pass "Bash runs without the API key in its environment"
 
 [ "$(sha1sum <.git/config)" = "$config_before" ] || fail ".git/config changed"
 [ "$(git rev-parse HEAD)" = "$head_before" ] || fail "HEAD moved"
-branch=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["branch"])' "$TMP/plain.json")
+branch=$(py 'print(j(sys.argv[1])["result"]["branch"])' "$TMP/plain.json")
 git ls-tree -r --name-only "$branch" | grep -q '^\.git' && fail "the agent's branch holds a .git path"
 [ -f "$common/wfmigrate/pool/escaped.txt" ] ||
 	fail "without a sandbox Bash was expected to reach outside the worktree (the test is wrong)"
@@ -94,9 +92,8 @@ if git wfmigrate run --yes --workflow "$harness" --provider anthropic --sandbox 
 else
 	run_escape sandboxed --sandbox bwrap
 	[ ! -e "$common/wfmigrate/pool/escaped.txt" ] || fail "under bwrap Bash wrote outside the worktree"
-	python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
+	py '
+r = j(sys.argv[1])
 assert all(x["is_error"] for x in r[:5])
 assert sys.argv[2] not in json.dumps(r)
 ' "$TMP/sandboxed.results" "$FAKE_KEY" || fail "the sandboxed run did not refuse as it should"

@@ -158,7 +158,7 @@ pass "report.json and report.md of the stopped run: $total lines, the first 50"
 # --- resume: the lines come from the journal (a text changed there shows)
 py '
 path = sys.argv[1]
-recs = [json.loads(l) for l in open(path)]
+recs = log(path)
 chunks = [r for r in recs if r["method"] == "chunk"]
 assert len(chunks) == 1 and len(chunks[0]["result"]["outOfReach"]) == int(sys.argv[2]), chunks
 for l in chunks[0]["result"]["outOfReach"]:
@@ -180,7 +180,7 @@ pass "resume: the lines out of reach come from the journal, not from chunking ag
 # a chunk() record without them (an older version's): found again on resume
 py '
 path = sys.argv[1]
-recs = [json.loads(l) for l in open(path)]
+recs = log(path)
 for r in recs:
     r["result"].pop("outOfReach", None)
 with open(path, "w") as f:

@@ -55,33 +55,6 @@ fi
 exit $rc
 EOF
 
-# py <python code> [args...]: python3 with j(path) (a JSON file) and
-# journal_labels(rundir): the labels of the agents journal.jsonl holds
-py() {
-	local code=$1
-	shift
-	python3 -c "import json, sys, os, re
-def j(path):
-    with open(path) as f:
-        return json.load(f)
-def journal_labels(rd, journal=None):
-    out = []
-    data = open(journal or os.path.join(rd, 'journal.jsonl')).read()
-    lines = data.split('\n')
-    if lines[-1] != '':
-        lines = lines[:-1]  # a torn tail: the engine drops it
-    for line in lines:
-        if not line:
-            continue
-        rec = json.loads(line)
-        if rec['method'] != 'agent':
-            continue
-        with open(os.path.join(rd, 'agents', rec['key'].replace('#', '-') + '.jsonl')) as f:
-            out.append(json.loads(f.readline())['request']['label'])
-    return out
-$code" "$@"
-}
-
 new_fixture() { # new_fixture <dir>
 	"$src/fixtures/make-deprecated.sh" "$1" >/dev/null
 }

@@ -47,24 +47,6 @@ fi
 exec make -s test
 EOF
 
-py() {
-	local code=$1
-	shift
-	python3 -c "import json, sys, os, re
-def j(path):
-    with open(path) as f:
-        return json.load(f)
-def journal_labels(rd):
-    out = []
-    for line in open(os.path.join(rd, 'journal.jsonl')):
-        rec = json.loads(line)
-        if rec['method'] == 'agent':
-            with open(os.path.join(rd, 'agents', rec['key'].replace('#', '-') + '.jsonl')) as f:
-                out.append(json.loads(f.readline())['request']['label'])
-    return out
-$code" "$@"
-}
-
 # start_run <repo> <log>: the run in the background, 2 agents at once; sets $pid
 start_run() {
 	"$src/fixtures/make-deprecated.sh" "$1" >/dev/null

@@ -1,5 +1,6 @@
 #include "support/test.h"
 #include "base/buf.h"
+#include "base/json.h"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -89,4 +90,72 @@ void wfm_test_write(const char *dir, const char *relpath, const char *content)
 		fail_msg("cannot write %s: %s", path, strerror(errno));
 	fputs(content, f);
 	fclose(f);
+}
+
+char *wfm_test_trim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && strchr("\r\n ", s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* The command fmt makes, run in dir: its output trimmed, and the command (free() both). */
+static char *vsh_trim(char **cmd, const char *dir, const char *fmt, va_list ap)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	wfm_buf_vaddf(&b, fmt, ap);
+	*cmd = wfm_buf_detach(&b, NULL);
+	return wfm_test_trim(wfm_test_sh(dir, "%s", *cmd));
+}
+
+char *wfm_test_sh_trim(const char *dir, const char *fmt, ...)
+{
+	char *cmd, *out;
+	va_list ap;
+
+	va_start(ap, fmt);
+	out = vsh_trim(&cmd, dir, fmt, ap);
+	va_end(ap);
+	free(cmd);
+	return out;
+}
+
+void wfm_test_assert_sh(enum wfm_test_sh_check how, const char *dir, const char *s, const char *fmt,
+			...)
+{
+	char *cmd, *got;
+	va_list ap;
+
+	va_start(ap, fmt);
+	got = vsh_trim(&cmd, dir, fmt, ap);
+	va_end(ap);
+	if (how == WFM_TEST_SH_EQUAL && strcmp(got, s))
+		fail_msg("'%s' printed '%s', expected '%s'", cmd, got, s);
+	if (how == WFM_TEST_SH_CONTAINS && !strstr(got, s))
+		fail_msg("'%s' printed '%s', expected it to contain '%s'", cmd, got, s);
+	if (how == WFM_TEST_SH_LACKS && strstr(got, s))
+		fail_msg("'%s' printed '%s', which contains '%s'", cmd, got, s);
+	free(got);
+	free(cmd);
+}
+
+char *wfm_test_read(const char *path)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	if (wfm_buf_read_file(&b, path) < 0)
+		fail_msg("%s", wfm_error_last());
+	return wfm_buf_detach(&b, NULL);
+}
+
+cJSON *wfm_test_json(const char *text)
+{
+	cJSON *v = NULL;
+
+	if (wfm_json_parse(&v, text, strlen(text)) < 0)
+		fail_msg("bad JSON in the test: %s: %s", wfm_error_last(), text);
+	return v;
 }

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "base/common.h"
+#include "base/json.h"
 
 /* Fails the test with the library's last error message when expr < 0. */
 #define assert_wfm_ok(expr)                                                                        \
@@ -45,5 +46,32 @@ char *wfm_test_repo_new(void);
 
 /* Writes a file under dir (making parent directories). */
 void wfm_test_write(const char *dir, const char *relpath, const char *content);
+
+/* Cuts the blanks and newlines s ends with; returns s. */
+char *wfm_test_trim(char *s);
+
+/* Like wfm_test_sh, without the blanks and newlines its output ends with (free()). */
+char *wfm_test_sh_trim(const char *dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Fail the test unless what a shell command prints in dir (as
+ * wfm_test_sh_trim gives it) is want, holds want, or does not hold
+ * unwanted. The command is formatted like printf.
+ */
+#define assert_sh_equal(dir, want, ...)                                                            \
+	wfm_test_assert_sh(WFM_TEST_SH_EQUAL, dir, want, __VA_ARGS__)
+#define assert_sh_contains(dir, want, ...)                                                         \
+	wfm_test_assert_sh(WFM_TEST_SH_CONTAINS, dir, want, __VA_ARGS__)
+#define assert_sh_lacks(dir, unwanted, ...)                                                        \
+	wfm_test_assert_sh(WFM_TEST_SH_LACKS, dir, unwanted, __VA_ARGS__)
+enum wfm_test_sh_check { WFM_TEST_SH_EQUAL, WFM_TEST_SH_CONTAINS, WFM_TEST_SH_LACKS };
+void wfm_test_assert_sh(enum wfm_test_sh_check how, const char *dir, const char *s, const char *fmt,
+			...) __attribute__((format(printf, 4, 5)));
+
+/* The whole file at path (free()); fails the test when it cannot be read. */
+char *wfm_test_read(const char *path);
+
+/* JSON text parsed (cJSON_Delete()); fails the test when it is not JSON. */
+cJSON *wfm_test_json(const char *text);
 
 #endif

@@ -28,15 +28,6 @@ struct fixture {
 	struct wfm_agent_result r;
 };
 
-static cJSON *J(const char *text)
-{
-	cJSON *v = cJSON_Parse(text);
-
-	if (!v)
-		fail_msg("bad JSON in the test: %s", text);
-	return v;
-}
-
 /* A repository with file.c, a pool, the fake with scenario, a client of api. */
 static void setup(struct fixture *f, enum wfm_llm_api api, const char *scenario)
 {
@@ -48,7 +39,7 @@ static void setup(struct fixture *f, enum wfm_llm_api api, const char *scenario)
 	f->repo = wfm_test_repo_new();
 	wfm_test_write(f->repo, "file.c", "int old;\nint other;\n");
 	free(wfm_test_sh(f->repo, "git add -A && git commit -qm base"));
-	c = wfm_test_sh(f->repo, "git rev-parse HEAD");
+	c = wfm_test_sh_trim(f->repo, "git rev-parse HEAD");
 	snprintf(f->base, sizeof(f->base), "%.40s", c);
 	free(c);
 	snprintf(f->transcript, sizeof(f->transcript), "%s/.git/t/agent.jsonl", f->repo);
@@ -191,7 +182,8 @@ static void test_agent_loop__roles_tools(void **state)
 {
 	struct fixture f;
 	struct wfm_buf names = WFM_BUF_INIT;
-	cJSON *body, *tools = J("[\"Read\",\"Grep\",\"Bash\"]"), *bad = J("[\"Teleport\"]");
+	cJSON *body, *tools = wfm_test_json("[\"Read\",\"Grep\",\"Bash\"]"),
+		     *bad = wfm_test_json("[\"Teleport\"]");
 
 	(void)state;
 	setup(&f, WFM_LLM_ANTHROPIC,
@@ -357,8 +349,8 @@ static void test_agent_loop__openai_bad_arguments(void **state)
 static void test_agent_loop__structured_output(void **state)
 {
 	struct fixture f;
-	cJSON *schema = J(VERDICT_SCHEMA),
-	      *bad = J("{\"required\":[\"x\"],\"additionalProperties\":false}");
+	cJSON *schema = wfm_test_json(VERDICT_SCHEMA),
+	      *bad = wfm_test_json("{\"required\":[\"x\"],\"additionalProperties\":false}");
 	struct wfm_buf script = WFM_BUF_INIT;
 
 	(void)state;
@@ -409,7 +401,8 @@ static void test_agent_loop__structured_output(void **state)
 static void test_agent_loop__schema_without_type(void **state)
 {
 	struct fixture f;
-	cJSON *schema = J("{\"required\":[\"n\"],\"properties\":{\"n\":{\"type\":\"integer\"}}}");
+	cJSON *schema =
+	    wfm_test_json("{\"required\":[\"n\"],\"properties\":{\"n\":{\"type\":\"integer\"}}}");
 	cJSON *body;
 	const cJSON *tool;
 

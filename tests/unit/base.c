@@ -1,7 +1,9 @@
 #include "support/test.h"
 #include "base/buf.h"
+#include "base/fs.h"
 #include "base/strvec.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 
 static void test_base__buf_starts_empty_and_terminated(void **state)
@@ -54,6 +56,74 @@ static void test_base__buf_cap_refuses_and_keeps_contents(void **state)
 	assert_string_equal(b.ptr, "12345678");
 	assert_non_null(strstr(wfm_error_last(), "limit of 8 bytes"));
 	wfm_buf_release(&b);
+}
+
+static void test_base__buf_read_file(void **state)
+{
+	struct wfm_buf b = WFM_BUF_INIT, big = WFM_BUF_INIT;
+	char *dir = wfm_test_tmpdir(), *path = NULL, *missing = NULL;
+	FILE *f;
+
+	/* larger than one read, with a NUL inside */
+	for (size_t i = 0; i < 200000; i++)
+		wfm_buf_addch(&big, (int)(i % 251));
+	path = wfm_fs_join(dir, "data");
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(big.ptr, 1, big.len, f), big.len);
+	fclose(f);
+
+	wfm_buf_adds(&b, "head:");
+	assert_wfm_ok(wfm_buf_read_file(&b, path));
+	assert_int_equal(b.len, 5 + big.len);
+	assert_memory_equal(b.ptr + 5, big.ptr, big.len);
+	assert_int_equal(b.ptr[b.len], '\0');
+
+	/* a capped buffer stops at its cap, keeping what fit */
+	wfm_buf_release(&b);
+	b.cap = 100000;
+	assert_int_equal(wfm_buf_read_file(&b, path), WFM_EBUDGET);
+	assert_true(b.len <= 100000);
+	assert_memory_equal(b.ptr, big.ptr, b.len);
+	b.cap = 0;
+
+	missing = wfm_fs_join(dir, "missing");
+	assert_int_equal(wfm_buf_read_file(&b, missing), WFM_ENOTFOUND);
+	assert_non_null(strstr(wfm_error_last(), "cannot read '"));
+	free(missing);
+	/* a file on the way: as missing */
+	missing = wfm_fs_join(path, "below");
+	assert_int_equal(wfm_buf_read_file(&b, missing), WFM_ENOTFOUND);
+	/* a directory opens but cannot be read */
+	assert_int_equal(wfm_buf_read_file(&b, dir), WFM_ERROR);
+
+	wfm_buf_release(&b);
+	wfm_buf_release(&big);
+	free(missing);
+	free(path);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_base__buf_read_fd_from_offset(void **state)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+	char *dir = wfm_test_tmpdir(), *path = wfm_fs_join(dir, "f");
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "one\ntwo\n", 8), 8);
+	lseek(fd, 4, SEEK_SET);
+	assert_wfm_ok(wfm_buf_read_fd(&b, fd, path));
+	assert_string_equal(b.ptr, "two\n");
+	/* at the end: nothing more, and still fine */
+	assert_wfm_ok(wfm_buf_read_fd(&b, fd, path));
+	assert_string_equal(b.ptr, "two\n");
+	close(fd);
+	wfm_buf_release(&b);
+	free(path);
+	wfm_test_rmtree(dir);
+	free(dir);
 }
 
 static void test_base__buf_detach_rtrim_clear(void **state)
@@ -146,6 +216,8 @@ int main(void)
 		cmocka_unit_test(test_base__buf_appends),
 		cmocka_unit_test(test_base__buf_grows_past_many_reallocs),
 		cmocka_unit_test(test_base__buf_cap_refuses_and_keeps_contents),
+		cmocka_unit_test(test_base__buf_read_file),
+		cmocka_unit_test(test_base__buf_read_fd_from_offset),
 		cmocka_unit_test(test_base__buf_detach_rtrim_clear),
 		cmocka_unit_test(test_base__buf_add_sq),
 		cmocka_unit_test(test_base__strvec),

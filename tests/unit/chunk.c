@@ -1556,6 +1556,55 @@ static void test_chunk__no_definitions(void **state)
 	free(dir);
 }
 
+/* A file of statements and no definition is cut as the code between definitions is. */
+static void test_chunk__statements_only(void **state)
+{
+	char *dir = wfm_test_repo_new();
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+
+	wfm_test_write(dir, "a.test.js",
+		       "import { test, expect } from 'vitest';\n\n"
+		       "test('adds', () => {\n  expect(1 + 1).toBe(2);\n});\n\n"
+		       "// the other way\ntest('subs', () => {\n  expect(1 - 1).toBe(0);\n});\n");
+	wfm_test_write(dir, "run.py", "import sys\n\nif __name__ == '__main__':\n"
+				      "    sys.exit(main(\n        sys.argv))\n");
+	wfm_test_write(dir, "one.py", "x = 1\n");
+	commit(dir, "statements");
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(l.nr, 6);
+	expect_unit(&l, "a.test.js::code::vitest", "code", "vitest", 1, 1);
+	expect_unit(&l, "a.test.js::code::test('adds')", "code", "test('adds')", 3, 5);
+	expect_unit(&l, "a.test.js::code::test('subs')", "code", "test('subs')", 7, 10);
+	expect_unit(&l, "run.py::code::sys", "code", "sys", 1, 1);
+	expect_unit(&l, "run.py::code::__name__ == '__main__'", "code", "__name__ == '__main__'",
+		    3, 5);
+	/* one statement: the file is one unit, as a file without code is */
+	expect_unit(&l, "one.py::file::one.py", "file", "one.py", 1, 1);
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
+/* A piece of code whose first line is a bare keyword is named after its node instead. */
+static void test_chunk__code_never_named_after_a_keyword(void **state)
+{
+	char *dir = wfm_test_repo_new();
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+
+	wfm_test_write(dir, "k.c",
+		       "struct s {\n\tint x;\n};\n\nstatic\n#ifndef D\nconst\n#endif\nint t[] = { 1 };\n");
+	commit(dir, "static, then a conditional");
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_null(find(&l, "k.c::code::static"));
+	expect_unit(&l, "k.c::code::ERROR", "code", "ERROR", 5, 5);
+	expect_unit(&l, "k.c::code::t", "code", "t", 9, 9);
+	wfm_unit_list_release(&l);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 static void write_big_c(const char *dir, const char *path, int n)
 {
 	free(wfm_test_sh(dir,
@@ -2127,6 +2176,8 @@ int main(void)
 		cmocka_unit_test(test_chunk__invalid_utf8_and_nul),
 		cmocka_unit_test(test_chunk__syntax_errors),
 		cmocka_unit_test(test_chunk__no_definitions),
+		cmocka_unit_test(test_chunk__statements_only),
+		cmocka_unit_test(test_chunk__code_never_named_after_a_keyword),
 		cmocka_unit_test(test_chunk__oversized_and_timeout),
 		cmocka_unit_test(test_chunk__match_filter),
 		cmocka_unit_test(test_chunk__query_filter),

@@ -3,6 +3,7 @@
 #include "agent/exec.h"
 #include "agent/role.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "git/pool.h"
 #include "git/repo.h"
@@ -26,48 +27,6 @@ struct fixture {
 	struct wfm_agent_request req;
 };
 
-static char *trim(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n && strchr("\r\n ", s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
-/* stdout of a shell command in dir, without its trailing newline (free()). */
-__attribute__((format(printf, 2, 3))) static char *sh(const char *dir, const char *fmt, ...)
-{
-	struct wfm_buf cmd = WFM_BUF_INIT;
-	va_list ap;
-	char *out;
-
-	va_start(ap, fmt);
-	wfm_buf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	out = wfm_test_sh(dir, "%s", cmd.ptr);
-	wfm_buf_release(&cmd);
-	return trim(out);
-}
-
-static void assert_sh_equal(const char *dir, const char *cmd, const char *want)
-{
-	char *got = sh(dir, "%s", cmd);
-
-	if (strcmp(got, want))
-		fail_msg("'%s' printed '%s', expected '%s'", cmd, got, want);
-	free(got);
-}
-
-static cJSON *J(const char *text)
-{
-	cJSON *v = cJSON_Parse(text);
-
-	if (!v)
-		fail_msg("bad JSON in the test: %s", text);
-	return v;
-}
-
 static void fixture_init(struct fixture *f)
 {
 	struct wfm_pool_opts opts = WFM_POOL_OPTS_INIT;
@@ -79,7 +38,7 @@ static void fixture_init(struct fixture *f)
 	wfm_test_write(f->repo, ".gitignore", "*.o\n");
 	wfm_test_write(f->repo, "file.c", "int old;\n");
 	free(wfm_test_sh(f->repo, "git add -A && git commit -qm base"));
-	c = sh(f->repo, "git rev-parse HEAD");
+	c = wfm_test_sh_trim(f->repo, "git rev-parse HEAD");
 	snprintf(f->base, sizeof(f->base), "%s", c);
 	free(c);
 	opts.run = "r1";
@@ -208,7 +167,7 @@ static void test_exec_agent__schema_output(void **state)
 {
 	struct fixture f;
 	struct wfm_agent_result r;
-	cJSON *schema = J(ok_schema), *v;
+	cJSON *schema = wfm_test_json(ok_schema), *v;
 
 	fixture_init(&f);
 	f.req.schema = schema;
@@ -234,7 +193,7 @@ static void test_exec_agent__last_json_line_wins(void **state)
 {
 	struct fixture f;
 	struct wfm_agent_result r;
-	cJSON *schema = J(ok_schema);
+	cJSON *schema = wfm_test_json(ok_schema);
 
 	fixture_init(&f);
 	f.req.schema = schema;
@@ -258,8 +217,9 @@ static void test_exec_agent__schema_mismatch(void **state)
 {
 	struct fixture f;
 	struct wfm_agent_result r;
-	cJSON *schema = J(ok_schema);
-	cJSON *nested = J("{\"type\":\"object\",\"properties\":{\"files\":{\"type\":\"array\","
+	cJSON *schema = wfm_test_json(ok_schema);
+	cJSON *nested =
+	    wfm_test_json("{\"type\":\"object\",\"properties\":{\"files\":{\"type\":\"array\","
 			  "\"items\":{\"type\":\"object\",\"required\":[\"path\"]}}}}");
 
 	fixture_init(&f);
@@ -290,7 +250,7 @@ static void test_exec_agent__no_json(void **state)
 {
 	struct fixture f;
 	struct wfm_agent_result r;
-	cJSON *schema = J(ok_schema), *v;
+	cJSON *schema = wfm_test_json(ok_schema), *v;
 
 	fixture_init(&f);
 	f.req.schema = schema;
@@ -312,7 +272,7 @@ static void test_exec_agent__exit_status(void **state)
 {
 	struct fixture f;
 	struct wfm_agent_result r;
-	cJSON *schema = J(ok_schema);
+	cJSON *schema = wfm_test_json(ok_schema);
 
 	fixture_init(&f);
 	run(&f, &r, "echo partial; exit 3");
@@ -460,31 +420,23 @@ static void test_exec_agent__resolve_cmd(void **state)
 	free(sub);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void test_exec_agent__timeout(void **state)
 {
 	struct fixture f;
 	struct wfm_agent_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 	char *left;
 
 	fixture_init(&f);
 	f.env.timeout_sec = 1;
 	run(&f, &r, "sleep 100; : wfm-test-marker-at");
 	assert_failed(&r, "timed out after 1s");
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_clock_mono_ms() - t0 < 20000);
 	assert_true(r.duration_ms >= 900);
 	wfm_agent_result_release(&r);
 	/* the whole group is gone */
 	usleep(200 * 1000);
-	left = sh("/", "pgrep -f -c -- '[w]fm-test-marker-at' || true");
+	left = wfm_test_sh_trim("/", "pgrep -f -c -- '[w]fm-test-marker-at' || true");
 	assert_string_equal(left, "0");
 	free(left);
 	fixture_release(&f);
@@ -503,7 +455,7 @@ static void test_exec_agent__cancel(void **state)
 	struct wfm_agent_result r;
 	struct itimerval it = { { 0, 0 }, { 0, 300 * 1000 } };
 	struct sigaction sa = { 0 }, old;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 
 	fixture_init(&f);
 	cancel_flag = 0;
@@ -513,7 +465,7 @@ static void test_exec_agent__cancel(void **state)
 	setitimer(ITIMER_REAL, &it, NULL);
 	run(&f, &r, "sleep 100");
 	sigaction(SIGALRM, &old, NULL);
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_clock_mono_ms() - t0 < 20000);
 	assert_failed(&r, "cancelled");
 	wfm_agent_result_release(&r);
 
@@ -551,8 +503,9 @@ static void test_exec_agent__environment(void **state)
 {
 	struct fixture f;
 	struct wfm_agent_result r;
-	cJSON *schema = J(ok_schema), *unit = J("{\"id\":\"file.c::function::main\"}");
-	cJSON *args = J("{\"task\":\"migrate\",\"n\":[1,2]}"), *got, *e;
+	cJSON *schema = wfm_test_json(ok_schema),
+	      *unit = wfm_test_json("{\"id\":\"file.c::function::main\"}");
+	cJSON *args = wfm_test_json("{\"task\":\"migrate\",\"n\":[1,2]}"), *got, *e;
 	char *file;
 
 	setenv("ANTHROPIC_API_KEY", "sk-ant-wfm-test-secret", 1);
@@ -573,7 +526,7 @@ static void test_exec_agent__environment(void **state)
 	    "\"$(git rev-parse --show-toplevel)\"");
 	unsetenv("GIT_DIR");
 	assert_true(r.ok);
-	got = J(r.output->valuestring);
+	got = wfm_test_json(r.output->valuestring);
 	e = cJSON_GetObjectItem(got, "json");
 	assert_true(cJSON_Compare(e, cJSON_GetObjectItem(got, "file"), 1));
 	assert_string_equal(cJSON_GetObjectItem(e, "run")->valuestring, "r1");
@@ -605,8 +558,8 @@ static void test_exec_agent__environment(void **state)
 	run(&f, &r, "cat > /dev/null; printf '%s\\n' \"$WFM_AGENT_JSON\" > req.json; "
 		    "echo '{\"ok\":true}'");
 	assert_true(r.ok);
-	file = sh(f.repo, "git show wfmigrate/r1/env:req.json");
-	got = J(file);
+	file = wfm_test_sh_trim(f.repo, "git show wfmigrate/r1/env:req.json");
+	got = wfm_test_json(file);
 	assert_true(cJSON_Compare(cJSON_GetObjectItem(got, "schema"), schema, 1));
 	assert_string_equal(cJSON_GetObjectItem(got, "branch")->valuestring, "wfmigrate/r1/env");
 	assert_string_equal(cJSON_GetObjectItem(got, "isolation")->valuestring, "worktree");
@@ -636,7 +589,7 @@ static void test_exec_agent__request_file_for_large_requests(void **state)
 	for (int i = 0; i < 300000; i++)
 		wfm_buf_addch(&big, 'a' + i % 26);
 	wfm_buf_adds(&big, "\"}");
-	unit = J(big.ptr);
+	unit = wfm_test_json(big.ptr);
 	f.req.unit = unit;
 	run(&f, &r,
 	    "cat >/dev/null; echo \"${WFM_AGENT_JSON:-unset}\"; wc -c < \"$WFM_AGENT_JSON_FILE\"");
@@ -668,7 +621,7 @@ static void test_exec_agent__transcript(void **state)
 	wfm_agent_result_release(&r);
 	unsetenv("ANTHROPIC_API_KEY");
 
-	text = sh(dir, "cat agents/1.jsonl");
+	text = wfm_test_sh_trim(dir, "cat agents/1.jsonl");
 	assert_null(strstr(text, "sk-ant-wfm-transcript-secret"));
 	assert_non_null(strstr(text, "the key is [redacted], do not tell"));
 	for (line = text; *line; line = nl ? nl + 1 : line + strlen(line), n++) {
@@ -677,7 +630,7 @@ static void test_exec_agent__transcript(void **state)
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		j = J(line);
+		j = wfm_test_json(line);
 		assert_true(n < 3);
 		assert_string_equal(cJSON_GetObjectItem(j, "type")->valuestring, types[n]);
 		if (n == 1) {
@@ -714,20 +667,21 @@ static void test_exec_agent__worktree_commits(void **state)
 	assert_ok_text(&r, "done");
 	assert_true(r.changed);
 	assert_string_equal(r.branch, "wfmigrate/r1/fix-a");
-	commit = sh(f.repo, "git rev-parse refs/heads/wfmigrate/r1/fix-a");
+	commit = wfm_test_sh_trim(f.repo, "git rev-parse refs/heads/wfmigrate/r1/fix-a");
 	assert_string_equal(r.commit, commit);
 	free(commit);
 	/* one commit on top of base, with the agent's tree: ignored files stay out */
-	assert_sh_equal(f.repo, "git rev-parse wfmigrate/r1/fix-a^", f.base);
-	assert_sh_equal(f.repo, "git show wfmigrate/r1/fix-a:file.c", "int new;");
-	assert_sh_equal(f.repo, "git show wfmigrate/r1/fix-a:new.c", "int added;");
-	assert_sh_equal(f.repo, "git ls-tree --name-only wfmigrate/r1/fix-a",
-			".gitignore\nfile.c\nnew.c");
-	assert_sh_equal(f.repo, "git log -1 --format=%s wfmigrate/r1/fix-a", "fix-a: do the thing");
-	assert_sh_equal(f.repo, "git log -1 --format=%b wfmigrate/r1/fix-a",
-			"Wfmigrate-Run: r1\nWfmigrate-Role: implementer");
+	assert_sh_equal(f.repo, f.base, "git rev-parse wfmigrate/r1/fix-a^");
+	assert_sh_equal(f.repo, "int new;", "git show wfmigrate/r1/fix-a:file.c");
+	assert_sh_equal(f.repo, "int added;", "git show wfmigrate/r1/fix-a:new.c");
+	assert_sh_equal(f.repo, ".gitignore\nfile.c\nnew.c",
+			"git ls-tree --name-only wfmigrate/r1/fix-a");
+	assert_sh_equal(f.repo, "fix-a: do the thing",
+			"git log -1 --format=%%s wfmigrate/r1/fix-a");
+	assert_sh_equal(f.repo, "Wfmigrate-Run: r1\nWfmigrate-Role: implementer",
+			"git log -1 --format=%%b wfmigrate/r1/fix-a");
 	/* the user's branch did not move */
-	assert_sh_equal(f.repo, "git rev-parse main", f.base);
+	assert_sh_equal(f.repo, f.base, "git rev-parse main");
 	v = wfm_agent_result_value(&r, 1);
 	assert_string_equal(cJSON_GetObjectItem(v, "output")->valuestring, "done");
 	assert_string_equal(cJSON_GetObjectItem(v, "branch")->valuestring, "wfmigrate/r1/fix-a");
@@ -743,7 +697,7 @@ static void test_exec_agent__worktree_commits(void **state)
 	run(&f, &r, "sed -i s/old/mine/ file.c && git commit -qam 'own commit' && echo ok");
 	assert_ok_text(&r, "ok");
 	assert_true(r.changed);
-	assert_sh_equal(f.repo, "git log --format=%s wfmigrate/r1/self", "own commit\nbase");
+	assert_sh_equal(f.repo, "own commit\nbase", "git log --format=%%s wfmigrate/r1/self");
 	wfm_agent_result_release(&r);
 
 	/* without a branch, one named after the label */
@@ -752,7 +706,7 @@ static void test_exec_agent__worktree_commits(void **state)
 	run(&f, &r, "echo x > x.txt");
 	assert_true(r.ok);
 	assert_string_equal(r.branch, "wfmigrate/r1/unit-src-x.c");
-	assert_sh_equal(f.repo, "git show wfmigrate/r1/unit-src-x.c:x.txt", "x");
+	assert_sh_equal(f.repo, "x", "git show wfmigrate/r1/unit-src-x.c:x.txt");
 	wfm_agent_result_release(&r);
 	fixture_release(&f);
 }
@@ -771,7 +725,7 @@ static void test_exec_agent__worktree_unchanged(void **state)
 	assert_false(r.changed);
 	assert_string_equal(r.commit, f.base);
 	assert_string_equal(r.branch, "wfmigrate/r1/nothing");
-	assert_sh_equal(f.repo, "git rev-parse wfmigrate/r1/nothing", f.base);
+	assert_sh_equal(f.repo, f.base, "git rev-parse wfmigrate/r1/nothing");
 	v = wfm_agent_result_value(&r, 1);
 	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(v, "changed")));
 	assert_string_equal(cJSON_GetObjectItem(v, "commit")->valuestring, f.base);
@@ -786,9 +740,9 @@ static void assert_next_acquire_clean(struct fixture *f)
 	struct wfm_slot *slot = NULL;
 
 	assert_wfm_ok(wfm_pool_acquire(&slot, f->pool, f->base));
-	assert_sh_equal(wfm_slot_path(slot), "cat file.c", "int old;");
-	assert_sh_equal(wfm_slot_path(slot), "git status --porcelain", "");
-	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", f->base);
+	assert_sh_equal(wfm_slot_path(slot), "int old;", "cat file.c");
+	assert_sh_equal(wfm_slot_path(slot), "", "git status --porcelain");
+	assert_sh_equal(wfm_slot_path(slot), f->base, "git rev-parse HEAD");
 	assert_wfm_ok(wfm_pool_release(f->pool, slot));
 }
 
@@ -805,7 +759,7 @@ static void test_exec_agent__read_only_discarded(void **state)
 	assert_false(r.changed);
 	assert_null(r.branch);
 	assert_string_equal(r.commit, f.base);
-	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*'", "");
+	assert_sh_equal(f.repo, "", "git branch --list 'wfmigrate/*'");
 	assert_next_acquire_clean(&f);
 	wfm_agent_result_release(&r);
 
@@ -822,7 +776,7 @@ static void test_exec_agent__read_only_discarded(void **state)
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(v, "branch")));
 	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(v, "changed")));
 	cJSON_Delete(v);
-	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*'", "");
+	assert_sh_equal(f.repo, "", "git branch --list 'wfmigrate/*'");
 	assert_next_acquire_clean(&f);
 	wfm_agent_result_release(&r);
 
@@ -831,7 +785,7 @@ static void test_exec_agent__read_only_discarded(void **state)
 	run(&f, &r, "sed -i s/old/new/ file.c; exit 1");
 	assert_failed(&r, "exit status 1");
 	assert_null(r.branch);
-	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*'", "");
+	assert_sh_equal(f.repo, "", "git branch --list 'wfmigrate/*'");
 	assert_next_acquire_clean(&f);
 	wfm_agent_result_release(&r);
 	fixture_release(&f);
@@ -841,9 +795,9 @@ static void test_exec_agent__bad_requests(void **state)
 {
 	struct fixture f;
 	struct wfm_agent_result r;
-	cJSON *bad_schema = J("{\"type\":\"object\",\"required\":[\"x\"],"
-			      "\"additionalProperties\":false}");
-	cJSON *string_schema = J("{\"type\":\"string\"}");
+	cJSON *bad_schema = wfm_test_json("{\"type\":\"object\",\"required\":[\"x\"],"
+					  "\"additionalProperties\":false}");
+	cJSON *string_schema = wfm_test_json("{\"type\":\"string\"}");
 
 	fixture_init(&f);
 	f.env.agent_cmd = "touch ran";
@@ -885,7 +839,7 @@ static void test_exec_agent__bad_requests(void **state)
 	assert_int_equal(wfm_agent_exec_run(&r, &f.env, &f.req), WFM_EINVALID);
 
 	/* nothing ran, nothing was made */
-	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*'", "");
+	assert_sh_equal(f.repo, "", "git branch --list 'wfmigrate/*'");
 	assert_next_acquire_clean(&f);
 	cJSON_Delete(bad_schema);
 	cJSON_Delete(string_schema);
@@ -901,7 +855,7 @@ static void assert_round_trip(const struct wfm_agent_result *r)
 
 	/* through text, as the journal keeps it */
 	wfm_json_print(&text, j);
-	parsed = J(text.ptr);
+	parsed = wfm_test_json(text.ptr);
 	assert_wfm_ok(wfm_agent_result_from_json(&back, parsed));
 	assert_int_equal(back.ok, r->ok);
 	if (r->stderr_tail)
@@ -935,7 +889,7 @@ static void test_exec_agent__result_json(void **state)
 {
 	struct fixture f;
 	struct wfm_agent_result r;
-	cJSON *schema = J(ok_schema), *j;
+	cJSON *schema = wfm_test_json(ok_schema), *j;
 	const char *bad[] = {
 		"[]",
 		"{}",
@@ -975,7 +929,7 @@ static void test_exec_agent__result_json(void **state)
 	/* made up, with every field */
 	memset(&r, 0, sizeof(r));
 	r.ok = 1;
-	r.output = J("{\"nested\":[1,\"two\",null,{\"x\":true}]}");
+	r.output = wfm_test_json("{\"nested\":[1,\"two\",null,{\"x\":true}]}");
 	r.changed = 1;
 	memset(r.commit, 'a', WFM_OID_HEXSZ);
 	r.branch = wfm_strdup("wfmigrate/r/x");
@@ -986,7 +940,7 @@ static void test_exec_agent__result_json(void **state)
 	wfm_agent_result_release(&r);
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(bad); i++) {
-		j = J(bad[i]);
+		j = wfm_test_json(bad[i]);
 		if (wfm_agent_result_from_json(&r, j) != WFM_EINVALID)
 			fail_msg("%s should be refused", bad[i]);
 		assert_null(r.reason);
@@ -1010,7 +964,7 @@ static void test_exec_agent__scope(void **state)
 {
 	struct fixture f;
 	struct wfm_agent_result r;
-	cJSON *scope = J("[\"file.c\", \"include/*.h\"]"), *v, *request;
+	cJSON *scope = wfm_test_json("[\"file.c\", \"include/*.h\"]"), *v, *request;
 	struct wfm_buf cmd = WFM_BUF_INIT;
 	char *s;
 
@@ -1032,14 +986,14 @@ static void test_exec_agent__scope(void **state)
 	s = joined_out_of_scope(&r);
 	assert_string_equal(s, "include/b.c lib/x.c");
 	free(s);
-	assert_sh_equal(f.repo, "git show wfmigrate/r1/stray:lib/x.c", "x");
-	assert_sh_equal(f.repo, "git log -1 --format=%b wfmigrate/r1/stray",
-			"Wfmigrate-Run: r1\nWfmigrate-Role: implementer\n"
-			"Wfmigrate-Scope: file.c\nWfmigrate-Scope: include/*.h");
+	assert_sh_equal(f.repo, "x", "git show wfmigrate/r1/stray:lib/x.c");
 	assert_sh_equal(f.repo,
-			"git log -1 --format=%B wfmigrate/r1/stray | "
-			"git interpret-trailers --parse | grep -c Scope",
-			"2");
+			"Wfmigrate-Run: r1\nWfmigrate-Role: implementer\n"
+			"Wfmigrate-Scope: file.c\nWfmigrate-Scope: include/*.h",
+			"git log -1 --format=%%b wfmigrate/r1/stray");
+	assert_sh_equal(f.repo, "2",
+			"git log -1 --format=%%B wfmigrate/r1/stray | "
+			"git interpret-trailers --parse | grep -c Scope");
 	v = wfm_agent_result_value(&r, 1);
 	s = cJSON_PrintUnformatted(cJSON_GetObjectItem(v, "outOfScope"));
 	assert_string_equal(s, "[\"include/b.c\",\"lib/x.c\"]");
@@ -1048,8 +1002,8 @@ static void test_exec_agent__scope(void **state)
 	assert_round_trip(&r);
 	wfm_agent_result_release(&r);
 	/* the command saw its scope */
-	s = sh(f.repo, "cat .git/request.json");
-	request = J(s);
+	s = wfm_test_sh_trim(f.repo, "cat .git/request.json");
+	request = wfm_test_json(s);
 	assert_true(cJSON_Compare(cJSON_GetObjectItem(request, "scope"), scope, 1));
 	cJSON_Delete(request);
 	free(s);
@@ -1082,18 +1036,18 @@ static void test_exec_agent__scope(void **state)
 	s = joined_out_of_scope(&r);
 	assert_string_equal(s, "lib.c");
 	free(s);
-	assert_sh_equal(f.repo, "git log --format=%s wfmigrate/r1/self",
-			"fix-a: do the thing\nmine\nbase");
-	assert_sh_equal(f.repo, "git diff --stat wfmigrate/r1/self^ wfmigrate/r1/self", "");
-	assert_sh_equal(f.repo, "git log -1 --format=%b wfmigrate/r1/self | grep Scope",
-			"Wfmigrate-Scope: file.c\nWfmigrate-Scope: include/*.h");
+	assert_sh_equal(f.repo, "fix-a: do the thing\nmine\nbase",
+			"git log --format=%%s wfmigrate/r1/self");
+	assert_sh_equal(f.repo, "", "git diff --stat wfmigrate/r1/self^ wfmigrate/r1/self");
+	assert_sh_equal(f.repo, "Wfmigrate-Scope: file.c\nWfmigrate-Scope: include/*.h",
+			"git log -1 --format=%%b wfmigrate/r1/self | grep Scope");
 	wfm_agent_result_release(&r);
 	/* without a scope, no commit is added on top of the agent's own */
 	f.req.scope = NULL;
 	f.req.branch = "wfmigrate/r1/self2";
 	run(&f, &r, "echo y > lib.c && git add lib.c && git commit -qm 'mine' && echo ok");
 	assert_false(r.scoped);
-	assert_sh_equal(f.repo, "git log --format=%s wfmigrate/r1/self2", "mine\nbase");
+	assert_sh_equal(f.repo, "mine\nbase", "git log --format=%%s wfmigrate/r1/self2");
 	v = wfm_agent_result_value(&r, 1);
 	assert_null(cJSON_GetObjectItem(v, "outOfScope"));
 	cJSON_Delete(v);
@@ -1118,14 +1072,14 @@ static void test_exec_agent__bad_scope(void **state)
 	};
 	struct fixture f;
 	struct wfm_agent_result r;
-	cJSON *ok = J("[\"file.c\"]");
+	cJSON *ok = wfm_test_json("[\"file.c\"]");
 
 	fixture_init(&f);
 	f.env.agent_cmd = "touch ran";
 	f.req.worktree = 1;
 	f.req.branch = "wfmigrate/r1/bad";
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(bad); i++) {
-		cJSON *scope = J(bad[i].scope);
+		cJSON *scope = wfm_test_json(bad[i].scope);
 
 		f.req.scope = scope;
 		assert_int_equal(wfm_agent_exec_run(&r, &f.env, &f.req), WFM_EINVALID);
@@ -1143,7 +1097,7 @@ static void test_exec_agent__bad_scope(void **state)
 	f.req.worktree = 0;
 	assert_int_equal(wfm_agent_exec_run(&r, &f.env, &f.req), WFM_EINVALID);
 	/* nothing ran, nothing was made */
-	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*'", "");
+	assert_sh_equal(f.repo, "", "git branch --list 'wfmigrate/*'");
 	assert_next_acquire_clean(&f);
 	cJSON_Delete(ok);
 	fixture_release(&f);

@@ -49,6 +49,26 @@ static void test_fs__join_with_slashes(void **state)
 	assert_join("a/", "", "a/");
 }
 
+static void assert_dirname(const char *path, const char *want)
+{
+	char *got = wfm_fs_dirname(path);
+
+	if (strcmp(got, want))
+		fail_msg("dirname '%s': got '%s', expected '%s'", path, got, want);
+	free(got);
+}
+
+static void test_fs__dirname(void **state)
+{
+	assert_dirname("/a/b/c.js", "/a/b");
+	assert_dirname("a/b", "a");
+	assert_dirname("/a", "/");
+	assert_dirname("/", "/");
+	assert_dirname("a", ".");
+	assert_dirname("", ".");
+	assert_dirname("a/b/", "a/b");
+}
+
 /* Whether dir/rel is a directory, and whether anything is there. */
 static void assert_kind(const char *dir, const char *rel, int is_dir, int exists)
 {
@@ -175,6 +195,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fs__join_without_slashes),
 		cmocka_unit_test(test_fs__join_with_slashes),
+		cmocka_unit_test(test_fs__dirname),
 		tmpdir_test(test_fs__is_dir_and_exists),
 		tmpdir_test(test_fs__mkdir_p_nested),
 		tmpdir_test(test_fs__mkdir_p_existing),

@@ -1,5 +1,6 @@
 #include "support/test.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "engine/harness.h"
 
@@ -32,14 +33,6 @@ static int teardown(void **state)
 	free(tmp);
 	tmp = NULL;
 	return 0;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Writes a script into the test's directory; returns its path (free()). */
@@ -92,7 +85,7 @@ static void assert_json(const cJSON *v, const char *expected_json)
 /* The next message (fails the test after WAIT_MS, at end of file, or on a bad line). */
 static cJSON *next_msg(struct wfm_harness *h)
 {
-	uint64_t deadline = now_ms() + WAIT_MS;
+	uint64_t deadline = wfm_clock_mono_ms() + WAIT_MS;
 	cJSON *msg = NULL;
 
 	for (;;) {
@@ -103,7 +96,7 @@ static cJSON *next_msg(struct wfm_harness *h)
 			return msg;
 		if (rc < 0)
 			fail_msg("reading from the harness: %s", wfm_error_last());
-		if (now_ms() >= deadline)
+		if (wfm_clock_mono_ms() >= deadline)
 			fail_msg("no message from the harness in %d ms", WAIT_MS);
 		poll(&pfd, 1, 100);
 	}
@@ -622,16 +615,16 @@ static void test_harness__node_killed(void **state)
 	cJSON_Delete(msg);
 	/* the node process dies under us */
 	free(wfm_test_sh(tmp, "pkill -KILL -f -- '[h]arness.mjs %s$'", path));
-	deadline = now_ms() + WAIT_MS;
-	while ((rc = wfm_harness_read(&msg, h)) == 0 && now_ms() < deadline)
+	deadline = wfm_clock_mono_ms() + WAIT_MS;
+	while ((rc = wfm_harness_read(&msg, h)) == 0 && wfm_clock_mono_ms() < deadline)
 		poll(&(struct pollfd){ wfm_harness_fd(h), POLLIN, 0 }, 1, 100);
 	assert_int_equal(rc, WFM_ENOTFOUND);
 	assert_int_equal(wfm_harness_read(&msg, h), WFM_ENOTFOUND);
 	/* the kernel may close node's stdout a moment before its stdin */
 	result = wfm_json_object();
 	wfm_json_add_str(result, "type", "stop");
-	deadline = now_ms() + WAIT_MS;
-	while ((rc = wfm_harness_send(h, result)) == 0 && now_ms() < deadline)
+	deadline = wfm_clock_mono_ms() + WAIT_MS;
+	while ((rc = wfm_harness_send(h, result)) == 0 && wfm_clock_mono_ms() < deadline)
 		poll(NULL, 0, 10);
 	assert_int_equal(rc, WFM_ERROR);
 	assert_non_null(strstr(wfm_error_last(), "it has exited"));
@@ -672,10 +665,10 @@ static void test_harness__finish_kills_a_busy_script(void **state)
 	int code;
 
 	send_start(h, NULL);
-	t0 = now_ms();
+	t0 = wfm_clock_mono_ms();
 	assert_wfm_ok(wfm_harness_finish(h, &code, NULL, 300));
 	assert_int_equal(code, 128 + SIGKILL);
-	assert_true(now_ms() - t0 < 10000);
+	assert_true(wfm_clock_mono_ms() - t0 < 10000);
 	wfm_harness_free(h);
 	free(path);
 }
@@ -779,7 +772,7 @@ static void test_harness__node_flags_and_env(void **state)
 	unsetenv("NODE_OPTIONS");
 	unsetenv("GIT_DIR");
 
-	runtime_dir = wfm_test_sh("/", "cd \"$WFMIGRATE_DATADIR/runtime\" && pwd -P | tr -d '\\n'");
+	runtime_dir = wfm_test_sh_trim("/", "cd \"$WFMIGRATE_DATADIR/runtime\" && pwd -P");
 	wfm_buf_addf(&b, "--experimental-vm-modules\n--disallow-code-generation-from-strings\n"
 			 "--experimental-permission\n--allow-fs-read=%s\n--allow-fs-read=%s\n"
 			 "--disable-warning=ExperimentalWarning\n%s/harness.mjs\n%s\n",
@@ -841,7 +834,7 @@ static void test_harness__bad_output(void **state)
 	cJSON *msg = NULL;
 	char *tail = NULL;
 	int code, rc;
-	uint64_t deadline = now_ms() + WAIT_MS;
+	uint64_t deadline = wfm_clock_mono_ms() + WAIT_MS;
 	int expect[] = { WFM_EINVALID, 1, WFM_EINVALID, WFM_EINVALID, WFM_EINVALID, WFM_ENOTFOUND,
 			 WFM_ENOTFOUND };
 
@@ -849,7 +842,7 @@ static void test_harness__bad_output(void **state)
 	o.node = node;
 	assert_wfm_ok(wfm_harness_start(&h, &o));
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(expect); i++) {
-		while ((rc = wfm_harness_read(&msg, h)) == 0 && now_ms() < deadline)
+		while ((rc = wfm_harness_read(&msg, h)) == 0 && wfm_clock_mono_ms() < deadline)
 			poll(&(struct pollfd){ wfm_harness_fd(h), POLLIN, 0 }, 1, 100);
 		if (rc != expect[i])
 			fail_msg("read %zu: got %d (%s), want %d", i, rc, wfm_error_last(),

@@ -37,33 +37,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-static cJSON *parse(const char *text)
-{
-	cJSON *v = NULL;
-
-	assert_wfm_ok(wfm_json_parse(&v, text, strlen(text)));
-	return v;
-}
-
 static char *canon(const cJSON *v)
 {
 	struct wfm_buf b = WFM_BUF_INIT;
 
 	wfm_json_canonical(&b, v);
-	return wfm_buf_detach(&b, NULL);
-}
-
-static char *slurp(const char *path)
-{
-	struct wfm_buf b = WFM_BUF_INIT;
-	char chunk[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	assert_true(fd >= 0);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		wfm_buf_add(&b, chunk, (size_t)n);
-	close(fd);
 	return wfm_buf_detach(&b, NULL);
 }
 
@@ -88,7 +66,7 @@ static size_t count_lines(const char *text)
 /* Asserts the lookup of key gives the JSON text want (canonically). */
 static void assert_lookup(struct wfm_journal *j, const char *key, const char *want)
 {
-	cJSON *got = NULL, *expected = parse(want);
+	cJSON *got = NULL, *expected = wfm_test_json(want);
 	char *a, *b;
 
 	assert_int_equal(wfm_journal_lookup(&got, j, key), 1);
@@ -105,8 +83,9 @@ static void test_journal__append_reopen_lookup(void **state)
 {
 	struct fixture *f = *state;
 	struct wfm_journal *j = NULL;
-	cJSON *r1 = parse("{\"output\":\"done\",\"branch\":\"wfmigrate/x/a\",\"changed\":3}");
-	cJSON *r2 = parse("[1,\"two\",null]");
+	cJSON *r1 =
+	    wfm_test_json("{\"output\":\"done\",\"branch\":\"wfmigrate/x/a\",\"changed\":3}");
+	cJSON *r2 = wfm_test_json("[1,\"two\",null]");
 	cJSON *got = NULL;
 	char *text, *line;
 
@@ -128,7 +107,7 @@ static void test_journal__append_reopen_lookup(void **state)
 	wfm_journal_free(j);
 
 	/* one canonical line per record, in append order */
-	text = slurp(f->path);
+	text = wfm_test_read(f->path);
 	assert_int_equal(count_lines(text), 3);
 	line = strstr(text, "{\"key\":\"k#1\",\"method\":\"agent\",\"result\":{\"branch\":");
 	assert_ptr_equal(line, text);
@@ -151,7 +130,7 @@ static void test_journal__a_key_is_recorded_once(void **state)
 {
 	struct fixture *f = *state;
 	struct wfm_journal *j = NULL;
-	cJSON *one = parse("1"), *two = parse("2");
+	cJSON *one = wfm_test_json("1"), *two = wfm_test_json("2");
 	char *text;
 
 	assert_wfm_ok(wfm_journal_open(&j, f->path));
@@ -160,7 +139,7 @@ static void test_journal__a_key_is_recorded_once(void **state)
 	assert_non_null(strstr(wfm_error_last(), "k#1"));
 	assert_lookup(j, "k#1", "1");
 	wfm_journal_free(j);
-	text = slurp(f->path);
+	text = wfm_test_read(f->path);
 	assert_int_equal(count_lines(text), 1);
 	free(text);
 
@@ -309,7 +288,7 @@ static void test_journal__concurrent_appends_stay_whole(void **state)
 	wfm_journal_free(j);
 
 	/* every line parses on its own */
-	text = slurp(f->path);
+	text = wfm_test_read(f->path);
 	for (char *p = text, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
 		cJSON *v = NULL;
 
@@ -331,7 +310,7 @@ static void test_journal__torn_last_line_is_dropped(void **state)
 {
 	struct fixture *f = *state;
 	struct wfm_journal *j = NULL;
-	cJSON *got = NULL, *v = parse("{\"ok\":true}");
+	cJSON *got = NULL, *v = wfm_test_json("{\"ok\":true}");
 	struct stat st;
 	char *text;
 	size_t good;
@@ -339,7 +318,7 @@ static void test_journal__torn_last_line_is_dropped(void **state)
 	append_text(f->path,
 		    "{\"key\":\"a#1\",\"method\":\"agent\",\"result\":1,\"ts\":1,\"v\":1}\n"
 		    "{\"key\":\"b#1\",\"method\":\"agent\",\"result\":2,\"ts\":1,\"v\":1}\n");
-	good = strlen(text = slurp(f->path));
+	good = strlen(text = wfm_test_read(f->path));
 	free(text);
 	/* a crash in the middle of the third append */
 	append_text(f->path,
@@ -358,7 +337,7 @@ static void test_journal__torn_last_line_is_dropped(void **state)
 	assert_int_equal(wfm_journal_count(j), 3);
 	assert_lookup(j, "c#1", "{\"ok\":true}");
 	wfm_journal_free(j);
-	text = slurp(f->path);
+	text = wfm_test_read(f->path);
 	assert_int_equal(count_lines(text), 3);
 	free(text);
 	cJSON_Delete(v);
@@ -441,10 +420,13 @@ static void test_journal__append_is_on_disk_when_it_returns(void **state)
 
 static void test_journal__key_ignores_member_order(void **state)
 {
-	cJSON *p1 = parse("{\"prompt\":\"fix\",\"label\":\"a\",\"opts\":{\"x\":1,\"y\":[1,2]}}");
-	cJSON *p2 = parse("{\"opts\":{\"y\":[1,2],\"x\":1.0},\"label\":\"a\",\"prompt\":\"fix\"}");
-	cJSON *p3 = parse("{\"opts\":{\"y\":[2,1],\"x\":1},\"label\":\"a\",\"prompt\":\"fix\"}");
-	cJSON *null = parse("null");
+	cJSON *p1 =
+	    wfm_test_json("{\"prompt\":\"fix\",\"label\":\"a\",\"opts\":{\"x\":1,\"y\":[1,2]}}");
+	cJSON *p2 =
+	    wfm_test_json("{\"opts\":{\"y\":[1,2],\"x\":1.0},\"label\":\"a\",\"prompt\":\"fix\"}");
+	cJSON *p3 =
+	    wfm_test_json("{\"opts\":{\"y\":[2,1],\"x\":1},\"label\":\"a\",\"prompt\":\"fix\"}");
+	cJSON *null = wfm_test_json("null");
 	char k1[WFM_OID_HEXSZ + 1], k2[WFM_OID_HEXSZ + 1], k3[WFM_OID_HEXSZ + 1];
 	char k4[WFM_OID_HEXSZ + 1], k5[WFM_OID_HEXSZ + 1], k6[WFM_OID_HEXSZ + 1];
 
@@ -475,7 +457,7 @@ static void test_journal__key_ignores_member_order(void **state)
 
 static void test_journal__key_scheme_is_pinned(void **state)
 {
-	cJSON *p = parse("{\"b\":[1,2.5],\"a\":\"x\"}");
+	cJSON *p = wfm_test_json("{\"b\":[1,2.5],\"a\":\"x\"}");
 	char key[WFM_OID_HEXSZ + 1], *want, *tmp = wfm_test_tmpdir();
 
 	/* a key scheme change must be deliberate: it re-runs every journaled request */
@@ -503,7 +485,7 @@ static void test_journal__results_keep_any_bytes_valid(void **state)
 	assert_wfm_ok(wfm_journal_open(&j, f->path));
 	assert_wfm_ok(wfm_journal_append(j, "k#1", "oracle", r));
 	wfm_journal_free(j);
-	text = slurp(f->path);
+	text = wfm_test_read(f->path);
 	assert_int_equal(count_lines(text), 1);
 	free(text);
 	assert_wfm_ok(wfm_journal_open(&j, f->path));

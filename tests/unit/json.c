@@ -214,6 +214,22 @@ static void test_json__getters(void **state)
 	cJSON_Delete(v);
 }
 
+static void test_json__get_nonempty(void **state)
+{
+	const char *doc = "{\"s\":\"x\",\"e\":\"\",\"n\":1,\"a\":[\"y\"]}";
+	cJSON *v = NULL;
+
+	assert_wfm_ok(wfm_json_parse(&v, doc, strlen(doc)));
+	assert_string_equal(wfm_json_get_nonempty(v, "s"), "x");
+	assert_null(wfm_json_get_nonempty(v, "e")); /* empty */
+	assert_null(wfm_json_get_nonempty(v, "n")); /* not a string */
+	assert_null(wfm_json_get_nonempty(v, "a"));
+	assert_null(wfm_json_get_nonempty(v, "missing"));
+	assert_null(wfm_json_get_nonempty(cJSON_GetObjectItem(v, "a"), "s")); /* not an object */
+	assert_null(wfm_json_get_nonempty(NULL, "s"));
+	cJSON_Delete(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_json__canonical_ignores_member_order),
 		cmocka_unit_test(test_json__parse_reports_the_byte),
 		cmocka_unit_test(test_json__getters),
+		cmocka_unit_test(test_json__get_nonempty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

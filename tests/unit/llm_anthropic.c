@@ -8,14 +8,6 @@ static const struct wfm_llm_api_ops *api(void)
 	return wfm_llm_api(WFM_LLM_ANTHROPIC);
 }
 
-static cJSON *parse_json(const char *s)
-{
-	cJSON *v = NULL;
-
-	assert_wfm_ok(wfm_json_parse(&v, s, strlen(s)));
-	return v;
-}
-
 static int parse_str(struct wfm_llm_reply *r, const char *s)
 {
 	return api()->parse(r, s, strlen(s));
@@ -36,7 +28,7 @@ static void test_llm_anthropic__table(void **state)
 static void test_llm_anthropic__build(void **state)
 {
 	cJSON *schema =
-	    parse_json("{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}}}");
+	    wfm_test_json("{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}}}");
 	cJSON *messages = wfm_json_array();
 	struct wfm_llm_tool tools[] = {
 	    {"Read", "read a file", schema},

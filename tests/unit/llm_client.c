@@ -6,6 +6,7 @@
 #include "support/test.h"
 #include "support/fakellm.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "llm/client.h"
 
@@ -17,14 +18,6 @@
 #include <time.h>
 
 #define KEY WFM_TEST_FAKE_KEY
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int teardown(void **state)
 {
@@ -253,7 +246,7 @@ static void test_llm_client__each_fault_retried(void **state)
 			struct wfm_llm_client_opts o =
 			    fast_opts(apis[a], apis[a] == WFM_LLM_OPENAI ? f.oa_url : f.url);
 			struct call c;
-			uint64_t t0 = now_ms();
+			uint64_t t0 = wfm_clock_mono_ms();
 			int rc;
 
 			assert_wfm_ok(wfm_llm_client_new(&cl, &o));
@@ -266,12 +259,12 @@ static void test_llm_client__each_fault_retried(void **state)
 			assert_int_equal(c.info.status, 200);
 			assert_string_equal(c.reply.text, a ? "two" : "one");
 			/* two stalls cut by the 1 s stall timeout, not the server's 20 s */
-			if (now_ms() - t0 > 7000)
+			if (wfm_clock_mono_ms() - t0 > 7000)
 				fail_msg("fault %s took %llu ms", kinds[i],
-					 (unsigned long long)(now_ms() - t0));
+					 (unsigned long long)(wfm_clock_mono_ms() - t0));
 			if (!strcmp(kinds[i], "stall"))
 				print_message("two stalls: %llu ms\n",
-					      (unsigned long long)(now_ms() - t0));
+					      (unsigned long long)(wfm_clock_mono_ms() - t0));
 			if (!strcmp(kinds[i], "429")) {
 				assert_true(c.info.waited_ms >= 400);
 				assert_int_equal(wfm_llm_client_limit(cl), 16 / 4 + 1);
@@ -421,7 +414,7 @@ static void test_llm_client__retry_after(void **state)
 	struct wfm_llm_client *cl;
 	struct wfm_llm_client_opts o;
 	struct call c;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 
 	wfm_test_fake_start(&f,
 		   "{\"faults\":{\"rate\":1,\"kinds\":[\"429\"],\"maxInARow\":2,\"retryAfter\":1},"
@@ -432,7 +425,7 @@ static void test_llm_client__retry_after(void **state)
 	call_init(&c, WFM_LLM_ANTHROPIC, "hi");
 	assert_wfm_ok(wfm_llm_client_call(cl, &c.reply, &c.req, NULL, &c.info));
 	assert_true(c.info.waited_ms >= 2000);
-	assert_true(now_ms() - t0 >= 2000);
+	assert_true(wfm_clock_mono_ms() - t0 >= 2000);
 	assert_int_equal(fake_stat(&f, "retryAfterViolations"), 0);
 	call_release(&c);
 	wfm_llm_client_free(cl);
@@ -446,9 +439,9 @@ static void test_llm_client__retry_after(void **state)
 	o.retry_after_max_ms = 200;
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
 	call_init(&c, WFM_LLM_ANTHROPIC, "hi");
-	t0 = now_ms();
+	t0 = wfm_clock_mono_ms();
 	assert_wfm_ok(wfm_llm_client_call(cl, &c.reply, &c.req, NULL, &c.info));
-	assert_true(now_ms() - t0 < 2000);
+	assert_true(wfm_clock_mono_ms() - t0 < 2000);
 	assert_true(c.info.waited_ms >= 200);
 	call_release(&c);
 	wfm_llm_client_free(cl);
@@ -487,12 +480,12 @@ static void test_llm_client__cancel(void **state)
 	o.stall_timeout_ms = 60000;
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
 	call_init(&c, WFM_LLM_ANTHROPIC, "hi");
-	t0 = now_ms();
+	t0 = wfm_clock_mono_ms();
 	pthread_create(&th, NULL, cancel_later, &k);
 	assert_int_equal(wfm_llm_client_call(cl, &c.reply, &c.req, &flag, &c.info), WFM_ERROR);
 	pthread_join(th, NULL);
 	assert_string_equal(wfm_error_last(), "cancelled");
-	assert_true(now_ms() - t0 < 2000);
+	assert_true(wfm_clock_mono_ms() - t0 < 2000);
 	call_release(&c);
 	wfm_llm_client_free(cl);
 	wfm_test_fake_stop(&f);
@@ -506,12 +499,12 @@ static void test_llm_client__cancel(void **state)
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
 	call_init(&c, WFM_LLM_ANTHROPIC, "hi");
 	flag = 0;
-	t0 = now_ms();
+	t0 = wfm_clock_mono_ms();
 	pthread_create(&th, NULL, cancel_later, &k);
 	assert_int_equal(wfm_llm_client_call(cl, &c.reply, &c.req, &flag, &c.info), WFM_ERROR);
 	pthread_join(th, NULL);
 	assert_string_equal(wfm_error_last(), "cancelled");
-	assert_true(now_ms() - t0 < 300 + 150 + 500);
+	assert_true(wfm_clock_mono_ms() - t0 < 300 + 150 + 500);
 	assert_int_equal(c.info.attempts, 1);
 	call_release(&c);
 

@@ -42,38 +42,13 @@ static struct {
 	size_t nr;
 } ds = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { { 0 } }, 0 };
 
-static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sh(const char *fmt, ...)
-{
-	struct wfm_buf cmd = WFM_BUF_INIT;
-	va_list ap;
-	char *out;
-	size_t len;
-
-	va_start(ap, fmt);
-	wfm_buf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	out = wfm_test_sh(repo, "%s", cmd.ptr);
-	wfm_buf_release(&cmd);
-	len = strlen(out);
-	while (len && out[len - 1] == '\n')
-		out[--len] = '\0';
-	return out;
-}
-
-#define assert_sh_equal(want, ...)                                                                 \
-	do {                                                                                       \
-		char *got_ = sh(__VA_ARGS__);                                                      \
-		assert_string_equal(got_, (want));                                                 \
-		free(got_);                                                                        \
-	} while (0)
-
 /* What the user (the test) has: the queue must leave it so. */
 static void snapshot(void)
 {
 	free(user_refs);
-	user_refs = sh("git for-each-ref --format='%%(refname) %%(objectname)' "
-		       "refs/heads refs/tags | grep -v ' *refs/heads/wfmigrate/'");
+	user_refs =
+	    wfm_test_sh_trim(repo, "git for-each-ref --format='%%(refname) %%(objectname)' "
+				   "refs/heads refs/tags | grep -v ' *refs/heads/wfmigrate/'");
 }
 
 static int setup(void **state)
@@ -93,10 +68,11 @@ static int setup(void **state)
 		     "echo \"$h pass\" >> '%s'; echo \"$n passed, 0 failed\"",
 		     log_path, log_path);
 	oracle = wfm_buf_detach(&b, NULL);
-	free(sh("seq 1 10 > a.txt && mkdir cases tests && for i in 1 2 3 4 5; do "
-		"echo $i > cases/c$i; done && echo 'exit 0' > tests/t.sh && "
-		"git add -A && git commit -qm base && git tag base && : > '%s'",
-		log_path));
+	free(wfm_test_sh_trim(repo,
+			      "seq 1 10 > a.txt && mkdir cases tests && for i in 1 2 3 4 5; do "
+			      "echo $i > cases/c$i; done && echo 'exit 0' > tests/t.sh && "
+			      "git add -A && git commit -qm base && git tag base && : > '%s'",
+			      log_path));
 	snapshot();
 	assert_wfm_ok(wfm_pool_open(&pool, repo, NULL));
 	for (size_t i = 0; i < ds.nr; i++) {
@@ -117,15 +93,16 @@ static void assert_user_untouched(void)
 {
 	char *list;
 
-	assert_sh_equal(user_refs, "git for-each-ref --format='%%(refname) %%(objectname)' "
-				   "refs/heads refs/tags | grep -v ' *refs/heads/wfmigrate/'");
-	assert_sh_equal("refs/heads/main", "git symbolic-ref HEAD");
-	assert_sh_equal("", "git status --porcelain");
-	list = sh("git worktree list --porcelain");
+	assert_sh_equal(repo, user_refs,
+			"git for-each-ref --format='%%(refname) %%(objectname)' "
+			"refs/heads refs/tags | grep -v ' *refs/heads/wfmigrate/'");
+	assert_sh_equal(repo, "refs/heads/main", "git symbolic-ref HEAD");
+	assert_sh_equal(repo, "", "git status --porcelain");
+	list = wfm_test_sh_trim(repo, "git worktree list --porcelain");
 	if (strstr(list, "\nlocked") || strstr(list, "wfmigrate/" RUN "/integration"))
 		fail_msg("git worktree list:\n%s", list);
 	free(list);
-	free(sh("git fsck --strict 2>&1"));
+	free(wfm_test_sh_trim(repo, "git fsck --strict 2>&1"));
 }
 
 static int teardown(void **state)
@@ -147,11 +124,12 @@ static int teardown(void **state)
 /* Makes branch name from base (or from) with one commit of what cmd does. */
 static char *branch_from(const char *name, const char *from, const char *cmd)
 {
-	free(sh("git checkout -q -b '%s' '%s' && { %s; } && git add -A && "
-		"git commit -q --allow-empty -m 'work on %s' && git checkout -q main",
-		name, from, cmd, name));
+	free(wfm_test_sh_trim(repo,
+			      "git checkout -q -b '%s' '%s' && { %s; } && git add -A && "
+			      "git commit -q --allow-empty -m 'work on %s' && git checkout -q main",
+			      name, from, cmd, name));
 	snapshot();
-	return sh("git rev-parse '%s'", name);
+	return wfm_test_sh_trim(repo, "git rev-parse '%s'", name);
 }
 
 static char *branch(const char *name, const char *cmd)
@@ -163,13 +141,15 @@ static char *branch(const char *name, const char *cmd)
 static char *scoped_branch(const char *name, const char *from, const char *cmd,
 			   const char *scope)
 {
-	free(sh("git checkout -q -b '%s' '%s' && { %s; } && git add -A && "
-		"printf 'impl: %%s\\n\\nWfmigrate-Run: r\\nWfmigrate-Role: implementer\\n' "
-		"'%s' > .git/msg && for g in %s; do echo \"Wfmigrate-Scope: $g\" >> .git/msg; done && "
-		"git commit -q --allow-empty -F .git/msg && git checkout -q main",
-		name, from, cmd, name, scope));
+	free(wfm_test_sh_trim(
+	    repo,
+	    "git checkout -q -b '%s' '%s' && { %s; } && git add -A && "
+	    "printf 'impl: %%s\\n\\nWfmigrate-Run: r\\nWfmigrate-Role: implementer\\n' "
+	    "'%s' > .git/msg && for g in %s; do echo \"Wfmigrate-Scope: $g\" >> .git/msg; done && "
+	    "git commit -q --allow-empty -F .git/msg && git checkout -q main",
+	    name, from, cmd, name, scope));
 	snapshot();
-	return sh("git rev-parse '%s'", name);
+	return wfm_test_sh_trim(repo, "git rev-parse '%s'", name);
 }
 
 static void on_decision(void *data, const struct wfm_merge_decision *d)
@@ -250,7 +230,7 @@ static void assert_rejected(const char *branch, const char *reason, const char *
 
 static unsigned long oracle_runs(void)
 {
-	char *n = sh("wc -l < '%s'", log_path);
+	char *n = wfm_test_sh_trim(repo, "wc -l < '%s'", log_path);
 	unsigned long v = strtoul(n, NULL, 10);
 
 	free(n);
@@ -260,8 +240,8 @@ static unsigned long oracle_runs(void)
 /* Every value the integration branch ever had is base or a commit the oracle passed. */
 static void assert_ref_only_at_passing_commits(void)
 {
-	char *values = sh("git reflog show --format=%%H '%s'", INTEGRATION);
-	char *base = sh("git rev-parse base");
+	char *values = wfm_test_sh_trim(repo, "git reflog show --format=%%H '%s'", INTEGRATION);
+	char *base = wfm_test_sh_trim(repo, "git rev-parse base");
 	char *save = NULL;
 
 	for (char *v = strtok_r(values, "\n", &save); v; v = strtok_r(NULL, "\n", &save)) {
@@ -382,26 +362,26 @@ static void test_merge_queue__clean_merge(void **state)
 	struct wfm_merge_queue *q = start(&o);
 	char *tip = branch("agent-1", "echo new > d.txt");
 	char cur[WFM_OID_HEXSZ + 1];
-	char *base = sh("git rev-parse base");
+	char *base = wfm_test_sh_trim(repo, "git rev-parse base");
 	struct wfm_buf want = WFM_BUF_INIT;
 	struct wfm_merge_stats st;
 
 	/* created at base; the baseline ran once */
-	assert_sh_equal(base, "git rev-parse %s", INTEGRATION);
+	assert_sh_equal(repo, base, "git rev-parse %s", INTEGRATION);
 	assert_string_equal(wfm_merge_queue_tip(q, cur), base);
 	assert_int_equal(oracle_runs(), 1);
 
 	assert_wfm_ok(wfm_merge_queue_submit(q, "agent-1", "add d.txt", 0, on_decision, NULL));
 	wait_decisions(1);
 	assert_merged("agent-1");
-	assert_sh_equal(ds.v[0].commit, "git rev-parse %s", INTEGRATION);
+	assert_sh_equal(repo, ds.v[0].commit, "git rev-parse %s", INTEGRATION);
 	assert_string_equal(wfm_merge_queue_tip(q, cur), ds.v[0].commit);
 	assert_int_equal(ds.v[0].passed, 5);
-	assert_sh_equal(base, "git rev-parse %s^", INTEGRATION);
-	assert_sh_equal("new", "git show %s:d.txt", INTEGRATION);
+	assert_sh_equal(repo, base, "git rev-parse %s^", INTEGRATION);
+	assert_sh_equal(repo, "new", "git show %s:d.txt", INTEGRATION);
 	wfm_buf_addf(&want, "add d.txt\n\nWfmigrate-Branch: agent-1\nWfmigrate-Commit: %s", tip);
-	assert_sh_equal(want.ptr, "git log -1 --format=%%B %s", INTEGRATION);
-	assert_sh_equal("Wfmigrate-Branch: agent-1",
+	assert_sh_equal(repo, want.ptr, "git log -1 --format=%%B %s", INTEGRATION);
+	assert_sh_equal(repo, "Wfmigrate-Branch: agent-1",
 			"git log -1 --format=%%B %s | git interpret-trailers --parse | head -1",
 			INTEGRATION);
 	assert_int_equal(oracle_runs(), 2);
@@ -436,7 +416,7 @@ static void test_merge_queue__conflict(void **state)
 	wait_decisions(2);
 	assert_merged("one");
 	assert_rejected("two", "conflict", "conflict in 'a.txt'");
-	assert_sh_equal("five", "git show %s:a.txt | sed -n 5p", INTEGRATION);
+	assert_sh_equal(repo, "five", "git show %s:a.txt | sed -n 5p", INTEGRATION);
 	/* the conflicting one never reached the oracle: baseline + one batch */
 	assert_int_equal(oracle_runs(), 2);
 	wfm_merge_queue_free(q);
@@ -450,7 +430,7 @@ static void test_merge_queue__empty(void **state)
 	struct wfm_merge_opts o = opts();
 	struct wfm_merge_queue *q = start(&o);
 	char *none = branch("nothing", "true");
-	char *base = sh("git rev-parse base");
+	char *base = wfm_test_sh_trim(repo, "git rev-parse base");
 
 	submit(q, "nothing");
 	/* the base itself changes nothing either */
@@ -459,7 +439,7 @@ static void test_merge_queue__empty(void **state)
 	assert_merged("nothing");
 	assert_string_equal(decision("nothing")->commit, base);
 	assert_merged("base");
-	assert_sh_equal(base, "git rev-parse %s", INTEGRATION);
+	assert_sh_equal(repo, base, "git rev-parse %s", INTEGRATION);
 	assert_int_equal(oracle_runs(), 1);
 	wfm_merge_queue_free(q);
 	assert_user_untouched();
@@ -473,7 +453,7 @@ static void test_merge_queue__batch_all_pass(void **state)
 	struct wfm_merge_queue *q;
 	const char *names[] = { "b1", "b2", "b3", "b4" };
 	char *tips[4];
-	char *base = sh("git rev-parse base");
+	char *base = wfm_test_sh_trim(repo, "git rev-parse base");
 	struct wfm_merge_stats st;
 
 	for (size_t i = 0; i < 4; i++)
@@ -488,15 +468,16 @@ static void test_merge_queue__batch_all_pass(void **state)
 	wait_decisions(4);
 	/* one oracle run after the baseline, one ref move */
 	assert_int_equal(oracle_runs(), 2);
-	assert_sh_equal("2", "git reflog show %s | wc -l", INTEGRATION);
+	assert_sh_equal(repo, "2", "git reflog show %s | wc -l", INTEGRATION);
 	/* in submission order, each on the one before */
 	for (size_t i = 0; i < 4; i++) {
 		assert_merged(names[i]);
-		assert_sh_equal(i ? decision(names[i - 1])->commit : base, "git rev-parse %s^",
-				decision(names[i])->commit);
+		assert_sh_equal(repo, i ? decision(names[i - 1])->commit : base,
+				"git rev-parse %s^", decision(names[i])->commit);
 	}
-	assert_sh_equal(decision("b4")->commit, "git rev-parse %s", INTEGRATION);
-	assert_sh_equal("f1 f2 f3 f4", "git diff --name-only base %s | paste -sd' '", INTEGRATION);
+	assert_sh_equal(repo, decision("b4")->commit, "git rev-parse %s", INTEGRATION);
+	assert_sh_equal(repo, "f1 f2 f3 f4", "git diff --name-only base %s | paste -sd' '",
+			INTEGRATION);
 	wfm_merge_queue_stats(q, &st);
 	assert_int_equal(st.batches, 1);
 	assert_int_equal(st.oracle_runs, 1);
@@ -547,7 +528,7 @@ static unsigned long bisect_case(size_t n, const char *bad)
 		else
 			assert_merged(name);
 	}
-	assert_sh_equal("", "git ls-tree --name-only %s broken", INTEGRATION);
+	assert_sh_equal(repo, "", "git ls-tree --name-only %s broken", INTEGRATION);
 	runs = oracle_runs() - 1;
 	wfm_merge_queue_stats(q, &st);
 	assert_int_equal(st.oracle_runs, runs);
@@ -575,7 +556,8 @@ static void test_merge_queue__bisect_one_bad(void **state)
 	assert_string_equal(g->excerpt, "./check: cannot run with a broken file");
 	assert_string_equal(g->tail, "./check: cannot run with a broken file\n5 passed, 1 failed");
 	assert_null(decision("f1")->excerpt);
-	assert_sh_equal("f1 f2 f4", "git diff --name-only base %s | paste -sd' '", INTEGRATION);
+	assert_sh_equal(repo, "f1 f2 f4", "git diff --name-only base %s | paste -sd' '",
+			INTEGRATION);
 }
 
 static void test_merge_queue__bisect_last_bad(void **state)
@@ -768,7 +750,7 @@ static void test_merge_queue__allow_test_edits(void **state)
 	submit(q, "drop-case");
 	wait_decisions(2);
 	assert_merged("edit-test");
-	assert_sh_equal("exit 0 # new", "git show %s:tests/t.sh", INTEGRATION);
+	assert_sh_equal(repo, "exit 0 # new", "git show %s:tests/t.sh", INTEGRATION);
 	/* the passed count still may not drop */
 	assert_rejected("drop-case", "integrity", "fewer than 5");
 	wfm_merge_queue_free(q);
@@ -786,14 +768,15 @@ static void test_merge_queue__scope(void **state)
 			   "sed -i 's/^5$/five/' a.txt && echo d > d.txt && echo 55 > cases/c5",
 			   "a.txt 'cases/c[1-4]'"));
 	/* the agent's own commit claims everything; the scope of its last commit holds */
-	free(sh("git checkout -q -b forged-own base && echo f > f.txt && git add f.txt && "
-		"git commit -qm 'mine\n\nWfmigrate-Scope: **' && git checkout -q main"));
+	free(wfm_test_sh_trim(
+	    repo, "git checkout -q -b forged-own base && echo f > f.txt && git add f.txt && "
+		  "git commit -qm 'mine\n\nWfmigrate-Scope: **' && git checkout -q main"));
 	free(scoped_branch("forged", "forged-own", "sed -i 's/^3$/three/' a.txt", "a.txt"));
 	/* a fixer undoes its implementer's stray edit: the branch as a whole is in scope */
 	free(scoped_branch("stray", "base", "sed -i 's/^9$/nine/' a.txt && echo s > s.txt", "a.txt"));
 	free(scoped_branch("fixed", "stray", "git rm -q s.txt", "a.txt"));
 	free(branch("unscoped", "echo u > u.txt"));
-	free(sh("git branch allowed out"));
+	free(wfm_test_sh_trim(repo, "git branch allowed out"));
 	snapshot();
 	o.batch_max = 5;
 	o.batch_wait_ms = 10000;
@@ -816,16 +799,16 @@ static void test_merge_queue__scope(void **state)
 	assert_null(decision("in")->outside);
 	/* refused before any test: the baseline and one batch */
 	assert_int_equal(oracle_runs(), 2);
-	assert_sh_equal("", "git show %s:s.txt 2>/dev/null || :", INTEGRATION);
-	assert_sh_equal("", "git show %s:d.txt 2>/dev/null || :", INTEGRATION);
+	assert_sh_equal(repo, "", "git show %s:s.txt 2>/dev/null || :", INTEGRATION);
+	assert_sh_equal(repo, "", "git show %s:d.txt 2>/dev/null || :", INTEGRATION);
 
 	/* the script may allow it */
 	assert_wfm_ok(wfm_merge_queue_submit(q, "allowed", NULL, WFM_MERGE_ALLOW_OUT_OF_SCOPE,
 					     on_decision, NULL));
 	wait_decisions(6);
 	assert_merged("allowed");
-	assert_sh_equal("d", "git show %s:d.txt", INTEGRATION);
-	assert_sh_equal("55", "git show %s:cases/c5", INTEGRATION);
+	assert_sh_equal(repo, "d", "git show %s:d.txt", INTEGRATION);
+	assert_sh_equal(repo, "55", "git show %s:cases/c5", INTEGRATION);
 	wfm_merge_queue_stats(q, &st);
 	assert_int_equal(st.rejected, 2);
 	assert_int_equal(st.merged, 4);
@@ -853,20 +836,23 @@ static void test_merge_queue__resume(void **state)
 	runs = oracle_runs();
 	o.baseline = &baseline;
 	q = start(&o);
-	assert_sh_equal(first, "git rev-parse %s", INTEGRATION);
+	assert_sh_equal(repo, first, "git rev-parse %s", INTEGRATION);
 	submit(q, "agent");
 	wait_decisions(2);
 	assert_merged("agent");
 	assert_string_equal(ds.v[1].commit, first);
 	assert_non_null(strstr(ds.v[1].detail, "already merged"));
 	assert_int_equal(oracle_runs(), runs);
-	assert_sh_equal(first, "git rev-parse %s", INTEGRATION);
+	assert_sh_equal(repo, first, "git rev-parse %s", INTEGRATION);
 
 	/* the agent went on: only its new change is squashed, counted from its merged tip */
-	free(sh("git checkout -q agent && sed -i 's/^three$/THREE/' a.txt && git commit -qam more "
-		"&& git checkout -q main"));
-	free(sh("git checkout -q -b other base && sed -i 's/^9$/nine/' a.txt && "
-		"git commit -qam other && git checkout -q main"));
+	free(wfm_test_sh_trim(
+	    repo,
+	    "git checkout -q agent && sed -i 's/^three$/THREE/' a.txt && git commit -qam more "
+	    "&& git checkout -q main"));
+	free(wfm_test_sh_trim(repo,
+			      "git checkout -q -b other base && sed -i 's/^9$/nine/' a.txt && "
+			      "git commit -qam other && git checkout -q main"));
 	snapshot();
 	submit(q, "other");
 	wait_decisions(3);
@@ -875,9 +861,10 @@ static void test_merge_queue__resume(void **state)
 	assert_merged("other");
 	assert_merged("agent");
 	assert_string_equal(ds.v[3].branch, "agent");
-	assert_sh_equal("1 2 THREE 4 5 6 7 8 nine 10", "git show %s:a.txt | paste -sd' '",
+	assert_sh_equal(repo, "1 2 THREE 4 5 6 7 8 nine 10", "git show %s:a.txt | paste -sd' '",
 			INTEGRATION);
-	assert_sh_equal("a.txt", "git diff --name-only %s^ %s", ds.v[3].commit, ds.v[3].commit);
+	assert_sh_equal(repo, "a.txt", "git diff --name-only %s^ %s", ds.v[3].commit,
+			ds.v[3].commit);
 	wfm_merge_queue_free(q);
 	assert_ref_only_at_passing_commits();
 	assert_user_untouched();
@@ -890,7 +877,7 @@ static void test_merge_queue__stop(void **state)
 	struct wfm_merge_queue *q;
 	struct wfm_buf cmd = WFM_BUF_INIT;
 	struct timespec t0, t1;
-	char *base = sh("git rev-parse base");
+	char *base = wfm_test_sh_trim(repo, "git rev-parse base");
 
 	free(branch("s1", "echo 1 > s1"));
 	free(branch("s2", "echo 2 > s2"));
@@ -917,7 +904,7 @@ static void test_merge_queue__stop(void **state)
 	wait_decisions(3);
 	assert_string_equal(ds.v[2].reason, "stopped");
 	wfm_merge_queue_free(q);
-	assert_sh_equal(base, "git rev-parse %s", INTEGRATION);
+	assert_sh_equal(repo, base, "git rev-parse %s", INTEGRATION);
 	assert_user_untouched();
 	wfm_buf_release(&cmd);
 	free(base);
@@ -971,9 +958,9 @@ static void test_merge_queue__ref_moved_behind_our_back(void **state)
 	wait_decisions(1);
 	assert_merged("mine");
 	/* squashed again onto the new tip and tested again */
-	assert_sh_equal(ext, "git rev-parse %s^", INTEGRATION);
-	assert_sh_equal(decision("mine")->commit, "git rev-parse %s", INTEGRATION);
-	assert_sh_equal("e m", "git show %s:ext.txt %s:mine.txt | paste -sd' '", INTEGRATION,
+	assert_sh_equal(repo, ext, "git rev-parse %s^", INTEGRATION);
+	assert_sh_equal(repo, decision("mine")->commit, "git rev-parse %s", INTEGRATION);
+	assert_sh_equal(repo, "e m", "git show %s:ext.txt %s:mine.txt | paste -sd' '", INTEGRATION,
 			INTEGRATION);
 	assert_string_equal(wfm_merge_queue_tip(q, cur), decision("mine")->commit);
 	assert_int_equal(oracle_runs(), 2);
@@ -993,7 +980,7 @@ static void test_merge_queue__branch_deleted(void **state)
 	struct wfm_merge_queue *q = start(&o);
 
 	free(branch("late", "echo l > l.txt"));
-	free(sh("git update-ref -d %s", INTEGRATION));
+	free(wfm_test_sh_trim(repo, "git update-ref -d %s", INTEGRATION));
 	submit(q, "late");
 	wait_decisions(1);
 	assert_rejected("late", "error", "was deleted");
@@ -1008,8 +995,9 @@ static void test_merge_queue__start_errors(void **state)
 	struct wfm_buf cmd = WFM_BUF_INIT;
 
 	/* an oracle that fails on the base cannot gate anything */
-	free(sh("git checkout -q -b broken-base base && echo x > broken && git add broken && "
-		"git commit -qm broken && git checkout -q main"));
+	free(wfm_test_sh_trim(
+	    repo, "git checkout -q -b broken-base base && echo x > broken && git add broken && "
+		  "git commit -qm broken && git checkout -q main"));
 	o.base = "broken-base";
 	assert_int_equal(wfm_merge_queue_start(&q, pool, &o), WFM_ERROR);
 	assert_non_null(strstr(wfm_error_last(), "oracle failed on base commit"));
@@ -1020,18 +1008,25 @@ static void test_merge_queue__start_errors(void **state)
 
 	/* an integration branch that is not on the base */
 	o.base = "base";
-	free(sh("git checkout -q --orphan lonely && git commit -qm lonely && "
-		"git checkout -q -f main && git branch -f wfmigrate/%s/integration lonely",
-		RUN));
+	free(wfm_test_sh_trim(
+	    repo,
+	    "git checkout -q --orphan lonely && git commit -qm lonely && "
+	    "git checkout -q -f main && git branch -f wfmigrate/%s/integration lonely",
+	    RUN));
 	assert_int_equal(wfm_merge_queue_start(&q, pool, &o), WFM_EINVALID);
 
 	/* nor one checked out somewhere */
-	free(sh("git branch -f wfmigrate/%s/integration base && "
-		"git worktree add -q wt wfmigrate/%s/integration", RUN, RUN));
+	free(wfm_test_sh_trim(repo,
+			      "git branch -f wfmigrate/%s/integration base && "
+			      "git worktree add -q wt wfmigrate/%s/integration",
+			      RUN, RUN));
 	assert_int_equal(wfm_merge_queue_start(&q, pool, &o), WFM_ELOCKED);
 	assert_non_null(strstr(wfm_error_last(), "checked out"));
-	free(sh("git worktree remove --force wt && git branch -D -q lonely broken-base "
-		"wfmigrate/%s/integration", RUN));
+	free(wfm_test_sh_trim(
+	    repo,
+	    "git worktree remove --force wt && git branch -D -q lonely broken-base "
+	    "wfmigrate/%s/integration",
+	    RUN));
 	snapshot();
 
 	o.oracle_cmd = NULL;

@@ -19,8 +19,8 @@ static int setup(void **state)
 	free(wfm_test_sh(repo, "git add -A && git commit -qm old && git tag old"));
 	wfm_test_write(repo, "common.txt", "two\n");
 	free(wfm_test_sh(repo, "git rm -q file_only_in_old_commit && git commit -qam new"));
-	old_commit = wfm_test_sh(repo, "git rev-parse old | tr -d '\\n'");
-	new_commit = wfm_test_sh(repo, "git rev-parse HEAD | tr -d '\\n'");
+	old_commit = wfm_test_sh_trim(repo, "git rev-parse old");
+	new_commit = wfm_test_sh_trim(repo, "git rev-parse HEAD");
 	return 0;
 }
 

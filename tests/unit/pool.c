@@ -24,57 +24,6 @@ struct fixture {
 	char pooldir[1024];
 };
 
-static char *trim(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n && strchr("\r\n ", s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
-/* stdout of a shell command in dir, without its trailing newline (free()). */
-__attribute__((format(printf, 2, 3))) static char *sh(const char *dir, const char *fmt, ...)
-{
-	struct wfm_buf cmd = WFM_BUF_INIT;
-	va_list ap;
-	char *out;
-
-	va_start(ap, fmt);
-	wfm_buf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	out = wfm_test_sh(dir, "%s", cmd.ptr);
-	wfm_buf_release(&cmd);
-	return trim(out);
-}
-
-static void assert_sh_equal(const char *dir, const char *cmd, const char *want)
-{
-	char *got = sh(dir, "%s", cmd);
-
-	if (strcmp(got, want))
-		fail_msg("'%s' printed '%s', expected '%s'", cmd, got, want);
-	free(got);
-}
-
-static void assert_sh_contains(const char *dir, const char *cmd, const char *want)
-{
-	char *got = sh(dir, "%s", cmd);
-
-	if (!strstr(got, want))
-		fail_msg("'%s' printed '%s', expected it to contain '%s'", cmd, got, want);
-	free(got);
-}
-
-static void assert_sh_lacks(const char *dir, const char *cmd, const char *unwanted)
-{
-	char *got = sh(dir, "%s", cmd);
-
-	if (strstr(got, unwanted))
-		fail_msg("'%s' printed '%s', which contains '%s'", cmd, got, unwanted);
-	free(got);
-}
-
 static int path_exists(const char *dir, const char *rel)
 {
 	struct wfm_buf p = WFM_BUF_INIT;
@@ -89,7 +38,7 @@ static int path_exists(const char *dir, const char *rel)
 
 static char *read_text(const char *dir, const char *rel)
 {
-	return sh(dir, "cat '%s'", rel);
+	return wfm_test_sh_trim(dir, "cat '%s'", rel);
 }
 
 /* git fsck is clean, and git worktree list shows no half-made or prunable entry. */
@@ -97,8 +46,8 @@ static void assert_repo_clean(const char *repo)
 {
 	if (wfm_test_sh_status(repo, "git fsck --strict --no-progress >/dev/null 2>&1"))
 		fail_msg("git fsck failed in %s", repo);
-	assert_sh_lacks(repo, "git worktree list --porcelain", "prunable");
-	assert_sh_lacks(repo, "git worktree list", "0000000");
+	assert_sh_lacks(repo, "prunable", "git worktree list --porcelain");
+	assert_sh_lacks(repo, "0000000", "git worktree list");
 }
 
 static void fixture_init(struct fixture *f)
@@ -116,13 +65,13 @@ static void fixture_init(struct fixture *f)
 	wfm_test_write(f->repo, "src/e.c", "int e;\n");
 	free(wfm_test_sh(f->repo, "git rm -q docs/d.md && git add -A && git commit -qm c2 && "
 				  "git tag c2"));
-	c = sh(f->repo, "git rev-parse c1");
+	c = wfm_test_sh_trim(f->repo, "git rev-parse c1");
 	snprintf(f->c1, sizeof(f->c1), "%s", c);
 	free(c);
-	c = sh(f->repo, "git rev-parse c2");
+	c = wfm_test_sh_trim(f->repo, "git rev-parse c2");
 	snprintf(f->c2, sizeof(f->c2), "%s", c);
 	free(c);
-	c = sh(f->repo, "cd .git && pwd -P");
+	c = wfm_test_sh_trim(f->repo, "cd .git && pwd -P");
 	snprintf(f->pooldir, sizeof(f->pooldir), "%s/wfmigrate/pool", c);
 	free(c);
 }
@@ -172,14 +121,14 @@ static void test_pool__acquire_at_commit(void **state)
 	assert_string_equal(wfm_slot_base(slot), f.c1);
 
 	/* checked out at c1, detached, clean, locked with our pid */
-	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", f.c1);
+	assert_sh_equal(wfm_slot_path(slot), f.c1, "git rev-parse HEAD");
 	assert_int_not_equal(wfm_test_sh_status(wfm_slot_path(slot), "git symbolic-ref -q HEAD"),
 			     0);
-	assert_sh_equal(wfm_slot_path(slot), "git status --porcelain", "");
+	assert_sh_equal(wfm_slot_path(slot), "", "git status --porcelain");
 	out = read_text(wfm_slot_path(slot), "docs/d.md");
 	assert_string_equal(out, "# d");
 	free(out);
-	out = sh(f.repo, "git worktree list --porcelain");
+	out = wfm_test_sh_trim(f.repo, "git worktree list --porcelain");
 	snprintf(want, sizeof(want),
 		 "worktree %s/wfm-1\nHEAD %s\ndetached\nlocked wfmigrate: in use by pid %ld",
 		 f.pooldir, f.c1, (long)getpid());
@@ -187,7 +136,7 @@ static void test_pool__acquire_at_commit(void **state)
 		fail_msg("git worktree list --porcelain:\n%s\nlacks:\n%s", out, want);
 	free(out);
 	/* no branch named after the worktree, or any other */
-	assert_sh_equal(f.repo, "git branch --format='%(refname)'", "refs/heads/main");
+	assert_sh_equal(f.repo, "refs/heads/main", "git branch --format='%%(refname)'");
 	snprintf(want, sizeof(want), "%ld ", (long)getpid());
 	out = read_text(f.pooldir, "wfm-1.lock");
 	assert_true(!strncmp(out, want, strlen(want)));
@@ -195,7 +144,7 @@ static void test_pool__acquire_at_commit(void **state)
 	assert_repo_clean(f.repo);
 
 	assert_wfm_ok(wfm_pool_release(pool, slot));
-	assert_sh_lacks(f.repo, "git worktree list --porcelain", "locked");
+	assert_sh_lacks(f.repo, "locked", "git worktree list --porcelain");
 	assert_false(path_exists(f.pooldir, "wfm-1.lock"));
 	assert_true(path_exists(f.pooldir, "wfm-1/a.txt"));
 	assert_repo_clean(f.repo);
@@ -234,8 +183,8 @@ static void test_pool__reacquire_moves_slot_incrementally(void **state)
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c2"));
 	assert_string_equal(wfm_slot_path(slot), path);
 	assert_string_equal(wfm_slot_base(slot), f.c2);
-	assert_sh_equal(path, "git rev-parse HEAD", f.c2);
-	assert_sh_equal(path, "git status --porcelain", "");
+	assert_sh_equal(path, f.c2, "git rev-parse HEAD");
+	assert_sh_equal(path, "", "git status --porcelain");
 	txt = read_text(path, "a.txt");
 	assert_string_equal(txt, "two");
 	free(txt);
@@ -252,11 +201,11 @@ static void test_pool__reacquire_moves_slot_incrementally(void **state)
 	/* and back */
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c1"));
 	assert_string_equal(wfm_slot_path(slot), path);
-	assert_sh_equal(path, "git status --porcelain", "");
+	assert_sh_equal(path, "", "git status --porcelain");
 	assert_true(path_exists(path, "docs/d.md"));
 	assert_false(path_exists(path, "src/e.c"));
 	assert_wfm_ok(wfm_pool_release(pool, slot));
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "2");
+	assert_sh_equal(f.repo, "2", "git worktree list | wc -l");
 	assert_repo_clean(f.repo);
 	wfm_pool_free(pool);
 	fixture_release(&f);
@@ -294,9 +243,9 @@ static void test_pool__untracked_and_modified_go_ignored_stay(void **state)
 	txt = read_text(path, "src/b.c");
 	assert_string_equal(txt, "int b;");
 	free(txt);
-	assert_sh_equal(path, "git status --porcelain", "");
-	assert_sh_equal(path, "git status --porcelain --ignored", "!! build/\n!! src/b.o");
-	assert_sh_equal(path, "git rev-parse HEAD", f.c2);
+	assert_sh_equal(path, "", "git status --porcelain");
+	assert_sh_equal(path, "!! build/\n!! src/b.o", "git status --porcelain --ignored");
+	assert_sh_equal(path, f.c2, "git rev-parse HEAD");
 	assert_wfm_ok(wfm_pool_release(pool, slot));
 	assert_repo_clean(f.repo);
 	wfm_pool_free(pool);
@@ -351,27 +300,27 @@ static void test_pool__commit_all(void **state)
 
 	assert_wfm_ok(wfm_slot_commit_all(id1, &changed, slot, "first change", "task one"));
 	assert_int_equal(changed, 1);
-	assert_sh_equal(f.repo, "git rev-parse refs/heads/wfmigrate/r1/task-one", id1);
+	assert_sh_equal(f.repo, id1, "git rev-parse refs/heads/wfmigrate/r1/task-one");
 	snprintf(cmd, sizeof(cmd), "git rev-parse %s^", id1);
-	assert_sh_equal(f.repo, cmd, f.c1);
+	assert_sh_equal(f.repo, f.c1, "%s", cmd);
 	snprintf(cmd, sizeof(cmd), "git log -1 --format=%%s %s", id1);
-	assert_sh_equal(f.repo, cmd, "first change");
+	assert_sh_equal(f.repo, "first change", "%s", cmd);
 	snprintf(cmd, sizeof(cmd), "git ls-tree -r --name-only %s", id1);
-	assert_sh_equal(f.repo, cmd, ".gitignore\na.txt\ndocs/d.md\nnew/n.txt\nsrc/b.c");
+	assert_sh_equal(f.repo, ".gitignore\na.txt\ndocs/d.md\nnew/n.txt\nsrc/b.c", "%s", cmd);
 	snprintf(cmd, sizeof(cmd), "git show %s:a.txt", id1);
-	assert_sh_equal(f.repo, cmd, "changed");
+	assert_sh_equal(f.repo, "changed", "%s", cmd);
 	/* the slot follows its commit, still detached and clean */
-	assert_sh_equal(path, "git rev-parse HEAD", id1);
+	assert_sh_equal(path, id1, "git rev-parse HEAD");
 	assert_int_not_equal(wfm_test_sh_status(path, "git symbolic-ref -q HEAD"), 0);
-	assert_sh_equal(path, "git status --porcelain", "");
+	assert_sh_equal(path, "", "git status --porcelain");
 
 	/* a second commit moves the branch */
 	wfm_test_write(path, "a.txt", "changed again\n");
 	assert_wfm_ok(wfm_slot_commit_all(id2, &changed, slot, "second", "task one"));
 	assert_int_equal(changed, 1);
 	assert_string_not_equal(id1, id2);
-	assert_sh_equal(f.repo, "git rev-parse wfmigrate/r1/task-one", id2);
-	assert_sh_equal(f.repo, "git rev-parse wfmigrate/r1/task-one^", id1);
+	assert_sh_equal(f.repo, id2, "git rev-parse wfmigrate/r1/task-one");
+	assert_sh_equal(f.repo, id1, "git rev-parse wfmigrate/r1/task-one^");
 
 	/* nothing to commit: no commit, the branch at HEAD */
 	assert_wfm_ok(wfm_slot_commit_all(id3, &changed, slot, "nothing", "task one"));
@@ -380,7 +329,7 @@ static void test_pool__commit_all(void **state)
 	assert_wfm_ok(wfm_slot_commit_all(id3, &changed, slot, "nothing", "other"));
 	assert_int_equal(changed, 0);
 	assert_string_equal(id3, id2);
-	assert_sh_equal(f.repo, "git rev-parse wfmigrate/r1/other", id2);
+	assert_sh_equal(f.repo, id2, "git rev-parse wfmigrate/r1/other");
 
 	/* a branch checked out elsewhere is never moved */
 	free(wfm_test_sh(f.repo, "git worktree add -q ../%s-user wfmigrate/r1/other",
@@ -388,7 +337,7 @@ static void test_pool__commit_all(void **state)
 	wfm_test_write(path, "a.txt", "third\n");
 	assert_int_equal(wfm_slot_commit_all(id3, &changed, slot, "x", "other"), WFM_ELOCKED);
 	assert_non_null(strstr(wfm_error_last(), "checked out"));
-	assert_sh_equal(f.repo, "git rev-parse wfmigrate/r1/other", id2);
+	assert_sh_equal(f.repo, id2, "git rev-parse wfmigrate/r1/other");
 	free(wfm_test_sh(f.repo, "git worktree remove --force ../%s-user",
 			 strrchr(f.repo, '/') + 1));
 
@@ -412,10 +361,10 @@ static void commit_and_compare(const char *path, struct wfm_slot *slot, const ch
 	int changed = -1;
 
 	assert_wfm_ok(wfm_slot_commit_all(id, &changed, slot, what, "tree"));
-	want = sh(path, "git write-tree");
+	want = wfm_test_sh_trim(path, "git write-tree");
 	snprintf(cmd, sizeof(cmd), "git rev-parse %s^{tree}", id);
-	assert_sh_equal(path, cmd, want);
-	assert_sh_equal(path, "git status --porcelain", "");
+	assert_sh_equal(path, want, "%s", cmd);
+	assert_sh_equal(path, "", "git status --porcelain");
 	free(want);
 }
 
@@ -453,11 +402,11 @@ static void test_pool__commit_tree_matches_git(void **state)
 	/* everything but one file deleted */
 	free(wfm_test_sh(path, "git ls-files | grep -v '^s$' | xargs rm -f && rm -rf a.txt"));
 	commit_and_compare(path, slot, "almost empty");
-	assert_sh_equal(path, "git ls-files", "s");
+	assert_sh_equal(path, "s", "git ls-files");
 	assert_wfm_ok(wfm_pool_release(pool, slot));
 
 	/* a base whose tree holds an empty tree, which no index can hold */
-	empty = sh(f.repo, "git mktree </dev/null");
+	empty = wfm_test_sh_trim(f.repo, "git mktree </dev/null");
 	free(wfm_test_sh(f.repo,
 			 "t=$( (git ls-tree c1; printf '040000 tree %s\\tempty\\n') | git mktree) && "
 			 "c=$(git commit-tree -p c1 -m empty $t) && git tag withempty $c",
@@ -525,7 +474,7 @@ static void test_pool__label_sanitising(void **state)
 	pool = open_pool(&f, 0, "run-7");
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c1"));
 	assert_wfm_ok(wfm_slot_commit_all(id, &changed, slot, "m", "fix strcpy: src/a.c"));
-	assert_sh_equal(f.repo, "git rev-parse wfmigrate/run-7/fix-strcpy-src-a.c", f.c1);
+	assert_sh_equal(f.repo, f.c1, "git rev-parse wfmigrate/run-7/fix-strcpy-src-a.c");
 	assert_wfm_ok(wfm_pool_release(pool, slot));
 	wfm_pool_free(pool);
 	fixture_release(&f);
@@ -543,18 +492,18 @@ static void test_pool__cold_leaves_nothing_behind(void **state)
 	assert_wfm_ok(wfm_pool_acquire(&a, pool, "c1"));
 	assert_wfm_ok(wfm_pool_acquire(&b, pool, "c2"));
 	assert_string_not_equal(wfm_slot_path(a), wfm_slot_path(b));
-	assert_sh_equal(wfm_slot_path(b), "git status --porcelain", "");
-	assert_sh_equal(wfm_slot_path(b), "git rev-parse HEAD", f.c2);
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "3");
+	assert_sh_equal(wfm_slot_path(b), "", "git status --porcelain");
+	assert_sh_equal(wfm_slot_path(b), f.c2, "git rev-parse HEAD");
+	assert_sh_equal(f.repo, "3", "git worktree list | wc -l");
 	snprintf(path, sizeof(path), "%s", wfm_slot_path(a));
 	assert_wfm_ok(wfm_pool_release(pool, a));
 	assert_false(path_exists(path, ""));
 	assert_wfm_ok(wfm_pool_release(pool, b));
 
-	assert_sh_equal(f.repo, "git worktree list --porcelain | grep -c '^worktree'", "1");
-	assert_sh_equal(f.repo, "ls -A .git/worktrees | wc -l", "0");
-	assert_sh_equal(f.pooldir, "ls -A | wc -l", "0");
-	assert_sh_equal(f.repo, "git branch --format='%(refname)'", "refs/heads/main");
+	assert_sh_equal(f.repo, "1", "git worktree list --porcelain | grep -c '^worktree'");
+	assert_sh_equal(f.repo, "0", "ls -A .git/worktrees | wc -l");
+	assert_sh_equal(f.pooldir, "0", "ls -A | wc -l");
+	assert_sh_equal(f.repo, "refs/heads/main", "git branch --format='%%(refname)'");
 	assert_repo_clean(f.repo);
 	wfm_pool_free(pool);
 	fixture_release(&f);
@@ -621,7 +570,7 @@ static void test_pool__threads_get_distinct_slots(void **state)
 		}
 	}
 	/* the second round reused the first round's slots */
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "5");
+	assert_sh_equal(f.repo, "5", "git worktree list | wc -l");
 	assert_repo_clean(f.repo);
 	wfm_pool_free(pool);
 	fixture_release(&f);
@@ -689,16 +638,16 @@ static void test_pool__remembered_slots_are_checked(void **state)
 	free(wfm_test_sh(f.repo, "git worktree lock --reason mine '%s/wfm-2'", f.pooldir));
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c2"));
 	assert_string_equal(wfm_slot_name(slot), "wfm-1");
-	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", f.c2);
+	assert_sh_equal(wfm_slot_path(slot), f.c2, "git rev-parse HEAD");
 	assert_wfm_ok(wfm_pool_release(pool, slot));
-	assert_sh_contains(f.repo, "git worktree list --porcelain", "locked mine");
+	assert_sh_contains(f.repo, "locked mine", "git worktree list --porcelain");
 
 	/* the remembered wfm-1 removed behind the pool's back */
 	free(wfm_test_sh(f.repo, "git worktree remove --force '%s/wfm-1'", f.pooldir));
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c2"));
 	assert_string_equal(wfm_slot_name(slot), "wfm-1");
-	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", f.c2);
-	assert_sh_equal(wfm_slot_path(slot), "git status --porcelain", "");
+	assert_sh_equal(wfm_slot_path(slot), f.c2, "git rev-parse HEAD");
+	assert_sh_equal(wfm_slot_path(slot), "", "git status --porcelain");
 	assert_wfm_ok(wfm_pool_release(pool, slot));
 
 	free(wfm_test_sh(f.repo, "git worktree unlock '%s/wfm-2'", f.pooldir));
@@ -722,22 +671,22 @@ static void test_pool__dead_holder_is_reclaimed(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(WEXITSTATUS(status), 0);
 	snprintf(want, sizeof(want), "locked wfmigrate: in use by pid %ld", (long)pid);
-	assert_sh_contains(f.repo, "git worktree list --porcelain", want);
+	assert_sh_contains(f.repo, want, "git worktree list --porcelain");
 
 	/* acquire takes the dead child's slot over */
 	pool = open_pool(&f, 0, NULL);
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c2"));
 	assert_string_equal(wfm_slot_name(slot), name);
-	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", f.c2);
-	assert_sh_equal(wfm_slot_path(slot), "git status --porcelain", "");
+	assert_sh_equal(wfm_slot_path(slot), f.c2, "git rev-parse HEAD");
+	assert_sh_equal(wfm_slot_path(slot), "", "git status --porcelain");
 	snprintf(want, sizeof(want), "locked wfmigrate: in use by pid %ld", (long)getpid());
-	assert_sh_contains(f.repo, "git worktree list --porcelain", want);
+	assert_sh_contains(f.repo, want, "git worktree list --porcelain");
 	txt = read_text(f.pooldir, "wfm-1.lock");
 	snprintf(want, sizeof(want), "%ld ", (long)getpid());
 	assert_true(!strncmp(txt, want, strlen(want)));
 	free(txt);
 	assert_wfm_ok(wfm_pool_release(pool, slot));
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "2");
+	assert_sh_equal(f.repo, "2", "git worktree list | wc -l");
 
 	/* and clean removes a dead holder's slot */
 	pid = child_dies_holding(&f, "c1", name, sizeof(name));
@@ -761,8 +710,8 @@ static void test_pool__dead_holder_is_reclaimed(void **state)
 	snprintf(want, sizeof(want), "its holder, pid %ld, is gone", (long)pid);
 	assert_string_equal(report.items[0].why, want);
 	wfm_clean_report_release(&report);
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "1");
-	assert_sh_equal(f.pooldir, "ls -A | wc -l", "0");
+	assert_sh_equal(f.repo, "1", "git worktree list | wc -l");
+	assert_sh_equal(f.pooldir, "0", "ls -A | wc -l");
 	assert_repo_clean(f.repo);
 	wfm_pool_free(pool);
 	fixture_release(&f);
@@ -787,8 +736,8 @@ static void test_pool__dead_holder_git_locks_are_cleared(void **state)
 	pool = open_pool(&f, 0, NULL);
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c2"));
 	assert_string_equal(wfm_slot_name(slot), name);
-	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", f.c2);
-	assert_sh_equal(wfm_slot_path(slot), "git status --porcelain", "");
+	assert_sh_equal(wfm_slot_path(slot), f.c2, "git rev-parse HEAD");
+	assert_sh_equal(wfm_slot_path(slot), "", "git status --porcelain");
 	assert_wfm_ok(wfm_pool_release(pool, slot));
 	assert_false(path_exists(f.repo, ".git/worktrees/wfm-1/index.lock"));
 	assert_false(path_exists(f.repo, ".git/worktrees/wfm-1/HEAD.lock"));
@@ -801,9 +750,9 @@ static void test_pool__dead_holder_git_locks_are_cleared(void **state)
 static void assert_slot_is(struct wfm_slot *slot, const char *base)
 {
 	assert_string_equal(wfm_slot_base(slot), base);
-	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", base);
-	assert_sh_equal(wfm_slot_path(slot), "git status --porcelain --untracked-files=all", "");
-	assert_sh_equal(wfm_slot_path(slot), "git diff --name-only HEAD", "");
+	assert_sh_equal(wfm_slot_path(slot), base, "git rev-parse HEAD");
+	assert_sh_equal(wfm_slot_path(slot), "", "git status --porcelain --untracked-files=all");
+	assert_sh_equal(wfm_slot_path(slot), "", "git diff --name-only HEAD");
 	assert_int_not_equal(
 		wfm_test_sh_status(wfm_slot_path(slot), "git rev-parse -q --verify MERGE_HEAD"), 0);
 }
@@ -895,7 +844,7 @@ static void test_pool__dead_holder_leaves_nothing_behind(void **state)
 			fail_msg("%s: the slot was %s", cases[i].what,
 				 cases[i].kept ? "made anew" : "reused");
 		assert_wfm_ok(wfm_pool_release(pool, slot));
-		assert_sh_equal(f.repo, "git worktree list | wc -l", "2");
+		assert_sh_equal(f.repo, "2", "git worktree list | wc -l");
 		assert_repo_clean(f.repo);
 		wfm_pool_free(pool);
 		fixture_release(&f);
@@ -1021,7 +970,7 @@ static void test_pool__processes_never_share_a_slot(void **state)
 	for (int i = 0; i < N; i++) {
 		assert_int_equal(read(res[0], names[i], 31), 31);
 		names[i][31] = '\0';
-		trim(names[i]);
+		wfm_test_trim(names[i]);
 	}
 	close(res[0]);
 	for (int i = 0; i < N; i++) {
@@ -1034,8 +983,8 @@ static void test_pool__processes_never_share_a_slot(void **state)
 	for (int i = 0; i < N; i++)
 		for (int j = 0; j < i; j++)
 			assert_string_not_equal(names[i], names[j]);
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "5");
-	assert_sh_lacks(f.repo, "git worktree list --porcelain", "locked");
+	assert_sh_equal(f.repo, "5", "git worktree list | wc -l");
+	assert_sh_lacks(f.repo, "locked", "git worktree list --porcelain");
 	assert_repo_clean(f.repo);
 	fixture_release(&f);
 }
@@ -1108,7 +1057,7 @@ static void test_pool__live_foreign_holder_is_respected(void **state)
 	assert_int_equal(report.nr, 1);
 	assert_int_equal(report.items[0].removed, 1);
 	wfm_clean_report_release(&report);
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "1");
+	assert_sh_equal(f.repo, "1", "git worktree list | wc -l");
 	assert_repo_clean(f.repo);
 	wfm_pool_free(pool);
 	fixture_release(&f);
@@ -1137,11 +1086,11 @@ static void test_pool__user_locked_slot_is_left_alone(void **state)
 	assert_string_equal(report.items[0].why, "locked: debugging");
 	assert_int_equal(report.items[1].removed, 1);
 	wfm_clean_report_release(&report);
-	assert_sh_contains(f.repo, "git worktree list --porcelain", "locked debugging");
+	assert_sh_contains(f.repo, "locked debugging", "git worktree list --porcelain");
 	free(wfm_test_sh(f.repo, "git worktree unlock '%s/wfm-1'", f.pooldir));
 	assert_wfm_ok(wfm_pool_clean(&report, f.repo, NULL));
 	wfm_clean_report_release(&report);
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "1");
+	assert_sh_equal(f.repo, "1", "git worktree list | wc -l");
 	assert_repo_clean(f.repo);
 	wfm_pool_free(pool);
 	fixture_release(&f);
@@ -1184,7 +1133,7 @@ static void test_pool__failed_add_is_rolled_back(void **state)
 			 WFM_EEXISTS);
 	assert_false(path_exists(f.repo, "elsewhere"));
 	assert_true(path_exists(commondir, "worktrees/wfm-1/gitdir"));
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "2");
+	assert_sh_equal(f.repo, "2", "git worktree list | wc -l");
 
 	/* the pool picks another name, and clean leaves the user's worktree be */
 	pool = open_pool(&f, 0, NULL);
@@ -1199,7 +1148,7 @@ static void test_pool__failed_add_is_rolled_back(void **state)
 		assert_string_equal(report.items[0].name, "wfm-2");
 		wfm_clean_report_release(&report);
 	}
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "2");
+	assert_sh_equal(f.repo, "2", "git worktree list | wc -l");
 	snprintf(path, sizeof(path), "%s-w", f.repo);
 	assert_true(path_exists(path, "wfm-1/a.txt"));
 	free(wfm_test_sh(f.repo, "git worktree remove '%s-w/wfm-1'", f.repo));
@@ -1214,18 +1163,18 @@ static void test_pool__failed_add_is_rolled_back(void **state)
 				 "git tag bad $(git commit-tree -m bad $t)"));
 	assert_true(wfm_pool_acquire(&slot, pool, "bad") < 0);
 	assert_non_null(strstr(wfm_error_last(), ".git"));
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "1");
-	assert_sh_equal(f.repo, "ls -A .git/worktrees | wc -l", "0");
-	assert_sh_equal(f.pooldir, "ls -A | wc -l", "0");
+	assert_sh_equal(f.repo, "1", "git worktree list | wc -l");
+	assert_sh_equal(f.repo, "0", "ls -A .git/worktrees | wc -l");
+	assert_sh_equal(f.pooldir, "0", "ls -A | wc -l");
 
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c1"));
 	assert_wfm_ok(wfm_pool_release(pool, slot));
 	assert_true(wfm_pool_acquire(&slot, pool, "bad") < 0);
-	assert_sh_lacks(f.repo, "git worktree list --porcelain", "locked");
+	assert_sh_lacks(f.repo, "locked", "git worktree list --porcelain");
 	assert_false(path_exists(f.pooldir, "wfm-1.lock"));
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c2"));
 	assert_string_equal(wfm_slot_name(slot), "wfm-1");
-	assert_sh_equal(wfm_slot_path(slot), "git status --porcelain", "");
+	assert_sh_equal(wfm_slot_path(slot), "", "git status --porcelain");
 	assert_wfm_ok(wfm_pool_release(pool, slot));
 
 	wfm_pool_free(pool);
@@ -1243,7 +1192,7 @@ static void test_pool__half_made_entries_are_cleaned(void **state)
 	int changed;
 
 	fixture_init(&f);
-	gitdir = sh(f.repo, "cd .git && pwd -P");
+	gitdir = wfm_test_sh_trim(f.repo, "cd .git && pwd -P");
 	/* a slot whose directory was deleted by hand */
 	pool = open_pool(&f, 0, "r1");
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c1"));
@@ -1261,8 +1210,8 @@ static void test_pool__half_made_entries_are_cleaned(void **state)
 				 "echo ../.. > .git/worktrees/wfm-8/commondir",
 			 f.pooldir));
 
-	assert_sh_contains(f.repo, "git worktree list", "0000000");
-	assert_sh_contains(f.repo, "git worktree list --porcelain", "prunable");
+	assert_sh_contains(f.repo, "0000000", "git worktree list");
+	assert_sh_contains(f.repo, "prunable", "git worktree list --porcelain");
 	assert_int_not_equal(wfm_test_sh_status(f.repo, "git fsck >/dev/null 2>&1"), 0);
 
 	assert_wfm_ok(wfm_pool_clean(&report, f.repo, NULL));
@@ -1280,9 +1229,9 @@ static void test_pool__half_made_entries_are_cleaned(void **state)
 		assert_int_equal(report.items[i].removed, 1);
 	wfm_clean_report_release(&report);
 
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "1");
-	assert_sh_equal(f.repo, "ls -A .git/worktrees | wc -l", "0");
-	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*'", "");
+	assert_sh_equal(f.repo, "1", "git worktree list | wc -l");
+	assert_sh_equal(f.repo, "0", "ls -A .git/worktrees | wc -l");
+	assert_sh_equal(f.repo, "", "git branch --list 'wfmigrate/*'");
 	assert_repo_clean(f.repo);
 
 	/* acquire sweeps such entries away too, and commits still land */
@@ -1339,16 +1288,16 @@ static void test_pool__clean_keeps_what_is_needed(void **state)
 			 (long)runner, strrchr(f.repo, '/') + 1));
 
 	/* a dry run says everything and changes nothing */
-	before = sh(f.repo, "git worktree list --porcelain; git for-each-ref; ls -A '%s'",
-		    f.pooldir);
+	before = wfm_test_sh_trim(
+	    f.repo, "git worktree list --porcelain; git for-each-ref; ls -A '%s'", f.pooldir);
 	opts.dry_run = 1;
 	assert_wfm_ok(wfm_pool_clean(&report, f.repo, &opts));
 	assert_int_equal(report.nr, 8);
 	assert_int_equal(report.items[1].removed, 1); /* would be */
 	wfm_clean_report_release(&report);
-	assert_sh_equal(f.repo,
-			"git worktree list --porcelain; git for-each-ref; ls -A .git/wfmigrate/pool",
-			before);
+	assert_sh_equal(
+	    f.repo, before,
+	    "git worktree list --porcelain; git for-each-ref; ls -A .git/wfmigrate/pool");
 	free(before);
 
 	opts.dry_run = 0;
@@ -1379,19 +1328,19 @@ static void test_pool__clean_keeps_what_is_needed(void **state)
 		assert_string_equal(report.items[0].why, want);
 	}
 	wfm_clean_report_release(&report);
-	assert_sh_equal(f.repo, "git config --get-regexp '^branch\\.wfmigrate' | wc -l", "0");
+	assert_sh_equal(f.repo, "0", "git config --get-regexp '^branch\\.wfmigrate' | wc -l");
 
 	/* --all: the branches of a run that exists but is not running go too */
 	opts.all = 1;
 	assert_wfm_ok(wfm_pool_clean(&report, f.repo, &opts));
 	wfm_clean_report_release(&report);
-	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*' --format='%(refname:short)'",
-			"wfmigrate/gone/co\nwfmigrate/r3/a\nwfmigrate/r3/integration");
-	assert_sh_equal(f.repo,
-			"git branch --list 'w*' --format='%(refname:short)' | grep -v '^wfmigrate/'",
-			"wfm-3\nwfmigratex/y");
-	assert_sh_contains(f.repo, "git branch --list feature", "feature");
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "3");
+	assert_sh_equal(f.repo, "wfmigrate/gone/co\nwfmigrate/r3/a\nwfmigrate/r3/integration",
+			"git branch --list 'wfmigrate/*' --format='%%(refname:short)'");
+	assert_sh_equal(
+	    f.repo, "wfm-3\nwfmigratex/y",
+	    "git branch --list 'w*' --format='%%(refname:short)' | grep -v '^wfmigrate/'");
+	assert_sh_contains(f.repo, "feature", "git branch --list feature");
+	assert_sh_equal(f.repo, "3", "git worktree list | wc -l");
 	assert_true(path_exists(f.pooldir, "wfm-1/a.txt"));
 	assert_false(path_exists(f.pooldir, "wfm-2"));
 
@@ -1408,8 +1357,8 @@ static void test_pool__clean_keeps_what_is_needed(void **state)
 	assert_int_equal(report.items[3].removed, 0);
 	assert_int_equal(report.items[3].kept, WFM_CLEAN_KEPT_RESULT);
 	wfm_clean_report_release(&report);
-	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*' --format='%(refname:short)'",
-			"wfmigrate/r3/integration");
+	assert_sh_equal(f.repo, "wfmigrate/r3/integration",
+			"git branch --list 'wfmigrate/*' --format='%%(refname:short)'");
 	{
 		const char *const nope[] = { "nope", NULL }, *const r3[] = { "r3", NULL };
 
@@ -1423,9 +1372,9 @@ static void test_pool__clean_keeps_what_is_needed(void **state)
 		assert_int_equal(report.items[0].removed, 1);
 		wfm_clean_report_release(&report);
 	}
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "1");
-	assert_sh_equal(f.repo, "git branch --list 'wfmigrate/*'", "");
-	assert_sh_equal(f.pooldir, "ls -A | wc -l", "0");
+	assert_sh_equal(f.repo, "1", "git worktree list | wc -l");
+	assert_sh_equal(f.repo, "", "git branch --list 'wfmigrate/*'");
+	assert_sh_equal(f.pooldir, "0", "ls -A | wc -l");
 	assert_repo_clean(f.repo);
 	wfm_pool_free(pool);
 	fixture_release(&f);
@@ -1445,11 +1394,11 @@ static void test_pool__unknown_base(void **state)
 	assert_non_null(strstr(wfm_error_last(), "no-such-rev"));
 	assert_int_equal(wfm_pool_acquire(&slot, pool, "0123456789012345678901234567890123456789"),
 			 WFM_ENOTFOUND);
-	tree = sh(f.repo, "git rev-parse c1:src");
+	tree = wfm_test_sh_trim(f.repo, "git rev-parse c1:src");
 	assert_int_equal(wfm_pool_acquire(&slot, pool, tree), WFM_ENOTFOUND);
 	free(tree);
-	assert_sh_equal(f.repo, "git worktree list | wc -l", "1");
-	assert_sh_equal(f.pooldir, "ls -A | wc -l", "0");
+	assert_sh_equal(f.repo, "1", "git worktree list | wc -l");
+	assert_sh_equal(f.pooldir, "0", "ls -A | wc -l");
 	wfm_pool_free(pool);
 	fixture_release(&f);
 }
@@ -1480,7 +1429,7 @@ static void test_pool__subdirectory_and_linked_worktree(void **state)
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "HEAD"));
 	assert_string_equal(wfm_slot_path(slot), want);
 	assert_string_equal(wfm_slot_base(slot), f.c1);
-	assert_sh_equal(wfm_slot_path(slot), "git rev-parse HEAD", f.c1);
+	assert_sh_equal(wfm_slot_path(slot), f.c1, "git rev-parse HEAD");
 	assert_wfm_ok(wfm_pool_release(pool, slot));
 	wfm_pool_free(pool);
 	free(wfm_test_sh(f.repo, "git worktree remove ../%s-linked", strrchr(f.repo, '/') + 1));
@@ -1503,7 +1452,7 @@ static void test_pool__release_detaches_a_branch(void **state)
 	free(wfm_test_sh(path, "git checkout -q -b agent-branch"));
 	assert_wfm_ok(wfm_pool_release(pool, slot));
 	assert_int_not_equal(wfm_test_sh_status(path, "git symbolic-ref -q HEAD"), 0);
-	assert_sh_equal(path, "git rev-parse HEAD", f.c1);
+	assert_sh_equal(path, f.c1, "git rev-parse HEAD");
 	free(wfm_test_sh(f.repo, "git branch -D agent-branch >/dev/null"));
 	assert_repo_clean(f.repo);
 	wfm_pool_free(pool);
@@ -1527,7 +1476,7 @@ static void test_pool__filters_follow_gitattributes(void **state)
 	txt = read_text(wfm_slot_path(slot), "v.id");
 	assert_int_equal(strncmp(txt, "$Id: ", 5), 0);
 	free(txt);
-	assert_sh_equal(wfm_slot_path(slot), "git status --porcelain", "");
+	assert_sh_equal(wfm_slot_path(slot), "", "git status --porcelain");
 	assert_wfm_ok(wfm_pool_release(pool, slot));
 	wfm_pool_free(pool);
 	fixture_release(&f);

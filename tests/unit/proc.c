@@ -3,6 +3,7 @@
 #include "base/proc.h"
 #include "base/process.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -127,11 +128,38 @@ static void test_proc__kill_orphans(void **state)
 	free(dir);
 }
 
+static void test_proc__pidfd_readable_once_exited(void **state)
+{
+	pid_t pid = fork();
+	struct pollfd p;
+	int fd, status;
+
+	(void)state;
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		usleep(100 * 1000);
+		_exit(0);
+	}
+	fd = wfm_proc_pidfd(pid);
+	if (fd < 0) {
+		/* no pidfd here: callers poll instead */
+		assert_int_equal(errno, ENOSYS);
+	} else {
+		p.fd = fd;
+		p.events = POLLIN;
+		assert_int_equal(poll(&p, 1, 0), 0); /* still running */
+		assert_int_equal(poll(&p, 1, 10000), 1);
+		close(fd);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc__owner_entry),
 		cmocka_unit_test(test_proc__kill_orphans),
+		cmocka_unit_test(test_proc__pidfd_readable_once_exited),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

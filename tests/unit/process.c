@@ -1,20 +1,17 @@
+/* pipe2() */
+#define _GNU_SOURCE
 #include "support/test.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/proc.h"
 #include "base/process.h"
 #include "base/strvec.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Runs a shell command with the given options; returns the call's result code. */
 static int run_sh(struct wfm_process_result *r, const char *cmd, struct wfm_process_opts *o)
@@ -165,7 +162,7 @@ static void test_process__timeout_kills_the_group(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 
 	o.timeout_ms = 300;
 	o.kill_grace_ms = 300;
@@ -173,7 +170,7 @@ static void test_process__timeout_kills_the_group(void **state)
 			     "echo started; sh -c 'sleep 1001; echo wfm-test-marker-tk1' & "
 			     "sleep 1002; echo wfm-test-marker-tk2",
 			     &o));
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_clock_mono_ms() - t0 < 20000);
 	assert_true(r.timed_out);
 	assert_false(r.cancelled);
 	assert_int_equal(r.exit_code, -1);
@@ -188,14 +185,14 @@ static void test_process__timeout_term_ignoring_grandchild(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 
 	o.timeout_ms = 300;
 	o.kill_grace_ms = 500;
 	/* the grandchild (and the sleep it runs, which inherits the ignored TERM) survive SIGTERM */
 	assert_wfm_ok(run_sh(&r, "sh -c 'trap \"\" TERM; sleep 1000; : wfm-test-marker-ti'; echo after",
 			     &o));
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_clock_mono_ms() - t0 < 20000);
 	assert_true(r.timed_out);
 	assert_int_equal(r.exit_code, -1);
 	assert_true(r.signal == SIGTERM || r.signal == SIGKILL);
@@ -214,13 +211,13 @@ static void test_process__stopped_command(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 
 	/* stopped (as by SIGTTIN): SIGTERM must still end it, without waiting for SIGKILL */
 	o.timeout_ms = 300;
 	o.kill_grace_ms = 10000;
 	assert_wfm_ok(run_sh(&r, "kill -STOP $$; echo continued", &o));
-	assert_true(now_ms() - t0 < 5000);
+	assert_true(wfm_clock_mono_ms() - t0 < 5000);
 	assert_true(r.timed_out);
 	assert_int_equal(r.signal, SIGTERM);
 	wfm_process_result_release(&r);
@@ -230,11 +227,11 @@ static void test_process__background_child_holding_the_pipe(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 
 	/* no timeout at all: the call must still return once the shell exits */
 	assert_wfm_ok(run_sh(&r, "(sh -c 'sleep 1000; : wfm-test-marker-bg' &); echo done", &o));
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_clock_mono_ms() - t0 < 20000);
 	assert_int_equal(r.exit_code, 0);
 	assert_false(r.timed_out);
 	assert_string_equal(r.output.ptr, "done\n");
@@ -253,11 +250,11 @@ static void test_process__escaped_child_holding_the_pipe(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 
 	/* setsid leaves the group: it is not ours to kill, but it must not hang us */
 	assert_wfm_ok(run_sh(&r, "setsid sh -c 'sleep 3; : wfm-test-marker-es' & echo done", &o));
-	assert_true(now_ms() - t0 < 2500);
+	assert_true(wfm_clock_mono_ms() - t0 < 2500);
 	assert_int_equal(r.exit_code, 0);
 	assert_string_equal(r.output.ptr, "done\n");
 	wfm_process_result_release(&r);
@@ -298,13 +295,13 @@ static void test_process__endless_output(void **state)
 {
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 
 	/* a pipe that is never empty must not keep the deadline from being seen */
 	o.timeout_ms = 500;
 	o.output_cap = 1000;
 	assert_wfm_ok(run_sh(&r, "yes wfm-output", &o));
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_clock_mono_ms() - t0 < 20000);
 	assert_true(r.timed_out);
 	assert_int_equal(r.output.len, 1000);
 	assert_true(r.output_bytes > 1000);
@@ -503,7 +500,7 @@ static void test_process__cancel_flag(void **state)
 	struct wfm_process_result r;
 	struct itimerval it = { { 0, 0 }, { 0, 300 * 1000 } };
 	struct sigaction sa = { 0 }, old;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, &old);
@@ -513,7 +510,7 @@ static void test_process__cancel_flag(void **state)
 	setitimer(ITIMER_REAL, &it, NULL);
 	assert_wfm_ok(run_sh(&r, "sleep 1000; : wfm-test-marker-cf", &o));
 	sigaction(SIGALRM, &old, NULL);
-	assert_true(now_ms() - t0 < 20000);
+	assert_true(wfm_clock_mono_ms() - t0 < 20000);
 	assert_int_equal(cancel_flag, SIGALRM);
 	assert_true(r.cancelled);
 	assert_false(r.timed_out);
@@ -594,7 +591,7 @@ static void test_process__stdin_large_echo(void **state)
 	char *in = pattern_input(len);
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 
 	/* cat writes back as it reads: both pipes fill unless we read while we write */
 	o.input = in;
@@ -602,7 +599,7 @@ static void test_process__stdin_large_echo(void **state)
 	o.output_cap = 2 * len;
 	o.timeout_ms = 60000;
 	assert_wfm_ok(run_sh(&r, "cat", &o));
-	assert_true(now_ms() - t0 < 30000);
+	assert_true(wfm_clock_mono_ms() - t0 < 30000);
 	assert_false(r.timed_out);
 	assert_int_equal(r.exit_code, 0);
 	assert_int_equal(r.input_written, len);
@@ -709,6 +706,113 @@ static void test_process__secret_var(void **state)
 	assert_false(wfm_process_secret_var("PATH=/bin"));
 }
 
+/* A pipe whose ends are above 2, close-on-exec, as wfm_child wants them. */
+static void child_pipe(int fds[2])
+{
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	for (int i = 0; i < 2; i++)
+		if (fds[i] <= 2) {
+			int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+			close(fds[i]);
+			fds[i] = fd;
+		}
+}
+
+static void test_process__child_start_and_wait(void **state)
+{
+	const char *argv[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+	char *env[] = { "LC_ALL=C", NULL };
+	struct wfm_child c = WFM_CHILD_INIT;
+	struct wfm_buf out = WFM_BUF_INIT;
+	int fds[2];
+
+	child_pipe(fds);
+	c.argv = argv;
+	c.env = env;
+	c.out = fds[1];
+	assert_wfm_ok(wfm_child_start(&c));
+	assert_true(c.pid > 0);
+	close(fds[1]);
+	assert_wfm_ok(wfm_buf_read_fd(&out, fds[0], "the child's output"));
+	close(fds[0]);
+	/* err -1: stderr goes with stdout */
+	assert_string_equal(out.ptr, "out\nerr\n");
+	assert_int_equal(wfm_child_wait(&c, 1), 1);
+	assert_true(c.reaped);
+	assert_true(WIFEXITED(c.status));
+	assert_int_equal(WEXITSTATUS(c.status), 3);
+	/* once reaped, it stays so */
+	assert_int_equal(wfm_child_wait(&c, 0), 1);
+	assert_wfm_ok(wfm_child_kill(&c));
+	wfm_buf_release(&out);
+}
+
+static void test_process__child_runs_in_its_group_and_is_killed(void **state)
+{
+	const char *argv[] = { "sleep", "30", NULL };
+	struct wfm_child c = WFM_CHILD_INIT;
+	int fds[2];
+
+	child_pipe(fds);
+	c.argv = argv;
+	c.out = fds[1];
+	assert_wfm_ok(wfm_child_start(&c));
+	close(fds[1]);
+	assert_int_equal(getpgid(c.pid), c.pid);
+	assert_int_equal(wfm_child_wait(&c, 0), 0);
+	assert_false(c.reaped);
+	assert_wfm_ok(wfm_child_kill(&c));
+	assert_true(c.reaped);
+	assert_true(WIFSIGNALED(c.status));
+	assert_int_equal(WTERMSIG(c.status), SIGKILL);
+	close(fds[0]);
+}
+
+static void test_process__child_not_found(void **state)
+{
+	const char *argv[] = { "wfm-no-such-program-anywhere", NULL };
+	struct wfm_child c = WFM_CHILD_INIT;
+	int fds[2];
+
+	child_pipe(fds);
+	c.argv = argv;
+	c.out = fds[1];
+	assert_int_equal(wfm_child_start(&c), WFM_ENOTFOUND);
+	assert_string_equal(wfm_error_last(),
+			    "cannot run 'wfm-no-such-program-anywhere': No such file or directory");
+	assert_int_equal(c.pid, 0);
+	/* nothing started: nothing to kill */
+	assert_wfm_ok(wfm_child_kill(&c));
+	c.argv = (const char *const[]){ "sh", NULL };
+	c.file = "/bin/sh";
+	c.cwd = "/nonexistent-wfm-dir";
+	assert_int_equal(wfm_child_start(&c), WFM_ENOTFOUND);
+	assert_non_null(strstr(wfm_error_last(), "cannot run '/bin/sh' in '/nonexistent-wfm-dir'"));
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void test_process__child_lost(void **state)
+{
+	const char *argv[] = { "true", NULL };
+	struct wfm_child c = WFM_CHILD_INIT;
+	int fds[2], status;
+
+	child_pipe(fds);
+	c.argv = argv;
+	c.name = "the truth";
+	c.out = fds[1];
+	assert_wfm_ok(wfm_child_start(&c));
+	/* reaped behind its back */
+	assert_int_equal(waitpid(c.pid, &status, 0), c.pid);
+	assert_int_equal(wfm_child_wait(&c, 1), WFM_ERROR);
+	assert_non_null(strstr(wfm_error_last(), "lost track of 'the truth' (pid "));
+	assert_true(c.reaped);
+	assert_int_equal(wfm_child_wait(&c, 0), 1);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -741,6 +845,10 @@ int main(void)
 		cmocka_unit_test(test_process__stdin_with_stdio_closed),
 		cmocka_unit_test(test_process__split_stderr),
 		cmocka_unit_test(test_process__secret_var),
+		cmocka_unit_test(test_process__child_start_and_wait),
+		cmocka_unit_test(test_process__child_runs_in_its_group_and_is_killed),
+		cmocka_unit_test(test_process__child_not_found),
+		cmocka_unit_test(test_process__child_lost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,7 +26,7 @@ static int teardown(void **state)
 static void test_repo__open_from_subdirectory(void **state)
 {
 	struct wfm_repo *r = NULL;
-	char path[PATH_MAX], *top = wfm_test_sh(repo, "pwd -P | tr -d '\\n'");
+	char path[PATH_MAX], *top = wfm_test_sh_trim(repo, "pwd -P");
 
 	snprintf(path, sizeof(path), "%s/sub/dir", repo);
 	assert_wfm_ok(wfm_repo_open(&r, path));
@@ -71,7 +71,7 @@ static void test_repo__resolve_commit(void **state)
 {
 	struct wfm_repo *r = NULL;
 	char oid[WFM_OID_HEXSZ + 1];
-	char *want = wfm_test_sh(repo, "git rev-parse --verify -q v1^{commit} | tr -d '\\n'");
+	char *want = wfm_test_sh_trim(repo, "git rev-parse --verify -q v1^{commit}");
 
 	assert_wfm_ok(wfm_repo_open(&r, repo));
 	assert_wfm_ok(wfm_repo_resolve_commit(oid, r, "v1"));

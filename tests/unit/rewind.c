@@ -10,16 +10,6 @@
 static char *repo;
 static struct wfm_repo *r;
 
-static char *sh_line(const char *cmd)
-{
-	char *out = wfm_test_sh(repo, "%s", cmd);
-	size_t len = strlen(out);
-
-	while (len && out[len - 1] == '\n')
-		out[--len] = '\0';
-	return out;
-}
-
 static int setup(void **state)
 {
 	assert_wfm_ok(wfm_git_init());
@@ -54,13 +44,13 @@ static int keep_listed(const char *value, void *data)
 static void assert_rewound_to(const char *const *keep, const char *tag)
 {
 	char out[WFM_OID_HEXSZ + 1];
-	char *want = wfm_test_sh(repo, "git rev-parse %s^{commit} | tr -d '\\n'", tag);
+	char *want = wfm_test_sh_trim(repo, "git rev-parse %s^{commit}", tag);
 	char *tip;
 
 	assert_wfm_ok(wfm_branch_rewind(out, r, "refs/heads/wfmigrate/r/shared",
 					"Wfmigrate-Request", keep_listed, (void *)keep));
 	assert_string_equal(out, want);
-	tip = sh_line("git rev-parse wfmigrate/r/shared");
+	tip = wfm_test_sh_trim(repo, "git rev-parse wfmigrate/r/shared");
 	assert_string_equal(tip, want);
 	free(tip);
 	free(want);

@@ -41,32 +41,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static cJSON *parse(const char *text)
-{
-	cJSON *v = NULL;
-
-	assert_wfm_ok(wfm_json_parse(&v, text, strlen(text)));
-	return v;
-}
-
-static char *slurp(const char *path)
-{
-	struct wfm_buf b = WFM_BUF_INIT;
-	char chunk[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		fail_msg("cannot open '%s': %s", path, strerror(errno));
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		wfm_buf_add(&b, chunk, (size_t)n);
-	close(fd);
-	return wfm_buf_detach(&b, NULL);
-}
-
 static char *slurp_in(const struct wfm_rundir *r, const char *name)
 {
-	char *path = wfm_rundir_file(r, name), *text = slurp(path);
+	char *path = wfm_rundir_file(r, name), *text = wfm_test_read(path);
 
 	free(path);
 	return text;
@@ -98,7 +75,7 @@ static pid_t dead_pid(void)
 static struct wfm_rundir *new_run(struct fixture *f, const char *meta_text)
 {
 	struct wfm_rundir *r = NULL;
-	cJSON *meta = meta_text ? parse(meta_text) : NULL;
+	cJSON *meta = meta_text ? wfm_test_json(meta_text) : NULL;
 
 	assert_wfm_ok(wfm_rundir_create(&r, f->common, f->script, NULL, meta));
 	cJSON_Delete(meta);
@@ -110,8 +87,10 @@ static void test_rundir__create_writes_the_tree(void **state)
 	struct fixture *f = *state;
 	struct wfm_rundir *r = NULL;
 	struct wfm_pidlock_owner owner;
-	cJSON *args = parse("{\"z\":1,\"a\":[\"x\"],\"m\":{\"q\":true,\"b\":null}}");
-	cJSON *meta = parse("{\"name\":\"migrate\",\"description\":\"d\",\"id\":\"bogus\"}"), *m;
+	cJSON *args = wfm_test_json("{\"z\":1,\"a\":[\"x\"],\"m\":{\"q\":true,\"b\":null}}");
+	cJSON *meta =
+		  wfm_test_json("{\"name\":\"migrate\",\"description\":\"d\",\"id\":\"bogus\"}"),
+	      *m;
 	char *text, *lock, *want_path;
 	const cJSON *created;
 	regex_t re;
@@ -143,7 +122,7 @@ static void test_rundir__create_writes_the_tree(void **state)
 	assert_string_equal(text, "{\"z\":1,\"a\":[\"x\"],\"m\":{\"q\":true,\"b\":null}}\n");
 	free(text);
 	text = slurp_in(r, "meta.json");
-	m = parse(text);
+	m = wfm_test_json(text);
 	free(text);
 	assert_string_equal(cJSON_GetObjectItem(m, "name")->valuestring, "migrate");
 	assert_string_equal(cJSON_GetObjectItem(m, "id")->valuestring, r->id);
@@ -506,8 +485,8 @@ static void test_rundir__events_are_lines_with_a_time(void **state)
 	struct wfm_rundir *r = new_run(f, NULL);
 	struct eventer e[4];
 	pthread_t t[4];
-	cJSON *ev = parse("{\"type\":\"phase\",\"title\":\"one\\ntwo\"}");
-	cJSON *with_ts = parse("{\"ts\":5,\"type\":\"x\"}"), *empty = wfm_json_object();
+	cJSON *ev = wfm_test_json("{\"type\":\"phase\",\"title\":\"one\\ntwo\"}");
+	cJSON *with_ts = wfm_test_json("{\"ts\":5,\"type\":\"x\"}"), *empty = wfm_json_object();
 	cJSON *arr = wfm_json_array();
 	char *text, *p, *nl;
 	size_t lines = 0;

@@ -202,6 +202,126 @@ static void test_sched__admit_usd(void **state)
 	wfm_sched_release(&s);
 }
 
+/* Items 1 to n, each with an agent started: under way. */
+static void open_items(struct wfm_sched *s, long n)
+{
+	for (long id = 1; id <= n; id++)
+		wfm_sched_item(s, id)->agents = 1;
+}
+
+static void test_sched__decide_spent(void **state)
+{
+	struct wfm_sched s = WFM_SCHED_INIT;
+	struct wfm_sched_item *started = wfm_sched_item(&s, 1);
+	struct wfm_sched_item *fresh = wfm_sched_item(&s, 2);
+	struct wfm_sched_turn t = {0};
+
+	started->agents = 1;
+	/* no limit: everything runs, with or without an item */
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_RUN);
+	t.item = fresh;
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_RUN);
+	/* a spent ledger refuses new work: a new item, or an agent outside items */
+	t.spent = 1;
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_SPENT);
+	t.item = NULL;
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_SPENT);
+	/* an item under way still runs its agents: the ledger judges their calls */
+	t.item = started;
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_RUN);
+	/* however busy or idle the run is */
+	t.busy = 1;
+	t.idle_turns = 1000;
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_RUN);
+	wfm_sched_release(&s);
+}
+
+static void test_sched__decide_waits_then_stalls(void **state)
+{
+	struct wfm_sched s = WFM_SCHED_INIT;
+	struct wfm_sched_budget b = {.max_tokens = 30000, .first_tokens = 10000};
+	struct wfm_buf why = WFM_BUF_INIT;
+	struct wfm_sched_turn t = {.budget = &b};
+
+	/* three items under way keep the whole budget: a fourth waits */
+	open_items(&s, 3);
+	t.item = wfm_sched_item(&s, 4);
+	t.busy = 1;
+	assert_int_equal(wfm_sched_decide(&why, &s, &t), WFM_SCHED_HOLD);
+	/* nothing in flight, but the runtime spoke lately: it still waits */
+	t.busy = 0;
+	t.idle_turns = WFM_SCHED_STALL_TURNS - 1;
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_HOLD);
+	/* idle long enough: the script waits for it, so it starts, and says why */
+	t.idle_turns = WFM_SCHED_STALL_TURNS;
+	wfm_buf_clear(&why);
+	assert_int_equal(wfm_sched_decide(&why, &s, &t), WFM_SCHED_RUN_STALLED);
+	assert_string_equal(why.ptr, "30000 tokens of the budget are left, 30000 are kept for the "
+				     "3 unit(s) under way, and a unit needs about 10000");
+	/* busy again: held, however long the runtime was silent */
+	t.busy = 1;
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_HOLD);
+	/* the budget admits new items only: agents outside items and of started items run */
+	t.item = NULL;
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_RUN);
+	t.item = s.items[0];
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_RUN);
+	/* without a budget to admit it by, a new item runs */
+	t.item = wfm_sched_item(&s, 4);
+	t.budget = NULL;
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_RUN);
+	/* and with room for it too */
+	t.budget = &b;
+	b.max_tokens = 40000;
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_RUN);
+	wfm_buf_release(&why);
+	wfm_sched_release(&s);
+}
+
+static void test_sched__decide_no_room(void **state)
+{
+	struct wfm_sched s = WFM_SCHED_INIT;
+	struct wfm_sched_budget b = {.max_tokens = 10000, .spent_tokens = 4000};
+	struct wfm_buf why = WFM_BUF_INIT;
+	struct wfm_sched_turn t = {.budget = &b, .busy = 1};
+	struct wfm_sched_item *done = wfm_sched_item(&s, 1);
+
+	/* an item that ended cost 4000: another needs 5000, and 6000 are left */
+	done->agents = 1;
+	done->tokens = 4000;
+	wfm_sched_end(&s, done);
+	t.item = wfm_sched_item(&s, 2);
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_RUN);
+	/* 4000 left and nothing under way to change that: refused, busy or not */
+	b.spent_tokens = 6000;
+	assert_int_equal(wfm_sched_decide(&why, &s, &t), WFM_SCHED_NO_ROOM);
+	assert_string_equal(why.ptr, "4000 tokens of the budget are left, 0 are kept for the 0 "
+				     "unit(s) under way, and a unit needs about 5000");
+	t.busy = 0;
+	t.idle_turns = 1000;
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_NO_ROOM);
+	/* a spent ledger says so first */
+	t.spent = 1;
+	assert_int_equal(wfm_sched_decide(NULL, &s, &t), WFM_SCHED_SPENT);
+	wfm_buf_release(&why);
+	wfm_sched_release(&s);
+}
+
+static void test_sched__count_agent(void **state)
+{
+	unsigned long requested = 0;
+
+	/* --max-agents 2: the first two, then never again */
+	assert_true(wfm_sched_count_agent(&requested, 2));
+	assert_true(wfm_sched_count_agent(&requested, 2));
+	assert_false(wfm_sched_count_agent(&requested, 2));
+	assert_false(wfm_sched_count_agent(&requested, 2));
+	/* the refused ones count too */
+	assert_int_equal(requested, 4);
+	requested = 0;
+	assert_false(wfm_sched_count_agent(&requested, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +330,10 @@ int main(void)
 	    cmocka_unit_test(test_sched__admit_before_an_item_ends),
 	    cmocka_unit_test(test_sched__admit_learns_from_ended_items),
 	    cmocka_unit_test(test_sched__admit_usd),
+	    cmocka_unit_test(test_sched__decide_spent),
+	    cmocka_unit_test(test_sched__decide_waits_then_stalls),
+	    cmocka_unit_test(test_sched__decide_no_room),
+	    cmocka_unit_test(test_sched__count_agent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

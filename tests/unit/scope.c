@@ -38,17 +38,10 @@ static int teardown(void **state)
 /* Runs cmd, then commits everything with message msg (printf-style \n allowed); returns the id. */
 static char *commit(const char *cmd, const char *msg)
 {
-	char *out;
-	size_t len;
-
 	free(wfm_test_sh(repo, "{ %s; } && git add -A && git commit -q --allow-empty -F - <<'EOF'\n"
 			       "%s\nEOF",
 			 cmd, msg));
-	out = wfm_test_sh(repo, "git rev-parse HEAD");
-	len = strlen(out);
-	while (len && out[len - 1] == '\n')
-		out[--len] = '\0';
-	return out;
+	return wfm_test_sh_trim(repo, "git rev-parse HEAD");
 }
 
 /* The strvec joined with spaces (a new string). */

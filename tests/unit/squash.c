@@ -33,29 +33,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The output of a shell command in the repository, without its trailing newline. */
-static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sh(const char *fmt, ...)
-{
-	struct wfm_buf cmd = WFM_BUF_INIT;
-	va_list ap;
-	char *out;
-	size_t len;
-
-	va_start(ap, fmt);
-	wfm_buf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	out = wfm_test_sh(repo, "%s", cmd.ptr);
-	wfm_buf_release(&cmd);
-	len = strlen(out);
-	while (len && out[len - 1] == '\n')
-		out[--len] = '\0';
-	return out;
-}
-
 static char *rev(const char *what)
 {
-	return sh("git rev-parse '%s'", what);
+	return wfm_test_sh_trim(repo, "git rev-parse '%s'", what);
 }
 
 /* Makes branch name from base with one commit running cmd (in the main worktree). */
@@ -67,44 +47,38 @@ static char *branch(const char *name, const char *cmd)
 	return rev(name);
 }
 
-#define assert_sh_equal(want, ...)                                                                 \
-	do {                                                                                       \
-		char *got_ = sh(__VA_ARGS__);                                                      \
-		assert_string_equal(got_, (want));                                                 \
-		free(got_);                                                                        \
-	} while (0)
-
 static void test_squash__clean(void **state)
 {
 	char out[WFM_OID_HEXSZ + 1], again[WFM_OID_HEXSZ + 1];
 	char *feat = branch("feat", "sed -i 's/^2$/two/' a.txt");
 	char *onto = branch("onto", "echo changed > b.txt");
-	char *refs = sh("git for-each-ref --format='%%(refname) %%(objectname)'");
+	char *refs =
+	    wfm_test_sh_trim(repo, "git for-each-ref --format='%%(refname) %%(objectname)'");
 	char *got;
 	int empty = -1;
 
 	assert_wfm_ok(wfm_squash(out, &empty, r, onto, feat, "base", "squash feat\n\nbody"));
 	assert_int_equal(empty, 0);
 	assert_int_equal(strlen(out), WFM_OID_HEXSZ);
-	assert_sh_equal(onto, "git rev-parse '%s^'", out);
-	assert_sh_equal("3", "git rev-list --count '%s'", out);
-	assert_sh_equal("two", "git show '%s:a.txt' | sed -n 2p", out);
-	assert_sh_equal("changed", "git show '%s:b.txt'", out);
-	assert_sh_equal("squash feat\n\nbody", "git log -1 --format=%%B '%s'", out);
-	got = sh("git log -1 --format='%%an <%%ae>' '%s'", feat);
-	assert_sh_equal(got, "git log -1 --format='%%an <%%ae>' '%s'", out);
+	assert_sh_equal(repo, onto, "git rev-parse '%s^'", out);
+	assert_sh_equal(repo, "3", "git rev-list --count '%s'", out);
+	assert_sh_equal(repo, "two", "git show '%s:a.txt' | sed -n 2p", out);
+	assert_sh_equal(repo, "changed", "git show '%s:b.txt'", out);
+	assert_sh_equal(repo, "squash feat\n\nbody", "git log -1 --format=%%B '%s'", out);
+	got = wfm_test_sh_trim(repo, "git log -1 --format='%%an <%%ae>' '%s'", feat);
+	assert_sh_equal(repo, got, "git log -1 --format='%%an <%%ae>' '%s'", out);
 	free(got);
 
 	/* from defaults to the merge base: the same tree */
 	assert_wfm_ok(wfm_squash(again, &empty, r, onto, "feat", NULL, "again"));
-	got = sh("git rev-parse '%s^{tree}'", again);
-	assert_sh_equal(got, "git rev-parse '%s^{tree}'", out);
+	got = wfm_test_sh_trim(repo, "git rev-parse '%s^{tree}'", again);
+	assert_sh_equal(repo, got, "git rev-parse '%s^{tree}'", out);
 	free(got);
 
 	/* no ref moved, nothing checked out */
-	assert_sh_equal(refs, "git for-each-ref --format='%%(refname) %%(objectname)'");
-	assert_sh_equal("", "git status --porcelain");
-	assert_sh_equal("refs/heads/main", "git symbolic-ref HEAD");
+	assert_sh_equal(repo, refs, "git for-each-ref --format='%%(refname) %%(objectname)'");
+	assert_sh_equal(repo, "", "git status --porcelain");
+	assert_sh_equal(repo, "refs/heads/main", "git symbolic-ref HEAD");
 	free(wfm_test_sh(repo, "git fsck --strict 2>&1"));
 	free(feat);
 	free(onto);
@@ -129,7 +103,8 @@ static void test_squash__conflict(void **state)
 	free(two);
 	two = branch("three", "sed -i 's/^9$/nine/' a.txt");
 	assert_wfm_ok(wfm_squash(out, &empty, r, first, two, "base", "three"));
-	assert_sh_equal("1 2 3 4 five 6 7 8 nine 10", "git show '%s:a.txt' | paste -sd' '", out);
+	assert_sh_equal(repo, "1 2 3 4 five 6 7 8 nine 10", "git show '%s:a.txt' | paste -sd' '",
+			out);
 
 	assert_int_equal(wfm_squash(out, &empty, r, "base", "nonexistent", "base", "x"),
 			 WFM_ENOTFOUND);
@@ -206,25 +181,26 @@ static void test_squash__ref_cas(void **state)
 
 	/* create: must not exist */
 	assert_wfm_ok(wfm_ref_cas(r, ref, base, NULL, "create"));
-	assert_sh_equal(base, "git rev-parse '%s'", ref);
+	assert_sh_equal(repo, base, "git rev-parse '%s'", ref);
 	assert_int_equal(wfm_ref_cas(r, ref, other, "", "again"), WFM_EEXISTS);
 
 	/* update from the right value */
 	assert_wfm_ok(wfm_ref_cas(r, ref, other, base, "move"));
-	assert_sh_equal(other, "git rev-parse '%s'", ref);
+	assert_sh_equal(repo, other, "git rev-parse '%s'", ref);
 
 	/* from a wrong value: refused, unchanged */
 	rc = wfm_ref_cas(r, ref, base, base, "stale");
 	assert_int_equal(rc, WFM_ELOCKED);
 	assert_non_null(strstr(wfm_error_last(), "not at"));
-	assert_sh_equal(other, "git rev-parse '%s'", ref);
+	assert_sh_equal(repo, other, "git rev-parse '%s'", ref);
 
 	/* the reflog has each value */
 	{
 		struct wfm_buf want = WFM_BUF_INIT;
 
 		wfm_buf_addf(&want, "%s %s", other, base);
-		assert_sh_equal(want.ptr, "git reflog show --format=%%H '%s' | paste -sd' '", ref);
+		assert_sh_equal(repo, want.ptr, "git reflog show --format=%%H '%s' | paste -sd' '",
+				ref);
 		wfm_buf_release(&want);
 	}
 
@@ -233,7 +209,8 @@ static void test_squash__ref_cas(void **state)
 			 WFM_ENOTFOUND);
 
 	/* a lock held by someone else that is never released: about a second, then refused */
-	lock = sh("echo %s/.git/refs/heads/wfmigrate/cas/integration.lock", repo);
+	lock =
+	    wfm_test_sh_trim(repo, "echo %s/.git/refs/heads/wfmigrate/cas/integration.lock", repo);
 	free(wfm_test_sh(repo, "echo x > '%s'", lock));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = wfm_ref_cas(r, ref, base, other, NULL);
@@ -242,14 +219,14 @@ static void test_squash__ref_cas(void **state)
 	assert_true(t1.tv_sec - t0.tv_sec < 5);
 	unlink(lock);
 	free(lock);
-	assert_sh_equal(other, "git rev-parse '%s'", ref);
+	assert_sh_equal(repo, other, "git rev-parse '%s'", ref);
 
 	/* a branch checked out in a worktree is never moved */
 	free(wfm_test_sh(repo, "git worktree add -q wt-cas wfmigrate/cas/integration"));
 	rc = wfm_ref_cas(r, ref, base, other, NULL);
 	assert_int_equal(rc, WFM_ELOCKED);
 	assert_non_null(strstr(wfm_error_last(), "checked out"));
-	assert_sh_equal(other, "git rev-parse '%s'", ref);
+	assert_sh_equal(repo, other, "git rev-parse '%s'", ref);
 	free(wfm_test_sh(repo, "git worktree remove --force wt-cas"));
 
 	/* bad ids */
@@ -283,7 +260,7 @@ static void test_squash__log_and_from(void **state)
 	/* a commit without trailers in between is skipped */
 	free(wfm_test_sh(repo, "git commit-tree -p %s -m plain %s^{tree} > plain.id", c2, c2));
 	{
-		char *plain = sh("cat plain.id && rm plain.id");
+		char *plain = wfm_test_sh_trim(repo, "cat plain.id && rm plain.id");
 
 		snprintf(c3, sizeof(c3), "%s", plain);
 		free(plain);

@@ -1,6 +1,7 @@
 #include "support/test.h"
 #include "agent/schema.h"
 #include "agent/tools.h"
+#include "base/clock.h"
 #include "base/fs.h"
 
 #include <signal.h>
@@ -539,33 +540,25 @@ static void test_tools__bash(void **state)
 	expect(f, "Read", "{\"file_path\":\"made.txt\"}", 0, "\tmade");
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void test_tools__bash_timeout(void **state)
 {
 	struct fx *f = *state;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = wfm_clock_mono_ms();
 	int e;
 	char *s;
 
 	s = run(f, "Bash", "{\"command\":\"echo started; sleep 30\",\"timeout\":300}", &e);
 	assert_true(e);
 	assert_non_null(strstr(s, "started\n[timed out after 300 ms"));
-	assert_true(now_ms() - t0 < 10000);
+	assert_true(wfm_clock_mono_ms() - t0 < 10000);
 	free(s);
 	/* the context's limit bounds the model's */
 	f->ctx.bash_timeout_ms = 200;
-	t0 = now_ms();
+	t0 = wfm_clock_mono_ms();
 	s = run(f, "Bash", "{\"command\":\"sleep 30\",\"timeout\":600000}", &e);
 	assert_true(e);
 	assert_non_null(strstr(s, "timed out after 200 ms"));
-	assert_true(now_ms() - t0 < 10000);
+	assert_true(wfm_clock_mono_ms() - t0 < 10000);
 	free(s);
 }
 
