@@ -13,6 +13,7 @@ enum {
 	WFM_ENOTFOUND = -3,  /* a revision, file, slot or run does not exist */
 	WFM_EEXISTS = -4,    /* something that must be new already exists */
 	WFM_EINVALID = -5,   /* bad input from the user or a model */
+	WFM_ECONFIG = -6,    /* a bad value in git config, the environment or a saved run */
 	WFM_ECONFLICT = -13, /* a merge or checkout conflict */
 	WFM_ELOCKED = -14,   /* held by another live process */
 	WFM_ETIMEOUT = -20,  /* a time limit was reached */

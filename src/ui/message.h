@@ -14,7 +14,11 @@ void wfm_ui_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "error: <last library error>" and returns exit_code. */
 int wfm_ui_error_last(int exit_code);
 
-/* Exit code for a library error code: WFM_EINVALID → usage, others → fatal. */
+/*
+ * Exit code for a library error code: WFM_EINVALID (a bad command line)
+ * → usage; WFM_ECONFIG (a bad setting in git config or the environment)
+ * and all others → fatal.
+ */
 int wfm_ui_exit_code(int err);
 
 #endif
