@@ -67,7 +67,8 @@ int wfm_workflow_is_path(const char *name)
  * in order (docs/harness.md, *Saved workflows*): new strings, NULL for a
  * place not searched.
  */
-static void saved_dirs(char *dirs[NPLACES], const char *kind, const struct wfm_workflow_where *where)
+static void saved_dirs(char *dirs[NPLACES], const char *kind,
+		       const struct wfm_workflow_where *where)
 {
 	struct wfm_buf claude = WFM_BUF_INIT, own = WFM_BUF_INIT;
 
@@ -207,8 +208,8 @@ int wfm_rubric_find(char **out, const char *name, const struct wfm_workflow_wher
 	}
 	wfm_similar_hint(&hint, name, (const char *const *)names.v, NULL);
 	rc = wfm_error_setc(WFM_ENOTFOUND,
-			    "no rubric named '%s'%s%s (looked for %s in %sthe built-ins); %s%s", name,
-			    hint.len ? "; " : "", hint.ptr, file.ptr, looked.ptr,
+			    "no rubric named '%s'%s%s (looked for %s in %sthe built-ins); %s%s",
+			    name, hint.len ? "; " : "", hint.ptr, file.ptr, looked.ptr,
 			    known.len ? "there are: " : "there are none", known.ptr);
 done:
 	for (i = 0; i < NPLACES; i++)

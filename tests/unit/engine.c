@@ -204,10 +204,12 @@ static void test_engine__start_message(void **state)
 	assert_non_null(cJSON_GetObjectItemCaseSensitive(msg, "budget"));
 	/* the limits the runtime enforces and scripts read are the engine's constants */
 	limits = cJSON_GetObjectItemCaseSensitive(msg, "limits");
-	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "itemsPerCall")),
-			 WFM_ENGINE_ITEMS_PER_CALL);
-	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "agentsPerRun")),
-			 WFM_ENGINE_MAX_AGENTS_DEFAULT);
+	assert_int_equal(
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "itemsPerCall")),
+	    WFM_ENGINE_ITEMS_PER_CALL);
+	assert_int_equal(
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "agentsPerRun")),
+	    WFM_ENGINE_MAX_AGENTS_DEFAULT);
 	assert_int_equal(cJSON_GetArraySize(limits), 2);
 	cJSON_Delete(msg);
 	/* agentsPerRun is the run's own cap (--max-agents) */
@@ -215,9 +217,10 @@ static void test_engine__start_message(void **state)
 	opts.args = args;
 	msg = wfm_engine_start_message(&e);
 	limits = cJSON_GetObjectItemCaseSensitive(msg, "limits");
-	assert_int_equal(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "agentsPerRun")), 7);
-	assert_string_equal(wfm_json_get_str(cJSON_GetObjectItemCaseSensitive(msg, "args"), "goal", NULL),
-			    "g");
+	assert_int_equal(
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "agentsPerRun")), 7);
+	assert_string_equal(
+	    wfm_json_get_str(cJSON_GetObjectItemCaseSensitive(msg, "args"), "goal", NULL), "g");
 	cJSON_Delete(msg);
 	cJSON_Delete(args);
 }

@@ -101,8 +101,8 @@ static void test_workflow__rubric_find(void **state)
 	free(got);
 
 	/* a name is a file name without .md */
-	for (const char *const *bad = (const char *const[]){"../x", "a/b", ".hidden", "migration.md",
-							      "", "a b", NULL};
+	for (const char *const *bad =
+		 (const char *const[]){"../x", "a/b", ".hidden", "migration.md", "", "a b", NULL};
 	     *bad; bad++) {
 		got = find_rubric(*bad, &where, WFM_EINVALID);
 		assert_non_null(strstr(got, "is not a rubric name"));
