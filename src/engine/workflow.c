@@ -158,7 +158,7 @@ done:
 	return rc;
 }
 
-/* A rubric name is a file name without ".md": no '/', no leading '.'. */
+/* A rubric name is a file name without ".md": [A-Za-z0-9._-], no leading '.'. */
 static int rubric_name_ok(const char *name)
 {
 	size_t len = strlen(name);

@@ -42,7 +42,8 @@ int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_wh
  * free with free()): the first <name>.md in the places above, with
  * rubrics/ in place of workflows/ (<top>/.claude/rubrics/ ... the
  * built-in rubrics/ of the data directory). A name is a file name without
- * ".md": WFM_EINVALID for one with a '/', a leading '.' or the suffix;
+ * ".md", of letters, digits, '.', '_' and '-', not starting with '.':
+ * WFM_EINVALID for any other (a path, "x.md");
  * WFM_ENOTFOUND when there is none, the message listing every rubric
  * found in those places.
  */

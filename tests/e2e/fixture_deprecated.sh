@@ -206,8 +206,8 @@ expect_stderr 'cannot read nope.c'
 pass "verifier and classifier print JSON; bad input fails the agent"
 
 # --- the workflow takes its rubric from rubrics/migration.md, and has no copy
-sed -En 's/^### [0-9]+\. //p' "$src/rubrics/migration.md" >"$TMP/rules.md"
-[ -s "$TMP/rules.md" ] || fail "no rules found in rubrics/migration.md"
+sed -En 's/^[0-9]+\. ([^:]+):.*/\1/p' "$src/rubrics/migration.md" >"$TMP/rules.md"
+[ "$(wc -l <"$TMP/rules.md")" = 8 ] || fail "rubrics/migration.md does not hold 8 numbered rules"
 grep -q "await rubric('migration')" "$src/workflows/migrate.js" ||
 	fail "workflows/migrate.js does not ask for rubric('migration')"
 if grep -nFf "$TMP/rules.md" "$src/workflows/migrate.js" >&2; then
