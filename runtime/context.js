@@ -48,7 +48,6 @@
 	const arraySplice = Array.prototype.splice;
 
 	const config = jsonParse(configText);
-	const MAX_ITEMS = config.maxItems;
 	const MAX_DEPTH = 500;
 	const filename = config.filename;
 
@@ -299,6 +298,8 @@
 	let budgetTotal = null;
 	let budgetSpent = 0;
 	let budgetExhausted = false;
+	/* items per pipeline()/parallel() call: the engine's limit from start, null for none */
+	let maxItems = null;
 
 	function rejectLater(reject, e) {
 		/* through the host's event loop: a script looping on failures still lets it read */
@@ -493,9 +494,9 @@
 	}
 
 	function limit(fn, n) {
-		if (n > MAX_ITEMS)
+		if (maxItems !== null && n > maxItems)
 			throw new RealRangeError(`${fn}: ${n} items, more than the limit of ` +
-						 `${MAX_ITEMS} per call: split the list ` +
+						 `${maxItems} per call: split the list ` +
 						 '(nothing was started)');
 	}
 
@@ -714,6 +715,20 @@
 		return asPromise(() => request('chunk', options('chunk()', opts, CHUNK_OPTIONS)));
 	}
 
+	/* the text of a rubric the engine finds by name (docs/harness.md, *Rubrics*) */
+	function rubric(name) {
+		return asPromise(() => {
+			if (typeof name !== 'string' || name.trim() === '')
+				throw new RealTypeError('rubric(): give the name of a rubric, such as ' +
+							`'migration' (got ${typeName(name)})`);
+			return then(request('rubric', { name: clean(name) }), (r) => {
+				if (!isPlainObject(r) || typeof r.text !== 'string')
+					throw new RealError(`rubric(): the engine sent no text for '${name}'`);
+				return r.text;
+			});
+		});
+	}
+
 	function diff(x) {
 		return asPromise(() => {
 			const params = target('diff()', x, DIFF_OPTIONS);
@@ -925,6 +940,7 @@
 	define('diff', diff);
 	define('worktreeOf', worktreeOf);
 	define('workflow', workflow);
+	define('rubric', rubric);
 	define('meta', deepFreeze(jsonParse(config.meta)));
 	define('console', freeze({
 		log: consoleMethod('info'),
@@ -936,11 +952,17 @@
 
 	/* --- what the host calls --------------------------------------------------- */
 
-	function start(argsText, total, spent, exhausted) {
+	function start(argsText, total, spent, exhausted, limitsText) {
 		budgetTotal = typeof total === 'number' ? total : null;
 		budgetSpent = typeof spent === 'number' ? spent : 0;
 		budgetExhausted = exhausted === true;
+		const l = typeof limitsText === 'string' ? jsonParse(limitsText) : {};
+		maxItems = typeof l.itemsPerCall === 'number' ? l.itemsPerCall : null;
 		define('args', argsText === undefined ? undefined : jsonParse(argsText));
+		define('limits', freeze({
+			itemsPerCall: maxItems,
+			agentsPerRun: typeof l.agentsPerRun === 'number' ? l.agentsPerRun : null,
+		}));
 		define('budget', freeze({
 			get total() {
 				return budgetTotal;

@@ -18,7 +18,6 @@ import fs from 'node:fs';
 import vm from 'node:vm';
 import { MetaError, blankRange, parseMeta } from './meta.mjs';
 
-const MAX_ITEMS = 4096;
 const MAX_LINE = 64 * 1024 * 1024;
 /* the script becomes the body of an async function; its first line shares the wrapper's */
 const PREFIX = '(async function () {"use strict";';
@@ -243,6 +242,8 @@ let started = false;
 let stopped = false;
 let finished = false;
 const budget = { total: null, spent: 0, exhausted: false };
+/* the engine's limits from start (docs/protocol.md); null: it set none */
+const limits = { itemsPerCall: null, agentsPerRun: null };
 
 /*
  * Scheduling hints (docs/protocol.md): the work item a request is made
@@ -384,7 +385,6 @@ function createRun(source, filename, { parent = null, nid = 0 } = {}) {
 	const install = new vm.Script(contextSource, { filename: RUNTIME_FILE }).runInContext(ctx);
 	const run = { parent, nid, filename, meta, handle: null, fn: null };
 	const config = {
-		maxItems: MAX_ITEMS,
 		filename,
 		nested: parent !== null,
 		workflow: parent !== null ? meta.name : null,
@@ -402,7 +402,8 @@ function createRun(source, filename, { parent = null, nid = 0 } = {}) {
 
 function startRun(run, argsText) {
 	runs.add(run);
-	run.handle.start(argsText, budget.total, budget.spent, budget.exhausted);
+	run.handle.start(argsText, budget.total, budget.spent, budget.exhausted,
+			 JSON.stringify(limits));
 	if (stopped)
 		run.handle.stop();
 	run.handle.run(run.fn);
@@ -417,6 +418,19 @@ function isCount(v) {
 /* a budget total: a count, null (none) or absent */
 function isTotal(v) {
 	return v === undefined || v === null || isCount(v);
+}
+
+/* start's limits: absent, or an object whose limits are positive integers or null */
+function takeLimits(l) {
+	if (l === undefined || l === null)
+		return;
+	const isLimit = (v) => v === undefined || v === null || (Number.isSafeInteger(v) && v > 0);
+	if (typeof l !== 'object' || Array.isArray(l) || !isLimit(l.itemsPerCall) ||
+	    !isLimit(l.agentsPerRun))
+		protocolError('start: limits must be {"itemsPerCall"?: integer or null, ' +
+			      '"agentsPerRun"?: integer or null}, each at least 1');
+	limits.itemsPerCall = l.itemsPerCall ?? null;
+	limits.agentsPerRun = l.agentsPerRun ?? null;
 }
 
 function handleLine(line) {
@@ -446,6 +460,7 @@ function handleLine(line) {
 			budget.spent = isCount(b.spent) ? b.spent : 0;
 			budget.exhausted = b.exhausted === true;
 		}
+		takeLimits(msg.limits);
 		startRun(top, Object.hasOwn(msg, 'args') ? JSON.stringify(msg.args) : undefined);
 		return;
 	}

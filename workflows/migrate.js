@@ -84,20 +84,10 @@ if (A.unverified !== undefined && !['keep', 'merge'].includes(A.unverified)) {
 // 'keep' leaves its branch for review, 'merge' sends it to the merge queue.
 const mergeUnverified = A.unverified === 'merge'
 
-// The verifier's rubric: a condensed copy of rubrics/migration.md (a script
-// cannot read files), same numbers and titles -- tests/e2e/fixture_deprecated.sh
-// checks that. args.rubric, when given, replaces it whole.
-const DEFAULT_RUBRIC = `
-1. Behaviour is preserved: same results, return values, side effects and error paths for every input the old code handled; check evaluation order, boundaries (empty, exactly full, NULL), early returns. Behaviour changes only where the goal asks for one.
-2. Every occurrence in the unit is migrated: including calls split over lines, inside macro arguments or #if branches, through wrappers; nothing half-migrated (renamed but with the old arguments). An occurrence left alone has a stated, valid reason.
-3. Bounds are the destination's real size: sizeof(x) only for an array in scope, never for a pointer or an array parameter (that is the pointer's size); p + off has size - off left; use the caller's size argument or the documented capacity; no invented sizes.
-4. No unrelated edits: no reformatting, renames, reordering or other fixes; nothing outside the unit unless the migration needs it (then the smallest edit, explained).
-5. Tests are not edited: no test file created, changed or deleted, no test skipped or weakened, unless the run allows test edits.
-6. It builds and the tests pass: the oracle passed on this attempt; no new compiler warnings in the changed lines.
-7. The code reads like its surroundings: the file's indentation, wrapping, naming and idioms; no comments narrating the migration.
-8. No shortcuts: no alias or macro between the old and new names, no wrapper that brings the old behaviour back, no casts or pragmas to silence warnings, no code disabled or commented out.
-`.trim()
-const rubric = A.rubric ?? DEFAULT_RUBRIC
+// The verifier's rubric: rubrics/migration.md, which the engine finds by name
+// (a repository's .claude/rubrics/migration.md overrides it: docs/migrate.md).
+// args.rubric, when given, replaces it whole.
+const rubricText = A.rubric ?? (await rubric('migration')).trim()
 
 // What the chunker should cut, passed through as chunk() options.
 const chunkOptions = { text: true }
@@ -106,10 +96,10 @@ for (const key of ['match', 'query', 'lang', 'maxBytes', 'paths']) {
 }
 if (typeof A.paths === 'string') chunkOptions.paths = [A.paths]
 
-// Runtime limits (docs/protocol.md): at most 4096 items per pipeline() or
-// parallel() call, 1000 agents per run.
-const PER_CALL = 4096
-const AGENTS_PER_RUN = 1000
+// The engine's limits (docs/harness.md, *Limits*): items per pipeline() or
+// parallel() call, agents per run (--max-agents); null where it sets none.
+const PER_CALL = limits.itemsPerCall ?? Infinity
+const AGENTS_PER_RUN = limits.agentsPerRun ?? Infinity
 const CLASSIFY_AT_MOST = 400
 
 const VERDICT = {
@@ -324,7 +314,7 @@ ${workRules()}
 
 The change will be judged against this rubric:
 
-${rubric}
+${rubricText}
 
 Your unit: ${describeUnit(unit)}. ${describeScope(unit)} As it is now:
 
@@ -346,7 +336,7 @@ ${workRules()}
 
 The result will be judged against this rubric:
 
-${rubric}
+${rubricText}
 
 Your unit: ${describeUnit(unit)}. ${describeScope(unit)} Before any change:
 
@@ -371,7 +361,7 @@ Goal of the whole migration: ${goal}
 
 Judge the attempt against this rubric. Look for the way it is wrong, not for a reason to approve it. When you cannot confirm that a rule holds, that is a finding.${allowTestEdits ? ' This run allows test edits: rule 5 is lifted, but no test may get weaker.' : ''}
 
-${rubric}
+${rubricText}
 
 Answer with verdict "pass" only if every rule holds, else "fail". Each finding is one string: path:line, the rule's number, and what is wrong, concretely enough for someone to fix it without rereading everything.
 

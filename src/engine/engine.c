@@ -811,15 +811,25 @@ void wfm_engine_result_release(struct wfm_engine_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int send_start(struct engine *e)
+cJSON *wfm_engine_start_message(struct engine *e)
 {
-	cJSON *msg = wfm_json_object();
-	int rc;
+	cJSON *msg = wfm_json_object(), *limits = wfm_json_object();
 
 	wfm_json_add_str(msg, "type", "start");
 	if (e->opts->args) /* absent, not null: the script's args is then undefined */
 		wfm_json_add(msg, "args", cJSON_Duplicate(e->opts->args, 1));
 	wfm_json_add(msg, "budget", wfm_engine_budget(e));
+	wfm_json_add_num(limits, "itemsPerCall", WFM_ENGINE_ITEMS_PER_CALL);
+	wfm_json_add_num(limits, "agentsPerRun", (double)e->opts->max_agents);
+	wfm_json_add(msg, "limits", limits);
+	return msg;
+}
+
+static int send_start(struct engine *e)
+{
+	cJSON *msg = wfm_engine_start_message(e);
+	int rc;
+
 	rc = wfm_harness_send(e->harness, msg);
 	cJSON_Delete(msg);
 	return rc;

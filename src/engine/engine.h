@@ -78,6 +78,12 @@ struct wfm_engine_opts {
 
 #define WFM_ENGINE_CONCURRENCY_DEFAULT 16
 #define WFM_ENGINE_MAX_AGENTS_DEFAULT 1000
+/*
+ * Items per pipeline() or parallel() call. The runtime enforces it; the
+ * engine sets it, in start's "limits" with the run's max_agents
+ * (docs/protocol.md), which scripts read as the global `limits`.
+ */
+#define WFM_ENGINE_ITEMS_PER_CALL 4096
 #define WFM_ENGINE_AGENT_TIMEOUT_DEFAULT 1800
 
 enum wfm_run_status {

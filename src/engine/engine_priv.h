@@ -164,6 +164,12 @@ struct engine {
 	struct wfm_merge_stats queue_journaled;
 };
 
+/*
+ * engine.c: the start message (docs/protocol.md): the script's args, the
+ * budget, and the limits the runtime enforces and the script reads (new).
+ */
+cJSON *wfm_engine_start_message(struct engine *e);
+
 /* requests.c: classifies a request, computes its key parts, and runs it (on its own thread). */
 int wfm_engine_prepare(struct engine *e, struct job *job);
 void wfm_engine_execute(struct job *job);

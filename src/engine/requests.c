@@ -276,6 +276,13 @@ int wfm_engine_prepare(struct engine *e, struct job *job)
 		job->extra = wfm_strdup("");
 		return 0;
 	}
+	if (!strcmp(m, "rubric")) {
+		job->kind = JOB_QUICK;
+		if (!wfm_json_get_nonempty(job->params, "name"))
+			return wfm_error_setc(WFM_EINVALID, "rubric(): a name is required");
+		job->extra = wfm_strdup("");
+		return 0;
+	}
 	return wfm_error_setc(WFM_EINVALID, "unknown request '%s'", m);
 }
 
@@ -565,6 +572,15 @@ static void run_diff(struct job *job, struct wfm_repo *repo)
 	wfm_strvec_clear(&paths);
 }
 
+/* Where saved workflows and rubrics are looked for (engine/workflow.h). */
+static void saved_places(struct wfm_workflow_where *where, struct job *job, struct wfm_repo *repo)
+{
+	where->top = wfm_repo_workdir(repo);
+	where->cwd = where->top;
+	where->home = getenv("HOME");
+	where->node = job->e->opts->node;
+}
+
 static void run_workflow_source(struct job *job, struct wfm_repo *repo)
 {
 	const char *name = wfm_json_get_nonempty(job->params, "name");
@@ -572,10 +588,7 @@ static void run_workflow_source(struct job *job, struct wfm_repo *repo)
 	struct wfm_buf src = WFM_BUF_INIT, rel = WFM_BUF_INIT;
 	char *path = NULL;
 
-	where.top = wfm_repo_workdir(repo);
-	where.cwd = where.top;
-	where.home = getenv("HOME");
-	where.node = job->e->opts->node;
+	saved_places(&where, job, repo);
 	if (wfm_workflow_find(&path, name, &where) < 0) {
 		wfm_buf_addf(&rel, "workflow(): %s", wfm_error_last());
 		fail(job, rel.ptr);
@@ -593,6 +606,35 @@ static void run_workflow_source(struct job *job, struct wfm_repo *repo)
 done:
 	wfm_buf_release(&src);
 	wfm_buf_release(&rel);
+	free(path);
+}
+
+/*
+ * The text of a rubric, by name. Journaled, unlike a workflow's source:
+ * it goes into agents' prompts, so a resume must see the text the run
+ * started with, or every agent that was given it would run again.
+ */
+static void run_rubric(struct job *job, struct wfm_repo *repo)
+{
+	const char *name = wfm_json_get_nonempty(job->params, "name");
+	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
+	struct wfm_buf text = WFM_BUF_INIT, msg = WFM_BUF_INIT;
+	char *path = NULL;
+
+	saved_places(&where, job, repo);
+	if (wfm_rubric_find(&path, name, &where) < 0 || wfm_buf_read_file(&text, path) < 0) {
+		wfm_buf_addf(&msg, "rubric(): %s", wfm_error_last());
+		fail(job, msg.ptr);
+		goto done;
+	}
+	job->ok = 1;
+	job->value = wfm_json_object();
+	wfm_json_add_strn(job->value, "text", text.ptr, text.len);
+	wfm_json_add_str(job->value, "path", path);
+	job->journal = 1;
+done:
+	wfm_buf_release(&text);
+	wfm_buf_release(&msg);
 	free(path);
 }
 
@@ -622,6 +664,8 @@ void wfm_engine_execute(struct job *job)
 		run_chunk(job, repo);
 	else if (!strcmp(job->method, "diff"))
 		run_diff(job, repo);
+	else if (!strcmp(job->method, "rubric"))
+		run_rubric(job, repo);
 	else
 		run_workflow_source(job, repo);
 	wfm_repo_free(repo);

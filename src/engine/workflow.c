@@ -1,5 +1,6 @@
 #include "engine/workflow.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -61,10 +62,32 @@ int wfm_workflow_is_path(const char *name)
 	return strchr(name, '/') || (len > 3 && !strcmp(name + len - 3, ".js"));
 }
 
+/*
+ * The places saved files of a kind ("workflows", "rubrics") are found in,
+ * in order (docs/harness.md, *Saved workflows*): new strings, NULL for a
+ * place not searched.
+ */
+static void saved_dirs(char *dirs[NPLACES], const char *kind,
+		       const struct wfm_workflow_where *where)
+{
+	struct wfm_buf claude = WFM_BUF_INIT, own = WFM_BUF_INIT;
+
+	wfm_buf_addf(&claude, ".claude/%s", kind);
+	wfm_buf_addf(&own, ".wfmigrate/%s", kind);
+	if (where->top) {
+		dirs[0] = wfm_fs_join(where->top, claude.ptr);
+		dirs[1] = wfm_fs_join(where->top, own.ptr);
+	}
+	if (where->home && *where->home)
+		dirs[2] = wfm_fs_join(where->home, claude.ptr);
+	if (wfm_datadir_find(&dirs[3], kind) < 0)
+		dirs[3] = NULL; /* none built in with this install: not an error here */
+	wfm_buf_release(&claude);
+	wfm_buf_release(&own);
+}
+
 int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_where *where)
 {
-	static const char *const rel[NPLACES] = {".claude/workflows", ".wfmigrate/workflows",
-						 ".claude/workflows", NULL};
 	char *dirs[NPLACES] = {NULL};
 	struct wfm_strvec files[NPLACES] = {WFM_STRVEC_INIT, WFM_STRVEC_INIT, WFM_STRVEC_INIT,
 					    WFM_STRVEC_INIT};
@@ -80,15 +103,7 @@ int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_wh
 	if (wfm_workflow_is_path(name))
 		return from_path(out, name, where);
 
-	if (where->top) {
-		dirs[0] = wfm_fs_join(where->top, rel[0]);
-		dirs[1] = wfm_fs_join(where->top, rel[1]);
-	}
-	if (where->home && *where->home)
-		dirs[2] = wfm_fs_join(where->home, rel[2]);
-	if (wfm_datadir_find(&dirs[3], "workflows") < 0)
-		dirs[3] = NULL; /* no built-ins in this install: not an error here */
-
+	saved_dirs(dirs, "workflows", where);
 	wfm_buf_addf(&file, "%s.js", name);
 	for (i = 0; i < NPLACES; i++) {
 		wfm_fs_list(&files[i], dirs[i], ".js");
@@ -140,5 +155,69 @@ done:
 	wfm_buf_release(&places);
 	wfm_buf_release(&hint);
 	wfm_strvec_clear(&names);
+	return rc;
+}
+
+/* A rubric name is a file name without ".md": [A-Za-z0-9._-], no leading '.'. */
+static int rubric_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!len || name[0] == '.' || (len > 3 && !strcmp(name + len - 3, ".md")))
+		return 0;
+	for (; *name; name++)
+		if (!isalnum((unsigned char)*name) && !strchr("._-", *name))
+			return 0;
+	return 1;
+}
+
+int wfm_rubric_find(char **out, const char *name, const struct wfm_workflow_where *where)
+{
+	char *dirs[NPLACES] = {NULL};
+	struct wfm_strvec names = WFM_STRVEC_INIT;
+	struct wfm_buf file = WFM_BUF_INIT, known = WFM_BUF_INIT, looked = WFM_BUF_INIT;
+	struct wfm_buf hint = WFM_BUF_INIT;
+	int rc = 0, i;
+
+	*out = NULL;
+	if (!rubric_name_ok(name))
+		return wfm_error_setc(WFM_EINVALID,
+				      "'%s' is not a rubric name: give the name of a rubric file "
+				      "without '.md' ('migration' for rubrics/migration.md)",
+				      name);
+	saved_dirs(dirs, "rubrics", where);
+	wfm_buf_addf(&file, "%s.md", name);
+	for (i = 0; i < NPLACES; i++) {
+		struct wfm_strvec files = WFM_STRVEC_INIT;
+
+		wfm_fs_list(&files, dirs[i], ".md");
+		for (size_t j = 0; j < files.nr; j++) {
+			size_t stem = strlen(files.v[j]) - 3;
+
+			if (!*out && !strcmp(files.v[j], file.ptr))
+				*out = wfm_fs_join(dirs[i], file.ptr);
+			wfm_strvec_push_nodup(&names, wfm_strndup(files.v[j], stem));
+			wfm_buf_addf(&known, "%s%.*s (%s)", known.len ? ", " : "", (int)stem,
+				     files.v[j], i == NPLACES - 1 ? "built-in" : dirs[i]);
+		}
+		wfm_strvec_clear(&files);
+		if (*out)
+			goto done;
+		if (dirs[i] && i < NPLACES - 1)
+			wfm_buf_addf(&looked, "%s, ", dirs[i]);
+	}
+	wfm_similar_hint(&hint, name, (const char *const *)names.v, NULL);
+	rc = wfm_error_setc(WFM_ENOTFOUND,
+			    "no rubric named '%s'%s%s (looked for %s in %sthe built-ins); %s%s",
+			    name, hint.len ? "; " : "", hint.ptr, file.ptr, looked.ptr,
+			    known.len ? "there are: " : "there are none", known.ptr);
+done:
+	for (i = 0; i < NPLACES; i++)
+		free(dirs[i]);
+	wfm_strvec_clear(&names);
+	wfm_buf_release(&file);
+	wfm_buf_release(&known);
+	wfm_buf_release(&looked);
+	wfm_buf_release(&hint);
 	return rc;
 }

@@ -3,7 +3,8 @@
 
 /*
  * Saved workflows, found by name for `git wfmigrate run --workflow <name>`
- * and for workflow('<name>') in a script. A name with a '/' or ending in
+ * and for workflow('<name>') in a script, and the rubrics they judge by,
+ * found by name for rubric('<name>'). A name with a '/' or ending in
  * ".js" is a path. Any other name is looked up in, in order,
  *
  *   1. <top>/.claude/workflows/
@@ -35,5 +36,17 @@ int wfm_workflow_is_path(const char *name);
  * message listing every workflow found in those places.
  */
 int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_where *where);
+
+/*
+ * Sets *out to the path of the rubric called name (a new string;
+ * free with free()): the first <name>.md in the places above, with
+ * rubrics/ in place of workflows/ (<top>/.claude/rubrics/ ... the
+ * built-in rubrics/ of the data directory). A name is a file name without
+ * ".md", of letters, digits, '.', '_' and '-', not starting with '.':
+ * WFM_EINVALID for any other (a path, "x.md");
+ * WFM_ENOTFOUND when there is none, the message listing every rubric
+ * found in those places.
+ */
+int wfm_rubric_find(char **out, const char *name, const struct wfm_workflow_where *where);
 
 #endif

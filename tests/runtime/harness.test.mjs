@@ -490,13 +490,75 @@ const ok = await parallel(Array.from({ length: 4096 }, (_, i) => () => i))
 let e1, e2
 try { await pipeline(Array.from({ length: 4097 }, (_, i) => i), (x) => agent('x' + x)) } catch (e) { e1 = e.name + ': ' + e.message }
 try { await parallel(Array.from({ length: 5000 }, () => () => agent('y'))) } catch (e) { e2 = e.message }
-return { n: ok.length, e1, e2 }`, { respond: echo });
+return { n: ok.length, e1, e2 }`, { respond: echo, limits: { itemsPerCall: 4096, agentsPerRun: 1000 } });
 	assert.equal(r.messages.filter((m) => m.type === 'request').length, 0);
 	assert.deepEqual(done(r), {
 		n: 4096,
 		e1: 'RangeError: pipeline(): 4097 items, more than the limit of 4096 per call: split the list (nothing was started)',
 		e2: 'parallel(): 5000 items, more than the limit of 4096 per call: split the list (nothing was started)',
 	});
+});
+
+test('limits: the engine\'s, from start, enforced and read by scripts; none when it sends none', async () => {
+	const script = `${META}
+let e1
+try { await parallel([1, 2, 3].map((i) => () => i)) } catch (e) { e1 = e.message }
+const two = await pipeline([1, 2], (x) => x * 2)
+let frozen = true
+try { limits.itemsPerCall = 9; frozen = limits.itemsPerCall === 2 } catch { }
+return { limits, e1, two, frozen }`;
+	assert.deepEqual(done(await run(script, { limits: { itemsPerCall: 2, agentsPerRun: 7 } })), {
+		limits: { itemsPerCall: 2, agentsPerRun: 7 },
+		e1: 'parallel(): 3 items, more than the limit of 2 per call: split the list (nothing was started)',
+		two: [2, 4],
+		frozen: true,
+	});
+	/* no limits in start: nothing to enforce, and the script sees nulls */
+	const v = done(await run(`${META}
+const n = (await parallel(Array.from({ length: 5000 }, (_, i) => () => i))).length
+return { limits, n }`));
+	assert.deepEqual(v, { limits: { itemsPerCall: null, agentsPerRun: null }, n: 5000 });
+	/* a nested workflow sees the same limits */
+	const fs = await import('node:fs');
+	const child = writeScript(`export const meta = { name: 'child', description: 'nested' }
+return limits`, 'limits-child.js');
+	const nested = done(await run(`${META}return await workflow('child')`, {
+		limits: { itemsPerCall: 10, agentsPerRun: 20 },
+		respond: (msg, reply) => reply({ ok: true, value: { source: fs.readFileSync(child, 'utf8'), path: child } }),
+	}));
+	assert.deepEqual(nested, { itemsPerCall: 10, agentsPerRun: 20 });
+	/* anything but positive integers or null is a protocol error */
+	for (const limits of [[], 'x', { itemsPerCall: 0 }, { agentsPerRun: 1.5 }, { itemsPerCall: '4096' }]) {
+		const e = error(await run(`${META}return 1`, { limits }), 'protocol');
+		assert.match(e.message, /^start: limits must be/);
+	}
+});
+
+test('rubric(): the text the engine finds by name; its errors reject', async () => {
+	const r = await run(`${META}
+const text = await rubric('migration')
+const errs = []
+for (const name of ['nope', '', 7, undefined])
+	try { await rubric(name) } catch (e) { errs.push(e.name + ': ' + e.message) }
+return { text, errs }`, {
+		respond: (msg, reply) => {
+			if (msg.method !== 'rubric')
+				return reply({ ok: false, error: `unexpected ${msg.method}` });
+			if (msg.params.name === 'migration')
+				return reply({ ok: true, value: { text: '# Rubric\n1. rule\n', path: '/d/rubrics/migration.md' } });
+			reply({ ok: false, error: `rubric(): no rubric named '${msg.params.name}'` });
+		},
+	});
+	const v = done(r);
+	assert.equal(v.text, '# Rubric\n1. rule\n');
+	assert.deepEqual(v.errs, [
+		"Error: rubric(): no rubric named 'nope'",
+		'TypeError: rubric(): give the name of a rubric, such as \'migration\' (got the string "")',
+		"TypeError: rubric(): give the name of a rubric, such as 'migration' (got number 7)",
+		"TypeError: rubric(): give the name of a rubric, such as 'migration' (got undefined)",
+	]);
+	const sent = r.messages.filter((m) => m.type === 'request');
+	assert.deepEqual(sent.map((m) => [m.method, m.params]), [['rubric', { name: 'migration' }], ['rubric', { name: 'nope' }]]);
 });
 
 test('budget: total from start, spent() from budget messages, remaining()', async () => {

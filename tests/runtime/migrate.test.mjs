@@ -1,6 +1,7 @@
 // workflows/migrate.js with this test playing the engine: what it makes of
 // agents' answers, without a repository or a provider.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 
@@ -9,6 +10,7 @@ import { cleanup, run, runtimeDir } from './support.mjs';
 after(cleanup);
 
 const script = path.resolve(runtimeDir, '../workflows/migrate.js');
+const rubricFile = path.resolve(runtimeDir, '../rubrics/migration.md');
 
 const unit = (name) => ({
 	id: `src/a.c::function::${name}`, path: 'src/a.c', name, kind: 'function', lang: 'c',
@@ -30,6 +32,10 @@ function engine(units, answers) {
 			reply({ ok: true, value: units });
 		else if (msg.method === 'diff')
 			reply({ ok: true, value: '' });
+		else if (msg.method === 'rubric' && msg.params.name === 'migration')
+			reply({ ok: true, value: { text: fs.readFileSync(rubricFile, 'utf8'), path: rubricFile } });
+		else if (msg.method === 'rubric')
+			reply({ ok: false, error: `rubric(): no rubric named '${msg.params.name}'` });
 		else if (msg.method === 'agent' && answers[p.role](p)?.reject)
 			reply({ ok: false, error: answers[p.role](p).reject });
 		else if (msg.method === 'agent' && p.isolation === 'worktree')
@@ -90,4 +96,48 @@ test('the classifier\'s reason, and an error that says "error:", once', async ()
 	assert.deepEqual(got.repeats, ['skipped', 'not relevant: it has no calls']);
 	assert.deepEqual(got.silent, ['skipped', 'not relevant: the classifier says it needs no change']);
 	assert.deepEqual(got.kept, ['failed', 'error: the provider is down']);
+});
+
+test('the rubric is rubrics/migration.md, whole, in every implementer, fixer and verifier prompt', async () => {
+	const units = ['one', 'two'].map(unit);
+	const prompts = [];
+	const answers = {
+		implementer: (p) => { prompts.push(['implementer', p.prompt]); return 'done' },
+		fixer: (p) => { prompts.push(['fixer', p.prompt]); return 'fixed' },
+		verifier: (p) => {
+			prompts.push(['verifier', p.prompt]);
+			return { verdict: prompts.some(([r]) => r === 'fixer') ? 'pass' : 'fail', findings: ['a.c:1: rule 2: left'] };
+		},
+	};
+	const r = await run('', { file: script, args: { goal: 'convert the calls', match: 'x', rounds: 1 }, respond: engine(units, answers) });
+	report(r);
+	const text = fs.readFileSync(rubricFile, 'utf8').trim();
+	assert.deepEqual([...new Set(prompts.map(([role]) => role))].sort(), ['fixer', 'implementer', 'verifier']);
+	for (const [role, prompt] of prompts)
+		assert.ok(prompt.includes(`\n\n${text}\n\n`), `the ${role}'s prompt lacks rubrics/migration.md`);
+	const asked = r.messages.filter((m) => m.type === 'request' && m.method === 'rubric');
+	assert.deepEqual(asked.map((m) => m.params), [{ name: 'migration' }]);
+	/* args.rubric replaces it: nothing is asked */
+	const own = await run('', { file: script, args: { goal: 'g', match: 'x', rubric: 'MY RULES' },
+		respond: engine([unit('one')], { implementer: (p) => { prompts.push(['own', p.prompt]); return 'done' },
+			verifier: () => ({ verdict: 'pass', findings: [] }) }) });
+	report(own);
+	assert.equal(own.messages.filter((m) => m.type === 'request' && m.method === 'rubric').length, 0);
+	assert.ok(prompts.find(([r]) => r === 'own')[1].includes('\n\nMY RULES\n\n'));
+});
+
+test('the engine\'s limits: lists longer than itemsPerCall go in slices; agentsPerRun warns', async () => {
+	const units = ['a', 'b', 'c', 'd', 'e'].map(unit);
+	const r = await run('', {
+		file: script,
+		args: { goal: 'convert the calls', match: 'x' },
+		limits: { itemsPerCall: 2, agentsPerRun: 6 },
+		respond: engine(units, { implementer: () => 'done', verifier: () => ({ verdict: 'pass', findings: [] }) }),
+	});
+	/* every unit went through (its agents change nothing here, so it is skipped) */
+	assert.deepEqual(Object.keys(report(r)), ['a', 'b', 'c', 'd', 'e']);
+	assert.equal(r.messages.filter((m) => m.type === 'request' && m.params.role === 'implementer').length, 5);
+	const logs = r.messages.filter((m) => m.type === 'log').map((m) => m.message);
+	assert.ok(logs.includes('warning: 5 units need at least 10 agents, more than the 6 a run may start: ' +
+		'the units past the limit will fail'), logs.join('\n'));
 });

@@ -63,13 +63,14 @@ export function cleanup() {
 export const META = "export const meta = { name: 'test', description: 'a test' };\n";
 
 /*
- * Runs a script to its end. respond(msg, reply, send) is called for each
+ * Runs a script to its end: start sends args, budget and limits when
+ * given (the engine's limits: start.limits). respond(msg, reply, send) is called for each
  * request and may answer with reply({ok, value | error}) (type and id are
  * filled in) or send any message; onMessage(msg, send, child) sees every
  * message. Resolves { messages, last, code, stderr }.
  */
 export function run(source, opts = {}) {
-	const { args, budget, respond, onMessage, check = false, start = true, file } = opts;
+	const { args, budget, limits, respond, onMessage, check = false, start = true, file } = opts;
 	const script = file || writeScript(source);
 	const child = spawn(process.execPath, nodeArgs(script, { check }),
 			    { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -99,6 +100,8 @@ export function run(source, opts = {}) {
 				m.budget = budget || { total: null, spent: 0 };
 				if (args !== undefined)
 					m.args = args;
+				if (limits !== undefined)
+					m.limits = limits;
 				send(m);
 			}
 			if (msg.type === 'request' && respond) {

@@ -187,6 +187,44 @@ static void test_engine__drop(void **state)
 	engine_release(&e);
 }
 
+static void test_engine__start_message(void **state)
+{
+	struct wfm_engine_opts opts = {0};
+	struct engine e = {0};
+	cJSON *args = cJSON_Parse("{\"goal\":\"g\"}"), *msg;
+	const cJSON *limits;
+
+	(void)state;
+	e.opts = &opts;
+	opts.max_agents = WFM_ENGINE_MAX_AGENTS_DEFAULT;
+	msg = wfm_engine_start_message(&e);
+	assert_string_equal(wfm_json_get_str(msg, "type", NULL), "start");
+	/* no args: absent, so that the script's args is undefined */
+	assert_null(cJSON_GetObjectItemCaseSensitive(msg, "args"));
+	assert_non_null(cJSON_GetObjectItemCaseSensitive(msg, "budget"));
+	/* the limits the runtime enforces and scripts read are the engine's constants */
+	limits = cJSON_GetObjectItemCaseSensitive(msg, "limits");
+	assert_int_equal(
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "itemsPerCall")),
+	    WFM_ENGINE_ITEMS_PER_CALL);
+	assert_int_equal(
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "agentsPerRun")),
+	    WFM_ENGINE_MAX_AGENTS_DEFAULT);
+	assert_int_equal(cJSON_GetArraySize(limits), 2);
+	cJSON_Delete(msg);
+	/* agentsPerRun is the run's own cap (--max-agents) */
+	opts.max_agents = 7;
+	opts.args = args;
+	msg = wfm_engine_start_message(&e);
+	limits = cJSON_GetObjectItemCaseSensitive(msg, "limits");
+	assert_int_equal(
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "agentsPerRun")), 7);
+	assert_string_equal(
+	    wfm_json_get_str(cJSON_GetObjectItemCaseSensitive(msg, "args"), "goal", NULL), "g");
+	cJSON_Delete(msg);
+	cJSON_Delete(args);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +233,7 @@ int main(void)
 	    cmocka_unit_test(test_engine__replay_spends_the_budget),
 	    cmocka_unit_test(test_engine__refusal_undoes_the_start),
 	    cmocka_unit_test(test_engine__drop),
+	    cmocka_unit_test(test_engine__start_message),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

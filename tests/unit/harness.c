@@ -2,6 +2,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/json.h"
+#include "engine/engine.h"
 #include "engine/harness.h"
 
 #include <poll.h>
@@ -125,11 +126,15 @@ static void send_text(struct wfm_harness *h, const char *json)
 	cJSON_Delete(msg);
 }
 
+/* start as the engine sends it, with its default limits */
 static void send_start(struct wfm_harness *h, const char *args_json)
 {
 	struct wfm_buf b = WFM_BUF_INIT;
 
-	wfm_buf_addf(&b, "{\"type\":\"start\",\"budget\":{\"total\":null,\"spent\":0}%s%s}",
+	wfm_buf_addf(&b,
+		     "{\"type\":\"start\",\"budget\":{\"total\":null,\"spent\":0},"
+		     "\"limits\":{\"itemsPerCall\":%d,\"agentsPerRun\":%d}%s%s}",
+		     WFM_ENGINE_ITEMS_PER_CALL, WFM_ENGINE_MAX_AGENTS_DEFAULT,
 		     args_json ? ",\"args\":" : "", args_json ? args_json : "");
 	send_text(h, b.ptr);
 	wfm_buf_release(&b);
