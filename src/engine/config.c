@@ -15,7 +15,6 @@
 #include <limits.h>
 #include <stddef.h>
 
-static int check_model(const char *entry);
 static int models_from_config(struct wfm_strvec *out, struct wfm_repo *repo);
 static int prices_from_config(struct wfm_strvec *out, struct wfm_repo *repo);
 
@@ -61,7 +60,7 @@ const struct wfm_config_field wfm_config_fields[WFM_CF_NR] = {
     [WFM_CF_BASE_URL] = {"baseUrl", NULL, NULL, NULL, WFM_CONFIG_STRING, AT(base_url), NULL, 0, 0,
 			 WFM_CONFIG_API},
     [WFM_CF_MODELS] = {"models", "model", NULL, NULL, WFM_CONFIG_LIST, AT(models), NULL, 0, 0,
-		       WFM_CONFIG_API, check_model},
+		       WFM_CONFIG_API, wfm_model_check},
     [WFM_CF_CONFIG_MODELS] = {"configModels", NULL, "wfmigrate.model", NULL, WFM_CONFIG_LIST,
 			      AT(config_models), NULL, 0, 0, WFM_CONFIG_API, NULL,
 			      models_from_config},
@@ -371,11 +370,6 @@ void wfm_run_config_given_release(struct wfm_run_config_given *g)
 {
 	for (size_t i = 0; i < WFM_CF_NR; i++)
 		wfm_strvec_clear(&g->list[i]);
-}
-
-static int check_model(const char *entry)
-{
-	return wfm_model_check(entry);
 }
 
 /* git config wfmigrate.model.<role> and wfmigrate.model, as "<role>=<model>" / "<model>" */

@@ -22,8 +22,9 @@
  * line is WFM_EINVALID (a usage error); from git config, the environment or
  * run.json it is WFM_ECONFIG.
  *
- * To add a setting: a member here, a row in config.c's table, and its
- * option line in cmd/run.c.
+ * To add a setting: a member here, its id in enum wfm_config_field_id, its
+ * row in config.c's table, and its option line in cmd/run.c (OPT_CFG_*,
+ * which takes the option's name from the row).
  */
 #include <stdint.h>
 
