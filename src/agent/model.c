@@ -1,23 +1,15 @@
 #include "base/common.h"
 #include "agent/model.h"
 
-struct alias {
-	const char *name, *anthropic;
-	enum wfm_role_tier tier; /* elsewhere: the default of this tier */
+/* The reference system's aliases, and the tier whose default they are where a provider has none. */
+static const struct {
+	const char *name;
+	enum wfm_role_tier tier;
+} aliases[] = {
+    {"opus", WFM_TIER_STRONG},
+    {"sonnet", WFM_TIER_STRONG},
+    {"haiku", WFM_TIER_FAST},
 };
-
-static const struct alias aliases[] = {
-    {"opus", "claude-opus-4-1", WFM_TIER_STRONG},
-    {"sonnet", "claude-sonnet-4-5", WFM_TIER_STRONG},
-    {"haiku", "claude-haiku-4-5", WFM_TIER_FAST},
-};
-
-static const char *default_model(const char *provider, enum wfm_role_tier tier)
-{
-	if (provider && !strcmp(provider, "openai"))
-		return tier == WFM_TIER_FAST ? "gpt-4.1-mini" : "gpt-4.1";
-	return tier == WFM_TIER_FAST ? "claude-haiku-4-5" : "claude-sonnet-4-5";
-}
 
 /* The entry's model when it applies to role (role_only: only "<role>=" entries; else only bare
  * ones). */
@@ -44,19 +36,22 @@ static const char *find(const char *const *list, const struct wfm_role *role, in
 	return NULL;
 }
 
-static const char *expand(const char *model, const char *provider)
+static const char *expand(const char *model, const struct wfm_provider *provider)
 {
+	const struct wfm_provider_alias *a;
+
+	for (a = provider->aliases; a && a->alias; a++)
+		if (!strcmp(model, a->alias))
+			return a->model;
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(aliases); i++)
 		if (!strcmp(model, aliases[i].name))
-			return provider && !strcmp(provider, "anthropic")
-				   ? aliases[i].anthropic
-				   : default_model(provider, aliases[i].tier);
+			return provider->models[aliases[i].tier];
 	return model;
 }
 
 const char *wfm_model_resolve(const char *const *cli, const char *harness, const char *type,
 			      const char *const *config, const struct wfm_role *role,
-			      const char *provider)
+			      const struct wfm_provider *provider)
 {
 	const char *m = find(cli, role, 1);
 
@@ -70,8 +65,10 @@ const char *wfm_model_resolve(const char *const *cli, const char *harness, const
 		m = find(config, role, 1);
 	if (!m)
 		m = find(config, role, 0);
+	if (!provider || !provider->has_api)
+		provider = wfm_provider_find("anthropic");
 	if (!m)
-		return default_model(provider, role->tier);
+		return provider->models[role->tier];
 	return expand(m, provider);
 }
 

@@ -13,6 +13,7 @@
 enum wfm_role_tier {
 	WFM_TIER_STRONG, /* the run's main model */
 	WFM_TIER_FAST,	 /* a cheaper one, for mechanical answers */
+	WFM_TIER_NR,
 };
 
 struct wfm_role {

@@ -214,8 +214,8 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		ret = WFM_EXIT_USAGE;
 		goto done;
 	}
-	if (wfm_setting_get_ulong(&timeout, ctx->repo, timeout_opt, "oracle.timeout") < 0) {
-		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
+	if ((rc = wfm_setting_get_ulong(&timeout, ctx->repo, timeout_opt, "oracle.timeout")) < 0) {
+		ret = wfm_ui_error_last(wfm_ui_exit_code(rc));
 		goto done;
 	}
 	rc = wfm_repo_resolve_commit(commit, ctx->repo, ref);

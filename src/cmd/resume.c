@@ -1,6 +1,7 @@
 #include "base/common.h"
 #include "base/json.h"
 #include "cmd/cmd.h"
+#include "engine/config.h"
 #include "engine/rundir.h"
 #include "git/repo.h"
 #include "ui/exit.h"
@@ -86,7 +87,7 @@ int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	};
 	const char *commondir, *name;
 	struct wfm_rundir *run = NULL;
-	struct wfm_run_settings s = { 0 };
+	struct wfm_run_config s = {0};
 	cJSON *args = NULL;
 	char *picked = NULL;
 
@@ -118,7 +119,7 @@ int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		wfm_ui_fatal("%s", wfm_error_last());
 		goto done;
 	}
-	if (wfm_run_settings_load(&s, run) < 0 || wfm_run_json_load(&args, run, "args.json") < 0) {
+	if (wfm_run_config_load(&s, run) < 0 || wfm_run_json_load(&args, run, "args.json") < 0) {
 		wfm_ui_fatal("%s", wfm_error_last());
 		goto done;
 	}
@@ -127,7 +128,7 @@ int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 done:
 	free(picked);
 	cJSON_Delete(args);
-	wfm_run_settings_release(&s);
+	wfm_run_config_release(&s);
 	wfm_rundir_free(run);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include "chunk/chunk.h"
 #include "cmd/cmd.h"
 #include "engine/args.h"
+#include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/harness.h"
 #include "engine/rundir.h"
@@ -17,13 +18,10 @@
 #include "git/repo.h"
 #include "git/status.h"
 #include "git/tree.h"
-#include "llm/price.h"
-#include "oracle/oracle.h"
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
 #include "ui/run.h"
-#include "ui/settings.h"
 
 static const char *const run_usage[] = {
 	"git wfmigrate run [--workflow <name|file>] [--oracle <cmd>] [--base <rev>]\n"
@@ -36,163 +34,6 @@ static const char *const run_usage[] = {
 	"git wfmigrate [<options>] [<goal>...]   (run is the default command)",
 	NULL,
 };
-
-/* "250000", "250k", "2M": a token count */
-static int parse_tokens(uint64_t *out, const char *s, const char *what)
-{
-	char *end;
-	unsigned long long n;
-
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (end == s || errno || *s == '-')
-		goto bad;
-	if (*end == 'k' || *end == 'K') {
-		n *= 1000;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		n *= 1000000;
-		end++;
-	}
-	if (*end || n == 0 || n > (1ULL << 53))
-		goto bad;
-	*out = n;
-	return 0;
-bad:
-	return wfm_error_setc(WFM_EINVALID, "%s expects a number of tokens (like 250000 or 250k), "
-					    "not '%s'", what, s);
-}
-
-static int parse_usd(double *out, const char *s, const char *what)
-{
-	char *end;
-	double v;
-
-	if (*s == '$')
-		s++;
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || errno || !(v > 0) || v > 1e9)
-		return wfm_error_setc(WFM_EINVALID, "%s expects an amount in USD (like 5 or 2.50), "
-						    "not '%s'", what, s);
-	*out = v;
-	return 0;
-}
-
-/*
- * Without --provider (or wfmigrate.provider): exec when an agent command
- * is given, else the API whose key or endpoint the environment holds.
- */
-static const char *default_provider(const char *agent_cmd)
-{
-	const char *v;
-
-	if (agent_cmd && *agent_cmd)
-		return "exec";
-	if ((v = getenv("ANTHROPIC_API_KEY")) && *v)
-		return "anthropic";
-	if (((v = getenv("OPENAI_API_KEY")) && *v) || ((v = getenv("OPENAI_BASE_URL")) && *v))
-		return "openai";
-	return "none";
-}
-
-/* --provider and what it needs: the base URL (saved with the run), a model list, a sandbox. */
-static int provider_settings(struct wfm_run_settings *s, struct wfm_repo *repo,
-			     const struct wfm_strvec *model_opts, const char *sandbox)
-{
-	static const char *const providers[] = { "exec", "anthropic", "openai" };
-	struct wfm_strvec raw = WFM_STRVEC_INIT;
-	const char *url = NULL;
-	size_t i;
-	int rc = 0;
-
-	if (!strcmp(s->provider, "none"))
-		return wfm_error_setc(WFM_EINVALID,
-				      "no one to run the agents: set ANTHROPIC_API_KEY or "
-				      "OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), or "
-				      "give --provider exec --agent-cmd <cmd>");
-	for (i = 0; i < WFM_ARRAY_SIZE(providers); i++)
-		if (!strcmp(s->provider, providers[i]))
-			break;
-	if (i == WFM_ARRAY_SIZE(providers))
-		return wfm_error_setc(WFM_EINVALID,
-				      "unknown provider '%s' (exec, anthropic or openai)", s->provider);
-	if (sandbox && strcmp(sandbox, "none") && strcmp(sandbox, "bwrap"))
-		return wfm_error_setc(WFM_EINVALID, "--sandbox expects none or bwrap, not '%s'",
-				      sandbox);
-	if (sandbox && !strcmp(sandbox, "bwrap")) {
-		if (!wfm_sandbox_available())
-			return wfm_error_setc(WFM_EINVALID,
-					      "--sandbox bwrap: bubblewrap is not installed or "
-					      "cannot make its namespaces here");
-		s->sandbox = WFM_SANDBOX_BWRAP;
-	}
-	if (!strcmp(s->provider, "exec")) {
-		if (!s->agent_cmd || !*s->agent_cmd)
-			return wfm_error_setc(WFM_EINVALID,
-					      "the exec provider needs --agent-cmd <cmd> (or 'git "
-					      "config wfmigrate.agent-cmd')");
-		return 0;
-	}
-	for (i = 0; i < model_opts->nr; i++) {
-		if (wfm_model_check(model_opts->v[i]) < 0)
-			return wfm_error_setc(WFM_EINVALID, "--model %s", wfm_error_last());
-		wfm_strvec_push(&s->models, model_opts->v[i]);
-	}
-	if (!strcmp(s->provider, "anthropic")) {
-		url = getenv("ANTHROPIC_BASE_URL");
-		s->base_url = wfm_strdup(url && *url ? url : "https://api.anthropic.com");
-	} else {
-		url = getenv("OPENAI_BASE_URL");
-		s->base_url = wfm_strdup(url && *url ? url : "https://api.openai.com/v1");
-	}
-	/* git config wfmigrate.model.<role> and wfmigrate.model, as "<role>=<model>" / "<model>" */
-	if ((rc = wfm_repo_config_list(&raw, repo, "wfmigrate.model")) < 0)
-		goto done;
-	for (i = 0; i < raw.nr; i++) {
-		const char *entry = raw.v[i] + strlen("wfmigrate.model");
-
-		entry++; /* ".<role>=<model>" or "=<model>" */
-		if ((rc = wfm_model_check(entry)) < 0) {
-			rc = wfm_error_setc(WFM_EINVALID, "git config %s: %s", raw.v[i],
-					    wfm_error_last());
-			goto done;
-		}
-		wfm_strvec_push(&s->config_models, entry);
-	}
-	wfm_strvec_clear(&raw);
-	if ((rc = wfm_repo_config_list(&raw, repo, "wfmigrate.price")) < 0)
-		goto done;
-	for (i = 0; i < raw.nr; i++) {
-		struct wfm_price p;
-		const char *entry = raw.v[i] + strlen("wfmigrate.price=");
-		const char *one[] = { entry, NULL };
-		char *model;
-
-		if (strncmp(raw.v[i], "wfmigrate.price=", strlen("wfmigrate.price="))) {
-			rc = wfm_error_setc(WFM_EINVALID,
-					    "git config %s: prices are entries of wfmigrate.price "
-					    "itself: git config --add wfmigrate.price "
-					    "'<model>=<input>,<output>'",
-					    raw.v[i]);
-			goto done;
-		}
-		model = wfm_strndup(entry, strcspn(entry, "="));
-
-		rc = wfm_price_find(&p, model, one);
-		free(model);
-		if (rc < 0) {
-			rc = wfm_error_setc(WFM_EINVALID, "git config wfmigrate.price '%s': %s (expected "
-							  "<model>=<input>,<output>[,<cache-write>,<cache-read>])",
-					    entry, wfm_error_last());
-			goto done;
-		}
-		wfm_strvec_push(&s->prices, entry);
-	}
-done:
-	wfm_strvec_clear(&raw);
-	return rc;
-}
 
 /*
  * The script's args: the value of --args-json or --args-file, else an
@@ -275,30 +116,28 @@ static int tracked_at_base(void *data, const char *path)
  * came from --agent-cmd or WFMIGRATE_AGENT_CMD, from the top of the
  * working tree when from git config, which has no current directory.
  */
-static int resolve_agent_cmd(struct wfm_run_settings *s, struct wfm_repo *repo, int from_option)
+static int resolve_agent_cmd(struct wfm_run_config *cfg, struct wfm_repo *repo)
 {
 	struct wfm_exec_cmd_where where = WFM_EXEC_CMD_WHERE_INIT;
-	struct tracked_at at = { repo, s->base };
-	char cwd[PATH_MAX], top[PATH_MAX], *config = NULL, *resolved = NULL;
+	struct tracked_at at = {repo, cfg->base};
+	char cwd[PATH_MAX], top[PATH_MAX], *resolved = NULL;
 	int rc;
 
-	if (strcmp(s->provider, "exec") || !s->agent_cmd)
+	if (cfg->provider->has_api || !cfg->agent_cmd)
 		return 0;
 	if (!getcwd(cwd, sizeof(cwd)))
 		return wfm_error_set("cannot get the current directory: %s", strerror(errno));
 	if (wfm_repo_workdir(repo) && realpath(wfm_repo_workdir(repo), top))
 		where.top = top;
 	where.cwd = cwd;
-	if (!from_option && wfm_repo_config_get(&config, repo, "wfmigrate.agent-cmd") == 0 &&
-	    config && where.top)
+	if (cfg->from[WFM_CF_AGENT_CMD] == WFM_FROM_GIT_CONFIG && where.top)
 		where.cwd = where.top;
-	free(config);
 	where.tracked = tracked_at_base;
 	where.data = &at;
-	if ((rc = wfm_agent_exec_resolve_cmd(&resolved, s->agent_cmd, &where)) < 0)
+	if ((rc = wfm_agent_exec_resolve_cmd(&resolved, cfg->agent_cmd, &where)) < 0)
 		return rc;
-	free(s->agent_cmd);
-	s->agent_cmd = resolved;
+	free(cfg->agent_cmd);
+	cfg->agent_cmd = resolved;
 	return 0;
 }
 
@@ -482,12 +321,15 @@ static void print_plan(const struct plan *p, const char *base_opt, const char *b
 			p->dirty.nr - DIRTY_SHOWN);
 }
 
-static void print_card(const cJSON *meta, const struct wfm_run_settings *s, const char *goal,
+static void print_card(const cJSON *meta, const struct wfm_run_config *cfg, const char *goal,
 		       const cJSON *args, const struct plan *plan, const char *base_opt)
 {
 	const cJSON *phases = cJSON_GetObjectItemCaseSensitive(meta, "phases"), *p;
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
 	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(meta, "description");
+	const char *const *models = (const char *const *)cfg->models.v;
+	const char *const *config_models = (const char *const *)cfg->config_models.v;
+	struct wfm_buf settings = WFM_BUF_INIT;
 
 	fprintf(stderr, "workflow: %s\n", cJSON_IsString(name) ? name->valuestring : "?");
 	fprintf(stderr, "  %s\n", cJSON_IsString(desc) ? desc->valuestring : "");
@@ -504,33 +346,40 @@ static void print_card(const cJSON *meta, const struct wfm_run_settings *s, cons
 	if (goal && *goal)
 		fprintf(stderr, "goal: %s\n", goal);
 	print_args(args, wfm_args_declared(meta));
-	fprintf(stderr, "base: %.12s  oracle: %s\n", s->base, s->oracle ? s->oracle : "(none)");
-	print_plan(plan, base_opt, s->base);
-	if (!strcmp(s->provider, "exec")) {
-		fprintf(stderr, "agents: exec %s, up to %lu at once, %lu in all\n", s->agent_cmd,
-			s->concurrency, s->max_agents);
-		return;
-	}
-	fprintf(stderr, "agents: %s at %s, up to %lu at once, %lu in all\n", s->provider,
-		s->base_url, s->concurrency, s->max_agents);
-	fprintf(stderr, "models: %s (implementer), %s (classifier), unless the workflow names "
-			"others\n",
-		wfm_model_resolve((const char *const *)s->models.v, NULL, NULL,
-				  (const char *const *)s->config_models.v, wfm_role_find("implementer"),
-				  s->provider),
-		wfm_model_resolve((const char *const *)s->models.v, NULL, NULL,
-				  (const char *const *)s->config_models.v, wfm_role_find("classifier"),
-				  s->provider));
-	if (s->budget_tokens || s->max_cost > 0) {
-		fprintf(stderr, "budget:");
-		if (s->budget_tokens)
-			fprintf(stderr, " %llu tokens", (unsigned long long)s->budget_tokens);
-		if (s->max_cost > 0)
-			fprintf(stderr, "%s $%.2f", s->budget_tokens ? "," : "", s->max_cost);
-		fprintf(stderr, "\n");
+	fprintf(stderr, "base: %.12s  oracle: %s\n", cfg->base,
+		cfg->oracle ? cfg->oracle : "(none)");
+	print_plan(plan, base_opt, cfg->base);
+	if (!cfg->provider->has_api) {
+		fprintf(stderr, "agents: exec %s, up to %lu at once, %lu in all\n", cfg->agent_cmd,
+			cfg->concurrency, cfg->max_agents);
 	} else {
-		fprintf(stderr, "budget: none (--budget <tokens>, --max-cost <usd>)\n");
+		fprintf(stderr, "agents: %s at %s, up to %lu at once, %lu in all\n",
+			cfg->provider->name, cfg->base_url, cfg->concurrency, cfg->max_agents);
+		fprintf(stderr,
+			"models: %s (implementer), %s (classifier), unless the workflow names "
+			"others\n",
+			wfm_model_resolve(models, NULL, NULL, config_models,
+					  wfm_role_find("implementer"), cfg->provider),
+			wfm_model_resolve(models, NULL, NULL, config_models,
+					  wfm_role_find("classifier"), cfg->provider));
+		if (cfg->budget_tokens || cfg->max_cost > 0) {
+			fprintf(stderr, "budget:");
+			if (cfg->budget_tokens)
+				fprintf(stderr, " %llu tokens",
+					(unsigned long long)cfg->budget_tokens);
+			if (cfg->max_cost > 0)
+				fprintf(stderr, "%s $%.2f", cfg->budget_tokens ? "," : "",
+					cfg->max_cost);
+			fprintf(stderr, "\n");
+		} else {
+			fprintf(stderr, "budget: none (--budget <tokens>, --max-cost <usd>)\n");
+		}
 	}
+	/* the other settings that are not their default (engine/config.c's table) */
+	wfm_run_config_card(&settings, cfg);
+	if (settings.len)
+		fprintf(stderr, "settings: %s\n", settings.ptr);
+	wfm_buf_release(&settings);
 }
 
 /*
@@ -595,133 +444,107 @@ static int approve(int yes)
 	return answer[0] == 'y' || answer[0] == 'Y';
 }
 
+/* an option of a setting (engine/config.h): named as its row of the table names it */
+#define OPT_CFG_STRING(id, argh, help)                                                             \
+	WFM_OPT_STRING(0, wfm_config_fields[id].option, &given.str[id], argh, help)
+#define OPT_CFG_UINT(id, argh, help)                                                               \
+	WFM_OPT_UINT(0, wfm_config_fields[id].option, &given.num[id], argh, help,                  \
+		     wfm_config_fields[id].min, wfm_config_fields[id].max)
+#define OPT_CFG_BOOL(id, help) WFM_OPT_BOOL(0, wfm_config_fields[id].option, &given.flag[id], help)
+#define OPT_CFG_LIST(id, argh, help)                                                               \
+	WFM_OPT_LIST(0, wfm_config_fields[id].option, &given.list[id], argh, help)
+
 int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
-	const char *workflow_opt = NULL, *oracle_opt = NULL, *base_opt = "HEAD",
-		   *provider_opt = NULL, *agent_cmd_opt = NULL, *budget_opt = NULL,
-		   *max_cost_opt = NULL, *sandbox_opt = NULL;
+	const char *base_opt = "HEAD";
 	const char *args_json_opt = NULL, *args_file_opt = NULL;
-	struct wfm_strvec arg_list = WFM_STRVEC_INIT, model_list = WFM_STRVEC_INIT;
+	struct wfm_strvec arg_list = WFM_STRVEC_INIT;
+	struct wfm_run_config_given given;
 	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
-	unsigned long max_turns = 0, agent_tokens = 0;
-	int no_cache = 0;
-	char *budget = NULL, *max_cost = NULL, *sandbox = NULL;
-	unsigned long concurrency = WFM_ENGINE_CONCURRENCY_DEFAULT, oracle_jobs = 0,
-		      max_agents = WFM_ENGINE_MAX_AGENTS_DEFAULT;
-	int yes = 0, json = 0, allow_test_edits = 0;
+	int yes = 0, json = 0;
 	const struct wfm_option options[] = {
-		WFM_OPT_STRING(0, "workflow", &workflow_opt, "name|file",
-			       "a saved or built-in workflow's name, or a .js file (default migrate)"),
-		WFM_OPT_STRING(0, "oracle", &oracle_opt, "cmd", "the test command that gates merges"),
-		WFM_OPT_STRING(0, "base", &base_opt, "rev", "start from this commit (default HEAD)"),
-		WFM_OPT_LIST(0, "arg", &arg_list, "key=value", "an argument for the harness (repeatable)"),
-		WFM_OPT_STRING(0, "args-json", &args_json_opt, "json",
-			       "the harness's args: any JSON value (--arg keys go on top of an object)"),
-		WFM_OPT_STRING(0, "args-file", &args_file_opt, "path",
-			       "as --args-json, the JSON read from a file"),
-		WFM_OPT_GROUP("agents"),
-		WFM_OPT_STRING(0, "provider", &provider_opt, "name",
-			       "who runs the agents: anthropic, openai or exec (default: exec with "
-			       "--agent-cmd, else the API whose key is set)"),
-		WFM_OPT_STRING(0, "agent-cmd", &agent_cmd_opt, "cmd",
-			       "exec provider: the command each agent runs (sh -c)"),
-		WFM_OPT_LIST(0, "model", &model_list, "[role=]model",
-			     "the model, for every role or one (repeatable)"),
-		WFM_OPT_STRING(0, "budget", &budget_opt, "tokens",
-			       "tokens the run may spend, never passed (250000, 250k, 2M)"),
-		WFM_OPT_STRING(0, "max-cost", &max_cost_opt, "usd", "USD the run may spend, never passed"),
-		WFM_OPT_STRING(0, "sandbox", &sandbox_opt, "none|bwrap",
-			       "run agents' Bash under bubblewrap: worktree writable, no network"),
-		WFM_OPT_UINT(0, "max-turns", &max_turns, "n", "model calls per agent (default 60)", 1,
-			     10000),
-		WFM_OPT_UINT(0, "agent-tokens", &agent_tokens, "n",
-			     "tokens per agent (default: no limit but the budget)", 1, 1000000000),
-		WFM_OPT_BOOL(0, "no-prompt-cache", &no_cache,
-			     "do not mark prompts cacheable (for comparisons)"),
-		WFM_OPT_UINT(0, "concurrency", &concurrency, "n", "agents at once (1-256, default 16)",
-			     1, 256),
-		WFM_OPT_UINT(0, "oracle-jobs", &oracle_jobs, "n",
-			     "oracle processes at once (default: the number of cores)", 1, 256),
-		WFM_OPT_UINT(0, "max-agents", &max_agents, "n", "agents in the whole run (default 1000)",
-			     1, 100000),
-		WFM_OPT_BOOL(0, "allow-test-edits", &allow_test_edits,
-			     "let branches that change test files be merged"),
-		WFM_OPT_GROUP("output"),
-		WFM_OPT_BOOL('y', "yes", &yes, "run without asking for approval"),
-		WFM_OPT_BOOL(0, "json", &json, "print report.json on stdout"),
-		WFM_OPT_END(),
+	    OPT_CFG_STRING(WFM_CF_WORKFLOW, "name|file",
+			   "a saved or built-in workflow's name, or a .js file (default migrate)"),
+	    OPT_CFG_STRING(WFM_CF_ORACLE, "cmd", "the test command that gates merges"),
+	    WFM_OPT_STRING(0, "base", &base_opt, "rev", "start from this commit (default HEAD)"),
+	    WFM_OPT_LIST(0, "arg", &arg_list, "key=value",
+			 "an argument for the harness (repeatable)"),
+	    WFM_OPT_STRING(
+		0, "args-json", &args_json_opt, "json",
+		"the harness's args: any JSON value (--arg keys go on top of an object)"),
+	    WFM_OPT_STRING(0, "args-file", &args_file_opt, "path",
+			   "as --args-json, the JSON read from a file"),
+	    WFM_OPT_GROUP("agents"),
+	    OPT_CFG_STRING(WFM_CF_PROVIDER, "name",
+			   "who runs the agents: anthropic, openai or exec (default: exec with "
+			   "--agent-cmd, else the API whose key is set)"),
+	    OPT_CFG_STRING(WFM_CF_AGENT_CMD, "cmd",
+			   "exec provider: the command each agent runs (sh -c)"),
+	    OPT_CFG_LIST(WFM_CF_MODELS, "[role=]model",
+			 "the model, for every role or one (repeatable)"),
+	    OPT_CFG_STRING(WFM_CF_BUDGET, "tokens",
+			   "tokens the run may spend, never passed (250000, 250k, 2M)"),
+	    OPT_CFG_STRING(WFM_CF_MAX_COST, "usd", "USD the run may spend, never passed"),
+	    OPT_CFG_STRING(WFM_CF_SANDBOX, "none|bwrap",
+			   "run agents' Bash under bubblewrap: worktree writable, no network"),
+	    OPT_CFG_UINT(WFM_CF_MAX_TURNS, "n", "model calls per agent (default 60)"),
+	    OPT_CFG_UINT(WFM_CF_AGENT_TOKENS, "n",
+			 "tokens per agent (default: no limit but the budget)"),
+	    OPT_CFG_BOOL(WFM_CF_NO_CACHE, "do not mark prompts cacheable (for comparisons)"),
+	    OPT_CFG_UINT(WFM_CF_CONCURRENCY, "n", "agents at once (1-256, default 16)"),
+	    OPT_CFG_UINT(WFM_CF_ORACLE_JOBS, "n",
+			 "oracle processes at once (default: the number of cores)"),
+	    OPT_CFG_UINT(WFM_CF_MAX_AGENTS, "n", "agents in the whole run (default 1000)"),
+	    OPT_CFG_BOOL(WFM_CF_ALLOW_TEST_EDITS, "let branches that change test files be merged"),
+	    WFM_OPT_GROUP("output"),
+	    WFM_OPT_BOOL('y', "yes", &yes, "run without asking for approval"),
+	    WFM_OPT_BOOL(0, "json", &json, "print report.json on stdout"),
+	    WFM_OPT_END(),
 	};
-	struct wfm_run_settings s = { 0 };
+	struct wfm_run_config cfg = {0};
 	struct wfm_rundir *run = NULL;
 	struct wfm_buf goal = WFM_BUF_INIT;
 	cJSON *args = NULL, *meta = NULL;
 	const cJSON *decl, *wname;
 	struct wfm_pathspec_base here = WFM_PATHSPEC_BASE_INIT;
 	struct plan plan = PLAN_INIT;
+	const char *key;
 	char *script = NULL;
 	int n, rc, ret = WFM_EXIT_USAGE;
 
+	wfm_run_config_given_init(&given);
 	n = wfm_parse_options(argc, argv, options, run_usage, 0);
 	if (n < 0)
 		goto done;
 	for (int i = 0; i < n; i++)
 		wfm_buf_addf(&goal, "%s%s", i ? " " : "", argv[i]);
 
-	s.workflow = wfm_setting_get(ctx->repo, workflow_opt, "workflow");
-	if (!s.workflow)
-		s.workflow = wfm_strdup("migrate");
-	s.oracle = wfm_setting_get(ctx->repo, oracle_opt, "oracle");
-	s.agent_cmd = wfm_setting_get(ctx->repo, agent_cmd_opt, "agent-cmd");
-	s.provider = wfm_setting_get(ctx->repo, provider_opt, "provider");
-	if (!s.provider)
-		s.provider = wfm_strdup(default_provider(s.agent_cmd));
-	s.oracle_timeout = WFM_ORACLE_TIMEOUT_DEFAULT;
-	s.agent_timeout = WFM_ENGINE_AGENT_TIMEOUT_DEFAULT;
-	if (wfm_setting_get_ulong(&s.oracle_timeout, ctx->repo, NULL, "oracle.timeout") < 0 ||
-	    wfm_setting_get_ulong(&s.agent_timeout, ctx->repo, NULL, "agent.timeout") < 0) {
-		wfm_ui_error("%s", wfm_error_last());
+	wfm_run_config_init(&cfg);
+	if ((rc = wfm_run_config_resolve(&cfg, ctx->repo, &given)) < 0 ||
+	    (rc = wfm_run_config_check(&cfg)) < 0) {
+		ret = wfm_ui_error_last(wfm_ui_exit_code(rc));
 		goto done;
 	}
-	s.concurrency = concurrency;
-	s.oracle_jobs = oracle_jobs ? oracle_jobs : (unsigned long)sysconf(_SC_NPROCESSORS_ONLN);
-	s.max_agents = max_agents;
-	s.allow_test_edits = allow_test_edits;
-	s.max_turns = max_turns;
-	s.agent_tokens = agent_tokens;
-	s.no_cache = no_cache;
-	budget = wfm_setting_get(ctx->repo, budget_opt, "budget");
-	max_cost = wfm_setting_get(ctx->repo, max_cost_opt, "max-cost");
-	sandbox = wfm_setting_get(ctx->repo, sandbox_opt, "sandbox");
-	if ((budget && parse_tokens(&s.budget_tokens, budget, "--budget") < 0) ||
-	    (max_cost && parse_usd(&s.max_cost, max_cost, "--max-cost") < 0) ||
-	    provider_settings(&s, ctx->repo, &model_list, sandbox) < 0) {
-		wfm_ui_error("%s", wfm_error_last());
-		goto done;
-	}
-	if (strcmp(s.provider, "exec") && !s.budget_tokens && s.max_cost <= 0)
+	if (cfg.provider->has_api && !cfg.budget_tokens && cfg.max_cost <= 0)
 		wfm_ui_warning("no budget: give --budget <tokens> or --max-cost <usd> to cap "
 			       "what the run may spend");
-	{
-		const char *key;
-
-		if (wfm_run_api_key(&key, &s) < 0) {
-			wfm_ui_error("%s", wfm_error_last());
-			goto done;
-		}
+	if (wfm_run_config_api_key(&key, &cfg) < 0) {
+		wfm_ui_error("%s", wfm_error_last());
+		goto done;
 	}
 
 	ret = WFM_EXIT_FATAL;
-	if (wfm_repo_resolve_commit(s.base, ctx->repo, base_opt) < 0) {
+	if (wfm_repo_resolve_commit(cfg.base, ctx->repo, base_opt) < 0) {
 		wfm_ui_fatal("%s", wfm_error_last());
 		goto done;
 	}
-	if (resolve_agent_cmd(&s, ctx->repo, agent_cmd_opt != NULL) < 0) {
+	if (resolve_agent_cmd(&cfg, ctx->repo) < 0) {
 		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
 		goto done;
 	}
 	where.top = wfm_repo_workdir(ctx->repo);
 	where.home = getenv("HOME");
-	if (wfm_workflow_find(&script, s.workflow, &where) < 0) {
+	if (wfm_workflow_find(&script, cfg.workflow, &where) < 0) {
 		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
 		goto done;
 	}
@@ -740,7 +563,7 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	rc = make_args(&args, args_json_opt, args_file_opt, n ? goal.ptr : NULL, &arg_list, decl);
 	if (rc == 0)
 		rc = wfm_args_check(args, decl,
-				    cJSON_IsString(wname) ? wname->valuestring : s.workflow);
+				    cJSON_IsString(wname) ? wname->valuestring : cfg.workflow);
 	if (rc < 0) {
 		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
 		goto done;
@@ -750,7 +573,7 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	if ((rc = wfm_args_resolve_pathspecs(args, decl, &here, &plan.paths)) < 0 ||
 	    (plan.paths.nr &&
 	     (rc = wfm_tree_pathspec_check(NULL, ctx->repo, base_opt, &plan.paths)) < 0) ||
-	    (rc = count_units(&plan, ctx->repo, s.base, args, decl)) < 0) {
+	    (rc = count_units(&plan, ctx->repo, cfg.base, args, decl)) < 0) {
 		ret = wfm_ui_exit_code(rc);
 		if (ret == WFM_EXIT_USAGE)
 			wfm_ui_error("%s", wfm_error_last());
@@ -761,8 +584,8 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	if (find_dirty(&plan, ctx->repo) < 0)
 		wfm_ui_warning("%s", wfm_error_last()); /* the card goes on without it */
 	ret = WFM_EXIT_FATAL;
-	print_card(meta, &s, goal.ptr, args, &plan, base_opt);
-	print_reach(ctx->repo, s.base, args);
+	print_card(meta, &cfg, goal.ptr, args, &plan, base_opt);
+	print_reach(ctx->repo, cfg.base, args);
 	rc = approve(yes);
 	if (rc <= 0) {
 		if (rc == 0)
@@ -774,21 +597,18 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		wfm_ui_fatal("%s", wfm_error_last());
 		goto done;
 	}
-	if (wfm_run_settings_save(run, &s) < 0) {
+	if (wfm_run_config_save(&cfg, run) < 0) {
 		wfm_ui_fatal("%s", wfm_error_last());
 		goto done;
 	}
-	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &s, args, json);
+	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &cfg, args, json);
 done:
 	plan_release(&plan);
 	wfm_pathspec_base_release(&here);
 	wfm_rundir_free(run);
-	wfm_run_settings_release(&s);
+	wfm_run_config_release(&cfg);
+	wfm_run_config_given_release(&given);
 	wfm_strvec_clear(&arg_list);
-	wfm_strvec_clear(&model_list);
-	free(budget);
-	free(max_cost);
-	free(sandbox);
 	wfm_buf_release(&goal);
 	cJSON_Delete(args);
 	cJSON_Delete(meta);

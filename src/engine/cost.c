@@ -38,7 +38,7 @@ void wfm_engine_count_oracle(struct engine *e, const cJSON *value, int replayed)
 	c->replayed_runs += replayed ? 1 : 0;
 	c->total_ms += ms;
 	longest(&c->longest_ms, ms);
-	if (cJSON_IsString(commit) && !strcmp(commit->valuestring, e->opts->base)) {
+	if (cJSON_IsString(commit) && !strcmp(commit->valuestring, e->opts->config->base)) {
 		c->baseline_runs++;
 		c->baseline_ms += ms;
 	}

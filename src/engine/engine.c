@@ -391,14 +391,15 @@ static void refuse_agent(struct engine *e, struct job *job, const char *why)
 
 static void schedule(struct engine *e)
 {
-	while (e->waiting_oracles && e->oracles_running < e->opts->oracle_jobs) {
+	while (e->waiting_oracles && e->oracles_running < e->opts->config->oracle_jobs) {
 		struct job *job = e->waiting_oracles;
 		e->waiting_oracles = job->next;
 		if (!e->waiting_oracles)
 			e->waiting_oracles_tail = &e->waiting_oracles;
 		start_job(e, job);
 	}
-	while (!e->paused && e->waiting_agents && e->agents_running < e->opts->concurrency) {
+	while (!e->paused && e->waiting_agents &&
+	       e->agents_running < e->opts->config->concurrency) {
 		struct job **link = next_agent(e);
 		struct job *job = *link;
 		struct wfm_sched_budget b;
@@ -513,10 +514,11 @@ static void handle_request(struct engine *e, const cJSON *msg)
 		return;
 	}
 	if (job->kind == JOB_AGENT &&
-	    !wfm_sched_count_agent(&e->agents_requested, e->opts->max_agents)) {
+	    !wfm_sched_count_agent(&e->agents_requested, e->opts->config->max_agents)) {
 		char msgbuf[128];
-		snprintf(msgbuf, sizeof(msgbuf), "agent limit of %lu per run reached (--max-agents)",
-			 e->opts->max_agents);
+		snprintf(msgbuf, sizeof(msgbuf),
+			 "agent limit of %lu per run reached (--max-agents)",
+			 e->opts->config->max_agents);
 		send_result(e, job->id, 0, NULL, msgbuf, NULL);
 		wfm_engine_job_free(job);
 		return;
@@ -901,10 +903,10 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	journal_path = wfm_rundir_file(opts->run, "journal.jsonl");
 	if ((rc = wfm_journal_open(&e.journal, journal_path)) < 0 ||
 	    (rc = wfm_shared_open(&e.shared, e.pool, e.journal, opts->repo_path, opts->run->id,
-				  opts->base)) < 0)
+				  opts->config->base)) < 0)
 		goto done;
 	wfm_engine_sessions_load(&e);
-	event(&e, "start", "base", opts->base);
+	event(&e, "start", "base", opts->config->base);
 	if ((rc = send_start(&e)) < 0)
 		goto done;
 	rc = loop(&e, &status, &error, &value);

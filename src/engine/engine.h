@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "base/json.h"
+#include "engine/config.h"
 
 struct wfm_rundir;
 struct wfm_repo;
@@ -33,31 +34,10 @@ struct wfm_engine_status {
 struct wfm_engine_opts {
 	struct wfm_rundir *run;		/* the run's directory, lock held; borrowed */
 	const char *repo_path;		/* the repository (any path wfm_repo_open takes) */
-	const char *base;		/* the run's base commit (hex) */
-	const char *provider;		/* "exec", "anthropic", "openai" */
-	const char *agent_cmd;		/* exec provider: sh -c <agent_cmd> */
-	const char *oracle_cmd;		/* NULL: oracle() and merge() fail */
-	unsigned long oracle_timeout_sec;
-	unsigned long agent_timeout_sec;
-	unsigned long concurrency;	/* agents in flight, 1-256 */
-	unsigned long oracle_jobs;	/* oracle processes in flight */
-	unsigned long max_agents;	/* agents per run */
-	int allow_test_edits;
+	const struct wfm_run_config *config; /* what the run was started with; borrowed */
 	const cJSON *args;		/* the script's args */
 	const char *node;		/* NULL: node from PATH */
-
-	/* LLM providers (anthropic, openai); see agent/loop.h and agent/model.h */
-	const char *base_url;		/* the API's base URL */
-	const char *api_key;		/* NULL: none (a local server) */
-	const char *const *models;	/* --model entries "[<role>=]<model>", NULL-terminated */
-	const char *const *config_models; /* git config wfmigrate.model[.<role>] entries */
-	const char *const *prices;	/* "model=in,out[,cw,cr]" price overrides */
-	uint64_t budget_tokens;		/* --budget: 0 none */
-	double max_cost_usd;		/* --max-cost: 0 none */
-	int sandbox;			/* enum wfm_sandbox for Bash */
-	int no_cache;			/* do not mark prompts cacheable */
-	unsigned max_turns;		/* per agent; 0: the default */
-	uint64_t agent_tokens;		/* per agent; 0: none */
+	const char *api_key;		/* the provider's key (config.h); NULL: none */
 	const char *script_name;	/* the script as the user named it, in messages */
 	const volatile sig_atomic_t *interrupt; /* set by a signal handler: stop the run */
 	/*

@@ -6,6 +6,7 @@
  */
 #include "base/common.h"
 #include "base/json.h"
+#include "agent/provider.h"
 #include "engine/engine_priv.h"
 #include "llm/cache.h"
 #include "llm/client.h"
@@ -13,24 +14,20 @@
 
 int wfm_engine_providers_open(struct engine *e)
 {
-	const struct wfm_engine_opts *o = e->opts;
+	const struct wfm_run_config *cfg = e->opts->config;
 	struct wfm_llm_client_opts copts = WFM_LLM_CLIENT_OPTS_INIT;
-	const struct wfm_llm_api_ops *api;
 	int rc;
 
-	if (!strcmp(o->provider, "exec"))
+	if (!cfg->provider->has_api)
 		return 0;
-	api = wfm_llm_api_find(o->provider);
-	if (!api)
-		return wfm_error_setc(WFM_EINVALID, "unknown provider '%s'", o->provider);
-	copts.api = strcmp(o->provider, "openai") ? WFM_LLM_ANTHROPIC : WFM_LLM_OPENAI;
-	copts.base_url = o->base_url;
-	copts.api_key = o->api_key;
-	copts.max_in_flight = (unsigned)o->concurrency;
+	copts.api = cfg->provider->api;
+	copts.base_url = cfg->base_url;
+	copts.api_key = e->opts->api_key;
+	copts.max_in_flight = (unsigned)cfg->concurrency;
 	if ((rc = wfm_llm_client_new(&e->client, &copts)) < 0)
 		return rc;
-	e->ledger = wfm_ledger_new(o->budget_tokens, o->max_cost_usd, 0, 0);
-	if (!o->no_cache)
+	e->ledger = wfm_ledger_new(cfg->budget_tokens, cfg->max_cost, 0, 0);
+	if (!cfg->no_cache)
 		e->prompt_cache = wfm_llm_cache_new();
 	return 0;
 }
@@ -64,8 +61,8 @@ cJSON *wfm_engine_budget(struct engine *e)
 	 * reference system); a spent ledger, tokens or USD, is "exhausted",
 	 * which makes budget.remaining() 0.
 	 */
-	if (e->opts->budget_tokens)
-		wfm_json_add_num(b, "total", (double)e->opts->budget_tokens);
+	if (e->opts->config->budget_tokens)
+		wfm_json_add_num(b, "total", (double)e->opts->config->budget_tokens);
 	else
 		wfm_json_add_null(b, "total");
 	wfm_json_add_num(b, "spent", (double)e->tokens);

@@ -284,7 +284,7 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 	wfm_json_add_str(r, "status", status_name(status));
 	if (error)
 		wfm_json_add_str(r, "error", error);
-	wfm_json_add_str(r, "base", e->opts->base);
+	wfm_json_add_str(r, "base", e->opts->config->base);
 	wfm_json_add_str(integ, "branch", e->integration + strlen("refs/heads/"));
 	if (wfm_repo_resolve_commit(tip, e->repo, e->integration) == 0)
 		wfm_json_add_str(integ, "commit", tip);

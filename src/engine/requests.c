@@ -31,7 +31,7 @@ static int resolve(char out[WFM_OID_HEXSZ + 1], struct engine *e, const char *re
 		   const char *what)
 {
 	if (!rev) {
-		snprintf(out, WFM_OID_HEXSZ + 1, "%s", e->opts->base);
+		snprintf(out, WFM_OID_HEXSZ + 1, "%s", e->opts->config->base);
 		return 0;
 	}
 	if (wfm_repo_resolve_commit(out, e->repo, rev) < 0)
@@ -73,9 +73,11 @@ static void first_estimate(struct engine *e, struct job *job, const char *model)
 	struct wfm_price price;
 
 	job->first_tokens = in + WFM_AGENT_OUTPUT_TOKENS_DEFAULT;
-	if (e->opts->agent_tokens > job->first_tokens)
-		job->first_tokens = e->opts->agent_tokens;
-	if (model && wfm_price_find(&price, model, e->opts->prices) == 0 && price.known)
+	if (e->opts->config->agent_tokens > job->first_tokens)
+		job->first_tokens = e->opts->config->agent_tokens;
+	if (model &&
+	    wfm_price_find(&price, model, (const char *const *)e->opts->config->prices.v) == 0 &&
+	    price.known)
 		job->first_usd = wfm_price_worst(&price, in, WFM_AGENT_OUTPUT_TOKENS_DEFAULT);
 }
 
@@ -145,11 +147,12 @@ static int prepare_agent(struct engine *e, struct job *job)
 	if (!role)
 		return wfm_error_setc(WFM_EINVALID, "agent(): unknown role '%s'", role_name);
 	job->role = role;
-	if (strcmp(e->opts->provider, "exec"))
-		job->model = model = wfm_model_resolve(e->opts->models, model,
-						       job->type ? job->type->model : NULL,
-						       e->opts->config_models, role,
-						       e->opts->provider);
+	if (e->opts->config->provider->has_api)
+		job->model = model =
+		    wfm_model_resolve((const char *const *)e->opts->config->models.v, model,
+				      job->type ? job->type->model : NULL,
+				      (const char *const *)e->opts->config->config_models.v, role,
+				      e->opts->config->provider);
 	if (isolation && strcmp(isolation, "worktree"))
 		return wfm_error_setc(WFM_EINVALID, "agent(): unknown isolation '%s'", isolation);
 	if ((rc = wfm_agent_work_check_scope(cJSON_GetObjectItemCaseSensitive(job->params, "scope"),
@@ -190,7 +193,7 @@ static int prepare_agent(struct engine *e, struct job *job)
 	}
 	type_key(tkey, job->type);
 	job->extra = extra("base=%s;model=%s;provider=%s%s", job->base, model ? model : "",
-			   e->opts->provider, tkey);
+			   e->opts->config->provider->name, tkey);
 	if (e->ledger)
 		first_estimate(e, job, model);
 	return 0;
@@ -200,7 +203,7 @@ static const char *oracle_command(struct engine *e, const struct job *job)
 {
 	const char *cmd = wfm_json_get_nonempty(job->params, "cmd");
 
-	return cmd ? cmd : e->opts->oracle_cmd;
+	return cmd ? cmd : e->opts->config->oracle;
 }
 
 int wfm_engine_prepare(struct engine *e, struct job *job)
@@ -236,7 +239,7 @@ int wfm_engine_prepare(struct engine *e, struct job *job)
 		if (allow && !cJSON_IsBool(allow) && !cJSON_IsNull(allow))
 			return wfm_error_setc(WFM_EINVALID,
 					      "merge(): 'allowOutOfScope' must be true or false");
-		if (!e->opts->oracle_cmd)
+		if (!e->opts->config->oracle)
 			return wfm_error_setc(WFM_EINVALID,
 					      "merge(): no test command to gate it: run with --oracle <cmd>");
 		if ((rc = resolve(a, e, branch, "merge()")) < 0)
@@ -336,8 +339,8 @@ static void run_agent(struct job *job)
 	transcript = wfm_rundir_file(e->opts->run, name);
 	env.run = e->opts->run->id;
 	env.pool = e->pool;
-	env.agent_cmd = e->opts->agent_cmd;
-	env.timeout_sec = e->opts->agent_timeout_sec;
+	env.agent_cmd = e->opts->config->agent_cmd;
+	env.timeout_sec = e->opts->config->agent_timeout;
 	env.cancel = &e->cancel;
 	env.transcript_path = transcript;
 
@@ -359,15 +362,15 @@ static void run_agent(struct job *job)
 
 	if (e->client) {
 		env.client = e->client;
-		env.api = wfm_llm_api_find(e->opts->provider);
+		env.api = wfm_llm_api(e->opts->config->provider->api);
 		env.ledger = e->ledger;
 		env.prompt_cache = e->prompt_cache;
-		env.prices = e->opts->prices;
-		env.oracle_cmd = e->opts->oracle_cmd;
-		env.sandbox = e->opts->sandbox;
-		env.cache = !e->opts->no_cache;
-		env.max_turns = e->opts->max_turns;
-		env.max_tokens = e->opts->agent_tokens;
+		env.prices = (const char *const *)e->opts->config->prices.v;
+		env.oracle_cmd = e->opts->config->oracle;
+		env.sandbox = e->opts->config->sandbox;
+		env.cache = !e->opts->config->no_cache;
+		env.max_turns = e->opts->config->max_turns;
+		env.max_tokens = e->opts->config->agent_tokens;
 		rc = wfm_agent_loop_run(&r, &env, &req);
 	} else {
 		rc = wfm_agent_exec_run(&r, &env, &req);
@@ -416,8 +419,8 @@ static void run_oracle(struct job *job)
 
 	opts.command = oracle_command(e, job);
 	opts.timeout_sec = cJSON_IsNumber(timeout) && timeout->valuedouble >= 0
-				   ? (unsigned long)timeout->valuedouble
-				   : e->opts->oracle_timeout_sec;
+			       ? (unsigned long)timeout->valuedouble
+			       : e->opts->config->oracle_timeout;
 	opts.cancel = &e->cancel;
 	if (wfm_oracle_run(&r, e->pool, job->base, &opts) < 0) {
 		fail(job, wfm_error_last());
@@ -482,12 +485,12 @@ static void run_merge(struct job *job)
 
 		opts.repo_path = e->opts->repo_path;
 		opts.run = e->opts->run->id;
-		opts.base = e->opts->base;
-		opts.oracle_cmd = e->opts->oracle_cmd;
-		opts.oracle_timeout_sec = e->opts->oracle_timeout_sec;
+		opts.base = e->opts->config->base;
+		opts.oracle_cmd = e->opts->config->oracle;
+		opts.oracle_timeout_sec = e->opts->config->oracle_timeout;
 		opts.allow_test_edits =
-			e->opts->allow_test_edits ||
-			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e->opts->args, "allowTestEdits"));
+		    e->opts->config->allow_test_edits ||
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e->opts->args, "allowTestEdits"));
 		opts.cancel = &e->cancel;
 		opts.progress = wfm_engine_merge_progress;
 		opts.progress_data = e;
@@ -560,7 +563,7 @@ static void run_diff(struct job *job, struct wfm_repo *repo)
 	cJSON_ArrayForEach(it, p)
 		if (cJSON_IsString(it))
 			wfm_strvec_push(&paths, it->valuestring);
-	if (wfm_git_diff(&out, repo, from ? from : job->e->opts->base, to,
+	if (wfm_git_diff(&out, repo, from ? from : job->e->opts->config->base, to,
 			 (const char *const *)paths.v, paths.nr) < 0) {
 		fail(job, wfm_error_last());
 	} else {

@@ -86,6 +86,9 @@ int wfm_llm_client_new(struct wfm_llm_client **out, const struct wfm_llm_client_
 	*out = NULL;
 	if (!ops)
 		return wfm_error_setc(WFM_EINVALID, "unknown LLM API %d", (int)opts->api);
+	/* the default URLs are the provider table's (agent/provider.c) */
+	if (!opts->base_url || !*opts->base_url)
+		return wfm_error_setc(WFM_EINVALID, "no base URL for the %s API", ops->name);
 	c = wfm_calloc(1, sizeof(*c));
 	c->o = *opts;
 	c->ops = ops;
@@ -98,9 +101,7 @@ int wfm_llm_client_new(struct wfm_llm_client **out, const struct wfm_llm_client_
 	DEF(max_in_flight, 16);
 	DEF(breaker_threshold, 8);
 	DEF(breaker_cool_ms, 30000);
-	c->base_url = wfm_strdup(opts->base_url && *opts->base_url ? opts->base_url
-				 : opts->api == WFM_LLM_OPENAI	   ? "https://api.openai.com/v1"
-								   : "https://api.anthropic.com");
+	c->base_url = wfm_strdup(opts->base_url);
 	c->api_key = opts->api_key && *opts->api_key ? wfm_strdup(opts->api_key) : NULL;
 	c->o.base_url = c->base_url;
 	c->o.api_key = c->api_key;

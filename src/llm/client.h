@@ -31,7 +31,8 @@
 
 struct wfm_llm_client_opts {
 	enum wfm_llm_api api;
-	const char *base_url;	/* "https://api.anthropic.com", "http://127.0.0.1:8080/v1" */
+	/* required: "https://api.anthropic.com", "http://127.0.0.1:8080/v1" */
+	const char *base_url;
 	const char *api_key;	/* may be NULL for local servers (openai) */
 	unsigned long connect_timeout_ms;  /* default 10000 */
 	unsigned long stall_timeout_ms;	   /* no byte for this long: a transport error; default 120000 */

@@ -1,7 +1,7 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/json.h"
-#include "agent/tools.h"
+#include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/rundir.h"
 #include "engine/workflow.h"
@@ -20,188 +20,6 @@ static void on_signal(int sig)
 	interrupted = sig;
 }
 
-void wfm_run_settings_release(struct wfm_run_settings *s)
-{
-	free(s->workflow);
-	free(s->oracle);
-	free(s->provider);
-	free(s->agent_cmd);
-	free(s->base_url);
-	wfm_strvec_clear(&s->models);
-	wfm_strvec_clear(&s->config_models);
-	wfm_strvec_clear(&s->prices);
-	memset(s, 0, sizeof(*s));
-}
-
-static cJSON *strvec_json(const struct wfm_strvec *v)
-{
-	cJSON *a = wfm_json_array();
-
-	for (size_t i = 0; i < v->nr; i++)
-		wfm_json_add(a, NULL, wfm_json_strn(v->v[i], strlen(v->v[i])));
-	return a;
-}
-
-/* absent: empty, for runs started before the field */
-static int get_strvec(struct wfm_strvec *out, const cJSON *j, const char *name)
-{
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, name), *v;
-
-	if (!a)
-		return 0;
-	if (!cJSON_IsArray(a))
-		return wfm_error_setc(WFM_EINVALID, "run.json: '%s' is not a list", name);
-	cJSON_ArrayForEach(v, a)
-	{
-		if (!cJSON_IsString(v))
-			return wfm_error_setc(WFM_EINVALID, "run.json: '%s' holds a non-string", name);
-		wfm_strvec_push(out, v->valuestring);
-	}
-	return 0;
-}
-
-/* absent: 0 */
-static int get_opt_num(double *out, const cJSON *j, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
-
-	*out = 0;
-	if (!v)
-		return 0;
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0))
-		return wfm_error_setc(WFM_EINVALID, "run.json: '%s' is not a number", name);
-	*out = v->valuedouble;
-	return 0;
-}
-
-static cJSON *settings_json(const struct wfm_run_settings *s)
-{
-	cJSON *o = wfm_json_object();
-
-	wfm_json_add_str(o, "workflow", s->workflow ? s->workflow : "");
-	wfm_json_add_str(o, "base", s->base);
-	if (s->oracle)
-		wfm_json_add_str(o, "oracle", s->oracle);
-	else
-		wfm_json_add_null(o, "oracle");
-	wfm_json_add_num(o, "oracleTimeout", (double)s->oracle_timeout);
-	wfm_json_add_str(o, "provider", s->provider ? s->provider : "exec");
-	if (s->agent_cmd)
-		wfm_json_add_str(o, "agentCmd", s->agent_cmd);
-	else
-		wfm_json_add_null(o, "agentCmd");
-	wfm_json_add_num(o, "concurrency", (double)s->concurrency);
-	wfm_json_add_num(o, "oracleJobs", (double)s->oracle_jobs);
-	wfm_json_add_num(o, "maxAgents", (double)s->max_agents);
-	wfm_json_add_num(o, "agentTimeout", (double)s->agent_timeout);
-	wfm_json_add_bool(o, "allowTestEdits", s->allow_test_edits);
-	if (s->base_url)
-		wfm_json_add_str(o, "baseUrl", s->base_url);
-	else
-		wfm_json_add_null(o, "baseUrl");
-	wfm_json_add(o, "models", strvec_json(&s->models));
-	wfm_json_add(o, "configModels", strvec_json(&s->config_models));
-	wfm_json_add(o, "prices", strvec_json(&s->prices));
-	wfm_json_add_num(o, "budgetTokens", (double)s->budget_tokens);
-	wfm_json_add_num(o, "maxCostUsd", s->max_cost);
-	wfm_json_add_str(o, "sandbox", s->sandbox == WFM_SANDBOX_BWRAP ? "bwrap" : "none");
-	wfm_json_add_num(o, "maxTurns", (double)s->max_turns);
-	wfm_json_add_num(o, "agentTokens", (double)s->agent_tokens);
-	wfm_json_add_bool(o, "noCache", s->no_cache);
-	return o;
-}
-
-static int get_str(char **out, const cJSON *j, const char *name, int required)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
-
-	if (cJSON_IsString(v)) {
-		*out = wfm_strdup(v->valuestring);
-		return 0;
-	}
-	if (!required && (!v || cJSON_IsNull(v)))
-		return 0;
-	return wfm_error_setc(WFM_EINVALID, "run.json: '%s' is missing or not a string", name);
-}
-
-static int get_num(unsigned long *out, const cJSON *j, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
-
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0)
-		return wfm_error_setc(WFM_EINVALID, "run.json: '%s' is missing or not a number",
-				      name);
-	*out = (unsigned long)v->valuedouble;
-	return 0;
-}
-
-static int settings_from_json(struct wfm_run_settings *out, const cJSON *j)
-{
-	char *base = NULL;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if ((rc = get_str(&out->workflow, j, "workflow", 1)) < 0 ||
-	    (rc = get_str(&base, j, "base", 1)) < 0 || (rc = get_str(&out->oracle, j, "oracle", 0)) < 0 ||
-	    (rc = get_str(&out->provider, j, "provider", 1)) < 0 ||
-	    (rc = get_str(&out->agent_cmd, j, "agentCmd", 0)) < 0 ||
-	    (rc = get_num(&out->oracle_timeout, j, "oracleTimeout")) < 0 ||
-	    (rc = get_num(&out->concurrency, j, "concurrency")) < 0 ||
-	    (rc = get_num(&out->oracle_jobs, j, "oracleJobs")) < 0 ||
-	    (rc = get_num(&out->max_agents, j, "maxAgents")) < 0 ||
-	    (rc = get_num(&out->agent_timeout, j, "agentTimeout")) < 0)
-		goto done;
-	if (strlen(base) != 40) {
-		rc = wfm_error_setc(WFM_EINVALID, "run.json: 'base' is not a commit id");
-		goto done;
-	}
-	memcpy(out->base, base, 41);
-	out->allow_test_edits = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "allowTestEdits"));
-	{
-		const cJSON *sandbox = cJSON_GetObjectItemCaseSensitive(j, "sandbox");
-		double budget, turns, agent_tokens;
-
-		if ((rc = get_str(&out->base_url, j, "baseUrl", 0)) < 0 ||
-		    (rc = get_strvec(&out->models, j, "models")) < 0 ||
-		    (rc = get_strvec(&out->config_models, j, "configModels")) < 0 ||
-		    (rc = get_strvec(&out->prices, j, "prices")) < 0 ||
-		    (rc = get_opt_num(&budget, j, "budgetTokens")) < 0 ||
-		    (rc = get_opt_num(&out->max_cost, j, "maxCostUsd")) < 0 ||
-		    (rc = get_opt_num(&turns, j, "maxTurns")) < 0 ||
-		    (rc = get_opt_num(&agent_tokens, j, "agentTokens")) < 0)
-			goto done;
-		out->budget_tokens = (uint64_t)budget;
-		out->max_turns = (unsigned long)turns;
-		out->agent_tokens = (unsigned long)agent_tokens;
-		out->sandbox = cJSON_IsString(sandbox) && !strcmp(sandbox->valuestring, "bwrap")
-				       ? WFM_SANDBOX_BWRAP
-				       : WFM_SANDBOX_NONE;
-		out->no_cache = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "noCache"));
-	}
-done:
-	free(base);
-	if (rc < 0)
-		wfm_run_settings_release(out);
-	return rc;
-}
-
-int wfm_run_settings_save(struct wfm_rundir *run, const struct wfm_run_settings *s)
-{
-	struct wfm_buf b = WFM_BUF_INIT;
-	cJSON *j = settings_json(s);
-	char *path = wfm_rundir_file(run, "run.json");
-	FILE *f = fopen(path, "wb");
-	int rc = 0;
-
-	wfm_json_print(&b, j);
-	if (!f || fprintf(f, "%s\n", b.ptr) < 0 || fclose(f) != 0)
-		rc = wfm_error_set("cannot write '%s': %s", path, strerror(errno));
-	wfm_buf_release(&b);
-	cJSON_Delete(j);
-	free(path);
-	return rc;
-}
-
 int wfm_run_json_load(cJSON **out, struct wfm_rundir *run, const char *name)
 {
 	struct wfm_buf b = WFM_BUF_INIT;
@@ -218,40 +36,6 @@ done:
 	wfm_buf_release(&b);
 	free(path);
 	return rc;
-}
-
-int wfm_run_settings_load(struct wfm_run_settings *out, struct wfm_rundir *run)
-{
-	cJSON *j = NULL;
-	int rc = wfm_run_json_load(&j, run, "run.json");
-
-	if (rc == 0)
-		rc = settings_from_json(out, j);
-	cJSON_Delete(j);
-	return rc;
-}
-
-int wfm_run_api_key(const char **key, const struct wfm_run_settings *s)
-{
-	const char *k;
-
-	*key = NULL;
-	if (!strcmp(s->provider, "anthropic")) {
-		k = getenv("ANTHROPIC_API_KEY");
-		if (!k || !*k)
-			return wfm_error_setc(WFM_EINVALID, "the anthropic provider needs an API key "
-							    "in ANTHROPIC_API_KEY");
-		*key = k;
-	} else if (!strcmp(s->provider, "openai")) {
-		k = getenv("OPENAI_API_KEY");
-		/* local servers (Ollama, vLLM, llama.cpp) need none */
-		if ((!k || !*k) && s->base_url && strstr(s->base_url, "api.openai.com"))
-			return wfm_error_setc(WFM_EINVALID, "the openai provider needs an API key in "
-							    "OPENAI_API_KEY (or OPENAI_BASE_URL "
-							    "pointing at a local server)");
-		*key = k && *k ? k : NULL;
-	}
-	return 0;
 }
 
 static unsigned long total(const cJSON *report, const char *name)
@@ -412,7 +196,7 @@ static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_
 	printf("report: %s/report.md\n", run->path);
 }
 
-int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_run_settings *s,
+int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_run_config *cfg,
 	       const cJSON *args, int json)
 {
 	struct wfm_engine_opts opts = { 0 };
@@ -424,37 +208,18 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 
 	opts.run = run;
 	opts.repo_path = repo_path;
-	opts.base = s->base;
-	opts.provider = s->provider;
-	opts.agent_cmd = s->agent_cmd;
-	opts.oracle_cmd = s->oracle;
-	opts.oracle_timeout_sec = s->oracle_timeout;
-	opts.agent_timeout_sec = s->agent_timeout;
-	opts.concurrency = s->concurrency;
-	opts.oracle_jobs = s->oracle_jobs;
-	opts.max_agents = s->max_agents;
-	opts.allow_test_edits = s->allow_test_edits;
+	opts.config = cfg;
 	opts.args = args;
 	opts.interrupt = &interrupted;
-	opts.base_url = s->base_url;
-	opts.models = (const char *const *)s->models.v;
-	opts.config_models = (const char *const *)s->config_models.v;
-	opts.prices = (const char *const *)s->prices.v;
-	opts.budget_tokens = s->budget_tokens;
-	opts.max_cost_usd = s->max_cost;
-	opts.sandbox = s->sandbox;
-	opts.no_cache = s->no_cache;
-	opts.max_turns = (unsigned)s->max_turns;
-	opts.agent_tokens = s->agent_tokens;
-	if (wfm_run_api_key(&opts.api_key, s) < 0) {
+	if (wfm_run_config_api_key(&opts.api_key, cfg) < 0) {
 		wfm_buf_release(&script_name);
 		return wfm_ui_error_last(WFM_EXIT_USAGE);
 	}
 	/* a built-in is named by its file, a user's script as the user named it */
-	if (!wfm_workflow_is_path(s->workflow))
-		wfm_buf_addf(&script_name, "workflows/%s.js", s->workflow);
+	if (!wfm_workflow_is_path(cfg->workflow))
+		wfm_buf_addf(&script_name, "workflows/%s.js", cfg->workflow);
 	else
-		wfm_buf_adds(&script_name, s->workflow);
+		wfm_buf_adds(&script_name, cfg->workflow);
 	opts.script_name = script_name.ptr;
 	wfm_ui_progress_init(&live, stderr);
 	opts.progress = wfm_ui_progress_line;

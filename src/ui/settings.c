@@ -1,47 +1,26 @@
 #include "base/common.h"
 #include "base/buf.h"
-#include "git/repo.h"
+#include "engine/config.h"
 #include "ui/settings.h"
 
-#include <ctype.h>
-
-static void env_name(struct wfm_buf *out, const char *key)
+/* the precedence is engine/config.h's: option, git config wfmigrate.<key>, WFMIGRATE_<KEY> */
+static char *lookup(struct wfm_repo *repo, const char *option, const char *key,
+		    enum wfm_config_from *from)
 {
-	wfm_buf_adds(out, "WFMIGRATE_");
-	for (const char *p = key; *p; p++)
-		wfm_buf_addch(out, (*p == '.' || *p == '-') ? '_' : toupper((unsigned char)*p));
-}
+	struct wfm_buf name = WFM_BUF_INIT, env = WFM_BUF_INIT;
+	char *val;
 
-static char *lookup(struct wfm_repo *repo, const char *option, const char *key, const char **from)
-{
-	struct wfm_buf name = WFM_BUF_INIT;
-	char *val = NULL;
-	const char *env;
-
-	if (option) {
-		*from = "option";
-		return wfm_strdup(option);
-	}
 	wfm_buf_addf(&name, "wfmigrate.%s", key);
-	if (repo && !wfm_repo_config_get(&val, repo, name.ptr)) {
-		*from = "git config";
-		goto done;
-	}
-	wfm_buf_clear(&name);
-	env_name(&name, key);
-	env = getenv(name.ptr);
-	if (env) {
-		*from = "environment";
-		val = wfm_strdup(env);
-	}
-done:
+	wfm_config_env_name(&env, key);
+	val = wfm_config_lookup(from, repo, option, name.ptr, env.ptr);
 	wfm_buf_release(&name);
+	wfm_buf_release(&env);
 	return val;
 }
 
 char *wfm_setting_get(struct wfm_repo *repo, const char *option, const char *key)
 {
-	const char *from;
+	enum wfm_config_from from;
 
 	return lookup(repo, option, key, &from);
 }
@@ -49,7 +28,7 @@ char *wfm_setting_get(struct wfm_repo *repo, const char *option, const char *key
 int wfm_setting_get_ulong(unsigned long *out, struct wfm_repo *repo, const char *option,
 			  const char *key)
 {
-	const char *from = NULL;
+	enum wfm_config_from from = WFM_FROM_DEFAULT;
 	char *val = lookup(repo, option, key, &from), *end;
 	unsigned long v;
 	int rc = 0;
@@ -59,8 +38,9 @@ int wfm_setting_get_ulong(unsigned long *out, struct wfm_repo *repo, const char 
 	errno = 0;
 	v = strtoul(val, &end, 10);
 	if (!*val || *end || errno || *val == '-')
-		rc = wfm_error_setc(WFM_EINVALID, "bad value '%s' for '%s' (from %s): expected a number",
-				    val, key, from);
+		rc = wfm_error_setc(from == WFM_FROM_OPTION ? WFM_EINVALID : WFM_ECONFIG,
+				    "bad value '%s' for '%s' (from %s): expected a number", val,
+				    key, wfm_config_from_name(from));
 	else
 		*out = v;
 	free(val);

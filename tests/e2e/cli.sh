@@ -85,3 +85,43 @@ for c in chunk clean oracle run resume; do
 	grep -q "^usage: git wfmigrate $c" "$TMP/out" || fail "'$c -h' outside a repository prints no usage"
 done
 pass "-h outside a repository"
+
+# A bad value in git config or the environment is an error of the
+# environment (128), naming where it is; the same on the command line is a
+# usage error (129). Nothing runs, and no run is made.
+repo=$(new_repo)
+printf 'int main(void)\n{\n\treturn 0;\n}\n' >"$repo/m.c"
+git -C "$repo" add m.c && git -C "$repo" commit -qm m
+cd "$repo"
+runs="$(git rev-parse --git-common-dir)/wfmigrate/runs"
+run_exec=(git wfmigrate run --yes --oracle true --provider exec --agent-cmd true --arg match=main "a goal")
+git config wfmigrate.oracle.timeout soon
+expect_code 128 git wfmigrate oracle --oracle true
+expect_stderr "^error: bad value 'soon' for 'oracle\\.timeout' \\(from git config\\): expected a number$"
+expect_code 128 "${run_exec[@]}"
+expect_stderr "^error: bad value 'soon' for 'oracle\\.timeout' \\(from git config\\): expected a number$"
+expect_code 129 git wfmigrate oracle --oracle true --timeout soon
+expect_stderr "\\(from option\\)"
+git config --unset wfmigrate.oracle.timeout
+WFMIGRATE_ORACLE_TIMEOUT=soon expect_code 128 git wfmigrate oracle --oracle true
+expect_stderr "\\(from environment\\)"
+git config wfmigrate.budget lots
+expect_code 128 "${run_exec[@]}"
+expect_stderr "^error: git config wfmigrate.budget expects a number of tokens"
+expect_code 129 "${run_exec[@]}" --budget lots
+expect_stderr "^error: --budget expects a number of tokens"
+git config --unset wfmigrate.budget
+WFMIGRATE_CONCURRENCY=0 expect_code 128 "${run_exec[@]}"
+expect_stderr "^error: bad value '0' for 'concurrency' \\(from environment\\): expected a number from 1 to 256$"
+git config wfmigrate.provider gemini
+expect_code 128 git wfmigrate run --yes --oracle true --agent-cmd true --arg match=main "a goal"
+expect_stderr "^error: git config wfmigrate\\.provider: unknown provider 'gemini' \\(exec, anthropic or openai\\)$"
+expect_code 129 "${run_exec[@]}" --provider gemini
+expect_stderr "^error: unknown provider 'gemini' \\(exec, anthropic or openai\\)$"
+git config --unset wfmigrate.provider
+git config --add wfmigrate.price 'm=lots'
+OPENAI_BASE_URL=http://127.0.0.1:9/v1 expect_code 128 git wfmigrate run --yes --oracle true --provider openai --arg match=main "a goal"
+expect_stderr "^error: git config wfmigrate.price 'm=lots': "
+git config --unset-all wfmigrate.price
+[ ! -d "$runs" ] || [ -z "$(ls -A "$runs")" ] || fail "a run with a bad setting was made: $(ls "$runs")"
+pass "a bad value in git config or the environment: exit 128, naming where it is; on the command line: 129"

@@ -11,7 +11,8 @@
 static const char *resolve(const char *const *cli, const char *harness, const char *const *config,
 			   const char *role, const char *provider)
 {
-	return wfm_model_resolve(cli, harness, NULL, config, wfm_role_find(role), provider);
+	return wfm_model_resolve(cli, harness, NULL, config, wfm_role_find(role),
+				 wfm_provider_find(provider));
 }
 
 static void test_model__precedence(void **state)
@@ -55,25 +56,30 @@ static void test_model__agent_type(void **state)
 	const struct wfm_role *reviewer = wfm_role_find("reviewer");
 
 	(void)state;
+	assert_string_equal(wfm_model_resolve(cli, "script-model", "type-model", config, reviewer,
+					      wfm_provider_find("anthropic")),
+			    "script-model");
+	assert_string_equal(wfm_model_resolve(cli, NULL, "type-model", config, reviewer,
+					      wfm_provider_find("anthropic")),
+			    "type-model");
 	assert_string_equal(
-	    wfm_model_resolve(cli, "script-model", "type-model", config, reviewer, "anthropic"),
-	    "script-model");
-	assert_string_equal(
-	    wfm_model_resolve(cli, NULL, "type-model", config, reviewer, "anthropic"),
-	    "type-model");
-	assert_string_equal(wfm_model_resolve(cli, NULL, NULL, config, reviewer, "anthropic"),
-			    "cfg-all");
+	    wfm_model_resolve(cli, NULL, NULL, config, reviewer, wfm_provider_find("anthropic")),
+	    "cfg-all");
 	/* the user's --model still wins */
 	assert_string_equal(wfm_model_resolve(cli, NULL, "type-model", config,
-					      wfm_role_find("verifier"), "anthropic"),
+					      wfm_role_find("verifier"),
+					      wfm_provider_find("anthropic")),
 			    "opus-x");
 	/* its aliases as the script's */
-	assert_string_equal(wfm_model_resolve(NULL, NULL, "haiku", config, reviewer, "anthropic"),
+	assert_string_equal(wfm_model_resolve(NULL, NULL, "haiku", config, reviewer,
+					      wfm_provider_find("anthropic")),
 			    "claude-haiku-4-5");
-	assert_string_equal(wfm_model_resolve(NULL, NULL, "haiku", NULL, reviewer, "openai"),
-			    "gpt-4.1-mini");
-	assert_string_equal(wfm_model_resolve(NULL, NULL, "", NULL, reviewer, "anthropic"),
-			    "claude-sonnet-4-5");
+	assert_string_equal(
+	    wfm_model_resolve(NULL, NULL, "haiku", NULL, reviewer, wfm_provider_find("openai")),
+	    "gpt-4.1-mini");
+	assert_string_equal(
+	    wfm_model_resolve(NULL, NULL, "", NULL, reviewer, wfm_provider_find("anthropic")),
+	    "claude-sonnet-4-5");
 }
 
 static void test_model__aliases(void **state)
