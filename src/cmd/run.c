@@ -154,7 +154,7 @@ static int provider_settings(struct wfm_run_settings *s, struct wfm_repo *repo,
 
 		entry++; /* ".<role>=<model>" or "=<model>" */
 		if ((rc = wfm_model_check(entry)) < 0) {
-			rc = wfm_error_setc(WFM_EINVALID, "git config %s: %s", raw.v[i],
+			rc = wfm_error_setc(WFM_ECONFIG, "git config %s: %s", raw.v[i],
 					    wfm_error_last());
 			goto done;
 		}
@@ -170,7 +170,7 @@ static int provider_settings(struct wfm_run_settings *s, struct wfm_repo *repo,
 		char *model;
 
 		if (strncmp(raw.v[i], "wfmigrate.price=", strlen("wfmigrate.price="))) {
-			rc = wfm_error_setc(WFM_EINVALID,
+			rc = wfm_error_setc(WFM_ECONFIG,
 					    "git config %s: prices are entries of wfmigrate.price "
 					    "itself: git config --add wfmigrate.price "
 					    "'<model>=<input>,<output>'",
@@ -182,9 +182,11 @@ static int provider_settings(struct wfm_run_settings *s, struct wfm_repo *repo,
 		rc = wfm_price_find(&p, model, one);
 		free(model);
 		if (rc < 0) {
-			rc = wfm_error_setc(WFM_EINVALID, "git config wfmigrate.price '%s': %s (expected "
-							  "<model>=<input>,<output>[,<cache-write>,<cache-read>])",
-					    entry, wfm_error_last());
+			rc =
+			    wfm_error_setc(WFM_ECONFIG,
+					   "git config wfmigrate.price '%s': %s (expected "
+					   "<model>=<input>,<output>[,<cache-write>,<cache-read>])",
+					   entry, wfm_error_last());
 			goto done;
 		}
 		wfm_strvec_push(&s->prices, entry);
@@ -209,8 +211,10 @@ static int make_args(cJSON **out, const char *json, const char *file, const char
 	*out = NULL;
 	if (json && file)
 		return wfm_error_setc(WFM_EINVALID, "--args-json and --args-file cannot be combined");
-	if (file && (rc = wfm_buf_read_file(&text, file)) < 0)
+	if (file && wfm_buf_read_file(&text, file) < 0) {
+		rc = WFM_EINVALID; /* the file the command line names: its message stays */
 		goto done;
+	}
 	if (json)
 		wfm_buf_adds(&text, json);
 	if (json || file) {
@@ -677,9 +681,11 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		s.provider = wfm_strdup(default_provider(s.agent_cmd));
 	s.oracle_timeout = WFM_ORACLE_TIMEOUT_DEFAULT;
 	s.agent_timeout = WFM_ENGINE_AGENT_TIMEOUT_DEFAULT;
-	if (wfm_setting_get_ulong(&s.oracle_timeout, ctx->repo, NULL, "oracle.timeout") < 0 ||
-	    wfm_setting_get_ulong(&s.agent_timeout, ctx->repo, NULL, "agent.timeout") < 0) {
-		wfm_ui_error("%s", wfm_error_last());
+	rc = wfm_setting_get_ulong(&s.oracle_timeout, ctx->repo, NULL, "oracle.timeout");
+	if (rc == 0)
+		rc = wfm_setting_get_ulong(&s.agent_timeout, ctx->repo, NULL, "agent.timeout");
+	if (rc < 0) {
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	s.concurrency = concurrency;
@@ -692,10 +698,10 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	budget = wfm_setting_get(ctx->repo, budget_opt, "budget");
 	max_cost = wfm_setting_get(ctx->repo, max_cost_opt, "max-cost");
 	sandbox = wfm_setting_get(ctx->repo, sandbox_opt, "sandbox");
-	if ((budget && parse_tokens(&s.budget_tokens, budget, "--budget") < 0) ||
-	    (max_cost && parse_usd(&s.max_cost, max_cost, "--max-cost") < 0) ||
-	    provider_settings(&s, ctx->repo, &model_list, sandbox) < 0) {
-		wfm_ui_error("%s", wfm_error_last());
+	if ((budget && (rc = parse_tokens(&s.budget_tokens, budget, "--budget")) < 0) ||
+	    (max_cost && (rc = parse_usd(&s.max_cost, max_cost, "--max-cost")) < 0) ||
+	    (rc = provider_settings(&s, ctx->repo, &model_list, sandbox)) < 0) {
+		ret = wfm_ui_usage_error_lib(rc, run_usage, options);
 		goto done;
 	}
 	if (strcmp(s.provider, "exec") && !s.budget_tokens && s.max_cost <= 0)
@@ -704,33 +710,26 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	{
 		const char *key;
 
-		if (wfm_run_api_key(&key, &s) < 0) {
-			wfm_ui_error("%s", wfm_error_last());
+		if ((rc = wfm_run_api_key(&key, &s)) < 0) {
+			ret = wfm_ui_error_lib(rc);
 			goto done;
 		}
 	}
 
-	ret = WFM_EXIT_FATAL;
-	if (wfm_repo_resolve_commit(s.base, ctx->repo, base_opt) < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
-		goto done;
-	}
-	if (resolve_agent_cmd(&s, ctx->repo, agent_cmd_opt != NULL) < 0) {
-		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
+	if ((rc = wfm_repo_resolve_commit(s.base, ctx->repo, base_opt)) < 0 ||
+	    (rc = resolve_agent_cmd(&s, ctx->repo, agent_cmd_opt != NULL)) < 0) {
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	where.top = wfm_repo_workdir(ctx->repo);
 	where.home = getenv("HOME");
-	if (wfm_workflow_find(&script, s.workflow, &where) < 0) {
-		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
+	if ((rc = wfm_workflow_find(&script, s.workflow, &where)) < 0) {
+		/* a workflow asked for that is nowhere is a bad command line */
+		ret = wfm_ui_error_lib(rc == WFM_ENOTFOUND ? WFM_EINVALID : rc);
 		goto done;
 	}
-	rc = wfm_harness_check(&meta, script, NULL);
-	if (rc == WFM_EINVALID) {
-		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
-		goto done;
-	} else if (rc < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
+	if ((rc = wfm_harness_check(&meta, script, NULL)) < 0) {
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 
@@ -742,7 +741,7 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		rc = wfm_args_check(args, decl,
 				    cJSON_IsString(wname) ? wname->valuestring : s.workflow);
 	if (rc < 0) {
-		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	/* paths as git means them: from here, checked against the base */
@@ -751,16 +750,11 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	    (plan.paths.nr &&
 	     (rc = wfm_tree_pathspec_check(NULL, ctx->repo, base_opt, &plan.paths)) < 0) ||
 	    (rc = count_units(&plan, ctx->repo, s.base, args, decl)) < 0) {
-		ret = wfm_ui_exit_code(rc);
-		if (ret == WFM_EXIT_USAGE)
-			wfm_ui_error("%s", wfm_error_last());
-		else
-			wfm_ui_fatal("%s", wfm_error_last());
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	if (find_dirty(&plan, ctx->repo) < 0)
 		wfm_ui_warning("%s", wfm_error_last()); /* the card goes on without it */
-	ret = WFM_EXIT_FATAL;
 	print_card(meta, &s, goal.ptr, args, &plan, base_opt);
 	print_reach(ctx->repo, s.base, args);
 	rc = approve(yes);
@@ -770,12 +764,9 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		ret = rc < 0 ? WFM_EXIT_USAGE : WFM_EXIT_FAILURE;
 		goto done;
 	}
-	if (wfm_rundir_create(&run, wfm_repo_commondir(ctx->repo), script, args, meta) < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
-		goto done;
-	}
-	if (wfm_run_settings_save(run, &s) < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
+	if ((rc = wfm_rundir_create(&run, wfm_repo_commondir(ctx->repo), script, args, meta)) < 0 ||
+	    (rc = wfm_run_settings_save(run, &s)) < 0) {
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &s, args, json);

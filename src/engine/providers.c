@@ -22,7 +22,7 @@ int wfm_engine_providers_open(struct engine *e)
 		return 0;
 	api = wfm_llm_api_find(o->provider);
 	if (!api)
-		return wfm_error_setc(WFM_EINVALID, "unknown provider '%s'", o->provider);
+		return wfm_error_setc(WFM_ECONFIG, "unknown provider '%s'", o->provider);
 	copts.api = strcmp(o->provider, "openai") ? WFM_LLM_ANTHROPIC : WFM_LLM_OPENAI;
 	copts.base_url = o->base_url;
 	copts.api_key = o->api_key;

@@ -50,11 +50,12 @@ static int get_strvec(struct wfm_strvec *out, const cJSON *j, const char *name)
 	if (!a)
 		return 0;
 	if (!cJSON_IsArray(a))
-		return wfm_error_setc(WFM_EINVALID, "run.json: '%s' is not a list", name);
+		return wfm_error_setc(WFM_ECONFIG, "run.json: '%s' is not a list", name);
 	cJSON_ArrayForEach(v, a)
 	{
 		if (!cJSON_IsString(v))
-			return wfm_error_setc(WFM_EINVALID, "run.json: '%s' holds a non-string", name);
+			return wfm_error_setc(WFM_ECONFIG, "run.json: '%s' holds a non-string",
+					      name);
 		wfm_strvec_push(out, v->valuestring);
 	}
 	return 0;
@@ -69,7 +70,7 @@ static int get_opt_num(double *out, const cJSON *j, const char *name)
 	if (!v)
 		return 0;
 	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0))
-		return wfm_error_setc(WFM_EINVALID, "run.json: '%s' is not a number", name);
+		return wfm_error_setc(WFM_ECONFIG, "run.json: '%s' is not a number", name);
 	*out = v->valuedouble;
 	return 0;
 }
@@ -121,7 +122,7 @@ static int get_str(char **out, const cJSON *j, const char *name, int required)
 	}
 	if (!required && (!v || cJSON_IsNull(v)))
 		return 0;
-	return wfm_error_setc(WFM_EINVALID, "run.json: '%s' is missing or not a string", name);
+	return wfm_error_setc(WFM_ECONFIG, "run.json: '%s' is missing or not a string", name);
 }
 
 static int get_num(unsigned long *out, const cJSON *j, const char *name)
@@ -129,7 +130,7 @@ static int get_num(unsigned long *out, const cJSON *j, const char *name)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
 
 	if (!cJSON_IsNumber(v) || v->valuedouble < 0)
-		return wfm_error_setc(WFM_EINVALID, "run.json: '%s' is missing or not a number",
+		return wfm_error_setc(WFM_ECONFIG, "run.json: '%s' is missing or not a number",
 				      name);
 	*out = (unsigned long)v->valuedouble;
 	return 0;
@@ -152,7 +153,7 @@ static int settings_from_json(struct wfm_run_settings *out, const cJSON *j)
 	    (rc = get_num(&out->agent_timeout, j, "agentTimeout")) < 0)
 		goto done;
 	if (strlen(base) != 40) {
-		rc = wfm_error_setc(WFM_EINVALID, "run.json: 'base' is not a commit id");
+		rc = wfm_error_setc(WFM_ECONFIG, "run.json: 'base' is not a commit id");
 		goto done;
 	}
 	memcpy(out->base, base, 41);
@@ -213,7 +214,7 @@ int wfm_run_json_load(cJSON **out, struct wfm_rundir *run, const char *name)
 		goto done;
 	rc = wfm_json_parse(out, b.ptr, b.len);
 	if (rc < 0)
-		rc = wfm_error_setc(WFM_EINVALID, "%s: %s", path, wfm_error_last());
+		rc = wfm_error_setc(WFM_ECONFIG, "%s: %s", path, wfm_error_last());
 done:
 	wfm_buf_release(&b);
 	free(path);
@@ -446,9 +447,9 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	opts.no_cache = s->no_cache;
 	opts.max_turns = (unsigned)s->max_turns;
 	opts.agent_tokens = s->agent_tokens;
-	if (wfm_run_api_key(&opts.api_key, s) < 0) {
+	if ((rc = wfm_run_api_key(&opts.api_key, s)) < 0) {
 		wfm_buf_release(&script_name);
-		return wfm_ui_error_last(WFM_EXIT_USAGE);
+		return wfm_ui_error_lib(rc);
 	}
 	/* a built-in is named by its file, a user's script as the user named it */
 	if (!wfm_workflow_is_path(s->workflow))
@@ -472,10 +473,8 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	wfm_buf_release(&script_name);
-	if (rc < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
-		return WFM_EXIT_FATAL;
-	}
+	if (rc < 0)
+		return wfm_ui_error_lib(rc);
 	if (json) {
 		struct wfm_buf b = WFM_BUF_INIT;
 		wfm_json_print(&b, r.report);
@@ -498,14 +497,13 @@ int wfm_ui_live_run(struct wfm_rundir **out, enum wfm_run_state *state, pid_t *p
 		    const char **argv, const char *const *usage, const struct wfm_option *options,
 		    const char *commondir)
 {
+	int rc;
+
 	*out = NULL;
-	if (argc > 1) {
-		wfm_ui_error("too many arguments");
-		wfm_usage_print(stderr, usage, options);
-		return WFM_EXIT_USAGE;
-	}
-	if (wfm_rundir_open(out, commondir, argc ? argv[0] : NULL, 0) < 0)
-		return wfm_ui_error_last(WFM_EXIT_FATAL);
+	if (argc > 1)
+		return wfm_ui_usage_error(usage, options, "too many arguments");
+	if ((rc = wfm_rundir_open(out, commondir, argc ? argv[0] : NULL, 0)) < 0)
+		return wfm_ui_error_lib(rc);
 	*state = wfm_rundir_state(*out, pid);
 	if (!wfm_run_state_live(*state)) {
 		wfm_ui_error("run %s is not running (%s)", (*out)->id, wfm_run_state_name(*state));

@@ -49,7 +49,7 @@ int wfm_run_api_key(const char **key, const struct wfm_run_settings *s);
 void wfm_run_settings_release(struct wfm_run_settings *s);
 /* run.json in the run's directory */
 int wfm_run_settings_save(struct wfm_rundir *run, const struct wfm_run_settings *s);
-/* WFM_EINVALID naming the bad field */
+/* WFM_ECONFIG naming the bad field */
 int wfm_run_settings_load(struct wfm_run_settings *out, struct wfm_rundir *run);
 /* a JSON file of the run's directory (args.json, meta.json); new tree in *out */
 int wfm_run_json_load(cJSON **out, struct wfm_rundir *run, const char *name);

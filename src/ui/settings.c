@@ -12,6 +12,7 @@ static void env_name(struct wfm_buf *out, const char *key)
 		wfm_buf_addch(out, (*p == '.' || *p == '-') ? '_' : toupper((unsigned char)*p));
 }
 
+/* *from says where the value came from: "option", "git config" or "environment" */
 static char *lookup(struct wfm_repo *repo, const char *option, const char *key, const char **from)
 {
 	struct wfm_buf name = WFM_BUF_INIT;
@@ -58,9 +59,11 @@ int wfm_setting_get_ulong(unsigned long *out, struct wfm_repo *repo, const char 
 		return 0;
 	errno = 0;
 	v = strtoul(val, &end, 10);
+	/* a bad option is a bad command line; a bad git config or environment, a bad setting */
 	if (!*val || *end || errno || *val == '-')
-		rc = wfm_error_setc(WFM_EINVALID, "bad value '%s' for '%s' (from %s): expected a number",
-				    val, key, from);
+		rc = wfm_error_setc(option ? WFM_EINVALID : WFM_ECONFIG,
+				    "bad value '%s' for '%s' (from %s): expected a number", val,
+				    key, from);
 	else
 		*out = v;
 	free(val);

@@ -14,8 +14,10 @@ struct wfm_repo;
 char *wfm_setting_get(struct wfm_repo *repo, const char *option, const char *key);
 
 /*
- * The same for a number: 0 with *out set (left alone when unset),
- * WFM_EINVALID with a message naming where the bad value came from.
+ * The same for a number: 0 with *out set (left alone when unset). A bad
+ * value is WFM_EINVALID when it came from the option (a bad command
+ * line), WFM_ECONFIG when from git config or the environment; the
+ * message names where it came from.
  */
 int wfm_setting_get_ulong(unsigned long *out, struct wfm_repo *repo, const char *option,
 			  const char *key);
