@@ -95,10 +95,8 @@ static int run_command(const struct command *cmd, int argc, const char **argv)
 
 	if ((cmd->flags & WFM_NEED_REPO) && !wants_help(argc, argv)) {
 		int rc = wfm_repo_open(&ctx.repo, NULL);
-		if (rc < 0) {
-			wfm_ui_fatal("%s", wfm_error_last());
-			return WFM_EXIT_FATAL;
-		}
+		if (rc < 0)
+			return wfm_ui_error_lib(rc);
 	}
 	ret = cmd->fn(argc, argv, &ctx);
 	wfm_repo_free(ctx.repo);
@@ -146,15 +144,13 @@ int main(int argc, const char **argv)
 	} else if (!cmd) {
 		return unknown_command(argv[1]);
 	}
-	if (wfm_git_init() < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
-		return WFM_EXIT_FATAL;
-	}
+	if ((ret = wfm_git_init()) < 0)
+		return wfm_ui_error_lib(ret);
 	/* libcurl's global state, once and before any thread */
-	if (wfm_llm_global_init() < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
+	if ((ret = wfm_llm_global_init()) < 0) {
+		ret = wfm_ui_error_lib(ret);
 		wfm_git_shutdown();
-		return WFM_EXIT_FATAL;
+		return ret;
 	}
 	ret = run_command(cmd, argc - 1, argv + 1);
 	wfm_llm_global_cleanup();

@@ -2,9 +2,13 @@
 
 static _Thread_local char last[2048];
 
+/* Formatted aside first: the arguments may hold the last message ("...: %s", wfm_error_last()). */
 static void setv(const char *fmt, va_list ap)
 {
-	vsnprintf(last, sizeof(last), fmt, ap);
+	char msg[sizeof(last)];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	memcpy(last, msg, sizeof(last));
 }
 
 int wfm_error_set(const char *fmt, ...)

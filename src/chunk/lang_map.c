@@ -72,7 +72,7 @@ static int load_overrides(struct wfm_lang_map *map, struct wfm_repo *repo)
 		if (wfm_lang_from_name(&lang, eq + 1) < 0) {
 			/* the message is the last error's own buffer: copy it first */
 			char *why = wfm_strdup(wfm_error_last());
-			rc = wfm_error_setc(WFM_EINVALID, "bad config %.*s: %s", (int)(eq - e), e,
+			rc = wfm_error_setc(WFM_ECONFIG, "bad config %.*s: %s", (int)(eq - e), e,
 					    why);
 			free(why);
 			break;

@@ -184,7 +184,7 @@ int wfm_macros_load(struct wfm_macros *m, struct wfm_repo *repo)
 		if (!eq || (size_t)(eq - e) != strlen(CONFIG_KEY))
 			continue; /* wfmigrate.chunk.ignoreMacro.<something>: not ours */
 		if (!valid_entry(eq + 1)) {
-			rc = wfm_error_setc(WFM_EINVALID,
+			rc = wfm_error_setc(WFM_ECONFIG,
 					    "bad config wfmigrate.chunk.ignoreMacro: '%s' is not a "
 					    "macro name or an upper-case '*' glob",
 					    eq + 1);

@@ -219,21 +219,16 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	n = wfm_parse_options(argc, argv, options, chunk_usage, 0);
 	if (n < 0)
 		return WFM_EXIT_USAGE;
-	if (lang && wfm_lang_from_name(&copts.lang, lang) < 0) {
-		wfm_ui_error("%s", wfm_error_last());
-		return WFM_EXIT_USAGE;
-	}
+	if (lang && (rc = wfm_lang_from_name(&copts.lang, lang)) < 0)
+		return wfm_ui_usage_error_lib(rc, chunk_usage, options);
 	if (!ctx->repo) {
 		wfm_ui_fatal("not a git repository (or any of the parent directories)");
 		return WFM_EXIT_FATAL;
 	}
+	/* a bad pathspec, --match or --query is a usage error: with the usage text */
 	rc = resolve_pathspecs(&specs, ctx->repo, rev, argv, n);
 	if (rc < 0) {
-		ret = wfm_ui_exit_code(rc);
-		if (ret == WFM_EXIT_USAGE)
-			wfm_ui_error("%s", wfm_error_last());
-		else
-			wfm_ui_fatal("%s", wfm_error_last());
+		ret = wfm_ui_usage_error_lib(rc, chunk_usage, options);
 		goto done;
 	}
 
@@ -253,11 +248,7 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	copts.with_text = text || copts.uncovered == WFM_CHUNK_UNCOVERED_LINES;
 	rc = wfm_chunk_run(&units, ctx->repo, &copts);
 	if (rc < 0) {
-		ret = wfm_ui_exit_code(rc);
-		if (ret == WFM_EXIT_USAGE)
-			wfm_ui_error("%s", wfm_error_last());
-		else
-			wfm_ui_fatal("%s", wfm_error_last());
+		ret = wfm_ui_usage_error_lib(rc, chunk_usage, options);
 		goto done;
 	}
 	if (uncovered)

@@ -100,6 +100,6 @@ int cmd_clean(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	wfm_clean_report_release(&report);
 	wfm_strvec_clear(&results);
 	if (rc < 0)
-		return wfm_ui_error_last(WFM_EXIT_FATAL);
+		return wfm_ui_error_lib(rc);
 	return WFM_EXIT_OK;
 }

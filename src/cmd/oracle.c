@@ -209,25 +209,17 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 
 	command = wfm_setting_get(ctx->repo, oracle_opt, "oracle");
 	if (!command || !*command) {
-		wfm_ui_error("no oracle command: give one with --oracle <cmd>, "
-			     "'git config wfmigrate.oracle <cmd>' or WFMIGRATE_ORACLE=<cmd>");
-		ret = WFM_EXIT_USAGE;
+		ret = wfm_ui_usage_error(
+		    oracle_usage, options,
+		    "no oracle command: give one with --oracle <cmd>, 'git config "
+		    "wfmigrate.oracle <cmd>' or WFMIGRATE_ORACLE=<cmd>");
 		goto done;
 	}
-	if ((rc = wfm_setting_get_ulong(&timeout, ctx->repo, timeout_opt, "oracle.timeout")) < 0) {
-		ret = wfm_ui_error_last(wfm_ui_exit_code(rc));
-		goto done;
-	}
-	rc = wfm_repo_resolve_commit(commit, ctx->repo, ref);
-	if (rc < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
-		ret = WFM_EXIT_FATAL;
-		goto done;
-	}
-	rc = wfm_pool_open(&pool, wfm_repo_path(ctx->repo), &pool_opts);
-	if (rc < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
-		ret = WFM_EXIT_FATAL;
+	/* a bad --timeout is a usage error; a bad wfmigrate.oracle.timeout, fatal */
+	if ((rc = wfm_setting_get_ulong(&timeout, ctx->repo, timeout_opt, "oracle.timeout")) < 0 ||
+	    (rc = wfm_repo_resolve_commit(commit, ctx->repo, ref)) < 0 ||
+	    (rc = wfm_pool_open(&pool, wfm_repo_path(ctx->repo), &pool_opts)) < 0) {
+		ret = wfm_ui_usage_error_lib(rc, oracle_usage, options);
 		goto done;
 	}
 
@@ -267,8 +259,7 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	restore_signals(old);
 
 	if (rc < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
-		ret = WFM_EXIT_FATAL;
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	if (json) {

@@ -25,7 +25,7 @@ int cmd_pause(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	const char *commondir;
 	struct wfm_rundir *r = NULL;
 	enum wfm_run_state state;
-	int ret = WFM_EXIT_OK;
+	int ret = WFM_EXIT_OK, rc;
 	pid_t pid;
 
 	argc = wfm_parse_options(argc, argv, options, pause_usage, 0);
@@ -39,8 +39,8 @@ int cmd_pause(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		ret = WFM_EXIT_FAILURE;
 	} else if (state == WFM_RUN_STATE_PAUSED) {
 		fprintf(stderr, "run %s is paused already\n", r->id);
-	} else if (wfm_control_set(commondir, r->id, WFM_CONTROL_PAUSE) < 0) {
-		ret = wfm_ui_error_last(WFM_EXIT_FATAL);
+	} else if ((rc = wfm_control_set(commondir, r->id, WFM_CONTROL_PAUSE)) < 0) {
+		ret = wfm_ui_error_lib(rc);
 	} else {
 		fprintf(stderr,
 			"pausing run %s (pid %ld): running agents finish, no new ones start\n"

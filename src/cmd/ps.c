@@ -89,7 +89,7 @@ int cmd_ps(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
 	struct wfm_rundir_info *runs = NULL;
 	size_t nr = 0;
-	int json = 0;
+	int json = 0, rc;
 	const struct wfm_option options[] = {
 		WFM_OPT_BOOL(0, "json", &json, "print a JSON array of runs"),
 		WFM_OPT_END(),
@@ -98,8 +98,8 @@ int cmd_ps(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	argc = wfm_parse_options(argc, argv, options, ps_usage, WFM_PARSE_NO_ARGUMENTS);
 	if (argc < 0)
 		return WFM_EXIT_USAGE;
-	if (wfm_rundir_list(&runs, &nr, wfm_repo_commondir(ctx->repo)) < 0)
-		return wfm_ui_error_last(WFM_EXIT_FATAL);
+	if ((rc = wfm_rundir_list(&runs, &nr, wfm_repo_commondir(ctx->repo))) < 0)
+		return wfm_ui_error_lib(rc);
 	if (json)
 		print_json(runs, nr);
 	else

@@ -40,11 +40,11 @@ static int pick_run(char **out, const char *commondir)
 {
 	struct wfm_rundir_info *runs = NULL;
 	size_t nr = 0, hits = 0, failed = 0, last = 0;
-	int ret = 0;
+	int ret = 0, rc;
 
 	*out = NULL;
-	if (wfm_rundir_list(&runs, &nr, commondir) < 0)
-		return wfm_ui_error_last(WFM_EXIT_FATAL);
+	if ((rc = wfm_rundir_list(&runs, &nr, commondir)) < 0)
+		return wfm_ui_error_lib(rc);
 	for (size_t i = 0; i < nr; i++) {
 		if (resumable(runs[i].state)) {
 			hits++;
@@ -80,7 +80,7 @@ static int pick_run(char **out, const char *commondir)
  */
 int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
-	int json = 0, n, rc, ret = WFM_EXIT_FATAL;
+	int json = 0, n, rc, ret = WFM_EXIT_OK;
 	const struct wfm_option options[] = {
 		WFM_OPT_BOOL(0, "json", &json, "print report.json on stdout"),
 		WFM_OPT_END(),
@@ -94,33 +94,26 @@ int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	n = wfm_parse_options(argc, argv, options, resume_usage, 0);
 	if (n < 0)
 		return WFM_EXIT_USAGE;
-	if (n > 1) {
-		wfm_ui_error("resume takes one run");
-		wfm_usage_print(stderr, resume_usage, options);
-		return WFM_EXIT_USAGE;
-	}
+	if (n > 1)
+		return wfm_ui_usage_error(resume_usage, options, "resume takes one run");
 	commondir = wfm_repo_commondir(ctx->repo);
 	if (!n && (ret = pick_run(&picked, commondir)))
 		return ret;
-	ret = WFM_EXIT_FATAL;
 	name = n ? argv[0] : picked;
 	rc = wfm_rundir_open(&run, commondir, name, 1);
 	if (rc == WFM_ELOCKED) {
-		/* alive: resuming means lifting a pause */
-		if (wfm_control_set(commondir, name, WFM_CONTROL_RUN) < 0) {
-			wfm_ui_fatal("%s", wfm_error_last());
+		/* alive: resuming lifts a pause (said on stderr, as pause and stop say theirs) */
+		if ((rc = wfm_control_set(commondir, name, WFM_CONTROL_RUN)) < 0) {
+			ret = wfm_ui_error_lib(rc);
 			goto done;
 		}
-		printf("run %s is running; asked it to go on\n", name);
+		fprintf(stderr, "run %s is running; asked it to go on\n", name);
 		ret = WFM_EXIT_OK;
 		goto done;
 	}
-	if (rc < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
-		goto done;
-	}
-	if (wfm_run_config_load(&s, run) < 0 || wfm_run_json_load(&args, run, "args.json") < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
+	if (rc < 0 || (rc = wfm_run_config_load(&s, run)) < 0 ||
+	    (rc = wfm_run_json_load(&args, run, "args.json")) < 0) {
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	wfm_control_set(commondir, run->id, WFM_CONTROL_RUN);

@@ -50,8 +50,10 @@ static int make_args(cJSON **out, const char *json, const char *file, const char
 	*out = NULL;
 	if (json && file)
 		return wfm_error_setc(WFM_EINVALID, "--args-json and --args-file cannot be combined");
-	if (file && (rc = wfm_buf_read_file(&text, file)) < 0)
+	if (file && wfm_buf_read_file(&text, file) < 0) {
+		rc = WFM_EINVALID; /* the file the command line names: its message stays */
 		goto done;
+	}
 	if (json)
 		wfm_buf_adds(&text, json);
 	if (json || file) {
@@ -522,38 +524,27 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	wfm_run_config_init(&cfg);
 	if ((rc = wfm_run_config_resolve(&cfg, ctx->repo, &given)) < 0 ||
 	    (rc = wfm_run_config_check(&cfg)) < 0) {
-		ret = wfm_ui_error_last(wfm_ui_exit_code(rc));
+		ret = wfm_ui_usage_error_lib(rc, run_usage, options);
 		goto done;
 	}
 	if (cfg.provider->has_api && !cfg.budget_tokens && cfg.max_cost <= 0)
 		wfm_ui_warning("no budget: give --budget <tokens> or --max-cost <usd> to cap "
 			       "what the run may spend");
-	if (wfm_run_config_api_key(&key, &cfg) < 0) {
-		wfm_ui_error("%s", wfm_error_last());
-		goto done;
-	}
-
-	ret = WFM_EXIT_FATAL;
-	if (wfm_repo_resolve_commit(cfg.base, ctx->repo, base_opt) < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
-		goto done;
-	}
-	if (resolve_agent_cmd(&cfg, ctx->repo) < 0) {
-		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
+	if ((rc = wfm_run_config_api_key(&key, &cfg)) < 0 ||
+	    (rc = wfm_repo_resolve_commit(cfg.base, ctx->repo, base_opt)) < 0 ||
+	    (rc = resolve_agent_cmd(&cfg, ctx->repo)) < 0) {
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	where.top = wfm_repo_workdir(ctx->repo);
 	where.home = getenv("HOME");
-	if (wfm_workflow_find(&script, cfg.workflow, &where) < 0) {
-		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
+	if ((rc = wfm_workflow_find(&script, cfg.workflow, &where)) < 0) {
+		/* a workflow asked for that is nowhere is a bad command line */
+		ret = wfm_ui_error_lib(rc == WFM_ENOTFOUND ? WFM_EINVALID : rc);
 		goto done;
 	}
-	rc = wfm_harness_check(&meta, script, NULL);
-	if (rc == WFM_EINVALID) {
-		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
-		goto done;
-	} else if (rc < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
+	if ((rc = wfm_harness_check(&meta, script, NULL)) < 0) {
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 
@@ -565,7 +556,7 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		rc = wfm_args_check(args, decl,
 				    cJSON_IsString(wname) ? wname->valuestring : cfg.workflow);
 	if (rc < 0) {
-		ret = wfm_ui_error_last(WFM_EXIT_USAGE);
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	/* paths as git means them: from here, checked against the base */
@@ -574,16 +565,11 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	    (plan.paths.nr &&
 	     (rc = wfm_tree_pathspec_check(NULL, ctx->repo, base_opt, &plan.paths)) < 0) ||
 	    (rc = count_units(&plan, ctx->repo, cfg.base, args, decl)) < 0) {
-		ret = wfm_ui_exit_code(rc);
-		if (ret == WFM_EXIT_USAGE)
-			wfm_ui_error("%s", wfm_error_last());
-		else
-			wfm_ui_fatal("%s", wfm_error_last());
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	if (find_dirty(&plan, ctx->repo) < 0)
 		wfm_ui_warning("%s", wfm_error_last()); /* the card goes on without it */
-	ret = WFM_EXIT_FATAL;
 	print_card(meta, &cfg, goal.ptr, args, &plan, base_opt);
 	print_reach(ctx->repo, cfg.base, args);
 	rc = approve(yes);
@@ -593,12 +579,9 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		ret = rc < 0 ? WFM_EXIT_USAGE : WFM_EXIT_FAILURE;
 		goto done;
 	}
-	if (wfm_rundir_create(&run, wfm_repo_commondir(ctx->repo), script, args, meta) < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
-		goto done;
-	}
-	if (wfm_run_config_save(&cfg, run) < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
+	if ((rc = wfm_rundir_create(&run, wfm_repo_commondir(ctx->repo), script, args, meta)) < 0 ||
+	    (rc = wfm_run_config_save(&cfg, run)) < 0) {
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &cfg, args, json);

@@ -38,7 +38,7 @@ int cmd_stop(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	const char *commondir;
 	struct wfm_rundir *r = NULL;
 	enum wfm_run_state state;
-	int ret = WFM_EXIT_OK;
+	int ret = WFM_EXIT_OK, rc;
 	pid_t pid;
 
 	argc = wfm_parse_options(argc, argv, options, stop_usage, 0);
@@ -49,8 +49,8 @@ int cmd_stop(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		return ret;
 	if (state == WFM_RUN_STATE_STOPPING) {
 		fprintf(stderr, "run %s is stopping already (pid %ld)\n", r->id, (long)pid);
-	} else if (wfm_control_set(commondir, r->id, WFM_CONTROL_STOP) < 0) {
-		ret = wfm_ui_error_last(WFM_EXIT_FATAL);
+	} else if ((rc = wfm_control_set(commondir, r->id, WFM_CONTROL_STOP)) < 0) {
+		ret = wfm_ui_error_lib(rc);
 		goto done;
 	} else {
 		fprintf(stderr, "stopping run %s (pid %ld)\n", r->id, (long)pid);

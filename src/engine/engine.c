@@ -697,8 +697,13 @@ static char *script_error(const struct engine *e, const cJSON *msg)
 	return wfm_buf_detach(&b, NULL);
 }
 
-/* Reads the runtime until the script ends. Fills status, error and value. */
-static int loop(struct engine *e, enum wfm_run_status *status, char **error, cJSON **value)
+/*
+ * Reads the runtime until the script ends. Fills status, error and value;
+ * *no_result is set with the error when the runtime ended without saying
+ * how the script did, so that its stderr can say why instead.
+ */
+static int loop(struct engine *e, enum wfm_run_status *status, char **error, int *no_result,
+		cJSON **value)
 {
 	for (;;) {
 		struct pollfd fds[2] = {
@@ -766,6 +771,7 @@ static int loop(struct engine *e, enum wfm_run_status *status, char **error, cJS
 		if (rc == WFM_ENOTFOUND) {
 			*status = e->stopping ? WFM_RUN_STOPPED : WFM_RUN_FAILED;
 			*error = wfm_strdup("the workflow runtime ended without a result");
+			*no_result = 1;
 			return 0;
 		}
 		if (rc < 0) {
@@ -863,7 +869,7 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	enum wfm_run_status status = WFM_RUN_FAILED;
 	char *error = NULL, *journal_path = NULL, *script = NULL, *stderr_tail = NULL;
 	cJSON *value = NULL;
-	int rc, exit_code = 0;
+	int rc, exit_code = 0, no_result = 0;
 
 	memset(out, 0, sizeof(*out));
 	e.opts = opts;
@@ -909,13 +915,12 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	event(&e, "start", "base", opts->config->base);
 	if ((rc = send_start(&e)) < 0)
 		goto done;
-	rc = loop(&e, &status, &error, &value);
+	rc = loop(&e, &status, &error, &no_result, &value);
 	wait_jobs(&e);
 	if (rc < 0)
 		goto done;
 	wfm_harness_finish(e.harness, &exit_code, &stderr_tail, HARNESS_EXIT_WAIT_MS);
-	if (status == WFM_RUN_FAILED && stderr_tail && *stderr_tail && error &&
-	    !strcmp(error, "the workflow runtime ended without a result")) {
+	if (status == WFM_RUN_FAILED && no_result && stderr_tail && *stderr_tail) {
 		free(error);
 		error = wfm_strdup(stderr_tail);
 	}

@@ -135,7 +135,7 @@ static int load_record(struct wfm_journal *j, const char *line, size_t len, size
 	if (wfm_json_parse(&rec, line, len) < 0) {
 		char *why = wfm_strdup(wfm_error_last()); /* formatting overwrites it */
 
-		rc = wfm_error_setc(WFM_EINVALID, "'%s' line %zu: %s", j->path, lineno, why);
+		rc = wfm_error_setc(WFM_ECONFIG, "'%s' line %zu: %s", j->path, lineno, why);
 		free(why);
 		return rc;
 	}
@@ -144,7 +144,7 @@ static int load_record(struct wfm_journal *j, const char *line, size_t len, size
 	v = cJSON_GetObjectItemCaseSensitive(rec, "v");
 	if (!cJSON_IsObject(rec) || !cJSON_IsString(key) || !*key->valuestring ||
 	    !cJSON_IsString(method) || !cJSON_HasObjectItem(rec, "result")) {
-		rc = wfm_error_setc(WFM_EINVALID,
+		rc = wfm_error_setc(WFM_ECONFIG,
 				    "'%s' line %zu: not a journal record (needs key, method and "
 				    "result)",
 				    j->path, lineno);
@@ -152,7 +152,7 @@ static int load_record(struct wfm_journal *j, const char *line, size_t len, size
 	}
 	if (v && (!cJSON_IsNumber(v) || v->valuedouble != RECORD_VERSION)) {
 		/* a newer format: refuse rather than misread results and re-run nothing or all */
-		rc = wfm_error_setc(WFM_EINVALID,
+		rc = wfm_error_setc(WFM_ECONFIG,
 				    "'%s' line %zu: record version is not %d (written by another "
 				    "version of git wfmigrate?)",
 				    j->path, lineno, RECORD_VERSION);

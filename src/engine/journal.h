@@ -25,7 +25,7 @@ struct wfm_journal;
  * Opens path (created if missing) and loads its records. A torn last
  * line (no final newline: a crash in the middle of an append) is
  * dropped and the file truncated to the end of the last complete
- * record. Any other bad line is WFM_EINVALID naming the line:
+ * record. Any other bad line is WFM_ECONFIG (a bad saved run) naming the line:
  * "'<path>' line 3: invalid JSON at byte 7". A key recorded twice keeps
  * its first result.
  */

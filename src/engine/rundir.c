@@ -201,7 +201,7 @@ static int resolve(char **out, const char *commondir, const char *name)
 
 	*out = NULL;
 	if (!valid_id(name)) {
-		rc = wfm_error_setc(WFM_EINVALID, "'%s' is not a run id", name);
+		rc = wfm_error_setc(WFM_ENOTFOUND, "'%s' is not a run id", name);
 		goto done;
 	}
 	exact = wfm_fs_join(runs, name);
@@ -223,7 +223,7 @@ static int resolve(char **out, const char *commondir, const char *name)
 			wfm_buf_addf(&list, "%s%s", i ? ", " : "", hits.v[i]);
 		if (hits.nr > 5)
 			wfm_buf_addf(&list, " and %zu more", hits.nr - 5);
-		rc = wfm_error_setc(WFM_EINVALID, "run id '%s' is ambiguous: %s", name, list.ptr);
+		rc = wfm_error_setc(WFM_EAMBIGUOUS, "run id '%s' is ambiguous: %s", name, list.ptr);
 		wfm_buf_release(&list);
 	} else {
 		*out = wfm_strdup(hits.v[0]);
@@ -269,7 +269,7 @@ static int the_live_one(char **out, const char *commondir)
 
 		for (size_t i = 0; i < live.nr; i++)
 			wfm_buf_addf(&list, "%s%s", i ? ", " : "", live.v[i]);
-		rc = wfm_error_setc(WFM_EINVALID, "%zu runs are running (%s): name one", live.nr,
+		rc = wfm_error_setc(WFM_EAMBIGUOUS, "%zu runs are running (%s): name one", live.nr,
 				    list.ptr);
 		wfm_buf_release(&list);
 	} else {

@@ -48,10 +48,10 @@ int wfm_rundir_create(struct wfm_rundir **out, const char *commondir, const char
 
 /*
  * An existing run, named by its id or a unique prefix of it.
- * WFM_ENOTFOUND "no run '<id>'"; WFM_EINVALID when the prefix names
- * several runs (they are listed) or holds characters no id has.
- * id NULL names the one run whose process is alive: WFM_ENOTFOUND "no
- * run is running", WFM_EINVALID when several are (they are listed).
+ * WFM_ENOTFOUND "no run '<id>'" (or one that holds characters no id
+ * has); WFM_EAMBIGUOUS when the prefix names several runs (they are
+ * listed). id NULL names the one run whose process is alive:
+ * WFM_ENOTFOUND "no run is running", WFM_EAMBIGUOUS when several are.
  * With take_lock, WFM_ELOCKED "run <id> is running (pid N)" when a live
  * process holds it (this one included); a stale lock (its holder died)
  * is taken over.

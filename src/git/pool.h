@@ -178,7 +178,7 @@ void wfm_clean_report_release(struct wfm_clean_report *report);
  * wfm_clean_report_release()). A removal that fails is reported as kept,
  * the others go on, and the first error is returned. A name in
  * opts->results that names no run with branches is WFM_ENOTFOUND (an
- * ambiguous one WFM_EINVALID), before anything is removed.
+ * ambiguous one WFM_EAMBIGUOUS), before anything is removed.
  */
 int wfm_pool_clean(struct wfm_clean_report *out, const char *repo_path,
 		   const struct wfm_clean_opts *opts);

@@ -158,10 +158,11 @@ static int resolve_results(struct wfm_strvec *out, struct wfm_repo *repo,
 			goto done;
 		}
 		if (hits > 1) {
-			rc = wfm_error_setc(WFM_EINVALID,
-					    "--results %s: %zu runs have branches and an id that starts "
-					    "so: name one",
-					    *names, hits);
+			rc = wfm_error_setc(
+			    WFM_EAMBIGUOUS,
+			    "--results %s: %zu runs have branches and an id that starts "
+			    "so: name one",
+			    *names, hits);
 			goto done;
 		}
 		wfm_strvec_push(out, hit);

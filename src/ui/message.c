@@ -46,17 +46,19 @@ void wfm_ui_fatal(const char *fmt, ...)
 	va_end(ap);
 }
 
-int wfm_ui_error_last(int exit_code)
-{
-	const char *msg = wfm_error_last();
-
-	wfm_ui_error("%s", *msg ? msg : "unknown error");
-	return exit_code;
-}
-
 int wfm_ui_exit_code(int err)
 {
 	if (err == WFM_EINVALID)
 		return WFM_EXIT_USAGE;
 	return WFM_EXIT_FATAL;
+}
+
+int wfm_ui_error_lib(int err)
+{
+	const char *msg = wfm_error_last();
+	int code = wfm_ui_exit_code(err);
+
+	fprintf(stderr, "%s%s\n",
+		code == WFM_EXIT_USAGE ? "error: " : "fatal: ", *msg ? msg : "unknown error");
+	return code;
 }

@@ -2,20 +2,46 @@
 #include "base/buf.h"
 #include "base/levenshtein.h"
 #include "base/strvec.h"
+#include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
 
+static void vusage_error(const char *const *usage, const struct wfm_option *opts, const char *fmt,
+			 va_list ap)
+{
+	fprintf(stderr, "error: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	wfm_usage_print(stderr, usage, opts);
+}
+
+int wfm_ui_usage_error(const char *const *usage, const struct wfm_option *opts, const char *fmt,
+		       ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vusage_error(usage, opts, fmt, ap);
+	va_end(ap);
+	return WFM_EXIT_USAGE;
+}
+
+int wfm_ui_usage_error_lib(int err, const char *const *usage, const struct wfm_option *opts)
+{
+	if (err != WFM_EINVALID)
+		return wfm_ui_error_lib(err);
+	return wfm_ui_usage_error(usage, opts, "%s", wfm_error_last());
+}
+
+/* The parser's usage errors: as wfm_ui_usage_error(), returning WFM_PARSE_ERROR. */
 __attribute__((format(printf, 3, 4))) static int
 opt_error(const char *const *usage, const struct wfm_option *opts, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "error: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vusage_error(usage, opts, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	wfm_usage_print(stderr, usage, opts);
 	return WFM_PARSE_ERROR;
 }
 
@@ -48,16 +74,14 @@ static int set_value(const struct wfm_option *o, const char *arg, int negated,
 	case WFM_OPTT_UINT:
 		errno = 0;
 		v = strtoul(arg, &end, 10);
-		if (!*arg || *end || errno || *arg == '-') {
-			wfm_ui_error("option '%s' expects a non-negative integer, not '%s'", name, arg);
-			wfm_usage_print(stderr, usage, opts);
-			return WFM_PARSE_ERROR;
-		}
-		if (v < o->min || v > o->max) {
-			wfm_ui_error("option '%s' must be between %lu and %lu, not %lu", name, o->min,
-				     o->max, v);
-			return WFM_PARSE_ERROR;
-		}
+		if (!*arg || *end || errno || *arg == '-')
+			return opt_error(usage, opts,
+					 "option '%s' expects a non-negative integer, not '%s'",
+					 name, arg);
+		if (v < o->min || v > o->max)
+			return opt_error(usage, opts,
+					 "option '%s' must be between %lu and %lu, not %lu", name,
+					 o->min, o->max, v);
 		*(unsigned long *)o->value = v;
 		return 0;
 	default:

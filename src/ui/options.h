@@ -44,7 +44,7 @@ enum {
 };
 
 enum {
-	WFM_PARSE_ERROR = -1, /* message and usage were printed on stderr */
+	WFM_PARSE_ERROR = -1, /* message and usage were printed on stderr (wfm_ui_usage_error()) */
 	WFM_PARSE_HELP = -2,  /* -h: usage was printed on stdout */
 };
 
@@ -59,5 +59,19 @@ int wfm_parse_options(int argc, const char **argv, const struct wfm_option *opts
 
 /* Prints "usage: ..." lines then the option table. */
 void wfm_usage_print(FILE *out, const char *const *usage, const struct wfm_option *opts);
+
+/*
+ * A bad command line, as git reports it: "error: <fmt...>" then the usage
+ * text, on stderr. Returns WFM_EXIT_USAGE. Every usage error goes through
+ * here: an unknown option, a bad option value, a wrong number of arguments.
+ */
+int wfm_ui_usage_error(const char *const *usage, const struct wfm_option *opts, const char *fmt,
+		       ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * wfm_ui_error_lib() for a library error met while taking in a value of
+ * the command line: a usage error (err WFM_EINVALID) gets the usage text.
+ */
+int wfm_ui_usage_error_lib(int err, const char *const *usage, const struct wfm_option *opts);
 
 #endif

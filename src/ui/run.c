@@ -31,7 +31,7 @@ int wfm_run_json_load(cJSON **out, struct wfm_rundir *run, const char *name)
 		goto done;
 	rc = wfm_json_parse(out, b.ptr, b.len);
 	if (rc < 0)
-		rc = wfm_error_setc(WFM_EINVALID, "%s: %s", path, wfm_error_last());
+		rc = wfm_error_setc(WFM_ECONFIG, "%s: %s", path, wfm_error_last());
 done:
 	wfm_buf_release(&b);
 	free(path);
@@ -211,9 +211,9 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	opts.config = cfg;
 	opts.args = args;
 	opts.interrupt = &interrupted;
-	if (wfm_run_config_api_key(&opts.api_key, cfg) < 0) {
+	if ((rc = wfm_run_config_api_key(&opts.api_key, cfg)) < 0) {
 		wfm_buf_release(&script_name);
-		return wfm_ui_error_last(WFM_EXIT_USAGE);
+		return wfm_ui_error_lib(rc);
 	}
 	/* a built-in is named by its file, a user's script as the user named it */
 	if (!wfm_workflow_is_path(cfg->workflow))
@@ -237,10 +237,8 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	wfm_buf_release(&script_name);
-	if (rc < 0) {
-		wfm_ui_fatal("%s", wfm_error_last());
-		return WFM_EXIT_FATAL;
-	}
+	if (rc < 0)
+		return wfm_ui_error_lib(rc);
 	if (json) {
 		struct wfm_buf b = WFM_BUF_INIT;
 		wfm_json_print(&b, r.report);
@@ -263,14 +261,13 @@ int wfm_ui_live_run(struct wfm_rundir **out, enum wfm_run_state *state, pid_t *p
 		    const char **argv, const char *const *usage, const struct wfm_option *options,
 		    const char *commondir)
 {
+	int rc;
+
 	*out = NULL;
-	if (argc > 1) {
-		wfm_ui_error("too many arguments");
-		wfm_usage_print(stderr, usage, options);
-		return WFM_EXIT_USAGE;
-	}
-	if (wfm_rundir_open(out, commondir, argc ? argv[0] : NULL, 0) < 0)
-		return wfm_ui_error_last(WFM_EXIT_FATAL);
+	if (argc > 1)
+		return wfm_ui_usage_error(usage, options, "too many arguments");
+	if ((rc = wfm_rundir_open(out, commondir, argc ? argv[0] : NULL, 0)) < 0)
+		return wfm_ui_error_lib(rc);
 	*state = wfm_rundir_state(*out, pid);
 	if (!wfm_run_state_live(*state)) {
 		wfm_ui_error("run %s is not running (%s)", (*out)->id, wfm_run_state_name(*state));

@@ -37,6 +37,7 @@ int wfm_setting_get_ulong(unsigned long *out, struct wfm_repo *repo, const char 
 		return 0;
 	errno = 0;
 	v = strtoul(val, &end, 10);
+	/* a bad option is a bad command line; a bad git config or environment, a bad setting */
 	if (!*val || *end || errno || *val == '-')
 		rc = wfm_error_setc(from == WFM_FROM_OPTION ? WFM_EINVALID : WFM_ECONFIG,
 				    "bad value '%s' for '%s' (from %s): expected a number", val,

@@ -252,8 +252,10 @@ PY
 (cd "$cxx" && expect_code 0 git wfmigrate chunk --uncovered)
 [ ! -s "$TMP/out" ] || { cat "$TMP/out"; fail "C++ macros: lines in no unit"; }
 git -C "$cxx" config --add wfmigrate.chunk.ignoreMacro 'REG SPECIAL'
-(cd "$cxx" && expect_code 129 git wfmigrate chunk)
-expect_stderr "^error: bad config wfmigrate.chunk.ignoreMacro: 'REG SPECIAL' is not a macro name"
+# a bad setting in git config is not a bad command line: 128, no usage text
+(cd "$cxx" && expect_code 128 git wfmigrate chunk)
+expect_stderr "^fatal: bad config wfmigrate.chunk.ignoreMacro: 'REG SPECIAL' is not a macro name"
+! grep -q '^usage:' "$TMP/err" || fail "a bad wfmigrate.chunk.ignoreMacro printed the usage text"
 check_repo "$cxx"
 pass "C++ annotation macros and tests"
 

@@ -86,20 +86,75 @@ for c in chunk clean oracle run resume; do
 done
 pass "-h outside a repository"
 
-# A bad value in git config or the environment is an error of the
-# environment (128), naming where it is; the same on the command line is a
-# usage error (129). Nothing runs, and no run is made.
+# Exit codes follow the error's class: a bad command line is a usage error
+# (129, "error:" and the usage text on stderr); a bad setting in git config
+# or the environment is not (128, "fatal:", naming where it is, no usage
+# text). Nothing on stdout, nothing runs, and no run is made.
 repo=$(new_repo)
 printf 'int main(void)\n{\n\treturn 0;\n}\n' >"$repo/m.c"
 git -C "$repo" add m.c && git -C "$repo" commit -qm m
 cd "$repo"
+no_stdout() { [ ! -s "$TMP/out" ] || fail "$1 printed on stdout: $(cat "$TMP/out")"; }
+no_usage() { ! grep -q '^usage:' "$TMP/err" || fail "$1 printed the usage text: $(cat "$TMP/err")"; }
+
+expect_code 129 git wfmigrate oracle --oracle true --timeout soon
+expect_stderr "^error: bad value 'soon' for 'oracle.timeout' \(from option\)"
+expect_stderr '^usage: git wfmigrate oracle'
+no_stdout "oracle --timeout soon"
+git config wfmigrate.oracle.timeout soon
+expect_code 128 git wfmigrate oracle --oracle true
+expect_stderr "^fatal: bad value 'soon' for 'oracle.timeout' \(from git config\)"
+no_usage "a bad wfmigrate.oracle.timeout"
+no_stdout "a bad wfmigrate.oracle.timeout"
+expect_code 128 git wfmigrate run --yes --provider exec --agent-cmd true --oracle true "a goal" </dev/null
+expect_stderr "^fatal: bad value 'soon' for 'oracle.timeout' \(from git config\)"
+no_usage "run with a bad wfmigrate.oracle.timeout"
+no_stdout "run with a bad wfmigrate.oracle.timeout"
+expect_code 0 git wfmigrate oracle --oracle true --timeout 5 # the option wins over git config
+git config --unset wfmigrate.oracle.timeout
+WFMIGRATE_ORACLE_TIMEOUT=-1 expect_code 128 git wfmigrate oracle --oracle true
+expect_stderr "^fatal: bad value '-1' for 'oracle.timeout' \(from environment\)"
+no_usage "a bad WFMIGRATE_ORACLE_TIMEOUT"
+pass "a bad oracle timeout: 129 with usage from the option, 128 from git config or the environment"
+
+git config wfmigrate.price 'some-model=cheap'
+ANTHROPIC_API_KEY=k expect_code 128 git wfmigrate run --yes --provider anthropic --budget 1k --oracle true "a goal" </dev/null
+expect_stderr "^fatal: git config wfmigrate.price 'some-model=cheap': "
+no_usage "a bad wfmigrate.price"
+no_stdout "a bad wfmigrate.price"
+git config --unset wfmigrate.price
+git config wfmigrate.price.some-model 1,2
+ANTHROPIC_API_KEY=k expect_code 128 git wfmigrate run --yes --provider anthropic --budget 1k --oracle true "a goal" </dev/null
+expect_stderr "^fatal: git config wfmigrate.price.some-model=1,2: prices are entries of wfmigrate.price itself"
+no_usage "a wfmigrate.price.<model>"
+git config --remove-section wfmigrate.price
+pass "a bad wfmigrate.price: 128"
+
+# bad option values: the usage text too, whoever checks them
+expect_code 129 git wfmigrate chunk --threads 5000
+expect_stderr "^error: option '--threads' must be between 0 and 1024, not 5000$"
+expect_stderr '^usage: git wfmigrate chunk'
+no_stdout "chunk --threads 5000"
+expect_code 129 git wfmigrate chunk --lang cobol
+expect_stderr "^error: unknown language 'cobol'"
+expect_stderr '^usage: git wfmigrate chunk'
+expect_code 129 git wfmigrate run --yes --provider exec --agent-cmd true --budget lots "a goal" </dev/null
+expect_stderr "^error: --budget expects a number of tokens"
+expect_stderr '^usage: git wfmigrate run'
+expect_code 129 git wfmigrate oracle
+expect_stderr '^error: no oracle command'
+expect_stderr '^usage: git wfmigrate oracle'
+expect_code 129 git wfmigrate resume a b
+expect_stderr '^error: resume takes one run$'
+expect_stderr '^usage: git wfmigrate resume'
+pass "bad option values and arguments: 129 with the usage text"
 runs="$(git rev-parse --git-common-dir)/wfmigrate/runs"
 run_exec=(git wfmigrate run --yes --oracle true --provider exec --agent-cmd true --arg match=main "a goal")
 git config wfmigrate.oracle.timeout soon
 expect_code 128 git wfmigrate oracle --oracle true
-expect_stderr "^error: bad value 'soon' for 'oracle\\.timeout' \\(from git config\\): expected a number$"
+expect_stderr "^fatal: bad value 'soon' for 'oracle\\.timeout' \\(from git config\\): expected a number$"
 expect_code 128 "${run_exec[@]}"
-expect_stderr "^error: bad value 'soon' for 'oracle\\.timeout' \\(from git config\\): expected a number$"
+expect_stderr "^fatal: bad value 'soon' for 'oracle\\.timeout' \\(from git config\\): expected a number$"
 expect_code 129 git wfmigrate oracle --oracle true --timeout soon
 expect_stderr "\\(from option\\)"
 git config --unset wfmigrate.oracle.timeout
@@ -107,21 +162,21 @@ WFMIGRATE_ORACLE_TIMEOUT=soon expect_code 128 git wfmigrate oracle --oracle true
 expect_stderr "\\(from environment\\)"
 git config wfmigrate.budget lots
 expect_code 128 "${run_exec[@]}"
-expect_stderr "^error: git config wfmigrate.budget expects a number of tokens"
+expect_stderr "^fatal: git config wfmigrate.budget expects a number of tokens"
 expect_code 129 "${run_exec[@]}" --budget lots
 expect_stderr "^error: --budget expects a number of tokens"
 git config --unset wfmigrate.budget
 WFMIGRATE_CONCURRENCY=0 expect_code 128 "${run_exec[@]}"
-expect_stderr "^error: bad value '0' for 'concurrency' \\(from environment\\): expected a number from 1 to 256$"
+expect_stderr "^fatal: bad value '0' for 'concurrency' \\(from environment\\): expected a number from 1 to 256$"
 git config wfmigrate.provider gemini
 expect_code 128 git wfmigrate run --yes --oracle true --agent-cmd true --arg match=main "a goal"
-expect_stderr "^error: git config wfmigrate\\.provider: unknown provider 'gemini' \\(exec, anthropic or openai\\)$"
+expect_stderr "^fatal: git config wfmigrate\\.provider: unknown provider 'gemini' \\(exec, anthropic or openai\\)$"
 expect_code 129 "${run_exec[@]}" --provider gemini
 expect_stderr "^error: unknown provider 'gemini' \\(exec, anthropic or openai\\)$"
 git config --unset wfmigrate.provider
 git config --add wfmigrate.price 'm=lots'
 OPENAI_BASE_URL=http://127.0.0.1:9/v1 expect_code 128 git wfmigrate run --yes --oracle true --provider openai --arg match=main "a goal"
-expect_stderr "^error: git config wfmigrate.price 'm=lots': "
+expect_stderr "^fatal: git config wfmigrate.price 'm=lots': "
 git config --unset-all wfmigrate.price
 [ ! -d "$runs" ] || [ -z "$(ls -A "$runs")" ] || fail "a run with a bad setting was made: $(ls "$runs")"
 pass "a bad value in git config or the environment: exit 128, naming where it is; on the command line: 129"

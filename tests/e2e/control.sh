@@ -17,7 +17,7 @@ expect_code 0 git wfmigrate ps
 expect_stderr "^no runs in this repository"
 expect_output '^\[\]$' git wfmigrate ps --json
 expect_code 128 git wfmigrate stop
-expect_stderr '^error: no run is running'
+expect_stderr '^fatal: no run is running'
 pass "ps without runs"
 
 sleep 600 &
@@ -57,11 +57,22 @@ ls "$runs/20260922-100000-aaaaaa" | grep -q tmp && fail "pause left a temporary 
 expect_output '^20260922-100000-aaaaaa +paused ' git wfmigrate ps
 expect_code 0 git wfmigrate pause
 expect_stderr 'is paused already'
+[ -s "$TMP/out" ] && fail "pause printed on stdout: $(cat "$TMP/out")"
 pass "pause writes control"
+
+# resume of a live run lifts its pause: a message on stderr, as pause and stop
+# say theirs; stdout is for data (resume --json's report)
+expect_code 0 git wfmigrate resume 20260922-100000-aaaaaa
+expect_stderr '^run 20260922-100000-aaaaaa is running; asked it to go on$'
+[ -s "$TMP/out" ] && fail "resume of a live run printed on stdout: $(cat "$TMP/out")"
+[ "$(cat "$runs/20260922-100000-aaaaaa/control")" = run ] || fail "resume wrote no 'run' to control"
+expect_output '^20260922-100000-aaaaaa +running ' git wfmigrate ps
+pass "resume of a live run: its message on stderr"
 
 # stop: the same file
 expect_code 0 git wfmigrate stop 20260922-100000-aaaaaa
 expect_stderr "^stopping run 20260922-100000-aaaaaa \\(pid $live\\)"
+[ -s "$TMP/out" ] && fail "stop printed on stdout: $(cat "$TMP/out")"
 [ "$(cat "$runs/20260922-100000-aaaaaa/control")" = stop ] || fail "stop wrote no control file"
 expect_output '^20260922-100000-aaaaaa +stopping ' git wfmigrate ps
 expect_code 0 git wfmigrate stop
@@ -97,13 +108,13 @@ pass "stop --wait"
 
 # unknown, ambiguous and malformed names
 expect_code 128 git wfmigrate stop nope
-expect_stderr "^error: no run 'nope'"
+expect_stderr "^fatal: no run 'nope'"
 expect_code 128 git wfmigrate pause 20260922
-expect_stderr "^error: run id '20260922' is ambiguous: 20260922-100000-aaaaaa, 20260922-100001-bbbbbb"
+expect_stderr "^fatal: run id '20260922' is ambiguous: 20260922-100000-aaaaaa, 20260922-100001-bbbbbb"
 expect_code 128 git wfmigrate stop ../runs
 expect_stderr "is not a run id"
 expect_code 128 git wfmigrate pause
-expect_stderr '^error: no run is running'
+expect_stderr '^fatal: no run is running'
 expect_code 129 git wfmigrate stop a b
 expect_code 129 git wfmigrate ps extra
 pass "unknown run: exit 128 with a message"

@@ -143,9 +143,9 @@ pass "clean --all keeps what a live run needs and the results of runs"
 
 # --results <run>: a name that means nothing stops clean before anything
 expect_code 128 git wfmigrate clean --results nope
-expect_stderr "^error: --results nope: no run of that name has branches"
+expect_stderr "^fatal: --results nope: no run of that name has branches"
 expect_code 128 git wfmigrate clean --results r
-expect_stderr "^error: --results r: 2 runs have branches and an id that starts so: name one"
+expect_stderr "^fatal: --results r: 2 runs have branches and an id that starts so: name one"
 [ "$(git branch --list 'wfmigrate/*' | wc -l)" = 4 ] || fail "a failed --results removed something"
 expect_code 0 git wfmigrate clean --results r2 --dry-run
 printf '%s\n' "Would remove branch wfmigrate/r2/integration (--results r2)" \
@@ -181,6 +181,6 @@ grep -q 'usage: git wfmigrate clean' "$TMP/out" || fail "-h prints no usage"
 mkdir "$common/wfmigrate/pool.mutex.tmp" && rm -f "$common/wfmigrate/pool.mutex" &&
 	mv "$common/wfmigrate/pool.mutex.tmp" "$common/wfmigrate/pool.mutex"
 expect_code 128 git wfmigrate clean
-expect_stderr "^error: cannot (open|lock) .*pool.mutex"
+expect_stderr "^fatal: cannot (open|lock) .*pool.mutex"
 rmdir "$common/wfmigrate/pool.mutex"
 pass "clean exits 129 on bad usage and 128 on repository errors"

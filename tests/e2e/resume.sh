@@ -247,7 +247,8 @@ id=$(basename "$rd")
 epid=$(lock_pid "$rd")
 expect_output "^$id +running +$epid " git -C "$repo" wfmigrate ps
 (cd "$repo" && expect_code 0 git wfmigrate resume "$id")
-grep -q "run $id is running" "$TMP/out" || fail "resume of a live run says: $(cat "$TMP/out")"
+grep -q "run $id is running" "$TMP/err" || fail "resume of a live run says: $(cat "$TMP/err")"
+[ ! -s "$TMP/out" ] || fail "resume of a live run printed on stdout: $(cat "$TMP/out")"
 [ "$(lock_pid "$rd")" = "$epid" ] || fail "resume of a live run took its lock"
 [ "$(cat "$rd/control")" = run ] || fail "resume of a live run wrote '$(cat "$rd/control")' to control"
 pass "resume of a live run starts no second engine"

@@ -124,7 +124,8 @@ sleep 1.5 # slots are free now: without the pause, agents would start at once
 kill -0 "$epid" || fail "the paused run's process is gone"
 echo 0.1 >"$TMP/sleep"
 (cd "$repo" && expect_code 0 git wfmigrate resume "$id")
-grep -q "run $id is running; asked it to go on" "$TMP/out" || fail "resume of a paused run says: $(cat "$TMP/out")"
+grep -q "^run $id is running; asked it to go on$" "$TMP/err" || fail "resume of a paused run says: $(cat "$TMP/err")"
+[ ! -s "$TMP/out" ] || fail "resume of a paused run printed on stdout (a message, not data): $(cat "$TMP/out")"
 [ "$(cat "$rd/control")" = run ] || fail "resume did not write 'run' to control"
 wait "$pid" || { tail "$repo.err" >&2; fail "the resumed run failed"; }
 has_event "$rd" resume || fail "no resume event"

@@ -911,7 +911,7 @@ static void test_chunk__headers_of_a_cpp_repository(void **state)
 	assert_int_equal(must_find(&l, "inc/w.h::class::Widget")->lang, WFM_LANG_CPP);
 	wfm_unit_list_release(&l);
 	free(wfm_test_sh(dir, "git config wfmigrate.chunk.lang.*.cc cobol"));
-	assert_int_equal(run(&l, dir, &o), WFM_EINVALID);
+	assert_int_equal(run(&l, dir, &o), WFM_ECONFIG);
 	assert_non_null(strstr(wfm_error_last(), "bad config wfmigrate.chunk.lang.*.cc"));
 	assert_non_null(strstr(wfm_error_last(), "unknown language 'cobol'"));
 	assert_int_equal(l.nr, 0);
@@ -1080,14 +1080,14 @@ static void test_chunk__annotation_macros(void **state)
 	expect_unit(&l, "lib/annotated.hpp::function::helper", "function", "helper", 26, 26);
 	wfm_unit_list_release(&l);
 	free(wfm_test_sh(dir, "git config --add wfmigrate.chunk.ignoreMacro 'NOT A NAME'"));
-	assert_int_equal(run(&l, dir, &o), WFM_EINVALID);
+	assert_int_equal(run(&l, dir, &o), WFM_ECONFIG);
 	assert_non_null(strstr(wfm_error_last(), "bad config wfmigrate.chunk.ignoreMacro: "
 						 "'NOT A NAME' is not a macro name"));
 	assert_int_equal(l.nr, 0);
 	/* globs are only tried on macro-style names: a lower-case one would never match */
 	free(wfm_test_sh(dir, "git config --unset-all wfmigrate.chunk.ignoreMacro && "
 			      "git config wfmigrate.chunk.ignoreMacro '*_api'"));
-	assert_int_equal(run(&l, dir, &o), WFM_EINVALID);
+	assert_int_equal(run(&l, dir, &o), WFM_ECONFIG);
 	assert_non_null(strstr(wfm_error_last(), "'*_api' is not a macro name or an upper-case"));
 	wfm_test_rmtree(dir);
 	free(dir);

@@ -347,7 +347,7 @@ static void expect_open_error(const char *path, const char *want)
 {
 	struct wfm_journal *j = NULL;
 
-	assert_int_equal(wfm_journal_open(&j, path), WFM_EINVALID);
+	assert_int_equal(wfm_journal_open(&j, path), WFM_ECONFIG);
 	assert_null(j);
 	if (!strstr(wfm_error_last(), want))
 		fail_msg("'%s' does not say '%s'", wfm_error_last(), want);

@@ -123,13 +123,18 @@ static void test_repo__settings_precedence(void **state)
 	assert_wfm_ok(wfm_setting_get_ulong(&n, r, NULL, "oracle.timeout"));
 	assert_int_equal(n, 20);
 	free(wfm_test_sh(repo, "git config wfmigrate.oracle.timeout soon"));
-	/* a bad value in git config is a configuration error, on the command line a usage error */
+	/* a bad setting is WFM_ECONFIG (fatal); only a bad option is WFM_EINVALID (usage) */
 	assert_int_equal(wfm_setting_get_ulong(&n, r, NULL, "oracle.timeout"), WFM_ECONFIG);
 	assert_non_null(strstr(wfm_error_last(), "from git config"));
 	assert_int_equal(n, 20);
-	assert_int_equal(wfm_setting_get_ulong(&n, r, "soon", "oracle.timeout"), WFM_EINVALID);
-	assert_non_null(strstr(wfm_error_last(), "from option"));
+	assert_int_equal(wfm_setting_get_ulong(&n, r, "1x", "oracle.timeout"), WFM_EINVALID);
+	assert_non_null(strstr(wfm_error_last(), "'1x' for 'oracle.timeout' (from option)"));
+	assert_int_equal(n, 20);
 	free(wfm_test_sh(repo, "git config --unset wfmigrate.oracle.timeout"));
+	setenv("WFMIGRATE_ORACLE_TIMEOUT", "-3", 1);
+	assert_int_equal(wfm_setting_get_ulong(&n, r, NULL, "oracle.timeout"), WFM_ECONFIG);
+	assert_non_null(strstr(wfm_error_last(), "from environment"));
+	assert_int_equal(n, 20);
 	unsetenv("WFMIGRATE_ORACLE_TIMEOUT");
 	wfm_repo_free(r);
 }

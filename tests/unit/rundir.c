@@ -208,7 +208,7 @@ static void test_rundir__open_by_id_and_prefix(void **state)
 
 	/* ambiguous prefixes list the runs; an exact id wins over a longer one */
 	free(wfm_test_sh(runs, "mkdir r1 r12 r2"));
-	assert_int_equal(wfm_rundir_open(&o, f->common, "r", 0), WFM_EINVALID);
+	assert_int_equal(wfm_rundir_open(&o, f->common, "r", 0), WFM_EAMBIGUOUS);
 	assert_non_null(strstr(wfm_error_last(), "ambiguous: r1, r12, r2"));
 	assert_wfm_ok(wfm_rundir_open(&o, f->common, "r1", 0));
 	assert_string_equal(o->id, "r1");
@@ -216,10 +216,10 @@ static void test_rundir__open_by_id_and_prefix(void **state)
 	assert_int_equal(wfm_rundir_open(&o, f->common, "r3", 0), WFM_ENOTFOUND);
 
 	/* nothing that could leave the runs directory */
-	assert_int_equal(wfm_rundir_open(&o, f->common, "../runs", 0), WFM_EINVALID);
-	assert_int_equal(wfm_rundir_open(&o, f->common, "..", 0), WFM_EINVALID);
-	assert_int_equal(wfm_rundir_open(&o, f->common, "a/b", 0), WFM_EINVALID);
-	assert_int_equal(wfm_rundir_open(&o, f->common, "", 0), WFM_EINVALID);
+	assert_int_equal(wfm_rundir_open(&o, f->common, "../runs", 0), WFM_ENOTFOUND);
+	assert_int_equal(wfm_rundir_open(&o, f->common, "..", 0), WFM_ENOTFOUND);
+	assert_int_equal(wfm_rundir_open(&o, f->common, "a/b", 0), WFM_ENOTFOUND);
+	assert_int_equal(wfm_rundir_open(&o, f->common, "", 0), WFM_ENOTFOUND);
 	assert_null(o);
 	wfm_rundir_free(r);
 	free(runs);
@@ -619,7 +619,7 @@ static void test_rundir__list_tells_the_states(void **state)
 	assert_false(wfm_run_state_live(WFM_RUN_STATE_CRASHED));
 
 	/* no id: the one live run, if there is exactly one */
-	assert_int_equal(wfm_rundir_open(&o, f->common, NULL, 0), WFM_EINVALID);
+	assert_int_equal(wfm_rundir_open(&o, f->common, NULL, 0), WFM_EAMBIGUOUS);
 	assert_non_null(strstr(wfm_error_last(), "2 runs are running"));
 	wfm_rundir_free(paused);
 	assert_wfm_ok(wfm_rundir_open(&o, f->common, NULL, 0));
