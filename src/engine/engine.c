@@ -828,7 +828,7 @@ cJSON *wfm_engine_start_message(struct engine *e)
 		wfm_json_add(msg, "args", cJSON_Duplicate(e->opts->args, 1));
 	wfm_json_add(msg, "budget", wfm_engine_budget(e));
 	wfm_json_add_num(limits, "itemsPerCall", WFM_ENGINE_ITEMS_PER_CALL);
-	wfm_json_add_num(limits, "agentsPerRun", (double)e->opts->max_agents);
+	wfm_json_add_num(limits, "agentsPerRun", (double)e->opts->config->max_agents);
 	wfm_json_add(msg, "limits", limits);
 	return msg;
 }

@@ -35,17 +35,6 @@ const struct wfm_llm_api_ops *wfm_llm_api(enum wfm_llm_api api)
 	return NULL;
 }
 
-const struct wfm_llm_api_ops *wfm_llm_api_find(const char *name)
-{
-	if (!name)
-		return NULL;
-	if (!strcmp(name, "anthropic"))
-		return &wfm_llm_anthropic_ops;
-	if (!strcmp(name, "openai"))
-		return &wfm_llm_openai_ops;
-	return NULL;
-}
-
 /*
  * Tokenizers give about 3.5 to 4 bytes a token for English and code, less
  * for JSON punctuation and non-ASCII text. The estimate reserves budget

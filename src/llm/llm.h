@@ -114,8 +114,6 @@ struct wfm_llm_api_ops {
 };
 
 const struct wfm_llm_api_ops *wfm_llm_api(enum wfm_llm_api api);
-/* "anthropic", "openai" → the API; NULL for any other name */
-const struct wfm_llm_api_ops *wfm_llm_api_find(const char *name);
 
 /* A rough token count for bytes of prompt text: the budget's estimate. */
 uint64_t wfm_llm_estimate_tokens(size_t bytes);

@@ -1,5 +1,6 @@
 #include "support/test.h"
 #include "base/json.h"
+#include "engine/config.h"
 #include "engine/engine_priv.h"
 #include "llm/ledger.h"
 
@@ -190,13 +191,15 @@ static void test_engine__drop(void **state)
 static void test_engine__start_message(void **state)
 {
 	struct wfm_engine_opts opts = {0};
+	struct wfm_run_config cfg;
 	struct engine e = {0};
 	cJSON *args = cJSON_Parse("{\"goal\":\"g\"}"), *msg;
 	const cJSON *limits;
 
 	(void)state;
+	wfm_run_config_init(&cfg); /* the defaults */
+	opts.config = &cfg;
 	e.opts = &opts;
-	opts.max_agents = WFM_ENGINE_MAX_AGENTS_DEFAULT;
 	msg = wfm_engine_start_message(&e);
 	assert_string_equal(wfm_json_get_str(msg, "type", NULL), "start");
 	/* no args: absent, so that the script's args is undefined */
@@ -213,7 +216,7 @@ static void test_engine__start_message(void **state)
 	assert_int_equal(cJSON_GetArraySize(limits), 2);
 	cJSON_Delete(msg);
 	/* agentsPerRun is the run's own cap (--max-agents) */
-	opts.max_agents = 7;
+	cfg.max_agents = 7;
 	opts.args = args;
 	msg = wfm_engine_start_message(&e);
 	limits = cJSON_GetObjectItemCaseSensitive(msg, "limits");
@@ -223,6 +226,7 @@ static void test_engine__start_message(void **state)
 	    wfm_json_get_str(cJSON_GetObjectItemCaseSensitive(msg, "args"), "goal", NULL), "g");
 	cJSON_Delete(msg);
 	cJSON_Delete(args);
+	wfm_run_config_release(&cfg);
 }
 
 int main(void)

@@ -15,10 +15,8 @@ static int parse_str(struct wfm_llm_reply *r, const char *s)
 
 static void test_llm_anthropic__table(void **state)
 {
-	assert_ptr_equal(wfm_llm_api_find("anthropic"), api());
-	assert_ptr_equal(wfm_llm_api_find("openai"), wfm_llm_api(WFM_LLM_OPENAI));
-	assert_null(wfm_llm_api_find("gemini"));
-	assert_null(wfm_llm_api_find(NULL));
+	assert_ptr_equal(wfm_llm_api(WFM_LLM_ANTHROPIC), api());
+	assert_string_equal(wfm_llm_api(WFM_LLM_OPENAI)->name, "openai");
 	assert_string_equal(api()->name, "anthropic");
 	assert_string_equal(api()->path, "/v1/messages");
 	assert_true(wfm_llm_estimate_tokens(3000) >= 750);
