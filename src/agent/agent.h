@@ -77,7 +77,8 @@ struct wfm_agent_env {
 	const struct wfm_llm_api_ops *api; /* the client's API */
 	struct wfm_ledger *ledger;	/* the run's budget; may be NULL (none) */
 	struct wfm_llm_cache *prompt_cache; /* shared prompt parts and warm-up; may be NULL */
-	const char *const *prices;	/* "model=in,out[,cw,cr]" overrides, NULL-terminated; may be NULL */
+	/* "model=in,out[,cw,cr]" overrides, NULL-terminated; may be NULL */
+	const char *const *prices;
 	const char *oracle_cmd;		/* the one command a verifier may run; may be NULL */
 	int sandbox;			/* enum wfm_sandbox for Bash */
 	int cache;			/* mark the stable prefix cacheable */

@@ -35,7 +35,8 @@ struct wfm_llm_client_opts {
 	const char *base_url;
 	const char *api_key;	/* may be NULL for local servers (openai) */
 	unsigned long connect_timeout_ms;  /* default 10000 */
-	unsigned long stall_timeout_ms;	   /* no byte for this long: a transport error; default 120000 */
+	/* no byte for this long: a transport error; default 120000 */
+	unsigned long stall_timeout_ms;
 	unsigned max_retries;		   /* default 6 */
 	unsigned long backoff_base_ms;	   /* default 1000 */
 	unsigned long backoff_max_ms;	   /* default 60000 */

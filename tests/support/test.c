@@ -1,6 +1,7 @@
 #include "support/test.h"
 #include "base/buf.h"
 #include "base/json.h"
+#include "agent/provider.h"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -158,4 +159,14 @@ cJSON *wfm_test_json(const char *text)
 	if (wfm_json_parse(&v, text, strlen(text)) < 0)
 		fail_msg("bad JSON in the test: %s: %s", wfm_error_last(), text);
 	return v;
+}
+
+void wfm_test_unset_provider_env(void)
+{
+	for (size_t i = 0; i < wfm_providers_nr; i++) {
+		if (wfm_providers[i].key_env)
+			unsetenv(wfm_providers[i].key_env);
+		if (wfm_providers[i].url_env)
+			unsetenv(wfm_providers[i].url_env);
+	}
 }

@@ -74,4 +74,7 @@ char *wfm_test_read(const char *path);
 /* JSON text parsed (cJSON_Delete()); fails the test when it is not JSON. */
 cJSON *wfm_test_json(const char *text);
 
+/* Unsets every provider's key and base-URL variable (agent/provider.h). */
+void wfm_test_unset_provider_env(void);
+
 #endif

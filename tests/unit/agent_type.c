@@ -461,9 +461,9 @@ static void test_agent_type__work(void **state)
 	struct wfm_agent_env env = WFM_AGENT_ENV_INIT;
 	struct wfm_agent_request req = WFM_AGENT_REQUEST_INIT;
 	struct wfm_agent_work w;
-	struct wfm_agent_type *explore = NULL, *gp = NULL,
-			      *bash_reader = parse_ok(
-				  "---\nname: b\ndescription: d\ntools: Read, Grep, Bash\n---\n");
+	struct wfm_agent_type *explore = NULL, *gp = NULL;
+	struct wfm_agent_type *bash_reader =
+		parse_ok("---\nname: b\ndescription: d\ntools: Read, Grep, Bash\n---\n");
 
 	(void)state;
 	assert_wfm_ok(wfm_agent_type_find(&explore, "Explore", &none));

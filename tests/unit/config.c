@@ -20,12 +20,7 @@ static void clear_env(void)
 	for (size_t i = 0; i < WFM_CF_NR; i++)
 		if (wfm_config_fields[i].env)
 			unsetenv(wfm_config_fields[i].env);
-	for (size_t i = 0; i < wfm_providers_nr; i++) {
-		if (wfm_providers[i].key_env)
-			unsetenv(wfm_providers[i].key_env);
-		if (wfm_providers[i].url_env)
-			unsetenv(wfm_providers[i].url_env);
-	}
+	wfm_test_unset_provider_env();
 }
 
 static int setup(void **state)

@@ -7,19 +7,9 @@
 #include "agent/provider.h"
 #include "base/buf.h"
 
-static void clear_env(void)
-{
-	for (size_t i = 0; i < wfm_providers_nr; i++) {
-		if (wfm_providers[i].key_env)
-			unsetenv(wfm_providers[i].key_env);
-		if (wfm_providers[i].url_env)
-			unsetenv(wfm_providers[i].url_env);
-	}
-}
-
 static int setup(void **state)
 {
-	clear_env();
+	wfm_test_unset_provider_env();
 	return 0;
 }
 
@@ -81,10 +71,10 @@ static void test_provider__default(void **state)
 	setenv("ANTHROPIC_API_KEY", "k", 1);
 	assert_string_equal(wfm_provider_default(0)->name, "anthropic");
 	assert_string_equal(wfm_provider_default(1)->name, "exec");
-	clear_env();
+	wfm_test_unset_provider_env();
 	setenv("OPENAI_API_KEY", "k", 1);
 	assert_string_equal(wfm_provider_default(0)->name, "openai");
-	clear_env();
+	wfm_test_unset_provider_env();
 }
 
 static void test_provider__base_url(void **state)
@@ -97,7 +87,7 @@ static void test_provider__base_url(void **state)
 	setenv("OPENAI_BASE_URL", "http://localhost:11434/v1", 1);
 	assert_string_equal(wfm_provider_base_url(openai), "http://localhost:11434/v1");
 	assert_null(wfm_provider_base_url(wfm_provider_find("exec")));
-	clear_env();
+	wfm_test_unset_provider_env();
 }
 
 static void test_provider__api_key(void **state)
@@ -125,7 +115,7 @@ static void test_provider__api_key(void **state)
 	setenv("OPENAI_API_KEY", "sk", 1);
 	assert_wfm_ok(wfm_provider_api_key(&key, openai, "https://api.openai.com/v1"));
 	assert_string_equal(key, "sk");
-	clear_env();
+	wfm_test_unset_provider_env();
 }
 
 static void test_provider__messages(void **state)
