@@ -142,8 +142,8 @@ int main(int argc, char **argv)
 	       best_a.total_s, best_a.read_s);
 	printf("(b) wfm_chunk_run, threads=1        %8.3f s  b/a = %.2f  (goal <= 1.50)\n", b,
 	       b / best_a.total_s);
-	printf("(c) wfm_chunk_run, threads=%-2u       %8.3f s  c/a = %.2f  (goal <  1.00)\n",
-	       cores, c, c / best_a.total_s);
+	printf("(c) wfm_chunk_run, threads=%-2u       %8.3f s  c/a = %.2f  (goal <  1.00)\n", cores,
+	       c, c / best_a.total_s);
 	wfm_tree_files_release(&files);
 	wfm_repo_free(repo);
 	wfm_git_shutdown();

@@ -203,10 +203,10 @@ int main(int argc, char **argv)
 	}
 	snprintf(wt, sizeof(wt), "%s/wt", tmpl);
 	for (int i = 0; i < rounds; i++) {
-		const char *add_argv[] = { "git", "-C", repo_path, "worktree", "add", "--detach",
-					   wt, ha, NULL };
-		const char *rm_argv[] = { "git", "-C", repo_path, "worktree", "remove", "--force",
-					  wt, NULL };
+		const char *add_argv[] = { "git",      "-C", repo_path, "worktree", "add",
+					   "--detach", wt,   ha,	NULL };
+		const char *rm_argv[] = { "git",    "-C",      repo_path, "worktree",
+					  "remove", "--force", wt,	  NULL };
 
 		t = now();
 		if (run(add_argv) != 0) {

@@ -53,14 +53,16 @@ struct wfm_agent_request {
 	 * by the merge queue. NULL: no scope */
 	const cJSON *scope;
 };
+/* clang-format off */
 #define WFM_AGENT_REQUEST_INIT { .prompt = NULL, .schema = NULL, .worktree = 0 }
+/* clang-format on */
 
 /* The run's, shared by its agents; borrowed for the call. */
 struct wfm_agent_env {
 	const char *run;
-	struct wfm_pool *pool;		  /* opened with the run id */
-	const char *agent_cmd;		  /* exec provider: sh -c <agent_cmd> */
-	unsigned long timeout_sec;	  /* 0: none; the engine sets its default */
+	struct wfm_pool *pool;		     /* opened with the run id */
+	const char *agent_cmd;		     /* exec provider: sh -c <agent_cmd> */
+	unsigned long timeout_sec;	     /* 0: none; the engine sets its default */
 	const volatile sig_atomic_t *cancel; /* non-zero: stop the agent (may be NULL) */
 	/* where to write the agent's transcript (JSONL: the request, the
 	 * output tails, the result; provider keys redacted); NULL: none */
@@ -73,20 +75,22 @@ struct wfm_agent_env {
 	struct wfm_slot *slot;
 
 	/* LLM providers (agent/loop.h); unused by exec */
-	struct wfm_llm_client *client;	/* shared by the run's agents */
-	const struct wfm_llm_api_ops *api; /* the client's API */
-	struct wfm_ledger *ledger;	/* the run's budget; may be NULL (none) */
+	struct wfm_llm_client *client;	    /* shared by the run's agents */
+	const struct wfm_llm_api_ops *api;  /* the client's API */
+	struct wfm_ledger *ledger;	    /* the run's budget; may be NULL (none) */
 	struct wfm_llm_cache *prompt_cache; /* shared prompt parts and warm-up; may be NULL */
 	/* "model=in,out[,cw,cr]" overrides, NULL-terminated; may be NULL */
 	const char *const *prices;
-	const char *oracle_cmd;		/* the one command a verifier may run; may be NULL */
-	int sandbox;			/* enum wfm_sandbox for Bash */
-	int cache;			/* mark the stable prefix cacheable */
-	unsigned max_turns;		/* model calls per agent; 0: 60 */
-	uint64_t max_tokens;		/* tokens per agent; 0: none */
-	unsigned max_output_tokens;	/* max_tokens of each call; 0: 8192 */
+	const char *oracle_cmd;	    /* the one command a verifier may run; may be NULL */
+	int sandbox;		    /* enum wfm_sandbox for Bash */
+	int cache;		    /* mark the stable prefix cacheable */
+	unsigned max_turns;	    /* model calls per agent; 0: 60 */
+	uint64_t max_tokens;	    /* tokens per agent; 0: none */
+	unsigned max_output_tokens; /* max_tokens of each call; 0: 8192 */
 };
+/* clang-format off */
 #define WFM_AGENT_ENV_INIT { .run = NULL }
+/* clang-format on */
 
 struct wfm_agent_result {
 	/*
@@ -126,7 +130,9 @@ struct wfm_agent_result {
 	double cost_usd;
 	unsigned turns, tool_calls;
 };
+/* clang-format off */
 #define WFM_AGENT_RESULT_INIT { .ok = 0 }
+/* clang-format on */
 
 #define WFM_AGENT_STDERR_LINES 6
 #define WFM_AGENT_STDERR_LINE_MAX 300

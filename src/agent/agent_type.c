@@ -19,26 +19,26 @@ static const struct builtin {
 	const char *tools; /* as a file's tools line; NULL: every tool */
 	const char *prompt;
 } builtins[] = {
-    {"general-purpose",
-     "General-purpose agent for researching complex questions, searching for code, and "
-     "executing multi-step tasks",
-     "implementer", NULL, NULL},
-    {"Explore",
-     "Fast agent for exploring a code base: finds files, searches the code and answers "
-     "questions about it; changes nothing",
-     "triager", "Read, Glob, Grep",
-     "You explore a code base quickly to answer the question in the task. Search with Glob "
-     "and Grep before you read, read only what you need, and answer with what you found, "
-     "citing paths and line numbers."},
-    {"Plan",
-     "Software architect agent for designing implementation plans: explores the code "
-     "read-only and answers with a step-by-step plan",
-     "reviewer", "Read, Glob, Grep",
-     "You are a software architect. Explore the code as far as the task needs, then answer "
-     "with a step-by-step implementation plan: the files to change and how, in what order, "
-     "and the risks and open questions. The plan is your answer: you change nothing."},
-    {"workflow-subagent", "The default agent of a workflow: the same as no agentType",
-     "implementer", NULL, NULL},
+	{ "general-purpose",
+	  "General-purpose agent for researching complex questions, searching for code, and "
+	  "executing multi-step tasks",
+	  "implementer", NULL, NULL },
+	{ "Explore",
+	  "Fast agent for exploring a code base: finds files, searches the code and answers "
+	  "questions about it; changes nothing",
+	  "triager", "Read, Glob, Grep",
+	  "You explore a code base quickly to answer the question in the task. Search with Glob "
+	  "and Grep before you read, read only what you need, and answer with what you found, "
+	  "citing paths and line numbers." },
+	{ "Plan",
+	  "Software architect agent for designing implementation plans: explores the code "
+	  "read-only and answers with a step-by-step plan",
+	  "reviewer", "Read, Glob, Grep",
+	  "You are a software architect. Explore the code as far as the task needs, then answer "
+	  "with a step-by-step implementation plan: the files to change and how, in what order, "
+	  "and the risks and open questions. The plan is your answer: you change nothing." },
+	{ "workflow-subagent", "The default agent of a workflow: the same as no agentType",
+	  "implementer", NULL, NULL },
 };
 
 /* What a message about a file needs: its name as shown, and its front matter. */
@@ -170,8 +170,8 @@ static void finish_tools(struct wfm_agent_type *t)
 		wfm_strvec_clear(&t->tools);
 		t->tools = kept;
 	}
-	t->role =
-	    wfm_role_find(t->mask & (WFM_TOOL_WRITE | WFM_TOOL_EDIT) ? "implementer" : "reviewer");
+	t->role = wfm_role_find(t->mask & (WFM_TOOL_WRITE | WFM_TOOL_EDIT) ? "implementer"
+									   : "reviewer");
 }
 
 static int is_fence(const char *s, size_t n)
@@ -201,7 +201,7 @@ static int required(char **out, const cJSON *fm, const char *key, const struct s
 static int parse(struct wfm_agent_type *t, const char *text, size_t len, const char *path)
 {
 	struct wfm_buf lf = WFM_BUF_INIT;
-	struct source src = {path, NULL, 0};
+	struct source src = { path, NULL, 0 };
 	const char *s, *p, *body;
 	cJSON *fm = NULL;
 	const cJSON *model;
@@ -317,8 +317,8 @@ static struct wfm_agent_type *builtin_new(const struct builtin *b)
 static int scan(struct wfm_agent_type **out, const char *name,
 		const struct wfm_agent_type_where *where, struct wfm_buf *known)
 {
-	const char *roots[] = {where->top, where->home};
-	const char *shown[] = {AGENTS_DIR, "~/" AGENTS_DIR};
+	const char *roots[] = { where->top, where->home };
+	const char *shown[] = { AGENTS_DIR, "~/" AGENTS_DIR };
 	int rc = 0;
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(roots) && !*out && rc == 0; i++) {

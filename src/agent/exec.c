@@ -21,7 +21,6 @@
 
 #include <fcntl.h>
 
-
 /* bytes of stdout kept in the transcript */
 #define TRANSCRIPT_TAIL (64 * 1024)
 
@@ -33,9 +32,9 @@ struct job {
 	struct wfm_slot *slot;
 	char *request_path; /* WFM_AGENT_JSON_FILE, removed at the end */
 	struct wfm_transcript tr;
-	cJSON *request;	   /* WFM_AGENT_JSON */
+	cJSON *request; /* WFM_AGENT_JSON */
 	struct wfm_process_result proc;
-	int ran;	   /* proc is filled */
+	int ran; /* proc is filled */
 };
 
 static int check_request(struct job *j)
@@ -183,7 +182,7 @@ static void transcript_end(struct job *j, const struct wfm_agent_result *res)
 /* ---- the output ---- */
 
 __attribute__((format(printf, 2, 3))) static void agent_fail(struct wfm_agent_result *out,
-							    const char *fmt, ...)
+							     const char *fmt, ...)
 {
 	struct wfm_buf why = WFM_BUF_INIT;
 	va_list ap;

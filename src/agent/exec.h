@@ -21,7 +21,8 @@
 /* Where the words of an agent command are taken from (wfm_agent_exec_resolve_cmd). */
 struct wfm_exec_cmd_where {
 	const char *cwd; /* absolute: where the user gave the command */
-	const char *top; /* absolute, symbolic links resolved: the top of the working tree; NULL: none */
+	const char *top; /* absolute, symbolic links resolved: the top of the working tree; NULL:
+			    none */
 	/*
 	 * Whether path (relative to top, '/'-separated) is a file of the base
 	 * commit, or a directory holding some: 1 yes, 0 no, negative an error
@@ -30,7 +31,9 @@ struct wfm_exec_cmd_where {
 	int (*tracked)(void *data, const char *path);
 	void *data;
 };
+/* clang-format off */
 #define WFM_EXEC_CMD_WHERE_INIT { .cwd = NULL, .top = NULL, .tracked = NULL, .data = NULL }
+/* clang-format on */
 
 /*
  * The agent command cmd as it must be written to mean, at the top of an

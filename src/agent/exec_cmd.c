@@ -183,10 +183,10 @@ static int resolve_word(struct wfm_buf *out, const struct word *w, int program,
 	if (absolute(&abs, where->cwd, v) < 0) {
 		if (program)
 			rc = wfm_error_setc(
-			    WFM_EINVALID,
-			    "the agent command's program '%s' does not exist in '%s' "
-			    "(a relative path is taken from there)",
-			    v, where->cwd);
+				WFM_EINVALID,
+				"the agent command's program '%s' does not exist in '%s' "
+				"(a relative path is taken from there)",
+				v, where->cwd);
 		goto done;
 	}
 	rel = program ? NULL : under(abs.ptr, where->top);
@@ -210,7 +210,7 @@ done:
 
 int wfm_agent_exec_resolve_cmd(char **out, const char *cmd, const struct wfm_exec_cmd_where *where)
 {
-	struct word w = {0, 0, WFM_BUF_INIT, 0};
+	struct word w = { 0, 0, WFM_BUF_INIT, 0 };
 	struct wfm_buf res = WFM_BUF_INIT, path = WFM_BUF_INIT;
 	size_t pos = 0, copied = 0;
 	int program = 1, rc = 0;

@@ -34,13 +34,13 @@
 #define OUTPUT_TOKENS_CAP 64000
 
 static const char structured_output_description[] =
-    "Submit your final answer. Call this exactly once, when you are done: its input is your "
-    "answer, and it must match the schema. If it does not, you are told why and may call it "
-    "again.";
+	"Submit your final answer. Call this exactly once, when you are done: its input is your "
+	"answer, and it must match the schema. If it does not, you are told why and may call it "
+	"again.";
 
 static const char structured_output_nudge[] =
-    "You ended without submitting your answer. Call the StructuredOutput tool now, with your "
-    "answer as its input.";
+	"You ended without submitting your answer. Call the StructuredOutput tool now, with your "
+	"answer as its input.";
 
 struct loop {
 	const struct wfm_agent_env *env;
@@ -126,10 +126,10 @@ static int tool_mask(unsigned *mask, const struct wfm_agent_work *w,
 			id = wfm_tool_find(t->valuestring);
 			if (!id)
 				return wfm_error_setc(
-				    WFM_EINVALID,
-				    "agent(): unknown tool '%s' (known: Read, Write, "
-				    "Edit, Glob, Grep, Bash)",
-				    t->valuestring);
+					WFM_EINVALID,
+					"agent(): unknown tool '%s' (known: Read, Write, "
+					"Edit, Glob, Grep, Bash)",
+					t->valuestring);
 			asked |= id;
 		}
 		allowed &= asked;
@@ -165,7 +165,7 @@ static void make_tools(struct loop *l, unsigned mask)
 	for (size_t i = 0; i < l->nr_defs; i++) {
 		wfm_json_print(&size, l->defs[i].schema);
 		l->tools_bytes +=
-		    size.len + strlen(l->defs[i].name) + strlen(l->defs[i].description);
+			size.len + strlen(l->defs[i].name) + strlen(l->defs[i].description);
 		wfm_buf_clear(&size);
 	}
 	wfm_buf_release(&size);
@@ -358,9 +358,9 @@ static uint64_t fit_output(struct loop *l, uint64_t est, uint64_t max_out)
 static int call_model(struct loop *l, struct wfm_llm_reply *reply)
 {
 	const struct wfm_agent_env *env = l->env;
-	struct wfm_llm_request req = {0};
-	struct wfm_llm_call_info info = {0};
-	struct wfm_ledger_hold hold = {0};
+	struct wfm_llm_request req = { 0 };
+	struct wfm_llm_call_info info = { 0 };
+	struct wfm_ledger_hold hold = { 0 };
 	uint64_t est = input_estimate(l), max_out = l->max_out, used, total;
 	double cost;
 	int rc;
@@ -417,7 +417,7 @@ static int call_model(struct loop *l, struct wfm_llm_reply *reply)
 	if (env->ledger)
 		wfm_ledger_settle(env->ledger, &hold, total, cost);
 	l->out->tokens_in +=
-	    reply->usage.input + reply->usage.cache_write + reply->usage.cache_read;
+		reply->usage.input + reply->usage.cache_write + reply->usage.cache_read;
 	l->out->tokens_out += reply->usage.output;
 	l->out->cache_read += reply->usage.cache_read;
 	l->out->cache_write += reply->usage.cache_write;
@@ -490,8 +490,8 @@ static int run_tools(struct loop *l, const struct wfm_llm_reply *reply)
 			structured_output(l, call, &answers[i], &is_error);
 		} else if (!call->input) {
 			wfm_buf_adds(&answers[i], call->bad_input
-						      ? call->bad_input
-						      : "the arguments are not a JSON object");
+							  ? call->bad_input
+							  : "the arguments are not a JSON object");
 		} else if ((rc = wfm_tool_run(&answers[i], &is_error, &l->tools,
 					      call->name ? call->name : "", call->input)) < 0) {
 			break;
@@ -551,7 +551,8 @@ static void add_prompt(struct loop *l, char key[17])
 		cached = wfm_llm_cache_split(env->prompt_cache, klass.ptr, l->req->prompt);
 		wfm_buf_add(&shared, l->req->prompt, cached);
 		{
-			const char *parts[] = {l->req->model, l->system.ptr, tools.ptr, shared.ptr};
+			const char *parts[] = { l->req->model, l->system.ptr, tools.ptr,
+						shared.ptr };
 
 			wfm_llm_cache_key(key, parts, WFM_ARRAY_SIZE(parts));
 		}
@@ -574,7 +575,7 @@ static int converse(struct loop *l)
 	if (key[0])
 		wfm_llm_cache_enter(env->prompt_cache, key, WARM_UP_WAIT_MS, env->cancel, &warming);
 	while (!l->done) {
-		struct wfm_llm_reply reply = {0};
+		struct wfm_llm_reply reply = { 0 };
 
 		if (out_of_time(l))
 			break;
@@ -600,8 +601,8 @@ static int converse(struct loop *l)
 					   l->max_out);
 			} else {
 				transcript_note(
-				    l, "reply cut off at max_tokens: asked again with twice "
-				       "the room");
+					l, "reply cut off at max_tokens: asked again with twice "
+					   "the room");
 				retried_cut = 1;
 				l->max_out = l->max_out * 2 > OUTPUT_TOKENS_CAP ? OUTPUT_TOKENS_CAP
 										: l->max_out * 2;
@@ -660,7 +661,7 @@ static void loop_release(struct loop *l)
 int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env *env,
 		       const struct wfm_agent_request *req)
 {
-	struct loop l = {0};
+	struct loop l = { 0 };
 	unsigned mask = 0;
 	char *first = NULL;
 	int rc;
@@ -674,8 +675,8 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 	if ((rc = wfm_agent_work_init(&l.work, env, req)) < 0)
 		goto done;
 	if (!env->client || !env->api || !env->pool) {
-		rc =
-		    wfm_error_setc(WFM_EINVALID, "an LLM agent needs a client and a worktree pool");
+		rc = wfm_error_setc(WFM_EINVALID,
+				    "an LLM agent needs a client and a worktree pool");
 		goto done;
 	}
 	if (!req->model || !*req->model) {
@@ -691,17 +692,17 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 		wfm_ledger_totals(env->ledger, &t);
 		if (t.max_usd > 0 && !l.price.known) {
 			rc = wfm_error_setc(
-			    WFM_EINVALID,
-			    "no price is known for model '%s', so --max-cost cannot be "
-			    "kept: set one with git config wfmigrate.price.%s "
-			    "<input>,<output> (USD per million tokens)",
-			    req->model, req->model);
+				WFM_EINVALID,
+				"no price is known for model '%s', so --max-cost cannot be "
+				"kept: set one with git config wfmigrate.price.%s "
+				"<input>,<output> (USD per million tokens)",
+				req->model, req->model);
 			goto done;
 		}
 	}
 	make_tools(&l, mask);
 	l.max_out =
-	    env->max_output_tokens ? env->max_output_tokens : WFM_AGENT_OUTPUT_TOKENS_DEFAULT;
+		env->max_output_tokens ? env->max_output_tokens : WFM_AGENT_OUTPUT_TOKENS_DEFAULT;
 	l.started_ms = wfm_clock_mono_ms();
 	if (env->cancel && *env->cancel) {
 		agent_fail(&l, "cancelled");

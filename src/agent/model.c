@@ -6,9 +6,9 @@ static const struct {
 	const char *name;
 	enum wfm_role_tier tier;
 } aliases[] = {
-    {"opus", WFM_TIER_STRONG},
-    {"sonnet", WFM_TIER_STRONG},
-    {"haiku", WFM_TIER_FAST},
+	{ "opus", WFM_TIER_STRONG },
+	{ "sonnet", WFM_TIER_STRONG },
+	{ "haiku", WFM_TIER_FAST },
 };
 
 /* The entry's model when it applies to role (role_only: only "<role>=" entries; else only bare

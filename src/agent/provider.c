@@ -3,37 +3,38 @@
 #include "agent/provider.h"
 
 static const struct wfm_provider_alias claude_aliases[] = {
-    {"opus", "claude-opus-4-1"},
-    {"sonnet", "claude-sonnet-4-5"},
-    {"haiku", "claude-haiku-4-5"},
-    {NULL, NULL},
+	{ "opus", "claude-opus-4-1" },
+	{ "sonnet", "claude-sonnet-4-5" },
+	{ "haiku", "claude-haiku-4-5" },
+	{ NULL, NULL },
 };
 
 const struct wfm_provider wfm_providers[] = {
-    {
-	.name = "exec",
-    },
-    {
-	.name = "anthropic",
-	.has_api = 1,
-	.api = WFM_LLM_ANTHROPIC,
-	.key_env = "ANTHROPIC_API_KEY",
-	.url_env = "ANTHROPIC_BASE_URL",
-	.default_url = "https://api.anthropic.com",
-	.key = WFM_KEY_REQUIRED,
-	.models = {[WFM_TIER_STRONG] = "claude-sonnet-4-5", [WFM_TIER_FAST] = "claude-haiku-4-5"},
-	.aliases = claude_aliases,
-    },
-    {
-	.name = "openai",
-	.has_api = 1,
-	.api = WFM_LLM_OPENAI,
-	.key_env = "OPENAI_API_KEY",
-	.url_env = "OPENAI_BASE_URL",
-	.default_url = "https://api.openai.com/v1",
-	.key = WFM_KEY_AT_DEFAULT_HOST,
-	.models = {[WFM_TIER_STRONG] = "gpt-4.1", [WFM_TIER_FAST] = "gpt-4.1-mini"},
-    },
+	{
+		.name = "exec",
+	},
+	{
+		.name = "anthropic",
+		.has_api = 1,
+		.api = WFM_LLM_ANTHROPIC,
+		.key_env = "ANTHROPIC_API_KEY",
+		.url_env = "ANTHROPIC_BASE_URL",
+		.default_url = "https://api.anthropic.com",
+		.key = WFM_KEY_REQUIRED,
+		.models = { [WFM_TIER_STRONG] = "claude-sonnet-4-5",
+			    [WFM_TIER_FAST] = "claude-haiku-4-5" },
+		.aliases = claude_aliases,
+	},
+	{
+		.name = "openai",
+		.has_api = 1,
+		.api = WFM_LLM_OPENAI,
+		.key_env = "OPENAI_API_KEY",
+		.url_env = "OPENAI_BASE_URL",
+		.default_url = "https://api.openai.com/v1",
+		.key = WFM_KEY_AT_DEFAULT_HOST,
+		.models = { [WFM_TIER_STRONG] = "gpt-4.1", [WFM_TIER_FAST] = "gpt-4.1-mini" },
+	},
 };
 
 const size_t wfm_providers_nr = WFM_ARRAY_SIZE(wfm_providers);

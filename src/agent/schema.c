@@ -27,18 +27,31 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } types[] = {
-	{ "string", T_STRING }, { "number", T_NUMBER },	 { "integer", T_INTEGER },
+	{ "string", T_STRING },	  { "number", T_NUMBER }, { "integer", T_INTEGER },
 	{ "boolean", T_BOOLEAN }, { "object", T_OBJECT }, { "array", T_ARRAY },
 	{ "null", T_NULL },
 };
 
 /* Assertions we do not implement: refusing them beats dropping a constraint unseen. */
 static const char *const refused[] = {
-	"$ref",		   "$dynamicRef",     "$recursiveRef",	       "patternProperties",
-	"propertyNames",   "dependentRequired", "dependentSchemas",    "dependencies",
-	"if",		   "then",	      "else",		       "unevaluatedProperties",
-	"unevaluatedItems", "contains",	      "minContains",	       "maxContains",
-	"prefixItems",	   "additionalItems",
+	"$ref",
+	"$dynamicRef",
+	"$recursiveRef",
+	"patternProperties",
+	"propertyNames",
+	"dependentRequired",
+	"dependentSchemas",
+	"dependencies",
+	"if",
+	"then",
+	"else",
+	"unevaluatedProperties",
+	"unevaluatedItems",
+	"contains",
+	"minContains",
+	"maxContains",
+	"prefixItems",
+	"additionalItems",
 };
 
 /* Keywords whose value is a count: a non-negative integer. */
@@ -172,9 +185,7 @@ static unsigned schema_types(const cJSON *s)
 		return T_ALL;
 	if (cJSON_IsString(t))
 		return type_bit(t->valuestring);
-	cJSON_ArrayForEach(e, t)
-		if (cJSON_IsString(e))
-			mask |= type_bit(e->valuestring);
+	cJSON_ArrayForEach(e, t) if (cJSON_IsString(e)) mask |= type_bit(e->valuestring);
 	return mask;
 }
 
@@ -312,7 +323,8 @@ static int validate_array(struct ctx *c, const cJSON *s, const cJSON *v)
 	}
 	if (!is_schema(items))
 		return 0;
-	cJSON_ArrayForEach(e, v) {
+	cJSON_ArrayForEach(e, v)
+	{
 		size_t len = c->path->len;
 		int rc;
 
@@ -344,7 +356,8 @@ static int validate_object(struct ctx *c, const cJSON *s, const cJSON *v)
 	const cJSON *extra = kw(s, "additionalProperties"), *e;
 	size_t n = (size_t)cJSON_GetArraySize(v);
 
-	cJSON_ArrayForEach(e, req) {
+	cJSON_ArrayForEach(e, req)
+	{
 		if (cJSON_IsString(e) && !cJSON_GetObjectItemCaseSensitive(v, e->valuestring)) {
 			size_t len = c->path->len;
 			path_key(c->path, e->valuestring);
@@ -357,10 +370,12 @@ static int validate_object(struct ctx *c, const cJSON *s, const cJSON *v)
 		return fail(c, "expected at least %.0f properties, got %zu", min, n);
 	if (max >= 0 && (double)n > max)
 		return fail(c, "expected at most %.0f properties, got %zu", max, n);
-	cJSON_ArrayForEach(e, v) {
+	cJSON_ArrayForEach(e, v)
+	{
 		const char *name = e->string ? e->string : "";
-		const cJSON *ps =
-		    cJSON_IsObject(props) ? cJSON_GetObjectItemCaseSensitive(props, name) : NULL;
+		const cJSON *ps = cJSON_IsObject(props)
+					  ? cJSON_GetObjectItemCaseSensitive(props, name)
+					  : NULL;
 
 		if (ps && validate_member(c, name, ps, e) < 0)
 			return -1;
@@ -401,16 +416,13 @@ static int validate_combinators(struct ctx *c, const cJSON *s, const cJSON *v)
 	const cJSON *all = kw(s, "allOf"), *any = kw(s, "anyOf"), *one = kw(s, "oneOf");
 	const cJSON *not = kw(s, "not"), *e;
 
-	cJSON_ArrayForEach(e, all)
-		if (validate(c, e, v, 0) < 0)
-			return -1;
+	cJSON_ArrayForEach(e, all) if (validate(c, e, v, 0) < 0) return -1;
 	if (cJSON_IsArray(any) && any->child) {
 		struct wfm_buf why = WFM_BUF_INIT;
 		int ok = 0;
 
-		cJSON_ArrayForEach(e, any)
-			if ((ok = matches(c, e, v, why.len ? NULL : &why)))
-				break;
+		cJSON_ArrayForEach(e,
+				   any) if ((ok = matches(c, e, v, why.len ? NULL : &why))) break;
 		if (!ok)
 			fail(c, "matches no schema of anyOf (the first: %s)", why.ptr);
 		wfm_buf_release(&why);
@@ -421,8 +433,7 @@ static int validate_combinators(struct ctx *c, const cJSON *s, const cJSON *v)
 		struct wfm_buf why = WFM_BUF_INIT;
 		int n = 0;
 
-		cJSON_ArrayForEach(e, one)
-			n += matches(c, e, v, why.len ? NULL : &why);
+		cJSON_ArrayForEach(e, one) n += matches(c, e, v, why.len ? NULL : &why);
 		if (n == 0)
 			fail(c, "matches no schema of oneOf (the first: %s)", why.ptr);
 		else if (n > 1)
@@ -431,7 +442,7 @@ static int validate_combinators(struct ctx *c, const cJSON *s, const cJSON *v)
 		if (n != 1)
 			return -1;
 	}
-	if (is_schema(not) && matches(c, not, v, NULL))
+	if (is_schema(not ) && matches(c, not, v, NULL))
 		return fail(c, "matches the schema of 'not'");
 	return 0;
 }
@@ -460,9 +471,7 @@ static int validate(struct ctx *c, const cJSON *s, const cJSON *v, unsigned skip
 	if (!(skip & SKIP_ENUM) && cJSON_IsArray(en)) {
 		int found = 0;
 
-		cJSON_ArrayForEach(e, en)
-			if ((found = cJSON_Compare(e, v, 1)))
-				break;
+		cJSON_ArrayForEach(e, en) if ((found = cJSON_Compare(e, v, 1))) break;
 		if (!found) {
 			struct wfm_buf list = WFM_BUF_INIT;
 			show(&list, en);
@@ -535,9 +544,7 @@ static int in_list(const cJSON *arr, const char *name)
 {
 	const cJSON *e;
 
-	cJSON_ArrayForEach(e, arr)
-		if (cJSON_IsString(e) && !strcmp(e->valuestring, name))
-			return 1;
+	cJSON_ArrayForEach(e, arr) if (cJSON_IsString(e) && !strcmp(e->valuestring, name)) return 1;
 	return 0;
 }
 
@@ -572,7 +579,8 @@ static int check_keyword(struct ctx *c, const cJSON *s, const cJSON *k, int *sat
 			return fail(c, "'type' is an empty list");
 		if (cJSON_IsString(k) && !type_bit(k->valuestring))
 			return fail(c, "unknown type '%s'", k->valuestring);
-		cJSON_ArrayForEach(e, k) {
+		cJSON_ArrayForEach(e, k)
+		{
 			if (!cJSON_IsString(e))
 				return fail(c, "'type' must be a type name or a list of them");
 			if (!type_bit(e->valuestring))
@@ -584,13 +592,13 @@ static int check_keyword(struct ctx *c, const cJSON *s, const cJSON *k, int *sat
 	} else if (!strcmp(name, "required")) {
 		if (!cJSON_IsArray(k))
 			return fail(c, "'required' must be a list of property names");
-		cJSON_ArrayForEach(e, k)
-			if (!cJSON_IsString(e))
-				return fail(c, "'required' must be a list of property names");
+		cJSON_ArrayForEach(e, k) if (!cJSON_IsString(e)) return fail(
+			c, "'required' must be a list of property names");
 	} else if (!strcmp(name, "properties")) {
 		if (!cJSON_IsObject(k))
 			return fail(c, "'properties' must be an object");
-		cJSON_ArrayForEach(e, k) {
+		cJSON_ArrayForEach(e, k)
+		{
 			struct wfm_buf at = WFM_BUF_INIT;
 			int ok = 1, rc;
 
@@ -661,7 +669,8 @@ static int check_keyword(struct ctx *c, const cJSON *s, const cJSON *k, int *sat
 
 		if (!cJSON_IsArray(k) || !k->child)
 			return fail(c, "'%s' must be a non-empty list of schemas", name);
-		cJSON_ArrayForEach(e, k) {
+		cJSON_ArrayForEach(e, k)
+		{
 			struct wfm_buf at = WFM_BUF_INIT;
 			int ok = 1, rc;
 
@@ -762,7 +771,8 @@ static int type_sat(struct ctx *c, const cJSON *s, unsigned t, const struct fact
 			       max);
 			return 0;
 		}
-		cJSON_ArrayForEach(e, req) {
+		cJSON_ArrayForEach(e, req)
+		{
 			const cJSON *d;
 			int dup = 0;
 
@@ -773,8 +783,9 @@ static int type_sat(struct ctx *c, const cJSON *s, unsigned t, const struct fact
 			    cJSON_GetObjectItemCaseSensitive(props, e->valuestring))
 				continue; /* its own schema was looked at by check_keyword */
 			if (!extra_ok) {
-				why_at(why, c, "required property '%s' is excluded by "
-					       "additionalProperties: %s",
+				why_at(why, c,
+				       "required property '%s' is excluded by "
+				       "additionalProperties: %s",
 				       e->valuestring, cJSON_IsFalse(extra) ? "false" : "<schema>");
 				return 0;
 			}
@@ -813,9 +824,7 @@ static int check_types(struct ctx *c, const cJSON *s, unsigned only, int *sat)
 	}
 	if (!cJSON_IsObject(s))
 		return fail(c, "a schema must be an object or a boolean");
-	cJSON_ArrayForEach(k, s)
-		if ((rc = check_keyword(c, s, k, sat, &why, &f)) < 0)
-			goto done;
+	cJSON_ArrayForEach(k, s) if ((rc = check_keyword(c, s, k, sat, &why, &f)) < 0) goto done;
 
 	en = kw(s, "enum");
 	cn = kw(s, "const");
@@ -823,7 +832,8 @@ static int check_types(struct ctx *c, const cJSON *s, unsigned only, int *sat)
 		const cJSON *e;
 		int found = 0;
 
-		cJSON_ArrayForEach(e, en) {
+		cJSON_ArrayForEach(e, en)
+		{
 			struct wfm_buf root = WFM_BUF_INIT;
 			struct ctx t = { &root, WFM_BUF_INIT };
 
@@ -873,7 +883,7 @@ static int check_types(struct ctx *c, const cJSON *s, unsigned only, int *sat)
 				*sat = type_sat(c, s, types[i].bit, &f, &why);
 		if (*sat) {
 			const cJSON *not = kw(s, "not");
-			if (cJSON_IsTrue(not) || (cJSON_IsObject(not) && !not->child)) {
+			if (cJSON_IsTrue(not ) || (cJSON_IsObject(not ) && !not ->child)) {
 				*sat = 0;
 				why_at(&why, c, "'not' excludes every value");
 			}

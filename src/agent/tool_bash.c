@@ -27,11 +27,13 @@ static const char *const unset_more[] = {
 
 /* the bubblewrap options in front of the command; root is bound writable after them */
 static const char *const bwrap_opts[] = {
-	"--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-	NULL,
+	"--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", NULL,
 };
 static const char *const bwrap_tail[] = {
-	"--unshare-all", "--die-with-parent", "--new-session", NULL,
+	"--unshare-all",
+	"--die-with-parent",
+	"--new-session",
+	NULL,
 };
 
 static int on_path(const char *prog)
@@ -160,8 +162,8 @@ int wfm_tool_bash(struct wfm_tool_call *c)
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
 	struct wfm_strvec argv = WFM_STRVEC_INIT;
-	unsigned long max_ms = ctx->bash_timeout_ms ? ctx->bash_timeout_ms
-						    : WFM_TOOL_BASH_TIMEOUT_DEFAULT_MS;
+	unsigned long max_ms =
+		ctx->bash_timeout_ms ? ctx->bash_timeout_ms : WFM_TOOL_BASH_TIMEOUT_DEFAULT_MS;
 	const char *command = NULL, *desc = NULL;
 	char *root_real = NULL;
 	long timeout = (long)max_ms;
@@ -220,8 +222,10 @@ int wfm_tool_bash(struct wfm_tool_call *c)
 	if (r.timed_out) {
 		if (c->out->len > c->start && c->out->ptr[c->out->len - 1] != '\n')
 			wfm_buf_addch(c->out, '\n');
-		wfm_buf_addf(c->out, "[timed out after %ld ms: the command and its processes were "
-				     "killed]", timeout);
+		wfm_buf_addf(c->out,
+			     "[timed out after %ld ms: the command and its processes were "
+			     "killed]",
+			     timeout);
 		*c->is_error = 1;
 		goto done;
 	}

@@ -72,7 +72,8 @@ int wfm_tool_read(struct wfm_tool_call *c)
 				wfm_buf_addf(c->out, "%6zu\t", lineno);
 				wfm_buf_add(c->out, s, keep);
 				if (keep < len)
-					wfm_buf_addf(c->out, " [line cut: %zu more bytes]", len - keep);
+					wfm_buf_addf(c->out, " [line cut: %zu more bytes]",
+						     len - keep);
 				wfm_buf_addch(c->out, '\n');
 				shown++;
 				last = lineno;
@@ -86,7 +87,8 @@ int wfm_tool_read(struct wfm_tool_call *c)
 		goto done;
 	}
 	if (last < total)
-		wfm_buf_addf(c->out, "[truncated: %zu more lines; use offset/limit]\n", total - last);
+		wfm_buf_addf(c->out, "[truncated: %zu more lines; use offset/limit]\n",
+			     total - last);
 done:
 	wfm_buf_release(&data);
 	free(path);
@@ -215,21 +217,26 @@ int wfm_tool_edit(struct wfm_tool_call *c)
 		goto done;
 	}
 	if (!olen) {
-		wfm_tool_fail(c, "old_string is empty but '%s' exists (to replace all of it, use Write)",
-			      fp);
+		wfm_tool_fail(
+			c, "old_string is empty but '%s' exists (to replace all of it, use Write)",
+			fp);
 		goto done;
 	}
 	end = data.ptr + data.len;
 	for (s = data.ptr; (hit = memmem(s, (size_t)(end - s), old, olen)); s = hit + olen)
 		n++;
 	if (!n) {
-		wfm_tool_fail(c, "old_string not found in '%s' (it must match exactly, whitespace "
-				 "included; Read the file again)", fp);
+		wfm_tool_fail(c,
+			      "old_string not found in '%s' (it must match exactly, whitespace "
+			      "included; Read the file again)",
+			      fp);
 		goto done;
 	}
 	if (n > 1 && !all) {
-		wfm_tool_fail(c, "old_string occurs %zu times in '%s'; give more context or set "
-				 "replace_all", n, fp);
+		wfm_tool_fail(c,
+			      "old_string occurs %zu times in '%s'; give more context or set "
+			      "replace_all",
+			      n, fp);
 		goto done;
 	}
 	wfm_buf_grow(&res, data.len + (nlen > olen ? n * (nlen - olen) : 0));
@@ -381,7 +388,8 @@ int wfm_tool_glob(struct wfm_tool_call *c)
 		shown++;
 	}
 	if (shown < g.found.nr)
-		wfm_buf_addf(c->out, "[truncated: %zu more paths; narrow the pattern or set path]\n",
+		wfm_buf_addf(c->out,
+			     "[truncated: %zu more paths; narrow the pattern or set path]\n",
 			     g.found.nr - shown);
 done:
 	wfm_strvec_clear(&patterns);

@@ -99,8 +99,8 @@ static int emit_line(struct grep *g, const char *rel, size_t no, char sep, const
  * The lines (0-based) on which a match starts, in order, into *lines;
  * their number is returned. Stops at the first with stop_at_first.
  */
-static size_t find(struct grep *g, const char *data, size_t len, size_t **lines,
-		   size_t *alloc, int stop_at_first)
+static size_t find(struct grep *g, const char *data, size_t len, size_t **lines, size_t *alloc,
+		   int stop_at_first)
 {
 	struct wfm_regex_match m;
 	size_t pos = 0, line = 0, counted = 0, nr = 0;
@@ -165,7 +165,8 @@ static void search(struct grep *g, const char *rel, const char *data, size_t len
 			}
 		show = wfm_calloc(nr_starts, 1);
 		for (i = 0; i < nr; i++) {
-			size_t from = lines[i] > (size_t)g->before ? lines[i] - (size_t)g->before : 0;
+			size_t from =
+				lines[i] > (size_t)g->before ? lines[i] - (size_t)g->before : 0;
 			size_t to = lines[i] + (size_t)g->after;
 
 			for (size_t l = from; l <= to && l < nr_starts; l++)
@@ -182,8 +183,8 @@ static void search(struct grep *g, const char *rel, const char *data, size_t len
 			if (!show[i])
 				continue;
 			/* groups apart, and files, separated by "--" when there is context */
-			if ((g->before || g->after) && (prev == SIZE_MAX ? g->c->out->len > g->c->start
-									: i > prev + 1) &&
+			if ((g->before || g->after) &&
+			    (prev == SIZE_MAX ? g->c->out->len > g->c->start : i > prev + 1) &&
 			    emit(g, "--\n", 3) < 0)
 				break;
 			if (e > s && data[e - 1] == '\n')
@@ -200,7 +201,9 @@ done:
 
 int wfm_tool_grep(struct wfm_tool_call *c)
 {
-	struct grep g = { c, NULL, FILES, 1, 0, 0, WFM_STRVEC_INIT, WFM_STRVEC_INIT, "", 0, 0, 0, 0 };
+	struct grep g = {
+		c, NULL, FILES, 1, 0, 0, WFM_STRVEC_INIT, WFM_STRVEC_INIT, "", 0, 0, 0, 0
+	};
 	struct wfm_regex *re = NULL;
 	const char *pattern = NULL, *path_arg = ".", *glob = NULL, *mode = NULL;
 	char *path = NULL, *root_real = NULL;
@@ -234,15 +237,18 @@ int wfm_tool_grep(struct wfm_tool_call *c)
 	else if (!strcmp(mode, "count"))
 		g.mode = COUNT;
 	else {
-		wfm_tool_fail(c, "Grep: output_mode must be content, files_with_matches or count, "
-				 "not '%s'", mode);
+		wfm_tool_fail(c,
+			      "Grep: output_mode must be content, files_with_matches or count, "
+			      "not '%s'",
+			      mode);
 		goto done;
 	}
 	if (!*pattern) {
 		wfm_tool_fail(c, "Grep: the pattern is empty");
 		goto done;
 	}
-	if (wfm_regex_compile(&re, pattern, WFM_REGEX_MULTILINE | (icase ? WFM_REGEX_CASELESS : 0)) < 0) {
+	if (wfm_regex_compile(&re, pattern,
+			      WFM_REGEX_MULTILINE | (icase ? WFM_REGEX_CASELESS : 0)) < 0) {
 		wfm_tool_fail(c, "Grep: %s", wfm_error_last());
 		goto done;
 	}
@@ -300,8 +306,10 @@ int wfm_tool_grep(struct wfm_tool_call *c)
 		wfm_buf_addch(c->out, '\n');
 	}
 	if (g.full)
-		wfm_buf_addf(c->out, "[truncated: the answer is limited to %zu bytes; narrow the "
-				     "search with path, glob or a more precise pattern]\n", c->cap);
+		wfm_buf_addf(c->out,
+			     "[truncated: the answer is limited to %zu bytes; narrow the "
+			     "search with path, glob or a more precise pattern]\n",
+			     c->cap);
 	if (g.expensive)
 		wfm_buf_addf(c->out, "[the pattern was too costly to match in some files: they "
 				     "may have matches not shown]\n");

@@ -116,7 +116,8 @@ static int has_git(char *const *v, size_t nr)
 
 static int git_refusal(const char *path, int for_write)
 {
-	return wfm_error_setc(WFM_EINVALID, "'%s' is in .git: not %s (use git through Bash, if you have it)",
+	return wfm_error_setc(WFM_EINVALID,
+			      "'%s' is in .git: not %s (use git through Bash, if you have it)",
 			      path, for_write ? "writable" : "readable");
 }
 
@@ -132,7 +133,8 @@ int wfm_tool_path(char **out, const char *root, const char *path, int for_write)
 	if (!path || !*path)
 		return wfm_error_setc(WFM_EINVALID, "the path is empty");
 	if (!root || root[0] != '/')
-		return wfm_error_set("the worktree '%s' is not an absolute path", root ? root : "(null)");
+		return wfm_error_set("the worktree '%s' is not an absolute path",
+				     root ? root : "(null)");
 	if ((rc = wfm_tool_root_real(&root_real, root)) < 0)
 		goto done;
 
@@ -180,8 +182,8 @@ int wfm_tool_path(char **out, const char *root, const char *path, int for_write)
 	}
 	if (!under(real, root_real)) {
 		rc = wfm_error_setc(WFM_EINVALID,
-				    "'%s' is outside the worktree (a symbolic link leads to '%s')", path,
-				    real);
+				    "'%s' is outside the worktree (a symbolic link leads to '%s')",
+				    path, real);
 		goto done;
 	}
 	fold(&rest, wfm_tool_rel(root_real, real), 0);
@@ -200,13 +202,14 @@ int wfm_tool_path(char **out, const char *root, const char *path, int for_write)
 				ssize_t n = readlink(prefix, target, sizeof(target) - 1);
 
 				target[n < 0 ? 0 : n] = '\0';
-				rc = wfm_error_setc(WFM_EINVALID,
-						    "'%s' goes through '%s', a symbolic link to '%s' "
-						    "that leads nowhere inside the worktree: not followed",
-						    path, comps.v[i], target);
+				rc = wfm_error_setc(
+					WFM_EINVALID,
+					"'%s' goes through '%s', a symbolic link to '%s' "
+					"that leads nowhere inside the worktree: not followed",
+					path, comps.v[i], target);
 			} else if (!S_ISDIR(st.st_mode)) {
-				rc = wfm_error_setc(WFM_EINVALID, "'%s': '%s' is not a directory", path,
-						    comps.v[i]);
+				rc = wfm_error_setc(WFM_EINVALID, "'%s': '%s' is not a directory",
+						    path, comps.v[i]);
 			} else {
 				rc = wfm_error_setc(WFM_EINVALID, "cannot resolve '%s': %s", path,
 						    strerror(EACCES));

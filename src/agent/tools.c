@@ -29,9 +29,11 @@ static const struct tool {
 	  "line): 2000 lines from `offset` by default, lines over 2000 characters cut. Binary "
 	  "files and directories are refused (use Glob to list files).",
 	  "{\"type\":\"object\",\"properties\":{"
-	  "\"file_path\":{\"type\":\"string\",\"description\":\"The file: relative to the worktree root, "
+	  "\"file_path\":{\"type\":\"string\",\"description\":\"The file: relative to the worktree "
+	  "root, "
 	  "or absolute inside it\"},"
-	  "\"offset\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"The line to start at (1-based); "
+	  "\"offset\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"The line to start at "
+	  "(1-based); "
 	  "for files too long to read at once\"},"
 	  "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"How many lines to read "
 	  "(default 2000)\"}},"
@@ -40,9 +42,11 @@ static const struct tool {
 	  "Writes a file of the worktree: creates it (and its directories) or replaces its whole "
 	  "content, keeping its mode. To change part of a file, use Edit.",
 	  "{\"type\":\"object\",\"properties\":{"
-	  "\"file_path\":{\"type\":\"string\",\"description\":\"The file: relative to the worktree root, "
+	  "\"file_path\":{\"type\":\"string\",\"description\":\"The file: relative to the worktree "
+	  "root, "
 	  "or absolute inside it\"},"
-	  "\"content\":{\"type\":\"string\",\"description\":\"The whole new content of the file\"}},"
+	  "\"content\":{\"type\":\"string\",\"description\":\"The whole new content of the "
+	  "file\"}},"
 	  "\"required\":[\"file_path\",\"content\"],\"additionalProperties\":false}" },
 	{ WFM_TOOL_EDIT, "Edit", wfm_tool_edit,
 	  "Replaces old_string with new_string in a file. The match is exact, whitespace and "
@@ -50,14 +54,17 @@ static const struct tool {
 	  "occur exactly once: include more surrounding lines to make it unique, or set "
 	  "replace_all to replace every occurrence.",
 	  "{\"type\":\"object\",\"properties\":{"
-	  "\"file_path\":{\"type\":\"string\",\"description\":\"The file: relative to the worktree root, "
+	  "\"file_path\":{\"type\":\"string\",\"description\":\"The file: relative to the worktree "
+	  "root, "
 	  "or absolute inside it\"},"
 	  "\"old_string\":{\"type\":\"string\",\"description\":\"The exact text to replace\"},"
-	  "\"new_string\":{\"type\":\"string\",\"description\":\"The text to put in its place (must "
+	  "\"new_string\":{\"type\":\"string\",\"description\":\"The text to put in its place "
+	  "(must "
 	  "differ from old_string)\"},"
 	  "\"replace_all\":{\"type\":\"boolean\",\"default\":false,\"description\":\"Replace every "
 	  "occurrence of old_string\"}},"
-	  "\"required\":[\"file_path\",\"old_string\",\"new_string\"],\"additionalProperties\":false}" },
+	  "\"required\":[\"file_path\",\"old_string\",\"new_string\"],\"additionalProperties\":"
+	  "false}" },
 	{ WFM_TOOL_GLOB, "Glob", wfm_tool_glob,
 	  "Finds files by path pattern: `*` and `?` within a name, `**` across directories, "
 	  "`[abc]`, `{a,b}`. The pattern is relative to `path`: `*.c` matches there only, "
@@ -65,7 +72,8 @@ static const struct tool {
 	  "is skipped.",
 	  "{\"type\":\"object\",\"properties\":{"
 	  "\"pattern\":{\"type\":\"string\",\"description\":\"The glob, e.g. `src/**/*.ts`\"},"
-	  "\"path\":{\"type\":\"string\",\"description\":\"The directory to search in (default: the "
+	  "\"path\":{\"type\":\"string\",\"description\":\"The directory to search in (default: "
+	  "the "
 	  "worktree root)\"}},"
 	  "\"required\":[\"pattern\"],\"additionalProperties\":false}" },
 	{ WFM_TOOL_GREP, "Grep", wfm_tool_grep,
@@ -75,20 +83,27 @@ static const struct tool {
 	  "Binary files and .git are skipped; paths are relative to the worktree root.",
 	  "{\"type\":\"object\",\"properties\":{"
 	  "\"pattern\":{\"type\":\"string\",\"description\":\"The regular expression\"},"
-	  "\"path\":{\"type\":\"string\",\"description\":\"The file or directory to search (default: "
+	  "\"path\":{\"type\":\"string\",\"description\":\"The file or directory to search "
+	  "(default: "
 	  "the worktree root)\"},"
-	  "\"glob\":{\"type\":\"string\",\"description\":\"Only files matching this glob, e.g. `*.js` "
+	  "\"glob\":{\"type\":\"string\",\"description\":\"Only files matching this glob, e.g. "
+	  "`*.js` "
 	  "or `*.{ts,tsx}` (without `/`: the file name at any depth; with `/`: the path under "
 	  "`path`)\"},"
-	  "\"output_mode\":{\"type\":\"string\",\"enum\":[\"content\",\"files_with_matches\",\"count\"],"
+	  "\"output_mode\":{\"type\":\"string\",\"enum\":[\"content\",\"files_with_matches\","
+	  "\"count\"],"
 	  "\"description\":\"What to show (default files_with_matches)\"},"
 	  "\"-i\":{\"type\":\"boolean\",\"description\":\"Case-insensitive\"},"
-	  "\"-n\":{\"type\":\"boolean\",\"description\":\"Line numbers in content mode (default true)\"},"
-	  "\"-A\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"Lines of context after each "
+	  "\"-n\":{\"type\":\"boolean\",\"description\":\"Line numbers in content mode (default "
+	  "true)\"},"
+	  "\"-A\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"Lines of context after "
+	  "each "
 	  "match (content mode)\"},"
-	  "\"-B\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"Lines of context before each "
+	  "\"-B\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"Lines of context before "
+	  "each "
 	  "match (content mode)\"},"
-	  "\"-C\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"Lines of context before and "
+	  "\"-C\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"Lines of context before "
+	  "and "
 	  "after each match (content mode)\"}},"
 	  "\"required\":[\"pattern\"],\"additionalProperties\":false}" },
 	{ WFM_TOOL_BASH, "Bash", wfm_tool_bash,

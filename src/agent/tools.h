@@ -51,13 +51,13 @@ enum wfm_sandbox {
 };
 
 struct wfm_tool_ctx {
-	const char *root;	/* the worktree, an absolute path */
-	unsigned allowed;	/* WFM_TOOL_* the agent has */
+	const char *root; /* the worktree, an absolute path */
+	unsigned allowed; /* WFM_TOOL_* the agent has */
 	/* Bash: when set, the only command it may run (a verifier's oracle);
 	 * any other is refused */
 	const char *bash_only;
-	unsigned long bash_timeout_ms;	/* default and upper bound of timeout; default 120000 */
-	size_t output_cap;		/* bytes of a tool's answer; default 30000 */
+	unsigned long bash_timeout_ms; /* default and upper bound of timeout; default 120000 */
+	size_t output_cap;	       /* bytes of a tool's answer; default 30000 */
 	enum wfm_sandbox sandbox;
 	const volatile sig_atomic_t *cancel;
 };

@@ -15,10 +15,10 @@ struct wfm_tool_call {
 	const struct wfm_tool_ctx *ctx;
 	const char *name; /* "Read", ... (for messages) */
 	const cJSON *input;
-	size_t cap;	  /* ctx->output_cap or the default */
+	size_t cap; /* ctx->output_cap or the default */
 	struct wfm_buf *out;
 	int *is_error;
-	size_t start;	  /* out->len before the call: a failure replaces what follows */
+	size_t start; /* out->len before the call: a failure replaces what follows */
 };
 
 /*
@@ -33,7 +33,8 @@ int wfm_tool_arg_long(struct wfm_tool_call *c, const char *key, long min, long *
 int wfm_tool_arg_bool(struct wfm_tool_call *c, const char *key, int *v);
 
 /* Sets the call's answer to the formatted message, with is_error; returns 0. */
-int wfm_tool_fail(struct wfm_tool_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int wfm_tool_fail(struct wfm_tool_call *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* The answer is wfm_error_last(), with is_error; returns 0. */
 int wfm_tool_fail_last(struct wfm_tool_call *c);
 

@@ -72,8 +72,7 @@ int wfm_agent_work_init(struct wfm_agent_work *w, const struct wfm_agent_env *en
 	if (req->scope) {
 		const cJSON *glob;
 
-		cJSON_ArrayForEach(glob, req->scope)
-			wfm_strvec_push(&w->scope, glob->valuestring);
+		cJSON_ArrayForEach(glob, req->scope) wfm_strvec_push(&w->scope, glob->valuestring);
 	}
 	if (req->branch) {
 		rc = wfm_pool_branch_ref(&w->refname, req->branch);

@@ -22,9 +22,9 @@ struct wfm_agent_work {
 	/* its Bash may run any command: the role's say, or without a role the
 	 * type's tools; else Bash runs only the oracle, for a role that may */
 	int bash;
-	int writes;    /* worktree and a role that may write: its work is committed */
-	char *branch;  /* writes: the short branch name; owned */
-	char *refname; /* writes: refs/heads/<branch>; owned */
+	int writes;		 /* worktree and a role that may write: its work is committed */
+	char *branch;		 /* writes: the short branch name; owned */
+	char *refname;		 /* writes: refs/heads/<branch>; owned */
 	struct wfm_strvec scope; /* the globs its work may change; empty: no scope */
 };
 

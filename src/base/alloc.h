@@ -19,7 +19,7 @@ char *wfm_strndup(const char *s, size_t n);
 #define WFM_ALLOC_GROW(arr, n, alloc)                                                              \
 	do {                                                                                       \
 		if ((size_t)(n) > (alloc)) {                                                       \
-			size_t wfm_new_ = (alloc) < 8 ? 8 : (alloc) * 2;                           \
+			size_t wfm_new_ = (alloc) < 8 ? 8 : (alloc)*2;                             \
 			while (wfm_new_ < (size_t)(n))                                             \
 				wfm_new_ *= 2;                                                     \
 			(arr) = wfm_realloc((arr), wfm_new_ * sizeof(*(arr)));                     \

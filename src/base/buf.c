@@ -181,7 +181,7 @@ int wfm_buf_read_file(struct wfm_buf *b, const char *path)
 
 	if (fd < 0)
 		return wfm_error_setc(errno == ENOENT || errno == ENOTDIR ? WFM_ENOTFOUND
-									 : WFM_ERROR,
+									  : WFM_ERROR,
 				      "cannot read '%s': %s", path, strerror(errno));
 	rc = wfm_buf_read_fd(b, fd, path);
 	close(fd);

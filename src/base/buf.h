@@ -19,7 +19,9 @@ struct wfm_buf {
 };
 
 extern char wfm_buf_empty[];
+/* clang-format off */
 #define WFM_BUF_INIT { wfm_buf_empty, 0, 0, 0 }
+/* clang-format on */
 
 void wfm_buf_init(struct wfm_buf *b, size_t hint);
 /* Frees the contents; the buffer is empty and reusable afterwards. */

@@ -66,9 +66,9 @@ int wfm_json_parse(cJSON **out, const char *s, size_t len);
  *   - numbers: integral values of magnitude below 2^53 as integers
  *     ("-0" is "0"), others with %.17g; NaN and infinities as null;
  *   - strings: only '"', '\' and control characters below 0x20 are
- *     escaped (  
- 
- 	, others as \u00xx); everything else,
+ *     escaped (
+
+	, others as \u00xx); everything else,
  *     DEL and non-ASCII included, is copied as UTF-8; bytes that are
  *     not valid UTF-8 become U+FFFD;
  *   - cJSON_Raw items are copied as they are; invalid items are null.

@@ -70,8 +70,8 @@ void wfm_similar(struct wfm_strvec *out, const char *word, const char *const *ca
 		v[i].name = candidates[i];
 		/* a prefix match gets the best score; the rest distance + 1 */
 		v[i].score = !strncmp(candidates[i], word, strlen(word))
-				 ? 0
-				 : wfm_levenshtein(word, candidates[i], 0, 2, 1, 3) + 1;
+				     ? 0
+				     : wfm_levenshtein(word, candidates[i], 0, 2, 1, 3) + 1;
 	}
 	qsort(v, nr, sizeof(*v), cmp_scored);
 	for (n = 0; n < nr && !v[n].score; n++)

@@ -226,7 +226,7 @@ int wfm_proc_kill_orphans(unsigned *killed, pid_t pid, unsigned long long start,
 			return wfm_error_setc(WFM_ETIMEOUT,
 					      "%u processes left by pid %ld do not die", found,
 					      (long)pid);
-		nanosleep(&(struct timespec){0, KILL_POLL_MS * 1000000L}, NULL);
+		nanosleep(&(struct timespec){ 0, KILL_POLL_MS * 1000000L }, NULL);
 		waited += KILL_POLL_MS;
 	}
 }

@@ -28,8 +28,13 @@ static const char *const secret_vars[] = {
 };
 
 static const char *const git_vars[] = {
-	"GIT_DIR",	  "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
-	"GIT_OBJECT_DIRECTORY", "GIT_PREFIX",	 NULL,
+	"GIT_DIR",
+	"GIT_WORK_TREE",
+	"GIT_INDEX_FILE",
+	"GIT_COMMON_DIR",
+	"GIT_OBJECT_DIRECTORY",
+	"GIT_PREFIX",
+	NULL,
 };
 
 static size_t name_len(const char *entry)
@@ -70,8 +75,7 @@ int wfm_process_secret_var(const char *entry)
 	return in_list(entry, name_len(entry), secret_vars);
 }
 
-void wfm_process_env(struct wfm_strvec *out, char *const *base,
-		     const struct wfm_process_opts *opts)
+void wfm_process_env(struct wfm_strvec *out, char *const *base, const struct wfm_process_opts *opts)
 {
 	const char *cwd = opts->cwd, *owner;
 
@@ -321,11 +325,11 @@ struct run {
 	struct wfm_process_result *r;
 	struct wfm_child child;
 	int pidfd;
-	struct sink out, err;	 /* stdout (and stderr, unless split), stderr when split */
-	int in_fd;		 /* write end of the stdin pipe, -1 once closed */
-	size_t in_off;		 /* bytes of opts->input written */
-	int killed;		 /* 0, SIGTERM or SIGKILL: the last signal sent to the group */
-	int group_gone;		 /* the group has no members left, or only zombies */
+	struct sink out, err; /* stdout (and stderr, unless split), stderr when split */
+	int in_fd;	      /* write end of the stdin pipe, -1 once closed */
+	size_t in_off;	      /* bytes of opts->input written */
+	int killed;	      /* 0, SIGTERM or SIGKILL: the last signal sent to the group */
+	int group_gone;	      /* the group has no members left, or only zombies */
 	uint64_t start, deadline, term_at, drain_until;
 	size_t cap;
 	unsigned long grace;
@@ -383,7 +387,8 @@ static void signal_group(struct run *st, int sig, uint64_t now)
 		return;
 	if (killpg(st->child.pid, sig) < 0 && errno == ESRCH)
 		st->group_gone = 1;
-	/* a stopped process (SIGTTIN from reading the terminal) acts on SIGTERM only once continued */
+	/* a stopped process (SIGTTIN from reading the terminal) acts on SIGTERM only once continued
+	 */
 	if (sig == SIGTERM && !st->group_gone)
 		killpg(st->child.pid, SIGCONT);
 	if (sig == SIGTERM && st->killed != SIGTERM)
@@ -704,9 +709,9 @@ const char *wfm_signal_name(int sig)
 		int sig;
 		const char *name;
 	} names[] = {
-		{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
-		{ SIGILL, "SIGILL" }, { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
-		{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
+		{ SIGHUP, "SIGHUP" },	{ SIGINT, "SIGINT" },	{ SIGQUIT, "SIGQUIT" },
+		{ SIGILL, "SIGILL" },	{ SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+		{ SIGBUS, "SIGBUS" },	{ SIGFPE, "SIGFPE" },	{ SIGKILL, "SIGKILL" },
 		{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
 		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
 		{ SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" }, { SIGSYS, "SIGSYS" },

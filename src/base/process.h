@@ -82,7 +82,9 @@ struct wfm_process_opts {
 	/* bytes of stderr kept when split; 0: WFM_PROCESS_OUTPUT_CAP_DEFAULT */
 	size_t err_cap;
 };
+/* clang-format off */
 #define WFM_PROCESS_OPTS_INIT { NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL, NULL, 0, 0, 0 }
+/* clang-format on */
 
 struct wfm_process_result {
 	/* the exit status, or -1 when the process died of a signal */
@@ -108,7 +110,9 @@ struct wfm_process_result {
 	/* bytes of opts.input the child's stdin took (the pipe accepted) */
 	size_t input_written;
 };
+/* clang-format off */
 #define WFM_PROCESS_RESULT_INIT { 0, 0, 0, 0, 0, WFM_BUF_INIT, 0, WFM_BUF_INIT, 0, 0 }
+/* clang-format on */
 
 /*
  * Runs the command and waits for it. Returns 0 once the process has run
@@ -155,7 +159,9 @@ struct wfm_child {
 	int reaped; /* wait found it exited, or lost it */
 	int status; /* waitpid()'s status once reaped; 0 when lost */
 };
+/* clang-format off */
 #define WFM_CHILD_INIT { NULL, NULL, NULL, NULL, NULL, -1, -1, -1, 0, 0, 0 }
+/* clang-format on */
 
 /*
  * Starts the child: 0 with c->pid set. WFM_ENOTFOUND when the program

@@ -31,8 +31,8 @@ int wfm_regex_compile(struct wfm_regex **out, const char *pattern, unsigned flag
 	if (!code) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
-		return wfm_error_setc(WFM_EINVALID, "invalid pattern '%s' at offset %zu: %s", pattern,
-				      (size_t)erroff, (const char *)msg);
+		return wfm_error_setc(WFM_EINVALID, "invalid pattern '%s' at offset %zu: %s",
+				      pattern, (size_t)erroff, (const char *)msg);
 	}
 	/* JIT is an optimisation: when unavailable, interpretation is still correct. */
 	pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);

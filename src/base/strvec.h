@@ -10,7 +10,9 @@ struct wfm_strvec {
 	size_t alloc;
 };
 
+/* clang-format off */
 #define WFM_STRVEC_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 /* Appends a copy of s. */
 void wfm_strvec_push(struct wfm_strvec *sv, const char *s);

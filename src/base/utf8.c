@@ -104,7 +104,9 @@ static void clean_line(struct wfm_buf *out, const char *line, size_t n, size_t m
 
 		if (c == 0x1b && i + 1 < n && line[i + 1] == '[') {
 			/* a terminal escape (colours): ESC [ parameters final-byte */
-			for (i += 2; i < n && !((unsigned char)line[i] >= 0x40 && (unsigned char)line[i] <= 0x7e); i++)
+			for (i += 2; i < n && !((unsigned char)line[i] >= 0x40 &&
+						(unsigned char)line[i] <= 0x7e);
+			     i++)
 				;
 			continue;
 		}

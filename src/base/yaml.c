@@ -8,7 +8,7 @@
 
 static int is_null(const yaml_node_t *n)
 {
-	static const char *const forms[] = {"", "~", "null", "Null", "NULL"};
+	static const char *const forms[] = { "", "~", "null", "Null", "NULL" };
 	const char *v = (const char *)n->data.scalar.value;
 
 	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
@@ -37,7 +37,7 @@ static int convert(cJSON **out, size_t *line, yaml_document_t *doc, yaml_node_t 
 		     it < n->data.sequence.items.top; it++) {
 			cJSON *v;
 			int rc =
-			    convert(&v, line, doc, yaml_document_get_node(doc, *it), depth + 1);
+				convert(&v, line, doc, yaml_document_get_node(doc, *it), depth + 1);
 
 			if (rc < 0)
 				goto fail;

@@ -78,10 +78,10 @@ struct worker {
 	struct wfm_lines lines;
 	struct wfm_defs defs;
 	struct wfm_ranges caps;
-	struct wfm_buf neutral;	    /* the file with annotation macros blanked */
-	struct wfm_buf pp;	    /* the file with preprocessor branches blanked */
-	struct wfm_defs pp_defs;    /* the definitions found in it */
-	TSTree *pp_tree;	    /* its tree, which pp_defs' nodes are of */
+	struct wfm_buf neutral;	     /* the file with annotation macros blanked */
+	struct wfm_buf pp;	     /* the file with preprocessor branches blanked */
+	struct wfm_defs pp_defs;     /* the definitions found in it */
+	TSTree *pp_tree;	     /* its tree, which pp_defs' nodes are of */
 	struct wfm_ranges pp_ranges; /* what of it is parsed again */
 	struct wfm_ranges mb_ranges; /* the heads and ends of macro blocks in ERROR nodes */
 	struct wfm_defs mb_defs;     /* the definitions they give */
@@ -318,7 +318,8 @@ static int note_hits(struct wfm_pack_item *it, struct wfm_ranges hits[2], const 
 		if (e == s) /* empty: the byte it is at, the last one at the end */
 			s = s == len && s ? s - 1 : s, e = s + 1;
 		WFM_ALLOC_GROW(hits[0].v, hits[0].nr + 1, hits[0].alloc);
-		hits[0].v[hits[0].nr++] = (struct wfm_range){ u->start_byte + s, u->start_byte + e };
+		hits[0].v[hits[0].nr++] =
+			(struct wfm_range){ u->start_byte + s, u->start_byte + e };
 		off = (size_t)m.end[0] > off ? (size_t)m.end[0] : off + 1;
 		while (off < len && ((unsigned char)text[u->start_byte + off] & 0xc0) == 0x80)
 			off++;
@@ -329,7 +330,8 @@ static int note_hits(struct wfm_pack_item *it, struct wfm_ranges hits[2], const 
 		it->need[it->need_nr++] = &hits[0];
 	if (w->run->query) {
 		for (size_t c = 0; c < w->caps.nr; c++)
-			if (w->caps.v[c].start >= u->start_byte && w->caps.v[c].end <= u->end_byte) {
+			if (w->caps.v[c].start >= u->start_byte &&
+			    w->caps.v[c].end <= u->end_byte) {
 				WFM_ALLOC_GROW(hits[1].v, hits[1].nr + 1, hits[1].alloc);
 				hits[1].v[hits[1].nr++] = w->caps.v[c];
 			}
@@ -369,8 +371,8 @@ static int find_uncovered(struct worker *w, struct job *job, const TSTree *tree,
 	if (!tree && !(per_line && w->run->re))
 		return 0; /* binary: only the lines --match finds in it are listed */
 	rc = wfm_uncovered_find(&job->units, job->file->path, job->lang, units, nr,
-				tree ? ts_tree_root_node(tree) : (TSNode){ 0 }, text, len, &w->lines,
-				w->run->re, per_line);
+				tree ? ts_tree_root_node(tree) : (TSNode){ 0 }, text, len,
+				&w->lines, w->run->re, per_line);
 	for (size_t i = base; !tree && i < job->units.nr; i++)
 		job->units.v[i].reason = wfm_strdup("binary file");
 	return rc;
@@ -442,8 +444,8 @@ static int has_same_lines(const struct wfm_defs *defs, size_t *j, const struct w
  * are parsed alone, which gives its kind and name; those definitions win
  * over the ones they overlap.
  */
-static void recover_macro_blocks(struct worker *w, enum wfm_lang lang, TSNode root,
-				 const char *src, size_t len)
+static void recover_macro_blocks(struct worker *w, enum wfm_lang lang, TSNode root, const char *src,
+				 size_t len)
 {
 	TSRange *ranges;
 	size_t n = 0, j = 0;

@@ -26,8 +26,8 @@ struct wfm_unit {
 	char *id;   /* "path::kind::name", "#2"... for duplicates, "@partN" for parts */
 	char *path; /* repository-relative */
 	enum wfm_lang lang;
-	const char *kind; /* "function", "class", "file", "pack"...; a static string */
-	char *name;	  /* may be empty for a file unit: "" */
+	const char *kind;	       /* "function", "class", "file", "pack"...; a static string */
+	char *name;		       /* may be empty for a file unit: "" */
 	uint32_t start_line, end_line; /* 1-based, inclusive */
 	size_t start_byte, end_byte;   /* [start_byte, end_byte) in the file's blob */
 	char *reason;		       /* why a file is a single unit, or NULL */
@@ -41,25 +41,27 @@ struct wfm_unit_list {
 	size_t alloc;
 };
 
+/* clang-format off */
 #define WFM_UNIT_LIST_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 /* Frees every unit and the array; the list is empty and reusable afterwards. */
 void wfm_unit_list_release(struct wfm_unit_list *list);
 
 struct wfm_chunk_opts {
-	const char *rev;		/* the revision to read; NULL means "HEAD" */
-	const char *const *pathspecs;	/* top-level-relative, as git's; NULL for all */
+	const char *rev;	      /* the revision to read; NULL means "HEAD" */
+	const char *const *pathspecs; /* top-level-relative, as git's; NULL for all */
 	size_t pathspecs_nr;
-	enum wfm_lang lang;		/* only files of this language; WFM_LANG_ANY for all */
-	const char *match;		/* PCRE2: keep units whose text matches; NULL for all */
-	const char *query;		/* tree-sitter query: keep units holding a capture */
-	size_t max_bytes;		/* pack and split units to this size (keeping the parts of
-					 * a split unit that match and query select); 0: do not */
-	unsigned threads;		/* 0: one per online core; 1: no threads at all */
-	uint64_t timeout_us;		/* parse time limit per file; 0: none */
-	size_t max_file_bytes;		/* larger files are one unit, unparsed; 0: no limit */
-	int with_text;			/* fill each unit's text */
-	int uncovered;			/* list what no unit covers instead: enum below */
+	enum wfm_lang lang;    /* only files of this language; WFM_LANG_ANY for all */
+	const char *match;     /* PCRE2: keep units whose text matches; NULL for all */
+	const char *query;     /* tree-sitter query: keep units holding a capture */
+	size_t max_bytes;      /* pack and split units to this size (keeping the parts of
+				* a split unit that match and query select); 0: do not */
+	unsigned threads;      /* 0: one per online core; 1: no threads at all */
+	uint64_t timeout_us;   /* parse time limit per file; 0: none */
+	size_t max_file_bytes; /* larger files are one unit, unparsed; 0: no limit */
+	int with_text;	       /* fill each unit's text */
+	int uncovered;	       /* list what no unit covers instead: enum below */
 };
 
 /* opts.uncovered: what wfm_chunk_run lists instead of the units. */

@@ -35,7 +35,9 @@ struct wfm_defs {
 	size_t alloc;
 };
 
+/* clang-format off */
 #define WFM_DEFS_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 /*
  * Appends the definitions of the tree under root (the whole file text
@@ -50,8 +52,7 @@ void wfm_defs_release(struct wfm_defs *defs);
  * the parameter list (a function) or argument list (a call), white space
  * collapsed, at most 60 bytes; nothing when the definition has neither.
  */
-void wfm_def_signature(struct wfm_buf *out, const struct wfm_def *d, const char *text,
-		       size_t len);
+void wfm_def_signature(struct wfm_buf *out, const struct wfm_def *d, const char *text, size_t len);
 
 /* Whether a node type of lang is a comment (or attached like one: Rust attributes). */
 int wfm_lang_is_comment(enum wfm_lang lang, const char *type);
@@ -79,7 +80,9 @@ struct wfm_lang_map {
 	int h_cpp; /* ".h" files are C++: the revision has more C++ sources than C ones */
 };
 
+/* clang-format off */
 #define WFM_LANG_MAP_INIT { WFM_STRVEC_INIT, NULL, 0, 0 }
+/* clang-format on */
 
 /*
  * Reads the overrides from git config (WFM_EINVALID for an unknown
@@ -89,7 +92,8 @@ struct wfm_lang_map {
  */
 int wfm_lang_map_load(struct wfm_lang_map *map, struct wfm_repo *repo, const char *rev,
 		      const struct wfm_tree_files *files, int all_files);
-/* The language of path: the last matching override, else C++ for a header in a C++ revision, else by extension. */
+/* The language of path: the last matching override, else C++ for a header in a C++ revision, else
+ * by extension. */
 enum wfm_lang wfm_lang_map_of(const struct wfm_lang_map *map, const char *path);
 void wfm_lang_map_release(struct wfm_lang_map *map);
 
@@ -122,7 +126,9 @@ struct wfm_cuts {
 	size_t alloc;
 };
 
+/* clang-format off */
 #define WFM_CUTS_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 /*
  * Appends the cut points inside (start, end) where nested definitions
@@ -140,7 +146,9 @@ struct wfm_lines {
 	size_t alloc;
 };
 
+/* clang-format off */
 #define WFM_LINES_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 void wfm_lines_index(struct wfm_lines *out, const char *text, size_t len);
 
@@ -211,7 +219,9 @@ struct wfm_macros {
 	int any_case;		 /* a name is not macro-style: every identifier is looked up */
 };
 
+/* clang-format off */
 #define WFM_MACROS_INIT { WFM_STRVEC_INIT, WFM_STRVEC_INIT, 0 }
+/* clang-format on */
 
 /*
  * Fills m with the built-in list and the config entries of repo (none
@@ -230,8 +240,7 @@ void wfm_macros_release(struct wfm_macros *m);
  * comments and string and character literals are left as they are.
  * Returns whether anything was blanked.
  */
-int wfm_macros_blank(struct wfm_buf *out, const struct wfm_macros *m, const char *text,
-		     size_t len);
+int wfm_macros_blank(struct wfm_buf *out, const struct wfm_macros *m, const char *text, size_t len);
 
 /*
  * Whether callee(args) — a call's function and arguments, or a
@@ -283,7 +292,8 @@ struct wfm_regex;
  * line without its line break. Fails only when re does (then out is as
  * it was).
  */
-/* 1 when re finds a match in a line of text (without its line break), 0 when in none, or re's error. */
+/* 1 when re finds a match in a line of text (without its line break), 0 when in none, or re's
+ * error. */
 int wfm_lines_match(const struct wfm_regex *re, const char *text, size_t len,
 		    const struct wfm_lines *lines);
 
@@ -307,7 +317,9 @@ struct wfm_offsets {
 	size_t alloc;
 };
 
+/* clang-format off */
 #define WFM_OFFSETS_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 void wfm_split_range(struct wfm_offsets *ends, const char *text, size_t start, size_t end,
 		     const struct wfm_cut *cuts, size_t cuts_nr, size_t max);
@@ -366,7 +378,9 @@ struct wfm_ranges {
 	size_t alloc;
 };
 
+/* clang-format off */
 #define WFM_RANGES_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 /*
  * Runs the query for lang on root and appends the byte range of every

@@ -20,14 +20,14 @@ const TSLanguage *tree_sitter_java(void);
 
 /* How the name of a definition is found. */
 enum how {
-	NAME_FIELD,	 /* the "name" field */
-	NAME_DECLARATOR, /* the identifier at the end of the "declarator" chain (C, C++) */
-	NAME_TAGGED,	 /* "struct s {...} x;": the tag, or the declarator without one */
-	NAME_GO_METHOD,	 /* "Receiver.Name" */
-	NAME_GO_TYPE,	 /* a type_spec: the name; the kind from the type */
-	NAME_RUST_IMPL,	 /* "Type", or "Trait for Type" */
-	NAME_JS_VAR,	 /* "const f = () => ...": the first declarator holding a function */
-	NAME_JS_ASSIGN,	 /* "a.b = function () ...", "module.exports = ...": the left side */
+	NAME_FIELD,	  /* the "name" field */
+	NAME_DECLARATOR,  /* the identifier at the end of the "declarator" chain (C, C++) */
+	NAME_TAGGED,	  /* "struct s {...} x;": the tag, or the declarator without one */
+	NAME_GO_METHOD,	  /* "Receiver.Name" */
+	NAME_GO_TYPE,	  /* a type_spec: the name; the kind from the type */
+	NAME_RUST_IMPL,	  /* "Type", or "Trait for Type" */
+	NAME_JS_VAR,	  /* "const f = () => ...": the first declarator holding a function */
+	NAME_JS_ASSIGN,	  /* "a.b = function () ...", "module.exports = ...": the left side */
 	NAME_MACRO_BLOCK, /* "TEST(a, b) {...}" the grammar did not see as a function (C, C++) */
 };
 
@@ -57,7 +57,9 @@ struct lang_info {
 	const struct rule *base; /* the rules of the language this one extends, or NULL */
 };
 
+/* clang-format off */
 #define END_RULE { NULL, NULL, 0, 0 }
+/* clang-format on */
 
 static const struct rule c_rules[] = {
 	{ "function_definition", "function", NAME_DECLARATOR, 0 },
@@ -825,8 +827,7 @@ static TSNode sig_node(TSNode n, int depth)
 	return (TSNode){ 0 };
 }
 
-void wfm_def_signature(struct wfm_buf *out, const struct wfm_def *d, const char *text,
-		       size_t len)
+void wfm_def_signature(struct wfm_buf *out, const struct wfm_def *d, const char *text, size_t len)
 {
 	struct finder f = { NULL, text, len, NULL, WFM_BUF_INIT, 0, 0, 0 };
 	struct wfm_buf raw = WFM_BUF_INIT;

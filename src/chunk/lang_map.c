@@ -35,9 +35,9 @@ static int ends_with(const char *path, const char *const *exts)
  */
 static int mostly_cpp(const struct wfm_tree_files *files)
 {
-	static const char *const cpp_src[] = {"cc", "cpp", "cxx", NULL};
-	static const char *const cpp_hdr[] = {"hpp", "hh", "hxx", NULL};
-	static const char *const c_src[] = {"c", NULL};
+	static const char *const cpp_src[] = { "cc", "cpp", "cxx", NULL };
+	static const char *const cpp_hdr[] = { "hpp", "hh", "hxx", NULL };
+	static const char *const c_src[] = { "c", NULL };
 	size_t c = 0, cpp = 0, hdr = 0;
 
 	for (size_t i = 0; i < files->nr; i++) {

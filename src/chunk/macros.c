@@ -30,67 +30,67 @@
  * the code around it needs to parse (FMT_ENABLE_IF, OF((args))).
  */
 static const char *const builtin[] = {
-    /* exact */
-    "APIENTRY",
-    "FMT_BEGIN_NAMESPACE",
-    "FMT_END_NAMESPACE",
-    "FMT_FUNC",
-    "FMT_NOMACRO",
-    "FORCEINLINE",
-    "GTEST_API_",
-    "GTEST_INTERNAL_EMPTY_BASE_CLASS",
-    "GTEST_NO_TAIL_CALL_",
-    "Q_DECL_EXPORT",
-    "Q_DECL_IMPORT",
-    "Q_GADGET",
-    "Q_INVOKABLE",
-    "Q_OBJECT",
-    "Q_SIGNALS",
-    "Q_SLOTS",
-    "WINAPI",
-    "ZEXPORT",
-    "ZEXPORTVA",
-    "ZEXTERN",
-    /* visibility and linkage */
-    "*_API",
-    "*_API_",
-    "*_EXPORT",
-    "*_VISIBILITY", /* namespace std _GLIBCXX_VISIBILITY(default) { */
-    "*_VISIBILITY_DEFAULT",
-    "*_VISIBILITY_HIDDEN",
-    /* namespaces opened and closed by a pair of macros */
-    "*_BEGIN_*NAMESPACE*", /* FMT_BEGIN_DETAIL_NAMESPACE, _GLIBCXX_BEGIN_NAMESPACE_VERSION */
-    "*_END_*NAMESPACE*",
-    "*_NAMESPACE_BEGIN",
-    "*_NAMESPACE_END",
-    "*_NAMESPACE_OPEN",
-    "*_NAMESPACE_CLOSE",
-    "*_EXPORT_BEGIN", /* "export {" in a C++20 module, else nothing */
-    "*_EXPORT_END",
-    "*_BEGIN_DECLS", /* 'extern "C" {' in C++, else nothing */
-    "*_END_DECLS",
-    /* thread-safety annotations */
-    "*_LOCK_EXCLUDED_",
-    "*_LOCKS_EXCLUDED",
-    "*_EXCLUSIVE_LOCK_REQUIRED*",
-    "*_EXCLUSIVE_LOCKS_REQUIRED*",
-    "*_SHARED_LOCKS_REQUIRED*",
-    "*_GUARDED_BY",
-    /* attributes and specifiers */
-    "*_INLINE",
-    "*_FORCEINLINE",
-    "*_NOINLINE",
-    "*_NO_INLINE_",
-    "*_CONSTEXPR*",
-    "*_CONSTEVAL",
-    "*_NODISCARD",
-    "*_MUST_USE_RESULT*",
-    "*_NORETURN",
-    "*_MAYBE_UNUSED",
-    "*_DEPRECATED*",
-    "*_ATTRIBUTE_*",
-    "*_NOEXCEPT*", /* _GLIBCXX_NOEXCEPT_IF(cond) */
-    "*_NOTHROW",
+	/* exact */
+	"APIENTRY",
+	"FMT_BEGIN_NAMESPACE",
+	"FMT_END_NAMESPACE",
+	"FMT_FUNC",
+	"FMT_NOMACRO",
+	"FORCEINLINE",
+	"GTEST_API_",
+	"GTEST_INTERNAL_EMPTY_BASE_CLASS",
+	"GTEST_NO_TAIL_CALL_",
+	"Q_DECL_EXPORT",
+	"Q_DECL_IMPORT",
+	"Q_GADGET",
+	"Q_INVOKABLE",
+	"Q_OBJECT",
+	"Q_SIGNALS",
+	"Q_SLOTS",
+	"WINAPI",
+	"ZEXPORT",
+	"ZEXPORTVA",
+	"ZEXTERN",
+	/* visibility and linkage */
+	"*_API",
+	"*_API_",
+	"*_EXPORT",
+	"*_VISIBILITY", /* namespace std _GLIBCXX_VISIBILITY(default) { */
+	"*_VISIBILITY_DEFAULT",
+	"*_VISIBILITY_HIDDEN",
+	/* namespaces opened and closed by a pair of macros */
+	"*_BEGIN_*NAMESPACE*", /* FMT_BEGIN_DETAIL_NAMESPACE, _GLIBCXX_BEGIN_NAMESPACE_VERSION */
+	"*_END_*NAMESPACE*",
+	"*_NAMESPACE_BEGIN",
+	"*_NAMESPACE_END",
+	"*_NAMESPACE_OPEN",
+	"*_NAMESPACE_CLOSE",
+	"*_EXPORT_BEGIN", /* "export {" in a C++20 module, else nothing */
+	"*_EXPORT_END",
+	"*_BEGIN_DECLS", /* 'extern "C" {' in C++, else nothing */
+	"*_END_DECLS",
+	/* thread-safety annotations */
+	"*_LOCK_EXCLUDED_",
+	"*_LOCKS_EXCLUDED",
+	"*_EXCLUSIVE_LOCK_REQUIRED*",
+	"*_EXCLUSIVE_LOCKS_REQUIRED*",
+	"*_SHARED_LOCKS_REQUIRED*",
+	"*_GUARDED_BY",
+	/* attributes and specifiers */
+	"*_INLINE",
+	"*_FORCEINLINE",
+	"*_NOINLINE",
+	"*_NO_INLINE_",
+	"*_CONSTEXPR*",
+	"*_CONSTEVAL",
+	"*_NODISCARD",
+	"*_MUST_USE_RESULT*",
+	"*_NORETURN",
+	"*_MAYBE_UNUSED",
+	"*_DEPRECATED*",
+	"*_ATTRIBUTE_*",
+	"*_NOEXCEPT*", /* _GLIBCXX_NOEXCEPT_IF(cond) */
+	"*_NOTHROW",
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -406,7 +406,7 @@ static int has_word(const char *s, size_t n, const char *word)
 
 static int is_literal_prefix(const char *s, size_t n)
 {
-	static const char *const prefixes[] = {"L", "u", "U", "u8", "R", "LR", "uR", "UR", "u8R"};
+	static const char *const prefixes[] = { "L", "u", "U", "u8", "R", "LR", "uR", "UR", "u8R" };
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(prefixes); i++)
 		if (strlen(prefixes[i]) == n && !memcmp(prefixes[i], s, n))
@@ -530,8 +530,8 @@ int wfm_macros_blank(struct wfm_buf *out, const struct wfm_macros *m, const char
 		    is_literal_prefix(text + i, n)) {
 			/* L"x" and u'x' go on as literals; R"d(x)d" is raw */
 			i = text[i + n - 1] == 'R' && text[i + n] == '"'
-				? skip_raw(text, len, i + n)
-				: i + n;
+				    ? skip_raw(text, len, i + n)
+				    : i + n;
 			continue;
 		}
 		if (ignored(m, text + i, n) && !is_value(text, len, i, i + n)) {
@@ -695,8 +695,8 @@ static void scan_blocks(struct wfm_ranges *out, const char *t, size_t len, size_
 			open++;
 		if (open < len && t[open] == '{' && (close = block_end(t, len, open))) {
 			WFM_ALLOC_GROW(out->v, out->nr + 2, out->alloc);
-			out->v[out->nr++] = (struct wfm_range){comments_above(t, i, s), open + 1};
-			out->v[out->nr++] = (struct wfm_range){close - 1, close};
+			out->v[out->nr++] = (struct wfm_range){ comments_above(t, i, s), open + 1 };
+			out->v[out->nr++] = (struct wfm_range){ close - 1, close };
 			i = close;
 		} else {
 			i += n;
@@ -856,7 +856,7 @@ static int no_code(const char *t, size_t len, size_t s, size_t e)
 /* Whether a macro on the line t[s..e) closes what another opened (FMT_END_NAMESPACE). */
 static int closes(const char *t, size_t s, size_t e)
 {
-	static const char *const words[] = {"END", "CLOSE", "POP"};
+	static const char *const words[] = { "END", "CLOSE", "POP" };
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(words); i++)
 		if (has_word(t + s, e - s, words[i]))

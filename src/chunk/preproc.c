@@ -56,7 +56,7 @@ int wfm_preproc_first_branches(struct wfm_buf *out, const char *text, size_t len
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		char *e = nl ? nl : end;
 		int cont =
-		    e > p && (e[-1] == '\\' || (e - p > 1 && e[-1] == '\r' && e[-2] == '\\'));
+			e > p && (e[-1] == '\\' || (e - p > 1 && e[-1] == '\r' && e[-2] == '\\'));
 		size_t n;
 		const char *w = continued ? NULL : directive(p, e, &n);
 		int is_dir = 1;
@@ -194,7 +194,7 @@ static int nests_function(TSNode n)
 static void push(struct wfm_ranges *out, uint32_t s, uint32_t e)
 {
 	WFM_ALLOC_GROW(out->v, out->nr + 1, out->alloc);
-	out->v[out->nr++] = (struct wfm_range){s, e};
+	out->v[out->nr++] = (struct wfm_range){ s, e };
 }
 
 /*
@@ -210,7 +210,7 @@ static TSNode braced_body(TSNode n)
 	if (strcmp(ts_node_type(n), "namespace_definition") || ts_node_is_null(body) ||
 	    strcmp(ts_node_type(body), "declaration_list") || !ts_node_child_count(body) ||
 	    strcmp(ts_node_type(ts_node_child(body, 0)), "{"))
-		return (TSNode){0};
+		return (TSNode){ 0 };
 	return body;
 }
 

@@ -17,9 +17,9 @@ enum pred_op { P_EQ, P_MATCH, P_ANY_OF };
 
 struct pred {
 	enum pred_op op;
-	int negate;	   /* not-eq?, not-match?, not-any-of? */
-	int any;	   /* any-eq?...: one node of a quantified capture suffices */
-	uint32_t capture;  /* the capture tested */
+	int negate;	    /* not-eq?, not-match?, not-any-of? */
+	int any;	    /* any-eq?...: one node of a quantified capture suffices */
+	uint32_t capture;   /* the capture tested */
 	int rhs_is_capture; /* #eq? @a @b */
 	uint32_t rhs_capture;
 	const char *str; /* #eq? @a "x": borrowed from the query */
@@ -194,8 +194,8 @@ static void describe_error(struct wfm_buf *b, const char *src, TSQueryError e, u
 
 	wfm_buf_adds(b, error_name(e));
 	if (e == TSQueryErrorNodeType || e == TSQueryErrorField || e == TSQueryErrorCapture) {
-		while (off + n < len && (isalnum((unsigned char)src[off + n]) ||
-					 strchr("_-.?!", src[off + n])))
+		while (off + n < len &&
+		       (isalnum((unsigned char)src[off + n]) || strchr("_-.?!", src[off + n])))
 			n++;
 		if (n)
 			wfm_buf_addf(b, " '%.*s'", (int)n, src + off);

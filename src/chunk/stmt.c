@@ -66,15 +66,16 @@ static int is_type(TSNode n, const char *const *types)
 	return 0;
 }
 
-static const char *const path_types[] = {
-    "identifier", "member_expression",	 "attribute", "subscript_expression", "subscript",
-    "this",	  "property_identifier", NULL};
-static const char *const string_types[] = {"string",
-					   "template_string",
-					   "string_literal",
-					   "interpreted_string_literal",
-					   "raw_string_literal",
-					   NULL};
+static const char *const path_types[] = { "identifier",		 "member_expression",
+					  "attribute",		 "subscript_expression",
+					  "subscript",		 "this",
+					  "property_identifier", NULL };
+static const char *const string_types[] = { "string",
+					    "template_string",
+					    "string_literal",
+					    "interpreted_string_literal",
+					    "raw_string_literal",
+					    NULL };
 
 static int single_line(TSNode n)
 {
@@ -91,7 +92,7 @@ static TSNode first_child(TSNode n)
 		if (strcmp(ts_node_type(c), "comment"))
 			return c;
 	}
-	return (TSNode){0};
+	return (TSNode){ 0 };
 }
 
 static void name_of(struct wfm_buf *b, const char *text, TSNode n, int depth);
@@ -147,23 +148,23 @@ static void name_decl(struct wfm_buf *b, const char *text, TSNode n)
 /* A field of n worth naming it by, in order of preference. */
 static TSNode naming_field(TSNode n)
 {
-	static const char *const fields[] = {"declaration", "left",  "condition", "source",
-					     "module_name", "path",  "right",	  "value",
-					     "subject",	    "macro", "argument",  NULL};
+	static const char *const fields[] = { "declaration", "left",  "condition", "source",
+					      "module_name", "path",  "right",	   "value",
+					      "subject",     "macro", "argument",  NULL };
 
 	for (const char *const *f = fields; *f; f++) {
 		TSNode c = field(n, *f);
 		if (!ts_node_is_null(c))
 			return c;
 	}
-	return (TSNode){0};
+	return (TSNode){ 0 };
 }
 
-static const char *const assign_types[] = {"assignment_expression",
-					   "augmented_assignment_expression", "assignment",
-					   "augmented_assignment", NULL};
-static const char *const function_types[] = {"function_expression", "function", "arrow_function",
-					     "generator_function", NULL};
+static const char *const assign_types[] = { "assignment_expression",
+					    "augmented_assignment_expression", "assignment",
+					    "augmented_assignment", NULL };
+static const char *const function_types[] = { "function_expression", "function", "arrow_function",
+					      "generator_function", NULL };
 
 static void name_inside(struct wfm_buf *b, const char *text, TSNode n, int depth);
 
@@ -292,13 +293,13 @@ static char *valid_name(struct wfm_buf *name)
 static int is_keyword(const char *name)
 {
 	static const char *const words[] = {
-	    "auto",	"bool",	   "break",  "case",	 "char",     "class",	 "const",
-	    "continue", "default", "do",     "double",	 "else",     "enum",	 "extern",
-	    "float",	"for",	   "fn",     "func",	 "function", "goto",	 "if",
-	    "import",	"inline",  "int",    "let",	 "long",     "mut",	 "package",
-	    "private",	"public",  "pub",    "register", "return",   "short",	 "signed",
-	    "sizeof",	"static",  "struct", "switch",	 "template", "typedef",	 "union",
-	    "unsigned", "use",	   "var",    "virtual",	 "void",     "volatile", "while",
+		"auto",	    "bool",    "break",	 "case",     "char",	 "class",    "const",
+		"continue", "default", "do",	 "double",   "else",	 "enum",     "extern",
+		"float",    "for",     "fn",	 "func",     "function", "goto",     "if",
+		"import",   "inline",  "int",	 "let",	     "long",	 "mut",	     "package",
+		"private",  "public",  "pub",	 "register", "return",	 "short",    "signed",
+		"sizeof",   "static",  "struct", "switch",   "template", "typedef",  "union",
+		"unsigned", "use",     "var",	 "virtual",  "void",	 "volatile", "while",
 	};
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(words); i++)
@@ -496,7 +497,7 @@ static void join_neighbours(struct wfm_defs *defs, const char *text)
 void wfm_stmts_find(struct wfm_defs *defs, enum wfm_lang lang, TSNode root, const char *text,
 		    size_t len)
 {
-	struct gaps g = {lang, text, len, root, defs, WFM_OFFSETS_INIT, 0, WFM_DEFS_INIT};
+	struct gaps g = { lang, text, len, root, defs, WFM_OFFSETS_INIT, 0, WFM_DEFS_INIT };
 	size_t pos = 0, bi = 0;
 
 	wfm_lang_each_member(lang, root, add_bound, &g);

@@ -60,9 +60,9 @@ uint32_t wfm_lines_of(const struct wfm_lines *lines, size_t off)
 void wfm_unit_set_lines(struct wfm_unit *u, const struct wfm_lines *lines)
 {
 	u->start_line = wfm_lines_of(lines, u->start_byte) + 1;
-	u->end_line = wfm_lines_of(lines, u->end_byte > u->start_byte ? u->end_byte - 1
-								     : u->start_byte) +
-		      1;
+	u->end_line =
+		wfm_lines_of(lines, u->end_byte > u->start_byte ? u->end_byte - 1 : u->start_byte) +
+		1;
 }
 
 size_t wfm_line_start(const char *text, size_t off)

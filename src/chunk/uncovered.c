@@ -24,7 +24,7 @@ static void comments_of(struct wfm_ranges *out, enum wfm_lang lang, TSNode root)
 		if (wfm_lang_is_comment(lang, ts_node_type(n))) {
 			WFM_ALLOC_GROW(out->v, out->nr + 1, out->alloc);
 			out->v[out->nr++] =
-			    (struct wfm_range){ts_node_start_byte(n), ts_node_end_byte(n)};
+				(struct wfm_range){ ts_node_start_byte(n), ts_node_end_byte(n) };
 		} else if (ts_tree_cursor_goto_first_child(&cur)) {
 			continue;
 		}

@@ -155,7 +155,8 @@ static void print_uncovered(const struct wfm_unit_list *ranges, int json, int te
 			if (u->reason)
 				wfm_json_add_str(obj, "reason", u->reason);
 			if (text)
-				wfm_json_add_strn(obj, "text", u->text, u->end_byte - u->start_byte);
+				wfm_json_add_strn(obj, "text", u->text,
+						  u->end_byte - u->start_byte);
 			wfm_buf_adds(&b, i ? ",\n" : "\n");
 			wfm_json_print(&b, obj);
 			cJSON_Delete(obj);
@@ -243,8 +244,8 @@ int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	copts.max_file_bytes = max_file;
 	/* with --match, the lines a --match run could not reach, each on its own */
 	copts.uncovered = !uncovered ? WFM_CHUNK_UNCOVERED_NONE
-		: match	     ? WFM_CHUNK_UNCOVERED_LINES
-			     : WFM_CHUNK_UNCOVERED_RANGES;
+			  : match    ? WFM_CHUNK_UNCOVERED_LINES
+				     : WFM_CHUNK_UNCOVERED_RANGES;
 	copts.with_text = text || copts.uncovered == WFM_CHUNK_UNCOVERED_LINES;
 	rc = wfm_chunk_run(&units, ctx->repo, &copts);
 	if (rc < 0) {

@@ -189,8 +189,9 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			     "run n times (1-1000) and report how many runs failed", 1, 1000),
 		WFM_OPT_STRING(0, "timeout", &timeout_opt, "seconds",
 			       "kill it after this long; 0: never (default 1800)"),
-		WFM_OPT_BOOL(0, "cold", &pool_opts.cold,
-			     "run in a brand-new worktree, removed afterwards (no warm build output)"),
+		WFM_OPT_BOOL(
+			0, "cold", &pool_opts.cold,
+			"run in a brand-new worktree, removed afterwards (no warm build output)"),
 		WFM_OPT_BOOL(0, "json", &json, "print the result as JSON on stdout"),
 		WFM_OPT_END(),
 	};
@@ -210,9 +211,9 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	command = wfm_setting_get(ctx->repo, oracle_opt, "oracle");
 	if (!command || !*command) {
 		ret = wfm_ui_usage_error(
-		    oracle_usage, options,
-		    "no oracle command: give one with --oracle <cmd>, 'git config "
-		    "wfmigrate.oracle <cmd>' or WFMIGRATE_ORACLE=<cmd>");
+			oracle_usage, options,
+			"no oracle command: give one with --oracle <cmd>, 'git config "
+			"wfmigrate.oracle <cmd>' or WFMIGRATE_ORACLE=<cmd>");
 		goto done;
 	}
 	/* a bad --timeout is a usage error; a bad wfmigrate.oracle.timeout, fatal */

@@ -57,7 +57,8 @@ static int pick_run(char **out, const char *commondir)
 		fprintf(stderr, "resuming run %s (%s)\n", runs[last].id,
 			wfm_run_state_name(runs[last].state));
 	} else if (hits) {
-		wfm_ui_error("%zu runs can be resumed: name one ('git wfmigrate resume <run>')", hits);
+		wfm_ui_error("%zu runs can be resumed: name one ('git wfmigrate resume <run>')",
+			     hits);
 		for (size_t i = 0; i < nr; i++)
 			if (resumable(runs[i].state))
 				list_run(&runs[i]);
@@ -87,7 +88,7 @@ int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	};
 	const char *commondir, *name;
 	struct wfm_rundir *run = NULL;
-	struct wfm_run_config s = {0};
+	struct wfm_run_config s = { 0 };
 	cJSON *args = NULL;
 	char *picked = NULL;
 

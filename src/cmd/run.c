@@ -25,7 +25,8 @@
 
 static const char *const run_usage[] = {
 	"git wfmigrate run [--workflow <name|file>] [--oracle <cmd>] [--base <rev>]\n"
-	"                         [--arg <key>=<value>]... [--args-json <json> | --args-file <path>]\n"
+	"                         [--arg <key>=<value>]... [--args-json <json> | --args-file "
+	"<path>]\n"
 	"                         [--provider exec --agent-cmd <cmd>]\n"
 	"                         [--provider anthropic|openai] [--model [<role>=]<model>]...\n"
 	"                         [--budget <tokens>] [--max-cost <usd>] [--sandbox bwrap]\n"
@@ -49,7 +50,8 @@ static int make_args(cJSON **out, const char *json, const char *file, const char
 
 	*out = NULL;
 	if (json && file)
-		return wfm_error_setc(WFM_EINVALID, "--args-json and --args-file cannot be combined");
+		return wfm_error_setc(WFM_EINVALID,
+				      "--args-json and --args-file cannot be combined");
 	if (file && wfm_buf_read_file(&text, file) < 0) {
 		rc = WFM_EINVALID; /* the file the command line names: its message stays */
 		goto done;
@@ -69,9 +71,10 @@ static int make_args(cJSON **out, const char *json, const char *file, const char
 		goal = goal ? goal : "";
 	}
 	if (!cJSON_IsObject(*out) && (goal || kv->nr)) {
-		rc = wfm_error_setc(WFM_EINVALID,
-				    "%s is not an object: %s cannot add to it (put them in the JSON)",
-				    from, kv->nr ? "--arg" : "a goal");
+		rc = wfm_error_setc(
+			WFM_EINVALID,
+			"%s is not an object: %s cannot add to it (put them in the JSON)", from,
+			kv->nr ? "--arg" : "a goal");
 		goto done;
 	}
 	if (goal) {
@@ -121,7 +124,7 @@ static int tracked_at_base(void *data, const char *path)
 static int resolve_agent_cmd(struct wfm_run_config *cfg, struct wfm_repo *repo)
 {
 	struct wfm_exec_cmd_where where = WFM_EXEC_CMD_WHERE_INIT;
-	struct tracked_at at = {repo, cfg->base};
+	struct tracked_at at = { repo, cfg->base };
 	char cwd[PATH_MAX], top[PATH_MAX], *resolved = NULL;
 	int rc;
 
@@ -342,7 +345,8 @@ static void print_card(const cJSON *meta, const struct wfm_run_config *cfg, cons
 			const cJSON *t = cJSON_GetObjectItemCaseSensitive(p, "title");
 			const cJSON *d = cJSON_GetObjectItemCaseSensitive(p, "detail");
 			fprintf(stderr, "  - %s%s%s\n", cJSON_IsString(t) ? t->valuestring : "?",
-				cJSON_IsString(d) ? ": " : "", cJSON_IsString(d) ? d->valuestring : "");
+				cJSON_IsString(d) ? ": " : "",
+				cJSON_IsString(d) ? d->valuestring : "");
 		}
 	}
 	if (goal && *goal)
@@ -405,12 +409,14 @@ static void print_reach(struct wfm_repo *repo, const char *base, const cJSON *ar
 		return;
 	total = cJSON_GetArraySize(lines);
 	if (!total) {
-		fprintf(stderr, "out of reach: none (every line of code matching /%s/ is in a unit)\n",
+		fprintf(stderr,
+			"out of reach: none (every line of code matching /%s/ is in a unit)\n",
 			match->valuestring);
 		cJSON_Delete(lines);
 		return;
 	}
-	fprintf(stderr, "out of reach: %d line%s matching /%s/ in no unit, which no agent will see:\n",
+	fprintf(stderr,
+		"out of reach: %d line%s matching /%s/ in no unit, which no agent will see:\n",
 		total, total == 1 ? "" : "s", match->valuestring);
 	cJSON_ArrayForEach(l, lines)
 	{
@@ -437,7 +443,8 @@ static int approve(int yes)
 	if (yes)
 		return 1;
 	if (!isatty(0) || !isatty(2)) {
-		wfm_ui_error("no terminal to ask for approval on: pass --yes to run without asking");
+		wfm_ui_error(
+			"no terminal to ask for approval on: pass --yes to run without asking");
 		return -1;
 	}
 	fprintf(stderr, "Run this workflow? [y/N] ");
@@ -465,45 +472,48 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
 	int yes = 0, json = 0;
 	const struct wfm_option options[] = {
-	    OPT_CFG_STRING(WFM_CF_WORKFLOW, "name|file",
-			   "a saved or built-in workflow's name, or a .js file (default migrate)"),
-	    OPT_CFG_STRING(WFM_CF_ORACLE, "cmd", "the test command that gates merges"),
-	    WFM_OPT_STRING(0, "base", &base_opt, "rev", "start from this commit (default HEAD)"),
-	    WFM_OPT_LIST(0, "arg", &arg_list, "key=value",
-			 "an argument for the harness (repeatable)"),
-	    WFM_OPT_STRING(
-		0, "args-json", &args_json_opt, "json",
-		"the harness's args: any JSON value (--arg keys go on top of an object)"),
-	    WFM_OPT_STRING(0, "args-file", &args_file_opt, "path",
-			   "as --args-json, the JSON read from a file"),
-	    WFM_OPT_GROUP("agents"),
-	    OPT_CFG_STRING(WFM_CF_PROVIDER, "name",
-			   "who runs the agents: anthropic, openai or exec (default: exec with "
-			   "--agent-cmd, else the API whose key is set)"),
-	    OPT_CFG_STRING(WFM_CF_AGENT_CMD, "cmd",
-			   "exec provider: the command each agent runs (sh -c)"),
-	    OPT_CFG_LIST(WFM_CF_MODELS, "[role=]model",
-			 "the model, for every role or one (repeatable)"),
-	    OPT_CFG_STRING(WFM_CF_BUDGET, "tokens",
-			   "tokens the run may spend, never passed (250000, 250k, 2M)"),
-	    OPT_CFG_STRING(WFM_CF_MAX_COST, "usd", "USD the run may spend, never passed"),
-	    OPT_CFG_STRING(WFM_CF_SANDBOX, "none|bwrap",
-			   "run agents' Bash under bubblewrap: worktree writable, no network"),
-	    OPT_CFG_UINT(WFM_CF_MAX_TURNS, "n", "model calls per agent (default 60)"),
-	    OPT_CFG_UINT(WFM_CF_AGENT_TOKENS, "n",
-			 "tokens per agent (default: no limit but the budget)"),
-	    OPT_CFG_BOOL(WFM_CF_NO_CACHE, "do not mark prompts cacheable (for comparisons)"),
-	    OPT_CFG_UINT(WFM_CF_CONCURRENCY, "n", "agents at once (1-256, default 16)"),
-	    OPT_CFG_UINT(WFM_CF_ORACLE_JOBS, "n",
-			 "oracle processes at once (default: the number of cores)"),
-	    OPT_CFG_UINT(WFM_CF_MAX_AGENTS, "n", "agents in the whole run (default 1000)"),
-	    OPT_CFG_BOOL(WFM_CF_ALLOW_TEST_EDITS, "let branches that change test files be merged"),
-	    WFM_OPT_GROUP("output"),
-	    WFM_OPT_BOOL('y', "yes", &yes, "run without asking for approval"),
-	    WFM_OPT_BOOL(0, "json", &json, "print report.json on stdout"),
-	    WFM_OPT_END(),
+		OPT_CFG_STRING(
+			WFM_CF_WORKFLOW, "name|file",
+			"a saved or built-in workflow's name, or a .js file (default migrate)"),
+		OPT_CFG_STRING(WFM_CF_ORACLE, "cmd", "the test command that gates merges"),
+		WFM_OPT_STRING(0, "base", &base_opt, "rev",
+			       "start from this commit (default HEAD)"),
+		WFM_OPT_LIST(0, "arg", &arg_list, "key=value",
+			     "an argument for the harness (repeatable)"),
+		WFM_OPT_STRING(
+			0, "args-json", &args_json_opt, "json",
+			"the harness's args: any JSON value (--arg keys go on top of an object)"),
+		WFM_OPT_STRING(0, "args-file", &args_file_opt, "path",
+			       "as --args-json, the JSON read from a file"),
+		WFM_OPT_GROUP("agents"),
+		OPT_CFG_STRING(WFM_CF_PROVIDER, "name",
+			       "who runs the agents: anthropic, openai or exec (default: exec with "
+			       "--agent-cmd, else the API whose key is set)"),
+		OPT_CFG_STRING(WFM_CF_AGENT_CMD, "cmd",
+			       "exec provider: the command each agent runs (sh -c)"),
+		OPT_CFG_LIST(WFM_CF_MODELS, "[role=]model",
+			     "the model, for every role or one (repeatable)"),
+		OPT_CFG_STRING(WFM_CF_BUDGET, "tokens",
+			       "tokens the run may spend, never passed (250000, 250k, 2M)"),
+		OPT_CFG_STRING(WFM_CF_MAX_COST, "usd", "USD the run may spend, never passed"),
+		OPT_CFG_STRING(WFM_CF_SANDBOX, "none|bwrap",
+			       "run agents' Bash under bubblewrap: worktree writable, no network"),
+		OPT_CFG_UINT(WFM_CF_MAX_TURNS, "n", "model calls per agent (default 60)"),
+		OPT_CFG_UINT(WFM_CF_AGENT_TOKENS, "n",
+			     "tokens per agent (default: no limit but the budget)"),
+		OPT_CFG_BOOL(WFM_CF_NO_CACHE, "do not mark prompts cacheable (for comparisons)"),
+		OPT_CFG_UINT(WFM_CF_CONCURRENCY, "n", "agents at once (1-256, default 16)"),
+		OPT_CFG_UINT(WFM_CF_ORACLE_JOBS, "n",
+			     "oracle processes at once (default: the number of cores)"),
+		OPT_CFG_UINT(WFM_CF_MAX_AGENTS, "n", "agents in the whole run (default 1000)"),
+		OPT_CFG_BOOL(WFM_CF_ALLOW_TEST_EDITS,
+			     "let branches that change test files be merged"),
+		WFM_OPT_GROUP("output"),
+		WFM_OPT_BOOL('y', "yes", &yes, "run without asking for approval"),
+		WFM_OPT_BOOL(0, "json", &json, "print report.json on stdout"),
+		WFM_OPT_END(),
 	};
-	struct wfm_run_config cfg = {0};
+	struct wfm_run_config cfg = { 0 };
 	struct wfm_rundir *run = NULL;
 	struct wfm_buf goal = WFM_BUF_INIT;
 	cJSON *args = NULL, *meta = NULL;

@@ -104,14 +104,14 @@ static const char *type_phrase(const char *type)
 	static const struct {
 		const char *type, *phrase;
 	} phrases[] = {
-	    {"string", "a string"},
-	    {"number", "a number"},
-	    {"integer", "a whole number"},
-	    {"boolean", "true or false"},
-	    {"strings", "a string or an array of strings"},
-	    {"pathspecs", "a pathspec or an array of pathspecs"},
-	    {"array", "an array"},
-	    {"object", "an object"},
+		{ "string", "a string" },
+		{ "number", "a number" },
+		{ "integer", "a whole number" },
+		{ "boolean", "true or false" },
+		{ "strings", "a string or an array of strings" },
+		{ "pathspecs", "a pathspec or an array of pathspecs" },
+		{ "array", "an array" },
+		{ "object", "an object" },
 	};
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(phrases); i++)
@@ -182,10 +182,10 @@ int wfm_args_check(const cJSON *args, const cJSON *decl, const char *workflow)
 				continue;
 			if (!strcmp(v->string, "goal")) {
 				rc = wfm_error_setc(
-				    WFM_EINVALID,
-				    "workflow '%s' takes no goal (the words after the "
-				    "options): give its arguments with --arg",
-				    workflow);
+					WFM_EINVALID,
+					"workflow '%s' takes no goal (the words after the "
+					"options): give its arguments with --arg",
+					workflow);
 				goto done;
 			}
 			rc = unknown(decl, v->string, workflow);
@@ -217,9 +217,9 @@ int wfm_args_check(const cJSON *args, const cJSON *decl, const char *workflow)
 				shown(&list, e);
 			}
 			rc = wfm_error_setc(
-			    WFM_EINVALID,
-			    "argument '%s' of workflow '%s' must be one of %s, not %s", v->string,
-			    workflow, list.ptr, b.ptr);
+				WFM_EINVALID,
+				"argument '%s' of workflow '%s' must be one of %s, not %s",
+				v->string, workflow, list.ptr, b.ptr);
 			wfm_buf_release(&list);
 			goto done;
 		}
@@ -233,11 +233,11 @@ int wfm_args_check(const cJSON *args, const cJSON *decl, const char *workflow)
 		    (v && !(cJSON_IsString(v) && !*v->valuestring)))
 			continue;
 		if (!strcmp(d->string, "goal"))
-			rc =
-			    wfm_error_setc(WFM_EINVALID,
-					   "workflow '%s' needs a goal: give it as the words after "
-					   "the options (git wfmigrate run [<options>] \"<goal>\")",
-					   workflow);
+			rc = wfm_error_setc(
+				WFM_EINVALID,
+				"workflow '%s' needs a goal: give it as the words after "
+				"the options (git wfmigrate run [<options>] \"<goal>\")",
+				workflow);
 		else
 			rc = wfm_error_setc(WFM_EINVALID,
 					    "workflow '%s' needs the argument '%s'%s%s%s: give it "

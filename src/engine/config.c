@@ -23,64 +23,69 @@ static int prices_from_config(struct wfm_strvec *out, struct wfm_repo *repo);
 #define XSTR(x) STR(x)
 
 const struct wfm_config_field wfm_config_fields[WFM_CF_NR] = {
-    [WFM_CF_WORKFLOW] = {"workflow", "workflow", "wfmigrate.workflow", "WFMIGRATE_WORKFLOW",
-			 WFM_CONFIG_STRING, AT(workflow), "migrate", 0, 0, WFM_CONFIG_REQUIRED},
-    /* --base is a revision, resolved by the command */
-    [WFM_CF_BASE] = {"base", NULL, NULL, NULL, WFM_CONFIG_COMMIT, AT(base), NULL, 0, 0,
-		     WFM_CONFIG_REQUIRED},
-    [WFM_CF_ORACLE] = {"oracle", "oracle", "wfmigrate.oracle", "WFMIGRATE_ORACLE",
-		       WFM_CONFIG_STRING, AT(oracle)},
-    [WFM_CF_ORACLE_TIMEOUT] = {"oracleTimeout", NULL, "wfmigrate.oracle.timeout",
-			       "WFMIGRATE_ORACLE_TIMEOUT", WFM_CONFIG_ULONG, AT(oracle_timeout),
-			       XSTR(WFM_ORACLE_TIMEOUT_DEFAULT), 0, ULONG_MAX,
-			       WFM_CONFIG_REQUIRED | WFM_CONFIG_CARD},
-    /* none named: see wfm_provider_default() */
-    [WFM_CF_PROVIDER] = {"provider", "provider", "wfmigrate.provider", "WFMIGRATE_PROVIDER",
-			 WFM_CONFIG_PROVIDER, AT(provider), NULL, 0, 0, WFM_CONFIG_REQUIRED},
-    [WFM_CF_AGENT_CMD] = {"agentCmd", "agent-cmd", "wfmigrate.agent-cmd", "WFMIGRATE_AGENT_CMD",
-			  WFM_CONFIG_STRING, AT(agent_cmd)},
-    [WFM_CF_CONCURRENCY] = {"concurrency", "concurrency", "wfmigrate.concurrency",
-			    "WFMIGRATE_CONCURRENCY", WFM_CONFIG_ULONG, AT(concurrency),
-			    XSTR(WFM_ENGINE_CONCURRENCY_DEFAULT), 1, 256, WFM_CONFIG_REQUIRED},
-    /* none: the number of cores */
-    [WFM_CF_ORACLE_JOBS] = {"oracleJobs", "oracle-jobs", "wfmigrate.oracle-jobs",
-			    "WFMIGRATE_ORACLE_JOBS", WFM_CONFIG_ULONG, AT(oracle_jobs), NULL, 1,
-			    256, WFM_CONFIG_REQUIRED | WFM_CONFIG_CARD},
-    [WFM_CF_MAX_AGENTS] = {"maxAgents", "max-agents", "wfmigrate.max-agents",
-			   "WFMIGRATE_MAX_AGENTS", WFM_CONFIG_ULONG, AT(max_agents),
-			   XSTR(WFM_ENGINE_MAX_AGENTS_DEFAULT), 1, 100000, WFM_CONFIG_REQUIRED},
-    [WFM_CF_AGENT_TIMEOUT] = {"agentTimeout", NULL, "wfmigrate.agent.timeout",
-			      "WFMIGRATE_AGENT_TIMEOUT", WFM_CONFIG_ULONG, AT(agent_timeout),
-			      XSTR(WFM_ENGINE_AGENT_TIMEOUT_DEFAULT), 0, ULONG_MAX,
-			      WFM_CONFIG_REQUIRED | WFM_CONFIG_CARD},
-    [WFM_CF_ALLOW_TEST_EDITS] = {"allowTestEdits", "allow-test-edits", "wfmigrate.allow-test-edits",
-				 "WFMIGRATE_ALLOW_TEST_EDITS", WFM_CONFIG_BOOL,
-				 AT(allow_test_edits), NULL, 0, 0, WFM_CONFIG_CARD},
-    /* the provider's URL variable, else its default URL */
-    [WFM_CF_BASE_URL] = {"baseUrl", NULL, NULL, NULL, WFM_CONFIG_STRING, AT(base_url), NULL, 0, 0,
-			 WFM_CONFIG_API},
-    [WFM_CF_MODELS] = {"models", "model", NULL, NULL, WFM_CONFIG_LIST, AT(models), NULL, 0, 0,
-		       WFM_CONFIG_API, wfm_model_check},
-    [WFM_CF_CONFIG_MODELS] = {"configModels", NULL, "wfmigrate.model", NULL, WFM_CONFIG_LIST,
-			      AT(config_models), NULL, 0, 0, WFM_CONFIG_API, NULL,
-			      models_from_config},
-    [WFM_CF_PRICES] = {"prices", NULL, "wfmigrate.price", NULL, WFM_CONFIG_LIST, AT(prices), NULL,
-		       0, 0, WFM_CONFIG_API, NULL, prices_from_config},
-    [WFM_CF_BUDGET] = {"budgetTokens", "budget", "wfmigrate.budget", "WFMIGRATE_BUDGET",
-		       WFM_CONFIG_TOKENS, AT(budget_tokens)},
-    [WFM_CF_MAX_COST] = {"maxCostUsd", "max-cost", "wfmigrate.max-cost", "WFMIGRATE_MAX_COST",
-			 WFM_CONFIG_USD, AT(max_cost)},
-    [WFM_CF_SANDBOX] = {"sandbox", "sandbox", "wfmigrate.sandbox", "WFMIGRATE_SANDBOX",
-			WFM_CONFIG_SANDBOX, AT(sandbox), "none", 0, 0, WFM_CONFIG_CARD},
-    /* none: the agent loop's default (60) */
-    [WFM_CF_MAX_TURNS] = {"maxTurns", "max-turns", "wfmigrate.max-turns", "WFMIGRATE_MAX_TURNS",
-			  WFM_CONFIG_ULONG, AT(max_turns), NULL, 1, 10000, WFM_CONFIG_CARD},
-    [WFM_CF_AGENT_TOKENS] = {"agentTokens", "agent-tokens", "wfmigrate.agent-tokens",
-			     "WFMIGRATE_AGENT_TOKENS", WFM_CONFIG_ULONG, AT(agent_tokens), NULL, 1,
-			     1000000000, WFM_CONFIG_CARD},
-    [WFM_CF_NO_CACHE] = {"noCache", "no-prompt-cache", "wfmigrate.no-prompt-cache",
-			 "WFMIGRATE_NO_PROMPT_CACHE", WFM_CONFIG_BOOL, AT(no_cache), NULL, 0, 0,
-			 WFM_CONFIG_CARD},
+	[WFM_CF_WORKFLOW] = { "workflow", "workflow", "wfmigrate.workflow", "WFMIGRATE_WORKFLOW",
+			      WFM_CONFIG_STRING, AT(workflow), "migrate", 0, 0,
+			      WFM_CONFIG_REQUIRED },
+	/* --base is a revision, resolved by the command */
+	[WFM_CF_BASE] = { "base", NULL, NULL, NULL, WFM_CONFIG_COMMIT, AT(base), NULL, 0, 0,
+			  WFM_CONFIG_REQUIRED },
+	[WFM_CF_ORACLE] = { "oracle", "oracle", "wfmigrate.oracle", "WFMIGRATE_ORACLE",
+			    WFM_CONFIG_STRING, AT(oracle) },
+	[WFM_CF_ORACLE_TIMEOUT] = { "oracleTimeout", NULL, "wfmigrate.oracle.timeout",
+				    "WFMIGRATE_ORACLE_TIMEOUT", WFM_CONFIG_ULONG,
+				    AT(oracle_timeout), XSTR(WFM_ORACLE_TIMEOUT_DEFAULT), 0,
+				    ULONG_MAX, WFM_CONFIG_REQUIRED | WFM_CONFIG_CARD },
+	/* none named: see wfm_provider_default() */
+	[WFM_CF_PROVIDER] = { "provider", "provider", "wfmigrate.provider", "WFMIGRATE_PROVIDER",
+			      WFM_CONFIG_PROVIDER, AT(provider), NULL, 0, 0, WFM_CONFIG_REQUIRED },
+	[WFM_CF_AGENT_CMD] = { "agentCmd", "agent-cmd", "wfmigrate.agent-cmd",
+			       "WFMIGRATE_AGENT_CMD", WFM_CONFIG_STRING, AT(agent_cmd) },
+	[WFM_CF_CONCURRENCY] = { "concurrency", "concurrency", "wfmigrate.concurrency",
+				 "WFMIGRATE_CONCURRENCY", WFM_CONFIG_ULONG, AT(concurrency),
+				 XSTR(WFM_ENGINE_CONCURRENCY_DEFAULT), 1, 256,
+				 WFM_CONFIG_REQUIRED },
+	/* none: the number of cores */
+	[WFM_CF_ORACLE_JOBS] = { "oracleJobs", "oracle-jobs", "wfmigrate.oracle-jobs",
+				 "WFMIGRATE_ORACLE_JOBS", WFM_CONFIG_ULONG, AT(oracle_jobs), NULL,
+				 1, 256, WFM_CONFIG_REQUIRED | WFM_CONFIG_CARD },
+	[WFM_CF_MAX_AGENTS] = { "maxAgents", "max-agents", "wfmigrate.max-agents",
+				"WFMIGRATE_MAX_AGENTS", WFM_CONFIG_ULONG, AT(max_agents),
+				XSTR(WFM_ENGINE_MAX_AGENTS_DEFAULT), 1, 100000,
+				WFM_CONFIG_REQUIRED },
+	[WFM_CF_AGENT_TIMEOUT] = { "agentTimeout", NULL, "wfmigrate.agent.timeout",
+				   "WFMIGRATE_AGENT_TIMEOUT", WFM_CONFIG_ULONG, AT(agent_timeout),
+				   XSTR(WFM_ENGINE_AGENT_TIMEOUT_DEFAULT), 0, ULONG_MAX,
+				   WFM_CONFIG_REQUIRED | WFM_CONFIG_CARD },
+	[WFM_CF_ALLOW_TEST_EDITS] = { "allowTestEdits", "allow-test-edits",
+				      "wfmigrate.allow-test-edits", "WFMIGRATE_ALLOW_TEST_EDITS",
+				      WFM_CONFIG_BOOL, AT(allow_test_edits), NULL, 0, 0,
+				      WFM_CONFIG_CARD },
+	/* the provider's URL variable, else its default URL */
+	[WFM_CF_BASE_URL] = { "baseUrl", NULL, NULL, NULL, WFM_CONFIG_STRING, AT(base_url), NULL, 0,
+			      0, WFM_CONFIG_API },
+	[WFM_CF_MODELS] = { "models", "model", NULL, NULL, WFM_CONFIG_LIST, AT(models), NULL, 0, 0,
+			    WFM_CONFIG_API, wfm_model_check },
+	[WFM_CF_CONFIG_MODELS] = { "configModels", NULL, "wfmigrate.model", NULL, WFM_CONFIG_LIST,
+				   AT(config_models), NULL, 0, 0, WFM_CONFIG_API, NULL,
+				   models_from_config },
+	[WFM_CF_PRICES] = { "prices", NULL, "wfmigrate.price", NULL, WFM_CONFIG_LIST, AT(prices),
+			    NULL, 0, 0, WFM_CONFIG_API, NULL, prices_from_config },
+	[WFM_CF_BUDGET] = { "budgetTokens", "budget", "wfmigrate.budget", "WFMIGRATE_BUDGET",
+			    WFM_CONFIG_TOKENS, AT(budget_tokens) },
+	[WFM_CF_MAX_COST] = { "maxCostUsd", "max-cost", "wfmigrate.max-cost", "WFMIGRATE_MAX_COST",
+			      WFM_CONFIG_USD, AT(max_cost) },
+	[WFM_CF_SANDBOX] = { "sandbox", "sandbox", "wfmigrate.sandbox", "WFMIGRATE_SANDBOX",
+			     WFM_CONFIG_SANDBOX, AT(sandbox), "none", 0, 0, WFM_CONFIG_CARD },
+	/* none: the agent loop's default (60) */
+	[WFM_CF_MAX_TURNS] = { "maxTurns", "max-turns", "wfmigrate.max-turns",
+			       "WFMIGRATE_MAX_TURNS", WFM_CONFIG_ULONG, AT(max_turns), NULL, 1,
+			       10000, WFM_CONFIG_CARD },
+	[WFM_CF_AGENT_TOKENS] = { "agentTokens", "agent-tokens", "wfmigrate.agent-tokens",
+				  "WFMIGRATE_AGENT_TOKENS", WFM_CONFIG_ULONG, AT(agent_tokens),
+				  NULL, 1, 1000000000, WFM_CONFIG_CARD },
+	[WFM_CF_NO_CACHE] = { "noCache", "no-prompt-cache", "wfmigrate.no-prompt-cache",
+			      "WFMIGRATE_NO_PROMPT_CACHE", WFM_CONFIG_BOOL, AT(no_cache), NULL, 0,
+			      0, WFM_CONFIG_CARD },
 };
 
 #define FIELD(cfg, f, type) ((type *)((char *)(cfg) + (f)->offset))
@@ -199,8 +204,8 @@ static int parse_ulong(unsigned long *out, const char *s)
 /* git's booleans */
 static int parse_bool(int *out, const char *s)
 {
-	static const char *const yes[] = {"true", "yes", "on", "1"};
-	static const char *const no[] = {"false", "no", "off", "0", ""};
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0", "" };
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(yes); i++) {
 		if (!strcasecmp(s, yes[i])) {
@@ -271,8 +276,8 @@ int wfm_run_config_set(struct wfm_run_config *cfg, enum wfm_config_field_id id, 
 		v = strtod(s, &end);
 		if (end == s || *end || errno || !(v > 0) || v > 1e9)
 			rc = wfm_error_setc(
-			    bad_code(from),
-			    "%s expects an amount in USD (like 5 or 2.50), not '%s'", w.ptr, s);
+				bad_code(from),
+				"%s expects an amount in USD (like 5 or 2.50), not '%s'", w.ptr, s);
 		else
 			*FIELD(cfg, f, double) = v;
 		break;
@@ -280,9 +285,9 @@ int wfm_run_config_set(struct wfm_run_config *cfg, enum wfm_config_field_id id, 
 	case WFM_CONFIG_BOOL:
 		if (parse_bool(FIELD(cfg, f, int), value) < 0)
 			rc = wfm_error_setc(
-			    bad_code(from),
-			    "bad value '%s' for '%s' (from %s): expected true or false", value,
-			    short_name(f), wfm_config_from_name(from));
+				bad_code(from),
+				"bad value '%s' for '%s' (from %s): expected true or false", value,
+				short_name(f), wfm_config_from_name(from));
 		break;
 	case WFM_CONFIG_PROVIDER: {
 		const struct wfm_provider *p = wfm_provider_find(value);
@@ -404,7 +409,7 @@ static int prices_from_config(struct wfm_strvec *out, struct wfm_repo *repo)
 
 	for (size_t i = 0; rc == 0 && i < raw.nr; i++) {
 		const char *entry = raw.v[i] + strlen(key);
-		const char *one[] = {entry, NULL};
+		const char *one[] = { entry, NULL };
 		struct wfm_price p;
 		char *model, *why;
 
@@ -421,11 +426,11 @@ static int prices_from_config(struct wfm_strvec *out, struct wfm_repo *repo)
 		free(model);
 		if (rc < 0) {
 			why = wfm_strdup(wfm_error_last());
-			rc =
-			    wfm_error_setc(WFM_ECONFIG,
-					   "git config wfmigrate.price '%s': %s (expected "
-					   "<model>=<input>,<output>[,<cache-write>,<cache-read>])",
-					   entry, why);
+			rc = wfm_error_setc(
+				WFM_ECONFIG,
+				"git config wfmigrate.price '%s': %s (expected "
+				"<model>=<input>,<output>[,<cache-write>,<cache-read>])",
+				entry, why);
 			free(why);
 			break;
 		}
@@ -708,8 +713,8 @@ static int field_from_json(struct wfm_run_config *cfg, enum wfm_config_field_id 
 		break;
 	case WFM_CONFIG_SANDBOX:
 		*FIELD(cfg, f, int) = cJSON_IsString(v) && !strcmp(v->valuestring, "bwrap")
-					  ? WFM_SANDBOX_BWRAP
-					  : WFM_SANDBOX_NONE;
+					      ? WFM_SANDBOX_BWRAP
+					      : WFM_SANDBOX_NONE;
 		break;
 	case WFM_CONFIG_LIST:
 		if (!cJSON_IsArray(v))

@@ -218,7 +218,7 @@ void wfm_engine_replay_agent(struct engine *e, struct job *job, const cJSON *rec
 	job->agent_failed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "failed"));
 	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "reason")))
 		job->reason =
-		    wfm_strdup(cJSON_GetObjectItemCaseSensitive(rec, "reason")->valuestring);
+			wfm_strdup(cJSON_GetObjectItemCaseSensitive(rec, "reason")->valuestring);
 	replay_failure(job, rec);
 	if (cJSON_IsString(unit) && !job->unit_id)
 		job->unit_id = wfm_strdup(unit->valuestring);
@@ -233,7 +233,8 @@ static cJSON *job_record(const struct job *job)
 {
 	cJSON *rec = wfm_json_object();
 
-	wfm_json_add(rec, "value", job->value ? cJSON_Duplicate(job->value, 1) : cJSON_CreateNull());
+	wfm_json_add(rec, "value",
+		     job->value ? cJSON_Duplicate(job->value, 1) : cJSON_CreateNull());
 	if (job->unit_id)
 		wfm_json_add_str(rec, "unit", job->unit_id);
 	if (job->tokens)
@@ -406,11 +407,11 @@ static void schedule(struct engine *e)
 		struct wfm_buf why = WFM_BUF_INIT, msg = WFM_BUF_INIT;
 		int fresh = job->item && !job->item->agents;
 		struct wfm_sched_turn t = {
-		    .item = job->item,
-		    .spent = wfm_engine_budget_spent(e),
-		    .budget = fresh && budget_view(&b, e, job) ? &b : NULL,
-		    .busy = e->in_flight || e->waiting_oracles,
-		    .idle_turns = e->idle_turns,
+			.item = job->item,
+			.spent = wfm_engine_budget_spent(e),
+			.budget = fresh && budget_view(&b, e, job) ? &b : NULL,
+			.busy = e->in_flight || e->waiting_oracles,
+			.idle_turns = e->idle_turns,
 		};
 
 		switch (wfm_sched_decide(&why, &e->sched, &t)) {
@@ -420,9 +421,9 @@ static void schedule(struct engine *e)
 			return;
 		case WFM_SCHED_SPENT:
 			refuse_agent(
-			    e, unlink_agent(e, link),
-			    "budget: the run's budget is spent (--budget, --max-cost): no new "
-			    "work starts");
+				e, unlink_agent(e, link),
+				"budget: the run's budget is spent (--budget, --max-cost): no new "
+				"work starts");
 			break;
 		case WFM_SCHED_NO_ROOM:
 			wfm_buf_addf(&msg, "budget: no new unit is started: %s", why.ptr);
@@ -479,8 +480,8 @@ static void request_item(struct engine *e, struct job *job, const cJSON *hint)
 	if (cJSON_IsNumber(stage) && stage->valuedouble >= 0 && stage->valuedouble <= UINT_MAX)
 		job->stage = (unsigned)stage->valuedouble;
 	if (cJSON_IsNumber(stages) && stages->valuedouble >= 1)
-		job->stages =
-		    stages->valuedouble < MAX_STAGES ? (unsigned)stages->valuedouble : MAX_STAGES;
+		job->stages = stages->valuedouble < MAX_STAGES ? (unsigned)stages->valuedouble
+							       : MAX_STAGES;
 }
 
 static void handle_request(struct engine *e, const cJSON *msg)
@@ -744,8 +745,8 @@ static int loop(struct engine *e, enum wfm_run_status *status, char **error, int
 				if (cJSON_IsNumber(id) && id->valuedouble >= 1 &&
 				    id->valuedouble <= (double)LONG_MAX)
 					wfm_sched_end(
-					    &e->sched,
-					    wfm_sched_item(&e->sched, (long)id->valuedouble));
+						&e->sched,
+						wfm_sched_item(&e->sched, (long)id->valuedouble));
 			} else if (!strcmp(t, "phase")) {
 				const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "title");
 				if (cJSON_IsString(m)) {
@@ -898,8 +899,7 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	hopts.node = opts->node;
 	if ((rc = wfm_harness_start(&e.harness, &hopts)) < 0)
 		goto done;
-	if ((rc = wfm_repo_open(&e.repo, opts->repo_path)) < 0 ||
-	    (rc = clear_ref_locks(&e)) < 0)
+	if ((rc = wfm_repo_open(&e.repo, opts->repo_path)) < 0 || (rc = clear_ref_locks(&e)) < 0)
 		goto done;
 	popts.run = opts->run->id;
 	if ((rc = wfm_pool_open(&e.pool, opts->repo_path, &popts)) < 0)
@@ -930,7 +930,9 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	out->report = wfm_engine_report(&e, status, out->error, value);
 	rc = wfm_engine_report_write(&e, out->report);
 	event(&e, "end", "status",
-	      status == WFM_RUN_DONE ? "done" : status == WFM_RUN_STOPPED ? "stopped" : "failed");
+	      status == WFM_RUN_DONE	  ? "done"
+	      : status == WFM_RUN_STOPPED ? "stopped"
+					  : "failed");
 done:
 	if (e.merge)
 		wfm_merge_queue_free(e.merge);

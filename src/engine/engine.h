@@ -13,13 +13,13 @@ struct wfm_buf;
 
 /* What a run is doing at one moment (wfm_engine_opts.status); borrowed during the call. */
 struct wfm_engine_status {
-	const char *phase;		/* the script's last phase(), or NULL */
-	uint64_t elapsed_ms;		/* since this execution of the run started */
+	const char *phase;   /* the script's last phase(), or NULL */
+	uint64_t elapsed_ms; /* since this execution of the run started */
 	unsigned long agents_running, agents_waiting;
 	unsigned long oracles_running, oracles_waiting; /* the script's oracle() calls */
 	/* the merge queue's oracle run, when one is running: what it tests
 	 * ("batch 3 (4 branches)", "testing the base") and for how long so far */
-	const char *merge_testing;	/* NULL: none is running */
+	const char *merge_testing; /* NULL: none is running */
 	uint64_t merge_test_ms;
 	int paused, stopping;
 };
@@ -32,13 +32,13 @@ struct wfm_engine_status {
  * to its end: the script returned, failed, or the run was stopped.
  */
 struct wfm_engine_opts {
-	struct wfm_rundir *run;		/* the run's directory, lock held; borrowed */
-	const char *repo_path;		/* the repository (any path wfm_repo_open takes) */
-	const struct wfm_run_config *config; /* what the run was started with; borrowed */
-	const cJSON *args;		/* the script's args */
-	const char *node;		/* NULL: node from PATH */
-	const char *api_key;		/* the provider's key (config.h); NULL: none */
-	const char *script_name;	/* the script as the user named it, in messages */
+	struct wfm_rundir *run;			/* the run's directory, lock held; borrowed */
+	const char *repo_path;			/* the repository (any path wfm_repo_open takes) */
+	const struct wfm_run_config *config;	/* what the run was started with; borrowed */
+	const cJSON *args;			/* the script's args */
+	const char *node;			/* NULL: node from PATH */
+	const char *api_key;			/* the provider's key (config.h); NULL: none */
+	const char *script_name;		/* the script as the user named it, in messages */
 	const volatile sig_atomic_t *interrupt; /* set by a signal handler: stop the run */
 	/*
 	 * Progress lines for people, as things happen (docs/engine.md,
@@ -74,8 +74,8 @@ enum wfm_run_status {
 
 struct wfm_engine_result {
 	enum wfm_run_status status;
-	char *error;	/* FAILED: the script's error ("workflow.js:12: ..."); owned */
-	cJSON *report;	/* what report.json holds; owned */
+	char *error;   /* FAILED: the script's error ("workflow.js:12: ..."); owned */
+	cJSON *report; /* what report.json holds; owned */
 };
 
 void wfm_engine_result_release(struct wfm_engine_result *r);

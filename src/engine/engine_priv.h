@@ -30,45 +30,45 @@ enum job_kind {
 
 struct job {
 	struct engine *e;
-	long id;		/* the harness's request id */
+	long id; /* the harness's request id */
 	char *method;
 	cJSON *params;
 	enum job_kind kind;
-	char *key;		/* journal key with its occurrence */
-	char *extra;		/* what besides the params decides the result */
+	char *key;		      /* journal key with its occurrence */
+	char *extra;		      /* what besides the params decides the result */
 	char base[WFM_OID_HEXSZ + 1]; /* agents: the commit they start from */
-	char *branch;		/* worktree agents and merges: the branch */
-	char *unit_id;		/* the unit an agent works on, for the report */
-	char *label;		/* the agent's label, for people */
-	const char *model;	/* LLM agents: the model, resolved (agent/model.h); borrowed */
+	char *branch;		      /* worktree agents and merges: the branch */
+	char *unit_id;		      /* the unit an agent works on, for the report */
+	char *label;		      /* the agent's label, for people */
+	const char *model;	     /* LLM agents: the model, resolved (agent/model.h); borrowed */
 	struct wfm_agent_type *type; /* agents: their agentType, resolved; owned */
 	const struct wfm_role *role; /* agents: its role, resolved; borrowed */
-	char *reason;		/* an agent that failed: why */
-	char *stderr_tail;	/* an agent that failed: its stderr's last lines, or NULL */
-	char *transcript;	/* an agent that failed: its transcript's path, or NULL */
+	char *reason;		     /* an agent that failed: why */
+	char *stderr_tail;	     /* an agent that failed: its stderr's last lines, or NULL */
+	char *transcript;	     /* an agent that failed: its transcript's path, or NULL */
 	/* scheduling (sched.h) */
 	struct wfm_sched_item *item; /* the work item it is for; NULL: none; borrowed */
-	unsigned stage;		/* its pipeline stage */
-	unsigned stages;	/* of how many (1 outside pipelines) */
-	uint64_t arrival;	/* order of arrival */
-	uint64_t first_tokens;	/* LLM agents: the worst case of one agent, before an item ended */
+	unsigned stage;		     /* its pipeline stage */
+	unsigned stages;	     /* of how many (1 outside pipelines) */
+	uint64_t arrival;	     /* order of arrival */
+	uint64_t first_tokens; /* LLM agents: the worst case of one agent, before an item ended */
 	double first_usd;
 	/* the outcome, filled by the thread that ran it */
 	int ok;
-	cJSON *value;		/* ok: the value for the script */
-	char *error;		/* !ok: the message the promise rejects with */
-	int journal;		/* record it (a finished request, not a stopped one) */
-	char *journal_error;	/* recording it failed: why */
+	cJSON *value;	     /* ok: the value for the script */
+	char *error;	     /* !ok: the message the promise rejects with */
+	int journal;	     /* record it (a finished request, not a stopped one) */
+	char *journal_error; /* recording it failed: why */
 	uint64_t tokens;
 	double cost_usd;
-	uint64_t cache_read;	/* of tokens: input read from the prompt cache */
-	int agent_failed;	/* an agent that ran and failed (value null) */
-	int budget_refused;	/* !ok: refused by the budget before its first call */
-	int budget_cut;		/* agent_failed: ended by the budget after some calls */
-	cJSON *reach;		/* chunk() with a match: its lines out of reach (reach.c) */
-	int replayed;		/* chunk(): value from the journal, only reach to find */
-	char *warning;		/* for people, when it finished (reach could not be found) */
-	cJSON *queue_cost;	/* merges: the queue's work its journal record keeps (cost.c) */
+	uint64_t cache_read; /* of tokens: input read from the prompt cache */
+	int agent_failed;    /* an agent that ran and failed (value null) */
+	int budget_refused;  /* !ok: refused by the budget before its first call */
+	int budget_cut;	     /* agent_failed: ended by the budget after some calls */
+	cJSON *reach;	     /* chunk() with a match: its lines out of reach (reach.c) */
+	int replayed;	     /* chunk(): value from the journal, only reach to find */
+	char *warning;	     /* for people, when it finished (reach could not be found) */
+	cJSON *queue_cost;   /* merges: the queue's work its journal record keeps (cost.c) */
 	pthread_t thread;
 	int threaded;
 	struct job *next;
@@ -89,10 +89,10 @@ struct reach_line {
 
 /* What the oracle cost (cost.c): oracle() runs, and merge-queue work from the journal. */
 struct oracle_cost {
-	unsigned long runs;		/* oracle() runs, and the queue's runs in the journal */
-	unsigned long baseline_runs;	/* of runs: on the run's base commit */
-	unsigned long replayed_runs;	/* of runs: counted from the journal (an earlier session) */
-	unsigned long request_runs;	/* of runs: by oracle() */
+	unsigned long runs;	     /* oracle() runs, and the queue's runs in the journal */
+	unsigned long baseline_runs; /* of runs: on the run's base commit */
+	unsigned long replayed_runs; /* of runs: counted from the journal (an earlier session) */
+	unsigned long request_runs;  /* of runs: by oracle() */
 	uint64_t total_ms, baseline_ms, longest_ms;
 	/* the merge queue's, from the journal (this session's are in its stats) */
 	unsigned long queue_runs, batches, batched, largest_batch, bisections;
@@ -108,31 +108,31 @@ struct agent_failure {
 
 struct engine {
 	const struct wfm_engine_opts *opts;
-	struct wfm_repo *repo;		/* the engine thread's handle */
+	struct wfm_repo *repo; /* the engine thread's handle */
 	struct wfm_pool *pool;
 	struct wfm_journal *journal;
-	struct wfm_merge_queue *merge;	/* started by the first merge() */
-	struct wfm_shared *shared;	/* where agents without isolation work */
+	struct wfm_merge_queue *merge; /* started by the first merge() */
+	struct wfm_shared *shared;     /* where agents without isolation work */
 	struct wfm_harness *harness;
-	struct wfm_llm_client *client;	/* LLM providers: shared by the agents */
-	struct wfm_ledger *ledger;	/* the run's budget; NULL: no limit and exec agents */
+	struct wfm_llm_client *client;	    /* LLM providers: shared by the agents */
+	struct wfm_ledger *ledger;	    /* the run's budget; NULL: no limit and exec agents */
 	struct wfm_llm_cache *prompt_cache; /* NULL: exec, or --no-prompt-cache */
-	char integration[256];		/* refs/heads/wfmigrate/<run>/integration */
+	char integration[256];		    /* refs/heads/wfmigrate/<run>/integration */
 
-	pthread_mutex_t lock;		/* guards done_* */
+	pthread_mutex_t lock; /* guards done_* */
 	struct job *done_head, **done_tail;
-	int wake[2];			/* a byte per finished job */
+	int wake[2]; /* a byte per finished job */
 
 	struct job *waiting_agents, **waiting_agents_tail;
 	struct job *waiting_oracles, **waiting_oracles_tail;
 	unsigned long agents_running, oracles_running, in_flight;
 	unsigned long agents_requested;
 
-	volatile sig_atomic_t cancel;	/* stop: running agents and oracles are killed */
+	volatile sig_atomic_t cancel; /* stop: running agents and oracles are killed */
 	int stopping, paused;
-	struct wfm_sched sched;		/* work items, for the order and the budget */
-	unsigned idle_turns;		/* turns of the loop in a row with nothing to read */
-	unsigned long budget_refusals;	/* new items refused for the budget */
+	struct wfm_sched sched;	       /* work items, for the order and the budget */
+	unsigned idle_turns;	       /* turns of the loop in a row with nothing to read */
+	unsigned long budget_refusals; /* new items refused for the budget */
 
 	/* for the report */
 	unsigned long agents_run, agents_replayed, agents_failed, requests_replayed;
@@ -146,19 +146,19 @@ struct engine {
 	struct reach_line *reach;
 	size_t reach_nr, reach_alloc;
 	struct wfm_strvec reach_patterns; /* the match of each such call, once */
-	uint64_t started_ms; /* wall clock: the session's "started" timestamp */
+	uint64_t started_ms;		  /* wall clock: the session's "started" timestamp */
 
 	/* progress.c: what people see as it happens */
-	pthread_mutex_t progress_lock;	/* one progress or status call at a time; guards mq_* */
-	char *phase;			/* the script's last phase(); the engine thread's */
-	uint64_t started_mono;		/* monotonic ms at the start of this execution */
-	char mq_testing[96];		/* the merge queue's running oracle run; "" none */
-	uint64_t mq_test_started;	/* monotonic ms */
+	pthread_mutex_t progress_lock; /* one progress or status call at a time; guards mq_* */
+	char *phase;		       /* the script's last phase(); the engine thread's */
+	uint64_t started_mono;	       /* monotonic ms at the start of this execution */
+	char mq_testing[96];	       /* the merge queue's running oracle run; "" none */
+	uint64_t mq_test_started;      /* monotonic ms */
 
 	/* sessions.c: this execution's own spending, and the earlier executions */
 	uint64_t own_tokens, own_cache_read;
 	double own_cost_usd;
-	cJSON *sessions;		/* the earlier executions' figures: an array */
+	cJSON *sessions; /* the earlier executions' figures: an array */
 	struct oracle_cost oracle;
 	/* the queue's stats when its last journaled decision was made; the queue's thread's */
 	struct wfm_merge_stats queue_journaled;

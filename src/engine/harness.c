@@ -30,10 +30,10 @@ extern char **environ;
 struct wfm_harness {
 	char *script;
 	struct wfm_child child;
-	int in_fd;   /* our end of node's stdin (a socket); -1 once closed */
-	int out_fd;  /* the read end of node's stdout, non-blocking; -1 once closed */
-	int err_fd;  /* node's stderr (a memfd or unlinked file) */
-	struct wfm_buf in;	/* node's output not returned yet: in.ptr[head..len) */
+	int in_fd;	   /* our end of node's stdin (a socket); -1 once closed */
+	int out_fd;	   /* the read end of node's stdout, non-blocking; -1 once closed */
+	int err_fd;	   /* node's stderr (a memfd or unlinked file) */
+	struct wfm_buf in; /* node's output not returned yet: in.ptr[head..len) */
 	size_t head;
 	size_t scan; /* in.ptr[head..scan) holds no newline */
 	int eof;     /* out_fd reached end of file */
@@ -182,8 +182,8 @@ static int stderr_file(void)
 
 static const char *const node_env_unset[] = {
 	/* preloads and module paths would run code of someone else's in the runtime */
-	"NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE", "NODE_V8_COVERAGE",
-	"NODE_COMPILE_CACHE", NULL,
+	"NODE_OPTIONS",	    "NODE_PATH",	  "NODE_REPL_EXTERNAL_MODULE",
+	"NODE_V8_COVERAGE", "NODE_COMPILE_CACHE", NULL,
 };
 static const char *const node_env_set[] = { "TZ=UTC", NULL };
 
@@ -242,8 +242,8 @@ int wfm_harness_start(struct wfm_harness **out, const struct wfm_harness_opts *o
 	h->err_fd = err_fd;
 	err_fd = -1;
 	wfm_buf_init(&h->in, 0);
-	h->send_timeout_ms = opts->send_timeout_ms ? opts->send_timeout_ms
-						   : WFM_HARNESS_SEND_TIMEOUT_DEFAULT_MS;
+	h->send_timeout_ms =
+		opts->send_timeout_ms ? opts->send_timeout_ms : WFM_HARNESS_SEND_TIMEOUT_DEFAULT_MS;
 	h->child.argv = (const char *const *)argv.v;
 	h->child.name = "node";
 	h->child.env = env.v ? env.v : no_env;
@@ -436,8 +436,8 @@ int wfm_harness_send(struct wfm_harness *h, const cJSON *msg)
 	}
 	wfm_buf_addch(&line, '\n');
 	while (off < line.len) {
-		ssize_t n = send(h->in_fd, line.ptr + off, line.len - off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+			send(h->in_fd, line.ptr + off, line.len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
 		struct pollfd pfd[2];
 		nfds_t nfds = 1;
 		uint64_t now;
@@ -451,8 +451,9 @@ int wfm_harness_send(struct wfm_harness *h, const cJSON *msg)
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
 			h->send_broken = 1;
 			ret = wfm_error_set("cannot send to the workflow runtime (node): %s",
-					    errno == EPIPE || errno == ECONNRESET ? "it has exited"
-										 : strerror(errno));
+					    errno == EPIPE || errno == ECONNRESET
+						    ? "it has exited"
+						    : strerror(errno));
 			goto done;
 		}
 		now = wfm_clock_mono_ms();
@@ -535,8 +536,7 @@ static char *stderr_tail(int fd)
 	return wfm_buf_detach(&b, NULL);
 }
 
-int wfm_harness_finish(struct wfm_harness *h, int *exit_code, char **tail,
-		       unsigned long timeout_ms)
+int wfm_harness_finish(struct wfm_harness *h, int *exit_code, char **tail, unsigned long timeout_ms)
 {
 	uint64_t deadline = wfm_clock_mono_ms() + timeout_ms;
 	int ret = 0;

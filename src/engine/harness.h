@@ -52,7 +52,9 @@ struct wfm_harness_opts {
 	/* 0: WFM_HARNESS_SEND_TIMEOUT_DEFAULT_MS */
 	unsigned long send_timeout_ms;
 };
+/* clang-format off */
 #define WFM_HARNESS_OPTS_INIT { NULL, 0, NULL, 0 }
+/* clang-format on */
 
 /*
  * Validates a script without running it: sets *meta to its meta object

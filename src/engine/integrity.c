@@ -9,24 +9,10 @@
  * conftest.py can skip or rewrite every pytest test around it.
  */
 const char *const wfm_integrity_default_globs[] = {
-	"**/test/**",
-	"**/tests/**",
-	"**/spec/**",
-	"**/__tests__/**",
-	"**/testdata/**",
-	"test_*",
-	"*_test.*",
-	"*.test.*",
-	"*_spec.*",
-	"*.spec.*",
-	"*Test.java",
-	"*Tests.java",
-	"*Test.kt",
-	"*Tests.kt",
-	"*Test.cs",
-	"*Tests.cs",
-	"conftest.py",
-	NULL,
+	"**/test/**", "**/tests/**", "**/spec/**", "**/__tests__/**", "**/testdata/**",
+	"test_*",     "*_test.*",    "*.test.*",   "*_spec.*",	      "*.spec.*",
+	"*Test.java", "*Tests.java", "*Test.kt",   "*Tests.kt",	      "*Test.cs",
+	"*Tests.cs",  "conftest.py", NULL,
 };
 
 const char *wfm_integrity_test_glob(const char *const *globs, const char *path)

@@ -98,9 +98,9 @@ struct wfm_merge_queue {
 	unsigned long batch_wait_ms;
 	const volatile sig_atomic_t *ext_cancel;
 	struct wfm_summary baseline;
-	unsigned long floor; /* fewest passed tests a candidate may show */
-	int floor_from_tip;  /* floor is a landed tip's count, not the base's */
-	char cur[HEXSZ + 1]; /* the tip the thread works on (tip is its published copy) */
+	unsigned long floor;	   /* fewest passed tests a candidate may show */
+	int floor_from_tip;	   /* floor is a landed tip's count, not the base's */
+	char cur[HEXSZ + 1];	   /* the tip the thread works on (tip is its published copy) */
 	struct wfm_squash_log log; /* what cur holds */
 	int log_stale;		   /* log must be read again */
 	struct list deferred;	   /* put back in front of pending after the batch */
@@ -261,8 +261,8 @@ static void squash_message(struct wfm_buf *out, const struct entry *e)
 	else
 		wfm_buf_addf(out, "wfmigrate: merge %s", e->branch);
 	wfm_buf_rtrim(out);
-	wfm_buf_addf(out, "\n\n%s: %s\n%s: %s\n", WFM_TRAILER_BRANCH, e->branch,
-		     WFM_TRAILER_COMMIT, e->tip);
+	wfm_buf_addf(out, "\n\n%s: %s\n%s: %s\n", WFM_TRAILER_BRANCH, e->branch, WFM_TRAILER_COMMIT,
+		     e->tip);
 }
 
 static char *describe_failure(struct wfm_merge_queue *q, const struct test *t)
@@ -358,8 +358,8 @@ static int test_edits(char **out, struct wfm_merge_queue *q, const char *prev,
 		    !(glob = wfm_integrity_test_glob(globs, c->path)))
 			continue;
 		if (!hits++)
-			wfm_buf_adds(&d,
-				     "changes test files (test edits are not allowed in this run):");
+			wfm_buf_adds(
+				&d, "changes test files (test edits are not allowed in this run):");
 		wfm_buf_addf(&d, "\n    %s %s (matches '%s')", c->path,
 			     c->kind == WFM_CHANGE_DELETED ? "deleted" : "modified", glob);
 	}
@@ -571,9 +571,10 @@ static int land(struct wfm_merge_queue *q, struct entry **members, size_t n,
 	q->stats.ref_moves++;
 	pthread_mutex_unlock(&q->mu);
 	{
-		struct wfm_merge_progress p = {
-			.step = WFM_MERGE_LANDED, .batch = q->batch_no, .branches = n, .commit = final
-		};
+		struct wfm_merge_progress p = { .step = WFM_MERGE_LANDED,
+						.batch = q->batch_no,
+						.branches = n,
+						.commit = final };
 		tell(q, &p);
 	}
 	if (s->format != WFM_SUMMARY_NONE && s->passed > q->floor) {

@@ -157,8 +157,11 @@ struct wfm_merge_opts {
 #define WFM_MERGE_BATCH_MAX_DEFAULT 8
 #define WFM_MERGE_BATCH_WAIT_DEFAULT_MS 200
 #define WFM_MERGE_OPTS_INIT                                                                        \
-	{ NULL, NULL, NULL, NULL, WFM_ORACLE_TIMEOUT_DEFAULT, 0, NULL,                            \
-	  WFM_MERGE_BATCH_MAX_DEFAULT, WFM_MERGE_BATCH_WAIT_DEFAULT_MS, NULL, NULL, NULL, NULL, NULL }
+	{                                                                                          \
+		NULL, NULL, NULL, NULL, WFM_ORACLE_TIMEOUT_DEFAULT, 0, NULL,                       \
+			WFM_MERGE_BATCH_MAX_DEFAULT, WFM_MERGE_BATCH_WAIT_DEFAULT_MS, NULL, NULL,  \
+			NULL, NULL, NULL                                                           \
+	}
 
 /*
  * Creates refs/heads/wfmigrate/<run>/integration at base, or keeps it
@@ -194,13 +197,13 @@ struct wfm_merge_stats {
 	unsigned long batches;	   /* batches tested (bisection steps not included) */
 	unsigned long bisections;  /* batches that failed and were split */
 	unsigned long merged, rejected, stopped;
-	unsigned long ref_moves;   /* compare-and-swap updates that succeeded */
-	unsigned long ref_races;   /* updates that found the branch moved by someone else */
+	unsigned long ref_moves; /* compare-and-swap updates that succeeded */
+	unsigned long ref_races; /* updates that found the branch moved by someone else */
 	/* what the oracle cost (wall time, ms): */
-	uint64_t oracle_ms;	   /* of the oracle_runs */
+	uint64_t oracle_ms;	     /* of the oracle_runs */
 	unsigned long baseline_runs; /* 1 when the queue ran the oracle on base at start, else 0 */
 	uint64_t baseline_ms;
-	uint64_t longest_ms;	   /* the longest run, the baseline's included */
+	uint64_t longest_ms; /* the longest run, the baseline's included */
 	/* the sizes of the batches: their sum (branches tested, a branch tested
 	 * again in a later batch counted again) and the largest */
 	unsigned long batched, largest_batch;

@@ -34,9 +34,8 @@ static void add_paths(cJSON *o, const char *key, const cJSON *paths)
 	if (!cJSON_IsArray(paths))
 		return;
 	arr = wfm_json_array();
-	cJSON_ArrayForEach(p, paths)
-		if (cJSON_IsString(p))
-			wfm_json_add_str(arr, NULL, p->valuestring);
+	cJSON_ArrayForEach(p, paths) if (cJSON_IsString(p))
+		wfm_json_add_str(arr, NULL, p->valuestring);
 	wfm_json_add(o, key, arr);
 }
 
@@ -310,9 +309,10 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 		/* the engine's own CPU time (all its threads, not its children) */
 		struct rusage ru;
 		if (getrusage(RUSAGE_SELF, &ru) == 0)
-			wfm_json_add_num(totals, "engineCpuMs",
-					 ru.ru_utime.tv_sec * 1000.0 + ru.ru_utime.tv_usec / 1000.0 +
-						 ru.ru_stime.tv_sec * 1000.0 + ru.ru_stime.tv_usec / 1000.0);
+			wfm_json_add_num(
+				totals, "engineCpuMs",
+				ru.ru_utime.tv_sec * 1000.0 + ru.ru_utime.tv_usec / 1000.0 +
+					ru.ru_stime.tv_sec * 1000.0 + ru.ru_stime.tv_usec / 1000.0);
 	}
 	wfm_json_add(r, "totals", totals);
 	wfm_engine_sessions_report(e, r, status_name(status));
@@ -378,8 +378,8 @@ static void reach_md(struct wfm_buf *md, const cJSON *r)
 	const cJSON *reach = cJSON_GetObjectItemCaseSensitive(r, "outOfReach");
 	const cJSON *patterns = cJSON_GetObjectItemCaseSensitive(reach, "patterns"), *p;
 	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(reach, "lines"), *l;
-	unsigned long total =
-	    (unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(reach, "total"));
+	unsigned long total = (unsigned long)cJSON_GetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(reach, "total"));
 	struct wfm_buf b = WFM_BUF_INIT;
 	int n = 0;
 
@@ -506,7 +506,8 @@ static void report_md_oracle(struct wfm_buf *md, const cJSON *r)
 		     number(o, "totalMs") / 1000.0, number(o, "longestMs") / 1000.0,
 		     number(o, "baselineRuns"), number(o, "baselineMs") / 1000.0);
 	if (number(o, "replayedRuns") > 0)
-		wfm_buf_addf(md, "- of them, %.0f made before the run was resumed (from the journal)\n",
+		wfm_buf_addf(md,
+			     "- of them, %.0f made before the run was resumed (from the journal)\n",
 			     number(o, "replayedRuns"));
 	wfm_buf_addf(md, "- merge queue: %.0f batch%s", batches, batches == 1 ? "" : "es");
 	if (batches > 0)
@@ -529,7 +530,8 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 	const cJSON *units = cJSON_GetObjectItemCaseSensitive(r, "units"), *u;
 	const char *err = wfm_json_get_str(r, "error", NULL);
 
-#define TOTAL(name) ((unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(totals, name)))
+#define TOTAL(name)                                                                                \
+	((unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(totals, name)))
 	wfm_buf_addf(md, "# Run %s: %s\n\n", wfm_json_get_str(r, "run", NULL),
 		     wfm_json_get_str(r, "status", NULL));
 	if (err) {
@@ -556,33 +558,35 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 		}
 	}
 	wfm_buf_addf(
-	    md,
-	    "- units: %lu merged, %lu rejected, %lu failed, %lu skipped\n"
-	    "- agents: %lu (%lu run, %lu answered from the journal, %lu failed), %lu tokens, "
-	    "%lu of them on units that did not land\n"
-	    "- time: %.1f s\n",
-	    TOTAL("merged"), TOTAL("rejected"), TOTAL("failed"), TOTAL("skipped"), TOTAL("agents"),
-	    TOTAL("agentsRun"), TOTAL("agentsReplayed"), TOTAL("agentsFailed"), TOTAL("tokens"),
-	    TOTAL("tokensNotLanded"), TOTAL("durationMs") / 1000.0);
+		md,
+		"- units: %lu merged, %lu rejected, %lu failed, %lu skipped\n"
+		"- agents: %lu (%lu run, %lu answered from the journal, %lu failed), %lu tokens, "
+		"%lu of them on units that did not land\n"
+		"- time: %.1f s\n",
+		TOTAL("merged"), TOTAL("rejected"), TOTAL("failed"), TOTAL("skipped"),
+		TOTAL("agents"), TOTAL("agentsRun"), TOTAL("agentsReplayed"), TOTAL("agentsFailed"),
+		TOTAL("tokens"), TOTAL("tokensNotLanded"), TOTAL("durationMs") / 1000.0);
 	wfm_engine_sessions_md(md, r);
 	wfm_buf_addch(md, '\n');
 	{
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(r, "budget");
-		double cost = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(totals, "costUsd"));
+		double cost =
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(totals, "costUsd"));
 
 		if (b) {
-			wfm_buf_addf(md, "Cost: $%.4f, %.0f tokens read from the prompt cache.", cost,
-				     cJSON_GetNumberValue(
-					     cJSON_GetObjectItemCaseSensitive(totals, "cacheReadTokens")));
+			wfm_buf_addf(md, "Cost: $%.4f, %.0f tokens read from the prompt cache.",
+				     cost,
+				     cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+					     totals, "cacheReadTokens")));
 			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "exhausted")) ||
 			    TOTAL("budgetUnits"))
 				wfm_buf_addf(
-				    md,
-				    " **The budget ran out**: %lu unit(s) were left undone for "
-				    "it (their reason starts with `budget:`: never started, or "
-				    "not verified or fixed), and %lu tokens went to units that "
-				    "did not land.",
-				    TOTAL("budgetUnits"), TOTAL("tokensNotLanded"));
+					md,
+					" **The budget ran out**: %lu unit(s) were left undone for "
+					"it (their reason starts with `budget:`: never started, or "
+					"not verified or fixed), and %lu tokens went to units that "
+					"did not land.",
+					TOTAL("budgetUnits"), TOTAL("tokensNotLanded"));
 			wfm_buf_adds(md, "\n\n");
 		}
 	}

@@ -27,8 +27,7 @@
 #include "llm/price.h"
 #include "oracle/oracle.h"
 
-static int resolve(char out[WFM_OID_HEXSZ + 1], struct engine *e, const char *rev,
-		   const char *what)
+static int resolve(char out[WFM_OID_HEXSZ + 1], struct engine *e, const char *rev, const char *what)
 {
 	if (!rev) {
 		snprintf(out, WFM_OID_HEXSZ + 1, "%s", e->opts->config->base);
@@ -134,7 +133,8 @@ static int prepare_agent(struct engine *e, struct job *job)
 	char tkey[WFM_OID_HEXSZ + 16];
 	const cJSON *unit = cJSON_GetObjectItemCaseSensitive(job->params, "unit");
 	/* a unit object from chunk(), or its id */
-	const cJSON *uid = cJSON_IsString(unit) ? unit : cJSON_GetObjectItemCaseSensitive(unit, "id");
+	const cJSON *uid =
+		cJSON_IsString(unit) ? unit : cJSON_GetObjectItemCaseSensitive(unit, "id");
 	int rc;
 
 	job->kind = JOB_AGENT;
@@ -149,10 +149,10 @@ static int prepare_agent(struct engine *e, struct job *job)
 	job->role = role;
 	if (e->opts->config->provider->has_api)
 		job->model = model =
-		    wfm_model_resolve((const char *const *)e->opts->config->models.v, model,
-				      job->type ? job->type->model : NULL,
-				      (const char *const *)e->opts->config->config_models.v, role,
-				      e->opts->config->provider);
+			wfm_model_resolve((const char *const *)e->opts->config->models.v, model,
+					  job->type ? job->type->model : NULL,
+					  (const char *const *)e->opts->config->config_models.v,
+					  role, e->opts->config->provider);
 	if (isolation && strcmp(isolation, "worktree"))
 		return wfm_error_setc(WFM_EINVALID, "agent(): unknown isolation '%s'", isolation);
 	if ((rc = wfm_agent_work_check_scope(cJSON_GetObjectItemCaseSensitive(job->params, "scope"),
@@ -185,7 +185,8 @@ static int prepare_agent(struct engine *e, struct job *job)
 				snprintf(fallback, sizeof(fallback), "agent-%.8s", hash);
 				wfm_buf_release(&canon);
 			}
-			rc = wfm_pool_branch_name(&name, e->opts->run->id, label ? label : fallback);
+			rc = wfm_pool_branch_name(&name, e->opts->run->id,
+						  label ? label : fallback);
 			if (rc < 0)
 				return rc;
 			job->branch = short_branch(name);
@@ -231,7 +232,8 @@ int wfm_engine_prepare(struct engine *e, struct job *job)
 	}
 	if (!strcmp(m, "merge")) {
 		const char *branch = wfm_json_get_nonempty(job->params, "branch");
-		const cJSON *allow = cJSON_GetObjectItemCaseSensitive(job->params, "allowOutOfScope");
+		const cJSON *allow =
+			cJSON_GetObjectItemCaseSensitive(job->params, "allowOutOfScope");
 
 		job->kind = JOB_MERGE;
 		if (!branch)
@@ -240,8 +242,9 @@ int wfm_engine_prepare(struct engine *e, struct job *job)
 			return wfm_error_setc(WFM_EINVALID,
 					      "merge(): 'allowOutOfScope' must be true or false");
 		if (!e->opts->config->oracle)
-			return wfm_error_setc(WFM_EINVALID,
-					      "merge(): no test command to gate it: run with --oracle <cmd>");
+			return wfm_error_setc(
+				WFM_EINVALID,
+				"merge(): no test command to gate it: run with --oracle <cmd>");
 		if ((rc = resolve(a, e, branch, "merge()")) < 0)
 			return rc;
 		job->branch = wfm_strdup(branch);
@@ -275,7 +278,8 @@ int wfm_engine_prepare(struct engine *e, struct job *job)
 	if (!strcmp(m, "workflow_source")) {
 		job->kind = JOB_QUICK;
 		if (!wfm_json_get_nonempty(job->params, "name"))
-			return wfm_error_setc(WFM_EINVALID, "workflow(): a name or path is required");
+			return wfm_error_setc(WFM_EINVALID,
+					      "workflow(): a name or path is required");
 		job->extra = wfm_strdup("");
 		return 0;
 	}
@@ -419,8 +423,8 @@ static void run_oracle(struct job *job)
 
 	opts.command = oracle_command(e, job);
 	opts.timeout_sec = cJSON_IsNumber(timeout) && timeout->valuedouble >= 0
-			       ? (unsigned long)timeout->valuedouble
-			       : e->opts->config->oracle_timeout;
+				   ? (unsigned long)timeout->valuedouble
+				   : e->opts->config->oracle_timeout;
 	opts.cancel = &e->cancel;
 	if (wfm_oracle_run(&r, e->pool, job->base, &opts) < 0) {
 		fail(job, wfm_error_last());
@@ -464,7 +468,7 @@ static void merge_decided(void *data, const struct wfm_merge_decision *d)
 	job->value = v;
 	/* stopped and error (the queue could not decide) are asked again on resume */
 	job->journal = !d->reason || (strcmp(d->reason, WFM_MERGE_REASON_STOPPED) &&
-					 strcmp(d->reason, WFM_MERGE_REASON_ERROR));
+				      strcmp(d->reason, WFM_MERGE_REASON_ERROR));
 	/* what the queue did since the last journaled decision: a resume counts it from there */
 	if (job->journal)
 		job->queue_cost = wfm_engine_queue_cost(job->e);
@@ -488,9 +492,9 @@ static void run_merge(struct job *job)
 		opts.base = e->opts->config->base;
 		opts.oracle_cmd = e->opts->config->oracle;
 		opts.oracle_timeout_sec = e->opts->config->oracle_timeout;
-		opts.allow_test_edits =
-		    e->opts->config->allow_test_edits ||
-		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e->opts->args, "allowTestEdits"));
+		opts.allow_test_edits = e->opts->config->allow_test_edits ||
+					cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+						e->opts->args, "allowTestEdits"));
 		opts.cancel = &e->cancel;
 		opts.progress = wfm_engine_merge_progress;
 		opts.progress_data = e;
@@ -531,8 +535,9 @@ static void run_chunk(struct job *job, struct wfm_repo *repo)
 	}
 	arr = wfm_json_array();
 	for (size_t i = 0; i < units.nr; i++)
-		wfm_json_add(arr, NULL,
-			     wfm_unit_to_json(&units.v[i], opts.with_text ? WFM_UNIT_JSON_TEXT : 0));
+		wfm_json_add(
+			arr, NULL,
+			wfm_unit_to_json(&units.v[i], opts.with_text ? WFM_UNIT_JSON_TEXT : 0));
 	job->ok = 1;
 	job->value = arr;
 	job->journal = 1;
@@ -560,9 +565,7 @@ static void run_diff(struct job *job, struct wfm_repo *repo)
 		to = wfm_json_get_nonempty(job->params, "branch");
 	if (cJSON_IsString(p))
 		wfm_strvec_push(&paths, p->valuestring);
-	cJSON_ArrayForEach(it, p)
-		if (cJSON_IsString(it))
-			wfm_strvec_push(&paths, it->valuestring);
+	cJSON_ArrayForEach(it, p) if (cJSON_IsString(it)) wfm_strvec_push(&paths, it->valuestring);
 	if (wfm_git_diff(&out, repo, from ? from : job->e->opts->config->base, to,
 			 (const char *const *)paths.v, paths.nr) < 0) {
 		fail(job, wfm_error_last());

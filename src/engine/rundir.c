@@ -64,8 +64,7 @@ static int sync_path(const char *path)
  * sees the old content or the new, never a part. With sync, the data is
  * on disk before the rename (the directory entry is the caller's).
  */
-static int write_atomic(const char *dir, const char *name, const char *data, size_t len,
-			int sync)
+static int write_atomic(const char *dir, const char *name, const char *data, size_t len, int sync)
 {
 	static unsigned long counter;
 	struct wfm_buf tmp = WFM_BUF_INIT;
@@ -469,8 +468,7 @@ done:
 	return rc;
 }
 
-int wfm_rundir_open(struct wfm_rundir **out, const char *commondir, const char *id,
-		    int lock)
+int wfm_rundir_open(struct wfm_rundir **out, const char *commondir, const char *id, int lock)
 {
 	struct wfm_rundir *r;
 	char *real = NULL;
@@ -614,7 +612,7 @@ static enum wfm_run_state state_of(const char *dir, pid_t *pid)
 	*pid = 0;
 	if (has_lock && wfm_pidlock_alive(&owner)) {
 		*pid = owner.pid;
-		state = c == WFM_CONTROL_PAUSE	 ? WFM_RUN_STATE_PAUSED
+		state = c == WFM_CONTROL_PAUSE	? WFM_RUN_STATE_PAUSED
 			: c == WFM_CONTROL_STOP ? WFM_RUN_STATE_STOPPING
 						: WFM_RUN_STATE_RUNNING;
 		goto done;
@@ -623,8 +621,7 @@ static enum wfm_run_state state_of(const char *dir, pid_t *pid)
 	 * A report older than a dead holder's lock is from an earlier
 	 * execution: the last one (a resume) died before writing its own.
 	 */
-	if (stat(report, &rst) == 0 &&
-	    !(stat(lock, &lst) == 0 && mtime_before(&rst, &lst))) {
+	if (stat(report, &rst) == 0 && !(stat(lock, &lst) == 0 && mtime_before(&rst, &lst))) {
 		struct wfm_buf text = WFM_BUF_INIT;
 		const cJSON *status;
 		cJSON *doc = NULL;

@@ -25,9 +25,9 @@
  */
 struct wfm_rundir {
 	char *id;
-	char *path;	 /* <commondir>/wfmigrate/runs/<id> */
+	char *path; /* <commondir>/wfmigrate/runs/<id> */
 	char *commondir;
-	int locked;	 /* this handle holds the lock */
+	int locked; /* this handle holds the lock */
 	/* private */
 	char *lock_path;
 	char *control_path;
@@ -56,8 +56,7 @@ int wfm_rundir_create(struct wfm_rundir **out, const char *commondir, const char
  * process holds it (this one included); a stale lock (its holder died)
  * is taken over.
  */
-int wfm_rundir_open(struct wfm_rundir **out, const char *commondir, const char *id,
-		    int take_lock);
+int wfm_rundir_open(struct wfm_rundir **out, const char *commondir, const char *id, int take_lock);
 
 /* Releases the lock if this handle holds it, and frees r. NULL is fine. */
 void wfm_rundir_free(struct wfm_rundir *r);

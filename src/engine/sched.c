@@ -125,7 +125,7 @@ enum wfm_sched_admit wfm_sched_admit(struct wfm_buf *why, const struct wfm_sched
 	}
 	if (b->max_tokens) {
 		uint64_t left =
-		    b->max_tokens > b->spent_tokens ? b->max_tokens - b->spent_tokens : 0;
+			b->max_tokens > b->spent_tokens ? b->max_tokens - b->spent_tokens : 0;
 
 		tokens_fit = left >= need_tokens && left - need_tokens >= each_tokens;
 		if (!tokens_fit && why)

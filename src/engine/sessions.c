@@ -19,7 +19,7 @@
 
 /* the figures of a session that are summed into the totals */
 static const char *const summed[] = {
-    "durationMs", "agentsRun", "tokens", "costUsd", "cacheReadTokens", "engineCpuMs",
+	"durationMs", "agentsRun", "tokens", "costUsd", "cacheReadTokens", "engineCpuMs",
 };
 
 /* a figure of a session: 0 when it has none (null: not known) */
@@ -166,7 +166,7 @@ void wfm_engine_sessions_load(struct engine *e)
 	cJSON *report = read_json(e, "report.json");
 	const cJSON *old = cJSON_GetObjectItemCaseSensitive(report, "sessions"), *s;
 	cJSON *list = wfm_json_array();
-	struct segments seg = {NULL, 0, 0};
+	struct segments seg = { NULL, 0, 0 };
 	size_t known = 0;
 
 	read_segments(&seg, e);
@@ -231,7 +231,7 @@ void wfm_engine_sessions_report(struct engine *e, cJSON *r, const char *status)
 {
 	cJSON *totals = cJSON_GetObjectItemCaseSensitive(r, "totals");
 	cJSON *list = e->sessions ? cJSON_Duplicate(e->sessions, 1) : wfm_json_array(), *s;
-	double sums[WFM_ARRAY_SIZE(summed)] = {0};
+	double sums[WFM_ARRAY_SIZE(summed)] = { 0 };
 	int n = 1;
 
 	wfm_json_add(list, NULL, this_session(e, totals, status));

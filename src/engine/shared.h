@@ -70,7 +70,7 @@ struct wfm_shared_summary {
 };
 #define WFM_SHARED_SUMMARY_INIT                                                                    \
 	{                                                                                          \
-		NULL, {0}, 0, 0, WFM_STRVEC_INIT                                                   \
+		NULL, { 0 }, 0, 0, WFM_STRVEC_INIT                                                 \
 	}
 
 /* What the report says of it; out is initialised here (release it). */

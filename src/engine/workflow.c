@@ -88,9 +88,9 @@ static void saved_dirs(char *dirs[NPLACES], const char *kind,
 
 int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_where *where)
 {
-	char *dirs[NPLACES] = {NULL};
-	struct wfm_strvec files[NPLACES] = {WFM_STRVEC_INIT, WFM_STRVEC_INIT, WFM_STRVEC_INIT,
-					    WFM_STRVEC_INIT};
+	char *dirs[NPLACES] = { NULL };
+	struct wfm_strvec files[NPLACES] = { WFM_STRVEC_INIT, WFM_STRVEC_INIT, WFM_STRVEC_INIT,
+					     WFM_STRVEC_INIT };
 	struct wfm_buf file = WFM_BUF_INIT, known = WFM_BUF_INIT, places = WFM_BUF_INIT;
 	struct wfm_buf hint = WFM_BUF_INIT;
 	struct wfm_strvec names = WFM_STRVEC_INIT;
@@ -140,11 +140,12 @@ int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_wh
 		if (dirs[i])
 			wfm_buf_addf(&places, "%s, ", dirs[i]);
 	wfm_similar_hint(&hint, name, (const char *const *)names.v, NULL);
-	rc = wfm_error_setc(WFM_ENOTFOUND,
-			    "no workflow named '%s'%s%s (looked for %s.js and meta.name '%s' in %sthe "
-			    "built-ins); %s%s",
-			    name, hint.len ? "; " : "", hint.ptr, name, name, places.ptr,
-			    known.len ? "there are: " : "there are none", known.ptr);
+	rc = wfm_error_setc(
+		WFM_ENOTFOUND,
+		"no workflow named '%s'%s%s (looked for %s.js and meta.name '%s' in %sthe "
+		"built-ins); %s%s",
+		name, hint.len ? "; " : "", hint.ptr, name, name, places.ptr,
+		known.len ? "there are: " : "there are none", known.ptr);
 done:
 	for (i = 0; i < NPLACES; i++) {
 		free(dirs[i]);
@@ -173,7 +174,7 @@ static int rubric_name_ok(const char *name)
 
 int wfm_rubric_find(char **out, const char *name, const struct wfm_workflow_where *where)
 {
-	char *dirs[NPLACES] = {NULL};
+	char *dirs[NPLACES] = { NULL };
 	struct wfm_strvec names = WFM_STRVEC_INIT;
 	struct wfm_buf file = WFM_BUF_INIT, known = WFM_BUF_INIT, looked = WFM_BUF_INIT;
 	struct wfm_buf hint = WFM_BUF_INIT;

@@ -22,7 +22,9 @@ struct wfm_workflow_where {
 	const char *cwd;  /* relative paths start here; NULL: the process's */
 	const char *node; /* reads meta.name; NULL: node from PATH */
 };
+/* clang-format off */
 #define WFM_WORKFLOW_WHERE_INIT { NULL, NULL, NULL, NULL }
+/* clang-format on */
 
 /*
  * 1 when name is taken as a path, not looked up: it holds a '/' or ends

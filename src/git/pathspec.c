@@ -33,9 +33,10 @@ static int in_class(const unsigned char *name, size_t n, int c, unsigned flags)
 		const char *name;
 		int (*fn)(int);
 	} classes[] = {
-	    {"alnum", isalnum}, {"alpha", isalpha}, {"blank", isblank}, {"cntrl", iscntrl},
-	    {"digit", isdigit}, {"graph", isgraph}, {"lower", islower}, {"print", isprint},
-	    {"punct", ispunct}, {"space", isspace}, {"upper", isupper}, {"xdigit", isxdigit},
+		{ "alnum", isalnum }, { "alpha", isalpha }, { "blank", isblank },
+		{ "cntrl", iscntrl }, { "digit", isdigit }, { "graph", isgraph },
+		{ "lower", islower }, { "print", isprint }, { "punct", ispunct },
+		{ "space", isspace }, { "upper", isupper }, { "xdigit", isxdigit },
 	};
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(classes); i++) {
@@ -224,8 +225,9 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } magic_words[] = {
-    {"top", WFM_PATHSPEC_TOP},	   {"literal", WFM_PATHSPEC_LITERAL}, {"glob", WFM_PATHSPEC_GLOB},
-    {"icase", WFM_PATHSPEC_ICASE}, {"exclude", WFM_PATHSPEC_EXCLUDE},
+	{ "top", WFM_PATHSPEC_TOP },	     { "literal", WFM_PATHSPEC_LITERAL },
+	{ "glob", WFM_PATHSPEC_GLOB },	     { "icase", WFM_PATHSPEC_ICASE },
+	{ "exclude", WFM_PATHSPEC_EXCLUDE },
 };
 
 /* ":(a,b)rest": the magic words; *rest is set after the ')' */
@@ -288,8 +290,9 @@ static int short_magic(unsigned *magic, const char **rest, const char *spec)
 		else if (*p == '!' || *p == '^')
 			*magic |= WFM_PATHSPEC_EXCLUDE;
 		else if (strchr(reserved, *p))
-			return wfm_error_setc(
-			    WFM_EINVALID, "unimplemented pathspec magic '%c' in '%s'", *p, spec);
+			return wfm_error_setc(WFM_EINVALID,
+					      "unimplemented pathspec magic '%c' in '%s'", *p,
+					      spec);
 		else
 			break;
 	}
@@ -408,7 +411,7 @@ static int normalise(char **out, size_t *kept, const char *prefix, const char *p
 int wfm_pathspec_add(struct wfm_pathspec *ps, const char *spec,
 		     const struct wfm_pathspec_base *base)
 {
-	struct wfm_pathspec_item it = {0};
+	struct wfm_pathspec_item it = { 0 };
 	const char *pattern = spec, *prefix = base && base->prefix ? base->prefix : "";
 	char *abs = NULL;
 	size_t given_prefix = 0, kept = 0;
@@ -495,7 +498,7 @@ int wfm_pathspec_item_match(const struct wfm_pathspec_item *it, const char *path
 		return 0;
 	return wildmatch(m + it->literal, path + it->literal,
 			 ((it->magic & WFM_PATHSPEC_GLOB) ? WM_PATHNAME : 0) |
-			     ((it->magic & WFM_PATHSPEC_ICASE) ? WM_CASEFOLD : 0));
+				 ((it->magic & WFM_PATHSPEC_ICASE) ? WM_CASEFOLD : 0));
 }
 
 int wfm_pathspec_match(const struct wfm_pathspec *ps, const char *path, char *matched)

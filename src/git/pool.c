@@ -554,8 +554,9 @@ static int slot_verify(struct wfm_slot *slot)
 	}
 	e = git_status_byindex(list, 0);
 	d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
-	rc = wfm_error_setc(WFM_ECONFLICT, "slot %s is not clean at %.12s after its checkout: '%s'%s",
-			    slot->name, slot->base, d ? d->new_file.path : "?",
+	rc = wfm_error_setc(WFM_ECONFLICT,
+			    "slot %s is not clean at %.12s after its checkout: '%s'%s", slot->name,
+			    slot->base, d ? d->new_file.path : "?",
 			    git_status_list_entrycount(list) > 1 ? " and more" : "");
 	git_status_list_free(list);
 	return rc;

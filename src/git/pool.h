@@ -29,7 +29,9 @@ struct wfm_pool_opts {
 	/* run id for branch names, refs/heads/wfmigrate/<run>/<label>; commit_all needs one */
 	const char *run;
 };
+/* clang-format off */
 #define WFM_POOL_OPTS_INIT { 0, NULL }
+/* clang-format on */
 
 /* repo_path: any path wfm_repo_open() accepts. opts may be NULL. */
 int wfm_pool_open(struct wfm_pool **out, const char *repo_path, const struct wfm_pool_opts *opts);
@@ -107,8 +109,8 @@ int wfm_pool_branch_ref(char **out, const char *branch);
  * always ends with a commit of ours, whose trailers (a scope) speak for
  * all of it. *changed is 1 when a commit was made.
  */
-int wfm_slot_commit_branch_sealed(char out[WFM_OID_HEXSZ + 1], int *changed,
-				  struct wfm_slot *slot, const char *message, const char *branch);
+int wfm_slot_commit_branch_sealed(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
+				  const char *message, const char *branch);
 
 /*
  * The branch wfm_slot_commit_all() writes for run and label:
@@ -131,33 +133,37 @@ struct wfm_clean_opts {
 	 */
 	const char *const *results;
 };
+/* clang-format off */
 #define WFM_CLEAN_OPTS_INIT { 0, 0, NULL }
+/* clang-format on */
 
 /*
  * The branches that are a run's result, wfmigrate/<run>/<label>: what the
  * run leaves for the user to take. clean keeps them unless the run is named
  * in wfm_clean_opts.results.
  */
+/* clang-format off */
 #define WFM_RESULT_LABELS { "integration", "shared" }
+/* clang-format on */
 
 /* Why clean kept something. */
 enum wfm_clean_kept {
-	WFM_CLEAN_REMOVED,	   /* not kept */
-	WFM_CLEAN_KEPT_IN_USE,	   /* a slot whose holder is alive */
-	WFM_CLEAN_KEPT_LOCKED,	   /* a slot locked with git for another reason */
-	WFM_CLEAN_KEPT_CURRENT,	   /* the worktree clean runs in */
+	WFM_CLEAN_REMOVED,	    /* not kept */
+	WFM_CLEAN_KEPT_IN_USE,	    /* a slot whose holder is alive */
+	WFM_CLEAN_KEPT_LOCKED,	    /* a slot locked with git for another reason */
+	WFM_CLEAN_KEPT_CURRENT,	    /* the worktree clean runs in */
 	WFM_CLEAN_KEPT_CHECKED_OUT, /* a branch checked out in a worktree */
-	WFM_CLEAN_KEPT_RUNNING,	   /* a branch of a running run */
-	WFM_CLEAN_KEPT_RUN,	   /* a branch of a run that exists (without --all) */
-	WFM_CLEAN_KEPT_RESULT,	   /* a run's result (not named in results) */
-	WFM_CLEAN_KEPT_ERROR,	   /* its removal failed */
+	WFM_CLEAN_KEPT_RUNNING,	    /* a branch of a running run */
+	WFM_CLEAN_KEPT_RUN,	    /* a branch of a run that exists (without --all) */
+	WFM_CLEAN_KEPT_RESULT,	    /* a run's result (not named in results) */
+	WFM_CLEAN_KEPT_ERROR,	    /* its removal failed */
 };
 
 struct wfm_clean_item {
-	char *what;  /* "slot", "worktree", "branch" */
-	char *name;  /* slot name, worktree entry name or full ref name */
-	char *why;   /* why it is removed or kept */
-	int removed; /* 1 removed (or would be, in a dry run), 0 kept */
+	char *what;		  /* "slot", "worktree", "branch" */
+	char *name;		  /* slot name, worktree entry name or full ref name */
+	char *why;		  /* why it is removed or kept */
+	int removed;		  /* 1 removed (or would be, in a dry run), 0 kept */
 	enum wfm_clean_kept kept; /* removed: WFM_CLEAN_REMOVED */
 };
 

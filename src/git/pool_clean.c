@@ -10,9 +10,10 @@
 #include "git/repo_priv.h"
 #include "git/worktree.h"
 
-__attribute__((format(printf, 5, 6))) static void
-report_add(struct wfm_clean_report *r, const char *what, const char *name,
-	   enum wfm_clean_kept kept, const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void report_add(struct wfm_clean_report *r,
+							     const char *what, const char *name,
+							     enum wfm_clean_kept kept,
+							     const char *fmt, ...)
 {
 	struct wfm_clean_item *it;
 	struct wfm_buf why = WFM_BUF_INIT;
@@ -119,8 +120,7 @@ static int is_result(const char *label)
  * The runs names (ids or unique prefixes) ask for, among those that have
  * branches: their ids in *out.
  */
-static int resolve_results(struct wfm_strvec *out, struct wfm_repo *repo,
-			   const char *const *names)
+static int resolve_results(struct wfm_strvec *out, struct wfm_repo *repo, const char *const *names)
 {
 	struct wfm_strvec refs = WFM_STRVEC_INIT, ids = WFM_STRVEC_INIT;
 	int rc;
@@ -153,16 +153,17 @@ static int resolve_results(struct wfm_strvec *out, struct wfm_repo *repo,
 			}
 		}
 		if (!hits) {
-			rc = wfm_error_setc(WFM_ENOTFOUND, "--results %s: no run of that name has branches",
+			rc = wfm_error_setc(WFM_ENOTFOUND,
+					    "--results %s: no run of that name has branches",
 					    *names);
 			goto done;
 		}
 		if (hits > 1) {
 			rc = wfm_error_setc(
-			    WFM_EAMBIGUOUS,
-			    "--results %s: %zu runs have branches and an id that starts "
-			    "so: name one",
-			    *names, hits);
+				WFM_EAMBIGUOUS,
+				"--results %s: %zu runs have branches and an id that starts "
+				"so: name one",
+				*names, hits);
 			goto done;
 		}
 		wfm_strvec_push(out, hit);
@@ -216,8 +217,8 @@ static int clean_branches(struct wfm_clean_report *out, struct wfm_repo *repo,
 			wfm_buf_addf(&why, "--results %s", runid);
 		} else if (is_result(label)) {
 			keep = WFM_CLEAN_KEPT_RESULT;
-			wfm_buf_addf(&why, "the result of run '%s' (--results %s removes it)", runid,
-				     runid);
+			wfm_buf_addf(&why, "the result of run '%s' (--results %s removes it)",
+				     runid, runid);
 		} else if (exists && !opts->all) {
 			keep = WFM_CLEAN_KEPT_RUN;
 			wfm_buf_addf(&why, "run '%s' exists (use --all)", runid);
@@ -289,8 +290,9 @@ int wfm_pool_clean(struct wfm_clean_report *out, const char *repo_path,
 	for (size_t i = 0; i < s.nr; i++) {
 		struct wfm_slot_state *st = &s.v[i];
 		char *entry = wfm_fs_join(entries, st->name);
-		const char *what =
-		    st->entry == WFM_ENTRY_OK || st->entry == WFM_ENTRY_NONE ? "slot" : "worktree";
+		const char *what = st->entry == WFM_ENTRY_OK || st->entry == WFM_ENTRY_NONE
+					   ? "slot"
+					   : "worktree";
 		struct wfm_buf why = WFM_BUF_INIT;
 		enum wfm_clean_kept keep = WFM_CLEAN_REMOVED;
 

@@ -93,8 +93,9 @@ static int open_from_env(git_repository **git)
 	} else {
 		rc = git_repository_open_ext(git, ".", 0, ceiling);
 		if (rc == GIT_ENOTFOUND)
-			return wfm_error_setc(WFM_ENOTFOUND,
-					      "not a git repository (or any of the parent directories)");
+			return wfm_error_setc(
+				WFM_ENOTFOUND,
+				"not a git repository (or any of the parent directories)");
 	}
 	if (rc < 0)
 		return wfm_git_error(rc, "cannot open repository");
@@ -122,9 +123,10 @@ int wfm_repo_open(struct wfm_repo **out, const char *path)
 	} else {
 		rc = git_repository_open_ext(&git, path, 0, NULL);
 		if (rc == GIT_ENOTFOUND)
-			return wfm_error_setc(WFM_ENOTFOUND,
-					      "not a git repository (or any of the parent directories): '%s'",
-					      path);
+			return wfm_error_setc(
+				WFM_ENOTFOUND,
+				"not a git repository (or any of the parent directories): '%s'",
+				path);
 		if (rc < 0)
 			return wfm_git_error(rc, "cannot open repository at '%s'", path);
 	}
@@ -244,7 +246,8 @@ int wfm_repo_config_list(struct wfm_strvec *out, struct wfm_repo *repo, const ch
 		return wfm_git_error(rc, "cannot read git config");
 	}
 	while ((rc = git_config_next(&entry, it)) == 0) {
-		if (strncmp(entry->name, name, len) || (entry->name[len] && entry->name[len] != '.'))
+		if (strncmp(entry->name, name, len) ||
+		    (entry->name[len] && entry->name[len] != '.'))
 			continue;
 		wfm_buf_clear(&line);
 		wfm_buf_addf(&line, "%s=%s", entry->name, entry->value ? entry->value : "");

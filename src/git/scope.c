@@ -33,10 +33,11 @@ int wfm_scope_check_glob(const char *glob)
 		size_t len = strcspn(p, "/");
 
 		if (!len || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-			return wfm_error_setc(WFM_EINVALID,
-					      "scope glob '%s' has an empty, '.' or '..' component: "
-					      "globs are paths from the top of the repository",
-					      glob);
+			return wfm_error_setc(
+				WFM_EINVALID,
+				"scope glob '%s' has an empty, '.' or '..' component: "
+				"globs are paths from the top of the repository",
+				glob);
 		p += len + (p[len] == '/');
 	}
 	return 0;

@@ -265,8 +265,7 @@ static int commit_to(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot 
 	}
 	if (git_commit_tree(&parent_tree, parent) < 0)
 		parent_tree = NULL; /* unreadable: write_tree finds out on its own */
-	if ((rc = git_repository_index(&index, git)) < 0 ||
-	    (rc = git_index_read(index, 0)) < 0 ||
+	if ((rc = git_repository_index(&index, git)) < 0 || (rc = git_index_read(index, 0)) < 0 ||
 	    (rc = git_index_add_all(index, NULL, GIT_INDEX_ADD_DEFAULT, NULL, NULL)) < 0 ||
 	    (rc = git_index_write(index)) < 0 ||
 	    (rc = write_index_tree(&tree_id, git, index, parent_tree)) < 0) {
@@ -372,8 +371,8 @@ int wfm_slot_commit_branch(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm
 	return commit_branch(out, changed, slot, message, branch, 0);
 }
 
-int wfm_slot_commit_branch_sealed(char out[WFM_OID_HEXSZ + 1], int *changed,
-				  struct wfm_slot *slot, const char *message, const char *branch)
+int wfm_slot_commit_branch_sealed(char out[WFM_OID_HEXSZ + 1], int *changed, struct wfm_slot *slot,
+				  const char *message, const char *branch)
 {
 	return commit_branch(out, changed, slot, message, branch, 1);
 }

@@ -279,8 +279,8 @@ int wfm_ref_cas(struct wfm_repo *repo, const char *refname, const char *id, cons
 	/* moving a branch checked out somewhere would make that worktree look dirty */
 	if (!strncmp(refname, "refs/heads/", 11) &&
 	    wfm_worktree_find_checkout(&where, repo->commondir, refname)) {
-		rc = wfm_error_setc(WFM_ELOCKED, "branch '%s' is checked out in '%s'",
-				    refname + 11, where);
+		rc = wfm_error_setc(WFM_ELOCKED, "branch '%s' is checked out in '%s'", refname + 11,
+				    where);
 		free(where);
 		return rc;
 	}

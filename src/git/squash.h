@@ -49,7 +49,9 @@ struct wfm_changes {
 	struct wfm_change *v;
 	size_t nr, alloc;
 };
+/* clang-format off */
 #define WFM_CHANGES_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 /*
  * The files that differ between the trees of the commits from and to,
@@ -114,7 +116,9 @@ struct wfm_squash_log {
 	struct wfm_squash_entry *v;
 	size_t nr, alloc;
 };
+/* clang-format off */
 #define WFM_SQUASH_LOG_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 /*
  * Walks the first parents from tip back to stop (excluded; NULL or "":

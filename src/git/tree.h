@@ -14,7 +14,7 @@
 #define WFM_OID_RAWSZ 20
 
 struct wfm_tree_file {
-	char *path;			   /* repository-relative, '/'-separated; owned */
+	char *path;			  /* repository-relative, '/'-separated; owned */
 	unsigned char oid[WFM_OID_RAWSZ]; /* the blob */
 };
 
@@ -25,7 +25,9 @@ struct wfm_tree_files {
 	char commit[WFM_OID_HEXSZ + 1]; /* the commit rev resolved to */
 };
 
+/* clang-format off */
 #define WFM_TREE_FILES_INIT { NULL, 0, 0, { 0 } }
+/* clang-format on */
 
 /*
  * Lists the regular and executable files of the tree of rev (NULL means

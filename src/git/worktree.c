@@ -196,8 +196,10 @@ int wfm_worktree_unlock(struct wfm_repo *repo, const char *name)
 	wfm_buf_addf(&path, "%s/worktrees/%s/locked", repo->commondir, name);
 	if (unlink(path.ptr) < 0) {
 		if (errno != ENOENT)
-			rc = wfm_error_set("cannot unlock worktree '%s': %s", name, strerror(errno));
-		else if (wfm_buf_setlen(&path, path.len - strlen("/locked")), !wfm_fs_is_dir(path.ptr))
+			rc = wfm_error_set("cannot unlock worktree '%s': %s", name,
+					   strerror(errno));
+		else if (wfm_buf_setlen(&path, path.len - strlen("/locked")),
+			 !wfm_fs_is_dir(path.ptr))
 			rc = wfm_error_setc(WFM_ENOTFOUND, "no worktree named '%s'", name);
 	}
 	wfm_buf_release(&path);

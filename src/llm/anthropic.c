@@ -110,13 +110,13 @@ static const struct {
 	const char *name;
 	enum wfm_llm_stop stop;
 } stops[] = {
-    {"end_turn", WFM_LLM_STOP_END},
-    {"stop_sequence", WFM_LLM_STOP_END},
-    {"tool_use", WFM_LLM_STOP_TOOL_USE},
-    {"max_tokens", WFM_LLM_STOP_MAX_TOKENS},
-    {"pause_turn", WFM_LLM_STOP_PAUSE},
-    {"refusal", WFM_LLM_STOP_REFUSAL},
-    {"model_context_window_exceeded", WFM_LLM_STOP_CONTEXT},
+	{ "end_turn", WFM_LLM_STOP_END },
+	{ "stop_sequence", WFM_LLM_STOP_END },
+	{ "tool_use", WFM_LLM_STOP_TOOL_USE },
+	{ "max_tokens", WFM_LLM_STOP_MAX_TOKENS },
+	{ "pause_turn", WFM_LLM_STOP_PAUSE },
+	{ "refusal", WFM_LLM_STOP_REFUSAL },
+	{ "model_context_window_exceeded", WFM_LLM_STOP_CONTEXT },
 };
 
 static enum wfm_llm_stop stop_of(const char *raw)
@@ -319,14 +319,14 @@ static void add_results(cJSON *messages, const struct wfm_llm_tool_result *resul
 }
 
 const struct wfm_llm_api_ops wfm_llm_anthropic_ops = {
-    .name = "anthropic",
-    .path = "/v1/messages",
-    .build = build,
-    .parse = parse,
-    .error_message = error_message,
-    .error_final = error_final,
-    .add_user = wfm_llm_add_user_text,
-    .add_prompt = add_prompt,
-    .add_reply = add_reply,
-    .add_results = add_results,
+	.name = "anthropic",
+	.path = "/v1/messages",
+	.build = build,
+	.parse = parse,
+	.error_message = error_message,
+	.error_final = error_final,
+	.add_user = wfm_llm_add_user_text,
+	.add_prompt = add_prompt,
+	.add_reply = add_reply,
+	.add_results = add_results,
 };

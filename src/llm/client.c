@@ -51,7 +51,6 @@ void wfm_llm_global_cleanup(void)
 	curl_global_cleanup();
 }
 
-
 static int cancelled(const volatile sig_atomic_t *cancel)
 {
 	return cancel && *cancel;
@@ -599,7 +598,7 @@ int wfm_llm_client_call(struct wfm_llm_client *c, struct wfm_llm_reply *out,
 					if (out->usage.estimated && !out->usage.input &&
 					    !out->usage.cache_read && !out->usage.cache_write)
 						out->usage.input =
-						    wfm_llm_estimate_tokens(body.len);
+							wfm_llm_estimate_tokens(body.len);
 					goto done;
 				}
 			} else {

@@ -33,27 +33,29 @@ struct wfm_llm_client_opts {
 	enum wfm_llm_api api;
 	/* required: "https://api.anthropic.com", "http://127.0.0.1:8080/v1" */
 	const char *base_url;
-	const char *api_key;	/* may be NULL for local servers (openai) */
-	unsigned long connect_timeout_ms;  /* default 10000 */
+	const char *api_key;		  /* may be NULL for local servers (openai) */
+	unsigned long connect_timeout_ms; /* default 10000 */
 	/* no byte for this long: a transport error; default 120000 */
 	unsigned long stall_timeout_ms;
-	unsigned max_retries;		   /* default 6 */
-	unsigned long backoff_base_ms;	   /* default 1000 */
-	unsigned long backoff_max_ms;	   /* default 60000 */
-	unsigned long retry_after_max_ms;  /* default 120000 */
-	unsigned max_in_flight;		   /* default 16 */
-	unsigned breaker_threshold;	   /* default 8 */
-	unsigned long breaker_cool_ms;	   /* default 30000 */
+	unsigned max_retries;		  /* default 6 */
+	unsigned long backoff_base_ms;	  /* default 1000 */
+	unsigned long backoff_max_ms;	  /* default 60000 */
+	unsigned long retry_after_max_ms; /* default 120000 */
+	unsigned max_in_flight;		  /* default 16 */
+	unsigned breaker_threshold;	  /* default 8 */
+	unsigned long breaker_cool_ms;	  /* default 30000 */
 };
 /* every 0 field takes its default */
+/* clang-format off */
 #define WFM_LLM_CLIENT_OPTS_INIT { .api = WFM_LLM_ANTHROPIC }
+/* clang-format on */
 
 /* What happened to one call, for the transcript and the report. */
 struct wfm_llm_call_info {
-	long status;		/* the last HTTP status, 0 when none came */
-	unsigned attempts;	/* 1 + retries */
-	uint64_t waited_ms;	/* in backoff, retry-after, the in-flight limit and the breaker */
-	char request_id[64];	/* the provider's request id header, when sent */
+	long status;	     /* the last HTTP status, 0 when none came */
+	unsigned attempts;   /* 1 + retries */
+	uint64_t waited_ms;  /* in backoff, retry-after, the in-flight limit and the breaker */
+	char request_id[64]; /* the provider's request id header, when sent */
 };
 
 struct wfm_llm_client;

@@ -24,14 +24,14 @@ enum wfm_llm_api {
 
 /* A tool the model may call; borrowed. */
 struct wfm_llm_tool {
-	const char *name;	 /* ^[a-zA-Z0-9_-]{1,64}$ */
+	const char *name; /* ^[a-zA-Z0-9_-]{1,64}$ */
 	const char *description;
-	const cJSON *schema;	 /* JSON Schema of its input: an object schema */
+	const cJSON *schema; /* JSON Schema of its input: an object schema */
 };
 
 struct wfm_llm_request {
 	const char *model;
-	const char *system;	 /* the role's prompt (+ rubric): the stable prefix */
+	const char *system; /* the role's prompt (+ rubric): the stable prefix */
 	const struct wfm_llm_tool *tools;
 	size_t nr_tools;
 	/* NULL: the model chooses (auto); else it must call this tool */
@@ -40,7 +40,7 @@ struct wfm_llm_request {
 	/* mark the stable prefix (tools + system) cacheable (Anthropic
 	 * cache_control; OpenAI caches prefixes by itself) */
 	int cache;
-	const cJSON *messages;	 /* the conversation, in the API's format; borrowed */
+	const cJSON *messages; /* the conversation, in the API's format; borrowed */
 };
 
 enum wfm_llm_stop {
@@ -54,7 +54,7 @@ enum wfm_llm_stop {
 };
 
 struct wfm_llm_usage {
-	uint64_t input;	      /* uncached input tokens */
+	uint64_t input; /* uncached input tokens */
 	uint64_t output;
 	uint64_t cache_write; /* input tokens written to the cache */
 	uint64_t cache_read;  /* input tokens read from the cache */
@@ -73,26 +73,26 @@ struct wfm_llm_tool_call {
 
 struct wfm_llm_reply {
 	enum wfm_llm_stop stop;
-	char *stop_raw;		/* the stop/finish reason as sent; owned */
-	char *text;		/* the text blocks joined, or NULL; owned */
+	char *stop_raw;			 /* the stop/finish reason as sent; owned */
+	char *text;			 /* the text blocks joined, or NULL; owned */
 	struct wfm_llm_tool_call *calls; /* in the order sent; owned */
 	size_t nr_calls;
 	struct wfm_llm_usage usage;
-	cJSON *message;		/* the assistant message as the API wants it back; owned */
+	cJSON *message; /* the assistant message as the API wants it back; owned */
 };
 
 void wfm_llm_reply_release(struct wfm_llm_reply *r);
 
 struct wfm_llm_tool_result {
-	const char *id;		/* the call's id */
-	const char *content;	/* what the tool returned, or its error */
+	const char *id;	     /* the call's id */
+	const char *content; /* what the tool returned, or its error */
 	int is_error;
 };
 
 /* One HTTP API: how its requests and replies look. Pure functions, no I/O. */
 struct wfm_llm_api_ops {
-	const char *name;	/* "anthropic", "openai" */
-	const char *path;	/* appended to the base URL: "/v1/messages", "/chat/completions" */
+	const char *name; /* "anthropic", "openai" */
+	const char *path; /* appended to the base URL: "/v1/messages", "/chat/completions" */
 	/* the request body; WFM_EINVALID when req cannot be sent */
 	int (*build)(struct wfm_buf *body, const struct wfm_llm_request *req);
 	/* a 200 reply; WFM_EINVALID with why when it is not one the API sends */

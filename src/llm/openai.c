@@ -14,7 +14,7 @@
  */
 static const char *max_tokens_key(const char *model)
 {
-	static const char *const reasoning[] = {"gpt-5", "o1", "o3", "o4"};
+	static const char *const reasoning[] = { "gpt-5", "o1", "o3", "o4" };
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(reasoning); i++) {
 		size_t n = strlen(reasoning[i]);
@@ -111,8 +111,8 @@ static void call_input(struct wfm_llm_tool_call *call, const char *args)
 		call->input = v;
 		return;
 	}
-	wfm_buf_addf(
-	    &why, "arguments are not a JSON object: %s: ", v ? "not an object" : wfm_error_last());
+	wfm_buf_addf(&why, "arguments are not a JSON object: %s: ",
+		     v ? "not an object" : wfm_error_last());
 	wfm_llm_snippet(&why, args, len, 200);
 	call->bad_input = wfm_buf_detach(&why, NULL);
 	cJSON_Delete(v);
@@ -289,14 +289,14 @@ static void add_results(cJSON *messages, const struct wfm_llm_tool_result *resul
 }
 
 const struct wfm_llm_api_ops wfm_llm_openai_ops = {
-    .name = "openai",
-    .path = "/chat/completions",
-    .build = build,
-    .parse = parse,
-    .error_message = error_message,
-    .error_final = error_final,
-    .add_user = wfm_llm_add_user_text,
-    .add_prompt = add_prompt,
-    .add_reply = add_reply,
-    .add_results = add_results,
+	.name = "openai",
+	.path = "/chat/completions",
+	.build = build,
+	.parse = parse,
+	.error_message = error_message,
+	.error_final = error_final,
+	.add_user = wfm_llm_add_user_text,
+	.add_prompt = add_prompt,
+	.add_reply = add_reply,
+	.add_results = add_results,
 };

@@ -23,18 +23,18 @@ struct entry {
 	}
 
 static const struct entry defaults[] = {
-    CLAUDE("claude-opus-4", 15, 75), /* opus 4 and 4.1 */
-    CLAUDE("claude-opus-4-5", 5, 25),	 CLAUDE("claude-opus-4-6", 5, 25),
-    CLAUDE("claude-opus-4-7", 5, 25),	 CLAUDE("claude-sonnet-4", 3, 15), /* 4, 4.5, 4.6 */
-    CLAUDE("claude-haiku-4", 1, 5),					   /* 4.5 */
-    CLAUDE("claude-3-7-sonnet", 3, 15),	 CLAUDE("claude-3-5-sonnet", 3, 15),
-    CLAUDE("claude-3-5-haiku", 0.8, 4),	 CLAUDE("claude-3-haiku", 0.25, 1.25),
-    CLAUDE("claude-3-opus", 15, 75),	 GPT("gpt-4.1", 2, 8, 0.5),
-    GPT("gpt-4.1-mini", 0.4, 1.6, 0.1),	 GPT("gpt-4.1-nano", 0.1, 0.4, 0.025),
-    GPT("gpt-4o", 2.5, 10, 1.25),	 GPT("gpt-4o-mini", 0.15, 0.6, 0.075),
-    GPT("gpt-5", 1.25, 10, 0.125),	 GPT("gpt-5-mini", 0.25, 2, 0.025),
-    GPT("gpt-5-nano", 0.05, 0.4, 0.005), GPT("o3", 2, 8, 0.5),
-    GPT("o4-mini", 1.1, 4.4, 0.275),
+	CLAUDE("claude-opus-4", 15, 75), /* opus 4 and 4.1 */
+	CLAUDE("claude-opus-4-5", 5, 25),    CLAUDE("claude-opus-4-6", 5, 25),
+	CLAUDE("claude-opus-4-7", 5, 25),    CLAUDE("claude-sonnet-4", 3, 15), /* 4, 4.5, 4.6 */
+	CLAUDE("claude-haiku-4", 1, 5),					       /* 4.5 */
+	CLAUDE("claude-3-7-sonnet", 3, 15),  CLAUDE("claude-3-5-sonnet", 3, 15),
+	CLAUDE("claude-3-5-haiku", 0.8, 4),  CLAUDE("claude-3-haiku", 0.25, 1.25),
+	CLAUDE("claude-3-opus", 15, 75),     GPT("gpt-4.1", 2, 8, 0.5),
+	GPT("gpt-4.1-mini", 0.4, 1.6, 0.1),  GPT("gpt-4.1-nano", 0.1, 0.4, 0.025),
+	GPT("gpt-4o", 2.5, 10, 1.25),	     GPT("gpt-4o-mini", 0.15, 0.6, 0.075),
+	GPT("gpt-5", 1.25, 10, 0.125),	     GPT("gpt-5-mini", 0.25, 2, 0.025),
+	GPT("gpt-5-nano", 0.05, 0.4, 0.005), GPT("o3", 2, 8, 0.5),
+	GPT("o4-mini", 1.1, 4.4, 0.275),
 };
 
 /* "<in>,<out>[,<cw>,<cr>]" → e (model not set) */
@@ -98,7 +98,7 @@ static size_t match(const char *name, const char *model)
 
 int wfm_price_find(struct wfm_price *out, const char *model, const char *const *config)
 {
-	struct entry best = {0};
+	struct entry best = { 0 };
 	size_t best_score = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -115,7 +115,7 @@ int wfm_price_find(struct wfm_price *out, const char *model, const char *const *
 	/* overrides win over a default of the same score; all are checked */
 	for (size_t i = 0; config && config[i]; i++) {
 		const char *eq = strchr(config[i], '=');
-		struct entry e = {0};
+		struct entry e = { 0 };
 		char *name;
 		size_t score;
 		int rc;

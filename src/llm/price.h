@@ -7,8 +7,8 @@
  * models (price.c, with the date they were read); git config
  * wfmigrate.price (multi-valued: git config --add) entries
  * "<model>=<in>,<out>[,<cache-write>,<cache-read>]" override or add one
- * (a model name may hold dots, which git config keys cannot). A model with no price costs nothing and says so
- * (known = 0), so --max-cost can refuse to run with it.
+ * (a model name may hold dots, which git config keys cannot). A model with no price costs nothing
+ * and says so (known = 0), so --max-cost can refuse to run with it.
  */
 #include "llm/llm.h"
 

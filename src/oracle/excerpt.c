@@ -45,152 +45,160 @@ struct row {
 #define MAKE "^\\s*\\S*make(?:\\[\\d+\\])?: "
 
 static const struct row rows[] = {
-    /* ---- noise: wrappers of a failure shown above them, decoration, snippets ---- */
-    {MAKE "\\*\\*\\* (?:\\[.*\\] Error \\d+|Waiting for unfinished jobs)", NOISE, 0, 0},
-    {MAKE "(?:Entering|Leaving) directory ", NOISE, 0, 0},
-    {MAKE "(?:Nothing to be done for |\\[.*\\] Error \\d+ \\(ignored\\))", NOISE, 0, 0},
-    {"^\\S*[Mm]akefile[\\w.-]*:\\d+: recipe for target .* failed$", NOISE, 0, 0},
-    {"^(?:\\*\\*\\* Error code \\d+|Stop\\.|\\S*make(?:\\[\\d+\\])?: stopped in )", NOISE, 0, 0},
-    {"^ninja: build stopped: ", NOISE, 0, 0},
-    {"^(?:Errors while running CTest|Output from these tests are in: |Use \"--rerun-failed "
-     "|Total Test time \\(real\\))",
-     NOISE, 0, 0},
-    {"^(?:error: test failed, to rerun pass |note: run with .RUST_BACKTRACE=)", NOISE, 0, 0},
-    {"^Ran all test suites", NOISE, 0, 0},
-    /* source snippets and carets (gcc, clang, rustc, jest) */
-    {"^\\s*(?:>\\s*)?\\d+\\s*\\|", NOISE, 0, 0},
-    {"^\\s*\\|", NOISE, 0, 0},
-    {"^E\\s*[^\\w\\s]*$", NOISE, 0, 0},
-    {"^\\s*\\?\\?\\?$", NOISE, 0, 0},
-    /* stack frames inside the runtime */
-    {"^\\s*at (?:.*\\((?:node:|<anonymous>\\))|node:|new Promise |async Promise)", NOISE, 0, 0},
-    {"^\\s*at .*[/(]node_modules/", NOISE, 0, 0},
-    /* ---- say little ---- */
-    {"^npm (?:ERR!|error) ", 5, 0, 0},
-    {"^\\s*(?:generatedMessage|code|operator|failureType|duration_ms|exitCode|timeout|command|"
-     "compare|severity|args|env|stack|source|type|name):",
-     5, 0, 0},
-    {"^<frozen ", 5, 0, 0},
-    /* ---- nothing in particular: commands echoed, passing tests, progress ---- */
-    {"^\\s*(?:\\+ )?(?:\\S*/)?(?:gcc|g\\+\\+|c\\+\\+|cc|clang|clang\\+\\+|ld|ar|ranlib|"
-     "libtool|install|mkdir|cp|rm|mv|ln|sed|javac|rustc|cmake|ctest)(?:-[\\d.]+)?\\s",
-     0, 0, 0},
-    {"^(?:libtool: (?:link|compile|install): |/bin/(?:ba)?sh \\S*libtool |\\[\\s*\\d+%\\] )", 0, 0,
-     0},
-    {"^\\s*(?:ok \\d+|--- (?:PASS|SKIP): |=== (?:RUN|PAUSE|CONT|NAME) |✔ |PASS(?:ED)?\\b|"
-     "\\[\\s*(?:OK|PASSED|RUN|SKIPPED|==========|----------)\\s*\\])",
-     0, 0, 0},
-    {"^test .* \\.\\.\\. (?:ok|ignored)$", 0, 0, 0},
-    {"\\s+Passed\\s+[\\d.]+ sec$", 0, 0, 0},
-    {"^ok\\s+\\S+\\s+(?:[\\d.]+s|\\(cached\\))", 0, 0, 0},
-    {"^\\s*(?:Start\\s+\\d+: |Compiling |Finished |Running |Doc-tests |running \\d+ tests?$)", 0, 0,
-     0},
-    /* ---- test runners: failed tests and assertions ---- */
-    {"\\*\\*\\*(?:Failed|Exception|Timeout|Not Run)\\b", 84, 0, 0},
-    {"^\\s*\\d+ - \\S.* \\((?:Failed|SEGFAULT|Timeout|Subprocess aborted|Child aborted|Exception|"
-     "OTHER_FAULT|ILLEGAL|INTERRUPT|NUMERICAL|BUS_ERROR|Not Run)\\)$",
-     78, 0, 0},
-    {"\\d+% tests passed, \\d+ tests? failed|^The following tests FAILED:$", 20, 0, 0},
-    /* the summary the oracle reports anyway (summary.h) */
-    {"^(?:[\\w-]+:\\s*)?\\d+ passed, \\d+ failed(?:, \\d+ skipped)?\\.?$", 15, 0, CASELESS},
-    {"^\\[\\s*ERROR\\s*\\] --- ", 94, 0, 0},
-    {"^\\[\\s*LINE\\s*\\] --- ", 90, 0, 0},
-    {"^\\[\\s*FAILED\\s*\\] .*\\d+ test\\(s\\)|^\\s*\\d+ FAILED TEST\\(S\\)$", 20, 0, 0},
-    {"^\\[\\s*FAILED\\s*\\] \\S", 82, 0, 0},
-    {"^\\s*not ok \\d+.*#\\s*(?:TODO|SKIP)", 10, 0, CASELESS},
-    {"^\\s*not ok \\d+", 88, 0, 0},
-    {"^\\s*#\\s+Failed test\\b", 88, 0, 0},
-    {"^\\s*#\\s+at .* line \\d+\\.$", 60, 0, 0},
-    {"^\\s*# ?(?:failed \\d+|Looks like you failed|tests \\d+|pass \\d+|fail \\d+)", 20, 0, 0},
-    {"^\\s*message: \\S", 80, 0, 0},
-    {"^\\s*error: [|>]-?$", 10, 80, 0},
-    {"^\\s*error: '.*'$", 60, 0, 0},
-    {"^\\s*location: '", 45, 0, 0},
-    {"^\\s+\\S+_test\\.go:\\d+: \\S", 92, 0, 0},
-    {"^\\s*--- FAIL: ", 88, 0, 0},
-    {"^FAIL\\s+\\S+\\s+(?:[\\d.]+s|\\[build failed\\]|\\[setup failed\\])$", 40, 0, 0},
-    {"^FAIL$", 10, 0, 0},
-    {"^test .* \\.\\.\\. FAILED$", 86, 0, 0},
-    {"^test result: FAILED\\.|^---- .* stdout ----$", 30, 0, 0},
-    {"^error: (?:could not compile |\\d+ targets? failed)", 15, 0, 0},
-    {"^\\s*● Test suite failed to run", 80, 92, 0},
-    {"^\\s*● ", 88, 0, 0},
-    {"^\\s*FAIL\\s+\\S+$", 70, 0, 0},
-    {"^(?:Test Suites|Tests|Snapshots|Time):\\s", 20, 0, 0},
-    {"^\\s*✖ failing tests:", 10, 0, 0},
-    {"^\\s*✖ ", 86, 0, 0},
-    {"^\\s*ℹ ", 10, 0, 0},
-    {"^(?:FAILED|ERROR) \\S+ - \\S", 93, 0, 0},
-    {"^(?:FAILED|ERROR) \\S+$", 80, 0, 0},
-    {"^_{3,} .* _{3,}$", 40, 0, 0},
-    {"^=+ .* =+$", 15, 0, 0},
-    {"^!+ .* !+$", 20, 0, 0},
-    {"^E\\s+File \".*\", line \\d+", 82, 0, 0},
-    {"^E\\s+assert\\b", 94, 0, 0},
-    {"^\\S+:\\d+: (?:[\\w.]*(?:Error|Exception)|Failed)$", 60, 0, 0},
-    {"^\\S+:\\d+: in \\S+$", 35, 0, LAST},
-    {"^>\\s{3,}\\S", 50, 0, 0},
-    {"^collected \\d+ items?\\b", 15, 0, 0},
-    /* ---- panics and crashes ---- */
-    {"\\bpanicked at .*:$", 97, 95, 0},
-    {"\\bpanicked at\\b|^panic: |^fatal error: |^Exception in thread |: runtime error: ", 97, 0, 0},
-    {"\\b(?:segmentation fault|segfault|bus error|illegal instruction|floating point exception|"
-     "core dumped|stack smashing detected|double free or corruption|AddressSanitizer|"
-     "LeakSanitizer|ThreadSanitizer|MemorySanitizer|UndefinedBehaviorSanitizer)\\b",
-     97, 0, CASELESS},
-    {"^(?:Aborted|Killed|Terminated)(?: \\(core dumped\\))?$", 90, 0, 0},
-    /* ---- compilers and linkers ---- */
-    {": undefined reference to |: multiple definition of |\\bcannot find -l\\S|"
-     "^Undefined symbols for architecture ",
-     99, 0, 0},
-    {"^\\s*[^\\s:][^:]*:\\d+(?::\\d+)?: (?:fatal )?error\\b", 100, 0, 0},
-    {"^\\S+\\(\\d+(?:,\\d+)?\\): (?:fatal )?error\\b", 100, 0, 0},
-    {"^\\S+\\.go:\\d+:\\d+: \\S", 95, 0, 0},
-    {"^error(?:\\[E\\d+\\])?: ", 95, 0, 0},
-    {"^\\s*--> \\S+:\\d+:\\d+$", 60, 0, 0},
-    {"^\\S+: In (?:function|member function|constructor|destructor|instantiation) ", 30, 0, 0},
-    {"^In file included from |^\\s+from \\S+:\\d+[,:]$", 10, 0, 0},
-    {":\\d+(?::\\d+)?: warning\\b", 35, 0, 0},
-    {":\\d+(?::\\d+)?: note\\b", 20, 0, 0},
-    {"^\\S*ld: .*: in function ", 50, 0, 0},
-    {"^collect2: error: ld returned ", 15, 0, 0},
-    {"^cc1\\w*: all warnings being treated as errors", 30, 0, 0},
-    {"^\\d+ (?:warnings? and \\d+ )?errors? generated\\.$", 10, 0, 0},
-    {"^\\d+ warnings? generated\\.$", 5, 0, 0},
-    {MAKE "\\*\\*\\* ", 80, 0, 0},
-    {"^\\S*[Mm]akefile[\\w.-]*:\\d+: \\*\\*\\* ", 80, 0, 0},
-    /* ---- exceptions and assertions ---- */
-    {"^\\s*(?:E\\s+)?(?:Uncaught )?" EXC ": .*:$", 96, 95, 0},
-    {"^\\s*(?:E\\s+)?(?:Uncaught )?" EXC ": \\S", 96, 0, 0},
-    {"^\\s*(?:E\\s+)?(?:[\\w$]+\\.)*[A-Z]\\w*(?:Error|Exception)$", 70, 0, 0},
-    {"\\bAssertion [`'\"].*[`'\"] failed\\.?$", 95, 0, 0},
-    {"^\\s*assertion\\b.*\\bfailed\\b", 94, 0, CASELESS},
-    /* ---- a program's own fatal message: "./minigzip: out of memory" ---- */
-    {"^\\s*(?:\\S*/)?[\\w.+-]+:(?: line \\d+:| \\d+:)? (?:[^:]*: )?(?:out of memory|cannot |can't |"
-     "could not |couldn't |unable to |no such |permission denied|not found|fatal|killed|"
-     "aborted|error|failed|failure|invalid |bad |illegal |unexpected |undefined |mismatch|"
-     "missing |refused|timed out|timeout|overflow|corrupt)",
-     86, 0, CASELESS},
-    /* ---- expected and actual values ---- */
-    {"^\\s*(?:#\\s*)?(?:expected|received|actual|got|wanted|want|found|left|right)"
-     "(?: [\\w ]+)?\\s*:\\s*\\S",
-     75, 0, CASELESS},
-    {"^\\s*(?:'.*'|\".*\"|-?[\\d.]+|true|false|null|undefined) !==? "
-     "(?:'.*'|\".*\"|-?[\\d.]+|true|false|null|undefined)$",
-     75, 0, 0},
-    /* ---- locations ---- */
-    {"^\\s*File \".*\", line \\d+", 40, 0, LAST},
-    {"^\\s*at .*:\\d+:\\d+\\)?$", 45, 0, 0},
-    {"^E\\s+\\S", 45, 0, 0},
-    {"^Traceback \\(most recent call last\\):", 25, 0, 0},
-    /* ---- words ---- */
-    {"\\bFAIL(?:ED|URE)?:\\s*\\S", 75, 0, 0},
-    {"\\b(?:FAIL|FAILED|FAILURE|ERROR|FATAL|PANIC)\\b", 60, 0, 0},
-    {"\\b(?:error|errors|fatal|failed|failure|fail|fails|cannot|can't|could not|unable to|"
-     "not found|no such file|denied|refused|exception|abort|aborted|crash|crashed|timed out|"
-     "timeout|mismatch|unexpected|invalid)\\b",
-     50, 0, CASELESS},
-    {"\\bwarning\\b", 20, 0, CASELESS},
+	/* ---- noise: wrappers of a failure shown above them, decoration, snippets ---- */
+	{ MAKE "\\*\\*\\* (?:\\[.*\\] Error \\d+|Waiting for unfinished jobs)", NOISE, 0, 0 },
+	{ MAKE "(?:Entering|Leaving) directory ", NOISE, 0, 0 },
+	{ MAKE "(?:Nothing to be done for |\\[.*\\] Error \\d+ \\(ignored\\))", NOISE, 0, 0 },
+	{ "^\\S*[Mm]akefile[\\w.-]*:\\d+: recipe for target .* failed$", NOISE, 0, 0 },
+	{ "^(?:\\*\\*\\* Error code \\d+|Stop\\.|\\S*make(?:\\[\\d+\\])?: stopped in )", NOISE, 0,
+	  0 },
+	{ "^ninja: build stopped: ", NOISE, 0, 0 },
+	{ "^(?:Errors while running CTest|Output from these tests are in: |Use \"--rerun-failed "
+	  "|Total Test time \\(real\\))",
+	  NOISE, 0, 0 },
+	{ "^(?:error: test failed, to rerun pass |note: run with .RUST_BACKTRACE=)", NOISE, 0, 0 },
+	{ "^Ran all test suites", NOISE, 0, 0 },
+	/* source snippets and carets (gcc, clang, rustc, jest) */
+	{ "^\\s*(?:>\\s*)?\\d+\\s*\\|", NOISE, 0, 0 },
+	{ "^\\s*\\|", NOISE, 0, 0 },
+	{ "^E\\s*[^\\w\\s]*$", NOISE, 0, 0 },
+	{ "^\\s*\\?\\?\\?$", NOISE, 0, 0 },
+	/* stack frames inside the runtime */
+	{ "^\\s*at (?:.*\\((?:node:|<anonymous>\\))|node:|new Promise |async Promise)", NOISE, 0,
+	  0 },
+	{ "^\\s*at .*[/(]node_modules/", NOISE, 0, 0 },
+	/* ---- say little ---- */
+	{ "^npm (?:ERR!|error) ", 5, 0, 0 },
+	{ "^\\s*(?:generatedMessage|code|operator|failureType|duration_ms|exitCode|timeout|command|"
+	  "compare|severity|args|env|stack|source|type|name):",
+	  5, 0, 0 },
+	{ "^<frozen ", 5, 0, 0 },
+	/* ---- nothing in particular: commands echoed, passing tests, progress ---- */
+	{ "^\\s*(?:\\+ )?(?:\\S*/)?(?:gcc|g\\+\\+|c\\+\\+|cc|clang|clang\\+\\+|ld|ar|ranlib|"
+	  "libtool|install|mkdir|cp|rm|mv|ln|sed|javac|rustc|cmake|ctest)(?:-[\\d.]+)?\\s",
+	  0, 0, 0 },
+	{ "^(?:libtool: (?:link|compile|install): |/bin/(?:ba)?sh \\S*libtool |\\[\\s*\\d+%\\] )",
+	  0, 0, 0 },
+	{ "^\\s*(?:ok \\d+|--- (?:PASS|SKIP): |=== (?:RUN|PAUSE|CONT|NAME) |✔ |PASS(?:ED)?\\b|"
+	  "\\[\\s*(?:OK|PASSED|RUN|SKIPPED|==========|----------)\\s*\\])",
+	  0, 0, 0 },
+	{ "^test .* \\.\\.\\. (?:ok|ignored)$", 0, 0, 0 },
+	{ "\\s+Passed\\s+[\\d.]+ sec$", 0, 0, 0 },
+	{ "^ok\\s+\\S+\\s+(?:[\\d.]+s|\\(cached\\))", 0, 0, 0 },
+	{ "^\\s*(?:Start\\s+\\d+: |Compiling |Finished |Running |Doc-tests |running \\d+ tests?$)",
+	  0, 0, 0 },
+	/* ---- test runners: failed tests and assertions ---- */
+	{ "\\*\\*\\*(?:Failed|Exception|Timeout|Not Run)\\b", 84, 0, 0 },
+	{ "^\\s*\\d+ - \\S.* \\((?:Failed|SEGFAULT|Timeout|Subprocess aborted|Child "
+	  "aborted|Exception|"
+	  "OTHER_FAULT|ILLEGAL|INTERRUPT|NUMERICAL|BUS_ERROR|Not Run)\\)$",
+	  78, 0, 0 },
+	{ "\\d+% tests passed, \\d+ tests? failed|^The following tests FAILED:$", 20, 0, 0 },
+	/* the summary the oracle reports anyway (summary.h) */
+	{ "^(?:[\\w-]+:\\s*)?\\d+ passed, \\d+ failed(?:, \\d+ skipped)?\\.?$", 15, 0, CASELESS },
+	{ "^\\[\\s*ERROR\\s*\\] --- ", 94, 0, 0 },
+	{ "^\\[\\s*LINE\\s*\\] --- ", 90, 0, 0 },
+	{ "^\\[\\s*FAILED\\s*\\] .*\\d+ test\\(s\\)|^\\s*\\d+ FAILED TEST\\(S\\)$", 20, 0, 0 },
+	{ "^\\[\\s*FAILED\\s*\\] \\S", 82, 0, 0 },
+	{ "^\\s*not ok \\d+.*#\\s*(?:TODO|SKIP)", 10, 0, CASELESS },
+	{ "^\\s*not ok \\d+", 88, 0, 0 },
+	{ "^\\s*#\\s+Failed test\\b", 88, 0, 0 },
+	{ "^\\s*#\\s+at .* line \\d+\\.$", 60, 0, 0 },
+	{ "^\\s*# ?(?:failed \\d+|Looks like you failed|tests \\d+|pass \\d+|fail \\d+)", 20, 0,
+	  0 },
+	{ "^\\s*message: \\S", 80, 0, 0 },
+	{ "^\\s*error: [|>]-?$", 10, 80, 0 },
+	{ "^\\s*error: '.*'$", 60, 0, 0 },
+	{ "^\\s*location: '", 45, 0, 0 },
+	{ "^\\s+\\S+_test\\.go:\\d+: \\S", 92, 0, 0 },
+	{ "^\\s*--- FAIL: ", 88, 0, 0 },
+	{ "^FAIL\\s+\\S+\\s+(?:[\\d.]+s|\\[build failed\\]|\\[setup failed\\])$", 40, 0, 0 },
+	{ "^FAIL$", 10, 0, 0 },
+	{ "^test .* \\.\\.\\. FAILED$", 86, 0, 0 },
+	{ "^test result: FAILED\\.|^---- .* stdout ----$", 30, 0, 0 },
+	{ "^error: (?:could not compile |\\d+ targets? failed)", 15, 0, 0 },
+	{ "^\\s*● Test suite failed to run", 80, 92, 0 },
+	{ "^\\s*● ", 88, 0, 0 },
+	{ "^\\s*FAIL\\s+\\S+$", 70, 0, 0 },
+	{ "^(?:Test Suites|Tests|Snapshots|Time):\\s", 20, 0, 0 },
+	{ "^\\s*✖ failing tests:", 10, 0, 0 },
+	{ "^\\s*✖ ", 86, 0, 0 },
+	{ "^\\s*ℹ ", 10, 0, 0 },
+	{ "^(?:FAILED|ERROR) \\S+ - \\S", 93, 0, 0 },
+	{ "^(?:FAILED|ERROR) \\S+$", 80, 0, 0 },
+	{ "^_{3,} .* _{3,}$", 40, 0, 0 },
+	{ "^=+ .* =+$", 15, 0, 0 },
+	{ "^!+ .* !+$", 20, 0, 0 },
+	{ "^E\\s+File \".*\", line \\d+", 82, 0, 0 },
+	{ "^E\\s+assert\\b", 94, 0, 0 },
+	{ "^\\S+:\\d+: (?:[\\w.]*(?:Error|Exception)|Failed)$", 60, 0, 0 },
+	{ "^\\S+:\\d+: in \\S+$", 35, 0, LAST },
+	{ "^>\\s{3,}\\S", 50, 0, 0 },
+	{ "^collected \\d+ items?\\b", 15, 0, 0 },
+	/* ---- panics and crashes ---- */
+	{ "\\bpanicked at .*:$", 97, 95, 0 },
+	{ "\\bpanicked at\\b|^panic: |^fatal error: |^Exception in thread |: runtime error: ", 97,
+	  0, 0 },
+	{ "\\b(?:segmentation fault|segfault|bus error|illegal instruction|floating point "
+	  "exception|"
+	  "core dumped|stack smashing detected|double free or corruption|AddressSanitizer|"
+	  "LeakSanitizer|ThreadSanitizer|MemorySanitizer|UndefinedBehaviorSanitizer)\\b",
+	  97, 0, CASELESS },
+	{ "^(?:Aborted|Killed|Terminated)(?: \\(core dumped\\))?$", 90, 0, 0 },
+	/* ---- compilers and linkers ---- */
+	{ ": undefined reference to |: multiple definition of |\\bcannot find -l\\S|"
+	  "^Undefined symbols for architecture ",
+	  99, 0, 0 },
+	{ "^\\s*[^\\s:][^:]*:\\d+(?::\\d+)?: (?:fatal )?error\\b", 100, 0, 0 },
+	{ "^\\S+\\(\\d+(?:,\\d+)?\\): (?:fatal )?error\\b", 100, 0, 0 },
+	{ "^\\S+\\.go:\\d+:\\d+: \\S", 95, 0, 0 },
+	{ "^error(?:\\[E\\d+\\])?: ", 95, 0, 0 },
+	{ "^\\s*--> \\S+:\\d+:\\d+$", 60, 0, 0 },
+	{ "^\\S+: In (?:function|member function|constructor|destructor|instantiation) ", 30, 0,
+	  0 },
+	{ "^In file included from |^\\s+from \\S+:\\d+[,:]$", 10, 0, 0 },
+	{ ":\\d+(?::\\d+)?: warning\\b", 35, 0, 0 },
+	{ ":\\d+(?::\\d+)?: note\\b", 20, 0, 0 },
+	{ "^\\S*ld: .*: in function ", 50, 0, 0 },
+	{ "^collect2: error: ld returned ", 15, 0, 0 },
+	{ "^cc1\\w*: all warnings being treated as errors", 30, 0, 0 },
+	{ "^\\d+ (?:warnings? and \\d+ )?errors? generated\\.$", 10, 0, 0 },
+	{ "^\\d+ warnings? generated\\.$", 5, 0, 0 },
+	{ MAKE "\\*\\*\\* ", 80, 0, 0 },
+	{ "^\\S*[Mm]akefile[\\w.-]*:\\d+: \\*\\*\\* ", 80, 0, 0 },
+	/* ---- exceptions and assertions ---- */
+	{ "^\\s*(?:E\\s+)?(?:Uncaught )?" EXC ": .*:$", 96, 95, 0 },
+	{ "^\\s*(?:E\\s+)?(?:Uncaught )?" EXC ": \\S", 96, 0, 0 },
+	{ "^\\s*(?:E\\s+)?(?:[\\w$]+\\.)*[A-Z]\\w*(?:Error|Exception)$", 70, 0, 0 },
+	{ "\\bAssertion [`'\"].*[`'\"] failed\\.?$", 95, 0, 0 },
+	{ "^\\s*assertion\\b.*\\bfailed\\b", 94, 0, CASELESS },
+	/* ---- a program's own fatal message: "./minigzip: out of memory" ---- */
+	{ "^\\s*(?:\\S*/)?[\\w.+-]+:(?: line \\d+:| \\d+:)? (?:[^:]*: )?(?:out of memory|cannot "
+	  "|can't |"
+	  "could not |couldn't |unable to |no such |permission denied|not found|fatal|killed|"
+	  "aborted|error|failed|failure|invalid |bad |illegal |unexpected |undefined |mismatch|"
+	  "missing |refused|timed out|timeout|overflow|corrupt)",
+	  86, 0, CASELESS },
+	/* ---- expected and actual values ---- */
+	{ "^\\s*(?:#\\s*)?(?:expected|received|actual|got|wanted|want|found|left|right)"
+	  "(?: [\\w ]+)?\\s*:\\s*\\S",
+	  75, 0, CASELESS },
+	{ "^\\s*(?:'.*'|\".*\"|-?[\\d.]+|true|false|null|undefined) !==? "
+	  "(?:'.*'|\".*\"|-?[\\d.]+|true|false|null|undefined)$",
+	  75, 0, 0 },
+	/* ---- locations ---- */
+	{ "^\\s*File \".*\", line \\d+", 40, 0, LAST },
+	{ "^\\s*at .*:\\d+:\\d+\\)?$", 45, 0, 0 },
+	{ "^E\\s+\\S", 45, 0, 0 },
+	{ "^Traceback \\(most recent call last\\):", 25, 0, 0 },
+	/* ---- words ---- */
+	{ "\\bFAIL(?:ED|URE)?:\\s*\\S", 75, 0, 0 },
+	{ "\\b(?:FAIL|FAILED|FAILURE|ERROR|FATAL|PANIC)\\b", 60, 0, 0 },
+	{ "\\b(?:error|errors|fatal|failed|failure|fail|fails|cannot|can't|could not|unable to|"
+	  "not found|no such file|denied|refused|exception|abort|aborted|crash|crashed|timed out|"
+	  "timeout|mismatch|unexpected|invalid)\\b",
+	  50, 0, CASELESS },
+	{ "\\bwarning\\b", 20, 0, CASELESS },
 };
 
 #define ROWS_NR WFM_ARRAY_SIZE(rows)
@@ -396,7 +404,7 @@ int wfm_excerpt_pick(struct wfm_strvec *out, const char *text, size_t len,
 			score[i] = pending;
 		pending = r ? r->next : 0;
 		if (score[i] > 0)
-			cands[nr++] = (struct cand){i, score[i], r && (r->flags & LAST)};
+			cands[nr++] = (struct cand){ i, score[i], r && (r->flags & LAST) };
 	}
 	qsort(cands, nr, sizeof(*cands), cand_cmp);
 	for (size_t k = 0; k < nr && picked.nr < o.max_lines; k++) {

@@ -39,7 +39,8 @@ static int run(struct wfm_oracle_result *out, const char *dir, const struct wfm_
 	if (!out->pass && !p->cancelled) {
 		struct wfm_excerpt_opts eo = WFM_EXCERPT_OPTS_INIT;
 
-		/* paths in the output name the worktree, which is gone by the time anyone reads them */
+		/* paths in the output name the worktree, which is gone by the time anyone reads
+		 * them */
 		eo.strip_dir = dir;
 		if (wfm_excerpt_pick(&out->excerpt, p->output.ptr, p->output.len, &eo) < 0)
 			wfm_strvec_clear(&out->excerpt);
@@ -171,8 +172,8 @@ cJSON *wfm_oracle_result_to_json(const struct wfm_oracle_result *r, const char *
 	return obj;
 }
 
-void wfm_oracle_result_json(struct wfm_buf *out, const struct wfm_oracle_result *r,
-			    const char *ref, const char *command)
+void wfm_oracle_result_json(struct wfm_buf *out, const struct wfm_oracle_result *r, const char *ref,
+			    const char *command)
 {
 	cJSON *obj = wfm_oracle_result_to_json(r, ref, command);
 

@@ -43,7 +43,9 @@ struct wfm_oracle_opts {
 	/* "NAME=value" entries added to the command's environment; may be NULL */
 	const char *const *env_set;
 };
+/* clang-format off */
 #define WFM_ORACLE_OPTS_INIT { NULL, WFM_ORACLE_TIMEOUT_DEFAULT, 0, 0, NULL, NULL }
+/* clang-format on */
 
 struct wfm_oracle_result {
 	/* exited 0, not killed, within the time limit */
@@ -94,8 +96,8 @@ void wfm_oracle_describe_end(struct wfm_buf *out, const struct wfm_oracle_result
  * ref, commit, command. ref and command are reported as given. Strings that
  * are not valid UTF-8 (output often is not) get U+FFFD for the bad bytes.
  */
-void wfm_oracle_result_json(struct wfm_buf *out, const struct wfm_oracle_result *r,
-			    const char *ref, const char *command);
+void wfm_oracle_result_json(struct wfm_buf *out, const struct wfm_oracle_result *r, const char *ref,
+			    const char *command);
 
 /*
  * Appends the report of several runs of one command at one commit as a

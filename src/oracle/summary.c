@@ -204,9 +204,12 @@ static int find(struct parser *p, struct wfm_summary *s)
 		int re;
 		enum wfm_summary_format format;
 	} anchors[] = {
-		{ RE_CTEST, WFM_SUMMARY_CTEST },	 { RE_PYTEST, WFM_SUMMARY_PYTEST },
-		{ RE_CMOCKA_RUN, WFM_SUMMARY_CMOCKA }, { RE_TAP, WFM_SUMMARY_TAP },
-		{ RE_GO, WFM_SUMMARY_GO },		 { RE_PLAIN, WFM_SUMMARY_PLAIN },
+		{ RE_CTEST, WFM_SUMMARY_CTEST },
+		{ RE_PYTEST, WFM_SUMMARY_PYTEST },
+		{ RE_CMOCKA_RUN, WFM_SUMMARY_CMOCKA },
+		{ RE_TAP, WFM_SUMMARY_TAP },
+		{ RE_GO, WFM_SUMMARY_GO },
+		{ RE_PLAIN, WFM_SUMMARY_PLAIN },
 	};
 
 	for (size_t i = p->lines.nr; i-- > 0;) {

@@ -32,11 +32,13 @@ enum wfm_summary_format {
 struct wfm_summary {
 	enum wfm_summary_format format;
 	unsigned long passed;
-	unsigned long failed;	/* pytest: failed + errors; cmocka: failed + errors */
-	unsigned long skipped;	/* pytest: skipped + xfailed; go: packages without tests */
-	unsigned long total;	/* passed + failed + skipped, or what the tool printed */
+	unsigned long failed;  /* pytest: failed + errors; cmocka: failed + errors */
+	unsigned long skipped; /* pytest: skipped + xfailed; go: packages without tests */
+	unsigned long total;   /* passed + failed + skipped, or what the tool printed */
 };
+/* clang-format off */
 #define WFM_SUMMARY_INIT { WFM_SUMMARY_NONE, 0, 0, 0, 0 }
+/* clang-format on */
 
 /*
  * Looks for the last summary in text[0..len). Returns 1 with out filled

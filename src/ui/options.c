@@ -96,12 +96,14 @@ static const struct wfm_option *find_long(const struct wfm_option *opts, const c
 
 	*negated = 0;
 	for (o = opts; o->type != WFM_OPTT_END; o++)
-		if (o->long_name && strlen(o->long_name) == len && !strncmp(o->long_name, name, len))
+		if (o->long_name && strlen(o->long_name) == len &&
+		    !strncmp(o->long_name, name, len))
 			return o;
 	if (len > 3 && !strncmp(name, "no-", 3))
 		for (o = opts; o->type != WFM_OPTT_END; o++)
 			if (o->type == WFM_OPTT_BOOL && o->long_name &&
-			    strlen(o->long_name) == len - 3 && !strncmp(o->long_name, name + 3, len - 3)) {
+			    strlen(o->long_name) == len - 3 &&
+			    !strncmp(o->long_name, name + 3, len - 3)) {
 				*negated = 1;
 				return o;
 			}

@@ -31,12 +31,14 @@ struct wfm_option {
 	unsigned long min, max;
 };
 
+/* clang-format off */
 #define WFM_OPT_END() { WFM_OPTT_END, 0, NULL, NULL, NULL, NULL, 0, 0 }
 #define WFM_OPT_GROUP(h) { WFM_OPTT_GROUP, 0, NULL, NULL, NULL, (h), 0, 0 }
 #define WFM_OPT_BOOL(s, l, v, h) { WFM_OPTT_BOOL, (s), (l), (v), NULL, (h), 0, 0 }
 #define WFM_OPT_STRING(s, l, v, a, h) { WFM_OPTT_STRING, (s), (l), (v), (a), (h), 0, 0 }
 #define WFM_OPT_UINT(s, l, v, a, h, lo, hi) { WFM_OPTT_UINT, (s), (l), (v), (a), (h), (lo), (hi) }
 #define WFM_OPT_LIST(s, l, v, a, h) { WFM_OPTT_LIST, (s), (l), (v), (a), (h), 0, 0 }
+/* clang-format on */
 
 enum {
 	WFM_PARSE_STOP_AT_NON_OPTION = 1 << 0, /* leave everything from the first argument on */

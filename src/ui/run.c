@@ -50,8 +50,8 @@ static void print_reach(const cJSON *report)
 {
 	const cJSON *reach = cJSON_GetObjectItemCaseSensitive(report, "outOfReach");
 	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(reach, "lines"), *l;
-	unsigned long total =
-	    (unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(reach, "total"));
+	unsigned long total = (unsigned long)cJSON_GetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(reach, "total"));
 	struct wfm_buf b = WFM_BUF_INIT;
 	int shown = 0;
 
@@ -123,7 +123,7 @@ static void print_units(const cJSON *report)
 	int sessions = cJSON_GetArraySize(list);
 	double run = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(me, "agentsRun"));
 	double replayed =
-	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(me, "agentsReplayed"));
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(me, "agentsReplayed"));
 
 	if (!cJSON_IsObject(me)) {
 		run = (double)total(report, "agentsRun");

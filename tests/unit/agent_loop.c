@@ -277,15 +277,15 @@ static void test_agent_loop__stop_reasons(void **state)
 	const cJSON *msgs;
 
 	(void)state;
-	setup(
-	    &f, WFM_LLM_ANTHROPIC,
-	    "{\"model\":\"script\",\"script\":["
-	    "{\"text\":\"working\",\"stop\":\"pause_turn\"},"
-	    "{\"text\":\"final\",\"stop\":\"end_turn\"},"
-	    "{\"text\":\"I will not\",\"stop\":\"refusal\"},"
-	    "{\"text\":\"\",\"stop\":\"model_context_window_exceeded\"},"
-	    "{\"text\":\"x\",\"stop\":\"end_turn\"},"
-	    "{\"text\":\"x\",\"stop\":\"max_tokens\"},{\"text\":\"x\",\"stop\":\"max_tokens\"}]}");
+	setup(&f, WFM_LLM_ANTHROPIC,
+	      "{\"model\":\"script\",\"script\":["
+	      "{\"text\":\"working\",\"stop\":\"pause_turn\"},"
+	      "{\"text\":\"final\",\"stop\":\"end_turn\"},"
+	      "{\"text\":\"I will not\",\"stop\":\"refusal\"},"
+	      "{\"text\":\"\",\"stop\":\"model_context_window_exceeded\"},"
+	      "{\"text\":\"x\",\"stop\":\"end_turn\"},"
+	      "{\"text\":\"x\",\"stop\":\"max_tokens\"},{\"text\":\"x\",\"stop\":\"max_tokens\"}]"
+	      "}");
 	/* pause_turn: the reply goes back as it is and the model goes on */
 	run(&f);
 	assert_true(f.r.ok);
@@ -337,7 +337,7 @@ static void test_agent_loop__openai_bad_arguments(void **state)
 	assert_string_equal(cJSON_GetObjectItem(tool, "role")->valuestring, "tool");
 	assert_true(!strncmp(cJSON_GetObjectItem(tool, "content")->valuestring, "Error", 5));
 	assert_non_null(
-	    strstr(cJSON_GetObjectItem(tool, "content")->valuestring, "not a JSON object"));
+		strstr(cJSON_GetObjectItem(tool, "content")->valuestring, "not a JSON object"));
 	cJSON_Delete(second);
 	teardown(&f);
 }
@@ -355,17 +355,18 @@ static void test_agent_loop__structured_output(void **state)
 
 	(void)state;
 	/* one invalid, one valid; then text and a nudge; then five invalid */
-	wfm_buf_adds(
-	    &script,
-	    "{\"model\":\"script\",\"script\":["
-	    "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"verdict\":\"maybe\"}}]},"
-	    "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"verdict\":\"pass\"}}]},"
-	    "{\"text\":\"it passes\",\"stop\":\"end_turn\"},"
-	    "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"verdict\":\"fail\"}}]}");
+	wfm_buf_adds(&script, "{\"model\":\"script\",\"script\":["
+			      "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{"
+			      "\"verdict\":\"maybe\"}}]},"
+			      "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{"
+			      "\"verdict\":\"pass\"}}]},"
+			      "{\"text\":\"it passes\",\"stop\":\"end_turn\"},"
+			      "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{"
+			      "\"verdict\":\"fail\"}}]}");
 	for (int i = 0; i < 5; i++)
 		wfm_buf_adds(
-		    &script,
-		    ",{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"v\":1}}]}");
+			&script,
+			",{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"v\":1}}]}");
 	wfm_buf_adds(&script, "]}");
 	setup(&f, WFM_LLM_ANTHROPIC, script.ptr);
 	f.req.role = "verifier";
@@ -401,8 +402,8 @@ static void test_agent_loop__structured_output(void **state)
 static void test_agent_loop__schema_without_type(void **state)
 {
 	struct fixture f;
-	cJSON *schema =
-	    wfm_test_json("{\"required\":[\"n\"],\"properties\":{\"n\":{\"type\":\"integer\"}}}");
+	cJSON *schema = wfm_test_json(
+		"{\"required\":[\"n\"],\"properties\":{\"n\":{\"type\":\"integer\"}}}");
 	cJSON *body;
 	const cJSON *tool;
 
@@ -420,8 +421,8 @@ static void test_agent_loop__schema_without_type(void **state)
 	tool = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "tools"), 3);
 	assert_string_equal(cJSON_GetObjectItem(tool, "name")->valuestring, "StructuredOutput");
 	assert_string_equal(
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(tool, "input_schema"), "type")->valuestring,
-	    "object");
+		cJSON_GetObjectItem(cJSON_GetObjectItem(tool, "input_schema"), "type")->valuestring,
+		"object");
 	assert_null(cJSON_GetObjectItem(schema, "type")); /* the script's schema is left alone */
 	cJSON_Delete(body);
 	cJSON_Delete(schema);
@@ -530,16 +531,16 @@ static void test_agent_loop__transcript_redacted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_agent_loop__tool_calls_and_commit),
-	    cmocka_unit_test(test_agent_loop__roles_tools),
-	    cmocka_unit_test(test_agent_loop__max_tokens_mid_tool_call),
-	    cmocka_unit_test(test_agent_loop__stop_reasons),
-	    cmocka_unit_test(test_agent_loop__openai_bad_arguments),
-	    cmocka_unit_test(test_agent_loop__structured_output),
-	    cmocka_unit_test(test_agent_loop__schema_without_type),
-	    cmocka_unit_test(test_agent_loop__limits),
-	    cmocka_unit_test(test_agent_loop__wall_time),
-	    cmocka_unit_test(test_agent_loop__transcript_redacted),
+		cmocka_unit_test(test_agent_loop__tool_calls_and_commit),
+		cmocka_unit_test(test_agent_loop__roles_tools),
+		cmocka_unit_test(test_agent_loop__max_tokens_mid_tool_call),
+		cmocka_unit_test(test_agent_loop__stop_reasons),
+		cmocka_unit_test(test_agent_loop__openai_bad_arguments),
+		cmocka_unit_test(test_agent_loop__structured_output),
+		cmocka_unit_test(test_agent_loop__schema_without_type),
+		cmocka_unit_test(test_agent_loop__limits),
+		cmocka_unit_test(test_agent_loop__wall_time),
+		cmocka_unit_test(test_agent_loop__transcript_redacted),
 	};
 	int rc;
 

@@ -39,7 +39,7 @@ static void assert_names(const struct wfm_strvec *sv, const char *const *want, s
 
 static void test_agent_type__string_tools(void **state)
 {
-	static const char *const tools[] = {"Read", "Grep", "Glob", "Bash"};
+	static const char *const tools[] = { "Read", "Grep", "Glob", "Bash" };
 	struct wfm_agent_type *t = parse_ok("---\n"
 					    "name: code-reviewer\n"
 					    "description: Reviews code for quality and security\n"
@@ -67,8 +67,8 @@ static void test_agent_type__string_tools(void **state)
 
 static void test_agent_type__list_tools(void **state)
 {
-	static const char *const block[] = {"Read", "MultiEdit", "WebFetch", "Task"};
-	static const char *const flow[] = {"Read", "Write"};
+	static const char *const block[] = { "Read", "MultiEdit", "WebFetch", "Task" };
+	static const char *const flow[] = { "Read", "Write" };
 	struct wfm_agent_type *t = parse_ok("---\n"
 					    "name: fixer\n"
 					    "description: Fixes things\n"
@@ -108,16 +108,16 @@ static void test_agent_type__list_tools(void **state)
 
 	/* neither a string nor a list */
 	assert_non_null(
-	    strstr(parse_fails("---\nname: n\ndescription: d\ntools:\n  Read: yes\n---\n"),
-		   "agents/x.md:4: 'tools' must be a comma-separated string or a list"));
+		strstr(parse_fails("---\nname: n\ndescription: d\ntools:\n  Read: yes\n---\n"),
+		       "agents/x.md:4: 'tools' must be a comma-separated string or a list"));
 }
 
 static void test_agent_type__disallowed_tools(void **state)
 {
-	static const char *const kept[] = {"Read", "Edit"};
-	static const char *const off[] = {"Bash", "Write"};
+	static const char *const kept[] = { "Read", "Edit" };
+	static const char *const off[] = { "Bash", "Write" };
 	struct wfm_agent_type *t =
-	    parse_ok("---\nname: n\ndescription: d\ndisallowedTools: Bash, Write\n---\n");
+		parse_ok("---\nname: n\ndescription: d\ndisallowedTools: Bash, Write\n---\n");
 
 	(void)state;
 	/* every tool but those */
@@ -143,13 +143,13 @@ static void test_agent_type__disallowed_tools(void **state)
 static void test_agent_type__model(void **state)
 {
 	static const char *const models[][2] = {
-	    {"haiku", "haiku"},
-	    {"opus", "opus"},
-	    {"sonnet", "sonnet"},
-	    {"claude-opus-4-1", "claude-opus-4-1"},
-	    {"'gpt-4.1'", "gpt-4.1"},
-	    {"inherit", NULL},
-	    {"", NULL},
+		{ "haiku", "haiku" },
+		{ "opus", "opus" },
+		{ "sonnet", "sonnet" },
+		{ "claude-opus-4-1", "claude-opus-4-1" },
+		{ "'gpt-4.1'", "gpt-4.1" },
+		{ "inherit", NULL },
+		{ "", NULL },
 	};
 
 	(void)state;
@@ -193,7 +193,7 @@ static void test_agent_type__body(void **state)
 
 static void test_agent_type__crlf(void **state)
 {
-	static const char *const tools[] = {"Read", "Grep"};
+	static const char *const tools[] = { "Read", "Grep" };
 	struct wfm_agent_type *t = parse_ok("---\r\n"
 					    "name: dos\r\n"
 					    "description: Written on Windows\r\n"
@@ -235,17 +235,17 @@ static void test_agent_type__broken(void **state)
 			    "agents/x.md:4: bad YAML in the front matter: mapping values are not "
 			    "allowed in this context");
 	assert_non_null(
-	    strstr(parse_fails("---\nname: x\ndescription: \"open\n---\n"), "agents/x.md:"));
+		strstr(parse_fails("---\nname: x\ndescription: \"open\n---\n"), "agents/x.md:"));
 	assert_non_null(strstr(wfm_error_last(), "bad YAML"));
 	assert_string_equal(parse_fails("---\n- a\n- b\n---\n"),
 			    "agents/x.md:2: the front matter is not a mapping of keys to values");
 	/* no front matter */
 	assert_string_equal(
-	    parse_fails("You are a reviewer.\n"),
-	    "agents/x.md:1: no front matter: the file must start with a '---' line");
+		parse_fails("You are a reviewer.\n"),
+		"agents/x.md:1: no front matter: the file must start with a '---' line");
 	assert_string_equal(
-	    parse_fails(""),
-	    "agents/x.md:1: no front matter: the file must start with a '---' line");
+		parse_fails(""),
+		"agents/x.md:1: no front matter: the file must start with a '---' line");
 	assert_string_equal(parse_fails("---\nname: n\ndescription: d\n"),
 			    "agents/x.md:1: the front matter has no closing '---' line");
 }
@@ -344,10 +344,10 @@ static void test_agent_type__unknown_lists_known(void **state)
 	assert_int_equal(wfm_agent_type_find(&t, "code-reviwer", &f->where), WFM_ENOTFOUND);
 	assert_null(t);
 	assert_string_equal(
-	    wfm_error_last(),
-	    "unknown agentType 'code-reviwer'; known: general-purpose, Explore, "
-	    "Plan, workflow-subagent, code-reviewer (.claude/agents/code-reviewer.md), "
-	    "helper (~/.claude/agents/helper.md)");
+		wfm_error_last(),
+		"unknown agentType 'code-reviwer'; known: general-purpose, Explore, "
+		"Plan, workflow-subagent, code-reviewer (.claude/agents/code-reviewer.md), "
+		"helper (~/.claude/agents/helper.md)");
 	wfm_agent_type_list(&list, &f->where);
 	assert_string_equal(list.ptr, "general-purpose, Explore, Plan, workflow-subagent, "
 				      "code-reviewer (.claude/agents/code-reviewer.md), "
@@ -390,7 +390,7 @@ static void test_agent_type__broken_files(void **state)
 
 static void test_agent_type__builtins(void **state)
 {
-	static const char *const read_only[] = {"Read", "Glob", "Grep"};
+	static const char *const read_only[] = { "Read", "Glob", "Grep" };
 	struct wfm_agent_type_where none = WFM_AGENT_TYPE_WHERE_INIT;
 	struct wfm_agent_type *t = NULL;
 	cJSON *j;
@@ -439,8 +439,8 @@ static void test_agent_type__builtins(void **state)
 static void test_agent_type__json(void **state)
 {
 	struct wfm_agent_type *t =
-	    parse_ok("---\nname: r\ndescription: d\ntools: Read, WebFetch, Bash\n"
-		     "disallowedTools: Bash\nmodel: haiku\n---\nBe brief.\n");
+		parse_ok("---\nname: r\ndescription: d\ntools: Read, WebFetch, Bash\n"
+			 "disallowedTools: Bash\nmodel: haiku\n---\nBe brief.\n");
 	cJSON *j = wfm_agent_type_to_json(t);
 	struct wfm_buf out = WFM_BUF_INIT;
 
@@ -527,19 +527,20 @@ static void test_agent_type__work(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_agent_type__string_tools),
-	    cmocka_unit_test(test_agent_type__list_tools),
-	    cmocka_unit_test(test_agent_type__disallowed_tools),
-	    cmocka_unit_test(test_agent_type__model),
-	    cmocka_unit_test(test_agent_type__body),
-	    cmocka_unit_test(test_agent_type__crlf),
-	    cmocka_unit_test(test_agent_type__broken),
-	    cmocka_unit_test_setup_teardown(test_agent_type__lookup_order, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_agent_type__unknown_lists_known, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_agent_type__broken_files, setup, teardown),
-	    cmocka_unit_test(test_agent_type__builtins),
-	    cmocka_unit_test(test_agent_type__json),
-	    cmocka_unit_test(test_agent_type__work),
+		cmocka_unit_test(test_agent_type__string_tools),
+		cmocka_unit_test(test_agent_type__list_tools),
+		cmocka_unit_test(test_agent_type__disallowed_tools),
+		cmocka_unit_test(test_agent_type__model),
+		cmocka_unit_test(test_agent_type__body),
+		cmocka_unit_test(test_agent_type__crlf),
+		cmocka_unit_test(test_agent_type__broken),
+		cmocka_unit_test_setup_teardown(test_agent_type__lookup_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_type__unknown_lists_known, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_agent_type__broken_files, setup, teardown),
+		cmocka_unit_test(test_agent_type__builtins),
+		cmocka_unit_test(test_agent_type__json),
+		cmocka_unit_test(test_agent_type__work),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

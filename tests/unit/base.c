@@ -193,9 +193,9 @@ static void test_base__error_codes_and_message(void **state)
 	assert_string_equal(wfm_error_last(), "");
 	/* the last message wrapped in a new one */
 	wfm_error_set("bad price 'x'");
-	assert_int_equal(
-	    wfm_error_setc(WFM_ECONFIG, "git config %s: %s", "wfmigrate.price", wfm_error_last()),
-	    WFM_ECONFIG);
+	assert_int_equal(wfm_error_setc(WFM_ECONFIG, "git config %s: %s", "wfmigrate.price",
+					wfm_error_last()),
+			 WFM_ECONFIG);
 	assert_string_equal(wfm_error_last(), "git config wfmigrate.price: bad price 'x'");
 }
 

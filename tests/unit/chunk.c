@@ -357,19 +357,19 @@ static void test_chunk__duplicates_and_c_preprocessor(void **state)
 	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
 
 	wfm_test_write(dir, "x.c",
-		       "#ifdef FOO\n"			  /* 1 */
-		       "int foo(void) { return 1; }\n"	  /* 2 */
-		       "#elif defined(BAR)\n"		  /* 3 */
-		       "int foo(void) { return 2; }\n"	  /* 4 */
-		       "#else\n"			  /* 5 */
-		       "int foo(void) { return 3; }\n"	  /* 6 */
-		       "#endif\n"			  /* 7 */
-		       "#if 0\n"			  /* 8 */
-		       "static void dead(void) {}\n"	  /* 9 */
-		       "#  ifndef X\n"			  /* 10 */
-		       "struct foo { int a; };\n"	  /* 11 */
-		       "#  endif\n"			  /* 12 */
-		       "#endif\n"			  /* 13 */
+		       "#ifdef FOO\n"			     /* 1 */
+		       "int foo(void) { return 1; }\n"	     /* 2 */
+		       "#elif defined(BAR)\n"		     /* 3 */
+		       "int foo(void) { return 2; }\n"	     /* 4 */
+		       "#else\n"			     /* 5 */
+		       "int foo(void) { return 3; }\n"	     /* 6 */
+		       "#endif\n"			     /* 7 */
+		       "#if 0\n"			     /* 8 */
+		       "static void dead(void) {}\n"	     /* 9 */
+		       "#  ifndef X\n"			     /* 10 */
+		       "struct foo { int a; };\n"	     /* 11 */
+		       "#  endif\n"			     /* 12 */
+		       "#endif\n"			     /* 13 */
 		       "int bar(void) { return foo(); }\n"); /* 14 */
 	commit(dir, "dups");
 	assert_wfm_ok(run(&l, dir, &o));
@@ -415,32 +415,38 @@ static void test_chunk__ids_do_not_shift(void **state)
 		"def h(x: str): ...\n",
 	};
 
-	wfm_test_write(dir, "o.cpp", "int f(int a) { return a; }\n"
-				     "int f(double d) { return 1; }\n"
-				     "int f(double d) { return 2; }\n"
-				     "void g(void) {}\n");
-	wfm_test_write(dir, "i.go", "package p\n"
-				    "func init() { a() }\n"
-				    "func init() { b() }\n");
-	wfm_test_write(dir, "t.py", "def h(x: int): ...\n"
-				    "def h(x: str): ...\n");
+	wfm_test_write(dir, "o.cpp",
+		       "int f(int a) { return a; }\n"
+		       "int f(double d) { return 1; }\n"
+		       "int f(double d) { return 2; }\n"
+		       "void g(void) {}\n");
+	wfm_test_write(dir, "i.go",
+		       "package p\n"
+		       "func init() { a() }\n"
+		       "func init() { b() }\n");
+	wfm_test_write(dir, "t.py",
+		       "def h(x: int): ...\n"
+		       "def h(x: str): ...\n");
 	commit(dir, "before");
 	/* units of other names, and overloads of other signatures, go in above */
-	wfm_test_write(dir, "o.cpp", "void e(void) {}\n"
-				     "int f(char c) { return c; }\n"
-				     "int f(int a) { return a; }\n"
-				     "void g(int x) {}\n"
-				     "int f(double d) { return 1; }\n"
-				     "int f(double d) { return 2; }\n"
-				     "void g(void) {}\n");
-	wfm_test_write(dir, "i.go", "package p\n"
-				    "func other() {}\n"
-				    "func init() { a() }\n"
-				    "func init() { b() }\n");
-	wfm_test_write(dir, "t.py", "def k(): ...\n"
-				    "def h(x: int): ...\n"
-				    "def h(x: bytes): ...\n"
-				    "def h(x: str): ...\n");
+	wfm_test_write(dir, "o.cpp",
+		       "void e(void) {}\n"
+		       "int f(char c) { return c; }\n"
+		       "int f(int a) { return a; }\n"
+		       "void g(int x) {}\n"
+		       "int f(double d) { return 1; }\n"
+		       "int f(double d) { return 2; }\n"
+		       "void g(void) {}\n");
+	wfm_test_write(dir, "i.go",
+		       "package p\n"
+		       "func other() {}\n"
+		       "func init() { a() }\n"
+		       "func init() { b() }\n");
+	wfm_test_write(dir, "t.py",
+		       "def k(): ...\n"
+		       "def h(x: int): ...\n"
+		       "def h(x: bytes): ...\n"
+		       "def h(x: str): ...\n");
 	commit(dir, "after");
 	o.with_text = 1;
 	o.rev = "HEAD~1";
@@ -487,62 +493,62 @@ static void expect_covered(const struct wfm_unit_list *l, const char *path, cons
 	}
 }
 
-static const char js_top_src[] = "const express = require('express');\n"	 /* 1 */
-				 "const app = express();\n"			 /* 2 */
-				 "\n"						 /* 3 */
-				 "function helper(x) { return x; }\n"		 /* 4 */
-				 "\n"						 /* 5 */
-				 "app.get('/users', function (req, res) {\n"	 /* 6 */
-				 "  res.send(helper(1));\n"			 /* 7 */
-				 "});\n"					 /* 8 */
-				 "\n"						 /* 9 */
-				 "app[method] = function (path) {\n"		 /* 10 */
-				 "  return path;\n"				 /* 11 */
-				 "};\n"						 /* 12 */
+static const char js_top_src[] = "const express = require('express');\n"	   /* 1 */
+				 "const app = express();\n"			   /* 2 */
+				 "\n"						   /* 3 */
+				 "function helper(x) { return x; }\n"		   /* 4 */
+				 "\n"						   /* 5 */
+				 "app.get('/users', function (req, res) {\n"	   /* 6 */
+				 "  res.send(helper(1));\n"			   /* 7 */
+				 "});\n"					   /* 8 */
+				 "\n"						   /* 9 */
+				 "app[method] = function (path) {\n"		   /* 10 */
+				 "  return path;\n"				   /* 11 */
+				 "};\n"						   /* 12 */
 				 "defineGetter(req, 'query', function query() {\n" /* 13 */
-				 "  return 1;\n"				 /* 14 */
-				 "});\n"					 /* 15 */
-				 "// the routes\n"				 /* 16 */
-				 "describe('router', () => {\n"			 /* 17 */
-				 "  it('lists', () => {\n"			 /* 18 */
-				 "    expect(1);\n"				 /* 19 */
-				 "  });\n"					 /* 20 */
-				 "  it('adds', () => {\n"			 /* 21 */
-				 "    expect(2);\n"				 /* 22 */
-				 "  });\n"					 /* 23 */
-				 "});\n"					 /* 24 */
-				 "module.exports = { index: function () {} };\n" /* 25 */
-				 "app.use(json());\n"				 /* 26 */
-				 "app.use(function (req, res, next) {\n"	 /* 27 */
-				 "  next();\n"					 /* 28 */
-				 "});\n";					 /* 29 */
+				 "  return 1;\n"				   /* 14 */
+				 "});\n"					   /* 15 */
+				 "// the routes\n"				   /* 16 */
+				 "describe('router', () => {\n"			   /* 17 */
+				 "  it('lists', () => {\n"			   /* 18 */
+				 "    expect(1);\n"				   /* 19 */
+				 "  });\n"					   /* 20 */
+				 "  it('adds', () => {\n"			   /* 21 */
+				 "    expect(2);\n"				   /* 22 */
+				 "  });\n"					   /* 23 */
+				 "});\n"					   /* 24 */
+				 "module.exports = { index: function () {} };\n"   /* 25 */
+				 "app.use(json());\n"				   /* 26 */
+				 "app.use(function (req, res, next) {\n"	   /* 27 */
+				 "  next();\n"					   /* 28 */
+				 "});\n";					   /* 29 */
 
-static const char ts_top_src[] = "import { make } from './make';\n"		  /* 1 */
-				 "export function parse(x: string): number;\n"	  /* 2 */
-				 "export function parse(x: number): number;\n"	  /* 3 */
-				 "export function parse(x: any): number {\n"	  /* 4 */
-				 "  return 1;\n"				  /* 5 */
-				 "}\n"						  /* 6 */
+static const char ts_top_src[] = "import { make } from './make';\n"		       /* 1 */
+				 "export function parse(x: string): number;\n"	       /* 2 */
+				 "export function parse(x: number): number;\n"	       /* 3 */
+				 "export function parse(x: any): number {\n"	       /* 4 */
+				 "  return 1;\n"				       /* 5 */
+				 "}\n"						       /* 6 */
 				 "export const Foo = make(\"Foo\", (inst, def) => {\n" /* 7 */
-				 "  inst.x = def;\n"				  /* 8 */
-				 "});\n"					  /* 9 */
-				 "if (require.main === module) {\n"		  /* 10 */
-				 "  parse(1);\n"				  /* 11 */
-				 "}\n";						  /* 12 */
+				 "  inst.x = def;\n"				       /* 8 */
+				 "});\n"					       /* 9 */
+				 "if (require.main === module) {\n"		       /* 10 */
+				 "  parse(1);\n"				       /* 11 */
+				 "}\n";						       /* 12 */
 
-static const char py_top_src[] = "from typing import TYPE_CHECKING\n"	 /* 1 */
-				 "if TYPE_CHECKING:\n"			 /* 2 */
-				 "    from x import Y\n"			 /* 3 */
+static const char py_top_src[] = "from typing import TYPE_CHECKING\n"	  /* 1 */
+				 "if TYPE_CHECKING:\n"			  /* 2 */
+				 "    from x import Y\n"		  /* 3 */
 				 "    def typed(a: \"Y\") -> None: ...\n" /* 4 */
-				 "try:\n"				 /* 5 */
-				 "    import fast\n"			 /* 6 */
-				 "    def speed(): return fast.go()\n"	 /* 7 */
-				 "except ImportError:\n"		 /* 8 */
-				 "    def speed(): return 0\n"		 /* 9 */
-				 "    class Slow:\n"			 /* 10 */
-				 "        pass\n"			 /* 11 */
-				 "if __name__ == \"__main__\":\n"	 /* 12 */
-				 "    speed()\n";			 /* 13 */
+				 "try:\n"				  /* 5 */
+				 "    import fast\n"			  /* 6 */
+				 "    def speed(): return fast.go()\n"	  /* 7 */
+				 "except ImportError:\n"		  /* 8 */
+				 "    def speed(): return 0\n"		  /* 9 */
+				 "    class Slow:\n"			  /* 10 */
+				 "        pass\n"			  /* 11 */
+				 "if __name__ == \"__main__\":\n"	  /* 12 */
+				 "    speed()\n";			  /* 13 */
 
 static void test_chunk__top_level_code(void **state)
 {
@@ -554,11 +560,12 @@ static void test_chunk__top_level_code(void **state)
 	wfm_test_write(dir, "app.js", js_top_src);
 	wfm_test_write(dir, "p.ts", ts_top_src);
 	wfm_test_write(dir, "m.py", py_top_src);
-	wfm_test_write(dir, "c.py", "if X:\n"
-				    "    def f(): pass\n"
-				    "\n"
-				    "    # a comment first\n"
-				    "    y = 1\n");
+	wfm_test_write(dir, "c.py",
+		       "if X:\n"
+		       "    def f(): pass\n"
+		       "\n"
+		       "    # a comment first\n"
+		       "    y = 1\n");
 	commit(dir, "top-level code");
 	assert_wfm_ok(run(&l, dir, &o));
 	expect_covered(&l, "app.js", js_top_src);
@@ -627,15 +634,16 @@ static void test_chunk__uncovered(void **state)
 	wfm_test_write(dir, "app.js", js_top_src);
 	wfm_test_write(dir, "p.ts", ts_top_src);
 	wfm_test_write(dir, "m.py", py_top_src);
-	wfm_test_write(dir, "g.c", "/* a file comment\n"	/* 1 */
-				   "   on two lines */\n"	/* 2 */
-				   "#include <a.h>\n"		/* 3 */
-				   "// between\n"		/* 4 */
-				   "int counter;\n"		/* 5 */
-				   "\n"				/* 6 */
-				   "int f(void) { return 0; }\n" /* 7 */
-				   "static const int k = 1; /* k */\n" /* 8 */
-				   "/* trailing */\n");		/* 9 */
+	wfm_test_write(dir, "g.c",
+		       "/* a file comment\n"		   /* 1 */
+		       "   on two lines */\n"		   /* 2 */
+		       "#include <a.h>\n"		   /* 3 */
+		       "// between\n"			   /* 4 */
+		       "int counter;\n"			   /* 5 */
+		       "\n"				   /* 6 */
+		       "int f(void) { return 0; }\n"	   /* 7 */
+		       "static const int k = 1; /* k */\n" /* 8 */
+		       "/* trailing */\n");		   /* 9 */
 	wfm_test_write(dir, "notes.txt", "text\n");
 	commit(dir, "uncovered");
 	o.uncovered = 1;
@@ -671,13 +679,13 @@ static struct wfm_unit range_unit(size_t s, size_t e)
  */
 static void test_chunk__uncovered_find_made_up_units(void **state)
 {
-	const char *text = "covered(1)\n"	      /* 1: unit */
+	const char *text = "covered(1)\n"	  /* 1: unit */
 			   "old_api(2); x = 1;\n" /* 2 */
-			   "\n"		      /* 3: blank */
-			   "y = old_api(4)\n"     /* 4 */
-			   "covered(5)\n"	      /* 5: unit */
-			   "  old_api(6)  \r\n"   /* 6 */
-			   "end(7)";		      /* 7: no final newline */
+			   "\n"			  /* 3: blank */
+			   "y = old_api(4)\n"	  /* 4 */
+			   "covered(5)\n"	  /* 5: unit */
+			   "  old_api(6)  \r\n"	  /* 6 */
+			   "end(7)";		  /* 7: no final newline */
 	size_t len = strlen(text);
 	struct wfm_unit units[2];
 	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
@@ -823,32 +831,32 @@ static void test_chunk__functions_across_preprocessor_branches(void **state)
 	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
 
 	wfm_test_write(dir, "z.c",
-		       "#include <z.h>\n"			    /* 1 */
-		       "\n"					    /* 2 */
-		       "static int before(void) { return 0; }\n" /* 3 */
-		       "\n"					    /* 4 */
-		       "int inflate_fast(int x, int y)\n"	    /* 5 */
-		       "{\n"					    /* 6 */
-		       "    int r = 0;\n"			    /* 7 */
-		       "#ifdef UNALIGNED_OK\n"			    /* 8 */
-		       "    if (x > y) {\n"			    /* 9 */
-		       "#else\n"				    /* 10 */
-		       "    if (x >= y) {\n"			    /* 11 */
-		       "#endif\n"				    /* 12 */
-		       "        r = x;\n"			    /* 13 */
-		       "    }\n"				    /* 14 */
-		       "#if defined(A) && \\\n"			    /* 15 */
-		       "    defined(B)\n"			    /* 16 */
-		       "    r += helper(y);\n"			    /* 17 */
-		       "#endif\n"				    /* 18 */
-		       "    return r;\n"			    /* 19 */
-		       "}\n"					    /* 20 */
-		       "\n"					    /* 21 */
-		       "#ifdef WIN32\n"				    /* 22 */
-		       "int platform(void) { return 1; }\n"	    /* 23 */
-		       "#else\n"				    /* 24 */
-		       "int platform(void) { return 2; }\n"	    /* 25 */
-		       "#endif\n"				    /* 26 */
+		       "#include <z.h>\n"			  /* 1 */
+		       "\n"					  /* 2 */
+		       "static int before(void) { return 0; }\n"  /* 3 */
+		       "\n"					  /* 4 */
+		       "int inflate_fast(int x, int y)\n"	  /* 5 */
+		       "{\n"					  /* 6 */
+		       "    int r = 0;\n"			  /* 7 */
+		       "#ifdef UNALIGNED_OK\n"			  /* 8 */
+		       "    if (x > y) {\n"			  /* 9 */
+		       "#else\n"				  /* 10 */
+		       "    if (x >= y) {\n"			  /* 11 */
+		       "#endif\n"				  /* 12 */
+		       "        r = x;\n"			  /* 13 */
+		       "    }\n"				  /* 14 */
+		       "#if defined(A) && \\\n"			  /* 15 */
+		       "    defined(B)\n"			  /* 16 */
+		       "    r += helper(y);\n"			  /* 17 */
+		       "#endif\n"				  /* 18 */
+		       "    return r;\n"			  /* 19 */
+		       "}\n"					  /* 20 */
+		       "\n"					  /* 21 */
+		       "#ifdef WIN32\n"				  /* 22 */
+		       "int platform(void) { return 1; }\n"	  /* 23 */
+		       "#else\n"				  /* 24 */
+		       "int platform(void) { return 2; }\n"	  /* 25 */
+		       "#endif\n"				  /* 26 */
 		       "static int after(void) { return 1; }\n"); /* 27 */
 	commit(dir, "preprocessor");
 	o.with_text = 1;
@@ -944,26 +952,25 @@ static void blank_in(char *s, const char *from, const char *what)
 
 static void test_chunk__macros_blanked(void **state)
 {
-	static const char src[] =
-		"#define FMT_API __declspec(dllexport) \\\n"
-		"  FMT_INLINE\n"
-		"#  define GTEST_API_ /* FMT_API */ FMT_API\n"
-		"FMT_API int f(const char *s = \"FMT_API\", char c = 'F');\n"
-		"/* FMT_API */ // FMT_INLINE \\\n"
-		"   FMT_INLINE still a comment\n"
-		"auto r = R\"x(FMT_API)\" FMT_API)x\"; auto w = L\"FMT_API\";\n"
-		"switch (k) { case X_DEPRECATED: v = Y_DEPRECATED; }\n"
-		"enum { A_INLINE = 1, B_INLINE };\n"
-		"void g() GTEST_LOCK_EXCLUDED_(mu_(\"(\", ')')) {}\n"
-		"int n = 1'000; FMT_NODISCARD int m();\n"
-		"obj.FMT_API; ns::FMT_API x; FMT_APIX y; Fmt_API z;\n"
-		"FMT_DEPRECATED(\"old\",\n"
-		"               \"use g\") void h();\n"
-		"X_DEPRECATED(\n"
-		"#if A\n"
-		") void k();\n"
-		"class Q { Q_OBJECT public Q_SLOTS: void s(); };\n"
-		"FMT_BEGIN_NAMESPACE\n";
+	static const char src[] = "#define FMT_API __declspec(dllexport) \\\n"
+				  "  FMT_INLINE\n"
+				  "#  define GTEST_API_ /* FMT_API */ FMT_API\n"
+				  "FMT_API int f(const char *s = \"FMT_API\", char c = 'F');\n"
+				  "/* FMT_API */ // FMT_INLINE \\\n"
+				  "   FMT_INLINE still a comment\n"
+				  "auto r = R\"x(FMT_API)\" FMT_API)x\"; auto w = L\"FMT_API\";\n"
+				  "switch (k) { case X_DEPRECATED: v = Y_DEPRECATED; }\n"
+				  "enum { A_INLINE = 1, B_INLINE };\n"
+				  "void g() GTEST_LOCK_EXCLUDED_(mu_(\"(\", ')')) {}\n"
+				  "int n = 1'000; FMT_NODISCARD int m();\n"
+				  "obj.FMT_API; ns::FMT_API x; FMT_APIX y; Fmt_API z;\n"
+				  "FMT_DEPRECATED(\"old\",\n"
+				  "               \"use g\") void h();\n"
+				  "X_DEPRECATED(\n"
+				  "#if A\n"
+				  ") void k();\n"
+				  "class Q { Q_OBJECT public Q_SLOTS: void s(); };\n"
+				  "FMT_BEGIN_NAMESPACE\n";
 	struct wfm_macros m = WFM_MACROS_INIT;
 	struct wfm_buf out = WFM_BUF_INIT;
 	char *want = wfm_strdup(src);
@@ -973,7 +980,8 @@ static void test_chunk__macros_blanked(void **state)
 	blank_in(want, "FMT_API int f", "FMT_API");
 	blank_in(want, "void g()", "GTEST_LOCK_EXCLUDED_(mu_(\"(\", ')'))");
 	blank_in(want, "int n", "FMT_NODISCARD");
-	blank_in(want, "FMT_DEPRECATED(\"old\"", "FMT_DEPRECATED(\"old\",\n               \"use g\")");
+	blank_in(want, "FMT_DEPRECATED(\"old\"",
+		 "FMT_DEPRECATED(\"old\",\n               \"use g\")");
 	blank_in(want, "X_DEPRECATED(\n#if", "X_DEPRECATED");
 	blank_in(want, "class Q", "Q_OBJECT");
 	blank_in(want, "class Q", "Q_SLOTS");
@@ -991,32 +999,32 @@ static void test_chunk__macros_blanked(void **state)
 }
 
 static const char annotated_hpp[] =
-	"#define FMT_API __attribute__((visibility(\"default\")))\n"	  /* 1 */
-	"#define FMT_BEGIN_NAMESPACE \\\n"				  /* 2 */
-	"  namespace fmt {\n"						  /* 3 */
-	"FMT_BEGIN_NAMESPACE\n"						  /* 4 */
-	"// Formats points.\n"						  /* 5 */
-	"template <> struct formatter<Point> {\n"			  /* 6 */
-	"  FMT_CONSTEXPR auto parse(int x) -> int { return x; }\n"	  /* 7 */
-	"};\n"								  /* 8 */
-	"FMT_END_NAMESPACE\n"						  /* 9 */
-	"\n"								  /* 10 */
-	"class GTEST_API_ Registry {\n"					  /* 11 */
-	" public:\n"							  /* 12 */
-	"  void Add() GTEST_LOCK_EXCLUDED_(mutex_);\n"			  /* 13 */
-	"};\n"								  /* 14 */
-	"\n"								  /* 15 */
-	"void Registry::Add()\n"					  /* 16 */
-	"    GTEST_EXCLUSIVE_LOCK_REQUIRED_(lock_(\"a)\", ')')) {\n"	  /* 17 */
-	"  count_++;\n"							  /* 18 */
-	"}\n"								  /* 19 */
-	"\n"								  /* 20 */
-	"FMT_API int twice(int x) { return 2 * x; }\n"			  /* 21 */
-	"\n"								  /* 22 */
-	"class MY_DECOR_V2 Thing {\n"					  /* 23 */
-	"  int x;\n"							  /* 24 */
-	"};\n"								  /* 25 */
-	"thing_attr int helper() { return 1; }\n";			  /* 26 */
+	"#define FMT_API __attribute__((visibility(\"default\")))\n" /* 1 */
+	"#define FMT_BEGIN_NAMESPACE \\\n"			     /* 2 */
+	"  namespace fmt {\n"					     /* 3 */
+	"FMT_BEGIN_NAMESPACE\n"					     /* 4 */
+	"// Formats points.\n"					     /* 5 */
+	"template <> struct formatter<Point> {\n"		     /* 6 */
+	"  FMT_CONSTEXPR auto parse(int x) -> int { return x; }\n"   /* 7 */
+	"};\n"							     /* 8 */
+	"FMT_END_NAMESPACE\n"					     /* 9 */
+	"\n"							     /* 10 */
+	"class GTEST_API_ Registry {\n"				     /* 11 */
+	" public:\n"						     /* 12 */
+	"  void Add() GTEST_LOCK_EXCLUDED_(mutex_);\n"		     /* 13 */
+	"};\n"							     /* 14 */
+	"\n"							     /* 15 */
+	"void Registry::Add()\n"				     /* 16 */
+	"    GTEST_EXCLUSIVE_LOCK_REQUIRED_(lock_(\"a)\", ')')) {\n" /* 17 */
+	"  count_++;\n"						     /* 18 */
+	"}\n"							     /* 19 */
+	"\n"							     /* 20 */
+	"FMT_API int twice(int x) { return 2 * x; }\n"		     /* 21 */
+	"\n"							     /* 22 */
+	"class MY_DECOR_V2 Thing {\n"				     /* 23 */
+	"  int x;\n"						     /* 24 */
+	"};\n"							     /* 25 */
+	"thing_attr int helper() { return 1; }\n";		     /* 26 */
 
 static void test_chunk__annotation_macros(void **state)
 {
@@ -1094,42 +1102,42 @@ static void test_chunk__annotation_macros(void **state)
 }
 
 static const char tests_cc[] =
-	"#include <gtest/gtest.h>\n"					  /* 1 */
-	"\n"								  /* 2 */
-	"#if GTEST_HAS_DEATH_TEST\n"					  /* 3 */
-	"int only_with_death() { return 1; }\n"				  /* 4 */
-	"#endif\n"							  /* 5 */
-	"\n"								  /* 6 */
-	"// Adds.\n"							  /* 7 */
-	"TEST(MathTest, Adds) {\n"					  /* 8 */
-	"  EXPECT_EQ(2, 1 + 1);\n"					  /* 9 */
-	"}\n"								  /* 10 */
-	"\n"								  /* 11 */
-	"TEST_F(StackTest, enum) {\n"					  /* 12 */
-	"  EXPECT_TRUE(true);\n"					  /* 13 */
-	"}\n"								  /* 14 */
-	"TEST_P(ParamTest, Works) {}\n"					  /* 15 */
-	"TYPED_TEST(TypedTest, Works) {}\n"				  /* 16 */
-	"BOOST_AUTO_TEST_CASE(boost_case) {}\n"				  /* 17 */
-	"TEST_CASE(\"adds numbers\", \"[math]\") {\n"			  /* 18 */
-	"  REQUIRE(1 + 1 == 2);\n"					  /* 19 */
-	"}\n"								  /* 20 */
-	"TEST_CASE_METHOD(Fixture, \"uses it\") {}\n"			  /* 21 */
-	"ACTION_P(Add, n) { return arg0 + n; }\n"			  /* 22 */
-	"\n"								  /* 23 */
-	"namespace {\n"							  /* 24 */
-	"TEST(ThrowTest, InArgs) {\n"					  /* 25 */
-	"  int n = 0;\n"						  /* 26 */
-	"  EXPECT_SYSTEM_ERROR(throw system_error(EDOM, \"a\"), EDOM, \"a\");\n" /* 27 */
+	"#include <gtest/gtest.h>\n"						       /* 1 */
+	"\n"									       /* 2 */
+	"#if GTEST_HAS_DEATH_TEST\n"						       /* 3 */
+	"int only_with_death() { return 1; }\n"					       /* 4 */
+	"#endif\n"								       /* 5 */
+	"\n"									       /* 6 */
+	"// Adds.\n"								       /* 7 */
+	"TEST(MathTest, Adds) {\n"						       /* 8 */
+	"  EXPECT_EQ(2, 1 + 1);\n"						       /* 9 */
+	"}\n"									       /* 10 */
+	"\n"									       /* 11 */
+	"TEST_F(StackTest, enum) {\n"						       /* 12 */
+	"  EXPECT_TRUE(true);\n"						       /* 13 */
+	"}\n"									       /* 14 */
+	"TEST_P(ParamTest, Works) {}\n"						       /* 15 */
+	"TYPED_TEST(TypedTest, Works) {}\n"					       /* 16 */
+	"BOOST_AUTO_TEST_CASE(boost_case) {}\n"					       /* 17 */
+	"TEST_CASE(\"adds numbers\", \"[math]\") {\n"				       /* 18 */
+	"  REQUIRE(1 + 1 == 2);\n"						       /* 19 */
+	"}\n"									       /* 20 */
+	"TEST_CASE_METHOD(Fixture, \"uses it\") {}\n"				       /* 21 */
+	"ACTION_P(Add, n) { return arg0 + n; }\n"				       /* 22 */
+	"\n"									       /* 23 */
+	"namespace {\n"								       /* 24 */
+	"TEST(ThrowTest, InArgs) {\n"						       /* 25 */
+	"  int n = 0;\n"							       /* 26 */
+	"  EXPECT_SYSTEM_ERROR(throw system_error(EDOM, \"a\"), EDOM, \"a\");\n"       /* 27 */
 	"  EXPECT_NONFATAL_FAILURE(EXPECT_SYSTEM_ERROR(throw 1, EDOM, \"\"), \"\");\n" /* 28 */
-	"}\n"								  /* 29 */
-	"\n"								  /* 30 */
-	"// After the throws.\n"					  /* 31 */
-	"TEST(ThrowTest, After) {\n"					  /* 32 */
-	"  if (AlwaysFalse())\n"					  /* 33 */
-	"    EXPECT_SYSTEM_ERROR(do_nothing(), EDOM, \"\");\n"		  /* 34 */
-	"}\n"								  /* 35 */
-	"}  // namespace\n";						  /* 36 */
+	"}\n"									       /* 29 */
+	"\n"									       /* 30 */
+	"// After the throws.\n"						       /* 31 */
+	"TEST(ThrowTest, After) {\n"						       /* 32 */
+	"  if (AlwaysFalse())\n"						       /* 33 */
+	"    EXPECT_SYSTEM_ERROR(do_nothing(), EDOM, \"\");\n"			       /* 34 */
+	"}\n"									       /* 35 */
+	"}  // namespace\n";							       /* 36 */
 
 static void test_chunk__macro_defined_tests(void **state)
 {
@@ -1198,16 +1206,16 @@ static void test_chunk__extern_c_in_a_c_header(void **state)
 
 	/* the C grammar parses extern "C" { too: what it holds are units of C */
 	wfm_test_write(dir, "ext.h",
-		       "#ifdef __cplusplus\n"		/* 1 */
-		       "extern \"C\" {\n"		/* 2 */
-		       "#endif\n"			/* 3 */
-		       "\n"				/* 4 */
-		       "int f(void) { return 0; }\n"	/* 5 */
-		       "struct s { int a; };\n"		/* 6 */
-		       "\n"				/* 7 */
-		       "#ifdef __cplusplus\n"		/* 8 */
-		       "}\n"				/* 9 */
-		       "#endif\n");			/* 10 */
+		       "#ifdef __cplusplus\n"	     /* 1 */
+		       "extern \"C\" {\n"	     /* 2 */
+		       "#endif\n"		     /* 3 */
+		       "\n"			     /* 4 */
+		       "int f(void) { return 0; }\n" /* 5 */
+		       "struct s { int a; };\n"	     /* 6 */
+		       "\n"			     /* 7 */
+		       "#ifdef __cplusplus\n"	     /* 8 */
+		       "}\n"			     /* 9 */
+		       "#endif\n");		     /* 10 */
 	commit(dir, "extern C");
 	assert_wfm_ok(run(&l, dir, &o));
 	expect_unit(&l, "ext.h::function::f", "function", "f", 5, 5);
@@ -1231,16 +1239,16 @@ static void test_chunk__comments_attached(void **state)
 	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
 
 	wfm_test_write(dir, "c.c",
-		       "int x1; // trailing on x1\n"	   /* 1 */
-		       "// doc for f\n"		   /* 2 */
-		       "int f(void) { return 0; }\n"   /* 3 */
-		       "\n"			   /* 4 */
-		       "// detached by a blank line\n" /* 5 */
-		       "\n"			   /* 6 */
-		       "int g(void) { return 0; }\n"   /* 7 */
-		       "/* a */\n"		   /* 8 */
-		       "/* b */\n"		   /* 9 */
-		       "int h(void) { return 0; } /* after h */\n" /* 10 */
+		       "int x1; // trailing on x1\n"				 /* 1 */
+		       "// doc for f\n"						 /* 2 */
+		       "int f(void) { return 0; }\n"				 /* 3 */
+		       "\n"							 /* 4 */
+		       "// detached by a blank line\n"				 /* 5 */
+		       "\n"							 /* 6 */
+		       "int g(void) { return 0; }\n"				 /* 7 */
+		       "/* a */\n"						 /* 8 */
+		       "/* b */\n"						 /* 9 */
+		       "int h(void) { return 0; } /* after h */\n"		 /* 10 */
 		       "int i(void) { return 0; } int j(void) { return 1; }\n"); /* 11 */
 	commit(dir, "comments");
 	o.with_text = 1;
@@ -1251,10 +1259,8 @@ static void test_chunk__comments_attached(void **state)
 	assert_string_equal(must_find(&l, "c.c::function::h")->text,
 			    "/* a */\n/* b */\nint h(void) { return 0; } /* after h */\n");
 	/* two definitions on one line share it without overlapping */
-	assert_string_equal(must_find(&l, "c.c::function::i")->text,
-			    "int i(void) { return 0; }");
-	assert_string_equal(must_find(&l, "c.c::function::j")->text,
-			    "int j(void) { return 1; }\n");
+	assert_string_equal(must_find(&l, "c.c::function::i")->text, "int i(void) { return 0; }");
+	assert_string_equal(must_find(&l, "c.c::function::j")->text, "int j(void) { return 1; }\n");
 	expect_unit(&l, "c.c::function::j", "function", "j", 11, 11);
 	wfm_unit_list_release(&l);
 	wfm_test_rmtree(dir);
@@ -1274,8 +1280,9 @@ static void test_chunk__reads_the_revision_not_the_worktree(void **state)
 	wfm_test_write(dir, "a.py", "def one():\n    pass\n\ndef two():\n    pass\n");
 	commit(dir, "two");
 	/* uncommitted: an edit, a staged file and an untracked one */
-	wfm_test_write(dir, "a.py", "def one():\n    pass\n\ndef two():\n    pass\n\n"
-				    "def three():\n    pass\n");
+	wfm_test_write(dir, "a.py",
+		       "def one():\n    pass\n\ndef two():\n    pass\n\n"
+		       "def three():\n    pass\n");
 	wfm_test_write(dir, "staged.py", "def staged():\n    pass\n");
 	free(wfm_test_sh(dir, "git add staged.py"));
 	wfm_test_write(dir, "untracked.py", "def untracked():\n    pass\n");
@@ -1508,9 +1515,10 @@ static void test_chunk__syntax_errors(void **state)
 		       "int good2(void) { return 2; }\n"
 		       "}}} (((\n"
 		       "int swallowed(void) { return 3; }\n");
-	wfm_test_write(dir, "e.py", "def good():\n    return 1\n\n"
-				    "def bad(:\n    pass\n\n"
-				    "class Fine:\n    pass\n");
+	wfm_test_write(dir, "e.py",
+		       "def good():\n    return 1\n\n"
+		       "def bad(:\n    pass\n\n"
+		       "class Fine:\n    pass\n");
 	wfm_test_write(dir, "e.go", "package x\n\nfunc ok() {}\n\nfunc (\n");
 	wfm_test_write(dir, "e.rs", "fn ok() {}\nfn nope( {\n");
 	wfm_test_write(dir, "e.java", "class A { void m() { } }\nclass {\n");
@@ -1567,8 +1575,9 @@ static void test_chunk__statements_only(void **state)
 		       "import { test, expect } from 'vitest';\n\n"
 		       "test('adds', () => {\n  expect(1 + 1).toBe(2);\n});\n\n"
 		       "// the other way\ntest('subs', () => {\n  expect(1 - 1).toBe(0);\n});\n");
-	wfm_test_write(dir, "run.py", "import sys\n\nif __name__ == '__main__':\n"
-				      "    sys.exit(main(\n        sys.argv))\n");
+	wfm_test_write(dir, "run.py",
+		       "import sys\n\nif __name__ == '__main__':\n"
+		       "    sys.exit(main(\n        sys.argv))\n");
 	wfm_test_write(dir, "one.py", "x = 1\n");
 	commit(dir, "statements");
 	assert_wfm_ok(run(&l, dir, &o));
@@ -1577,8 +1586,8 @@ static void test_chunk__statements_only(void **state)
 	expect_unit(&l, "a.test.js::code::test('adds')", "code", "test('adds')", 3, 5);
 	expect_unit(&l, "a.test.js::code::test('subs')", "code", "test('subs')", 7, 10);
 	expect_unit(&l, "run.py::code::sys", "code", "sys", 1, 1);
-	expect_unit(&l, "run.py::code::__name__ == '__main__'", "code", "__name__ == '__main__'",
-		    3, 5);
+	expect_unit(&l, "run.py::code::__name__ == '__main__'", "code", "__name__ == '__main__'", 3,
+		    5);
 	/* one statement: the file is one unit, as a file without code is */
 	expect_unit(&l, "one.py::file::one.py", "file", "one.py", 1, 1);
 	wfm_unit_list_release(&l);
@@ -1593,8 +1602,9 @@ static void test_chunk__code_never_named_after_a_keyword(void **state)
 	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
 	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
 
-	wfm_test_write(dir, "k.c",
-		       "struct s {\n\tint x;\n};\n\nstatic\n#ifndef D\nconst\n#endif\nint t[] = { 1 };\n");
+	wfm_test_write(
+		dir, "k.c",
+		"struct s {\n\tint x;\n};\n\nstatic\n#ifndef D\nconst\n#endif\nint t[] = { 1 };\n");
 	commit(dir, "static, then a conditional");
 	assert_wfm_ok(run(&l, dir, &o));
 	assert_null(find(&l, "k.c::code::static"));
@@ -1844,16 +1854,16 @@ static void check_cover(const struct wfm_unit_list *in, const struct wfm_unit_li
 	free(in_pack);
 }
 
-static const char pack_py[] = "def a():\n    return 1\n"		/* 1-2 */
-			      "def b():\n    return 2\n"		/* 3-4 */
-			      "\n"					/* 5: a gap */
-			      "def c():\n    return 3\n"		/* 6-7 */
-			      "class Big:\n"				/* 8 */
-			      "    def m1(self):\n        return 'one'\n"	/* 9-10 */
-			      "    def m2(self):\n        return 'two'\n"	/* 11-12 */
+static const char pack_py[] = "def a():\n    return 1\n"		    /* 1-2 */
+			      "def b():\n    return 2\n"		    /* 3-4 */
+			      "\n"					    /* 5: a gap */
+			      "def c():\n    return 3\n"		    /* 6-7 */
+			      "class Big:\n"				    /* 8 */
+			      "    def m1(self):\n        return 'one'\n"   /* 9-10 */
+			      "    def m2(self):\n        return 'two'\n"   /* 11-12 */
 			      "    def m3(self):\n        return 'three'\n" /* 13-14 */
-			      "    def m4(self):\n        return 'four'\n"	/* 15-16 */
-			      "def d():\n    return 4\n";		/* 17-18 */
+			      "    def m4(self):\n        return 'four'\n"  /* 15-16 */
+			      "def d():\n    return 4\n";		    /* 17-18 */
 
 static void test_chunk__max_bytes_pack_and_split(void **state)
 {
@@ -1970,7 +1980,8 @@ static void test_chunk__max_bytes_keeps_matching_parts(void **state)
 	const struct {
 		const char *match, *query, *ids;
 	} cases[] = {
-		/* a match in one part: that part alone, with the number it has in the whole split */
+		/* a match in one part: that part alone, with the number it has in the whole split
+		 */
 		{ "'three'", NULL, "p.py::class::Big@part3\n" },
 		{ "class Big", NULL, "p.py::class::Big@part1\n" },
 		/* a match across a cut: both parts it touches */

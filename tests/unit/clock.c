@@ -67,10 +67,10 @@ static void test_clock__cond_waits_until_the_deadline(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_clock__mono_moves_forward),
-	    cmocka_unit_test(test_clock__wall_is_the_date),
-	    cmocka_unit_test(test_clock__deadline_normalised),
-	    cmocka_unit_test(test_clock__cond_waits_until_the_deadline),
+		cmocka_unit_test(test_clock__mono_moves_forward),
+		cmocka_unit_test(test_clock__wall_is_the_date),
+		cmocka_unit_test(test_clock__deadline_normalised),
+		cmocka_unit_test(test_clock__cond_waits_until_the_deadline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

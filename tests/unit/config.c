@@ -119,7 +119,7 @@ static void test_config__documented(void **state)
 			continue;
 		/* roff writes '-' as '\-' */
 		for (const char *p = f->config; *p; p++)
-			wfm_buf_adds(&roff, *p == '-' ? "\\-" : (char[]){*p, 0});
+			wfm_buf_adds(&roff, *p == '-' ? "\\-" : (char[]){ *p, 0 });
 		if (!strstr(man, roff.ptr))
 			fail_msg("docs/git-wfmigrate.1 does not name %s", f->config);
 		wfm_buf_release(&roff);
@@ -150,24 +150,24 @@ static void test_config__defaults(void **state)
 static void fill(struct wfm_run_config *cfg)
 {
 	static const char *const values[WFM_CF_NR] = {
-	    [WFM_CF_WORKFLOW] = "./tools/my flow.js",
-	    [WFM_CF_BASE] = "0123456789abcdef0123456789abcdef01234567",
-	    [WFM_CF_ORACLE] = "make -j4 test 'a b'",
-	    [WFM_CF_ORACLE_TIMEOUT] = "60",
-	    [WFM_CF_AGENT_CMD] = "/usr/bin/python3 ./codemod.py --fix",
-	    [WFM_CF_PROVIDER] = "openai",
-	    [WFM_CF_CONCURRENCY] = "3",
-	    [WFM_CF_ORACLE_JOBS] = "5",
-	    [WFM_CF_MAX_AGENTS] = "77",
-	    [WFM_CF_AGENT_TIMEOUT] = "90",
-	    [WFM_CF_ALLOW_TEST_EDITS] = "true",
-	    [WFM_CF_BASE_URL] = "http://127.0.0.1:8080/v1",
-	    [WFM_CF_BUDGET] = "2M",
-	    [WFM_CF_MAX_COST] = "2.5",
-	    [WFM_CF_SANDBOX] = "bwrap",
-	    [WFM_CF_MAX_TURNS] = "12",
-	    [WFM_CF_AGENT_TOKENS] = "50000",
-	    [WFM_CF_NO_CACHE] = "yes",
+		[WFM_CF_WORKFLOW] = "./tools/my flow.js",
+		[WFM_CF_BASE] = "0123456789abcdef0123456789abcdef01234567",
+		[WFM_CF_ORACLE] = "make -j4 test 'a b'",
+		[WFM_CF_ORACLE_TIMEOUT] = "60",
+		[WFM_CF_AGENT_CMD] = "/usr/bin/python3 ./codemod.py --fix",
+		[WFM_CF_PROVIDER] = "openai",
+		[WFM_CF_CONCURRENCY] = "3",
+		[WFM_CF_ORACLE_JOBS] = "5",
+		[WFM_CF_MAX_AGENTS] = "77",
+		[WFM_CF_AGENT_TIMEOUT] = "90",
+		[WFM_CF_ALLOW_TEST_EDITS] = "true",
+		[WFM_CF_BASE_URL] = "http://127.0.0.1:8080/v1",
+		[WFM_CF_BUDGET] = "2M",
+		[WFM_CF_MAX_COST] = "2.5",
+		[WFM_CF_SANDBOX] = "bwrap",
+		[WFM_CF_MAX_TURNS] = "12",
+		[WFM_CF_AGENT_TOKENS] = "50000",
+		[WFM_CF_NO_CACHE] = "yes",
 	};
 
 	for (size_t i = 0; i < WFM_CF_NR; i++) {
@@ -224,7 +224,7 @@ static void test_config__json_round_trip(void **state)
 static void test_config__save_and_load(void **state)
 {
 	struct wfm_run_config cfg, back;
-	struct wfm_rundir run = {0};
+	struct wfm_rundir run = { 0 };
 	char *a, *b, *file;
 
 	run.path = wfm_test_tmpdir();
@@ -257,18 +257,19 @@ static void test_config__save_and_load(void **state)
 static void test_config__old_run_json(void **state)
 {
 	static const char old[] =
-	    "{\"workflow\":\"migrate\",\"base\":\"0123456789abcdef0123456789abcdef01234567\","
-	    "\"oracle\":\"make test\",\"oracleTimeout\":1800,\"provider\":\"anthropic\","
-	    "\"agentCmd\":null,\"concurrency\":16,\"oracleJobs\":2,\"maxAgents\":1000,"
-	    "\"agentTimeout\":1800,\"allowTestEdits\":false,\"baseUrl\":\"http://127.0.0.1:9/\","
-	    "\"models\":[\"fake-rules\"],\"configModels\":[],\"prices\":[\"fake-rules=3,15\"],"
-	    "\"budgetTokens\":30000,\"maxCostUsd\":0,\"sandbox\":\"none\",\"maxTurns\":0,"
-	    "\"agentTokens\":0,\"noCache\":false}";
+		"{\"workflow\":\"migrate\",\"base\":\"0123456789abcdef0123456789abcdef01234567\","
+		"\"oracle\":\"make test\",\"oracleTimeout\":1800,\"provider\":\"anthropic\","
+		"\"agentCmd\":null,\"concurrency\":16,\"oracleJobs\":2,\"maxAgents\":1000,"
+		"\"agentTimeout\":1800,\"allowTestEdits\":false,\"baseUrl\":\"http://127.0.0.1:9/"
+		"\","
+		"\"models\":[\"fake-rules\"],\"configModels\":[],\"prices\":[\"fake-rules=3,15\"],"
+		"\"budgetTokens\":30000,\"maxCostUsd\":0,\"sandbox\":\"none\",\"maxTurns\":0,"
+		"\"agentTokens\":0,\"noCache\":false}";
 	static const char older[] =
-	    "{\"workflow\":\"./w.js\",\"base\":\"0123456789abcdef0123456789abcdef01234567\","
-	    "\"oracle\":null,\"oracleTimeout\":5,\"provider\":\"exec\",\"agentCmd\":\"true\","
-	    "\"concurrency\":4,\"oracleJobs\":1,\"maxAgents\":10,\"agentTimeout\":7,"
-	    "\"allowTestEdits\":true}";
+		"{\"workflow\":\"./w.js\",\"base\":\"0123456789abcdef0123456789abcdef01234567\","
+		"\"oracle\":null,\"oracleTimeout\":5,\"provider\":\"exec\",\"agentCmd\":\"true\","
+		"\"concurrency\":4,\"oracleJobs\":1,\"maxAgents\":10,\"agentTimeout\":7,"
+		"\"allowTestEdits\":true}";
 	struct wfm_run_config cfg;
 	cJSON *j = wfm_test_json(old);
 	char *text;
@@ -303,8 +304,8 @@ static void test_config__old_run_json(void **state)
 	wfm_run_config_release(&cfg);
 
 	j = wfm_test_json(
-	    "{\"workflow\":\"m\",\"base\":\"0123456789abcdef0123456789abcdef01234567\","
-	    "\"oracleTimeout\":1,\"provider\":\"gemini\"}");
+		"{\"workflow\":\"m\",\"base\":\"0123456789abcdef0123456789abcdef01234567\","
+		"\"oracleTimeout\":1,\"provider\":\"gemini\"}");
 	assert_int_equal(wfm_run_config_from_json(&cfg, j), WFM_ECONFIG);
 	assert_string_equal(wfm_error_last(), "run.json: unknown provider 'gemini'");
 	cJSON_Delete(j);
@@ -358,10 +359,11 @@ static void test_config__precedence(void **state)
 
 	/* git config over the environment */
 	free(wfm_test_sh(
-	    repo, "git config wfmigrate.max-turns 20 && "
-		  "git config wfmigrate.oracle.timeout 21 && "
-		  "git config wfmigrate.budget 22k && git config wfmigrate.workflow git-flow && "
-		  "git config wfmigrate.allow-test-edits false"));
+		repo,
+		"git config wfmigrate.max-turns 20 && "
+		"git config wfmigrate.oracle.timeout 21 && "
+		"git config wfmigrate.budget 22k && git config wfmigrate.workflow git-flow && "
+		"git config wfmigrate.allow-test-edits false"));
 	assert_wfm_ok(resolve(&cfg, r, &g));
 	assert_int_equal(cfg.max_turns, 20);
 	assert_int_equal(cfg.from[WFM_CF_MAX_TURNS], WFM_FROM_GIT_CONFIG);
@@ -410,24 +412,24 @@ static void test_config__bad_values(void **state)
 	g.str[WFM_CF_BUDGET] = "lots";
 	assert_int_equal(resolve(&cfg, r, &g), WFM_EINVALID);
 	assert_string_equal(
-	    wfm_error_last(),
-	    "--budget expects a number of tokens (like 250000 or 250k), not 'lots'");
+		wfm_error_last(),
+		"--budget expects a number of tokens (like 250000 or 250k), not 'lots'");
 	wfm_run_config_release(&cfg);
 	g.str[WFM_CF_BUDGET] = NULL;
 
 	free(wfm_test_sh(repo, "git config wfmigrate.oracle.timeout soon"));
 	assert_int_equal(resolve(&cfg, r, &g), WFM_ECONFIG);
 	assert_string_equal(
-	    wfm_error_last(),
-	    "bad value 'soon' for 'oracle.timeout' (from git config): expected a number");
+		wfm_error_last(),
+		"bad value 'soon' for 'oracle.timeout' (from git config): expected a number");
 	wfm_run_config_release(&cfg);
 	free(wfm_test_sh(repo, "git config --unset wfmigrate.oracle.timeout"));
 
 	setenv("WFMIGRATE_MAX_COST", "free", 1);
 	assert_int_equal(resolve(&cfg, r, &g), WFM_ECONFIG);
 	assert_string_equal(
-	    wfm_error_last(),
-	    "WFMIGRATE_MAX_COST expects an amount in USD (like 5 or 2.50), not 'free'");
+		wfm_error_last(),
+		"WFMIGRATE_MAX_COST expects an amount in USD (like 5 or 2.50), not 'free'");
 	wfm_run_config_release(&cfg);
 	unsetenv("WFMIGRATE_MAX_COST");
 
@@ -552,16 +554,16 @@ static void test_config__card(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_config__table),
-	    cmocka_unit_test(test_config__documented),
-	    cmocka_unit_test(test_config__defaults),
-	    cmocka_unit_test(test_config__json_round_trip),
-	    cmocka_unit_test(test_config__save_and_load),
-	    cmocka_unit_test(test_config__old_run_json),
-	    cmocka_unit_test(test_config__precedence),
-	    cmocka_unit_test(test_config__bad_values),
-	    cmocka_unit_test(test_config__default_provider),
-	    cmocka_unit_test(test_config__card),
+		cmocka_unit_test(test_config__table),
+		cmocka_unit_test(test_config__documented),
+		cmocka_unit_test(test_config__defaults),
+		cmocka_unit_test(test_config__json_round_trip),
+		cmocka_unit_test(test_config__save_and_load),
+		cmocka_unit_test(test_config__old_run_json),
+		cmocka_unit_test(test_config__precedence),
+		cmocka_unit_test(test_config__bad_values),
+		cmocka_unit_test(test_config__default_provider),
+		cmocka_unit_test(test_config__card),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

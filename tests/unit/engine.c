@@ -43,16 +43,16 @@ static void engine_release(struct engine *e)
 
 static void test_engine__replay_counts(void **state)
 {
-	struct engine e = {0};
+	struct engine e = { 0 };
 	struct wfm_sched_item *item;
 
 	replay(&e, 1,
 	       "{\"value\": {\"ok\": true}, \"unit\": \"u1\", \"tokens\": 1200, "
 	       "\"cost_usd\": 0.25, \"cache_read\": 300}");
-	replay(
-	    &e, 1,
-	    "{\"value\": null, \"unit\": \"u1\", \"tokens\": 5, \"failed\": true, "
-	    "\"reason\": \"exit status 1\", \"stderr\": \"boom\", \"transcript\": \"/t.jsonl\"}");
+	replay(&e, 1,
+	       "{\"value\": null, \"unit\": \"u1\", \"tokens\": 5, \"failed\": true, "
+	       "\"reason\": \"exit status 1\", \"stderr\": \"boom\", \"transcript\": "
+	       "\"/t.jsonl\"}");
 	replay(&e, 0, "{\"value\": 3, \"unit\": \"u2\"}");
 	/* replayed, not run: an earlier session's, counted in the totals */
 	assert_int_equal(e.agents_replayed, 3);
@@ -89,7 +89,7 @@ static void test_engine__replay_counts(void **state)
 
 static void test_engine__replay_cut_by_the_budget(void **state)
 {
-	struct engine e = {0};
+	struct engine e = { 0 };
 	struct wfm_sched_item *item;
 	struct job *job = new_job(&e, JOB_AGENT, 7);
 	cJSON *rec = cJSON_Parse("{\"value\": null, \"unit\": \"theirs\", \"tokens\": 900, "
@@ -116,7 +116,7 @@ static void test_engine__replay_cut_by_the_budget(void **state)
 
 static void test_engine__replay_spends_the_budget(void **state)
 {
-	struct engine e = {0};
+	struct engine e = { 0 };
 	struct wfm_ledger_hold hold;
 	struct wfm_ledger_totals t;
 
@@ -134,7 +134,7 @@ static void test_engine__replay_spends_the_budget(void **state)
 
 static void test_engine__refusal_undoes_the_start(void **state)
 {
-	struct engine e = {0};
+	struct engine e = { 0 };
 	struct job *first = new_job(&e, JOB_AGENT, 1);
 	struct job *other = new_job(&e, JOB_AGENT, 2);
 
@@ -161,7 +161,7 @@ static void test_engine__refusal_undoes_the_start(void **state)
 
 static void test_engine__drop(void **state)
 {
-	struct engine e = {0};
+	struct engine e = { 0 };
 	struct job *agent = new_job(&e, JOB_AGENT, 0);
 	struct job *oracle = new_job(&e, JOB_ORACLE, 0);
 	struct job *merge = new_job(&e, JOB_MERGE, 0);
@@ -190,9 +190,9 @@ static void test_engine__drop(void **state)
 
 static void test_engine__start_message(void **state)
 {
-	struct wfm_engine_opts opts = {0};
+	struct wfm_engine_opts opts = { 0 };
 	struct wfm_run_config cfg;
-	struct engine e = {0};
+	struct engine e = { 0 };
 	cJSON *args = cJSON_Parse("{\"goal\":\"g\"}"), *msg;
 	const cJSON *limits;
 
@@ -208,11 +208,11 @@ static void test_engine__start_message(void **state)
 	/* the limits the runtime enforces and scripts read are the engine's constants */
 	limits = cJSON_GetObjectItemCaseSensitive(msg, "limits");
 	assert_int_equal(
-	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "itemsPerCall")),
-	    WFM_ENGINE_ITEMS_PER_CALL);
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "itemsPerCall")),
+		WFM_ENGINE_ITEMS_PER_CALL);
 	assert_int_equal(
-	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "agentsPerRun")),
-	    WFM_ENGINE_MAX_AGENTS_DEFAULT);
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "agentsPerRun")),
+		WFM_ENGINE_MAX_AGENTS_DEFAULT);
 	assert_int_equal(cJSON_GetArraySize(limits), 2);
 	cJSON_Delete(msg);
 	/* agentsPerRun is the run's own cap (--max-agents) */
@@ -221,9 +221,9 @@ static void test_engine__start_message(void **state)
 	msg = wfm_engine_start_message(&e);
 	limits = cJSON_GetObjectItemCaseSensitive(msg, "limits");
 	assert_int_equal(
-	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "agentsPerRun")), 7);
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(limits, "agentsPerRun")), 7);
 	assert_string_equal(
-	    wfm_json_get_str(cJSON_GetObjectItemCaseSensitive(msg, "args"), "goal", NULL), "g");
+		wfm_json_get_str(cJSON_GetObjectItemCaseSensitive(msg, "args"), "goal", NULL), "g");
 	cJSON_Delete(msg);
 	cJSON_Delete(args);
 	wfm_run_config_release(&cfg);
@@ -232,12 +232,12 @@ static void test_engine__start_message(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_engine__replay_counts),
-	    cmocka_unit_test(test_engine__replay_cut_by_the_budget),
-	    cmocka_unit_test(test_engine__replay_spends_the_budget),
-	    cmocka_unit_test(test_engine__refusal_undoes_the_start),
-	    cmocka_unit_test(test_engine__drop),
-	    cmocka_unit_test(test_engine__start_message),
+		cmocka_unit_test(test_engine__replay_counts),
+		cmocka_unit_test(test_engine__replay_cut_by_the_budget),
+		cmocka_unit_test(test_engine__replay_spends_the_budget),
+		cmocka_unit_test(test_engine__refusal_undoes_the_start),
+		cmocka_unit_test(test_engine__drop),
+		cmocka_unit_test(test_engine__start_message),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,19 +22,19 @@ struct sample {
 
 /* Lines that say only that something above failed: never in an excerpt. */
 static const char *const never[] = {
-    "make: ***",
-    "make[1]: ***",
-    "make[2]: ***",
-    "Entering directory",
-    "Leaving directory",
-    "Errors while running CTest",
-    "error: test failed, to rerun",
-    "RUST_BACKTRACE",
-    "Nothing to be done",
-    "^~~",
-    "| ",
-    "node:internal",
-    "Ran all test suites",
+	"make: ***",
+	"make[1]: ***",
+	"make[2]: ***",
+	"Entering directory",
+	"Leaving directory",
+	"Errors while running CTest",
+	"error: test failed, to rerun",
+	"RUST_BACKTRACE",
+	"Nothing to be done",
+	"^~~",
+	"| ",
+	"node:internal",
+	"Ran all test suites",
 };
 
 static char *read_fixture(const char *name, size_t *len)
@@ -100,11 +100,11 @@ static void test_excerpt__gcc(void **state)
 {
 	/* the errors, first one first; no warning or note next to them */
 	static const struct sample s = {
-	    "gcc.txt",
-	    {"card.c:57:25: error: 'CARD_MAX' undeclared (first use in this function)",
-	     "card.c:63:16: error: too few arguments to function 'card_hash'"},
-	    2,
-	    NULL,
+		"gcc.txt",
+		{ "card.c:57:25: error: 'CARD_MAX' undeclared (first use in this function)",
+		  "card.c:63:16: error: too few arguments to function 'card_hash'" },
+		2,
+		NULL,
 	};
 	(void)state;
 	check(&s);
@@ -113,13 +113,14 @@ static void test_excerpt__gcc(void **state)
 static void test_excerpt__clang(void **state)
 {
 	static const struct sample s = {
-	    "clang.txt",
-	    {"parser.c:118:5: error: use of undeclared identifier 'tok_next'; did you mean "
-	     "'tok_peek'?",
-	     "parser.c:140:12: error: incompatible integer to pointer conversion returning 'int' "
-	     "from a function with result type 'char *' [-Wint-conversion]"},
-	    2,
-	    NULL,
+		"clang.txt",
+		{ "parser.c:118:5: error: use of undeclared identifier 'tok_next'; did you mean "
+		  "'tok_peek'?",
+		  "parser.c:140:12: error: incompatible integer to pointer conversion returning "
+		  "'int' "
+		  "from a function with result type 'char *' [-Wint-conversion]" },
+		2,
+		NULL,
 	};
 	(void)state;
 	check(&s);
@@ -129,11 +130,11 @@ static void test_excerpt__make_recursive(void **state)
 {
 	/* the linker's error, not the three levels of make wrapping it */
 	static const struct sample s = {
-	    "make-recursive.txt",
-	    {"tests/parse_test.c:31: undefined reference to `foo_parse_header'",
-	     "/usr/bin/ld: parse_test.o: in function `main':"},
-	    2,
-	    "/build/libfoo-1.4",
+		"make-recursive.txt",
+		{ "tests/parse_test.c:31: undefined reference to `foo_parse_header'",
+		  "/usr/bin/ld: parse_test.o: in function `main':" },
+		2,
+		"/build/libfoo-1.4",
 	};
 	(void)state;
 	check(&s);
@@ -143,10 +144,10 @@ static void test_excerpt__minigzip(void **state)
 {
 	/* a program failing at run time under make test (issue 11): its message first */
 	static const struct sample s = {
-	    "minigzip.txt",
-	    {"./minigzip: out of memory", "*** zlib test FAILED ***"},
-	    2,
-	    NULL,
+		"minigzip.txt",
+		{ "./minigzip: out of memory", "*** zlib test FAILED ***" },
+		2,
+		NULL,
 	};
 	(void)state;
 	check(&s);
@@ -156,13 +157,13 @@ static void test_excerpt__pytest_collection(void **state)
 {
 	/* the SyntaxError and where it is, not "ERROR collecting" above it */
 	static const struct sample s = {
-	    "pytest-collection.txt",
-	    {"E   SyntaxError: unmatched ')'", "E     File \"webkit/static.py\", line 41",
-	     "ERROR tests/test_static.py", "E       return \"%s/%s\" % (root, name))",
-	     "_________________________ ERROR collecting tests/test_static.py "
-	     "_________________________"},
-	    5,
-	    "/home/ana/webkit/.git/wfmigrate/pool/wfm-3",
+		"pytest-collection.txt",
+		{ "E   SyntaxError: unmatched ')'", "E     File \"webkit/static.py\", line 41",
+		  "ERROR tests/test_static.py", "E       return \"%s/%s\" % (root, name))",
+		  "_________________________ ERROR collecting tests/test_static.py "
+		  "_________________________" },
+		5,
+		"/home/ana/webkit/.git/wfmigrate/pool/wfm-3",
 	};
 	(void)state;
 	check(&s);
@@ -175,14 +176,16 @@ static void test_excerpt__pytest_assert(void **state)
 	 * the place of the "E ..." line it repeats; then where they failed
 	 */
 	static const struct sample s = {
-	    "pytest-assert.txt",
-	    {"FAILED tests/test_format.py::test_format_price - AssertionError: assert '3.5 EUR' "
-	     "== '3.50 EUR'",
-	     "FAILED tests/test_format.py::test_round_cents - assert 200 == 201",
-	     "tests/test_format.py:27: AssertionError", "tests/test_format.py:33: AssertionError",
-	     ">       assert format_price(3.5) == \"3.50 EUR\""},
-	    5,
-	    NULL,
+		"pytest-assert.txt",
+		{ "FAILED tests/test_format.py::test_format_price - AssertionError: assert '3.5 "
+		  "EUR' "
+		  "== '3.50 EUR'",
+		  "FAILED tests/test_format.py::test_round_cents - assert 200 == 201",
+		  "tests/test_format.py:27: AssertionError",
+		  "tests/test_format.py:33: AssertionError",
+		  ">       assert format_price(3.5) == \"3.50 EUR\"" },
+		5,
+		NULL,
 	};
 	(void)state;
 	check(&s);
@@ -192,14 +195,15 @@ static void test_excerpt__ctest(void **state)
 {
 	/* the failed assertion inside the failing test's output, then the failed tests */
 	static const struct sample s = {
-	    "ctest.txt",
-	    {"[  ERROR   ] --- \"\\u00e9\" != \"é\"",
-	     "[   LINE   ] --- /home/ana/kvstore/tests/unit/json.c:88: error: Failure!",
-	     "2/6 Test  #2: unit_json ........................***Failed    0.02 sec",
-	     "4/6 Test  #4: unit_compact .....................***Exception: SegFault  0.03 sec",
-	     "[  FAILED  ] test_json__unicode"},
-	    5,
-	    NULL,
+		"ctest.txt",
+		{ "[  ERROR   ] --- \"\\u00e9\" != \"é\"",
+		  "[   LINE   ] --- /home/ana/kvstore/tests/unit/json.c:88: error: Failure!",
+		  "2/6 Test  #2: unit_json ........................***Failed    0.02 sec",
+		  "4/6 Test  #4: unit_compact .....................***Exception: SegFault  0.03 "
+		  "sec",
+		  "[  FAILED  ] test_json__unicode" },
+		5,
+		NULL,
 	};
 	(void)state;
 	check(&s);
@@ -208,12 +212,12 @@ static void test_excerpt__ctest(void **state)
 static void test_excerpt__go_test(void **state)
 {
 	static const struct sample s = {
-	    "go-test.txt",
-	    {"parse_test.go:27: Parse(\"a=1\"): got map[a:2], want map[a:1]",
-	     "--- FAIL: TestParse (0.00s)", "--- FAIL: TestParse/one_pair (0.00s)",
-	     "FAIL example.com/kv/parse 0.004s"},
-	    4,
-	    NULL,
+		"go-test.txt",
+		{ "parse_test.go:27: Parse(\"a=1\"): got map[a:2], want map[a:1]",
+		  "--- FAIL: TestParse (0.00s)", "--- FAIL: TestParse/one_pair (0.00s)",
+		  "FAIL example.com/kv/parse 0.004s" },
+		4,
+		NULL,
 	};
 	(void)state;
 	check(&s);
@@ -223,12 +227,12 @@ static void test_excerpt__cargo_test(void **state)
 {
 	/* the panic, the message on the line after it, the test, the values */
 	static const struct sample s = {
-	    "cargo-test.txt",
-	    {"thread 'tests::parse_header' panicked at src/lib.rs:142:9:",
-	     "assertion `left == right` failed: header length",
-	     "test tests::parse_header ... FAILED", "left: 3", "right: 4"},
-	    5,
-	    NULL,
+		"cargo-test.txt",
+		{ "thread 'tests::parse_header' panicked at src/lib.rs:142:9:",
+		  "assertion `left == right` failed: header length",
+		  "test tests::parse_header ... FAILED", "left: 3", "right: 4" },
+		5,
+		NULL,
 	};
 	(void)state;
 	check(&s);
@@ -237,12 +241,12 @@ static void test_excerpt__cargo_test(void **state)
 static void test_excerpt__jest(void **state)
 {
 	static const struct sample s = {
-	    "jest.txt",
-	    {"● formatPrice › pads cents to two digits", "Expected: \"3.50 EUR\"",
-	     "Received: \"3.5 EUR\"", "FAIL src/price.test.js",
-	     "at Object.toBe (src/price.test.js:5:30)"},
-	    5,
-	    NULL,
+		"jest.txt",
+		{ "● formatPrice › pads cents to two digits", "Expected: \"3.50 EUR\"",
+		  "Received: \"3.5 EUR\"", "FAIL src/price.test.js",
+		  "at Object.toBe (src/price.test.js:5:30)" },
+		5,
+		NULL,
 	};
 	(void)state;
 	check(&s);
@@ -252,12 +256,12 @@ static void test_excerpt__node_test(void **state)
 {
 	/* node's assertion, the values on the line after it, the test; each once */
 	static const struct sample s = {
-	    "node-test.txt",
-	    {"AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:",
-	     "'3.5 EUR' !== '3.50 EUR'", "✖ pads cents to two digits (1.203ms)",
-	     "actual: '3.5 EUR',", "expected: '3.50 EUR',"},
-	    5,
-	    NULL,
+		"node-test.txt",
+		{ "AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:",
+		  "'3.5 EUR' !== '3.50 EUR'", "✖ pads cents to two digits (1.203ms)",
+		  "actual: '3.5 EUR',", "expected: '3.50 EUR'," },
+		5,
+		NULL,
 	};
 	(void)state;
 	check(&s);
@@ -267,11 +271,12 @@ static void test_excerpt__node_test_tap(void **state)
 {
 	/* node 20's test runner without a terminal: TAP, the error's message in YAML */
 	static const struct sample s = {
-	    "node-test-tap.txt",
-	    {"not ok 2 - pads cents to two digits", "not ok 1 - formatPrice",
-	     "Expected values to be strictly equal:", "expected: '3.50 EUR'", "actual: '3.5 EUR'"},
-	    5,
-	    NULL,
+		"node-test-tap.txt",
+		{ "not ok 2 - pads cents to two digits", "not ok 1 - formatPrice",
+		  "Expected values to be strictly equal:", "expected: '3.50 EUR'",
+		  "actual: '3.5 EUR'" },
+		5,
+		NULL,
 	};
 	(void)state;
 	check(&s);
@@ -281,11 +286,11 @@ static void test_excerpt__tap(void **state)
 {
 	/* the failed tests and the YAML diagnostics' values */
 	static const struct sample s = {
-	    "tap.txt",
-	    {"not ok 2 - parses a header with a continuation line",
-	     "not ok 1 - test/header.js # time=31.2ms", "found: 3", "wanted: 4"},
-	    4,
-	    NULL,
+		"tap.txt",
+		{ "not ok 2 - parses a header with a continuation line",
+		  "not ok 1 - test/header.js # time=31.2ms", "found: 3", "wanted: 4" },
+		4,
+		NULL,
 	};
 	(void)state;
 	check(&s);
@@ -308,8 +313,9 @@ static void test_excerpt__scores(void **state)
 	/* make's own errors are not its wrapper */
 	assert_true(wfm_excerpt_score("make: *** No rule to make target 'x.o'.  Stop.", 46) > 50);
 	/* a crash reported by make is kept */
-	assert_true(wfm_excerpt_score(
-			"make: *** [Makefile:3: test] Segmentation fault (core dumped)", 61) > 90);
+	assert_true(
+		wfm_excerpt_score("make: *** [Makefile:3: test] Segmentation fault (core dumped)",
+				  61) > 90);
 	/* the order of kinds */
 	assert_true(wfm_excerpt_score("a.c:1:2: error: x", 17) >
 		    wfm_excerpt_score("./t: out of memory", 18));
@@ -371,10 +377,10 @@ static void test_excerpt__lines(void **state)
 
 	(void)state;
 	/* colours and progress removed, blanks trimmed, tabs made spaces */
-	pick(
-	    &got,
-	    "\033[31mFAIL:\033[0m\tadd(2, 2)\r\nrunning 1/3\rrunning 3/3\r  ./t: out of memory  \n",
-	    NULL);
+	pick(&got,
+	     "\033[31mFAIL:\033[0m\tadd(2, 2)\r\nrunning 1/3\rrunning 3/3\r  ./t: out of memory  "
+	     "\n",
+	     NULL);
 	assert_int_equal(got.nr, 2);
 	assert_string_equal(got.v[0], "./t: out of memory");
 	assert_string_equal(got.v[1], "FAIL: add(2, 2)");
@@ -412,22 +418,22 @@ static void test_excerpt__lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_excerpt__gcc),
-	    cmocka_unit_test(test_excerpt__clang),
-	    cmocka_unit_test(test_excerpt__make_recursive),
-	    cmocka_unit_test(test_excerpt__minigzip),
-	    cmocka_unit_test(test_excerpt__pytest_collection),
-	    cmocka_unit_test(test_excerpt__pytest_assert),
-	    cmocka_unit_test(test_excerpt__ctest),
-	    cmocka_unit_test(test_excerpt__go_test),
-	    cmocka_unit_test(test_excerpt__cargo_test),
-	    cmocka_unit_test(test_excerpt__jest),
-	    cmocka_unit_test(test_excerpt__node_test),
-	    cmocka_unit_test(test_excerpt__node_test_tap),
-	    cmocka_unit_test(test_excerpt__tap),
-	    cmocka_unit_test(test_excerpt__scores),
-	    cmocka_unit_test(test_excerpt__fallback),
-	    cmocka_unit_test(test_excerpt__lines),
+		cmocka_unit_test(test_excerpt__gcc),
+		cmocka_unit_test(test_excerpt__clang),
+		cmocka_unit_test(test_excerpt__make_recursive),
+		cmocka_unit_test(test_excerpt__minigzip),
+		cmocka_unit_test(test_excerpt__pytest_collection),
+		cmocka_unit_test(test_excerpt__pytest_assert),
+		cmocka_unit_test(test_excerpt__ctest),
+		cmocka_unit_test(test_excerpt__go_test),
+		cmocka_unit_test(test_excerpt__cargo_test),
+		cmocka_unit_test(test_excerpt__jest),
+		cmocka_unit_test(test_excerpt__node_test),
+		cmocka_unit_test(test_excerpt__node_test_tap),
+		cmocka_unit_test(test_excerpt__tap),
+		cmocka_unit_test(test_excerpt__scores),
+		cmocka_unit_test(test_excerpt__fallback),
+		cmocka_unit_test(test_excerpt__lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -219,8 +219,8 @@ static void test_exec_agent__schema_mismatch(void **state)
 	struct wfm_agent_result r;
 	cJSON *schema = wfm_test_json(ok_schema);
 	cJSON *nested =
-	    wfm_test_json("{\"type\":\"object\",\"properties\":{\"files\":{\"type\":\"array\","
-			  "\"items\":{\"type\":\"object\",\"required\":[\"path\"]}}}}");
+		wfm_test_json("{\"type\":\"object\",\"properties\":{\"files\":{\"type\":\"array\","
+			      "\"items\":{\"type\":\"object\",\"required\":[\"path\"]}}}}");
 
 	fixture_init(&f);
 	f.req.schema = schema;
@@ -310,8 +310,9 @@ static void test_exec_agent__stderr_tail(void **state)
 	    "printf 'Traceback:\\n\\tFile x\\n\\n  \\n\\033[31mError\\033[0m: it broke  \\n' >&2; "
 	    "printf 'working 10%%\\rworking 100%%\\n' >&2; echo 'out is not err'; exit 2");
 	assert_failed(&r, "exit status 2");
-	assert_string_equal(r.stderr_tail, "noise 48\nnoise 49\nTraceback:\n File x\nError: it broke\n"
-					   "working 100%");
+	assert_string_equal(r.stderr_tail,
+			    "noise 48\nnoise 49\nTraceback:\n File x\nError: it broke\n"
+			    "working 100%");
 	wfm_agent_result_release(&r);
 
 	/* nothing on stderr: none; a long line is cut on a character boundary */
@@ -319,7 +320,9 @@ static void test_exec_agent__stderr_tail(void **state)
 	assert_failed(&r, "exit status 1");
 	assert_null(r.stderr_tail);
 	wfm_agent_result_release(&r);
-	run(&f, &r, "i=0; while [ $i -lt 299 ]; do printf x >&2; i=$((i+1)); done; printf '\\303\\251\\303\\251\\n' >&2; exit 1");
+	run(&f, &r,
+	    "i=0; while [ $i -lt 299 ]; do printf x >&2; i=$((i+1)); done; printf "
+	    "'\\303\\251\\303\\251\\n' >&2; exit 1");
 	assert_int_equal(strlen(r.stderr_tail), 299 + 3);
 	assert_string_equal(r.stderr_tail + 299, "\xe2\x80\xa6");
 	wfm_agent_result_release(&r);
@@ -392,10 +395,13 @@ static void test_exec_agent__resolve_cmd(void **state)
 
 	/* arguments: outside the repository or untracked: absolute; tracked: the agent's copy */
 	wfm_buf_clear(&want);
-	wfm_buf_addf(&want, "python3 %s/tools/codemod.py ./src/a.c ./src %s/notes/b.txt . -o ../x/y",
-		     real, top);
-	assert_resolved(&w, "python3 ../../tools/codemod.py ../src/a.c ../src/ ../notes/b.txt ../ -o ../x/y",
-			want.ptr);
+	wfm_buf_addf(&want,
+		     "python3 %s/tools/codemod.py ./src/a.c ./src %s/notes/b.txt . -o ../x/y", real,
+		     top);
+	assert_resolved(
+		&w,
+		"python3 ../../tools/codemod.py ../src/a.c ../src/ ../notes/b.txt ../ -o ../x/y",
+		want.ptr);
 
 	/* left alone: no '/', options, absolute paths, what the shell expands, missing
 	 * arguments, and everything after the first simple command */
@@ -403,7 +409,8 @@ static void test_exec_agent__resolve_cmd(void **state)
 	assert_resolved(&w, "python3 -m tool --path=../src/a.c /abs/x $HOME/x ../*.c ~/x nothere/x",
 			"python3 -m tool --path=../src/a.c /abs/x $HOME/x ../*.c ~/x nothere/x");
 	wfm_buf_clear(&want);
-	wfm_buf_addf(&want, "%s/tools/codemod.py 2>&1 | tee ../src/a.c; ../../tools/codemod.py", real);
+	wfm_buf_addf(&want, "%s/tools/codemod.py 2>&1 | tee ../src/a.c; ../../tools/codemod.py",
+		     real);
 	assert_resolved(&w, "../../tools/codemod.py 2>&1 | tee ../src/a.c; ../../tools/codemod.py",
 			want.ptr);
 	assert_resolved(&w, "sh -c 'cd .. && ./x'", "sh -c 'cd .. && ./x'");
@@ -546,8 +553,8 @@ static void test_exec_agent__environment(void **state)
 	assert_int_equal(cJSON_GetObjectItem(got, "secrets")->valueint, 0);
 	assert_string_equal(cJSON_GetObjectItem(got, "pwd")->valuestring,
 			    cJSON_GetObjectItem(got, "git")->valuestring);
-	assert_non_null(strstr(cJSON_GetObjectItem(got, "pwd")->valuestring,
-			       "/wfmigrate/pool/wfm-"));
+	assert_non_null(
+		strstr(cJSON_GetObjectItem(got, "pwd")->valuestring, "/wfmigrate/pool/wfm-"));
 	cJSON_Delete(got);
 	wfm_agent_result_release(&r);
 
@@ -555,8 +562,9 @@ static void test_exec_agent__environment(void **state)
 	f.req.schema = schema;
 	f.req.worktree = 1;
 	f.req.branch = "wfmigrate/r1/env";
-	run(&f, &r, "cat > /dev/null; printf '%s\\n' \"$WFM_AGENT_JSON\" > req.json; "
-		    "echo '{\"ok\":true}'");
+	run(&f, &r,
+	    "cat > /dev/null; printf '%s\\n' \"$WFM_AGENT_JSON\" > req.json; "
+	    "echo '{\"ok\":true}'");
 	assert_true(r.ok);
 	file = wfm_test_sh_trim(f.repo, "git show wfmigrate/r1/env:req.json");
 	got = wfm_test_json(file);
@@ -639,9 +647,10 @@ static void test_exec_agent__transcript(void **state)
 			assert_int_equal(cJSON_GetObjectItem(j, "exit_code")->valueint, 2);
 		}
 		if (n == 2)
-			assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "result"),
-								"reason")->valuestring,
-					    "exit status 2");
+			assert_string_equal(
+				cJSON_GetObjectItem(cJSON_GetObjectItem(j, "result"), "reason")
+					->valuestring,
+				"exit status 2");
 		cJSON_Delete(j);
 	}
 	assert_int_equal(n, 3);
@@ -662,8 +671,9 @@ static void test_exec_agent__worktree_commits(void **state)
 	fixture_init(&f);
 	f.req.worktree = 1;
 	f.req.branch = "wfmigrate/r1/fix-a";
-	run(&f, &r, "cat > /dev/null; sed -i s/old/new/ file.c; echo 'int added;' > new.c; "
-		    "echo 'junk' > ignored.o; echo done");
+	run(&f, &r,
+	    "cat > /dev/null; sed -i s/old/new/ file.c; echo 'int added;' > new.c; "
+	    "echo 'junk' > ignored.o; echo done");
 	assert_ok_text(&r, "done");
 	assert_true(r.changed);
 	assert_string_equal(r.branch, "wfmigrate/r1/fix-a");
@@ -974,11 +984,12 @@ static void test_exec_agent__scope(void **state)
 
 	/* outside its scope: the branch keeps the work, the result names the paths */
 	f.req.branch = "wfmigrate/r1/stray";
-	wfm_buf_addf(&cmd,
-		     "cat \"$WFM_AGENT_JSON_FILE\" > '%s/.git/request.json'; sed -i s/old/new/ file.c; "
-		     "mkdir -p include lib; echo h > include/a.h; echo x > lib/x.c; "
-		     "echo y > include/b.c; echo done",
-		     f.repo);
+	wfm_buf_addf(
+		&cmd,
+		"cat \"$WFM_AGENT_JSON_FILE\" > '%s/.git/request.json'; sed -i s/old/new/ file.c; "
+		"mkdir -p include lib; echo h > include/a.h; echo x > lib/x.c; "
+		"echo y > include/b.c; echo done",
+		f.repo);
 	run(&f, &r, cmd.ptr);
 	assert_ok_text(&r, "done");
 	assert_true(r.changed);
@@ -1030,8 +1041,9 @@ static void test_exec_agent__scope(void **state)
 	/* an agent that commits by itself, even with a scope trailer of its own: a
 	 * commit of ours goes on top, so the scope it was given is on record */
 	f.req.branch = "wfmigrate/r1/self";
-	run(&f, &r, "echo y > lib.c && git add lib.c && "
-		    "git commit -qm 'mine' -m 'Wfmigrate-Scope: **' && echo ok");
+	run(&f, &r,
+	    "echo y > lib.c && git add lib.c && "
+	    "git commit -qm 'mine' -m 'Wfmigrate-Scope: **' && echo ok");
 	assert_true(r.changed);
 	s = joined_out_of_scope(&r);
 	assert_string_equal(s, "lib.c");
@@ -1108,8 +1120,8 @@ static void test_exec_agent__roles(void **state)
 	size_t nr;
 	const struct wfm_role *list = wfm_role_list(&nr);
 	const char *writers[] = { "implementer", "fixer" };
-	const char *readers[] = { "verifier", "reviewer", "triager", "planner", "classifier",
-				  "judge" };
+	const char *readers[] = { "verifier", "reviewer",   "triager",
+				  "planner",  "classifier", "judge" };
 
 	assert_int_equal(nr, 8);
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(writers); i++) {

@@ -331,16 +331,17 @@ static void test_harness__check_not_found(void **state)
 
 static void test_harness__determinism(void **state)
 {
-	cJSON *last = run_script(META
-		"const tries = { now: () => Date.now(), random: () => Math.random(),\n"
-		"  date: () => new Date(), call: () => Date() }\n"
-		"const out = {}\n"
-		"for (const k of Object.keys(tries))\n"
-		"  try { tries[k](); out[k] = 'ran' } catch (e) { out[k] = e.message }\n"
-		"out.fromMs = new Date(86400000).toISOString()\n"
-		"out.utc = Date.UTC(2000, 0, 1)\n"
-		"out.local = new Date(2000, 0, 1).getTime()\n"
-		"return out\n", NULL);
+	cJSON *last = run_script(
+		META "const tries = { now: () => Date.now(), random: () => Math.random(),\n"
+		     "  date: () => new Date(), call: () => Date() }\n"
+		     "const out = {}\n"
+		     "for (const k of Object.keys(tries))\n"
+		     "  try { tries[k](); out[k] = 'ran' } catch (e) { out[k] = e.message }\n"
+		     "out.fromMs = new Date(86400000).toISOString()\n"
+		     "out.utc = Date.UTC(2000, 0, 1)\n"
+		     "out.local = new Date(2000, 0, 1).getTime()\n"
+		     "return out\n",
+		NULL);
 
 	assert_done(last, "{\"now\":\"Date.now() is not allowed in a workflow: it breaks resume; "
 			  "pass timestamps in through args\","
@@ -364,7 +365,8 @@ static void test_harness__determinism(void **state)
 
 static void test_harness__no_host_access(void **state)
 {
-	cJSON *last = run_script(META
+	cJSON *last = run_script(
+		META
 		"const out = {}\n"
 		"out.globals = ['require', 'process', 'Buffer', 'setTimeout', 'fetch', 'module']\n"
 		"  .map((n) => typeof globalThis[n]).join()\n"
@@ -375,7 +377,8 @@ static void test_harness__no_host_access(void **state)
 		"    ['eval', () => eval('process')]])\n"
 		"  try { f(); out[k] = 'escaped' }\n"
 		"  catch (e) { out[k] = (e instanceof Object ? '' : 'HOST ') + e.name }\n"
-		"return out\n", NULL);
+		"return out\n",
+		NULL);
 
 	assert_done(last, "{\"globals\":"
 			  "\"undefined,undefined,undefined,undefined,undefined,undefined\","
@@ -387,7 +390,8 @@ static void test_harness__no_host_access(void **state)
 
 static void test_harness__exchange(void **state)
 {
-	cJSON *last = run_script(META
+	cJSON *last = run_script(
+		META
 		"phase('Fan out')\n"
 		"const p = await pipeline(args.items,\n"
 		"  (x) => agent('one ' + x, { label: x }),\n"
@@ -444,7 +448,8 @@ static void test_harness__request_messages(void **state)
 
 static void test_harness__item_limit(void **state)
 {
-	cJSON *last = run_script(META
+	cJSON *last = run_script(
+		META
 		"const ok = await parallel(Array.from({ length: 4096 }, (_, i) => () => i))\n"
 		"let e1, e2\n"
 		"const many = Array.from({ length: 4097 }, (_, i) => i)\n"
@@ -452,7 +457,8 @@ static void test_harness__item_limit(void **state)
 		"catch (e) { e1 = e.message }\n"
 		"try { await parallel(Array.from({ length: 4097 }, () => () => agent('x'))) }\n"
 		"catch (e) { e2 = e.message }\n"
-		"return [ok.length, e1, e2]\n", NULL);
+		"return [ok.length, e1, e2]\n",
+		NULL);
 
 	assert_done(last, "[4096,"
 			  "\"pipeline(): 4097 items, more than the limit of 4096 per call: "
@@ -547,12 +553,12 @@ static void test_harness__budget(void **state)
 
 static void test_harness__stop(void **state)
 {
-	char *path = script("wf.js", META
-			    "const r = await parallel([() => agent('a'), () => oracle({})])\n"
-			    "let later\n"
-			    "try { await agent('after the stop') }\n"
-			    "catch (e) { later = e.message }\n"
-			    "return { r, later }\n");
+	char *path = script("wf.js",
+			    META "const r = await parallel([() => agent('a'), () => oracle({})])\n"
+				 "let later\n"
+				 "try { await agent('after the stop') }\n"
+				 "catch (e) { later = e.message }\n"
+				 "return { r, later }\n");
 	struct wfm_harness *h = start(path);
 	cJSON *msg;
 	int code;
@@ -593,7 +599,8 @@ static void test_harness__runtime_error_line(void **state)
 				      "  if (!x.ok)\n"
 				      "    throw new TypeError('not ok: ' + x.name)\n"
 				      "}\n"
-				      "check({ ok: false, name: 'item' })\n", NULL);
+				      "check({ ok: false, name: 'item' })\n",
+				 NULL);
 
 	assert_string_equal(type_of(last), "error");
 	assert_string_equal(str_of(last, "kind"), "runtime");
@@ -693,10 +700,10 @@ static void test_harness__free_kills_node(void **state)
 /* big results while node writes many requests: neither side may block the other for good */
 static void test_harness__no_deadlock(void **state)
 {
-	char *path = script("wf.js", META
-		"const r = await parallel(Array.from({ length: 3000 },\n"
-		"  (_, i) => () => agent('x'.repeat(2000) + i)))\n"
-		"return r.map((v) => v.length).reduce((a, b) => a + b, 0)\n");
+	char *path =
+		script("wf.js", META "const r = await parallel(Array.from({ length: 3000 },\n"
+				     "  (_, i) => () => agent('x'.repeat(2000) + i)))\n"
+				     "return r.map((v) => v.length).reduce((a, b) => a + b, 0)\n");
 	struct wfm_harness *h = start(path);
 	struct wfm_buf big = WFM_BUF_INIT;
 	cJSON *msg, *result, *value = NULL;
@@ -778,9 +785,10 @@ static void test_harness__node_flags_and_env(void **state)
 	unsetenv("GIT_DIR");
 
 	runtime_dir = wfm_test_sh_trim("/", "cd \"$WFMIGRATE_DATADIR/runtime\" && pwd -P");
-	wfm_buf_addf(&b, "--experimental-vm-modules\n--disallow-code-generation-from-strings\n"
-			 "--experimental-permission\n--allow-fs-read=%s\n--allow-fs-read=%s\n"
-			 "--disable-warning=ExperimentalWarning\n%s/harness.mjs\n%s\n",
+	wfm_buf_addf(&b,
+		     "--experimental-vm-modules\n--disallow-code-generation-from-strings\n"
+		     "--experimental-permission\n--allow-fs-read=%s\n--allow-fs-read=%s\n"
+		     "--disable-warning=ExperimentalWarning\n%s/harness.mjs\n%s\n",
 		     runtime_dir, path, runtime_dir, path);
 	want = wfm_buf_detach(&b, NULL);
 	argv = wfm_test_sh(tmp, "cat argv.txt");
@@ -798,8 +806,10 @@ static void test_harness__node_flags_and_env(void **state)
 	assert_wfm_ok(wfm_harness_finish(h, &code, NULL, WAIT_MS));
 	wfm_harness_free(h);
 	free(want);
-	wfm_buf_addf(&b, "--experimental-vm-modules\n--disallow-code-generation-from-strings\n"
-			 "--no-warnings\n%s/harness.mjs\n--check\n%s\n", runtime_dir, path);
+	wfm_buf_addf(&b,
+		     "--experimental-vm-modules\n--disallow-code-generation-from-strings\n"
+		     "--no-warnings\n%s/harness.mjs\n--check\n%s\n",
+		     runtime_dir, path);
 	want = wfm_buf_detach(&b, NULL);
 	argv18 = wfm_test_sh(tmp, "cat argv18.txt");
 	assert_string_equal(argv18, want);

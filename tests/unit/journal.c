@@ -84,7 +84,7 @@ static void test_journal__append_reopen_lookup(void **state)
 	struct fixture *f = *state;
 	struct wfm_journal *j = NULL;
 	cJSON *r1 =
-	    wfm_test_json("{\"output\":\"done\",\"branch\":\"wfmigrate/x/a\",\"changed\":3}");
+		wfm_test_json("{\"output\":\"done\",\"branch\":\"wfmigrate/x/a\",\"changed\":3}");
 	cJSON *r2 = wfm_test_json("[1,\"two\",null]");
 	cJSON *got = NULL;
 	char *text, *line;
@@ -235,7 +235,7 @@ static void test_journal__occurrences_are_thread_safe(void **state)
 
 #define APPENDS 40
 #define PAD                                                                                        \
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"                         \
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"                          \
 	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
 struct app_arg {
@@ -321,8 +321,7 @@ static void test_journal__torn_last_line_is_dropped(void **state)
 	good = strlen(text = wfm_test_read(f->path));
 	free(text);
 	/* a crash in the middle of the third append */
-	append_text(f->path,
-		    "{\"key\":\"c#1\",\"method\":\"agent\",\"result\":{\"output\":\"hal");
+	append_text(f->path, "{\"key\":\"c#1\",\"method\":\"agent\",\"result\":{\"output\":\"hal");
 
 	assert_wfm_ok(wfm_journal_open(&j, f->path));
 	assert_int_equal(wfm_journal_count(j), 2);
@@ -420,12 +419,12 @@ static void test_journal__append_is_on_disk_when_it_returns(void **state)
 
 static void test_journal__key_ignores_member_order(void **state)
 {
-	cJSON *p1 =
-	    wfm_test_json("{\"prompt\":\"fix\",\"label\":\"a\",\"opts\":{\"x\":1,\"y\":[1,2]}}");
-	cJSON *p2 =
-	    wfm_test_json("{\"opts\":{\"y\":[1,2],\"x\":1.0},\"label\":\"a\",\"prompt\":\"fix\"}");
-	cJSON *p3 =
-	    wfm_test_json("{\"opts\":{\"y\":[2,1],\"x\":1},\"label\":\"a\",\"prompt\":\"fix\"}");
+	cJSON *p1 = wfm_test_json(
+		"{\"prompt\":\"fix\",\"label\":\"a\",\"opts\":{\"x\":1,\"y\":[1,2]}}");
+	cJSON *p2 = wfm_test_json(
+		"{\"opts\":{\"y\":[1,2],\"x\":1.0},\"label\":\"a\",\"prompt\":\"fix\"}");
+	cJSON *p3 = wfm_test_json(
+		"{\"opts\":{\"y\":[2,1],\"x\":1},\"label\":\"a\",\"prompt\":\"fix\"}");
 	cJSON *null = wfm_test_json("null");
 	char k1[WFM_OID_HEXSZ + 1], k2[WFM_OID_HEXSZ + 1], k3[WFM_OID_HEXSZ + 1];
 	char k4[WFM_OID_HEXSZ + 1], k5[WFM_OID_HEXSZ + 1], k6[WFM_OID_HEXSZ + 1];

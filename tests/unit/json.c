@@ -26,9 +26,16 @@ static void test_json__lossy_replaces_each_bad_byte(void **state)
 {
 	struct wfm_buf b = WFM_BUF_INIT;
 
-	wfm_utf8_lossy(&b, "a\xff" "b\0c\xc3\xa9", 7);
+	wfm_utf8_lossy(&b,
+		       "a\xff"
+		       "b\0c\xc3\xa9",
+		       7);
 	assert_int_equal(b.len, 11);
-	assert_memory_equal(b.ptr, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xc3\xa9", 11);
+	assert_memory_equal(b.ptr,
+			    "a\xef\xbf\xbd"
+			    "b\xef\xbf\xbd"
+			    "c\xc3\xa9",
+			    11);
 	wfm_buf_release(&b);
 }
 
@@ -45,8 +52,8 @@ static void test_json__utf8_first_line(void **state)
 {
 	assert_first_line("  Fix the call\nmore", 72, "Fix the call");
 	assert_first_line("\n\n  \t first real line  \r\nnext", 72, "first real line");
-	assert_first_line("caf\xc3\xa9 au lait", 4, "caf");	/* never half a character */
-	assert_first_line("ab  cd", 3, "ab");			/* no blank at the end */
+	assert_first_line("caf\xc3\xa9 au lait", 4, "caf"); /* never half a character */
+	assert_first_line("ab  cd", 3, "ab");		    /* no blank at the end */
 	assert_first_line(" \n\t", 72, "");
 }
 

@@ -111,7 +111,7 @@ static void test_ledger__threads(void **state)
 	int refused = 0;
 
 	for (int i = 0; i < THREADS; i++) {
-		w[i] = (struct worker){.l = l, .seed = (unsigned)i + 1};
+		w[i] = (struct worker){ .l = l, .seed = (unsigned)i + 1 };
 		assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
 	}
 	for (int i = 0; i < THREADS; i++) {
@@ -131,9 +131,9 @@ static void test_ledger__threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ledger__reserve_and_settle),
-	    cmocka_unit_test(test_ledger__usd),
-	    cmocka_unit_test(test_ledger__threads),
+		cmocka_unit_test(test_ledger__reserve_and_settle),
+		cmocka_unit_test(test_ledger__usd),
+		cmocka_unit_test(test_ledger__threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,10 +40,11 @@ static char *similar(const char *word, const char *const *candidates)
 
 static void test_levenshtein__similar(void **state)
 {
-	const char *commands[] = {"chunk",  "clean", "oracle", "pause",	  "ps",
-				  "resume", "run",   "stop",   "version", NULL};
-	const char *args[] = {"goal",  "match",	   "rounds", "rubric",	   "paths",	     "lang",
-			      "query", "maxBytes", "scope",  "unverified", "allowTestEdits", NULL};
+	const char *commands[] = { "chunk",  "clean", "oracle", "pause",   "ps",
+				   "resume", "run",   "stop",	"version", NULL };
+	const char *args[] = { "goal",	"match",      "rounds",		"rubric",
+			       "paths", "lang",	      "query",		"maxBytes",
+			       "scope", "unverified", "allowTestEdits", NULL };
 
 	assert_similar("rn", commands, "run");
 	assert_similar("chnuk", commands, "chunk");
@@ -58,7 +59,7 @@ static void test_levenshtein__similar(void **state)
 	/* an existing name is no typo */
 	assert_similar("run", commands, "");
 	/* a prefix of every candidate is too ambiguous */
-	const char *r_words[] = {"run", "resume", NULL};
+	const char *r_words[] = { "run", "resume", NULL };
 	assert_similar("r", r_words, "");
 
 	assert_similar("mtach", args, "match");
@@ -68,11 +69,11 @@ static void test_levenshtein__similar(void **state)
 	assert_similar("maxbytes", args, "maxBytes");
 	assert_similar("unrelated", args, "");
 	/* ties: every candidate at the best distance, by name */
-	const char *ties[] = {"ac", "aa", "zz", NULL};
+	const char *ties[] = { "ac", "aa", "zz", NULL };
 	assert_similar("ab", ties, "aa ac");
-	const char *twice[] = {"migrate", "migrate", "sweep", NULL};
+	const char *twice[] = { "migrate", "migrate", "sweep", NULL };
 	assert_similar("migrat", twice, "migrate");
-	const char *one[] = {"migrate", NULL};
+	const char *one[] = { "migrate", NULL };
 	assert_similar("migr", one, "migrate");
 	assert_similar("mgirate", twice, "migrate");
 	assert_similar("x", NULL, "");
@@ -80,7 +81,7 @@ static void test_levenshtein__similar(void **state)
 
 static void test_levenshtein__hint(void **state)
 {
-	const char *opts[] = {"oracle", "oracle-jobs", "workflow", NULL};
+	const char *opts[] = { "oracle", "oracle-jobs", "workflow", NULL };
 	struct wfm_buf b = WFM_BUF_INIT;
 
 	assert_int_equal(wfm_similar_hint(&b, "oracel", opts, "--"), 1);
@@ -97,9 +98,9 @@ static void test_levenshtein__hint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_levenshtein__distance),
-	    cmocka_unit_test(test_levenshtein__similar),
-	    cmocka_unit_test(test_levenshtein__hint),
+		cmocka_unit_test(test_levenshtein__distance),
+		cmocka_unit_test(test_levenshtein__similar),
+		cmocka_unit_test(test_levenshtein__hint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

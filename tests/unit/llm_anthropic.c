@@ -25,40 +25,41 @@ static void test_llm_anthropic__table(void **state)
 
 static void test_llm_anthropic__build(void **state)
 {
-	cJSON *schema =
-	    wfm_test_json("{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}}}");
+	cJSON *schema = wfm_test_json(
+		"{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}}}");
 	cJSON *messages = wfm_json_array();
 	struct wfm_llm_tool tools[] = {
-	    {"Read", "read a file", schema},
-	    {"StructuredOutput", "the answer", NULL},
+		{ "Read", "read a file", schema },
+		{ "StructuredOutput", "the answer", NULL },
 	};
 	struct wfm_llm_request req = {
-	    .model = "claude-sonnet-4-5",
-	    .system = "you migrate code",
-	    .tools = tools,
-	    .nr_tools = 2,
-	    .max_tokens = 4096,
-	    .cache = 1,
-	    .messages = messages,
+		.model = "claude-sonnet-4-5",
+		.system = "you migrate code",
+		.tools = tools,
+		.nr_tools = 2,
+		.max_tokens = 4096,
+		.cache = 1,
+		.messages = messages,
 	};
 	struct wfm_buf body = WFM_BUF_INIT;
 
 	api()->add_user(messages, "go");
 	assert_wfm_ok(api()->build(&body, &req));
 	assert_string_equal(
-	    body.ptr,
-	    "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":4096,"
-	    "\"system\":[{\"type\":\"text\",\"text\":\"you migrate code\","
-	    "\"cache_control\":{\"type\":\"ephemeral\"}}],"
-	    "\"tools\":[{\"name\":\"Read\",\"description\":\"read a file\",\"input_schema\":"
-	    "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}}}},"
-	    "{\"name\":\"StructuredOutput\",\"description\":\"the answer\","
-	    "\"input_schema\":{\"type\":\"object\"},\"cache_control\":{\"type\":\"ephemeral\"}}],"
-	    "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":"
-	    "\"go\",\"cache_control\":{\"type\":\"ephemeral\"}}]}]}");
+		body.ptr,
+		"{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":4096,"
+		"\"system\":[{\"type\":\"text\",\"text\":\"you migrate code\","
+		"\"cache_control\":{\"type\":\"ephemeral\"}}],"
+		"\"tools\":[{\"name\":\"Read\",\"description\":\"read a file\",\"input_schema\":"
+		"{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}}}},"
+		"{\"name\":\"StructuredOutput\",\"description\":\"the answer\","
+		"\"input_schema\":{\"type\":\"object\"},\"cache_control\":{\"type\":\"ephemeral\"}}"
+		"],"
+		"\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":"
+		"\"go\",\"cache_control\":{\"type\":\"ephemeral\"}}]}]}");
 	/* the last message is marked in the request, not in the conversation kept */
-	assert_true(cJSON_IsString(
-	    cJSON_GetObjectItem(cJSON_GetArrayItem(messages, 0), "content")));
+	assert_true(
+		cJSON_IsString(cJSON_GetObjectItem(cJSON_GetArrayItem(messages, 0), "content")));
 
 	/* forced tool, no cache: tool_choice, no cache_control anywhere */
 	wfm_buf_release(&body);
@@ -66,8 +67,8 @@ static void test_llm_anthropic__build(void **state)
 	req.force_tool = "StructuredOutput";
 	assert_wfm_ok(api()->build(&body, &req));
 	assert_null(strstr(body.ptr, "cache_control"));
-	assert_non_null(
-	    strstr(body.ptr, "\"tool_choice\":{\"type\":\"tool\",\"name\":\"StructuredOutput\"}"));
+	assert_non_null(strstr(
+		body.ptr, "\"tool_choice\":{\"type\":\"tool\",\"name\":\"StructuredOutput\"}"));
 
 	/* the same request twice: the same bytes (the cache needs them) */
 	{
@@ -89,9 +90,9 @@ static void test_llm_anthropic__build(void **state)
 static void test_llm_anthropic__build_invalid(void **state)
 {
 	cJSON *messages = wfm_json_array();
-	struct wfm_llm_tool bad[] = {{"read file", "x", NULL}};
-	struct wfm_llm_tool ok[] = {{"Read", "x", NULL}};
-	struct wfm_llm_request req = {.model = "m", .max_tokens = 10, .messages = messages};
+	struct wfm_llm_tool bad[] = { { "read file", "x", NULL } };
+	struct wfm_llm_tool ok[] = { { "Read", "x", NULL } };
+	struct wfm_llm_request req = { .model = "m", .max_tokens = 10, .messages = messages };
 	struct wfm_buf body = WFM_BUF_INIT;
 
 	req.tools = bad;
@@ -123,17 +124,20 @@ static void test_llm_anthropic__parse_tool_use(void **state)
 {
 	struct wfm_llm_reply r;
 	const char *body =
-	    "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"m\","
-	    "\"content\":[{\"type\":\"text\",\"text\":\"Let me read.\"},"
-	    "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Read\",\"input\":{\"file_path\":"
-	    "\"a.c\"}},"
-	    "{\"type\":\"text\",\"text\":\"And grep.\"},"
-	    "{\"type\":\"tool_use\",\"id\":\"toolu_2\",\"name\":\"Grep\",\"input\":{\"pattern\":"
-	    "\"x\"}}],"
-	    "\"stop_reason\":\"tool_use\",\"stop_sequence\":null,"
-	    "\"usage\":{\"input_tokens\":12,\"output_tokens\":34,\"cache_creation_input_tokens\":"
-	    "1000,"
-	    "\"cache_read_input_tokens\":2000,\"service_tier\":\"standard\"}}";
+		"{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"m\","
+		"\"content\":[{\"type\":\"text\",\"text\":\"Let me read.\"},"
+		"{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Read\",\"input\":{\"file_"
+		"path\":"
+		"\"a.c\"}},"
+		"{\"type\":\"text\",\"text\":\"And grep.\"},"
+		"{\"type\":\"tool_use\",\"id\":\"toolu_2\",\"name\":\"Grep\",\"input\":{"
+		"\"pattern\":"
+		"\"x\"}}],"
+		"\"stop_reason\":\"tool_use\",\"stop_sequence\":null,"
+		"\"usage\":{\"input_tokens\":12,\"output_tokens\":34,\"cache_creation_input_"
+		"tokens\":"
+		"1000,"
+		"\"cache_read_input_tokens\":2000,\"service_tier\":\"standard\"}}";
 
 	assert_wfm_ok(parse_str(&r, body));
 	assert_int_equal(r.stop, WFM_LLM_STOP_TOOL_USE);
@@ -155,8 +159,8 @@ static void test_llm_anthropic__parse_tool_use(void **state)
 	{
 		cJSON *messages = wfm_json_array();
 		struct wfm_llm_tool_result res[] = {
-		    {"toolu_1", "int main;", 0},
-		    {"toolu_2", "boom", 1},
+			{ "toolu_1", "int main;", 0 },
+			{ "toolu_2", "boom", 1 },
 		};
 		struct wfm_buf out = WFM_BUF_INIT;
 
@@ -191,14 +195,14 @@ static void test_llm_anthropic__stop_reasons(void **state)
 		const char *raw;
 		enum wfm_llm_stop stop;
 	} cases[] = {
-	    {"end_turn", WFM_LLM_STOP_END},
-	    {"stop_sequence", WFM_LLM_STOP_END},
-	    {"tool_use", WFM_LLM_STOP_TOOL_USE},
-	    {"max_tokens", WFM_LLM_STOP_MAX_TOKENS},
-	    {"pause_turn", WFM_LLM_STOP_PAUSE},
-	    {"refusal", WFM_LLM_STOP_REFUSAL},
-	    {"model_context_window_exceeded", WFM_LLM_STOP_CONTEXT},
-	    {"something_new", WFM_LLM_STOP_OTHER},
+		{ "end_turn", WFM_LLM_STOP_END },
+		{ "stop_sequence", WFM_LLM_STOP_END },
+		{ "tool_use", WFM_LLM_STOP_TOOL_USE },
+		{ "max_tokens", WFM_LLM_STOP_MAX_TOKENS },
+		{ "pause_turn", WFM_LLM_STOP_PAUSE },
+		{ "refusal", WFM_LLM_STOP_REFUSAL },
+		{ "model_context_window_exceeded", WFM_LLM_STOP_CONTEXT },
+		{ "something_new", WFM_LLM_STOP_OTHER },
 	};
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(cases); i++) {
@@ -206,10 +210,10 @@ static void test_llm_anthropic__stop_reasons(void **state)
 		struct wfm_llm_reply r;
 
 		wfm_buf_addf(
-		    &b,
-		    "{\"content\":[{\"type\":\"text\",\"text\":\"hi\"}],\"stop_reason\":\"%s\","
-		    "\"usage\":{\"input_tokens\":1,\"output_tokens\":2}}",
-		    cases[i].raw);
+			&b,
+			"{\"content\":[{\"type\":\"text\",\"text\":\"hi\"}],\"stop_reason\":\"%s\","
+			"\"usage\":{\"input_tokens\":1,\"output_tokens\":2}}",
+			cases[i].raw);
 		assert_wfm_ok(api()->parse(&r, b.ptr, b.len));
 		assert_int_equal(r.stop, cases[i].stop);
 		assert_string_equal(r.stop_raw, cases[i].raw);
@@ -223,10 +227,10 @@ static void test_llm_anthropic__parse_edge_cases(void **state)
 	struct wfm_llm_reply r;
 
 	/* max_tokens in the middle of a tool call: the block is still there, stop says why */
-	assert_wfm_ok(
-	    parse_str(&r, "{\"content\":[{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"Write\","
-			  "\"input\":{}}],\"stop_reason\":\"max_tokens\","
-			  "\"usage\":{\"input_tokens\":1,\"output_tokens\":2}}"));
+	assert_wfm_ok(parse_str(
+		&r, "{\"content\":[{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"Write\","
+		    "\"input\":{}}],\"stop_reason\":\"max_tokens\","
+		    "\"usage\":{\"input_tokens\":1,\"output_tokens\":2}}"));
 	assert_int_equal(r.stop, WFM_LLM_STOP_MAX_TOKENS);
 	assert_int_equal(r.nr_calls, 1);
 	assert_null(r.text);
@@ -253,9 +257,10 @@ static void test_llm_anthropic__errors(void **state)
 				 "\"message\":\"Overloaded\"},"
 				 "\"request_id\":\"req_1\"}";
 	const char *spend =
-	    "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"You have "
-	    "reached your specified workspace API usage limits.\",\"details\":{\"error_code\":"
-	    "\"enforced_spend_limit_reached\"}}}";
+		"{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"You "
+		"have "
+		"reached your specified workspace API usage limits.\",\"details\":{\"error_code\":"
+		"\"enforced_spend_limit_reached\"}}}";
 	const char *spend2 = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
 			     "\"message\":\"Your spend limit was reached\"}}";
 	const char *billing = "{\"type\":\"error\",\"error\":{\"type\":\"billing_error\","
@@ -273,7 +278,7 @@ static void test_llm_anthropic__errors(void **state)
 	assert_false(api()->error_final(429, "", 0));
 	{
 		const char *slow =
-		    "{\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow\"}}";
+			"{\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow\"}}";
 
 		assert_false(api()->error_final(429, slow, strlen(slow)));
 	}
@@ -282,13 +287,13 @@ static void test_llm_anthropic__errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_llm_anthropic__table),
-	    cmocka_unit_test(test_llm_anthropic__build),
-	    cmocka_unit_test(test_llm_anthropic__build_invalid),
-	    cmocka_unit_test(test_llm_anthropic__parse_tool_use),
-	    cmocka_unit_test(test_llm_anthropic__stop_reasons),
-	    cmocka_unit_test(test_llm_anthropic__parse_edge_cases),
-	    cmocka_unit_test(test_llm_anthropic__errors),
+		cmocka_unit_test(test_llm_anthropic__table),
+		cmocka_unit_test(test_llm_anthropic__build),
+		cmocka_unit_test(test_llm_anthropic__build_invalid),
+		cmocka_unit_test(test_llm_anthropic__parse_tool_use),
+		cmocka_unit_test(test_llm_anthropic__stop_reasons),
+		cmocka_unit_test(test_llm_anthropic__parse_edge_cases),
+		cmocka_unit_test(test_llm_anthropic__errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

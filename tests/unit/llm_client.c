@@ -119,10 +119,9 @@ static void test_llm_client__success(void **state)
 	struct wfm_llm_client_opts o;
 	struct call c;
 
-	wfm_test_fake_start(
-	    &f,
-	    "{\"script\":[{\"text\":\"hello there\"},"
-	    "{\"tool_calls\":[{\"name\":\"Read\",\"id\":\"call_1\",\"arguments\":\"{oops\"}]}]}");
+	wfm_test_fake_start(&f, "{\"script\":[{\"text\":\"hello there\"},"
+				"{\"tool_calls\":[{\"name\":\"Read\",\"id\":\"call_1\","
+				"\"arguments\":\"{oops\"}]}]}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
 	call_init(&c, WFM_LLM_ANTHROPIC, "hi");
@@ -155,13 +154,13 @@ static void test_llm_client__success(void **state)
 /* a tool round trip with tools, cache marks and a forced tool: the fake is as strict as the APIs */
 static void test_llm_client__tool_round_trip(void **state)
 {
-	static const enum wfm_llm_api apis[] = {WFM_LLM_ANTHROPIC, WFM_LLM_OPENAI};
+	static const enum wfm_llm_api apis[] = { WFM_LLM_ANTHROPIC, WFM_LLM_OPENAI };
 	cJSON *schema = NULL;
 	const char *sch =
-	    "{\"type\":\"object\",\"properties\":{\"file_path\":{\"type\":\"string\"}},"
-	    "\"required\":[\"file_path\"]}";
-	struct wfm_llm_tool tools[] = {{"Read", "read a file", NULL},
-				       {"StructuredOutput", "the answer", NULL}};
+		"{\"type\":\"object\",\"properties\":{\"file_path\":{\"type\":\"string\"}},"
+		"\"required\":[\"file_path\"]}";
+	struct wfm_llm_tool tools[] = { { "Read", "read a file", NULL },
+					{ "StructuredOutput", "the answer", NULL } };
 
 	assert_wfm_ok(wfm_json_parse(&schema, sch, strlen(sch)));
 	tools[0].schema = schema;
@@ -174,11 +173,12 @@ static void test_llm_client__tool_round_trip(void **state)
 		struct call c;
 		struct wfm_llm_tool_result res[2];
 
-		wfm_test_fake_start(&f, "{\"script\":[{\"tool_calls\":[{\"name\":\"Read\",\"input\":{\"file_"
-			       "path\":\"a.c\"}},"
-			       "{\"name\":\"Read\",\"input\":{\"file_path\":\"b.c\"}}]},"
-			       "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"file_"
-			       "path\":\"x\"}}]}]}");
+		wfm_test_fake_start(
+			&f, "{\"script\":[{\"tool_calls\":[{\"name\":\"Read\",\"input\":{\"file_"
+			    "path\":\"a.c\"}},"
+			    "{\"name\":\"Read\",\"input\":{\"file_path\":\"b.c\"}}]},"
+			    "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{\"file_"
+			    "path\":\"x\"}}]}]}");
 		o = fast_opts(apis[a], apis[a] == WFM_LLM_OPENAI ? f.oa_url : f.url);
 		assert_wfm_ok(wfm_llm_client_new(&cl, &o));
 		call_init(&c, apis[a], "read both");
@@ -189,8 +189,8 @@ static void test_llm_client__tool_round_trip(void **state)
 		assert_int_equal(c.reply.stop, WFM_LLM_STOP_TOOL_USE);
 		assert_int_equal(c.reply.nr_calls, 2);
 		ops->add_reply(c.messages, &c.reply);
-		res[0] = (struct wfm_llm_tool_result){c.reply.calls[0].id, "int a;", 0};
-		res[1] = (struct wfm_llm_tool_result){c.reply.calls[1].id, "no such file", 1};
+		res[0] = (struct wfm_llm_tool_result){ c.reply.calls[0].id, "int a;", 0 };
+		res[1] = (struct wfm_llm_tool_result){ c.reply.calls[1].id, "no such file", 1 };
 		ops->add_results(c.messages, res, 2);
 		wfm_llm_reply_release(&c.reply);
 		c.req.force_tool = "StructuredOutput";
@@ -212,7 +212,8 @@ static void test_llm_client__estimated_usage(void **state)
 	struct wfm_llm_client_opts o;
 	struct call c;
 
-	wfm_test_fake_start(&f, "{\"usage\":\"none\",\"script\":[{\"text\":\"a reply of some length\"}]}");
+	wfm_test_fake_start(
+		&f, "{\"usage\":\"none\",\"script\":[{\"text\":\"a reply of some length\"}]}");
 	o = fast_opts(WFM_LLM_OPENAI, f.oa_url);
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
 	call_init(&c, WFM_LLM_OPENAI, "a prompt of some length");
@@ -227,9 +228,9 @@ static void test_llm_client__estimated_usage(void **state)
 
 static void test_llm_client__each_fault_retried(void **state)
 {
-	static const char *const kinds[] = {"429",  "500",	"503",	   "529",
-					    "drop", "truncate", "badjson", "stall"};
-	static const enum wfm_llm_api apis[] = {WFM_LLM_ANTHROPIC, WFM_LLM_OPENAI};
+	static const char *const kinds[] = { "429",  "500",	 "503",	    "529",
+					     "drop", "truncate", "badjson", "stall" };
+	static const enum wfm_llm_api apis[] = { WFM_LLM_ANTHROPIC, WFM_LLM_OPENAI };
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(kinds); i++) {
 		struct wfm_test_fake f;
@@ -244,7 +245,7 @@ static void test_llm_client__each_fault_retried(void **state)
 		for (size_t a = 0; a < WFM_ARRAY_SIZE(apis); a++) {
 			struct wfm_llm_client *cl;
 			struct wfm_llm_client_opts o =
-			    fast_opts(apis[a], apis[a] == WFM_LLM_OPENAI ? f.oa_url : f.url);
+				fast_opts(apis[a], apis[a] == WFM_LLM_OPENAI ? f.oa_url : f.url);
 			struct call c;
 			uint64_t t0 = wfm_clock_mono_ms();
 			int rc;
@@ -287,10 +288,10 @@ static void test_llm_client__final_errors(void **state)
 	struct call c;
 
 	wfm_test_fake_start(
-	    &f,
-	    "{\"script\":[{\"status\":400,\"error\":{\"type\":\"invalid_request_error\","
-	    "\"message\":\"messages: roles must alternate\"}},"
-	    "{\"status\":404,\"error\":{\"type\":\"not_found_error\",\"message\":\"model: x\"}}]}");
+		&f, "{\"script\":[{\"status\":400,\"error\":{\"type\":\"invalid_request_error\","
+		    "\"message\":\"messages: roles must alternate\"}},"
+		    "{\"status\":404,\"error\":{\"type\":\"not_found_error\",\"message\":\"model: "
+		    "x\"}}]}");
 	/* a wrong key: 401 at once, with the provider's message */
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	o.api_key = "wrong";
@@ -305,8 +306,9 @@ static void test_llm_client__final_errors(void **state)
 	/* the next call is not sent: no call will do better with this key */
 	call_init(&c, WFM_LLM_ANTHROPIC, "hi again");
 	assert_int_equal(wfm_llm_client_call(cl, &c.reply, &c.req, NULL, &c.info), WFM_EINVALID);
-	assert_string_equal(wfm_error_last(), "anthropic: 401 authentication_error: invalid "
-					      "x-api-key (not sent: an earlier call was refused so)");
+	assert_string_equal(wfm_error_last(),
+			    "anthropic: 401 authentication_error: invalid "
+			    "x-api-key (not sent: an earlier call was refused so)");
 	assert_int_equal(c.info.attempts, 0);
 	call_release(&c);
 	wfm_llm_client_free(cl);
@@ -355,8 +357,8 @@ static void test_llm_client__spend_limit(void **state)
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
 	call_init(&c, WFM_LLM_ANTHROPIC, "hi");
 	assert_int_equal(wfm_llm_client_call(cl, &c.reply, &c.req, NULL, &c.info), WFM_EINVALID);
-	assert_true(
-	    !strncmp(wfm_error_last(), "anthropic: 429 rate_limit_error: You have reached", 49));
+	assert_true(!strncmp(wfm_error_last(), "anthropic: 429 rate_limit_error: You have reached",
+			     49));
 	assert_int_equal(c.info.attempts, 1);
 	call_release(&c);
 	wfm_llm_client_free(cl);
@@ -386,8 +388,8 @@ static void test_llm_client__retries_exhausted(void **state)
 	call_init(&c, WFM_LLM_ANTHROPIC, "hi");
 	assert_int_equal(wfm_llm_client_call(cl, &c.reply, &c.req, NULL, &c.info), WFM_ETIMEOUT);
 	assert_string_equal(
-	    wfm_error_last(),
-	    "anthropic: 529 overloaded_error after 3 attempts: Overloaded (fakellm fault)");
+		wfm_error_last(),
+		"anthropic: 529 overloaded_error after 3 attempts: Overloaded (fakellm fault)");
 	assert_int_equal(c.info.attempts, 3);
 	assert_int_equal(c.info.status, 529);
 	assert_int_equal(wfm_llm_client_limit(cl), 2); /* 16 → 8 → 4 → 2 */
@@ -402,7 +404,7 @@ static void test_llm_client__retries_exhausted(void **state)
 	call_init(&c, WFM_LLM_ANTHROPIC, "hi");
 	assert_int_equal(wfm_llm_client_call(cl, &c.reply, &c.req, NULL, &c.info), WFM_ETIMEOUT);
 	assert_true(
-	    !strncmp(wfm_error_last(), "anthropic: transport error after 2 attempts: ", 45));
+		!strncmp(wfm_error_last(), "anthropic: transport error after 2 attempts: ", 45));
 	assert_int_equal(c.info.status, 0);
 	call_release(&c);
 	wfm_llm_client_free(cl);
@@ -416,9 +418,9 @@ static void test_llm_client__retry_after(void **state)
 	struct call c;
 	uint64_t t0 = wfm_clock_mono_ms();
 
-	wfm_test_fake_start(&f,
-		   "{\"faults\":{\"rate\":1,\"kinds\":[\"429\"],\"maxInARow\":2,\"retryAfter\":1},"
-		   "\"script\":[{\"text\":\"ok\"}]}");
+	wfm_test_fake_start(
+		&f, "{\"faults\":{\"rate\":1,\"kinds\":[\"429\"],\"maxInARow\":2,\"retryAfter\":1},"
+		    "\"script\":[{\"text\":\"ok\"}]}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	o.backoff_base_ms = 1; /* the server's 1 s, not the backoff, must decide */
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
@@ -433,7 +435,8 @@ static void test_llm_client__retry_after(void **state)
 
 	/* clamped to retry_after_max_ms */
 	wfm_test_fake_start(
-	    &f, "{\"faults\":{\"rate\":1,\"kinds\":[\"429\"],\"maxInARow\":1,\"retryAfter\":3600},"
+		&f,
+		"{\"faults\":{\"rate\":1,\"kinds\":[\"429\"],\"maxInARow\":1,\"retryAfter\":3600},"
 		"\"script\":[{\"text\":\"ok\"}]}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	o.retry_after_max_ms = 200;
@@ -469,13 +472,13 @@ static void test_llm_client__cancel(void **state)
 	struct wfm_llm_client_opts o;
 	struct call c;
 	volatile sig_atomic_t flag = 0;
-	struct canceller k = {&flag, 300};
+	struct canceller k = { &flag, 300 };
 	pthread_t th;
 	uint64_t t0;
 
 	/* during a stalled transfer */
 	wfm_test_fake_start(&f, "{\"faults\":{\"rate\":1,\"kinds\":[\"stall\"],\"maxInARow\":100,"
-		       "\"stallMs\":20000}}");
+				"\"stallMs\":20000}}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	o.stall_timeout_ms = 60000;
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
@@ -491,9 +494,8 @@ static void test_llm_client__cancel(void **state)
 	wfm_test_fake_stop(&f);
 
 	/* during a long retry-after */
-	wfm_test_fake_start(
-	    &f,
-	    "{\"faults\":{\"rate\":1,\"kinds\":[\"429\"],\"maxInARow\":100,\"retryAfter\":30}}");
+	wfm_test_fake_start(&f, "{\"faults\":{\"rate\":1,\"kinds\":[\"429\"],\"maxInARow\":100,"
+				"\"retryAfter\":30}}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	o.retry_after_max_ms = 60000;
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
@@ -551,9 +553,10 @@ static void test_llm_client__limit_shrinks_and_grows(void **state)
 	wfm_buf_release(&scen);
 
 	/* growing back: one per success, up to max_in_flight */
-	wfm_test_fake_start(&f, "{\"script\":[{\"fault\":\"529\"},{\"fault\":\"529\"},{\"fault\":\"529\"},"
-		       "{\"text\":\"a\"},{\"text\":\"b\"},{\"text\":\"c\"},{\"text\":\"d\"},"
-		       "{\"text\":\"e\"},{\"text\":\"f\"},{\"text\":\"g\"},{\"text\":\"h\"}]}");
+	wfm_test_fake_start(
+		&f, "{\"script\":[{\"fault\":\"529\"},{\"fault\":\"529\"},{\"fault\":\"529\"},"
+		    "{\"text\":\"a\"},{\"text\":\"b\"},{\"text\":\"c\"},{\"text\":\"d\"},"
+		    "{\"text\":\"e\"},{\"text\":\"f\"},{\"text\":\"g\"},{\"text\":\"h\"}]}");
 	o.base_url = f.url;
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
 	for (unsigned i = 0; i < 8; i++) {
@@ -577,7 +580,7 @@ static void test_llm_client__breaker(void **state)
 	struct call c;
 
 	wfm_test_fake_start(&f, "{\"faults\":{\"rate\":1,\"kinds\":[\"500\"],\"maxInARow\":2},"
-		       "\"script\":[{\"text\":\"ok\"}]}");
+				"\"script\":[{\"text\":\"ok\"}]}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	o.breaker_threshold = 2;
 	o.breaker_cool_ms = 600;
@@ -626,15 +629,15 @@ static void test_llm_client__threads(void **state)
 	struct worker w[THREADS];
 
 	/* the rule-based model answers anything; a third of calls faulted */
-	wfm_test_fake_start(&f,
-		   "{\"faults\":{\"rate\":0.3,\"kinds\":[\"429\",\"500\",\"503\",\"529\",\"drop\","
-		   "\"truncate\",\"badjson\"],\"maxInARow\":3,\"retryAfter\":0.2,\"seed\":7}}");
+	wfm_test_fake_start(
+		&f, "{\"faults\":{\"rate\":0.3,\"kinds\":[\"429\",\"500\",\"503\",\"529\",\"drop\","
+		    "\"truncate\",\"badjson\"],\"maxInARow\":3,\"retryAfter\":0.2,\"seed\":7}}");
 	o = fast_opts(WFM_LLM_ANTHROPIC, f.url);
 	o.max_in_flight = 4;
 	o.max_retries = 6;
 	assert_wfm_ok(wfm_llm_client_new(&cl, &o));
 	for (int i = 0; i < THREADS; i++) {
-		w[i] = (struct worker){.cl = cl, .n = i};
+		w[i] = (struct worker){ .cl = cl, .n = i };
 		assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
 	}
 	for (int i = 0; i < THREADS; i++) {
@@ -651,18 +654,18 @@ static void test_llm_client__threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_llm_client__success, teardown),
-	    cmocka_unit_test_teardown(test_llm_client__tool_round_trip, teardown),
-	    cmocka_unit_test_teardown(test_llm_client__estimated_usage, teardown),
-	    cmocka_unit_test_teardown(test_llm_client__each_fault_retried, teardown),
-	    cmocka_unit_test_teardown(test_llm_client__final_errors, teardown),
-	    cmocka_unit_test_teardown(test_llm_client__spend_limit, teardown),
-	    cmocka_unit_test_teardown(test_llm_client__retries_exhausted, teardown),
-	    cmocka_unit_test_teardown(test_llm_client__retry_after, teardown),
-	    cmocka_unit_test_teardown(test_llm_client__cancel, teardown),
-	    cmocka_unit_test_teardown(test_llm_client__limit_shrinks_and_grows, teardown),
-	    cmocka_unit_test_teardown(test_llm_client__breaker, teardown),
-	    cmocka_unit_test_teardown(test_llm_client__threads, teardown),
+		cmocka_unit_test_teardown(test_llm_client__success, teardown),
+		cmocka_unit_test_teardown(test_llm_client__tool_round_trip, teardown),
+		cmocka_unit_test_teardown(test_llm_client__estimated_usage, teardown),
+		cmocka_unit_test_teardown(test_llm_client__each_fault_retried, teardown),
+		cmocka_unit_test_teardown(test_llm_client__final_errors, teardown),
+		cmocka_unit_test_teardown(test_llm_client__spend_limit, teardown),
+		cmocka_unit_test_teardown(test_llm_client__retries_exhausted, teardown),
+		cmocka_unit_test_teardown(test_llm_client__retry_after, teardown),
+		cmocka_unit_test_teardown(test_llm_client__cancel, teardown),
+		cmocka_unit_test_teardown(test_llm_client__limit_shrinks_and_grows, teardown),
+		cmocka_unit_test_teardown(test_llm_client__breaker, teardown),
+		cmocka_unit_test_teardown(test_llm_client__threads, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -17,15 +17,15 @@ static void test_llm_openai__build(void **state)
 {
 	cJSON *schema = NULL;
 	cJSON *messages = wfm_json_array();
-	struct wfm_llm_tool tools[] = {{"Read", "read a file", NULL}};
+	struct wfm_llm_tool tools[] = { { "Read", "read a file", NULL } };
 	struct wfm_llm_request req = {
-	    .model = "fake-rules",
-	    .system = "sys",
-	    .tools = tools,
-	    .nr_tools = 1,
-	    .max_tokens = 100,
-	    .cache = 1,
-	    .messages = messages,
+		.model = "fake-rules",
+		.system = "sys",
+		.tools = tools,
+		.nr_tools = 1,
+		.max_tokens = 100,
+		.cache = 1,
+		.messages = messages,
 	};
 	struct wfm_buf body = WFM_BUF_INIT;
 
@@ -34,11 +34,11 @@ static void test_llm_openai__build(void **state)
 	api()->add_user(messages, "go");
 	assert_wfm_ok(api()->build(&body, &req));
 	assert_string_equal(
-	    body.ptr,
-	    "{\"model\":\"fake-rules\",\"max_tokens\":100,\"messages\":["
-	    "{\"role\":\"system\",\"content\":\"sys\"},{\"role\":\"user\",\"content\":\"go\"}],"
-	    "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"Read\","
-	    "\"description\":\"read a file\",\"parameters\":{\"type\":\"object\"}}}]}");
+		body.ptr,
+		"{\"model\":\"fake-rules\",\"max_tokens\":100,\"messages\":["
+		"{\"role\":\"system\",\"content\":\"sys\"},{\"role\":\"user\",\"content\":\"go\"}],"
+		"\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"Read\","
+		"\"description\":\"read a file\",\"parameters\":{\"type\":\"object\"}}}]}");
 	/* the system message is not stored in the conversation */
 	assert_int_equal(cJSON_GetArraySize(messages), 1);
 
@@ -58,18 +58,19 @@ static void test_llm_openai__parse_tool_calls(void **state)
 {
 	struct wfm_llm_reply r;
 	const char *body =
-	    "{\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":"
-	    "{\"role\":\"assistant\",\"content\":null,\"refusal\":null,\"annotations\":[],"
-	    "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":"
-	    "\"Read\","
-	    "\"arguments\":\"{\\\"file_path\\\":\\\"a.c\\\"}\"}},"
-	    "{\"id\":\"call_2\",\"type\":\"function\",\"function\":{\"name\":\"Edit\","
-	    "\"arguments\":\"{\\\"file_path\\\": \\\"a.c\\\", oops\"}},"
-	    "{\"id\":\"call_3\",\"type\":\"function\",\"function\":{\"name\":\"Glob\","
-	    "\"arguments\":\"[1,2]\"}}]},"
-	    "\"finish_reason\":\"tool_calls\"}],"
-	    "\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":50,\"total_tokens\":1050,"
-	    "\"prompt_tokens_details\":{\"cached_tokens\":800}}}";
+		"{\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+		"\"message\":"
+		"{\"role\":\"assistant\",\"content\":null,\"refusal\":null,\"annotations\":[],"
+		"\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":"
+		"\"Read\","
+		"\"arguments\":\"{\\\"file_path\\\":\\\"a.c\\\"}\"}},"
+		"{\"id\":\"call_2\",\"type\":\"function\",\"function\":{\"name\":\"Edit\","
+		"\"arguments\":\"{\\\"file_path\\\": \\\"a.c\\\", oops\"}},"
+		"{\"id\":\"call_3\",\"type\":\"function\",\"function\":{\"name\":\"Glob\","
+		"\"arguments\":\"[1,2]\"}}]},"
+		"\"finish_reason\":\"tool_calls\"}],"
+		"\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":50,\"total_tokens\":1050,"
+		"\"prompt_tokens_details\":{\"cached_tokens\":800}}}";
 
 	assert_wfm_ok(parse_str(&r, body));
 	assert_int_equal(r.stop, WFM_LLM_STOP_TOOL_USE);
@@ -92,9 +93,9 @@ static void test_llm_openai__parse_tool_calls(void **state)
 	{
 		cJSON *messages = wfm_json_array();
 		struct wfm_llm_tool_result res[] = {
-		    {"call_1", "text", 0},
-		    {"call_2", "bad arguments", 1},
-		    {"call_3", "no", 1},
+			{ "call_1", "text", 0 },
+			{ "call_2", "bad arguments", 1 },
+			{ "call_3", "no", 1 },
 		};
 		struct wfm_buf out = WFM_BUF_INIT;
 
@@ -106,11 +107,11 @@ static void test_llm_openai__parse_tool_calls(void **state)
 				       "[{\"id\":\"call_1\",\"type\":\"function\""));
 		assert_null(strstr(out.ptr, "annotations"));
 		assert_non_null(strstr(
-		    out.ptr,
-		    "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"text\"},"
-		    "{\"role\":\"tool\",\"tool_call_id\":\"call_2\",\"content\":\"Error: bad "
-		    "arguments\"},{\"role\":\"tool\",\"tool_call_id\":\"call_3\","
-		    "\"content\":\"Error: no\"}]"));
+			out.ptr,
+			"{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"text\"},"
+			"{\"role\":\"tool\",\"tool_call_id\":\"call_2\",\"content\":\"Error: bad "
+			"arguments\"},{\"role\":\"tool\",\"tool_call_id\":\"call_3\","
+			"\"content\":\"Error: no\"}]"));
 		assert_int_equal(cJSON_GetArraySize(messages), 4);
 		wfm_buf_release(&out);
 		cJSON_Delete(messages);
@@ -124,12 +125,12 @@ static void test_llm_openai__finish_reasons(void **state)
 		const char *raw;
 		enum wfm_llm_stop stop;
 	} cases[] = {
-	    {"stop", WFM_LLM_STOP_END},
-	    {"tool_calls", WFM_LLM_STOP_TOOL_USE},
-	    {"function_call", WFM_LLM_STOP_TOOL_USE},
-	    {"length", WFM_LLM_STOP_MAX_TOKENS},
-	    {"content_filter", WFM_LLM_STOP_REFUSAL},
-	    {"eos", WFM_LLM_STOP_OTHER},
+		{ "stop", WFM_LLM_STOP_END },
+		{ "tool_calls", WFM_LLM_STOP_TOOL_USE },
+		{ "function_call", WFM_LLM_STOP_TOOL_USE },
+		{ "length", WFM_LLM_STOP_MAX_TOKENS },
+		{ "content_filter", WFM_LLM_STOP_REFUSAL },
+		{ "eos", WFM_LLM_STOP_OTHER },
 	};
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(cases); i++) {
@@ -137,11 +138,11 @@ static void test_llm_openai__finish_reasons(void **state)
 		struct wfm_llm_reply r;
 
 		wfm_buf_addf(
-		    &b,
-		    "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},"
-		    "\"finish_reason\":\"%s\"}],\"usage\":{\"prompt_tokens\":3,"
-		    "\"completion_tokens\":1}}",
-		    cases[i].raw);
+			&b,
+			"{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},"
+			"\"finish_reason\":\"%s\"}],\"usage\":{\"prompt_tokens\":3,"
+			"\"completion_tokens\":1}}",
+			cases[i].raw);
 		assert_wfm_ok(api()->parse(&r, b.ptr, b.len));
 		assert_int_equal(r.stop, cases[i].stop);
 		assert_string_equal(r.stop_raw, cases[i].raw);
@@ -155,9 +156,9 @@ static void test_llm_openai__refusal_and_usage(void **state)
 {
 	struct wfm_llm_reply r;
 
-	assert_wfm_ok(
-	    parse_str(&r, "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":null,"
-			  "\"refusal\":\"I can't help with that\"},\"finish_reason\":\"stop\"}]}"));
+	assert_wfm_ok(parse_str(
+		&r, "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":null,"
+		    "\"refusal\":\"I can't help with that\"},\"finish_reason\":\"stop\"}]}"));
 	assert_int_equal(r.stop, WFM_LLM_STOP_REFUSAL);
 	assert_string_equal(r.text, "I can't help with that");
 	/* no usage at all: estimated; input left for the client, which has the request */
@@ -177,10 +178,10 @@ static void test_llm_openai__refusal_and_usage(void **state)
 	wfm_llm_reply_release(&r);
 
 	/* "stop" while calling tools, "" arguments: the calls decide, {} input */
-	assert_wfm_ok(
-	    parse_str(&r, "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"tool_calls\":"
-			  "[{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"Glob\","
-			  "\"arguments\":\"\"}}]},\"finish_reason\":\"stop\"}]}"));
+	assert_wfm_ok(parse_str(
+		&r, "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"tool_calls\":"
+		    "[{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"Glob\","
+		    "\"arguments\":\"\"}}]},\"finish_reason\":\"stop\"}]}"));
 	assert_int_equal(r.stop, WFM_LLM_STOP_TOOL_USE);
 	assert_non_null(r.calls[0].input);
 	assert_int_equal(cJSON_GetArraySize(r.calls[0].input), 0);
@@ -194,8 +195,8 @@ static void test_llm_openai__refusal_and_usage(void **state)
 static void test_llm_openai__errors(void **state)
 {
 	const char *quota =
-	    "{\"error\":{\"message\":\"You exceeded your current quota\","
-	    "\"type\":\"insufficient_quota\",\"param\":null,\"code\":\"insufficient_quota\"}}";
+		"{\"error\":{\"message\":\"You exceeded your current quota\","
+		"\"type\":\"insufficient_quota\",\"param\":null,\"code\":\"insufficient_quota\"}}";
 	const char *rate = "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\","
 			   "\"code\":\"rate_limit_exceeded\"}}";
 	const char *ollama = "{\"error\":\"model 'x' not found\"}";
@@ -215,11 +216,11 @@ static void test_llm_openai__errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_llm_openai__build),
-	    cmocka_unit_test(test_llm_openai__parse_tool_calls),
-	    cmocka_unit_test(test_llm_openai__finish_reasons),
-	    cmocka_unit_test(test_llm_openai__refusal_and_usage),
-	    cmocka_unit_test(test_llm_openai__errors),
+		cmocka_unit_test(test_llm_openai__build),
+		cmocka_unit_test(test_llm_openai__parse_tool_calls),
+		cmocka_unit_test(test_llm_openai__finish_reasons),
+		cmocka_unit_test(test_llm_openai__refusal_and_usage),
+		cmocka_unit_test(test_llm_openai__errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,8 +47,8 @@ static void snapshot(void)
 {
 	free(user_refs);
 	user_refs =
-	    wfm_test_sh_trim(repo, "git for-each-ref --format='%%(refname) %%(objectname)' "
-				   "refs/heads refs/tags | grep -v ' *refs/heads/wfmigrate/'");
+		wfm_test_sh_trim(repo, "git for-each-ref --format='%%(refname) %%(objectname)' "
+				       "refs/heads refs/tags | grep -v ' *refs/heads/wfmigrate/'");
 }
 
 static int setup(void **state)
@@ -138,16 +138,16 @@ static char *branch(const char *name, const char *cmd)
 }
 
 /* Like branch_from, with a commit message as an agent with this scope would write it. */
-static char *scoped_branch(const char *name, const char *from, const char *cmd,
-			   const char *scope)
+static char *scoped_branch(const char *name, const char *from, const char *cmd, const char *scope)
 {
 	free(wfm_test_sh_trim(
-	    repo,
-	    "git checkout -q -b '%s' '%s' && { %s; } && git add -A && "
-	    "printf 'impl: %%s\\n\\nWfmigrate-Run: r\\nWfmigrate-Role: implementer\\n' "
-	    "'%s' > .git/msg && for g in %s; do echo \"Wfmigrate-Scope: $g\" >> .git/msg; done && "
-	    "git commit -q --allow-empty -F .git/msg && git checkout -q main",
-	    name, from, cmd, name, scope));
+		repo,
+		"git checkout -q -b '%s' '%s' && { %s; } && git add -A && "
+		"printf 'impl: %%s\\n\\nWfmigrate-Run: r\\nWfmigrate-Role: implementer\\n' "
+		"'%s' > .git/msg && for g in %s; do echo \"Wfmigrate-Scope: $g\" >> .git/msg; done "
+		"&& "
+		"git commit -q --allow-empty -F .git/msg && git checkout -q main",
+		name, from, cmd, name, scope));
 	snapshot();
 	return wfm_test_sh_trim(repo, "git rev-parse '%s'", name);
 }
@@ -457,9 +457,10 @@ static void test_merge_queue__batch_all_pass(void **state)
 	struct wfm_merge_stats st;
 
 	for (size_t i = 0; i < 4; i++)
-		tips[i] = branch(names[i], names[i][1] == '1' ? "echo 1 > f1" :
-					   names[i][1] == '2' ? "echo 2 > f2" :
-					   names[i][1] == '3' ? "echo 3 > f3" : "echo 4 > f4");
+		tips[i] = branch(names[i], names[i][1] == '1'	? "echo 1 > f1"
+					   : names[i][1] == '2' ? "echo 2 > f2"
+					   : names[i][1] == '3' ? "echo 3 > f3"
+								: "echo 4 > f4");
 	o.batch_max = 4;
 	o.batch_wait_ms = 10000;
 	q = start(&o);
@@ -486,7 +487,8 @@ static void test_merge_queue__batch_all_pass(void **state)
 	assert_int_equal(st.baseline_runs, 1);
 	assert_int_equal(st.batched, 4);
 	assert_int_equal(st.largest_batch, 4);
-	assert_true(st.longest_ms >= st.baseline_ms && st.longest_ms <= st.oracle_ms + st.baseline_ms);
+	assert_true(st.longest_ms >= st.baseline_ms &&
+		    st.longest_ms <= st.oracle_ms + st.baseline_ms);
 	wfm_merge_queue_free(q);
 	assert_ref_only_at_passing_commits();
 	assert_user_untouched();
@@ -535,7 +537,8 @@ static unsigned long bisect_case(size_t n, const char *bad)
 	assert_int_equal(st.largest_batch, n);
 	assert_true(st.batched >= n && st.baseline_runs == 1);
 	print_message("bisect: %zu branches, bad %s: %lu oracle runs, %lu ref moves, "
-		      "%lu bisection steps\n", n, bad, runs, st.ref_moves, st.bisections);
+		      "%lu bisection steps\n",
+		      n, bad, runs, st.ref_moves, st.bisections);
 	wfm_merge_queue_free(q);
 	assert_ref_only_at_passing_commits();
 	assert_user_untouched();
@@ -633,22 +636,24 @@ static void test_merge_queue__progress(void **state)
 	wait_decisions(4);
 	wfm_merge_queue_free(q);
 	/* the baseline, the batch, each bisection step, each landing and each decision */
-	assert_string_equal(told.said.ptr, "test 0 0/0\n"
-					   "tested 0 pass\n"
-					   "test 1 4/0 f1,f2,f3,f4\n"
-					   "tested 1 exited 1: 5 passed, 1 failed: ./check: cannot run with a broken file\n"
-					   "test 1 2/4 f1,f2\n"
-					   "tested 1 pass\n"
-					   "landed 1 2\n"
-					   "decided f1 merged\n"
-					   "decided f2 merged\n"
-					   "test 1 1/2 f3\n"
-					   "tested 1 exited 1: 5 passed, 1 failed: ./check: cannot run with a broken file\n"
-					   "decided f3 oracle-failed\n"
-					   "test 2 1/0 f4\n"
-					   "tested 2 pass\n"
-					   "landed 2 1\n"
-					   "decided f4 merged\n");
+	assert_string_equal(
+		told.said.ptr,
+		"test 0 0/0\n"
+		"tested 0 pass\n"
+		"test 1 4/0 f1,f2,f3,f4\n"
+		"tested 1 exited 1: 5 passed, 1 failed: ./check: cannot run with a broken file\n"
+		"test 1 2/4 f1,f2\n"
+		"tested 1 pass\n"
+		"landed 1 2\n"
+		"decided f1 merged\n"
+		"decided f2 merged\n"
+		"test 1 1/2 f3\n"
+		"tested 1 exited 1: 5 passed, 1 failed: ./check: cannot run with a broken file\n"
+		"decided f3 oracle-failed\n"
+		"test 2 1/0 f4\n"
+		"tested 2 pass\n"
+		"landed 2 1\n"
+		"decided f4 merged\n");
 	wfm_buf_release(&told.said);
 }
 
@@ -769,11 +774,12 @@ static void test_merge_queue__scope(void **state)
 			   "a.txt 'cases/c[1-4]'"));
 	/* the agent's own commit claims everything; the scope of its last commit holds */
 	free(wfm_test_sh_trim(
-	    repo, "git checkout -q -b forged-own base && echo f > f.txt && git add f.txt && "
-		  "git commit -qm 'mine\n\nWfmigrate-Scope: **' && git checkout -q main"));
+		repo, "git checkout -q -b forged-own base && echo f > f.txt && git add f.txt && "
+		      "git commit -qm 'mine\n\nWfmigrate-Scope: **' && git checkout -q main"));
 	free(scoped_branch("forged", "forged-own", "sed -i 's/^3$/three/' a.txt", "a.txt"));
 	/* a fixer undoes its implementer's stray edit: the branch as a whole is in scope */
-	free(scoped_branch("stray", "base", "sed -i 's/^9$/nine/' a.txt && echo s > s.txt", "a.txt"));
+	free(scoped_branch("stray", "base", "sed -i 's/^9$/nine/' a.txt && echo s > s.txt",
+			   "a.txt"));
 	free(scoped_branch("fixed", "stray", "git rm -q s.txt", "a.txt"));
 	free(branch("unscoped", "echo u > u.txt"));
 	free(wfm_test_sh_trim(repo, "git branch allowed out"));
@@ -847,9 +853,9 @@ static void test_merge_queue__resume(void **state)
 
 	/* the agent went on: only its new change is squashed, counted from its merged tip */
 	free(wfm_test_sh_trim(
-	    repo,
-	    "git checkout -q agent && sed -i 's/^three$/THREE/' a.txt && git commit -qam more "
-	    "&& git checkout -q main"));
+		repo,
+		"git checkout -q agent && sed -i 's/^three$/THREE/' a.txt && git commit -qam more "
+		"&& git checkout -q main"));
 	free(wfm_test_sh_trim(repo,
 			      "git checkout -q -b other base && sed -i 's/^9$/nine/' a.txt && "
 			      "git commit -qam other && git checkout -q main"));
@@ -948,8 +954,9 @@ static void test_merge_queue__ref_moved_behind_our_back(void **state)
 
 	free(branch("mine", "echo m > mine.txt"));
 	/* the first oracle run moves the branch, as another process would */
-	wfm_buf_addf(&cmd, "if ! test -e '%s/moved'; then touch '%s/moved'; "
-			   "git update-ref %s %s; fi; %s",
+	wfm_buf_addf(&cmd,
+		     "if ! test -e '%s/moved'; then touch '%s/moved'; "
+		     "git update-ref %s %s; fi; %s",
 		     tmp, tmp, INTEGRATION, ext, oracle);
 	o.oracle_cmd = cmd.ptr;
 	o.baseline = &baseline;
@@ -996,23 +1003,24 @@ static void test_merge_queue__start_errors(void **state)
 
 	/* an oracle that fails on the base cannot gate anything */
 	free(wfm_test_sh_trim(
-	    repo, "git checkout -q -b broken-base base && echo x > broken && git add broken && "
-		  "git commit -qm broken && git checkout -q main"));
+		repo, "git checkout -q -b broken-base base && echo x > broken && git add broken && "
+		      "git commit -qm broken && git checkout -q main"));
 	o.base = "broken-base";
 	assert_int_equal(wfm_merge_queue_start(&q, pool, &o), WFM_ERROR);
 	assert_non_null(strstr(wfm_error_last(), "oracle failed on base commit"));
 	assert_null(q);
 	/* and nothing was created */
-	assert_int_equal(wfm_test_sh_status(repo, "git rev-parse -q --verify %s >/dev/null",
-					    INTEGRATION), 1);
+	assert_int_equal(
+		wfm_test_sh_status(repo, "git rev-parse -q --verify %s >/dev/null", INTEGRATION),
+		1);
 
 	/* an integration branch that is not on the base */
 	o.base = "base";
 	free(wfm_test_sh_trim(
-	    repo,
-	    "git checkout -q --orphan lonely && git commit -qm lonely && "
-	    "git checkout -q -f main && git branch -f wfmigrate/%s/integration lonely",
-	    RUN));
+		repo,
+		"git checkout -q --orphan lonely && git commit -qm lonely && "
+		"git checkout -q -f main && git branch -f wfmigrate/%s/integration lonely",
+		RUN));
 	assert_int_equal(wfm_merge_queue_start(&q, pool, &o), WFM_EINVALID);
 
 	/* nor one checked out somewhere */
@@ -1023,10 +1031,10 @@ static void test_merge_queue__start_errors(void **state)
 	assert_int_equal(wfm_merge_queue_start(&q, pool, &o), WFM_ELOCKED);
 	assert_non_null(strstr(wfm_error_last(), "checked out"));
 	free(wfm_test_sh_trim(
-	    repo,
-	    "git worktree remove --force wt && git branch -D -q lonely broken-base "
-	    "wfmigrate/%s/integration",
-	    RUN));
+		repo,
+		"git worktree remove --force wt && git branch -D -q lonely broken-base "
+		"wfmigrate/%s/integration",
+		RUN));
 	snapshot();
 
 	o.oracle_cmd = NULL;

@@ -17,10 +17,10 @@ static const char *resolve(const char *const *cli, const char *harness, const ch
 
 static void test_model__precedence(void **state)
 {
-	const char *cli[] = {"verifier=opus-x", "cli-all", NULL};
-	const char *cli_role_only[] = {"verifier=opus-x", NULL};
-	const char *config[] = {"classifier=cfg-fast", "cfg-all", NULL};
-	const char *config_role_only[] = {"classifier=cfg-fast", NULL};
+	const char *cli[] = { "verifier=opus-x", "cli-all", NULL };
+	const char *cli_role_only[] = { "verifier=opus-x", NULL };
+	const char *config[] = { "classifier=cfg-fast", "cfg-all", NULL };
+	const char *config_role_only[] = { "classifier=cfg-fast", NULL };
 
 	(void)state;
 	/* 1. --model <role>= for its role */
@@ -51,8 +51,8 @@ static void test_model__precedence(void **state)
 /* an agent type's model (agentType): after the script's, before git config */
 static void test_model__agent_type(void **state)
 {
-	const char *cli[] = {"verifier=opus-x", NULL};
-	const char *config[] = {"cfg-all", NULL};
+	const char *cli[] = { "verifier=opus-x", NULL };
+	const char *config[] = { "cfg-all", NULL };
 	const struct wfm_role *reviewer = wfm_role_find("reviewer");
 
 	(void)state;
@@ -62,9 +62,9 @@ static void test_model__agent_type(void **state)
 	assert_string_equal(wfm_model_resolve(cli, NULL, "type-model", config, reviewer,
 					      wfm_provider_find("anthropic")),
 			    "type-model");
-	assert_string_equal(
-	    wfm_model_resolve(cli, NULL, NULL, config, reviewer, wfm_provider_find("anthropic")),
-	    "cfg-all");
+	assert_string_equal(wfm_model_resolve(cli, NULL, NULL, config, reviewer,
+					      wfm_provider_find("anthropic")),
+			    "cfg-all");
 	/* the user's --model still wins */
 	assert_string_equal(wfm_model_resolve(cli, NULL, "type-model", config,
 					      wfm_role_find("verifier"),
@@ -75,16 +75,16 @@ static void test_model__agent_type(void **state)
 					      wfm_provider_find("anthropic")),
 			    "claude-haiku-4-5");
 	assert_string_equal(
-	    wfm_model_resolve(NULL, NULL, "haiku", NULL, reviewer, wfm_provider_find("openai")),
-	    "gpt-4.1-mini");
+		wfm_model_resolve(NULL, NULL, "haiku", NULL, reviewer, wfm_provider_find("openai")),
+		"gpt-4.1-mini");
 	assert_string_equal(
-	    wfm_model_resolve(NULL, NULL, "", NULL, reviewer, wfm_provider_find("anthropic")),
-	    "claude-sonnet-4-5");
+		wfm_model_resolve(NULL, NULL, "", NULL, reviewer, wfm_provider_find("anthropic")),
+		"claude-sonnet-4-5");
 }
 
 static void test_model__aliases(void **state)
 {
-	const char *cli[] = {"haiku", NULL};
+	const char *cli[] = { "haiku", NULL };
 
 	(void)state;
 	assert_string_equal(resolve(NULL, "opus", NULL, "implementer", "anthropic"),
@@ -116,10 +116,10 @@ static void test_model__check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_model__precedence),
-	    cmocka_unit_test(test_model__agent_type),
-	    cmocka_unit_test(test_model__aliases),
-	    cmocka_unit_test(test_model__check),
+		cmocka_unit_test(test_model__precedence),
+		cmocka_unit_test(test_model__agent_type),
+		cmocka_unit_test(test_model__aliases),
+		cmocka_unit_test(test_model__check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,8 +33,8 @@ static int parse(struct vals *v, int argc, const char **argv, unsigned flags)
 static void test_options__long_short_and_arguments(void **state)
 {
 	struct vals v = { 0 };
-	const char *argv[] = { "cmd", "a", "--flag", "--str=x", "-n", "7", "b", "--item", "i1",
-			       "--item=i2", NULL };
+	const char *argv[] = { "cmd", "a",	"--flag", "--str=x",   "-n", "7",
+			       "b",   "--item", "i1",	  "--item=i2", NULL };
 	int n = parse(&v, 10, argv, 0);
 
 	assert_int_equal(n, 2);
@@ -137,7 +137,7 @@ struct call {
 static void call_parse(void *data)
 {
 	struct call *c = data;
-	struct vals v = {0};
+	struct vals v = { 0 };
 
 	c->ret = parse(&v, c->argc, c->argv, WFM_PARSE_NO_ARGUMENTS);
 	wfm_strvec_clear(&v.list);
@@ -146,29 +146,29 @@ static void call_parse(void *data)
 /* Every usage error of the parser says what is wrong, then the usage text, on stderr. */
 static void test_options__errors_print_usage(void **state)
 {
-	const char *unknown[] = {"cmd", "--bogus", NULL};
-	const char *missing[] = {"cmd", "--str", NULL};
-	const char *notnum[] = {"cmd", "--num=12x", NULL};
-	const char *range[] = {"cmd", "--num", "101", NULL};
-	const char *boolval[] = {"cmd", "--flag=1", NULL};
-	const char *shortunknown[] = {"cmd", "-fz", NULL};
-	const char *extra[] = {"cmd", "stray", NULL};
+	const char *unknown[] = { "cmd", "--bogus", NULL };
+	const char *missing[] = { "cmd", "--str", NULL };
+	const char *notnum[] = { "cmd", "--num=12x", NULL };
+	const char *range[] = { "cmd", "--num", "101", NULL };
+	const char *boolval[] = { "cmd", "--flag=1", NULL };
+	const char *shortunknown[] = { "cmd", "-fz", NULL };
+	const char *extra[] = { "cmd", "stray", NULL };
 	struct {
 		const char **argv;
 		int argc;
 		const char *error;
 	} cases[] = {
-	    {unknown, 2, "error: unknown option 'bogus'\n"},
-	    {missing, 2, "error: option 'str' requires a value\n"},
-	    {notnum, 2, "error: option '--num' expects a non-negative integer, not '12x'\n"},
-	    {range, 3, "error: option '--num' must be between 1 and 100, not 101\n"},
-	    {boolval, 2, "error: option 'flag' takes no value\n"},
-	    {shortunknown, 2, "error: unknown switch 'z'\n"},
-	    {extra, 2, "error: unexpected argument 'stray'\n"},
+		{ unknown, 2, "error: unknown option 'bogus'\n" },
+		{ missing, 2, "error: option 'str' requires a value\n" },
+		{ notnum, 2, "error: option '--num' expects a non-negative integer, not '12x'\n" },
+		{ range, 3, "error: option '--num' must be between 1 and 100, not 101\n" },
+		{ boolval, 2, "error: option 'flag' takes no value\n" },
+		{ shortunknown, 2, "error: unknown switch 'z'\n" },
+		{ extra, 2, "error: unexpected argument 'stray'\n" },
 	};
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(cases); i++) {
-		struct call c = {cases[i].argv, cases[i].argc, 0};
+		struct call c = { cases[i].argv, cases[i].argc, 0 };
 		char *err = stderr_of(call_parse, &c);
 
 		assert_int_equal(c.ret, WFM_PARSE_ERROR);
@@ -283,16 +283,16 @@ static void test_options__usage_lists_every_option(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_options__long_short_and_arguments),
-	    cmocka_unit_test(test_options__bundled_short_and_attached_value),
-	    cmocka_unit_test(test_options__negation_and_double_dash),
-	    cmocka_unit_test(test_options__stop_at_non_option),
-	    cmocka_unit_test(test_options__errors),
-	    cmocka_unit_test(test_options__errors_print_usage),
-	    cmocka_unit_test(test_options__error_helpers),
-	    cmocka_unit_test(test_options__no_arguments),
-	    cmocka_unit_test(test_options__help),
-	    cmocka_unit_test(test_options__usage_lists_every_option),
+		cmocka_unit_test(test_options__long_short_and_arguments),
+		cmocka_unit_test(test_options__bundled_short_and_attached_value),
+		cmocka_unit_test(test_options__negation_and_double_dash),
+		cmocka_unit_test(test_options__stop_at_non_option),
+		cmocka_unit_test(test_options__errors),
+		cmocka_unit_test(test_options__errors_print_usage),
+		cmocka_unit_test(test_options__error_helpers),
+		cmocka_unit_test(test_options__no_arguments),
+		cmocka_unit_test(test_options__help),
+		cmocka_unit_test(test_options__usage_lists_every_option),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -141,8 +141,9 @@ static void test_oracle__summary_and_failure(void **state)
 	struct wfm_pool *pool = open_pool();
 	struct wfm_buf b = WFM_BUF_INIT;
 
-	o.command = "echo building; echo \"$PWD/src/a.c:3:1: error: no x\"; "
-		    "echo '3 passed, 1 failed'; echo 'make: *** [Makefile:2: test] Error 1'; exit 2";
+	o.command =
+		"echo building; echo \"$PWD/src/a.c:3:1: error: no x\"; "
+		"echo '3 passed, 1 failed'; echo 'make: *** [Makefile:2: test] Error 1'; exit 2";
 	assert_wfm_ok(wfm_oracle_run(&r, pool, "HEAD", &o));
 	assert_false(r.pass);
 	assert_int_equal(r.proc.exit_code, 2);
@@ -203,10 +204,11 @@ static void test_oracle__flaky_runs(void **state)
 	size_t passed = 0;
 
 	/* the counter lives outside the worktree, which is cleaned between runs */
-	wfm_buf_addf(&cmd,
-		     "n=$(cat '%s/count' 2>/dev/null || echo 0); n=$((n + 1)); echo $n > '%s/count'; "
-		     "echo \"run $n\"; test $((n %% 2)) -eq 1",
-		     dir, dir);
+	wfm_buf_addf(
+		&cmd,
+		"n=$(cat '%s/count' 2>/dev/null || echo 0); n=$((n + 1)); echo $n > '%s/count'; "
+		"echo \"run $n\"; test $((n %% 2)) -eq 1",
+		dir, dir);
 	o.command = cmd.ptr;
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(runs); i++) {
 		assert_wfm_ok(wfm_oracle_run(&runs[i], pool, "HEAD", &o));
@@ -249,7 +251,8 @@ static void test_oracle__json(void **state)
 	cJSON *root, *summary;
 
 	/* quotes, control characters and bytes that are not UTF-8 */
-	o.command = "printf 'say \"hi\"\\t\\001 caf\\303\\251 \\377\\n1 passed, 1 failed\\n'; exit 1";
+	o.command =
+		"printf 'say \"hi\"\\t\\001 caf\\303\\251 \\377\\n1 passed, 1 failed\\n'; exit 1";
 	assert_wfm_ok(wfm_oracle_run(&r, pool, "old", &o));
 	wfm_oracle_result_json(&json, &r, "old", o.command);
 	root = cJSON_Parse(json.ptr);
@@ -275,8 +278,9 @@ static void test_oracle__json(void **state)
 	assert_int_equal(cJSON_GetObjectItem(summary, "total")->valueint, 2);
 	assert_string_equal(cJSON_GetObjectItem(summary, "format")->valuestring, "plain");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(root, "excerpt")), 1);
-	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "excerpt"), 0)->valuestring,
-			    "1 passed, 1 failed");
+	assert_string_equal(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(root, "excerpt"), 0)->valuestring,
+		"1 passed, 1 failed");
 	cJSON_Delete(root);
 	wfm_oracle_result_release(&r);
 

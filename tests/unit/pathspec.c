@@ -5,9 +5,9 @@
 
 /* The tracked files of the fixture (as git ls-files lists them). */
 static const char *const files[] = {
-    ".hidden/h.c", "Doc/b.md",	    "README",	   "Readme.md",	      "a.c",	  "b.h",
-    "doc/a.md",	   "foo bar/baz.c", "lib/src/q.c", "src/[br]acket.c", "src/a.c",  "src/a.cc",
-    "src/b.c",	   "src/x/a.c",	    "src/x/y.c",   "src/x/z/w.c",     "we*ird.c", NULL,
+	".hidden/h.c", "Doc/b.md",	"README",      "Readme.md",	  "a.c",      "b.h",
+	"doc/a.md",    "foo bar/baz.c", "lib/src/q.c", "src/[br]acket.c", "src/a.c",  "src/a.cc",
+	"src/b.c",     "src/x/a.c",	"src/x/y.c",   "src/x/z/w.c",	  "we*ird.c", NULL,
 };
 
 /*
@@ -20,7 +20,7 @@ static const char *const files[] = {
 static char *matches(const char *prefix, const char *const *specs)
 {
 	struct wfm_pathspec ps = WFM_PATHSPEC_INIT;
-	struct wfm_pathspec_base base = {(char *)prefix, NULL};
+	struct wfm_pathspec_base base = { (char *)prefix, NULL };
 	struct wfm_buf b = WFM_BUF_INIT;
 
 	for (; *specs; specs++)
@@ -38,7 +38,7 @@ done:
 
 #define assert_matches(prefix, want, ...)                                                          \
 	do {                                                                                       \
-		const char *specs_[] = {__VA_ARGS__, NULL};                                        \
+		const char *specs_[] = { __VA_ARGS__, NULL };                                      \
 		char *got_ = matches((prefix), specs_);                                            \
 		assert_string_equal(got_, (want));                                                 \
 		free(got_);                                                                        \
@@ -126,8 +126,9 @@ static void test_pathspec__relative(void **state)
 
 static void test_pathspec__errors(void **state)
 {
-	assert_matches(
-	    "", "error: an empty string is not a valid pathspec: use '.' to mean every path", "");
+	assert_matches("",
+		       "error: an empty string is not a valid pathspec: use '.' to mean every path",
+		       "");
 	assert_matches("", "error: '../x' is outside the repository", "../x");
 	assert_matches("src/", "error: '../../x' is outside the repository", "../../x");
 	assert_matches("", "error: invalid pathspec magic 'blob' in ':(blob)x'", ":(blob)x");
@@ -147,7 +148,7 @@ static void test_pathspec__absolute(void **state)
 {
 	struct wfm_pathspec ps = WFM_PATHSPEC_INIT;
 	char *dir = wfm_test_tmpdir(), *top = realpath(dir, NULL), abs[4096];
-	struct wfm_pathspec_base base = {"sub/", top};
+	struct wfm_pathspec_base base = { "sub/", top };
 
 	snprintf(abs, sizeof(abs), "%s/lib/x.c", top);
 	assert_wfm_ok(wfm_pathspec_add(&ps, abs, &base));
@@ -169,22 +170,22 @@ static void test_pathspec__canonical(void **state)
 	static const struct {
 		const char *prefix, *typed, *canonical;
 	} cases[] = {
-	    {"", "src/a.c", "src/a.c"},
-	    {"src/", "../lib", "lib"},
-	    {"src/", ".", "src/"},
-	    {"", ".", "."},
-	    {"src/", ":(glob)*.c", ":(glob)src/*.c"},
-	    {"src/", ":!x", ":(exclude)src/x"},
-	    {"src/", ":/a.c", "a.c"},
-	    {"", ":(icase,literal)A*", ":(literal,icase)A*"},
-	    {"s[1]/", "*.c", ":(prefix:5)s[1]/*.c"},
-	    {"S2/", ":(icase)b.c", ":(icase,prefix:3)S2/b.c"},
-	    {"", ":(top):x", ":(top):x"},
+		{ "", "src/a.c", "src/a.c" },
+		{ "src/", "../lib", "lib" },
+		{ "src/", ".", "src/" },
+		{ "", ".", "." },
+		{ "src/", ":(glob)*.c", ":(glob)src/*.c" },
+		{ "src/", ":!x", ":(exclude)src/x" },
+		{ "src/", ":/a.c", "a.c" },
+		{ "", ":(icase,literal)A*", ":(literal,icase)A*" },
+		{ "s[1]/", "*.c", ":(prefix:5)s[1]/*.c" },
+		{ "S2/", ":(icase)b.c", ":(icase,prefix:3)S2/b.c" },
+		{ "", ":(top):x", ":(top):x" },
 	};
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(cases); i++) {
 		struct wfm_pathspec ps = WFM_PATHSPEC_INIT, again = WFM_PATHSPEC_INIT;
-		struct wfm_pathspec_base base = {(char *)cases[i].prefix, NULL};
+		struct wfm_pathspec_base base = { (char *)cases[i].prefix, NULL };
 		char *c;
 
 		assert_wfm_ok(wfm_pathspec_add(&ps, cases[i].typed, &base));
@@ -222,9 +223,9 @@ static void test_pathspec__tree_check(void **state)
 	char *dir = wfm_test_repo_new();
 	struct wfm_repo *r = NULL;
 	struct wfm_pathspec ps = WFM_PATHSPEC_INIT;
-	struct wfm_pathspec_base base = {"src/", NULL};
+	struct wfm_pathspec_base base = { "src/", NULL };
 	struct wfm_tree_files tf = WFM_TREE_FILES_INIT;
-	const char *specs[] = {":(glob)src/*.c", ":!src/b.c"};
+	const char *specs[] = { ":(glob)src/*.c", ":!src/b.c" };
 	size_t n = 0;
 
 	assert_wfm_ok(wfm_git_init());
@@ -259,14 +260,14 @@ static void test_pathspec__tree_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pathspec__plain),
-	    cmocka_unit_test(test_pathspec__magic),
-	    cmocka_unit_test(test_pathspec__relative),
-	    cmocka_unit_test(test_pathspec__errors),
-	    cmocka_unit_test(test_pathspec__absolute),
-	    cmocka_unit_test(test_pathspec__canonical),
-	    cmocka_unit_test(test_pathspec__may_match_under),
-	    cmocka_unit_test(test_pathspec__tree_check),
+		cmocka_unit_test(test_pathspec__plain),
+		cmocka_unit_test(test_pathspec__magic),
+		cmocka_unit_test(test_pathspec__relative),
+		cmocka_unit_test(test_pathspec__errors),
+		cmocka_unit_test(test_pathspec__absolute),
+		cmocka_unit_test(test_pathspec__canonical),
+		cmocka_unit_test(test_pathspec__may_match_under),
+		cmocka_unit_test(test_pathspec__tree_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -407,10 +407,11 @@ static void test_pool__commit_tree_matches_git(void **state)
 
 	/* a base whose tree holds an empty tree, which no index can hold */
 	empty = wfm_test_sh_trim(f.repo, "git mktree </dev/null");
-	free(wfm_test_sh(f.repo,
-			 "t=$( (git ls-tree c1; printf '040000 tree %s\\tempty\\n') | git mktree) && "
-			 "c=$(git commit-tree -p c1 -m empty $t) && git tag withempty $c",
-			 empty));
+	free(wfm_test_sh(
+		f.repo,
+		"t=$( (git ls-tree c1; printf '040000 tree %s\\tempty\\n') | git mktree) && "
+		"c=$(git commit-tree -p c1 -m empty $t) && git tag withempty $c",
+		empty));
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "withempty"));
 	wfm_test_write(path, "a.txt", "next\n");
 	commit_and_compare(path, slot, "drops the empty tree");
@@ -730,8 +731,9 @@ static void test_pool__dead_holder_git_locks_are_cleared(void **state)
 	fixture_init(&f);
 	pid = child_dies_holding(&f, "c1", name, sizeof(name));
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	free(wfm_test_sh(f.repo, ": >.git/worktrees/%s/index.lock && : >.git/worktrees/%s/HEAD.lock",
-			 name, name));
+	free(wfm_test_sh(f.repo,
+			 ": >.git/worktrees/%s/index.lock && : >.git/worktrees/%s/HEAD.lock", name,
+			 name));
 
 	pool = open_pool(&f, 0, NULL);
 	assert_wfm_ok(wfm_pool_acquire(&slot, pool, "c2"));
@@ -795,9 +797,10 @@ static void test_pool__dead_holder_leaves_nothing_behind(void **state)
 	} cases[] = {
 		{ "staged, not committed", "c1", "echo x >a.txt && echo y >src/new.c && git add -A",
 		  "c1", 1 },
-		{ "committed, branch not moved", "c1", "echo x >a.txt && git commit -qam x", "c1", 1 },
-		{ "committed, then the other base", "c1", "echo x >src/b.c && git commit -qam x", "c2",
+		{ "committed, branch not moved", "c1", "echo x >a.txt && git commit -qam x", "c1",
 		  1 },
+		{ "committed, then the other base", "c1", "echo x >src/b.c && git commit -qam x",
+		  "c2", 1 },
 		{ "a checkout cut short", "c1",
 		  "echo two >a.txt && echo 'int e;' >src/e.c && rm docs/d.md", "c1", 1 },
 		{ "a same-size edit, timestamps kept", "c1",
@@ -805,10 +808,11 @@ static void test_pool__dead_holder_leaves_nothing_behind(void **state)
 		  "rm /tmp/wfm-t.$$ && git add a.txt",
 		  "c1", 1 },
 		{ "a merge in progress", "c1",
-		  "git rev-parse c2 >\"$(git rev-parse --git-dir)/MERGE_HEAD\" && echo x >a.txt", "c1",
-		  1 },
+		  "git rev-parse c2 >\"$(git rev-parse --git-dir)/MERGE_HEAD\" && echo x >a.txt",
+		  "c1", 1 },
 		{ "untracked files and directories", "c2",
-		  "mkdir -p new/deep && echo u >new/deep/u.txt && echo v >v.txt && chmod -w new/deep",
+		  "mkdir -p new/deep && echo u >new/deep/u.txt && echo v >v.txt && chmod -w "
+		  "new/deep",
 		  "c2", 1 },
 		{ "git's lock files", "c1",
 		  "echo x >a.txt && : >\"$(git rev-parse --git-dir)/index.lock\" && "
@@ -818,7 +822,8 @@ static void test_pool__dead_holder_leaves_nothing_behind(void **state)
 		/* the checkout leaves it a symlink; the check after it finds out */
 		{ "a file turned symlink", "c1", "rm a.txt && ln -s /etc/hostname a.txt", "c1", 0 },
 		{ "a nested repository", "c1",
-		  "git init -q vendor/lib && echo n >vendor/lib/n.txt && echo x >src/c.c", "c1", 1 },
+		  "git init -q vendor/lib && echo n >vendor/lib/n.txt && echo x >src/c.c", "c1",
+		  1 },
 		{ "a corrupt index", "c1",
 		  "echo x >a.txt && echo garbage >\"$(git rev-parse --git-dir)/index\"", "c1", 0 },
 	};
@@ -881,7 +886,8 @@ static void test_pool__dead_holder_processes_are_ended(void **state)
 		if (wfm_pool_open(&p, f.repo, NULL) < 0 || wfm_pool_acquire(&s, p, "c1") < 0)
 			_exit(1);
 		/* an agent that keeps writing a file of the slot */
-		wfm_buf_addf(&cmd, "echo $$ >'%s'; while :; do echo foreign >src/c.c; sleep 0.02; done",
+		wfm_buf_addf(&cmd,
+			     "echo $$ >'%s'; while :; do echo foreign >src/c.c; sleep 0.02; done",
 			     pidfile);
 		o.shell = cmd.ptr;
 		o.cwd = wfm_slot_path(s);
@@ -1205,9 +1211,10 @@ static void test_pool__half_made_entries_are_cleaned(void **state)
 	 * with gitdir and commondir but no HEAD. Two of them make libgit2 think
 	 * every branch is checked out (pitfall 4).
 	 */
-	free(wfm_test_sh(f.repo, "mkdir -p .git/worktrees/wfm-7 .git/worktrees/wfm-8 && "
-				 "echo '%s/wfm-8/.git' > .git/worktrees/wfm-8/gitdir && "
-				 "echo ../.. > .git/worktrees/wfm-8/commondir",
+	free(wfm_test_sh(f.repo,
+			 "mkdir -p .git/worktrees/wfm-7 .git/worktrees/wfm-8 && "
+			 "echo '%s/wfm-8/.git' > .git/worktrees/wfm-8/gitdir && "
+			 "echo ../.. > .git/worktrees/wfm-8/commondir",
 			 f.pooldir));
 
 	assert_sh_contains(f.repo, "0000000", "git worktree list");
@@ -1266,8 +1273,9 @@ static void test_pool__clean_keeps_what_is_needed(void **state)
 	assert_wfm_ok(wfm_pool_release(pool, free_slot));
 
 	/* the user's own things */
-	free(wfm_test_sh(f.repo, "git worktree add -q ../%s-user -b feature c1 && "
-				 "git branch wfmigratex/y c1 && git branch wfm-3 c1",
+	free(wfm_test_sh(f.repo,
+			 "git worktree add -q ../%s-user -b feature c1 && "
+			 "git branch wfmigratex/y c1 && git branch wfm-3 c1",
 			 strrchr(f.repo, '/') + 1));
 	/* runs: r2 exists and is not running, r3 is running, gone has no directory */
 	runner = fork();
@@ -1275,29 +1283,30 @@ static void test_pool__clean_keeps_what_is_needed(void **state)
 		pause();
 		_exit(0);
 	}
-	free(wfm_test_sh(f.repo, "mkdir -p .git/wfmigrate/runs/r2 .git/wfmigrate/runs/r3 && "
-				 "echo 999999999 > .git/wfmigrate/runs/r2/lock && "
-				 "echo %ld > .git/wfmigrate/runs/r3/lock && "
-				 "git branch wfmigrate/r2/a c1 && git branch wfmigrate/r3/a c1 && "
-				 "git branch wfmigrate/r3/integration c2 && "
-				 "git branch wfmigrate/gone/a c1 && "
-				 "git branch wfmigrate/gone/b/c c2 && "
-				 "git branch wfmigrate/gone/co c1 && "
-				 "git -C ../%s-user checkout -q wfmigrate/gone/co && "
-				 "git config branch.wfmigrate/gone/a.note hello",
+	free(wfm_test_sh(f.repo,
+			 "mkdir -p .git/wfmigrate/runs/r2 .git/wfmigrate/runs/r3 && "
+			 "echo 999999999 > .git/wfmigrate/runs/r2/lock && "
+			 "echo %ld > .git/wfmigrate/runs/r3/lock && "
+			 "git branch wfmigrate/r2/a c1 && git branch wfmigrate/r3/a c1 && "
+			 "git branch wfmigrate/r3/integration c2 && "
+			 "git branch wfmigrate/gone/a c1 && "
+			 "git branch wfmigrate/gone/b/c c2 && "
+			 "git branch wfmigrate/gone/co c1 && "
+			 "git -C ../%s-user checkout -q wfmigrate/gone/co && "
+			 "git config branch.wfmigrate/gone/a.note hello",
 			 (long)runner, strrchr(f.repo, '/') + 1));
 
 	/* a dry run says everything and changes nothing */
 	before = wfm_test_sh_trim(
-	    f.repo, "git worktree list --porcelain; git for-each-ref; ls -A '%s'", f.pooldir);
+		f.repo, "git worktree list --porcelain; git for-each-ref; ls -A '%s'", f.pooldir);
 	opts.dry_run = 1;
 	assert_wfm_ok(wfm_pool_clean(&report, f.repo, &opts));
 	assert_int_equal(report.nr, 8);
 	assert_int_equal(report.items[1].removed, 1); /* would be */
 	wfm_clean_report_release(&report);
 	assert_sh_equal(
-	    f.repo, before,
-	    "git worktree list --porcelain; git for-each-ref; ls -A .git/wfmigrate/pool");
+		f.repo, before,
+		"git worktree list --porcelain; git for-each-ref; ls -A .git/wfmigrate/pool");
 	free(before);
 
 	opts.dry_run = 0;
@@ -1337,8 +1346,8 @@ static void test_pool__clean_keeps_what_is_needed(void **state)
 	assert_sh_equal(f.repo, "wfmigrate/gone/co\nwfmigrate/r3/a\nwfmigrate/r3/integration",
 			"git branch --list 'wfmigrate/*' --format='%%(refname:short)'");
 	assert_sh_equal(
-	    f.repo, "wfm-3\nwfmigratex/y",
-	    "git branch --list 'w*' --format='%%(refname:short)' | grep -v '^wfmigrate/'");
+		f.repo, "wfm-3\nwfmigratex/y",
+		"git branch --list 'w*' --format='%%(refname:short)' | grep -v '^wfmigrate/'");
 	assert_sh_contains(f.repo, "feature", "git branch --list feature");
 	assert_sh_equal(f.repo, "3", "git worktree list | wc -l");
 	assert_true(path_exists(f.pooldir, "wfm-1/a.txt"));
@@ -1347,8 +1356,9 @@ static void test_pool__clean_keeps_what_is_needed(void **state)
 	kill(runner, SIGKILL);
 	waitpid(runner, NULL, 0);
 	assert_wfm_ok(wfm_pool_release(pool, held));
-	free(wfm_test_sh(f.repo, "git -C ../%s-user checkout -q --detach && "
-				 "git worktree remove ../%s-user",
+	free(wfm_test_sh(f.repo,
+			 "git -C ../%s-user checkout -q --detach && "
+			 "git worktree remove ../%s-user",
 			 strrchr(f.repo, '/') + 1, strrchr(f.repo, '/') + 1));
 	assert_wfm_ok(wfm_pool_clean(&report, f.repo, &opts));
 	/* its result stays, even with --all, until the run is named */

@@ -48,14 +48,14 @@ static void test_price__defaults(void **state)
 static void test_price__config(void **state)
 {
 	struct wfm_price p;
-	const char *const cfg[] = {"fake-rules=1,2", "claude-sonnet-4-5=2.5, 10 ,3,0.25",
-				   "llama=0,0", NULL};
-	const char *const bad1[] = {"x=1", NULL};
-	const char *const bad2[] = {"x=1,2,3", NULL};
-	const char *const bad3[] = {"=1,2", NULL};
-	const char *const bad4[] = {"x=-1,2", NULL};
-	const char *const bad5[] = {"x=1,2x", NULL};
-	const char *const bad6[] = {"x", NULL};
+	const char *const cfg[] = { "fake-rules=1,2", "claude-sonnet-4-5=2.5, 10 ,3,0.25",
+				    "llama=0,0", NULL };
+	const char *const bad1[] = { "x=1", NULL };
+	const char *const bad2[] = { "x=1,2,3", NULL };
+	const char *const bad3[] = { "=1,2", NULL };
+	const char *const bad4[] = { "x=-1,2", NULL };
+	const char *const bad5[] = { "x=1,2x", NULL };
+	const char *const bad6[] = { "x", NULL };
 
 	assert_wfm_ok(wfm_price_find(&p, "fake-rules", cfg));
 	assert_true(p.known);
@@ -88,7 +88,8 @@ static void test_price__cost(void **state)
 {
 	struct wfm_price p;
 	struct wfm_llm_usage u = {
-	    .input = 1000000, .output = 2000000, .cache_write = 1000000, .cache_read = 10000000};
+		.input = 1000000, .output = 2000000, .cache_write = 1000000, .cache_read = 10000000
+	};
 
 	assert_wfm_ok(wfm_price_find(&p, "claude-sonnet-4-5", NULL));
 	/* 3 + 30 + 3.75 + 3 */
@@ -104,9 +105,9 @@ static void test_price__cost(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_price__defaults),
-	    cmocka_unit_test(test_price__config),
-	    cmocka_unit_test(test_price__cost),
+		cmocka_unit_test(test_price__defaults),
+		cmocka_unit_test(test_price__config),
+		cmocka_unit_test(test_price__cost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -189,9 +189,10 @@ static void test_process__timeout_term_ignoring_grandchild(void **state)
 
 	o.timeout_ms = 300;
 	o.kill_grace_ms = 500;
-	/* the grandchild (and the sleep it runs, which inherits the ignored TERM) survive SIGTERM */
-	assert_wfm_ok(run_sh(&r, "sh -c 'trap \"\" TERM; sleep 1000; : wfm-test-marker-ti'; echo after",
-			     &o));
+	/* the grandchild (and the sleep it runs, which inherits the ignored TERM) survive SIGTERM
+	 */
+	assert_wfm_ok(run_sh(
+		&r, "sh -c 'trap \"\" TERM; sleep 1000; : wfm-test-marker-ti'; echo after", &o));
 	assert_true(wfm_clock_mono_ms() - t0 < 20000);
 	assert_true(r.timed_out);
 	assert_int_equal(r.exit_code, -1);
@@ -240,7 +241,8 @@ static void test_process__background_child_holding_the_pipe(void **state)
 
 	/* one that ignores TERM too */
 	o.kill_grace_ms = 300;
-	assert_wfm_ok(run_sh(&r, "(trap '' TERM; sleep 1000; : wfm-test-marker-bh) & echo done", &o));
+	assert_wfm_ok(
+		run_sh(&r, "(trap '' TERM; sleep 1000; : wfm-test-marker-bh) & echo done", &o));
 	assert_int_equal(r.exit_code, 0);
 	wfm_process_result_release(&r);
 	assert_none_marked("wfm-test-marker-bh");
@@ -387,8 +389,8 @@ static void test_process__env_scrub(void **state)
 
 static void test_process__env_build(void **state)
 {
-	char *base[] = { "A=1",	 "PWD=/old", "X_API_KEY=k", "GIT_DIR=d",
-			 "B=2",	 "ODD",	     "WFM_OWNER=1.2", NULL };
+	char *base[] = { "A=1", "PWD=/old", "X_API_KEY=k",   "GIT_DIR=d",
+			 "B=2", "ODD",	    "WFM_OWNER=1.2", NULL };
 	const char *set[] = { "B=3", NULL };
 	struct wfm_process_opts o = WFM_PROCESS_OPTS_INIT;
 	struct wfm_strvec env = WFM_STRVEC_INIT;

@@ -135,9 +135,9 @@ static void test_provider__messages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_provider__find),     cmocka_unit_test(test_provider__default),
-	    cmocka_unit_test(test_provider__base_url), cmocka_unit_test(test_provider__api_key),
-	    cmocka_unit_test(test_provider__messages),
+		cmocka_unit_test(test_provider__find),	   cmocka_unit_test(test_provider__default),
+		cmocka_unit_test(test_provider__base_url), cmocka_unit_test(test_provider__api_key),
+		cmocka_unit_test(test_provider__messages),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

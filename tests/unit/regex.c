@@ -65,8 +65,14 @@ static void test_regex__utf8(void **state)
 static void test_regex__invalid_utf8_subject_does_not_match(void **state)
 {
 	/* invalid sequences are never matched, and are not an error */
-	assert_int_equal(matches("a.b", 0, "a\xff" "b"), 0);
-	assert_int_equal(matches("a.b", 0, "a\xc3\x28" "b"), 0);
+	assert_int_equal(matches("a.b", 0,
+				 "a\xff"
+				 "b"),
+			 0);
+	assert_int_equal(matches("a.b", 0,
+				 "a\xc3\x28"
+				 "b"),
+			 0);
 	/* the valid text around them still matches */
 	assert_int_equal(matches("ok", 0, "\xff\xfe ok \xc0"), 1);
 	assert_int_equal(matches("\\w+", 0, "\xed\xa0\x80"), 0); /* a surrogate */

@@ -58,15 +58,15 @@ static void assert_rewound_to(const char *const *keep, const char *tag)
 
 static void test_rewind__all_journaled_stays(void **state)
 {
-	const char *const keep[] = {"key-a#1", "key-b#1", "key-c#1", NULL};
+	const char *const keep[] = { "key-a#1", "key-b#1", "key-c#1", NULL };
 
 	assert_rewound_to(keep, "c");
 }
 
 static void test_rewind__drops_what_the_journal_lacks(void **state)
 {
-	const char *const keep[] = {"key-a#1", "key-b#1", NULL};
-	const char *const none[] = {NULL};
+	const char *const keep[] = { "key-a#1", "key-b#1", NULL };
+	const char *const none[] = { NULL };
 
 	assert_rewound_to(keep, "b");
 	/* and on, down to the base, which has no trailer */
@@ -75,7 +75,7 @@ static void test_rewind__drops_what_the_journal_lacks(void **state)
 
 static void test_rewind__missing_branch(void **state)
 {
-	const char *const none[] = {NULL};
+	const char *const none[] = { NULL };
 	char out[WFM_OID_HEXSZ + 1] = "x";
 
 	assert_int_equal(wfm_branch_rewind(out, r, "refs/heads/wfmigrate/r/nope",
@@ -87,10 +87,10 @@ static void test_rewind__missing_branch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_rewind__all_journaled_stays, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rewind__drops_what_the_journal_lacks, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_rewind__missing_branch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rewind__all_journaled_stays, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rewind__drops_what_the_journal_lacks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rewind__missing_branch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

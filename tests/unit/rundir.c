@@ -88,8 +88,8 @@ static void test_rundir__create_writes_the_tree(void **state)
 	struct wfm_rundir *r = NULL;
 	struct wfm_pidlock_owner owner;
 	cJSON *args = wfm_test_json("{\"z\":1,\"a\":[\"x\"],\"m\":{\"q\":true,\"b\":null}}");
-	cJSON *meta =
-		  wfm_test_json("{\"name\":\"migrate\",\"description\":\"d\",\"id\":\"bogus\"}"),
+	cJSON *meta = wfm_test_json(
+		      "{\"name\":\"migrate\",\"description\":\"d\",\"id\":\"bogus\"}"),
 	      *m;
 	char *text, *lock, *want_path;
 	const cJSON *created;
@@ -104,8 +104,11 @@ static void test_rundir__create_writes_the_tree(void **state)
 	if (regexec(&re, r->id, 0, NULL, 0))
 		fail_msg("unexpected run id '%s'", r->id);
 	regfree(&re);
-	assert_int_equal(wfm_test_sh_status(f->common, "git check-ref-format 'refs/heads/"
-					    "wfmigrate/%s/integration'", r->id), 0);
+	assert_int_equal(wfm_test_sh_status(f->common,
+					    "git check-ref-format 'refs/heads/"
+					    "wfmigrate/%s/integration'",
+					    r->id),
+			 0);
 	want_path = wfm_fs_join(f->common, "wfmigrate/runs");
 	assert_int_equal(strncmp(r->path, want_path, strlen(want_path)), 0);
 	assert_string_equal(r->path + strlen(want_path) + 1, r->id);

@@ -89,7 +89,7 @@ static void test_sched__order(void **state)
 static void test_sched__admit_before_an_item_ends(void **state)
 {
 	struct wfm_sched s = WFM_SCHED_INIT;
-	struct wfm_sched_budget b = {.max_tokens = 30000, .first_tokens = 10000};
+	struct wfm_sched_budget b = { .max_tokens = 30000, .first_tokens = 10000 };
 	struct wfm_buf why = WFM_BUF_INIT;
 	struct wfm_sched_item *it;
 
@@ -131,7 +131,7 @@ static void test_sched__admit_before_an_item_ends(void **state)
 static void test_sched__admit_learns_from_ended_items(void **state)
 {
 	struct wfm_sched s = WFM_SCHED_INIT;
-	struct wfm_sched_budget b = {.max_tokens = 30000, .first_tokens = 20000};
+	struct wfm_sched_budget b = { .max_tokens = 30000, .first_tokens = 20000 };
 	struct wfm_sched_item *a = wfm_sched_item(&s, 1), *c = wfm_sched_item(&s, 3);
 	struct wfm_sched_item *cut = wfm_sched_item(&s, 2), *none = wfm_sched_item(&s, 4);
 	uint64_t each;
@@ -178,7 +178,7 @@ static void test_sched__admit_learns_from_ended_items(void **state)
 static void test_sched__admit_usd(void **state)
 {
 	struct wfm_sched s = WFM_SCHED_INIT;
-	struct wfm_sched_budget b = {.max_usd = 1.0, .first_usd = 0.3};
+	struct wfm_sched_budget b = { .max_usd = 1.0, .first_usd = 0.3 };
 	struct wfm_buf why = WFM_BUF_INIT;
 	struct wfm_sched_item *it;
 
@@ -214,7 +214,7 @@ static void test_sched__decide_spent(void **state)
 	struct wfm_sched s = WFM_SCHED_INIT;
 	struct wfm_sched_item *started = wfm_sched_item(&s, 1);
 	struct wfm_sched_item *fresh = wfm_sched_item(&s, 2);
-	struct wfm_sched_turn t = {0};
+	struct wfm_sched_turn t = { 0 };
 
 	started->agents = 1;
 	/* no limit: everything runs, with or without an item */
@@ -239,9 +239,9 @@ static void test_sched__decide_spent(void **state)
 static void test_sched__decide_waits_then_stalls(void **state)
 {
 	struct wfm_sched s = WFM_SCHED_INIT;
-	struct wfm_sched_budget b = {.max_tokens = 30000, .first_tokens = 10000};
+	struct wfm_sched_budget b = { .max_tokens = 30000, .first_tokens = 10000 };
 	struct wfm_buf why = WFM_BUF_INIT;
-	struct wfm_sched_turn t = {.budget = &b};
+	struct wfm_sched_turn t = { .budget = &b };
 
 	/* three items under way keep the whole budget: a fourth waits */
 	open_items(&s, 3);
@@ -281,9 +281,9 @@ static void test_sched__decide_waits_then_stalls(void **state)
 static void test_sched__decide_no_room(void **state)
 {
 	struct wfm_sched s = WFM_SCHED_INIT;
-	struct wfm_sched_budget b = {.max_tokens = 10000, .spent_tokens = 4000};
+	struct wfm_sched_budget b = { .max_tokens = 10000, .spent_tokens = 4000 };
 	struct wfm_buf why = WFM_BUF_INIT;
-	struct wfm_sched_turn t = {.budget = &b, .busy = 1};
+	struct wfm_sched_turn t = { .budget = &b, .busy = 1 };
 	struct wfm_sched_item *done = wfm_sched_item(&s, 1);
 
 	/* an item that ended cost 4000: another needs 5000, and 6000 are left */
@@ -325,15 +325,15 @@ static void test_sched__count_agent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sched__items_by_id),
-	    cmocka_unit_test(test_sched__order),
-	    cmocka_unit_test(test_sched__admit_before_an_item_ends),
-	    cmocka_unit_test(test_sched__admit_learns_from_ended_items),
-	    cmocka_unit_test(test_sched__admit_usd),
-	    cmocka_unit_test(test_sched__decide_spent),
-	    cmocka_unit_test(test_sched__decide_waits_then_stalls),
-	    cmocka_unit_test(test_sched__decide_no_room),
-	    cmocka_unit_test(test_sched__count_agent),
+		cmocka_unit_test(test_sched__items_by_id),
+		cmocka_unit_test(test_sched__order),
+		cmocka_unit_test(test_sched__admit_before_an_item_ends),
+		cmocka_unit_test(test_sched__admit_learns_from_ended_items),
+		cmocka_unit_test(test_sched__admit_usd),
+		cmocka_unit_test(test_sched__decide_spent),
+		cmocka_unit_test(test_sched__decide_waits_then_stalls),
+		cmocka_unit_test(test_sched__decide_no_room),
+		cmocka_unit_test(test_sched__count_agent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

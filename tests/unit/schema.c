@@ -353,8 +353,13 @@ static void test_schema__unsatisfiable(void **state)
 static void test_schema__object_only(void **state)
 {
 	const char *ok[] = {
-		"true", "{}", "{'type':'object'}", "{'type':['string','object']}",
-		"{'enum':[1,{'a':1}]}", "{'const':{}}", "{'required':['x']}",
+		"true",
+		"{}",
+		"{'type':'object'}",
+		"{'type':['string','object']}",
+		"{'enum':[1,{'a':1}]}",
+		"{'const':{}}",
+		"{'required':['x']}",
 	};
 	const char *bad[][2] = {
 		{ "{'type':'string'}",

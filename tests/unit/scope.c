@@ -38,8 +38,9 @@ static int teardown(void **state)
 /* Runs cmd, then commits everything with message msg (printf-style \n allowed); returns the id. */
 static char *commit(const char *cmd, const char *msg)
 {
-	free(wfm_test_sh(repo, "{ %s; } && git add -A && git commit -q --allow-empty -F - <<'EOF'\n"
-			       "%s\nEOF",
+	free(wfm_test_sh(repo,
+			 "{ %s; } && git add -A && git commit -q --allow-empty -F - <<'EOF'\n"
+			 "%s\nEOF",
 			 cmd, msg));
 	return wfm_test_sh_trim(repo, "git rev-parse HEAD");
 }
@@ -68,7 +69,7 @@ static void assert_scope(const char *from, const char *tip, const char *want)
 
 static void test_scope__check_glob(void **state)
 {
-	static const char *const good[] = { "src/a.c", "*.h", "include/**", "/Makefile",
+	static const char *const good[] = { "src/a.c", "*.h",	"include/**", "/Makefile",
 					    "**",      "a b.c", "src/[ab].c", "\\*weird" };
 	static const struct {
 		const char *glob, *why;
@@ -92,7 +93,8 @@ static void test_scope__check_glob(void **state)
 		if (wfm_scope_check_glob(bad[i].glob) != WFM_EINVALID)
 			fail_msg("'%s' was taken", bad[i].glob);
 		if (!strstr(wfm_error_last(), bad[i].why))
-			fail_msg("'%s': '%s' not in: %s", bad[i].glob, bad[i].why, wfm_error_last());
+			fail_msg("'%s': '%s' not in: %s", bad[i].glob, bad[i].why,
+				 wfm_error_last());
 	}
 	assert_int_equal(wfm_scope_check_glob(NULL), WFM_EINVALID);
 }

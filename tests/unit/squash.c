@@ -41,8 +41,9 @@ static char *rev(const char *what)
 /* Makes branch name from base with one commit running cmd (in the main worktree). */
 static char *branch(const char *name, const char *cmd)
 {
-	free(wfm_test_sh(repo, "git checkout -q -b '%s' base && { %s; } && git add -A && "
-			       "git commit -q --allow-empty -m '%s' && git checkout -q main",
+	free(wfm_test_sh(repo,
+			 "git checkout -q -b '%s' base && { %s; } && git add -A && "
+			 "git commit -q --allow-empty -m '%s' && git checkout -q main",
 			 name, cmd, name));
 	return rev(name);
 }
@@ -53,7 +54,7 @@ static void test_squash__clean(void **state)
 	char *feat = branch("feat", "sed -i 's/^2$/two/' a.txt");
 	char *onto = branch("onto", "echo changed > b.txt");
 	char *refs =
-	    wfm_test_sh_trim(repo, "git for-each-ref --format='%%(refname) %%(objectname)'");
+		wfm_test_sh_trim(repo, "git for-each-ref --format='%%(refname) %%(objectname)'");
 	char *got;
 	int empty = -1;
 
@@ -209,8 +210,8 @@ static void test_squash__ref_cas(void **state)
 			 WFM_ENOTFOUND);
 
 	/* a lock held by someone else that is never released: about a second, then refused */
-	lock =
-	    wfm_test_sh_trim(repo, "echo %s/.git/refs/heads/wfmigrate/cas/integration.lock", repo);
+	lock = wfm_test_sh_trim(repo, "echo %s/.git/refs/heads/wfmigrate/cas/integration.lock",
+				repo);
 	free(wfm_test_sh(repo, "echo x > '%s'", lock));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = wfm_ref_cas(r, ref, base, other, NULL);
@@ -249,13 +250,16 @@ static void test_squash__log_and_from(void **state)
 	const struct wfm_squash_entry *e;
 	int empty;
 
-	wfm_buf_addf(&msg, "merge agent\n\n" WFM_TRAILER_BRANCH ": agent\n" WFM_TRAILER_COMMIT
-			   ": %s\n", a1);
+	wfm_buf_addf(&msg,
+		     "merge agent\n\n" WFM_TRAILER_BRANCH ": agent\n" WFM_TRAILER_COMMIT ": %s\n",
+		     a1);
 	assert_wfm_ok(wfm_squash(c1, &empty, r, "base", a1, NULL, msg.ptr));
 	/* the trailers are read from the last paragraph, whatever comes before */
 	wfm_buf_clear(&msg);
-	wfm_buf_addf(&msg, "merge other\n\n---\nnot a patch\n\nwfmigrate-branch:   other  \n"
-			   "Wfmigrate-Commit: %s\n\n", b1);
+	wfm_buf_addf(&msg,
+		     "merge other\n\n---\nnot a patch\n\nwfmigrate-branch:   other  \n"
+		     "Wfmigrate-Commit: %s\n\n",
+		     b1);
 	assert_wfm_ok(wfm_squash(c2, &empty, r, c1, b1, NULL, msg.ptr));
 	/* a commit without trailers in between is skipped */
 	free(wfm_test_sh(repo, "git commit-tree -p %s -m plain %s^{tree} > plain.id", c2, c2));
@@ -316,12 +320,9 @@ static void test_squash__log_and_from(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_squash__clean),
-		cmocka_unit_test(test_squash__conflict),
-		cmocka_unit_test(test_squash__empty),
-		cmocka_unit_test(test_squash__changes),
-		cmocka_unit_test(test_squash__ref_cas),
-		cmocka_unit_test(test_squash__log_and_from),
+		cmocka_unit_test(test_squash__clean),	cmocka_unit_test(test_squash__conflict),
+		cmocka_unit_test(test_squash__empty),	cmocka_unit_test(test_squash__changes),
+		cmocka_unit_test(test_squash__ref_cas), cmocka_unit_test(test_squash__log_and_from),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -75,7 +75,8 @@ static void test_summary__ctest(void **state)
 	       "Use \"--rerun-failed --output-on-failure\" to re-run the failed cases verbosely.\n"
 	       "make: *** [Makefile:91: test] Error 8\n",
 	       WFM_SUMMARY_CTEST, 3, 1, 1, 5);
-	expect("100% tests passed, 0 tests failed out of 12\n\nTotal Test time (real) =   3.21 sec\n",
+	expect("100% tests passed, 0 tests failed out of 12\n\nTotal Test time (real) =   3.21 "
+	       "sec\n",
 	       WFM_SUMMARY_CTEST, 12, 0, 0, 12);
 	expect("83% tests passed, 2 tests failed out of 12\n", WFM_SUMMARY_CTEST, 10, 2, 0, 12);
 	expect("0% tests passed, 1 test failed out of 1\n", WFM_SUMMARY_CTEST, 0, 1, 0, 1);
@@ -112,12 +113,14 @@ static void test_summary__pytest(void **state)
 	expect("!!!!!!!!!!!!!!!!!!!! Interrupted: 1 error during collection !!!!!!!!!!!!!!!!!!!!\n"
 	       "=============================== 1 error in 0.07s ===============================\n",
 	       WFM_SUMMARY_PYTEST, 0, 1, 0, 1);
-	expect("==== 120 passed, 3 xfailed, 1 xpassed, 2 warnings, 4 deselected in 62.31s (0:01:02) ====\n",
+	expect("==== 120 passed, 3 xfailed, 1 xpassed, 2 warnings, 4 deselected in 62.31s "
+	       "(0:01:02) ====\n",
 	       WFM_SUMMARY_PYTEST, 121, 0, 3, 124);
 	expect("============================ no tests ran in 0.01s =============================\n",
 	       WFM_SUMMARY_PYTEST, 0, 0, 0, 0);
 	/* --color=yes */
-	expect("\033[31m\033[1m= \033[31m\033[1m1 failed\033[0m, \033[32m2 passed\033[0m\033[31m in "
+	expect("\033[31m\033[1m= \033[31m\033[1m1 failed\033[0m, \033[32m2 passed\033[0m\033[31m "
+	       "in "
 	       "0.03s\033[0m\033[31m =\033[0m\n",
 	       WFM_SUMMARY_PYTEST, 2, 1, 0, 3);
 }
@@ -249,7 +252,8 @@ static void test_summary__none(void **state)
 {
 	expect_none("");
 	expect_none("\n\n\n");
-	expect_none("cc -c a.c\na.c:3:1: error: expected ';'\nmake: *** [Makefile:2: a.o] Error 1\n");
+	expect_none(
+		"cc -c a.c\na.c:3:1: error: expected ';'\nmake: *** [Makefile:2: a.o] Error 1\n");
 	expect_none("everything passed\n");
 	expect_none("3 passed\n");
 	expect_none("passed, failed\n");

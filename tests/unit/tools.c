@@ -30,8 +30,9 @@ static int setup(void **state)
 	f->base = wfm_test_tmpdir();
 	f->wt = wfm_fs_join(f->base, "wt");
 	f->out = wfm_fs_join(f->base, "out");
-	free(wfm_test_sh(f->base, "mkdir -p out wt && echo TOPSECRET > out/secret && cd wt && "
-				  "git init -q && ln -s ../out linkdir && ln -s ../out/secret linkfile"));
+	free(wfm_test_sh(f->base,
+			 "mkdir -p out wt && echo TOPSECRET > out/secret && cd wt && "
+			 "git init -q && ln -s ../out linkdir && ln -s ../out/secret linkfile"));
 	f->wt_real = realpath(f->wt, NULL);
 	f->ctx.root = f->wt;
 	f->ctx.allowed = WFM_TOOLS_ALL;
@@ -73,7 +74,8 @@ static void expect(struct fx *f, const char *name, const char *json, int want_er
 
 	if (is_error != want_error || (want && !strstr(ans, want)))
 		fail_msg("%s %s: is_error %d (expected %d), answer:\n%s\n(expected to contain "
-			 "'%s')", name, json, is_error, want_error, ans, want ? want : "");
+			 "'%s')",
+			 name, json, is_error, want_error, ans, want ? want : "");
 	free(ans);
 }
 
@@ -121,7 +123,8 @@ static void test_tools__dispatch_errors(void **state)
 	static volatile sig_atomic_t cancel;
 
 	f->ctx.allowed = WFM_TOOLS_READ_ONLY;
-	expect(f, "Bash", "{\"command\":\"true\"}", 1, "tool 'Bash' is not available to this agent");
+	expect(f, "Bash", "{\"command\":\"true\"}", 1,
+	       "tool 'Bash' is not available to this agent");
 	expect(f, "Write", "{\"file_path\":\"x\",\"content\":\"\"}", 1, "not available");
 	expect(f, "Frobnicate", "{}", 1, "tool 'Frobnicate' is not available");
 	expect(f, "Read", "{}", 1, "Read: missing argument 'file_path'");
@@ -170,22 +173,27 @@ static void test_tools__escapes(void **state)
 	struct fx *f = *state;
 	char *s, *abs;
 
-	expect(f, "Read", "{\"file_path\":\"../out/secret\"}", 1, "'../out/secret' is outside the worktree");
+	expect(f, "Read", "{\"file_path\":\"../out/secret\"}", 1,
+	       "'../out/secret' is outside the worktree");
 	expect(f, "Read", "{\"file_path\":\"linkfile\"}", 1, "outside the worktree");
 	expect(f, "Read", "{\"file_path\":\"linkdir/secret\"}", 1, "outside the worktree");
 	expect(f, "Read", "{\"file_path\":\"/etc/passwd\"}", 1, "outside the worktree");
 	expect(f, "Read", "{\"file_path\":\".git/config\"}", 1, "in .git: not readable");
 	expect(f, "Read", "{\"file_path\":\".git\"}", 1, "in .git");
-	expect(f, "Write", "{\"file_path\":\"../out/new\",\"content\":\"x\"}", 1, "outside the worktree");
+	expect(f, "Write", "{\"file_path\":\"../out/new\",\"content\":\"x\"}", 1,
+	       "outside the worktree");
 	expect(f, "Write", "{\"file_path\":\"linkdir/new\",\"content\":\"x\"}", 1, "outside");
 	expect(f, "Write", "{\"file_path\":\"linkfile\",\"content\":\"x\"}", 1, "outside");
 	expect(f, "Write", "{\"file_path\":\".git/config\",\"content\":\"[core]\\n\"}", 1,
 	       "'.git/config' is in .git: not writable");
-	expect(f, "Write", "{\"file_path\":\".git/hooks/pre-commit\",\"content\":\"x\"}", 1, "in .git");
-	expect(f, "Edit", "{\"file_path\":\"linkfile\",\"old_string\":\"TOP\",\"new_string\":\"X\"}",
-	       1, "outside");
-	expect(f, "Edit", "{\"file_path\":\".git/config\",\"old_string\":\"[core]\",\"new_string\":\"x\"}",
-	       1, "in .git");
+	expect(f, "Write", "{\"file_path\":\".git/hooks/pre-commit\",\"content\":\"x\"}", 1,
+	       "in .git");
+	expect(f, "Edit",
+	       "{\"file_path\":\"linkfile\",\"old_string\":\"TOP\",\"new_string\":\"X\"}", 1,
+	       "outside");
+	expect(f, "Edit",
+	       "{\"file_path\":\".git/config\",\"old_string\":\"[core]\",\"new_string\":\"x\"}", 1,
+	       "in .git");
 	expect(f, "Glob", "{\"pattern\":\"*\",\"path\":\"linkdir\"}", 1, "outside");
 	expect(f, "Glob", "{\"pattern\":\"../out/*\"}", 1, "'..' is not allowed");
 	expect(f, "Glob", "{\"pattern\":\"/etc/*\"}", 1, "outside the worktree");
@@ -204,7 +212,8 @@ static void test_tools__escapes(void **state)
 	free(abs);
 
 	/* nothing outside or in .git was touched */
-	s = wfm_test_sh(f->base, "ls out; cat out/secret; grep -c TOPSECRET wt/.git/config || true");
+	s = wfm_test_sh(f->base,
+			"ls out; cat out/secret; grep -c TOPSECRET wt/.git/config || true");
 	assert_string_equal(s, "secret\nTOPSECRET\n0\n");
 	free(s);
 }
@@ -215,7 +224,8 @@ static void test_tools__symlink_made_then_written(void **state)
 	struct fx *f = *state;
 	char *s, *path = NULL;
 
-	expect(f, "Bash", "{\"command\":\"ln -s ../out/target t && ln -s ../out/secret s\"}", 0, NULL);
+	expect(f, "Bash", "{\"command\":\"ln -s ../out/target t && ln -s ../out/secret s\"}", 0,
+	       NULL);
 	expect(f, "Write", "{\"file_path\":\"t\",\"content\":\"pwned\"}", 1, "symbolic link");
 	expect(f, "Write", "{\"file_path\":\"s\",\"content\":\"pwned\"}", 1, "outside");
 	expect(f, "Edit", "{\"file_path\":\"s\",\"old_string\":\"TOP\",\"new_string\":\"X\"}", 1,
@@ -249,7 +259,8 @@ static void test_tools__read_numbering(void **state)
 	s = run(f, "Read", "{\"file_path\":\"./three.txt\",\"offset\":3}", &is_error);
 	assert_string_equal(s, "     3\t\tthree\n");
 	free(s);
-	expect(f, "Read", "{\"file_path\":\"three.txt\",\"offset\":9}", 0, "has 3 lines: offset 9 is past its end");
+	expect(f, "Read", "{\"file_path\":\"three.txt\",\"offset\":9}", 0,
+	       "has 3 lines: offset 9 is past its end");
 	write_file(f, "empty", "");
 	expect(f, "Read", "{\"file_path\":\"empty\"}", 0, "is empty");
 }
@@ -269,7 +280,8 @@ static void test_tools__read_limits(void **state)
 	free(s);
 	/* the cap: 30000 bytes by default */
 	f->ctx.output_cap = 0;
-	free(wfm_test_sh(f->wt, "seq 1 5000 | sed 's/$/ some text to make the line longer/' > long.txt"));
+	free(wfm_test_sh(f->wt,
+			 "seq 1 5000 | sed 's/$/ some text to make the line longer/' > long.txt"));
 	s = run(f, "Read", "{\"file_path\":\"long.txt\"}", &is_error);
 	assert_false(is_error);
 	assert_true(strlen(s) <= 30000);
@@ -283,7 +295,8 @@ static void test_tools__read_limits(void **state)
 	free(s);
 	f->ctx.output_cap = 0;
 	/* a line of 3000 bytes is cut at 2000 */
-	free(wfm_test_sh(f->wt, "head -c 3000 /dev/zero | tr '\\0' x > wide.txt; echo >> wide.txt"));
+	free(wfm_test_sh(f->wt,
+			 "head -c 3000 /dev/zero | tr '\\0' x > wide.txt; echo >> wide.txt"));
 	s = run(f, "Read", "{\"file_path\":\"wide.txt\"}", &is_error);
 	assert_non_null(strstr(s, "[line cut: 1000 more bytes]"));
 	assert_true(strlen(s) < 2100);
@@ -330,7 +343,8 @@ static void test_tools__write(void **state)
 	assert_string_equal(s, "0\n");
 	free(s);
 	free(wfm_test_sh(f->wt, "mkdir adir"));
-	expect(f, "Write", "{\"file_path\":\"adir\",\"content\":\"x\"}", 1, "'adir' is a directory");
+	expect(f, "Write", "{\"file_path\":\"adir\",\"content\":\"x\"}", 1,
+	       "'adir' is a directory");
 }
 
 static void test_tools__edit(void **state)
@@ -342,19 +356,21 @@ static void test_tools__edit(void **state)
 	free(wfm_test_sh(f->wt, "printf 'foo(1);\\nbar(2);\\nfoo(3);\\n' > e.c && chmod 640 e.c"));
 	expect(f, "Edit", "{\"file_path\":\"e.c\",\"old_string\":\"baz\",\"new_string\":\"x\"}", 1,
 	       "old_string not found in 'e.c'");
-	expect(f, "Edit", "{\"file_path\":\"e.c\",\"old_string\":\"foo\",\"new_string\":\"qux\"}", 1,
-	       "old_string occurs 2 times in 'e.c'; give more context or set replace_all");
-	expect(f, "Edit", "{\"file_path\":\"e.c\",\"old_string\":\"foo\",\"new_string\":\"foo\"}", 1,
-	       "the same");
+	expect(f, "Edit", "{\"file_path\":\"e.c\",\"old_string\":\"foo\",\"new_string\":\"qux\"}",
+	       1, "old_string occurs 2 times in 'e.c'; give more context or set replace_all");
+	expect(f, "Edit", "{\"file_path\":\"e.c\",\"old_string\":\"foo\",\"new_string\":\"foo\"}",
+	       1, "the same");
 	expect(f, "Edit", "{\"file_path\":\"e.c\",\"old_string\":\"\",\"new_string\":\"x\"}", 1,
 	       "use Write");
 	s = slurp(f, "e.c");
 	assert_string_equal(s, "foo(1);\nbar(2);\nfoo(3);\n");
 	free(s);
-	expect(f, "Edit", "{\"file_path\":\"e.c\",\"old_string\":\"bar(2)\",\"new_string\":\"baz(2, 3)\"}",
-	       0, "edited 'e.c': 1 replacement");
 	expect(f, "Edit",
-	       "{\"file_path\":\"e.c\",\"old_string\":\"foo(\",\"new_string\":\"f(\",\"replace_all\":true}",
+	       "{\"file_path\":\"e.c\",\"old_string\":\"bar(2)\",\"new_string\":\"baz(2, 3)\"}", 0,
+	       "edited 'e.c': 1 replacement");
+	expect(f, "Edit",
+	       "{\"file_path\":\"e.c\",\"old_string\":\"foo(\",\"new_string\":\"f(\",\"replace_"
+	       "all\":true}",
 	       0, "edited 'e.c': 2 replacements");
 	s = slurp(f, "e.c");
 	assert_string_equal(s, "f(1);\nbaz(2, 3);\nf(3);\n");
@@ -364,20 +380,22 @@ static void test_tools__edit(void **state)
 	assert_int_equal(st.st_mode & 07777, 0640);
 	free(p);
 	/* an empty old_string on a file that does not exist creates it */
-	expect(f, "Edit", "{\"file_path\":\"fresh.txt\",\"old_string\":\"\",\"new_string\":\"hi\\n\"}",
-	       0, "created 'fresh.txt'");
-	expect(f, "Edit", "{\"file_path\":\"nope.txt\",\"old_string\":\"a\",\"new_string\":\"b\"}", 1,
-	       "'nope.txt' does not exist");
+	expect(f, "Edit",
+	       "{\"file_path\":\"fresh.txt\",\"old_string\":\"\",\"new_string\":\"hi\\n\"}", 0,
+	       "created 'fresh.txt'");
+	expect(f, "Edit", "{\"file_path\":\"nope.txt\",\"old_string\":\"a\",\"new_string\":\"b\"}",
+	       1, "'nope.txt' does not exist");
 }
 
 /* Glob */
 
 static void make_tree(struct fx *f)
 {
-	free(wfm_test_sh(f->wt, "mkdir -p src/deep lib && echo 'int a;' > a.c && "
-				"echo 'int b; // TODO fix' > src/b.c && echo 'int Todo;' > src/deep/c.c && "
-				"echo '#define D' > src/d.h && echo 'todo: x' > lib/x.js && "
-				"printf 'TODO\\0bin' > lib/bin.c && echo notes > README"));
+	free(wfm_test_sh(
+		f->wt, "mkdir -p src/deep lib && echo 'int a;' > a.c && "
+		       "echo 'int b; // TODO fix' > src/b.c && echo 'int Todo;' > src/deep/c.c && "
+		       "echo '#define D' > src/d.h && echo 'todo: x' > lib/x.js && "
+		       "printf 'TODO\\0bin' > lib/bin.c && echo notes > README"));
 }
 
 static void test_tools__glob(void **state)
@@ -429,7 +447,8 @@ static void test_tools__glob_cap(void **state)
 	int e;
 	char *s;
 
-	free(wfm_test_sh(f->wt, "mkdir many && cd many && seq -f 'f%%04g.txt' 1 1500 | xargs touch"));
+	free(wfm_test_sh(f->wt,
+			 "mkdir many && cd many && seq -f 'f%%04g.txt' 1 1500 | xargs touch"));
 	s = run(f, "Glob", "{\"pattern\":\"many/*\"}", &e);
 	assert_non_null(strstr(s, "many/f0001.txt\n"));
 	assert_non_null(strstr(s, "many/f1000.txt\n"));
@@ -469,9 +488,12 @@ static void test_tools__grep_modes(void **state)
 	assert_string_equal(s, "src/b.c:1\nsrc/deep/c.c:1\n");
 	free(s);
 	s = run(f, "Grep", "{\"pattern\":\"^int \\\\w+;\",\"output_mode\":\"content\"}", &e);
-	assert_string_equal(s, "a.c:1:int a;\nsrc/b.c:1:int b; // TODO fix\nsrc/deep/c.c:1:int Todo;\n");
+	assert_string_equal(
+		s, "a.c:1:int a;\nsrc/b.c:1:int b; // TODO fix\nsrc/deep/c.c:1:int Todo;\n");
 	free(s);
-	s = run(f, "Grep", "{\"pattern\":\"int\",\"path\":\"a.c\",\"output_mode\":\"content\",\"-n\":false}", &e);
+	s = run(f, "Grep",
+		"{\"pattern\":\"int\",\"path\":\"a.c\",\"output_mode\":\"content\",\"-n\":false}",
+		&e);
 	assert_string_equal(s, "a.c:int a;\n");
 	free(s);
 	expect(f, "Grep", "{\"pattern\":\"nothing-here\"}", 0, "no matches for 'nothing-here'");
@@ -490,7 +512,8 @@ static void test_tools__grep_context(void **state)
 	assert_string_equal(s, "n.txt-4-4\nn.txt:5:5\nn.txt-6-6\nn.txt:7:7\nn.txt-8-8\n--\n"
 			       "n.txt-14-14\nn.txt:15:15\nn.txt-16-16\n");
 	free(s);
-	s = run(f, "Grep", "{\"pattern\":\"^1$\",\"output_mode\":\"content\",\"-B\":3,\"-A\":1}", &e);
+	s = run(f, "Grep", "{\"pattern\":\"^1$\",\"output_mode\":\"content\",\"-B\":3,\"-A\":1}",
+		&e);
 	assert_string_equal(s, "n.txt:1:1\nn.txt-2-2\n");
 	free(s);
 	s = run(f, "Grep", "{\"pattern\":\"^20$\",\"output_mode\":\"content\",\"-C\":2}", &e);
@@ -590,7 +613,8 @@ static void test_tools__bash_env(void **state)
 	setenv("MISTRAL_API_KEY", "SECRETVALUE4", 1);
 	setenv("GIT_DIR", "/elsewhere", 1);
 	setenv("WFM_TOOLS_HARMLESS", "kept", 1);
-	s = run(f, "Bash", "{\"command\":\"env; cat /proc/self/environ | tr '\\\\0' '\\\\n'\"}", &e);
+	s = run(f, "Bash", "{\"command\":\"env; cat /proc/self/environ | tr '\\\\0' '\\\\n'\"}",
+		&e);
 	assert_false(e);
 	assert_null(strstr(s, "SECRETVALUE"));
 	assert_null(strstr(s, "ANTHROPIC_API_KEY"));
@@ -652,7 +676,9 @@ static void test_tools__sandbox(void **state)
 	assert_string_equal(s, "secret\n0\n");
 	free(s);
 	/* no network: only the loopback interface */
-	s = run(f, "Bash", "{\"command\":\"grep -c : /proc/net/dev; grep -o '^ *[a-z0-9]*:' /proc/net/dev\"}", &e);
+	s = run(f, "Bash",
+		"{\"command\":\"grep -c : /proc/net/dev; grep -o '^ *[a-z0-9]*:' /proc/net/dev\"}",
+		&e);
 	assert_string_equal(s, "1\n    lo:\n");
 	free(s);
 	/* the timeout reaches into the sandbox */

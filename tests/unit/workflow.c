@@ -101,8 +101,8 @@ static void test_workflow__rubric_find(void **state)
 	free(got);
 
 	/* a name is a file name without .md */
-	for (const char *const *bad =
-		 (const char *const[]){"../x", "a/b", ".hidden", "migration.md", "", "a b", NULL};
+	for (const char *const *bad = (const char *const[]){ "../x", "a/b", ".hidden",
+							     "migration.md", "", "a b", NULL };
 	     *bad; bad++) {
 		got = find_rubric(*bad, &where, WFM_EINVALID);
 		assert_non_null(strstr(got, "is not a rubric name"));
@@ -124,9 +124,9 @@ static void test_workflow__rubric_find(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_workflow__is_path),
-	    cmocka_unit_test(test_workflow__find_takes_a_path_as_it_is),
-	    cmocka_unit_test(test_workflow__rubric_find),
+		cmocka_unit_test(test_workflow__is_path),
+		cmocka_unit_test(test_workflow__find_takes_a_path_as_it_is),
+		cmocka_unit_test(test_workflow__rubric_find),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

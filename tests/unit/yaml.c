@@ -74,8 +74,8 @@ static void test_yaml__errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_yaml__values),
-	    cmocka_unit_test(test_yaml__errors),
+		cmocka_unit_test(test_yaml__values),
+		cmocka_unit_test(test_yaml__errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
