@@ -171,8 +171,7 @@ int wfm_agent_result_from_json(struct wfm_agent_result *out, const cJSON *j)
 	if (outside && !cJSON_IsArray(outside))
 		return bad(out, "'out_of_scope' is not an array");
 	out->scoped = outside != NULL;
-	cJSON_ArrayForEach(p, outside)
-	{
+	cJSON_ArrayForEach (p, outside) {
 		if (!cJSON_IsString(p))
 			return bad(out, "'out_of_scope' holds something else than paths");
 		wfm_strvec_push(&out->out_of_scope, p->valuestring);

@@ -126,8 +126,7 @@ static int read_tools(struct wfm_strvec *out, const cJSON *fm, const char *key,
 	if (!cJSON_IsArray(v))
 		return bad(src, key_line(src, key),
 			   "'%s' must be a comma-separated string or a list of tool names", key);
-	cJSON_ArrayForEach(it, v)
-	{
+	cJSON_ArrayForEach (it, v) {
 		if (!cJSON_IsString(it))
 			return bad(src, key_line(src, key), "'%s' must list tool names", key);
 		split_tools(out, it->valuestring);

@@ -114,8 +114,7 @@ static int tool_mask(unsigned *mask, const struct wfm_agent_work *w,
 		if (!cJSON_IsArray(req->tools))
 			return wfm_error_setc(WFM_EINVALID,
 					      "agent(): tools must be a list of names");
-		cJSON_ArrayForEach(t, req->tools)
-		{
+		cJSON_ArrayForEach (t, req->tools) {
 			unsigned id;
 
 			if (!cJSON_IsString(t))

@@ -185,7 +185,9 @@ static unsigned schema_types(const cJSON *s)
 		return T_ALL;
 	if (cJSON_IsString(t))
 		return type_bit(t->valuestring);
-	cJSON_ArrayForEach(e, t) if (cJSON_IsString(e)) mask |= type_bit(e->valuestring);
+	cJSON_ArrayForEach (e, t)
+		if (cJSON_IsString(e))
+			mask |= type_bit(e->valuestring);
 	return mask;
 }
 
@@ -323,8 +325,7 @@ static int validate_array(struct ctx *c, const cJSON *s, const cJSON *v)
 	}
 	if (!is_schema(items))
 		return 0;
-	cJSON_ArrayForEach(e, v)
-	{
+	cJSON_ArrayForEach (e, v) {
 		size_t len = c->path->len;
 		int rc;
 
@@ -356,8 +357,7 @@ static int validate_object(struct ctx *c, const cJSON *s, const cJSON *v)
 	const cJSON *extra = kw(s, "additionalProperties"), *e;
 	size_t n = (size_t)cJSON_GetArraySize(v);
 
-	cJSON_ArrayForEach(e, req)
-	{
+	cJSON_ArrayForEach (e, req) {
 		if (cJSON_IsString(e) && !cJSON_GetObjectItemCaseSensitive(v, e->valuestring)) {
 			size_t len = c->path->len;
 			path_key(c->path, e->valuestring);
@@ -370,8 +370,7 @@ static int validate_object(struct ctx *c, const cJSON *s, const cJSON *v)
 		return fail(c, "expected at least %.0f properties, got %zu", min, n);
 	if (max >= 0 && (double)n > max)
 		return fail(c, "expected at most %.0f properties, got %zu", max, n);
-	cJSON_ArrayForEach(e, v)
-	{
+	cJSON_ArrayForEach (e, v) {
 		const char *name = e->string ? e->string : "";
 		const cJSON *ps = cJSON_IsObject(props)
 					  ? cJSON_GetObjectItemCaseSensitive(props, name)
@@ -416,13 +415,16 @@ static int validate_combinators(struct ctx *c, const cJSON *s, const cJSON *v)
 	const cJSON *all = kw(s, "allOf"), *any = kw(s, "anyOf"), *one = kw(s, "oneOf");
 	const cJSON *not = kw(s, "not"), *e;
 
-	cJSON_ArrayForEach(e, all) if (validate(c, e, v, 0) < 0) return -1;
+	cJSON_ArrayForEach (e, all)
+		if (validate(c, e, v, 0) < 0)
+			return -1;
 	if (cJSON_IsArray(any) && any->child) {
 		struct wfm_buf why = WFM_BUF_INIT;
 		int ok = 0;
 
-		cJSON_ArrayForEach(e,
-				   any) if ((ok = matches(c, e, v, why.len ? NULL : &why))) break;
+		cJSON_ArrayForEach (e, any)
+			if ((ok = matches(c, e, v, why.len ? NULL : &why)))
+				break;
 		if (!ok)
 			fail(c, "matches no schema of anyOf (the first: %s)", why.ptr);
 		wfm_buf_release(&why);
@@ -433,7 +435,8 @@ static int validate_combinators(struct ctx *c, const cJSON *s, const cJSON *v)
 		struct wfm_buf why = WFM_BUF_INIT;
 		int n = 0;
 
-		cJSON_ArrayForEach(e, one) n += matches(c, e, v, why.len ? NULL : &why);
+		cJSON_ArrayForEach (e, one)
+			n += matches(c, e, v, why.len ? NULL : &why);
 		if (n == 0)
 			fail(c, "matches no schema of oneOf (the first: %s)", why.ptr);
 		else if (n > 1)
@@ -471,7 +474,9 @@ static int validate(struct ctx *c, const cJSON *s, const cJSON *v, unsigned skip
 	if (!(skip & SKIP_ENUM) && cJSON_IsArray(en)) {
 		int found = 0;
 
-		cJSON_ArrayForEach(e, en) if ((found = cJSON_Compare(e, v, 1))) break;
+		cJSON_ArrayForEach (e, en)
+			if ((found = cJSON_Compare(e, v, 1)))
+				break;
 		if (!found) {
 			struct wfm_buf list = WFM_BUF_INIT;
 			show(&list, en);
@@ -544,7 +549,9 @@ static int in_list(const cJSON *arr, const char *name)
 {
 	const cJSON *e;
 
-	cJSON_ArrayForEach(e, arr) if (cJSON_IsString(e) && !strcmp(e->valuestring, name)) return 1;
+	cJSON_ArrayForEach (e, arr)
+		if (cJSON_IsString(e) && !strcmp(e->valuestring, name))
+			return 1;
 	return 0;
 }
 
@@ -579,8 +586,7 @@ static int check_keyword(struct ctx *c, const cJSON *s, const cJSON *k, int *sat
 			return fail(c, "'type' is an empty list");
 		if (cJSON_IsString(k) && !type_bit(k->valuestring))
 			return fail(c, "unknown type '%s'", k->valuestring);
-		cJSON_ArrayForEach(e, k)
-		{
+		cJSON_ArrayForEach (e, k) {
 			if (!cJSON_IsString(e))
 				return fail(c, "'type' must be a type name or a list of them");
 			if (!type_bit(e->valuestring))
@@ -592,13 +598,13 @@ static int check_keyword(struct ctx *c, const cJSON *s, const cJSON *k, int *sat
 	} else if (!strcmp(name, "required")) {
 		if (!cJSON_IsArray(k))
 			return fail(c, "'required' must be a list of property names");
-		cJSON_ArrayForEach(e, k) if (!cJSON_IsString(e)) return fail(
-			c, "'required' must be a list of property names");
+		cJSON_ArrayForEach (e, k)
+			if (!cJSON_IsString(e))
+				return fail(c, "'required' must be a list of property names");
 	} else if (!strcmp(name, "properties")) {
 		if (!cJSON_IsObject(k))
 			return fail(c, "'properties' must be an object");
-		cJSON_ArrayForEach(e, k)
-		{
+		cJSON_ArrayForEach (e, k) {
 			struct wfm_buf at = WFM_BUF_INIT;
 			int ok = 1, rc;
 
@@ -669,8 +675,7 @@ static int check_keyword(struct ctx *c, const cJSON *s, const cJSON *k, int *sat
 
 		if (!cJSON_IsArray(k) || !k->child)
 			return fail(c, "'%s' must be a non-empty list of schemas", name);
-		cJSON_ArrayForEach(e, k)
-		{
+		cJSON_ArrayForEach (e, k) {
 			struct wfm_buf at = WFM_BUF_INIT;
 			int ok = 1, rc;
 
@@ -771,8 +776,7 @@ static int type_sat(struct ctx *c, const cJSON *s, unsigned t, const struct fact
 			       max);
 			return 0;
 		}
-		cJSON_ArrayForEach(e, req)
-		{
+		cJSON_ArrayForEach (e, req) {
 			const cJSON *d;
 			int dup = 0;
 
@@ -824,7 +828,9 @@ static int check_types(struct ctx *c, const cJSON *s, unsigned only, int *sat)
 	}
 	if (!cJSON_IsObject(s))
 		return fail(c, "a schema must be an object or a boolean");
-	cJSON_ArrayForEach(k, s) if ((rc = check_keyword(c, s, k, sat, &why, &f)) < 0) goto done;
+	cJSON_ArrayForEach (k, s)
+		if ((rc = check_keyword(c, s, k, sat, &why, &f)) < 0)
+			goto done;
 
 	en = kw(s, "enum");
 	cn = kw(s, "const");
@@ -832,8 +838,7 @@ static int check_types(struct ctx *c, const cJSON *s, unsigned only, int *sat)
 		const cJSON *e;
 		int found = 0;
 
-		cJSON_ArrayForEach(e, en)
-		{
+		cJSON_ArrayForEach (e, en) {
 			struct wfm_buf root = WFM_BUF_INIT;
 			struct ctx t = { &root, WFM_BUF_INIT };
 

@@ -21,8 +21,7 @@ int wfm_agent_work_check_scope(const cJSON *scope, int writes)
 		return 0;
 	if (!cJSON_IsArray(scope) || !cJSON_GetArraySize(scope))
 		return wfm_error_setc(WFM_EINVALID, "'scope' must be a non-empty array of globs");
-	cJSON_ArrayForEach(glob, scope)
-	{
+	cJSON_ArrayForEach (glob, scope) {
 		if (!cJSON_IsString(glob) || !*glob->valuestring)
 			return wfm_error_setc(WFM_EINVALID, "scope[%zu] must be a non-empty string",
 					      i);
@@ -72,7 +71,8 @@ int wfm_agent_work_init(struct wfm_agent_work *w, const struct wfm_agent_env *en
 	if (req->scope) {
 		const cJSON *glob;
 
-		cJSON_ArrayForEach(glob, req->scope) wfm_strvec_push(&w->scope, glob->valuestring);
+		cJSON_ArrayForEach (glob, req->scope)
+			wfm_strvec_push(&w->scope, glob->valuestring);
 	}
 	if (req->branch) {
 		rc = wfm_pool_branch_ref(&w->refname, req->branch);

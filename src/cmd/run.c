@@ -191,8 +191,7 @@ static int count_units(struct plan *p, struct wfm_repo *repo, const char *base, 
 	const cJSON *d;
 	int rc = 0;
 
-	cJSON_ArrayForEach(d, decl)
-	{
+	cJSON_ArrayForEach (d, decl) {
 		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "chunk")))
 			continue;
 		wfm_strvec_push(&only, d->string);
@@ -266,19 +265,16 @@ static void print_args(const cJSON *args, const cJSON *decl)
 
 	if (!cJSON_IsObject(args))
 		return;
-	cJSON_ArrayForEach(v, args)
-	{
+	cJSON_ArrayForEach (v, args) {
 		if (strcmp(v->string, "goal") && (int)strlen(v->string) > width)
 			width = (int)strlen(v->string);
 	}
-	cJSON_ArrayForEach(d, decl)
-	{
+	cJSON_ArrayForEach (d, decl) {
 		if ((int)strlen(d->string) > width)
 			width = (int)strlen(d->string);
 	}
 	/* in the order the workflow declares them, then the others */
-	cJSON_ArrayForEach(d, decl)
-	{
+	cJSON_ArrayForEach (d, decl) {
 		const cJSON *def = cJSON_GetObjectItemCaseSensitive(d, "default");
 
 		if (!strcmp(d->string, "goal"))
@@ -291,8 +287,7 @@ static void print_args(const cJSON *args, const cJSON *decl)
 		fprintf(stderr, "%s  %-*s  %s%s\n", header++ ? "" : "arguments:\n", width,
 			d->string, line.ptr, v ? "" : " (default)");
 	}
-	cJSON_ArrayForEach(v, args)
-	{
+	cJSON_ArrayForEach (v, args) {
 		if (!strcmp(v->string, "goal") || cJSON_GetObjectItemCaseSensitive(decl, v->string))
 			continue;
 		wfm_buf_clear(&line);
@@ -340,8 +335,7 @@ static void print_card(const cJSON *meta, const struct wfm_run_config *cfg, cons
 	fprintf(stderr, "  %s\n", cJSON_IsString(desc) ? desc->valuestring : "");
 	if (cJSON_GetArraySize(phases)) {
 		fprintf(stderr, "phases:\n");
-		cJSON_ArrayForEach(p, phases)
-		{
+		cJSON_ArrayForEach (p, phases) {
 			const cJSON *t = cJSON_GetObjectItemCaseSensitive(p, "title");
 			const cJSON *d = cJSON_GetObjectItemCaseSensitive(p, "detail");
 			fprintf(stderr, "  - %s%s%s\n", cJSON_IsString(t) ? t->valuestring : "?",
@@ -418,8 +412,7 @@ static void print_reach(struct wfm_repo *repo, const char *base, const cJSON *ar
 	fprintf(stderr,
 		"out of reach: %d line%s matching /%s/ in no unit, which no agent will see:\n",
 		total, total == 1 ? "" : "s", match->valuestring);
-	cJSON_ArrayForEach(l, lines)
-	{
+	cJSON_ArrayForEach (l, lines) {
 		if (shown++ == WFM_UI_REACH_SHOWN)
 			break;
 		wfm_buf_clear(&b);

@@ -85,8 +85,7 @@ static int of_type(const cJSON *v, const char *type)
 			return !paths || *v->valuestring;
 		if (!cJSON_IsArray(v) || (paths && !cJSON_GetArraySize(v)))
 			return 0;
-		cJSON_ArrayForEach(it, v)
-		{
+		cJSON_ArrayForEach (it, v) {
 			if (!cJSON_IsString(it) || (paths && !*it->valuestring))
 				return 0;
 		}
@@ -140,8 +139,7 @@ static int unknown(const cJSON *decl, const char *key, const char *workflow)
 	const cJSON *d;
 	int rc;
 
-	cJSON_ArrayForEach(d, decl)
-	{
+	cJSON_ArrayForEach (d, decl) {
 		wfm_strvec_push(&names, d->string);
 	}
 	if (!wfm_similar_hint(&hint, key, (const char *const *)names.v, NULL)) {
@@ -171,8 +169,7 @@ int wfm_args_check(const cJSON *args, const cJSON *decl, const char *workflow)
 				    workflow, b.ptr);
 		goto done;
 	}
-	cJSON_ArrayForEach(v, args)
-	{
+	cJSON_ArrayForEach (v, args) {
 		const char *type;
 		const cJSON *allowed, *e;
 
@@ -203,16 +200,14 @@ int wfm_args_check(const cJSON *args, const cJSON *decl, const char *workflow)
 		allowed = cJSON_GetObjectItemCaseSensitive(d, "enum");
 		if (!cJSON_IsArray(allowed))
 			continue;
-		cJSON_ArrayForEach(e, allowed)
-		{
+		cJSON_ArrayForEach (e, allowed) {
 			if (cJSON_Compare(e, v, 1))
 				break;
 		}
 		if (!e) {
 			struct wfm_buf list = WFM_BUF_INIT;
 
-			cJSON_ArrayForEach(e, allowed)
-			{
+			cJSON_ArrayForEach (e, allowed) {
 				wfm_buf_adds(&list, list.len ? ", " : "");
 				shown(&list, e);
 			}
@@ -224,8 +219,7 @@ int wfm_args_check(const cJSON *args, const cJSON *decl, const char *workflow)
 			goto done;
 		}
 	}
-	cJSON_ArrayForEach(d, decl)
-	{
+	cJSON_ArrayForEach (d, decl) {
 		const cJSON *desc = cJSON_GetObjectItemCaseSensitive(d, "description");
 
 		v = cJSON_GetObjectItemCaseSensitive(args, d->string);
@@ -287,8 +281,7 @@ int wfm_args_resolve_pathspecs(cJSON *args, const cJSON *decl, const struct wfm_
 
 	if (!cJSON_IsObject(args))
 		return 0;
-	cJSON_ArrayForEach(v, args)
-	{
+	cJSON_ArrayForEach (v, args) {
 		if (!wfm_args_is_pathspecs(decl, v->string))
 			continue;
 		if (cJSON_IsString(v)) {
@@ -298,8 +291,7 @@ int wfm_args_resolve_pathspecs(cJSON *args, const cJSON *decl, const struct wfm_
 			cJSON_Delete(c);
 			continue;
 		}
-		cJSON_ArrayForEach(it, v)
-		{
+		cJSON_ArrayForEach (it, v) {
 			if (!cJSON_IsString(it))
 				continue;
 			if ((rc = resolve_one(&c, ps, v->string, it->valuestring, base)) < 0)
@@ -344,8 +336,7 @@ int wfm_args_chunk_opts(struct wfm_chunk_opts *opts, struct wfm_strvec *paths, c
 	if (cJSON_IsString(p))
 		wfm_strvec_push(paths, p->valuestring);
 	else
-		cJSON_ArrayForEach(it, p)
-		{
+		cJSON_ArrayForEach (it, p) {
 			if (cJSON_IsString(it))
 				wfm_strvec_push(paths, it->valuestring);
 		}

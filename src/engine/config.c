@@ -719,8 +719,7 @@ static int field_from_json(struct wfm_run_config *cfg, enum wfm_config_field_id 
 	case WFM_CONFIG_LIST:
 		if (!cJSON_IsArray(v))
 			return wfm_error_setc(WFM_ECONFIG, "run.json: '%s' is not a list", f->json);
-		cJSON_ArrayForEach(e, v)
-		{
+		cJSON_ArrayForEach (e, v) {
 			if (!cJSON_IsString(e))
 				return wfm_error_setc(WFM_ECONFIG,
 						      "run.json: '%s' holds a non-string", f->json);

@@ -36,8 +36,7 @@ int wfm_engine_out_of_reach(cJSON **out, struct wfm_repo *repo, const char *rev,
 		return rc;
 	if (cJSON_IsString(p))
 		wfm_strvec_push(&paths, p->valuestring);
-	cJSON_ArrayForEach(it, p)
-	{
+	cJSON_ArrayForEach (it, p) {
 		if (cJSON_IsString(it))
 			wfm_strvec_push(&paths, it->valuestring);
 	}
@@ -111,8 +110,7 @@ void wfm_engine_reach_hint(struct wfm_buf *out, const char *rev, const cJSON *pa
 	len = out->len;
 	if (cJSON_IsString(p))
 		add_spec(out, p->valuestring);
-	cJSON_ArrayForEach(it, p)
-	{
+	cJSON_ArrayForEach (it, p) {
 		if (cJSON_IsString(it))
 			add_spec(out, it->valuestring);
 	}
@@ -130,8 +128,7 @@ void wfm_engine_reach_add(struct engine *e, const char *pattern, const cJSON *li
 			break;
 	if (i == e->reach_patterns.nr)
 		wfm_strvec_push(&e->reach_patterns, pattern);
-	cJSON_ArrayForEach(l, lines)
-	{
+	cJSON_ArrayForEach (l, lines) {
 		const cJSON *path = cJSON_GetObjectItemCaseSensitive(l, "path");
 		const cJSON *line = cJSON_GetObjectItemCaseSensitive(l, "line");
 		const cJSON *text = cJSON_GetObjectItemCaseSensitive(l, "text");

@@ -34,8 +34,9 @@ static void add_paths(cJSON *o, const char *key, const cJSON *paths)
 	if (!cJSON_IsArray(paths))
 		return;
 	arr = wfm_json_array();
-	cJSON_ArrayForEach(p, paths) if (cJSON_IsString(p))
-		wfm_json_add_str(arr, NULL, p->valuestring);
+	cJSON_ArrayForEach (p, paths)
+		if (cJSON_IsString(p))
+			wfm_json_add_str(arr, NULL, p->valuestring);
 	wfm_json_add(o, key, arr);
 }
 
@@ -120,8 +121,7 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 	unsigned long merged = 0, rejected = 0, failed = 0, skipped = 0, budget = 0;
 	uint64_t not_landed = 0;
 
-	cJSON_ArrayForEach(u, reported)
-	{
+	cJSON_ArrayForEach (u, reported) {
 		const char *id = wfm_json_get_str(u, "id", NULL),
 			   *status = wfm_json_get_str(u, "status", NULL);
 		const struct unit_stats *st = id ? find_stats(e, id) : NULL;
@@ -159,8 +159,7 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 	}
 	for (size_t i = 0; i < e->units_nr; i++) {
 		int seen = 0;
-		cJSON_ArrayForEach(u, reported)
-		{
+		cJSON_ArrayForEach (u, reported) {
 			const char *id = wfm_json_get_str(u, "id", NULL);
 			seen |= id && !strcmp(id, e->units[i].id);
 		}
@@ -235,8 +234,7 @@ static void rejections(cJSON *totals, const cJSON *value)
 	unsigned long n[WFM_ARRAY_SIZE(kinds)] = { 0 };
 	const cJSON *u;
 
-	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(value, "units"))
-	{
+	cJSON_ArrayForEach (u, cJSON_GetObjectItemCaseSensitive(value, "units")) {
 		const char *status = wfm_json_get_str(u, "status", NULL),
 			   *by = wfm_json_get_str(u, "rejectedBy", NULL);
 
@@ -391,8 +389,7 @@ static void reach_md(struct wfm_buf *md, const cJSON *r)
 			     total == 1 ? "line of code matches" : "lines of code match");
 	else
 		wfm_buf_adds(md, "none: every line of code that matches");
-	cJSON_ArrayForEach(p, patterns)
-	{
+	cJSON_ArrayForEach (p, patterns) {
 		wfm_buf_adds(md, n++ ? " or " : " ");
 		md_code(md, cJSON_GetStringValue(p));
 	}
@@ -402,8 +399,7 @@ static void reach_md(struct wfm_buf *md, const cJSON *r)
 	}
 	wfm_buf_addf(md, " but %s in no unit: no agent of this run could change %s.\n\n",
 		     total == 1 ? "lies" : "lie", total == 1 ? "it" : "them");
-	cJSON_ArrayForEach(l, lines)
-	{
+	cJSON_ArrayForEach (l, lines) {
 		wfm_buf_clear(&b);
 		wfm_engine_reach_line(&b, l);
 		wfm_buf_adds(md, "- ");
@@ -415,8 +411,7 @@ static void reach_md(struct wfm_buf *md, const cJSON *r)
 			     total - (unsigned long)cJSON_GetArraySize(lines));
 	wfm_buf_adds(md, "\nTo list them all:");
 	n = 0;
-	cJSON_ArrayForEach(p, patterns)
-	{
+	cJSON_ArrayForEach (p, patterns) {
 		cJSON *params = wfm_json_object();
 
 		wfm_json_add_str(params, "match", cJSON_GetStringValue(p));
@@ -464,8 +459,7 @@ static void md_failures(struct wfm_buf *md, const cJSON *failures)
 	if (!cJSON_GetArraySize(failures))
 		return;
 	wfm_buf_adds(md, "Agents that failed:\n\n");
-	cJSON_ArrayForEach(f, failures)
-	{
+	cJSON_ArrayForEach (f, failures) {
 		wfm_buf_adds(md, "- `");
 		md_escape(md, wfm_json_get_str(f, "label", NULL));
 		wfm_buf_adds(md, "`: ");
@@ -550,8 +544,7 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 			     wfm_json_get_str(shared, "branch", NULL),
 			     wfm_json_get_str(shared, "commit", NULL),
 			     wfm_json_get_str(shared, "branch", NULL));
-		cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(shared, "warnings"))
-		{
+		cJSON_ArrayForEach (u, cJSON_GetObjectItemCaseSensitive(shared, "warnings")) {
 			wfm_buf_adds(md, "  - warning: ");
 			md_escape(md, cJSON_GetStringValue(u));
 			wfm_buf_adds(md, "\n");
@@ -597,8 +590,7 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 	if (!cJSON_GetArraySize(units))
 		return;
 	wfm_buf_adds(md, "| unit | status | reason | branch | agents |\n|---|---|---|---|---|\n");
-	cJSON_ArrayForEach(u, units)
-	{
+	cJSON_ArrayForEach (u, units) {
 		wfm_buf_adds(md, "| `");
 		md_escape(md, wfm_json_get_str(u, "id", NULL));
 		wfm_buf_adds(md, "` | ");

@@ -565,7 +565,9 @@ static void run_diff(struct job *job, struct wfm_repo *repo)
 		to = wfm_json_get_nonempty(job->params, "branch");
 	if (cJSON_IsString(p))
 		wfm_strvec_push(&paths, p->valuestring);
-	cJSON_ArrayForEach(it, p) if (cJSON_IsString(it)) wfm_strvec_push(&paths, it->valuestring);
+	cJSON_ArrayForEach (it, p)
+		if (cJSON_IsString(it))
+			wfm_strvec_push(&paths, it->valuestring);
 	if (wfm_git_diff(&out, repo, from ? from : job->e->opts->config->base, to,
 			 (const char *const *)paths.v, paths.nr) < 0) {
 		fail(job, wfm_error_last());

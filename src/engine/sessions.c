@@ -171,8 +171,7 @@ void wfm_engine_sessions_load(struct engine *e)
 
 	read_segments(&seg, e);
 	if (cJSON_IsArray(old)) {
-		cJSON_ArrayForEach(s, old)
-		{
+		cJSON_ArrayForEach (s, old) {
 			if (!cJSON_IsObject(s))
 				continue;
 			wfm_json_add(list, NULL, cJSON_Duplicate(s, 1));
@@ -235,8 +234,7 @@ void wfm_engine_sessions_report(struct engine *e, cJSON *r, const char *status)
 	int n = 1;
 
 	wfm_json_add(list, NULL, this_session(e, totals, status));
-	cJSON_ArrayForEach(s, list)
-	{
+	cJSON_ArrayForEach (s, list) {
 		/* numbered here, in order: the events of a lost session leave no gap */
 		set_num(s, "session", n++);
 		for (size_t i = 0; i < WFM_ARRAY_SIZE(summed); i++)
@@ -258,8 +256,7 @@ void wfm_engine_sessions_md(struct wfm_buf *md, const cJSON *r)
 		     "- sessions: %d (the run was resumed; time, agents run and tokens above are "
 		     "their sums)\n",
 		     cJSON_GetArraySize(list));
-	cJSON_ArrayForEach(s, list)
-	{
+	cJSON_ArrayForEach (s, list) {
 		const cJSON *replayed = cJSON_GetObjectItemCaseSensitive(s, "agentsReplayed");
 
 		wfm_buf_addf(md, "  - %.0f: %s after %.1f s, %.0f agents run", num(s, "session"),

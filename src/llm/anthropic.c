@@ -146,8 +146,7 @@ static int parse(struct wfm_llm_reply *out, const char *body, size_t len)
 		rc = wfm_error_setc(WFM_EINVALID, "anthropic: reply has no content array");
 		goto done;
 	}
-	cJSON_ArrayForEach(block, content)
-	{
+	cJSON_ArrayForEach (block, content) {
 		const char *type = wfm_json_get_str(block, "type", NULL);
 
 		if (!type)

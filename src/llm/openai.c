@@ -46,7 +46,8 @@ static int build(struct wfm_buf *body, const struct wfm_llm_request *req)
 		wfm_json_add(messages, NULL, sys);
 	}
 	/* references: the conversation is printed, never copied */
-	cJSON_ArrayForEach(m, req->messages) cJSON_AddItemReferenceToArray(messages, m);
+	cJSON_ArrayForEach (m, req->messages)
+		cJSON_AddItemReferenceToArray(messages, m);
 	wfm_json_add(root, "messages", messages);
 	if (req->nr_tools) {
 		cJSON *tools = wfm_json_array();
@@ -147,8 +148,7 @@ static int parse(struct wfm_llm_reply *out, const char *body, size_t len)
 	calls = cJSON_GetObjectItemCaseSensitive(msg, "tool_calls");
 	if (!cJSON_IsArray(calls))
 		calls = NULL;
-	cJSON_ArrayForEach(c, calls)
-	{
+	cJSON_ArrayForEach (c, calls) {
 		const cJSON *fn = cJSON_GetObjectItemCaseSensitive(c, "function");
 		const char *id = wfm_json_get_str(c, "id", NULL);
 		const char *name = wfm_json_get_str(fn, "name", NULL);

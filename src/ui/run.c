@@ -57,12 +57,11 @@ static void print_reach(const cJSON *report)
 
 	if (!cJSON_IsObject(reach) || !total)
 		return;
-	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(reach, "patterns"))
+	cJSON_ArrayForEach (l, cJSON_GetObjectItemCaseSensitive(reach, "patterns"))
 		wfm_buf_addf(&b, "%s/%s/", b.len ? " or " : "", cJSON_GetStringValue(l));
 	printf("out of reach: %lu line%s matching %s in no unit, which no agent could change:\n",
 	       total, total == 1 ? "" : "s", b.ptr);
-	cJSON_ArrayForEach(l, lines)
-	{
+	cJSON_ArrayForEach (l, lines) {
 		if (shown++ == WFM_UI_REACH_SHOWN)
 			break;
 		wfm_buf_clear(&b);
@@ -89,8 +88,7 @@ static void print_failures(const cJSON *report)
 	if (!n)
 		return;
 	printf("agents that failed: %d\n", n);
-	cJSON_ArrayForEach(f, failures)
-	{
+	cJSON_ArrayForEach (f, failures) {
 		const char *label = wfm_json_get_str(f, "label", NULL);
 		const char *why = wfm_json_get_str(f, "reason", NULL);
 		const char *tail = wfm_json_get_str(f, "stderr", NULL);

@@ -85,8 +85,7 @@ static cJSON *request_body(struct fixture *f, int n)
 {
 	cJSON *log = wfm_test_fake_log(&f->fake), *e, *body = NULL;
 
-	cJSON_ArrayForEach(e, log)
-	{
+	cJSON_ArrayForEach (e, log) {
 		const cJSON *status = cJSON_GetObjectItem(e, "status");
 
 		if (cJSON_IsNumber(status) && status->valueint == 200 && n-- == 0) {
@@ -114,8 +113,7 @@ static void tool_names(struct wfm_buf *out, const cJSON *body)
 {
 	const cJSON *t;
 
-	cJSON_ArrayForEach(t, cJSON_GetObjectItem(body, "tools"))
-	{
+	cJSON_ArrayForEach (t, cJSON_GetObjectItem(body, "tools")) {
 		const cJSON *name = cJSON_GetObjectItem(t, "name");
 
 		if (!name) /* openai */
