@@ -25,6 +25,7 @@ struct command {
 static const struct command commands[] = {
 	{ "chunk", cmd_chunk, WFM_NEED_REPO, "split tracked files into units with tree-sitter" },
 	{ "clean", cmd_clean, WFM_NEED_REPO, "remove pool worktrees and branches no run needs" },
+	{ "doctor", cmd_doctor, 0, "check that this machine and repository can run workflows" },
 	{ "oracle", cmd_oracle, WFM_NEED_REPO, "run the test command in a pool worktree" },
 	{ "pause", cmd_pause, WFM_NEED_REPO, "pause a run: no new agents start" },
 	{ "ps", cmd_ps, WFM_NEED_REPO, "list the runs of this repository" },

@@ -251,6 +251,35 @@ const TSLanguage *wfm_lang_grammar(enum wfm_lang lang)
 	return langs[lang].grammar();
 }
 
+int wfm_lang_check(enum wfm_lang lang)
+{
+	const TSLanguage *g = wfm_lang_grammar(lang);
+	TSParser *parser;
+	TSTree *tree;
+	uint32_t abi;
+
+	if (!g)
+		return wfm_error_set("no grammar for '%s'", wfm_lang_name(lang));
+	abi = ts_language_version(g);
+	if (abi < TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION || abi > TREE_SITTER_LANGUAGE_VERSION)
+		return wfm_error_set("the %s grammar has ABI %u; this tree-sitter library loads %d "
+				     "to %d",
+				     langs[lang].name, abi,
+				     TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION,
+				     TREE_SITTER_LANGUAGE_VERSION);
+	parser = ts_parser_new();
+	if (!ts_parser_set_language(parser, g)) {
+		ts_parser_delete(parser);
+		return wfm_error_set("tree-sitter refuses the %s grammar", langs[lang].name);
+	}
+	tree = ts_parser_parse_string(parser, NULL, "x\n", 2);
+	ts_parser_delete(parser);
+	if (!tree)
+		return wfm_error_set("the %s grammar parses nothing", langs[lang].name);
+	ts_tree_delete(tree);
+	return 0;
+}
+
 static int is_comment(const struct lang_info *li, const char *type);
 
 int wfm_lang_is_comment(enum wfm_lang lang, const char *type)

@@ -34,4 +34,12 @@ enum wfm_lang wfm_lang_of_path(const char *path);
 /* "c, cpp, python, ..., other": for messages; a static string. */
 const char *wfm_lang_names(void);
 
+/*
+ * Whether the grammar of lang (not WFM_LANG_OTHER) works with the
+ * tree-sitter library this binary runs with: its ABI version is one the
+ * library loads and a parser takes it and parses a line. WFM_ERROR
+ * saying which when not.
+ */
+int wfm_lang_check(enum wfm_lang lang);
+
 #endif

@@ -14,6 +14,7 @@ struct wfm_cmd_ctx {
 
 int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_clean(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_doctor(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_pause(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_ps(int argc, const char **argv, struct wfm_cmd_ctx *ctx);

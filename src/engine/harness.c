@@ -89,10 +89,12 @@ done:
 	return ret;
 }
 
-static int node_version(int *major, int *minor, const char *node)
+int wfm_harness_node_version(int *major, int *minor, const char *node)
 {
 	int ret = 0;
 
+	if (!node)
+		node = "node";
 	pthread_mutex_lock(&versions_lock);
 	for (size_t i = 0; i < versions_nr; i++) {
 		if (!strcmp(versions[i].node, node)) {
@@ -214,7 +216,7 @@ int wfm_harness_start(struct wfm_harness **out, const struct wfm_harness_opts *o
 		ret = wfm_error_set("cannot resolve '%s': %s", found, strerror(errno));
 		goto done;
 	}
-	ret = node_version(&major, &minor, node);
+	ret = wfm_harness_node_version(&major, &minor, node);
 	if (ret < 0)
 		goto done;
 	build_argv(&argv, node, major, minor, runtime, script, opts->check_only);

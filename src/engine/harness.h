@@ -69,6 +69,13 @@ struct wfm_harness_opts {
 int wfm_harness_check(cJSON **meta, const char *script, const char *node);
 
 /*
+ * The Node.js version of node (NULL: "node" on PATH), asked once per
+ * program: 0 with *major and *minor set; WFM_ENOTFOUND when it cannot be
+ * run, WFM_ERROR when it is no Node.js or older than 18.
+ */
+int wfm_harness_node_version(int *major, int *minor, const char *node);
+
+/*
  * Starts node on opts->script. Returns 0 with *out set (free with
  * wfm_harness_free()). Running, the runtime first sends
  * {"type":"meta",...} (or an error, then exits), then waits for "start".

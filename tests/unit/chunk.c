@@ -346,6 +346,11 @@ static void test_chunk__lang_names_and_extensions(void **state)
 	assert_non_null(strstr(wfm_error_last(), "unknown language 'cobol'"));
 	assert_non_null(strstr(wfm_error_last(), "c, cpp, python"));
 	assert_string_equal(wfm_lang_name(WFM_LANG_JAVA), "java");
+	/* every grammar works with the library (git wfmigrate doctor says so) */
+	for (int i = WFM_LANG_OTHER + 1; i < WFM_LANG__COUNT; i++)
+		assert_wfm_ok(wfm_lang_check((enum wfm_lang)i));
+	assert_int_equal(wfm_lang_check(WFM_LANG_OTHER), WFM_ERROR);
+	assert_non_null(strstr(wfm_error_last(), "no grammar for 'other'"));
 }
 
 /* ---- duplicates, preprocessor branches, comments --------------------------------- */
