@@ -23,16 +23,23 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "apply", cmd_apply, WFM_NEED_REPO, "bring a run's result to the current branch" },
 	{ "chunk", cmd_chunk, WFM_NEED_REPO, "split tracked files into units with tree-sitter" },
 	{ "clean", cmd_clean, WFM_NEED_REPO, "remove pool worktrees and branches no run needs" },
 	{ "doctor", cmd_doctor, 0, "check that this machine and repository can run workflows" },
+	{ "export", cmd_export, WFM_NEED_REPO,
+	  "write a run's or a workflow's script, SKILL.md and rubrics" },
+	{ "log", cmd_log, WFM_NEED_REPO, "show a run's events or one agent's transcript" },
 	{ "oracle", cmd_oracle, WFM_NEED_REPO, "run the test command in a pool worktree" },
 	{ "pause", cmd_pause, WFM_NEED_REPO, "pause a run: no new agents start" },
 	{ "ps", cmd_ps, WFM_NEED_REPO, "list the runs of this repository" },
+	{ "report", cmd_report, WFM_NEED_REPO,
+	  "print a run's report, with tokens and USD per unit" },
 	{ "resume", cmd_resume, WFM_NEED_REPO, "go on with a paused, stopped or crashed run" },
 	{ "run", cmd_run, WFM_NEED_REPO, "run a workflow (the default command)" },
 	{ "stop", cmd_stop, WFM_NEED_REPO, "stop a run (resume starts it again)" },
 	{ "version", cmd_version, 0, "print the version" },
+	{ "workflows", cmd_workflows, 0, "list the built-in and saved workflows" },
 };
 
 static const char *const main_usage[] = {

@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/process.h"
@@ -55,6 +56,9 @@ void wfm_transcript_add(struct wfm_transcript *t, cJSON *record)
 		cJSON_Delete(record);
 		return;
 	}
+	/* when, for `git wfmigrate log` (the records' order is the file's) */
+	if (!cJSON_HasObjectItem(record, "ts"))
+		wfm_json_add_num(record, "ts", (double)wfm_clock_wall_ms());
 	wfm_json_print(&line, record);
 	cJSON_Delete(record);
 	wfm_transcript_redact(&line);

@@ -7,7 +7,8 @@
  * result). Every line is redacted before it is written: the values of
  * the provider keys in our environment (ANTHROPIC_API_KEY,
  * OPENAI_API_KEY, every *_API_KEY, ...) become "[redacted]", wherever
- * they appear (a model that echoed one, a tool's output). A transcript
+ * they appear (a model that echoed one, a tool's output); each gets "ts"
+ * (ms since the epoch) when it has none. A transcript
  * is a record for people, not part of the result: failing to write it
  * does not fail the agent.
  */

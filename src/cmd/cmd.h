@@ -12,15 +12,20 @@ struct wfm_cmd_ctx {
 	struct wfm_repo *repo; /* NULL unless the command is flagged WFM_NEED_REPO */
 };
 
+int cmd_apply(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_chunk(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_clean(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_doctor(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_export(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_log(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_pause(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_ps(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_report(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_stop(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_version(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_workflows(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 
 #endif

@@ -142,7 +142,7 @@ static struct unit_stats *unit_stats(struct engine *e, const char *id)
 		if (!strcmp(e->units[i].id, id))
 			return &e->units[i];
 	WFM_ALLOC_GROW(e->units, e->units_nr + 1, e->units_alloc);
-	e->units[e->units_nr] = (struct unit_stats){ wfm_strdup(id), 0, 0 };
+	e->units[e->units_nr] = (struct unit_stats){ wfm_strdup(id), 0, 0, 0 };
 	return &e->units[e->units_nr++];
 }
 
@@ -167,6 +167,7 @@ static void count_agent(struct engine *e, const struct job *job)
 		struct unit_stats *u = unit_stats(e, job->unit_id);
 		u->agents++;
 		u->tokens += job->tokens;
+		u->usd += job->cost_usd;
 	}
 	if (job->item) {
 		job->item->tokens += job->tokens;

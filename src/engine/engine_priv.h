@@ -78,6 +78,7 @@ struct unit_stats {
 	char *id;
 	unsigned long agents;
 	uint64_t tokens;
+	double usd;
 };
 
 struct reach_line {

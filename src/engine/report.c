@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/json.h"
 #include "engine/engine_priv.h"
+#include "engine/report.h"
 #include "engine/rundir.h"
 #include "engine/shared.h"
 #include "llm/ledger.h"
@@ -146,6 +147,7 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 			wfm_json_add_str(o, "rejectedBy", wfm_json_get_str(u, "rejectedBy", NULL));
 		wfm_json_add_num(o, "agents", st ? (double)st->agents : 0);
 		wfm_json_add_num(o, "tokens", st ? (double)st->tokens : 0);
+		wfm_json_add_num(o, "costUsd", st ? st->usd : 0);
 		wfm_json_add(arr, NULL, o);
 		if (st && (!status || strcmp(status, "merged")))
 			not_landed += st->tokens;
@@ -172,6 +174,7 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 			wfm_json_add_null(o, "commit");
 			wfm_json_add_num(o, "agents", (double)e->units[i].agents);
 			wfm_json_add_num(o, "tokens", (double)e->units[i].tokens);
+			wfm_json_add_num(o, "costUsd", e->units[i].usd);
 			wfm_json_add(arr, NULL, o);
 			not_landed += e->units[i].tokens;
 		}
@@ -481,6 +484,24 @@ static double number(const cJSON *obj, const char *name)
 	return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(obj, name));
 }
 
+/* A unit's tokens, or "-" when the report does not have them (a report older than the figure). */
+static void md_count(struct wfm_buf *md, const cJSON *n)
+{
+	if (cJSON_IsNumber(n))
+		wfm_buf_addf(md, "%.0f", n->valuedouble);
+	else
+		wfm_buf_addch(md, '-');
+}
+
+/* USD to the hundredth of a cent: a unit of a cheap model costs a fraction of one */
+static void md_usd(struct wfm_buf *md, const cJSON *n)
+{
+	if (cJSON_IsNumber(n))
+		wfm_buf_addf(md, "%.4f", n->valuedouble);
+	else
+		wfm_buf_addch(md, '-');
+}
+
 /* What the oracle cost, and what rejected the units. */
 static void report_md_oracle(struct wfm_buf *md, const cJSON *r)
 {
@@ -516,7 +537,7 @@ static void report_md_oracle(struct wfm_buf *md, const cJSON *r)
 		     number(t, "rejectedByQueue"));
 }
 
-static void report_md(struct wfm_buf *md, const cJSON *r)
+void wfm_report_md(struct wfm_buf *md, const cJSON *r)
 {
 	const cJSON *totals = cJSON_GetObjectItemCaseSensitive(r, "totals");
 	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(r, "integration");
@@ -554,11 +575,12 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 		md,
 		"- units: %lu merged, %lu rejected, %lu failed, %lu skipped\n"
 		"- agents: %lu (%lu run, %lu answered from the journal, %lu failed), %lu tokens, "
-		"%lu of them on units that did not land\n"
+		"%lu of them on units that did not land, USD %.4f\n"
 		"- time: %.1f s\n",
 		TOTAL("merged"), TOTAL("rejected"), TOTAL("failed"), TOTAL("skipped"),
 		TOTAL("agents"), TOTAL("agentsRun"), TOTAL("agentsReplayed"), TOTAL("agentsFailed"),
-		TOTAL("tokens"), TOTAL("tokensNotLanded"), TOTAL("durationMs") / 1000.0);
+		TOTAL("tokens"), TOTAL("tokensNotLanded"), number(totals, "costUsd"),
+		TOTAL("durationMs") / 1000.0);
 	wfm_engine_sessions_md(md, r);
 	wfm_buf_addch(md, '\n');
 	{
@@ -589,7 +611,8 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 	md_failures(md, cJSON_GetObjectItemCaseSensitive(r, "agentFailures"));
 	if (!cJSON_GetArraySize(units))
 		return;
-	wfm_buf_adds(md, "| unit | status | reason | branch | agents |\n|---|---|---|---|---|\n");
+	wfm_buf_adds(md, "| unit | status | reason | branch | agents | tokens | USD |\n"
+			 "|---|---|---|---|---|---|---|\n");
 	cJSON_ArrayForEach (u, units) {
 		wfm_buf_adds(md, "| `");
 		md_escape(md, wfm_json_get_str(u, "id", NULL));
@@ -599,9 +622,11 @@ static void report_md(struct wfm_buf *md, const cJSON *r)
 		md_escape(md, wfm_json_get_str(u, "reason", NULL));
 		wfm_buf_adds(md, " | ");
 		md_escape(md, wfm_json_get_str(u, "branch", NULL));
-		wfm_buf_addf(md, " | %lu |\n",
-			     (unsigned long)cJSON_GetNumberValue(
-				     cJSON_GetObjectItemCaseSensitive(u, "agents")));
+		wfm_buf_addf(md, " | %lu | ", (unsigned long)number(u, "agents"));
+		md_count(md, cJSON_GetObjectItemCaseSensitive(u, "tokens"));
+		wfm_buf_adds(md, " | ");
+		md_usd(md, cJSON_GetObjectItemCaseSensitive(u, "costUsd"));
+		wfm_buf_adds(md, " |\n");
 	}
 }
 
@@ -627,7 +652,7 @@ int wfm_engine_report_write(struct engine *e, const cJSON *report)
 	wfm_buf_adds(&json, pretty ? pretty : "null");
 	wfm_buf_addch(&json, '\n');
 	cJSON_free(pretty);
-	report_md(&md, report);
+	wfm_report_md(&md, report);
 	rc = write_file(pj, json.ptr, json.len);
 	if (!rc)
 		rc = write_file(pm, md.ptr, md.len);

@@ -222,3 +222,86 @@ done:
 	wfm_buf_release(&hint);
 	return rc;
 }
+
+const char *wfm_workflow_place_name(enum wfm_workflow_place place)
+{
+	static const char *const names[] = {
+		[WFM_WORKFLOW_CLAUDE] = "repository .claude/workflows",
+		[WFM_WORKFLOW_WFMIGRATE] = "repository .wfmigrate/workflows",
+		[WFM_WORKFLOW_HOME] = "home ~/.claude/workflows",
+		[WFM_WORKFLOW_BUILTIN] = "built-in",
+	};
+
+	return (unsigned)place < NPLACES ? names[place] : "?";
+}
+
+/* The first line of s, without trailing blanks: a description's summary. */
+static char *first_line(const char *s)
+{
+	size_t n = strcspn(s, "\r\n");
+
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return wfm_strndup(s, n);
+}
+
+int wfm_workflow_list(struct wfm_workflow_info **out, size_t *nr,
+		      const struct wfm_workflow_where *where)
+{
+	char *dirs[NPLACES] = { NULL };
+	struct wfm_workflow_info *list = NULL;
+	size_t n = 0, alloc = 0;
+
+	*out = NULL;
+	*nr = 0;
+	saved_dirs(dirs, "workflows", where);
+	for (int i = 0; i < NPLACES; i++) {
+		struct wfm_strvec files = WFM_STRVEC_INIT;
+
+		wfm_fs_list(&files, dirs[i], ".js");
+		for (size_t j = 0; j < files.nr; j++) {
+			struct wfm_workflow_info *w;
+			cJSON *meta = NULL;
+			const cJSON *name, *desc;
+
+			WFM_ALLOC_GROW(list, n + 1, alloc);
+			w = &list[n++];
+			memset(w, 0, sizeof(*w));
+			w->path = wfm_fs_join(dirs[i], files.v[j]);
+			w->place = (enum wfm_workflow_place)i;
+			for (size_t k = 0; k + 1 < n; k++)
+				if (list[k].place != w->place &&
+				    !strcmp(strrchr(list[k].path, '/'), strrchr(w->path, '/')))
+					w->shadowed = 1;
+			if (wfm_harness_check(&meta, w->path, where->node) < 0) {
+				w->error = wfm_strdup(wfm_error_last());
+				w->name = wfm_strndup(files.v[j], strlen(files.v[j]) - 3);
+				continue;
+			}
+			name = cJSON_GetObjectItemCaseSensitive(meta, "name");
+			desc = cJSON_GetObjectItemCaseSensitive(meta, "description");
+			w->name = cJSON_IsString(name) && *name->valuestring
+					  ? wfm_strdup(name->valuestring)
+					  : wfm_strndup(files.v[j], strlen(files.v[j]) - 3);
+			if (cJSON_IsString(desc) && *desc->valuestring)
+				w->description = first_line(desc->valuestring);
+			cJSON_Delete(meta);
+		}
+		wfm_strvec_clear(&files);
+		free(dirs[i]);
+	}
+	*out = list;
+	*nr = n;
+	return 0;
+}
+
+void wfm_workflow_info_free(struct wfm_workflow_info *info, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		free(info[i].name);
+		free(info[i].path);
+		free(info[i].description);
+		free(info[i].error);
+	}
+	free(info);
+}

@@ -15,6 +15,7 @@
  * first as a file <name>.js in each of them, then (when no file has that
  * name) as a script whose meta.name is <name>, in the same order.
  */
+#include <stddef.h>
 
 struct wfm_workflow_where {
 	const char *top;  /* the working tree's top; NULL: no repository folders */
@@ -50,5 +51,37 @@ int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_wh
  * found in those places.
  */
 int wfm_rubric_find(char **out, const char *name, const struct wfm_workflow_where *where);
+
+/* ---- listing, for `git wfmigrate workflows` ---- */
+
+enum wfm_workflow_place {
+	WFM_WORKFLOW_CLAUDE,	/* <top>/.claude/workflows/ */
+	WFM_WORKFLOW_WFMIGRATE, /* <top>/.wfmigrate/workflows/ */
+	WFM_WORKFLOW_HOME,	/* <home>/.claude/workflows/ */
+	WFM_WORKFLOW_BUILTIN,	/* workflows/ of the data directory */
+};
+
+/* "repository .claude/workflows", "repository .wfmigrate/workflows", "home", "built-in" */
+const char *wfm_workflow_place_name(enum wfm_workflow_place place);
+
+struct wfm_workflow_info {
+	char *name;	   /* meta.name; the file's name without ".js" when it does not load */
+	char *path;	   /* the file */
+	char *description; /* meta.description; NULL when it has none or does not load */
+	char *error;	   /* why it does not load (the check a run makes); NULL when it does */
+	enum wfm_workflow_place place;
+	int shadowed; /* a file of the same name in an earlier place is found first */
+};
+
+/*
+ * Every workflow file (*.js) in the places above, in their order, each
+ * checked as a run checks it (node runs once per file). A file that does
+ * not load is listed with its error, not an error of the listing. *out is
+ * a new array of *nr entries (NULL and 0 when there is none); free it
+ * with wfm_workflow_info_free().
+ */
+int wfm_workflow_list(struct wfm_workflow_info **out, size_t *nr,
+		      const struct wfm_workflow_where *where);
+void wfm_workflow_info_free(struct wfm_workflow_info *info, size_t nr);
 
 #endif
