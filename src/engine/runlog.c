@@ -418,7 +418,7 @@ void wfm_runlog_record(struct wfm_buf *out, const cJSON *rec, uint64_t t0, int f
 		const cJSON *u = cJSON_GetObjectItemCaseSensitive(rec, "usage");
 
 		wfm_buf_addf(out,
-			     "model call %.0f: %.0f tokens in (%.0f from the cache), %.0f out, "
+			     "model call %.0f: %.0f tokens in, %.0f read from the cache, %.0f out, "
 			     "USD %.4f",
 			     num(rec, "turn"), num(u, "input"), num(u, "cache_read"),
 			     num(u, "output"), num(rec, "cost_usd"));
