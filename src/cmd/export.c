@@ -56,7 +56,7 @@ int cmd_export(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	struct wfm_rundir *run = NULL;
 	cJSON *meta = NULL, *args = NULL, *run_json = NULL;
 	char *script = NULL, *journal = NULL, *wf_error = NULL;
-	const char *commondir = wfm_repo_commondir(ctx->repo), *name;
+	const char *commondir, *name;
 
 	argc = wfm_parse_options(argc, argv, options, export_usage, 0);
 	if (argc < 0)
@@ -68,6 +68,7 @@ int cmd_export(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	if (!dir || !*dir)
 		return wfm_ui_usage_error(export_usage, options, "-o <dir> is required");
 	name = argv[0];
+	commondir = wfm_repo_commondir(ctx->repo);
 	where.top = wfm_repo_workdir(ctx->repo);
 	where.home = getenv("HOME");
 

@@ -34,6 +34,14 @@ runs=$(git rev-parse --git-common-dir)/wfmigrate/runs
 base=$(git rev-parse HEAD)
 echo "my notes, not for git" >notes.txt
 
+# --- -h of each command: its usage (exit 129, as every command's -h)
+for c in log report apply export workflows; do
+	expect_code 129 git wfmigrate "$c" -h
+	grep -q "^usage: git wfmigrate $c" "$TMP/out" || fail "$c -h: $(cat "$TMP/out")"
+done
+expect_code 0 git wfmigrate help export
+pass "log, report, apply, export, workflows: -h"
+
 # --- no run yet
 expect_code 1 git wfmigrate report
 expect_stderr 'no runs in this repository'
@@ -328,6 +336,13 @@ both=$(json 'j["run"]' <"$TMP/out")
 json 'j["shared"]["branch"]' <"$TMP/out" | grep -q "^wfmigrate/$both/shared$" || fail "no shared branch"
 head_before=$(git rev-parse HEAD)
 git branch -f at-base "$head_before" && git checkout -q at-base
+echo "mine" >shared.txt
+state >"$TMP/state-before"
+expect_code 128 git wfmigrate apply "$both"
+expect_stderr "^fatal: your working tree has changes the result would overwrite: 'shared.txt'"
+unchanged "apply over an untracked file"
+[ "$(cat shared.txt)" = mine ] || fail "apply overwrote an untracked file"
+rm shared.txt
 expect_code 0 git wfmigrate apply "$both"
 [ "$(git rev-list --parents -1 HEAD | wc -w)" = 3 ] || fail "apply of two results made no merge commit"
 [ "$(git rev-parse HEAD^1)" = "$(git rev-parse "wfmigrate/$both/integration")" ] &&
