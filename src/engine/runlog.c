@@ -303,7 +303,7 @@ static void block(struct wfm_buf *out, const char *text, int full)
 		}
 	}
 	if (i < len) {
-		size_t rest = 0;
+		size_t rest = 1; /* the line the cut is in */
 
 		for (size_t k = i; k < len; k++)
 			rest += text[k] == '\n';
