@@ -225,6 +225,14 @@ int cmd_apply(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			goto done;
 		}
 	}
+	if (wfm_is_ancestor(ctx->repo, head, target) != 1) {
+		/* a result branch that does not start at the base: not the run's own any more */
+		wfm_ui_fatal("%.7s does not descend from run %s's base %.7s: not a fast-forward",
+			     target, run->id, head);
+		hint_by_hand(&integ, &shared, run->id);
+		ret = WFM_EXIT_FATAL;
+		goto done;
+	}
 	wfm_buf_clear(&msg);
 	wfm_buf_addf(&msg, "wfmigrate apply %s: fast-forward", run->id);
 	if ((rc = wfm_fast_forward(ctx->repo, branch, head, target, msg.ptr)) < 0) {
