@@ -326,6 +326,19 @@ assert w["hello"]["source"] == "wfmigrate" and w["hello"]["description"] == "Say
 assert w["broken"]["error"] and w["broken"]["description"] is None, w["broken"]
 ' "$TMP/out" || fail "workflows --json: $(cat "$TMP/out")"
 expect_code 129 git wfmigrate workflows extra
+# a copy in ~/.claude/workflows is found before the built-in: the built-in is shadowed
+mkdir -p "$HOME/.claude/workflows"
+cp "$src/workflows/migrate.js" "$HOME/.claude/workflows/migrate.js"
+expect_code 0 git wfmigrate workflows --json
+py '
+w = [(x["name"], x["source"], x["shadowed"]) for x in j(sys.argv[1])]
+assert ("migrate", "home", False) in w and ("migrate", "builtin", True) in w, w
+assert [n for n, s, _ in w] == ["broken", "hello", "migrate", "migrate"], w
+' "$TMP/out" || fail "workflows: the home copy does not shadow the built-in: $(cat "$TMP/out")"
+(cd "$TMP" && expect_code 0 git wfmigrate workflows) || exit 1
+grep -Eq '^migrate +home ~/.claude/workflows ' "$TMP/out" && ! grep -q '^hello' "$TMP/out" ||
+	fail "workflows outside a repository: $(cat "$TMP/out")"
+rm -r "$HOME/.claude/workflows"
 expect_code 0 git wfmigrate export hello -o "$TMP/hello"
 [ ! -d "$TMP/hello/rubrics" ] || fail "a workflow without rubrics got a rubrics folder"
 grep -q '^name: "hello"$' "$TMP/hello/SKILL.md" || fail "export hello: no name"
