@@ -1,0 +1,379 @@
+#include "base/common.h"
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/strvec.h"
+#include "agent/model.h"
+#include "agent/provider.h"
+#include "agent/role.h"
+#include "chunk/chunk.h"
+#include "engine/args.h"
+#include "engine/config.h"
+#include "engine/engine.h"
+#include "git/pathspec.h"
+#include "git/status.h"
+#include "git/tree.h"
+#include "ui/card.h"
+#include "ui/exit.h"
+#include "ui/message.h"
+#include "ui/run.h"
+
+void wfm_ui_card_init(struct wfm_ui_card *c, struct wfm_repo *repo,
+		      const struct wfm_run_config *cfg, const char *goal, const char *base_opt)
+{
+	memset(c, 0, sizeof(*c));
+	c->repo = repo;
+	c->cfg = cfg;
+	c->goal = goal;
+	c->base_opt = base_opt;
+	wfm_pathspec_base_here(&c->here, repo);
+	c->units = -1;
+}
+
+/* What load finds: cleared for another load. */
+static void clear_found(struct wfm_ui_card *c)
+{
+	wfm_pathspec_release(&c->paths);
+	wfm_strvec_clear(&c->chunked);
+	wfm_strvec_clear(&c->files);
+	wfm_strvec_clear(&c->dirty);
+	c->units = -1;
+}
+
+static void drop_script(struct wfm_ui_card *c)
+{
+	if (c->script && c->edited)
+		unlink(c->script);
+	free(c->script);
+	c->script = NULL;
+	c->edited = 0;
+}
+
+void wfm_ui_card_release(struct wfm_ui_card *c)
+{
+	clear_found(c);
+	drop_script(c);
+	cJSON_Delete(c->meta);
+	cJSON_Delete(c->given);
+	cJSON_Delete(c->args);
+	wfm_pathspec_base_release(&c->here);
+	c->meta = c->given = c->args = NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The units chunk() will make of the arguments the workflow marks with
+ * chunk: true, at base; none marked, the count stays unknown.
+ */
+static int count_units(struct wfm_ui_card *c, const cJSON *args, const cJSON *decl)
+{
+	struct wfm_chunk_opts opts = WFM_CHUNK_OPTS_INIT;
+	struct wfm_unit_list units = WFM_UNIT_LIST_INIT;
+	struct wfm_strvec only = WFM_STRVEC_INIT, paths = WFM_STRVEC_INIT;
+	const cJSON *d;
+	int rc = 0;
+
+	cJSON_ArrayForEach (d, decl) {
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "chunk")))
+			continue;
+		wfm_strvec_push(&only, d->string);
+		if (cJSON_GetObjectItemCaseSensitive(args, d->string))
+			wfm_strvec_push(&c->chunked, d->string);
+	}
+	if (!only.nr)
+		goto done;
+	opts.rev = c->cfg->base;
+	if ((rc = wfm_args_chunk_opts(&opts, &paths, args, (const char *const *)only.v)) < 0 ||
+	    (rc = wfm_chunk_run(&units, c->repo, &opts)) < 0)
+		goto done;
+	c->units = (long)units.nr;
+	for (size_t i = 0; i < units.nr; i++)
+		if (!c->files.nr || strcmp(c->files.v[c->files.nr - 1], units.v[i].path))
+			wfm_strvec_push(&c->files, units.v[i].path);
+	if (c->files.nr)
+		qsort(c->files.v, c->files.nr, sizeof(*c->files.v), cmp_str);
+done:
+	wfm_unit_list_release(&units);
+	wfm_strvec_clear(&only);
+	wfm_strvec_clear(&paths);
+	return rc;
+}
+
+/* The files of the run (its units' files, else its paths, else all) that git status lists. */
+static int find_dirty(struct wfm_ui_card *c)
+{
+	struct wfm_strvec changed = WFM_STRVEC_INIT;
+	int rc = wfm_status_changed(&changed, c->repo);
+
+	for (size_t i = 0; rc == 0 && i < changed.nr; i++) {
+		const char *f = changed.v[i];
+		int in;
+
+		if (c->units >= 0)
+			in = !!bsearch(&f, c->files.v, c->files.nr, sizeof(*c->files.v), cmp_str);
+		else
+			in = wfm_pathspec_match(&c->paths, f, NULL);
+		if (in)
+			wfm_strvec_push(&c->dirty, f);
+	}
+	wfm_strvec_clear(&changed);
+	return rc;
+}
+
+int wfm_ui_card_load(struct wfm_ui_card *c, const char *script, const cJSON *meta,
+		     const cJSON *args)
+{
+	const cJSON *decl = wfm_args_declared(meta);
+	const cJSON *wname = cJSON_GetObjectItemCaseSensitive(meta, "name");
+	cJSON *resolved = cJSON_Duplicate(args, 1);
+	int rc;
+
+	clear_found(c);
+	/* the arguments, checked against meta.args before anything runs */
+	if ((rc = wfm_args_check(resolved, decl,
+				 cJSON_IsString(wname) ? wname->valuestring : c->cfg->workflow)) <
+	    0)
+		goto done;
+	/* paths as git means them: from here, checked against the base */
+	if ((rc = wfm_args_resolve_pathspecs(resolved, decl, &c->here, &c->paths)) < 0 ||
+	    (c->paths.nr &&
+	     (rc = wfm_tree_pathspec_check(NULL, c->repo, c->base_opt, &c->paths)) < 0) ||
+	    (rc = count_units(c, resolved, decl)) < 0)
+		goto done;
+	if (find_dirty(c) < 0)
+		wfm_ui_warning("%s", wfm_error_last()); /* the card goes on without it */
+	if (script != c->script) {
+		drop_script(c);
+		c->script = wfm_strdup(script);
+	}
+	if (meta != c->meta) {
+		cJSON_Delete(c->meta);
+		c->meta = cJSON_Duplicate(meta, 1);
+	}
+	if (args != c->given) {
+		cJSON_Delete(c->given);
+		c->given = cJSON_Duplicate(args, 1);
+	}
+	cJSON_Delete(c->args);
+	c->args = resolved;
+	resolved = NULL;
+done:
+	if (rc < 0)
+		clear_found(c);
+	cJSON_Delete(resolved);
+	return rc;
+}
+
+/* an argument's value on one line: a string as it is, anything else as JSON; at most 60 bytes */
+static void arg_value(struct wfm_buf *out, const cJSON *v)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+	size_t n;
+
+	if (cJSON_IsString(v) && !strpbrk(v->valuestring, "\n\r"))
+		wfm_buf_adds(&b, v->valuestring);
+	else
+		wfm_json_print(&b, v);
+	n = b.len > 60 ? 57 : b.len;
+	wfm_buf_add(out, b.ptr, n);
+	if (n < b.len)
+		wfm_buf_adds(out, "...");
+	wfm_buf_release(&b);
+}
+
+/* "arguments:": those given, and the declared ones that have a default */
+static void print_args(const cJSON *args, const cJSON *decl)
+{
+	struct wfm_buf line = WFM_BUF_INIT;
+	const cJSON *v, *d;
+	int width = 0, header = 0;
+
+	if (!cJSON_IsObject(args))
+		return;
+	cJSON_ArrayForEach (v, args) {
+		if (strcmp(v->string, "goal") && (int)strlen(v->string) > width)
+			width = (int)strlen(v->string);
+	}
+	cJSON_ArrayForEach (d, decl) {
+		if ((int)strlen(d->string) > width)
+			width = (int)strlen(d->string);
+	}
+	/* in the order the workflow declares them, then the others */
+	cJSON_ArrayForEach (d, decl) {
+		const cJSON *def = cJSON_GetObjectItemCaseSensitive(d, "default");
+
+		if (!strcmp(d->string, "goal"))
+			continue;
+		v = cJSON_GetObjectItemCaseSensitive(args, d->string);
+		if (!v && !def)
+			continue;
+		wfm_buf_clear(&line);
+		arg_value(&line, v ? v : def);
+		fprintf(stderr, "%s  %-*s  %s%s\n", header++ ? "" : "arguments:\n", width,
+			d->string, line.ptr, v ? "" : " (default)");
+	}
+	cJSON_ArrayForEach (v, args) {
+		if (!strcmp(v->string, "goal") || cJSON_GetObjectItemCaseSensitive(decl, v->string))
+			continue;
+		wfm_buf_clear(&line);
+		arg_value(&line, v);
+		fprintf(stderr, "%s  %-*s  %s\n", header++ ? "" : "arguments:\n", width, v->string,
+			line.ptr);
+	}
+	wfm_buf_release(&line);
+}
+
+#define DIRTY_SHOWN 10
+
+static void print_plan(const struct wfm_ui_card *c)
+{
+	if (c->units >= 0) {
+		fprintf(stderr, "units: %ld", c->units);
+		for (size_t i = 0; i < c->chunked.nr; i++)
+			fprintf(stderr, "%s%s", i ? ", " : " (chunk() with ", c->chunked.v[i]);
+		fprintf(stderr, "%s\n", c->chunked.nr ? ")" : " (chunk() of the whole tree)");
+	}
+	if (!c->dirty.nr)
+		return;
+	wfm_ui_warning("%zu file%s the run works on %s uncommitted changes; the run starts from "
+		       "%s (%.12s) and does not see them:",
+		       c->dirty.nr, c->dirty.nr == 1 ? "" : "s", c->dirty.nr == 1 ? "has" : "have",
+		       c->base_opt, c->cfg->base);
+	for (size_t i = 0; i < c->dirty.nr && i < DIRTY_SHOWN; i++)
+		fprintf(stderr, "  %s\n", c->dirty.v[i]);
+	if (c->dirty.nr > DIRTY_SHOWN)
+		fprintf(stderr, "  ... and %zu more (git status lists them)\n",
+			c->dirty.nr - DIRTY_SHOWN);
+}
+
+/*
+ * With a match in args (migrate's --arg match=<re>): the lines of code it
+ * finds in no unit at the base, for the paths and lang of args, which no
+ * agent will see (chunk() is given the same args by migrate).
+ */
+static void print_reach(struct wfm_repo *repo, const char *base, const cJSON *args)
+{
+	const cJSON *match = cJSON_GetObjectItemCaseSensitive(args, "match"), *l;
+	struct wfm_buf b = WFM_BUF_INIT;
+	cJSON *lines = NULL;
+	int total, shown = 0;
+
+	if (wfm_engine_out_of_reach(&lines, repo, base, args) < 0) {
+		fprintf(stderr, "out of reach: cannot list the lines matching /%s/: %s\n",
+			match->valuestring, wfm_error_last());
+		return;
+	}
+	if (!lines)
+		return;
+	total = cJSON_GetArraySize(lines);
+	if (!total) {
+		fprintf(stderr,
+			"out of reach: none (every line of code matching /%s/ is in a unit)\n",
+			match->valuestring);
+		cJSON_Delete(lines);
+		return;
+	}
+	fprintf(stderr,
+		"out of reach: %d line%s matching /%s/ in no unit, which no agent will see:\n",
+		total, total == 1 ? "" : "s", match->valuestring);
+	cJSON_ArrayForEach (l, lines) {
+		if (shown++ == WFM_UI_REACH_SHOWN)
+			break;
+		wfm_buf_clear(&b);
+		wfm_engine_reach_line(&b, l);
+		fprintf(stderr, "  %s\n", b.ptr);
+	}
+	wfm_buf_clear(&b);
+	wfm_engine_reach_hint(&b, base, args);
+	if (total > WFM_UI_REACH_SHOWN)
+		fprintf(stderr, "  ... and %d more: %s\n", total - WFM_UI_REACH_SHOWN, b.ptr);
+	else
+		fprintf(stderr, "  (%s lists them)\n", b.ptr);
+	wfm_buf_release(&b);
+	cJSON_Delete(lines);
+}
+
+void wfm_ui_card_print(const struct wfm_ui_card *c)
+{
+	const struct wfm_run_config *cfg = c->cfg;
+	const cJSON *phases = cJSON_GetObjectItemCaseSensitive(c->meta, "phases"), *p;
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(c->meta, "name");
+	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(c->meta, "description");
+	const char *const *models = (const char *const *)cfg->models.v;
+	const char *const *config_models = (const char *const *)cfg->config_models.v;
+	struct wfm_buf settings = WFM_BUF_INIT;
+
+	fprintf(stderr, "workflow: %s\n", cJSON_IsString(name) ? name->valuestring : "?");
+	fprintf(stderr, "  %s\n", cJSON_IsString(desc) ? desc->valuestring : "");
+	if (cJSON_GetArraySize(phases)) {
+		fprintf(stderr, "phases:\n");
+		cJSON_ArrayForEach (p, phases) {
+			const cJSON *t = cJSON_GetObjectItemCaseSensitive(p, "title");
+			const cJSON *d = cJSON_GetObjectItemCaseSensitive(p, "detail");
+			fprintf(stderr, "  - %s%s%s\n", cJSON_IsString(t) ? t->valuestring : "?",
+				cJSON_IsString(d) ? ": " : "",
+				cJSON_IsString(d) ? d->valuestring : "");
+		}
+	}
+	if (c->goal && *c->goal)
+		fprintf(stderr, "goal: %s\n", c->goal);
+	print_args(c->args, wfm_args_declared(c->meta));
+	fprintf(stderr, "base: %.12s  oracle: %s\n", cfg->base,
+		cfg->oracle ? cfg->oracle : "(none)");
+	print_plan(c);
+	if (!cfg->provider->has_api) {
+		fprintf(stderr, "agents: exec %s, up to %lu at once, %lu in all\n", cfg->agent_cmd,
+			cfg->concurrency, cfg->max_agents);
+	} else {
+		fprintf(stderr, "agents: %s at %s, up to %lu at once, %lu in all\n",
+			cfg->provider->name, cfg->base_url, cfg->concurrency, cfg->max_agents);
+		fprintf(stderr,
+			"models: %s (implementer), %s (classifier), unless the workflow names "
+			"others\n",
+			wfm_model_resolve(models, NULL, NULL, config_models,
+					  wfm_role_find("implementer"), cfg->provider),
+			wfm_model_resolve(models, NULL, NULL, config_models,
+					  wfm_role_find("classifier"), cfg->provider));
+		if (cfg->budget_tokens || cfg->max_cost > 0) {
+			fprintf(stderr, "budget:");
+			if (cfg->budget_tokens)
+				fprintf(stderr, " %llu tokens",
+					(unsigned long long)cfg->budget_tokens);
+			if (cfg->max_cost > 0)
+				fprintf(stderr, "%s $%.2f", cfg->budget_tokens ? "," : "",
+					cfg->max_cost);
+			fprintf(stderr, "\n");
+		} else {
+			fprintf(stderr, "budget: none (--budget <tokens>, --max-cost <usd>)\n");
+		}
+	}
+	/* the other settings that are not their default (engine/config.c's table) */
+	wfm_run_config_card(&settings, cfg);
+	if (settings.len)
+		fprintf(stderr, "settings: %s\n", settings.ptr);
+	wfm_buf_release(&settings);
+	print_reach(c->repo, cfg->base, c->args);
+}
+
+int wfm_ui_card_approve(struct wfm_ui_card *c, int yes)
+{
+	char answer[16];
+
+	(void)c;
+	if (yes)
+		return 1;
+	if (!isatty(0) || !isatty(2)) {
+		wfm_ui_error(
+			"no terminal to ask for approval on: pass --yes to run without asking");
+		return -WFM_EXIT_USAGE;
+	}
+	fprintf(stderr, "Run this workflow? [y/N] ");
+	if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y')) {
+		fprintf(stderr, "not run\n");
+		return 0;
+	}
+	return 1;
+}
