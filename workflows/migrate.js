@@ -4,12 +4,18 @@ export const meta = {
   whenToUse: 'A change repeated across many functions or files (move callers off a deprecated API, bound every copy, rename a type) where the test command can tell a good change from a bad one',
   phases: [
     { title: 'Baseline', detail: 'run the oracle on the base commit; stop if it fails there' },
-    { title: 'Select', detail: 'cut the code into units; keep those matching args.match, or ask a classifier about each' },
-    { title: 'Implement', detail: 'one implementer per unit, each in a worktree and branch of its own' },
-    { title: 'Verify', detail: 'the oracle on each attempt, then a read-only verifier against the rubric' },
-    { title: 'Fix', detail: 'up to args.rounds fixers per unit, each starting from the last attempt' },
+    { title: 'Select', detail: 'cut the code into units; keep those matching args.match, or ask a classifier about each',
+      agents: { role: 'classifier', perUnit: 1, unless: 'match' } },
+    { title: 'Implement', detail: 'one implementer per unit, each in a worktree and branch of its own',
+      agents: { role: 'implementer', perUnit: 1 } },
+    { title: 'Verify', detail: 'the oracle on each attempt, then a read-only verifier against the rubric',
+      agents: { role: 'verifier', perUnit: [1, { arg: 'rounds', plus: 1 }] } },
+    { title: 'Fix', detail: 'up to args.rounds fixers per unit, each starting from the last attempt',
+      agents: { role: 'fixer', perUnit: [0, 'rounds'] } },
     { title: 'Merge', detail: 'verified branches go through the merge queue into the integration branch' },
   ],
+  // A phase's `agents` says what it plans, for the card's estimate (docs/harness.md,
+  // "Planned agents"); Claude Code ignores the key.
   // The arguments (docs/migrate.md): git wfmigrate checks a run's against these
   // before anything runs, and shows them on the approval card. Claude Code ignores
   // this key, so the script checks its inputs itself too.

@@ -36,6 +36,9 @@ static void clear_found(struct wfm_ui_card *c)
 	wfm_strvec_clear(&c->chunked);
 	wfm_strvec_clear(&c->files);
 	wfm_strvec_clear(&c->dirty);
+	free(c->unit_bytes);
+	c->unit_bytes = NULL;
+	wfm_estimate_release(&c->estimate);
 	c->units = -1;
 }
 
@@ -90,6 +93,9 @@ static int count_units(struct wfm_ui_card *c, const cJSON *args, const cJSON *de
 	    (rc = wfm_chunk_run(&units, c->repo, &opts)) < 0)
 		goto done;
 	c->units = (long)units.nr;
+	c->unit_bytes = wfm_calloc(units.nr + 1, sizeof(*c->unit_bytes));
+	for (size_t i = 0; i < units.nr; i++)
+		c->unit_bytes[i] = units.v[i].end_byte - units.v[i].start_byte;
 	for (size_t i = 0; i < units.nr; i++)
 		if (!c->files.nr || strcmp(c->files.v[c->files.nr - 1], units.v[i].path))
 			wfm_strvec_push(&c->files, units.v[i].path);
@@ -121,6 +127,19 @@ static int find_dirty(struct wfm_ui_card *c)
 	}
 	wfm_strvec_clear(&changed);
 	return rc;
+}
+
+static void estimate(struct wfm_ui_card *c)
+{
+	struct wfm_estimate_opts o = { 0 };
+
+	o.meta = c->meta;
+	o.args = c->args;
+	o.cfg = c->cfg;
+	o.units = c->units;
+	o.unit_bytes = c->unit_bytes;
+	wfm_estimate_release(&c->estimate);
+	wfm_estimate_run(&c->estimate, &o);
 }
 
 int wfm_ui_card_load(struct wfm_ui_card *c, const char *script, const cJSON *meta,
@@ -160,6 +179,7 @@ int wfm_ui_card_load(struct wfm_ui_card *c, const char *script, const cJSON *met
 	cJSON_Delete(c->args);
 	c->args = resolved;
 	resolved = NULL;
+	estimate(c);
 done:
 	if (rc < 0)
 		clear_found(c);
@@ -296,6 +316,112 @@ static void print_reach(struct wfm_repo *repo, const char *base, const cJSON *ar
 	cJSON_Delete(lines);
 }
 
+/* " (4 agents)", " (4-16 agents)", " (agents per unit: units not counted)", "" */
+static void phase_agents(struct wfm_buf *out, const struct wfm_estimate_phase *ph)
+{
+	if (!ph->role)
+		return;
+	if (ph->unless)
+		wfm_buf_addf(out, " (no %s agents: %s is given)", ph->role, ph->unless);
+	else if (!ph->known)
+		wfm_buf_addf(out, " (%s agents: not counted before the run)", ph->role);
+	else if (ph->low == ph->high)
+		wfm_buf_addf(out, " (%lu %s agent%s)", ph->low, ph->role, ph->low == 1 ? "" : "s");
+	else
+		wfm_buf_addf(out, " (%lu-%lu %s agents)", ph->low, ph->high, ph->role);
+}
+
+/* 950, 48k, 1.2M */
+static void tokens(struct wfm_buf *out, uint64_t n)
+{
+	if (n < 10000)
+		wfm_buf_addf(out, "%llu", (unsigned long long)n);
+	else if (n < 1000000)
+		wfm_buf_addf(out, "%lluk", (unsigned long long)((n + 500) / 1000));
+	else
+		wfm_buf_addf(out, "%.1fM", (double)n / 1e6);
+}
+
+static void usd(struct wfm_buf *out, double v)
+{
+	wfm_buf_addf(out, v < 10 ? "$%.2f" : "$%.0f", v);
+}
+
+/*
+ * "estimate: 8-32 agents, 48k-610k tokens, $0.21-$2.90" and its
+ * assumptions, then the warnings: a large run, a budget below the
+ * estimate.
+ */
+static void print_estimate(const struct wfm_ui_card *c)
+{
+	const struct wfm_estimate *e = &c->estimate;
+	const struct wfm_run_config *cfg = c->cfg;
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	if (!e->any) {
+		fprintf(stderr, "estimate: not known (the workflow's phases do not say their "
+				"agents: docs/harness.md, \"Planned agents\")\n");
+		return;
+	}
+	if (!e->known) {
+		fprintf(stderr,
+			"estimate: not known (the units are counted before the run only for "
+			"arguments marked chunk: true, and each phase's agents need known "
+			"bounds)\n");
+		return;
+	}
+	wfm_buf_addf(&b, "estimate: %lu", e->agents_low);
+	if (e->agents_high != e->agents_low)
+		wfm_buf_addf(&b, "-%lu", e->agents_high);
+	wfm_buf_addf(&b, " agent%s", e->agents_high == 1 ? "" : "s");
+	if (!e->metered) {
+		fprintf(stderr, "%s; tokens and cost not metered (exec agents)\n", b.ptr);
+		wfm_buf_release(&b);
+		if (e->agents_low > WFM_ESTIMATE_LARGE_AGENTS)
+			wfm_ui_warning("a large run: at least %lu agents (over %d); try it on a "
+				       "few units first with --pilot <n>",
+				       e->agents_low, WFM_ESTIMATE_LARGE_AGENTS);
+		return;
+	}
+	wfm_buf_adds(&b, ", ");
+	tokens(&b, e->tokens_low);
+	wfm_buf_adds(&b, "-");
+	tokens(&b, e->tokens_high);
+	wfm_buf_adds(&b, " tokens, ");
+	usd(&b, e->usd_low);
+	wfm_buf_adds(&b, "-");
+	usd(&b, e->usd_high);
+	fprintf(stderr, "%s\n  (%s)\n", b.ptr, e->assumptions.ptr);
+	if (!e->priced)
+		fprintf(stderr,
+			"  (no price for model %s: its tokens count as $0; git config --add "
+			"wfmigrate.price '<model>=<in>,<out>' gives one)\n",
+			e->unpriced);
+	if (e->agents_low > WFM_ESTIMATE_LARGE_AGENTS ||
+	    e->tokens_low > WFM_ESTIMATE_LARGE_TOKENS) {
+		wfm_buf_clear(&b);
+		tokens(&b, e->tokens_low);
+		wfm_ui_warning("a large run: at least %lu agents and %s tokens (over %d agents or "
+			       "1.5M tokens); try it on a few units first with --pilot <n>",
+			       e->agents_low, b.ptr, WFM_ESTIMATE_LARGE_AGENTS);
+	}
+	if (cfg->budget_tokens && cfg->budget_tokens < e->tokens_high) {
+		wfm_buf_clear(&b);
+		tokens(&b, cfg->budget_tokens);
+		wfm_ui_warning("the budget of %s tokens is below the estimate's %s end: %s", b.ptr,
+			       cfg->budget_tokens < e->tokens_low ? "low" : "high",
+			       cfg->budget_tokens < e->tokens_low
+				       ? "units will be left undone"
+				       : "some units may be left undone");
+	}
+	if (cfg->max_cost > 0 && cfg->max_cost < e->usd_high)
+		wfm_ui_warning("the cost limit of $%.2f is below the estimate's %s end: %s",
+			       cfg->max_cost, cfg->max_cost < e->usd_low ? "low" : "high",
+			       cfg->max_cost < e->usd_low ? "units will be left undone"
+							  : "some units may be left undone");
+	wfm_buf_release(&b);
+}
+
 void wfm_ui_card_print(const struct wfm_ui_card *c)
 {
 	const struct wfm_run_config *cfg = c->cfg;
@@ -309,13 +435,20 @@ void wfm_ui_card_print(const struct wfm_ui_card *c)
 	fprintf(stderr, "workflow: %s\n", cJSON_IsString(name) ? name->valuestring : "?");
 	fprintf(stderr, "  %s\n", cJSON_IsString(desc) ? desc->valuestring : "");
 	if (cJSON_GetArraySize(phases)) {
+		size_t i = 0;
+
 		fprintf(stderr, "phases:\n");
 		cJSON_ArrayForEach (p, phases) {
 			const cJSON *t = cJSON_GetObjectItemCaseSensitive(p, "title");
 			const cJSON *d = cJSON_GetObjectItemCaseSensitive(p, "detail");
-			fprintf(stderr, "  - %s%s%s\n", cJSON_IsString(t) ? t->valuestring : "?",
-				cJSON_IsString(d) ? ": " : "",
+			struct wfm_buf agents = WFM_BUF_INIT;
+
+			if (i < c->estimate.nr)
+				phase_agents(&agents, &c->estimate.phases[i++]);
+			fprintf(stderr, "  - %s%s%s%s\n", cJSON_IsString(t) ? t->valuestring : "?",
+				agents.ptr, cJSON_IsString(d) ? ": " : "",
 				cJSON_IsString(d) ? d->valuestring : "");
+			wfm_buf_release(&agents);
 		}
 	}
 	if (c->goal && *c->goal)
@@ -355,6 +488,7 @@ void wfm_ui_card_print(const struct wfm_ui_card *c)
 	if (settings.len)
 		fprintf(stderr, "settings: %s\n", settings.ptr);
 	wfm_buf_release(&settings);
+	print_estimate(c);
 	print_reach(c->repo, cfg->base, c->args);
 }
 

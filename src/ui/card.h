@@ -19,6 +19,7 @@
  */
 #include "base/json.h"
 #include "base/strvec.h"
+#include "engine/estimate.h"
 #include "git/pathspec.h"
 
 struct wfm_repo;
@@ -43,6 +44,8 @@ struct wfm_ui_card {
 	struct wfm_strvec chunked; /* the arguments given to chunk() */
 	struct wfm_strvec files;   /* the units' files, sorted */
 	struct wfm_strvec dirty;   /* files of the run with changes not in HEAD */
+	uint64_t *unit_bytes;	   /* the size of each unit (units of them) */
+	struct wfm_estimate estimate;
 };
 
 void wfm_ui_card_init(struct wfm_ui_card *c, struct wfm_repo *repo,
