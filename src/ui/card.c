@@ -1,6 +1,7 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/json.h"
+#include "base/process.h"
 #include "base/strvec.h"
 #include "agent/model.h"
 #include "agent/provider.h"
@@ -9,13 +10,17 @@
 #include "engine/args.h"
 #include "engine/config.h"
 #include "engine/engine.h"
+#include "engine/harness.h"
 #include "git/pathspec.h"
+#include "git/repo.h"
 #include "git/status.h"
 #include "git/tree.h"
 #include "ui/card.h"
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/run.h"
+
+#include <ctype.h>
 
 void wfm_ui_card_init(struct wfm_ui_card *c, struct wfm_repo *repo,
 		      const struct wfm_run_config *cfg, const char *goal, const char *base_opt)
@@ -42,19 +47,14 @@ static void clear_found(struct wfm_ui_card *c)
 	c->units = -1;
 }
 
-static void drop_script(struct wfm_ui_card *c)
-{
-	if (c->script && c->edited)
-		unlink(c->script);
-	free(c->script);
-	c->script = NULL;
-	c->edited = 0;
-}
-
 void wfm_ui_card_release(struct wfm_ui_card *c)
 {
 	clear_found(c);
-	drop_script(c);
+	if (c->copy)
+		unlink(c->copy);
+	free(c->copy);
+	free(c->script);
+	c->copy = c->script = NULL;
 	cJSON_Delete(c->meta);
 	cJSON_Delete(c->given);
 	cJSON_Delete(c->args);
@@ -165,7 +165,7 @@ int wfm_ui_card_load(struct wfm_ui_card *c, const char *script, const cJSON *met
 	if (find_dirty(c) < 0)
 		wfm_ui_warning("%s", wfm_error_last()); /* the card goes on without it */
 	if (script != c->script) {
-		drop_script(c);
+		free(c->script);
 		c->script = wfm_strdup(script);
 	}
 	if (meta != c->meta) {
@@ -492,11 +492,111 @@ void wfm_ui_card_print(const struct wfm_ui_card *c)
 	print_reach(c->repo, cfg->base, c->args);
 }
 
+/* The command git would run: an environment variable, a git config key, more variables, else dflt.
+ */
+static char *git_program(struct wfm_repo *repo, const char *env, const char *key,
+			 const char *const *more, const char *dflt)
+{
+	const char *v = getenv(env);
+	char *conf = NULL;
+
+	if (v && *v)
+		return wfm_strdup(v);
+	if (repo && wfm_repo_config_get(&conf, repo, key) == 0 && conf && *conf)
+		return conf;
+	free(conf);
+	wfm_error_clear();
+	for (; *more; more++)
+		if ((v = getenv(*more)) && *v)
+			return wfm_strdup(v);
+	return wfm_strdup(dflt);
+}
+
+static void view(struct wfm_ui_card *c)
+{
+	static const char *const more[] = { "PAGER", NULL };
+	char *pager = git_program(c->repo, "GIT_PAGER", "core.pager", more, "less");
+	int code;
+
+	setenv("LESS", getenv("LESS") ? getenv("LESS") : "FRX", 1); /* as git does */
+	fflush(stderr);
+	if (wfm_process_run_terminal(&code, pager, NULL, c->script) < 0)
+		wfm_ui_error("%s", wfm_error_last());
+	else if (code)
+		wfm_ui_error("the pager '%s' exited %d", pager, code);
+	free(pager);
+}
+
+/* A copy of the script to edit, made once: the script as found stays as it is. */
+static int make_copy(struct wfm_ui_card *c)
+{
+	struct wfm_buf text = WFM_BUF_INIT, path = WFM_BUF_INIT;
+	const char *tmp = getenv("TMPDIR");
+	int fd, rc;
+
+	if (c->copy)
+		return 0;
+	wfm_buf_addf(&path, "%s/wfmigrate-workflow-XXXXXX.js", tmp && *tmp ? tmp : "/tmp");
+	if ((rc = wfm_buf_read_file(&text, c->script)) < 0)
+		goto done;
+	if ((fd = mkstemps(path.ptr, 3)) < 0) {
+		rc = wfm_error_set("cannot make a copy of the script in %s: %s",
+				   tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		goto done;
+	}
+	if (write(fd, text.ptr, text.len) != (ssize_t)text.len || close(fd) < 0) {
+		rc = wfm_error_set("cannot write '%s': %s", path.ptr, strerror(errno));
+		unlink(path.ptr);
+		goto done;
+	}
+	c->copy = wfm_buf_detach(&path, NULL);
+done:
+	wfm_buf_release(&text);
+	wfm_buf_release(&path);
+	return rc;
+}
+
+/*
+ * Edits the copy; 1 when it passes the checks and is loaded (its card
+ * printed), 0 when it does not (the errors printed).
+ */
+static int edit(struct wfm_ui_card *c)
+{
+	static const char *const more[] = { "VISUAL", "EDITOR", NULL };
+	char *editor = git_program(c->repo, "GIT_EDITOR", "core.editor", more, "vi");
+	cJSON *meta = NULL;
+	int code, rc, ok = 0;
+
+	if ((rc = make_copy(c)) < 0 ||
+	    (rc = wfm_process_run_terminal(&code, editor, c->copy, NULL)) < 0) {
+		wfm_ui_error("%s", wfm_error_last());
+		goto done;
+	}
+	if (code) {
+		wfm_ui_error("the editor '%s' exited %d; the script to run is unchanged", editor,
+			     code);
+		goto done;
+	}
+	if ((rc = wfm_harness_check(&meta, c->copy, NULL)) < 0 ||
+	    (rc = wfm_ui_card_load(c, c->copy, meta, c->given)) < 0) {
+		wfm_ui_error("%s", wfm_error_last());
+		fprintf(stderr, "the edited script cannot run: edit it again, or abort\n");
+		goto done;
+	}
+	fprintf(stderr, "\nthe edited script:\n");
+	wfm_ui_card_print(c);
+	ok = 1;
+done:
+	cJSON_Delete(meta);
+	free(editor);
+	return ok;
+}
+
 int wfm_ui_card_approve(struct wfm_ui_card *c, int yes)
 {
-	char answer[16];
+	char answer[64];
+	int broken = 0;
 
-	(void)c;
 	if (yes)
 		return 1;
 	if (!isatty(0) || !isatty(2)) {
@@ -504,10 +604,29 @@ int wfm_ui_card_approve(struct wfm_ui_card *c, int yes)
 			"no terminal to ask for approval on: pass --yes to run without asking");
 		return -WFM_EXIT_USAGE;
 	}
-	fprintf(stderr, "Run this workflow? [y/N] ");
-	if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y')) {
-		fprintf(stderr, "not run\n");
-		return 0;
+	for (;;) {
+		char a;
+
+		fprintf(stderr,
+			"Run this workflow? [r]un, [v]iew the script, [e]dit it, [a]bort: ");
+		fflush(stderr);
+		if (!fgets(answer, sizeof(answer), stdin))
+			break;
+		a = (char)tolower((unsigned char)answer[strspn(answer, " \t")]);
+		if (a == 'r' || a == 'y') {
+			if (!broken)
+				return 1;
+			fprintf(stderr, "the edited script cannot run: edit it again, or abort\n");
+		} else if (a == 'v') {
+			view(c);
+		} else if (a == 'e') {
+			broken = !edit(c);
+		} else if (a == 'a' || a == 'n' || a == 'q') {
+			break;
+		} else {
+			fprintf(stderr, "answer r, v, e or a\n");
+		}
 	}
-	return 1;
+	fprintf(stderr, "not run\n");
+	return 0;
 }

@@ -35,7 +35,7 @@ struct wfm_ui_card {
 
 	/* what wfm_ui_card_load found; owned */
 	char *script;		   /* the script's path: as found, or the edited copy */
-	int edited;		   /* script is a copy the user edited: removed on release */
+	char *copy;		   /* the copy the user edits, or NULL; removed on release */
 	cJSON *meta;		   /* its meta */
 	cJSON *given;		   /* the arguments as given (pathspecs as typed) */
 	cJSON *args;		   /* the arguments to run with (pathspecs from the top) */
@@ -68,10 +68,15 @@ int wfm_ui_card_load(struct wfm_ui_card *c, const char *script, const cJSON *met
 void wfm_ui_card_print(const struct wfm_ui_card *c);
 
 /*
- * Asks whether to run (yes: approved without asking). Returns 1 to run,
- * 0 when the user said no (after "not run" on stderr), or an exit code
- * (negated) after an error: -WFM_EXIT_USAGE when there is no terminal to
- * ask on.
+ * Asks whether to run (yes: approved without asking): on a terminal,
+ * run, view the script (the pager git would use: GIT_PAGER, core.pager,
+ * PAGER, less), edit it (a copy, in the editor git would use:
+ * GIT_EDITOR, core.editor, VISUAL, EDITOR, vi) or abort. An edited copy
+ * is checked (wfm_harness_check) and loaded with the arguments as given;
+ * its errors are shown and the question asked again, its card printed
+ * when it passes; it is then c->script. Returns 1 to run, 0 when the
+ * user said no (after "not run" on stderr), or an exit code (negated)
+ * after an error: -WFM_EXIT_USAGE when there is no terminal to ask on.
  */
 int wfm_ui_card_approve(struct wfm_ui_card *c, int yes);
 
