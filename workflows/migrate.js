@@ -149,13 +149,14 @@ if (A.match !== undefined) {
       `(--arg match=<pcre2>), args.paths or args.lang (at most ${CLASSIFY_AT_MOST} without a pattern)`)
   }
   const answers = await inSlices(units, slice => parallel(slice.map(unit => () =>
-    agent(classifyPrompt(unit), {
+    unlessBudget(agent(classifyPrompt(unit), {
       role: 'classifier', label: `classify:${unit.id}`, phase: 'Select', unit, schema: RELEVANT,
-    }))))
+    })))))
   selected = []
   units.forEach((unit, i) => {
     const answer = answers[i]
-    if (!answer) record(unit, 'failed', 'the classifier agent failed')
+    if (answer instanceof NoBudget) record(unit, answer.pilot ? 'pending' : 'skipped', answer.reason)
+    else if (!answer) record(unit, 'failed', 'the classifier agent failed')
     else if (answer.relevant) selected.push(unit)
     else record(unit, 'skipped', prefixed('not relevant', answer.reason, 'the classifier says it needs no change', true))
   })
@@ -194,9 +195,11 @@ const report = {
   rejected: 0,
   failed: 0,
   skipped: 0,
+  pending: 0,
 }
 for (const entry of report.units) report[entry.status]++
-log(`merged ${report.merged}, rejected ${report.rejected}, failed ${report.failed}, skipped ${report.skipped}`)
+log(`merged ${report.merged}, rejected ${report.rejected}, failed ${report.failed}, skipped ${report.skipped}` +
+  (report.pending ? `, pending ${report.pending} (not started: the pilot)` : ''))
 return report
 
 // ===========================================================================
@@ -208,7 +211,7 @@ async function implement(unit) {
   const attempt = await unlessBudget(worktreeAgent(implementPrompt(unit), {
     role: 'implementer', label: `impl:${unit.id}`, phase: 'Implement', unit, scope: scopeOf(unit),
   }))
-  if (attempt instanceof NoBudget) return record(unit, 'skipped', attempt.reason)
+  if (attempt instanceof NoBudget) return record(unit, attempt.pilot ? 'pending' : 'skipped', attempt.reason)
   if (!attempt) return record(unit, 'failed', 'the implementer agent failed')
   return { unit, attempt, rounds: 0 }
 }
@@ -439,17 +442,20 @@ function judgedBy(check) {
 }
 
 // What agent() gives when the run's budget let the agent not start: the engine
-// refuses it with err.code 'budget' (docs/protocol.md). Other errors go on.
+// refuses it with err.code 'budget' (docs/protocol.md); or when a pilot run
+// (--pilot <n>) has started its units: err.code 'pilot', and the unit stays
+// pending for `git wfmigrate resume`. Other errors go on.
 // (A function, not a class: it is used before this line runs.)
 function NoBudget(err) {
-  this.reason = prefixed('budget', String(err?.message ?? err))
+  this.pilot = err?.code === 'pilot'
+  this.reason = this.pilot ? String(err?.message ?? err) : prefixed('budget', String(err?.message ?? err))
 }
 
 async function unlessBudget(promise) {
   try {
     return await promise
   } catch (err) {
-    if (err?.code === 'budget') return new NoBudget(err)
+    if (err?.code === 'budget' || err?.code === 'pilot') return new NoBudget(err)
     throw err
   }
 }

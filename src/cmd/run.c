@@ -28,7 +28,7 @@ static const char *const run_usage[] = {
 	"                         [--provider anthropic|openai] [--model [<role>=]<model>]...\n"
 	"                         [--budget <tokens>] [--max-cost <usd>] [--sandbox bwrap]\n"
 	"                         [--concurrency <n>] [--oracle-jobs <n>] [--max-agents <n>]\n"
-	"                         [--allow-test-edits] [--yes] [--json] [<goal>...]",
+	"                         [--pilot <n>] [--allow-test-edits] [--yes] [--json] [<goal>...]",
 	"git wfmigrate [<options>] [<goal>...]   (run is the default command)",
 	NULL,
 };
@@ -196,6 +196,8 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		OPT_CFG_UINT(WFM_CF_ORACLE_JOBS, "n",
 			     "oracle processes at once (default: the number of cores)"),
 		OPT_CFG_UINT(WFM_CF_MAX_AGENTS, "n", "agents in the whole run (default 1000)"),
+		OPT_CFG_UINT(WFM_CF_PILOT, "n",
+			     "start at most n units, then stop; resume runs the rest"),
 		OPT_CFG_BOOL(WFM_CF_ALLOW_TEST_EDITS,
 			     "let branches that change test files be merged"),
 		WFM_OPT_GROUP("output"),

@@ -206,13 +206,18 @@ int wfm_estimate_measure(struct wfm_estimate_measured *out, const cJSON *report)
 		const char *status = wfm_json_get_str(u, "status", "");
 		uint64_t tokens = (uint64_t)wfm_json_get_num(u, "tokens", 0);
 		double usd = wfm_json_get_num(u, "costUsd", 0);
+		unsigned long agents = (unsigned long)wfm_json_get_num(u, "agents", 0);
 
 		if (!strcmp(status, "pending")) {
 			out->left++;
 			continue;
 		}
-		if (!(wfm_json_get_num(u, "agents", 0) > 0))
+		if (!agents)
 			continue;
+		if (!out->measured || agents < out->unit_agents_low)
+			out->unit_agents_low = agents;
+		if (!out->measured || agents > out->unit_agents_high)
+			out->unit_agents_high = agents;
 		if (!out->measured || tokens < out->unit_tokens_low)
 			out->unit_tokens_low = tokens;
 		if (!out->measured || tokens > out->unit_tokens_high)
@@ -223,7 +228,10 @@ int wfm_estimate_measure(struct wfm_estimate_measured *out, const cJSON *report)
 			out->unit_usd_high = usd;
 		out->measured++;
 	}
+	out->spent_agents = (unsigned long)wfm_json_get_num(totals, "agents", 0);
 	out->spent_tokens = (uint64_t)wfm_json_get_num(totals, "tokens", 0);
+	out->agents_low = out->spent_agents + out->left * out->unit_agents_low;
+	out->agents_high = out->spent_agents + out->left * out->unit_agents_high;
 	out->spent_usd = wfm_json_get_num(totals, "costUsd", 0);
 	out->tokens_low = out->spent_tokens + out->left * out->unit_tokens_low;
 	out->tokens_high = out->spent_tokens + out->left * out->unit_tokens_high;

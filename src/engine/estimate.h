@@ -93,13 +93,16 @@ void wfm_estimate_agent(uint64_t *tokens, uint64_t *input, uint64_t bytes, unsig
 
 /* A range measured on finished units, and what it makes of the units left. */
 struct wfm_estimate_measured {
-	unsigned long measured;			    /* units with agents that finished */
-	unsigned long left;			    /* units not started */
-	uint64_t unit_tokens_low, unit_tokens_high; /* per measured unit: min, max */
+	unsigned long measured;				 /* units with agents that finished */
+	unsigned long left;				 /* units not started */
+	unsigned long unit_agents_low, unit_agents_high; /* per measured unit: min, max */
+	uint64_t unit_tokens_low, unit_tokens_high;
+	unsigned long spent_agents;
 	double unit_usd_low, unit_usd_high;
 	uint64_t spent_tokens; /* the run so far */
 	double spent_usd;
-	uint64_t tokens_low, tokens_high; /* the whole run: spent + left x [min, max] */
+	unsigned long agents_low, agents_high; /* the whole run: spent + left x [min, max] */
+	uint64_t tokens_low, tokens_high;
 	double usd_low, usd_high;
 };
 

@@ -592,7 +592,11 @@ done:
 	return ok;
 }
 
-int wfm_ui_card_approve(struct wfm_ui_card *c, int yes)
+/*
+ * The question: run, view, edit (when can_edit), abort. 1 to run, 0 not,
+ * -WFM_EXIT_USAGE without a terminal.
+ */
+static int ask(struct wfm_ui_card *c, int yes, const char *question, int can_edit)
 {
 	char answer[64];
 	int broken = 0;
@@ -607,8 +611,8 @@ int wfm_ui_card_approve(struct wfm_ui_card *c, int yes)
 	for (;;) {
 		char a;
 
-		fprintf(stderr,
-			"Run this workflow? [r]un, [v]iew the script, [e]dit it, [a]bort: ");
+		fprintf(stderr, "%s [r]un, [v]iew the script, %s[a]bort: ", question,
+			can_edit ? "[e]dit it, " : "");
 		fflush(stderr);
 		if (!fgets(answer, sizeof(answer), stdin))
 			break;
@@ -619,14 +623,31 @@ int wfm_ui_card_approve(struct wfm_ui_card *c, int yes)
 			fprintf(stderr, "the edited script cannot run: edit it again, or abort\n");
 		} else if (a == 'v') {
 			view(c);
-		} else if (a == 'e') {
+		} else if (a == 'e' && can_edit) {
 			broken = !edit(c);
 		} else if (a == 'a' || a == 'n' || a == 'q') {
 			break;
 		} else {
-			fprintf(stderr, "answer r, v, e or a\n");
+			fprintf(stderr, "answer r, v, %sor a\n", can_edit ? "e " : "");
 		}
 	}
 	fprintf(stderr, "not run\n");
 	return 0;
+}
+
+int wfm_ui_card_approve(struct wfm_ui_card *c, int yes)
+{
+	return ask(c, yes, "Run this workflow?", 1);
+}
+
+int wfm_ui_card_confirm(struct wfm_repo *repo, const char *script, const char *question, int yes)
+{
+	struct wfm_ui_card c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.repo = repo;
+	c.script = (char *)script; /* borrowed: only viewed */
+	rc = ask(&c, yes, question, 0);
+	return rc;
 }

@@ -80,4 +80,11 @@ void wfm_ui_card_print(const struct wfm_ui_card *c);
  */
 int wfm_ui_card_approve(struct wfm_ui_card *c, int yes);
 
+/*
+ * The question alone, for a run whose script is frozen (the continuation
+ * of a pilot): run, view script (a path), abort. Returns as
+ * wfm_ui_card_approve.
+ */
+int wfm_ui_card_confirm(struct wfm_repo *repo, const char *script, const char *question, int yes);
+
 #endif

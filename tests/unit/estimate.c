@@ -224,7 +224,7 @@ static void test_estimate__measured(void **state)
 {
 	struct wfm_estimate_measured m;
 	cJSON *report = parse(
-		"{\"totals\":{\"tokens\":5000,\"costUsd\":0.5},\"units\":["
+		"{\"totals\":{\"agents\":7,\"tokens\":5000,\"costUsd\":0.5},\"units\":["
 		"{\"id\":\"a\",\"status\":\"merged\",\"agents\":2,\"tokens\":1000,\"costUsd\":0.1},"
 		"{\"id\":\"b\",\"status\":\"rejected\",\"agents\":5,\"tokens\":3000,\"costUsd\":0."
 		"3},"
@@ -236,6 +236,10 @@ static void test_estimate__measured(void **state)
 	assert_wfm_ok(wfm_estimate_measure(&m, report));
 	assert_int_equal(m.measured, 2);
 	assert_int_equal(m.left, 2);
+	assert_int_equal(m.unit_agents_low, 2);
+	assert_int_equal(m.unit_agents_high, 5);
+	assert_int_equal(m.agents_low, 7 + 2 * 2);
+	assert_int_equal(m.agents_high, 7 + 2 * 5);
 	assert_int_equal(m.unit_tokens_low, 1000);
 	assert_int_equal(m.unit_tokens_high, 3000);
 	assert_int_equal(m.tokens_low, 5000 + 2 * 1000);
