@@ -489,6 +489,16 @@ void wfm_ui_card_print(const struct wfm_ui_card *c)
 		fprintf(stderr, "settings: %s\n", settings.ptr);
 	wfm_buf_release(&settings);
 	print_estimate(c);
+	if (cfg->pilot && c->units >= 0)
+		fprintf(stderr,
+			"pilot: agents start for %lu of the %ld units, then the run stops; "
+			"'git wfmigrate resume' runs the rest\n",
+			cfg->pilot, c->units);
+	else if (cfg->pilot)
+		fprintf(stderr,
+			"pilot: agents start for %lu unit%s, then the run stops; 'git wfmigrate "
+			"resume' runs the rest\n",
+			cfg->pilot, cfg->pilot == 1 ? "" : "s");
 	print_reach(c->repo, cfg->base, c->args);
 }
 

@@ -54,6 +54,8 @@ assert all(u["reason"].startswith("pilot: not started") for u in pending), pendi
 assert r["totals"]["pending"] == n - 2, r["totals"]
 ' "$TMP/pilot.json" "$units" || fail "the pilot's report is not a pilot's"
 grep -q '^settings: pilot 2$' "$TMP/pilot.err" || fail "the card does not show the pilot"
+grep -q "^pilot: agents start for 2 of the $units units, then the run stops; " "$TMP/pilot.err" ||
+	fail "the card does not say what the pilot does"
 grep -q "^pilot: 2 units started; no other starts$" "$TMP/pilot.err" || fail "no progress line for the pilot"
 grep -q "^stopped: the pilot ran 2 units; 'git wfmigrate resume $rid' runs the rest$" "$TMP/pilot.err" ||
 	fail "the pilot does not say how to go on"
