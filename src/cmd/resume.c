@@ -3,6 +3,7 @@
 #include "cmd/cmd.h"
 #include "agent/provider.h"
 #include "engine/config.h"
+#include "engine/estimate.h"
 #include "engine/rundir.h"
 #include "git/repo.h"
 #include "ui/exit.h"
@@ -88,6 +89,7 @@ static int continue_pilot(struct wfm_run_config *s, struct wfm_rundir *run, stru
 			  const cJSON *args, int yes)
 {
 	cJSON *report = NULL, *meta = NULL;
+	struct wfm_estimate_measured m;
 	char *script = NULL;
 	const char *goal;
 	int rc, ret = 0;
@@ -111,6 +113,22 @@ static int continue_pilot(struct wfm_run_config *s, struct wfm_rundir *run, stru
 	else
 		fprintf(stderr, "agents: exec %s\n", s->agent_cmd);
 	wfm_ui_pilot_print(stderr, report, s->provider->has_api);
+	if (s->provider->has_api && wfm_estimate_measure(&m, report) == 0) {
+		/* the budget is the whole run's: what the pilot spent counts against it */
+		if (s->budget_tokens && s->budget_tokens < m.tokens_high)
+			wfm_ui_warning("the budget of %llu tokens is below the estimate's %s end: "
+				       "%s",
+				       (unsigned long long)s->budget_tokens,
+				       s->budget_tokens < m.tokens_low ? "low" : "high",
+				       s->budget_tokens < m.tokens_low
+					       ? "units will be left undone"
+					       : "some units may be left undone");
+		if (s->max_cost > 0 && s->max_cost < m.usd_high)
+			wfm_ui_warning("the cost limit of $%.2f is below the estimate's %s end: %s",
+				       s->max_cost, s->max_cost < m.usd_low ? "low" : "high",
+				       s->max_cost < m.usd_low ? "units will be left undone"
+							       : "some units may be left undone");
+	}
 	script = wfm_rundir_file(run, "workflow.js");
 	rc = wfm_ui_card_confirm(repo, script, "Run the rest?", yes);
 	if (rc <= 0) {
