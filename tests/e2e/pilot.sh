@@ -30,6 +30,14 @@ tree_of() { git rev-parse "$(json 'j["integration"]["commit"]' <"$1")^{tree}"; }
 # started <stderr file>: the labels of the agents that session started, sorted
 started() { sed -n 's/^agent \([^ ]*\) started$/\1/p' "$1" | sort; }
 
+# --- bad values
+expect_code 129 git wfmigrate run --yes --pilot 0 "${opts[@]}" --agent-cmd "$agent" "$goal"
+grep -q "^error: option '--pilot' must be between 1 and 100000, not 0$" "$TMP/err" || fail "--pilot 0: $(cat "$TMP/err")"
+WFMIGRATE_PILOT=two expect_code 128 git wfmigrate run --yes "${opts[@]}" --agent-cmd "$agent" "$goal"
+grep -q "^fatal: bad value 'two' for 'pilot' (from environment)" "$TMP/err" || fail "WFMIGRATE_PILOT=two: $(cat "$TMP/err")"
+[ ! -d "$runs" ] || [ -z "$(ls "$runs")" ] || fail "a bad --pilot created a run"
+pass "a bad pilot value is a usage error (129), or an environment error (128)"
+
 # --- an uninterrupted run, for the tree to compare with
 expect_code 0 git wfmigrate run --yes --json "${opts[@]}" --agent-cmd "$agent" "$goal"
 cp "$TMP/out" "$TMP/whole.json"
