@@ -568,13 +568,13 @@ function validate(p, meta) {
 		return;
 	const phases = meta.phases;
 	if (!Array.isArray(phases))
-		p.fail('meta.phases must be an array of {title, detail?, model?}',
+		p.fail('meta.phases must be an array of {title, detail?, model?, agents?}',
 		       at(meta, 'phases'));
 	const items = p.where.get(phases).items;
 	phases.forEach((ph, i) => {
 		const what = `meta.phases[${i}]`;
 		if (!isPlainObject(ph))
-			p.fail(`${what} must be an object {title, detail?, model?}`, items[i]);
+			p.fail(`${what} must be an object {title, detail?, model?, agents?}`, items[i]);
 		if (!Object.hasOwn(ph, 'title'))
 			p.fail(`${what}.title is missing`, items[i]);
 		if (typeof ph.title !== 'string' || ph.title.trim() === '')
@@ -582,7 +582,71 @@ function validate(p, meta) {
 		for (const k of ['detail', 'model'])
 			if (Object.hasOwn(ph, k) && typeof ph[k] !== 'string')
 				p.fail(`${what}.${k} must be a string`, at(ph, k));
+		if (Object.hasOwn(ph, 'agents'))
+			validateAgents(p, meta, ph.agents, `${what}.agents`, at, at(ph, 'agents'));
 	});
+}
+
+/* The roles an agent may have (src/agent/role.c). */
+const ROLES = ['implementer', 'fixer', 'verifier', 'reviewer', 'triager', 'planner',
+	'classifier', 'judge'];
+const AGENTS_KEYS = ['role', 'perUnit', 'count', 'unless'];
+
+/*
+ * meta.phases[i].agents: the agents a phase plans, for the approval card's
+ * estimate (docs/harness.md, "Planned agents"). Claude Code ignores it.
+ * { role, perUnit | count, unless? }; perUnit and count are a bound or
+ * [low, high]; a bound is a whole number, an argument's name, or
+ * { arg, plus }.
+ */
+function validateAgents(p, meta, agents, what, at, pos) {
+	const declared = isPlainObject(meta.args) ? meta.args : null;
+	if (!isPlainObject(agents))
+		p.fail(`${what} must be an object {role, perUnit | count, unless?}`, pos);
+	for (const k of Object.keys(agents))
+		if (!AGENTS_KEYS.includes(k))
+			p.fail(`${what} has an unknown key '${k}' (it takes ${AGENTS_KEYS.join(', ')})`,
+			       at(agents, k));
+	if (typeof agents.role !== 'string' || !ROLES.includes(agents.role))
+		p.fail(`${what}.role must be one of ${ROLES.join(', ')}`, at(agents, 'role'));
+	const has = ['perUnit', 'count'].filter((k) => Object.hasOwn(agents, k));
+	if (has.length !== 1)
+		p.fail(`${what} needs exactly one of perUnit and count`, pos);
+	const argName = (name, where) => {
+		if (typeof name !== 'string' || name === '')
+			p.fail(`${where} must name an argument`, pos);
+		if (declared && !Object.hasOwn(declared, name))
+			p.fail(`${where}: the workflow declares no argument '${name}'`, pos);
+	};
+	const bound = (b, where) => {
+		if (typeof b === 'number') {
+			if (!Number.isInteger(b) || b < 0)
+				p.fail(`${where} must be a whole number >= 0`, pos);
+		} else if (typeof b === 'string') {
+			argName(b, where);
+		} else if (isPlainObject(b)) {
+			for (const k of Object.keys(b))
+				if (k !== 'arg' && k !== 'plus')
+					p.fail(`${where} has an unknown key '${k}' (it takes arg, plus)`, pos);
+			argName(b.arg, `${where}.arg`);
+			if (Object.hasOwn(b, 'plus') && !Number.isInteger(b.plus))
+				p.fail(`${where}.plus must be a whole number`, pos);
+		} else {
+			p.fail(`${where} must be a number, an argument's name or {arg, plus}`, pos);
+		}
+	};
+	const k = has[0];
+	const v = agents[k];
+	if (Array.isArray(v)) {
+		if (v.length !== 2)
+			p.fail(`${what}.${k} must be a bound or [low, high]`, at(agents, k));
+		bound(v[0], `${what}.${k}[0]`);
+		bound(v[1], `${what}.${k}[1]`);
+	} else {
+		bound(v, `${what}.${k}`);
+	}
+	if (Object.hasOwn(agents, 'unless'))
+		argName(agents.unless, `${what}.unless`);
 }
 
 /*

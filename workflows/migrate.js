@@ -4,12 +4,18 @@ export const meta = {
   whenToUse: 'A change repeated across many functions or files (move callers off a deprecated API, bound every copy, rename a type) where the test command can tell a good change from a bad one',
   phases: [
     { title: 'Baseline', detail: 'run the oracle on the base commit; stop if it fails there' },
-    { title: 'Select', detail: 'cut the code into units; keep those matching args.match, or ask a classifier about each' },
-    { title: 'Implement', detail: 'one implementer per unit, each in a worktree and branch of its own' },
-    { title: 'Verify', detail: 'the oracle on each attempt, then a read-only verifier against the rubric' },
-    { title: 'Fix', detail: 'up to args.rounds fixers per unit, each starting from the last attempt' },
+    { title: 'Select', detail: 'cut the code into units; keep those matching args.match, or ask a classifier about each',
+      agents: { role: 'classifier', perUnit: 1, unless: 'match' } },
+    { title: 'Implement', detail: 'one implementer per unit, each in a worktree and branch of its own',
+      agents: { role: 'implementer', perUnit: 1 } },
+    { title: 'Verify', detail: 'the oracle on each attempt, then a read-only verifier against the rubric',
+      agents: { role: 'verifier', perUnit: [1, { arg: 'rounds', plus: 1 }] } },
+    { title: 'Fix', detail: 'up to args.rounds fixers per unit, each starting from the last attempt',
+      agents: { role: 'fixer', perUnit: [0, 'rounds'] } },
     { title: 'Merge', detail: 'verified branches go through the merge queue into the integration branch' },
   ],
+  // A phase's `agents` says what it plans, for the card's estimate (docs/harness.md,
+  // "Planned agents"); Claude Code ignores the key.
   // The arguments (docs/migrate.md): git wfmigrate checks a run's against these
   // before anything runs, and shows them on the approval card. Claude Code ignores
   // this key, so the script checks its inputs itself too.
@@ -143,13 +149,14 @@ if (A.match !== undefined) {
       `(--arg match=<pcre2>), args.paths or args.lang (at most ${CLASSIFY_AT_MOST} without a pattern)`)
   }
   const answers = await inSlices(units, slice => parallel(slice.map(unit => () =>
-    agent(classifyPrompt(unit), {
+    unlessBudget(agent(classifyPrompt(unit), {
       role: 'classifier', label: `classify:${unit.id}`, phase: 'Select', unit, schema: RELEVANT,
-    }))))
+    })))))
   selected = []
   units.forEach((unit, i) => {
     const answer = answers[i]
-    if (!answer) record(unit, 'failed', 'the classifier agent failed')
+    if (answer instanceof NoBudget) record(unit, answer.pilot ? 'pending' : 'skipped', answer.reason)
+    else if (!answer) record(unit, 'failed', 'the classifier agent failed')
     else if (answer.relevant) selected.push(unit)
     else record(unit, 'skipped', prefixed('not relevant', answer.reason, 'the classifier says it needs no change', true))
   })
@@ -188,9 +195,11 @@ const report = {
   rejected: 0,
   failed: 0,
   skipped: 0,
+  pending: 0,
 }
 for (const entry of report.units) report[entry.status]++
-log(`merged ${report.merged}, rejected ${report.rejected}, failed ${report.failed}, skipped ${report.skipped}`)
+log(`merged ${report.merged}, rejected ${report.rejected}, failed ${report.failed}, skipped ${report.skipped}` +
+  (report.pending ? `, pending ${report.pending} (not started: the pilot)` : ''))
 return report
 
 // ===========================================================================
@@ -202,7 +211,7 @@ async function implement(unit) {
   const attempt = await unlessBudget(worktreeAgent(implementPrompt(unit), {
     role: 'implementer', label: `impl:${unit.id}`, phase: 'Implement', unit, scope: scopeOf(unit),
   }))
-  if (attempt instanceof NoBudget) return record(unit, 'skipped', attempt.reason)
+  if (attempt instanceof NoBudget) return record(unit, attempt.pilot ? 'pending' : 'skipped', attempt.reason)
   if (!attempt) return record(unit, 'failed', 'the implementer agent failed')
   return { unit, attempt, rounds: 0 }
 }
@@ -433,17 +442,20 @@ function judgedBy(check) {
 }
 
 // What agent() gives when the run's budget let the agent not start: the engine
-// refuses it with err.code 'budget' (docs/protocol.md). Other errors go on.
+// refuses it with err.code 'budget' (docs/protocol.md); or when a pilot run
+// (--pilot <n>) has started its units: err.code 'pilot', and the unit stays
+// pending for `git wfmigrate resume`. Other errors go on.
 // (A function, not a class: it is used before this line runs.)
 function NoBudget(err) {
-  this.reason = prefixed('budget', String(err?.message ?? err))
+  this.pilot = err?.code === 'pilot'
+  this.reason = this.pilot ? String(err?.message ?? err) : prefixed('budget', String(err?.message ?? err))
 }
 
 async function unlessBudget(promise) {
   try {
     return await promise
   } catch (err) {
-    if (err?.code === 'budget') return new NoBudget(err)
+    if (err?.code === 'budget' || err?.code === 'pilot') return new NoBudget(err)
     throw err
   }
 }

@@ -722,3 +722,46 @@ const char *wfm_signal_name(int sig)
 			return names[i].name;
 	return NULL;
 }
+
+int wfm_process_run_terminal(int *exit_code, const char *shell, const char *arg, const char *input)
+{
+	struct sigaction ign = { 0 }, old_int, old_quit;
+	struct wfm_buf cmd = WFM_BUF_INIT;
+	int in = -1, status = 0, rc = 0;
+	pid_t pid;
+
+	*exit_code = -1;
+	if (input && (in = open(input, O_RDONLY | O_CLOEXEC)) < 0)
+		return wfm_error_set("cannot open '%s': %s", input, strerror(errno));
+	wfm_buf_addf(&cmd, arg ? "%s \"$@\"" : "%s", shell);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	pid = fork();
+	if (pid == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if (in >= 0 && dup2(in, 0) < 0)
+			_exit(127);
+		if (arg)
+			execl("/bin/sh", "sh", "-c", cmd.ptr, shell, arg, (char *)NULL);
+		else
+			execl("/bin/sh", "sh", "-c", cmd.ptr, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0) {
+		rc = wfm_error_set("cannot run '%s': %s", shell, strerror(errno));
+	} else {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	if (in >= 0)
+		close(in);
+	wfm_buf_release(&cmd);
+	return rc;
+}

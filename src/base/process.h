@@ -202,6 +202,17 @@ void wfm_process_env(struct wfm_strvec *out, char *const *base,
  */
 int wfm_process_secret_var(const char *entry);
 
+/*
+ * Runs a command the user talks to on the terminal, as git runs the
+ * editor and the pager: /bin/sh -c '<shell> "$@"' with arg as its one
+ * argument (NULL: none), in the caller's process group, with its
+ * terminal; stdin from the file input when not NULL. SIGINT and SIGQUIT
+ * are ignored here while it runs (they are the child's), as system()
+ * does. Returns 0 with *exit_code its exit status (-1 when a signal
+ * killed it); WFM_ERROR when it could not be started.
+ */
+int wfm_process_run_terminal(int *exit_code, const char *shell, const char *arg, const char *input);
+
 /* "SIGTERM" for SIGTERM and so on for the usual signals; NULL for others. */
 const char *wfm_signal_name(int sig);
 

@@ -1,16 +1,20 @@
 #include "base/common.h"
 #include "base/json.h"
 #include "cmd/cmd.h"
+#include "agent/provider.h"
 #include "engine/config.h"
+#include "engine/estimate.h"
 #include "engine/rundir.h"
 #include "git/repo.h"
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
+#include "ui/card.h"
+#include "ui/pilot.h"
 #include "ui/run.h"
 
 static const char *const resume_usage[] = {
-	"git wfmigrate resume [--json] [<run>]",
+	"git wfmigrate resume [--yes] [--json] [<run>]",
 	NULL,
 };
 
@@ -73,6 +77,75 @@ static int pick_run(char **out, const char *commondir)
 }
 
 /*
+ * A run the pilot stopped (--pilot, docs/card.md) goes on without it,
+ * after the card of its continuation: the pilot's units and the whole run
+ * extrapolated from them, and the question (--yes: none; no terminal:
+ * refused, as run refuses). Lifted, the pilot is gone from run.json: a
+ * later resume runs everything left. A run stopped otherwise during its
+ * pilot goes on with it, finishing the pilot's units. Returns 0 to go on,
+ * else the exit code.
+ */
+static int continue_pilot(struct wfm_run_config *s, struct wfm_rundir *run, struct wfm_repo *repo,
+			  const cJSON *args, int yes)
+{
+	cJSON *report = NULL, *meta = NULL;
+	struct wfm_estimate_measured m;
+	char *script = NULL;
+	const char *goal;
+	int rc, ret = 0;
+
+	if (!s->pilot || wfm_run_json_load(&report, run, "report.json") < 0 ||
+	    !wfm_ui_pilot_stopped(report)) {
+		wfm_error_clear();
+		goto done;
+	}
+	if (wfm_run_json_load(&meta, run, "meta.json") < 0)
+		wfm_error_clear();
+	goal = wfm_json_get_str(args, "goal", NULL);
+	fprintf(stderr, "run %s: the pilot ran %lu unit%s; the rest of the run:\n", run->id,
+		s->pilot, s->pilot == 1 ? "" : "s");
+	fprintf(stderr, "workflow: %s\n", wfm_json_get_str(meta, "name", s->workflow));
+	if (goal)
+		fprintf(stderr, "goal: %s\n", goal);
+	fprintf(stderr, "base: %.12s  oracle: %s\n", s->base, s->oracle ? s->oracle : "(none)");
+	if (s->provider->has_api)
+		fprintf(stderr, "agents: %s at %s\n", s->provider->name, s->base_url);
+	else
+		fprintf(stderr, "agents: exec %s\n", s->agent_cmd);
+	wfm_ui_pilot_print(stderr, report, s->provider->has_api);
+	if (s->provider->has_api && wfm_estimate_measure(&m, report) == 0) {
+		/* the budget is the whole run's: what the pilot spent counts against it */
+		if (s->budget_tokens && s->budget_tokens < m.tokens_high)
+			wfm_ui_warning("the budget of %llu tokens is below the estimate's %s end: "
+				       "%s",
+				       (unsigned long long)s->budget_tokens,
+				       s->budget_tokens < m.tokens_low ? "low" : "high",
+				       s->budget_tokens < m.tokens_low
+					       ? "units will be left undone"
+					       : "some units may be left undone");
+		if (s->max_cost > 0 && s->max_cost < m.usd_high)
+			wfm_ui_warning("the cost limit of $%.2f is below the estimate's %s end: %s",
+				       s->max_cost, s->max_cost < m.usd_low ? "low" : "high",
+				       s->max_cost < m.usd_low ? "units will be left undone"
+							       : "some units may be left undone");
+	}
+	script = wfm_rundir_file(run, "workflow.js");
+	rc = wfm_ui_card_confirm(repo, script, "Run the rest?", yes);
+	if (rc <= 0) {
+		ret = rc < 0 ? -rc : WFM_EXIT_FAILURE;
+		goto done;
+	}
+	s->pilot = 0;
+	if ((rc = wfm_run_config_save(s, run)) < 0)
+		ret = wfm_ui_error_lib(rc);
+done:
+	free(script);
+	cJSON_Delete(meta);
+	cJSON_Delete(report);
+	return ret;
+}
+
+/*
  * A paused run whose process is alive goes on where it is; a run whose
  * process is gone (stopped, crashed, killed, failed, done) is run again
  * from the top of its script, every journaled request answered from the
@@ -81,8 +154,10 @@ static int pick_run(char **out, const char *commondir)
  */
 int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
-	int json = 0, n, rc, ret = WFM_EXIT_OK;
+	int json = 0, yes = 0, n, rc, ret = WFM_EXIT_OK;
 	const struct wfm_option options[] = {
+		WFM_OPT_BOOL('y', "yes", &yes,
+			     "continue a pilot run without asking (its card is still shown)"),
 		WFM_OPT_BOOL(0, "json", &json, "print report.json on stdout"),
 		WFM_OPT_END(),
 	};
@@ -117,6 +192,8 @@ int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
+	if ((ret = continue_pilot(&s, run, ctx->repo, args, yes)) != 0)
+		goto done;
 	wfm_control_set(commondir, run->id, WFM_CONTROL_RUN);
 	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &s, args, json);
 done:

@@ -3,10 +3,8 @@
 #include "base/json.h"
 #include "base/strvec.h"
 #include "agent/exec.h"
-#include "agent/model.h"
-#include "agent/role.h"
+#include "agent/provider.h"
 #include "agent/tools.h"
-#include "chunk/chunk.h"
 #include "cmd/cmd.h"
 #include "engine/args.h"
 #include "engine/config.h"
@@ -14,13 +12,12 @@
 #include "engine/harness.h"
 #include "engine/rundir.h"
 #include "engine/workflow.h"
-#include "git/pathspec.h"
 #include "git/repo.h"
-#include "git/status.h"
 #include "git/tree.h"
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
+#include "ui/card.h"
 #include "ui/run.h"
 
 static const char *const run_usage[] = {
@@ -31,7 +28,7 @@ static const char *const run_usage[] = {
 	"                         [--provider anthropic|openai] [--model [<role>=]<model>]...\n"
 	"                         [--budget <tokens>] [--max-cost <usd>] [--sandbox bwrap]\n"
 	"                         [--concurrency <n>] [--oracle-jobs <n>] [--max-agents <n>]\n"
-	"                         [--allow-test-edits] [--yes] [--json] [<goal>...]",
+	"                         [--pilot <n>] [--allow-test-edits] [--yes] [--json] [<goal>...]",
 	"git wfmigrate [<options>] [<goal>...]   (run is the default command)",
 	NULL,
 };
@@ -146,306 +143,6 @@ static int resolve_agent_cmd(struct wfm_run_config *cfg, struct wfm_repo *repo)
 	return 0;
 }
 
-/*
- * What the card says a run will work on, found before anything runs: the
- * pathspecs of its arguments, its units when the workflow says which
- * arguments go to chunk(), and the files among them with uncommitted
- * changes.
- */
-struct plan {
-	struct wfm_pathspec paths; /* as typed, from the pathspec arguments */
-	long units;		   /* -1: not known */
-	struct wfm_strvec chunked; /* the arguments given to chunk() */
-	struct wfm_strvec files;   /* the units' files, sorted */
-	struct wfm_strvec dirty;   /* files of the run with changes not in HEAD */
-};
-
-#define PLAN_INIT                                                                                  \
-	{                                                                                          \
-		WFM_PATHSPEC_INIT, -1, WFM_STRVEC_INIT, WFM_STRVEC_INIT, WFM_STRVEC_INIT           \
-	}
-
-static void plan_release(struct plan *p)
-{
-	wfm_pathspec_release(&p->paths);
-	wfm_strvec_clear(&p->chunked);
-	wfm_strvec_clear(&p->files);
-	wfm_strvec_clear(&p->dirty);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * The units chunk() will make of the arguments the workflow marks with
- * chunk: true, at base; none marked, the count stays unknown.
- */
-static int count_units(struct plan *p, struct wfm_repo *repo, const char *base, const cJSON *args,
-		       const cJSON *decl)
-{
-	struct wfm_chunk_opts opts = WFM_CHUNK_OPTS_INIT;
-	struct wfm_unit_list units = WFM_UNIT_LIST_INIT;
-	struct wfm_strvec only = WFM_STRVEC_INIT, paths = WFM_STRVEC_INIT;
-	const cJSON *d;
-	int rc = 0;
-
-	cJSON_ArrayForEach (d, decl) {
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "chunk")))
-			continue;
-		wfm_strvec_push(&only, d->string);
-		if (cJSON_GetObjectItemCaseSensitive(args, d->string))
-			wfm_strvec_push(&p->chunked, d->string);
-	}
-	if (!only.nr)
-		goto done;
-	opts.rev = base;
-	if ((rc = wfm_args_chunk_opts(&opts, &paths, args, (const char *const *)only.v)) < 0 ||
-	    (rc = wfm_chunk_run(&units, repo, &opts)) < 0)
-		goto done;
-	p->units = (long)units.nr;
-	for (size_t i = 0; i < units.nr; i++)
-		if (!p->files.nr || strcmp(p->files.v[p->files.nr - 1], units.v[i].path))
-			wfm_strvec_push(&p->files, units.v[i].path);
-	if (p->files.nr)
-		qsort(p->files.v, p->files.nr, sizeof(*p->files.v), cmp_str);
-done:
-	wfm_unit_list_release(&units);
-	wfm_strvec_clear(&only);
-	wfm_strvec_clear(&paths);
-	return rc;
-}
-
-/* The files of the run (its units' files, else its paths, else all) that git status lists. */
-static int find_dirty(struct plan *p, struct wfm_repo *repo)
-{
-	struct wfm_strvec changed = WFM_STRVEC_INIT;
-	int rc = wfm_status_changed(&changed, repo);
-
-	for (size_t i = 0; rc == 0 && i < changed.nr; i++) {
-		const char *f = changed.v[i];
-
-		int in;
-
-		if (p->units >= 0)
-			in = !!bsearch(&f, p->files.v, p->files.nr, sizeof(*p->files.v), cmp_str);
-		else
-			in = wfm_pathspec_match(&p->paths, f, NULL);
-		if (in)
-			wfm_strvec_push(&p->dirty, f);
-	}
-	wfm_strvec_clear(&changed);
-	return rc;
-}
-
-/* an argument's value on one line: a string as it is, anything else as JSON; at most 60 bytes */
-static void arg_value(struct wfm_buf *out, const cJSON *v)
-{
-	struct wfm_buf b = WFM_BUF_INIT;
-	size_t n;
-
-	if (cJSON_IsString(v) && !strpbrk(v->valuestring, "\n\r"))
-		wfm_buf_adds(&b, v->valuestring);
-	else
-		wfm_json_print(&b, v);
-	n = b.len > 60 ? 57 : b.len;
-	wfm_buf_add(out, b.ptr, n);
-	if (n < b.len)
-		wfm_buf_adds(out, "...");
-	wfm_buf_release(&b);
-}
-
-/* "arguments:": those given, and the declared ones that have a default */
-static void print_args(const cJSON *args, const cJSON *decl)
-{
-	struct wfm_buf line = WFM_BUF_INIT;
-	const cJSON *v, *d;
-	int width = 0, header = 0;
-
-	if (!cJSON_IsObject(args))
-		return;
-	cJSON_ArrayForEach (v, args) {
-		if (strcmp(v->string, "goal") && (int)strlen(v->string) > width)
-			width = (int)strlen(v->string);
-	}
-	cJSON_ArrayForEach (d, decl) {
-		if ((int)strlen(d->string) > width)
-			width = (int)strlen(d->string);
-	}
-	/* in the order the workflow declares them, then the others */
-	cJSON_ArrayForEach (d, decl) {
-		const cJSON *def = cJSON_GetObjectItemCaseSensitive(d, "default");
-
-		if (!strcmp(d->string, "goal"))
-			continue;
-		v = cJSON_GetObjectItemCaseSensitive(args, d->string);
-		if (!v && !def)
-			continue;
-		wfm_buf_clear(&line);
-		arg_value(&line, v ? v : def);
-		fprintf(stderr, "%s  %-*s  %s%s\n", header++ ? "" : "arguments:\n", width,
-			d->string, line.ptr, v ? "" : " (default)");
-	}
-	cJSON_ArrayForEach (v, args) {
-		if (!strcmp(v->string, "goal") || cJSON_GetObjectItemCaseSensitive(decl, v->string))
-			continue;
-		wfm_buf_clear(&line);
-		arg_value(&line, v);
-		fprintf(stderr, "%s  %-*s  %s\n", header++ ? "" : "arguments:\n", width, v->string,
-			line.ptr);
-	}
-	wfm_buf_release(&line);
-}
-
-#define DIRTY_SHOWN 10
-
-static void print_plan(const struct plan *p, const char *base_opt, const char *base)
-{
-	if (p->units >= 0) {
-		fprintf(stderr, "units: %ld", p->units);
-		for (size_t i = 0; i < p->chunked.nr; i++)
-			fprintf(stderr, "%s%s", i ? ", " : " (chunk() with ", p->chunked.v[i]);
-		fprintf(stderr, "%s\n", p->chunked.nr ? ")" : " (chunk() of the whole tree)");
-	}
-	if (!p->dirty.nr)
-		return;
-	wfm_ui_warning("%zu file%s the run works on %s uncommitted changes; the run starts from "
-		       "%s (%.12s) and does not see them:",
-		       p->dirty.nr, p->dirty.nr == 1 ? "" : "s", p->dirty.nr == 1 ? "has" : "have",
-		       base_opt, base);
-	for (size_t i = 0; i < p->dirty.nr && i < DIRTY_SHOWN; i++)
-		fprintf(stderr, "  %s\n", p->dirty.v[i]);
-	if (p->dirty.nr > DIRTY_SHOWN)
-		fprintf(stderr, "  ... and %zu more (git status lists them)\n",
-			p->dirty.nr - DIRTY_SHOWN);
-}
-
-static void print_card(const cJSON *meta, const struct wfm_run_config *cfg, const char *goal,
-		       const cJSON *args, const struct plan *plan, const char *base_opt)
-{
-	const cJSON *phases = cJSON_GetObjectItemCaseSensitive(meta, "phases"), *p;
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
-	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(meta, "description");
-	const char *const *models = (const char *const *)cfg->models.v;
-	const char *const *config_models = (const char *const *)cfg->config_models.v;
-	struct wfm_buf settings = WFM_BUF_INIT;
-
-	fprintf(stderr, "workflow: %s\n", cJSON_IsString(name) ? name->valuestring : "?");
-	fprintf(stderr, "  %s\n", cJSON_IsString(desc) ? desc->valuestring : "");
-	if (cJSON_GetArraySize(phases)) {
-		fprintf(stderr, "phases:\n");
-		cJSON_ArrayForEach (p, phases) {
-			const cJSON *t = cJSON_GetObjectItemCaseSensitive(p, "title");
-			const cJSON *d = cJSON_GetObjectItemCaseSensitive(p, "detail");
-			fprintf(stderr, "  - %s%s%s\n", cJSON_IsString(t) ? t->valuestring : "?",
-				cJSON_IsString(d) ? ": " : "",
-				cJSON_IsString(d) ? d->valuestring : "");
-		}
-	}
-	if (goal && *goal)
-		fprintf(stderr, "goal: %s\n", goal);
-	print_args(args, wfm_args_declared(meta));
-	fprintf(stderr, "base: %.12s  oracle: %s\n", cfg->base,
-		cfg->oracle ? cfg->oracle : "(none)");
-	print_plan(plan, base_opt, cfg->base);
-	if (!cfg->provider->has_api) {
-		fprintf(stderr, "agents: exec %s, up to %lu at once, %lu in all\n", cfg->agent_cmd,
-			cfg->concurrency, cfg->max_agents);
-	} else {
-		fprintf(stderr, "agents: %s at %s, up to %lu at once, %lu in all\n",
-			cfg->provider->name, cfg->base_url, cfg->concurrency, cfg->max_agents);
-		fprintf(stderr,
-			"models: %s (implementer), %s (classifier), unless the workflow names "
-			"others\n",
-			wfm_model_resolve(models, NULL, NULL, config_models,
-					  wfm_role_find("implementer"), cfg->provider),
-			wfm_model_resolve(models, NULL, NULL, config_models,
-					  wfm_role_find("classifier"), cfg->provider));
-		if (cfg->budget_tokens || cfg->max_cost > 0) {
-			fprintf(stderr, "budget:");
-			if (cfg->budget_tokens)
-				fprintf(stderr, " %llu tokens",
-					(unsigned long long)cfg->budget_tokens);
-			if (cfg->max_cost > 0)
-				fprintf(stderr, "%s $%.2f", cfg->budget_tokens ? "," : "",
-					cfg->max_cost);
-			fprintf(stderr, "\n");
-		} else {
-			fprintf(stderr, "budget: none (--budget <tokens>, --max-cost <usd>)\n");
-		}
-	}
-	/* the other settings that are not their default (engine/config.c's table) */
-	wfm_run_config_card(&settings, cfg);
-	if (settings.len)
-		fprintf(stderr, "settings: %s\n", settings.ptr);
-	wfm_buf_release(&settings);
-}
-
-/*
- * With a match in args (migrate's --arg match=<re>): the lines of code it
- * finds in no unit at the base, for the paths and lang of args, which no
- * agent will see (chunk() is given the same args by migrate).
- */
-static void print_reach(struct wfm_repo *repo, const char *base, const cJSON *args)
-{
-	const cJSON *match = cJSON_GetObjectItemCaseSensitive(args, "match"), *l;
-	struct wfm_buf b = WFM_BUF_INIT;
-	cJSON *lines = NULL;
-	int total, shown = 0;
-
-	if (wfm_engine_out_of_reach(&lines, repo, base, args) < 0) {
-		fprintf(stderr, "out of reach: cannot list the lines matching /%s/: %s\n",
-			match->valuestring, wfm_error_last());
-		return;
-	}
-	if (!lines)
-		return;
-	total = cJSON_GetArraySize(lines);
-	if (!total) {
-		fprintf(stderr,
-			"out of reach: none (every line of code matching /%s/ is in a unit)\n",
-			match->valuestring);
-		cJSON_Delete(lines);
-		return;
-	}
-	fprintf(stderr,
-		"out of reach: %d line%s matching /%s/ in no unit, which no agent will see:\n",
-		total, total == 1 ? "" : "s", match->valuestring);
-	cJSON_ArrayForEach (l, lines) {
-		if (shown++ == WFM_UI_REACH_SHOWN)
-			break;
-		wfm_buf_clear(&b);
-		wfm_engine_reach_line(&b, l);
-		fprintf(stderr, "  %s\n", b.ptr);
-	}
-	wfm_buf_clear(&b);
-	wfm_engine_reach_hint(&b, base, args);
-	if (total > WFM_UI_REACH_SHOWN)
-		fprintf(stderr, "  ... and %d more: %s\n", total - WFM_UI_REACH_SHOWN, b.ptr);
-	else
-		fprintf(stderr, "  (%s lists them)\n", b.ptr);
-	wfm_buf_release(&b);
-	cJSON_Delete(lines);
-}
-
-static int approve(int yes)
-{
-	char answer[16];
-
-	if (yes)
-		return 1;
-	if (!isatty(0) || !isatty(2)) {
-		wfm_ui_error(
-			"no terminal to ask for approval on: pass --yes to run without asking");
-		return -1;
-	}
-	fprintf(stderr, "Run this workflow? [y/N] ");
-	if (!fgets(answer, sizeof(answer), stdin))
-		return 0;
-	return answer[0] == 'y' || answer[0] == 'Y';
-}
-
 /* an option of a setting (engine/config.h): named as its row of the table names it */
 #define OPT_CFG_STRING(id, argh, help)                                                             \
 	WFM_OPT_STRING(0, wfm_config_fields[id].option, &given.str[id], argh, help)
@@ -499,6 +196,8 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		OPT_CFG_UINT(WFM_CF_ORACLE_JOBS, "n",
 			     "oracle processes at once (default: the number of cores)"),
 		OPT_CFG_UINT(WFM_CF_MAX_AGENTS, "n", "agents in the whole run (default 1000)"),
+		OPT_CFG_UINT(WFM_CF_PILOT, "n",
+			     "start at most n units, then stop; resume runs the rest"),
 		OPT_CFG_BOOL(WFM_CF_ALLOW_TEST_EDITS,
 			     "let branches that change test files be merged"),
 		WFM_OPT_GROUP("output"),
@@ -510,9 +209,7 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	struct wfm_rundir *run = NULL;
 	struct wfm_buf goal = WFM_BUF_INIT;
 	cJSON *args = NULL, *meta = NULL;
-	const cJSON *decl, *wname;
-	struct wfm_pathspec_base here = WFM_PATHSPEC_BASE_INIT;
-	struct plan plan = PLAN_INIT;
+	struct wfm_ui_card card = { 0 };
 	const char *key;
 	char *script = NULL;
 	int n, rc, ret = WFM_EXIT_USAGE;
@@ -551,46 +248,30 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		goto done;
 	}
 
-	/* the arguments, checked against meta.args before anything runs */
-	decl = wfm_args_declared(meta);
-	wname = cJSON_GetObjectItemCaseSensitive(meta, "name");
-	rc = make_args(&args, args_json_opt, args_file_opt, n ? goal.ptr : NULL, &arg_list, decl);
-	if (rc == 0)
-		rc = wfm_args_check(args, decl,
-				    cJSON_IsString(wname) ? wname->valuestring : cfg.workflow);
-	if (rc < 0) {
+	/* the arguments, checked against meta.args with the rest of the card */
+	rc = make_args(&args, args_json_opt, args_file_opt, n ? goal.ptr : NULL, &arg_list,
+		       wfm_args_declared(meta));
+	wfm_ui_card_init(&card, ctx->repo, &cfg, goal.ptr, base_opt);
+	if (rc < 0 || (rc = wfm_ui_card_load(&card, script, meta, args)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
-	/* paths as git means them: from here, checked against the base */
-	wfm_pathspec_base_here(&here, ctx->repo);
-	if ((rc = wfm_args_resolve_pathspecs(args, decl, &here, &plan.paths)) < 0 ||
-	    (plan.paths.nr &&
-	     (rc = wfm_tree_pathspec_check(NULL, ctx->repo, base_opt, &plan.paths)) < 0) ||
-	    (rc = count_units(&plan, ctx->repo, cfg.base, args, decl)) < 0) {
-		ret = wfm_ui_error_lib(rc);
-		goto done;
-	}
-	if (find_dirty(&plan, ctx->repo) < 0)
-		wfm_ui_warning("%s", wfm_error_last()); /* the card goes on without it */
-	print_card(meta, &cfg, goal.ptr, args, &plan, base_opt);
-	print_reach(ctx->repo, cfg.base, args);
-	rc = approve(yes);
+	wfm_ui_card_print(&card);
+	rc = wfm_ui_card_approve(&card, yes);
 	if (rc <= 0) {
-		if (rc == 0)
-			fprintf(stderr, "not run\n");
-		ret = rc < 0 ? WFM_EXIT_USAGE : WFM_EXIT_FAILURE;
+		ret = rc < 0 ? -rc : WFM_EXIT_FAILURE;
 		goto done;
 	}
-	if ((rc = wfm_rundir_create(&run, wfm_repo_commondir(ctx->repo), script, args, meta)) < 0 ||
+	if ((rc = wfm_rundir_create(&run, wfm_repo_commondir(ctx->repo), card.script, card.args,
+				    card.meta)) < 0 ||
 	    (rc = wfm_run_config_save(&cfg, run)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
-	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &cfg, args, json);
+	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &cfg, card.args, json);
 done:
-	plan_release(&plan);
-	wfm_pathspec_base_release(&here);
+	if (card.repo)
+		wfm_ui_card_release(&card);
 	wfm_rundir_free(run);
 	wfm_run_config_release(&cfg);
 	wfm_run_config_given_release(&given);

@@ -86,6 +86,9 @@ const struct wfm_config_field wfm_config_fields[WFM_CF_NR] = {
 	[WFM_CF_NO_CACHE] = { "noCache", "no-prompt-cache", "wfmigrate.no-prompt-cache",
 			      "WFMIGRATE_NO_PROMPT_CACHE", WFM_CONFIG_BOOL, AT(no_cache), NULL, 0,
 			      0, WFM_CONFIG_CARD },
+	/* none: every unit; resume lifts it once the pilot has run (cmd/resume.c) */
+	[WFM_CF_PILOT] = { "pilot", "pilot", "wfmigrate.pilot", "WFMIGRATE_PILOT", WFM_CONFIG_ULONG,
+			   AT(pilot), NULL, 1, 100000, WFM_CONFIG_CARD },
 };
 
 #define FIELD(cfg, f, type) ((type *)((char *)(cfg) + (f)->offset))
@@ -748,12 +751,22 @@ int wfm_run_config_save(const struct wfm_run_config *cfg, struct wfm_rundir *run
 	struct wfm_buf b = WFM_BUF_INIT;
 	cJSON *j = wfm_run_config_to_json(cfg);
 	char *path = wfm_rundir_file(run, "run.json");
-	FILE *f = fopen(path, "wb");
+	char *tmp = wfm_rundir_file(run, "run.json.tmp");
+	FILE *f = fopen(tmp, "wb");
 	int rc = 0;
 
+	/* through a temporary file: resume rewrites it (a pilot lifted), a crash keeps one */
 	wfm_json_print(&b, j);
-	if (!f || fprintf(f, "%s\n", b.ptr) < 0 || fclose(f) != 0)
+	if (!f || fprintf(f, "%s\n", b.ptr) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		rc = wfm_error_set("cannot write '%s': %s", tmp, strerror(errno));
+		if (f)
+			fclose(f);
+		unlink(tmp);
+	} else if (fclose(f) != 0 || rename(tmp, path) < 0) {
 		rc = wfm_error_set("cannot write '%s': %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
 	wfm_buf_release(&b);
 	cJSON_Delete(j);
 	free(path);

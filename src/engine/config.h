@@ -68,6 +68,7 @@ enum wfm_config_field_id {
 	WFM_CF_MAX_TURNS,
 	WFM_CF_AGENT_TOKENS,
 	WFM_CF_NO_CACHE,
+	WFM_CF_PILOT,
 	WFM_CF_NR,
 };
 
@@ -97,6 +98,7 @@ struct wfm_run_config {
 	unsigned long max_turns;	 /* model calls per agent; 0: the loop's default */
 	unsigned long agent_tokens;	 /* per agent; 0: none */
 	int no_cache;			 /* do not mark prompts cacheable */
+	unsigned long pilot;		 /* units the run starts before it stops; 0: all */
 
 	enum wfm_config_from from[WFM_CF_NR];
 };

@@ -23,6 +23,7 @@
 #define CONTROL_POLL_MS 200
 #define HARNESS_EXIT_WAIT_MS 5000
 #define BUDGET_CODE "budget"
+#define PILOT_CODE "pilot"
 
 static void progress(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress(struct engine *e, const char *fmt, ...)
@@ -176,6 +177,17 @@ static void count_agent(struct engine *e, const struct job *job)
 	}
 }
 
+/* What the pilot counts an agent's unit by (sched.h): its unit, else its item; NULL: neither. */
+static const char *pilot_key(struct wfm_buf *b, const struct job *job)
+{
+	if (job->unit_id)
+		return job->unit_id;
+	if (!job->item)
+		return NULL;
+	wfm_buf_addf(b, "item %ld", job->item->id);
+	return b->ptr;
+}
+
 /* The script's budget.spent(), and whether the budget is exhausted. */
 static void send_budget(struct engine *e)
 {
@@ -203,6 +215,7 @@ static void replay_failure(struct job *job, const cJSON *rec)
 
 void wfm_engine_replay_agent(struct engine *e, struct job *job, const cJSON *rec)
 {
+	struct wfm_buf key = WFM_BUF_INIT;
 	const cJSON *tokens = cJSON_GetObjectItemCaseSensitive(rec, "tokens");
 	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(rec, "cost_usd");
 	const cJSON *cached = cJSON_GetObjectItemCaseSensitive(rec, "cache_read");
@@ -226,6 +239,8 @@ void wfm_engine_replay_agent(struct engine *e, struct job *job, const cJSON *rec
 	job->budget_cut = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "budget"));
 	if (job->item)
 		job->item->agents++;
+	wfm_sched_pilot_count(&e->pilot, pilot_key(&key, job));
+	wfm_buf_release(&key);
 	count_agent(e, job);
 }
 
@@ -415,6 +430,28 @@ static void schedule(struct engine *e)
 			.idle_turns = e->idle_turns,
 		};
 
+		{
+			struct wfm_buf key = WFM_BUF_INIT;
+			int admit = wfm_sched_pilot_admit(&e->pilot, pilot_key(&key, job));
+
+			wfm_buf_release(&key);
+			if (!admit) {
+				wfm_buf_addf(&msg,
+					     "pilot: not started: the pilot runs %lu unit%s "
+					     "('git wfmigrate resume %s' runs the rest)",
+					     e->pilot.limit, e->pilot.limit == 1 ? "" : "s",
+					     e->opts->run->id);
+				if (e->pilot.refused == 1)
+					progress(e, "pilot: %lu unit%s started; no other starts",
+						 e->pilot.limit, e->pilot.limit == 1 ? "" : "s");
+				unlink_agent(e, link);
+				send_result(e, job->id, 0, NULL, msg.ptr, PILOT_CODE);
+				wfm_engine_job_free(job);
+				wfm_buf_release(&msg);
+				wfm_buf_release(&why);
+				continue;
+			}
+		}
 		switch (wfm_sched_decide(&why, &e->sched, &t)) {
 		case WFM_SCHED_HOLD:
 			/* fresh items sort last: every agent still waiting is one */
@@ -641,6 +678,7 @@ static void stop_run(struct engine *e, const char *why)
 		return;
 	e->stopping = 1;
 	e->cancel = 1;
+	e->stop_reason = why;
 	progress(e, "stopping: %s", why);
 	event(e, "stop", "reason", why);
 	while (e->waiting_agents) {
@@ -913,6 +951,7 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 				  opts->config->base)) < 0)
 		goto done;
 	wfm_engine_sessions_load(&e);
+	e.pilot.limit = opts->config->pilot;
 	event(&e, "start", "base", opts->config->base);
 	if ((rc = send_start(&e)) < 0)
 		goto done;
@@ -921,6 +960,16 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	if (rc < 0)
 		goto done;
 	wfm_harness_finish(e.harness, &exit_code, &stderr_tail, HARNESS_EXIT_WAIT_MS);
+	/* the pilot left units pending: stopped, for resume to run them */
+	if (status == WFM_RUN_DONE && e.pilot.refused) {
+		status = WFM_RUN_STOPPED;
+		e.stop_reason = "pilot";
+		progress(&e,
+			 "stopped: the pilot ran %zu unit%s; 'git wfmigrate resume %s' runs the "
+			 "rest",
+			 e.pilot.units.nr, e.pilot.units.nr == 1 ? "" : "s", opts->run->id);
+		event(&e, "stop", "reason", "pilot");
+	}
 	if (status == WFM_RUN_FAILED && no_result && stderr_tail && *stderr_tail) {
 		free(error);
 		error = wfm_strdup(stderr_tail);
@@ -946,6 +995,7 @@ done:
 	wfm_engine_stats_release(&e);
 	wfm_engine_reach_release(&e);
 	wfm_sched_release(&e.sched);
+	wfm_strvec_clear(&e.pilot.units);
 	free(e.phase);
 	cJSON_Delete(e.sessions);
 	pthread_mutex_destroy(&e.progress_lock);

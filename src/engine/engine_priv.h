@@ -131,9 +131,11 @@ struct engine {
 
 	volatile sig_atomic_t cancel; /* stop: running agents and oracles are killed */
 	int stopping, paused;
+	const char *stop_reason;       /* why the run stopped ("pilot", "interrupted"...); static */
 	struct wfm_sched sched;	       /* work items, for the order and the budget */
 	unsigned idle_turns;	       /* turns of the loop in a row with nothing to read */
 	unsigned long budget_refusals; /* new items refused for the budget */
+	struct wfm_sched_pilot pilot;  /* --pilot: the units it started */
 
 	/* for the report */
 	unsigned long agents_run, agents_replayed, agents_failed, requests_replayed;

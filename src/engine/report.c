@@ -119,7 +119,7 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 {
 	const cJSON *reported = cJSON_GetObjectItemCaseSensitive(value, "units"), *u;
 	cJSON *arr = wfm_json_array();
-	unsigned long merged = 0, rejected = 0, failed = 0, skipped = 0, budget = 0;
+	unsigned long merged = 0, rejected = 0, failed = 0, skipped = 0, pending = 0, budget = 0;
 	uint64_t not_landed = 0;
 
 	cJSON_ArrayForEach (u, reported) {
@@ -158,6 +158,7 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 		rejected += !strcmp(status, "rejected");
 		failed += !strcmp(status, "failed");
 		skipped += !strcmp(status, "skipped");
+		pending += !strcmp(status, "pending");
 	}
 	for (size_t i = 0; i < e->units_nr; i++) {
 		int seen = 0;
@@ -183,6 +184,7 @@ static cJSON *units_json(const struct engine *e, const cJSON *value, cJSON *tota
 	wfm_json_add_num(totals, "rejected", rejected);
 	wfm_json_add_num(totals, "failed", failed);
 	wfm_json_add_num(totals, "skipped", skipped);
+	wfm_json_add_num(totals, "pending", pending);
 	wfm_json_add_num(totals, "budgetUnits", budget);
 	wfm_json_add_num(totals, "tokensNotLanded", (double)not_landed);
 	return arr;
@@ -282,6 +284,16 @@ cJSON *wfm_engine_report(struct engine *e, enum wfm_run_status status, const cha
 
 	wfm_json_add_str(r, "run", e->opts->run->id);
 	wfm_json_add_str(r, "status", status_name(status));
+	if (status == WFM_RUN_STOPPED && e->stop_reason)
+		wfm_json_add_str(r, "stopReason", e->stop_reason);
+	if (e->pilot.limit) {
+		cJSON *pilot = wfm_json_object();
+
+		wfm_json_add_num(pilot, "limit", (double)e->pilot.limit);
+		wfm_json_add_num(pilot, "started", (double)e->pilot.units.nr);
+		wfm_json_add_num(pilot, "refused", (double)e->pilot.refused);
+		wfm_json_add(r, "pilot", pilot);
+	}
 	if (error)
 		wfm_json_add_str(r, "error", error);
 	wfm_json_add_str(r, "base", e->opts->config->base);

@@ -178,3 +178,29 @@ int wfm_sched_count_agent(unsigned long *requested, unsigned long max)
 {
 	return ++*requested <= max;
 }
+
+static int pilot_has(const struct wfm_sched_pilot *p, const char *key)
+{
+	for (size_t i = 0; i < p->units.nr; i++)
+		if (!strcmp(p->units.v[i], key))
+			return 1;
+	return 0;
+}
+
+void wfm_sched_pilot_count(struct wfm_sched_pilot *p, const char *key)
+{
+	if (p->limit && key && !pilot_has(p, key))
+		wfm_strvec_push(&p->units, key);
+}
+
+int wfm_sched_pilot_admit(struct wfm_sched_pilot *p, const char *key)
+{
+	if (!p->limit || !key || pilot_has(p, key))
+		return 1;
+	if (p->units.nr >= p->limit) {
+		p->refused++;
+		return 0;
+	}
+	wfm_strvec_push(&p->units, key);
+	return 1;
+}

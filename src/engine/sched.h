@@ -18,6 +18,8 @@
  */
 #include <stdint.h>
 
+#include "base/strvec.h"
+
 struct wfm_buf;
 
 struct wfm_sched_item {
@@ -143,5 +145,27 @@ enum wfm_sched_verdict wfm_sched_decide(struct wfm_buf *why, const struct wfm_sc
  * the same ones. Returns 0 when this one is over the limit.
  */
 int wfm_sched_count_agent(unsigned long *requested, unsigned long max);
+
+/*
+ * The pilot (--pilot <n>, docs/card.md): the run starts agents for at
+ * most n units of its fan-out, then stops, and `resume` runs the rest. A
+ * unit is what an agent is for: its unit (agent({unit})), else its work
+ * item; an agent for neither is not limited. Agents of the units already
+ * started go on (verifiers, fixers); the first agent of another unit is
+ * refused (the script sees err.code "pilot"), and its unit stays pending.
+ * Agents answered from the journal count their units whatever the limit,
+ * so a resumed pilot finishes the same units.
+ */
+struct wfm_sched_pilot {
+	unsigned long limit;	 /* 0: no pilot */
+	struct wfm_strvec units; /* started, in order */
+	unsigned long refused;	 /* agents refused */
+};
+
+/* Whether an agent of unit key (NULL: none) may start; it then counts its unit. */
+int wfm_sched_pilot_admit(struct wfm_sched_pilot *p, const char *key);
+
+/* An agent of unit key answered from the journal: its unit counts, whatever the limit. */
+void wfm_sched_pilot_count(struct wfm_sched_pilot *p, const char *key);
 
 #endif

@@ -1,6 +1,7 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/json.h"
+#include "agent/provider.h"
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/rundir.h"
@@ -8,6 +9,7 @@
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
+#include "ui/pilot.h"
 #include "ui/progress.h"
 #include "ui/run.h"
 
@@ -127,10 +129,11 @@ static void print_units(const cJSON *report)
 		run = (double)total(report, "agentsRun");
 		replayed = (double)total(report, "agentsReplayed");
 	}
-	printf("units: %lu merged, %lu rejected, %lu failed, %lu skipped; agents: %.0f run, %.0f "
-	       "from the journal\n",
-	       total(report, "merged"), total(report, "rejected"), total(report, "failed"),
-	       total(report, "skipped"), run, replayed);
+	printf("units: %lu merged, %lu rejected, %lu failed, %lu skipped", total(report, "merged"),
+	       total(report, "rejected"), total(report, "failed"), total(report, "skipped"));
+	if (total(report, "pending"))
+		printf(", %lu pending", total(report, "pending"));
+	printf("; agents: %.0f run, %.0f from the journal\n", run, replayed);
 	if (sessions > 1)
 		printf("all %d sessions of the run: %lu agents run, %.1f s, %lu tokens\n", sessions,
 		       total(report, "agentsRun"), (double)total(report, "durationMs") / 1000.0,
@@ -157,7 +160,8 @@ static void print_oracle_cost(const cJSON *report)
 	printf("\n");
 }
 
-static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_result *r)
+static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_result *r,
+			  int metered)
 {
 	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(r->report, "integration");
 	const cJSON *tip = cJSON_GetObjectItemCaseSensitive(integ, "commit");
@@ -191,6 +195,7 @@ static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_
 		printf("warning: agents wrote in the shared checkout at the same time; see the "
 		       "report\n");
 	print_reach(r->report);
+	wfm_ui_pilot_print(stdout, r->report, metered);
 	printf("report: %s/report.md\n", run->path);
 }
 
@@ -243,7 +248,7 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 		printf("%s\n", b.ptr);
 		wfm_buf_release(&b);
 	} else {
-		print_outcome(run, &r);
+		print_outcome(run, &r, cfg->provider->has_api);
 	}
 	if (r.status == WFM_RUN_DONE)
 		ret = WFM_EXIT_OK;

@@ -30,7 +30,7 @@ echo 'scratch' >untracked.c                           # untracked: never the run
 card --arg match=old_copy
 py '
 err = open(sys.argv[1]).read().split("\n")
-i = [n for n, l in enumerate(err) if l.startswith("warning: ")]
+i = [n for n, l in enumerate(err) if l.startswith("warning: ") and "uncommitted" in l]
 assert len(i) == 1, err
 assert err[i[0]] == "warning: 2 files the run works on have uncommitted changes; the run starts from HEAD (%s) and does not see them:" % sys.argv[2][:12], err[i[0]]
 assert err[i[0] + 1:i[0] + 3] == ["  src/book.c", "  src/card.c"], err[i[0]:i[0] + 4]

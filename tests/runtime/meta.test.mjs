@@ -130,6 +130,28 @@ test('the contract: name, description, phases', () => {
 	assert.deepEqual(m.extra, { x: 1 });
 });
 
+test('phases[].agents: what a phase plans, for the estimate', () => {
+	const ph = (agents, args = '') =>
+		`export const meta = { ${OK}, ${args}phases: [{ title: "a", agents: ${agents} }] }`;
+	const err = (src, re) => assert.throws(() => meta(src), re);
+	err(ph('1'), /agents must be an object/);
+	err(ph('{ role: "boss", perUnit: 1 }'), /agents.role must be one of/);
+	err(ph('{ role: "fixer" }'), /exactly one of perUnit and count/);
+	err(ph('{ role: "fixer", perUnit: 1, count: 1 }'), /exactly one of perUnit and count/);
+	err(ph('{ role: "fixer", perUnit: -1 }'), /whole number >= 0/);
+	err(ph('{ role: "fixer", perUnit: [1] }'), /a bound or \[low, high\]/);
+	err(ph('{ role: "fixer", perUnit: { arg: "r", times: 2 } }'), /unknown key 'times'/);
+	err(ph('{ role: "fixer", perUnit: 1, each: 2 }'), /unknown key 'each'/);
+	err(ph('{ role: "fixer", perUnit: [0, "rounds"] }', 'args: { r: {} }, '),
+	    /declares no argument 'rounds'/);
+	err(ph('{ role: "fixer", perUnit: 1, unless: "m" }', 'args: { r: {} }, '),
+	    /unless: the workflow declares no argument 'm'/);
+	const m = meta(ph('{ role: "verifier", perUnit: [1, { arg: "rounds", plus: 1 }], unless: "m" }'));
+	assert.deepEqual(m.phases[0].agents,
+		{ role: 'verifier', perUnit: [1, { arg: 'rounds', plus: 1 }], unless: 'm' });
+	meta(ph('{ role: "planner", count: 1 }'));
+});
+
 test('positions count UTF-16 units on the line, as V8 does', () => {
 	fails('export const meta = { a: "😀", name: x }', 1, 38, /identifier/);
 	fails('export const meta = {\r\n  name: x }', 2, 9, /identifier/);

@@ -322,6 +322,38 @@ static void test_sched__count_agent(void **state)
 	assert_false(wfm_sched_count_agent(&requested, 0));
 }
 
+static void test_sched__pilot(void **state)
+{
+	struct wfm_sched_pilot p = { 2, WFM_STRVEC_INIT, 0 };
+	struct wfm_sched_pilot none = { 0, WFM_STRVEC_INIT, 0 };
+
+	(void)state;
+	/* no pilot: everything starts, nothing is counted */
+	assert_true(wfm_sched_pilot_admit(&none, "a"));
+	assert_int_equal(none.units.nr, 0);
+	/* two units start, their later agents too; a third does not */
+	assert_true(wfm_sched_pilot_admit(&p, "a"));
+	assert_true(wfm_sched_pilot_admit(&p, "b"));
+	assert_true(wfm_sched_pilot_admit(&p, "a"));
+	assert_false(wfm_sched_pilot_admit(&p, "c"));
+	assert_false(wfm_sched_pilot_admit(&p, "c"));
+	assert_true(wfm_sched_pilot_admit(&p, "b"));
+	assert_int_equal(p.refused, 2);
+	/* agents of no unit are not limited */
+	assert_true(wfm_sched_pilot_admit(&p, NULL));
+	assert_int_equal(p.units.nr, 2);
+	wfm_strvec_clear(&p.units);
+	/* replayed agents count their units whatever the limit, first */
+	p.refused = 0;
+	wfm_sched_pilot_count(&p, "x");
+	wfm_sched_pilot_count(&p, "y");
+	wfm_sched_pilot_count(&p, "z");
+	assert_int_equal(p.units.nr, 3);
+	assert_true(wfm_sched_pilot_admit(&p, "z"));
+	assert_false(wfm_sched_pilot_admit(&p, "w"));
+	wfm_strvec_clear(&p.units);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_sched__decide_waits_then_stalls),
 		cmocka_unit_test(test_sched__decide_no_room),
 		cmocka_unit_test(test_sched__count_agent),
+		cmocka_unit_test(test_sched__pilot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
