@@ -29,6 +29,7 @@ static const char *const log_usage[] = {
 
 struct log_opts {
 	int json, full, agents;
+	struct wfm_repo *repo; /* for core.pager */
 };
 
 /* "HH:MM:SS", or with day "YYYY-MM-DD", in local time */
@@ -118,16 +119,16 @@ static int show_events(struct wfm_rundir *run, const struct log_opts *o)
 	if (!wfm_fs_exists(path)) {
 		fprintf(stderr, "run %s has no events yet\n", run->id);
 	} else {
-		wfm_ui_pager_start();
+		wfm_ui_pager_start(o->repo);
 		rc = each_line(path, o->json ? raw_line : event_line, day);
 	}
 	free(path);
 	return rc;
 }
 
-static void list_agents(const struct wfm_run_agent *a, size_t nr, int json)
+static void list_agents(const struct wfm_run_agent *a, size_t nr, const struct log_opts *opts)
 {
-	if (json) {
+	if (opts->json) {
 		cJSON *arr = wfm_json_array();
 		struct wfm_buf b = WFM_BUF_INIT;
 
@@ -163,7 +164,7 @@ static void list_agents(const struct wfm_run_agent *a, size_t nr, int json)
 		cJSON_Delete(arr);
 		return;
 	}
-	wfm_ui_pager_start();
+	wfm_ui_pager_start(opts->repo);
 	printf("%4s  %-10s  %-8s  %9s  %9s  %s\n", "#", "STATE", "STARTED", "TOKENS", "USD",
 	       "LABEL");
 	for (size_t i = 0; i < nr; i++) {
@@ -180,7 +181,7 @@ static void list_agents(const struct wfm_run_agent *a, size_t nr, int json)
 
 int cmd_log(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
-	struct log_opts o = { 0, 0, 0 };
+	struct log_opts o = { 0, 0, 0, NULL };
 	const struct wfm_option options[] = {
 		WFM_OPT_BOOL(0, "json", &o.json, "print the records as they are (JSON lines)"),
 		WFM_OPT_BOOL(0, "full", &o.full, "do not cut long prompts, outputs and inputs"),
@@ -197,6 +198,7 @@ int cmd_log(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		return WFM_EXIT_USAGE;
 	if (argc > (o.agents ? 1 : 2))
 		return wfm_ui_usage_error(log_usage, options, "too many arguments");
+	o.repo = ctx->repo;
 	if ((ret = wfm_ui_named_run(&run, argc ? argv[0] : NULL, wfm_repo_commondir(ctx->repo))))
 		return ret;
 	if (!o.agents && argc < 2) {
@@ -212,7 +214,7 @@ int cmd_log(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		if (!nr)
 			fprintf(stderr, "run %s has no agent transcripts\n", run->id);
 		else
-			list_agents(agents, nr, o.json);
+			list_agents(agents, nr, &o);
 		goto done;
 	}
 	if ((rc = wfm_run_agent_find(&at, agents, nr, argv[1])) < 0) {
@@ -221,7 +223,7 @@ int cmd_log(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			wfm_error_setc(WFM_EINVALID, "run %s: %s", run->id, wfm_error_last()));
 		goto done;
 	}
-	wfm_ui_pager_start();
+	wfm_ui_pager_start(o.repo);
 	if (o.json) {
 		rc = each_line(agents[at].path, raw_line, NULL);
 	} else {

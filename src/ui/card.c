@@ -18,6 +18,7 @@
 #include "ui/card.h"
 #include "ui/exit.h"
 #include "ui/message.h"
+#include "ui/pager.h"
 #include "ui/run.h"
 
 #include <ctype.h>
@@ -502,33 +503,16 @@ void wfm_ui_card_print(const struct wfm_ui_card *c)
 	print_reach(c->repo, cfg->base, c->args);
 }
 
-/* The command git would run: an environment variable, a git config key, more variables, else dflt.
- */
-static char *git_program(struct wfm_repo *repo, const char *env, const char *key,
-			 const char *const *more, const char *dflt)
-{
-	const char *v = getenv(env);
-	char *conf = NULL;
-
-	if (v && *v)
-		return wfm_strdup(v);
-	if (repo && wfm_repo_config_get(&conf, repo, key) == 0 && conf && *conf)
-		return conf;
-	free(conf);
-	wfm_error_clear();
-	for (; *more; more++)
-		if ((v = getenv(*more)) && *v)
-			return wfm_strdup(v);
-	return wfm_strdup(dflt);
-}
-
 static void view(struct wfm_ui_card *c)
 {
-	static const char *const more[] = { "PAGER", NULL };
-	char *pager = git_program(c->repo, "GIT_PAGER", "core.pager", more, "less");
+	char *pager = wfm_ui_pager_program(c->repo);
 	int code;
 
-	setenv("LESS", getenv("LESS") ? getenv("LESS") : "FRX", 1); /* as git does */
+	if (!*pager || !strcmp(pager, "cat")) {
+		free(pager);
+		pager = wfm_strdup("cat"); /* no pager: the script is printed */
+	}
+	wfm_ui_pager_env();
 	fflush(stderr);
 	if (wfm_process_run_terminal(&code, pager, NULL, c->script) < 0)
 		wfm_ui_error("%s", wfm_error_last());
@@ -572,8 +556,7 @@ done:
  */
 static int edit(struct wfm_ui_card *c)
 {
-	static const char *const more[] = { "VISUAL", "EDITOR", NULL };
-	char *editor = git_program(c->repo, "GIT_EDITOR", "core.editor", more, "vi");
+	char *editor = wfm_ui_editor_program(c->repo);
 	cJSON *meta = NULL;
 	int code, rc, ok = 0;
 
