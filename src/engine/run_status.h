@@ -119,6 +119,15 @@ void wfm_run_status_add(struct wfm_run_status *s, const cJSON *ev);
  */
 void wfm_run_status_add_report(struct wfm_run_status *s, const cJSON *report);
 
+/*
+ * The status of run r from the start: its events, and with finished set
+ * (its process is gone) its report.json when there is one. s is
+ * initialised here (release it, also on failure); errors are the
+ * update's, and a report.json that cannot be parsed (WFM_ECONFIG).
+ */
+struct wfm_rundir;
+int wfm_run_status_read_run(struct wfm_run_status *s, const struct wfm_rundir *r, int finished);
+
 /* The phase named title, or NULL. */
 struct wfm_run_phase *wfm_run_status_phase(struct wfm_run_status *s, const char *title);
 
