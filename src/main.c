@@ -33,6 +33,8 @@ static const struct command commands[] = {
 	{ "run", cmd_run, WFM_NEED_REPO, "run a workflow (the default command)" },
 	{ "stop", cmd_stop, WFM_NEED_REPO, "stop a run (resume starts it again)" },
 	{ "version", cmd_version, 0, "print the version" },
+	{ "watch", cmd_watch, WFM_NEED_REPO,
+	  "follow a run live: phases, agents, merge queue, budget" },
 };
 
 static const char *const main_usage[] = {
