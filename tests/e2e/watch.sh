@@ -115,8 +115,12 @@ pass "watch: s then y stops the run; watch exits 1; output.log has the run's out
 
 # --- resume -b, then watch without a terminal until the end
 echo 0 >"$TMP/sleep"
-expect_code 0 git wfmigrate resume -b "$id" </dev/null
+expect_code 0 git wfmigrate resume -b --json "$id" </dev/null
 grep -q "^run $id goes on in the background" "$TMP/err" || fail "resume -b says: $(cat "$TMP/err")"
+py '
+o = json.load(sys.stdin)
+assert o["id"] == sys.argv[1] and o["pid"] > 0 and o["output"] == sys.argv[2] + "/output.log", o
+' "$id" "$rd" <"$TMP/out" || fail "resume -b --json printed: $(cat "$TMP/out")"
 expect_code 0 git wfmigrate watch "$id" </dev/null
 plain=$TMP/plain.out
 cp "$TMP/out" "$plain"
@@ -128,6 +132,10 @@ grep -q '^paused: ' "$plain" || fail "watch: the pause is not in the history"
 [ "$(tail -1 "$plain")" = "run $id done" ] || fail "watch's last line: $(tail -1 "$plain")"
 ! grep -q $'\033' "$plain" || fail "watch without a terminal wrote escape sequences"
 ! ps_state "$repo" "$id" "(running|paused|stopping)" || fail "watch ended before the run"
+# the background session's output: its progress, then its report (--json)
+tail -n +"$(grep -n '^{' "$rd/output.log" | tail -1 | cut -d: -f1)" "$rd/output.log" |
+	py 'assert json.load(sys.stdin)["status"] == "done"' ||
+	fail "output.log does not end with the resumed session's report"
 [ "$(integration_tree "$repo" "$id")" = "$ref_tree" ] ||
 	fail "stopped in watch and resumed in the background, the run's tree is not the foreground run's"
 check_repo "$repo"
