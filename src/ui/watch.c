@@ -113,10 +113,11 @@ static void plain_event(struct watch *w, const cJSON *ev)
 		wfm_buf_addf(&line, "run %s %s", w->run->id, str(ev, "status"));
 	}
 	if (line.len) {
-		/* one event, one line */
+		/* one event, one line, no escape sequence */
 		for (size_t i = 0; i < line.len; i++)
-			if (line.ptr[i] == '\n' || line.ptr[i] == '\r')
-				line.ptr[i] = ' ';
+			if ((unsigned char)line.ptr[i] < 0x20 || line.ptr[i] == 0x7f)
+				line.ptr[i] =
+					line.ptr[i] == '\n' || line.ptr[i] == '\t' ? ' ' : '?';
 		printf("%s\n", line.ptr);
 	}
 	wfm_buf_release(&line);
@@ -136,19 +137,51 @@ static void size(struct watch *w)
 	}
 }
 
-/* Ends the line being built in frame at line_start: cut to the width, cleared to its end. */
+/*
+ * What the script named (labels, phases, logs, models) as it may be shown:
+ * its control characters, escape sequences' first byte included, as '?'.
+ * Returns buf, holding at most size - 1 bytes of s.
+ */
+static const char *printable(char *buf, size_t size, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && s[i] && i + 1 < size; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+/*
+ * Ends the line being built in frame at line_start: cut to the width (our
+ * escape sequences take no column; one cut short ends with a reset), then
+ * cleared to its end.
+ */
 static void end_line(struct watch *w, struct wfm_buf *frame, size_t line_start, unsigned *row)
 {
 	size_t n = frame->len - line_start, cols = 0, i;
+	int styled = 0;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)frame->ptr[line_start + i];
 
+		if (c == 0x1b) {
+			/* ESC [ parameters, then a final byte in @..~ */
+			styled = 1;
+			for (i += 2; i < n && ((unsigned char)frame->ptr[line_start + i] < 0x40 ||
+					       (unsigned char)frame->ptr[line_start + i] > 0x7e);
+			     i++)
+				;
+			continue;
+		}
 		if ((c & 0xc0) != 0x80 && cols++ == w->cols)
 			break;
 	}
-	if (i < n)
+	if (i < n) {
 		wfm_buf_setlen(frame, line_start + i);
+		if (styled)
+			wfm_buf_adds(frame, "\033[0m");
+	}
 	wfm_buf_adds(frame, "\033[K");
 	(*row)++;
 	if (*row < w->rows)
@@ -211,7 +244,7 @@ static void draw(struct watch *w)
 	size_t start, *pick, picked, room;
 	long sel = shown_phase(w);
 	const char *phase = sel >= 0 ? st->phases[sel].title : NULL;
-	char pid[32] = "";
+	char pid[32] = "", t1[512], t2[128];
 	/* the label takes what the other columns leave */
 	int lw = w->cols > 20 + AGENT_COLUMNS ? (int)w->cols - AGENT_COLUMNS : 20;
 	int has_usd = st->usd > 0 || (st->provider && strcmp(st->provider, "exec"));
@@ -281,8 +314,8 @@ static void draw(struct watch *w)
 			wfm_buf_adds(&b, "-");
 		wfm_ui_add_clock(&c, elapsed(p->started_ms, p->ended_ms, now));
 		LINE("%s%c %-24.24s %8lu %6lu %7lu %8s %8s %8s%s", (long)i == sel ? "\033[7m" : "",
-		     (long)i == sel ? '>' : ' ', p->title, p->running, p->done, p->failed, a.ptr,
-		     b.ptr, c.ptr, (long)i == sel ? "\033[0m" : "");
+		     (long)i == sel ? '>' : ' ', printable(t1, sizeof(t1), p->title), p->running,
+		     p->done, p->failed, a.ptr, b.ptr, c.ptr, (long)i == sel ? "\033[0m" : "");
 	}
 	if (!st->phases_nr)
 		LINE("  %s", st->ended || st->sessions ? "(no phase yet)" : "(no events yet)");
@@ -293,7 +326,7 @@ static void draw(struct watch *w)
 	room = row + reserved + 2 < w->rows ? w->rows - row - reserved - 2 : 0;
 	pick = wfm_calloc(room ? room : 1, sizeof(*pick));
 	picked = pick_agents(w, phase, pick, room);
-	LINE("\033[1m  agents of %s\033[0m", phase ? phase : "the run");
+	LINE("\033[1m  agents of %s\033[0m", phase ? printable(t1, sizeof(t1), phase) : "the run");
 	LINE("\033[1m  %-8s %-*s %-20s %8s %6s %6s %8s\033[0m", "STATE", lw, "LABEL", "MODEL",
 	     "TOKENS", "TURNS", "TOOLS", "TIME");
 	for (size_t k = 0; k < picked; k++) {
@@ -304,7 +337,8 @@ static void draw(struct watch *w)
 		wfm_ui_add_tokens(&a, ag->tokens);
 		wfm_ui_add_clock(&b, elapsed(ag->started_ms, ag->ended_ms, now));
 		LINE("  %-8s %-*.*s %-20.20s %8s %6u %6u %8s", wfm_run_agent_state_name(ag->state),
-		     lw, lw, ag->label, ag->model ? ag->model : "-", a.ptr, ag->turns,
+		     lw, lw, printable(t1, sizeof(t1), ag->label),
+		     printable(t2, sizeof(t2), ag->model ? ag->model : "-"), a.ptr, ag->turns,
 		     ag->tool_calls, b.ptr);
 	}
 	if (!picked)
@@ -319,7 +353,7 @@ static void draw(struct watch *w)
 	}
 	LINE("merge queue: %lu queued, %lu batch%s, %lu merged, %lu refused%s", st->mq_queued,
 	     st->mq_batches, st->mq_batches == 1 ? "" : "es", st->mq_merged, st->mq_refused, a.ptr);
-	LINE("last: %s", st->last_log ? st->last_log : "-");
+	LINE("last: %s", printable(t1, sizeof(t1), st->last_log ? st->last_log : "-"));
 	if (w->note[0])
 		LINE("%s", w->note);
 	else
