@@ -19,8 +19,8 @@ struct wfm_rundir;
  * run's history first.
  *
  * Returns the exit code: 0 when the run is done or the user left watch,
- * 1 when it failed, was stopped or crashed; 128 when its events cannot
- * be read.
+ * 1 when it failed, was stopped or crashed; 128 + the signal when one
+ * ended watch; 128 when its events cannot be read.
  */
 int wfm_ui_watch(struct wfm_rundir *run);
 

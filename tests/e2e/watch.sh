@@ -13,7 +13,9 @@
 #   of the current phase; p pauses the run (ps says paused, the engine
 #   writes its pause event), p again resumes it, s then y stops it (state
 #   stopped) and watch exits 1; the terminal's screen is given back;
-# - resume -b then watch without a terminal: plain lines, no escape
+# - resume -b (--json: its id and pid); watch on a terminal ended by
+#   SIGINT exits 130 and restores the terminal (screen, icanon, echo), the
+#   run goes on; watch without a terminal: plain lines, no escape
 #   sequence, the run's history first, until the run ends: exit 0, and the
 #   integration tree is the one of a run in the foreground;
 # - ps with the fake LLM: tokens and cost, as the report has them; the
@@ -113,14 +115,30 @@ grep -q "^agent impl:src/" "$rd/output.log" || fail "output.log has no progress:
 grep -q "^run $id stopped; continue it with" "$rd/output.log" || fail "output.log has no outcome"
 pass "watch: s then y stops the run; watch exits 1; output.log has the run's output"
 
-# --- resume -b, then watch without a terminal until the end
-echo 0 >"$TMP/sleep"
+# --- resume -b; watch on a terminal ended by SIGINT gives the terminal back
+echo 1 >"$TMP/sleep"
 expect_code 0 git wfmigrate resume -b --json "$id" </dev/null
 grep -q "^run $id goes on in the background" "$TMP/err" || fail "resume -b says: $(cat "$TMP/err")"
 py '
 o = json.load(sys.stdin)
 assert o["id"] == sys.argv[1] and o["pid"] > 0 and o["output"] == sys.argv[2] + "/output.log", o
 ' "$id" "$rd" <"$TMP/out" || fail "resume -b --json printed: $(cat "$TMP/out")"
+tm new-session -d -s w2 -x 120 -y 40 \
+	"trap : INT; cd '$repo' && PATH='$PATH' HOME='$HOME' GIT_CONFIG_NOSYSTEM=1 git wfmigrate watch; echo \$? >'$TMP/w2.code'; stty -a >'$TMP/w2.stty'; sleep 600"
+screen2() { tm capture-pane -p -t w2; }
+wait_for "watch to show the resumed run" eval 'screen2 | grep -Eq "^run $id +running .*\(resumed\)"'
+# the pane's shell lives on (trap), to say how watch ended and how it left the terminal
+tm send-keys -t w2 C-c
+wait_for "watch to end on SIGINT" test -s "$TMP/w2.stty"
+[ "$(cat "$TMP/w2.code")" = 130 ] || fail "watch ended by SIGINT exited $(cat "$TMP/w2.code"), not 130"
+grep -Eq '(^| )icanon( |$)' "$TMP/w2.stty" && grep -Eq '(^| )echo( |$)' "$TMP/w2.stty" ||
+	fail "watch left the terminal without icanon or echo: $(cat "$TMP/w2.stty")"
+! screen2 | grep -q 'PHASE' || fail "watch left its view on the screen: $(screen2)"
+ps_state "$repo" "$id" running || fail "the run did not go on when watch was interrupted"
+pass "resume -b; SIGINT ends watch (130) with the terminal restored, and the run goes on"
+
+# --- then watch without a terminal until the end
+echo 0 >"$TMP/sleep"
 expect_code 0 git wfmigrate watch "$id" </dev/null
 plain=$TMP/plain.out
 cp "$TMP/out" "$plain"
@@ -139,7 +157,7 @@ tail -n +"$(grep -n '^{' "$rd/output.log" | tail -1 | cut -d: -f1)" "$rd/output.
 [ "$(integration_tree "$repo" "$id")" = "$ref_tree" ] ||
 	fail "stopped in watch and resumed in the background, the run's tree is not the foreground run's"
 check_repo "$repo"
-pass "resume -b and watch without a terminal: plain lines until the run is done (exit 0); same tree"
+pass "watch without a terminal: plain lines until the run is done (exit 0); same tree"
 
 # a finished run: its history, then the exit code of its end
 expect_code 0 git wfmigrate watch "${id:0:15}" </dev/null
@@ -155,6 +173,7 @@ expect_stderr "no runs in this repository"
 pass "watch of a finished run, without a run, and its errors"
 
 # --- ps: progress, tokens, cost and age with LLM agents
+tm kill-server
 start_fakellm llm
 llm=$TMP/llm
 "$src/fixtures/make-deprecated.sh" "$llm" >/dev/null
