@@ -238,6 +238,9 @@ static int detach(struct wfm_rundir *run, int json)
 		free(log);
 		return ret;
 	}
+	/* the run's agents and oracles are not to hold it */
+	fcntl(ready[0], F_SETFD, FD_CLOEXEC);
+	fcntl(ready[1], F_SETFD, FD_CLOEXEC);
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
@@ -252,22 +255,20 @@ static int detach(struct wfm_rundir *run, int json)
 		close(ready[0]);
 		setsid();
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd < 0 || wfm_rundir_lock_handover(run) < 0) {
-			snprintf(why, sizeof(why), "%s",
-				 fd < 0 ? strerror(errno) : wfm_error_last());
-			if (write(ready[1], why, strlen(why)) < 0)
-				_exit(WFM_EXIT_FATAL);
-			_exit(WFM_EXIT_FATAL);
-		}
-		if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(WFM_EXIT_FATAL);
-		close(fd);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			snprintf(why, sizeof(why), "%s: %s", log, strerror(errno));
+		else if (wfm_rundir_lock_handover(run) < 0)
+			snprintf(why, sizeof(why), "%s", wfm_error_last());
+		if (fd >= 0)
+			close(fd);
 		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			dup2(fd, 0);
 			close(fd);
 		}
-		/* the parent reads end-of-file: the lock is ours */
+		/* a NUL byte: the lock is ours; else why not */
+		if (write(ready[1], why, why[0] ? strlen(why) : 1) < 0 || why[0])
+			_exit(WFM_EXIT_FATAL);
 		close(ready[1]);
 		free(log);
 		return 1;
@@ -276,15 +277,16 @@ static int detach(struct wfm_rundir *run, int json)
 	while ((n = read(ready[0], why, sizeof(why) - 1)) < 0 && errno == EINTR)
 		;
 	close(ready[0]);
-	if (n > 0) {
-		why[n] = '\0';
-		ret = wfm_ui_error_lib(wfm_error_set("cannot carry run %s on in the background: %s",
-						     run->id, why));
-	} else {
+	if (n == 1 && !why[0]) {
 		/* the lock names the other process now: freeing run must leave it */
 		run->locked = 0;
 		say_detached(run, pid, log, json);
 		ret = WFM_EXIT_OK;
+	} else {
+		why[n > 0 ? n : 0] = '\0';
+		ret = wfm_ui_error_lib(wfm_error_set(
+			"cannot carry run %s on in the background: %s", run->id,
+			n > 0 ? why : "its process ended before it took the run over"));
 	}
 	free(log);
 	return ret;

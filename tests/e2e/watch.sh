@@ -115,6 +115,17 @@ grep -q "^agent impl:src/" "$rd/output.log" || fail "output.log has no progress:
 grep -q "^run $id stopped; continue it with" "$rd/output.log" || fail "output.log has no outcome"
 pass "watch: s then y stops the run; watch exits 1; output.log has the run's output"
 
+# --- resume -b that cannot write its output: an error, the run stays resumable
+mv "$rd/output.log" "$TMP/output.log"
+mkdir "$rd/output.log"
+expect_code 128 git wfmigrate resume -b "$id" </dev/null
+expect_stderr "^fatal: cannot carry run $id on in the background: .*output.log: Is a directory"
+ps_state "$repo" "$id" stopped || fail "a failed resume -b left the run $(git wfmigrate ps)"
+[ ! -e "$rd/lock" ] || fail "a failed resume -b left the run's lock"
+rmdir "$rd/output.log"
+mv "$TMP/output.log" "$rd/output.log"
+pass "resume -b that cannot write output.log: exit 128, the run stays stopped"
+
 # --- resume -b; watch on a terminal ended by SIGINT gives the terminal back
 echo 1 >"$TMP/sleep"
 expect_code 0 git wfmigrate resume -b --json "$id" </dev/null
