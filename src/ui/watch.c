@@ -23,11 +23,17 @@
 /* how often the events and the run's state are read, in ms */
 #define POLL_MS 250
 
-static volatile sig_atomic_t got_signal, resized;
+static volatile sig_atomic_t got_signal, resized, suspended;
 
 static void on_signal(int sig)
 {
 	got_signal = sig;
+}
+
+static void on_tstp(int sig)
+{
+	(void)sig;
+	suspended = 1;
 }
 
 static void on_winch(int sig)
@@ -536,6 +542,21 @@ static int follow_screen(struct watch *w)
 		int live = wfm_run_state_live(w->state);
 		uint64_t now;
 
+		if (suspended) {
+			/* Ctrl-Z: the terminal as it was, stopped, then the view again */
+			struct sigaction dfl = { 0 }, mine;
+
+			suspended = 0;
+			screen_leave(w);
+			dfl.sa_handler = SIG_DFL;
+			sigemptyset(&dfl.sa_mask);
+			sigaction(SIGTSTP, &dfl, &mine);
+			raise(SIGTSTP);
+			sigaction(SIGTSTP, &mine, NULL);
+			screen_enter(w);
+			size(w);
+			dirty = 1;
+		}
 		if ((rc = wfm_run_status_update(&w->st, NULL)) < 0)
 			break;
 		dirty |= rc;
@@ -592,7 +613,7 @@ static int follow_screen(struct watch *w)
 int wfm_ui_watch(struct wfm_rundir *run)
 {
 	struct watch w;
-	struct sigaction sa = { 0 }, old_int, old_term, old_hup, old_winch;
+	struct sigaction sa = { 0 }, old_int, old_term, old_hup, old_winch, old_tstp;
 	char *events = wfm_rundir_file(run, "events.jsonl");
 	const char *term = getenv("TERM");
 	int ret;
@@ -613,6 +634,8 @@ int wfm_ui_watch(struct wfm_rundir *run)
 	sigaction(SIGHUP, &sa, &old_hup);
 	sa.sa_handler = on_winch;
 	sigaction(SIGWINCH, &sa, &old_winch);
+	sa.sa_handler = w.tty ? on_tstp : SIG_DFL; /* plain lines: Ctrl-Z as for any program */
+	sigaction(SIGTSTP, &sa, &old_tstp);
 	signal(SIGPIPE, SIG_IGN);
 
 	ret = w.tty ? follow_screen(&w) : follow_plain(&w);
@@ -621,6 +644,7 @@ int wfm_ui_watch(struct wfm_rundir *run)
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
 	sigaction(SIGWINCH, &old_winch, NULL);
+	sigaction(SIGTSTP, &old_tstp, NULL);
 	wfm_run_status_release(&w.st);
 	return ret;
 }
