@@ -195,6 +195,13 @@ static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_
 	printf("report: %s/report.md\n", run->path);
 }
 
+/* -q: of the progress lines, only the engine's warnings */
+static void quiet_line(void *data, const char *line)
+{
+	if (!strncmp(line, "warning: ", 9))
+		wfm_ui_progress_line(data, line);
+}
+
 /* What the parent says once the run's own process holds it. */
 static void say_detached(const struct wfm_rundir *run, pid_t pid, const char *log, int json)
 {
@@ -323,11 +330,9 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 		wfm_buf_adds(&script_name, cfg->workflow);
 	opts.script_name = script_name.ptr;
 	wfm_ui_progress_init(&live, stderr);
-	if (!(flags & WFM_UI_RUN_QUIET)) {
-		opts.progress = wfm_ui_progress_line;
-		opts.status = wfm_ui_progress_status;
-		opts.progress_data = &live;
-	}
+	opts.progress = flags & WFM_UI_RUN_QUIET ? quiet_line : wfm_ui_progress_line;
+	opts.status = flags & WFM_UI_RUN_QUIET ? NULL : wfm_ui_progress_status;
+	opts.progress_data = &live;
 
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

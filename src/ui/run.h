@@ -16,7 +16,7 @@ int wfm_run_json_load(cJSON **out, struct wfm_rundir *run, const char *name);
 
 /* How wfm_ui_run shows a run (flags). */
 #define WFM_UI_RUN_JSON 1	/* report.json on stdout instead of the outcome */
-#define WFM_UI_RUN_QUIET 2	/* no progress on stderr (errors still) */
+#define WFM_UI_RUN_QUIET 2	/* no progress on stderr (warnings and errors still) */
 #define WFM_UI_RUN_BACKGROUND 4 /* detach first (below) */
 
 /*
