@@ -16,6 +16,7 @@
  *   events.jsonl                      progress events, lossy
  *   agents/                           transcripts
  *   control                           what the operator asked: run, pause, stop
+ *   output.log                        stdout and stderr of a run in the background
  *   lock                              "<pid> <start time>" of the process running it
  *   report.md report.json             written when the run ends
  *
