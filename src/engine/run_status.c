@@ -442,30 +442,37 @@ void wfm_run_status_progress(struct wfm_buf *out, const struct wfm_run_status *s
 		wfm_buf_addf(out, ", %ld units", s->units);
 }
 
-int wfm_run_status_read_run(struct wfm_run_status *s, const struct wfm_rundir *r, int finished)
+int wfm_run_status_read_report(struct wfm_run_status *s, const struct wfm_rundir *r)
 {
-	char *path = wfm_rundir_file(r, "events.jsonl");
+	char *path = wfm_rundir_file(r, "report.json");
 	struct wfm_buf text = WFM_BUF_INIT;
 	cJSON *report = NULL;
-	int rc;
+	int rc = 0;
 
-	wfm_run_status_init(s, path);
-	free(path);
-	if ((rc = wfm_run_status_update(s, NULL)) < 0 || !finished)
-		return rc < 0 ? rc : 0;
-	path = wfm_rundir_file(r, "report.json");
-	rc = 0;
 	if (wfm_fs_exists(path) && (rc = wfm_buf_read_file(&text, path)) == 0) {
 		if (wfm_json_parse(&report, text.ptr, text.len) < 0) {
 			char *why = wfm_strdup(wfm_error_last()); /* not formatted into itself */
 
 			rc = wfm_error_setc(WFM_ECONFIG, "%s: %s", path, why);
 			free(why);
-		} else
+		} else {
 			wfm_run_status_add_report(s, report);
+		}
 	}
 	cJSON_Delete(report);
 	wfm_buf_release(&text);
 	free(path);
 	return rc;
+}
+
+int wfm_run_status_read_run(struct wfm_run_status *s, const struct wfm_rundir *r, int finished)
+{
+	char *path = wfm_rundir_file(r, "events.jsonl");
+	int rc;
+
+	wfm_run_status_init(s, path);
+	free(path);
+	if ((rc = wfm_run_status_update(s, NULL)) < 0 || !finished)
+		return rc < 0 ? rc : 0;
+	return wfm_run_status_read_report(s, r);
 }

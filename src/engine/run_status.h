@@ -128,6 +128,9 @@ void wfm_run_status_add_report(struct wfm_run_status *s, const cJSON *report);
 struct wfm_rundir;
 int wfm_run_status_read_run(struct wfm_run_status *s, const struct wfm_rundir *r, int finished);
 
+/* Adds r's report.json (wfm_run_status_add_report) when it has one; errors as above. */
+int wfm_run_status_read_report(struct wfm_run_status *s, const struct wfm_rundir *r);
+
 /* The phase named title, or NULL. */
 struct wfm_run_phase *wfm_run_status_phase(struct wfm_run_status *s, const char *title);
 

@@ -530,6 +530,45 @@ static int follow_plain(struct watch *w)
 	return outcome(w);
 }
 
+/*
+ * What stays on the terminal once the view is gone with the run: its
+ * outcome, its figures (its report's, which has the last word) and its
+ * phases.
+ */
+static void print_summary(struct watch *w)
+{
+	struct wfm_buf a = WFM_BUF_INIT, b = WFM_BUF_INIT;
+	const struct wfm_run_status *st = &w->st;
+	char t[128];
+
+	if (wfm_run_status_read_report(&w->st, w->run) < 0)
+		wfm_ui_warning("%s", wfm_error_last());
+	wfm_run_status_progress(&a, st);
+	wfm_buf_adds(&a, ", ");
+	wfm_ui_add_tokens(&a, st->tokens);
+	wfm_buf_adds(&a, " tokens");
+	if (st->usd > 0 || (st->provider && strcmp(st->provider, "exec"))) {
+		wfm_buf_adds(&a, ", ");
+		wfm_ui_add_usd(&a, st->usd);
+	}
+	printf("run %s %s: %s\n", w->run->id, wfm_run_state_name(w->state), a.ptr);
+	for (size_t i = 0; i < st->phases_nr; i++) {
+		const struct wfm_run_phase *p = &st->phases[i];
+
+		wfm_buf_clear(&b);
+		wfm_ui_add_clock(&b, elapsed(p->started_ms, p->ended_ms, st->last_ms));
+		wfm_buf_adds(&b, ", ");
+		wfm_ui_add_tokens(&b, p->tokens);
+		printf("  %s: %lu agents done, %lu failed; %s tokens\n",
+		       printable(t, sizeof(t), p->title), p->done, p->failed, b.ptr);
+	}
+	if (st->mq_queued)
+		printf("  merge queue: %lu merged, %lu refused in %lu batch%s\n", st->mq_merged,
+		       st->mq_refused, st->mq_batches, st->mq_batches == 1 ? "" : "es");
+	wfm_buf_release(&a);
+	wfm_buf_release(&b);
+}
+
 static int follow_screen(struct watch *w)
 {
 	uint64_t drawn = 0;
@@ -597,16 +636,7 @@ static int follow_screen(struct watch *w)
 			w->run->id, wfm_run_state_name(w->state), w->run->id);
 		return WFM_EXIT_OK;
 	}
-	{
-		struct wfm_buf p = WFM_BUF_INIT, t = WFM_BUF_INIT;
-
-		wfm_run_status_progress(&p, &w->st);
-		wfm_ui_add_tokens(&t, w->st.tokens);
-		printf("run %s %s: %s, %s tokens\n", w->run->id, wfm_run_state_name(w->state),
-		       p.ptr, t.ptr);
-		wfm_buf_release(&p);
-		wfm_buf_release(&t);
-	}
+	print_summary(w);
 	return outcome(w);
 }
 

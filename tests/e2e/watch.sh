@@ -109,7 +109,9 @@ tm send-keys -t w y
 wait_for "the run to stop" ps_state "$repo" "$id" stopped
 wait_for "watch to end" test -s "$TMP/watch.code"
 [ "$(cat "$TMP/watch.code")" = 1 ] || fail "watch of a stopped run exited $(cat "$TMP/watch.code"), not 1"
-shows "^run $id stopped: " || fail "watch did not give the screen back with the outcome: $(screen)"
+shows "^run $id stopped: [0-9]+/[0-9]+ units, 0 tokens$" ||
+	fail "watch did not give the screen back with the outcome: $(screen)"
+shows "^  Implement: [0-9]+ agents done, [0-9]+ failed; " || fail "watch left no summary of the phases: $(screen)"
 py 'assert j(sys.argv[1])["status"] == "stopped"' "$rd/report.json" || fail "the report is not stopped"
 grep -q "^agent impl:src/" "$rd/output.log" || fail "output.log has no progress: $(head "$rd/output.log")"
 grep -q "^run $id stopped; continue it with" "$rd/output.log" || fail "output.log has no outcome"
