@@ -19,7 +19,7 @@
 #include <termios.h>
 
 /* the width of an agent's line but its label */
-#define AGENT_COLUMNS 66
+#define AGENT_COLUMNS 62
 /* how often the events and the run's state are read, in ms */
 #define POLL_MS 250
 
@@ -247,12 +247,12 @@ static void draw(struct watch *w)
 	const struct wfm_run_status *st = &w->st;
 	uint64_t now = wfm_clock_wall_ms();
 	unsigned row = 0, reserved;
-	size_t start, *pick, picked, room;
+	size_t start, *pick, picked, room, all;
 	long sel = shown_phase(w);
 	const char *phase = sel >= 0 ? st->phases[sel].title : NULL;
 	char pid[32] = "", t1[512], t2[128];
 	/* the label takes what the other columns leave */
-	int lw = w->cols > 20 + AGENT_COLUMNS ? (int)w->cols - AGENT_COLUMNS : 20;
+	int lw = w->cols > 16 + AGENT_COLUMNS ? (int)w->cols - AGENT_COLUMNS : 16;
 	int has_usd = st->usd > 0 || (st->provider && strcmp(st->provider, "exec"));
 
 	wfm_buf_adds(&frame, "\033[H");
@@ -330,10 +330,13 @@ static void draw(struct watch *w)
 	/* the merge queue and the keys take the last lines; the agents what is left */
 	reserved = 5;
 	room = row + reserved + 2 < w->rows ? w->rows - row - reserved - 2 : 0;
-	pick = wfm_calloc(room ? room : 1, sizeof(*pick));
-	picked = pick_agents(w, phase, pick, room);
-	LINE("\033[1m  agents of %s\033[0m", phase ? printable(t1, sizeof(t1), phase) : "the run");
-	LINE("\033[1m  %-8s %-*s %-20s %8s %6s %6s %8s\033[0m", "STATE", lw, "LABEL", "MODEL",
+	/* all of the phase's, to say how many are not listed */
+	pick = wfm_calloc(st->agents_nr ? st->agents_nr : 1, sizeof(*pick));
+	all = pick_agents(w, phase, pick, st->agents_nr);
+	picked = all < room ? all : room;
+	LINE("\033[1m  agents of %s\033[0m%s", phase ? printable(t1, sizeof(t1), phase) : "the run",
+	     picked < all ? " (the latest; a taller terminal shows more)" : "");
+	LINE("\033[1m  %-8s %-*s %-16s %8s %6s %6s %8s\033[0m", "STATE", lw, "LABEL", "MODEL",
 	     "TOKENS", "TURNS", "TOOLS", "TIME");
 	for (size_t k = 0; k < picked; k++) {
 		const struct wfm_run_agent *ag = &st->agents[pick[k]];
@@ -342,7 +345,7 @@ static void draw(struct watch *w)
 		wfm_buf_clear(&b);
 		wfm_ui_add_tokens(&a, ag->tokens);
 		wfm_ui_add_clock(&b, elapsed(ag->started_ms, ag->ended_ms, now));
-		LINE("  %-8s %-*.*s %-20.20s %8s %6u %6u %8s", wfm_run_agent_state_name(ag->state),
+		LINE("  %-8s %-*.*s %-16.16s %8s %6u %6u %8s", wfm_run_agent_state_name(ag->state),
 		     lw, lw, printable(t1, sizeof(t1), ag->label),
 		     printable(t2, sizeof(t2), ag->model ? ag->model : "-"), a.ptr, ag->turns,
 		     ag->tool_calls, b.ptr);
