@@ -39,6 +39,9 @@ static const struct command commands[] = {
 	{ "run", cmd_run, WFM_NEED_REPO, "run a workflow (the default command)" },
 	{ "stop", cmd_stop, WFM_NEED_REPO, "stop a run (resume starts it again)" },
 	{ "version", cmd_version, 0, "print the version" },
+	{ "watch", cmd_watch, WFM_NEED_REPO,
+	  "follow a run live: phases, agents, merge queue, budget" },
+
 	{ "workflows", cmd_workflows, 0, "list the built-in and saved workflows" },
 };
 

@@ -22,6 +22,7 @@ struct wfm_llm_client;
 struct wfm_ledger;
 struct wfm_llm_cache;
 struct wfm_agent_type;
+struct wfm_agent_result;
 
 /* Everything borrowed for the call. */
 struct wfm_agent_request {
@@ -87,6 +88,13 @@ struct wfm_agent_env {
 	unsigned max_turns;	    /* model calls per agent; 0: 60 */
 	uint64_t max_tokens;	    /* tokens per agent; 0: none */
 	unsigned max_output_tokens; /* max_tokens of each call; 0: 8192 */
+	/*
+	 * Called on the agent's thread after each model turn (and the tool
+	 * calls it made) with what the agent has done so far: tokens, cost,
+	 * turns, tool_calls. For a live view; must not block. May be NULL.
+	 */
+	void (*on_turn)(void *data, const struct wfm_agent_result *so_far);
+	void *on_turn_data;
 };
 /* clang-format off */
 #define WFM_AGENT_ENV_INIT { .run = NULL }

@@ -641,6 +641,8 @@ static int converse(struct loop *l)
 		wfm_llm_reply_release(&reply);
 		if (rc < 0)
 			return rc;
+		if (env->on_turn)
+			env->on_turn(env->on_turn_data, l->out);
 	}
 	if (warming) /* ended before its first call */
 		wfm_llm_cache_leave(env->prompt_cache, key, 0);

@@ -14,7 +14,7 @@
 #include "ui/run.h"
 
 static const char *const resume_usage[] = {
-	"git wfmigrate resume [--yes] [--json] [<run>]",
+	"git wfmigrate resume [--yes] [--json] [-q] [-b] [<run>]",
 	NULL,
 };
 
@@ -154,11 +154,14 @@ done:
  */
 int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
-	int json = 0, yes = 0, n, rc, ret = WFM_EXIT_OK;
+	int json = 0, yes = 0, quiet = 0, background = 0, n, rc, ret = WFM_EXIT_OK;
 	const struct wfm_option options[] = {
 		WFM_OPT_BOOL('y', "yes", &yes,
 			     "continue a pilot run without asking (its card is still shown)"),
 		WFM_OPT_BOOL(0, "json", &json, "print report.json on stdout"),
+		WFM_OPT_BOOL('q', "quiet", &quiet, "no progress on stderr"),
+		WFM_OPT_BOOL('b', "background", &background,
+			     "go on in the background (output in the run directory)"),
 		WFM_OPT_END(),
 	};
 	const char *commondir, *name;
@@ -195,7 +198,9 @@ int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	if ((ret = continue_pilot(&s, run, ctx->repo, args, yes)) != 0)
 		goto done;
 	wfm_control_set(commondir, run->id, WFM_CONTROL_RUN);
-	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &s, args, json);
+	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &s, args,
+			 (json ? WFM_UI_RUN_JSON : 0) | (quiet ? WFM_UI_RUN_QUIET : 0) |
+				 (background ? WFM_UI_RUN_BACKGROUND : 0));
 done:
 	free(picked);
 	cJSON_Delete(args);

@@ -28,7 +28,7 @@ static const char *const run_usage[] = {
 	"                         [--provider anthropic|openai] [--model [<role>=]<model>]...\n"
 	"                         [--budget <tokens>] [--max-cost <usd>] [--sandbox bwrap]\n"
 	"                         [--concurrency <n>] [--oracle-jobs <n>] [--max-agents <n>]\n"
-	"                         [--pilot <n>] [--allow-test-edits] [--yes] [--json] [<goal>...]",
+	"                         [--pilot <n>] [--allow-test-edits] [--yes] [--json] [-q] [-b] [<goal>...]",
 	"git wfmigrate [<options>] [<goal>...]   (run is the default command)",
 	NULL,
 };
@@ -160,7 +160,7 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	struct wfm_strvec arg_list = WFM_STRVEC_INIT;
 	struct wfm_run_config_given given;
 	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
-	int yes = 0, json = 0;
+	int yes = 0, json = 0, quiet = 0, background = 0;
 	const struct wfm_option options[] = {
 		OPT_CFG_STRING(
 			WFM_CF_WORKFLOW, "name|file",
@@ -203,6 +203,10 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		WFM_OPT_GROUP("output"),
 		WFM_OPT_BOOL('y', "yes", &yes, "run without asking for approval"),
 		WFM_OPT_BOOL(0, "json", &json, "print report.json on stdout"),
+		WFM_OPT_BOOL('q', "quiet", &quiet, "no progress on stderr"),
+		WFM_OPT_BOOL(
+			'b', "background", &background,
+			"after approval, go on in the background (output in the run directory)"),
 		WFM_OPT_END(),
 	};
 	struct wfm_run_config cfg = { 0 };
@@ -268,7 +272,9 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
-	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &cfg, card.args, json);
+	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &cfg, card.args,
+			 (json ? WFM_UI_RUN_JSON : 0) | (quiet ? WFM_UI_RUN_QUIET : 0) |
+				 (background ? WFM_UI_RUN_BACKGROUND : 0));
 done:
 	if (card.repo)
 		wfm_ui_card_release(&card);

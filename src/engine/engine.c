@@ -62,6 +62,7 @@ void wfm_engine_job_free(struct job *job)
 	free(job->branch);
 	free(job->unit_id);
 	free(job->label);
+	free(job->phase);
 	wfm_agent_type_free(job->type);
 	free(job->reason);
 	free(job->stderr_tail);
@@ -308,6 +309,7 @@ static void start_job(struct engine *e, struct job *job)
 	}
 	e->in_flight++;
 	if (job->kind == JOB_MERGE) {
+		wfm_engine_merge_queued(e, job);
 		wfm_engine_execute(job); /* submits to the queue; it calls back when decided */
 		return;
 	}
@@ -543,6 +545,10 @@ static void handle_request(struct engine *e, const cJSON *msg)
 	job->params = params ? cJSON_Duplicate(params, 1) : wfm_json_object();
 	job->arrival = wfm_sched_tick(&e->sched);
 	request_item(e, job, cJSON_GetObjectItemCaseSensitive(msg, "item"));
+	if (wfm_json_get_nonempty(job->params, "phase"))
+		job->phase = wfm_strdup(wfm_json_get_nonempty(job->params, "phase"));
+	else if (wfm_json_get_nonempty(msg, "phase"))
+		job->phase = wfm_strdup(wfm_json_get_nonempty(msg, "phase"));
 	if (e->stopping) {
 		drop_job(e, job, "the run is stopping");
 		return;
@@ -590,6 +596,8 @@ static void handle_request(struct engine *e, const cJSON *msg)
 			}
 			wfm_engine_reach_add(e, wfm_engine_reach_pattern(job->params), reach);
 		}
+		if (!strcmp(job->method, "chunk"))
+			wfm_engine_units_event(e, value);
 		send_result(e, job->id, 1, value, NULL, NULL);
 		cJSON_Delete(rec);
 		wfm_engine_job_free(job);
@@ -629,6 +637,7 @@ static void finish_job(struct engine *e, struct job *job)
 		count_agent(e, job);
 		wfm_engine_session_count(e, job);
 		wfm_engine_agent_ended(e, job);
+		wfm_engine_budget_event(e);
 		send_budget(e);
 		if (job->agent_failed)
 			progress_failure(e, job);
@@ -646,6 +655,8 @@ static void finish_job(struct engine *e, struct job *job)
 		progress(e, "warning: %s", job->warning);
 	if (job->ok && job->reach)
 		wfm_engine_reach_add(e, wfm_engine_reach_pattern(job->params), job->reach);
+	if (job->ok && !strcmp(job->method, "chunk"))
+		wfm_engine_units_event(e, job->value);
 	send_result(e, job->id, job->ok, job->value, job->error,
 		    job->budget_refused ? BUDGET_CODE : NULL);
 	wfm_engine_job_free(job);
@@ -952,7 +963,7 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 		goto done;
 	wfm_engine_sessions_load(&e);
 	e.pilot.limit = opts->config->pilot;
-	event(&e, "start", "base", opts->config->base);
+	wfm_engine_run_started(&e);
 	if ((rc = send_start(&e)) < 0)
 		goto done;
 	rc = loop(&e, &status, &error, &no_result, &value);
@@ -979,6 +990,7 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	error = NULL;
 	out->report = wfm_engine_report(&e, status, out->error, value);
 	rc = wfm_engine_report_write(&e, out->report);
+	wfm_engine_budget_event(&e);
 	event(&e, "end", "status",
 	      status == WFM_RUN_DONE	  ? "done"
 	      : status == WFM_RUN_STOPPED ? "stopped"

@@ -40,7 +40,8 @@ struct job {
 	char *branch;		      /* worktree agents and merges: the branch */
 	char *unit_id;		      /* the unit an agent works on, for the report */
 	char *label;		      /* the agent's label, for people */
-	const char *model;	     /* LLM agents: the model, resolved (agent/model.h); borrowed */
+	char *phase;	   /* agents: the phase they are for (theirs, else the script's) */
+	const char *model; /* LLM agents: the model, resolved (agent/model.h); borrowed */
 	struct wfm_agent_type *type; /* agents: their agentType, resolved; owned */
 	const struct wfm_role *role; /* agents: its role, resolved; borrowed */
 	char *reason;		     /* an agent that failed: why */
@@ -61,14 +62,16 @@ struct job {
 	char *journal_error; /* recording it failed: why */
 	uint64_t tokens;
 	double cost_usd;
-	uint64_t cache_read; /* of tokens: input read from the prompt cache */
-	int agent_failed;    /* an agent that ran and failed (value null) */
-	int budget_refused;  /* !ok: refused by the budget before its first call */
-	int budget_cut;	     /* agent_failed: ended by the budget after some calls */
-	cJSON *reach;	     /* chunk() with a match: its lines out of reach (reach.c) */
-	int replayed;	     /* chunk(): value from the journal, only reach to find */
-	char *warning;	     /* for people, when it finished (reach could not be found) */
-	cJSON *queue_cost;   /* merges: the queue's work its journal record keeps (cost.c) */
+	uint64_t cache_read;	    /* of tokens: input read from the prompt cache */
+	unsigned turns, tool_calls; /* LLM agents: model calls and tool calls */
+	uint64_t duration_ms;	    /* agents: how long it ran */
+	int agent_failed;	    /* an agent that ran and failed (value null) */
+	int budget_refused;	    /* !ok: refused by the budget before its first call */
+	int budget_cut;		    /* agent_failed: ended by the budget after some calls */
+	cJSON *reach;		    /* chunk() with a match: its lines out of reach (reach.c) */
+	int replayed;		    /* chunk(): value from the journal, only reach to find */
+	char *warning;		    /* for people, when it finished (reach could not be found) */
+	cJSON *queue_cost;	    /* merges: the queue's work its journal record keeps (cost.c) */
 	pthread_t thread;
 	int threaded;
 	struct job *next;
@@ -227,6 +230,14 @@ void wfm_engine_say(struct engine *e, const char *line);
 void wfm_engine_event(struct engine *e, cJSON *ev); /* writes and frees ev */
 void wfm_engine_agent_started(struct engine *e, const struct job *job);
 void wfm_engine_agent_ended(struct engine *e, const struct job *job);
+/* an LLM agent's model turn ended (agent.h, on_turn): data is the job; from its thread */
+struct wfm_agent_result;
+void wfm_engine_agent_turn(void *data, const struct wfm_agent_result *so_far);
+/* the run started, the budget after an agent ended, a merge() submitted, a chunk()'s units */
+void wfm_engine_run_started(struct engine *e);
+void wfm_engine_budget_event(struct engine *e);
+void wfm_engine_merge_queued(struct engine *e, const struct job *job);
+void wfm_engine_units_event(struct engine *e, const cJSON *units);
 void wfm_engine_oracle_started(struct engine *e, const struct job *job);
 void wfm_engine_oracle_ended(struct engine *e, const struct job *job);
 /* the merge queue's progress callback (merge_queue.h); data is the engine */

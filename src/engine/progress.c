@@ -10,6 +10,9 @@
 #include "base/json.h"
 #include "engine/engine_priv.h"
 #include "engine/merge_queue.h"
+#include "agent/agent.h"
+#include "agent/provider.h"
+#include "agent/role.h"
 #include "engine/rundir.h"
 #include "oracle/oracle.h"
 #include "oracle/summary.h"
@@ -105,21 +108,93 @@ static void add_first_line(struct wfm_buf *b, const char *s, size_t max)
 		wfm_buf_adds(b, " ...");
 }
 
-/* ---- agents: events only (engine.c says their lines) ---- */
+/* ---- the run and its agents: events only (engine.c says their lines) ---- */
+
+static void add_num_or_null(cJSON *ev, const char *key, double v, int known)
+{
+	if (known)
+		wfm_json_add_num(ev, key, v);
+	else
+		wfm_json_add_null(ev, key);
+}
+
+void wfm_engine_run_started(struct engine *e)
+{
+	const struct wfm_run_config *cfg = e->opts->config;
+	cJSON *ev = new_event("start", NULL);
+
+	wfm_json_add_str(ev, "base", cfg->base);
+	wfm_json_add_num(ev, "pid", (double)getpid());
+	wfm_json_add_str(ev, "provider", cfg->provider->name);
+	wfm_json_add_num(ev, "concurrency", (double)cfg->concurrency);
+	add_num_or_null(ev, "maxTokens", (double)cfg->budget_tokens, cfg->budget_tokens > 0);
+	add_num_or_null(ev, "maxUsd", cfg->max_cost, cfg->max_cost > 0);
+	wfm_engine_event(e, ev);
+}
+
+void wfm_engine_budget_event(struct engine *e)
+{
+	const struct wfm_run_config *cfg = e->opts->config;
+	cJSON *ev = new_event("budget", NULL);
+
+	wfm_json_add_num(ev, "tokens", (double)e->tokens);
+	wfm_json_add_num(ev, "costUsd", e->cost_usd);
+	add_num_or_null(ev, "maxTokens", (double)cfg->budget_tokens, cfg->budget_tokens > 0);
+	add_num_or_null(ev, "maxUsd", cfg->max_cost, cfg->max_cost > 0);
+	wfm_json_add_bool(ev, "exhausted", wfm_engine_budget_spent(e));
+	wfm_engine_event(e, ev);
+}
+
+void wfm_engine_units_event(struct engine *e, const cJSON *units)
+{
+	cJSON *ev;
+
+	if (!cJSON_IsArray(units))
+		return;
+	ev = new_event("units", NULL);
+	wfm_json_add_num(ev, "count", (double)cJSON_GetArraySize(units));
+	wfm_engine_event(e, ev);
+}
+
+static cJSON *agent_event(const struct job *job, const char *state)
+{
+	cJSON *ev = new_event("agent", state);
+
+	wfm_json_add_num(ev, "id", (double)job->id);
+	wfm_json_add_str(ev, "label", job->label ? job->label : job->branch ? job->branch : "");
+	return ev;
+}
 
 void wfm_engine_agent_started(struct engine *e, const struct job *job)
 {
-	cJSON *ev = new_event("agent", "start");
+	cJSON *ev = agent_event(job, "start");
 
-	wfm_json_add_str(ev, "label", job->label ? job->label : job->branch ? job->branch : "");
+	if (job->phase)
+		wfm_json_add_str(ev, "phase", job->phase);
+	if (job->role)
+		wfm_json_add_str(ev, "role", job->role->name);
+	wfm_json_add_str(ev, "model", job->model ? job->model : e->opts->config->provider->name);
+	if (job->unit_id)
+		wfm_json_add_str(ev, "unit", job->unit_id);
 	wfm_engine_event(e, ev);
+}
+
+void wfm_engine_agent_turn(void *data, const struct wfm_agent_result *so_far)
+{
+	struct job *job = data;
+	cJSON *ev = agent_event(job, "progress");
+
+	wfm_json_add_num(ev, "tokens", (double)(so_far->tokens_in + so_far->tokens_out));
+	wfm_json_add_num(ev, "costUsd", so_far->cost_usd);
+	wfm_json_add_num(ev, "turns", (double)so_far->turns);
+	wfm_json_add_num(ev, "toolCalls", (double)so_far->tool_calls);
+	wfm_engine_event(job->e, ev);
 }
 
 void wfm_engine_agent_ended(struct engine *e, const struct job *job)
 {
-	cJSON *ev = new_event("agent", "end");
+	cJSON *ev = agent_event(job, "end");
 
-	wfm_json_add_str(ev, "label", job->label ? job->label : job->branch ? job->branch : "");
 	if (job->budget_refused) {
 		/* it made no call: as if it had not started */
 		wfm_json_add_bool(ev, "refused", 1);
@@ -127,7 +202,14 @@ void wfm_engine_agent_ended(struct engine *e, const struct job *job)
 		wfm_json_add_num(ev, "tokens", (double)job->tokens);
 		wfm_json_add_num(ev, "costUsd", job->cost_usd);
 		wfm_json_add_num(ev, "cacheReadTokens", (double)job->cache_read);
-		wfm_json_add_bool(ev, "failed", job->agent_failed);
+		wfm_json_add_bool(ev, "failed", job->agent_failed || !job->ok);
+		wfm_json_add_num(ev, "turns", (double)job->turns);
+		wfm_json_add_num(ev, "toolCalls", (double)job->tool_calls);
+		wfm_json_add_num(ev, "durationMs", (double)job->duration_ms);
+		if (job->agent_failed && job->reason)
+			wfm_json_add_str(ev, "reason", job->reason);
+		else if (!job->ok && job->error)
+			wfm_json_add_str(ev, "reason", job->error);
 	}
 	wfm_engine_event(e, ev);
 }
@@ -334,6 +416,15 @@ static int merge_decided(struct engine *e, const struct wfm_merge_progress *p, s
 		wfm_buf_adds(line, ")");
 	}
 	return 1;
+}
+
+void wfm_engine_merge_queued(struct engine *e, const struct job *job)
+{
+	cJSON *ev = new_event("merge", NULL);
+
+	wfm_json_add_str(ev, "step", "queued");
+	wfm_json_add_str(ev, "branch", job->branch ? job->branch : "");
+	wfm_engine_event(e, ev);
 }
 
 void wfm_engine_merge_progress(void *data, const struct wfm_merge_progress *p)

@@ -375,6 +375,8 @@ static void run_agent(struct job *job)
 		env.cache = !e->opts->config->no_cache;
 		env.max_turns = e->opts->config->max_turns;
 		env.max_tokens = e->opts->config->agent_tokens;
+		env.on_turn = wfm_engine_agent_turn;
+		env.on_turn_data = job;
 		rc = wfm_agent_loop_run(&r, &env, &req);
 	} else {
 		rc = wfm_agent_exec_run(&r, &env, &req);
@@ -407,6 +409,9 @@ static void run_agent(struct job *job)
 		job->tokens = r.tokens_in + r.tokens_out;
 		job->cost_usd = r.cost_usd;
 		job->cache_read = r.cache_read;
+		job->turns = r.turns;
+		job->tool_calls = r.tool_calls;
+		job->duration_ms = r.duration_ms;
 		/* a stopped agent runs again on resume; a failed one does not */
 		job->journal = r.ok || !e->cancel;
 	}

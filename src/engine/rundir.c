@@ -366,6 +366,24 @@ done:
 	return rc;
 }
 
+int wfm_rundir_lock_handover(struct wfm_rundir *r)
+{
+	struct wfm_buf tmp = WFM_BUF_INIT;
+	int rc;
+
+	if (!r->locked)
+		return wfm_error_set("run %s: its lock is not held here", r->id);
+	wfm_buf_addf(&tmp, "%s.%ld.tmp", r->lock_path, (long)getpid());
+	unlink(tmp.ptr);
+	if ((rc = wfm_pidlock_create(tmp.ptr)) == 0 && rename(tmp.ptr, r->lock_path) < 0) {
+		rc = wfm_error_set("cannot rename '%s' to '%s': %s", tmp.ptr, r->lock_path,
+				   strerror(errno));
+		unlink(tmp.ptr);
+	}
+	wfm_buf_release(&tmp);
+	return rc;
+}
+
 static cJSON *meta_for(const char *id, const cJSON *meta)
 {
 	cJSON *m = cJSON_IsObject(meta) ? cJSON_Duplicate(meta, 1) : NULL;

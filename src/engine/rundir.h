@@ -16,6 +16,7 @@
  *   events.jsonl                      progress events, lossy
  *   agents/                           transcripts
  *   control                           what the operator asked: run, pause, stop
+ *   output.log                        stdout and stderr of a run in the background
  *   lock                              "<pid> <start time>" of the process running it
  *   report.md report.json             written when the run ends
  *
@@ -57,6 +58,14 @@ int wfm_rundir_create(struct wfm_rundir **out, const char *commondir, const char
  * is taken over.
  */
 int wfm_rundir_open(struct wfm_rundir **out, const char *commondir, const char *id, int take_lock);
+
+/*
+ * For a process forked to carry on the run (run --background): makes the
+ * lock name the calling process, by renaming a new lock file over it, so
+ * that the run is never without a live holder. r must hold the lock (in
+ * the process it was forked from).
+ */
+int wfm_rundir_lock_handover(struct wfm_rundir *r);
 
 /* Releases the lock if this handle holds it, and frees r. NULL is fine. */
 void wfm_rundir_free(struct wfm_rundir *r);

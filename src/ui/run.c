@@ -13,6 +13,7 @@
 #include "ui/progress.h"
 #include "ui/run.h"
 
+#include <fcntl.h>
 #include <signal.h>
 
 static volatile sig_atomic_t interrupted;
@@ -199,9 +200,114 @@ static void print_outcome(const struct wfm_rundir *run, const struct wfm_engine_
 	printf("report: %s/report.md\n", run->path);
 }
 
-int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_run_config *cfg,
-	       const cJSON *args, int json)
+/* -q: of the progress lines, only the engine's warnings */
+static void quiet_line(void *data, const char *line)
 {
+	if (!strncmp(line, "warning: ", 9))
+		wfm_ui_progress_line(data, line);
+}
+
+/* What the parent says once the run's own process holds it. */
+static void say_detached(const struct wfm_rundir *run, pid_t pid, const char *log, int json)
+{
+	if (json) {
+		struct wfm_buf b = WFM_BUF_INIT;
+		cJSON *o = wfm_json_object();
+
+		wfm_json_add_str(o, "id", run->id);
+		wfm_json_add_num(o, "pid", (double)pid);
+		wfm_json_add_str(o, "dir", run->path);
+		wfm_json_add_str(o, "output", log);
+		wfm_json_print(&b, o);
+		printf("%s\n", b.ptr);
+		cJSON_Delete(o);
+		wfm_buf_release(&b);
+	}
+	fprintf(stderr,
+		"run %s goes on in the background (pid %ld); its output: %s\n"
+		"  watch it:  git wfmigrate watch %s\n"
+		"  pause it:  git wfmigrate pause %s\n"
+		"  stop it:   git wfmigrate stop %s\n",
+		run->id, (long)pid, log, run->id, run->id, run->id);
+}
+
+/*
+ * Forks the process that carries the run on. Returns 1 in that process
+ * (detached: its own session, stdin /dev/null, stdout and stderr to the
+ * run's output.log, the run's lock its own); in this one, the exit code
+ * once the other has the lock (0), or after saying why it could not.
+ */
+static int detach(struct wfm_rundir *run, int json)
+{
+	char *log = wfm_rundir_file(run, "output.log");
+	char why[512] = "";
+	int ready[2], fd, ret;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(ready) < 0) {
+		ret = wfm_ui_error_lib(wfm_error_set("pipe: %s", strerror(errno)));
+		free(log);
+		return ret;
+	}
+	/* the run's agents and oracles are not to hold it */
+	fcntl(ready[0], F_SETFD, FD_CLOEXEC);
+	fcntl(ready[1], F_SETFD, FD_CLOEXEC);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		ret = wfm_ui_error_lib(wfm_error_set("fork: %s", strerror(errno)));
+		close(ready[0]);
+		close(ready[1]);
+		free(log);
+		return ret;
+	}
+	if (pid == 0) {
+		close(ready[0]);
+		setsid();
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			snprintf(why, sizeof(why), "%s: %s", log, strerror(errno));
+		else if (wfm_rundir_lock_handover(run) < 0)
+			snprintf(why, sizeof(why), "%s", wfm_error_last());
+		if (fd >= 0)
+			close(fd);
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+		/* a NUL byte: the lock is ours; else why not */
+		if (write(ready[1], why, why[0] ? strlen(why) : 1) < 0 || why[0])
+			_exit(WFM_EXIT_FATAL);
+		close(ready[1]);
+		free(log);
+		return 1;
+	}
+	close(ready[1]);
+	while ((n = read(ready[0], why, sizeof(why) - 1)) < 0 && errno == EINTR)
+		;
+	close(ready[0]);
+	if (n == 1 && !why[0]) {
+		/* the lock names the other process now: freeing run must leave it */
+		run->locked = 0;
+		say_detached(run, pid, log, json);
+		ret = WFM_EXIT_OK;
+	} else {
+		why[n > 0 ? n : 0] = '\0';
+		ret = wfm_ui_error_lib(wfm_error_set(
+			"cannot carry run %s on in the background: %s", run->id,
+			n > 0 ? why : "its process ended before it took the run over"));
+	}
+	free(log);
+	return ret;
+}
+
+int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_run_config *cfg,
+	       const cJSON *args, unsigned flags)
+{
+	int json = flags & WFM_UI_RUN_JSON;
 	struct wfm_engine_opts opts = { 0 };
 	struct wfm_engine_result r = { 0 };
 	struct sigaction sa = { 0 }, old_int, old_term;
@@ -218,6 +324,10 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 		wfm_buf_release(&script_name);
 		return wfm_ui_error_lib(rc);
 	}
+	if ((flags & WFM_UI_RUN_BACKGROUND) && (ret = detach(run, json)) != 1) {
+		wfm_buf_release(&script_name);
+		return ret;
+	}
 	/* a built-in is named by its file, a user's script as the user named it */
 	if (!wfm_workflow_is_path(cfg->workflow))
 		wfm_buf_addf(&script_name, "workflows/%s.js", cfg->workflow);
@@ -225,8 +335,8 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 		wfm_buf_adds(&script_name, cfg->workflow);
 	opts.script_name = script_name.ptr;
 	wfm_ui_progress_init(&live, stderr);
-	opts.progress = wfm_ui_progress_line;
-	opts.status = wfm_ui_progress_status;
+	opts.progress = flags & WFM_UI_RUN_QUIET ? quiet_line : wfm_ui_progress_line;
+	opts.status = flags & WFM_UI_RUN_QUIET ? NULL : wfm_ui_progress_status;
 	opts.progress_data = &live;
 
 	sa.sa_handler = on_signal;
@@ -234,7 +344,8 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
-	fprintf(stderr, "run %s: %s\n", run->id, run->path);
+	if (!(flags & WFM_UI_RUN_QUIET))
+		fprintf(stderr, "run %s: %s\n", run->id, run->path);
 	rc = wfm_engine_run(&r, &opts);
 	wfm_ui_progress_end(&live);
 	sigaction(SIGINT, &old_int, NULL);

@@ -40,13 +40,28 @@ make_run 20260922-100001-bbbbbb sweep "$dead"
 make_run 20260922-100002-cccccc flaky ''
 echo '{"status":"done"}' >"$runs/20260922-100002-cccccc/report.json"
 
-expect_output "^20260922-100000-aaaaaa +running +$live +[0-9-]+ [0-9:]+ +migrate$" git wfmigrate ps
-grep -Eq '^20260922-100001-bbbbbb +crashed +- .* sweep$' "$TMP/out" || fail "no crashed run: $(cat "$TMP/out")"
+# the live run's events (engine/run_status.h): 2 of 3 agents ended, 6 units,
+# tokens and USD of the ended agents and the running one so far; a torn last line
+cat >"$runs/20260922-100000-aaaaaa/events.jsonl" <<'EOF'
+{"ts":1790000000000,"type":"start","provider":"anthropic","maxTokens":null,"maxUsd":null}
+{"ts":1790000000001,"type":"units","count":6}
+{"ts":1790000000002,"type":"agent","state":"start","id":1,"label":"a","phase":"Implement"}
+{"ts":1790000000003,"type":"agent","state":"start","id":2,"label":"b","phase":"Implement"}
+{"ts":1790000000004,"type":"agent","state":"start","id":3,"label":"c","phase":"Implement"}
+{"ts":1790000000005,"type":"agent","state":"end","id":1,"label":"a","tokens":12000,"costUsd":0.25,"failed":false}
+{"ts":1790000000006,"type":"agent","state":"end","id":2,"label":"b","tokens":500,"costUsd":0.25,"failed":true}
+{"ts":1790000000007,"type":"agent","state":"progress","id":3,"label":"c","tokens":1000,"costUsd":0.5}
+{"ts":1790000000008,"type":"agent","state":"progress","id":3,"label":"c","tokens":1500,"cost
+EOF
+expect_output "^20260922-100000-aaaaaa +running +$live +[0-9-]+ [0-9:]+ +[0-9]+d +2/3 agents, 6 units +13.5k +[$]1.00 +migrate$" git wfmigrate ps
+grep -Eq '^20260922-100001-bbbbbb +crashed +- .* +- +0 +- +sweep$' "$TMP/out" || fail "no crashed run: $(cat "$TMP/out")"
 grep -Eq '^20260922-100002-cccccc +done +- .* flaky$' "$TMP/out" || fail "no done run: $(cat "$TMP/out")"
-head -1 "$TMP/out" | grep -Eq '^RUN +STATE +PID +STARTED +WORKFLOW$' || fail "ps has no header"
+head -1 "$TMP/out" | grep -Eq '^RUN +STATE +PID +STARTED +AGE +PROGRESS +TOKENS +COST +WORKFLOW$' || fail "ps has no header"
 expect_output "\"id\":\"20260922-100000-aaaaaa\",\"state\":\"running\",\"pid\":$live,\"started\":1790000000000,\"workflow\":\"migrate\",\"goal\":\"the goal of migrate\"" \
 	git wfmigrate ps --json
 grep -q '"state":"crashed","pid":null' "$TMP/out" || fail "ps --json: no crashed run"
+grep -q '"progress":"2/3 agents, 6 units","agents":{"started":3,"running":1,"done":1,"failed":1},"units":6,"unitsDecided":null,"tokens":13500,"costUsd":1}' "$TMP/out" ||
+	fail "ps --json: no figures of the live run: $(cat "$TMP/out")"
 pass "ps lists every run with its state"
 
 # pause: the control file the engine polls; by a unique prefix or with no run named

@@ -115,7 +115,7 @@ for want in open(sys.argv[2]).read().split("\n"):
 ' "$TMP/batches.err" "$TMP/want" || { cat "$TMP/batches.err" >&2; fail "the progress lines of the merge queue"; }
 grep -q $'\r\|\033' "$TMP/batches.err" && fail "without a terminal the output holds a carriage return or an escape"
 py '
-steps = [(e.get("batch"), e.get("step")) for e in log(sys.argv[1]) if e["type"] == "merge"]
+steps = [(e.get("batch"), e.get("step")) for e in log(sys.argv[1]) if e["type"] == "merge" and e["step"] != "queued"]
 assert steps[:2] == [(0, "test"), (0, "tested")], steps
 for s in ("test", "tested", "landed", "decided"):
     assert (1, s) in steps and (2, s) in steps, (s, steps)

@@ -176,6 +176,56 @@ static void test_agent_loop__tool_calls_and_commit(void **state)
 	teardown(&f);
 }
 
+/* what on_turn saw, turn by turn */
+struct turns_seen {
+	unsigned n;
+	unsigned turns[4], tool_calls[4];
+	uint64_t tokens[4];
+};
+
+static void record_turn(void *data, const struct wfm_agent_result *so_far)
+{
+	struct turns_seen *seen = data;
+
+	if (seen->n < 4) {
+		seen->turns[seen->n] = so_far->turns;
+		seen->tool_calls[seen->n] = so_far->tool_calls;
+		seen->tokens[seen->n] = so_far->tokens_in + so_far->tokens_out;
+	}
+	seen->n++;
+}
+
+static void test_agent_loop__reports_each_turn(void **state)
+{
+	struct fixture f;
+	struct turns_seen seen = { 0 };
+
+	(void)state;
+	setup(&f, WFM_LLM_ANTHROPIC,
+	      "{\"model\":\"script\",\"script\":["
+	      "{\"tool_calls\":[{\"name\":\"Read\",\"input\":{\"file_path\":\"file.c\"}},"
+	      "{\"name\":\"Read\",\"input\":{\"file_path\":\"file.c\"}}],\"stop\":\"tool_use\"},"
+	      "{\"tool_calls\":[{\"name\":\"Glob\",\"input\":{\"pattern\":\"*.c\"}}],"
+	      "\"stop\":\"tool_use\"},"
+	      "{\"text\":\"done\",\"stop\":\"end_turn\"}]}");
+	f.env.on_turn = record_turn;
+	f.env.on_turn_data = &seen;
+	run(&f);
+	assert_true(f.r.ok);
+	/* once per model turn, after its tool calls, with the figures so far */
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.turns[0], 1);
+	assert_int_equal(seen.tool_calls[0], 2);
+	assert_int_equal(seen.turns[1], 2);
+	assert_int_equal(seen.tool_calls[1], 3);
+	assert_int_equal(seen.turns[2], 3);
+	assert_int_equal(seen.tool_calls[2], 3);
+	assert_true(seen.tokens[0] > 0 && seen.tokens[0] < seen.tokens[1] &&
+		    seen.tokens[1] < seen.tokens[2]);
+	assert_int_equal(seen.tokens[2], f.r.tokens_in + f.r.tokens_out);
+	teardown(&f);
+}
+
 static void test_agent_loop__roles_tools(void **state)
 {
 	struct fixture f;
@@ -530,6 +580,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_agent_loop__tool_calls_and_commit),
+		cmocka_unit_test(test_agent_loop__reports_each_turn),
 		cmocka_unit_test(test_agent_loop__roles_tools),
 		cmocka_unit_test(test_agent_loop__max_tokens_mid_tool_call),
 		cmocka_unit_test(test_agent_loop__stop_reasons),
