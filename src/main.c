@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	{ "doctor", cmd_doctor, 0, "check that this machine and repository can run workflows" },
 	{ "oracle", cmd_oracle, WFM_NEED_REPO, "run the test command in a pool worktree" },
 	{ "pause", cmd_pause, WFM_NEED_REPO, "pause a run: no new agents start" },
+	{ "plan", cmd_plan, WFM_NEED_REPO,
+	  "write the harness for a goal and show its card, not run" },
 	{ "ps", cmd_ps, WFM_NEED_REPO, "list the runs of this repository" },
 	{ "resume", cmd_resume, WFM_NEED_REPO, "go on with a paused, stopped or crashed run" },
 	{ "run", cmd_run, WFM_NEED_REPO, "run a workflow (the default command)" },

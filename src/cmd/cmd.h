@@ -17,6 +17,7 @@ int cmd_clean(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_doctor(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_pause(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_ps(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx);

@@ -222,3 +222,20 @@ done:
 	wfm_buf_release(&hint);
 	return rc;
 }
+
+void wfm_workflow_saved(struct wfm_strvec *out, const struct wfm_workflow_where *where)
+{
+	char *dirs[NPLACES] = { NULL };
+
+	saved_dirs(dirs, "workflows", where);
+	for (int i = 0; i < NPLACES; i++) {
+		struct wfm_strvec files = WFM_STRVEC_INIT;
+
+		if (i < NPLACES - 1)
+			wfm_fs_list(&files, dirs[i], ".js");
+		for (size_t j = 0; j < files.nr; j++)
+			wfm_strvec_push_nodup(out, wfm_fs_join(dirs[i], files.v[j]));
+		wfm_strvec_clear(&files);
+		free(dirs[i]);
+	}
+}

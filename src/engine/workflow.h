@@ -40,6 +40,14 @@ int wfm_workflow_is_path(const char *name);
 int wfm_workflow_find(char **out, const char *name, const struct wfm_workflow_where *where);
 
 /*
+ * Appends the paths of the saved workflows' files, places 1 to 3 in that
+ * order (not the built-ins): every <name>.js, whether it passes the check
+ * or not. struct wfm_strvec is base/strvec.h's.
+ */
+struct wfm_strvec;
+void wfm_workflow_saved(struct wfm_strvec *out, const struct wfm_workflow_where *where);
+
+/*
  * Sets *out to the path of the rubric called name (a new string;
  * free with free()): the first <name>.md in the places above, with
  * rubrics/ in place of workflows/ (<top>/.claude/rubrics/ ... the
