@@ -586,7 +586,7 @@ function validate(p, meta) {
 }
 
 /*
- * The types of meta.args entries (docs/harness.md, "Declaring arguments"):
+ * The types of meta.args entries (docs/workflow-api.md, "Declaring arguments"):
  * what a value of each may be.
  */
 const ARG_TYPES = {

@@ -96,7 +96,7 @@ for (const key of ['match', 'query', 'lang', 'maxBytes', 'paths']) {
 }
 if (typeof A.paths === 'string') chunkOptions.paths = [A.paths]
 
-// The engine's limits (docs/harness.md, *Limits*): items per pipeline() or
+// The engine's limits (docs/workflow-api.md, *Limits*): items per pipeline() or
 // parallel() call, agents per run (--max-agents); null where it sets none.
 const PER_CALL = limits.itemsPerCall ?? Infinity
 const AGENTS_PER_RUN = limits.agentsPerRun ?? Infinity

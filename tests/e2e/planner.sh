@@ -78,7 +78,7 @@ planner_requests "$TMP/plain.log" >"$TMP/planner.req"
 [ "$(wc -l <"$TMP/planner.req")" = 1 ] || fail "the planner was asked $(wc -l <"$TMP/planner.req") times"
 # the prompt: the API reference (read from the data directory), the built-in
 # workflows, the profile and the goal; the answer through StructuredOutput only
-api_line=$(grep -m1 '^`git wfmigrate resume` runs the script again' "$src/docs/workflow-api.md")
+api_line=$(grep -m1 '^This page is the complete reference' "$src/docs/workflow-api.md")
 [ -n "$api_line" ] || fail "docs/workflow-api.md lost the line this test looks for"
 py '
 e = json.loads(open(sys.argv[1]).readline())
