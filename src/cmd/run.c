@@ -1,7 +1,6 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/json.h"
-#include "base/fs.h"
 #include "base/strvec.h"
 #include "agent/exec.h"
 #include "agent/model.h"
@@ -9,6 +8,7 @@
 #include "agent/tools.h"
 #include "chunk/chunk.h"
 #include "cmd/cmd.h"
+#include "cmd/plan.h"
 #include "engine/args.h"
 #include "engine/config.h"
 #include "engine/engine.h"
@@ -24,8 +24,6 @@
 #include "ui/message.h"
 #include "ui/options.h"
 #include "ui/run.h"
-
-#include <fcntl.h>
 
 static const char *const run_usage[] = {
 	"git wfmigrate run [--workflow <name|file>] [--oracle <cmd>] [--base <rev>]\n"
@@ -459,195 +457,6 @@ static int approve(int yes)
 	return answer[0] == 'y' || answer[0] == 'Y';
 }
 
-/* Removes the options named in names from the table (run's and plan's share one). */
-static void drop_options(struct wfm_option *opts, const char *const *names)
-{
-	size_t to = 0;
-
-	for (size_t from = 0;; from++) {
-		int drop = 0;
-
-		for (size_t i = 0; opts[from].long_name && names[i]; i++)
-			drop |= !strcmp(opts[from].long_name, names[i]);
-		if (!drop)
-			opts[to++] = opts[from];
-		if (opts[from].type == WFM_OPTT_END)
-			break;
-	}
-}
-
-/*
- * The planner (engine/planner.h), when no workflow is named and the
- * provider has an API: script and meta are the plan's, cfg->workflow
- * its name. 0 with *plan filled and ok; WFM_EXIT_FAILURE when the planner
- * gave up (printed); else a negative library error.
- */
-static int ask_planner(struct wfm_plan *plan, struct wfm_run_config *cfg, struct wfm_repo *repo,
-		       const char *goal, const struct wfm_workflow_where *where, char **script,
-		       cJSON **meta)
-{
-	struct wfm_planner_opts opts = WFM_PLANNER_OPTS_INIT;
-	const char *key = NULL;
-	int rc;
-
-	opts.goal = goal;
-	opts.config = cfg;
-	opts.repo = repo;
-	opts.where = where;
-	if ((rc = wfm_run_config_api_key(&key, cfg)) < 0)
-		return rc;
-	opts.api_key = key;
-	fprintf(stderr, "planning: asking the planner for a workflow for this goal...\n");
-	if ((rc = wfm_planner_run(plan, &opts)) < 0)
-		return rc;
-	fprintf(stderr, "planner: %s, %u tr%s, %llu tokens, $%.4f\n", plan->model, plan->tries,
-		plan->tries == 1 ? "y" : "ies",
-		(unsigned long long)(plan->tokens_in + plan->tokens_out), plan->cost_usd);
-	if (!plan->ok) {
-		wfm_ui_error("%s", plan->reason);
-		return WFM_EXIT_FAILURE;
-	}
-	if (plan->workflow)
-		fprintf(stderr, "planner: chose the workflow '%s': %s\n", plan->workflow,
-			plan->why);
-	else
-		fprintf(stderr, "planner: wrote a harness, '%s': %s\n",
-			wfm_json_get_str(plan->meta, "name", "?"), plan->why);
-	free(*script);
-	*script = wfm_strdup(plan->script);
-	cJSON_Delete(*meta);
-	*meta = cJSON_Duplicate(plan->meta, 1);
-	free(cfg->workflow);
-	cfg->workflow =
-		wfm_strdup(plan->workflow ? plan->workflow : wfm_json_get_str(*meta, "name", "?"));
-	return 0;
-}
-
-/* The planner's arguments for a chosen workflow, under those of the command line. */
-static void add_planned_args(cJSON *args, const struct wfm_plan *plan)
-{
-	const cJSON *a;
-
-	if (!plan->ok || !cJSON_IsObject(args))
-		return;
-	cJSON_ArrayForEach (a, plan->args) {
-		if (!cJSON_GetObjectItemCaseSensitive(args, a->string))
-			wfm_json_add(args, a->string, cJSON_Duplicate(a, 1));
-	}
-}
-
-/*
- * plan: writes the harness to output (default .wfmigrate/workflows/<meta
- * name>.js at the top; none for a named workflow without -o), then says
- * how to run it; with --json, what was planned on stdout.
- */
-static int write_plan(const char *output, int force, int json, const char *script,
-		      const char *workflow, const cJSON *meta, const cJSON *args,
-		      const struct wfm_plan *plan, struct wfm_repo *repo, const char *goal)
-{
-	struct wfm_buf src = WFM_BUF_INIT, path = WFM_BUF_INIT, cmd = WFM_BUF_INIT;
-	const char *top = wfm_repo_workdir(repo);
-	char *dir = NULL;
-	int fd = -1, rc = 0;
-
-	if (output) {
-		wfm_buf_adds(&path, output);
-	} else if (!plan->ok || plan->workflow) {
-		/* a workflow that exists already: nothing to write */
-	} else if (top) {
-		wfm_buf_addf(&path, "%s%s.wfmigrate/workflows/%s.js", top,
-			     top[strlen(top) - 1] == '/' ? "" : "/",
-			     wfm_json_get_str(meta, "name", "workflow"));
-	} else {
-		rc = wfm_error_setc(WFM_EINVALID, "a bare repository has no place for the "
-						  "harness: give -o <file>");
-		goto done;
-	}
-	if (path.len) {
-		if ((rc = wfm_buf_read_file(&src, script)) < 0)
-			goto done;
-		dir = wfm_fs_dirname(path.ptr);
-		if ((rc = wfm_fs_mkdir_p(dir)) < 0)
-			goto done;
-		fd = open(path.ptr, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL),
-			  0666);
-		if (fd < 0 && errno == EEXIST) {
-			rc = wfm_error_setc(WFM_EEXISTS,
-					    "'%s' exists already: give --force to overwrite it, or "
-					    "another file with -o",
-					    path.ptr);
-			goto done;
-		}
-		if (fd < 0 || wfm_fs_write_all(fd, src.ptr, src.len) < 0 || close(fd) < 0) {
-			rc = wfm_error_set("cannot write '%s': %s", path.ptr, strerror(errno));
-			fd = -1;
-			goto done;
-		}
-		fd = -1;
-	}
-	wfm_buf_adds(&cmd, "git wfmigrate run --workflow ");
-	wfm_buf_add_sq(&cmd, path.len ? path.ptr : workflow);
-	for (const cJSON *a = cJSON_IsObject(args) ? args->child : NULL; a; a = a->next) {
-		struct wfm_buf kv = WFM_BUF_INIT;
-
-		if (!strcmp(a->string, "goal"))
-			continue;
-		wfm_buf_addf(&kv, "%s=", a->string);
-		if (cJSON_IsString(a))
-			wfm_buf_adds(&kv, a->valuestring);
-		else
-			wfm_json_print(&kv, a);
-		wfm_buf_adds(&cmd, " --arg ");
-		wfm_buf_add_sq(&cmd, kv.ptr);
-		wfm_buf_release(&kv);
-	}
-	wfm_buf_addch(&cmd, ' ');
-	wfm_buf_add_sq(&cmd, goal);
-	if (path.len)
-		fprintf(stderr, "wrote %s\n", path.ptr);
-	fprintf(stderr, "not run; to run it (edited or not), with the same options:\n  %s\n",
-		cmd.ptr);
-	if (json) {
-		cJSON *j = wfm_json_object(), *p = wfm_json_object();
-		struct wfm_buf out = WFM_BUF_INIT;
-
-		wfm_json_add_str(j, "workflow", wfm_json_get_str(meta, "name", "?"));
-		if (path.len)
-			wfm_json_add_str(j, "file", path.ptr);
-		else
-			wfm_json_add_null(j, "file");
-		wfm_json_add(j, "meta", cJSON_Duplicate(meta, 1));
-		wfm_json_add(j, "args", cJSON_Duplicate(args, 1));
-		wfm_json_add_str(j, "command", cmd.ptr);
-		if (plan->ok) {
-			wfm_json_add_str(p, "chose", plan->workflow ? "workflow" : "script");
-			wfm_json_add_str(p, "why", plan->why);
-			wfm_json_add_str(p, "model", plan->model);
-			wfm_json_add_num(p, "tries", plan->tries);
-			wfm_json_add_num(p, "tokens", (double)(plan->tokens_in + plan->tokens_out));
-			wfm_json_add_num(p, "costUsd", plan->cost_usd);
-			wfm_json_add(j, "planner", p);
-		} else {
-			cJSON_Delete(p);
-			wfm_json_add_null(j, "planner");
-		}
-		wfm_json_print(&out, j);
-		printf("%s\n", out.ptr);
-		wfm_buf_release(&out);
-		cJSON_Delete(j);
-	}
-done:
-	if (fd >= 0) {
-		close(fd);
-		unlink(path.ptr);
-	}
-	free(dir);
-	wfm_buf_release(&src);
-	wfm_buf_release(&path);
-	wfm_buf_release(&cmd);
-	return rc;
-}
-
 /* an option of a setting (engine/config.h): named as its row of the table names it */
 #define OPT_CFG_STRING(id, argh, help)                                                             \
 	WFM_OPT_STRING(0, wfm_config_fields[id].option, &given.str[id], argh, help)
@@ -658,7 +467,7 @@ done:
 #define OPT_CFG_LIST(id, argh, help)                                                               \
 	WFM_OPT_LIST(0, wfm_config_fields[id].option, &given.list[id], argh, help)
 
-static int run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, int plan_only)
+int wfm_cmd_run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, int plan_only)
 {
 	const char *const *usage = plan_only ? plan_usage : run_usage;
 	const char *base_opt = "HEAD", *output = NULL;
@@ -728,7 +537,7 @@ static int run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, int
 	int n, rc, ret = WFM_EXIT_USAGE;
 
 	wfm_run_config_given_init(&given);
-	drop_options(options, plan_only ? only_run : only_plan);
+	wfm_cmd_drop_options(options, plan_only ? only_run : only_plan);
 	n = wfm_parse_options(argc, argv, options, usage, 0);
 	if (n < 0)
 		goto done;
@@ -760,7 +569,7 @@ static int run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, int
 	where.top = wfm_repo_workdir(ctx->repo);
 	where.home = getenv("HOME");
 	if (cfg.from[WFM_CF_WORKFLOW] == WFM_FROM_DEFAULT && cfg.provider->has_api) {
-		rc = ask_planner(&planned, &cfg, ctx->repo, goal.ptr, &where, &script, &meta);
+		rc = wfm_cmd_plan_ask(&planned, &cfg, ctx->repo, goal.ptr, &where, &script, &meta);
 		if (rc != 0) {
 			ret = rc > 0 ? rc : wfm_ui_error_lib(rc);
 			goto done;
@@ -779,7 +588,7 @@ static int run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, int
 	wname = cJSON_GetObjectItemCaseSensitive(meta, "name");
 	rc = make_args(&args, args_json_opt, args_file_opt, n ? goal.ptr : NULL, &arg_list, decl);
 	if (rc == 0)
-		add_planned_args(args, &planned);
+		wfm_cmd_plan_add_args(args, &planned);
 	if (rc == 0)
 		rc = wfm_args_check(args, decl,
 				    cJSON_IsString(wname) ? wname->valuestring : cfg.workflow);
@@ -801,8 +610,8 @@ static int run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, int
 	print_card(meta, &cfg, goal.ptr, args, &plan, base_opt);
 	print_reach(ctx->repo, cfg.base, args);
 	if (plan_only) {
-		rc = write_plan(output, force, json, script, cfg.workflow, meta, args, &planned,
-				ctx->repo, goal.ptr);
+		rc = wfm_cmd_plan_write(output, force, json, script, cfg.workflow, meta, args,
+					&planned, ctx->repo, goal.ptr);
 		ret = rc < 0 ? wfm_ui_error_lib(rc) : WFM_EXIT_OK;
 		goto done;
 	}
@@ -818,6 +627,8 @@ static int run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, int
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
+	/* the run has its copy of the planner's script: the temporary one goes now */
+	wfm_plan_release(&planned);
 	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &cfg, args, json);
 done:
 	plan_release(&plan);
@@ -836,10 +647,5 @@ done:
 
 int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
-	return run_or_plan(argc, argv, ctx, 0);
-}
-
-int cmd_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
-{
-	return run_or_plan(argc, argv, ctx, 1);
+	return wfm_cmd_run_or_plan(argc, argv, ctx, 0);
 }
