@@ -181,6 +181,20 @@ cmp -s "$TMP/mine.js" .wfmigrate/workflows/fake-plan.js || fail "plan -o wrote a
 nothing_left "plan"
 pass "plan writes the harness (.wfmigrate/workflows/<name>.js, -o), refuses to overwrite, runs nothing"
 
+# through the OpenAI API the same harness comes back; a chosen workflow is not copied
+OPENAI_API_KEY=$FAKE_KEY OPENAI_BASE_URL=$FAKE_URL/v1 expect_code 0 git wfmigrate plan \
+	--provider openai -o "$TMP/openai.js" --oracle 'make test' --model fake-rules "$goal"
+cmp -s "$TMP/openai.js" "$TMP/mine.js" || fail "plan --provider openai wrote another harness"
+ANTHROPIC_BASE_URL=$FAKE_URL expect_code 0 git wfmigrate plan --json --oracle 'make test' \
+	--model fake-rules "migrate every caller of old_copy to safe_copy"
+json 'j["workflow"], j["file"], j["planner"]["chose"], j["args"]["match"]' <"$TMP/out" |
+	grep -qx "migrate None workflow old_copy" || fail "plan of a migration goal: $(cat "$TMP/out")"
+json 'j["command"]' <"$TMP/out" | grep -qF "git wfmigrate run --workflow migrate --arg match=old_copy 'migrate every caller" ||
+	fail "plan does not print the command with the planner's arguments: $(cat "$TMP/out")"
+[ ! -e .wfmigrate/workflows/migrate.js ] || fail "plan copied the built-in migrate"
+nothing_left "plan of a migration goal"
+pass "plan over the OpenAI API; a chosen workflow: nothing written, its command with the planner's --arg"
+
 # --- run --workflow <the edited file>: runs it, the planner is not asked
 sed -i "s/description: 'Written by the fake planner/description: 'Edited by hand/" "$TMP/mine.js"
 before=$(planner_requests "$TMP/plan.log" | wc -l)
