@@ -71,6 +71,36 @@ int wfm_cmd_plan_ask(struct wfm_plan *plan, struct wfm_run_config *cfg, struct w
 		wfm_ui_error("%s", plan->reason);
 		return WFM_EXIT_FAILURE;
 	}
+	/* --budget and --max-cost hold for the planner and the run together */
+	if (cfg->budget_tokens) {
+		uint64_t spent = plan->tokens_in + plan->tokens_out;
+
+		if (spent >= cfg->budget_tokens) {
+			wfm_ui_error("the planner spent the whole budget (%llu of %llu tokens): "
+				     "nothing is left for the run",
+				     (unsigned long long)spent,
+				     (unsigned long long)cfg->budget_tokens);
+			return WFM_EXIT_FAILURE;
+		}
+		cfg->budget_tokens -= spent;
+	}
+	if (cfg->max_cost > 0) {
+		if (plan->cost_usd >= cfg->max_cost) {
+			wfm_ui_error("the planner spent the whole --max-cost ($%.4f of $%.2f): "
+				     "nothing is left for the run",
+				     plan->cost_usd, cfg->max_cost);
+			return WFM_EXIT_FAILURE;
+		}
+		cfg->max_cost -= plan->cost_usd;
+	}
+	if (cfg->budget_tokens || cfg->max_cost > 0) {
+		fprintf(stderr, "planner: what the run may spend is what is left:");
+		if (cfg->budget_tokens)
+			fprintf(stderr, " %llu tokens", (unsigned long long)cfg->budget_tokens);
+		if (cfg->max_cost > 0)
+			fprintf(stderr, "%s $%.4f", cfg->budget_tokens ? "," : "", cfg->max_cost);
+		fprintf(stderr, "\n");
+	}
 	if (plan->workflow)
 		fprintf(stderr, "planner: chose the workflow '%s': %s\n", plan->workflow,
 			plan->why);

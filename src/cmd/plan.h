@@ -25,9 +25,11 @@ void wfm_cmd_drop_options(struct wfm_option *opts, const char *const *names);
 /*
  * Asks the planner (engine/planner.h) for the goal, and prints its model,
  * tries, tokens and cost, then what it chose or wrote. 0 with *script and
- * *meta replaced by the plan's and cfg->workflow set to its name;
- * WFM_EXIT_FAILURE when the planner gave up (printed); else a negative
- * library error (not printed).
+ * *meta replaced by the plan's, cfg->workflow set to its name, and what
+ * the planner spent taken off cfg's budget and max_cost (they hold for
+ * the planner and the run together); WFM_EXIT_FAILURE when the planner
+ * gave up or left nothing of them (printed); else a negative library
+ * error (not printed).
  */
 int wfm_cmd_plan_ask(struct wfm_plan *plan, struct wfm_run_config *cfg, struct wfm_repo *repo,
 		     const char *goal, const struct wfm_workflow_where *where, char **script,

@@ -10,7 +10,7 @@
 #   prompt holds docs/workflow-api.md, the built-in workflows and the
 #   repository's profile; its tokens are reported;
 # - a harness with a syntax error goes back with the error and the second
-#   one runs; three bad ones (syntax, a forbidden global, no phases) stop
+#   one runs, with what the planner left of --budget; three bad ones (syntax, a forbidden global, no phases) stop
 #   the run with exit 1 and the last error, leaving no run directory, no
 #   branch, no worktree and no temporary file;
 # - a migration goal gets migrate with its match argument, and the run
@@ -99,8 +99,14 @@ clean_runs
 echo '{"planner": ["syntax", "rules"]}' >"$TMP/retry.json"
 start_fakellm retry "$TMP/retry.json"
 ANTHROPIC_BASE_URL=$FAKE_URL expect_code 0 git wfmigrate run --yes --json --oracle 'make test' \
-	--model fake-rules "$goal"
+	--model fake-rules --budget 500k "$goal"
 grep -Eq '^planner: fake-rules, 2 tries, ' "$TMP/err" || fail "the planner was not asked twice"
+# --budget holds for the planner and the run together
+spent=$(sed -n 's/^planner: fake-rules, 2 tries, \([0-9]*\) tokens.*/\1/p' "$TMP/err")
+left=$((500000 - spent))
+grep -q "^planner: what the run may spend is what is left: $left tokens$" "$TMP/err" ||
+	fail "the planner's $spent tokens were not taken off the budget"
+json 'j["budget"]["maxTokens"]' <"$TMP/out" | grep -qx "$left" || fail "the run's budget is not what the planner left"
 json 'j["result"]["merged"] >= 1' <"$TMP/out" | grep -qx True || fail "the second harness did not run"
 planner_requests "$TMP/retry.log" >"$TMP/retry.req"
 [ "$(wc -l <"$TMP/retry.req")" = 2 ] || fail "the planner was not asked exactly twice"
