@@ -715,7 +715,7 @@
 		return asPromise(() => request('chunk', options('chunk()', opts, CHUNK_OPTIONS)));
 	}
 
-	/* the text of a rubric the engine finds by name (docs/harness.md, *Rubrics*) */
+	/* the text of a rubric the engine finds by name (docs/workflow-api.md, *Rubrics*) */
 	function rubric(name) {
 		return asPromise(() => {
 			if (typeof name !== 'string' || name.trim() === '')

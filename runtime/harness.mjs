@@ -198,6 +198,112 @@ function findImport(body) {
 	return -1;
 }
 
+/*
+ * Globals a workflow does not have, which scripts written for Node.js reach
+ * for: a reference to one would throw only when reached, after agents may
+ * have run. Each with what to do instead.
+ */
+const FORBIDDEN = new Map([
+	['require', 'there are no modules, only the workflow globals'],
+	['process', 'there is no process: read the run\'s input from args'],
+	['Buffer', 'use strings and arrays'],
+	['fetch', 'there is no network: agents and the engine do the work'],
+	['XMLHttpRequest', 'there is no network: agents and the engine do the work'],
+	['setTimeout', 'there is nothing to wait for but requests: use await'],
+	['setInterval', 'there is nothing to wait for but requests: use await'],
+	['setImmediate', 'there is nothing to wait for but requests: use await'],
+	['__dirname', 'a workflow cannot read files: use rubric() or agents'],
+	['__filename', 'a workflow cannot read files: use rubric() or agents'],
+]);
+const CLOCK_HINT = 'it breaks resume; pass timestamps in through args';
+const RANDOM_HINT = 'it breaks resume; derive variety from the item or its index instead';
+/* the most occurrences looked at (each costs a compile or two) */
+const MAX_PROBES = 400;
+
+function replaced(body, at, len, text) {
+	return body.slice(0, at) + text + body.slice(at + len);
+}
+
+function previousChar(body, at) {
+	let i = at;
+	while (i > 0 && /\s/u.test(body[i - 1]))
+		i--;
+	return i > 0 ? body[i - 1] : '';
+}
+
+/*
+ * Where the word at [at, at + len) of a body that compiles is: 'text' (in
+ * a string, comment, regex or template), 'expression' (a reference: the
+ * word wrapped as (0,word) still compiles) or 'binding' (anything else:
+ * a declaration, a parameter, a property or method name). V8 decides, as
+ * for import(): a NUL compiles only in text.
+ */
+function position(body, at, len) {
+	if (compiles(PREFIX + replaced(body, at, 1, '\0') + SUFFIX))
+		return 'text';
+	if (previousChar(body, at) === '.')
+		return 'binding';
+	const word = body.slice(at, at + len);
+	if (compiles(PREFIX + replaced(body, at, len, `(0,${word})`) + SUFFIX))
+		return 'expression';
+	return 'binding';
+}
+
+/*
+ * The first use of a global the workflow does not have (FORBIDDEN), or
+ * of Date.now(), Math.random() and argument-less new Date(), which throw
+ * when they run: {at, message}, or null. A name the script binds itself
+ * anywhere (a variable, a parameter, a property of its own) is left
+ * alone; a mention in a string, comment or regex is fine. Called only on
+ * a body that compiles.
+ */
+function findForbidden(body) {
+	const word = /(?<![\p{ID_Continue}$\\])[A-Za-z_$][\w$]*(?![\p{ID_Continue}$])/gu;
+	const uses = new Map(); /* name -> offsets of its uses as a reference */
+	const bound = new Set();
+	let m, probes = 0;
+
+	while ((m = word.exec(body)) !== null && probes < MAX_PROBES) {
+		const name = m[0];
+		const after = body.slice(m.index + name.length);
+		let what = null;
+		if (FORBIDDEN.has(name))
+			what = name;
+		else if (name === 'Date' && /^\s*\.\s*now\s*\(/u.test(after))
+			what = 'Date.now()';
+		else if (name === 'Date' && /^\s*\(\s*\)/u.test(after) &&
+			 /\bnew\s*$/u.test(body.slice(Math.max(0, m.index - 16), m.index)))
+			what = 'new Date()';
+		else if (name === 'Math' && /^\s*\.\s*random\s*\(/u.test(after))
+			what = 'Math.random()';
+		if (what === null && (name === 'Date' || name === 'Math'))
+			what = ''; /* a binding of its own would shadow them */
+		if (what === null)
+			continue;
+		probes++;
+		const pos = position(body, m.index, name.length);
+		if (pos === 'binding')
+			bound.add(name);
+		else if (pos === 'expression' && what !== '' && !uses.has(name))
+			uses.set(name, { at: m.index, what });
+	}
+	let first = null;
+	for (const [name, use] of uses)
+		if (!bound.has(name) && (first === null || use.at < first.at))
+			first = use;
+	if (first === null)
+		return null;
+	const { at, what } = first;
+	let message;
+	if (what === 'Date.now()' || what === 'new Date()')
+		message = `${what} is not allowed in a workflow: ${CLOCK_HINT}`;
+	else if (what === 'Math.random()')
+		message = `${what} is not allowed in a workflow: ${RANDOM_HINT}`;
+	else
+		message = `${what} is not available in a workflow: ${FORBIDDEN.get(what)}`;
+	return { at, message };
+}
+
 /* Compiles the body as an async function; throws Failure on a syntax error. */
 function compile(body, filename, importError) {
 	const options = { filename, columnOffset: -PREFIX.length };
@@ -217,6 +323,12 @@ function compile(body, filename, importError) {
 	if (at >= 0) {
 		const before = splitLines(body.slice(0, at));
 		throw new Failure('syntax', IMPORT_MESSAGE, before.length,
+				  before[before.length - 1].length + 1);
+	}
+	const bad = findForbidden(body);
+	if (bad !== null) {
+		const before = splitLines(body.slice(0, bad.at));
+		throw new Failure('global', bad.message, before.length,
 				  before[before.length - 1].length + 1);
 	}
 	return script;

@@ -594,7 +594,7 @@ const AGENTS_KEYS = ['role', 'perUnit', 'count', 'unless'];
 
 /*
  * meta.phases[i].agents: the agents a phase plans, for the approval card's
- * estimate (docs/harness.md, "Planned agents"). Claude Code ignores it.
+ * estimate (docs/workflow-api.md, "Planned agents"). Claude Code ignores it.
  * { role, perUnit | count, unless? }; perUnit and count are a bound or
  * [low, high]; a bound is a whole number, an argument's name, or
  * { arg, plus }.
@@ -650,7 +650,7 @@ function validateAgents(p, meta, agents, what, at, pos) {
 }
 
 /*
- * The types of meta.args entries (docs/harness.md, "Declaring arguments"):
+ * The types of meta.args entries (docs/workflow-api.md, "Declaring arguments"):
  * what a value of each may be.
  */
 const ARG_TYPES = {

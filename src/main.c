@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	{ "log", cmd_log, WFM_NEED_REPO, "show a run's events or one agent's transcript" },
 	{ "oracle", cmd_oracle, WFM_NEED_REPO, "run the test command in a pool worktree" },
 	{ "pause", cmd_pause, WFM_NEED_REPO, "pause a run: no new agents start" },
+	{ "plan", cmd_plan, WFM_NEED_REPO,
+	  "write the harness for a goal and show its card, not run" },
 	{ "ps", cmd_ps, WFM_NEED_REPO, "list the runs of this repository" },
 	{ "report", cmd_report, WFM_NEED_REPO,
 	  "print a run's report, with tokens and USD per unit" },

@@ -14,7 +14,7 @@ export const meta = {
       agents: { role: 'fixer', perUnit: [0, 'rounds'] } },
     { title: 'Merge', detail: 'verified branches go through the merge queue into the integration branch' },
   ],
-  // A phase's `agents` says what it plans, for the card's estimate (docs/harness.md,
+  // A phase's `agents` says what it plans, for the card's estimate (docs/workflow-api.md,
   // "Planned agents"); Claude Code ignores the key.
   // The arguments (docs/migrate.md): git wfmigrate checks a run's against these
   // before anything runs, and shows them on the approval card. Claude Code ignores
@@ -102,7 +102,7 @@ for (const key of ['match', 'query', 'lang', 'maxBytes', 'paths']) {
 }
 if (typeof A.paths === 'string') chunkOptions.paths = [A.paths]
 
-// The engine's limits (docs/harness.md, *Limits*): items per pipeline() or
+// The engine's limits (docs/workflow-api.md, *Limits*): items per pipeline() or
 // parallel() call, agents per run (--max-agents); null where it sets none.
 const PER_CALL = limits.itemsPerCall ?? Infinity
 const AGENTS_PER_RUN = limits.agentsPerRun ?? Infinity

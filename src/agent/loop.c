@@ -225,8 +225,8 @@ static void transcript_request(struct loop *l)
 	add_str_or_null(r, "agentType", l->req->type ? l->req->type->name : NULL);
 	add_str_or_null(r, "label", l->req->label);
 	add_str_or_null(r, "phase", l->req->phase);
-	wfm_json_add_str(r, "worktree", wfm_slot_path(l->slot));
-	wfm_json_add_str(r, "base", wfm_slot_base(l->slot));
+	add_str_or_null(r, "worktree", l->slot ? wfm_slot_path(l->slot) : NULL);
+	add_str_or_null(r, "base", l->slot ? wfm_slot_base(l->slot) : NULL);
 	add_str_or_null(r, "branch", l->work.branch);
 	wfm_json_add(r, "schema", dup_json(l->req->schema));
 	wfm_json_add(r, "tools", names);
@@ -675,9 +675,8 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 	wfm_buf_init(&l.system, 0);
 	if ((rc = wfm_agent_work_init(&l.work, env, req)) < 0)
 		goto done;
-	if (!env->client || !env->api || !env->pool) {
-		rc = wfm_error_setc(WFM_EINVALID,
-				    "an LLM agent needs a client and a worktree pool");
+	if (!env->client || !env->api) {
+		rc = wfm_error_setc(WFM_EINVALID, "an LLM agent needs a client");
 		goto done;
 	}
 	if (!req->model || !*req->model) {
@@ -701,6 +700,11 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 			goto done;
 		}
 	}
+	/* no pool: a model call on the prompt alone (the planner), which no tool could use */
+	if (!env->pool && (mask || req->worktree || env->slot)) {
+		rc = wfm_error_setc(WFM_EINVALID, "an LLM agent with tools needs a worktree pool");
+		goto done;
+	}
 	make_tools(&l, mask);
 	l.max_out =
 		env->max_output_tokens ? env->max_output_tokens : WFM_AGENT_OUTPUT_TOKENS_DEFAULT;
@@ -712,10 +716,13 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 	}
 	if (env->slot)
 		l.slot = env->slot;
-	else if ((rc = wfm_pool_acquire(&l.slot, env->pool, req->base ? req->base : "HEAD")) < 0)
+	else if (env->pool &&
+		 (rc = wfm_pool_acquire(&l.slot, env->pool, req->base ? req->base : "HEAD")) < 0)
 		goto done;
-	memcpy(out->commit, wfm_slot_base(l.slot), WFM_OID_HEXSZ + 1);
-	l.tools.root = wfm_slot_path(l.slot);
+	if (l.slot) {
+		memcpy(out->commit, wfm_slot_base(l.slot), WFM_OID_HEXSZ + 1);
+		l.tools.root = wfm_slot_path(l.slot);
+	}
 	l.tools.allowed = mask;
 	l.tools.bash_only = l.work.bash ? NULL : env->oracle_cmd;
 	l.tools.sandbox = (enum wfm_sandbox)env->sandbox;
@@ -732,8 +739,8 @@ int wfm_agent_loop_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 		transcript_result(&l);
 
 	/* a read-only agent's changes stay in the slot: the next acquire discards them */
-	if (env->slot) {
-		/* the shared checkout: its holder commits and releases it */
+	if (env->slot || !l.slot) {
+		/* the shared checkout: its holder commits and releases it; or no slot at all */
 	} else if (rc < 0) {
 		first = wfm_strdup(wfm_error_last());
 		wfm_pool_release(env->pool, l.slot);

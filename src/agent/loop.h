@@ -18,7 +18,10 @@
  *  - stop reasons: max_tokens drops the cut-off reply and asks again once
  *    with twice the room; pause_turn continues; refusal, a full context
  *    window and unknown reasons fail the agent;
- *  - a writing agent's worktree is committed to its branch when it succeeds.
+ *  - a writing agent's worktree is committed to its branch when it succeeds;
+ *  - without a pool (env->pool NULL) an agent that has no tools and no
+ *    worktree (the planner, engine/planner.h) is model calls on its prompt
+ *    alone: no slot is taken, out->commit stays "".
  *
  * Returns like wfm_agent_exec_run(): 0 with out->ok telling success or
  * failure; negative when the request is malformed or the environment

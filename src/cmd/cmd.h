@@ -20,6 +20,7 @@ int cmd_export(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_log(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_pause(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_ps(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_report(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx);

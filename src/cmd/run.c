@@ -6,10 +6,12 @@
 #include "agent/provider.h"
 #include "agent/tools.h"
 #include "cmd/cmd.h"
+#include "cmd/plan.h"
 #include "engine/args.h"
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/harness.h"
+#include "engine/planner.h"
 #include "engine/rundir.h"
 #include "engine/workflow.h"
 #include "git/repo.h"
@@ -28,10 +30,20 @@ static const char *const run_usage[] = {
 	"                         [--provider anthropic|openai] [--model [<role>=]<model>]...\n"
 	"                         [--budget <tokens>] [--max-cost <usd>] [--sandbox bwrap]\n"
 	"                         [--concurrency <n>] [--oracle-jobs <n>] [--max-agents <n>]\n"
-	"                         [--pilot <n>] [--allow-test-edits] [--yes] [--json] [-q] [-b] [<goal>...]",
+	"                         [--pilot <n>] [--allow-test-edits] [--yes] [--json] [-q] [-b] "
+	"[<goal>...]",
 	"git wfmigrate [<options>] [<goal>...]   (run is the default command)",
 	NULL,
 };
+
+static const char *const plan_usage[] = {
+	"git wfmigrate plan [-o <file>] [--force] [--json] [<options of run>] <goal>...",
+	NULL,
+};
+
+/* options of one of the two commands only, by long name; the rest are both's */
+static const char *const only_run[] = { "yes", "quiet", "background", "pilot", NULL };
+static const char *const only_plan[] = { "output", "force", NULL };
 
 /*
  * The script's args: the value of --args-json or --args-file, else an
@@ -153,18 +165,19 @@ static int resolve_agent_cmd(struct wfm_run_config *cfg, struct wfm_repo *repo)
 #define OPT_CFG_LIST(id, argh, help)                                                               \
 	WFM_OPT_LIST(0, wfm_config_fields[id].option, &given.list[id], argh, help)
 
-int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
+int wfm_cmd_run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, int plan_only)
 {
-	const char *base_opt = "HEAD";
+	const char *const *usage = plan_only ? plan_usage : run_usage;
+	const char *base_opt = "HEAD", *output = NULL;
 	const char *args_json_opt = NULL, *args_file_opt = NULL;
 	struct wfm_strvec arg_list = WFM_STRVEC_INIT;
 	struct wfm_run_config_given given;
 	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
-	int yes = 0, json = 0, quiet = 0, background = 0;
-	const struct wfm_option options[] = {
-		OPT_CFG_STRING(
-			WFM_CF_WORKFLOW, "name|file",
-			"a saved or built-in workflow's name, or a .js file (default migrate)"),
+	int yes = 0, json = 0, quiet = 0, background = 0, force = 0;
+	struct wfm_option options[] = {
+		OPT_CFG_STRING(WFM_CF_WORKFLOW, "name|file",
+			       "a saved or built-in workflow's name, or a .js file (default: the "
+			       "planner chooses or writes one; migrate with --provider exec)"),
 		OPT_CFG_STRING(WFM_CF_ORACLE, "cmd", "the test command that gates merges"),
 		WFM_OPT_STRING(0, "base", &base_opt, "rev",
 			       "start from this commit (default HEAD)"),
@@ -202,11 +215,17 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			     "let branches that change test files be merged"),
 		WFM_OPT_GROUP("output"),
 		WFM_OPT_BOOL('y', "yes", &yes, "run without asking for approval"),
-		WFM_OPT_BOOL(0, "json", &json, "print report.json on stdout"),
 		WFM_OPT_BOOL('q', "quiet", &quiet, "no progress on stderr"),
 		WFM_OPT_BOOL(
 			'b', "background", &background,
 			"after approval, go on in the background (output in the run directory)"),
+		WFM_OPT_STRING('o', "output", &output, "file",
+			       "where to write the harness (default "
+			       ".wfmigrate/workflows/<name>.js)"),
+		WFM_OPT_BOOL(0, "force", &force, "overwrite the -o file if it exists"),
+		WFM_OPT_BOOL(0, "json", &json,
+			     plan_only ? "print what was planned on stdout"
+				       : "print report.json on stdout"),
 		WFM_OPT_END(),
 	};
 	struct wfm_run_config cfg = { 0 };
@@ -214,12 +233,14 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	struct wfm_buf goal = WFM_BUF_INIT;
 	cJSON *args = NULL, *meta = NULL;
 	struct wfm_ui_card card = { 0 };
+	struct wfm_plan planned = WFM_PLAN_INIT;
 	const char *key;
 	char *script = NULL;
 	int n, rc, ret = WFM_EXIT_USAGE;
 
 	wfm_run_config_given_init(&given);
-	n = wfm_parse_options(argc, argv, options, run_usage, 0);
+	wfm_cmd_drop_options(options, plan_only ? only_run : only_plan);
+	n = wfm_parse_options(argc, argv, options, usage, 0);
 	if (n < 0)
 		goto done;
 	for (int i = 0; i < n; i++)
@@ -228,7 +249,14 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	wfm_run_config_init(&cfg);
 	if ((rc = wfm_run_config_resolve(&cfg, ctx->repo, &given)) < 0 ||
 	    (rc = wfm_run_config_check(&cfg)) < 0) {
-		ret = wfm_ui_usage_error_lib(rc, run_usage, options);
+		ret = wfm_ui_usage_error_lib(rc, usage, options);
+		goto done;
+	}
+	/* the planner chooses when no workflow is named, except for exec agents: migrate */
+	if (cfg.from[WFM_CF_WORKFLOW] == WFM_FROM_DEFAULT && cfg.provider->has_api && !n) {
+		ret = wfm_ui_usage_error(usage, options,
+					 "give a goal (what the run is to do) for the planner, or "
+					 "name a workflow with --workflow");
 		goto done;
 	}
 	if (cfg.provider->has_api && !cfg.budget_tokens && cfg.max_cost <= 0)
@@ -242,12 +270,17 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	}
 	where.top = wfm_repo_workdir(ctx->repo);
 	where.home = getenv("HOME");
-	if ((rc = wfm_workflow_find(&script, cfg.workflow, &where)) < 0) {
+	if (cfg.from[WFM_CF_WORKFLOW] == WFM_FROM_DEFAULT && cfg.provider->has_api) {
+		rc = wfm_cmd_plan_ask(&planned, &cfg, ctx->repo, goal.ptr, &where, &script, &meta);
+		if (rc != 0) {
+			ret = rc > 0 ? rc : wfm_ui_error_lib(rc);
+			goto done;
+		}
+	} else if ((rc = wfm_workflow_find(&script, cfg.workflow, &where)) < 0) {
 		/* a workflow asked for that is nowhere is a bad command line */
 		ret = wfm_ui_error_lib(rc == WFM_ENOTFOUND ? WFM_EINVALID : rc);
 		goto done;
-	}
-	if ((rc = wfm_harness_check(&meta, script, NULL)) < 0) {
+	} else if ((rc = wfm_harness_check(&meta, script, NULL)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
@@ -255,12 +288,20 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	/* the arguments, checked against meta.args with the rest of the card */
 	rc = make_args(&args, args_json_opt, args_file_opt, n ? goal.ptr : NULL, &arg_list,
 		       wfm_args_declared(meta));
+	if (rc == 0)
+		wfm_cmd_plan_add_args(args, &planned);
 	wfm_ui_card_init(&card, ctx->repo, &cfg, goal.ptr, base_opt);
 	if (rc < 0 || (rc = wfm_ui_card_load(&card, script, meta, args)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	wfm_ui_card_print(&card);
+	if (plan_only) {
+		rc = wfm_cmd_plan_write(output, force, json, card.script, cfg.workflow, card.meta,
+					card.args, &planned, ctx->repo, goal.ptr);
+		ret = rc < 0 ? wfm_ui_error_lib(rc) : WFM_EXIT_OK;
+		goto done;
+	}
 	rc = wfm_ui_card_approve(&card, yes);
 	if (rc <= 0) {
 		ret = rc < 0 ? -rc : WFM_EXIT_FAILURE;
@@ -272,12 +313,15 @@ int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
+	/* the run has its copy of the planner's script: the temporary one goes now */
+	wfm_plan_release(&planned);
 	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &cfg, card.args,
 			 (json ? WFM_UI_RUN_JSON : 0) | (quiet ? WFM_UI_RUN_QUIET : 0) |
 				 (background ? WFM_UI_RUN_BACKGROUND : 0));
 done:
 	if (card.repo)
 		wfm_ui_card_release(&card);
+	wfm_plan_release(&planned);
 	wfm_rundir_free(run);
 	wfm_run_config_release(&cfg);
 	wfm_run_config_given_release(&given);
@@ -287,4 +331,9 @@ done:
 	cJSON_Delete(meta);
 	free(script);
 	return ret;
+}
+
+int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
+{
+	return wfm_cmd_run_or_plan(argc, argv, ctx, 0);
 }

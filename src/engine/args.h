@@ -8,7 +8,7 @@
 
 /*
  * The arguments of a run (its script's args) against what the workflow
- * declares in meta.args (docs/harness.md, "Declaring arguments"):
+ * declares in meta.args (docs/workflow-api.md, "Declaring arguments"):
  *
  *   args: { <name>: { type, description, default, required, enum, chunk } }
  *

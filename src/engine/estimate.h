@@ -4,7 +4,7 @@
 /*
  * What a run will roughly spend, before anything runs: the agents of each
  * phase, and a range (low to high) of tokens and USD, for the approval
- * card (docs/harness.md, "Planned agents"; docs/card.md).
+ * card (docs/workflow-api.md, "Planned agents"; docs/card.md).
  *
  * The agents come from the phases of the script's meta: a phase may say
  * `agents: {role, perUnit | count, unless?}` (Claude Code ignores the key).

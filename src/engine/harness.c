@@ -613,7 +613,9 @@ static int check_error(const char *script, const cJSON *msg)
 	const cJSON *column = cJSON_GetObjectItemCaseSensitive(msg, "column");
 	const char *text = cJSON_IsString(message) ? message->valuestring : "invalid workflow";
 	const char *k = cJSON_IsString(kind) ? kind->valuestring : "";
-	int code = (!strcmp(k, "meta") || !strcmp(k, "syntax")) ? WFM_EINVALID : WFM_ERROR;
+	int code = (!strcmp(k, "meta") || !strcmp(k, "syntax") || !strcmp(k, "global"))
+			   ? WFM_EINVALID
+			   : WFM_ERROR;
 	const char *prefix = !strcmp(k, "syntax") ? "SyntaxError: " : "";
 
 	if (cJSON_IsNumber(line) && cJSON_IsNumber(column))

@@ -58,8 +58,10 @@ struct wfm_harness_opts {
 
 /*
  * Validates a script without running it: sets *meta to its meta object
- * (new; free with cJSON_Delete()) and returns 0. A script with a bad meta
- * or a syntax error gives WFM_EINVALID with the message
+ * (new; free with cJSON_Delete()) and returns 0. A script with a bad meta,
+ * a syntax error or a use of a global a workflow does not have (require,
+ * process, fetch, timers, Date.now(), Math.random()...: docs/protocol.md)
+ * gives WFM_EINVALID with the message
  * "<script>:<line>:<column>: <message>" (line and column 1-based in the
  * user's file; a syntax error's message starts "SyntaxError: ").
  * WFM_ENOTFOUND when the script, node or the runtime cannot be found;

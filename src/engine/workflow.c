@@ -64,7 +64,7 @@ int wfm_workflow_is_path(const char *name)
 
 /*
  * The places saved files of a kind ("workflows", "rubrics") are found in,
- * in order (docs/harness.md, *Saved workflows*): new strings, NULL for a
+ * in order (docs/workflow-api.md, *Saved workflows*): new strings, NULL for a
  * place not searched.
  */
 static void saved_dirs(char *dirs[NPLACES], const char *kind,

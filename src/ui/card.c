@@ -361,7 +361,7 @@ static void print_estimate(const struct wfm_ui_card *c)
 
 	if (!e->any) {
 		fprintf(stderr, "estimate: not known (the workflow's phases do not say their "
-				"agents: docs/harness.md, \"Planned agents\")\n");
+				"agents: docs/workflow-api.md, \"Planned agents\")\n");
 		return;
 	}
 	if (!e->known) {

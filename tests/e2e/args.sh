@@ -19,7 +19,7 @@ expect_stderr "^hint: did you mean 'chunk'\?$"
 expect_code 129 git wfmigrate help rsume
 expect_stderr "^hint: did you mean 'resume'\?$"
 expect_code 129 git wfmigrate p
-expect_stderr "^hint: did you mean one of 'pause', 'ps'\?$"
+expect_stderr "^hint: did you mean one of 'pause', 'plan', 'ps'\?$"
 expect_code 129 git wfmigrate frobnicate
 grep -q '^hint:' "$TMP/err" && fail "a hint for a word like no command: $(cat "$TMP/err")"
 "$src/fixtures/make-deprecated.sh" "$TMP/cardkit" >/dev/null

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# isolation: 'worktree' returns what Claude Code returns (docs/harness.md,
+# isolation: 'worktree' returns what Claude Code returns (docs/workflow-api.md,
 # agent()), end to end with the real binary, a real oracle and exec agents:
 #
 # - a script in Claude Code's format: a worktree agent with a schema

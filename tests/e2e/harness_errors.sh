@@ -4,9 +4,10 @@
 # message and the right exit status, and leave a run directory whose
 # journal parses line by line and which a resume takes without crashing:
 #
-# - a syntax error, a meta that is not a literal, a missing script: exit 129
-#   before the approval card, with the user's file and line; no run created;
-# - Date.now(), a thrown exception, a return value that is not JSON: exit 1,
+# - a syntax error, a meta that is not a literal, a call of Date.now(), a
+#   missing script: exit 129 before the approval card, with the user's file
+#   and line; no run created;
+# - the clock reached through another name, a thrown exception, a return value that is not JSON: exit 1,
 #   report.json status "failed" with the message and the user's line;
 # - 5000 items to parallel()/pipeline(): a RangeError the script can catch,
 #   nothing started (not a truncation to 4096);
@@ -87,6 +88,14 @@ expect_code 129 git wfmigrate run --workflow "$harnesses/meta_not_literal.js" --
 expect_stderr "^error: $harnesses/meta_not_literal.js:1:[0-9]+: meta must be a pure literal: .n. is an identifier"
 no_runs "a meta that is not a literal"
 pass "a meta that is not a literal: exit 129, the identifier named, no run"
+
+# the clock called as such is refused by the check, before anything runs
+sed 's/^const started = clock.now()$/const started = Date.now()/' "$harnesses/date_now.js" >"$TMP/date_now.js"
+expect_code 129 git wfmigrate run --workflow "$TMP/date_now.js" --agent-cmd cat --yes </dev/null
+expect_stderr "^error: $TMP/date_now.js:8:17: Date.now\\(\\) is not allowed in a workflow: it breaks resume"
+grep -q '^workflow:' "$TMP/err" && fail "the approval card was shown for a script that calls Date.now()"
+no_runs "a script that calls Date.now()"
+pass "Date.now() as code: exit 129, file:8:17 named, no run"
 
 expect_code 129 git wfmigrate run --workflow "$TMP/nope.js" --agent-cmd cat --yes </dev/null
 expect_stderr "nope.js"

@@ -10,6 +10,9 @@
 //   verifier            Read {file_path}  ->  StructuredOutput {verdict, findings}
 //   classifier          StructuredOutput {relevant, reason} from the unit's
 //                       text in the prompt (Read first if the prompt has none)
+//   planner             StructuredOutput {workflow, args, why} or {script, why}
+//                       (plannerAnswer: the goal and the attempt in the prompt,
+//                       scenario.planner saying what each attempt answers)
 //
 // Any tool result that is an error ends the job with a text turn. A
 // StructuredOutput refused by the client is retried once with the object
@@ -28,6 +31,8 @@ const ROLE_MARKERS = [
   ['You are fixing', 'fixer'],
   ['adversarial reviewer', 'verifier'],
   ['Decide whether one unit', 'classifier'],
+  // src/engine/planner.c's prompt (it quotes the others' markers further on)
+  ['You choose or write the workflow', 'planner'],
 ]
 // describeUnit() of workflows/migrate.js: "... in <path>, lines <a>-<b> (unit <id>)"
 const UNIT = /\bin (\S(?:.*?\S)?), lines (\d+)-(\d+) \(unit ([^)\n]+)\)/
@@ -202,11 +207,73 @@ function firstLine(s) {
   return String(s ?? '').trim().split('\n')[0].slice(0, 300)
 }
 
-// conv: the neutral conversation (anthropic.mjs / openai.mjs conversation()).
+// --- the planner ------------------------------------------------------------
+
+// The harness the fake planner writes: an implementer per unit that calls
+// old_copy, with the prompt the implementer rule reads, each branch merged
+// through the oracle-gated queue.
+export const PLANNED_SCRIPT = `export const meta = {
+  name: 'fake-plan',
+  description: 'Written by the fake planner: an implementer per unit that calls old_copy, merged when the oracle passes',
+  phases: [
+    { title: 'Change', detail: 'an implementer per unit, in its own worktree' },
+    { title: 'Merge', detail: 'each branch through the oracle-gated merge queue' },
+  ],
+}
+
+const units = await chunk({ match: 'old_copy' })
+log(\`\${units.length} units call old_copy\`)
+phase('Change')
+const changed = await pipeline(units, (u) => agent(
+  \`You are migrating callers of old_copy to safe_copy: \${args.goal}\\n\` +
+  \`The code is in \${u.path}, lines \${u.start_line}-\${u.end_line} (unit \${u.id}).\`,
+  { label: u.id, unit: u, isolation: 'worktree', role: 'implementer' }))
+phase('Merge')
+let merged = 0
+for (const r of changed) {
+  if (r === null) continue
+  const m = await merge(r)
+  if (m.merged) merged++
+}
+return { units: units.length, merged }
+`
+
+// What an attempt of the planner answers (scenario.planner[attempt - 1]):
+//   "rules"      the rule: a goal that says migrate (or "move every caller")
+//                gets {workflow: "migrate", args: {match: "old_copy"}}, any
+//                other the script above
+//   "migrate", "script"   that answer whatever the goal
+//   "syntax"     the script with a syntax error (a parenthesis left open)
+//   "forbidden"  the script calling Date.now()
+//   "nophases"   the script without meta.phases
+//   "unknown"    {workflow: "no-such-workflow"}
+//   an object    sent as the answer as it is
+export const PLANNER_ANSWERS = ['rules', 'migrate', 'script', 'syntax', 'forbidden', 'nophases', 'unknown']
+
+export function plannerAnswer(prompt, planned = []) {
+  const goal = (/## The goal\n\n([\s\S]*?)\n(?:\n## |\nThis is attempt )/.exec(prompt) ?? [])[1] ?? ''
+  const attempt = Number((/This is attempt (\d+) of \d+/.exec(prompt) ?? [])[1] ?? 1)
+  let kind = planned[attempt - 1] ?? 'rules'
+  if (kind && typeof kind === 'object') return kind
+  if (kind === 'rules') kind = /\bmigrat|move every caller/i.test(goal) ? 'migrate' : 'script'
+  const why = `fakellm planner, attempt ${attempt}: ${kind}`
+  switch (kind) {
+    case 'migrate': return { workflow: 'migrate', args: { match: 'old_copy' }, why }
+    case 'unknown': return { workflow: 'no-such-workflow', why }
+    case 'syntax': return { script: PLANNED_SCRIPT.replace("chunk({ match: 'old_copy' })", "chunk({ match: 'old_copy' }"), why }
+    case 'forbidden': return { script: PLANNED_SCRIPT.replace('let merged = 0', 'let merged = 0 * Date.now()'), why }
+    case 'nophases': return { script: PLANNED_SCRIPT.replace(/ {2}phases: \[[\s\S]*?\n {2}\],\n/, ''), why }
+    default: return { script: PLANNED_SCRIPT, why }
+  }
+}
+
+// conv: the neutral conversation (anthropic.mjs / openai.mjs conversation());
+// scenario: the server's (scenario.planner for the planner).
 // Returns the neutral reply {text, calls: [{name, input}], stop}.
-export function ruleModel(conv) {
+export function ruleModel(conv, scenario = {}) {
   const prompt = promptOf(conv)
   const role = guessRole(conv)
+  if (role === 'planner') return submit(conv, plannerAnswer(prompt, scenario.planner), history(conv))
   const unit = parseUnit(prompt)
   if (!role) return text('fakellm rule model: I cannot tell the job from the prompt (no "You are migrating", "You are fixing", "adversarial reviewer" or "Decide whether one unit").')
   if (!unit) return text('fakellm rule model: the prompt names no unit ("in <path>, lines <a>-<b> (unit <id>)").')

@@ -156,3 +156,48 @@ test('the model is stateless: the same conversation gets the same reply, ids inc
   assert.equal(a.json.content[0].name, 'Read')
   assert.match(a.json.content[0].id, /^toolu_[A-Za-z0-9]+$/)
 })
+
+// The planner (src/engine/planner.c's prompt): the goal and the attempt in
+// the prompt, scenario.planner saying what each attempt answers; the
+// scripts it writes pass or fail the harness check as their names say.
+test('planner: migrate for a migration goal, its own harness otherwise, per attempt from the scenario', async () => {
+  const { plannerAnswer, PLANNED_SCRIPT } = await import('./rules.mjs')
+  const prompt = (goal, attempt) => `You choose or write the workflow for a job...\n## The goal\n\n${goal}\n\nThis is attempt ${attempt} of 3.\n`
+  assert.deepEqual(plannerAnswer(prompt('migrate every caller of old_copy', 1)),
+    { workflow: 'migrate', args: { match: 'old_copy' }, why: 'fakellm planner, attempt 1: migrate' })
+  assert.equal(plannerAnswer(prompt('rewrite old_copy callers', 1)).script, PLANNED_SCRIPT)
+  const planned = ['syntax', 'forbidden', 'nophases', { workflow: 'x', why: 'y' }]
+  const check = (script) => {
+    const file = join(tempDir(), 'wf.js')
+    writeFileSync(file, script)
+    const r = spawnSync(process.execPath, [join(ROOT, 'runtime', 'harness.mjs'), '--check', file], { encoding: 'utf8' })
+    return JSON.parse(r.stdout)
+  }
+  assert.equal(check(PLANNED_SCRIPT).type, 'meta')
+  assert.equal(check(plannerAnswer(prompt('g', 1), planned).script).kind, 'syntax')
+  assert.equal(check(plannerAnswer(prompt('g', 2), planned).script).kind, 'global')
+  assert.equal(check(plannerAnswer(prompt('g', 3), planned).script).meta.phases, undefined)
+  assert.deepEqual(plannerAnswer(prompt('g', 4), planned), { workflow: 'x', why: 'y' })
+  assert.equal(plannerAnswer(prompt('rewrite', 5), planned).script, PLANNED_SCRIPT, 'past the list: the rule')
+
+  // over the wire: the answer comes through StructuredOutput, then "Submitted."
+  const s = await startServer({ scenario: { planner: ['unknown'] } })
+  try {
+    const schema = { type: 'object', required: ['why'], properties: { workflow: { type: 'string' }, script: { type: 'string' }, args: { type: 'object' }, why: { type: 'string' } }, additionalProperties: false }
+    for (const api of ['anthropic', 'openai']) {
+      const r = await runAgent(s, { api, dir: tempDir(), prompt: prompt('anything', 1), schema })
+      assert.deepEqual(r.submitted, { workflow: 'no-such-workflow', why: 'fakellm planner, attempt 1: unknown' })
+      assert.deepEqual(r.calls.map(c => c.name), ['StructuredOutput'])
+    }
+  } finally {
+    await s.stop()
+  }
+})
+
+test('planner: a bad scenario.planner is refused', () => {
+  const f = join(tempDir(), 'bad.json')
+  writeFileSync(f, JSON.stringify({ planner: ['nonsense'] }))
+  const r = spawnSync(process.execPath, [join(ROOT, 'tests', 'fakellm', 'server.mjs'), '--scenario', f], { encoding: 'utf8' })
+  assert.equal(r.status, 2)
+  assert.match(r.stderr, /scenario.planner must be a list of answers/)
+})

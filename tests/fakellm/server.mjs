@@ -18,12 +18,12 @@ import * as anthropic from './anthropic.mjs'
 import * as openai from './openai.mjs'
 import { escapeModel } from './escape.mjs'
 import { Faults } from './faults.mjs'
-import { guessRole, ruleModel } from './rules.mjs'
+import { PLANNER_ANSWERS, guessRole, ruleModel } from './rules.mjs'
 import { Script } from './script.mjs'
 import { AnthropicCache, OpenAICache, tokensOfText } from './tokens.mjs'
 
 const MAX_BODY = 32 * 1024 * 1024 // the Messages API's request limit
-const SCENARIO_KEYS = ['model', 'script', 'cacheMinTokens', 'usage', 'faults', 'spendLimit', 'latencyMs', 'comment']
+const SCENARIO_KEYS = ['model', 'script', 'cacheMinTokens', 'usage', 'faults', 'spendLimit', 'latencyMs', 'planner', 'comment']
 
 export function loadScenario(file) {
   if (!file) return {}
@@ -39,6 +39,10 @@ export function loadScenario(file) {
   }
   if (s.model !== undefined && !['rules', 'escape', 'script'].includes(s.model)) {
     throw new Error(`scenario.model must be "rules", "escape" or "script", not ${JSON.stringify(s.model)}`)
+  }
+  if (s.planner !== undefined && (!Array.isArray(s.planner) ||
+      !s.planner.every(a => PLANNER_ANSWERS.includes(a) || (a && typeof a === 'object' && !Array.isArray(a))))) {
+    throw new Error(`scenario.planner must be a list of answers (${PLANNER_ANSWERS.join(', ')}, or an object)`)
   }
   if (s.usage !== undefined && !['full', 'none', 'partial'].includes(s.usage)) {
     throw new Error(`scenario.usage must be "full", "none" or "partial", not ${JSON.stringify(s.usage)}`)
@@ -206,7 +210,7 @@ export class FakeLLM {
       if (st.raw !== undefined) return this.sendRaw(res, entry, st.status ?? 200, st.raw, headers)
       turn = Script.reply(st)
     } else {
-      turn = kind === 'escape' ? escapeModel(conv) : ruleModel(conv)
+      turn = kind === 'escape' ? escapeModel(conv) : ruleModel(conv, this.scenario)
       turn = limitOutput(turn, conv.maxTokens)
     }
     turn.calls = (turn.calls ?? []).map((c, i) => ({ ...c, id: c.id ?? `${api === 'anthropic' ? 'toolu_' : 'call_'}${derivedId(bodyHash, i)}` }))

@@ -133,9 +133,11 @@ return out;`;
 });
 
 test('Date.now, Math.random and new Date() throw; dates from values work', async () => {
+	/* reached through another name: the check (below) refuses the plain calls */
 	const v = done(await run(`${META}
 const out = [];
-for (const f of [() => Date.now(), () => Math.random(), () => new Date(), () => Date(),
+const D = Date, M = Math;
+for (const f of [() => D.now(), () => M.random(), () => new D(), () => Date(),
 		 () => new Intl.DateTimeFormat('en').format()])
 	try { f(); out.push('ran'); } catch (e) { out.push(e.message); }
 class Later extends Date {}
@@ -151,8 +153,41 @@ return out;`));
 		'Intl.DateTimeFormat format() without a date is not allowed in a workflow: it breaks resume; pass timestamps in through args',
 		'1970-01-01T00:00:00.000Z', 1577836800000, 86400000, true, true, '1/1/1970', 86400000,
 	]);
-	const e = error(await run(`${META}\nconst t = Date.now()\n`), 'determinism');
+	const e = error(await run(`${META}\nconst t = Date['now']()\n`), 'determinism');
 	assert.equal(e.line, 3);
+});
+
+test('the check refuses globals a workflow does not have, used as code, with line and column', async () => {
+	for (const [code, line, column, message] of [
+		['const t = Date.now()\n', 2, 11, 'Date.now() is not allowed in a workflow: it breaks resume; pass timestamps in through args'],
+		['log(1)\nconst d = new Date()\n', 3, 15, 'new Date() is not allowed in a workflow: it breaks resume; pass timestamps in through args'],
+		['const x = [1].map(() => Math.random())\n', 2, 25, 'Math.random() is not allowed in a workflow: it breaks resume; derive variety from the item or its index instead'],
+		['const fs = require("fs")\n', 2, 12, 'require is not available in a workflow: there are no modules, only the workflow globals'],
+		['log(`${process.env.HOME}`)\n', 2, 8, 'process is not available in a workflow: there is no process: read the run\'s input from args'],
+		['await fetch("http://x")\n', 2, 7, 'fetch is not available in a workflow: there is no network: agents and the engine do the work'],
+		['if (args) setTimeout(() => 1, 5)\n', 2, 11, 'setTimeout is not available in a workflow: there is nothing to wait for but requests: use await'],
+		['const b = Buffer.from("x")\n', 2, 11, 'Buffer is not available in a workflow: use strings and arrays'],
+	]) {
+		for (const check of [true, false]) {
+			const r = await run(`${META}${code}`, { check });
+			assert.deepEqual(error(r, 'global'), { type: 'error', kind: 'global', message, line, column }, code);
+			if (!check)
+				assert.equal(r.messages.length, 1, 'nothing ran before the error');
+		}
+	}
+	/* text, properties, keys and the script's own bindings are not uses */
+	const r = await run(`${META}// process.exit() and require('x')
+const s = "Date.now() and fetch('x') in a prompt"
+const t = \`Math.random() \${s.length}\`, re = /process|require/
+const o = { process: 1, fetch() { return 2 }, setTimeout: 3 }
+log(o.process, o.fetch(), o['require'])
+function f(setTimeout) { return setTimeout }
+const { Buffer } = { Buffer: 4 }
+class C { require() { return 5 } }
+const process = { env: {} }
+return [new Date(0).getTime(), Date.UTC(2020, 0, 1), Math.max(1, 2), f(6), Buffer, new C().require(), process.env]
+`);
+	assert.deepEqual(done(r), [0, 1577836800000, 2, 6, 4, 5, {}]);
 });
 
 test('an uncaught exception ends the run with its line', async () => {

@@ -447,6 +447,51 @@ static void test_agent_loop__structured_output(void **state)
 	teardown(&f);
 }
 
+/* Without a pool: a tool-less agent (the planner) is model calls on its prompt; others refused. */
+static void test_agent_loop__no_pool(void **state)
+{
+	struct fixture f;
+	cJSON *schema = wfm_test_json(VERDICT_SCHEMA), *body;
+	struct wfm_buf names = WFM_BUF_INIT;
+	char *slots, *first;
+
+	(void)state;
+	setup(&f, WFM_LLM_ANTHROPIC,
+	      "{\"model\":\"script\",\"script\":["
+	      "{\"tool_calls\":[{\"name\":\"StructuredOutput\",\"input\":{"
+	      "\"verdict\":\"pass\"}}]}]}");
+	f.env.pool = NULL;
+	f.req.role = "planner";
+	f.req.schema = schema;
+	f.req.base = NULL;
+	run(&f);
+	assert_true(f.r.ok);
+	assert_string_equal(cJSON_GetObjectItem(f.r.output, "verdict")->valuestring, "pass");
+	assert_string_equal(f.r.commit, "");
+	assert_null(f.r.branch);
+	body = request_body(&f, 0);
+	tool_names(&names, body);
+	assert_string_equal(names.ptr, "StructuredOutput");
+	first = wfm_test_sh(f.repo, "grep -c '\"worktree\":null' '%s' || :", f.transcript);
+	assert_string_equal(wfm_test_trim(first), "1");
+	slots = wfm_test_sh(f.repo, "git worktree list | wc -l");
+	assert_string_equal(wfm_test_trim(slots), "1");
+	wfm_agent_result_release(&f.r);
+
+	/* a role with tools, or a worktree agent, needs a pool: refused before any call */
+	f.req.role = "reviewer";
+	assert_int_equal(wfm_agent_loop_run(&f.r, &f.env, &f.req), WFM_EINVALID);
+	assert_non_null(strstr(wfm_error_last(), "needs a worktree pool"));
+	assert_int_equal(nr_requests(&f), 1);
+
+	free(slots);
+	free(first);
+	cJSON_Delete(body);
+	cJSON_Delete(schema);
+	wfm_buf_release(&names);
+	teardown(&f);
+}
+
 static void test_agent_loop__schema_without_type(void **state)
 {
 	struct fixture f;
@@ -586,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_agent_loop__stop_reasons),
 		cmocka_unit_test(test_agent_loop__openai_bad_arguments),
 		cmocka_unit_test(test_agent_loop__structured_output),
+		cmocka_unit_test(test_agent_loop__no_pool),
 		cmocka_unit_test(test_agent_loop__schema_without_type),
 		cmocka_unit_test(test_agent_loop__limits),
 		cmocka_unit_test(test_agent_loop__wall_time),

@@ -1,5 +1,7 @@
 #include "support/test.h"
+#include "base/buf.h"
 #include "base/fs.h"
+#include "base/strvec.h"
 #include "engine/workflow.h"
 
 static void test_workflow__is_path(void **state)
@@ -121,12 +123,51 @@ static void test_workflow__rubric_find(void **state)
 	free(dir);
 }
 
+/* The saved workflows' files, repository's first, then the user's, then the built-ins. */
+static void test_workflow__list(void **state)
+{
+	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
+	struct wfm_workflow_info *list = NULL;
+	size_t nr = 0;
+	char *dir = wfm_test_tmpdir();
+	struct wfm_buf want = WFM_BUF_INIT, all = WFM_BUF_INIT;
+
+	(void)state;
+	free(wfm_test_sh(dir, "mkdir -p top/.claude/workflows top/.wfmigrate/workflows "
+			      "home/.claude/workflows && touch top/.claude/workflows/b.js "
+			      "top/.claude/workflows/a.js top/.claude/workflows/notes.md "
+			      "top/.wfmigrate/workflows/c.js home/.claude/workflows/d.js"));
+	where.top = wfm_fs_join(dir, "top");
+	where.home = wfm_fs_join(dir, "home");
+	assert_int_equal(wfm_workflow_list(&list, &nr, &where), 0);
+	for (size_t i = 0; i < nr; i++) {
+		if (list[i].place == WFM_WORKFLOW_BUILTIN)
+			continue;
+		/* empty files: listed with why they do not load */
+		assert_non_null(list[i].error);
+		wfm_buf_addf(&all, "%s\n", list[i].path);
+	}
+	wfm_buf_addf(&want,
+		     "%s/top/.claude/workflows/a.js\n%s/top/.claude/workflows/b.js\n"
+		     "%s/top/.wfmigrate/workflows/c.js\n%s/home/.claude/workflows/d.js\n",
+		     dir, dir, dir, dir);
+	assert_string_equal(all.ptr, want.ptr);
+	wfm_workflow_info_free(list, nr);
+	free((char *)where.top);
+	free((char *)where.home);
+	wfm_buf_release(&want);
+	wfm_buf_release(&all);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_workflow__is_path),
 		cmocka_unit_test(test_workflow__find_takes_a_path_as_it_is),
 		cmocka_unit_test(test_workflow__rubric_find),
+		cmocka_unit_test(test_workflow__list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
