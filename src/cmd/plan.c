@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "cmd/cmd.h"
 #include "cmd/plan.h"
+#include "engine/args.h"
 #include "engine/config.h"
 #include "engine/planner.h"
 #include "git/repo.h"
@@ -181,22 +182,7 @@ int wfm_cmd_plan_write(const char *output, int force, int json, const char *scri
 	}
 	wfm_buf_adds(&cmd, "git wfmigrate run --workflow ");
 	wfm_buf_add_sq(&cmd, path.len ? path.ptr : workflow);
-	for (const cJSON *a = cJSON_IsObject(args) ? args->child : NULL; a; a = a->next) {
-		struct wfm_buf kv = WFM_BUF_INIT;
-
-		if (!strcmp(a->string, "goal"))
-			continue;
-		wfm_buf_addf(&kv, "%s=", a->string);
-		if (cJSON_IsString(a))
-			wfm_buf_adds(&kv, a->valuestring);
-		else
-			wfm_json_print(&kv, a);
-		wfm_buf_adds(&cmd, " --arg ");
-		wfm_buf_add_sq(&cmd, kv.ptr);
-		wfm_buf_release(&kv);
-	}
-	wfm_buf_addch(&cmd, ' ');
-	wfm_buf_add_sq(&cmd, goal);
+	wfm_args_command_line(&cmd, args, NULL);
 	if (path.len)
 		fprintf(stderr, "wrote %s\n", path.ptr);
 	fprintf(stderr, "not run; to run it (edited or not), with the same options:\n  %s\n",

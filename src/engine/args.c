@@ -344,3 +344,39 @@ int wfm_args_chunk_opts(struct wfm_chunk_opts *opts, struct wfm_strvec *paths, c
 	opts->pathspecs_nr = paths->nr;
 	return 0;
 }
+
+void wfm_args_command_line(struct wfm_buf *out, const cJSON *args, const char *skip)
+{
+	struct wfm_buf kv = WFM_BUF_INIT;
+	const cJSON *a;
+	int scalars = cJSON_IsObject(args);
+
+	for (a = scalars ? args->child : NULL; a; a = a->next)
+		scalars &= cJSON_IsString(a) || cJSON_IsNumber(a) || cJSON_IsBool(a);
+	if (!scalars) {
+		if (args && !cJSON_IsNull(args)) {
+			wfm_json_print(&kv, args);
+			wfm_buf_adds(out, " --args-json ");
+			wfm_buf_add_sq(out, kv.ptr);
+		}
+		wfm_buf_release(&kv);
+		return;
+	}
+	cJSON_ArrayForEach (a, args) {
+		if (!strcmp(a->string, "goal") || (skip && !strcmp(a->string, skip)))
+			continue;
+		wfm_buf_clear(&kv);
+		wfm_buf_addf(&kv, "%s=", a->string);
+		if (cJSON_IsString(a))
+			wfm_buf_adds(&kv, a->valuestring);
+		else
+			wfm_json_print(&kv, a);
+		wfm_buf_adds(out, " --arg ");
+		wfm_buf_add_sq(out, kv.ptr);
+	}
+	if ((a = cJSON_GetObjectItemCaseSensitive(args, "goal")) && cJSON_IsString(a)) {
+		wfm_buf_addch(out, ' ');
+		wfm_buf_add_sq(out, a->valuestring);
+	}
+	wfm_buf_release(&kv);
+}

@@ -68,4 +68,14 @@ int wfm_args_resolve_pathspecs(cJSON *args, const cJSON *decl, const struct wfm_
 int wfm_args_chunk_opts(struct wfm_chunk_opts *opts, struct wfm_strvec *paths, const cJSON *obj,
 			const char *const *only);
 
+/*
+ * Appends the options that give a run these args again, for a command
+ * line people copy: " --arg 'k=v'" for each value but "goal" and skip
+ * (may be NULL), then " '<goal>'" when there is one; args that are not an
+ * object, or that hold a value --arg cannot give (an array, an object,
+ * null), as " --args-json '<json>'", whole.
+ */
+struct wfm_buf;
+void wfm_args_command_line(struct wfm_buf *out, const cJSON *args, const char *skip);
+
 #endif

@@ -8,6 +8,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/strvec.h"
+#include "engine/args.h"
 #include "engine/export.h"
 #include "engine/workflow.h"
 
@@ -196,59 +197,17 @@ static void args_md(struct wfm_buf *md, const cJSON *meta)
 static void command_line(struct wfm_buf *b, const struct wfm_export_source *src, int args_rubric)
 {
 	const char *oracle = wfm_json_get_str(src->run_json, "oracle", NULL);
-	const cJSON *a;
-	int all_scalar = 1;
 
 	wfm_buf_adds(b, "git wfmigrate run --workflow ./workflow.js --oracle ");
 	if (oracle)
 		wfm_buf_add_sq(b, oracle);
 	else
 		wfm_buf_adds(b, "'<your test command>'");
-	if (!cJSON_IsObject(src->args)) {
-		wfm_buf_adds(b, src->run ? "" : " [--arg <name>=<value>]... '<goal>'");
-		if (src->args && !cJSON_IsNull(src->args)) {
-			struct wfm_buf j = WFM_BUF_INIT;
-
-			wfm_json_print(&j, src->args);
-			wfm_buf_adds(b, " --args-json ");
-			wfm_buf_add_sq(b, j.ptr);
-			wfm_buf_release(&j);
-		}
-		return;
-	}
-	cJSON_ArrayForEach (a, src->args)
-		all_scalar &= cJSON_IsString(a) || cJSON_IsNumber(a) || cJSON_IsBool(a);
-	if (!all_scalar) {
-		struct wfm_buf j = WFM_BUF_INIT;
-
-		wfm_json_print(&j, src->args);
-		wfm_buf_adds(b, " --args-json ");
-		wfm_buf_add_sq(b, j.ptr);
-		wfm_buf_release(&j);
-		return;
-	}
-	cJSON_ArrayForEach (a, src->args) {
-		struct wfm_buf kv = WFM_BUF_INIT;
-
-		if (!strcmp(a->string, "goal"))
-			continue;
-		if (args_rubric && !strcmp(a->string, "rubric")) {
-			wfm_buf_adds(b, " --arg rubric=\"$(cat rubrics/" ARGS_RUBRIC ".md)\"");
-			continue;
-		}
-		wfm_buf_addf(&kv, "%s=", a->string);
-		if (cJSON_IsString(a))
-			wfm_buf_adds(&kv, a->valuestring);
-		else
-			wfm_json_print(&kv, a);
-		wfm_buf_adds(b, " --arg ");
-		wfm_buf_add_sq(b, kv.ptr);
-		wfm_buf_release(&kv);
-	}
-	if (wfm_json_get_str(src->args, "goal", NULL)) {
-		wfm_buf_addch(b, ' ');
-		wfm_buf_add_sq(b, wfm_json_get_str(src->args, "goal", ""));
-	}
+	if (!src->run && !cJSON_IsObject(src->args))
+		wfm_buf_adds(b, " [--arg <name>=<value>]... '<goal>'");
+	wfm_args_command_line(b, src->args, args_rubric ? "rubric" : NULL);
+	if (args_rubric && cJSON_IsObject(src->args))
+		wfm_buf_adds(b, " --arg rubric=\"$(cat rubrics/" ARGS_RUBRIC ".md)\"");
 }
 
 /* The additions to Claude Code's harness API the script calls: it needs git wfmigrate for them. */

@@ -20,6 +20,7 @@
 #include "ui/message.h"
 #include "ui/pager.h"
 #include "ui/run.h"
+#include "ui/status.h"
 
 #include <ctype.h>
 
@@ -332,17 +333,6 @@ static void phase_agents(struct wfm_buf *out, const struct wfm_estimate_phase *p
 		wfm_buf_addf(out, " (%lu-%lu %s agents)", ph->low, ph->high, ph->role);
 }
 
-/* 950, 48k, 1.2M */
-static void tokens(struct wfm_buf *out, uint64_t n)
-{
-	if (n < 10000)
-		wfm_buf_addf(out, "%llu", (unsigned long long)n);
-	else if (n < 1000000)
-		wfm_buf_addf(out, "%lluk", (unsigned long long)((n + 500) / 1000));
-	else
-		wfm_buf_addf(out, "%.1fM", (double)n / 1e6);
-}
-
 static void usd(struct wfm_buf *out, double v)
 {
 	wfm_buf_addf(out, v < 10 ? "$%.2f" : "$%.0f", v);
@@ -385,9 +375,9 @@ static void print_estimate(const struct wfm_ui_card *c)
 		return;
 	}
 	wfm_buf_adds(&b, ", ");
-	tokens(&b, e->tokens_low);
+	wfm_ui_add_tokens(&b, e->tokens_low);
 	wfm_buf_adds(&b, "-");
-	tokens(&b, e->tokens_high);
+	wfm_ui_add_tokens(&b, e->tokens_high);
 	wfm_buf_adds(&b, " tokens, ");
 	usd(&b, e->usd_low);
 	wfm_buf_adds(&b, "-");
@@ -401,14 +391,14 @@ static void print_estimate(const struct wfm_ui_card *c)
 	if (e->agents_low > WFM_ESTIMATE_LARGE_AGENTS ||
 	    e->tokens_low > WFM_ESTIMATE_LARGE_TOKENS) {
 		wfm_buf_clear(&b);
-		tokens(&b, e->tokens_low);
+		wfm_ui_add_tokens(&b, e->tokens_low);
 		wfm_ui_warning("a large run: at least %lu agents and %s tokens (over %d agents or "
 			       "1.5M tokens); try it on a few units first with --pilot <n>",
 			       e->agents_low, b.ptr, WFM_ESTIMATE_LARGE_AGENTS);
 	}
 	if (cfg->budget_tokens && cfg->budget_tokens < e->tokens_high) {
 		wfm_buf_clear(&b);
-		tokens(&b, cfg->budget_tokens);
+		wfm_ui_add_tokens(&b, cfg->budget_tokens);
 		wfm_ui_warning("the budget of %s tokens is below the estimate's %s end: %s", b.ptr,
 			       cfg->budget_tokens < e->tokens_low ? "low" : "high",
 			       cfg->budget_tokens < e->tokens_low

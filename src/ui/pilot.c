@@ -3,6 +3,7 @@
 #include "base/json.h"
 #include "engine/estimate.h"
 #include "ui/pilot.h"
+#include "ui/status.h"
 
 int wfm_ui_pilot_stopped(const cJSON *report)
 {
@@ -10,17 +11,6 @@ int wfm_ui_pilot_stopped(const cJSON *report)
 	const char *why = wfm_json_get_str(report, "stopReason", "");
 
 	return !strcmp(status, "stopped") && !strcmp(why, "pilot");
-}
-
-/* 950, 48k, 1.2M */
-static void tokens(struct wfm_buf *out, uint64_t n)
-{
-	if (n < 10000)
-		wfm_buf_addf(out, "%llu", (unsigned long long)n);
-	else if (n < 1000000)
-		wfm_buf_addf(out, "%lluk", (unsigned long long)((n + 500) / 1000));
-	else
-		wfm_buf_addf(out, "%.1fM", (double)n / 1e6);
 }
 
 void wfm_ui_pilot_print(FILE *out, const cJSON *report, int metered)
@@ -68,9 +58,9 @@ void wfm_ui_pilot_print(FILE *out, const cJSON *report, int metered)
 	wfm_buf_adds(&b, " agents");
 	if (metered) {
 		wfm_buf_adds(&b, ", ");
-		tokens(&b, m.tokens_low);
+		wfm_ui_add_tokens(&b, m.tokens_low);
 		wfm_buf_adds(&b, "-");
-		tokens(&b, m.tokens_high);
+		wfm_ui_add_tokens(&b, m.tokens_high);
 		wfm_buf_addf(&b, " tokens, $%.2f-$%.2f", m.usd_low, m.usd_high);
 	} else {
 		wfm_buf_adds(&b, " (tokens and cost not metered: exec agents)");
@@ -83,9 +73,9 @@ void wfm_ui_pilot_print(FILE *out, const cJSON *report, int metered)
 	fprintf(out, " agents");
 	if (metered) {
 		wfm_buf_clear(&b);
-		tokens(&b, m.unit_tokens_low);
+		wfm_ui_add_tokens(&b, m.unit_tokens_low);
 		wfm_buf_adds(&b, "-");
-		tokens(&b, m.unit_tokens_high);
+		wfm_ui_add_tokens(&b, m.unit_tokens_high);
 		fprintf(out, ", %s tokens, $%.4f-$%.4f", b.ptr, m.unit_usd_low, m.unit_usd_high);
 	}
 	fprintf(out, " per unit; %lu left)\n", m.left);

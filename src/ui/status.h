@@ -6,11 +6,11 @@
 struct wfm_buf;
 
 /*
- * How ps and watch write a run's figures (engine/run_status.h) for
- * people: short enough for a column.
+ * How ps, watch, the approval card and a pilot's figures write a run's
+ * figures for people: short enough for a column.
  */
 
-/* "950", "12.3k", "4.56M" */
+/* "950", "12.3k", "20k", "4.56M", "2M" */
 void wfm_ui_add_tokens(struct wfm_buf *out, uint64_t tokens);
 /* "$0.42", "$12.50" */
 void wfm_ui_add_usd(struct wfm_buf *out, double usd);
