@@ -18,33 +18,12 @@ opts=(--workflow migrate --oracle 'make test' --arg match=old_copy --arg paths=s
 	--arg rounds=1 --agent-cmd "$agent")
 nruns() { ls "$runs" 2>/dev/null | wc -l; }
 
-# --- tmux: a terminal of 200x50 of our own (its own server socket)
-sock=$TMP/tmux.sock
-tm() { tmux -S "$sock" "$@"; }
-trap 'tm kill-server 2>/dev/null || :; kill $FAKE_PIDS 2>/dev/null || :; rm -rf "$TMP"' EXIT
-screen() { tm capture-pane -p -J -S - -t card; }
-# wait_screen <regex>: until the terminal's whole history matches (60 s)
-wait_screen() {
-	local i
-	for i in $(seq 600); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	screen >&2
-	fail "the terminal never showed /$1/"
-}
+# --- a terminal of 200x50 of our own (lib.sh's tm)
+screen() { term_history card; }
+wait_screen() { term_wait card "$1"; }
 # count <regex>: lines of the terminal's history that match
 count() { screen | grep -Ec -- "$1" || :; }
-# wait_count <regex> <n>: until n lines of the history match (60 s)
-wait_count() {
-	local i
-	for i in $(seq 600); do
-		[ "$(count "$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	screen >&2
-	fail "the terminal never showed /$1/ $2 times"
-}
+wait_count() { term_wait card "$1" "$2"; }
 # start <command line>: runs it in a new terminal; "EXIT=<code>" when it ends
 start() {
 	tm kill-server 2>/dev/null || :

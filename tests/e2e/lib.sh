@@ -9,13 +9,21 @@
 #   wait_for "what" cmd...         # polls cmd for up to 60 s
 #   py 'print(j(sys.argv[1])["status"])' "$rd/report.json"   # python3 with helpers
 #   json 'j["pass"], j["commit"]' <"$TMP/out"                 # one JSON value's parts
+#   tm new-session -d -s t -x 200 -y 50 'cmd'; term_wait t '^EXIT=0$'   # a terminal
 #
 # Everything lives under one temporary directory removed on exit.
 set -eu
 set -o pipefail
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/wfm-e2e.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+FAKE_PIDS=
+# on exit: the fakes (start_fakellm), the terminals (tm), then $TMP
+cleanup() {
+	if [ -S "$TMP/tmux.sock" ]; then tm kill-server 2>/dev/null || :; fi
+	if [ -n "$FAKE_PIDS" ]; then kill $FAKE_PIDS 2>/dev/null || :; fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
 export GIT_CONFIG_NOSYSTEM=1
 export HOME="$TMP/home"
 mkdir -p "$HOME"
@@ -145,7 +153,6 @@ wait_for() {
 # start_fakellm <name> [scenario.json]: starts tests/fakellm/server.mjs on a
 # random loopback port with its request log in $TMP/<name>.log; sets
 # FAKE_URL (http://127.0.0.1:<port>) and FAKE_KEY. Stopped on exit.
-FAKE_PIDS=
 FAKE_KEY=test-key-0123456789
 start_fakellm() {
 	local name=$1 scenario=${2:-} src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -154,7 +161,6 @@ start_fakellm() {
 	node "$src/tests/fakellm/server.mjs" --port-file "$TMP/$name.port" --log "$TMP/$name.log" \
 		--key "$FAKE_KEY" ${scenario:+--scenario "$scenario"} >"$TMP/$name.server" 2>&1 &
 	FAKE_PIDS="$FAKE_PIDS $!"
-	trap 'kill $FAKE_PIDS 2>/dev/null || :; rm -rf "$TMP"' EXIT
 	for i in $(seq 100); do
 		[ -s "$TMP/$name.port" ] && break
 		sleep 0.1
@@ -167,4 +173,22 @@ start_fakellm() {
 fake_stats() {
 	node -e 'fetch(process.argv[1]).then(r => r.text()).then(t => process.stdout.write(t))' \
 		"http://127.0.0.1:$(cat "$TMP/$1.port")/_stats"
+}
+
+# Terminals, for what needs one (the approval card's question, watch, a
+# pager): tmux on a server of its own, killed on exit.
+#   tm <tmux command...>              e.g. tm new-session -d -s t -x 200 -y 50 'cmd'
+#   term_history <session>            its whole history, wrapped lines joined
+#   term_wait <session> <regex> [<n>] until n (default 1) lines of the history
+#                                     match, for up to 120 s
+tm() { tmux -S "$TMP/tmux.sock" "$@"; }
+term_history() { tm capture-pane -p -J -S - -t "$1"; }
+term_wait() {
+	local i
+	for i in $(seq 1200); do
+		[ "$(term_history "$1" | grep -Ec -- "$2" || :)" -ge "${3:-1}" ] && return 0
+		sleep 0.1
+	done
+	term_history "$1" >&2
+	fail "the terminal never showed ${3:-1} line(s) matching /$2/"
 }

@@ -126,19 +126,8 @@ grep -Eq '^  \S+ +(merged|rejected|skipped|failed) +[0-9]+ agents? +[1-9][0-9]* 
 requests=$(wc -l <"$TMP/plain.log")
 
 # the continuation, on a terminal: its card, then "r"
-sock=$TMP/tmux.sock
-tm() { tmux -S "$sock" "$@"; }
-trap 'tm kill-server 2>/dev/null || :; kill $FAKE_PIDS 2>/dev/null || :; rm -rf "$TMP"' EXIT
-screen() { tm capture-pane -p -J -S - -t pilot; }
-wait_screen() {
-	local i
-	for i in $(seq 1200); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	screen >&2
-	fail "the terminal never showed /$1/"
-}
+screen() { term_history pilot; }
+wait_screen() { term_wait pilot "$1"; }
 printf '%s\n' "cd $(printf %q "$repo")" \
 	"git wfmigrate resume --json $lid >$(printf %q "$TMP/llm-resumed.json"); echo EXIT=\$?" >"$TMP/cmd.sh"
 tm new-session -d -x 200 -y 50 -s pilot "bash --norc --noprofile $TMP/cmd.sh; sleep 600"
@@ -151,7 +140,10 @@ r = j(sys.argv[1]); card = open(sys.argv[2]).read()
 worked = [u for u in r["units"] if u["agents"] > 0]
 left = sum(1 for u in r["units"] if u["status"] == "pending")
 t = r["totals"]
-def k(n): return str(n) if n < 10000 else "%dk" % ((n + 500) // 1000) if n < 1000000 else "%.1fM" % (n / 1e6)
+def k(n):  # ui/status.c, wfm_ui_add_tokens()
+    if n < 1000: return str(n)
+    if n < 1000000: return "%dk" % (n // 1000) if n % 1000 == 0 else "%.1fk" % (n / 1e3)
+    return "%dM" % (n // 1000000) if n % 1000000 == 0 else "%.2fM" % (n / 1e6)
 lo = t["tokens"] + left * min(u["tokens"] for u in worked)
 hi = t["tokens"] + left * max(u["tokens"] for u in worked)
 ulo = t["costUsd"] + left * min(u["costUsd"] for u in worked)

@@ -122,13 +122,11 @@ pass "log <run> <agent>: by label, number or a unique part of it; prompt, exit, 
 # the pager: on a terminal only (tmux gives the terminal), GIT_PAGER first
 GIT_PAGER='sed s/^/PAGED:/' expect_code 0 git wfmigrate log --json "$run"
 cmp -s "$TMP/out" "$rd/events.jsonl" || fail "log paged an output that is not a terminal"
-sock=$TMP/tmux.sock
-tmux -S "$sock" new-session -d -x 200 -y 50 \
+tm new-session -d -s log -x 200 -y 50 \
 	"cd '$repo' && GIT_PAGER='sed s/^/PAGED:/' PAGER=false git wfmigrate log '$run'; echo exited \$?; sleep 60"
-wait_for "log through the pager on a terminal" \
-	sh -c "tmux -S '$sock' capture-pane -p -S - | grep -q '^exited 0'"
-tmux -S "$sock" capture-pane -p -S - >"$TMP/pane"
-tmux -S "$sock" kill-server || :
+term_wait log '^exited 0'
+term_history log >"$TMP/pane"
+tm kill-server || :
 grep -Eq '^PAGED:[0-9:]{8}  -- session ended: done$' "$TMP/pane" || fail "log on a terminal did not go through GIT_PAGER: $(tail -5 "$TMP/pane")"
 pass "log: through GIT_PAGER on a terminal, straight to a file or pipe"
 

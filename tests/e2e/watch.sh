@@ -24,10 +24,7 @@
 
 src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 goal="move every caller of old_copy to safe_copy"
-TMUX_BIN=${TMUX_BIN:-/usr/bin/tmux}
-[ -x "$TMUX_BIN" ] || fail "this test needs tmux ($TMUX_BIN)"
-tm() { "$TMUX_BIN" -S "$TMP/tmux.sock" "$@"; }
-trap 'tm kill-server 2>/dev/null || :; kill $FAKE_PIDS 2>/dev/null || :; rm -rf "$TMP"' EXIT
+command -v tmux >/dev/null || fail "this test needs tmux"
 
 echo 0 >"$TMP/sleep"
 cat >"$TMP/agent.sh" <<EOF
