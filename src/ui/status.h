@@ -10,7 +10,7 @@ struct wfm_buf;
  * figures for people: short enough for a column.
  */
 
-/* "950", "12.3k", "20k", "4.56M", "2M" */
+/* "950", "12.3k", "20k", "509k", "4.56M", "2M" */
 void wfm_ui_add_tokens(struct wfm_buf *out, uint64_t tokens);
 /* "$0.42", "$12.50" */
 void wfm_ui_add_usd(struct wfm_buf *out, double usd);
