@@ -9,7 +9,8 @@ void wfm_ui_add_tokens(struct wfm_buf *out, uint64_t tokens)
 	else if (tokens < 100000 && tokens % 1000)
 		wfm_buf_addf(out, "%.1fk", (double)tokens / 1e3);
 	else if (tokens < 999500)
-		wfm_buf_addf(out, "%luk", (unsigned long)((tokens + 500) / 1000)); /* as --budget 20k */
+		wfm_buf_addf(out, "%luk",
+			     (unsigned long)((tokens + 500) / 1000)); /* as --budget 20k */
 	else if (tokens % 1000000 == 0)
 		wfm_buf_addf(out, "%luM", (unsigned long)(tokens / 1000000));
 	else
