@@ -18,7 +18,7 @@
 	{                                                                                          \
 		"dangerous-call/" id, "medium", "Call of " what,                                   \
 			"The code calls " what ", which is unsafe with input an attacker may "     \
-					       "control; each call needs a reason.",               \
+			"control; each call needs a reason.",                                      \
 			instead, langs, pattern, 0                                                 \
 	}
 
