@@ -13,7 +13,7 @@ export const meta = {
   ],
   // The arguments (docs/sweep.md); `git wfmigrate sweep` gives base (or all) and head.
   args: {
-    base: { type: 'string', description: 'the commit the branch is compared with: only the units base..head touches are swept' },
+    base: { type: 'string', chunk: 'changedSince', description: 'the commit the branch is compared with: only the units base..head touches are swept' },
     head: { type: 'string', description: 'the commit swept (default: the run\'s base commit, HEAD)' },
     all: { type: 'boolean', default: false, description: 'sweep every unit, not only what changed since base' },
     paths: { type: 'pathspecs', chunk: true, description: 'git pathspecs of the files to sweep' },

@@ -14,7 +14,9 @@
  *
  * types string, number, integer, boolean, strings (a string or an array
  * of strings), pathspecs (the same, each a git pathspec), array, object,
- * any. runtime/meta.mjs has checked the declarations themselves. A
+ * any; chunk is true for an argument passed to chunk() as the option of
+ * its name, or that option's name (base: {chunk: 'changedSince'}).
+ * runtime/meta.mjs has checked the declarations themselves. A
  * workflow without meta.args takes any arguments.
  */
 

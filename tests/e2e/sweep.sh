@@ -86,6 +86,8 @@ export SWEEP_PROMPTS=$TMP/prompts
 expect_code 1 sweep --sarif "$TMP/a.sarif"
 unset SWEEP_PROMPTS
 expect_stderr "sweep: what ${head:0:12} changes since main \(${main:0:12}\)"
+# the card counts the units in scope, not the whole tree
+expect_stderr '^units: 4 \(chunk\(\) with base\)$'
 cp "$TMP/out" "$TMP/summary.md"
 grep -q '^# Security sweep' "$TMP/summary.md" || fail "no markdown title"
 grep -Eq '^\| high \| `prompt-injection/reviewer-instruction` \| copy.c:4 \| confirmed \| rule \|$' "$TMP/summary.md" ||
