@@ -455,6 +455,7 @@
 	const CHUNK_OPTIONS = {
 		match: checks.name, query: checks.name, lang: checks.name, maxBytes: checks.size,
 		paths: checks.pathspecs, rev: checks.name, text: checks.bool,
+		changedSince: checks.name,
 	};
 	const DIFF_OPTIONS = {
 		branch: checks.branch, from: checks.name, to: checks.name, paths: checks.pathspecs,
@@ -715,6 +716,34 @@
 		return asPromise(() => request('chunk', options('chunk()', opts, CHUNK_OPTIONS)));
 	}
 
+	/*
+	 * The sweep's deterministic rules (docs/sweep.md) over units of chunk()
+	 * with their text: the engine answers with the findings. Only what the
+	 * rules read is sent, so the journal's key does not hold the rest.
+	 */
+	function scan(units) {
+		return asPromise(() => {
+			const list = isArray(units) ? units : [units];
+			const sent = [];
+			for (let i = 0; i < list.length; i++) {
+				const u = list[i];
+				if (!isPlainObject(u) || typeof u.path !== 'string')
+					throw new RealTypeError('scan(): give units of chunk() (got ' +
+								`${typeName(u)} at ${i})`);
+				if (typeof u.text !== 'string')
+					throw new RealTypeError(`scan(): unit ${u.id || i} has no text: ` +
+								'ask chunk() for it with {text: true}');
+				apply(arrayPush, sent, [{
+					id: typeof u.id === 'string' ? u.id : '', path: u.path,
+					lang: typeof u.lang === 'string' ? u.lang : 'other',
+					start_line: Number.isInteger(u.start_line) ? u.start_line : 1,
+					text: u.text,
+				}]);
+			}
+			return request('scan', { units: sent });
+		});
+	}
+
 	/* the text of a rubric the engine finds by name (docs/workflow-api.md, *Rubrics*) */
 	function rubric(name) {
 		return asPromise(() => {
@@ -941,6 +970,7 @@
 	define('worktreeOf', worktreeOf);
 	define('workflow', workflow);
 	define('rubric', rubric);
+	define('scan', scan);
 	define('meta', deepFreeze(jsonParse(config.meta)));
 	define('console', freeze({
 		log: consoleMethod('info'),

@@ -668,7 +668,7 @@ const ARG_TYPES = {
 };
 const ARG_KEYS = ['type', 'description', 'default', 'required', 'enum', 'chunk'];
 /* the options of chunk() an argument may stand for (chunk: true) */
-const CHUNK_OPTIONS = ['paths', 'match', 'query', 'lang', 'maxBytes'];
+const CHUNK_OPTIONS = ['paths', 'match', 'query', 'lang', 'maxBytes', 'changedSince'];
 
 /*
  * meta.args: { <name>: { type?, description?, default?, required?, enum?,
@@ -714,9 +714,12 @@ function validateArgs(p, meta, at) {
 				       at(d, 'default'));
 		}
 		if (Object.hasOwn(d, 'chunk')) {
-			if (typeof d.chunk !== 'boolean')
-				p.fail(`${what}.chunk must be true or false`, at(d, 'chunk'));
-			if (d.chunk && !CHUNK_OPTIONS.includes(name))
+			/* true: the option of the same name; a string: the option it is passed as */
+			const option = typeof d.chunk === 'string' ? d.chunk : name;
+			if (typeof d.chunk !== 'boolean' && typeof d.chunk !== 'string')
+				p.fail(`${what}.chunk must be true, false or the name of an option ` +
+				       'of chunk()', at(d, 'chunk'));
+			else if (d.chunk !== false && !CHUNK_OPTIONS.includes(option))
 				p.fail(`${what}.chunk: only an option of chunk() ` +
 				       `(${CHUNK_OPTIONS.join(', ')}) is passed to it`, at(d, 'chunk'));
 		}

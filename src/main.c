@@ -40,6 +40,8 @@ static const struct command commands[] = {
 	{ "resume", cmd_resume, WFM_NEED_REPO, "go on with a paused, stopped or crashed run" },
 	{ "run", cmd_run, WFM_NEED_REPO, "run a workflow (the default command)" },
 	{ "stop", cmd_stop, WFM_NEED_REPO, "stop a run (resume starts it again)" },
+	{ "sweep", cmd_sweep, WFM_NEED_REPO,
+	  "review what a branch changes for vulnerabilities; markdown, JSON, SARIF" },
 	{ "version", cmd_version, 0, "print the version" },
 	{ "watch", cmd_watch, WFM_NEED_REPO,
 	  "follow a run live: phases, agents, merge queue, budget" },

@@ -15,6 +15,7 @@
 #include "chunk/chunk_priv.h"
 #include "git/repo.h"
 #include "git/tree.h"
+#include "git/diff.h"
 
 #define BINARY_PROBE 8000 /* as git: a NUL in the first 8000 bytes means binary */
 
@@ -656,6 +657,31 @@ static void query_langs(int want[WFM_LANG__COUNT], enum wfm_lang lang)
 		want[l] = l != WFM_LANG_OTHER && (lang == WFM_LANG_ANY || lang == (enum wfm_lang)l);
 }
 
+/* Drops the units out->v[base..] that the diff from opts->changed_since to opts->rev leaves alone.
+ */
+static int keep_changed(struct wfm_unit_list *out, size_t base, struct wfm_repo *repo,
+			const struct wfm_chunk_opts *opts)
+{
+	struct wfm_git_changes changes = WFM_GIT_CHANGES_INIT;
+	size_t kept = base;
+	int rc = wfm_git_changed_lines(&changes, repo, opts->changed_since,
+				       opts->rev ? opts->rev : "HEAD");
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = base; i < out->nr; i++) {
+		struct wfm_unit *u = &out->v[i];
+
+		if (wfm_git_changes_touch(&changes, u->path, u->start_line, u->end_line))
+			out->v[kept++] = *u;
+		else
+			wfm_unit_release(u);
+	}
+	out->nr = kept;
+	wfm_git_changes_release(&changes);
+	return 0;
+}
+
 int wfm_chunk_run(struct wfm_unit_list *out, struct wfm_repo *repo,
 		  const struct wfm_chunk_opts *opts)
 {
@@ -749,6 +775,9 @@ join:
 		free(job->units.v);
 		memset(&job->units, 0, sizeof(job->units));
 	}
+	if (opts->changed_since && !opts->uncovered &&
+	    (rc = keep_changed(out, base, repo, opts)) < 0)
+		goto done;
 	rc = 0;
 done:
 	for (size_t i = 0; run.jobs && i < run.nr; i++) {

@@ -52,16 +52,18 @@ struct wfm_chunk_opts {
 	const char *rev;	      /* the revision to read; NULL means "HEAD" */
 	const char *const *pathspecs; /* top-level-relative, as git's; NULL for all */
 	size_t pathspecs_nr;
-	enum wfm_lang lang;    /* only files of this language; WFM_LANG_ANY for all */
-	const char *match;     /* PCRE2: keep units whose text matches; NULL for all */
-	const char *query;     /* tree-sitter query: keep units holding a capture */
-	size_t max_bytes;      /* pack and split units to this size (keeping the parts of
-				* a split unit that match and query select); 0: do not */
-	unsigned threads;      /* 0: one per online core; 1: no threads at all */
-	uint64_t timeout_us;   /* parse time limit per file; 0: none */
-	size_t max_file_bytes; /* larger files are one unit, unparsed; 0: no limit */
-	int with_text;	       /* fill each unit's text */
-	int uncovered;	       /* list what no unit covers instead: enum below */
+	enum wfm_lang lang;	   /* only files of this language; WFM_LANG_ANY for all */
+	const char *match;	   /* PCRE2: keep units whose text matches; NULL for all */
+	const char *query;	   /* tree-sitter query: keep units holding a capture */
+	size_t max_bytes;	   /* pack and split units to this size (keeping the parts of
+				    * a split unit that match and query select); 0: do not */
+	unsigned threads;	   /* 0: one per online core; 1: no threads at all */
+	uint64_t timeout_us;	   /* parse time limit per file; 0: none */
+	size_t max_file_bytes;	   /* larger files are one unit, unparsed; 0: no limit */
+	int with_text;		   /* fill each unit's text */
+	int uncovered;		   /* list what no unit covers instead: enum below */
+	const char *changed_since; /* keep the units whose lines the diff from this commit
+				    * to rev touches (git/diff.h); NULL for all */
 };
 
 /* opts.uncovered: what wfm_chunk_run lists instead of the units. */
@@ -80,7 +82,7 @@ enum {
 		.match = NULL, .query = NULL, .max_bytes = 0, .threads = 0,                        \
 		.timeout_us = WFM_CHUNK_TIMEOUT_US_DEFAULT,                                        \
 		.max_file_bytes = WFM_CHUNK_MAX_FILE_BYTES_DEFAULT, .with_text = 0,                \
-		.uncovered = 0,                                                                    \
+		.uncovered = 0, .changed_since = NULL,                                             \
 	}
 
 /*
@@ -103,6 +105,9 @@ enum {
  * (files without a grammar, too large, or whose parse failed) cover all
  * of their file: nothing of them is listed. docs/chunk.md calls these
  * lines "out of reach".
+ * With opts->changed_since, only the units with a line that the diff
+ * from that commit to opts->rev touches are kept (WFM_ENOTFOUND for an
+ * unknown commit).
  * On failure *out holds no units. repo is only used by the calling thread;
  * worker threads open their own handles on wfm_repo_path(repo).
  */

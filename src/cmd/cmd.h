@@ -26,6 +26,7 @@ int cmd_report(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_resume(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_stop(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_version(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_watch(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 

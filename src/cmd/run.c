@@ -7,6 +7,7 @@
 #include "agent/tools.h"
 #include "cmd/cmd.h"
 #include "cmd/plan.h"
+#include "cmd/run_options.h"
 #include "engine/args.h"
 #include "engine/config.h"
 #include "engine/engine.h"
@@ -123,14 +124,8 @@ static int tracked_at_base(void *data, const char *path)
 	return rc;
 }
 
-/*
- * The exec provider's command with its relative paths resolved
- * (wfm_agent_exec_resolve_cmd), as run.json keeps it, so that a resume
- * from anywhere runs the same: taken from the current directory when it
- * came from --agent-cmd or WFMIGRATE_AGENT_CMD, from the top of the
- * working tree when from git config, which has no current directory.
- */
-static int resolve_agent_cmd(struct wfm_run_config *cfg, struct wfm_repo *repo)
+/* cmd/run_options.h */
+int wfm_cmd_resolve_agent_cmd(struct wfm_run_config *cfg, struct wfm_repo *repo)
 {
 	struct wfm_exec_cmd_where where = WFM_EXEC_CMD_WHERE_INIT;
 	struct tracked_at at = { repo, cfg->base };
@@ -154,16 +149,6 @@ static int resolve_agent_cmd(struct wfm_run_config *cfg, struct wfm_repo *repo)
 	cfg->agent_cmd = resolved;
 	return 0;
 }
-
-/* an option of a setting (engine/config.h): named as its row of the table names it */
-#define OPT_CFG_STRING(id, argh, help)                                                             \
-	WFM_OPT_STRING(0, wfm_config_fields[id].option, &given.str[id], argh, help)
-#define OPT_CFG_UINT(id, argh, help)                                                               \
-	WFM_OPT_UINT(0, wfm_config_fields[id].option, &given.num[id], argh, help,                  \
-		     wfm_config_fields[id].min, wfm_config_fields[id].max)
-#define OPT_CFG_BOOL(id, help) WFM_OPT_BOOL(0, wfm_config_fields[id].option, &given.flag[id], help)
-#define OPT_CFG_LIST(id, argh, help)                                                               \
-	WFM_OPT_LIST(0, wfm_config_fields[id].option, &given.list[id], argh, help)
 
 int wfm_cmd_run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, int plan_only)
 {
@@ -189,23 +174,10 @@ int wfm_cmd_run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, in
 		WFM_OPT_STRING(0, "args-file", &args_file_opt, "path",
 			       "as --args-json, the JSON read from a file"),
 		WFM_OPT_GROUP("agents"),
-		OPT_CFG_STRING(WFM_CF_PROVIDER, "name",
-			       "who runs the agents: anthropic, openai or exec (default: exec with "
-			       "--agent-cmd, else the API whose key is set)"),
-		OPT_CFG_STRING(WFM_CF_AGENT_CMD, "cmd",
-			       "exec provider: the command each agent runs (sh -c)"),
-		OPT_CFG_LIST(WFM_CF_MODELS, "[role=]model",
-			     "the model, for every role or one (repeatable)"),
-		OPT_CFG_STRING(WFM_CF_BUDGET, "tokens",
-			       "tokens the run may spend, never passed (250000, 250k, 2M)"),
-		OPT_CFG_STRING(WFM_CF_MAX_COST, "usd", "USD the run may spend, never passed"),
+		WFM_RUN_OPTIONS_PROVIDER,
 		OPT_CFG_STRING(WFM_CF_SANDBOX, "none|bwrap",
 			       "run agents' Bash under bubblewrap: worktree writable, no network"),
-		OPT_CFG_UINT(WFM_CF_MAX_TURNS, "n", "model calls per agent (default 60)"),
-		OPT_CFG_UINT(WFM_CF_AGENT_TOKENS, "n",
-			     "tokens per agent (default: no limit but the budget)"),
-		OPT_CFG_BOOL(WFM_CF_NO_CACHE, "do not mark prompts cacheable (for comparisons)"),
-		OPT_CFG_UINT(WFM_CF_CONCURRENCY, "n", "agents at once (1-256, default 16)"),
+		WFM_RUN_OPTIONS_AGENT_LIMITS,
 		OPT_CFG_UINT(WFM_CF_ORACLE_JOBS, "n",
 			     "oracle processes at once (default: the number of cores)"),
 		OPT_CFG_UINT(WFM_CF_MAX_AGENTS, "n", "agents in the whole run (default 1000)"),
@@ -264,7 +236,7 @@ int wfm_cmd_run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, in
 			       "what the run may spend");
 	if ((rc = wfm_run_config_api_key(&key, &cfg)) < 0 ||
 	    (rc = wfm_repo_resolve_commit(cfg.base, ctx->repo, base_opt)) < 0 ||
-	    (rc = resolve_agent_cmd(&cfg, ctx->repo)) < 0) {
+	    (rc = wfm_cmd_resolve_agent_cmd(&cfg, ctx->repo)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}

@@ -329,6 +329,7 @@ int wfm_args_chunk_opts(struct wfm_chunk_opts *opts, struct wfm_strvec *paths, c
 
 	opts->match = text_option(obj, "match", only);
 	opts->query = text_option(obj, "query", only);
+	opts->changed_since = text_option(obj, "changedSince", only);
 	if (cJSON_IsNumber(max) && max->valuedouble > 0)
 		opts->max_bytes = (size_t)max->valuedouble;
 	if (lang && wfm_lang_from_name(&opts->lang, lang) < 0)

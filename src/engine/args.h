@@ -14,7 +14,9 @@
  *
  * types string, number, integer, boolean, strings (a string or an array
  * of strings), pathspecs (the same, each a git pathspec), array, object,
- * any. runtime/meta.mjs has checked the declarations themselves. A
+ * any; chunk is true for an argument passed to chunk() as the option of
+ * its name, or that option's name (base: {chunk: 'changedSince'}).
+ * runtime/meta.mjs has checked the declarations themselves. A
  * workflow without meta.args takes any arguments.
  */
 
@@ -61,7 +63,7 @@ int wfm_args_resolve_pathspecs(cJSON *args, const cJSON *decl, const struct wfm_
  * The options of chunk() in the object obj (a chunk() request's params, or
  * a run's args): paths (a pathspec or an array of them, from the top:
  * copied into paths, which opts then borrows), match, query, lang,
- * maxBytes; of those, only the names in only (NULL-terminated) unless
+ * maxBytes, changedSince (a commit); of those, only the names in only (NULL-terminated) unless
  * only is NULL. The rest of opts is left as it is. WFM_EINVALID for an
  * unknown language.
  */

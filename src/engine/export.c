@@ -213,7 +213,7 @@ static void command_line(struct wfm_buf *b, const struct wfm_export_source *src,
 /* The additions to Claude Code's harness API the script calls: it needs git wfmigrate for them. */
 static void additions(struct wfm_strvec *out, const char *script)
 {
-	static const char *const calls[] = { "oracle", "merge",	 "chunk",
+	static const char *const calls[] = { "oracle", "merge",	 "chunk",     "scan",
 					     "diff",   "rubric", "worktreeOf" };
 
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(calls); i++) {

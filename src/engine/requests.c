@@ -26,6 +26,7 @@
 #include "llm/llm.h"
 #include "llm/price.h"
 #include "oracle/oracle.h"
+#include "sweep/scan.h"
 
 static int resolve(char out[WFM_OID_HEXSZ + 1], struct engine *e, const char *rev, const char *what)
 {
@@ -257,6 +258,14 @@ int wfm_engine_prepare(struct engine *e, struct job *job)
 				  "chunk(): rev")) < 0)
 			return rc;
 		memcpy(job->base, a, sizeof(a));
+		if (wfm_json_get_nonempty(job->params, "changedSince")) {
+			/* the commit, not its name: a branch that moves must not replay */
+			if ((rc = resolve(b, e, wfm_json_get_nonempty(job->params, "changedSince"),
+					  "chunk(): changedSince")) < 0)
+				return rc;
+			job->extra = extra("rev=%s;changedSince=%s", a, b);
+			return 0;
+		}
 		job->extra = extra("rev=%s", a);
 		return 0;
 	}
@@ -273,6 +282,13 @@ int wfm_engine_prepare(struct engine *e, struct job *job)
 		    (rc = resolve(b, e, to, "diff()")) < 0)
 			return rc;
 		job->extra = extra("from=%s;to=%s", a, b);
+		return 0;
+	}
+	if (!strcmp(m, "scan")) {
+		job->kind = JOB_QUICK;
+		if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(job->params, "units")))
+			return wfm_error_setc(WFM_EINVALID, "scan(): give an array of units");
+		job->extra = wfm_strdup("");
 		return 0;
 	}
 	if (!strcmp(m, "workflow_source")) {
@@ -585,6 +601,21 @@ static void run_diff(struct job *job, struct wfm_repo *repo)
 	wfm_strvec_clear(&paths);
 }
 
+/* The sweep's rules over units (sweep/scan.h): journaled like chunk(), whose units they read. */
+static void run_scan(struct job *job)
+{
+	cJSON *found = NULL;
+
+	if (wfm_sweep_scan_units(&found, cJSON_GetObjectItemCaseSensitive(job->params, "units")) <
+	    0) {
+		fail(job, wfm_error_last());
+		return;
+	}
+	job->ok = 1;
+	job->value = found;
+	job->journal = 1;
+}
+
 /* Where saved workflows and rubrics are looked for (engine/workflow.h). */
 static void saved_places(struct wfm_workflow_where *where, struct job *job, struct wfm_repo *repo)
 {
@@ -679,6 +710,8 @@ void wfm_engine_execute(struct job *job)
 		run_diff(job, repo);
 	else if (!strcmp(job->method, "rubric"))
 		run_rubric(job, repo);
+	else if (!strcmp(job->method, "scan"))
+		run_scan(job);
 	else
 		run_workflow_source(job, repo);
 	wfm_repo_free(repo);

@@ -80,3 +80,108 @@ done:
 	git_tree_free(b);
 	return rc;
 }
+
+static int changed_file(const git_diff_delta *delta, float progress, void *payload)
+{
+	struct wfm_git_changes *c = payload;
+	struct wfm_git_changed_file *f;
+
+	(void)progress;
+	if (delta->status == GIT_DELTA_DELETED || !delta->new_file.path)
+		return 0;
+	WFM_ALLOC_GROW(c->v, c->nr + 1, c->alloc);
+	f = &c->v[c->nr++];
+	memset(f, 0, sizeof(*f));
+	f->path = wfm_strdup(delta->new_file.path);
+	return 0;
+}
+
+static void add_range(struct wfm_git_changed_file *f, uint32_t start, uint32_t end)
+{
+	if (f->nr == f->alloc) {
+		f->alloc = f->alloc ? 2 * f->alloc : 8;
+		f->start = wfm_realloc(f->start, f->alloc * sizeof(*f->start));
+		f->end = wfm_realloc(f->end, f->alloc * sizeof(*f->end));
+	}
+	f->start[f->nr] = start;
+	f->end[f->nr] = end;
+	f->nr++;
+}
+
+static int changed_hunk(const git_diff_delta *delta, const git_diff_hunk *hunk, void *payload)
+{
+	struct wfm_git_changes *c = payload;
+	struct wfm_git_changed_file *f = c->nr ? &c->v[c->nr - 1] : NULL;
+
+	if (!f || delta->status == GIT_DELTA_DELETED || !delta->new_file.path ||
+	    strcmp(f->path, delta->new_file.path))
+		return 0;
+	if (hunk->new_lines > 0) {
+		add_range(f, (uint32_t)hunk->new_start,
+			  (uint32_t)(hunk->new_start + hunk->new_lines - 1));
+	} else {
+		/* lines only deleted: after line new_start (0: at the top) */
+		uint32_t at = (uint32_t)hunk->new_start;
+
+		add_range(f, at ? at : 1, at + 1);
+	}
+	return 0;
+}
+
+int wfm_git_changed_lines(struct wfm_git_changes *out, struct wfm_repo *repo, const char *from,
+			  const char *to)
+{
+	git_diff_options opts;
+	git_tree *a = NULL, *b = NULL;
+	git_diff *diff = NULL;
+	int rc;
+
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	opts.context_lines = 0;
+	opts.interhunk_lines = 0;
+	if ((rc = commit_tree(&a, repo, from)) < 0 || (rc = commit_tree(&b, repo, to)) < 0)
+		goto done;
+	rc = git_diff_tree_to_tree(&diff, repo->git, a, b, &opts);
+	if (rc < 0) {
+		rc = wfm_git_error(rc, "cannot diff '%s' and '%s'", from, to);
+		goto done;
+	}
+	rc = git_diff_foreach(diff, changed_file, NULL, changed_hunk, NULL, out);
+	if (rc < 0)
+		rc = wfm_git_error(rc, "cannot read the diff of '%s' and '%s'", from, to);
+done:
+	git_diff_free(diff);
+	git_tree_free(a);
+	git_tree_free(b);
+	return rc;
+}
+
+int wfm_git_changes_touch(const struct wfm_git_changes *c, const char *path, uint32_t start,
+			  uint32_t end)
+{
+	for (size_t i = 0; i < c->nr; i++) {
+		const struct wfm_git_changed_file *f = &c->v[i];
+
+		if (strcmp(f->path, path))
+			continue;
+		if (!f->nr) /* binary, or only its mode changed: all of it */
+			return 1;
+		for (size_t k = 0; k < f->nr; k++)
+			if (f->start[k] <= end && f->end[k] >= start)
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+void wfm_git_changes_release(struct wfm_git_changes *c)
+{
+	for (size_t i = 0; i < c->nr; i++) {
+		free(c->v[i].path);
+		free(c->v[i].start);
+		free(c->v[i].end);
+	}
+	free(c->v);
+	c->v = NULL;
+	c->nr = c->alloc = 0;
+}

@@ -313,3 +313,25 @@ int wfm_repo_clear_ref_locks(unsigned *removed, struct wfm_repo *repo, const cha
 	wfm_buf_release(&path);
 	return rc;
 }
+
+int wfm_repo_merge_base(char out[WFM_OID_HEXSZ + 1], struct wfm_repo *repo, const char *a,
+			const char *b)
+{
+	char ha[WFM_OID_HEXSZ + 1], hb[WFM_OID_HEXSZ + 1];
+	git_oid oa, ob, base;
+	int rc;
+
+	out[0] = '\0';
+	if ((rc = wfm_repo_resolve_commit(ha, repo, a)) < 0 ||
+	    (rc = wfm_repo_resolve_commit(hb, repo, b)) < 0)
+		return rc;
+	git_oid_fromstr(&oa, ha);
+	git_oid_fromstr(&ob, hb);
+	rc = git_merge_base(&base, repo->git, &oa, &ob);
+	if (rc == GIT_ENOTFOUND)
+		return wfm_error_setc(WFM_ENOTFOUND, "'%s' and '%s' have no common history", a, b);
+	if (rc < 0)
+		return wfm_git_error(rc, "cannot find the merge base of '%s' and '%s'", a, b);
+	git_oid_tostr(out, WFM_OID_HEXSZ + 1, &base);
+	return 0;
+}

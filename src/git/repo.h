@@ -44,6 +44,14 @@ const char *wfm_repo_path(const struct wfm_repo *repo);
 int wfm_repo_resolve_commit(char out[WFM_OID_HEXSZ + 1], struct wfm_repo *repo, const char *rev);
 
 /*
+ * The best common ancestor of commits a and b (anything
+ * wfm_repo_resolve_commit() takes), as git merge-base gives it.
+ * WFM_ENOTFOUND when either is unknown or they have no common history.
+ */
+int wfm_repo_merge_base(char out[WFM_OID_HEXSZ + 1], struct wfm_repo *repo, const char *a,
+			const char *b);
+
+/*
  * Reads git config key (e.g. "wfmigrate.oracle"). Returns 0 with a new
  * string in *out (free()), or WFM_ENOTFOUND when unset.
  */

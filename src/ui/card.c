@@ -71,27 +71,34 @@ static int cmp_str(const void *a, const void *b)
 
 /*
  * The units chunk() will make of the arguments the workflow marks with
- * chunk: true, at base; none marked, the count stays unknown.
+ * chunk: true (or chunk: '<option>', an argument passed to chunk() as
+ * that option), at base; none marked, the count stays unknown.
  */
 static int count_units(struct wfm_ui_card *c, const cJSON *args, const cJSON *decl)
 {
 	struct wfm_chunk_opts opts = WFM_CHUNK_OPTS_INIT;
 	struct wfm_unit_list units = WFM_UNIT_LIST_INIT;
 	struct wfm_strvec only = WFM_STRVEC_INIT, paths = WFM_STRVEC_INIT;
-	const cJSON *d;
+	cJSON *options = wfm_json_object(); /* the arguments under the names of chunk()'s options */
+	const cJSON *d, *v;
 	int rc = 0;
 
 	cJSON_ArrayForEach (d, decl) {
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "chunk")))
+		const cJSON *as = cJSON_GetObjectItemCaseSensitive(d, "chunk");
+		const char *option = cJSON_IsString(as) ? as->valuestring : d->string;
+
+		if (!cJSON_IsTrue(as) && !cJSON_IsString(as))
 			continue;
-		wfm_strvec_push(&only, d->string);
-		if (cJSON_GetObjectItemCaseSensitive(args, d->string))
+		wfm_strvec_push(&only, option);
+		if ((v = cJSON_GetObjectItemCaseSensitive(args, d->string))) {
 			wfm_strvec_push(&c->chunked, d->string);
+			wfm_json_add(options, option, cJSON_Duplicate(v, 1));
+		}
 	}
 	if (!only.nr)
 		goto done;
 	opts.rev = c->cfg->base;
-	if ((rc = wfm_args_chunk_opts(&opts, &paths, args, (const char *const *)only.v)) < 0 ||
+	if ((rc = wfm_args_chunk_opts(&opts, &paths, options, (const char *const *)only.v)) < 0 ||
 	    (rc = wfm_chunk_run(&units, c->repo, &opts)) < 0)
 		goto done;
 	c->units = (long)units.nr;
@@ -107,6 +114,7 @@ done:
 	wfm_unit_list_release(&units);
 	wfm_strvec_clear(&only);
 	wfm_strvec_clear(&paths);
+	cJSON_Delete(options);
 	return rc;
 }
 

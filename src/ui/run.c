@@ -358,7 +358,7 @@ int wfm_ui_run(struct wfm_rundir *run, const char *repo_path, const struct wfm_r
 		wfm_json_print(&b, r.report);
 		printf("%s\n", b.ptr);
 		wfm_buf_release(&b);
-	} else {
+	} else if (!(flags & WFM_UI_RUN_NO_OUTCOME)) {
 		print_outcome(run, &r, cfg->provider->has_api);
 	}
 	if (r.status == WFM_RUN_DONE)

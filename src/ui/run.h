@@ -18,6 +18,7 @@ int wfm_run_json_load(cJSON **out, struct wfm_rundir *run, const char *name);
 #define WFM_UI_RUN_JSON 1	/* report.json on stdout instead of the outcome */
 #define WFM_UI_RUN_QUIET 2	/* no progress on stderr (warnings and errors still) */
 #define WFM_UI_RUN_BACKGROUND 4 /* detach first (below) */
+#define WFM_UI_RUN_NO_OUTCOME 8 /* nothing on stdout: the caller reads report.json */
 
 /*
  * What `run` and `resume` share: carrying a run out in front of the user

@@ -91,7 +91,7 @@ items=$(sed -En 's/^#define WFM_ENGINE_ITEMS_PER_CALL ([0-9]+).*/\1/p' "$src/src
 [ -n "$items" ] || fail "no WFM_ENGINE_ITEMS_PER_CALL in src/engine/engine.h"
 py 'v = j(sys.argv[1])["result"]; m = v["missing"]
 assert m.startswith("rubric(): no rubric named \x27no-such-rubric\x27 (looked for no-such-rubric.md in "), m
-assert m.endswith("there are: migration (built-in)"), m
+assert m.endswith("there are: migration (built-in), security (built-in)"), m
 assert v["heading"].startswith("1. Behaviour is preserved: "), v
 assert v["limits"] == {"itemsPerCall": int(sys.argv[2]), "agentsPerRun": 5}, v' "$TMP/out" "$items" ||
 	fail "rubric() or limits: $(cat "$TMP/out")"

@@ -181,5 +181,7 @@ test('meta.args: the arguments a workflow declares', () => {
 	fails(args("{ x: { type: 'string', enum: [1] } }"), 1, 81, /enum must be a non-empty array of values of type string/);
 	fails(args("{ x: { required: true, default: 1 } }"), 1, 81, /a required argument has no default/);
 	fails(args("{ x: { chunk: true } }"), 1, 65, /only an option of chunk\(\)/);
+	fails(args("{ x: { chunk: 'nope' } }"), 1, 65, /only an option of chunk\(\)/);
+	fails(args("{ x: { chunk: 1 } }"), 1, 65, /chunk must be true, false or the name of an option of chunk\(\)/);
 	fails(args("{ paths: { type: 'pathspecs', default: '' } }"), 1, 88, /default is not a value/);
 });

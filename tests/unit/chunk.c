@@ -404,6 +404,49 @@ static const char *id_of_text(const struct wfm_unit_list *l, const char *text)
 	return NULL;
 }
 
+/* changedSince: the units whose lines the diff from a commit touches, deletions included */
+static void test_chunk__changed_since(void **state)
+{
+	char *dir = wfm_test_repo_new(), *base, *ids;
+	struct wfm_unit_list l = WFM_UNIT_LIST_INIT;
+	struct wfm_chunk_opts o = WFM_CHUNK_OPTS_INIT;
+
+	wfm_test_write(dir, "a.c",
+		       "int f(void)\n{\n\treturn 1;\n}\n\n"
+		       "int g(void)\n{\n\tint unused = 0;\n\treturn 2;\n}\n\n"
+		       "int h(void)\n{\n\treturn 3;\n}\n");
+	wfm_test_write(dir, "b.c", "int k(void)\n{\n\treturn 4;\n}\n");
+	wfm_test_write(dir, "gone.c", "int z(void)\n{\n\treturn 5;\n}\n");
+	commit(dir, "base");
+	base = wfm_test_sh_trim(dir, "git rev-parse HEAD");
+	/* h changed, a line of g only deleted, b.c and f untouched, gone.c deleted, c.c new */
+	wfm_test_write(dir, "a.c",
+		       "int f(void)\n{\n\treturn 1;\n}\n\n"
+		       "int g(void)\n{\n\treturn 2;\n}\n\n"
+		       "int h(void)\n{\n\treturn 33;\n}\n");
+	wfm_test_write(dir, "c.c", "int n(void)\n{\n\treturn 6;\n}\n");
+	free(wfm_test_sh(dir, "git rm -q gone.c"));
+	commit(dir, "change");
+
+	o.changed_since = base;
+	assert_wfm_ok(run(&l, dir, &o));
+	ids = ids_of(&l);
+	assert_string_equal(ids, "a.c::function::g\na.c::function::h\nc.c::function::n\n");
+	free(ids);
+	wfm_unit_list_release(&l);
+
+	/* from the commit itself: nothing; an unknown commit: an error */
+	o.changed_since = "HEAD";
+	assert_wfm_ok(run(&l, dir, &o));
+	assert_int_equal(l.nr, 0);
+	o.changed_since = "no-such-commit";
+	assert_int_equal(run(&l, dir, &o), WFM_ENOTFOUND);
+	assert_int_equal(l.nr, 0);
+	free(base);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_chunk__ids_do_not_shift(void **state)
 {
 	char *dir = wfm_test_repo_new();
@@ -2173,6 +2216,7 @@ int main(void)
 		cmocka_unit_test(test_chunk__languages),
 		cmocka_unit_test(test_chunk__lang_names_and_extensions),
 		cmocka_unit_test(test_chunk__duplicates_and_c_preprocessor),
+		cmocka_unit_test(test_chunk__changed_since),
 		cmocka_unit_test(test_chunk__ids_do_not_shift),
 		cmocka_unit_test(test_chunk__top_level_code),
 		cmocka_unit_test(test_chunk__uncovered),
