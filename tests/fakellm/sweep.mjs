@@ -40,7 +40,10 @@ export function sweepRole(prompt) {
 export function parseUnitBlock(text) {
   const rows = String(text).split('\n')
   for (let i = 0; i < rows.length; i++) {
-    const m = /^Unit: (.*) \((.*):(\d+)-(\d+), ([^,()]+)\)\s*$/.exec(rows[i].replace(/\r$/, ''))
+    const row = rows[i].replace(/\r$/, '')
+    // a chunk id starts with its path ("<path>::<kind>::<name>"), which
+    // tells the two apart when either holds " ("
+    const m = /^Unit: ((.*?)::.*) \(\2:(\d+)-(\d+), ([^,()]+)\)\s*$/.exec(row) ?? /^Unit: (.*) \(()(.*):(\d+)-(\d+), ([^,()]+)\)\s*$/.exec(row)?.filter((_, k) => k !== 2)
     if (!m) continue
     const lines = new Map()
     for (let j = i + 1; j < rows.length; j++) {
