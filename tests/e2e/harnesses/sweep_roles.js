@@ -4,7 +4,7 @@ export const meta = {
   phases: [{ title: 'Review', detail: 'classify, review, verify each unit' }],
 }
 
-// tests/e2e/llm_sweep_roles.sh: the fake LLM's sweep roles through the real
+// tests/e2e/sweep_roles.sh: the fake LLM's sweep roles through the real
 // agent loop. Returns each unit's categories and each finding with the
 // verifiers' votes ("failed" for a verifier that returned null).
 const CATEGORIES = ['memory-safety', 'injection', 'secrets', 'crypto', 'path-traversal', 'authz', 'deserialization', 'other']

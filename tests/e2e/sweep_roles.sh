@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The fake LLM's sweep roles (tests/fakellm/sweep.mjs) through the real
-# agent loop, before and apart from the sweep command: the harness
+# agent loop, and their exec stand-in (fixtures/codemods/sweep-rules.mjs),
+# before and apart from the sweep command: the harness
 # tests/e2e/harnesses/sweep_roles.js sends the three prompts of the sweep
 # (classifier; reviewer per category, read-only tools; 3 verifiers per
 # finding) over the opskit fixture's units (fixtures/make-vulnerable.sh).
@@ -12,6 +13,8 @@
 #   ["sweep-verifier"], kind 400) makes each verifier null ("failed") while
 #   the classifiers and reviewers answer: what the sweep must keep as
 #   unverified.
+# - the exec agent fixtures/codemods/sweep-rules.mjs gives the same results
+#   with --provider exec, and null verifiers with --fail sweep-verifier.
 . "$(dirname "$0")/lib.sh"
 
 src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -27,15 +30,20 @@ for f in $files; do
 done | sort >"$TMP/want"
 [ "$(wc -l <"$TMP/want")" -ge 10 ] || fail "too few expected findings to mean anything"
 
-# sweep <name> <provider> [scenario]: the harness over $files; its result in $TMP/<name>.json
+# sweep <name> <provider> [scenario | exec agent's options]: the harness
+# over $files; its result in $TMP/<name>.json
 sweep() {
 	local name=$1 provider=$2
-	start_fakellm "$name" ${3:+"$3"}
-	if [ "$provider" = anthropic ]; then
+	if [ "$provider" = exec ]; then
+		expect_code 0 git wfmigrate run --provider exec --yes --json --workflow "$harness" \
+			--agent-cmd "node $src/fixtures/codemods/sweep-rules.mjs ${3:-}" --oracle true --args-json "$args"
+	elif [ "$provider" = anthropic ]; then
+		start_fakellm "$name" ${3:+"$3"}
 		ANTHROPIC_API_KEY=$FAKE_KEY ANTHROPIC_BASE_URL=$FAKE_URL expect_code 0 \
 			git wfmigrate run --provider anthropic --yes --json --workflow "$harness" \
 			--model fake-rules --oracle true --args-json "$args"
 	else
+		start_fakellm "$name" ${3:+"$3"}
 		OPENAI_API_KEY=$FAKE_KEY OPENAI_BASE_URL=$FAKE_URL/v1 expect_code 0 \
 			git wfmigrate run --provider openai --yes --json --workflow "$harness" \
 			--model fake-rules --oracle true --args-json "$args"
@@ -43,13 +51,18 @@ sweep() {
 	py 'print(json.dumps(j(sys.argv[1])["result"]))' "$TMP/out" >"$TMP/$name.json"
 }
 
-for api in anthropic openai; do
-	sweep "$api" "$api"
+# got <name>: "<where> <rule> <severity> <majority>" lines of its result, against $TMP/want
+got() {
 	py 'r = j(sys.argv[1])
 for f in r["findings"]:
     assert len(f["votes"]) == 3 and len(set(f["votes"])) == 1, f
-    print(f["where"], f["rule"], f["severity"], f["votes"][0])' "$TMP/$api.json" | sort >"$TMP/$api.got"
-	diff -u "$TMP/want" "$TMP/$api.got" >&2 || fail "$api: the findings differ from vulnerable.expected"
+    print(f["where"], f["rule"], f["severity"], f["votes"][0])' "$TMP/$1.json" | sort >"$TMP/$1.got"
+	diff -u "$TMP/want" "$TMP/$1.got" >&2 || fail "$1: the findings differ from vulnerable.expected"
+}
+
+for api in anthropic openai; do
+	sweep "$api" "$api"
+	got "$api"
 	py 'r = j(sys.argv[1])
 assert r["units"]["src/session.c::function::session_start"] == ["memory-safety"], r["units"]
 assert r["units"]["src/exec.c::function::count_lines"] == ["memory-safety", "injection"], r["units"]
@@ -84,3 +97,12 @@ assert faulted and all(c["role"] == "sweep-verifier" and c["status"] == 400 for 
 assert all(c["status"] == 200 for c in calls if c["role"] != "sweep-verifier")' "$TMP/failing.json" "$TMP/failing.log" ||
 	fail "the failing-verifier scenario did not fail exactly the verifiers"
 pass "faults.roles [sweep-verifier]: every verifier null, the classifiers and reviewers answer"
+
+sweep exec exec
+got exec
+sweep exec-failing exec "--fail sweep-verifier"
+py 'r = j(sys.argv[1])
+assert len(r["findings"]) >= 10, r
+assert all(f["votes"] == ["failed"] * 3 for f in r["findings"]), r["findings"]' "$TMP/exec-failing.json" ||
+	fail "sweep-rules.mjs --fail sweep-verifier did not fail exactly the verifiers"
+pass "the exec stand-in: the same findings and votes; --fail sweep-verifier makes every verifier null"
