@@ -162,3 +162,53 @@ test('spend limit: every request 429 with the code that says do not retry', asyn
   assert.equal((await anthropicPost(s, A(), anthropicHeaders(KEY + 'x'))).status, 401)
   await s.stop()
 })
+
+test('400: a final error, only when asked for; roles, match and limit narrow the plan', async () => {
+  const { Faults, DEFAULT_KINDS } = await import('./faults.mjs')
+  assert.ok(!DEFAULT_KINDS.includes('400') && !new Faults({ rate: 1 }).kinds.includes('400'), 'not among the default kinds')
+
+  const s = await startServer({ scenario: always('400', { maxInARow: 100 }) })
+  const a = await anthropicPost(s, A())
+  assert.equal(a.status, 400)
+  assert.equal(a.json.error.type, 'invalid_request_error')
+  const o = await openaiPost(s, O())
+  assert.equal(o.status, 400)
+  assert.equal(o.json.error.type, 'invalid_request_error')
+  await s.stop()
+
+  // roles: the rule model's guess from the prompt (the log's "role")
+  const planner = 'You choose or write the workflow for a job.\n## The goal\n\nx\n\nThis is attempt 1 of 3.\n'
+  const r = await startServer({ scenario: { faults: { rate: 1, kinds: ['503'], roles: ['planner'], maxInARow: 100 } } })
+  assert.equal((await anthropicPost(r, A('hello'))).status, 200)
+  assert.equal((await anthropicPost(r, A(planner))).status, 503)
+  assert.equal((await openaiPost(r, O(planner))).status, 503)
+  assert.deepEqual(r.log().map(e => [e.role, e.fault]), [[null, null], ['planner', '503'], ['planner', '503']])
+  await r.stop()
+
+  // match: the prompt holds the text; limit: the first so many faults of the plan
+  const m = await startServer({ scenario: { faults: { rate: 1, kinds: ['500'], match: 'needle', limit: 3, maxInARow: 100 } } })
+  const seq = []
+  for (const body of ['hay', 'needle 1', 'hay', 'needle 1', 'needle 2', 'needle 2', 'needle 3']) seq.push((await anthropicPost(m, A(body))).status)
+  assert.deepEqual(seq, [200, 500, 200, 500, 500, 200, 200])
+  await m.stop()
+})
+
+test('a bad faults plan is refused at start', async () => {
+  const { spawnSync } = await import('node:child_process')
+  const { writeFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { ROOT, tempDir } = await import('./testlib.mjs')
+  for (const [faults, why] of [
+    [{ rate: 1, roles: 'sweep-verifier' }, /faults.roles must be a list/],
+    [{ rate: 1, match: '' }, /faults.match must be a non-empty string/],
+    [{ rate: 1, limit: -1 }, /faults.limit must be an integer/],
+    [{ rate: 1, role: ['x'] }, /unknown key 'role'/],
+    [{ rate: 1, kinds: ['418'] }, /unknown kind '418'/],
+  ]) {
+    const f = join(tempDir(), 'bad.json')
+    writeFileSync(f, JSON.stringify({ faults }))
+    const p = spawnSync(process.execPath, [join(ROOT, 'tests', 'fakellm', 'server.mjs'), '--scenario', f], { encoding: 'utf8' })
+    assert.equal(p.status, 2, p.stderr)
+    assert.match(p.stderr, why)
+  }
+})

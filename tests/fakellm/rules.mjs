@@ -13,10 +13,16 @@
 //   planner             StructuredOutput {workflow, args, why} or {script, why}
 //                       (plannerAnswer: the goal and the attempt in the prompt,
 //                       scenario.planner saying what each attempt answers)
+//   sweep-classifier, sweep-reviewer, sweep-verifier
+//                       StructuredOutput from the unit block of the prompt of
+//                       workflows/sweep.js, recognised by its first line
+//                       (sweep.mjs)
 //
 // Any tool result that is an error ends the job with a text turn. A
 // StructuredOutput refused by the client is retried once with the object
 // bent to the tool's schema (fitToSchema), then the model gives up.
+
+import { sweepAnswer, sweepRole } from './sweep.mjs'
 
 // The codemod's two patterns (old-to-safe.sh), in JavaScript. Python's \w is
 // Unicode-aware, hence \p{L}\p{N}.
@@ -44,6 +50,10 @@ export function promptOf(conv) {
 
 export function guessRole(conv) {
   const text = promptOf(conv)
+  // the sweep's prompts say what they are on their first line: the code
+  // they quote after it cannot change that
+  const sweep = sweepRole(text)
+  if (sweep) return sweep
   let best = null
   let at = Infinity
   for (const [marker, role] of ROLE_MARKERS) {
@@ -274,6 +284,10 @@ export function ruleModel(conv, scenario = {}) {
   const prompt = promptOf(conv)
   const role = guessRole(conv)
   if (role === 'planner') return submit(conv, plannerAnswer(prompt, scenario.planner), history(conv))
+  if (role?.startsWith('sweep-')) {
+    const answer = sweepAnswer(prompt, role)
+    return answer.error ? text(answer.error) : submit(conv, answer, history(conv))
+  }
   const unit = parseUnit(prompt)
   if (!role) return text('fakellm rule model: I cannot tell the job from the prompt (no "You are migrating", "You are fixing", "adversarial reviewer" or "Decide whether one unit").')
   if (!unit) return text('fakellm rule model: the prompt names no unit ("in <path>, lines <a>-<b> (unit <id>)").')

@@ -18,7 +18,7 @@ import * as anthropic from './anthropic.mjs'
 import * as openai from './openai.mjs'
 import { escapeModel } from './escape.mjs'
 import { Faults } from './faults.mjs'
-import { PLANNER_ANSWERS, guessRole, ruleModel } from './rules.mjs'
+import { PLANNER_ANSWERS, guessRole, promptOf, ruleModel } from './rules.mjs'
 import { Script } from './script.mjs'
 import { AnthropicCache, OpenAICache, tokensOfText } from './tokens.mjs'
 
@@ -215,8 +215,8 @@ export class FakeLLM {
     }
     turn.calls = (turn.calls ?? []).map((c, i) => ({ ...c, id: c.id ?? `${api === 'anthropic' ? 'toolu_' : 'call_'}${derivedId(bodyHash, i)}` }))
 
-    const fault = this.faults.decide(bodyHash)
-    if (fault && ['429', '500', '503', '529', 'drop'].includes(fault)) {
+    const fault = this.faults.decide(bodyHash, { role: entry.role, prompt: promptOf(conv) })
+    if (fault && ['400', '429', '500', '503', '529', 'drop'].includes(fault)) {
       // Nothing was computed on the server's side: the script turn is served again.
       if (scripted) this.script.next = scripted.index
       entry.fault = fault
@@ -290,6 +290,7 @@ export class FakeLLM {
           : openai.errorBody('Rate limit reached for requests (fakellm fault)', 'requests', null, 'rate_limit_exceeded')
         return this.send(res, entry, 429, body, h)
       }
+      case '400': return fail(400, 'invalid_request_error', 'Invalid request (fakellm fault)')
       case '500': return fail(500, api === 'anthropic' ? 'api_error' : 'server_error', 'Internal server error (fakellm fault)')
       case '503': return fail(503, api === 'anthropic' ? 'api_error' : 'server_error', 'Service unavailable (fakellm fault)')
       case '529': return fail(529, api === 'anthropic' ? 'overloaded_error' : 'server_error', 'Overloaded (fakellm fault)')
