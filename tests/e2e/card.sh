@@ -26,7 +26,7 @@ count() { screen | grep -Ec -- "$1" || :; }
 wait_count() { term_wait card "$1" "$2"; }
 # start <command line>: runs it in a new terminal; "EXIT=<code>" when it ends
 start() {
-	tm kill-server 2>/dev/null || :
+	term_kill
 	printf '%s\n' "cd $(printf %q "$repo")" "$1; echo EXIT=\$?" >"$TMP/cmd.sh"
 	tm new-session -d -x 200 -y 50 -s card "bash --norc --noprofile $TMP/cmd.sh; sleep 600"
 }
@@ -132,7 +132,7 @@ grep -q '^warning: a large run: at least 34 agents' "$TMP/card2" || fail "no lar
 answer a
 wait_screen '^EXIT=1'
 pass "an LLM run's card: tokens and USD, one line of assumptions, the budget and large-run warnings"
-tm kill-server
+term_kill
 
 # --- --yes, and no terminal
 expect_code 129 git wfmigrate run "${opts[@]}" "$goal" </dev/null

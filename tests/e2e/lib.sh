@@ -19,7 +19,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/wfm-e2e.XXXXXX")
 FAKE_PIDS=
 # on exit: the fakes (start_fakellm), the terminals (tm), then $TMP
 cleanup() {
-	if [ -S "$TMP/tmux.sock" ]; then tm kill-server 2>/dev/null || :; fi
+	if [ -S "$TMP/tmux.sock" ]; then term_kill; fi
 	if [ -n "$FAKE_PIDS" ]; then kill $FAKE_PIDS 2>/dev/null || :; fi
 	rm -rf "$TMP"
 }
@@ -181,7 +181,20 @@ fake_stats() {
 #   term_history <session>            its whole history, wrapped lines joined
 #   term_wait <session> <regex> [<n>] until n (default 1) lines of the history
 #                                     match, for up to 120 s
+#   term_kill                         kills the server and waits until it is
+#                                     gone (a new session started while it
+#                                     exits dies with it: "server exited
+#                                     unexpectedly")
 tm() { tmux -S "$TMP/tmux.sock" "$@"; }
+term_kill() {
+	local pid i
+	pid=$(tm display-message -p '#{pid}' 2>/dev/null) || return 0
+	tm kill-server 2>/dev/null || :
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.05
+	done
+}
 term_history() { tm capture-pane -p -J -S - -t "$1"; }
 term_wait() {
 	local i

@@ -158,7 +158,7 @@ assert left > 0 and t["costUsd"] > 0
 tm send-keys -t pilot r Enter
 wait_screen '^EXIT='
 screen | grep -q '^EXIT=0$' || { screen >&2; fail "the resumed LLM run did not succeed"; }
-tm kill-server
+term_kill
 py '
 r = j(sys.argv[1]); p = j(sys.argv[2]); requests = int(sys.argv[4])
 s = r["sessions"][-1]

@@ -126,7 +126,7 @@ tm new-session -d -s log -x 200 -y 50 \
 	"cd '$repo' && GIT_PAGER='sed s/^/PAGED:/' PAGER=false git wfmigrate log '$run'; echo exited \$?; sleep 60"
 term_wait log '^exited 0'
 term_history log >"$TMP/pane"
-tm kill-server || :
+term_kill
 grep -Eq '^PAGED:[0-9:]{8}  -- session ended: done$' "$TMP/pane" || fail "log on a terminal did not go through GIT_PAGER: $(tail -5 "$TMP/pane")"
 pass "log: through GIT_PAGER on a terminal, straight to a file or pipe"
 

@@ -183,7 +183,7 @@ expect_stderr "no runs in this repository"
 pass "watch of a finished run, without a run, and its errors"
 
 # --- ps: progress, tokens, cost and age with LLM agents
-tm kill-server
+term_kill
 start_fakellm llm
 llm=$TMP/llm
 "$src/fixtures/make-deprecated.sh" "$llm" >/dev/null
