@@ -174,7 +174,13 @@ tasks.forEach((t, i) => {
     if (clean) reviewed.push(clean)
   }
 })
-reviewed = dedupe(reviewed)
+// a reviewer's finding of what a rule found already (the same secret, the
+// same text addressed to a reviewer) is that rule's finding: no verifier for it
+reviewed = dedupe(reviewed).filter(f => {
+  const fact = ruleFindings.find(r => family(r.rule) === family(f.rule) && overlap(r, f))
+  if (fact) fact.also = [...new Set([...(fact.also ?? []), f.rule])]
+  return !fact
+})
 log(`reviewers: ${reviewed.length} finding(s) to verify`)
 
 // ---------------------------------------------------------------------------
@@ -289,16 +295,42 @@ function pick(f) {
   if (f.endColumn !== undefined) out.endColumn = f.endColumn
   out.evidence = f.evidence
   out.explanation = f.explanation
+  if (f.also) out.also = f.also
   return out
 }
 
-// One finding per rule, file and overlapping lines: the first, at the highest severity any gave.
+// The kind of issue a rule id names, whoever reported it: the rules'
+// `secret/*` and a reviewer's `secrets/*` are one kind; a rule's
+// `dangerous-call/*` is the kind of any reviewer finding on the same lines
+// (the call is what the reviewer found exploitable, or not).
+function family(rule) {
+  const head = rule.split('/')[0]
+  return head === 'secret' ? 'secrets' : head
+}
+
+function overlap(f, g) {
+  return f.file === g.file && f.startLine <= g.endLine && g.startLine <= f.endLine
+}
+
+function sameIssue(f, g) {
+  if (!overlap(f, g)) return false
+  if (f.rule === g.rule || family(f.rule) === family(g.rule)) return true
+  // a rule's dangerous call and a reviewer's finding on it
+  return (f.source === 'rule') !== (g.source === 'rule') &&
+    [f, g].some(x => x.source === 'rule' && family(x.rule) === 'dangerous-call')
+}
+
+// One finding per issue (sameIssue): the first of the most severe ones; the
+// rule ids of the others in `also`, so that nothing reported is lost.
 function dedupe(list) {
   const out = []
-  for (const f of list) {
-    const same = out.find(g => g.rule === f.rule && g.file === f.file && g.startLine <= f.endLine && f.startLine <= g.endLine)
+  const byRank = [...list].sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity))
+  for (const f of byRank) {
+    const same = out.find(g => sameIssue(g, f))
     if (!same) out.push(f)
-    else if (SEVERITIES.indexOf(f.severity) > SEVERITIES.indexOf(same.severity)) same.severity = f.severity
+    else if (f.rule !== same.rule || f.also) {
+      same.also = [...new Set([...(same.also ?? []), ...(f.rule !== same.rule ? [f.rule] : []), ...(f.also ?? [])])]
+    }
   }
   return out
 }

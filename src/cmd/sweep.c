@@ -25,14 +25,24 @@
 #include "ui/run.h"
 
 static const char *const sweep_usage[] = {
-	"git wfmigrate sweep [--base <rev> | --all] [--rubric <file>] [--sarif <file>] [--json]\n"
+	"git wfmigrate sweep [--base <rev> | --all] [--rubric <file>] [--verifiers <n>] [--sarif "
+	"<file>] [--json]\n"
 	"                           [--fail-on <none|low|medium|high|critical>]\n"
 	"                           [--provider <name>] [--agent-cmd <cmd>] [--model "
 	"[<role>=]<model>]...\n"
 	"                           [--budget <tokens>] [--max-cost <usd>] [--concurrency <n>] "
 	"[-q]\n"
 	"                           [<pathspec>...]",
+	"git wfmigrate sweep --resume <run> [--sarif <file>] [--json] [--fail-on <severity>] [-q]",
 	NULL,
+};
+
+/* What the command line asked for, beside the run's configuration. */
+struct sweep_opts {
+	const char *base, *rubric, *resume, *sarif, *fail_on;
+	unsigned long verifiers; /* ULONG_MAX: not given */
+	int all, json, quiet;
+	const struct wfm_option *options; /* for usage messages */
 };
 
 /* --fail-on: the lowest severity that fails the sweep; 0 for none; -1 when unknown */
@@ -59,9 +69,10 @@ static int write_file(const char *path, const struct wfm_buf *b)
 }
 
 /* The sweep's arguments (workflows/sweep.js, meta.args) of the command line. */
-static int make_args(cJSON **out, const char *base, const char *head, int all,
-		     const char *rubric_file, int argc, const char **argv)
+static int make_args(cJSON **out, const char *base, const char *head, const struct sweep_opts *o,
+		     int argc, const char **argv)
 {
+	const char *rubric_file = o->rubric;
 	struct wfm_buf rubric = WFM_BUF_INIT;
 	cJSON *a = wfm_json_object();
 
@@ -81,11 +92,13 @@ static int make_args(cJSON **out, const char *base, const char *head, int all,
 		}
 		wfm_json_add_str(a, "rubric", rubric.ptr);
 	}
-	if (all)
+	if (o->all)
 		wfm_json_add_bool(a, "all", 1);
 	else
 		wfm_json_add_str(a, "base", base);
 	wfm_json_add_str(a, "head", head);
+	if (o->verifiers != ULONG_MAX)
+		wfm_json_add_num(a, "verifiers", (double)o->verifiers);
 	if (argc) {
 		cJSON *paths = wfm_json_array();
 
@@ -118,120 +131,119 @@ static int read_result(cJSON **out, struct wfm_rundir *run)
 	return 0;
 }
 
-int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
+/* Whether the command line gave any option of the run's configuration. */
+static int given_any(const struct wfm_run_config_given *g)
 {
-	const char *base_opt = NULL, *rubric_file = NULL, *sarif_file = NULL, *fail_on = "high";
-	const char *base_name = NULL, *key;
-	int all = 0, json = 0, quiet = 0;
-	struct wfm_run_config_given given;
-	struct wfm_option options[] = {
-		WFM_OPT_STRING(0, "base", &base_opt, "rev",
-			       "sweep what changed since this commit (default: the upstream, else "
-			       "the default branch)"),
-		WFM_OPT_BOOL(0, "all", &all, "sweep every unit, not only what changed"),
-		WFM_OPT_STRING(0, "rubric", &rubric_file, "file",
-			       "the reviewers' rubric (default: rubrics/security.md)"),
-		WFM_OPT_GROUP("agents"),
-		WFM_RUN_OPTIONS_PROVIDER,
-		WFM_RUN_OPTIONS_AGENT_LIMITS,
-		OPT_CFG_UINT(WFM_CF_MAX_AGENTS, "n", "agents in the whole sweep (default 1000)"),
-		WFM_OPT_GROUP("output"),
-		WFM_OPT_STRING(0, "sarif", &sarif_file, "file",
-			       "write the findings as SARIF 2.1.0"),
-		WFM_OPT_BOOL(0, "json", &json, "print the sweep's result as JSON, not markdown"),
-		WFM_OPT_STRING(0, "fail-on", &fail_on, "severity",
-			       "exit 1 when a finding this severe or more survives: none, low, "
-			       "medium, high (default) or critical"),
-		WFM_OPT_BOOL('q', "quiet", &quiet, "no progress on stderr"),
-		WFM_OPT_END(),
-	};
-	struct wfm_run_config cfg = { 0 };
+	for (size_t i = 0; i < WFM_CF_NR; i++)
+		if (g->str[i] || g->num[i] || g->flag[i] != -1 || g->list[i].nr)
+			return 1;
+	return 0;
+}
+
+/*
+ * A new sweep run: its configuration from the command line and git config,
+ * its scope, its card on stderr (no question: a sweep only reads), its run
+ * directory. Returns 0 or an exit code.
+ */
+static int start_sweep(struct wfm_rundir **run, struct wfm_run_config *cfg, cJSON **args,
+		       struct wfm_run_config_given *given, struct wfm_repo *repo,
+		       const struct sweep_opts *o, int argc, const char **argv)
+{
 	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
 	struct wfm_ui_card card = { 0 };
-	struct wfm_rundir *run = NULL;
-	struct wfm_buf out = WFM_BUF_INIT;
-	cJSON *meta = NULL, *args = NULL, *result = NULL, *sarif = NULL;
 	char base[WFM_OID_HEXSZ + 1] = "", *script = NULL;
-	int n, rc, rank, ret = WFM_EXIT_USAGE;
-
-	wfm_run_config_given_init(&given);
-	n = wfm_parse_options(argc, argv, options, sweep_usage, 0);
-	if (n < 0)
-		goto done;
-	if ((rank = fail_rank(fail_on)) < 0) {
-		ret = wfm_ui_usage_error(
-			sweep_usage, options,
-			"--fail-on: '%s' is not none, low, medium, high or critical", fail_on);
-		goto done;
-	}
-	if (all && base_opt) {
-		ret = wfm_ui_usage_error(sweep_usage, options,
-					 "--base and --all cannot be combined");
-		goto done;
-	}
+	const char *base_name = NULL, *key;
+	cJSON *meta = NULL;
+	int rc, ret = WFM_EXIT_OK;
 
 	/* a run of the sweep workflow, whatever wfmigrate.workflow says */
-	given.str[WFM_CF_WORKFLOW] = "sweep";
-	wfm_run_config_init(&cfg);
-	if ((rc = wfm_run_config_resolve(&cfg, ctx->repo, &given)) < 0 ||
-	    (rc = wfm_run_config_check(&cfg)) < 0) {
-		ret = wfm_ui_usage_error_lib(rc, sweep_usage, options);
-		goto done;
-	}
-	if (cfg.provider->has_api && !cfg.budget_tokens && cfg.max_cost <= 0)
+	given->str[WFM_CF_WORKFLOW] = "sweep";
+	wfm_run_config_init(cfg);
+	if ((rc = wfm_run_config_resolve(cfg, repo, given)) < 0 ||
+	    (rc = wfm_run_config_check(cfg)) < 0)
+		return wfm_ui_usage_error_lib(rc, sweep_usage, o->options);
+	if (cfg->provider->has_api && !cfg->budget_tokens && cfg->max_cost <= 0)
 		wfm_ui_warning("no budget: give --budget <tokens> or --max-cost <usd> to cap "
 			       "what the sweep may spend");
-	if ((rc = wfm_run_config_api_key(&key, &cfg)) < 0 ||
-	    (rc = wfm_repo_resolve_commit(cfg.base, ctx->repo, "HEAD")) < 0 ||
-	    (rc = wfm_cmd_resolve_agent_cmd(&cfg, ctx->repo)) < 0 ||
-	    (!all && (rc = wfm_sweep_base(base, &base_name, ctx->repo, base_opt, cfg.base)) < 0)) {
-		ret = wfm_ui_error_lib(rc);
-		goto done;
-	}
-	if (!quiet && !all)
-		fprintf(stderr, "sweep: what %.12s changes since %s (%.12s)\n", cfg.base, base_name,
-			base);
+	if ((rc = wfm_run_config_api_key(&key, cfg)) < 0 ||
+	    (rc = wfm_repo_resolve_commit(cfg->base, repo, "HEAD")) < 0 ||
+	    (rc = wfm_cmd_resolve_agent_cmd(cfg, repo)) < 0 ||
+	    (!o->all && (rc = wfm_sweep_base(base, &base_name, repo, o->base, cfg->base)) < 0))
+		return wfm_ui_error_lib(rc);
+	if (!o->quiet && !o->all)
+		fprintf(stderr, "sweep: what %.12s changes since %s (%.12s)\n", cfg->base,
+			base_name, base);
 
-	where.top = wfm_repo_workdir(ctx->repo);
+	where.top = wfm_repo_workdir(repo);
 	where.home = getenv("HOME");
-	if ((rc = wfm_workflow_find(&script, cfg.workflow, &where)) < 0 ||
+	wfm_ui_card_init(&card, repo, cfg, NULL, "HEAD");
+	if ((rc = wfm_workflow_find(&script, cfg->workflow, &where)) < 0 ||
 	    (rc = wfm_harness_check(&meta, script, NULL)) < 0 ||
-	    (rc = make_args(&args, base, cfg.base, all, rubric_file, n, argv)) < 0) {
+	    (rc = make_args(args, base, cfg->base, o, argc, argv)) < 0 ||
+	    (rc = wfm_ui_card_load(&card, script, meta, *args)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
-	/* the card, on stderr; no question: a sweep only reads */
-	wfm_ui_card_init(&card, ctx->repo, &cfg, NULL, "HEAD");
-	if ((rc = wfm_ui_card_load(&card, script, meta, args)) < 0) {
-		ret = wfm_ui_error_lib(rc);
-		goto done;
-	}
-	if (!quiet)
+	if (!o->quiet)
 		wfm_ui_card_print(&card);
-	if ((rc = wfm_rundir_create(&run, wfm_repo_commondir(ctx->repo), card.script, card.args,
+	if ((rc = wfm_rundir_create(run, wfm_repo_commondir(repo), card.script, card.args,
 				    card.meta)) < 0 ||
-	    (rc = wfm_run_config_save(&cfg, run)) < 0) {
+	    (rc = wfm_run_config_save(cfg, *run)) < 0)
 		ret = wfm_ui_error_lib(rc);
-		goto done;
+	/* what runs is the card's (its arguments completed with their defaults) */
+	cJSON_Delete(*args);
+	*args = cJSON_Duplicate(card.args, 1);
+done:
+	wfm_ui_card_release(&card);
+	cJSON_Delete(meta);
+	free(script);
+	return ret;
+}
+
+/* An earlier sweep run (--resume), with its own configuration and arguments. */
+static int open_sweep(struct wfm_rundir **run, struct wfm_run_config *cfg, cJSON **args,
+		      struct wfm_repo *repo, const char *id)
+{
+	const char *commondir = wfm_repo_commondir(repo);
+	cJSON *meta = NULL;
+	const char *name;
+	int rc = wfm_rundir_open(run, commondir, id, 1);
+
+	if (rc == WFM_ELOCKED)
+		return wfm_ui_error_lib(wfm_error_set("run %s is running in another process: see "
+						      "git wfmigrate watch %s",
+						      id, id));
+	if (rc < 0 || (rc = wfm_run_json_load(&meta, *run, "meta.json")) < 0)
+		return wfm_ui_error_lib(rc);
+	name = wfm_json_get_str(meta, "name", "");
+	if (strcmp(name, "sweep")) {
+		rc = wfm_error_set("run %s is not a sweep (its workflow is '%s')", (*run)->id,
+				   name);
+		cJSON_Delete(meta);
+		return wfm_ui_error_lib(rc);
 	}
-	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &cfg, card.args,
-			 WFM_UI_RUN_NO_OUTCOME | (quiet ? WFM_UI_RUN_QUIET : 0));
-	if (ret == WFM_EXIT_FAILURE) {
-		/* exit 1 is for findings: a sweep that did not finish is an error */
-		ret = wfm_ui_error_lib(wfm_error_set(
-			"the sweep did not finish: see git wfmigrate log %s", run->id));
-	}
-	if (ret != WFM_EXIT_OK)
-		goto done;
-	if ((rc = read_result(&result, run)) < 0) {
-		ret = wfm_ui_error_lib(rc);
-		goto done;
-	}
-	if (sarif_file) {
+	cJSON_Delete(meta);
+	if ((rc = wfm_run_config_load(cfg, *run)) < 0 ||
+	    (rc = wfm_run_json_load(args, *run, "args.json")) < 0)
+		return wfm_ui_error_lib(rc);
+	wfm_control_set(commondir, (*run)->id, WFM_CONTROL_RUN);
+	return WFM_EXIT_OK;
+}
+
+/* The findings of a finished sweep: SARIF, then markdown or JSON on stdout. */
+static int print_sweep(struct wfm_rundir *run, const struct sweep_opts *o, int rank)
+{
+	struct wfm_buf out = WFM_BUF_INIT;
+	cJSON *result = NULL, *sarif = NULL;
+	int rc, ret;
+
+	if ((rc = read_result(&result, run)) < 0)
+		return wfm_ui_error_lib(rc);
+	if (o->sarif) {
 		if ((rc = wfm_sweep_sarif(&sarif, result, run->id)) == 0) {
 			wfm_json_print(&out, sarif);
 			wfm_buf_addch(&out, '\n');
-			rc = write_file(sarif_file, &out);
+			rc = write_file(o->sarif, &out);
 		}
 		if (rc < 0) {
 			ret = wfm_ui_error_lib(rc);
@@ -239,7 +251,7 @@ int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		}
 		wfm_buf_clear(&out);
 	}
-	if (json) {
+	if (o->json) {
 		wfm_json_print(&out, result);
 		wfm_buf_addch(&out, '\n');
 	} else {
@@ -248,16 +260,90 @@ int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	fwrite(out.ptr, 1, out.len, stdout);
 	ret = wfm_sweep_count_at_least(result, rank) ? WFM_EXIT_FAILURE : WFM_EXIT_OK;
 done:
-	if (card.repo)
-		wfm_ui_card_release(&card);
+	wfm_buf_release(&out);
+	cJSON_Delete(result);
+	cJSON_Delete(sarif);
+	return ret;
+}
+
+int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
+{
+	struct sweep_opts o = { .fail_on = "high", .verifiers = ULONG_MAX };
+	struct wfm_run_config_given given;
+	struct wfm_option options[] = {
+		WFM_OPT_STRING(0, "base", &o.base, "rev",
+			       "sweep what changed since this commit (default: the upstream, else "
+			       "the default branch)"),
+		WFM_OPT_BOOL(0, "all", &o.all, "sweep every unit, not only what changed"),
+		WFM_OPT_STRING(0, "rubric", &o.rubric, "file",
+			       "the reviewers' rubric (default: rubrics/security.md)"),
+		WFM_OPT_UINT(0, "verifiers", &o.verifiers, "n",
+			     "verifiers asked to refute each reviewer's finding (default 3; 0: "
+			     "findings stay unverified)",
+			     0, 9),
+		WFM_OPT_STRING(0, "resume", &o.resume, "run",
+			       "finish a stopped sweep, or print a finished one's findings again"),
+		WFM_OPT_GROUP("agents"),
+		WFM_RUN_OPTIONS_PROVIDER,
+		WFM_RUN_OPTIONS_AGENT_LIMITS,
+		OPT_CFG_UINT(WFM_CF_MAX_AGENTS, "n", "agents in the whole sweep (default 1000)"),
+		WFM_OPT_GROUP("output"),
+		WFM_OPT_STRING(0, "sarif", &o.sarif, "file", "write the findings as SARIF 2.1.0"),
+		WFM_OPT_BOOL(0, "json", &o.json, "print the sweep's result as JSON, not markdown"),
+		WFM_OPT_STRING(0, "fail-on", &o.fail_on, "severity",
+			       "exit 1 when a finding this severe or more survives: none, low, "
+			       "medium, high (default) or critical"),
+		WFM_OPT_BOOL('q', "quiet", &o.quiet, "no progress on stderr"),
+		WFM_OPT_END(),
+	};
+	struct wfm_run_config cfg = { 0 };
+	struct wfm_rundir *run = NULL;
+	cJSON *args = NULL;
+	int n, rank, ret = WFM_EXIT_USAGE;
+
+	o.options = options;
+	wfm_run_config_given_init(&given);
+	n = wfm_parse_options(argc, argv, options, sweep_usage, 0);
+	if (n < 0)
+		goto done;
+	if ((rank = fail_rank(o.fail_on)) < 0) {
+		ret = wfm_ui_usage_error(
+			sweep_usage, options,
+			"--fail-on: '%s' is not none, low, medium, high or critical", o.fail_on);
+		goto done;
+	}
+	if (o.all && o.base) {
+		ret = wfm_ui_usage_error(sweep_usage, options,
+					 "--base and --all cannot be combined");
+		goto done;
+	}
+	if (o.resume &&
+	    (o.all || o.base || o.rubric || n || o.verifiers != ULONG_MAX || given_any(&given))) {
+		ret = wfm_ui_usage_error(sweep_usage, options,
+					 "--resume takes the run's own scope and configuration: "
+					 "only --sarif, --json, --fail-on and -q go with it");
+		goto done;
+	}
+
+	ret = o.resume ? open_sweep(&run, &cfg, &args, ctx->repo, o.resume)
+		       : start_sweep(&run, &cfg, &args, &given, ctx->repo, &o, n, argv);
+	if (ret != WFM_EXIT_OK)
+		goto done;
+	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &cfg, args,
+			 WFM_UI_RUN_NO_OUTCOME | (o.quiet ? WFM_UI_RUN_QUIET : 0));
+	if (ret == WFM_EXIT_FAILURE) {
+		/* exit 1 is for findings: a sweep that did not finish is an error */
+		ret = wfm_ui_error_lib(wfm_error_set("the sweep did not finish: see git wfmigrate "
+						     "log %s; git wfmigrate sweep --resume %s "
+						     "goes on where it stopped",
+						     run->id, run->id));
+	}
+	if (ret == WFM_EXIT_OK)
+		ret = print_sweep(run, &o, rank);
+done:
 	wfm_rundir_free(run);
 	wfm_run_config_release(&cfg);
 	wfm_run_config_given_release(&given);
-	wfm_buf_release(&out);
-	cJSON_Delete(meta);
 	cJSON_Delete(args);
-	cJSON_Delete(result);
-	cJSON_Delete(sarif);
-	free(script);
 	return ret;
 }

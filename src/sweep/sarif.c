@@ -161,6 +161,7 @@ static cJSON *result_json(const cJSON *f, size_t index, struct wfm_strvec *seen)
 	double scol = wfm_json_get_num(f, "startColumn", 0),
 	       ecol = wfm_json_get_num(f, "endColumn", 0);
 	const cJSON *votes = cJSON_GetObjectItemCaseSensitive(f, "votes");
+	const cJSON *also = cJSON_GetObjectItemCaseSensitive(f, "also");
 	char print[40];
 
 	if (end < start)
@@ -194,6 +195,8 @@ static cJSON *result_json(const cJSON *f, size_t index, struct wfm_strvec *seen)
 	wfm_json_add_str(props, "verdict", wfm_json_get_str(f, "verdict", "confirmed"));
 	if (cJSON_IsObject(votes))
 		wfm_json_add(props, "votes", cJSON_Duplicate(votes, 1));
+	if (cJSON_IsArray(also))
+		wfm_json_add(props, "alsoReportedAs", cJSON_Duplicate(also, 1));
 	wfm_json_add(o, "properties", props);
 	return o;
 }

@@ -42,6 +42,23 @@ static void place(struct wfm_buf *out, const cJSON *f)
 		wfm_buf_addf(out, "-%d", end);
 }
 
+/* "Also reported as `a`, `b`." for a finding that others found the same (workflows/sweep.js) */
+static void also(struct wfm_buf *out, const cJSON *ids)
+{
+	const cJSON *id;
+	int n = 0;
+
+	cJSON_ArrayForEach (id, ids) {
+		if (!cJSON_IsString(id))
+			continue;
+		wfm_buf_adds(out, n++ ? ", `" : "Also reported as `");
+		cell(out, id->valuestring);
+		wfm_buf_addch(out, '`');
+	}
+	if (n)
+		wfm_buf_adds(out, ".\n\n");
+}
+
 static void votes(struct wfm_buf *out, const cJSON *f)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, "votes");
@@ -105,6 +122,7 @@ void wfm_sweep_markdown(struct wfm_buf *out, const cJSON *result, const char *ru
 			wfm_buf_addf(out, "\n\n%s\n\n```\n%s\n```\n\n",
 				     wfm_json_get_str(f, "explanation", ""),
 				     wfm_json_get_str(f, "evidence", ""));
+			also(out, cJSON_GetObjectItemCaseSensitive(f, "also"));
 		}
 	}
 	if (cJSON_GetArraySize(refuted)) {

@@ -103,12 +103,12 @@ test('prompts, scope, votes: refuted removed, confirmed kept, failures unverifie
 	for (const p of agents)
 		assert.ok(p.role === 'reviewer' || p.role === 'classifier', p.role);
 
-	assert.deepEqual(v.findings.map((f) => [f.rule, f.source, f.verdict, f.votes]), [
-		['memory-safety/unbounded-copy', 'reviewer', 'unverified', { confirmed: 1, refuted: 1, failed: 1 }],
-		['dangerous-call/c-strcpy', 'rule', 'confirmed', { confirmed: 0, refuted: 0, failed: 0 }],
+	/* the rule's dangerous call on the same line is the reviewer's finding: one, with both ids */
+	assert.deepEqual(v.findings.map((f) => [f.rule, f.source, f.verdict, f.votes, f.also]), [
+		['memory-safety/unbounded-copy', 'reviewer', 'unverified', { confirmed: 1, refuted: 1, failed: 1 },
+			['dangerous-call/c-strcpy']],
 	]);
 	assert.deepEqual(v.refuted.map((f) => [f.rule, f.verdict, f.votes.refuted]), [['memory-safety/format', 'refuted', 3]]);
-	assert.equal(v.findings[1].startColumn, 13);
 	assert.deepEqual(v.agents.verifiers, { run: 6, failed: 1 });
 });
 
@@ -129,10 +129,39 @@ test('categories skip the classifier; a majority of confirmations confirms; budg
 	assert.equal(v.scope.base, null);
 	assert.equal(seen.find((m) => m.method === 'chunk').params.changedSince, undefined);
 	assert.equal(seen.filter((m) => m.params?.role === 'classifier').length, 0);
-	assert.deepEqual(v.findings.map((f) => [f.rule, f.severity, f.verdict, f.votes]), [
-		['memory-safety/bad-rule-name', 'critical', 'confirmed', { confirmed: 2, refuted: 0, failed: 1 }],
-		['dangerous-call/c-strcpy', 'medium', 'confirmed', { confirmed: 0, refuted: 0, failed: 0 }],
+	assert.deepEqual(v.findings.map((f) => [f.rule, f.severity, f.verdict, f.votes, f.also]), [
+		['memory-safety/bad-rule-name', 'critical', 'confirmed', { confirmed: 2, refuted: 0, failed: 1 },
+			['dangerous-call/c-strcpy']],
 	]);
+});
+
+test('a rule and a reviewer finding the same secret: one finding, the rule\'s, not verified again', async () => {
+	const seen = [];
+	const secret = { ...ruleFinding, rule: 'secret/private-key', severity: 'critical', startLine: 15, endLine: 18,
+		startColumn: 1, endColumn: 2 };
+	const r = await run(null, {
+		file: script,
+		args: { all: true, categories: 'secrets,memory-safety' },
+		respond: (msg, reply) => {
+			if (msg.method === 'scan')
+				return reply({ ok: true, value: [secret, ruleFinding] });
+			return engine((p) => {
+				if (p.prompt.startsWith('Security review: secrets'))
+					return { ok: true, value: { findings: p.unit.endsWith('safe') ? [finding(null, 16, 'secrets/hard-coded-key', 'high')] : [] } };
+				if (p.prompt.startsWith('Security review:'))
+					return { ok: true, value: { findings: [] } };
+				return { ok: true, value: { verdict: 'confirmed', reason: 'yes' } };
+			}, seen)(msg, reply);
+		},
+	});
+	const v = done(r);
+	assert.equal(seen.filter((m) => m.params?.prompt?.startsWith('Refute')).length, 0,
+		'a rule\'s fact is not sent to verifiers');
+	assert.deepEqual(v.findings.map((f) => [f.rule, f.source, f.verdict, f.also]), [
+		['secret/private-key', 'rule', 'confirmed', ['secrets/hard-coded-key']],
+		['dangerous-call/c-strcpy', 'rule', 'confirmed', undefined],
+	]);
+	assert.equal(v.findings[0].startColumn, 1);
 });
 
 test('bad arguments stop it before anything runs', async () => {

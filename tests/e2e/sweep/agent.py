@@ -7,7 +7,8 @@
 #   reviewer    memory-safety: each strcpy( line is a finding, and so (wrongly)
 #               each snprintf( line, which the verifiers refute
 #   verifier    refutes what quotes snprintf; with SWEEP_FAIL_VERIFY set,
-#               fails (exit 1) on the 2nd and 3rd verifier of a finding
+#               fails (exit 1) on the 2nd and 3rd verifier of a finding; with
+#               SWEEP_HANG_VERIFY set, sleeps (until the run is stopped)
 #
 # Each prompt is saved to $SWEEP_PROMPTS/<n>.txt for the test to read.
 import json, os, re, sys
@@ -49,6 +50,9 @@ elif first.startswith('Security review: '):
 elif first == 'Refute this finding if you can:':
     claim = json.loads(rest.split('\n')[0])
     k = int(req['label'].split(':')[1])
+    if os.environ.get('SWEEP_HANG_VERIFY'):
+        import time
+        time.sleep(600)
     if os.environ.get('SWEEP_FAIL_VERIFY') and k > 1:
         sys.exit('verifier %d: provider unavailable' % k)
     if 'snprintf' in claim['evidence']:
