@@ -185,3 +185,32 @@ int wfm_fs_write_all(int fd, const void *data, size_t len)
 	}
 	return 0;
 }
+
+int wfm_fs_write_temp(char **path, const char *prefix, const char *suffix, const void *data,
+		      size_t len)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct wfm_buf name = WFM_BUF_INIT;
+	int fd, rc = 0;
+
+	*path = NULL;
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	wfm_buf_addf(&name, "%s/%sXXXXXX%s", tmp, prefix, suffix);
+	if ((fd = mkstemps(name.ptr, (int)strlen(suffix))) < 0) {
+		rc = wfm_error_set("cannot create a file in %s: %s", tmp, strerror(errno));
+		wfm_buf_release(&name);
+		return rc;
+	}
+	if (wfm_fs_write_all(fd, data, len) < 0)
+		rc = wfm_error_set("cannot write '%s': %s", name.ptr, strerror(errno));
+	if (close(fd) < 0 && rc == 0)
+		rc = wfm_error_set("cannot write '%s': %s", name.ptr, strerror(errno));
+	if (rc < 0) {
+		unlink(name.ptr);
+		wfm_buf_release(&name);
+		return rc;
+	}
+	*path = wfm_buf_detach(&name, NULL);
+	return 0;
+}

@@ -59,4 +59,13 @@ int wfm_fs_rmtree(const char *path);
  */
 int wfm_fs_write_all(int fd, const void *data, size_t len);
 
+/*
+ * Writes len bytes of data to a new file $TMPDIR/<prefix>XXXXXX<suffix>
+ * (/tmp without TMPDIR), mode 0600, and sets *path to its name (free with
+ * free(); the caller removes the file). On failure no file is left and
+ * *path is NULL.
+ */
+int wfm_fs_write_temp(char **path, const char *prefix, const char *suffix, const void *data,
+		      size_t len);
+
 #endif

@@ -247,33 +247,6 @@ static void plain_message(struct wfm_buf *out, const char *msg, const char *path
 	wfm_buf_adds(out, msg);
 }
 
-static int write_temp(char **path, const char *text)
-{
-	const char *tmp = getenv("TMPDIR");
-	struct wfm_buf name = WFM_BUF_INIT;
-	int fd, rc = 0;
-
-	wfm_buf_addf(&name, "%s/wfmigrate-plan-XXXXXX.js", tmp && *tmp ? tmp : "/tmp");
-	fd = mkstemps(name.ptr, 3);
-	if (fd < 0) {
-		rc = wfm_error_set("cannot create a file for the planner's script in %s: %s",
-				   tmp && *tmp ? tmp : "/tmp", strerror(errno));
-		wfm_buf_release(&name);
-		return rc;
-	}
-	if (wfm_fs_write_all(fd, text, strlen(text)) < 0)
-		rc = wfm_error_set("cannot write %s: %s", name.ptr, strerror(errno));
-	if (close(fd) < 0 && rc == 0)
-		rc = wfm_error_set("cannot write %s: %s", name.ptr, strerror(errno));
-	if (rc < 0) {
-		unlink(name.ptr);
-		wfm_buf_release(&name);
-		return rc;
-	}
-	*path = wfm_buf_detach(&name, NULL);
-	return 0;
-}
-
 /*
  * What the planner's own workflows need beyond the harness check:
  * phases, and a goal they take. Fills why (for the planner) and returns
@@ -340,7 +313,8 @@ static int check_answer(struct wfm_plan *out, struct wfm_buf *why, const cJSON *
 		if (rc < 0)
 			return rc;
 	} else {
-		if ((rc = write_temp(&path, script->valuestring)) < 0)
+		if ((rc = wfm_fs_write_temp(&path, "wfmigrate-plan-", ".js", script->valuestring,
+					    strlen(script->valuestring))) < 0)
 			return rc;
 		written = 1;
 	}

@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/fs.h"
 #include "base/json.h"
 #include "base/process.h"
 #include "base/strvec.h"
@@ -522,29 +523,14 @@ static void view(struct wfm_ui_card *c)
 /* A copy of the script to edit, made once: the script as found stays as it is. */
 static int make_copy(struct wfm_ui_card *c)
 {
-	struct wfm_buf text = WFM_BUF_INIT, path = WFM_BUF_INIT;
-	const char *tmp = getenv("TMPDIR");
-	int fd, rc;
+	struct wfm_buf text = WFM_BUF_INIT;
+	int rc;
 
 	if (c->copy)
 		return 0;
-	wfm_buf_addf(&path, "%s/wfmigrate-workflow-XXXXXX.js", tmp && *tmp ? tmp : "/tmp");
-	if ((rc = wfm_buf_read_file(&text, c->script)) < 0)
-		goto done;
-	if ((fd = mkstemps(path.ptr, 3)) < 0) {
-		rc = wfm_error_set("cannot make a copy of the script in %s: %s",
-				   tmp && *tmp ? tmp : "/tmp", strerror(errno));
-		goto done;
-	}
-	if (write(fd, text.ptr, text.len) != (ssize_t)text.len || close(fd) < 0) {
-		rc = wfm_error_set("cannot write '%s': %s", path.ptr, strerror(errno));
-		unlink(path.ptr);
-		goto done;
-	}
-	c->copy = wfm_buf_detach(&path, NULL);
-done:
+	if ((rc = wfm_buf_read_file(&text, c->script)) == 0)
+		rc = wfm_fs_write_temp(&c->copy, "wfmigrate-workflow-", ".js", text.ptr, text.len);
 	wfm_buf_release(&text);
-	wfm_buf_release(&path);
 	return rc;
 }
 

@@ -188,6 +188,38 @@ static void test_fs__rmtree_read_only_directory(void **state)
 	free(tree);
 }
 
+/* $TMPDIR/<prefix>XXXXXX<suffix>, mode 0600, with the data; none left when TMPDIR is no directory
+ */
+static void test_fs__write_temp(void **state)
+{
+	const char *dir = *state;
+	char *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL, *path = NULL, *out;
+	char *missing = wfm_fs_join(dir, "missing");
+
+	setenv("TMPDIR", dir, 1);
+	assert_wfm_ok(wfm_fs_write_temp(&path, "wfm-x-", ".js", "a\0b", 3));
+	assert_int_equal(strncmp(path, dir, strlen(dir)), 0);
+	assert_non_null(strstr(path, "/wfm-x-"));
+	assert_int_equal(strcmp(path + strlen(path) - 3, ".js"), 0);
+	out = wfm_test_sh(dir, "stat -c %%a '%s' && od -An -c '%s' | tr -s ' '", path, path);
+	assert_string_equal(out, "600\n a \\0 b\n");
+	free(out);
+	unlink(path);
+	free(path);
+
+	setenv("TMPDIR", missing, 1);
+	path = (char *)1;
+	assert_true(wfm_fs_write_temp(&path, "wfm-x-", ".js", "a", 1) < 0);
+	assert_null(path);
+	assert_non_null(strstr(wfm_error_last(), "cannot create a file in"));
+	if (old)
+		setenv("TMPDIR", old, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old);
+	free(missing);
+}
+
 #define tmpdir_test(f) cmocka_unit_test_setup_teardown(f, tmpdir_setup, tmpdir_teardown)
 
 int main(void)
@@ -203,6 +235,7 @@ int main(void)
 		tmpdir_test(test_fs__rmtree_keeps_what_links_point_to),
 		tmpdir_test(test_fs__rmtree_missing_path),
 		tmpdir_test(test_fs__rmtree_read_only_directory),
+		tmpdir_test(test_fs__write_temp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
