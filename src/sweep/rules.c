@@ -8,6 +8,7 @@
 	(WFM_SWEEP_LANG(WFM_LANG_JAVASCRIPT) | WFM_SWEEP_LANG(WFM_LANG_TYPESCRIPT) |               \
 	 WFM_SWEEP_LANG(WFM_LANG_TSX))
 #define GO WFM_SWEEP_LANG(WFM_LANG_GO)
+#define RUST WFM_SWEEP_LANG(WFM_LANG_RUST)
 #define JAVA WFM_SWEEP_LANG(WFM_LANG_JAVA)
 
 /* a call of name, not a method (x.name, x->name) nor a longer name (my_name, name_s) */
@@ -77,6 +78,11 @@ const struct wfm_sweep_rule wfm_sweep_rules[] = {
 	       "\\bexec\\.Command(?:Context)?\\s*\\([^\\n]*\"(?:sh|bash)\"\\s*,\\s*\"-c\"",
 	       "exec.Command(\"sh\", \"-c\", ...)",
 	       "A shell command line built in code: run the program with its arguments instead."),
+	DANGER("rust-shell-command", RUST,
+	       "\\bCommand::new\\s*\\(\\s*\"(?:sh|bash)\"\\s*\\)\\s*\\.\\s*args?\\s*\\(\\s*(?:&?\\["
+	       "\\s*)?\"-c\"",
+	       "Command::new(\"sh\").arg(\"-c\")",
+	       "A shell command line built in code: run the program with its arguments instead."),
 	DANGER("java-runtime-exec", JAVA,
 	       "\\bRuntime\\s*\\.\\s*getRuntime\\s*\\(\\s*\\)\\s*\\.\\s*exec\\s*\\(",
 	       "Runtime.getRuntime().exec()",
@@ -94,7 +100,7 @@ const struct wfm_sweep_rule wfm_sweep_rules[] = {
 	  "assistants?)"
 	  "[^\\n]{0,40}?(?:report\\s+nothing|do\\s+not\\s+report|don't\\s+report|ignore|skip)"
 	  "|\\breport\\s+(?:no|zero)\\s+(?:findings|issues|vulnerabilities)"
-	  "|\\byou\\s+are\\s+(?:now\\s+)?(?:a|an)\\s",
+	  "|\\byou\\s+are\\s+now\\s+(?:a|an)\\s",
 	  1 },
 };
 
