@@ -228,6 +228,64 @@ int wfm_repo_config_get(char **out, struct wfm_repo *repo, const char *key)
  * Not git_config_iterator_glob_new(): libgit2 1.5.1's regexec (PCRE2
  * backend) leaks its match data for every entry that does not match.
  */
+int wfm_repo_upstream(char **out, struct wfm_repo *repo)
+{
+	git_reference *head = NULL;
+	struct wfm_strvec fetch = WFM_STRVEC_INIT;
+	struct wfm_buf key = WFM_BUF_INIT;
+	char *remote = NULL, *merge = NULL;
+	const char *branch;
+	int rc;
+
+	*out = NULL;
+	rc = git_repository_head(&head, repo->git);
+	if (rc < 0 && rc != GIT_EUNBORNBRANCH && rc != GIT_ENOTFOUND)
+		return wfm_git_error(rc, "cannot read HEAD");
+	if (rc < 0 || !git_reference_is_branch(head))
+		goto done;
+	branch = git_reference_shorthand(head);
+	wfm_buf_addf(&key, "branch.%s.remote", branch);
+	if ((rc = wfm_repo_config_get(&remote, repo, key.ptr)) < 0)
+		goto done;
+	wfm_buf_clear(&key);
+	wfm_buf_addf(&key, "branch.%s.merge", branch);
+	if ((rc = wfm_repo_config_get(&merge, repo, key.ptr)) < 0)
+		goto done;
+	if (!strcmp(remote, ".")) {
+		*out = wfm_strdup(merge);
+		goto done;
+	}
+	wfm_buf_clear(&key);
+	wfm_buf_addf(&key, "remote.%s.fetch", remote);
+	if ((rc = wfm_repo_config_list(&fetch, repo, key.ptr)) < 0)
+		goto done;
+	for (size_t i = 0; i < fetch.nr && !*out; i++) {
+		git_refspec *spec = NULL;
+		git_buf dst = { 0 };
+
+		if (git_refspec_parse(&spec, strchr(fetch.v[i], '=') + 1, 1) < 0) {
+			git_error_clear();
+			continue;
+		}
+		if (git_refspec_src_matches(spec, merge) &&
+		    git_refspec_transform(&dst, spec, merge) == 0)
+			*out = wfm_strdup(dst.ptr);
+		git_buf_dispose(&dst);
+		git_refspec_free(spec);
+	}
+done:
+	git_reference_free(head);
+	wfm_strvec_clear(&fetch);
+	wfm_buf_release(&key);
+	free(remote);
+	free(merge);
+	if (*out)
+		return 0;
+	if (rc < 0 && rc != WFM_ENOTFOUND && rc != GIT_EUNBORNBRANCH && rc != GIT_ENOTFOUND)
+		return rc; /* config could not be read: its message is set */
+	return wfm_error_setc(WFM_ENOTFOUND, "the current branch has no upstream");
+}
+
 int wfm_repo_config_list(struct wfm_strvec *out, struct wfm_repo *repo, const char *name)
 {
 	git_config *cfg = NULL;

@@ -67,6 +67,17 @@ struct wfm_strvec;
 int wfm_repo_config_list(struct wfm_strvec *out, struct wfm_repo *repo, const char *name);
 
 /*
+ * The full name of the current branch's upstream, as git's @{upstream}
+ * finds it: "refs/remotes/origin/main" from branch.<name>.remote and
+ * branch.<name>.merge through the remote's fetch refspecs, or the merge
+ * ref itself for a remote ".". A new string in *out (free()), or
+ * WFM_ENOTFOUND when HEAD is no branch, has no upstream, or no refspec
+ * maps it. (Not libgit2's git_branch_upstream(): 1.5.1 looks the remote
+ * up for it, which leaks PCRE2 match data on every call.)
+ */
+int wfm_repo_upstream(char **out, struct wfm_repo *repo);
+
+/*
  * Removes the lock files (<ref>.lock, and its reflog's) that a process
  * killed while it updated a ref under dir (a directory of refs, e.g.
  * "refs/heads/wfmigrate/<run>") left behind: git never removes them, and

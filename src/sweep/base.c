@@ -17,7 +17,18 @@ int wfm_sweep_base(char out[WFM_OID_HEXSZ + 1], const char **name, struct wfm_re
 		return wfm_repo_merge_base(out, repo, rev, h);
 	}
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(defaults); i++) {
-		if (wfm_repo_resolve_commit(c, repo, defaults[i]) < 0 || !strcmp(c, h))
+		char *upstream = NULL;
+
+		/* @{upstream} by hand: libgit2's leaks (git/repo.h) */
+		if (!strcmp(defaults[i], "@{upstream}")) {
+			rc = wfm_repo_upstream(&upstream, repo);
+			if (rc == 0)
+				rc = wfm_repo_resolve_commit(c, repo, upstream);
+			free(upstream);
+		} else {
+			rc = wfm_repo_resolve_commit(c, repo, defaults[i]);
+		}
+		if (rc < 0 || !strcmp(c, h))
 			continue;
 		if ((rc = wfm_repo_merge_base(out, repo, c, h)) == WFM_ENOTFOUND)
 			continue;

@@ -1,4 +1,5 @@
 #include "support/test.h"
+#include "base/fs.h"
 #include "git/repo.h"
 #include "ui/settings.h"
 
@@ -84,6 +85,43 @@ static void test_repo__resolve_commit(void **state)
 	assert_non_null(strstr(wfm_error_last(), "does not name a commit"));
 	wfm_repo_free(r);
 	free(want);
+}
+
+/* @{upstream} as git finds it, compared with git's own answer */
+static void test_repo__upstream(void **state)
+{
+	char *clone = wfm_test_tmpdir(), *path, *want, *got = NULL;
+	struct wfm_repo *r = NULL;
+
+	free(wfm_test_sh(clone,
+			 "git clone -q '%s' c && cd c && git checkout -qb topic && "
+			 "git config remote.origin.fetch '+refs/heads/*:refs/remotes/up/*' && "
+			 "git fetch -q origin && git branch -q --set-upstream-to=up/main",
+			 repo));
+	want = wfm_test_sh_trim(clone, "cd c && git rev-parse --symbolic-full-name @{upstream}");
+	path = wfm_fs_join(clone, "c");
+	assert_wfm_ok(wfm_repo_open(&r, path));
+	assert_wfm_ok(wfm_repo_upstream(&got, r));
+	assert_string_equal(got, want);
+	assert_string_equal(got, "refs/remotes/up/main");
+	free(got);
+	free(want);
+
+	/* a local upstream (remote "."), then none, then a detached HEAD */
+	free(wfm_test_sh(clone, "cd c && git branch -q --set-upstream-to=main"));
+	assert_wfm_ok(wfm_repo_upstream(&got, r));
+	assert_string_equal(got, "refs/heads/main");
+	free(got);
+	free(wfm_test_sh(clone, "cd c && git branch -q --unset-upstream"));
+	assert_int_equal(wfm_repo_upstream(&got, r), WFM_ENOTFOUND);
+	assert_null(got);
+	assert_string_equal(wfm_error_last(), "the current branch has no upstream");
+	free(wfm_test_sh(clone, "cd c && git checkout -q --detach"));
+	assert_int_equal(wfm_repo_upstream(&got, r), WFM_ENOTFOUND);
+	wfm_repo_free(r);
+	wfm_test_rmtree(clone);
+	free(clone);
+	free(path);
 }
 
 static void test_repo__empty_repository_head(void **state)
@@ -175,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_repo__empty_repository_head),
 		cmocka_unit_test(test_repo__settings_precedence),
 		cmocka_unit_test(test_repo__clear_ref_locks),
+		cmocka_unit_test(test_repo__upstream),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
