@@ -25,7 +25,9 @@
 #include "ui/run.h"
 
 static const char *const sweep_usage[] = {
-	"git wfmigrate sweep [--base <rev> | --all] [--rubric <file>] [--sarif <file>] [--json]\n"
+	"git wfmigrate sweep [--base <rev> | --all] [--head <rev>] [--rubric <file>] [--sarif "
+	"<file>]\n"
+	"                           [--json]"
 	"                           [--fail-on <none|low|medium|high|critical>]\n"
 	"                           [--provider <name>] [--agent-cmd <cmd>] [--model "
 	"[<role>=]<model>]...\n"
@@ -120,7 +122,8 @@ static int read_result(cJSON **out, struct wfm_rundir *run)
 
 int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
-	const char *base_opt = NULL, *rubric_file = NULL, *sarif_file = NULL, *fail_on = "high";
+	const char *base_opt = NULL, *head_opt = NULL, *rubric_file = NULL, *sarif_file = NULL,
+		   *fail_on = "high";
 	const char *base_name = NULL, *key;
 	int all = 0, json = 0, quiet = 0;
 	struct wfm_run_config_given given;
@@ -129,6 +132,8 @@ int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			       "sweep what changed since this commit (default: the upstream, else "
 			       "the default branch)"),
 		WFM_OPT_BOOL(0, "all", &all, "sweep every unit, not only what changed"),
+		WFM_OPT_STRING(0, "head", &head_opt, "rev",
+			       "sweep this commit, not HEAD (the git hooks' pushed or merged one)"),
 		WFM_OPT_STRING(0, "rubric", &rubric_file, "file",
 			       "the reviewers' rubric (default: rubrics/security.md)"),
 		WFM_OPT_GROUP("agents"),
@@ -182,7 +187,7 @@ int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		wfm_ui_warning("no budget: give --budget <tokens> or --max-cost <usd> to cap "
 			       "what the sweep may spend");
 	if ((rc = wfm_run_config_api_key(&key, &cfg)) < 0 ||
-	    (rc = wfm_repo_resolve_commit(cfg.base, ctx->repo, "HEAD")) < 0 ||
+	    (rc = wfm_repo_resolve_commit(cfg.base, ctx->repo, head_opt ? head_opt : "HEAD")) < 0 ||
 	    (rc = wfm_cmd_resolve_agent_cmd(&cfg, ctx->repo)) < 0 ||
 	    (!all && (rc = wfm_sweep_base(base, &base_name, ctx->repo, base_opt, cfg.base)) < 0)) {
 		ret = wfm_ui_error_lib(rc);
@@ -201,7 +206,7 @@ int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		goto done;
 	}
 	/* the card, on stderr; no question: a sweep only reads */
-	wfm_ui_card_init(&card, ctx->repo, &cfg, NULL, "HEAD");
+	wfm_ui_card_init(&card, ctx->repo, &cfg, NULL, head_opt ? head_opt : "HEAD");
 	if ((rc = wfm_ui_card_load(&card, script, meta, args)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
