@@ -48,7 +48,9 @@ static const struct {
 	const char *bypass;
 } known[] = {
 	{ "pre-push", "the push", "git push --no-verify" },
-	{ "pre-merge-commit", "the merge", "git merge --no-verify" },
+	{ "pre-merge-commit", "the merge",
+	  "git merge --abort, then git merge --no-verify (or git commit: the merge is "
+	  "prepared)" },
 };
 
 static int known_index(const char *name)
@@ -414,41 +416,64 @@ static int push_jobs(struct job **out, size_t *nr, struct wfm_repo *repo, const 
 	return rc;
 }
 
-/* The sweeps of a merge: each MERGE_HEAD against its merge base with HEAD. */
+/* A job for head (hex, WFM_OID_HEXSZ long at least) merged into HEAD, named what. */
+static int merge_job(struct job **out, size_t *nr, struct wfm_repo *repo, const char *ours,
+		     const char *head, const char *what)
+{
+	struct job j = { 0 };
+	int rc;
+
+	memcpy(j.head, head, WFM_OID_HEXSZ);
+	rc = wfm_repo_merge_base(j.base, repo, ours, j.head);
+	if (rc == WFM_ENOTFOUND && wfm_repo_resolve_commit(j.base, repo, j.head) == 0) {
+		/* unrelated histories: all of it is new */
+		wfm_error_clear();
+		j.all = 1;
+	} else if (rc < 0) {
+		return rc;
+	}
+	if (!j.all && !strcmp(j.base, j.head))
+		return 0; /* nothing of it is new */
+	j.what = wfm_strdup(what);
+	*out = wfm_realloc(*out, (*nr + 1) * sizeof(**out));
+	(*out)[(*nr)++] = j;
+	return 0;
+}
+
+/*
+ * The sweeps of a merge: each commit merged against its merge base with
+ * HEAD. git names them to pre-merge-commit only in its environment,
+ * GITHEAD_<commit>=<name> (MERGE_HEAD is written after the hook); the
+ * MERGE_HEAD file is read when there is none (the hook run by hand).
+ */
 static int merge_jobs(struct job **out, size_t *nr, struct wfm_repo *repo)
 {
 	char *path = wfm_fs_join(wfm_repo_gitdir(repo), "MERGE_HEAD");
 	struct wfm_buf text = WFM_BUF_INIT;
-	char head[WFM_OID_HEXSZ + 1];
+	char ours[WFM_OID_HEXSZ + 1];
 	const char *p;
-	int rc = 0;
+	int rc, found = 0;
 
-	if (!wfm_fs_exists(path))
-		goto done; /* not a merge: nothing to sweep */
-	if ((rc = wfm_buf_read_file(&text, path)) < 0 ||
-	    (rc = wfm_repo_resolve_commit(head, repo, "HEAD")) < 0)
+	if ((rc = wfm_repo_resolve_commit(ours, repo, "HEAD")) < 0)
 		goto done;
-	for (p = text.ptr; *p;) {
-		const char *eol = line_end(p);
-		struct job j = { 0 };
+	for (char **e = environ; *e && rc == 0; e++) {
+		const char *v = *e + strlen("GITHEAD_");
 
-		if (eol - p >= WFM_OID_HEXSZ) {
-			memcpy(j.head, p, WFM_OID_HEXSZ);
-			rc = wfm_repo_merge_base(j.base, repo, head, j.head);
-			if (rc == WFM_ENOTFOUND) {
-				/* unrelated histories: all of it is new */
-				wfm_error_clear();
-				j.all = 1;
-			} else if (rc < 0) {
-				break;
-			}
-			rc = 0;
-			if (j.all || strcmp(j.base, j.head)) {
-				j.what = wfm_strdup("MERGE_HEAD");
-				*out = wfm_realloc(*out, (*nr + 1) * sizeof(**out));
-				(*out)[(*nr)++] = j;
-			}
-		}
+		if (strncmp(*e, "GITHEAD_", strlen("GITHEAD_")) ||
+		    strspn(v, "0123456789abcdef") != WFM_OID_HEXSZ || v[WFM_OID_HEXSZ] != '=')
+			continue;
+		found = 1;
+		rc = merge_job(out, nr, repo, ours, v, v + WFM_OID_HEXSZ + 1);
+	}
+	if (found || rc < 0 || !wfm_fs_exists(path))
+		goto done;
+	if ((rc = wfm_buf_read_file(&text, path)) < 0)
+		goto done;
+	for (p = text.ptr; *p && rc == 0;) {
+		const char *eol = line_end(p);
+
+		if (eol - p >= WFM_OID_HEXSZ)
+			rc = merge_job(out, nr, repo, ours, p, "MERGE_HEAD");
 		p = *eol ? eol + 1 : eol;
 	}
 done:
@@ -457,14 +482,26 @@ done:
 	return rc;
 }
 
-/* Runs `git wfmigrate sweep` on one job, here: its exit code. */
+/*
+ * Runs `git wfmigrate sweep -q` on one job, here: its exit code. Quiet:
+ * a hook says what it sweeps, the findings and the verdict; `git
+ * wfmigrate watch` and `log` show the run.
+ */
 static int sweep_one(const struct job *j, const char *fail_on, struct wfm_cmd_ctx *ctx)
 {
 	const char *argv[10];
-	int argc = 0;
+	int argc = 0, ret;
 
-	fprintf(stderr, "git-wfmigrate: sweeping %s (%.12s)\n", j->what, j->head);
+	if (j->all)
+		fprintf(stderr,
+			"git-wfmigrate: sweeping %s (%.12s), all of it: no base to compare it "
+			"with\n",
+			j->what, j->head);
+	else
+		fprintf(stderr, "git-wfmigrate: sweeping %s (%.12s) since %.12s\n", j->what,
+			j->head, j->base);
 	argv[argc++] = "sweep";
+	argv[argc++] = "-q";
 	argv[argc++] = "--head";
 	argv[argc++] = j->head;
 	if (j->all) {
@@ -476,7 +513,10 @@ static int sweep_one(const struct job *j, const char *fail_on, struct wfm_cmd_ct
 	argv[argc++] = "--fail-on";
 	argv[argc++] = fail_on;
 	argv[argc] = NULL;
-	return cmd_sweep(argc, argv, ctx);
+	ret = cmd_sweep(argc, argv, ctx);
+	/* the summary before the verdict under it */
+	fflush(stdout);
+	return ret;
 }
 
 static int hooks_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
@@ -552,6 +592,9 @@ static int hooks_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	/* the sweep works in worktrees of its own: not in the index git has us look at */
 	for (size_t i = 0; i < WFM_ARRAY_SIZE(git_vars); i++)
 		unsetenv(git_vars[i]);
+	/* the summary is a message here: git push --porcelain owns standard output */
+	fflush(stdout);
+	dup2(2, 1);
 	ret = WFM_EXIT_OK;
 	for (size_t i = 0; i < nr && ret == WFM_EXIT_OK; i++) {
 		ret = sweep_one(&jobs[i], fail_on ? fail_on : "high", ctx);
@@ -591,8 +634,21 @@ int cmd_hooks(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		WFM_OPT_BOOL(0, "pre-merge-commit", &want[1], "the pre-merge-commit hook"),
 		WFM_OPT_END(),
 	};
+	struct wfm_option all_options[] = {
+		WFM_OPT_BOOL(0, "json", &json, "print the hooks as JSON"),
+		WFM_OPT_GROUP("install, uninstall"),
+		WFM_OPT_BOOL(0, "pre-push", &want[0],
+			     "the pre-push hook (both when none is named)"),
+		WFM_OPT_BOOL(0, "pre-merge-commit", &want[1], "the pre-merge-commit hook"),
+		WFM_OPT_END(),
+	};
 	const char *sub = argc > 1 ? argv[1] : NULL;
 	int n;
+
+	if (!ctx->repo) { /* main.c opens none for -h */
+		wfm_usage_print(stdout, hooks_usage, all_options);
+		return WFM_EXIT_USAGE;
+	}
 
 	if (!sub || sub[0] == '-' || !strcmp(sub, "status")) {
 		int skip = sub && !strcmp(sub, "status");
@@ -606,14 +662,9 @@ int cmd_hooks(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 				      WFM_PARSE_NO_ARGUMENTS);
 		return n < 0 ? WFM_EXIT_USAGE : hooks_change(ctx->repo, sub[0] == 'i', want);
 	}
-	if (!strcmp(sub, "run")) {
-		if (!ctx->repo) { /* -h */
-			wfm_usage_print(stdout, hooks_usage, NULL);
-			return WFM_EXIT_USAGE;
-		}
+	if (!strcmp(sub, "run"))
 		/* the hook's arguments are git's, not options of ours */
 		return hooks_run(argc - 2, argv + 2, ctx);
-	}
 	return wfm_ui_usage_error(hooks_usage, NULL,
 				  "hooks: '%s' is not install, uninstall, run or status", sub);
 }
