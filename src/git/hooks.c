@@ -16,23 +16,30 @@ void wfm_hook_release(struct wfm_hook *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* What is at h->path and h->chained now. */
+/*
+ * What is at h->path and h->chained now. Our mark is in the first lines;
+ * nothing here touches the thread's error, which may be a caller's.
+ */
 static void look(struct wfm_hook *h)
 {
-	struct wfm_buf text = WFM_BUF_INIT;
+	char text[4096];
 	struct stat st;
+	size_t n;
+	FILE *f;
 
 	h->state = WFM_HOOK_NONE;
 	if (lstat(h->path, &st) == 0) {
-		/* a file we cannot read, or a dangling link, is somebody else's */
+		/* a file we cannot read, or a link, is somebody else's */
 		h->state = WFM_HOOK_FOREIGN;
-		if (S_ISREG(st.st_mode) && wfm_buf_read_file(&text, h->path) == 0 &&
-		    strstr(text.ptr, WFM_HOOK_MARK))
-			h->state = WFM_HOOK_OURS;
-		wfm_error_clear();
+		if (S_ISREG(st.st_mode) && (f = fopen(h->path, "rb"))) {
+			n = fread(text, 1, sizeof(text) - 1, f);
+			text[n] = '\0';
+			fclose(f);
+			if (strstr(text, WFM_HOOK_MARK))
+				h->state = WFM_HOOK_OURS;
+		}
 	}
 	h->has_chained = lstat(h->chained, &st) == 0;
-	wfm_buf_release(&text);
 }
 
 int wfm_hook_find(struct wfm_hook *out, struct wfm_repo *repo, const char *name)

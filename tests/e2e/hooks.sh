@@ -247,4 +247,25 @@ expect_code 0 git merge --no-ff --no-verify -m "merge holed" holed
 [ "$(git rev-parse HEAD^2)" = "$(git rev-parse holed)" ] || fail "--no-verify did not merge"
 pass "pre-merge-commit refuses a branch with a planted strcpy, passes a clean one"
 
+# --- sweep --head: a commit that is not checked out
+git checkout -q clean
+expect_code 1 git wfmigrate sweep --head holed --base holed^ --json
+json 'j["scope"]["head"], sorted(set(f["file"] for f in j["findings"]))' <"$TMP/out" >"$TMP/got"
+echo "$(git rev-parse holed) ['cat2.c']" | diff - "$TMP/got" || fail "sweep --head holed"
+expect_stderr "sweep: what $(git rev-parse --short=12 holed) changes since holed\^"
+expect_code 128 git wfmigrate sweep --head no-such-rev
+expect_stderr "unknown revision 'no-such-rev'"
+git checkout -q main
+pass "sweep --head sweeps a commit that is not checked out"
+
+# --- a linked worktree shares the main one's hooks
+git worktree add -q "$TMP/wt2" -b wt2
+expect_code 0 git -C "$TMP/wt2" wfmigrate hooks --json
+json 'j["hooks"][1]["path"], j["hooks"][1]["state"]' <"$TMP/out" | grep -qx "$hooks/pre-merge-commit installed" ||
+	{ cat "$TMP/out"; fail "a linked worktree's hooks"; }
+expect_code 0 git -C "$TMP/wt2" wfmigrate hooks uninstall
+[ ! -e "$hooks/pre-merge-commit" ] || fail "uninstall from a linked worktree"
+git worktree remove "$TMP/wt2"
+pass "a linked worktree installs and uninstalls the main one's hooks"
+
 check_repo "$repo"
