@@ -550,8 +550,10 @@ static int hooks_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
-	/* the hook that was there first, as git would have run it */
-	if (h.has_chained) {
+	/* the hook that was there first, as git would have run it: not when it cannot run */
+	if (h.has_chained && access(h.chained, X_OK) < 0) {
+		wfm_ui_hint("'%s' was ignored because it is not executable", h.chained);
+	} else if (h.has_chained) {
 		if ((rc = run_chained(&code, h.chained, argc - 1, argv + 1,
 				      k == 0 ? &input : NULL)) < 0) {
 			ret = wfm_ui_error_lib(rc);

@@ -155,12 +155,18 @@ expect_stderr 'policy says no'
 expect_stderr "pre-push: '.*pre-push.wfmigrate-chained' exited 3: the push is refused"
 grep -q 'sweeping' "$TMP/err" && fail "the sweep ran after the chained hook failed"
 [ "$(remote_main)" = "$before" ] || fail "the remote moved"
+# one that is not executable is ignored, as git ignores it
+chmod -x "$hooks/pre-push.wfmigrate-chained"
+expect_code 0 git push origin main
+expect_stderr "hint: '.*pre-push.wfmigrate-chained' was ignored because it is not executable"
+grep -q 'policy says no' "$TMP/err" && fail "a chained hook that is not executable ran"
+chmod 755 "$hooks/pre-push.wfmigrate-chained"
 expect_code 0 git wfmigrate hooks uninstall --pre-push
 cmp "$hooks/pre-push" "$TMP/failing.orig" || fail "the failing hook is not restored"
 expect_code 128 git wfmigrate hooks uninstall --pre-merge-commit
 expect_stderr "no pre-merge-commit hook at"
 rm "$hooks/pre-push"
-pass "a failing chained hook refuses the push; uninstall restores it"
+pass "a failing chained hook refuses the push (one not executable is ignored); uninstall restores it"
 
 # --- no provider: the push goes through, saying so
 expect_code 0 git wfmigrate hooks install --pre-push
