@@ -311,12 +311,12 @@ done:
 	return rc;
 }
 
-/* One sweep the hook runs: head, against base (NULL: --all). */
+/* One sweep the hook runs: head, against base, or all of it. */
 struct job {
 	char head[WFM_OID_HEXSZ + 1];
 	char base[WFM_OID_HEXSZ + 1];
 	int all;
-	char *what; /* "refs/heads/x", "MERGE_HEAD" */
+	char *what; /* in messages: "refs/heads/x", the merged branch's name */
 };
 
 /* the end of the line at p: its '\n' or the string's end */
@@ -395,7 +395,11 @@ static int push_jobs(struct job **out, size_t *nr, struct wfm_repo *repo, const 
 		wfm_buf_release(&line);
 		if (is_zero(lsha)) /* a deletion pushes no code */
 			continue;
-		memcpy(j.head, lsha, sizeof(j.head));
+		/* an annotated tag: its commit; a tag of a tree or a blob: no code to sweep */
+		if (wfm_repo_resolve_commit(j.head, repo, lsha) < 0) {
+			wfm_error_clear();
+			continue;
+		}
 		if ((rc = push_base(&j, repo, remote, rsha)) < 0)
 			break;
 		if (rc == 1) {

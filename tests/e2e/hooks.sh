@@ -133,8 +133,12 @@ git -C "$TMP/remote.git" rev-parse -q --verify refs/heads/topic >/dev/null && fa
 git push -q --no-verify origin topic 2>/dev/null
 expect_code 0 git push origin --delete topic
 grep -q 'sweeping' "$TMP/err" && fail "a deletion was swept"
+git tag -a v1 -m "v1" main
+expect_code 0 git push origin v1
+grep -q 'sweeping' "$TMP/err" && fail "a tag of a pushed commit was swept"
+[ "$(git -C "$TMP/remote.git" rev-parse v1)" = "$(git rev-parse v1)" ] || fail "the tag did not arrive"
 git checkout -q main
-pass "a new branch is swept against the remote's default branch; a deletion is not swept"
+pass "a new branch is swept against the remote's default branch; a deletion or a tag of a pushed commit is not swept"
 
 # --- a chained hook that fails refuses the push with its exit code
 expect_code 0 git wfmigrate hooks uninstall
@@ -274,5 +278,17 @@ expect_code 0 git -C "$TMP/wt2" wfmigrate hooks uninstall
 [ ! -e "$hooks/pre-merge-commit" ] || fail "uninstall from a linked worktree"
 git worktree remove "$TMP/wt2"
 pass "a linked worktree installs and uninstalls the main one's hooks"
+
+# --- the first push to an empty remote: nothing to compare with, all of it swept
+fresh=$(new_repo)
+git init -q --bare "$TMP/empty.git"
+echo 'int one(void) { return 1; }' >"$fresh/one.c"
+git -C "$fresh" add . && git -C "$fresh" commit -qm one
+git -C "$fresh" config wfmigrate.agent-cmd "$agent"
+expect_code 0 git -C "$fresh" wfmigrate hooks install --pre-push
+expect_code 0 git -C "$fresh" push "$TMP/empty.git" main
+expect_stderr "sweeping refs/heads/main \($(git -C "$fresh" rev-parse --short=12 HEAD)\), all of it: no base"
+expect_stderr 'Scope: every unit \(1\)'
+pass "a first push to an empty remote sweeps all of it"
 
 check_repo "$repo"
