@@ -25,10 +25,8 @@
 #include "ui/run.h"
 
 static const char *const sweep_usage[] = {
-	"git wfmigrate sweep [--base <rev> | --all] [--head <rev>] [--rubric <file>] [--sarif "
-	"<file>]\n"
-	"                           [--json]"
-	"                           [--fail-on <none|low|medium|high|critical>]\n"
+	"git wfmigrate sweep [--base <rev> | --all] [--rubric <file>] [--sarif <file>] [--json]\n"
+	"                           [--fail-on <none|low|medium|high|critical>] [--head <rev>]\n"
 	"                           [--provider <name>] [--agent-cmd <cmd>] [--model "
 	"[<role>=]<model>]...\n"
 	"                           [--budget <tokens>] [--max-cost <usd>] [--concurrency <n>] "
