@@ -536,13 +536,15 @@ static int hooks_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	char *fail_on = NULL;
 	int k, rc, code, ready, ret = WFM_EXIT_FATAL;
 
-	if (argc < 1 || (k = known_index(argv[0])) < 0) {
-		ret = wfm_ui_usage_error(
-			hooks_usage, NULL,
-			argc < 1 ? "hooks run: which hook? pre-push or "
-				   "pre-merge-commit"
-				 : "hooks run: '%s' is not pre-push or pre-merge-commit",
-			argc < 1 ? "" : argv[0]);
+	if (argc < 1) {
+		ret = wfm_ui_usage_error(hooks_usage, NULL,
+					 "hooks run: which hook? pre-push or pre-merge-commit");
+		goto done;
+	}
+	if ((k = known_index(argv[0])) < 0) {
+		ret = wfm_ui_usage_error(hooks_usage, NULL,
+					 "hooks run: '%s' is not pre-push or pre-merge-commit",
+					 argv[0]);
 		goto done;
 	}
 	if (!strcmp(argv[0], "pre-push") &&
@@ -581,14 +583,17 @@ static int hooks_run(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		goto done;
 	}
 	fail_on = wfm_setting_get(ctx->repo, NULL, "hooks.failOn");
-	if (ready < 0 ||
-	    (fail_on && strcmp(fail_on, "none") && !wfm_sweep_severity_rank(fail_on) &&
-	     (ready = wfm_error_setc(WFM_ECONFIG,
-				     "wfmigrate.hooks.failOn: '%s' is not none, low, medium, high "
-				     "or critical",
-				     fail_on)) < 0) ||
-	    (ready = k == 0 ? push_jobs(&jobs, &nr, ctx->repo, argc > 1 ? argv[1] : NULL, &input)
-			    : merge_jobs(&jobs, &nr, ctx->repo)) < 0) {
+	if (ready > 0 && fail_on && strcmp(fail_on, "none") && !wfm_sweep_severity_rank(fail_on))
+		ready = wfm_error_setc(
+			WFM_ECONFIG,
+			"wfmigrate.hooks.failOn: '%s' is not none, low, medium, high "
+			"or critical",
+			fail_on);
+	if (ready > 0)
+		ready = k == 0 ? push_jobs(&jobs, &nr, ctx->repo, argc > 1 ? argv[1] : NULL, &input)
+			       : merge_jobs(&jobs, &nr, ctx->repo);
+	if (ready < 0) {
+		/* a gate that cannot look lets nothing through */
 		ret = wfm_ui_error_lib(ready);
 		wfm_ui_error("%s: the security sweep could not be made: %s is refused", argv[0],
 			     known[k].what);
