@@ -8,13 +8,18 @@
 #   with git's arguments and standard input); twice changes nothing;
 # - a clean push passes; a push of a planted strcpy is refused with the
 #   bypass line and the remote's ref unchanged; --no-verify goes through;
-# - a chained hook that fails refuses the push with its exit code;
+# - a chained hook that fails refuses the push with its exit code, one
+#   that is not executable is ignored;
 # - uninstall restores the hooks that were there, byte for byte and mode;
 # - core.hooksPath and linked worktrees are honoured;
 # - no provider configured: the push goes through, saying so; a bad
 #   wfmigrate.hooks.failOn blocks (an error of the sweep is no pass);
+# - a new branch is swept against the remote's default branch; deletions
+#   and tags of pushed commits are not swept; the first push to an empty
+#   remote sweeps all of it;
 # - pre-merge-commit refuses git merge --no-ff of a branch with a planted
-#   strcpy and passes a clean one.
+#   strcpy and passes a clean one;
+# - sweep --head sweeps a commit that is not checked out.
 . "$(dirname "$0")/lib.sh"
 
 src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
