@@ -76,14 +76,15 @@ static void test_hooks__install_new_then_again(void **state)
 	struct wfm_repo *r = open_repo();
 	struct wfm_hook h;
 	struct stat st;
+	mode_t mask;
 	char *text;
 
 	free(wfm_test_sh(repo, "git config core.hooksPath myhooks"));
 	assert_wfm_ok(wfm_hook_find(&h, r, "pre-push"));
 	/* the directory is made; the hook is executable whatever the umask */
-	umask(077);
+	mask = umask(077);
 	assert_wfm_ok(wfm_hook_install(&h, ours, strlen(ours)));
-	umask(022);
+	umask(mask);
 	assert_int_equal(h.state, WFM_HOOK_OURS);
 	assert_false(h.has_chained);
 	assert_int_equal(stat(h.path, &st), 0);
