@@ -25,9 +25,10 @@
 #include "ui/run.h"
 
 static const char *const sweep_usage[] = {
-	"git wfmigrate sweep [--base <rev> | --all] [--rubric <file>] [--verifiers <n>] [--sarif "
-	"<file>] [--json]\n"
-	"                           [--fail-on <none|low|medium|high|critical>]\n"
+	"git wfmigrate sweep [--base <rev> | --all] [--head <rev>] [--rubric <file>] [--verifiers "
+	"<n>]\n"
+	"                           [--sarif <file>] [--json] [--fail-on "
+	"<none|low|medium|high|critical>]\n"
 	"                           [--provider <name>] [--agent-cmd <cmd>] [--model "
 	"[<role>=]<model>]...\n"
 	"                           [--budget <tokens>] [--max-cost <usd>] [--concurrency <n>] "
@@ -39,7 +40,7 @@ static const char *const sweep_usage[] = {
 
 /* What the command line asked for, beside the run's configuration. */
 struct sweep_opts {
-	const char *base, *rubric, *resume, *sarif, *fail_on;
+	const char *base, *head, *rubric, *resume, *sarif, *fail_on;
 	unsigned long verifiers; /* ULONG_MAX: not given */
 	int all, json, quiet;
 	const struct wfm_option *options; /* for usage messages */
@@ -166,7 +167,7 @@ static int start_sweep(struct wfm_rundir **run, struct wfm_run_config *cfg, cJSO
 		wfm_ui_warning("no budget: give --budget <tokens> or --max-cost <usd> to cap "
 			       "what the sweep may spend");
 	if ((rc = wfm_run_config_api_key(&key, cfg)) < 0 ||
-	    (rc = wfm_repo_resolve_commit(cfg->base, repo, "HEAD")) < 0 ||
+	    (rc = wfm_repo_resolve_commit(cfg->base, repo, o->head ? o->head : "HEAD")) < 0 ||
 	    (rc = wfm_cmd_resolve_agent_cmd(cfg, repo)) < 0 ||
 	    (!o->all && (rc = wfm_sweep_base(base, &base_name, repo, o->base, cfg->base)) < 0))
 		return wfm_ui_error_lib(rc);
@@ -176,7 +177,7 @@ static int start_sweep(struct wfm_rundir **run, struct wfm_run_config *cfg, cJSO
 
 	where.top = wfm_repo_workdir(repo);
 	where.home = getenv("HOME");
-	wfm_ui_card_init(&card, repo, cfg, NULL, "HEAD");
+	wfm_ui_card_init(&card, repo, cfg, NULL, o->head ? o->head : "HEAD");
 	if ((rc = wfm_workflow_find(&script, cfg->workflow, &where)) < 0 ||
 	    (rc = wfm_harness_check(&meta, script, NULL)) < 0 ||
 	    (rc = make_args(args, base, cfg->base, o, argc, argv)) < 0 ||
@@ -275,6 +276,8 @@ int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			       "sweep what changed since this commit (default: the upstream, else "
 			       "the default branch)"),
 		WFM_OPT_BOOL(0, "all", &o.all, "sweep every unit, not only what changed"),
+		WFM_OPT_STRING(0, "head", &o.head, "rev",
+			       "sweep this commit, not HEAD (the git hooks' pushed or merged one)"),
 		WFM_OPT_STRING(0, "rubric", &o.rubric, "file",
 			       "the reviewers' rubric (default: rubrics/security.md)"),
 		WFM_OPT_UINT(0, "verifiers", &o.verifiers, "n",
@@ -317,8 +320,8 @@ int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 					 "--base and --all cannot be combined");
 		goto done;
 	}
-	if (o.resume &&
-	    (o.all || o.base || o.rubric || n || o.verifiers != ULONG_MAX || given_any(&given))) {
+	if (o.resume && (o.all || o.base || o.head || o.rubric || n || o.verifiers != ULONG_MAX ||
+			 given_any(&given))) {
 		ret = wfm_ui_usage_error(sweep_usage, options,
 					 "--resume takes the run's own scope and configuration: "
 					 "only --sarif, --json, --fail-on and -q go with it");
