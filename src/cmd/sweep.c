@@ -6,23 +6,19 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/strvec.h"
-#include "agent/provider.h"
+#include "cmd/builtin_run.h"
 #include "cmd/cmd.h"
 #include "cmd/run_options.h"
 #include "engine/config.h"
-#include "engine/harness.h"
 #include "engine/rundir.h"
-#include "engine/workflow.h"
 #include "git/repo.h"
 #include "sweep/base.h"
 #include "sweep/rules.h"
 #include "sweep/sarif.h"
 #include "sweep/summary.h"
-#include "ui/card.h"
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
-#include "ui/run.h"
 
 static const char *const sweep_usage[] = {
 	"git wfmigrate sweep [--base <rev> | --all] [--rubric <file>] [--sarif <file>] [--json]\n"
@@ -98,30 +94,19 @@ static int make_args(cJSON **out, const char *base, const char *head, int all,
 	return 0;
 }
 
-/* The result workflows/sweep.js returned, from the run's report.json; new in *out. */
-static int read_result(cJSON **out, struct wfm_rundir *run)
+/* The result workflows/sweep.js returned must hold its findings. */
+static int check_result(const cJSON *result, struct wfm_rundir *run)
 {
-	cJSON *report = NULL;
-	int rc;
-
-	*out = NULL;
-	if ((rc = wfm_run_json_load(&report, run, "report.json")) < 0)
-		return rc;
-	*out = cJSON_DetachItemFromObjectCaseSensitive(report, "result");
-	cJSON_Delete(report);
-	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(*out, "findings"))) {
-		cJSON_Delete(*out);
-		*out = NULL;
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(result, "findings")))
 		return wfm_error_set("run %s: the sweep returned no findings (%s/report.json)",
 				     run->id, run->path);
-	}
 	return 0;
 }
 
 int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
 	const char *base_opt = NULL, *rubric_file = NULL, *sarif_file = NULL, *fail_on = "high";
-	const char *base_name = NULL, *key;
+	const char *base_name = NULL;
 	int all = 0, json = 0, quiet = 0;
 	struct wfm_run_config_given given;
 	struct wfm_option options[] = {
@@ -146,12 +131,10 @@ int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		WFM_OPT_END(),
 	};
 	struct wfm_run_config cfg = { 0 };
-	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
-	struct wfm_ui_card card = { 0 };
 	struct wfm_rundir *run = NULL;
 	struct wfm_buf out = WFM_BUF_INIT;
-	cJSON *meta = NULL, *args = NULL, *result = NULL, *sarif = NULL;
-	char base[WFM_OID_HEXSZ + 1] = "", *script = NULL;
+	cJSON *args = NULL, *result = NULL, *sarif = NULL;
+	char base[WFM_OID_HEXSZ + 1] = "";
 	int n, rc, rank, ret = WFM_EXIT_USAGE;
 
 	wfm_run_config_given_init(&given);
@@ -170,60 +153,24 @@ int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		goto done;
 	}
 
-	/* a run of the sweep workflow, whatever wfmigrate.workflow says */
-	given.str[WFM_CF_WORKFLOW] = "sweep";
-	wfm_run_config_init(&cfg);
-	if ((rc = wfm_run_config_resolve(&cfg, ctx->repo, &given)) < 0 ||
-	    (rc = wfm_run_config_check(&cfg)) < 0) {
-		ret = wfm_ui_usage_error_lib(rc, sweep_usage, options);
+	if ((ret = wfm_cmd_builtin_setup(&cfg, ctx->repo, &given, "sweep", "the sweep", sweep_usage,
+					 options)) != WFM_EXIT_OK)
 		goto done;
-	}
-	if (cfg.provider->has_api && !cfg.budget_tokens && cfg.max_cost <= 0)
-		wfm_ui_warning("no budget: give --budget <tokens> or --max-cost <usd> to cap "
-			       "what the sweep may spend");
-	if ((rc = wfm_run_config_api_key(&key, &cfg)) < 0 ||
-	    (rc = wfm_repo_resolve_commit(cfg.base, ctx->repo, "HEAD")) < 0 ||
-	    (rc = wfm_cmd_resolve_agent_cmd(&cfg, ctx->repo)) < 0 ||
-	    (!all && (rc = wfm_sweep_base(base, &base_name, ctx->repo, base_opt, cfg.base)) < 0)) {
+	if (!all && (rc = wfm_sweep_base(base, &base_name, ctx->repo, base_opt, cfg.base)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
 	if (!quiet && !all)
 		fprintf(stderr, "sweep: what %.12s changes since %s (%.12s)\n", cfg.base, base_name,
 			base);
-
-	where.top = wfm_repo_workdir(ctx->repo);
-	where.home = getenv("HOME");
-	if ((rc = wfm_workflow_find(&script, cfg.workflow, &where)) < 0 ||
-	    (rc = wfm_harness_check(&meta, script, NULL)) < 0 ||
-	    (rc = make_args(&args, base, cfg.base, all, rubric_file, n, argv)) < 0) {
+	if ((rc = make_args(&args, base, cfg.base, all, rubric_file, n, argv)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
-	/* the card, on stderr; no question: a sweep only reads */
-	wfm_ui_card_init(&card, ctx->repo, &cfg, NULL, "HEAD");
-	if ((rc = wfm_ui_card_load(&card, script, meta, args)) < 0) {
-		ret = wfm_ui_error_lib(rc);
-		goto done;
-	}
-	if (!quiet)
-		wfm_ui_card_print(&card);
-	if ((rc = wfm_rundir_create(&run, wfm_repo_commondir(ctx->repo), card.script, card.args,
-				    card.meta)) < 0 ||
-	    (rc = wfm_run_config_save(&cfg, run)) < 0) {
-		ret = wfm_ui_error_lib(rc);
-		goto done;
-	}
-	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &cfg, card.args,
-			 WFM_UI_RUN_NO_OUTCOME | (quiet ? WFM_UI_RUN_QUIET : 0));
-	if (ret == WFM_EXIT_FAILURE) {
-		/* exit 1 is for findings: a sweep that did not finish is an error */
-		ret = wfm_ui_error_lib(wfm_error_set(
-			"the sweep did not finish: see git wfmigrate log %s", run->id));
-	}
+	ret = wfm_cmd_builtin_run(&result, &run, ctx->repo, &cfg, args, "the sweep", quiet);
 	if (ret != WFM_EXIT_OK)
 		goto done;
-	if ((rc = read_result(&result, run)) < 0) {
+	if ((rc = check_result(result, run)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
@@ -248,16 +195,12 @@ int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	fwrite(out.ptr, 1, out.len, stdout);
 	ret = wfm_sweep_count_at_least(result, rank) ? WFM_EXIT_FAILURE : WFM_EXIT_OK;
 done:
-	if (card.repo)
-		wfm_ui_card_release(&card);
 	wfm_rundir_free(run);
 	wfm_run_config_release(&cfg);
 	wfm_run_config_given_release(&given);
 	wfm_buf_release(&out);
-	cJSON_Delete(meta);
 	cJSON_Delete(args);
 	cJSON_Delete(result);
 	cJSON_Delete(sarif);
-	free(script);
 	return ret;
 }

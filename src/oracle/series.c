@@ -166,8 +166,8 @@ cJSON *wfm_oracle_series_json(const struct wfm_oracle_series *s, const char *ref
 	if (shown < 0)
 		shown = 0; /* nothing ran: the first (cancelled) run */
 	obj = wfm_oracle_result_to_json(&s->runs[shown], ref, command);
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, "pass");
-	wfm_json_add_bool(obj, "pass", s->finished == s->nr && !s->failures);
+	cJSON_ReplaceItemInObjectCaseSensitive(
+		obj, "pass", cJSON_CreateBool(s->finished == s->nr && !s->failures));
 	wfm_json_add_num(obj, "runs", (double)s->finished);
 	wfm_json_add_num(obj, "failures", (double)s->failures);
 	wfm_test_tally_build(&tally, s->runs, s->nr, NULL);

@@ -1,0 +1,43 @@
+#ifndef WFM_CMD_BUILTIN_RUN_H
+#define WFM_CMD_BUILTIN_RUN_H
+
+#include "base/json.h"
+#include "engine/config.h"
+#include "ui/options.h"
+
+/*
+ * What the commands that run a built-in workflow to its end and read its
+ * result share (sweep runs workflows/sweep.js, flaky --fix
+ * workflows/flaky.js): the run's configuration from the agent options
+ * (cmd/run_options.h), then the workflow found and checked, its card on
+ * stderr (no question asked), the run made and carried out in front of
+ * the user, and the `result` of its report.json. Both return an exit
+ * code, having printed the error (ui/message.h).
+ */
+struct wfm_repo;
+struct wfm_rundir;
+
+/*
+ * Resolves cfg (initialised here; release it with
+ * wfm_run_config_release()) from given, for a run of workflow at HEAD:
+ * checked, the API key found, the exec provider's command resolved. A
+ * bad setting from the command line is a usage error (usage and options
+ * printed). what names the job in the no-budget warning ("the sweep").
+ */
+int wfm_cmd_builtin_setup(struct wfm_run_config *cfg, struct wfm_repo *repo,
+			  struct wfm_run_config_given *given, const char *workflow,
+			  const char *what, const char *const *usage,
+			  const struct wfm_option *options);
+
+/*
+ * Runs cfg->workflow with args (borrowed) to its end: its card on stderr
+ * unless quiet, progress on stderr unless quiet. *run gets the run
+ * (wfm_rundir_free(); may be set on failure too), *result the report's
+ * `result` (a new tree; NULL on failure). A run that did not finish is an
+ * error ("<what> did not finish: see git wfmigrate log <id>").
+ */
+int wfm_cmd_builtin_run(cJSON **result, struct wfm_rundir **run, struct wfm_repo *repo,
+			const struct wfm_run_config *cfg, const cJSON *args, const char *what,
+			int quiet);
+
+#endif
