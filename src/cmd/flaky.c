@@ -223,8 +223,8 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			       "runs at once (1-256; default wfmigrate.oracle-jobs, else the "
 			       "number of cores)"),
 		WFM_OPT_BOOL(0, "shuffle", &shuffle,
-			     "give each run its own seed in $WFM_SHUFFLE_SEED for the test "
-			     "command to shuffle with"),
+			     "give each run its own seed in $WFM_SHUFFLE_SEED, for the test "
+			     "command to shuffle its tests with"),
 		WFM_OPT_BOOL(0, "json", &json, "print the result as JSON on stdout"),
 		WFM_OPT_BOOL('q', "quiet", &quiet, "no progress on stderr"),
 		WFM_OPT_GROUP("fixing"),
