@@ -16,7 +16,9 @@ int wfm_cmd_builtin_setup(struct wfm_run_config *cfg, struct wfm_repo *repo,
 			  const char *what, const char *const *usage,
 			  const struct wfm_option *options)
 {
+	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
 	const char *key;
+	char *script = NULL;
 	int rc;
 
 	/* a run of this workflow, whatever wfmigrate.workflow says */
@@ -33,6 +35,12 @@ int wfm_cmd_builtin_setup(struct wfm_run_config *cfg, struct wfm_repo *repo,
 	    (rc = wfm_repo_resolve_commit(cfg->base, repo, "HEAD")) < 0 ||
 	    (rc = wfm_cmd_resolve_agent_cmd(cfg, repo)) < 0)
 		return wfm_ui_error_lib(rc);
+	/* a workflow that is not there fails now, not after the command's own work */
+	where.top = wfm_repo_workdir(repo);
+	where.home = getenv("HOME");
+	if ((rc = wfm_workflow_find(&script, cfg->workflow, &where)) < 0)
+		return wfm_ui_error_lib(rc);
+	free(script);
 	return WFM_EXIT_OK;
 }
 

@@ -20,7 +20,8 @@ struct wfm_rundir;
 /*
  * Resolves cfg (initialised here; release it with
  * wfm_run_config_release()) from given, for a run of workflow at HEAD:
- * checked, the API key found, the exec provider's command resolved. A
+ * checked, the API key found, the exec provider's command resolved, the
+ * workflow found (so that a missing one fails before any work). A
  * bad setting from the command line is a usage error (usage and options
  * printed). what names the job in the no-budget warning ("the sweep").
  */

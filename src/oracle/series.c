@@ -86,7 +86,10 @@ static void *worker(void *data)
 			}
 			wfm_oracle_result_release(r);
 			memset(r, 0, sizeof(*r));
+			wfm_buf_init(&r->proc.output, 0);
+			r->proc.exit_code = -1;
 			r->proc.cancelled = 1;
+			snprintf(r->commit, sizeof(r->commit), "%s", st->commit);
 		} else if (!r->proc.cancelled) {
 			ended(st, i);
 		}
@@ -111,6 +114,7 @@ int wfm_oracle_series_run(struct wfm_oracle_series *out, struct wfm_pool *pool, 
 	out->runs = wfm_calloc(out->nr, sizeof(*out->runs));
 	for (size_t i = 0; i < out->nr; i++) {
 		/* what a run that never starts looks like */
+		wfm_buf_init(&out->runs[i].proc.output, 0);
 		out->runs[i].proc.cancelled = 1;
 		out->runs[i].proc.exit_code = -1;
 		snprintf(out->runs[i].commit, sizeof(out->runs[i].commit), "%s", commit);

@@ -94,10 +94,6 @@ expect_code 0 git wfmigrate flaky --oracle 'true' --runs 3 --json
 pass "no per-test format: one test named after the command (flaky, broken, stable)"
 
 # --- --fix
-expect_code 0 git wfmigrate flaky --oracle 'make -s build/test_tally' --runs 2 --fix --provider exec --agent-cmd true
-expect_stderr 'no flaky test: nothing to fix'
-[ -z "$(ls .git/wfmigrate/runs 2>/dev/null)" ] || fail "--fix with no flaky test made a run"
-pass "--fix with no flaky test runs nothing"
 
 # a double of workflows/flaky.js, found first (.wfmigrate/workflows/): it
 # checks the arguments of the spec and reruns the oracle with runs
@@ -129,6 +125,11 @@ return {
   rerun: { runs: o.runs, failures: o.failures, pass: o.pass, tests: o.tests.length },
 }
 JS
+expect_code 0 git wfmigrate flaky --oracle 'make -s build/test_tally' --runs 2 --fix --provider exec --agent-cmd true
+expect_stderr 'no flaky test: nothing to fix'
+[ -z "$(ls .git/wfmigrate/runs 2>/dev/null)" ] || fail "--fix with no flaky test made a run"
+pass "--fix with no flaky test runs nothing"
+
 # the broken test remains: exit 1
 expect_code 1 git wfmigrate flaky --oracle 'make -s test' --jobs 2 --fix --confirm 7 \
 	--provider exec --agent-cmd true --json
@@ -146,6 +147,10 @@ expect_code 1 git wfmigrate flaky --oracle 'make -s test' --jobs 2 --runs 20 --f
 	--provider exec --agent-cmd true
 grep -Eq '^    the report lists keys by count, then by name: merged 0123456, branch wfmigrate/x/tie-break, 7 confirmations$' "$TMP/out" ||
 	{ cat "$TMP/out" >&2; fail "the text report does not list the fix"; }
+# a fix workflow that fails (here: the double refuses --confirm 13) is an error
+expect_code 128 git wfmigrate flaky --oracle 'make -s test' --jobs 2 --fix --confirm 13 \
+	--provider exec --agent-cmd true -q
+expect_stderr 'the flaky-test hunt did not finish: see git wfmigrate log '
 pass "--fix runs the workflow flaky with the spec's arguments and reports its fixes"
 
 # --- oracle({runs}) in a script: per-test tallies over sequential runs
