@@ -54,13 +54,13 @@ done
 pass "tallykit: 5 stable, 1 flaky, 1 broken in each of 5 repetitions of 20 runs"
 
 # the text report: the table, the flaky test's first failure, progress on stderr
-expect_code 1 git wfmigrate flaky --oracle 'make -s test' --jobs 2 --runs 12
-grep -Eq '^the report lists keys by count, then by name +flaky +[0-9]+/12 +\[0\.[0-9]{2}, [01]\.[0-9]{2}\]$' "$TMP/out" ||
+expect_code 1 git wfmigrate flaky --oracle 'make -s test' --jobs 2 --runs 30
+grep -Eq '^the report lists keys by count, then by name +flaky +[0-9]+/30 +\[0\.[0-9]{2}, [01]\.[0-9]{2}\]$' "$TMP/out" ||
 	{ cat "$TMP/out" >&2; fail "no table row for the flaky test"; }
-grep -Eq '^merge adds the counts of another tally +broken +12/12 ' "$TMP/out" || fail "no row for the broken test"
+grep -Eq '^merge adds the counts of another tally +broken +30/30 ' "$TMP/out" || fail "no row for the broken test"
 grep -q "^first failure of 'the report lists keys by count, then by name':" "$TMP/out" || fail "no first failure"
-grep -q "^7 tests, 12 runs at " "$TMP/out" || fail "no verdict line"
-expect_stderr '^run [0-9]+/12 (passed|failed) in '
+grep -q "^7 tests, 30 runs at " "$TMP/out" || fail "no verdict line"
+expect_stderr '^run [0-9]+/30 (passed|failed) in '
 pass "text report: table, first failure of the flaky test, progress on stderr"
 
 # --shuffle: each run gets its seed in WFM_SHUFFLE_SEED
@@ -81,9 +81,9 @@ pass "--shuffle: one seed per run in WFM_SHUFFLE_SEED, from shuffleSeed"
 
 # --- no per-test format: the command is one test named after it
 cmd='bash -c '\''test $((RANDOM % 3)) -ne 0'\'''
-expect_code 1 git wfmigrate flaky --oracle "$cmd" --jobs 2
+expect_code 1 git wfmigrate flaky --oracle "$cmd" --jobs 2 --runs 30
 grep -q '^no per-test results in the output' "$TMP/out" || fail "the output does not say there are no per-test results"
-expect_code 1 git wfmigrate flaky --oracle "$cmd" --jobs 2 --json
+expect_code 1 git wfmigrate flaky --oracle "$cmd" --jobs 2 --runs 30 --json
 json 'j["perTest"], len(j["tests"]), j["tests"][0]["name"], j["tests"][0]["classification"]' <"$TMP/out" >"$TMP/whole"
 [ "$(cat "$TMP/whole")" = "False 1 $cmd flaky" ] || { cat "$TMP/whole" >&2; fail "the whole command is not one flaky test"; }
 expect_code 1 git wfmigrate flaky --oracle 'echo nope; exit 3' --runs 3 --json
@@ -111,7 +111,7 @@ export const meta = {
 }
 const t = args.tests
 if (t.length !== 1 || t[0].name !== 'the report lists keys by count, then by name' ||
-    t[0].runs !== 20 || !(t[0].failures > 0) || t[0].interval.length !== 2 ||
+    t[0].runs !== 30 || !(t[0].failures > 0) || t[0].interval.length !== 2 ||
     typeof t[0].firstFailure !== 'string' || t[0].classification !== undefined)
   throw new Error('tests: ' + JSON.stringify(t))
 if (JSON.stringify(args.broken) !== JSON.stringify(['merge adds the counts of another tally']) ||
@@ -131,7 +131,7 @@ expect_stderr 'no flaky test: nothing to fix'
 pass "--fix with no flaky test runs nothing"
 
 # the broken test remains: exit 1
-expect_code 1 git wfmigrate flaky --oracle 'make -s test' --jobs 2 --fix --confirm 7 \
+expect_code 1 git wfmigrate flaky --oracle 'make -s test' --jobs 2 --runs 30 --fix --confirm 7 \
 	--provider exec --agent-cmd true --json
 py '
 d = j(sys.argv[1])
@@ -143,12 +143,12 @@ r = j(os.path.join(sys.argv[2], "runs", d["fixRun"], "report.json"))["result"]["
 assert r == {"runs": 4, "failures": 4, "pass": False, "tests": 7}, r
 ' "$TMP/out" "$TMP/tally/.git/wfmigrate" || { cat "$TMP/out" "$TMP/err" >&2; fail "--fix --json does not carry the fixes"; }
 grep -q "card\|flaky" "$TMP/err" || fail "no card on stderr"
-expect_code 1 git wfmigrate flaky --oracle 'make -s test' --jobs 2 --runs 20 --fix --confirm 7 \
+expect_code 1 git wfmigrate flaky --oracle 'make -s test' --jobs 2 --runs 30 --fix --confirm 7 \
 	--provider exec --agent-cmd true
 grep -Eq '^    the report lists keys by count, then by name: merged 0123456, branch wfmigrate/x/tie-break, 7 confirmations$' "$TMP/out" ||
 	{ cat "$TMP/out" >&2; fail "the text report does not list the fix"; }
 # a fix workflow that fails (here: the double refuses --confirm 13) is an error
-expect_code 128 git wfmigrate flaky --oracle 'make -s test' --jobs 2 --fix --confirm 13 \
+expect_code 128 git wfmigrate flaky --oracle 'make -s test' --jobs 2 --runs 30 --fix --confirm 13 \
 	--provider exec --agent-cmd true -q
 expect_stderr 'the flaky-test hunt did not finish: see git wfmigrate log '
 pass "--fix runs the workflow flaky with the spec's arguments and reports its fixes"
