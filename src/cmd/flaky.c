@@ -210,7 +210,8 @@ static int fixed(const cJSON *fixes, const char *test)
 int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
 	const char *oracle_opt = NULL, *jobs_opt = NULL;
-	unsigned long runs_opt = 0, confirm_opt = 0, jobs = 0, timeout = WFM_ORACLE_TIMEOUT_DEFAULT;
+	unsigned long runs_opt = 0, confirm_opt = 0, jobs = ULONG_MAX;
+	unsigned long timeout = WFM_ORACLE_TIMEOUT_DEFAULT;
 	int json = 0, shuffle = 0, fix = 0, quiet = 0;
 	struct wfm_run_config_given given;
 	struct wfm_option options[] = {
@@ -274,13 +275,21 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		ret = wfm_ui_usage_error_lib(rc, flaky_usage, options);
 		goto done;
 	}
-	if (jobs_opt && (jobs < 1 || jobs > 256)) {
-		ret = wfm_ui_usage_error(flaky_usage, options, "--jobs: %lu is not within 1-256",
-					 jobs);
+	if (jobs == ULONG_MAX) {
+		jobs = (unsigned long)sysconf(_SC_NPROCESSORS_ONLN);
+	} else if (jobs < 1 || jobs > 256) {
+		/* from the command line a usage error; from git config or the environment, fatal */
+		if (jobs_opt)
+			ret = wfm_ui_usage_error(flaky_usage, options,
+						 "--jobs: %lu is not within 1-256", jobs);
+		else
+			ret = wfm_ui_error_lib(wfm_error_setc(
+				WFM_ECONFIG,
+				"wfmigrate.oracle-jobs (or $WFMIGRATE_ORACLE_JOBS): %lu is not "
+				"within 1-256",
+				jobs));
 		goto done;
 	}
-	if (!jobs || jobs > 256)
-		jobs = (unsigned long)sysconf(_SC_NPROCESSORS_ONLN);
 	/* --fix: every setting checked before the runs, not after them */
 	if (fix) {
 		given.str[WFM_CF_ORACLE] = command;
@@ -372,22 +381,14 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	if (json) {
 		cJSON *o = wfm_json_object(), *formats = wfm_json_array();
 		struct wfm_buf b = WFM_BUF_INIT;
-		static const struct {
-			unsigned bit;
-			const char *name;
-		} names[] = { { WFM_TESTS_TAP, "tap" },
-			      { WFM_TESTS_PYTEST, "pytest" },
-			      { WFM_TESTS_CTEST, "ctest" },
-			      { WFM_TESTS_CMOCKA, "cmocka" },
-			      { WFM_TESTS_JUNIT, "junit" } };
 
 		wfm_json_add_num(o, "runs", (double)series.nr);
 		wfm_json_add_num(o, "failedRuns", (double)series.failures);
 		wfm_json_add_str(o, "commit", commit);
 		wfm_json_add_str(o, "command", command);
-		for (size_t i = 0; i < WFM_ARRAY_SIZE(names); i++)
-			if (tally.formats & names[i].bit)
-				wfm_json_add_str(formats, NULL, names[i].name);
+		for (unsigned bit = 1; bit & WFM_TESTS_ALL; bit <<= 1)
+			if (tally.formats & bit)
+				wfm_json_add_str(formats, NULL, wfm_test_format_name(bit));
 		wfm_json_add(o, "formats", formats);
 		wfm_json_add_bool(o, "perTest", !tally.whole);
 		if (shuffle)

@@ -943,21 +943,30 @@ void wfm_test_results_release(struct wfm_test_results *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static const struct {
+	unsigned bit;
+	const char *name;
+} format_names[] = { { WFM_TESTS_TAP, "tap" },
+		     { WFM_TESTS_PYTEST, "pytest" },
+		     { WFM_TESTS_CTEST, "ctest" },
+		     { WFM_TESTS_CMOCKA, "cmocka" },
+		     { WFM_TESTS_JUNIT, "junit" } };
+
+const char *wfm_test_format_name(unsigned format)
+{
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(format_names); i++)
+		if (format == format_names[i].bit)
+			return format_names[i].name;
+	return NULL;
+}
+
 void wfm_test_formats_describe(struct wfm_buf *out, unsigned formats)
 {
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = { { WFM_TESTS_TAP, "tap" },
-		      { WFM_TESTS_PYTEST, "pytest" },
-		      { WFM_TESTS_CTEST, "ctest" },
-		      { WFM_TESTS_CMOCKA, "cmocka" },
-		      { WFM_TESTS_JUNIT, "junit" } };
 	int any = 0;
 
-	for (size_t i = 0; i < WFM_ARRAY_SIZE(names); i++)
-		if (formats & names[i].bit) {
-			wfm_buf_addf(out, "%s%s", any ? ", " : "", names[i].name);
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(format_names); i++)
+		if (formats & format_names[i].bit) {
+			wfm_buf_addf(out, "%s%s", any ? ", " : "", format_names[i].name);
 			any = 1;
 		}
 	if (!any)

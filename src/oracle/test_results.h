@@ -92,4 +92,11 @@ void wfm_test_results_release(struct wfm_test_results *r);
 struct wfm_buf;
 void wfm_test_formats_describe(struct wfm_buf *out, unsigned formats);
 
+/* "tap", "pytest", "ctest", "cmocka", "junit" for one bit; NULL for others. */
+const char *wfm_test_format_name(unsigned format);
+
+/* every format, for loops over the bits */
+#define WFM_TESTS_ALL                                                                              \
+	(WFM_TESTS_TAP | WFM_TESTS_PYTEST | WFM_TESTS_CTEST | WFM_TESTS_CMOCKA | WFM_TESTS_JUNIT)
+
 #endif

@@ -204,6 +204,8 @@ expect_code 129 env -u WFMIGRATE_ORACLE git wfmigrate flaky
 expect_stderr 'no oracle command'
 expect_code 129 git wfmigrate flaky --oracle true --fix --provider nonesuch
 expect_code 128 env WFMIGRATE_ORACLE_JOBS=lots git wfmigrate flaky --oracle true
+expect_code 128 env WFMIGRATE_ORACLE_JOBS=0 git wfmigrate flaky --oracle true
+expect_stderr "oracle-jobs.*not within 1-256"
 empty=$(new_repo)
 cd "$empty"
 expect_code 128 git wfmigrate flaky --oracle true

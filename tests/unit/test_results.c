@@ -315,6 +315,8 @@ static void test_test_results__none(void **state)
 	wfm_buf_clear(&b);
 	wfm_test_formats_describe(&b, WFM_TESTS_TAP | WFM_TESTS_JUNIT);
 	assert_string_equal(b.ptr, "tap, junit");
+	assert_string_equal(wfm_test_format_name(WFM_TESTS_CTEST), "ctest");
+	assert_null(wfm_test_format_name(WFM_TESTS_TAP | WFM_TESTS_CTEST));
 	wfm_buf_release(&b);
 	wfm_test_results_release(&r);
 }
