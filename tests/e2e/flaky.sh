@@ -10,7 +10,8 @@
 #   workflow `flaky` (here a double in .wfmigrate/workflows/ that checks its
 #   arguments and calls oracle({runs}); the built-in one is workflows/flaky.js)
 #   and reports its fixes;
-# - oracle({runs}) in a script: runs, failures and per-test tallies;
+# - oracle({runs}) in a script: runs, failures and per-test tallies; the
+#   runs are journaled (killed after them, a resumed run does not rerun them);
 # - usage errors exit 129, a command that cannot run 128.
 . "$(dirname "$0")/lib.sh"
 
@@ -189,6 +190,38 @@ assert (o["runs"], o["failures"], o["pass"], len(o["tests"])) == (1, 0, True, 3)
 ' "$(run_dir "$repo")" || fail "oracle({runs: 4}) did not tally its runs"
 [ "$(cat "$TMP/count")" = 5 ] || fail "the oracle ran $(cat "$TMP/count") times, expected 5"
 pass "oracle({runs}): runs, failures, per-test tallies (a crash counts), the first failed run's fields"
+
+# the runs are journaled as one request: killed after them, a resumed run
+# does not make them again (the agent kills the run's process the first time)
+rm -f "$TMP/count"
+cat >"$TMP/kill.sh" <<SH
+if [ ! -e "$TMP/killed" ]; then
+	touch "$TMP/killed"
+	rd=\$(ls -td "$repo"/.git/wfmigrate/runs/*/ | head -n 1)
+	kill -9 "\$(cut -d' ' -f1 "\$rd/lock")"
+fi
+echo done
+SH
+cat >"$TMP/resume.js" <<'JS'
+export const meta = { name: 'reruns-resumed', description: 'oracle() with runs, then an agent' }
+const many = await oracle({ runs: 3 })
+await agent('go on', { label: 'after' })
+return { runs: many.runs, failures: many.failures }
+JS
+got=0
+git wfmigrate run --workflow "$TMP/resume.js" --oracle 'sh t.sh' --provider exec --agent-cmd "sh $TMP/kill.sh" \
+	--yes >"$TMP/out" 2>"$TMP/err" </dev/null || got=$?
+[ "$got" -ge 128 ] || { cat "$TMP/err" >&2; fail "the run was not killed (exit $got)"; }
+[ "$(cat "$TMP/count")" = 3 ] || fail "the oracle ran $(cat "$TMP/count") times before the kill, expected 3"
+expect_code 0 git wfmigrate resume --yes
+[ "$(cat "$TMP/count")" = 3 ] || fail "the resumed run ran the oracle again ($(cat "$TMP/count") runs in all)"
+py '
+import glob
+reports = sorted(glob.glob(os.path.join(sys.argv[1], "runs", "*", "report.json")), key=os.path.getmtime)
+r = j(reports[-1])["result"]
+assert r == {"runs": 3, "failures": 2}, r
+' "$repo/.git/wfmigrate" || fail "the resumed run did not take the journaled oracle runs"
+pass "oracle({runs}) is journaled once: a resumed run does not rerun it"
 
 # --- usage errors (129) and errors (128)
 cd "$TMP/tally"
