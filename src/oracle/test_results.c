@@ -472,6 +472,17 @@ static int cmocka_line(const char *l, const char **word, size_t *wn, const char 
 	*name = close + 1;
 	*nn = strlen(*name);
 	trim(name, nn);
+	/* GoogleTest's "[       OK ] Suite.Test (3 ms)" */
+	if (*nn > 5 && !strncmp(*name + *nn - 4, " ms)", 4)) {
+		const char *open = *name + *nn - 4;
+
+		while (open > *name && isdigit((unsigned char)open[-1]))
+			open--;
+		if (open - *name >= 2 && open[-1] == '(' && open[-2] == ' ') {
+			*nn = (size_t)(open - 2 - *name);
+			trim(name, nn);
+		}
+	}
 	return 1;
 }
 

@@ -19,7 +19,8 @@
  *           "***Timeout", "***Not Run", "***Skipped"; the output that
  *           --output-on-failure prints after it is its failure
  *   cmocka  "[       OK ] name", "[  FAILED  ] name", "[  ERROR   ] name",
- *           "[  SKIPPED ] name"; the lines since its "[ RUN      ] name" are its failure
+ *           "[  SKIPPED ] name"; the lines since its "[ RUN      ] name" are its
+ *           failure; GoogleTest's lines too ("[  FAILED  ] Suite.Test (3 ms)")
  *   junit   <testcase> elements of JUnit XML (<failure>, <error>, <skipped>),
  *           parsed by hand: the subset test runners write, no DTD, no namespaces
  * A plain "12 passed, 1 failed" names no test: no results. Colour codes

@@ -223,6 +223,38 @@ static void test_test_results__cmocka(void **state)
 	wfm_test_results_release(&r);
 }
 
+/* GoogleTest prints the same brackets as cmocka, with durations */
+static void test_test_results__gtest(void **state)
+{
+	struct wfm_test_results r =
+		parse("[==========] Running 3 tests from 1 test suite.\n"
+		      "[----------] 3 tests from Tally\n"
+		      "[ RUN      ] Tally.Add\n"
+		      "[       OK ] Tally.Add (0 ms)\n"
+		      "[ RUN      ] Tally.Report\n"
+		      "tally_test.cc:41: Failure\n"
+		      "Expected equality of these values:\n"
+		      "  report()\n"
+		      "[  FAILED  ] Tally.Report (1 ms)\n"
+		      "[ RUN      ] Tally.Clear\n"
+		      "[  SKIPPED ] Tally.Clear (0 ms)\n"
+		      "[----------] 3 tests from Tally (1 ms total)\n"
+		      "[==========] 3 tests from 1 test suite ran. (1 ms total)\n"
+		      "[  PASSED  ] 1 test.\n"
+		      "[  FAILED  ] 1 test, listed below:\n"
+		      "[  FAILED  ] Tally.Report\n"
+		      "\n"
+		      " 1 FAILED TEST\n");
+
+	(void)state;
+	assert_int_equal(r.nr, 3);
+	expect(&r, "Tally.Add", WFM_TEST_PASSED, NULL);
+	expect(&r, "Tally.Report", WFM_TEST_FAILED, "tally_test.cc:41: Failure");
+	assert_int_equal(wfm_test_results_get(&r, "Tally.Report")->failure.nr, 3);
+	expect(&r, "Tally.Clear", WFM_TEST_SKIPPED, NULL);
+	wfm_test_results_release(&r);
+}
+
 static const char junit_xml[] =
 	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 	"<testsuites><testsuite name=\"pytest\" errors=\"0\" failures=\"1\" skipped=\"1\" "
@@ -350,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_test_results__pytest),
 		cmocka_unit_test(test_test_results__ctest),
 		cmocka_unit_test(test_test_results__cmocka),
+		cmocka_unit_test(test_test_results__gtest),
 		cmocka_unit_test(test_test_results__junit),
 		cmocka_unit_test(test_test_results__find_junit),
 		cmocka_unit_test(test_test_results__none),
