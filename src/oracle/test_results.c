@@ -900,8 +900,11 @@ int wfm_test_results_parse_junit(struct wfm_test_results *out, const char *xml, 
 
 #define JUNIT_MAX_DEPTH 8
 #define JUNIT_MAX_BYTES (16 << 20)
+/* directory entries looked at, at most: a huge tree costs a bounded time per run */
+#define JUNIT_MAX_ENTRIES 100000
 
-static int find_junit(struct wfm_test_results *out, const char *dir, time_t since, int depth)
+static int find_junit(struct wfm_test_results *out, const char *dir, time_t since, int depth,
+		      size_t *budget)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -909,12 +912,13 @@ static int find_junit(struct wfm_test_results *out, const char *dir, time_t sinc
 
 	if (!d)
 		return 0;
-	while ((de = readdir(d))) {
+	while (*budget && (de = readdir(d))) {
 		const char *n = de->d_name;
 		size_t nl = strlen(n);
 		struct stat st;
 		char *path;
 
+		(*budget)--;
 		if (n[0] == '.' || !strcmp(n, "node_modules"))
 			continue;
 		path = wfm_fs_join(dir, n);
@@ -923,7 +927,7 @@ static int find_junit(struct wfm_test_results *out, const char *dir, time_t sinc
 			continue;
 		}
 		if (S_ISDIR(st.st_mode) && depth < JUNIT_MAX_DEPTH) {
-			found += find_junit(out, path, since, depth + 1);
+			found += find_junit(out, path, since, depth + 1, budget);
 		} else if (S_ISREG(st.st_mode) && nl > 4 && !strcmp(n + nl - 4, ".xml") &&
 			   st.st_mtime + 1 >= since && st.st_size < JUNIT_MAX_BYTES) {
 			struct wfm_buf b = WFM_BUF_INIT;
@@ -941,7 +945,9 @@ static int find_junit(struct wfm_test_results *out, const char *dir, time_t sinc
 
 int wfm_test_results_find_junit(struct wfm_test_results *out, const char *dir, time_t since)
 {
-	return find_junit(out, dir, since, 0);
+	size_t budget = JUNIT_MAX_ENTRIES;
+
+	return find_junit(out, dir, since, 0, &budget);
 }
 
 void wfm_test_results_release(struct wfm_test_results *r)

@@ -79,7 +79,8 @@ int wfm_test_results_parse_junit(struct wfm_test_results *out, const char *xml, 
  * Adds the <testcase>s of the JUnit XML files under dir that were written
  * at since or later (a second of slack for coarse file times): files named
  * *.xml holding "<testsuite", outside .git and other dot folders and
- * node_modules, at most 8 levels down. Unreadable files are skipped.
+ * node_modules, at most 8 levels down and 100000 directory entries in all.
+ * Unreadable files are skipped.
  * Returns how many.
  */
 int wfm_test_results_find_junit(struct wfm_test_results *out, const char *dir, time_t since);

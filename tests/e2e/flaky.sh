@@ -4,6 +4,7 @@
 # - on tallykit (fixtures/make-flaky.sh), detection at the default 20 runs
 #   classifies all 7 tests as fixtures/flaky.expected says, in each of 5
 #   repetitions; the JSON has its fields; exit 1 (a flaky and a broken test);
+# - the JUnit XML files a command writes give its tests;
 # - a command whose output names no test is one test named after it, and
 #   the output says so; a command that always fails is broken;
 # - --fix with no flaky test runs nothing; --fix with flaky ones runs the
@@ -79,6 +80,31 @@ first=$(json 'j["shuffleSeed"]' <"$TMP/out")
 [ "$(sort -n "$TMP/seeds" | head -n 1)" = "$first" ] || fail "the seeds do not start at shuffleSeed $first"
 SEEDS=$TMP/seeds2 expect_code 1 git wfmigrate flaky --oracle "sh $TMP/seed.sh" --runs 2 --json
 pass "--shuffle: one seed per run in WFM_SHUFFLE_SEED, from shuffleSeed"
+
+# --- JUnit XML the command writes (here into the ignored build/, kept between runs)
+cat >"$TMP/junit.sh" <<SH
+n=\$(cat "$TMP/jcount" 2>/dev/null || echo 0); n=\$((n + 1)); echo \$n >"$TMP/jcount"
+mkdir -p build/reports
+f=
+if [ \$((n % 2)) -eq 0 ]; then f='<failure message="timing: 12ms &gt; 10ms">at Clock.java:7</failure>'; fi
+cat >build/reports/TEST-clock.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="clock" tests="2"><testcase classname="ClockTest" name="ticks"/>
+<testcase classname="ClockTest" name="fast">\$f</testcase></testsuite>
+XML
+echo "2 tests run"
+[ -z "\$f" ]
+SH
+expect_code 1 git wfmigrate flaky --oracle "sh $TMP/junit.sh" --runs 4 --jobs 1 --json
+py '
+d = j(sys.argv[1])
+assert d["formats"] == ["junit"] and d["perTest"] is True, d
+t = {x["name"]: x for x in d["tests"]}
+assert (t["ClockTest.ticks"]["classification"], t["ClockTest.ticks"]["failures"]) == ("stable", 0), t
+assert (t["ClockTest.fast"]["classification"], t["ClockTest.fast"]["failures"]) == ("flaky", 2), t
+assert t["ClockTest.fast"]["firstFailure"] == "timing: 12ms > 10ms\nat Clock.java:7", t
+' "$TMP/out" || { cat "$TMP/out" >&2; fail "the JUnit XML the command wrote was not read"; }
+pass "JUnit XML written by the command: per-test results"
 
 # --- no per-test format: the command is one test named after it
 cmd='bash -c '\''test $((RANDOM % 3)) -ne 0'\'''
