@@ -338,9 +338,9 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 
 	if (!json) {
 		if (tally.whole)
-			printf("no per-test results in the output (TAP, pytest, CTest, cmocka, "
-			       "JUnit "
-			       "XML): the command is one test\n");
+			printf("no per-test results in the output (no TAP, pytest, CTest, cmocka "
+			       "or "
+			       "JUnit XML): the command is one test\n");
 		print_table(&tally);
 		print_failures(&tally);
 		printf("\n%zu tests, %zu runs at %.7s ('%s'): %zu stable, %zu flaky, %zu broken\n",

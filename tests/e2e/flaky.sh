@@ -13,6 +13,7 @@
 #   and reports its fixes;
 # - oracle({runs}) in a script: runs, failures and per-test tallies; the
 #   runs are journaled (killed after them, a resumed run does not rerun them);
+# - SIGTERM kills the runs and gives their worktrees back (143);
 # - usage errors exit 129, a command that cannot run 128.
 . "$(dirname "$0")/lib.sh"
 
@@ -248,6 +249,22 @@ r = j(reports[-1])["result"]
 assert r == {"runs": 3, "failures": 2}, r
 ' "$repo/.git/wfmigrate" || fail "the resumed run did not take the journaled oracle runs"
 pass "oracle({runs}) is journaled once: a resumed run does not rerun it"
+
+# --- interrupted: the runs' process groups are killed, the worktrees given back
+cd "$TMP/tally"
+rm -f "$TMP/started"
+git-wfmigrate flaky --oracle "touch $TMP/started; sleep 60.$$" --runs 2 --jobs 2 >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+wait_for "the first run" test -e "$TMP/started"
+kill -TERM $pid
+got=0
+wait $pid || got=$?
+[ "$got" = 143 ] || { cat "$TMP/err" >&2; fail "interrupted flaky exited $got, expected 143"; }
+expect_stderr 'interrupted after 0 of 2 runs'
+! pgrep -f "sleep 60.$$" >/dev/null || fail "the runs' sleep is still running"
+git worktree list --porcelain | grep -q '^locked' && fail "a pool worktree is still locked"
+check_repo "$TMP/tally"
+pass "SIGTERM: exit 143, the runs killed, the worktrees given back"
 
 # --- usage errors (129) and errors (128)
 cd "$TMP/tally"
