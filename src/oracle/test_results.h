@@ -22,7 +22,8 @@
  *           "[  SKIPPED ] name"; the lines since its "[ RUN      ] name" are its
  *           failure; GoogleTest's lines too ("[  FAILED  ] Suite.Test (3 ms)")
  *   junit   <testcase> elements of JUnit XML (<failure>, <error>, <skipped>),
- *           parsed by hand: the subset test runners write, no DTD, no namespaces
+ *           parsed by hand (oracle/junit.c): the subset test runners write, no
+ *           DTD, no namespaces
  * A plain "12 passed, 1 failed" names no test: no results. Colour codes
  * and carriage-return progress are ignored (oracle/lines.h).
  *
