@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /*
  * JUnit XML, by hand: the subset test runners write (elements, attributes
@@ -258,8 +259,14 @@ int wfm_test_results_parse_junit(struct wfm_test_results *out, const char *xml, 
 /* directory entries looked at, at most: a huge tree costs a bounded time per run */
 #define JUNIT_MAX_ENTRIES 100000
 
-static int find_junit(struct wfm_test_results *out, const char *dir, time_t since, int depth,
-		      size_t *budget)
+/* whether a is at or after b */
+static int not_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
+}
+
+static int find_junit(struct wfm_test_results *out, const char *dir, const struct timespec *since,
+		      int depth, size_t *budget)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -284,7 +291,7 @@ static int find_junit(struct wfm_test_results *out, const char *dir, time_t sinc
 		if (S_ISDIR(st.st_mode) && depth < JUNIT_MAX_DEPTH) {
 			found += find_junit(out, path, since, depth + 1, budget);
 		} else if (S_ISREG(st.st_mode) && nl > 4 && !strcmp(n + nl - 4, ".xml") &&
-			   st.st_mtime + 1 >= since && st.st_size < JUNIT_MAX_BYTES) {
+			   not_before(&st.st_mtim, since) && st.st_size < JUNIT_MAX_BYTES) {
 			struct wfm_buf b = WFM_BUF_INIT;
 
 			if (wfm_buf_read_file(&b, path) == 0 &&
@@ -298,9 +305,18 @@ static int find_junit(struct wfm_test_results *out, const char *dir, time_t sinc
 	return found;
 }
 
-int wfm_test_results_find_junit(struct wfm_test_results *out, const char *dir, time_t since)
+int wfm_test_results_find_junit(struct wfm_test_results *out, const char *dir,
+				const struct timespec *since)
 {
 	size_t budget = JUNIT_MAX_ENTRIES;
 
 	return find_junit(out, dir, since, 0, &budget);
+}
+
+void wfm_test_results_clock(struct timespec *now)
+{
+	if (clock_gettime(CLOCK_REALTIME_COARSE, now) < 0) {
+		now->tv_sec = time(NULL) - 1;
+		now->tv_nsec = 0;
+	}
 }

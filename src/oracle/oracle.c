@@ -20,9 +20,10 @@ static int run(struct wfm_oracle_result *out, const char *dir, const struct wfm_
 {
 	struct wfm_process_opts po = WFM_PROCESS_OPTS_INIT;
 	const struct wfm_process_result *p = &out->proc;
-	time_t started = time(NULL);
+	struct timespec started;
 	int rc;
 
+	wfm_test_results_clock(&started);
 	po.shell = opts->command;
 	po.cwd = dir;
 	po.flags = WFM_PROCESS_SCRUB_SECRETS | WFM_PROCESS_SCRUB_GIT;
@@ -40,7 +41,7 @@ static int run(struct wfm_oracle_result *out, const char *dir, const struct wfm_
 		memset(&out->summary, 0, sizeof(out->summary));
 	if (opts->tests && !p->cancelled) {
 		wfm_test_results_parse(&out->tests, p->output.ptr, p->output.len);
-		wfm_test_results_find_junit(&out->tests, dir, started);
+		wfm_test_results_find_junit(&out->tests, dir, &started);
 	}
 	if (!out->pass && !p->cancelled) {
 		struct wfm_excerpt_opts eo = WFM_EXCERPT_OPTS_INIT;

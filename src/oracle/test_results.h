@@ -77,14 +77,22 @@ int wfm_test_results_parse(struct wfm_test_results *out, const char *text, size_
 int wfm_test_results_parse_junit(struct wfm_test_results *out, const char *xml, size_t len);
 
 /*
- * Adds the <testcase>s of the JUnit XML files under dir that were written
- * at since or later (a second of slack for coarse file times): files named
- * *.xml holding "<testsuite", outside .git and other dot folders and
+ * Adds the <testcase>s of the JUnit XML files under dir that were
+ * modified at since or later: take since from
+ * wfm_test_results_clock() before the command starts (files of an earlier
+ * run, kept with ignored build output, are older). Files named *.xml
+ * holding "<testsuite", outside .git and other dot folders and
  * node_modules, at most 8 levels down and 100000 directory entries in all.
- * Unreadable files are skipped.
- * Returns how many.
+ * Unreadable files are skipped. Returns how many.
  */
-int wfm_test_results_find_junit(struct wfm_test_results *out, const char *dir, time_t since);
+int wfm_test_results_find_junit(struct wfm_test_results *out, const char *dir,
+				const struct timespec *since);
+
+/*
+ * The wall clock as file times are stamped with (the coarse clock the
+ * kernel stamps them from: a file written after this call is never older).
+ */
+void wfm_test_results_clock(struct timespec *now);
 
 /* The result named name, or NULL. */
 struct wfm_test_result *wfm_test_results_get(const struct wfm_test_results *r, const char *name);

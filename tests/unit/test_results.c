@@ -308,9 +308,10 @@ static void test_test_results__find_junit(void **state)
 {
 	char *dir = wfm_test_tmpdir(), *sub = wfm_fs_join(dir, "build/reports"), *p;
 	struct wfm_test_results r = WFM_TEST_RESULTS_INIT;
-	struct timespec old[2] = { { 1000000, 0 }, { 1000000, 0 } };
+	struct timespec old[2] = { { 1000000, 0 }, { 1000000, 0 } }, since;
 
 	(void)state;
+	wfm_test_results_clock(&since);
 	assert_wfm_ok(wfm_fs_mkdir_p(sub));
 	p = wfm_fs_join(sub, "junit.xml");
 	write_file(p, junit_xml);
@@ -323,7 +324,7 @@ static void test_test_results__find_junit(void **state)
 	write_file(p, "<testsuite><testcase name=\"stale\"/></testsuite>");
 	assert_int_equal(utimensat(AT_FDCWD, p, old, 0), 0);
 	free(p);
-	assert_int_equal(wfm_test_results_find_junit(&r, dir, time(NULL) - 5), 4);
+	assert_int_equal(wfm_test_results_find_junit(&r, dir, &since), 4);
 	assert_null(wfm_test_results_get(&r, "stale"));
 	assert_null(wfm_test_results_get(&r, "no"));
 	expect(&r, "tests.test_cache.test_evict", WFM_TEST_FAILED,
