@@ -31,6 +31,8 @@ static const struct command commands[] = {
 	  "write a run's or a workflow's script, SKILL.md and rubrics" },
 	{ "hooks", cmd_hooks, WFM_NEED_REPO,
 	  "install the git hooks that sweep what is pushed or merged" },
+	{ "flaky", cmd_flaky, WFM_NEED_REPO,
+	  "find flaky tests by rerunning the test command; --fix hunts fixes" },
 	{ "log", cmd_log, WFM_NEED_REPO, "show a run's events or one agent's transcript" },
 	{ "oracle", cmd_oracle, WFM_NEED_REPO, "run the test command in a pool worktree" },
 	{ "pause", cmd_pause, WFM_NEED_REPO, "pause a run: no new agents start" },

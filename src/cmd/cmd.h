@@ -18,6 +18,7 @@ int cmd_clean(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_doctor(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_export(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_hooks(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
+int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_log(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx);
 int cmd_pause(int argc, const char **argv, struct wfm_cmd_ctx *ctx);

@@ -6,23 +6,19 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/strvec.h"
-#include "agent/provider.h"
+#include "cmd/builtin_run.h"
 #include "cmd/cmd.h"
 #include "cmd/run_options.h"
 #include "engine/config.h"
-#include "engine/harness.h"
 #include "engine/rundir.h"
-#include "engine/workflow.h"
 #include "git/repo.h"
 #include "sweep/base.h"
 #include "sweep/rules.h"
 #include "sweep/sarif.h"
 #include "sweep/summary.h"
-#include "ui/card.h"
 #include "ui/exit.h"
 #include "ui/message.h"
 #include "ui/options.h"
-#include "ui/run.h"
 
 static const char *const sweep_usage[] = {
 	"git wfmigrate sweep [--base <rev> | --all] [--head <rev>] [--rubric <file>] [--verifiers "
@@ -112,23 +108,12 @@ static int make_args(cJSON **out, const char *base, const char *head, const stru
 	return 0;
 }
 
-/* The result workflows/sweep.js returned, from the run's report.json; new in *out. */
-static int read_result(cJSON **out, struct wfm_rundir *run)
+/* The result workflows/sweep.js returned must hold its findings. */
+static int check_result(const cJSON *result, struct wfm_rundir *run)
 {
-	cJSON *report = NULL;
-	int rc;
-
-	*out = NULL;
-	if ((rc = wfm_run_json_load(&report, run, "report.json")) < 0)
-		return rc;
-	*out = cJSON_DetachItemFromObjectCaseSensitive(report, "result");
-	cJSON_Delete(report);
-	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(*out, "findings"))) {
-		cJSON_Delete(*out);
-		*out = NULL;
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(result, "findings")))
 		return wfm_error_set("run %s: the sweep returned no findings (%s/report.json)",
 				     run->id, run->path);
-	}
 	return 0;
 }
 
@@ -141,104 +126,49 @@ static int given_any(const struct wfm_run_config_given *g)
 	return 0;
 }
 
-/*
- * A new sweep run: its configuration from the command line and git config,
- * its scope, its card on stderr (no question: a sweep only reads), its run
- * directory. Returns 0 or an exit code.
- */
-static int start_sweep(struct wfm_rundir **run, struct wfm_run_config *cfg, cJSON **args,
-		       struct wfm_run_config_given *given, struct wfm_repo *repo,
-		       const struct sweep_opts *o, int argc, const char **argv)
-{
-	struct wfm_workflow_where where = WFM_WORKFLOW_WHERE_INIT;
-	struct wfm_ui_card card = { 0 };
-	char base[WFM_OID_HEXSZ + 1] = "", *script = NULL;
-	const char *base_name = NULL, *key;
-	cJSON *meta = NULL;
-	int rc, ret = WFM_EXIT_OK;
+static const struct wfm_cmd_builtin sweep_job = {
+	"sweep",
+	"the sweep",
+	"git wfmigrate sweep --resume",
+};
 
-	/* a run of the sweep workflow, whatever wfmigrate.workflow says */
-	given->str[WFM_CF_WORKFLOW] = "sweep";
-	wfm_run_config_init(cfg);
-	if ((rc = wfm_run_config_resolve(cfg, repo, given)) < 0 ||
-	    (rc = wfm_run_config_check(cfg)) < 0)
-		return wfm_ui_usage_error_lib(rc, sweep_usage, o->options);
-	if (cfg->provider->has_api && !cfg->budget_tokens && cfg->max_cost <= 0)
-		wfm_ui_warning("no budget: give --budget <tokens> or --max-cost <usd> to cap "
-			       "what the sweep may spend");
-	if ((rc = wfm_run_config_api_key(&key, cfg)) < 0 ||
-	    (rc = wfm_repo_resolve_commit(cfg->base, repo, o->head ? o->head : "HEAD")) < 0 ||
-	    (rc = wfm_cmd_resolve_agent_cmd(cfg, repo)) < 0 ||
-	    (!o->all && (rc = wfm_sweep_base(base, &base_name, repo, o->base, cfg->base)) < 0))
+/*
+ * A new sweep: its configuration, its scope (said on stderr), its
+ * arguments; then the run to its end. Returns an exit code.
+ */
+static int new_sweep(cJSON **result, struct wfm_rundir **run, struct wfm_run_config *cfg,
+		     struct wfm_run_config_given *given, struct wfm_repo *repo,
+		     const struct sweep_opts *o, int argc, const char **argv)
+{
+	char base[WFM_OID_HEXSZ + 1] = "";
+	const char *base_name = NULL;
+	cJSON *args = NULL;
+	int rc, ret;
+
+	if ((ret = wfm_cmd_builtin_setup(cfg, repo, given, &sweep_job, o->head, sweep_usage,
+					 o->options)) != WFM_EXIT_OK)
+		return ret;
+	if (!o->all && (rc = wfm_sweep_base(base, &base_name, repo, o->base, cfg->base)) < 0)
 		return wfm_ui_error_lib(rc);
 	if (!o->quiet && !o->all)
 		fprintf(stderr, "sweep: what %.12s changes since %s (%.12s)\n", cfg->base,
 			base_name, base);
-
-	where.top = wfm_repo_workdir(repo);
-	where.home = getenv("HOME");
-	wfm_ui_card_init(&card, repo, cfg, NULL, o->head ? o->head : "HEAD");
-	if ((rc = wfm_workflow_find(&script, cfg->workflow, &where)) < 0 ||
-	    (rc = wfm_harness_check(&meta, script, NULL)) < 0 ||
-	    (rc = make_args(args, base, cfg->base, o, argc, argv)) < 0 ||
-	    (rc = wfm_ui_card_load(&card, script, meta, *args)) < 0) {
-		ret = wfm_ui_error_lib(rc);
-		goto done;
-	}
-	if (!o->quiet)
-		wfm_ui_card_print(&card);
-	if ((rc = wfm_rundir_create(run, wfm_repo_commondir(repo), card.script, card.args,
-				    card.meta)) < 0 ||
-	    (rc = wfm_run_config_save(cfg, *run)) < 0)
-		ret = wfm_ui_error_lib(rc);
-	/* what runs is the card's (its arguments completed with their defaults) */
-	cJSON_Delete(*args);
-	*args = cJSON_Duplicate(card.args, 1);
-done:
-	wfm_ui_card_release(&card);
-	cJSON_Delete(meta);
-	free(script);
+	if ((rc = make_args(&args, base, cfg->base, o, argc, argv)) < 0)
+		return wfm_ui_error_lib(rc);
+	ret = wfm_cmd_builtin_run(result, run, repo, cfg, args, &sweep_job, o->head, o->quiet);
+	cJSON_Delete(args);
 	return ret;
 }
 
-/* An earlier sweep run (--resume), with its own configuration and arguments. */
-static int open_sweep(struct wfm_rundir **run, struct wfm_run_config *cfg, cJSON **args,
-		      struct wfm_repo *repo, const char *id)
-{
-	const char *commondir = wfm_repo_commondir(repo);
-	cJSON *meta = NULL;
-	const char *name;
-	int rc = wfm_rundir_open(run, commondir, id, 1);
-
-	if (rc == WFM_ELOCKED)
-		return wfm_ui_error_lib(wfm_error_set("run %s is running in another process: see "
-						      "git wfmigrate watch %s",
-						      id, id));
-	if (rc < 0 || (rc = wfm_run_json_load(&meta, *run, "meta.json")) < 0)
-		return wfm_ui_error_lib(rc);
-	name = wfm_json_get_str(meta, "name", "");
-	if (strcmp(name, "sweep")) {
-		rc = wfm_error_set("run %s is not a sweep (its workflow is '%s')", (*run)->id,
-				   name);
-		cJSON_Delete(meta);
-		return wfm_ui_error_lib(rc);
-	}
-	cJSON_Delete(meta);
-	if ((rc = wfm_run_config_load(cfg, *run)) < 0 ||
-	    (rc = wfm_run_json_load(args, *run, "args.json")) < 0)
-		return wfm_ui_error_lib(rc);
-	wfm_control_set(commondir, (*run)->id, WFM_CONTROL_RUN);
-	return WFM_EXIT_OK;
-}
-
 /* The findings of a finished sweep: SARIF, then markdown or JSON on stdout. */
-static int print_sweep(struct wfm_rundir *run, const struct sweep_opts *o, int rank)
+static int print_sweep(const cJSON *result, struct wfm_rundir *run, const struct sweep_opts *o,
+		       int rank)
 {
 	struct wfm_buf out = WFM_BUF_INIT;
-	cJSON *result = NULL, *sarif = NULL;
+	cJSON *sarif = NULL;
 	int rc, ret;
 
-	if ((rc = read_result(&result, run)) < 0)
+	if ((rc = check_result(result, run)) < 0)
 		return wfm_ui_error_lib(rc);
 	if (o->sarif) {
 		if ((rc = wfm_sweep_sarif(&sarif, result, run->id)) == 0) {
@@ -262,7 +192,6 @@ static int print_sweep(struct wfm_rundir *run, const struct sweep_opts *o, int r
 	ret = wfm_sweep_count_at_least(result, rank) ? WFM_EXIT_FAILURE : WFM_EXIT_OK;
 done:
 	wfm_buf_release(&out);
-	cJSON_Delete(result);
 	cJSON_Delete(sarif);
 	return ret;
 }
@@ -301,7 +230,7 @@ int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	};
 	struct wfm_run_config cfg = { 0 };
 	struct wfm_rundir *run = NULL;
-	cJSON *args = NULL;
+	cJSON *result = NULL;
 	int n, rank, ret = WFM_EXIT_USAGE;
 
 	o.options = options;
@@ -328,25 +257,15 @@ int cmd_sweep(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		goto done;
 	}
 
-	ret = o.resume ? open_sweep(&run, &cfg, &args, ctx->repo, o.resume)
-		       : start_sweep(&run, &cfg, &args, &given, ctx->repo, &o, n, argv);
-	if (ret != WFM_EXIT_OK)
-		goto done;
-	ret = wfm_ui_run(run, wfm_repo_path(ctx->repo), &cfg, args,
-			 WFM_UI_RUN_NO_OUTCOME | (o.quiet ? WFM_UI_RUN_QUIET : 0));
-	if (ret == WFM_EXIT_FAILURE) {
-		/* exit 1 is for findings: a sweep that did not finish is an error */
-		ret = wfm_ui_error_lib(wfm_error_set("the sweep did not finish: see git wfmigrate "
-						     "log %s; git wfmigrate sweep --resume %s "
-						     "goes on where it stopped",
-						     run->id, run->id));
-	}
+	ret = o.resume ? wfm_cmd_builtin_resume(&result, &run, &cfg, ctx->repo, o.resume,
+						&sweep_job, o.quiet)
+		       : new_sweep(&result, &run, &cfg, &given, ctx->repo, &o, n, argv);
 	if (ret == WFM_EXIT_OK)
-		ret = print_sweep(run, &o, rank);
+		ret = print_sweep(result, run, &o, rank);
 done:
 	wfm_rundir_free(run);
 	wfm_run_config_release(&cfg);
 	wfm_run_config_given_release(&given);
-	cJSON_Delete(args);
+	cJSON_Delete(result);
 	return ret;
 }

@@ -26,6 +26,7 @@
 #include "llm/llm.h"
 #include "llm/price.h"
 #include "oracle/oracle.h"
+#include "oracle/series.h"
 #include "sweep/scan.h"
 
 static int resolve(char out[WFM_OID_HEXSZ + 1], struct engine *e, const char *rev, const char *what)
@@ -435,26 +436,39 @@ static void run_agent(struct job *job)
 	free(transcript);
 }
 
+/*
+ * oracle(): `runs` runs (default 1), one after the other (the engine's
+ * oracle_jobs already caps how many oracle jobs run at once), each a fresh
+ * process in a slot acquired afresh; docs/workflow-api.md.
+ */
 static void run_oracle(struct job *job)
 {
 	struct engine *e = job->e;
 	struct wfm_oracle_opts opts = WFM_ORACLE_OPTS_INIT;
-	struct wfm_oracle_result r = { 0 };
+	struct wfm_oracle_series_opts so = WFM_ORACLE_SERIES_OPTS_INIT;
+	struct wfm_oracle_series s = WFM_ORACLE_SERIES_INIT;
 	const cJSON *timeout = cJSON_GetObjectItemCaseSensitive(job->params, "timeout");
+	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(job->params, "runs");
 
 	opts.command = oracle_command(e, job);
 	opts.timeout_sec = cJSON_IsNumber(timeout) && timeout->valuedouble >= 0
 				   ? (unsigned long)timeout->valuedouble
 				   : e->opts->config->oracle_timeout;
 	opts.cancel = &e->cancel;
-	if (wfm_oracle_run(&r, e->pool, job->base, &opts) < 0) {
+	opts.tests = 1;
+	so.runs = cJSON_IsNumber(runs) && runs->valuedouble >= 1 && runs->valuedouble <= 1000
+			  ? (size_t)runs->valuedouble
+			  : 1;
+	if (wfm_oracle_series_run(&s, e->pool, job->base, &opts, &so) < 0) {
 		fail(job, wfm_error_last());
-		return;
+		goto done;
 	}
 	job->ok = 1;
-	job->value = wfm_oracle_result_to_json(&r, job->base, opts.command);
-	job->journal = !r.proc.cancelled;
-	wfm_oracle_result_release(&r);
+	job->value = wfm_oracle_series_json(&s, job->base, opts.command);
+	/* an interrupted series runs again on resume */
+	job->journal = s.finished == s.nr;
+done:
+	wfm_oracle_series_release(&s);
 }
 
 static void merge_decided(void *data, const struct wfm_merge_decision *d)

@@ -6,6 +6,7 @@
 #include "oracle/oracle.h"
 
 #include <inttypes.h>
+#include <time.h>
 
 static void result_init(struct wfm_oracle_result *out, const struct wfm_oracle_opts *opts)
 {
@@ -19,8 +20,10 @@ static int run(struct wfm_oracle_result *out, const char *dir, const struct wfm_
 {
 	struct wfm_process_opts po = WFM_PROCESS_OPTS_INIT;
 	const struct wfm_process_result *p = &out->proc;
+	struct timespec started;
 	int rc;
 
+	wfm_test_results_clock(&started);
 	po.shell = opts->command;
 	po.cwd = dir;
 	po.flags = WFM_PROCESS_SCRUB_SECRETS | WFM_PROCESS_SCRUB_GIT;
@@ -36,6 +39,10 @@ static int run(struct wfm_oracle_result *out, const char *dir, const struct wfm_
 	/* a summary is a bonus: a pattern that hits its match limit just means none */
 	if (wfm_summary_parse(&out->summary, p->output.ptr, p->output.len) < 0)
 		memset(&out->summary, 0, sizeof(out->summary));
+	if (opts->tests && !p->cancelled) {
+		wfm_test_results_parse(&out->tests, p->output.ptr, p->output.len);
+		wfm_test_results_find_junit(&out->tests, dir, &started);
+	}
 	if (!out->pass && !p->cancelled) {
 		struct wfm_excerpt_opts eo = WFM_EXCERPT_OPTS_INIT;
 
@@ -103,6 +110,7 @@ void wfm_oracle_result_release(struct wfm_oracle_result *r)
 	wfm_process_result_release(&r->proc);
 	memset(&r->summary, 0, sizeof(r->summary));
 	wfm_strvec_clear(&r->excerpt);
+	wfm_test_results_release(&r->tests);
 }
 
 void wfm_oracle_describe_end(struct wfm_buf *out, const struct wfm_oracle_result *r)

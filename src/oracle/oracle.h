@@ -8,6 +8,7 @@
 #include "base/strvec.h"
 #include "git/repo.h"
 #include "oracle/summary.h"
+#include "oracle/test_results.h"
 
 /*
  * The oracle: the project's test command, run with /bin/sh -c in a
@@ -42,9 +43,12 @@ struct wfm_oracle_opts {
 	const volatile sig_atomic_t *cancel;
 	/* "NAME=value" entries added to the command's environment; may be NULL */
 	const char *const *env_set;
+	/* read the results of single tests (oracle/test_results.h): from the output,
+	 * and from the JUnit XML files the command wrote in its directory */
+	int tests;
 };
 /* clang-format off */
-#define WFM_ORACLE_OPTS_INIT { NULL, WFM_ORACLE_TIMEOUT_DEFAULT, 0, 0, NULL, NULL }
+#define WFM_ORACLE_OPTS_INIT { NULL, WFM_ORACLE_TIMEOUT_DEFAULT, 0, 0, NULL, NULL, 0 }
 /* clang-format on */
 
 struct wfm_oracle_result {
@@ -61,6 +65,8 @@ struct wfm_oracle_result {
 	/* a run that failed (not one that was cancelled): the most telling lines of
 	 * its output, most telling first (oracle/excerpt.h); empty otherwise */
 	struct wfm_strvec excerpt;
+	/* with opts->tests, the tests it reported (none: no format recognised) */
+	struct wfm_test_results tests;
 };
 
 /*

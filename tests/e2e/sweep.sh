@@ -239,7 +239,7 @@ git wfmigrate run --yes --provider exec --agent-cmd "$agent" --workflow "$src/te
 	--oracle true >/dev/null 2>&1 || :
 other=$(ls -t "$runs" | head -1)
 expect_code 128 git wfmigrate sweep --resume "$other"
-expect_stderr "run $other is not a sweep"
+expect_stderr "run $other is not a run of sweep"
 expect_code 128 git wfmigrate sweep --resume no-such-run
 pass "--resume: a stopped sweep exits 128 and says how to go on; resumed, nothing is asked twice; a finished one is printed again"
 
