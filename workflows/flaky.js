@@ -242,7 +242,7 @@ async function confirmFix(branch, name) {
   let r = first
   for (;;) {
     const v = verdict(r, name)
-    if (!v.ok) return { confirmed: false, passed, why: v.why }
+    if (!v.ok) return { confirmed: false, passed, why: `rerun ${passed + 1} of ${confirmRuns} failed: ${v.why}` }
     passed++
     if (passed >= confirmRuns) return { confirmed: true, passed, why: null }
     r = await oracle({ branch })
