@@ -55,6 +55,7 @@ const maxRounds = whole(A.maxRounds, 'maxRounds', 1, 50)
 
 const AGENTS_PER_RUN = limits.agentsPerRun ?? Infinity
 const MAX_CAUSES = 3 // per hypothesis agent
+const MERGE_TRIES = 10 // (1/3)^10 < 2e-5 for a test that fails one run in three
 
 const HYPOTHESES = {
   type: 'object',
@@ -105,6 +106,7 @@ let outOfBudget = false
 let rounds = 0
 let idle = 0
 let stopped = 'done'
+let queueDown = null // why the merge queue could not start
 
 log(`${tests.length} flaky test(s); a fix must pass ${confirmRuns} rerun(s)` +
   (stable.length ? `, with the ${stable.length} stable test(s)` : '') +
@@ -192,7 +194,7 @@ async function round(s) {
   const winner = confirmed.length === 1 ? confirmed[0] : await tournament(s, confirmed)
 
   // Merge
-  const m = await merge({ branch: winner.entry.branch, message: `Fix the flaky test '${name}': ${oneLine(winner.c.cause)}` })
+  const m = await land(winner.entry.branch, `Fix the flaky test '${name}': ${oneLine(winner.c.cause)}`, name)
   const fix = {
     test: name, branch: winner.entry.branch, commit: winner.entry.commit, hypothesis: winner.c.cause,
     confirmations: winner.entry.confirmations, merged: m.merged === true,
@@ -211,6 +213,36 @@ async function round(s) {
   if (at >= 0) fixes[at] = fix
   else fixes.push(fix)
   return news
+}
+
+// merge() of a confirmed fix. The merge queue runs the test command once on
+// the base when it starts (and refuses to start when it fails there), then
+// once on each candidate: a flaky test fails such a run at random (this one
+// on the base, another not fixed yet on the candidate). Without broken tests
+// (which would fail every run) those runs are tried again, up to
+// MERGE_TRIES times. A queue that cannot start is not asked again: the
+// fixes that follow are confirmed and reported, not merged.
+async function land(branch, message, name) {
+  if (queueDown) return { merged: false, reason: 'baseline-failed', detail: queueDown }
+  const othersFlaky = state.some(s => !s.fixed && s.test.name !== name)
+  for (let k = 1; ; k++) {
+    let m
+    try {
+      m = await merge({ branch, message })
+    } catch (err) {
+      const msg = String(err?.message ?? err)
+      if (!/ on base commit /.test(msg)) throw err
+      if (broken.length || k >= MERGE_TRIES) {
+        queueDown = msg
+        log(`the merge queue cannot start: ${oneLine(msg)}${broken.length ? ` (the broken test(s) fail every run: ${broken.join('; ')})` : ''}`)
+        return { merged: false, reason: 'baseline-failed', detail: msg }
+      }
+      log(`the merge queue's run on the base failed (${oneLine(msg)}): a flaky test; trying again (${k + 1} of ${MERGE_TRIES})`)
+      continue
+    }
+    if (m.merged || m.reason !== 'oracle-failed' || !othersFlaky || broken.length || k >= MERGE_TRIES) return m
+    log(`${name}: the merge queue's run failed on ${branch}, with other flaky tests not fixed yet; trying again (${k + 1} of ${MERGE_TRIES})`)
+  }
 }
 
 // Records what became of a cause's fix; {c, entry, result} for the pipeline.

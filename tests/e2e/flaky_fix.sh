@@ -22,6 +22,9 @@
 #     judge prefer: not the first, not the smaller) is the one merged;
 # (c) only the wrong cause: the loop ends after two rounds in a row that
 #     found nothing new, the test unresolved, nothing merged;
+# (exec) fixtures/codemods/flaky-fix.mjs plays the same roles with
+#     --provider exec: three causes, the wrong one rejected, the judge's
+#     pick of the two confirmed (the smaller) merged;
 # and bad arguments are refused before any agent runs.
 . "$(dirname "$0")/lib.sh"
 
@@ -141,6 +144,23 @@ if git rev-parse -q --verify "$integration" >/dev/null; then
 	[ "$(git rev-parse "$integration")" = "$base" ] || fail "(c): something was merged"
 fi
 pass "(c) only a wrong cause: 3 rounds (two found nothing new), the test unresolved, nothing merged"
+
+# --- the exec stand-in (fixtures/codemods/flaky-fix.mjs): the same roles;
+# three causes, two fixes confirmed, its judge prefers the smaller one
+expect_code 0 git wfmigrate run --provider exec --yes --json --workflow flaky --oracle 'make test' \
+	--agent-cmd "node $src/fixtures/codemods/flaky-fix.mjs --hypotheses tie-order,qsort,buffer" --args-json "$args"
+cp "$TMP/out" "$TMP/exec.json"
+py 'r = j(sys.argv[1])["result"]
+assert r["rounds"] == 1 and r["unresolved"] == [], r
+ok = sorted(t["hypothesis"][:20] for t in r["tried"] if t["confirmed"])
+assert ok == ["tally_report orders ", "tally_report sorts b"], r["tried"]
+bad = [t for t in r["tried"] if not t["confirmed"]]
+assert len(bad) == 1 and bad[0]["confirmations"] < 20 and bad[0]["hypothesis"].startswith("the report buffer"), bad
+f = r["fixes"][0]
+assert f["merged"] is True and f["hypothesis"].startswith("tally_report sorts by count only"), f' "$TMP/exec.json" ||
+	fail "exec: the stand-in did not give the same results"
+holds exec
+pass "exec stand-in: the wrong fix rejected, two confirmed, the smaller one judged best and merged"
 
 # --- bad arguments
 expect_code 129 git wfmigrate run --provider exec --agent-cmd true --yes --workflow flaky --oracle 'make test' \
