@@ -55,6 +55,7 @@ const maxRounds = whole(A.maxRounds, 'maxRounds', 1, 50)
 
 const AGENTS_PER_RUN = limits.agentsPerRun ?? Infinity
 const MAX_CAUSES = 3 // per hypothesis agent
+const NOT_STARTED = Object.freeze({ notStarted: 'budget' })
 const MERGE_TRIES = 10 // (1/3)^10 < 2e-5 for a test that fails one run in three
 
 const HYPOTHESES = {
@@ -175,6 +176,7 @@ async function round(s) {
       phase: 'Fix', schema: FIXED, ...(head ? { base: head } : {}),
     })),
     async (r, c) => {
+      if (r === NOT_STARTED) return null
       const w = r === null ? null : worktreeOf(r)
       const entry = { test: name, hypothesis: c.cause, branch: w?.branch ?? null, commit: w?.commit ?? null,
         confirmations: 0, confirmed: false }
@@ -416,7 +418,8 @@ function judgePrompt(s, a, b, da, db) {
 // ---------------------------------------------------------------------------
 // Helpers.
 
-// An agent call; a refusal for lack of budget is null and ends the loop.
+// An agent call; one the budget let not start is NOT_STARTED (its cause
+// stays untried) and ends the loop after this round.
 async function spend(promise) {
   agentsStarted++
   try {
@@ -424,7 +427,7 @@ async function spend(promise) {
   } catch (err) {
     if (err?.code === 'budget') {
       outOfBudget = true
-      return null
+      return NOT_STARTED
     }
     throw err
   }

@@ -25,6 +25,7 @@
 # (exec) fixtures/codemods/flaky-fix.mjs plays the same roles with
 #     --provider exec: three causes, the wrong one rejected, the judge's
 #     pick of the two confirmed (the smaller) merged;
+# (budget) a budget smaller than a round stops the loop after it;
 # and bad arguments are refused before any agent runs.
 . "$(dirname "$0")/lib.sh"
 
@@ -144,6 +145,20 @@ if git rev-parse -q --verify "$integration" >/dev/null; then
 	[ "$(git rev-parse "$integration")" = "$base" ] || fail "(c): something was merged"
 fi
 pass "(c) only a wrong cause: 3 rounds (two found nothing new), the test unresolved, nothing merged"
+
+# --- a budget smaller than a round: the loop stops there, the budget kept
+start_fakellm budget
+ANTHROPIC_API_KEY=$FAKE_KEY ANTHROPIC_BASE_URL=$FAKE_URL expect_code 0 \
+	git wfmigrate run --provider anthropic --model fake-rules --yes --json --budget 12000 --workflow flaky \
+	--oracle 'make test' --args-json "$args"
+cp "$TMP/out" "$TMP/budget.json"
+FLAKY=$flaky py 'o = j(sys.argv[1])
+r = o["result"]
+assert r["stopped"] == "budget" and r["rounds"] == 1 and r["unresolved"] == [os.environ["FLAKY"]], r
+assert r["fixes"] == [] and all(t.get("reason") != "the fixer failed" for t in r["tried"]), r["tried"]
+assert o["budget"]["spentTokens"] <= 12000, o["budget"]' "$TMP/budget.json" ||
+	fail "budget: the loop did not stop at the budget"
+pass "budget: the loop stops at the budget (stopped: budget), the test unresolved, the budget kept"
 
 # --- the exec stand-in (fixtures/codemods/flaky-fix.mjs): the same roles;
 # three causes, two fixes confirmed, its judge prefers the smaller one
