@@ -182,7 +182,13 @@ async function round(s) {
         confirmations: 0, confirmed: false }
       if (!w) return settle(c, entry, 'the fixer failed')
       if (!w.changed) return settle(c, entry, 'the fixer changed nothing')
-      const v = await confirmFix(w.branch, name)
+      let v
+      try {
+        v = await confirmFix(w.branch, name)
+      } catch (err) {
+        if (err?.code === 'budget' || /stop/i.test(String(err?.message))) throw err
+        return settle(c, entry, `the confirmation failed: ${oneLine(err?.message ?? err)}`)
+      }
       entry.confirmations = v.passed
       entry.confirmed = v.confirmed
       return settle(c, entry, v.confirmed ? null : v.why, r)
