@@ -100,7 +100,7 @@ const ANGLES = [
 
 const fixes = [] // the winner per test (merged or not)
 const tried = [] // every fix tried, confirmed or not
-const state = tests.map(t => ({ test: t, causes: [], fixed: false, winner: null }))
+const state = tests.map(t => ({ test: t, causes: [], fixed: false }))
 let head = null // the last commit merged: later fixers start from it
 let agentsStarted = 0
 let outOfBudget = false
@@ -140,13 +140,14 @@ return { fixes, rounds, unresolved, tried, stopped, confirm: confirmRuns }
 // ---------------------------------------------------------------------------
 // One round for one test: new causes, a fixer per untried cause, the
 // confirmation, the tournament, the merge. Returns how many new things it
-// found (causes, confirmed fixes).
+// found: new causes, and causes tried (among them the confirmed fixes).
 
 async function round(s) {
   const name = s.test.name
   let news = 0
 
   // Hypothesize
+  phase('Hypothesize')
   const answers = await parallel(Array.from({ length: perRound }, (_, k) => () =>
     spend(agent(hypothesisPrompt(s, k), {
       role: 'reviewer', tools: ['Read', 'Grep', 'Glob'], label: `hypothesize:${k + 1}:${name}`,
@@ -169,7 +170,9 @@ async function round(s) {
   log(`${name}: ${news} new cause(s); ${untried.length} to try`)
   if (!untried.length) return news
 
-  // Fix, then Confirm: each cause on its own
+  // Fix, then Confirm: each cause on its own (the oracle runs of a fix
+  // start as soon as its fixer is done)
+  phase('Fix')
   const attempts = await pipeline(untried,
     c => spend(agent(fixPrompt(s, c), {
       role: 'implementer', isolation: 'worktree', label: `fix:${name}:${s.causes.indexOf(c) + 1}`,
@@ -194,14 +197,17 @@ async function round(s) {
       return settle(c, entry, v.confirmed ? null : v.why, r)
     })
   const confirmed = attempts.filter(a => a?.entry.confirmed)
-  news += confirmed.length
+  // a cause tried is something new too: its outcome goes to the next round's prompts
+  news += attempts.filter(Boolean).length
   log(`${name}: ${confirmed.length} of ${untried.length} fix(es) confirmed by ${confirmRuns} rerun(s)`)
   if (!confirmed.length) return news
 
   // Judge
+  if (confirmed.length > 1) phase('Judge')
   const winner = confirmed.length === 1 ? confirmed[0] : await tournament(s, confirmed)
 
   // Merge
+  phase('Merge')
   const m = await land(winner.entry.branch, `Fix the flaky test '${name}': ${oneLine(winner.c.cause)}`, name)
   const fix = {
     test: name, branch: winner.entry.branch, commit: winner.entry.commit, hypothesis: winner.c.cause,
