@@ -189,7 +189,8 @@ async function round(s) {
       try {
         v = await confirmFix(w.branch, name)
       } catch (err) {
-        if (err?.code === 'budget' || /stop/i.test(String(err?.message))) throw err
+        // a stop, the budget: the run ends; an oracle that could not run: this fix only
+        if (err?.code || /^the run was stopped/.test(String(err?.message))) throw err
         return settle(c, entry, `the confirmation failed: ${oneLine(err?.message ?? err)}`)
       }
       entry.confirmations = v.passed
