@@ -152,6 +152,8 @@ async function round(s) {
     spend(agent(hypothesisPrompt(s, k), {
       role: 'reviewer', tools: ['Read', 'Grep', 'Glob'], label: `hypothesize:${k + 1}:${name}`,
       phase: 'Hypothesize', schema: HYPOTHESES,
+      // once a fix is merged, the code as it now is (a read-only worktree at it)
+      ...(head ? { isolation: 'worktree', base: head } : {}),
     }))))
   for (const a of answers) {
     for (const h of Array.isArray(a?.hypotheses) ? a.hypotheses.slice(0, MAX_CAUSES) : []) {
