@@ -100,7 +100,9 @@ const ANGLES = [
 
 const fixes = [] // the winner per test (merged or not)
 const tried = [] // every fix tried, confirmed or not
-const state = tests.map(t => ({ test: t, causes: [], fixed: false }))
+// parked: a confirmed fix the merge queue could not take (it cannot start):
+// no more rounds for that test, it stays unresolved
+const state = tests.map(t => ({ test: t, causes: [], fixed: false, parked: false }))
 let head = null // the last commit merged: later fixers start from it
 let agentsStarted = 0
 let outOfBudget = false
@@ -114,7 +116,7 @@ log(`${tests.length} flaky test(s); a fix must pass ${confirmRuns} rerun(s)` +
   (broken.length ? `; ${broken.length} broken test(s) ignored` : ''))
 
 for (;;) {
-  const pending = state.filter(s => !s.fixed)
+  const pending = state.filter(s => !s.fixed && !s.parked)
   if (!pending.length) break
   if (idle >= 2) { stopped = 'no-progress'; break }
   if (rounds >= maxRounds) { stopped = 'max-rounds'; break }
@@ -224,6 +226,7 @@ async function round(s) {
   } else {
     fix.reason = m.reason ?? 'error'
     if (m.detail) fix.detail = m.detail
+    if (fix.reason === 'baseline-failed') s.parked = true
     log(`${name}: ${winner.entry.branch} was not merged: ${fix.reason}`)
   }
   const at = fixes.findIndex(f => f.test === name)

@@ -77,7 +77,8 @@ tried = {t["hypothesis"].split(":")[0]: t for t in r["tried"]}
 assert len(tried) == 2, r["tried"]
 wrong = tried["the report buffer of 128 bytes in the test is too small"]
 assert wrong["confirmed"] is False and wrong["confirmations"] < 20 and wrong["branch"], wrong
-assert "not ok 5 - " + name in wrong["reason"], wrong
+# the failure: the excerpt of the oracle (one run at a time), or the first failure of the test (per-test results)
+assert "not ok 5 - " + name in wrong["reason"] or "got \x27apple=3 pear=1 banana=1\x27" in wrong["reason"], wrong
 assert wrong["branch"] != f["branch"]
 calls = log(sys.argv[2])
 assert all(c["status"] == 200 for c in calls), [c["status"] for c in calls]

@@ -41,8 +41,15 @@ function engine({ causes, oracle, judge = () => ({ winner: 'A', reason: 'smaller
 		if (msg.method === 'agent' && p.role === 'reviewer') {
 			assert.equal(first, 'Flaky test: why does this test fail only sometimes?');
 			assert.deepEqual(p.tools, ['Read', 'Grep', 'Glob']);
-			assert.equal(p.isolation, undefined);
-			reply({ ok: true, value: { hypotheses: causes(p.prompt, p.label) } });
+			const value = { hypotheses: causes(p.prompt, p.label) };
+			// after a merge: a read-only worktree at it
+			if (p.isolation === 'worktree') {
+				assert.equal(p.base, 'm'.repeat(40));
+				reply({ ok: true, value: { output: value, branch: null, commit: p.base, changed: false } });
+			} else {
+				assert.equal(p.isolation, undefined);
+				reply({ ok: true, value });
+			}
 		} else if (msg.method === 'agent' && p.role === 'implementer') {
 			assert.equal(first, 'Fix this flaky test by the cause given:');
 			assert.equal(p.isolation, 'worktree');
@@ -207,7 +214,9 @@ test('merges: a base failed by a flaky test is retried; with broken tests the qu
 		[[FLAKY, false, 'baseline-failed', 20], [OTHER, false, 'baseline-failed', 20]]);
 	assert.match(v.fixes[1].detail, /on base commit/);
 	assert.deepEqual(v.unresolved, [FLAKY, OTHER]);
-	assert.equal(v.stopped, 'no-progress');
+	// both parked after their round: no more rounds
+	assert.equal(v.rounds, 1);
+	assert.equal(v.stopped, 'done');
 
 	// another flaky test left: a candidate that fails is tried again
 	seen = [];
@@ -223,6 +232,10 @@ test('merges: a base failed by a flaky test is retried; with broken tests the qu
 	v = done(r);
 	assert.equal(v.fixes[0].merged, true);
 	assert.equal(seen.filter((m) => m.method === 'merge').length, 2);
+	// the other test's hypothesis agents read the merged tree
+	const others = seen.filter((m) => m.params?.role === 'reviewer' && m.params.prompt.includes(`Test: ${OTHER}`));
+	assert.equal(others.length, 3);
+	assert.ok(others.every((m) => m.params.isolation === 'worktree' && m.params.base === 'm'.repeat(40)));
 	assert.deepEqual(v.unresolved, [OTHER]);
 	assert.equal(v.stopped, 'max-rounds');
 });
