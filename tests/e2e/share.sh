@@ -331,7 +331,7 @@ expect_code 0 git wfmigrate workflows --json
 py '
 w = [(x["name"], x["source"], x["shadowed"]) for x in j(sys.argv[1])]
 assert ("migrate", "home", False) in w and ("migrate", "builtin", True) in w, w
-assert [n for n, s, _ in w] == ["broken", "hello", "migrate", "migrate", "sweep"], w
+assert [n for n, s, _ in w] == ["broken", "hello", "migrate", "flaky", "migrate", "sweep"], w
 ' "$TMP/out" || fail "workflows: the home copy does not shadow the built-in: $(cat "$TMP/out")"
 (cd "$TMP" && expect_code 0 git wfmigrate workflows) || exit 1
 grep -Eq '^migrate +home ~/.claude/workflows ' "$TMP/out" && ! grep -q '^hello' "$TMP/out" ||

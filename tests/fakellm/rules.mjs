@@ -17,11 +17,15 @@
 //                       StructuredOutput from the unit block of the prompt of
 //                       workflows/sweep.js, recognised by its first line
 //                       (sweep.mjs)
+//   flaky-hypothesis, flaky-fixer, flaky-judge
+//                       the prompts of workflows/flaky.js, recognised by
+//                       their first line, on the tallykit fixture (flaky.mjs)
 //
 // Any tool result that is an error ends the job with a text turn. A
 // StructuredOutput refused by the client is retried once with the object
 // bent to the tool's schema (fitToSchema), then the model gives up.
 
+import { flakyReply, flakyRole } from './flaky.mjs'
 import { sweepAnswer, sweepRole } from './sweep.mjs'
 
 // The codemod's two patterns (old-to-safe.sh), in JavaScript. Python's \w is
@@ -54,6 +58,8 @@ export function guessRole(conv) {
   // they quote after it cannot change that
   const sweep = sweepRole(text)
   if (sweep) return sweep
+  const flaky = flakyRole(text)
+  if (flaky) return flaky
   let best = null
   let at = Infinity
   for (const [marker, role] of ROLE_MARKERS) {
@@ -287,6 +293,9 @@ export function ruleModel(conv, scenario = {}) {
   if (role?.startsWith('sweep-')) {
     const answer = sweepAnswer(prompt, role)
     return answer.error ? text(answer.error) : submit(conv, answer, history(conv))
+  }
+  if (role?.startsWith('flaky-')) {
+    return flakyReply(conv, role, prompt, scenario, { history, submit, text, parseNumbered, firstLine })
   }
   const unit = parseUnit(prompt)
   if (!role) return text('fakellm rule model: I cannot tell the job from the prompt (no "You are migrating", "You are fixing", "adversarial reviewer" or "Decide whether one unit").')

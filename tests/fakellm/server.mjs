@@ -18,12 +18,13 @@ import * as anthropic from './anthropic.mjs'
 import * as openai from './openai.mjs'
 import { escapeModel } from './escape.mjs'
 import { Faults } from './faults.mjs'
+import { checkFlakyScenario } from './flaky.mjs'
 import { PLANNER_ANSWERS, guessRole, promptOf, ruleModel } from './rules.mjs'
 import { Script } from './script.mjs'
 import { AnthropicCache, OpenAICache, tokensOfText } from './tokens.mjs'
 
 const MAX_BODY = 32 * 1024 * 1024 // the Messages API's request limit
-const SCENARIO_KEYS = ['model', 'script', 'cacheMinTokens', 'usage', 'faults', 'spendLimit', 'latencyMs', 'planner', 'comment']
+const SCENARIO_KEYS = ['model', 'script', 'cacheMinTokens', 'usage', 'faults', 'spendLimit', 'latencyMs', 'planner', 'flaky', 'comment']
 
 export function loadScenario(file) {
   if (!file) return {}
@@ -43,6 +44,10 @@ export function loadScenario(file) {
   if (s.planner !== undefined && (!Array.isArray(s.planner) ||
       !s.planner.every(a => PLANNER_ANSWERS.includes(a) || (a && typeof a === 'object' && !Array.isArray(a))))) {
     throw new Error(`scenario.planner must be a list of answers (${PLANNER_ANSWERS.join(', ')}, or an object)`)
+  }
+  if (s.flaky !== undefined) {
+    const why = checkFlakyScenario(s.flaky)
+    if (why) throw new Error(why)
   }
   if (s.usage !== undefined && !['full', 'none', 'partial'].includes(s.usage)) {
     throw new Error(`scenario.usage must be "full", "none" or "partial", not ${JSON.stringify(s.usage)}`)
