@@ -141,8 +141,13 @@ static void print_failures(const struct wfm_test_tally *t)
 	}
 }
 
-/* The arguments of workflows/flaky.js (docs/flaky.md, "--fix"). */
-static cJSON *fix_args(const struct wfm_test_tally *t, unsigned long confirm)
+/*
+ * The arguments of workflows/flaky.js (docs/flaky.md, "--fix"); the flaky
+ * and broken tests also go to known (the run's known failures: the merge
+ * queue's oracle runs judge the other tests, docs/flaky-fix.md).
+ */
+static cJSON *fix_args(const struct wfm_test_tally *t, unsigned long confirm,
+		       struct wfm_strvec *known)
 {
 	cJSON *args = wfm_json_object(), *all = wfm_test_tally_json(t), *tests = wfm_json_array();
 	cJSON *broken = wfm_json_array(), *stable = wfm_json_array(), *item;
@@ -151,6 +156,8 @@ static cJSON *fix_args(const struct wfm_test_tally *t, unsigned long confirm)
 		const char *name = wfm_json_get_str(item, "name", "");
 		const char *c = wfm_json_get_str(item, "classification", "");
 
+		if (!strcmp(c, "flaky") || !strcmp(c, "broken"))
+			wfm_strvec_push(known, name);
 		if (!strcmp(c, "flaky")) {
 			cJSON *o = cJSON_Duplicate(item, 1);
 
@@ -359,7 +366,8 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	}
 
 	if (fix && flaky) {
-		args = fix_args(&tally, confirm_opt ? confirm_opt : CONFIRM_DEFAULT);
+		args = fix_args(&tally, confirm_opt ? confirm_opt : CONFIRM_DEFAULT,
+				&cfg.known_failures);
 		ret = wfm_cmd_builtin_run(&result, &run, ctx->repo, &cfg, args, &flaky_job, NULL,
 					  quiet);
 		if (ret != WFM_EXIT_OK)

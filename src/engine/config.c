@@ -89,6 +89,9 @@ const struct wfm_config_field wfm_config_fields[WFM_CF_NR] = {
 	/* none: every unit; resume lifts it once the pilot has run (cmd/resume.c) */
 	[WFM_CF_PILOT] = { "pilot", "pilot", "wfmigrate.pilot", "WFMIGRATE_PILOT", WFM_CONFIG_ULONG,
 			   AT(pilot), NULL, 1, 100000, WFM_CONFIG_CARD },
+	/* no option: flaky --fix sets it (cmd/flaky.c) */
+	[WFM_CF_KNOWN_FAILURES] = { "knownFailures", NULL, NULL, NULL, WFM_CONFIG_LIST,
+				    AT(known_failures), NULL, 0, 0, WFM_CONFIG_CARD },
 };
 
 #define FIELD(cfg, f, type) ((type *)((char *)(cfg) + (f)->offset))

@@ -69,6 +69,7 @@ enum wfm_config_field_id {
 	WFM_CF_AGENT_TOKENS,
 	WFM_CF_NO_CACHE,
 	WFM_CF_PILOT,
+	WFM_CF_KNOWN_FAILURES,
 	WFM_CF_NR,
 };
 
@@ -99,6 +100,9 @@ struct wfm_run_config {
 	unsigned long agent_tokens;	 /* per agent; 0: none */
 	int no_cache;			 /* do not mark prompts cacheable */
 	unsigned long pilot;		 /* units the run starts before it stops; 0: all */
+	/* tests whose failures do not fail the oracle (oracle/oracle.h); set by
+	 * flaky --fix to the broken and flaky ones */
+	struct wfm_strvec known_failures;
 
 	enum wfm_config_from from[WFM_CF_NR];
 };

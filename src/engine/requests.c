@@ -202,6 +202,14 @@ static int prepare_agent(struct engine *e, struct job *job)
 	return 0;
 }
 
+/* The run's known failures (flaky --fix), NULL-terminated, or NULL. */
+static const char *const *known_failures(const struct engine *e)
+{
+	const struct wfm_strvec *k = &e->opts->config->known_failures;
+
+	return k->nr ? (const char *const *)k->v : NULL;
+}
+
 static const char *oracle_command(struct engine *e, const struct job *job)
 {
 	const char *cmd = wfm_json_get_nonempty(job->params, "cmd");
@@ -456,6 +464,7 @@ static void run_oracle(struct job *job)
 				   : e->opts->config->oracle_timeout;
 	opts.cancel = &e->cancel;
 	opts.tests = 1;
+	opts.known_failures = known_failures(e);
 	so.runs = cJSON_IsNumber(runs) && runs->valuedouble >= 1 && runs->valuedouble <= 1000
 			  ? (size_t)runs->valuedouble
 			  : 1;
@@ -531,6 +540,7 @@ static void run_merge(struct job *job)
 					cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 						e->opts->args, "allowTestEdits"));
 		opts.cancel = &e->cancel;
+		opts.known_failures = known_failures(e);
 		opts.progress = wfm_engine_merge_progress;
 		opts.progress_data = e;
 		if (wfm_merge_queue_start(&e->merge, e->pool, &opts) < 0) {

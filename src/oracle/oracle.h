@@ -46,9 +46,14 @@ struct wfm_oracle_opts {
 	/* read the results of single tests (oracle/test_results.h): from the output,
 	 * and from the JUnit XML files the command wrote in its directory */
 	int tests;
+	/* NULL-terminated names of tests known to fail (broken or flaky): a run that
+	 * exits non-zero on its own (not killed, not timed out) passes when the tests
+	 * it reports include failures and every one of them is known (out->excused);
+	 * NULL: none */
+	const char *const *known_failures;
 };
 /* clang-format off */
-#define WFM_ORACLE_OPTS_INIT { NULL, WFM_ORACLE_TIMEOUT_DEFAULT, 0, 0, NULL, NULL, 0 }
+#define WFM_ORACLE_OPTS_INIT { NULL, WFM_ORACLE_TIMEOUT_DEFAULT, 0, 0, NULL, NULL, 0, NULL }
 /* clang-format on */
 
 struct wfm_oracle_result {
@@ -67,6 +72,8 @@ struct wfm_oracle_result {
 	struct wfm_strvec excerpt;
 	/* with opts->tests, the tests it reported (none: no format recognised) */
 	struct wfm_test_results tests;
+	/* passed only because every test that failed is a known failure */
+	int excused;
 };
 
 /*

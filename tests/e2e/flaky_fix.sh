@@ -190,3 +190,30 @@ for bad in '{"tests": []}' '{"tests": [{"name": "x"}], "confirm": 0}' '{"tests":
 done
 pass "bad arguments: refused with the argument named"
 check_repo "$TMP/tallykit"
+
+# --- the whole job: git wfmigrate flaky --fix on the fixture as it is, the
+# broken test included. Detection finds the flaky and the broken test; they
+# are the run's known failures, so the merge queue's runs (on the base, and
+# on the fix) judge the other tests: the broken test does not block the
+# merge, nor does the flaky one failing a single run. The fix is merged;
+# the broken test remains, so the command exits 1.
+"$src/fixtures/make-flaky.sh" "$TMP/whole" >/dev/null
+cd "$TMP/whole"
+start_fakellm whole
+ANTHROPIC_API_KEY=$FAKE_KEY ANTHROPIC_BASE_URL=$FAKE_URL expect_code 1 \
+	git wfmigrate flaky --oracle 'make test' --jobs 2 --fix --confirm 20 --provider anthropic \
+	--model fake-rules --json -q
+FLAKY=$flaky py 'r = j(sys.argv[1])
+cls = {t["name"]: t["classification"] for t in r["tests"]}
+assert cls[os.environ["FLAKY"]] == "flaky" and cls["merge adds the counts of another tally"] == "broken", cls
+assert len(r["fixes"]) == 1, r["fixes"]
+f = r["fixes"][0]
+assert f["test"] == os.environ["FLAKY"] and f["merged"] is True and f["confirmations"] == 20, f' "$TMP/out" ||
+	{ cat "$TMP/out" "$TMP/err" >&2; fail "flaky --fix did not merge the fix with the broken test in the tree"; }
+run=$(ls -t "$(git rev-parse --git-common-dir)/wfmigrate/runs" | head -1)
+py 'c = j(sys.argv[1]); assert sorted(c["knownFailures"]) == sorted(sys.argv[2:]), c["knownFailures"]' \
+	"$(git rev-parse --git-common-dir)/wfmigrate/runs/$run/run.json" "$flaky" \
+	"merge adds the counts of another tally" || fail "run.json does not keep the known failures"
+git show "wfmigrate/$run/integration:src/tally.c" | grep -q strcmp || fail "the tie-break is not on the integration branch"
+pass "flaky --fix with a broken test in the tree: the broken and flaky tests are known failures; the fix is merged, exit 1"
+check_repo "$TMP/whole"

@@ -358,6 +358,43 @@ static void test_oracle__run_in_a_directory(void **state)
 	free(dir);
 }
 
+/* Known failures: a run whose only failed tests are known passes, excused; nothing else does */
+static void test_oracle__known_failures(void **state)
+{
+	static const char *const known[] = { "flaky one", "broken one", NULL };
+	static const struct {
+		const char *command;
+		int pass, excused;
+	} cases[] = {
+		{ "printf 'ok 1 - a\\nnot ok 2 - flaky one\\nnot ok 3 - broken one\\n'; exit 1", 1,
+		  1 },
+		{ "printf 'ok 1 - a\\nnot ok 2 - flaky one\\nnot ok 3 - b\\n'; exit 1", 0, 0 },
+		/* no test named: nothing to excuse */
+		{ "echo '1 passed, 1 failed'; exit 1", 0, 0 },
+		/* a failure of the command, not of a test: nothing failed that is known */
+		{ "printf 'ok 1 - a\\n'; exit 2", 0, 0 },
+		/* killed: never excused */
+		{ "printf 'not ok 1 - flaky one\\n'; kill -9 $$", 0, 0 },
+		{ "printf 'ok 1 - a\\n'", 1, 0 },
+	};
+	char *dir = wfm_test_tmpdir();
+
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(cases); i++) {
+		struct wfm_oracle_opts o = WFM_ORACLE_OPTS_INIT;
+		struct wfm_oracle_result r;
+
+		o.command = cases[i].command;
+		o.known_failures = known;
+		assert_wfm_ok(wfm_oracle_run_in(&r, dir, &o));
+		if (r.pass != cases[i].pass || r.excused != cases[i].excused)
+			fail_msg("case %zu (%s): pass %d excused %d", i, cases[i].command, r.pass,
+				 r.excused);
+		wfm_oracle_result_release(&r);
+	}
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
 struct thread_arg {
 	struct wfm_pool *pool;
 	const char *ref;
@@ -413,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_oracle__errors),
 		cmocka_unit_test(test_oracle__cancelled_before_start),
 		cmocka_unit_test(test_oracle__run_in_a_directory),
+		cmocka_unit_test(test_oracle__known_failures),
 		cmocka_unit_test(test_oracle__threads_share_a_pool),
 	};
 
