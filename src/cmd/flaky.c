@@ -16,11 +16,11 @@
 #include "oracle/series.h"
 #include "oracle/test_tally.h"
 #include "ui/exit.h"
+#include "ui/interrupt.h"
 #include "ui/message.h"
 #include "ui/options.h"
 #include "ui/settings.h"
 
-#include <signal.h>
 #include <time.h>
 
 #define RUNS_DEFAULT 20
@@ -38,33 +38,6 @@ static const char *const flaky_usage[] = {
 	"                            [--concurrency <n>]]",
 	NULL,
 };
-
-/* Set by the handlers below; the runs poll it and kill their command's group. */
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	interrupted = sig;
-}
-
-static const int caught[] = { SIGINT, SIGTERM, SIGHUP };
-
-static void catch_signals(struct sigaction *old)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < WFM_ARRAY_SIZE(caught); i++)
-		sigaction(caught[i], &sa, &old[i]);
-}
-
-static void restore_signals(const struct sigaction *old)
-{
-	for (size_t i = 0; i < WFM_ARRAY_SIZE(caught); i++)
-		sigaction(caught[i], &old[i], NULL);
-}
 
 /* "run 3/20 failed in 0.2s (exited 1)", on stderr as each run ends */
 static void progress(void *data, const struct wfm_oracle_result *r, size_t i, size_t finished,
@@ -259,7 +232,7 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	struct wfm_pool_opts pool_opts = WFM_POOL_OPTS_INIT;
 	struct wfm_pool *pool = NULL;
 	struct wfm_rundir *run = NULL;
-	struct sigaction old[WFM_ARRAY_SIZE(caught)];
+	struct sigaction old[WFM_UI_INTERRUPT_SIGNALS];
 	char commit[WFM_OID_HEXSZ + 1];
 	char *command = NULL;
 	cJSON *result = NULL, *args = NULL;
@@ -320,7 +293,7 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 
 	opts.command = command;
 	opts.timeout_sec = timeout;
-	opts.cancel = &interrupted;
+	opts.cancel = &wfm_ui_interrupted;
 	opts.tests = 1;
 	so.runs = runs_opt ? runs_opt : RUNS_DEFAULT;
 	so.jobs = jobs;
@@ -331,17 +304,16 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		fprintf(stderr, "flaky: %zu runs of '%s' at %.7s, %zu at once\n", so.runs, command,
 			commit, jobs < so.runs ? (size_t)jobs : so.runs);
 
-	interrupted = 0;
-	catch_signals(old);
+	wfm_ui_interrupt_catch(old);
 	rc = wfm_oracle_series_run(&series, pool, commit, &opts, &so);
-	restore_signals(old);
+	wfm_ui_interrupt_restore(old);
 	if (rc < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
-	if (interrupted) {
+	if (wfm_ui_interrupted) {
 		wfm_ui_error("interrupted after %zu of %zu runs", series.finished, series.nr);
-		ret = 128 + interrupted;
+		ret = 128 + wfm_ui_interrupted;
 		goto done;
 	}
 

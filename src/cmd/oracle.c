@@ -9,11 +9,10 @@
 #include "git/repo.h"
 #include "oracle/oracle.h"
 #include "ui/exit.h"
+#include "ui/interrupt.h"
 #include "ui/message.h"
 #include "ui/options.h"
 #include "ui/settings.h"
-
-#include <signal.h>
 
 #define TAIL_LINES 20
 
@@ -22,34 +21,6 @@ static const char *const oracle_usage[] = {
 	"[--cold] [--json]",
 	NULL,
 };
-
-/* Set by the handlers below; the runner polls it and kills the command's group. */
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	interrupted = sig;
-}
-
-static const int caught[] = { SIGINT, SIGTERM, SIGHUP };
-
-static void catch_signals(struct sigaction *old)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* no SA_RESTART: a signal should interrupt the wait at once */
-	for (size_t i = 0; i < WFM_ARRAY_SIZE(caught); i++)
-		sigaction(caught[i], &sa, &old[i]);
-}
-
-static void restore_signals(const struct sigaction *old)
-{
-	for (size_t i = 0; i < WFM_ARRAY_SIZE(caught); i++)
-		sigaction(caught[i], &old[i], NULL);
-}
 
 static void print_tail(const struct wfm_oracle_result *r)
 {
@@ -198,7 +169,7 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	struct wfm_oracle_opts opts = WFM_ORACLE_OPTS_INIT;
 	struct wfm_oracle_result *runs = NULL;
 	struct wfm_pool *pool = NULL;
-	struct sigaction old[WFM_ARRAY_SIZE(caught)];
+	struct sigaction old[WFM_UI_INTERRUPT_SIGNALS];
 	char commit[WFM_OID_HEXSZ + 1];
 	char *command = NULL;
 	size_t wanted, nr = 0, passed = 0;
@@ -226,20 +197,19 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 
 	opts.command = command;
 	opts.timeout_sec = timeout;
-	opts.cancel = &interrupted;
+	opts.cancel = &wfm_ui_interrupted;
 	wanted = runs_opt ? runs_opt : 1;
 	runs = wfm_calloc(wanted, sizeof(*runs));
 	/* with --json, stdout is for the data: progress goes to a terminal on stderr */
 	progress = runs_opt > 1 && (!json || isatty(2));
 
-	interrupted = 0;
-	catch_signals(old);
+	wfm_ui_interrupt_catch(old);
 	/*
 	 * One run after the other, each in a freshly acquired slot: every run
 	 * starts from a clean checkout, and runs do not compete for the
 	 * machine (which would make flakiness of its own).
 	 */
-	for (nr = 0; nr < wanted && !interrupted;) {
+	for (nr = 0; nr < wanted && !wfm_ui_interrupted;) {
 		rc = wfm_oracle_run(&runs[nr], pool, commit, &opts);
 		if (rc < 0) {
 			wfm_oracle_result_release(&runs[nr]);
@@ -257,7 +227,7 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		if (runs[nr++].proc.cancelled)
 			break;
 	}
-	restore_signals(old);
+	wfm_ui_interrupt_restore(old);
 
 	if (rc < 0) {
 		ret = wfm_ui_error_lib(rc);
@@ -277,8 +247,8 @@ int cmd_oracle(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	} else if (nr) {
 		report_one(&runs[0], command);
 	}
-	if (interrupted)
-		ret = 128 + interrupted;
+	if (wfm_ui_interrupted)
+		ret = 128 + wfm_ui_interrupted;
 	else
 		ret = passed == nr && nr == wanted ? WFM_EXIT_OK : WFM_EXIT_FAILURE;
 
