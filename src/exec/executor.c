@@ -1,0 +1,172 @@
+/*
+ * The executor table and what every backend shares: the job calls and
+ * one whole run (docs/executors.md).
+ */
+#include "base/common.h"
+#include "base/buf.h"
+#include "exec/executor.h"
+
+#include <time.h>
+
+/* the order is the order of the names in messages */
+static const struct wfm_executor_ops *const executors[] = {
+	&wfm_exec_local_ops,
+	&wfm_exec_slurm_ops,
+};
+
+const char *wfm_executor_names(void)
+{
+	return "local, slurm";
+}
+
+static const struct wfm_executor_ops *find(const char *name)
+{
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(executors); i++)
+		if (!strcmp(executors[i]->name, name))
+			return executors[i];
+	return NULL;
+}
+
+int wfm_executor_known(const char *name)
+{
+	return name && find(name) != NULL;
+}
+
+int wfm_executor_open(struct wfm_executor **out, const struct wfm_executor_opts *opts)
+{
+	const char *name = opts->name && *opts->name ? opts->name : "local";
+	const struct wfm_executor_ops *ops = find(name);
+	int rc;
+
+	*out = NULL;
+	if (!ops)
+		return wfm_error_setc(WFM_EINVALID, "unknown executor '%s' (known: %s)", name,
+				      wfm_executor_names());
+	rc = ops->open(out, opts);
+	if (rc < 0)
+		return rc;
+	(*out)->ops = ops;
+	(*out)->poll_ms = opts->poll_ms ? opts->poll_ms : WFM_EXEC_POLL_MS_DEFAULT;
+	(*out)->retries = opts->retries;
+	return 0;
+}
+
+void wfm_executor_free(struct wfm_executor *ex)
+{
+	if (ex)
+		ex->ops->free(ex);
+}
+
+const char *wfm_executor_name(const struct wfm_executor *ex)
+{
+	return ex->ops->name;
+}
+
+int wfm_exec_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
+		    const struct wfm_exec_spec *spec)
+{
+	*out = NULL;
+	if (!spec->commit || !*spec->commit || !spec->oracle)
+		return wfm_error_setc(WFM_EINVALID, "a job needs a commit and a command");
+	if (!spec->oracle->command || !*spec->oracle->command)
+		return wfm_error_setc(WFM_EINVALID, "no oracle command given");
+	return ex->ops->submit(ex, out, spec);
+}
+
+int wfm_exec_poll(struct wfm_executor *ex, struct wfm_exec_job *job, struct wfm_exec_status *out)
+{
+	memset(out, 0, sizeof(*out));
+	return ex->ops->poll(ex, job, out);
+}
+
+int wfm_exec_cancel(struct wfm_executor *ex, struct wfm_exec_job *job)
+{
+	return ex->ops->cancel(ex, job);
+}
+
+int wfm_exec_collect(struct wfm_executor *ex, struct wfm_exec_job *job,
+		     struct wfm_oracle_result *out)
+{
+	return ex->ops->collect(ex, job, out);
+}
+
+void wfm_exec_job_free(struct wfm_executor *ex, struct wfm_exec_job *job)
+{
+	if (job)
+		ex->ops->job_free(ex, job);
+}
+
+static void sleep_ms(unsigned long ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Waits for job to end, or cancels it when *cancel is set; status is how it ended. */
+static int wait_job(struct wfm_executor *ex, struct wfm_exec_job *job,
+		    const volatile sig_atomic_t *cancel, struct wfm_exec_status *status,
+		    int *cancelled)
+{
+	int rc;
+
+	*cancelled = 0;
+	for (;;) {
+		if (cancel && *cancel) {
+			*cancelled = 1;
+			return wfm_exec_cancel(ex, job);
+		}
+		rc = wfm_exec_poll(ex, job, status);
+		if (rc < 0)
+			return rc;
+		if (status->state == WFM_EXEC_DONE || status->state == WFM_EXEC_LOST)
+			return 0;
+		sleep_ms(ex->poll_ms);
+	}
+}
+
+int wfm_executor_run(struct wfm_executor *ex, struct wfm_oracle_result *out, const char *commit,
+		     const struct wfm_oracle_opts *opts)
+{
+	struct wfm_exec_spec spec = { commit, opts, "oracle" };
+	struct wfm_exec_status status;
+	struct wfm_buf lost = WFM_BUF_INIT;
+	unsigned long tries = 0;
+	int rc = 0, cancelled = 0;
+
+	if (ex->ops->run)
+		return ex->ops->run(ex, out, commit, opts);
+	wfm_oracle_result_init(out, opts);
+	if (!opts->command || !*opts->command)
+		return wfm_error_setc(WFM_EINVALID, "no oracle command given");
+	if (opts->cancel && *opts->cancel) {
+		out->proc.cancelled = 1;
+		return 0;
+	}
+	for (;;) {
+		struct wfm_exec_job *job = NULL;
+
+		rc = wfm_exec_submit(ex, &job, &spec);
+		if (rc < 0)
+			break;
+		rc = wait_job(ex, job, opts->cancel, &status, &cancelled);
+		if (rc == 0 && !cancelled && status.state == WFM_EXEC_LOST) {
+			wfm_buf_addf(&lost, "%s%s", lost.len ? ", " : "", status.detail);
+			wfm_exec_job_free(ex, job);
+			if (tries++ < ex->retries)
+				continue;
+			rc = wfm_error_set("oracle job lost %lu time%s (%s)", tries,
+					   tries == 1 ? "" : "s", lost.ptr);
+			break;
+		}
+		if (rc == 0) {
+			wfm_oracle_result_release(out);
+			rc = wfm_exec_collect(ex, job, out);
+		}
+		wfm_exec_job_free(ex, job);
+		break;
+	}
+	wfm_buf_release(&lost);
+	return rc;
+}

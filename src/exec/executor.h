@@ -1,0 +1,160 @@
+#ifndef WFM_EXEC_EXECUTOR_H
+#define WFM_EXEC_EXECUTOR_H
+
+#include <signal.h>
+
+#include "oracle/oracle.h"
+
+/*
+ * Executors: where an oracle run happens (docs/executors.md). "local" is
+ * the worktree pool of this machine (wfm_oracle_run()); "slurm" submits a
+ * batch job that fetches the commit from a shared remote into a cache on
+ * its node and runs the command there. A backend is one file
+ * (exec/<name>.c) with a struct wfm_executor_ops and one row of the table
+ * in executor.c; nothing else compares executor names.
+ *
+ * A job is one run of the oracle command at one commit: submit it, poll
+ * it until it is done (or lost), collect its result — the same struct
+ * wfm_oracle_result a local run gives, so the journal, the merge queue
+ * and resume cannot tell where it ran — and free it. cancel asks the
+ * backend to end it; its result is then a cancelled one.
+ *
+ * An executor is shared by the engine's threads: every call may come
+ * from any thread, but one job is used by one thread at a time.
+ */
+struct wfm_pool;
+struct wfm_executor;
+struct wfm_exec_job;
+
+enum wfm_exec_state {
+	WFM_EXEC_PENDING, /* queued, not started */
+	WFM_EXEC_RUNNING,
+	WFM_EXEC_DONE, /* ended (passed, failed, timed out or cancelled): collect it */
+	/* ended without a result through no fault of the command: its node
+	 * failed, it was preempted, or the scheduler forgot it. Submitting it
+	 * again is right (wfm_executor_run() does) */
+	WFM_EXEC_LOST,
+};
+
+struct wfm_exec_status {
+	enum wfm_exec_state state;
+	/* the scheduler's own word for it ("PENDING", "NODE_FAIL", "PREEMPTED",
+	 * "vanished"); "" when it has none */
+	char detail[32];
+};
+
+struct wfm_exec_spec {
+	/* the commit to test (hex); required */
+	const char *commit;
+	/* command, timeout_sec, env_set, output_cap, tests, known_failures
+	 * (cancel is not read: cancel the job instead); required */
+	const struct wfm_oracle_opts *oracle;
+	/* a few words for the job's name ("merge queue"); may be NULL */
+	const char *label;
+};
+
+struct wfm_executor_opts {
+	/* a row of the table: "local" or "slurm"; NULL: "local" */
+	const char *name;
+	/* local: the pool runs take their worktrees from; required there */
+	struct wfm_pool *pool;
+	/* remote backends: the repository the commits to test are pushed from */
+	const char *repo_path;
+	/* remote backends: the run, for refs/wfmigrate/<run>/... on the remote */
+	const char *run;
+	/* remote backends: the shared remote (a path or URL every node can
+	 * fetch from, and we can push to); required there */
+	const char *remote;
+	/* remote backends: where each job's script, output and result go, a
+	 * directory both this machine and the nodes see; required there */
+	const char *job_dir;
+	/* on a node, the directory that holds the remote's cache; NULL:
+	 * $TMPDIR there, else /tmp */
+	const char *node_cache;
+	/* slurm: the partition; NULL: the cluster's default */
+	const char *partition;
+	/* CPUs per job; 0: the scheduler's default */
+	unsigned long cpus;
+	/* memory per job as the scheduler writes it ("2G", "500M"); NULL: its default */
+	const char *mem;
+	/* between two polls in wfm_executor_run(); 0: WFM_EXEC_POLL_MS_DEFAULT */
+	unsigned long poll_ms;
+	/* how many times wfm_executor_run() submits a lost job again */
+	unsigned long retries;
+};
+/* clang-format off */
+#define WFM_EXECUTOR_OPTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, WFM_EXEC_RETRIES_DEFAULT }
+/* clang-format on */
+#define WFM_EXEC_POLL_MS_DEFAULT 200
+#define WFM_EXEC_RETRIES_DEFAULT 2
+
+/* What a backend provides; every struct wfm_executor it makes starts with one. */
+struct wfm_executor_ops {
+	const char *name;
+	/* checks opts (WFM_EINVALID naming what is missing) and makes the executor */
+	int (*open)(struct wfm_executor **out, const struct wfm_executor_opts *opts);
+	/* optional: one run, start to end, honouring opts->cancel (local) */
+	int (*run)(struct wfm_executor *ex, struct wfm_oracle_result *out, const char *commit,
+		   const struct wfm_oracle_opts *opts);
+	int (*submit)(struct wfm_executor *ex, struct wfm_exec_job **out,
+		      const struct wfm_exec_spec *spec);
+	int (*poll)(struct wfm_executor *ex, struct wfm_exec_job *job, struct wfm_exec_status *out);
+	int (*cancel)(struct wfm_executor *ex, struct wfm_exec_job *job);
+	int (*collect)(struct wfm_executor *ex, struct wfm_exec_job *job,
+		       struct wfm_oracle_result *out);
+	void (*job_free)(struct wfm_executor *ex, struct wfm_exec_job *job);
+	void (*free)(struct wfm_executor *ex);
+};
+
+struct wfm_executor {
+	const struct wfm_executor_ops *ops;
+	/* set by wfm_executor_open() from the options */
+	unsigned long poll_ms, retries;
+};
+
+/* The backends, one per file. */
+extern const struct wfm_executor_ops wfm_exec_local_ops;
+extern const struct wfm_executor_ops wfm_exec_slurm_ops;
+
+/* "local, slurm": the names for messages; a static string. */
+const char *wfm_executor_names(void);
+/* Whether name is an executor's name (for checking a setting). */
+int wfm_executor_known(const char *name);
+
+/*
+ * Makes the executor opts->name names (WFM_EINVALID for an unknown name,
+ * or for options it needs and lacks). Free it with wfm_executor_free()
+ * once no job of it is left.
+ */
+int wfm_executor_open(struct wfm_executor **out, const struct wfm_executor_opts *opts);
+void wfm_executor_free(struct wfm_executor *ex);
+const char *wfm_executor_name(const struct wfm_executor *ex);
+
+/*
+ * The job calls. submit copies what it needs of spec. poll fills out.
+ * cancel ends a job that is pending or running (0 also when it has
+ * ended). collect, once poll said DONE (or after cancel), initialises out
+ * as wfm_oracle_run() does and fills it in: negative when there is no
+ * result to give (the job could not fetch its commit, or ended without a
+ * result), with out still initialised. job_free forgets the job (it does
+ * not cancel it).
+ */
+int wfm_exec_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
+		    const struct wfm_exec_spec *spec);
+int wfm_exec_poll(struct wfm_executor *ex, struct wfm_exec_job *job, struct wfm_exec_status *out);
+int wfm_exec_cancel(struct wfm_executor *ex, struct wfm_exec_job *job);
+int wfm_exec_collect(struct wfm_executor *ex, struct wfm_exec_job *job,
+		     struct wfm_oracle_result *out);
+void wfm_exec_job_free(struct wfm_executor *ex, struct wfm_exec_job *job);
+
+/*
+ * One oracle run at commit, start to end, as wfm_oracle_run() is: submit,
+ * poll every poll_ms, cancel the job once *opts->cancel is set (out is
+ * then cancelled), submit again a job that was lost (up to the
+ * executor's retries: then WFM_ERROR "oracle job lost ..."), collect.
+ * Returns and fills out as wfm_oracle_run() does.
+ */
+int wfm_executor_run(struct wfm_executor *ex, struct wfm_oracle_result *out, const char *commit,
+		     const struct wfm_oracle_opts *opts);
+
+#endif

@@ -1,0 +1,42 @@
+#include "base/common.h"
+#include "base/buf.h"
+#include "base/process.h"
+#include "exec/remote.h"
+
+char *wfm_remote_ref(const char *run, const char *commit)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+
+	wfm_buf_addf(&b, "refs/wfmigrate/%s/commits/%s", run, commit);
+	return wfm_buf_detach(&b, NULL);
+}
+
+int wfm_remote_push(const char *repo_path, const char *remote, const char *commit, const char *ref)
+{
+	struct wfm_process_opts po = WFM_PROCESS_OPTS_INIT;
+	struct wfm_process_result r;
+	struct wfm_buf spec = WFM_BUF_INIT;
+	const char *argv[] = { "git",	      "-C",   repo_path, "push", "-q",
+			       "--no-verify", remote, NULL,	 NULL };
+	int rc;
+
+	wfm_buf_addf(&spec, "+%s:%s", commit, ref);
+	argv[7] = spec.ptr;
+	po.argv = argv;
+	/* GIT_DIR and the like would point the push at another repository */
+	po.flags = WFM_PROCESS_SCRUB_GIT;
+	po.timeout_ms = 10 * 60 * 1000;
+	po.output_cap = 4096;
+	rc = wfm_process_run(&r, &po);
+	if (rc < 0)
+		goto done;
+	if (r.exit_code != 0) {
+		wfm_buf_rtrim(&r.output);
+		rc = wfm_error_set("cannot push %.12s to the remote '%s'%s%s", commit, remote,
+				   r.output.len ? ": " : "", r.output.ptr);
+	}
+done:
+	wfm_process_result_release(&r);
+	wfm_buf_release(&spec);
+	return rc;
+}

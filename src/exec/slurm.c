@@ -1,0 +1,648 @@
+/*
+ * The Slurm executor: each oracle run a batch job (exec/slurm.h for the
+ * job's script and files, docs/executors.md for the cluster's side).
+ * State comes from squeue, then scontrol once squeue has forgotten the
+ * job, then the result file the job writes: no accounting database.
+ */
+#include "base/common.h"
+#include "base/buf.h"
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/process.h"
+#include "exec/remote.h"
+#include "exec/slurm.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* squeue calls in a row that may fail (the controller restarting) before a poll fails */
+#define UNREACHABLE_MAX 50
+
+unsigned long wfm_slurm_time_minutes(unsigned long timeout_sec)
+{
+	if (!timeout_sec)
+		return 0;
+	return (timeout_sec + 59) / 60 + WFM_SLURM_SETUP_MINUTES;
+}
+
+void wfm_slurm_sbatch_argv(struct wfm_strvec *out, const struct wfm_slurm_job *job,
+			   const struct wfm_executor_opts *opts)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+	unsigned long minutes = wfm_slurm_time_minutes(job->timeout_sec);
+
+	wfm_strvec_push(out, "sbatch");
+	wfm_strvec_push(out, "--parsable");
+	wfm_buf_addf(&b, "--job-name=%s", job->name ? job->name : "wfm-oracle");
+	wfm_strvec_push(out, b.ptr);
+	wfm_buf_clear(&b);
+	wfm_buf_addf(&b, "--output=%s/slurm.out", job->dir);
+	wfm_strvec_push(out, b.ptr);
+	wfm_buf_clear(&b);
+	wfm_buf_addf(&b, "--chdir=%s", job->dir);
+	wfm_strvec_push(out, b.ptr);
+	/* the environment sbatch runs with, already scrubbed, is the job's */
+	wfm_strvec_push(out, "--export=ALL");
+	wfm_strvec_push(out, "--nodes=1");
+	wfm_strvec_push(out, "--ntasks=1");
+	if (opts->partition && *opts->partition) {
+		wfm_buf_clear(&b);
+		wfm_buf_addf(&b, "--partition=%s", opts->partition);
+		wfm_strvec_push(out, b.ptr);
+	}
+	if (minutes) {
+		wfm_buf_clear(&b);
+		wfm_buf_addf(&b, "--time=%lu", minutes);
+		wfm_strvec_push(out, b.ptr);
+	}
+	if (opts->cpus) {
+		wfm_buf_clear(&b);
+		wfm_buf_addf(&b, "--cpus-per-task=%lu", opts->cpus);
+		wfm_strvec_push(out, b.ptr);
+	}
+	if (opts->mem && *opts->mem) {
+		wfm_buf_clear(&b);
+		wfm_buf_addf(&b, "--mem=%s", opts->mem);
+		wfm_strvec_push(out, b.ptr);
+	}
+	wfm_buf_clear(&b);
+	wfm_buf_addf(&b, "%s/job.sh", job->dir);
+	wfm_strvec_push(out, b.ptr);
+	wfm_buf_release(&b);
+}
+
+static void assign(struct wfm_buf *out, const char *name, const char *value)
+{
+	wfm_buf_addf(out, "%s=", name);
+	wfm_buf_add_sq(out, value);
+	wfm_buf_addch(out, '\n');
+}
+
+/*
+ * The script's steps. Everything it reports goes to result.json through
+ * printf of numbers and fixed words: no output of the command is ever
+ * spliced into JSON by the shell (the engine reads `output` itself).
+ */
+static const char script_body[] =
+	"set -u\n"
+	"result() {\n"
+	"\tprintf '%s\\n' \"$1\" >\"$job/result.json.tmp\" &&\n"
+	"\t\tmv -f \"$job/result.json.tmp\" \"$job/result.json\"\n"
+	"}\n"
+	"fail() {\n"
+	"\techo \"wfmigrate job: $1\" >&2\n"
+	"\tresult \"{\\\"error\\\": \\\"$1\\\"}\"\n"
+	"\texit 0\n"
+	"}\n"
+	"# a remote or cache owned by another user is still ours to read\n"
+	"git() { command git -c safe.directory='*' \"$@\"; }\n"
+	"repo=$cache/$(printf %s \"$remote\" | cksum | cut -d' ' -f1).git\n"
+	"mkdir -p \"$cache\" || fail 'cannot create the node cache'\n"
+	"[ -d \"$repo\" ] || git init -q --bare \"$repo\" || [ -d \"$repo\" ] ||\n"
+	"\tfail 'cannot create the node cache'\n"
+	"git -C \"$repo\" fetch -q --no-tags \"$remote\" \"+$ref:$ref\" ||\n"
+	"\tfail 'cannot fetch the commit from the remote'\n"
+	"wt=$(mktemp -d \"${TMPDIR:-/tmp}/wfm-job.XXXXXX\") || fail 'cannot make a worktree "
+	"directory'\n"
+	"git -C \"$repo\" worktree add -q --detach \"$wt\" \"$commit\" ||\n"
+	"\t{ rmdir \"$wt\"; fail 'cannot check out the commit'; }\n"
+	"cd \"$wt\" || fail 'cannot enter the worktree'\n"
+	"start=$(date +%s%N)\n"
+	"if [ \"$timeout\" -gt 0 ]; then\n"
+	"\ttimeout -k 2 \"$timeout\" /bin/sh -c \"$command\" </dev/null >\"$job/output\" 2>&1\n"
+	"else\n"
+	"\t/bin/sh -c \"$command\" </dev/null >\"$job/output\" 2>&1\n"
+	"fi\n"
+	"status=$?\n"
+	"end=$(date +%s%N)\n"
+	"cd / && git -C \"$repo\" worktree remove --force \"$wt\" 2>/dev/null || rm -rf \"$wt\"\n"
+	"git -C \"$repo\" worktree prune 2>/dev/null\n"
+	"ms=$(((end - start) / 1000000))\n"
+	"code=$status signal=null timed=false\n"
+	"if [ \"$timeout\" -gt 0 ] && [ \"$ms\" -ge $((timeout * 1000)) ] &&\n"
+	"\t{ [ $status -eq 124 ] || [ $status -eq 137 ]; }; then\n"
+	"\t# timeout(1) ended it: TERM, or KILL after the grace\n"
+	"\ttimed=true code=null signal=15\n"
+	"\t[ $status -eq 137 ] && signal=9\n"
+	"elif [ $status -gt 128 ] && [ $status -le 192 ]; then\n"
+	"\tcode=null signal=$((status - 128))\n"
+	"fi\n"
+	"result \"{\\\"exitCode\\\": $code, \\\"signal\\\": $signal, \\\"timedOut\\\": $timed, "
+	"\\\"durationMs\\\": $ms, \\\"dir\\\": \\\"$wt\\\"}\"\n";
+
+void wfm_slurm_script(struct wfm_buf *out, const struct wfm_slurm_job *job)
+{
+	wfm_buf_adds(out, "#!/bin/sh\n"
+			  "# git wfmigrate: one oracle run as a Slurm job (docs/executors.md)\n");
+	assign(out, "job", job->dir);
+	assign(out, "remote", job->remote);
+	assign(out, "ref", job->ref);
+	assign(out, "commit", job->commit);
+	wfm_buf_addf(out, "timeout=%lu\n", job->timeout_sec);
+	if (job->node_cache && *job->node_cache) {
+		wfm_buf_adds(out, "cache=");
+		wfm_buf_add_sq(out, job->node_cache);
+		wfm_buf_adds(out, "/wfmigrate-cache\n");
+	} else {
+		wfm_buf_adds(out, "cache=${TMPDIR:-/tmp}/wfmigrate-cache\n");
+	}
+	assign(out, "command", job->command);
+	wfm_buf_adds(out, script_body);
+}
+
+int wfm_slurm_parse_jobid(char *out, size_t outsz, const char *text)
+{
+	size_t n = 0;
+
+	while (*text == ' ' || *text == '\n')
+		text++;
+	while (text[n] >= '0' && text[n] <= '9')
+		n++;
+	if (!n || n >= outsz || (text[n] && text[n] != ';' && text[n] != '\n' && text[n] != '_'))
+		return wfm_error_set("sbatch printed no job id: '%s'", text);
+	memcpy(out, text, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static const struct {
+	const char *word;
+	enum wfm_exec_state state;
+} states[] = {
+	{ "PENDING", WFM_EXEC_PENDING },
+	{ "REQUEUED", WFM_EXEC_PENDING },
+	{ "REQUEUE_FED", WFM_EXEC_PENDING },
+	{ "REQUEUE_HOLD", WFM_EXEC_PENDING },
+	{ "RESV_DEL_HOLD", WFM_EXEC_PENDING },
+	{ "CONFIGURING", WFM_EXEC_RUNNING },
+	{ "RUNNING", WFM_EXEC_RUNNING },
+	{ "COMPLETING", WFM_EXEC_RUNNING },
+	{ "SUSPENDED", WFM_EXEC_RUNNING },
+	{ "STOPPED", WFM_EXEC_RUNNING },
+	{ "SIGNALING", WFM_EXEC_RUNNING },
+	{ "STAGE_OUT", WFM_EXEC_RUNNING },
+	{ "RESIZING", WFM_EXEC_RUNNING },
+	{ "COMPLETED", WFM_EXEC_DONE },
+	{ "FAILED", WFM_EXEC_DONE },
+	{ "TIMEOUT", WFM_EXEC_DONE },
+	{ "OUT_OF_MEMORY", WFM_EXEC_DONE },
+	{ "CANCELLED", WFM_EXEC_DONE },
+	{ "DEADLINE", WFM_EXEC_DONE },
+	/* no fault of the command: run it again */
+	{ "NODE_FAIL", WFM_EXEC_LOST },
+	{ "PREEMPTED", WFM_EXEC_LOST },
+	{ "BOOT_FAIL", WFM_EXEC_LOST },
+	{ "REVOKED", WFM_EXEC_LOST },
+	{ "SPECIAL_EXIT", WFM_EXEC_LOST },
+};
+
+enum wfm_exec_state wfm_slurm_state(const char *word)
+{
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(states); i++)
+		if (!strcmp(states[i].word, word))
+			return states[i].state;
+	/* a state newer than this table: it has not ended as far as we know */
+	return WFM_EXEC_RUNNING;
+}
+
+int wfm_slurm_scontrol_state(char *out, size_t outsz, const char *text)
+{
+	const char *p = strstr(text, "JobState=");
+	size_t n = 0;
+
+	if (!p)
+		return WFM_ENOTFOUND;
+	p += strlen("JobState=");
+	while (p[n] && p[n] != ' ' && p[n] != '\n' && p[n] != '\t')
+		n++;
+	if (!n || n >= outsz)
+		return WFM_ENOTFOUND;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* ---- the executor ---- */
+
+struct slurm {
+	struct wfm_executor base;
+	struct wfm_executor_opts opts; /* its strings are the copies below */
+	char *repo_path, *run, *remote, *job_dir, *node_cache, *partition, *mem;
+	pthread_mutex_t mu;
+	struct wfm_strvec pushed; /* commits the remote has, under mu */
+};
+
+struct wfm_exec_job {
+	char *dir;
+	char id[32];
+	int cancelled;	 /* by us */
+	int unreachable; /* squeue failures in a row */
+	char state[32];	 /* the last state Slurm gave */
+	char commit[WFM_OID_HEXSZ + 1];
+	struct wfm_strvec known;
+	struct wfm_oracle_opts opts; /* for collect: tests, known_failures, output_cap */
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? wfm_strdup(s) : NULL;
+}
+
+static int slurm_open(struct wfm_executor **out, const struct wfm_executor_opts *opts)
+{
+	struct slurm *s;
+
+	if (!opts->remote || !*opts->remote)
+		return wfm_error_setc(WFM_EINVALID, "the slurm executor needs a shared remote "
+						    "(--remote or git config wfmigrate.remote)");
+	if (!opts->repo_path || !opts->run || !opts->job_dir)
+		return wfm_error_setc(
+			WFM_EINVALID,
+			"the slurm executor needs a repository, a run and a job directory");
+	s = wfm_calloc(1, sizeof(*s));
+	s->opts = *opts;
+	s->opts.repo_path = s->repo_path = wfm_strdup(opts->repo_path);
+	s->opts.run = s->run = wfm_strdup(opts->run);
+	s->opts.remote = s->remote = wfm_strdup(opts->remote);
+	s->opts.job_dir = s->job_dir = wfm_strdup(opts->job_dir);
+	s->opts.node_cache = s->node_cache = dup_or_null(opts->node_cache);
+	s->opts.partition = s->partition = dup_or_null(opts->partition);
+	s->opts.mem = s->mem = dup_or_null(opts->mem);
+	s->opts.pool = NULL;
+	pthread_mutex_init(&s->mu, NULL);
+	*out = &s->base;
+	return 0;
+}
+
+/* Runs argv; its stdout in out, its exit code in *code (-1: killed). stderr is kept apart. */
+static int run_cmd(struct wfm_process_result *r, const char *const *argv,
+		   const char *const *env_set)
+{
+	struct wfm_process_opts po = WFM_PROCESS_OPTS_INIT;
+
+	po.argv = argv;
+	/* the job inherits sbatch's environment: the same scrub as a local oracle */
+	po.flags = WFM_PROCESS_SCRUB_SECRETS | WFM_PROCESS_SCRUB_GIT;
+	po.env_set = env_set;
+	po.split_stderr = 1;
+	po.output_cap = 64 * 1024;
+	po.err_cap = 4096;
+	po.timeout_ms = 120 * 1000;
+	return wfm_process_run(r, &po);
+}
+
+static int pushed(struct slurm *s, const char *commit)
+{
+	int found = 0;
+
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->pushed.nr && !found; i++)
+		found = !strcmp(s->pushed.v[i], commit);
+	pthread_mutex_unlock(&s->mu);
+	return found;
+}
+
+static int write_script(const char *path, const struct wfm_buf *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	int rc;
+
+	if (fd < 0)
+		return wfm_error_set("cannot write '%s': %s", path, strerror(errno));
+	rc = wfm_fs_write_all(fd, text->ptr, text->len);
+	if (close(fd) < 0 && rc == 0)
+		rc = wfm_error_set("cannot write '%s': %s", path, strerror(errno));
+	return rc;
+}
+
+static void job_release(struct wfm_exec_job *job)
+{
+	if (!job)
+		return;
+	free(job->dir);
+	wfm_strvec_clear(&job->known);
+	free(job);
+}
+
+static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
+			const struct wfm_exec_spec *spec)
+{
+	struct slurm *s = (struct slurm *)ex;
+	struct wfm_exec_job *job = wfm_calloc(1, sizeof(*job));
+	struct wfm_slurm_job sj = { 0 };
+	struct wfm_strvec argv = WFM_STRVEC_INIT;
+	struct wfm_buf b = WFM_BUF_INIT, name = WFM_BUF_INIT;
+	struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
+	char *ref = wfm_remote_ref(s->run, spec->commit);
+	int rc;
+
+	snprintf(job->commit, sizeof(job->commit), "%s", spec->commit);
+	job->opts = *spec->oracle;
+	job->opts.command = NULL; /* not needed past the script */
+	job->opts.env_set = NULL;
+	job->opts.cancel = NULL;
+	if (spec->oracle->known_failures) {
+		for (const char *const *k = spec->oracle->known_failures; *k; k++)
+			wfm_strvec_push(&job->known, *k);
+		job->opts.known_failures = (const char *const *)job->known.v;
+	}
+
+	if (!pushed(s, spec->commit)) {
+		rc = wfm_remote_push(s->repo_path, s->remote, spec->commit, ref);
+		if (rc < 0)
+			goto done;
+		pthread_mutex_lock(&s->mu);
+		wfm_strvec_push(&s->pushed, spec->commit);
+		pthread_mutex_unlock(&s->mu);
+	}
+
+	rc = wfm_fs_mkdir_p(s->job_dir);
+	if (rc < 0)
+		goto done;
+	wfm_buf_addf(&b, "%s/job.XXXXXX", s->job_dir);
+	if (!mkdtemp(b.ptr)) {
+		rc = wfm_error_set("cannot make a job directory in '%s': %s", s->job_dir,
+				   strerror(errno));
+		goto done;
+	}
+	job->dir = wfm_buf_detach(&b, NULL);
+
+	wfm_buf_addf(&name, "wfm-%s-%.7s", spec->label && *spec->label ? spec->label : "oracle",
+		     spec->commit);
+	for (char *c = name.ptr; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
+			*c = '-';
+	sj.dir = job->dir;
+	sj.remote = s->remote;
+	sj.ref = ref;
+	sj.commit = spec->commit;
+	sj.command = spec->oracle->command;
+	sj.timeout_sec = spec->oracle->timeout_sec;
+	sj.node_cache = s->node_cache;
+	sj.name = name.ptr;
+	wfm_slurm_script(&b, &sj);
+	{
+		char *path = wfm_fs_join(job->dir, "job.sh");
+
+		rc = write_script(path, &b);
+		free(path);
+		if (rc < 0)
+			goto done;
+	}
+
+	wfm_slurm_sbatch_argv(&argv, &sj, &s->opts);
+	rc = run_cmd(&r, (const char *const *)argv.v, spec->oracle->env_set);
+	if (rc < 0)
+		goto done;
+	if (r.exit_code != 0) {
+		wfm_buf_rtrim(&r.err);
+		rc = wfm_error_set("sbatch failed (%s): %s",
+				   r.exit_code < 0 ? "killed" : "exit code", r.err.ptr);
+		goto done;
+	}
+	rc = wfm_slurm_parse_jobid(job->id, sizeof(job->id), r.output.ptr);
+	if (rc < 0)
+		goto done;
+	snprintf(job->state, sizeof(job->state), "PENDING");
+	*out = job;
+	job = NULL;
+done:
+	wfm_process_result_release(&r);
+	wfm_strvec_clear(&argv);
+	wfm_buf_release(&b);
+	wfm_buf_release(&name);
+	free(ref);
+	job_release(job);
+	return rc;
+}
+
+static int has_result(const struct wfm_exec_job *job)
+{
+	char *path = wfm_fs_join(job->dir, "result.json");
+	int yes = wfm_fs_exists(path);
+
+	free(path);
+	return yes;
+}
+
+static void set_state(struct wfm_exec_job *job, struct wfm_exec_status *out, const char *word)
+{
+	snprintf(job->state, sizeof(job->state), "%s", word);
+	snprintf(out->detail, sizeof(out->detail), "%s", word);
+	out->state = wfm_slurm_state(word);
+	/* cancelled by someone else (an operator, a drained node) before it could
+	 * write its result: no fault of the command */
+	if (!strcmp(word, "CANCELLED") && !job->cancelled && !has_result(job))
+		out->state = WFM_EXEC_LOST;
+}
+
+static int slurm_poll(struct wfm_executor *ex, struct wfm_exec_job *job,
+		      struct wfm_exec_status *out)
+{
+	struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
+	const char *squeue[] = { "squeue", "-h", "-j", job->id, "-t", "all", "-o", "%T", NULL };
+	const char *scontrol[] = { "scontrol", "show", "job", job->id, NULL };
+	char word[32];
+	int rc;
+
+	(void)ex;
+	rc = run_cmd(&r, squeue, NULL);
+	if (rc < 0)
+		goto done;
+	wfm_buf_rtrim(&r.output);
+	if (r.exit_code == 0 && r.output.len) {
+		/* a requeued job may be listed twice: the first line is the current one */
+		char *nl = strchr(r.output.ptr, '\n');
+
+		if (nl)
+			*nl = '\0';
+		job->unreachable = 0;
+		set_state(job, out, r.output.ptr);
+		goto done;
+	}
+	if (r.exit_code != 0 && !strstr(r.err.ptr, "Invalid job id")) {
+		/* the controller is away: keep the last state for a while */
+		if (++job->unreachable > UNREACHABLE_MAX) {
+			wfm_buf_rtrim(&r.err);
+			rc = wfm_error_set("cannot ask Slurm about job %s: %s", job->id, r.err.ptr);
+			goto done;
+		}
+		set_state(job, out, job->state);
+		goto done;
+	}
+	/* squeue has purged it (MinJobAge): scontrol may still know, the result file will */
+	job->unreachable = 0;
+	wfm_process_result_release(&r);
+	rc = run_cmd(&r, scontrol, NULL);
+	if (rc < 0)
+		goto done;
+	if (r.exit_code == 0 && wfm_slurm_scontrol_state(word, sizeof(word), r.output.ptr) == 0) {
+		set_state(job, out, word);
+	} else if (has_result(job)) {
+		out->state = WFM_EXEC_DONE;
+		snprintf(out->detail, sizeof(out->detail), "%s", job->state);
+	} else {
+		out->state = WFM_EXEC_LOST;
+		snprintf(out->detail, sizeof(out->detail), "vanished");
+	}
+done:
+	wfm_process_result_release(&r);
+	return rc;
+}
+
+static int slurm_cancel(struct wfm_executor *ex, struct wfm_exec_job *job)
+{
+	struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
+	const char *argv[] = { "scancel", job->id, NULL };
+	int rc;
+
+	(void)ex;
+	job->cancelled = 1;
+	rc = run_cmd(&r, argv, NULL);
+	if (rc == 0 && r.exit_code != 0 && !strstr(r.err.ptr, "Invalid job id")) {
+		wfm_buf_rtrim(&r.err);
+		rc = wfm_error_set("scancel %s failed: %s", job->id, r.err.ptr);
+	}
+	wfm_process_result_release(&r);
+	return rc;
+}
+
+/* The last output_cap bytes of the job's output file, and its size. */
+static int read_output(struct wfm_exec_job *job, struct wfm_process_result *p)
+{
+	char *path = wfm_fs_join(job->dir, "output");
+	size_t cap = job->opts.output_cap ? job->opts.output_cap : WFM_PROCESS_OUTPUT_CAP_DEFAULT;
+	int rc = 0;
+
+	wfm_buf_clear(&p->output);
+	if (wfm_fs_exists(path)) {
+		rc = wfm_buf_read_file(&p->output, path);
+		if (rc == 0) {
+			p->output_bytes = p->output.len;
+			if (p->output.len > cap) {
+				memmove(p->output.ptr, p->output.ptr + p->output.len - cap, cap);
+				wfm_buf_setlen(&p->output, cap);
+			}
+		}
+	}
+	free(path);
+	return rc;
+}
+
+/* The end of slurm.out, the job script's own errors, for messages. */
+static void slurm_out_tail(struct wfm_buf *out, const struct wfm_exec_job *job)
+{
+	struct wfm_buf b = WFM_BUF_INIT;
+	char *path = wfm_fs_join(job->dir, "slurm.out");
+
+	if (wfm_buf_read_file(&b, path) == 0) {
+		wfm_buf_rtrim(&b);
+		if (b.len) {
+			const char *line = strrchr(b.ptr, '\n');
+
+			wfm_buf_addf(out, ": %s", line ? line + 1 : b.ptr);
+		}
+	}
+	wfm_buf_addf(out, " (see %s)", path);
+	free(path);
+	wfm_buf_release(&b);
+}
+
+static int slurm_collect(struct wfm_executor *ex, struct wfm_exec_job *job,
+			 struct wfm_oracle_result *out)
+{
+	struct wfm_buf text = WFM_BUF_INIT, why = WFM_BUF_INIT;
+	char *path = wfm_fs_join(job->dir, "result.json");
+	cJSON *res = NULL;
+	const cJSON *v;
+	int rc = 0;
+
+	(void)ex;
+	wfm_oracle_result_init(out, &job->opts);
+	snprintf(out->commit, sizeof(out->commit), "%s", job->commit);
+	if (job->cancelled) {
+		out->proc.cancelled = 1;
+		goto done;
+	}
+	if (!wfm_fs_exists(path)) {
+		if (!strcmp(job->state, "TIMEOUT")) {
+			/* Slurm's limit came first (the fetch was slow): still a timeout */
+			out->proc.timed_out = 1;
+			out->proc.signal = SIGKILL;
+			rc = read_output(job, &out->proc);
+			if (rc == 0)
+				wfm_oracle_result_finish(out, NULL, &job->opts);
+			goto done;
+		}
+		slurm_out_tail(&why, job);
+		rc = wfm_error_set("oracle job %s ended %s without a result%s", job->id, job->state,
+				   why.ptr);
+		goto done;
+	}
+	rc = wfm_buf_read_file(&text, path);
+	if (rc < 0)
+		goto done;
+	if (wfm_json_parse(&res, text.ptr, text.len) < 0 || !cJSON_IsObject(res)) {
+		rc = wfm_error_set("oracle job %s wrote a bad result in '%s'", job->id, path);
+		goto done;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(res, "error")) && cJSON_IsString(v)) {
+		slurm_out_tail(&why, job);
+		rc = wfm_error_set("oracle job %s: %s%s", job->id, v->valuestring, why.ptr);
+		goto done;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(res, "exitCode");
+	out->proc.exit_code = cJSON_IsNumber(v) ? v->valueint : -1;
+	v = cJSON_GetObjectItemCaseSensitive(res, "signal");
+	out->proc.signal = cJSON_IsNumber(v) ? v->valueint : 0;
+	out->proc.timed_out = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "timedOut"));
+	v = cJSON_GetObjectItemCaseSensitive(res, "durationMs");
+	out->proc.duration_ms =
+		cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble : 0;
+	rc = read_output(job, &out->proc);
+	if (rc < 0)
+		goto done;
+	wfm_oracle_result_finish(out, wfm_json_get_str(res, "dir", NULL), &job->opts);
+done:
+	cJSON_Delete(res);
+	wfm_buf_release(&text);
+	wfm_buf_release(&why);
+	free(path);
+	return rc;
+}
+
+static void slurm_job_free(struct wfm_executor *ex, struct wfm_exec_job *job)
+{
+	(void)ex;
+	job_release(job);
+}
+
+static void slurm_free(struct wfm_executor *ex)
+{
+	struct slurm *s = (struct slurm *)ex;
+
+	free(s->repo_path);
+	free(s->run);
+	free(s->remote);
+	free(s->job_dir);
+	free(s->node_cache);
+	free(s->partition);
+	free(s->mem);
+	wfm_strvec_clear(&s->pushed);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+const struct wfm_executor_ops wfm_exec_slurm_ops = {
+	.name = "slurm",
+	.open = slurm_open,
+	.submit = slurm_submit,
+	.poll = slurm_poll,
+	.cancel = slurm_cancel,
+	.collect = slurm_collect,
+	.job_free = slurm_job_free,
+	.free = slurm_free,
+};

@@ -1,0 +1,294 @@
+#include "support/test.h"
+#include "base/buf.h"
+#include "base/fs.h"
+#include "base/strvec.h"
+#include "exec/executor.h"
+#include "exec/remote.h"
+#include "exec/slurm.h"
+#include "git/pool.h"
+#include "git/repo.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static char *repo, *bare, *pass_commit, *fail_commit;
+
+static int setup(void **state)
+{
+	wfm_git_init();
+	repo = wfm_test_repo_new();
+	wfm_test_write(repo, "check.sh", "echo 'tests: 3 passed'\nexit 0\n");
+	free(wfm_test_sh(repo, "git add -A && git commit -qm pass"));
+	pass_commit = wfm_test_sh_trim(repo, "git rev-parse HEAD");
+	wfm_test_write(repo, "check.sh",
+		       "echo 'FAIL: test_two'\necho 'tests: 2 passed, 1 failed'\nexit 3\n");
+	free(wfm_test_sh(repo, "git commit -qam fail"));
+	fail_commit = wfm_test_sh_trim(repo, "git rev-parse HEAD");
+	bare = wfm_test_tmpdir();
+	free(wfm_test_sh(bare, "git init -q --bare ."));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	wfm_test_rmtree(repo);
+	wfm_test_rmtree(bare);
+	free(repo);
+	free(bare);
+	free(pass_commit);
+	free(fail_commit);
+	wfm_git_shutdown();
+	return 0;
+}
+
+static void test_executor__table(void **state)
+{
+	struct wfm_executor *ex = NULL;
+	struct wfm_executor_opts o = WFM_EXECUTOR_OPTS_INIT;
+
+	assert_true(wfm_executor_known("local"));
+	assert_true(wfm_executor_known("slurm"));
+	assert_false(wfm_executor_known("kubernetes"));
+	o.name = "kubernetes";
+	assert_int_equal(wfm_executor_open(&ex, &o), WFM_EINVALID);
+	assert_non_null(
+		strstr(wfm_error_last(), "unknown executor 'kubernetes' (known: local, slurm)"));
+	o.name = "slurm";
+	assert_int_equal(wfm_executor_open(&ex, &o), WFM_EINVALID);
+	assert_non_null(strstr(wfm_error_last(), "needs a shared remote"));
+	o.name = "local";
+	assert_int_equal(wfm_executor_open(&ex, &o), WFM_EINVALID);
+	assert_null(ex);
+}
+
+static void test_executor__sbatch_argv(void **state)
+{
+	struct wfm_executor_opts o = WFM_EXECUTOR_OPTS_INIT;
+	struct wfm_slurm_job j = { 0 };
+	struct wfm_strvec argv = WFM_STRVEC_INIT;
+	struct wfm_buf all = WFM_BUF_INIT;
+
+	assert_int_equal(wfm_slurm_time_minutes(0), 0);
+	assert_int_equal(wfm_slurm_time_minutes(1), 1 + WFM_SLURM_SETUP_MINUTES);
+	assert_int_equal(wfm_slurm_time_minutes(60), 1 + WFM_SLURM_SETUP_MINUTES);
+	assert_int_equal(wfm_slurm_time_minutes(61), 2 + WFM_SLURM_SETUP_MINUTES);
+	assert_int_equal(wfm_slurm_time_minutes(1800), 30 + WFM_SLURM_SETUP_MINUTES);
+
+	j.dir = "/shared/jobs/job.abc";
+	j.timeout_sec = 1800;
+	wfm_slurm_sbatch_argv(&argv, &j, &o);
+	for (size_t i = 0; i < argv.nr; i++)
+		wfm_buf_addf(&all, "%s%s", i ? " " : "", argv.v[i]);
+	assert_string_equal(
+		all.ptr, "sbatch --parsable --job-name=wfm-oracle "
+			 "--output=/shared/jobs/job.abc/slurm.out --chdir=/shared/jobs/job.abc "
+			 "--export=ALL --nodes=1 --ntasks=1 --time=35 /shared/jobs/job.abc/job.sh");
+	wfm_strvec_clear(&argv);
+	wfm_buf_clear(&all);
+
+	o.partition = "gpu";
+	o.cpus = 4;
+	o.mem = "8G";
+	j.timeout_sec = 0;
+	j.name = "wfm-merge-1a2b3c4";
+	wfm_slurm_sbatch_argv(&argv, &j, &o);
+	for (size_t i = 0; i < argv.nr; i++)
+		wfm_buf_addf(&all, "%s%s", i ? " " : "", argv.v[i]);
+	assert_string_equal(all.ptr,
+			    "sbatch --parsable --job-name=wfm-merge-1a2b3c4 "
+			    "--output=/shared/jobs/job.abc/slurm.out --chdir=/shared/jobs/job.abc "
+			    "--export=ALL --nodes=1 --ntasks=1 --partition=gpu --cpus-per-task=4 "
+			    "--mem=8G /shared/jobs/job.abc/job.sh");
+	wfm_strvec_clear(&argv);
+	wfm_buf_release(&all);
+}
+
+static void test_executor__slurm_answers(void **state)
+{
+	char id[32], st[32];
+
+	assert_wfm_ok(wfm_slurm_parse_jobid(id, sizeof(id), "42\n"));
+	assert_string_equal(id, "42");
+	assert_wfm_ok(wfm_slurm_parse_jobid(id, sizeof(id), "1234;cluster\n"));
+	assert_string_equal(id, "1234");
+	assert_true(wfm_slurm_parse_jobid(id, sizeof(id), "") < 0);
+	assert_true(wfm_slurm_parse_jobid(id, sizeof(id), "sbatch: error: x") < 0);
+	assert_true(wfm_slurm_parse_jobid(id, 3, "12345") < 0);
+
+	assert_int_equal(wfm_slurm_state("PENDING"), WFM_EXEC_PENDING);
+	assert_int_equal(wfm_slurm_state("RUNNING"), WFM_EXEC_RUNNING);
+	assert_int_equal(wfm_slurm_state("COMPLETING"), WFM_EXEC_RUNNING);
+	assert_int_equal(wfm_slurm_state("COMPLETED"), WFM_EXEC_DONE);
+	assert_int_equal(wfm_slurm_state("FAILED"), WFM_EXEC_DONE);
+	assert_int_equal(wfm_slurm_state("TIMEOUT"), WFM_EXEC_DONE);
+	assert_int_equal(wfm_slurm_state("CANCELLED"), WFM_EXEC_DONE);
+	assert_int_equal(wfm_slurm_state("NODE_FAIL"), WFM_EXEC_LOST);
+	assert_int_equal(wfm_slurm_state("PREEMPTED"), WFM_EXEC_LOST);
+	assert_int_equal(wfm_slurm_state("BOOT_FAIL"), WFM_EXEC_LOST);
+	assert_int_equal(wfm_slurm_state("SOMETHING_NEW"), WFM_EXEC_RUNNING);
+
+	assert_wfm_ok(wfm_slurm_scontrol_state(
+		st, sizeof(st),
+		"JobId=18 JobName=wrap\n   UserId=root(0) GroupId=root(0)\n"
+		"   JobState=NODE_FAIL Reason=None Dependency=(null)\n   ExitCode=0:0\n"));
+	assert_string_equal(st, "NODE_FAIL");
+	assert_int_equal(wfm_slurm_scontrol_state(
+				 st, sizeof(st), "slurm_load_jobs error: Invalid job id specified"),
+			 WFM_ENOTFOUND);
+}
+
+/* Runs the generated script with sh, as slurmd would, in a job directory of dir. */
+static cJSON *run_script(const char *jobs, const char *commit, const char *command,
+			 unsigned long timeout, char **job_dir)
+{
+	struct wfm_slurm_job j = { 0 };
+	struct wfm_buf script = WFM_BUF_INIT;
+	char *ref = wfm_remote_ref("r1", commit), *text, *path;
+	cJSON *res;
+
+	assert_wfm_ok(wfm_remote_push(repo, bare, commit, ref));
+	*job_dir = wfm_test_sh_trim(jobs, "mktemp -d %s/job.XXXXXX", jobs);
+	j.dir = *job_dir;
+	j.remote = bare;
+	j.ref = ref;
+	j.commit = commit;
+	j.command = command;
+	j.timeout_sec = timeout;
+	j.node_cache = jobs;
+	wfm_slurm_script(&script, &j);
+	wfm_test_write(*job_dir, "job.sh", script.ptr);
+	/* an API key in the environment of the script is not the engine's business here:
+	 * sbatch's environment is scrubbed by the executor */
+	free(wfm_test_sh(*job_dir, "sh job.sh >slurm.out 2>&1"));
+	path = wfm_fs_join(*job_dir, "result.json");
+	text = wfm_test_read(path);
+	res = wfm_test_json(text);
+	free(text);
+	free(path);
+	free(ref);
+	wfm_buf_release(&script);
+	return res;
+}
+
+static void test_executor__job_script(void **state)
+{
+	char *jobs = wfm_test_tmpdir(), *dir = NULL, *out;
+	cJSON *r;
+
+	r = run_script(jobs, pass_commit, "sh check.sh; git rev-parse HEAD", 60, &dir);
+	assert_int_equal(cJSON_GetObjectItem(r, "exitCode")->valueint, 0);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(r, "signal")));
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(r, "timedOut")));
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(r, "durationMs")));
+	out = wfm_test_sh(dir, "cat output");
+	assert_non_null(strstr(out, "tests: 3 passed"));
+	/* it ran at the commit, in a worktree of the node's cache that is gone now */
+	assert_non_null(strstr(out, pass_commit));
+	assert_false(wfm_fs_exists(cJSON_GetObjectItem(r, "dir")->valuestring));
+	free(out);
+	cJSON_Delete(r);
+	free(dir);
+
+	r = run_script(jobs, fail_commit, "sh check.sh", 0, &dir);
+	assert_int_equal(cJSON_GetObjectItem(r, "exitCode")->valueint, 3);
+	cJSON_Delete(r);
+	free(dir);
+
+	r = run_script(jobs, fail_commit, "kill -9 $$", 0, &dir);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(r, "exitCode")));
+	assert_int_equal(cJSON_GetObjectItem(r, "signal")->valueint, 9);
+	cJSON_Delete(r);
+	free(dir);
+
+	r = run_script(jobs, pass_commit, "sleep 30", 1, &dir);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "timedOut")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(r, "exitCode")));
+	cJSON_Delete(r);
+	free(dir);
+
+	/* a commit the remote does not have: an error, with git's words in slurm.out */
+	{
+		struct wfm_slurm_job j = { 0 };
+		struct wfm_buf script = WFM_BUF_INIT;
+
+		dir = wfm_test_sh_trim(jobs, "mktemp -d %s/job.XXXXXX", jobs);
+		j.dir = dir;
+		j.remote = bare;
+		j.ref = "refs/wfmigrate/r1/commits/nothing";
+		j.commit = pass_commit;
+		j.command = "true";
+		j.node_cache = jobs;
+		wfm_slurm_script(&script, &j);
+		wfm_test_write(dir, "job.sh", script.ptr);
+		free(wfm_test_sh(dir, "sh job.sh >slurm.out 2>&1"));
+		assert_sh_contains(dir, "{\"error\": \"cannot fetch the commit from the remote\"}",
+				   "cat result.json");
+		assert_sh_contains(dir, "couldn't find remote ref", "cat slurm.out");
+		wfm_buf_release(&script);
+		free(dir);
+	}
+	wfm_test_rmtree(jobs);
+	free(jobs);
+}
+
+static void test_executor__local_jobs(void **state)
+{
+	struct wfm_executor_opts o = WFM_EXECUTOR_OPTS_INIT;
+	struct wfm_oracle_opts oo = WFM_ORACLE_OPTS_INIT;
+	struct wfm_executor *ex = NULL;
+	struct wfm_exec_job *job = NULL;
+	struct wfm_exec_status st;
+	struct wfm_oracle_result r;
+	struct wfm_pool *pool = NULL;
+	struct wfm_exec_spec spec = { NULL, &oo, "test" };
+
+	assert_wfm_ok(wfm_pool_open(&pool, repo, NULL));
+	o.pool = pool;
+	assert_wfm_ok(wfm_executor_open(&ex, &o));
+	assert_string_equal(wfm_executor_name(ex), "local");
+
+	oo.command = "sh check.sh";
+	assert_wfm_ok(wfm_executor_run(ex, &r, fail_commit, &oo));
+	assert_false(r.pass);
+	assert_int_equal(r.proc.exit_code, 3);
+	assert_string_equal(r.commit, fail_commit);
+	assert_string_equal(r.excerpt.v[0], "FAIL: test_two");
+	wfm_oracle_result_release(&r);
+
+	spec.commit = pass_commit;
+	assert_wfm_ok(wfm_exec_submit(ex, &job, &spec));
+	do {
+		assert_wfm_ok(wfm_exec_poll(ex, job, &st));
+		usleep(10 * 1000);
+	} while (st.state != WFM_EXEC_DONE);
+	assert_wfm_ok(wfm_exec_collect(ex, job, &r));
+	assert_true(r.pass);
+	assert_non_null(strstr(r.proc.output.ptr, "tests: 3 passed"));
+	wfm_oracle_result_release(&r);
+	wfm_exec_job_free(ex, job);
+
+	oo.command = "sleep 30";
+	assert_wfm_ok(wfm_exec_submit(ex, &job, &spec));
+	assert_wfm_ok(wfm_exec_cancel(ex, job));
+	assert_wfm_ok(wfm_exec_collect(ex, job, &r));
+	assert_true(r.proc.cancelled);
+	assert_false(r.pass);
+	wfm_oracle_result_release(&r);
+	wfm_exec_job_free(ex, job);
+
+	wfm_executor_free(ex);
+	wfm_pool_free(pool);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_executor__table),
+		cmocka_unit_test(test_executor__sbatch_argv),
+		cmocka_unit_test(test_executor__slurm_answers),
+		cmocka_unit_test(test_executor__job_script),
+		cmocka_unit_test(test_executor__local_jobs),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
