@@ -5,6 +5,7 @@
  */
 #include "base/common.h"
 #include "base/clock.h"
+#include "base/fs.h"
 #include "base/json.h"
 #include "agent/agent_type.h"
 #include "engine/engine_priv.h"
@@ -13,6 +14,7 @@
 #include "engine/merge_queue.h"
 #include "engine/rundir.h"
 #include "engine/shared.h"
+#include "exec/executor.h"
 #include "git/pool.h"
 #include "llm/ledger.h"
 
@@ -912,6 +914,48 @@ static int clear_ref_locks(struct engine *e)
 	return rc;
 }
 
+/*
+ * The executor of the run's oracle runs (exec/executor.h). A remote's
+ * local path is made absolute: git pushes from the repository and jobs
+ * fetch from their own directory.
+ */
+static int open_executor(struct engine *e)
+{
+	const struct wfm_run_config *cfg = e->opts->config;
+	struct wfm_executor_opts xo = WFM_EXECUTOR_OPTS_INIT;
+	char *remote = NULL, *job_dir = NULL;
+	int rc;
+
+	xo.name = cfg->executor;
+	xo.pool = e->pool;
+	xo.repo_path = e->opts->repo_path;
+	xo.run = e->opts->run->id;
+	if (cfg->remote && *cfg->remote) {
+		if (cfg->remote[0] != '/' && wfm_fs_is_dir(cfg->remote))
+			remote = realpath(cfg->remote, NULL);
+		xo.remote = remote ? remote : cfg->remote;
+	}
+	if (cfg->job_dir && *cfg->job_dir)
+		job_dir = cfg->job_dir[0] == '/' ? wfm_strdup(cfg->job_dir) : realpath(".", NULL);
+	if (job_dir && cfg->job_dir[0] != '/') {
+		char *abs = wfm_fs_join(job_dir, cfg->job_dir);
+
+		free(job_dir);
+		job_dir = abs;
+	}
+	if (!job_dir)
+		job_dir = wfm_fs_join(wfm_repo_commondir(e->repo), "wfmigrate/jobs");
+	xo.job_dir = job_dir;
+	xo.node_cache = cfg->node_cache;
+	xo.partition = cfg->slurm_partition;
+	xo.cpus = cfg->job_cpus;
+	xo.mem = cfg->job_mem;
+	rc = wfm_executor_open(&e->executor, &xo);
+	free(remote);
+	free(job_dir);
+	return rc;
+}
+
 int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *opts)
 {
 	struct wfm_harness_opts hopts = WFM_HARNESS_OPTS_INIT;
@@ -952,7 +996,8 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	if ((rc = wfm_repo_open(&e.repo, opts->repo_path)) < 0 || (rc = clear_ref_locks(&e)) < 0)
 		goto done;
 	popts.run = opts->run->id;
-	if ((rc = wfm_pool_open(&e.pool, opts->repo_path, &popts)) < 0)
+	if ((rc = wfm_pool_open(&e.pool, opts->repo_path, &popts)) < 0 ||
+	    (rc = open_executor(&e)) < 0)
 		goto done;
 	if ((rc = wfm_engine_providers_open(&e)) < 0)
 		goto done;
@@ -1002,6 +1047,7 @@ done:
 	wfm_shared_free(e.shared);
 	wfm_engine_providers_close(&e);
 	wfm_journal_free(e.journal);
+	wfm_executor_free(e.executor);
 	wfm_pool_free(e.pool);
 	wfm_repo_free(e.repo);
 	wfm_engine_stats_release(&e);

@@ -468,6 +468,7 @@ static void run_oracle(struct job *job)
 	so.runs = cJSON_IsNumber(runs) && runs->valuedouble >= 1 && runs->valuedouble <= 1000
 			  ? (size_t)runs->valuedouble
 			  : 1;
+	so.executor = e->executor;
 	if (wfm_oracle_series_run(&s, e->pool, job->base, &opts, &so) < 0) {
 		fail(job, wfm_error_last());
 		goto done;
@@ -543,6 +544,7 @@ static void run_merge(struct job *job)
 		opts.known_failures = known_failures(e);
 		opts.progress = wfm_engine_merge_progress;
 		opts.progress_data = e;
+		opts.executor = e->executor;
 		if (wfm_merge_queue_start(&e->merge, e->pool, &opts) < 0) {
 			fail(job, wfm_error_last());
 			wfm_engine_finished(job);
