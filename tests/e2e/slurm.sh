@@ -13,7 +13,9 @@
 #   (pass, exit code, excerpt, commit), each job's result.json next to its
 #   output in --job-dir, and Slurm's own record shows one job per run;
 # - SIGINT while the oracle job runs: the job is cancelled (scancel: its
-#   record says CANCELLED), the run is stopped (exit 130).
+#   record says CANCELLED), the run is stopped (exit 130);
+# - a job cancelled by someone else mid-run (an operator's scancel) is lost,
+#   not failed: it is submitted again and the run ends with its result.
 # The migrate workflow through Slurm: tests/e2e/slurm_migrate.sh.
 . "$(dirname "$0")/lib.sh"
 
@@ -132,3 +134,32 @@ wait_for "the job to end" sh -c "! squeue -h -j $job -t running,pending -o %A 2>
 [ "$(state)" = JobState=CANCELLED ] || fail "job $job was not cancelled: $(state)"
 py 'assert j(sys.argv[1])["status"] == "stopped"' "$rd/report.json" || fail "the run is not stopped"
 pass "SIGINT: the oracle job is cancelled (scancel), the run stopped with exit 130"
+
+# --- a job cancelled by someone else is lost, and submitted again
+cat >"$TMP/once.sh" <<SH
+if [ ! -e "$TMP/once" ]; then touch "$TMP/once"; sleep 120; fi
+echo "second try"
+SH
+cat >"$TMP/once.js" <<'JS'
+export const meta = { name: 'once', description: 'an oracle() run whose first job is cancelled' }
+return await oracle('good')
+JS
+git wfmigrate run --workflow "$TMP/once.js" --oracle "sh $TMP/once.sh" --provider exec \
+	--agent-cmd true --yes --json --executor slurm --remote "$TMP/remote.git" --job-dir "$TMP/jobs3" \
+	>"$TMP/once.out" 2>"$TMP/once.err" &
+pid=$!
+wait_for "the first job to start" test -e "$TMP/once"
+first=$(squeue -h -t running -o %A | head -n 1)
+[ -n "$first" ] || fail "no running job"
+scancel "$first"
+code=0
+wait $pid || code=$?
+[ "$code" = 0 ] || fail "the run exited $code: $(cat "$TMP/once.err")"
+py '
+r = j(sys.argv[1])["result"]
+assert r["pass"] is True and "second try" in r["outputTail"], r
+' "$TMP/once.out" || fail "the second job's result is not the run's"
+[ "$(ls -d "$TMP"/jobs3/job.* | wc -l)" = 2 ] || fail "the lost job was not submitted again: $(ls "$TMP/jobs3")"
+grep -q "JobId=$first .*JobState=CANCELLED" "$SLURM_DIR/jobcomp.txt" || fail "job $first is not recorded cancelled"
+pass "a job cancelled by someone else is lost and submitted again; the run ends with the second job's result"
+
