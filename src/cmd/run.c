@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/fs.h"
 #include "base/json.h"
 #include "base/strvec.h"
 #include "agent/exec.h"
@@ -150,6 +151,52 @@ int wfm_cmd_resolve_agent_cmd(struct wfm_run_config *cfg, struct wfm_repo *repo)
 	return 0;
 }
 
+/* path made absolute from the current directory, or the top when it came from git config */
+static int absolute(char **path, enum wfm_config_from from, struct wfm_repo *repo, int must_exist)
+{
+	char cwd[PATH_MAX];
+	const char *dir = cwd;
+	char *joined, *real;
+
+	if (!*path || !**path || **path == '/' || strstr(*path, "://") ||
+	    (must_exist && !wfm_fs_is_dir(*path) && from != WFM_FROM_GIT_CONFIG))
+		return 0;
+	if (from == WFM_FROM_GIT_CONFIG && wfm_repo_workdir(repo))
+		dir = wfm_repo_workdir(repo);
+	else if (!getcwd(cwd, sizeof(cwd)))
+		return wfm_error_set("cannot get the current directory: %s", strerror(errno));
+	joined = wfm_fs_join(dir, *path);
+	if (must_exist && !wfm_fs_is_dir(joined)) {
+		free(joined);
+		return 0; /* "host:path", or a name git resolves itself */
+	}
+	real = realpath(joined, NULL);
+	if (!real && !must_exist) {
+		/* a directory to be made: its parent's real path, then its name */
+		char *parent = wfm_fs_dirname(joined), *rp = realpath(parent, NULL);
+
+		if (rp)
+			real = wfm_fs_join(rp, strrchr(joined, '/') + 1);
+		free(rp);
+		free(parent);
+	}
+	free(*path);
+	*path = real ? real : joined;
+	if (real)
+		free(joined);
+	return 0;
+}
+
+/* cmd/run_options.h */
+int wfm_cmd_resolve_executor_paths(struct wfm_run_config *cfg, struct wfm_repo *repo)
+{
+	int rc = absolute(&cfg->remote, cfg->from[WFM_CF_REMOTE], repo, 1);
+
+	if (rc == 0)
+		rc = absolute(&cfg->job_dir, cfg->from[WFM_CF_JOB_DIR], repo, 0);
+	return rc;
+}
+
 int wfm_cmd_run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, int plan_only)
 {
 	const char *const *usage = plan_only ? plan_usage : run_usage;
@@ -252,7 +299,8 @@ int wfm_cmd_run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, in
 			       "what the run may spend");
 	if ((rc = wfm_run_config_api_key(&key, &cfg)) < 0 ||
 	    (rc = wfm_repo_resolve_commit(cfg.base, ctx->repo, base_opt)) < 0 ||
-	    (rc = wfm_cmd_resolve_agent_cmd(&cfg, ctx->repo)) < 0) {
+	    (rc = wfm_cmd_resolve_agent_cmd(&cfg, ctx->repo)) < 0 ||
+	    (rc = wfm_cmd_resolve_executor_paths(&cfg, ctx->repo)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}

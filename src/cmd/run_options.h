@@ -52,4 +52,11 @@
 struct wfm_repo;
 int wfm_cmd_resolve_agent_cmd(struct wfm_run_config *cfg, struct wfm_repo *repo);
 
+/*
+ * The executor's paths made absolute the same way, as run.json keeps them:
+ * --remote when it names a local directory, and --job-dir (the jobs fetch
+ * from, and write to, their own directories, on other machines).
+ */
+int wfm_cmd_resolve_executor_paths(struct wfm_run_config *cfg, struct wfm_repo *repo);
+
 #endif

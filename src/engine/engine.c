@@ -914,44 +914,29 @@ static int clear_ref_locks(struct engine *e)
 	return rc;
 }
 
-/*
- * The executor of the run's oracle runs (exec/executor.h). A remote's
- * local path is made absolute: git pushes from the repository and jobs
- * fetch from their own directory.
- */
+/* The executor of the run's oracle runs (exec/executor.h). */
 static int open_executor(struct engine *e)
 {
 	const struct wfm_run_config *cfg = e->opts->config;
 	struct wfm_executor_opts xo = WFM_EXECUTOR_OPTS_INIT;
-	char *remote = NULL, *job_dir = NULL;
+	char *job_dir = NULL;
 	int rc;
 
 	xo.name = cfg->executor;
 	xo.pool = e->pool;
 	xo.repo_path = e->opts->repo_path;
 	xo.run = e->opts->run->id;
-	if (cfg->remote && *cfg->remote) {
-		if (cfg->remote[0] != '/' && wfm_fs_is_dir(cfg->remote))
-			remote = realpath(cfg->remote, NULL);
-		xo.remote = remote ? remote : cfg->remote;
-	}
+	/* paths are absolute already (cmd/run_options.h) */
+	xo.remote = cfg->remote;
 	if (cfg->job_dir && *cfg->job_dir)
-		job_dir = cfg->job_dir[0] == '/' ? wfm_strdup(cfg->job_dir) : realpath(".", NULL);
-	if (job_dir && cfg->job_dir[0] != '/') {
-		char *abs = wfm_fs_join(job_dir, cfg->job_dir);
-
-		free(job_dir);
-		job_dir = abs;
-	}
-	if (!job_dir)
-		job_dir = wfm_fs_join(wfm_repo_commondir(e->repo), "wfmigrate/jobs");
-	xo.job_dir = job_dir;
+		xo.job_dir = cfg->job_dir;
+	else
+		xo.job_dir = job_dir = wfm_fs_join(wfm_repo_commondir(e->repo), "wfmigrate/jobs");
 	xo.node_cache = cfg->node_cache;
 	xo.partition = cfg->slurm_partition;
 	xo.cpus = cfg->job_cpus;
 	xo.mem = cfg->job_mem;
 	rc = wfm_executor_open(&e->executor, &xo);
-	free(remote);
 	free(job_dir);
 	return rc;
 }

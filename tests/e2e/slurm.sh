@@ -116,7 +116,7 @@ export const meta = { name: 'slow', description: 'a long oracle() run' }
 return await oracle('good')
 JS
 git wfmigrate run --workflow "$TMP/slow.js" --oracle "touch $TMP/started; sleep 120" --provider exec \
-	--agent-cmd true --yes --executor slurm --remote "$TMP/remote.git" --job-dir "$TMP/jobs2" \
+	--agent-cmd true --yes --executor slurm --remote ../remote.git --job-dir ../jobs2 \
 	>"$TMP/slow.out" 2>"$TMP/slow.err" &
 pid=$!
 wait_for "the oracle job to start" test -e "$TMP/started"
@@ -133,7 +133,13 @@ state() { scontrol show job "$job" 2>/dev/null | grep -o 'JobState=[A-Z_]*' || g
 wait_for "the job to end" sh -c "! squeue -h -j $job -t running,pending -o %A 2>/dev/null | grep -q ."
 [ "$(state)" = JobState=CANCELLED ] || fail "job $job was not cancelled: $(state)"
 py 'assert j(sys.argv[1])["status"] == "stopped"' "$rd/report.json" || fail "the run is not stopped"
-pass "SIGINT: the oracle job is cancelled (scancel), the run stopped with exit 130"
+# relative paths are kept absolute, for the jobs and for a resume from anywhere
+py '
+c = j(sys.argv[1])
+assert (c["executor"], c["remote"], c["jobDir"]) == ("slurm", sys.argv[2], sys.argv[3]), c
+' "$rd/run.json" "$(cd "$TMP/remote.git" && pwd -P)" "$(cd "$TMP" && pwd -P)/jobs2" || fail "run.json does not keep absolute paths"
+[ -s "$(ls -d "$TMP"/jobs2/job.* | head -n 1)/job.sh" ] || fail "no job in --job-dir ../jobs2"
+pass "SIGINT: the oracle job is cancelled (scancel), the run stopped with exit 130; relative paths made absolute"
 
 # --- a job cancelled by someone else is lost, and submitted again
 cat >"$TMP/once.sh" <<SH
