@@ -13,7 +13,8 @@
 #   (pass, exit code, excerpt, commit), each job's result.json next to its
 #   output in --job-dir, and Slurm's own record shows one job per run;
 # - SIGINT while the oracle job runs: the job is cancelled (scancel: its
-#   record says CANCELLED), the run is stopped (exit 130);
+#   record says CANCELLED), the run is stopped (exit 130); resume runs it
+#   again as a job (run.json keeps the executor and absolute paths);
 # - a job cancelled by someone else mid-run (an operator's scancel) is lost,
 #   not failed: it is submitted again and the run ends with its result.
 # The migrate workflow through Slurm: tests/e2e/slurm_migrate.sh.
@@ -115,7 +116,11 @@ cat >"$TMP/slow.js" <<'JS'
 export const meta = { name: 'slow', description: 'a long oracle() run' }
 return await oracle('good')
 JS
-git wfmigrate run --workflow "$TMP/slow.js" --oracle "touch $TMP/started; sleep 120" --provider exec \
+cat >"$TMP/slow.sh" <<SH
+if [ ! -e "$TMP/started" ]; then touch "$TMP/started"; sleep 120; fi
+echo "not so slow now"
+SH
+git wfmigrate run --workflow "$TMP/slow.js" --oracle "sh $TMP/slow.sh" --provider exec \
 	--agent-cmd true --yes --executor slurm --remote ../remote.git --job-dir ../jobs2 \
 	>"$TMP/slow.out" 2>"$TMP/slow.err" &
 pid=$!
@@ -139,7 +144,14 @@ c = j(sys.argv[1])
 assert (c["executor"], c["remote"], c["jobDir"]) == ("slurm", sys.argv[2], sys.argv[3]), c
 ' "$rd/run.json" "$(cd "$TMP/remote.git" && pwd -P)" "$(cd "$TMP" && pwd -P)/jobs2" || fail "run.json does not keep absolute paths"
 [ -s "$(ls -d "$TMP"/jobs2/job.* | head -n 1)/job.sh" ] || fail "no job in --job-dir ../jobs2"
-pass "SIGINT: the oracle job is cancelled (scancel), the run stopped with exit 130; relative paths made absolute"
+# resume runs the cancelled oracle again, as a job (run.json keeps the executor)
+expect_code 0 git wfmigrate resume --json "$(basename "$rd")"
+py '
+r = j(sys.argv[1])["result"]
+assert r["pass"] is True and "not so slow now" in r["outputTail"], r
+' "$TMP/out" || fail "the resumed run did not run the oracle again"
+[ "$(ls -d "$TMP"/jobs2/job.* | wc -l)" = 2 ] || fail "resume did not submit a job: $(ls "$TMP/jobs2")"
+pass "SIGINT: the oracle job is cancelled (scancel), the run stopped with exit 130, resume submits it again; relative paths made absolute"
 
 # --- a job cancelled by someone else is lost, and submitted again
 cat >"$TMP/once.sh" <<SH
