@@ -914,6 +914,18 @@ static int clear_ref_locks(struct engine *e)
 	return rc;
 }
 
+/* From the thread of the oracle run: a job lost by the cluster (exec/executor.h). */
+static void job_lost(void *data, const char *commit, const char *detail, unsigned long attempt,
+		     int again)
+{
+	struct wfm_buf line = WFM_BUF_INIT;
+
+	wfm_buf_addf(&line, "oracle job on %.7s lost (%s, attempt %lu)%s", commit, detail, attempt,
+		     again ? ": submitted again" : "");
+	wfm_engine_say(data, line.ptr);
+	wfm_buf_release(&line);
+}
+
 /* The executor of the run's oracle runs (exec/executor.h). */
 static int open_executor(struct engine *e)
 {
@@ -936,6 +948,8 @@ static int open_executor(struct engine *e)
 	xo.partition = cfg->slurm_partition;
 	xo.cpus = cfg->job_cpus;
 	xo.mem = cfg->job_mem;
+	xo.lost = job_lost;
+	xo.lost_data = e;
 	rc = wfm_executor_open(&e->executor, &xo);
 	free(job_dir);
 	return rc;

@@ -48,6 +48,8 @@ int wfm_executor_open(struct wfm_executor **out, const struct wfm_executor_opts 
 	(*out)->ops = ops;
 	(*out)->poll_ms = opts->poll_ms ? opts->poll_ms : WFM_EXEC_POLL_MS_DEFAULT;
 	(*out)->retries = opts->retries;
+	(*out)->lost = opts->lost;
+	(*out)->lost_data = opts->lost_data;
 	return 0;
 }
 
@@ -154,7 +156,11 @@ int wfm_executor_run(struct wfm_executor *ex, struct wfm_oracle_result *out, con
 		if (rc == 0 && !cancelled && status.state == WFM_EXEC_LOST) {
 			wfm_buf_addf(&lost, "%s%s", lost.len ? ", " : "", status.detail);
 			wfm_exec_job_free(ex, job);
-			if (tries++ < ex->retries)
+			tries++;
+			if (ex->lost)
+				ex->lost(ex->lost_data, commit, status.detail, tries,
+					 tries <= ex->retries);
+			if (tries <= ex->retries)
 				continue;
 			rc = wfm_error_set("oracle job lost %lu time%s (%s)", tries,
 					   tries == 1 ? "" : "s", lost.ptr);

@@ -81,9 +81,15 @@ struct wfm_executor_opts {
 	unsigned long poll_ms;
 	/* how many times wfm_executor_run() submits a lost job again */
 	unsigned long retries;
+	/* told by wfm_executor_run(), from its thread, of each lost job: the
+	 * commit, the scheduler's word and the attempt that was lost (from 1),
+	 * and whether it is submitted again; may be NULL */
+	void (*lost)(void *data, const char *commit, const char *detail, unsigned long attempt,
+		     int again);
+	void *lost_data;
 };
 /* clang-format off */
-#define WFM_EXECUTOR_OPTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, WFM_EXEC_RETRIES_DEFAULT }
+#define WFM_EXECUTOR_OPTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, WFM_EXEC_RETRIES_DEFAULT, NULL, NULL }
 /* clang-format on */
 #define WFM_EXEC_POLL_MS_DEFAULT 200
 #define WFM_EXEC_RETRIES_DEFAULT 2
@@ -110,6 +116,9 @@ struct wfm_executor {
 	const struct wfm_executor_ops *ops;
 	/* set by wfm_executor_open() from the options */
 	unsigned long poll_ms, retries;
+	void (*lost)(void *data, const char *commit, const char *detail, unsigned long attempt,
+		     int again);
+	void *lost_data;
 };
 
 /* The backends, one per file. */

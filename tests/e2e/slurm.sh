@@ -179,5 +179,7 @@ assert r["pass"] is True and "second try" in r["outputTail"], r
 ' "$TMP/once.out" || fail "the second job's result is not the run's"
 [ "$(ls -d "$TMP"/jobs3/job.* | wc -l)" = 2 ] || fail "the lost job was not submitted again: $(ls "$TMP/jobs3")"
 grep -q "JobId=$first .*JobState=CANCELLED" "$SLURM_DIR/jobcomp.txt" || fail "job $first is not recorded cancelled"
+grep -Eq "^oracle job on [0-9a-f]{7} lost \(CANCELLED, attempt 1\): submitted again$" "$TMP/once.err" ||
+	fail "the run did not say the job was lost: $(cat "$TMP/once.err")"
 pass "a job cancelled by someone else is lost and submitted again; the run ends with the second job's result"
 
