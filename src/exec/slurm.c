@@ -20,6 +20,8 @@
 
 /* squeue calls in a row that may fail (the controller restarting) before a poll fails */
 #define UNREACHABLE_MAX 50
+/* how long a job that ended may take to show its result file (NFS caches) */
+#define RESULT_WAIT_MS 5000
 
 unsigned long wfm_slurm_time_minutes(unsigned long timeout_sec)
 {
@@ -238,7 +240,7 @@ struct slurm {
 	struct wfm_executor base;
 	struct wfm_executor_opts opts; /* its strings are the copies below */
 	char *repo_path, *run, *remote, *job_dir, *node_cache, *partition, *mem;
-	pthread_mutex_t mu;
+	pthread_mutex_t mu, push_mu;
 	struct wfm_strvec pushed; /* commits the remote has, under mu */
 };
 
@@ -280,6 +282,7 @@ static int slurm_open(struct wfm_executor **out, const struct wfm_executor_opts 
 	s->opts.mem = s->mem = dup_or_null(opts->mem);
 	s->opts.pool = NULL;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->push_mu, NULL);
 	*out = &s->base;
 	return 0;
 }
@@ -344,7 +347,7 @@ static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 	struct wfm_buf b = WFM_BUF_INIT, name = WFM_BUF_INIT;
 	struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
 	char *ref = wfm_remote_ref(s->run, spec->commit);
-	int rc;
+	int rc = 0;
 
 	snprintf(job->commit, sizeof(job->commit), "%s", spec->commit);
 	job->opts = *spec->oracle;
@@ -357,14 +360,19 @@ static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 		job->opts.known_failures = (const char *const *)job->known.v;
 	}
 
+	/* one push at a time: two runs of one commit must not race for its ref */
+	pthread_mutex_lock(&s->push_mu);
 	if (!pushed(s, spec->commit)) {
 		rc = wfm_remote_push(s->repo_path, s->remote, spec->commit, ref);
-		if (rc < 0)
-			goto done;
-		pthread_mutex_lock(&s->mu);
-		wfm_strvec_push(&s->pushed, spec->commit);
-		pthread_mutex_unlock(&s->mu);
+		if (rc == 0) {
+			pthread_mutex_lock(&s->mu);
+			wfm_strvec_push(&s->pushed, spec->commit);
+			pthread_mutex_unlock(&s->mu);
+		}
 	}
+	pthread_mutex_unlock(&s->push_mu);
+	if (rc < 0)
+		goto done;
 
 	rc = wfm_fs_mkdir_p(s->job_dir);
 	if (rc < 0)
@@ -574,6 +582,11 @@ static int slurm_collect(struct wfm_executor *ex, struct wfm_exec_job *job,
 		out->proc.cancelled = 1;
 		goto done;
 	}
+	/* a shared file system may show the file a moment after the job ended */
+	for (int i = 0; i < RESULT_WAIT_MS / 100 && !wfm_fs_exists(path) &&
+			strcmp(job->state, "TIMEOUT") && strcmp(job->state, "CANCELLED");
+	     i++)
+		usleep(100 * 1000);
 	if (!wfm_fs_exists(path)) {
 		if (!strcmp(job->state, "TIMEOUT")) {
 			/* Slurm's limit came first (the fetch was slow): still a timeout */
@@ -640,6 +653,7 @@ static void slurm_free(struct wfm_executor *ex)
 	free(s->mem);
 	wfm_strvec_clear(&s->pushed);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->push_mu);
 	free(s);
 }
 

@@ -11,7 +11,8 @@
 #   there, never in the user's .git, without the API keys of the run's
 #   environment; the results are those of a local run of the same script
 #   (pass, exit code, excerpt, commit), each job's result.json next to its
-#   output in --job-dir, and Slurm's own record shows one job per run;
+#   output in --job-dir, and Slurm's own record shows one job per run; two
+#   runs of one commit at once push it once and both pass;
 # - SIGINT while the oracle job runs: the job is cancelled (scancel: its
 #   record says CANCELLED), the run is stopped (exit 130); resume runs it
 #   again as a job (run.json keeps the executor and absolute paths);
@@ -48,7 +49,9 @@ cat >"$TMP/two.js" <<'JS'
 export const meta = { name: 'two', description: 'oracle() on a good and a bad commit' }
 const good = await oracle('good')
 const bad = await oracle('bad')
-return { good, bad }
+// at once, on one commit: one push of it, two jobs
+const twice = await Promise.all([oracle('good'), oracle('good')])
+return { good, bad, twice: twice.map((r) => r.pass) }
 JS
 run_two() {
 	ANTHROPIC_API_KEY=sk-ant-secret-0123 expect_code 0 git wfmigrate run --workflow "$TMP/two.js" \
@@ -89,6 +92,7 @@ for name in ("good", "bad"):
         assert a[k] == b[k], (name, k, a[k], b[k])
     assert "key: none" in b["outputTail"], b["outputTail"]
     assert "sk-ant" not in b["outputTail"], b["outputTail"]
+assert local["result"]["twice"] == slurm["result"]["twice"] == [True, True], (local["result"], slurm["result"])
 g, b = slurm["result"]["good"], slurm["result"]["bad"]
 assert g["pass"] is True and g["exitCode"] == 0, g
 assert b["pass"] is False and b["exitCode"] == 3 and b["excerpt"] == ["FAIL: widget is broken"], b
@@ -100,14 +104,14 @@ for t in good bad; do
 	[ "$(git -C "$TMP/remote.git" rev-parse "refs/wfmigrate/$slurm_run/commits/$c")" = "$c" ] ||
 		fail "the remote has no refs/wfmigrate/$slurm_run/commits/$c"
 done
-[ "$(ls -d "$TMP"/jobs/job.* | wc -l)" = 2 ] || fail "not one job directory per oracle run: $(ls "$TMP/jobs")"
+[ "$(ls -d "$TMP"/jobs/job.* | wc -l)" = 4 ] || fail "not one job directory per oracle run: $(ls "$TMP/jobs")"
 for d in "$TMP"/jobs/job.*; do
 	[ -s "$d/result.json" ] && [ -s "$d/output" ] && [ -s "$d/job.sh" ] || fail "$d lacks a file: $(ls "$d")"
 	! grep -q sk-ant "$d/output" || fail "the API key reached job $d"
 done
 grep -q 'JobState=COMPLETED' "$SLURM_DIR/jobcomp.txt" || fail "Slurm recorded no completed job"
-[ "$(grep -c 'Name=wfm-oracle' "$SLURM_DIR/jobcomp.txt")" = 2 ] ||
-	fail "Slurm did not record two oracle jobs: $(cat "$SLURM_DIR/jobcomp.txt")"
+[ "$(grep -c 'Name=wfm-oracle' "$SLURM_DIR/jobcomp.txt")" = 4 ] ||
+	fail "Slurm did not record four oracle jobs: $(cat "$SLURM_DIR/jobcomp.txt")"
 check_repo "$repo"
 pass "oracle() as Slurm jobs: the results of a local run, from the remote and the node cache, no API key"
 
