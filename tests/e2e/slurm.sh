@@ -43,6 +43,7 @@ exit 3
 SH
 git commit -qam bad
 git tag bad
+git tag good2 "$(git commit-tree 'good^{tree}' -p good -m 'good again')"
 git init -q --bare "$TMP/remote.git"
 
 cat >"$TMP/two.js" <<'JS'
@@ -50,7 +51,7 @@ export const meta = { name: 'two', description: 'oracle() on a good and a bad co
 const good = await oracle('good')
 const bad = await oracle('bad')
 // at once, on one commit: one push of it, two jobs
-const twice = await Promise.all([oracle('good'), oracle('good')])
+const twice = await Promise.all([oracle('good2'), oracle('good2')])
 return { good, bad, twice: twice.map((r) => r.pass) }
 JS
 run_two() {
