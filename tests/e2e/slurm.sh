@@ -16,6 +16,7 @@
 # - SIGINT while the oracle job runs: the job is cancelled (scancel: its
 #   record says CANCELLED), the run is stopped (exit 130); resume runs it
 #   again as a job (run.json keeps the executor and absolute paths);
+# - doctor checks the cluster and the remote of the slurm executor;
 # - a job cancelled by someone else mid-run (an operator's scancel) is lost,
 #   not failed: it is submitted again and the run ends with its result.
 # The migrate workflow through Slurm: tests/e2e/slurm_migrate.sh.
@@ -188,3 +189,17 @@ grep -Eq "^oracle job on [0-9a-f]{7} lost \(CANCELLED, attempt 1\): submitted ag
 	fail "the run did not say the job was lost: $(cat "$TMP/once.err")"
 pass "a job cancelled by someone else is lost and submitted again; the run ends with the second job's result"
 
+
+# --- doctor: the executor line
+git config wfmigrate.executor slurm
+git wfmigrate doctor --no-oracle >"$TMP/out" 2>&1 || :
+grep -Eq '^ok +executor +slurm: partitions main\* up 1; remote .*/remote.git \(readable\)$' "$TMP/out" ||
+	fail "doctor's executor line: $(cat "$TMP/out")"
+git config wfmigrate.remote "$TMP/nowhere.git"
+expect_code 1 git wfmigrate doctor --no-oracle
+grep -Eq "^FAIL +executor +slurm: cannot read the remote '$TMP/nowhere.git'" "$TMP/out" ||
+	fail "doctor's executor line: $(cat "$TMP/out")"
+git config --unset wfmigrate.executor
+git wfmigrate doctor --no-oracle >"$TMP/out" 2>&1 || :
+grep -Eq '^ok +executor +local: ' "$TMP/out" || fail "doctor's executor line: $(cat "$TMP/out")"
+pass "doctor: the slurm executor's cluster and remote checked, an unreadable remote is a problem"
