@@ -169,6 +169,13 @@ int wfm_executor_run(struct wfm_executor *ex, struct wfm_oracle_result *out, con
 		if (rc == 0) {
 			wfm_oracle_result_release(out);
 			rc = wfm_exec_collect(ex, job, out);
+		} else if (!cancelled) {
+			/* we lose track of it: it must not run on unseen */
+			char *first = wfm_strdup(wfm_error_last());
+
+			wfm_exec_cancel(ex, job);
+			wfm_error_setc(rc, "%s", first);
+			free(first);
 		}
 		wfm_exec_job_free(ex, job);
 		break;
