@@ -230,4 +230,7 @@ start_slurm() {
 	slurm_sn_start "$SLURM_DIR" >"$TMP/slurm.start" 2>&1 ||
 		fail "the test cluster did not start: $(cat "$TMP/slurm.start")"
 	export SLURM_CONF=$SLURM_DIR/slurm.conf
+	# the jobs' worktrees and node cache (${TMPDIR:-/tmp}) stay in $TMP too
+	export TMPDIR=$TMP/tmp
+	mkdir -p "$TMPDIR"
 }

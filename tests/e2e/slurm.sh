@@ -140,9 +140,10 @@ kill -INT "$(cut -d' ' -f1 "$rd/lock")"
 code=0
 wait $pid || code=$?
 [ "$code" = 130 ] || fail "SIGINT: the run exited $code, not 130: $(cat "$TMP/slow.err")"
-state() { scontrol show job "$job" 2>/dev/null | grep -o 'JobState=[A-Z_]*' || grep "JobId=$job " "$SLURM_DIR/jobcomp.txt" | grep -o 'JobState=[A-Z_]*'; }
-wait_for "the job to end" sh -c "! squeue -h -j $job -t running,pending -o %A 2>/dev/null | grep -q ."
-[ "$(state)" = JobState=CANCELLED ] || fail "job $job was not cancelled: $(state)"
+state() { { scontrol show job "$job" 2>/dev/null | grep -o 'JobState=[A-Z_]*' || grep "JobId=$job " "$SLURM_DIR/jobcomp.txt" | grep -o 'JobState=[A-Z_]*'; } | head -n 1; }
+cancelled() { [ "$(state)" = JobState=CANCELLED ] && ! squeue -h -j "$job" -t running,completing -o %A 2>/dev/null | grep -q .; }
+wait_for "job $job to be cancelled" cancelled
+[ -z "$(ls -d "$TMPDIR"/wfm-job.* 2>/dev/null)" ] || fail "the cancelled job left its worktree: $(ls "$TMPDIR")"
 py 'assert j(sys.argv[1])["status"] == "stopped"' "$rd/report.json" || fail "the run is not stopped"
 # relative paths are kept absolute, for the jobs and for a resume from anywhere
 py '
