@@ -107,8 +107,8 @@ struct wfm_run_config {
 	unsigned long agent_tokens;	 /* per agent; 0: none */
 	int no_cache;			 /* do not mark prompts cacheable */
 	unsigned long pilot;		 /* units the run starts before it stops; 0: all */
-	/* tests whose failures do not fail the oracle (oracle/oracle.h); set by
-	 * flaky --fix to the broken and flaky ones */
+	/* tests whose failures do not fail the merge queue's oracle runs
+	 * (oracle/oracle.h); set by flaky --fix to the broken and flaky ones */
 	struct wfm_strvec known_failures;
 	/* where oracle runs happen (exec/executor.h, docs/executors.md) */
 	char *executor;		/* "local" or "slurm" */

@@ -202,7 +202,11 @@ static int prepare_agent(struct engine *e, struct job *job)
 	return 0;
 }
 
-/* The run's known failures (flaky --fix), NULL-terminated, or NULL. */
+/*
+ * The run's known failures (flaky --fix), NULL-terminated, or NULL: for the
+ * merge queue's verdicts only; oracle() reports every run as it went, its
+ * tests for the script to judge.
+ */
 static const char *const *known_failures(const struct engine *e)
 {
 	const struct wfm_strvec *k = &e->opts->config->known_failures;
@@ -464,7 +468,6 @@ static void run_oracle(struct job *job)
 				   : e->opts->config->oracle_timeout;
 	opts.cancel = &e->cancel;
 	opts.tests = 1;
-	opts.known_failures = known_failures(e);
 	so.runs = cJSON_IsNumber(runs) && runs->valuedouble >= 1 && runs->valuedouble <= 1000
 			  ? (size_t)runs->valuedouble
 			  : 1;

@@ -439,9 +439,11 @@ static void test_chunk__changed_since(void **state)
 	o.changed_since = "HEAD";
 	assert_wfm_ok(run(&l, dir, &o));
 	assert_int_equal(l.nr, 0);
+	wfm_unit_list_release(&l);
 	o.changed_since = "no-such-commit";
 	assert_int_equal(run(&l, dir, &o), WFM_ENOTFOUND);
 	assert_int_equal(l.nr, 0);
+	wfm_unit_list_release(&l);
 	free(base);
 	wfm_test_rmtree(dir);
 	free(dir);
