@@ -4,6 +4,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/process.h"
 #include "exec/executor.h"
 
 #include <time.h>
@@ -68,10 +69,11 @@ int wfm_exec_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 		    const struct wfm_exec_spec *spec)
 {
 	*out = NULL;
-	if (!spec->commit || !*spec->commit || !spec->oracle)
+	if (!spec->commit || !*spec->commit || !spec->command || !*spec->command)
 		return wfm_error_setc(WFM_EINVALID, "a job needs a commit and a command");
-	if (!spec->oracle->command || !*spec->oracle->command)
-		return wfm_error_setc(WFM_EINVALID, "no oracle command given");
+	if (!spec->oracle && !ex->ops->collect_output)
+		return wfm_error_setc(WFM_EINVALID, "the %s executor runs only the oracle",
+				      ex->ops->name);
 	return ex->ops->submit(ex, out, spec);
 }
 
@@ -90,6 +92,49 @@ int wfm_exec_collect(struct wfm_executor *ex, struct wfm_exec_job *job,
 		     struct wfm_oracle_result *out)
 {
 	return ex->ops->collect(ex, job, out);
+}
+
+void wfm_exec_output_init(struct wfm_exec_output *out)
+{
+	struct wfm_process_result empty = WFM_PROCESS_RESULT_INIT;
+
+	memset(out, 0, sizeof(*out));
+	out->proc = empty;
+}
+
+void wfm_exec_output_release(struct wfm_exec_output *out)
+{
+	if (out->work_ref && out->repo_path) {
+		const char *argv[] = { "git",	      "-C", out->repo_path, "update-ref", "-d",
+				       out->work_ref, NULL };
+		struct wfm_process_opts po = WFM_PROCESS_OPTS_INIT;
+		struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
+
+		po.argv = argv;
+		po.flags = WFM_PROCESS_SCRUB_GIT;
+		/* best effort: a ref left behind is clean's to remove */
+		wfm_process_run(&r, &po);
+		wfm_process_result_release(&r);
+	}
+	wfm_process_result_release(&out->proc);
+	free(out->dir);
+	free(out->work_ref);
+	wfm_exec_output_init(out);
+}
+
+int wfm_exec_collect_output(struct wfm_executor *ex, struct wfm_exec_job *job,
+			    struct wfm_exec_output *out)
+{
+	wfm_exec_output_init(out);
+	if (!ex->ops->collect_output)
+		return wfm_error_setc(WFM_EINVALID, "the %s executor runs only the oracle",
+				      ex->ops->name);
+	return ex->ops->collect_output(ex, job, out);
+}
+
+int wfm_executor_runs_commands(const struct wfm_executor *ex)
+{
+	return ex && ex->ops->collect_output != NULL;
 }
 
 void wfm_exec_job_free(struct wfm_executor *ex, struct wfm_exec_job *job)
@@ -128,14 +173,66 @@ static int wait_job(struct wfm_executor *ex, struct wfm_exec_job *job,
 	}
 }
 
+/*
+ * Submits spec and waits for its job to end, submitting it again while it
+ * is lost (up to ex->retries times). *out is the job to collect (also a
+ * cancelled one), NULL on error (the job cancelled: none is left running
+ * unseen).
+ */
+static int run_job(struct wfm_executor *ex, struct wfm_exec_job **out,
+		   const struct wfm_exec_spec *spec, const volatile sig_atomic_t *cancel)
+{
+	struct wfm_exec_status status;
+	struct wfm_buf lost = WFM_BUF_INIT;
+	const char *what = spec->oracle ? "oracle" : spec->label ? spec->label : "command";
+	unsigned long tries = 0;
+	int rc = 0, cancelled = 0;
+
+	*out = NULL;
+	for (;;) {
+		struct wfm_exec_job *job = NULL;
+
+		rc = wfm_exec_submit(ex, &job, spec);
+		if (rc < 0)
+			break;
+		rc = wait_job(ex, job, cancel, &status, &cancelled);
+		if (rc == 0 && !cancelled && status.state == WFM_EXEC_LOST) {
+			wfm_buf_addf(&lost, "%s%s", lost.len ? ", " : "", status.detail);
+			wfm_exec_job_free(ex, job);
+			tries++;
+			if (ex->lost)
+				ex->lost(ex->lost_data, spec->commit, status.detail, tries,
+					 tries <= ex->retries);
+			if (tries <= ex->retries)
+				continue;
+			rc = wfm_error_set("%s job lost %lu time%s (%s)", what, tries,
+					   tries == 1 ? "" : "s", lost.ptr);
+			break;
+		}
+		if (rc == 0) {
+			*out = job;
+		} else {
+			/* we lose track of it: it must not run on unseen */
+			char *first = wfm_strdup(wfm_error_last());
+
+			if (!cancelled)
+				wfm_exec_cancel(ex, job);
+			wfm_error_setc(rc, "%s", first);
+			free(first);
+			wfm_exec_job_free(ex, job);
+		}
+		break;
+	}
+	wfm_buf_release(&lost);
+	return rc;
+}
+
 int wfm_executor_run(struct wfm_executor *ex, struct wfm_oracle_result *out, const char *commit,
 		     const struct wfm_oracle_opts *opts)
 {
-	struct wfm_exec_spec spec = { commit, opts, "oracle" };
-	struct wfm_exec_status status;
-	struct wfm_buf lost = WFM_BUF_INIT;
-	unsigned long tries = 0;
-	int rc = 0, cancelled = 0;
+	struct wfm_exec_spec spec = { 0 };
+	struct wfm_exec_job *job = NULL;
+	int rc;
 
 	if (ex->ops->run)
 		return ex->ops->run(ex, out, commit, opts);
@@ -146,40 +243,37 @@ int wfm_executor_run(struct wfm_executor *ex, struct wfm_oracle_result *out, con
 		out->proc.cancelled = 1;
 		return 0;
 	}
-	for (;;) {
-		struct wfm_exec_job *job = NULL;
+	spec.commit = commit;
+	spec.command = opts->command;
+	spec.timeout_sec = opts->timeout_sec;
+	spec.env_set = opts->env_set;
+	spec.output_cap = opts->output_cap;
+	spec.oracle = opts;
+	spec.label = "oracle";
+	rc = run_job(ex, &job, &spec, opts->cancel);
+	if (rc < 0)
+		return rc;
+	wfm_oracle_result_release(out);
+	rc = wfm_exec_collect(ex, job, out);
+	wfm_exec_job_free(ex, job);
+	return rc;
+}
 
-		rc = wfm_exec_submit(ex, &job, &spec);
-		if (rc < 0)
-			break;
-		rc = wait_job(ex, job, opts->cancel, &status, &cancelled);
-		if (rc == 0 && !cancelled && status.state == WFM_EXEC_LOST) {
-			wfm_buf_addf(&lost, "%s%s", lost.len ? ", " : "", status.detail);
-			wfm_exec_job_free(ex, job);
-			tries++;
-			if (ex->lost)
-				ex->lost(ex->lost_data, commit, status.detail, tries,
-					 tries <= ex->retries);
-			if (tries <= ex->retries)
-				continue;
-			rc = wfm_error_set("oracle job lost %lu time%s (%s)", tries,
-					   tries == 1 ? "" : "s", lost.ptr);
-			break;
-		}
-		if (rc == 0) {
-			wfm_oracle_result_release(out);
-			rc = wfm_exec_collect(ex, job, out);
-		} else if (!cancelled) {
-			/* we lose track of it: it must not run on unseen */
-			char *first = wfm_strdup(wfm_error_last());
+int wfm_executor_run_command(struct wfm_executor *ex, struct wfm_exec_output *out,
+			     const struct wfm_exec_spec *spec, const volatile sig_atomic_t *cancel)
+{
+	struct wfm_exec_job *job = NULL;
+	int rc;
 
-			wfm_exec_cancel(ex, job);
-			wfm_error_setc(rc, "%s", first);
-			free(first);
-		}
-		wfm_exec_job_free(ex, job);
-		break;
+	wfm_exec_output_init(out);
+	if (cancel && *cancel) {
+		out->proc.cancelled = 1;
+		return 0;
 	}
-	wfm_buf_release(&lost);
+	rc = run_job(ex, &job, spec, cancel);
+	if (rc < 0)
+		return rc;
+	rc = wfm_exec_collect_output(ex, job, out);
+	wfm_exec_job_free(ex, job);
 	return rc;
 }

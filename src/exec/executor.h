@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include "exec/where.h"
 #include "oracle/oracle.h"
 
 /*
@@ -13,11 +14,13 @@
  * (exec/<name>.c) with a struct wfm_executor_ops and one row of the table
  * in executor.c; nothing else compares executor names.
  *
- * A job is one run of the oracle command at one commit: submit it, poll
- * it until it is done (or lost), collect its result — the same struct
+ * A job is one run of a command at one commit — the oracle's, or an
+ * exec agent's (agent/exec.c) — : submit it, poll it until it is done
+ * (or lost), collect its result — for the oracle the same struct
  * wfm_oracle_result a local run gives, so the journal, the merge queue
- * and resume cannot tell where it ran — and free it. cancel asks the
- * backend to end it; its result is then a cancelled one.
+ * and resume cannot tell where it ran; for an agent a process result and
+ * the commits of its work — and free it. cancel asks the backend to end
+ * it; its result is then a cancelled one.
  *
  * An executor is shared by the engine's threads: every call may come
  * from any thread, but one job is used by one thread at a time.
@@ -44,13 +47,45 @@ struct wfm_exec_status {
 };
 
 struct wfm_exec_spec {
-	/* the commit to test (hex); required */
+	/* the commit to check out (hex); required */
 	const char *commit;
-	/* command, timeout_sec, env_set, output_cap, tests, known_failures
-	 * (cancel is not read: cancel the job instead); required */
+	/* run with /bin/sh -c at the top of the checkout; required */
+	const char *command;
+	unsigned long timeout_sec;  /* 0: none */
+	const char *const *env_set; /* NAME=value added to the job's environment; may be NULL */
+	const char *input;	    /* its stdin, input_len bytes; NULL: /dev/null */
+	size_t input_len;
+	/* a file the command reads, written to the job's directory, its path in
+	 * the environment variable file_env (WFM_AGENT_JSON_FILE); NULL: none */
+	const char *file_env, *file_text;
+	int split_stderr;	    /* stderr apart from stdout (wfm_process_opts) */
+	size_t output_cap, err_cap; /* 0: the process defaults */
+	/* keep what the command leaves in the checkout: the job commits it and
+	 * pushes it back (struct wfm_exec_output's head and work) */
+	int keep_work;
+	/* an oracle run: what collect needs to make its result (tests,
+	 * known_failures, output_cap); NULL for any other command. The local
+	 * executor runs only these. */
 	const struct wfm_oracle_opts *oracle;
-	/* a few words for the job's name ("merge queue"); may be NULL */
+	/* a few words for the job's name ("merge queue", "agent"); may be NULL */
 	const char *label;
+};
+
+/* What a job gave, as a local process would have (wfm_exec_collect_output()). */
+struct wfm_exec_output {
+	/* exit code, signal, timed_out, cancelled, duration, output and err */
+	struct wfm_process_result proc;
+	/* the directory it ran in on its node, for taking it out of paths; NULL: unknown */
+	char *dir;
+	/* keep_work: the commit the checkout's HEAD was at when the command
+	 * ended (the base, or what the command committed itself), and a commit
+	 * on top of it holding everything else it left, both fetched into the
+	 * repository; "" when there is nothing to keep */
+	char head[WFM_OID_HEXSZ + 1], work[WFM_OID_HEXSZ + 1];
+	/* the ref work was fetched to, for wfm_exec_output_release() to delete */
+	char *work_ref;
+	const char *repo_path; /* borrowed from the executor, with work_ref */
+	struct wfm_exec_where where;
 };
 
 struct wfm_executor_opts {
@@ -106,8 +141,12 @@ struct wfm_executor_ops {
 		      const struct wfm_exec_spec *spec);
 	int (*poll)(struct wfm_executor *ex, struct wfm_exec_job *job, struct wfm_exec_status *out);
 	int (*cancel)(struct wfm_executor *ex, struct wfm_exec_job *job);
+	/* an oracle run's job (spec->oracle set) */
 	int (*collect)(struct wfm_executor *ex, struct wfm_exec_job *job,
 		       struct wfm_oracle_result *out);
+	/* optional: any command's job; the backends that have it run agents */
+	int (*collect_output)(struct wfm_executor *ex, struct wfm_exec_job *job,
+			      struct wfm_exec_output *out);
 	void (*job_free)(struct wfm_executor *ex, struct wfm_exec_job *job);
 	void (*free)(struct wfm_executor *ex);
 };
@@ -157,6 +196,20 @@ int wfm_exec_collect(struct wfm_executor *ex, struct wfm_exec_job *job,
 void wfm_exec_job_free(struct wfm_executor *ex, struct wfm_exec_job *job);
 
 /*
+ * collect for a job of any command (the executor must run commands:
+ * wfm_executor_runs_commands()). out is initialised either way; release
+ * it with wfm_exec_output_release(), which also deletes the ref its work
+ * was fetched to (take what you need of work first).
+ */
+int wfm_exec_collect_output(struct wfm_executor *ex, struct wfm_exec_job *job,
+			    struct wfm_exec_output *out);
+void wfm_exec_output_init(struct wfm_exec_output *out);
+void wfm_exec_output_release(struct wfm_exec_output *out);
+
+/* Whether ex runs any command as a job (agents), not only oracle runs. */
+int wfm_executor_runs_commands(const struct wfm_executor *ex);
+
+/*
  * One oracle run at commit, start to end, as wfm_oracle_run() is: submit,
  * poll every poll_ms, cancel the job once *opts->cancel is set (out is
  * then cancelled), submit again a job that was lost (up to the
@@ -165,5 +218,14 @@ void wfm_exec_job_free(struct wfm_executor *ex, struct wfm_exec_job *job);
  */
 int wfm_executor_run(struct wfm_executor *ex, struct wfm_oracle_result *out, const char *commit,
 		     const struct wfm_oracle_opts *opts);
+
+/*
+ * The same for any command (an agent's): submit spec, wait, cancel once
+ * *cancel is set (out->proc.cancelled), submit again a lost job, collect
+ * with wfm_exec_collect_output(). 0 once the command ran, whatever its
+ * exit; negative when it could not (out is initialised either way).
+ */
+int wfm_executor_run_command(struct wfm_executor *ex, struct wfm_exec_output *out,
+			     const struct wfm_exec_spec *spec, const volatile sig_atomic_t *cancel);
 
 #endif

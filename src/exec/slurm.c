@@ -6,6 +6,7 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/process.h"
@@ -90,13 +91,15 @@ static void assign(struct wfm_buf *out, const char *name, const char *value)
  */
 static const char script_body[] =
 	"set -u\n"
+	"started=$(date +%s%3N)\n"
+	"node=$(printf %s \"${SLURMD_NODENAME:-$(hostname)}\" | tr -cd 'A-Za-z0-9._-')\n"
 	"result() {\n"
 	"\tprintf '%s\\n' \"$1\" >\"$job/result.json.tmp\" &&\n"
 	"\t\tmv -f \"$job/result.json.tmp\" \"$job/result.json\"\n"
 	"}\n"
 	"fail() {\n"
 	"\techo \"wfmigrate job: $1\" >&2\n"
-	"\tresult \"{\\\"error\\\": \\\"$1\\\"}\"\n"
+	"\tresult \"{\\\"error\\\": \\\"$1\\\", \\\"node\\\": \\\"$node\\\"}\"\n"
 	"\texit 0\n"
 	"}\n"
 	"# a remote or cache owned by another user is still ours to read\n"
@@ -124,15 +127,33 @@ static const char script_body[] =
 	"# scancel, preemption or Slurm's time limit: SIGTERM first; leave no worktree behind\n"
 	"trap 'cleanup; exit 143' TERM INT HUP\n"
 	"cd \"$wt\" || fail 'cannot enter the worktree'\n"
+	"[ -z \"$file_env\" ] || export \"$file_env=$job/file\"\n"
+	"in=/dev/null\n"
+	"[ -f \"$job/input\" ] && in=$job/input\n"
+	"run() {\n"
+	"\tif [ \"$timeout\" -gt 0 ]; then\n"
+	"\t\ttimeout -k 2 \"$timeout\" /bin/sh -c \"$command\"\n"
+	"\telse\n"
+	"\t\t/bin/sh -c \"$command\"\n"
+	"\tfi\n"
+	"}\n"
 	"start=$(date +%s%N)\n"
-	"if [ \"$timeout\" -gt 0 ]; then\n"
-	"\ttimeout -k 2 \"$timeout\" /bin/sh -c \"$command\" </dev/null >\"$job/output\" 2>&1 "
-	"9>&-\n"
+	"if [ \"$split\" = 1 ]; then\n"
+	"\trun <\"$in\" >\"$job/output\" 2>\"$job/stderr\" 9>&-\n"
 	"else\n"
-	"\t/bin/sh -c \"$command\" </dev/null >\"$job/output\" 2>&1 9>&-\n"
+	"\trun <\"$in\" >\"$job/output\" 2>&1 9>&-\n"
 	"fi\n"
 	"status=$?\n"
 	"end=$(date +%s%N)\n"
+	"head= work=\n"
+	"if [ -n \"$work_ref\" ] && [ $status -eq 0 ]; then\n"
+	"\t# what the command committed, and on top of it all it left besides\n"
+	"\thead=$(git rev-parse HEAD) && git add -A && tree=$(git write-tree) &&\n"
+	"\t\twork=$(git -c user.name='git wfmigrate' -c user.email=wfmigrate@localhost \\\n"
+	"\t\t\tcommit-tree \"$tree\" -p \"$head\" -m 'git wfmigrate: the work of a job') &&\n"
+	"\t\tgit push -q --no-verify \"$remote\" \"+$work:$work_ref\" ||\n"
+	"\t\t{ trap - TERM INT HUP; cleanup; fail 'cannot push the work back to the remote'; }\n"
+	"fi\n"
 	"trap - TERM INT HUP\n"
 	"cleanup\n"
 	"ms=$(((end - start) / 1000000))\n"
@@ -146,12 +167,15 @@ static const char script_body[] =
 	"\tcode=null signal=$((status - 128))\n"
 	"fi\n"
 	"result \"{\\\"exitCode\\\": $code, \\\"signal\\\": $signal, \\\"timedOut\\\": $timed, "
-	"\\\"durationMs\\\": $ms, \\\"dir\\\": \\\"$wt\\\"}\"\n";
+	"\\\"durationMs\\\": $ms, \\\"dir\\\": \\\"$wt\\\", \\\"node\\\": \\\"$node\\\", "
+	"\\\"startedMs\\\": $started, \\\"head\\\": \\\"$head\\\", \\\"work\\\": "
+	"\\\"$work\\\"}\"\n";
 
 void wfm_slurm_script(struct wfm_buf *out, const struct wfm_slurm_job *job)
 {
 	wfm_buf_adds(out, "#!/bin/sh\n"
-			  "# git wfmigrate: one oracle run as a Slurm job (docs/executors.md)\n");
+			  "# git wfmigrate: one command (the oracle, an agent) as a Slurm job "
+			  "(docs/executors.md)\n");
 	assign(out, "job", job->dir);
 	assign(out, "remote", job->remote);
 	assign(out, "ref", job->ref);
@@ -165,6 +189,9 @@ void wfm_slurm_script(struct wfm_buf *out, const struct wfm_slurm_job *job)
 		wfm_buf_adds(out, "cache=${TMPDIR:-/tmp}/wfmigrate-cache\n");
 	}
 	assign(out, "command", job->command);
+	assign(out, "file_env", job->file_env ? job->file_env : "");
+	wfm_buf_addf(out, "split=%d\n", job->split_stderr ? 1 : 0);
+	assign(out, "work_ref", job->work_ref ? job->work_ref : "");
 	wfm_buf_adds(out, script_body);
 }
 
@@ -252,13 +279,17 @@ struct slurm {
 
 struct wfm_exec_job {
 	char *dir;
+	char *work_ref; /* where its work is pushed; NULL: nothing to keep */
 	char id[32];
-	int cancelled;	 /* by us */
-	int unreachable; /* squeue failures in a row */
-	char state[32];	 /* the last state Slurm gave */
+	uint64_t submitted_ms; /* wall clock, against the node's start */
+	int cancelled;	       /* by us */
+	int unreachable;       /* squeue failures in a row */
+	char state[32];	       /* the last state Slurm gave */
 	char commit[WFM_OID_HEXSZ + 1];
 	struct wfm_strvec known;
 	struct wfm_oracle_opts opts; /* for collect: tests, known_failures, output_cap */
+	size_t err_cap;
+	int oracle; /* an oracle run's job, not an agent's */
 };
 
 static char *dup_or_null(const char *s)
@@ -321,17 +352,37 @@ static int pushed(struct slurm *s, const char *commit)
 	return found;
 }
 
-static int write_script(const char *path, const struct wfm_buf *text)
+/* Writes a file of the job's directory: its script (mode 0755) or what the command reads. */
+static int write_job_file(const char *dir, const char *name, const char *data, size_t len,
+			  mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	char *path = wfm_fs_join(dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	int rc;
 
-	if (fd < 0)
-		return wfm_error_set("cannot write '%s': %s", path, strerror(errno));
-	rc = wfm_fs_write_all(fd, text->ptr, text->len);
+	if (fd < 0) {
+		rc = wfm_error_set("cannot write '%s': %s", path, strerror(errno));
+		free(path);
+		return rc;
+	}
+	rc = wfm_fs_write_all(fd, data, len);
+	if (rc < 0)
+		rc = wfm_error_set("cannot write '%s': %s", path, strerror(errno));
 	if (close(fd) < 0 && rc == 0)
 		rc = wfm_error_set("cannot write '%s': %s", path, strerror(errno));
+	free(path);
 	return rc;
+}
+
+/* An environment variable's name: what `export "$file_env=..."` takes safely. */
+static int valid_env_name(const char *s)
+{
+	if (!*s || isdigit((unsigned char)*s))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
 }
 
 static void job_release(struct wfm_exec_job *job)
@@ -339,6 +390,7 @@ static void job_release(struct wfm_exec_job *job)
 	if (!job)
 		return;
 	free(job->dir);
+	free(job->work_ref);
 	wfm_strvec_clear(&job->known);
 	free(job);
 }
@@ -356,15 +408,26 @@ static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 	int rc = 0;
 
 	snprintf(job->commit, sizeof(job->commit), "%s", spec->commit);
-	job->opts = *spec->oracle;
+	if (spec->file_env && !valid_env_name(spec->file_env)) {
+		rc = wfm_error_setc(WFM_EINVALID, "'%s' is not a variable's name", spec->file_env);
+		goto done;
+	}
+	job->oracle = spec->oracle != NULL;
+	if (spec->oracle) {
+		job->opts = *spec->oracle;
+		if (spec->oracle->known_failures) {
+			for (const char *const *k = spec->oracle->known_failures; *k; k++)
+				wfm_strvec_push(&job->known, *k);
+			job->opts.known_failures = (const char *const *)job->known.v;
+		}
+	} else {
+		job->opts.output_cap = spec->output_cap;
+		job->opts.timeout_sec = spec->timeout_sec;
+	}
 	job->opts.command = NULL; /* not needed past the script */
 	job->opts.env_set = NULL;
 	job->opts.cancel = NULL;
-	if (spec->oracle->known_failures) {
-		for (const char *const *k = spec->oracle->known_failures; *k; k++)
-			wfm_strvec_push(&job->known, *k);
-		job->opts.known_failures = (const char *const *)job->known.v;
-	}
+	job->err_cap = spec->err_cap;
 
 	/* one push at a time: two runs of one commit must not race for its ref */
 	pthread_mutex_lock(&s->push_mu);
@@ -396,26 +459,32 @@ static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 	for (char *c = name.ptr; *c; c++)
 		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
 			*c = '-';
+	if (spec->keep_work)
+		job->work_ref = wfm_remote_work_ref(s->run, strrchr(job->dir, '/') + 1);
 	sj.dir = job->dir;
 	sj.remote = s->remote;
 	sj.ref = ref;
 	sj.commit = spec->commit;
-	sj.command = spec->oracle->command;
-	sj.timeout_sec = spec->oracle->timeout_sec;
+	sj.command = spec->command;
+	sj.timeout_sec = spec->timeout_sec;
 	sj.node_cache = s->node_cache;
 	sj.name = name.ptr;
+	sj.file_env = spec->file_env;
+	sj.split_stderr = spec->split_stderr;
+	sj.work_ref = job->work_ref;
 	wfm_slurm_script(&b, &sj);
-	{
-		char *path = wfm_fs_join(job->dir, "job.sh");
-
-		rc = write_script(path, &b);
-		free(path);
-		if (rc < 0)
-			goto done;
-	}
+	rc = write_job_file(job->dir, "job.sh", b.ptr, b.len, 0755);
+	if (rc == 0 && spec->input)
+		rc = write_job_file(job->dir, "input", spec->input, spec->input_len, 0600);
+	if (rc == 0 && spec->file_env)
+		rc = write_job_file(job->dir, "file", spec->file_text ? spec->file_text : "",
+				    spec->file_text ? strlen(spec->file_text) : 0, 0600);
+	if (rc < 0)
+		goto done;
 
 	wfm_slurm_sbatch_argv(&argv, &sj, &s->opts);
-	rc = run_cmd(&r, (const char *const *)argv.v, spec->oracle->env_set);
+	job->submitted_ms = wfm_clock_wall_ms();
+	rc = run_cmd(&r, (const char *const *)argv.v, spec->env_set);
 	if (rc < 0)
 		goto done;
 	if (r.exit_code != 0) {
@@ -531,25 +600,38 @@ static int slurm_cancel(struct wfm_executor *ex, struct wfm_exec_job *job)
 	return rc;
 }
 
-/* The last output_cap bytes of the job's output file, and its size. */
-static int read_output(struct wfm_exec_job *job, struct wfm_process_result *p)
+/* The last cap bytes of the job's file name in *out, and its size in *bytes. */
+static int read_tail(struct wfm_buf *out, uint64_t *bytes, const struct wfm_exec_job *job,
+		     const char *name, size_t cap)
 {
-	char *path = wfm_fs_join(job->dir, "output");
-	size_t cap = job->opts.output_cap ? job->opts.output_cap : WFM_PROCESS_OUTPUT_CAP_DEFAULT;
+	char *path = wfm_fs_join(job->dir, name);
 	int rc = 0;
 
-	wfm_buf_clear(&p->output);
+	wfm_buf_clear(out);
+	*bytes = 0;
 	if (wfm_fs_exists(path)) {
-		rc = wfm_buf_read_file(&p->output, path);
+		rc = wfm_buf_read_file(out, path);
 		if (rc == 0) {
-			p->output_bytes = p->output.len;
-			if (p->output.len > cap) {
-				memmove(p->output.ptr, p->output.ptr + p->output.len - cap, cap);
-				wfm_buf_setlen(&p->output, cap);
+			*bytes = out->len;
+			if (out->len > cap) {
+				memmove(out->ptr, out->ptr + out->len - cap, cap);
+				wfm_buf_setlen(out, cap);
 			}
 		}
 	}
 	free(path);
+	return rc;
+}
+
+/* The command's output (and stderr, when it went apart) into p. */
+static int read_output(const struct wfm_exec_job *job, struct wfm_process_result *p)
+{
+	size_t cap = job->opts.output_cap ? job->opts.output_cap : WFM_PROCESS_OUTPUT_CAP_DEFAULT;
+	int rc = read_tail(&p->output, &p->output_bytes, job, "output", cap);
+
+	if (rc == 0)
+		rc = read_tail(&p->err, &p->err_bytes, job, "stderr",
+			       job->err_cap ? job->err_cap : WFM_PROCESS_OUTPUT_CAP_DEFAULT);
 	return rc;
 }
 
@@ -572,18 +654,46 @@ static void slurm_out_tail(struct wfm_buf *out, const struct wfm_exec_job *job)
 	wfm_buf_release(&b);
 }
 
-static int slurm_collect(struct wfm_executor *ex, struct wfm_exec_job *job,
-			 struct wfm_oracle_result *out)
+/* A commit id the job wrote in res, copied to out; "" when it wrote none or no hex. */
+static void take_oid(char out[WFM_OID_HEXSZ + 1], const cJSON *res, const char *key)
 {
+	const char *v = wfm_json_get_str(res, key, "");
+
+	out[0] = '\0';
+	if (strlen(v) != WFM_OID_HEXSZ)
+		return;
+	for (const char *c = v; *c; c++)
+		if (!isxdigit((unsigned char)*c))
+			return;
+	memcpy(out, v, WFM_OID_HEXSZ + 1);
+}
+
+static void take_where(struct wfm_exec_output *out, const struct wfm_exec_job *job,
+		       const cJSON *res)
+{
+	double started = wfm_json_get_num(res, "startedMs", 0);
+
+	snprintf(out->where.executor, sizeof(out->where.executor), "slurm");
+	snprintf(out->where.job, sizeof(out->where.job), "%s", job->id);
+	snprintf(out->where.node, sizeof(out->where.node), "%s", wfm_json_get_str(res, "node", ""));
+	/* the node's clock against ours: a skew makes no negative wait */
+	if (started > (double)job->submitted_ms)
+		out->where.queue_ms = (uint64_t)started - job->submitted_ms;
+}
+
+static int slurm_collect_output(struct wfm_executor *ex, struct wfm_exec_job *job,
+				struct wfm_exec_output *out)
+{
+	struct slurm *s = (struct slurm *)ex;
 	struct wfm_buf text = WFM_BUF_INIT, why = WFM_BUF_INIT;
 	char *path = wfm_fs_join(job->dir, "result.json");
+	const char *what = job->oracle ? "oracle job" : "job";
 	cJSON *res = NULL;
 	const cJSON *v;
 	int rc = 0;
 
-	(void)ex;
-	wfm_oracle_result_init(out, &job->opts);
-	snprintf(out->commit, sizeof(out->commit), "%s", job->commit);
+	snprintf(out->where.executor, sizeof(out->where.executor), "slurm");
+	snprintf(out->where.job, sizeof(out->where.job), "%s", job->id);
 	if (job->cancelled) {
 		out->proc.cancelled = 1;
 		goto done;
@@ -598,13 +708,12 @@ static int slurm_collect(struct wfm_executor *ex, struct wfm_exec_job *job,
 			/* Slurm's limit came first (the fetch was slow): still a timeout */
 			out->proc.timed_out = 1;
 			out->proc.signal = SIGKILL;
+			out->proc.exit_code = -1;
 			rc = read_output(job, &out->proc);
-			if (rc == 0)
-				wfm_oracle_result_finish(out, NULL, &job->opts);
 			goto done;
 		}
 		slurm_out_tail(&why, job);
-		rc = wfm_error_set("oracle job %s ended %s without a result%s", job->id, job->state,
+		rc = wfm_error_set("%s %s ended %s without a result%s", what, job->id, job->state,
 				   why.ptr);
 		goto done;
 	}
@@ -612,12 +721,13 @@ static int slurm_collect(struct wfm_executor *ex, struct wfm_exec_job *job,
 	if (rc < 0)
 		goto done;
 	if (wfm_json_parse(&res, text.ptr, text.len) < 0 || !cJSON_IsObject(res)) {
-		rc = wfm_error_set("oracle job %s wrote a bad result in '%s'", job->id, path);
+		rc = wfm_error_set("%s %s wrote a bad result in '%s'", what, job->id, path);
 		goto done;
 	}
+	take_where(out, job, res);
 	if ((v = cJSON_GetObjectItemCaseSensitive(res, "error")) && cJSON_IsString(v)) {
 		slurm_out_tail(&why, job);
-		rc = wfm_error_set("oracle job %s: %s%s", job->id, v->valuestring, why.ptr);
+		rc = wfm_error_set("%s %s: %s%s", what, job->id, v->valuestring, why.ptr);
 		goto done;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(res, "exitCode");
@@ -631,12 +741,50 @@ static int slurm_collect(struct wfm_executor *ex, struct wfm_exec_job *job,
 	rc = read_output(job, &out->proc);
 	if (rc < 0)
 		goto done;
-	wfm_oracle_result_finish(out, wfm_json_get_str(res, "dir", NULL), &job->opts);
+	if (wfm_json_get_str(res, "dir", NULL))
+		out->dir = wfm_strdup(wfm_json_get_str(res, "dir", NULL));
+	take_oid(out->head, res, "head");
+	take_oid(out->work, res, "work");
+	if (job->work_ref && out->work[0]) {
+		rc = wfm_remote_fetch(s->repo_path, s->remote, job->work_ref);
+		if (rc < 0)
+			goto done;
+		out->work_ref = wfm_strdup(job->work_ref);
+		out->repo_path = s->repo_path;
+	} else {
+		out->head[0] = out->work[0] = '\0';
+	}
 done:
 	cJSON_Delete(res);
 	wfm_buf_release(&text);
 	wfm_buf_release(&why);
 	free(path);
+	return rc;
+}
+
+static int slurm_collect(struct wfm_executor *ex, struct wfm_exec_job *job,
+			 struct wfm_oracle_result *out)
+{
+	struct wfm_exec_output o;
+	int rc;
+
+	wfm_exec_output_init(&o);
+	rc = slurm_collect_output(ex, job, &o);
+	wfm_oracle_result_init(out, &job->opts);
+	snprintf(out->commit, sizeof(out->commit), "%s", job->commit);
+	if (rc == 0) {
+		wfm_process_result_release(&out->proc);
+		out->proc = o.proc;
+		{
+			struct wfm_process_result empty = WFM_PROCESS_RESULT_INIT;
+
+			o.proc = empty;
+		}
+		out->where = o.where;
+		if (!out->proc.cancelled)
+			wfm_oracle_result_finish(out, o.dir, &job->opts);
+	}
+	wfm_exec_output_release(&o);
 	return rc;
 }
 
@@ -670,6 +818,7 @@ const struct wfm_executor_ops wfm_exec_slurm_ops = {
 	.poll = slurm_poll,
 	.cancel = slurm_cancel,
 	.collect = slurm_collect,
+	.collect_output = slurm_collect_output,
 	.job_free = slurm_job_free,
 	.free = slurm_free,
 };

@@ -15,11 +15,16 @@
  * it in slurm.out). On its node the script fetches the ref of the commit
  * from the shared remote into a bare cache (<node_cache>/wfmigrate-cache/),
  * checks the commit out in a fresh worktree of that cache, runs the
- * command there with /bin/sh -c under timeout(1), its output in `output`,
- * removes the worktree, and writes result.json:
+ * command there with /bin/sh -c under timeout(1) (stdin from $job/input
+ * when there is one), its output in `output` (stderr in `stderr`, or in
+ * `output` too), with work_ref commits what the command left (on top of
+ * the HEAD it left) and pushes that to work_ref on the remote, removes
+ * the worktree, and writes result.json:
  *   {"exitCode": N|null, "signal": N|null, "timedOut": bool,
- *    "durationMs": N, "dir": "<the worktree>"}
- * or {"error": "..."} when it could not fetch or check out the commit.
+ *    "durationMs": N, "dir": "<the worktree>", "node": "<its node>",
+ *    "startedMs": <epoch ms it started>, "head": "<hex>", "work": "<hex>"}
+ * (head and work "" without work_ref or when the command failed), or
+ * {"error": "..."} when it could not fetch, check out or push back.
  * The environment is sbatch's, which the executor gives the same scrub as
  * a local oracle's (no API keys, no GIT_DIR and the like), exported to the
  * job with --export=ALL.
@@ -37,6 +42,10 @@ struct wfm_slurm_job {
 	unsigned long timeout_sec; /* 0: none */
 	const char *node_cache;	   /* NULL: ${TMPDIR:-/tmp} on the node */
 	const char *name;	   /* the job's name; NULL: "wfm-oracle" */
+	/* the variable that names $job/file, written by the executor; NULL: none */
+	const char *file_env;
+	int split_stderr;     /* stderr to $job/stderr, else into $job/output */
+	const char *work_ref; /* push what the command left there; NULL: nothing */
 };
 
 /* --time's minutes for an oracle timeout: 0 (no --time) for none. */

@@ -194,6 +194,7 @@ cJSON *wfm_oracle_result_to_json(const struct wfm_oracle_result *r, const char *
 	wfm_json_add_bool(obj, "timedOut", p->timed_out);
 	wfm_json_add_bool(obj, "cancelled", p->cancelled);
 	wfm_json_add_num(obj, "durationMs", (double)p->duration_ms);
+	wfm_exec_where_to_json(obj, &r->where);
 	if (s->format != WFM_SUMMARY_NONE) {
 		cJSON *sum = wfm_json_object();
 

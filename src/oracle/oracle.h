@@ -6,6 +6,7 @@
 
 #include "base/process.h"
 #include "base/strvec.h"
+#include "exec/where.h"
 #include "git/repo.h"
 #include "oracle/summary.h"
 #include "oracle/test_results.h"
@@ -74,6 +75,8 @@ struct wfm_oracle_result {
 	struct wfm_test_results tests;
 	/* passed only because every test that failed is a known failure */
 	int excused;
+	/* where it ran when an executor made it a job; all "" here */
+	struct wfm_exec_where where;
 };
 
 /*

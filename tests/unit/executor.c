@@ -221,12 +221,94 @@ static void test_executor__job_script(void **state)
 		wfm_slurm_script(&script, &j);
 		wfm_test_write(dir, "job.sh", script.ptr);
 		free(wfm_test_sh(dir, "sh job.sh >slurm.out 2>&1"));
-		assert_sh_contains(dir, "{\"error\": \"cannot fetch the commit from the remote\"}",
+		assert_sh_contains(dir, "\"error\": \"cannot fetch the commit from the remote\"",
 				   "cat result.json");
 		assert_sh_contains(dir, "couldn't find remote ref", "cat slurm.out");
 		wfm_buf_release(&script);
 		free(dir);
 	}
+	wfm_test_rmtree(jobs);
+	free(jobs);
+}
+
+/* An agent's job: stdin, the request file, stderr apart, and its work pushed back. */
+static void test_executor__agent_script(void **state)
+{
+	char *jobs = wfm_test_tmpdir(), *dir, *out, *work_ref = wfm_remote_work_ref("r1", "j1");
+	char *ref = wfm_remote_ref("r1", pass_commit);
+	struct wfm_slurm_job j = { 0 };
+	struct wfm_buf script = WFM_BUF_INIT;
+	const char *head, *work;
+	cJSON *r;
+	char *text, *path;
+
+	(void)state;
+	assert_wfm_ok(wfm_remote_push(repo, bare, pass_commit, ref));
+	dir = wfm_test_sh_trim(jobs, "mktemp -d %s/job.XXXXXX", jobs);
+	j.dir = dir;
+	j.remote = bare;
+	j.ref = ref;
+	j.commit = pass_commit;
+	j.command = "cat >prompt.txt && cat \"$REQ\" >request.json && echo out && echo err >&2 && "
+		    "echo one >one.txt && git add one.txt && "
+		    "git -c user.name=a -c user.email=a@b commit -qm one && echo left >left.txt";
+	j.timeout_sec = 60;
+	j.node_cache = jobs;
+	j.file_env = "REQ";
+	j.split_stderr = 1;
+	j.work_ref = work_ref;
+	wfm_slurm_script(&script, &j);
+	wfm_test_write(dir, "job.sh", script.ptr);
+	wfm_test_write(dir, "input", "the prompt\n");
+	wfm_test_write(dir, "file", "{\"role\": \"implementer\"}");
+	free(wfm_test_sh(dir, "sh job.sh >slurm.out 2>&1"));
+	path = wfm_fs_join(dir, "result.json");
+	text = wfm_test_read(path);
+	r = wfm_test_json(text);
+	assert_int_equal(cJSON_GetObjectItem(r, "exitCode")->valueint, 0);
+	assert_sh_contains(dir, "out", "cat output");
+	assert_sh_contains(dir, "err", "cat stderr");
+	head = cJSON_GetObjectItem(r, "head")->valuestring;
+	work = cJSON_GetObjectItem(r, "work")->valuestring;
+	assert_int_equal(strlen(head), 40);
+	assert_int_equal(strlen(work), 40);
+	assert_true(cJSON_IsString(cJSON_GetObjectItem(r, "node")));
+	assert_true(cJSON_GetObjectItem(r, "startedMs")->valuedouble > 1e12);
+	/* on the remote: work on top of the agent's own commit on top of the base */
+	out = wfm_test_sh_trim(bare, "git rev-parse %s %s^ %s^^", work_ref, work_ref, work_ref);
+	assert_non_null(strstr(out, work));
+	assert_non_null(strstr(out, head));
+	assert_non_null(strstr(out, pass_commit));
+	free(out);
+	assert_sh_contains(bare, "the prompt", "git show %s:prompt.txt", work);
+	assert_sh_contains(bare, "implementer", "git show %s:request.json", work);
+	assert_sh_contains(bare, "left", "git show %s:left.txt", work);
+	free(text);
+	cJSON_Delete(r);
+	free(path);
+	free(dir);
+
+	/* a failed command keeps nothing */
+	dir = wfm_test_sh_trim(jobs, "mktemp -d %s/job.XXXXXX", jobs);
+	j.dir = dir;
+	j.command = "echo x >x.txt; exit 4";
+	wfm_buf_clear(&script);
+	wfm_slurm_script(&script, &j);
+	wfm_test_write(dir, "job.sh", script.ptr);
+	free(wfm_test_sh(dir, "sh job.sh >slurm.out 2>&1"));
+	path = wfm_fs_join(dir, "result.json");
+	text = wfm_test_read(path);
+	r = wfm_test_json(text);
+	assert_int_equal(cJSON_GetObjectItem(r, "exitCode")->valueint, 4);
+	assert_string_equal(cJSON_GetObjectItem(r, "work")->valuestring, "");
+	free(text);
+	cJSON_Delete(r);
+	free(path);
+	free(dir);
+
+	wfm_buf_release(&script);
+	free(ref);
+	free(work_ref);
 	wfm_test_rmtree(jobs);
 	free(jobs);
 }
@@ -240,7 +322,7 @@ static void test_executor__local_jobs(void **state)
 	struct wfm_exec_status st;
 	struct wfm_oracle_result r;
 	struct wfm_pool *pool = NULL;
-	struct wfm_exec_spec spec = { NULL, &oo, "test" };
+	struct wfm_exec_spec spec = { .oracle = &oo, .label = "test" };
 
 	assert_wfm_ok(wfm_pool_open(&pool, repo, NULL));
 	o.pool = pool;
@@ -256,6 +338,7 @@ static void test_executor__local_jobs(void **state)
 	wfm_oracle_result_release(&r);
 
 	spec.commit = pass_commit;
+	spec.command = oo.command;
 	assert_wfm_ok(wfm_exec_submit(ex, &job, &spec));
 	do {
 		assert_wfm_ok(wfm_exec_poll(ex, job, &st));
@@ -267,7 +350,7 @@ static void test_executor__local_jobs(void **state)
 	wfm_oracle_result_release(&r);
 	wfm_exec_job_free(ex, job);
 
-	oo.command = "sleep 30";
+	oo.command = spec.command = "sleep 30";
 	assert_wfm_ok(wfm_exec_submit(ex, &job, &spec));
 	assert_wfm_ok(wfm_exec_cancel(ex, job));
 	assert_wfm_ok(wfm_exec_collect(ex, job, &r));
@@ -275,6 +358,12 @@ static void test_executor__local_jobs(void **state)
 	assert_false(r.pass);
 	wfm_oracle_result_release(&r);
 	wfm_exec_job_free(ex, job);
+
+	/* agents run here without it: the local executor takes only oracle runs */
+	assert_false(wfm_executor_runs_commands(ex));
+	spec.oracle = NULL;
+	assert_int_equal(wfm_exec_submit(ex, &job, &spec), WFM_EINVALID);
+	assert_null(job);
 
 	wfm_executor_free(ex);
 	wfm_pool_free(pool);
@@ -285,6 +374,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_executor__table),
 		cmocka_unit_test(test_executor__sbatch_argv),
+		cmocka_unit_test(test_executor__agent_script),
 		cmocka_unit_test(test_executor__slurm_answers),
 		cmocka_unit_test(test_executor__job_script),
 		cmocka_unit_test(test_executor__local_jobs),

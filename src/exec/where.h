@@ -1,0 +1,31 @@
+#ifndef WFM_EXEC_WHERE_H
+#define WFM_EXEC_WHERE_H
+
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/json.h"
+
+/*
+ * Where a run happened when an executor made it a job (exec/executor.h):
+ * kept with an oracle run's result and journaled with it, so ps, the
+ * report and the progress lines can say it. All "" and 0 for a run on
+ * this machine.
+ */
+struct wfm_exec_where {
+	char executor[16]; /* "slurm"; "": here */
+	char job[32];	   /* the scheduler's job id */
+	char node[64];	   /* the node it ran on; "": not known */
+	uint64_t queue_ms; /* submitted to started */
+};
+
+/* "slurm job 42 on node1, 1.2 s queued"; nothing for a run here. */
+void wfm_exec_where_describe(struct wfm_buf *out, const struct wfm_exec_where *w);
+
+/* Adds "ranOn": {"executor", "job", "node", "queueMs"} to obj (nothing for a run here). */
+void wfm_exec_where_to_json(cJSON *obj, const struct wfm_exec_where *w);
+
+/* Reads what wfm_exec_where_to_json() wrote in obj; all "" and 0 when it wrote nothing. */
+void wfm_exec_where_from_json(struct wfm_exec_where *out, const cJSON *obj);
+
+#endif
