@@ -155,6 +155,7 @@ static void count_agent(struct engine *e, const struct job *job)
 	e->tokens += job->tokens;
 	e->cost_usd += job->cost_usd;
 	e->cache_read += job->cache_read;
+	wfm_exec_tally_add(&e->agent_jobs, &job->where);
 	if (job->agent_failed) {
 		struct agent_failure *f;
 
@@ -240,6 +241,7 @@ void wfm_engine_replay_agent(struct engine *e, struct job *job, const cJSON *rec
 	if (cJSON_IsString(unit) && !job->unit_id)
 		job->unit_id = wfm_strdup(unit->valuestring);
 	job->budget_cut = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "budget"));
+	wfm_exec_where_from_json(&job->where, rec);
 	if (job->item)
 		job->item->agents++;
 	wfm_sched_pilot_count(&e->pilot, pilot_key(&key, job));
@@ -264,6 +266,7 @@ static cJSON *job_record(const struct job *job)
 		wfm_json_add_num(rec, "cache_read", (double)job->cache_read);
 	if (job->reach)
 		wfm_json_add(rec, "outOfReach", cJSON_Duplicate(job->reach, 1));
+	wfm_exec_where_to_json(rec, &job->where);
 	if (job->agent_failed) {
 		wfm_json_add_bool(rec, "failed", 1);
 		if (job->reason)

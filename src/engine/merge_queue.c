@@ -459,6 +459,7 @@ static void test_commit(struct wfm_merge_queue *q, const char *commit, struct te
 		pthread_mutex_lock(&q->mu);
 		q->stats.oracle_runs++;
 		q->stats.oracle_ms += ms;
+		wfm_exec_tally_add(&q->stats.jobs, &t->r.where);
 		if (ms > q->stats.longest_ms)
 			q->stats.longest_ms = ms;
 		pthread_mutex_unlock(&q->mu);
@@ -884,6 +885,7 @@ static int learn_baseline(struct wfm_merge_queue *q, const struct wfm_merge_opts
 		q->stats.baseline_runs = 1;
 		q->stats.baseline_ms = r.proc.duration_ms;
 		q->stats.longest_ms = r.proc.duration_ms;
+		wfm_exec_tally_add(&q->stats.jobs, &r.where);
 	}
 	p.step = WFM_MERGE_TESTED;
 	p.pass = rc == 0 && r.pass;

@@ -215,6 +215,8 @@ struct wfm_merge_stats {
 	/* the sizes of the batches: their sum (branches tested, a branch tested
 	 * again in a later batch counted again) and the largest */
 	unsigned long batched, largest_batch;
+	/* of the oracle runs (the baseline's included): those an executor made jobs */
+	struct wfm_exec_tally jobs;
 };
 void wfm_merge_queue_stats(struct wfm_merge_queue *q, struct wfm_merge_stats *out);
 

@@ -549,6 +549,24 @@ static void report_md_oracle(struct wfm_buf *md, const cJSON *r)
 		     number(t, "rejectedByQueue"));
 }
 
+/* Where the work ran, when an executor made jobs of it (docs/executors.md). */
+static void report_md_jobs(struct wfm_buf *md, const cJSON *r)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(r, "jobs");
+	double n = number(j, "agents") + number(j, "oracleRuns");
+
+	if (!(n > 0))
+		return;
+	wfm_buf_addf(md,
+		     "Jobs (executor %s):\n\n"
+		     "- %.0f agent%s and %.0f oracle run%s ran as jobs\n"
+		     "- queued %.1f s on average, %.1f s at most, before they started\n\n",
+		     wfm_json_get_str(j, "executor", "?"), number(j, "agents"),
+		     number(j, "agents") == 1 ? "" : "s", number(j, "oracleRuns"),
+		     number(j, "oracleRuns") == 1 ? "" : "s", number(j, "waitMs") / n / 1000.0,
+		     number(j, "longestWaitMs") / 1000.0);
+}
+
 void wfm_report_md(struct wfm_buf *md, const cJSON *r)
 {
 	const cJSON *totals = cJSON_GetObjectItemCaseSensitive(r, "totals");
@@ -620,6 +638,7 @@ void wfm_report_md(struct wfm_buf *md, const cJSON *r)
 #undef TOTAL
 	reach_md(md, r);
 	report_md_oracle(md, r);
+	report_md_jobs(md, r);
 	md_failures(md, cJSON_GetObjectItemCaseSensitive(r, "agentFailures"));
 	if (!cJSON_GetArraySize(units))
 		return;

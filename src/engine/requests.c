@@ -376,6 +376,7 @@ static void run_agent(struct job *job)
 	env.timeout_sec = e->opts->config->agent_timeout;
 	env.cancel = &e->cancel;
 	env.transcript_path = transcript;
+	env.executor = e->executor;
 
 	/* without isolation: writers work in the shared checkout, the others start at its tip */
 	if (!req.worktree && job->role->may_write) {
@@ -441,6 +442,7 @@ static void run_agent(struct job *job)
 		job->turns = r.turns;
 		job->tool_calls = r.tool_calls;
 		job->duration_ms = r.duration_ms;
+		job->where = r.where;
 		/* a stopped agent runs again on resume; a failed one does not */
 		job->journal = r.ok || !e->cancel;
 	}

@@ -1,6 +1,16 @@
 #include "base/common.h"
 #include "exec/where.h"
 
+void wfm_exec_tally_add(struct wfm_exec_tally *t, const struct wfm_exec_where *w)
+{
+	if (!w->executor[0])
+		return;
+	t->jobs++;
+	t->wait_ms += w->queue_ms;
+	if (w->queue_ms > t->longest_wait_ms)
+		t->longest_wait_ms = w->queue_ms;
+}
+
 void wfm_exec_where_describe(struct wfm_buf *out, const struct wfm_exec_where *w)
 {
 	if (!w->executor[0])

@@ -19,6 +19,15 @@ struct wfm_exec_where {
 	uint64_t queue_ms; /* submitted to started */
 };
 
+/* How many runs were jobs, and how long they waited in the scheduler's queue. */
+struct wfm_exec_tally {
+	unsigned long jobs;
+	uint64_t wait_ms, longest_wait_ms;
+};
+
+/* Counts w in t when it is a job's. */
+void wfm_exec_tally_add(struct wfm_exec_tally *t, const struct wfm_exec_where *w);
+
 /* "slurm job 42 on node1, 1.2 s queued"; nothing for a run here. */
 void wfm_exec_where_describe(struct wfm_buf *out, const struct wfm_exec_where *w);
 

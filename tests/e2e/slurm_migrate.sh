@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The migrate workflow on the cardkit fixture (as tests/e2e/migrate.sh: the
-# codemod as the exec agent, make test as the oracle) with its oracle runs
-# as Slurm jobs (--executor slurm --remote <bare>, docs/executors.md) on the
+# codemod as the exec agent, make test as the oracle) with its agents and
+# oracle runs as Slurm jobs (--executor slurm --remote <bare>, docs/executors.md) on the
 # single-node test cluster (skipped, exit 77, without Slurm): the same
 # integration tree and unit outcomes as a local run of the same workflow,
 # the tested commits on the remote, the repository clean.
@@ -46,6 +46,35 @@ assert a == b, (a, b)
 [ -n "$(git -C "$TMP/remote.git" for-each-ref "refs/wfmigrate/$slurm_run/commits")" ] ||
 	fail "the slurm run pushed no commit to its remote"
 [ -n "$(ls "$TMP/viaslurm/.git/wfmigrate/jobs")" ] || fail "the slurm run made no job"
+# the exec agents ran as jobs too: each pushed its work back, which the run fetched and let go
+[ -n "$(git -C "$TMP/remote.git" for-each-ref "refs/wfmigrate/$slurm_run/work")" ] ||
+	fail "no agent job pushed its work to the remote"
+[ -z "$(git -C "$TMP/viaslurm" for-each-ref "refs/wfmigrate/$slurm_run/work")" ] ||
+	fail "the fetched work of agent jobs stayed in the repository"
+journal="$TMP/viaslurm/.git/wfmigrate/runs/$slurm_run/journal.jsonl"
+py '
+import json
+agents = queued = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    r = e.get("result") or {}
+    if e["method"] == "agent" and "ranOn" in r:
+        assert r["ranOn"]["executor"] == "slurm" and r["ranOn"]["job"], r["ranOn"]
+        agents += 1
+    queued += (r.get("queue") or {}).get("jobs", 0)
+assert agents > 0 and queued > 0, (agents, queued)
+' "$journal" || fail "the journal does not say which agents and oracle runs were jobs"
+grep -q '"ranOn"' "$TMP/local/.git/wfmigrate/runs/$local_run/journal.jsonl" &&
+	fail "the local run journaled jobs"
+# ps, the report and the progress say where the work ran
+(cd "$TMP/viaslurm" && git wfmigrate ps) | grep -q "$slurm_run .* slurm jobs (" ||
+	fail "ps does not show the slurm run's jobs: $(cd "$TMP/viaslurm" && git wfmigrate ps)"
+(cd "$TMP/viaslurm" && git wfmigrate report "$slurm_run") >"$TMP/report.md"
+grep -q "^Jobs (executor slurm):" "$TMP/report.md" || fail "the report has no Jobs section"
+grep -q "agents and [0-9]* oracle runs ran as jobs" "$TMP/report.md" ||
+	fail "the report does not count the jobs: $(grep -A3 Jobs "$TMP/report.md")"
+grep -q "\[slurm job [0-9]* on [^,]*, [0-9.]* s queued\]" "$TMP/viaslurm.err" ||
+	fail "the progress does not say where the oracle ran"
 [ ! -e "$TMP/local/.git/wfmigrate/jobs" ] || fail "the local run made jobs"
 check_repo "$TMP/local"
 check_repo "$TMP/viaslurm"
