@@ -110,7 +110,7 @@ struct wfm_run_config {
 	/* tests whose failures do not fail the merge queue's oracle runs
 	 * (oracle/oracle.h); set by flaky --fix to the broken and flaky ones */
 	struct wfm_strvec known_failures;
-	/* where oracle runs happen (exec/executor.h, docs/executors.md) */
+	/* where oracle runs and exec agents happen (exec/executor.h, docs/executors.md) */
 	char *executor;		/* "local" or "slurm" */
 	char *remote;		/* the shared remote of the remote executors; NULL: none */
 	char *slurm_partition;	/* NULL: the cluster's default */

@@ -118,7 +118,7 @@ struct engine {
 	const struct wfm_engine_opts *opts;
 	struct wfm_repo *repo; /* the engine thread's handle */
 	struct wfm_pool *pool;
-	struct wfm_executor *executor; /* where oracle runs happen: the pool's or a cluster's */
+	struct wfm_executor *executor; /* where oracle runs and exec agents happen */
 	struct wfm_journal *journal;
 	struct wfm_merge_queue *merge; /* started by the first merge() */
 	struct wfm_shared *shared;     /* where agents without isolation work */
