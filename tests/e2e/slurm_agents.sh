@@ -60,12 +60,15 @@ py 'assert j(sys.argv[1])["result"]["out"] == {"done": True}, j(sys.argv[1])["re
 	fail "the agent's output is not the run's result"
 b="wfmigrate/$run/only"
 [ "$(git show "$b:prompt.txt")" = "change a.txt" ] || fail "the prompt did not reach the job's stdin"
-git show "$b:request.json" | grep -q '"label":"only"\|"label": "only"' || fail "no request in WFM_AGENT_JSON_FILE"
+git show "$b:request.json" >"$TMP/request.json"
+grep -q '"label": *"only"' "$TMP/request.json" || fail "no request in WFM_AGENT_JSON_FILE"
 [ "$(git show "$b:env.txt")" = "key: none" ] || fail "the API key reached the agent's job"
 [ "$(git show "$b:a.txt")" = "$(printf 'one\ntwo')" ] || fail "the agent's own commit did not come back"
 [ "$(git show "$b:left.txt")" = "left behind" ] || fail "what the agent left uncommitted did not come back"
-git log --format=%s "$b" | grep -qx "the agent's own" || fail "the agent's own commit is not on its branch"
-git log -1 --format=%B "$b" | grep -q "^Wfmigrate-Run: $run" || fail "the run's commit is not on top"
+git log --format='%s%n%b' "$b" >"$TMP/log"
+grep -qx "the agent's own" "$TMP/log" || fail "the agent's own commit is not on its branch: $(cat "$TMP/log")"
+git log -1 --format=%B "$b" >"$TMP/log"
+grep -q "^Wfmigrate-Run: $run" "$TMP/log" || fail "the run's commit is not on top: $(cat "$TMP/log")"
 [ -z "$(git for-each-ref "refs/wfmigrate/$run/work")" ] || fail "the fetched work ref stayed"
 [ -n "$(git -C "$TMP/remote.git" for-each-ref "refs/wfmigrate/$run/work")" ] ||
 	fail "the job did not push its work to the remote"
@@ -114,7 +117,7 @@ kill -INT "$(cut -d' ' -f1 "$rd/lock")"
 code=0
 wait $pid || code=$?
 [ "$code" = 130 ] || fail "SIGINT: the run exited $code, not 130: $(cat "$TMP/slow.err")"
-gone() { ! squeue -h -j "$job" -t pending,running,completing -o %A 2>/dev/null | grep -q .; }
+gone() { [ -z "$(squeue -h -j "$job" -t pending,running,completing -o %A 2>/dev/null)" ]; }
 wait_for "job $job to be cancelled" gone
 grep -q "JobId=$job .*JobState=CANCELLED" "$SLURM_DIR/jobcomp.txt" || fail "job $job is not recorded cancelled"
 expect_code 0 git wfmigrate resume --json "$(basename "$rd")"

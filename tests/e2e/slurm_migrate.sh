@@ -67,8 +67,9 @@ assert agents > 0 and queued > 0, (agents, queued)
 grep -q '"ranOn"' "$TMP/local/.git/wfmigrate/runs/$local_run/journal.jsonl" &&
 	fail "the local run journaled jobs"
 # ps, the report and the progress say where the work ran
-(cd "$TMP/viaslurm" && git wfmigrate ps) | grep -q "$slurm_run .* slurm jobs (" ||
-	fail "ps does not show the slurm run's jobs: $(cd "$TMP/viaslurm" && git wfmigrate ps)"
+(cd "$TMP/viaslurm" && git wfmigrate ps) >"$TMP/ps"
+grep -q "$slurm_run .* slurm jobs (" "$TMP/ps" ||
+	fail "ps does not show the slurm run's jobs: $(cat "$TMP/ps")"
 (cd "$TMP/viaslurm" && git wfmigrate report "$slurm_run") >"$TMP/report.md"
 grep -q "^Jobs (executor slurm):" "$TMP/report.md" || fail "the report has no Jobs section"
 grep -q "agents and [0-9]* oracle runs ran as jobs" "$TMP/report.md" ||
