@@ -10,6 +10,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/process.h"
+#include "exec/leftovers.h"
 #include "exec/remote.h"
 #include "exec/slurm.h"
 
@@ -443,10 +444,16 @@ static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 	if (rc < 0)
 		goto done;
 
-	rc = wfm_fs_mkdir_p(s->job_dir);
+	{
+		/* the run's jobs together, for clean to remove (exec/leftovers.h) */
+		char *dir = wfm_exec_run_job_dir(s->job_dir, s->run);
+
+		rc = wfm_fs_mkdir_p(dir);
+		wfm_buf_addf(&b, "%s/job.XXXXXX", dir);
+		free(dir);
+	}
 	if (rc < 0)
 		goto done;
-	wfm_buf_addf(&b, "%s/job.XXXXXX", s->job_dir);
 	if (!mkdtemp(b.ptr)) {
 		rc = wfm_error_set("cannot make a job directory in '%s': %s", s->job_dir,
 				   strerror(errno));

@@ -106,8 +106,8 @@ for t in good bad; do
 	[ "$(git -C "$TMP/remote.git" rev-parse "refs/wfmigrate/$slurm_run/commits/$c")" = "$c" ] ||
 		fail "the remote has no refs/wfmigrate/$slurm_run/commits/$c"
 done
-[ "$(ls -d "$TMP"/jobs/job.* | wc -l)" = 4 ] || fail "not one job directory per oracle run: $(ls "$TMP/jobs")"
-for d in "$TMP"/jobs/job.*; do
+[ "$(ls -d "$TMP"/jobs/*/job.* | wc -l)" = 4 ] || fail "not one job directory per oracle run: $(ls "$TMP/jobs")"
+for d in "$TMP"/jobs/*/job.*; do
 	[ -s "$d/result.json" ] && [ -s "$d/output" ] && [ -s "$d/job.sh" ] || fail "$d lacks a file: $(ls "$d")"
 	! grep -q sk-ant "$d/output" || fail "the API key reached job $d"
 done
@@ -150,14 +150,14 @@ py '
 c = j(sys.argv[1])
 assert (c["executor"], c["remote"], c["jobDir"]) == ("slurm", sys.argv[2], sys.argv[3]), c
 ' "$rd/run.json" "$(cd "$TMP/remote.git" && pwd -P)" "$(cd "$TMP" && pwd -P)/jobs2" || fail "run.json does not keep absolute paths"
-[ -s "$(ls -d "$TMP"/jobs2/job.* | head -n 1)/job.sh" ] || fail "no job in --job-dir ../jobs2"
+[ -s "$(ls -d "$TMP"/jobs2/*/job.* | head -n 1)/job.sh" ] || fail "no job in --job-dir ../jobs2"
 # resume runs the cancelled oracle again, as a job (run.json keeps the executor)
 expect_code 0 git wfmigrate resume --json "$(basename "$rd")"
 py '
 r = j(sys.argv[1])["result"]
 assert r["pass"] is True and "not so slow now" in r["outputTail"], r
 ' "$TMP/out" || fail "the resumed run did not run the oracle again"
-[ "$(ls -d "$TMP"/jobs2/job.* | wc -l)" = 2 ] || fail "resume did not submit a job: $(ls "$TMP/jobs2")"
+[ "$(ls -d "$TMP"/jobs2/*/job.* | wc -l)" = 2 ] || fail "resume did not submit a job: $(ls "$TMP/jobs2")"
 pass "SIGINT: the oracle job is cancelled (scancel), the run stopped with exit 130, resume submits it again; relative paths made absolute"
 
 # --- a job cancelled by someone else is lost, and submitted again
@@ -184,7 +184,7 @@ py '
 r = j(sys.argv[1])["result"]
 assert r["pass"] is True and "second try" in r["outputTail"], r
 ' "$TMP/once.out" || fail "the second job's result is not the run's"
-[ "$(ls -d "$TMP"/jobs3/job.* | wc -l)" = 2 ] || fail "the lost job was not submitted again: $(ls "$TMP/jobs3")"
+[ "$(ls -d "$TMP"/jobs3/*/job.* | wc -l)" = 2 ] || fail "the lost job was not submitted again: $(ls "$TMP/jobs3")"
 grep -q "JobId=$first .*JobState=CANCELLED" "$SLURM_DIR/jobcomp.txt" || fail "job $first is not recorded cancelled"
 grep -Eq "^oracle job on [0-9a-f]{7} lost \(CANCELLED, attempt 1\): submitted again$" "$TMP/once.err" ||
 	fail "the run did not say the job was lost: $(cat "$TMP/once.err")"

@@ -13,7 +13,9 @@
 #   reach the report, as for an agent run here;
 # - SIGINT while an agent job runs: the job is cancelled, the run stopped
 #   (130); resume runs the agent again as a job and the run ends with its
-#   work.
+#   work;
+# - clean removes the job directories and remote refs of the runs that
+#   ended; --dry-run only names them.
 . "$(dirname "$0")/lib.sh"
 
 start_slurm
@@ -79,7 +81,7 @@ assert len(a) == 1 and a[0]["result"]["ranOn"]["executor"] == "slurm", a
 r = j(sys.argv[2])
 assert r["jobs"]["agents"] == 1 and r["jobs"]["executor"] == "slurm", r["jobs"]
 ' "$rd/journal.jsonl" "$rd/report.json" || fail "the journal or the report does not say the agent was a job"
-ls "$TMP"/jobs/job.*/input >/dev/null 2>&1 || fail "no agent job directory"
+ls "$TMP"/jobs/*/job.*/input >/dev/null 2>&1 || fail "no agent job directory"
 check_repo "$repo"
 pass "a worktree agent as a Slurm job: stdin, the request, no API key; its commits and its leftovers come back on its branch"
 
@@ -129,3 +131,21 @@ assert len(a) == 1 and a[0]["result"]["ranOn"]["executor"] == "slurm", a
 ' "$rd/journal.jsonl" || fail "the resumed agent did not run as a job"
 check_repo "$repo"
 pass "SIGINT: the agent job is cancelled, the run stopped; resume runs it again as a job"
+
+# --- clean: the job directories and remote refs of runs that ended
+git wfmigrate clean --dry-run >"$TMP/clean.out"
+grep -Eq "^Would remove [0-9]+ job director(y|ies) of run $run \($TMP/jobs/$run\)$" "$TMP/clean.out" ||
+	fail "clean --dry-run does not name the job directories: $(cat "$TMP/clean.out")"
+grep -Eq "^Would remove [0-9]+ refs? of run $run on the remote '$TMP/remote.git'$" "$TMP/clean.out" ||
+	fail "clean --dry-run does not name the remote refs: $(cat "$TMP/clean.out")"
+[ -d "$TMP/jobs/$run" ] || fail "clean --dry-run removed a job directory"
+git wfmigrate clean >"$TMP/clean.out"
+grep -q "^Removing .* job director.* of run $run " "$TMP/clean.out" || fail "clean: $(cat "$TMP/clean.out")"
+[ -z "$(ls "$TMP/jobs")" ] || fail "clean left job directories: $(ls "$TMP/jobs")"
+[ -z "$(git -C "$TMP/remote.git" for-each-ref refs/wfmigrate)" ] ||
+	fail "clean left refs on the remote: $(git -C "$TMP/remote.git" for-each-ref refs/wfmigrate)"
+git -C "$TMP/remote.git" fsck --no-progress >/dev/null 2>&1 || fail "the remote is damaged"
+git wfmigrate clean >"$TMP/clean.out"
+! grep -q "job director\|on the remote" "$TMP/clean.out" || fail "a second clean found more: $(cat "$TMP/clean.out")"
+check_repo "$repo"
+pass "clean: the job directories and remote refs of runs that ended (--dry-run names them)"
