@@ -918,18 +918,18 @@ static int clear_ref_locks(struct engine *e)
 }
 
 /* From the thread of the oracle run: a job lost by the cluster (exec/executor.h). */
-static void job_lost(void *data, const char *commit, const char *detail, unsigned long attempt,
-		     int again)
+static void job_lost(void *data, const char *what, const char *commit, const char *detail,
+		     unsigned long attempt, int again)
 {
 	struct wfm_buf line = WFM_BUF_INIT;
 
-	wfm_buf_addf(&line, "oracle job on %.7s lost (%s, attempt %lu)%s", commit, detail, attempt,
-		     again ? ": submitted again" : "");
+	wfm_buf_addf(&line, "%s job on %.7s lost (%s, attempt %lu)%s", what, commit, detail,
+		     attempt, again ? ": submitted again" : "");
 	wfm_engine_say(data, line.ptr);
 	wfm_buf_release(&line);
 }
 
-/* The executor of the run's oracle runs (exec/executor.h). */
+/* The executor of the run's oracle runs and exec agents (exec/executor.h). */
 static int open_executor(struct engine *e)
 {
 	const struct wfm_run_config *cfg = e->opts->config;

@@ -201,7 +201,7 @@ static int run_job(struct wfm_executor *ex, struct wfm_exec_job **out,
 			wfm_exec_job_free(ex, job);
 			tries++;
 			if (ex->lost)
-				ex->lost(ex->lost_data, spec->commit, status.detail, tries,
+				ex->lost(ex->lost_data, what, spec->commit, status.detail, tries,
 					 tries <= ex->retries);
 			if (tries <= ex->retries)
 				continue;

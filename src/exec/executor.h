@@ -116,11 +116,11 @@ struct wfm_executor_opts {
 	unsigned long poll_ms;
 	/* how many times wfm_executor_run() submits a lost job again */
 	unsigned long retries;
-	/* told by wfm_executor_run(), from its thread, of each lost job: the
-	 * commit, the scheduler's word and the attempt that was lost (from 1),
-	 * and whether it is submitted again; may be NULL */
-	void (*lost)(void *data, const char *commit, const char *detail, unsigned long attempt,
-		     int again);
+	/* told by wfm_executor_run(), from its thread, of each lost job: what
+	 * it ran ("oracle", "agent"), the commit, the scheduler's word and the attempt that was
+	 * lost (from 1), and whether it is submitted again; may be NULL */
+	void (*lost)(void *data, const char *what, const char *commit, const char *detail,
+		     unsigned long attempt, int again);
 	void *lost_data;
 };
 /* clang-format off */
@@ -155,8 +155,8 @@ struct wfm_executor {
 	const struct wfm_executor_ops *ops;
 	/* set by wfm_executor_open() from the options */
 	unsigned long poll_ms, retries;
-	void (*lost)(void *data, const char *commit, const char *detail, unsigned long attempt,
-		     int again);
+	void (*lost)(void *data, const char *what, const char *commit, const char *detail,
+		     unsigned long attempt, int again);
 	void *lost_data;
 };
 
