@@ -80,6 +80,7 @@ cJSON *wfm_engine_queue_cost(struct engine *e)
 		wfm_json_add_num(o, "jobs", (double)(now.jobs.jobs - was->jobs.jobs));
 		wfm_json_add_num(o, "waitMs", (double)(now.jobs.wait_ms - was->jobs.wait_ms));
 		wfm_json_add_num(o, "longestWaitMs", (double)now.jobs.longest_wait_ms);
+		wfm_json_add_num(o, "lostJobs", (double)(now.jobs.lost - was->jobs.lost));
 	}
 	*was = now;
 	return o;
@@ -110,6 +111,7 @@ void wfm_engine_count_queue(struct engine *e, const cJSON *record)
 	c->jobs.jobs += num(q, "jobs");
 	c->jobs.wait_ms += num(q, "waitMs");
 	longest(&c->jobs.longest_wait_ms, num(q, "longestWaitMs"));
+	c->jobs.lost += num(q, "lostJobs");
 }
 
 /* The jobs of the run (agents and oracle runs an executor made jobs), for the report. */
@@ -122,6 +124,7 @@ static cJSON *jobs_report(const struct engine *e, const struct oracle_cost *c)
 			 e->opts->config->executor ? e->opts->config->executor : "local");
 	wfm_json_add_num(o, "agents", (double)a->jobs);
 	wfm_json_add_num(o, "oracleRuns", (double)c->jobs.jobs);
+	wfm_json_add_num(o, "lost", (double)(a->lost + c->jobs.lost));
 	wfm_json_add_num(o, "waitMs", (double)(a->wait_ms + c->jobs.wait_ms));
 	wfm_json_add_num(o, "longestWaitMs",
 			 (double)(a->longest_wait_ms > c->jobs.longest_wait_ms
@@ -153,6 +156,7 @@ void wfm_engine_cost_report(struct engine *e, cJSON *r)
 	c.jobs.jobs += s.jobs.jobs;
 	c.jobs.wait_ms += s.jobs.wait_ms;
 	longest(&c.jobs.longest_wait_ms, s.jobs.longest_wait_ms);
+	c.jobs.lost += s.jobs.lost;
 
 	wfm_json_add_num(o, "runs", (double)c.runs);
 	wfm_json_add_num(o, "baselineRuns", (double)c.baseline_runs);

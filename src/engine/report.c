@@ -565,6 +565,14 @@ static void report_md_jobs(struct wfm_buf *md, const cJSON *r)
 		     number(j, "agents") == 1 ? "" : "s", number(j, "oracleRuns"),
 		     number(j, "oracleRuns") == 1 ? "" : "s", number(j, "waitMs") / n / 1000.0,
 		     number(j, "longestWaitMs") / 1000.0);
+	if (number(j, "lost") > 0) {
+		/* the blank line that ends the list comes after this item */
+		wfm_buf_setlen(md, md->len - 1);
+		wfm_buf_addf(md,
+			     "- %.0f job%s lost (a node failure, preemption, cancelled by someone "
+			     "else) and submitted again\n\n",
+			     number(j, "lost"), number(j, "lost") == 1 ? " was" : "s were");
+	}
 }
 
 void wfm_report_md(struct wfm_buf *md, const cJSON *r)

@@ -180,7 +180,8 @@ static int wait_job(struct wfm_executor *ex, struct wfm_exec_job *job,
  * unseen).
  */
 static int run_job(struct wfm_executor *ex, struct wfm_exec_job **out,
-		   const struct wfm_exec_spec *spec, const volatile sig_atomic_t *cancel)
+		   struct wfm_exec_where *lost_w, const struct wfm_exec_spec *spec,
+		   const volatile sig_atomic_t *cancel)
 {
 	struct wfm_exec_status status;
 	struct wfm_buf lost = WFM_BUF_INIT;
@@ -211,6 +212,9 @@ static int run_job(struct wfm_executor *ex, struct wfm_exec_job **out,
 		}
 		if (rc == 0) {
 			*out = job;
+			lost_w->lost = tries;
+			snprintf(lost_w->lost_states, sizeof(lost_w->lost_states), "%s",
+				 lost.len ? lost.ptr : "");
 		} else {
 			/* we lose track of it: it must not run on unseen */
 			char *first = wfm_strdup(wfm_error_last());
@@ -227,11 +231,21 @@ static int run_job(struct wfm_executor *ex, struct wfm_exec_job **out,
 	return rc;
 }
 
+/* The lost jobs before this one, into where it ran (a run here has none). */
+static void add_lost(struct wfm_exec_where *w, const struct wfm_exec_where *lost)
+{
+	if (!w->executor[0])
+		return;
+	w->lost = lost->lost;
+	memcpy(w->lost_states, lost->lost_states, sizeof(w->lost_states));
+}
+
 int wfm_executor_run(struct wfm_executor *ex, struct wfm_oracle_result *out, const char *commit,
 		     const struct wfm_oracle_opts *opts)
 {
 	struct wfm_exec_spec spec = { 0 };
 	struct wfm_exec_job *job = NULL;
+	struct wfm_exec_where lost = { 0 };
 	int rc;
 
 	if (ex->ops->run)
@@ -250,11 +264,12 @@ int wfm_executor_run(struct wfm_executor *ex, struct wfm_oracle_result *out, con
 	spec.output_cap = opts->output_cap;
 	spec.oracle = opts;
 	spec.label = "oracle";
-	rc = run_job(ex, &job, &spec, opts->cancel);
+	rc = run_job(ex, &job, &lost, &spec, opts->cancel);
 	if (rc < 0)
 		return rc;
 	wfm_oracle_result_release(out);
 	rc = wfm_exec_collect(ex, job, out);
+	add_lost(&out->where, &lost);
 	wfm_exec_job_free(ex, job);
 	return rc;
 }
@@ -263,6 +278,7 @@ int wfm_executor_run_command(struct wfm_executor *ex, struct wfm_exec_output *ou
 			     const struct wfm_exec_spec *spec, const volatile sig_atomic_t *cancel)
 {
 	struct wfm_exec_job *job = NULL;
+	struct wfm_exec_where lost = { 0 };
 	int rc;
 
 	wfm_exec_output_init(out);
@@ -270,10 +286,11 @@ int wfm_executor_run_command(struct wfm_executor *ex, struct wfm_exec_output *ou
 		out->proc.cancelled = 1;
 		return 0;
 	}
-	rc = run_job(ex, &job, spec, cancel);
+	rc = run_job(ex, &job, &lost, spec, cancel);
 	if (rc < 0)
 		return rc;
 	rc = wfm_exec_collect_output(ex, job, out);
+	add_lost(&out->where, &lost);
 	wfm_exec_job_free(ex, job);
 	return rc;
 }

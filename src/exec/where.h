@@ -17,12 +17,18 @@ struct wfm_exec_where {
 	char job[32];	   /* the scheduler's job id */
 	char node[64];	   /* the node it ran on; "": not known */
 	uint64_t queue_ms; /* submitted to started */
+	/* jobs of the same run lost before this one (a node failure,
+	 * preemption: exec/executor.h) and submitted again, with their states
+	 * ("NODE_FAIL, PREEMPTED") */
+	unsigned long lost;
+	char lost_states[64];
 };
 
 /* How many runs were jobs, and how long they waited in the scheduler's queue. */
 struct wfm_exec_tally {
 	unsigned long jobs;
 	uint64_t wait_ms, longest_wait_ms;
+	unsigned long lost; /* jobs lost and submitted again */
 };
 
 /* Counts w in t when it is a job's. */
@@ -31,7 +37,10 @@ void wfm_exec_tally_add(struct wfm_exec_tally *t, const struct wfm_exec_where *w
 /* "slurm job 42 on node1, 1.2 s queued"; nothing for a run here. */
 void wfm_exec_where_describe(struct wfm_buf *out, const struct wfm_exec_where *w);
 
-/* Adds "ranOn": {"executor", "job", "node", "queueMs"} to obj (nothing for a run here). */
+/*
+ * Adds "ranOn": {"executor", "job", "node", "queueMs"}, and "lost" and
+ * "lostStates" after lost jobs, to obj (nothing for a run here).
+ */
 void wfm_exec_where_to_json(cJSON *obj, const struct wfm_exec_where *w);
 
 /* Reads what wfm_exec_where_to_json() wrote in obj; all "" and 0 when it wrote nothing. */

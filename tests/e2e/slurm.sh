@@ -18,7 +18,8 @@
 #   again as a job (run.json keeps the executor and absolute paths);
 # - doctor checks the cluster and the remote of the slurm executor;
 # - a job cancelled by someone else mid-run (an operator's scancel) is lost,
-#   not failed: it is submitted again and the run ends with its result.
+#   not failed: it is submitted again and the run ends with its result,
+#   which says (ranOn.lost, the report's jobs.lost) that a job was lost.
 # The migrate workflow through Slurm: tests/e2e/slurm_migrate.sh.
 . "$(dirname "$0")/lib.sh"
 
@@ -183,7 +184,9 @@ wait $pid || code=$?
 py '
 r = j(sys.argv[1])["result"]
 assert r["pass"] is True and "second try" in r["outputTail"], r
-' "$TMP/once.out" || fail "the second job's result is not the run's"
+assert r["ranOn"]["lost"] == 1 and r["ranOn"]["lostStates"] == "CANCELLED", r["ranOn"]
+assert j(sys.argv[1])["jobs"]["lost"] == 1, j(sys.argv[1])["jobs"]
+' "$TMP/once.out" || fail "the second job's result is not the run's, or it does not say a job was lost"
 [ "$(ls -d "$TMP"/jobs3/*/job.* | wc -l)" = 2 ] || fail "the lost job was not submitted again: $(ls "$TMP/jobs3")"
 grep -q "JobId=$first .*JobState=CANCELLED" "$SLURM_DIR/jobcomp.txt" || fail "job $first is not recorded cancelled"
 grep -Eq "^oracle job on [0-9a-f]{7} lost \(CANCELLED, attempt 1\): submitted again$" "$TMP/once.err" ||
