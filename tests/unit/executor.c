@@ -313,6 +313,48 @@ static void test_executor__agent_script(void **state)
 	free(jobs);
 }
 
+/* Where a job ran: described, kept in JSON and read back, counted. */
+static void test_executor__where(void **state)
+{
+	struct wfm_exec_where w = { 0 }, back;
+	struct wfm_exec_tally t = { 0 };
+	struct wfm_buf b = WFM_BUF_INIT;
+	cJSON *o = wfm_json_object();
+
+	(void)state;
+	wfm_exec_where_describe(&b, &w);
+	wfm_exec_where_to_json(o, &w);
+	assert_int_equal(b.len, 0);
+	assert_null(cJSON_GetObjectItem(o, "ranOn"));
+	wfm_exec_tally_add(&t, &w);
+	assert_int_equal(t.jobs, 0);
+
+	snprintf(w.executor, sizeof(w.executor), "slurm");
+	snprintf(w.job, sizeof(w.job), "42");
+	snprintf(w.node, sizeof(w.node), "node1");
+	w.queue_ms = 1250;
+	wfm_exec_where_describe(&b, &w);
+	assert_string_equal(b.ptr, "slurm job 42 on node1, 1.2 s queued");
+	w.lost = 1;
+	snprintf(w.lost_states, sizeof(w.lost_states), "NODE_FAIL");
+	wfm_buf_clear(&b);
+	wfm_exec_where_describe(&b, &w);
+	assert_string_equal(b.ptr, "slurm job 42 on node1, 1.2 s queued, after 1 lost (NODE_FAIL)");
+	wfm_exec_where_to_json(o, &w);
+	wfm_exec_where_from_json(&back, o);
+	assert_memory_equal(&back, &w, sizeof(w));
+	wfm_exec_tally_add(&t, &w);
+	w.queue_ms = 3000;
+	w.lost = 0;
+	wfm_exec_tally_add(&t, &w);
+	assert_int_equal(t.jobs, 2);
+	assert_int_equal(t.wait_ms, 4250);
+	assert_int_equal(t.longest_wait_ms, 3000);
+	assert_int_equal(t.lost, 1);
+	cJSON_Delete(o);
+	wfm_buf_release(&b);
+}
+
 static void test_executor__local_jobs(void **state)
 {
 	struct wfm_executor_opts o = WFM_EXECUTOR_OPTS_INIT;
@@ -375,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_executor__table),
 		cmocka_unit_test(test_executor__sbatch_argv),
 		cmocka_unit_test(test_executor__agent_script),
+		cmocka_unit_test(test_executor__where),
 		cmocka_unit_test(test_executor__slurm_answers),
 		cmocka_unit_test(test_executor__job_script),
 		cmocka_unit_test(test_executor__local_jobs),
