@@ -197,6 +197,35 @@ int wfm_cmd_resolve_executor_paths(struct wfm_run_config *cfg, struct wfm_repo *
 	return rc;
 }
 
+/* cmd/run_options.h */
+int wfm_cmd_executor_settings(struct wfm_run_config *cfg, struct wfm_repo *repo,
+			      const char *executor_opt, const char *remote_opt)
+{
+	static const enum wfm_config_field_id ids[] = {
+		WFM_CF_EXECUTOR, WFM_CF_REMOTE,	 WFM_CF_SLURM_PARTITION, WFM_CF_JOB_CPUS,
+		WFM_CF_JOB_MEM,	 WFM_CF_JOB_DIR, WFM_CF_NODE_CACHE,
+	};
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < WFM_ARRAY_SIZE(ids); i++) {
+		const struct wfm_config_field *f = &wfm_config_fields[ids[i]];
+		const char *opt = ids[i] == WFM_CF_EXECUTOR ? executor_opt
+				  : ids[i] == WFM_CF_REMOTE ? remote_opt
+							    : NULL;
+		enum wfm_config_from from;
+		char *value = wfm_config_lookup(&from, repo, opt, f->config, f->env);
+
+		if (value)
+			rc = wfm_run_config_set(cfg, ids[i], value, from);
+		free(value);
+	}
+	if (rc == 0)
+		rc = wfm_cmd_resolve_executor_paths(cfg, repo);
+	if (rc == 0)
+		rc = wfm_run_config_check_executor(cfg);
+	return rc;
+}
+
 int wfm_cmd_run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, int plan_only)
 {
 	const char *const *usage = plan_only ? plan_usage : run_usage;

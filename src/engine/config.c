@@ -564,18 +564,40 @@ int wfm_run_config_resolve(struct wfm_run_config *cfg, struct wfm_repo *repo,
 	return 0;
 }
 
+void wfm_run_config_executor_opts(struct wfm_executor_opts *out, const struct wfm_run_config *cfg,
+				  const char *default_job_dir)
+{
+	out->name = cfg->executor;
+	out->remote = cfg->remote;
+	out->job_dir = cfg->job_dir && *cfg->job_dir ? cfg->job_dir : default_job_dir;
+	out->node_cache = cfg->node_cache;
+	out->partition = cfg->slurm_partition;
+	out->cpus = cfg->job_cpus;
+	out->mem = cfg->job_mem;
+}
+
+int wfm_run_config_check_executor(const struct wfm_run_config *cfg)
+{
+	if (cfg->executor && strcmp(cfg->executor, "local") && (!cfg->remote || !*cfg->remote))
+		return wfm_error_setc(
+			cfg->from[WFM_CF_EXECUTOR] == WFM_FROM_GIT_CONFIG ? WFM_ECONFIG
+									  : WFM_EINVALID,
+			"--executor %s needs a shared remote: --remote <path|url> (or "
+			"'git config wfmigrate.remote')",
+			cfg->executor);
+	return 0;
+}
+
 int wfm_run_config_check(const struct wfm_run_config *cfg)
 {
+	int rc;
+
 	if (cfg->sandbox == WFM_SANDBOX_BWRAP && !wfm_sandbox_available())
 		return wfm_error_setc(WFM_EINVALID,
 				      "--sandbox bwrap: bubblewrap is not installed or "
 				      "cannot make its namespaces here");
-	if (cfg->executor && strcmp(cfg->executor, "local") && (!cfg->remote || !*cfg->remote))
-		return wfm_error_setc(
-			WFM_EINVALID,
-			"--executor %s needs a shared remote: --remote <path|url> (or "
-			"'git config wfmigrate.remote')",
-			cfg->executor);
+	if ((rc = wfm_run_config_check_executor(cfg)) < 0)
+		return rc;
 	if (!cfg->provider->has_api && (!cfg->agent_cmd || !*cfg->agent_cmd))
 		return wfm_error_setc(WFM_EINVALID, "the exec provider needs --agent-cmd <cmd> (or "
 						    "'git config wfmigrate.agent-cmd')");

@@ -222,6 +222,18 @@ void wfm_run_config_value(struct wfm_buf *out, const struct wfm_run_config *cfg,
  */
 void wfm_run_config_card(struct wfm_buf *out, const struct wfm_run_config *cfg);
 
+/*
+ * The executor settings of cfg into out (exec/executor.h: name, remote,
+ * job_dir, node_cache, partition, cpus, mem); job_dir is default_job_dir
+ * when cfg has none. Borrowed from cfg; the caller sets the rest.
+ */
+struct wfm_executor_opts;
+
+/* WFM_EINVALID (WFM_ECONFIG from git config) for an executor but local without a remote. */
+int wfm_run_config_check_executor(const struct wfm_run_config *cfg);
+void wfm_run_config_executor_opts(struct wfm_executor_opts *out, const struct wfm_run_config *cfg,
+				  const char *default_job_dir);
+
 /* run.json's object (a new tree) and back; from_json: WFM_ECONFIG naming the bad field */
 cJSON *wfm_run_config_to_json(const struct wfm_run_config *cfg);
 int wfm_run_config_from_json(struct wfm_run_config *out, const cJSON *j);

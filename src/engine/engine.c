@@ -932,25 +932,15 @@ static void job_lost(void *data, const char *what, const char *commit, const cha
 /* The executor of the run's oracle runs and exec agents (exec/executor.h). */
 static int open_executor(struct engine *e)
 {
-	const struct wfm_run_config *cfg = e->opts->config;
 	struct wfm_executor_opts xo = WFM_EXECUTOR_OPTS_INIT;
-	char *job_dir = NULL;
+	char *job_dir = wfm_fs_join(wfm_repo_commondir(e->repo), "wfmigrate/jobs");
 	int rc;
 
-	xo.name = cfg->executor;
+	/* paths are absolute already (cmd/run_options.h) */
+	wfm_run_config_executor_opts(&xo, e->opts->config, job_dir);
 	xo.pool = e->pool;
 	xo.repo_path = e->opts->repo_path;
 	xo.run = e->opts->run->id;
-	/* paths are absolute already (cmd/run_options.h) */
-	xo.remote = cfg->remote;
-	if (cfg->job_dir && *cfg->job_dir)
-		xo.job_dir = cfg->job_dir;
-	else
-		xo.job_dir = job_dir = wfm_fs_join(wfm_repo_commondir(e->repo), "wfmigrate/jobs");
-	xo.node_cache = cfg->node_cache;
-	xo.partition = cfg->slurm_partition;
-	xo.cpus = cfg->job_cpus;
-	xo.mem = cfg->job_mem;
 	xo.lost = job_lost;
 	xo.lost_data = e;
 	rc = wfm_executor_open(&e->executor, &xo);
