@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/fs.h"
 #include "base/json.h"
+#include "base/proc.h"
 #include "base/process.h"
 #include "exec/remote.h"
 #include "exec/slurm.h"
@@ -528,7 +529,7 @@ static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 	struct slurm *s = (struct slurm *)ex;
 	struct wfm_exec_job *job = wfm_calloc(1, sizeof(*job));
 	struct wfm_slurm_job sj = { 0 };
-	struct wfm_strvec argv = WFM_STRVEC_INIT;
+	struct wfm_strvec argv = WFM_STRVEC_INIT, env = WFM_STRVEC_INIT;
 	struct wfm_buf b = WFM_BUF_INIT, name = WFM_BUF_INIT;
 	struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
 	char *ref = wfm_remote_ref(s->run, spec->commit);
@@ -610,10 +611,19 @@ static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 		goto done;
 
 	wfm_slurm_sbatch_argv(&argv, &sj, &s->opts);
+	/*
+	 * The job is Slurm's, not a child of ours: without our mark (base/proc.h),
+	 * so that a successor of a killed engine does not SIGKILL it behind
+	 * Slurm's back where it runs on this machine (its worktree would stay);
+	 * the ledger has it cancelled through Slurm instead.
+	 */
+	for (const char *const *e = spec->env_set; e && *e; e++)
+		wfm_strvec_push(&env, *e);
+	wfm_strvec_push(&env, WFM_PROC_OWNER_VAR "=");
 	for (uint64_t start = wfm_clock_mono_ms();;) {
 		job->submitted_ms = wfm_clock_wall_ms();
 		wfm_process_result_release(&r);
-		rc = run_cmd(&r, (const char *const *)argv.v, spec->env_set);
+		rc = run_cmd(&r, (const char *const *)argv.v, (const char *const *)env.v);
 		if (rc < 0)
 			goto done;
 		/*
@@ -654,6 +664,7 @@ static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 done:
 	wfm_process_result_release(&r);
 	wfm_strvec_clear(&argv);
+	wfm_strvec_clear(&env);
 	wfm_buf_release(&b);
 	wfm_buf_release(&name);
 	free(ref);
