@@ -20,10 +20,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* squeue calls in a row that may fail (the controller restarting) before a poll fails */
-#define UNREACHABLE_MAX 50
-/* how long sbatch may go on failing to reach the controller before a submit fails */
-#define SUBMIT_WAIT_MS (5 * 60 * 1000)
+/*
+ * How long the controller may be unreachable (restarting, failing over)
+ * before a poll, or a submit whose sbatch cannot reach it, fails. By the
+ * clock, not by calls: squeue gives up after about 18 s with Slurm's
+ * default MessageTimeout, at once when munge is down.
+ */
+#define CONTROLLER_WAIT_MS (10 * 60 * 1000)
 /* sbatch's and squeue's words for a controller they cannot reach */
 #define NO_CONTROLLER "Unable to contact slurm controller"
 /* job ids per squeue call when looking for a dead process's jobs */
@@ -330,7 +333,7 @@ struct wfm_exec_job {
 	char id[32];
 	uint64_t submitted_ms; /* wall clock, against the node's start */
 	int cancelled;	       /* by us */
-	int unreachable;       /* squeue failures in a row */
+	uint64_t unreachable;  /* since when squeue fails (monotonic ms); 0: it answers */
 	char state[32];	       /* the last state Slurm gave */
 	char commit[WFM_OID_HEXSZ + 1];
 	struct wfm_strvec known;
@@ -632,7 +635,7 @@ static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 		 * other failure may come after the job was taken: never twice.
 		 */
 		if (r.exit_code == 0 || !strstr(r.err.ptr, NO_CONTROLLER) ||
-		    wfm_clock_mono_ms() - start >= SUBMIT_WAIT_MS)
+		    wfm_clock_mono_ms() - start >= CONTROLLER_WAIT_MS)
 			break;
 		usleep(1000 * 1000);
 	}
@@ -768,9 +771,12 @@ static int slurm_poll(struct wfm_executor *ex, struct wfm_exec_job *job,
 			snprintf(out->detail, sizeof(out->detail), "%s", job->state);
 			goto done;
 		}
-		if (++job->unreachable > UNREACHABLE_MAX) {
+		if (!job->unreachable)
+			job->unreachable = wfm_clock_mono_ms();
+		if (wfm_clock_mono_ms() - job->unreachable >= CONTROLLER_WAIT_MS) {
 			wfm_buf_rtrim(&r.err);
-			rc = wfm_error_set("cannot ask Slurm about job %s: %s", job->id, r.err.ptr);
+			rc = wfm_error_set("cannot ask Slurm about job %s for %d minutes: %s",
+					   job->id, CONTROLLER_WAIT_MS / 60000, r.err.ptr);
 			goto done;
 		}
 		set_state(job, out, job->state);

@@ -5,7 +5,8 @@
 # exit 77, where Slurm is not installed):
 #
 # a. the engine SIGKILLed while an oracle job of its run runs: the job runs
-#    on, unseen, listed in the run's ledger (<job dir>/<run>.jobs); resume
+#    on, unseen, listed in the run's ledger (<job dir>/<run>.jobs); a resume
+#    that cannot ask Slurm stops (128) and keeps the ledger; resume
 #    cancels it (scancel: it leaves squeue's running jobs, its record says
 #    CANCELLED, its worktree is removed), runs the oracle again as a new
 #    job, and the run ends with that job's result; the ledger is gone;
@@ -19,6 +20,8 @@
 #    the run ends with both results.
 . "$(dirname "$0")/lib.sh"
 
+# clients give up on an absent controller after 3 s, not 18 (squeue) and 9 (sbatch)
+export SLURM_SN_MESSAGE_TIMEOUT=4
 start_slurm
 
 repo=$(new_repo)
@@ -89,6 +92,12 @@ wait $pid || code=$?
 # nobody cancels it: the job runs on without its engine
 running "$orphan" || fail "job $orphan ended with its engine"
 [ "$(job_state "$orphan")" = JobState=RUNNING ] || fail "job $orphan: $(job_state "$orphan")"
+# resume cannot ask Slurm (a bad configuration): it stops, the ledger kept for the next try
+: >"$TMP/empty.conf"
+SLURM_CONF=$TMP/empty.conf expect_code 128 git wfmigrate resume --json "$run"
+expect_stderr "^(error|fatal): cannot ask Slurm which jobs of run $run are still queued \\(listed in '$ledger'\\): "
+[ "$(cat "$ledger")" = "$orphan $orphan_dir" ] || fail "the ledger changed: $(cat "$ledger")"
+running "$orphan" || fail "job $orphan ended without Slurm being asked"
 expect_code 0 git wfmigrate resume --json "$run"
 wait_for "the orphan $orphan to be cancelled" not_running "$orphan"
 [ "$(job_state "$orphan")" = JobState=CANCELLED ] || fail "the orphan is $(job_state "$orphan"), not cancelled"
@@ -160,7 +169,7 @@ touch "$TMP/c.go"
 # the first job's result is there: the engine submits the second without the controller
 two_jobs() { [ "$(jobs_in "$TMP/jobs-c")" = 2 ]; }
 wait_for "the engine to submit the second job" two_jobs
-# sbatch gives up on the controller (after about 9 s): the executor tries again
+# sbatch gives up on the controller: the executor tries again
 sbatch_again() {
 	kill -0 $pid 2>/dev/null || fail "the run ended without the controller: $(cat "$TMP/c.err")"
 	ps -C sbatch -o pid=,args= | grep -F "$TMP/jobs-c/" | awk '{print $1}' >>"$TMP/c.sbatch" || :
