@@ -122,7 +122,8 @@ int wfm_ledger_read(struct wfm_ledger *out, const char *path)
 	struct wfm_buf text = WFM_BUF_INIT;
 	int fd = -1, rc;
 
-	rc = lock_open(&fd, path, O_RDONLY);
+	/* read-write: over NFS an exclusive flock() is a write lock */
+	rc = lock_open(&fd, path, O_RDWR);
 	if (rc == WFM_ENOTFOUND) {
 		wfm_error_clear();
 		rc = 0;
