@@ -12,6 +12,7 @@
 #include "cmd/cmd.h"
 #include "engine/config.h"
 #include "engine/rundir.h"
+#include "exec/executor.h"
 #include "exec/leftovers.h"
 #include "git/pool.h"
 #include "git/repo.h"
@@ -61,6 +62,29 @@ static void print_kept(const struct wfm_clean_report *report)
 }
 
 /*
+ * The jobs a killed process of the run left queued or running: nothing
+ * will read their results. Opening the run's executor cancels them
+ * (exec/executor.h: only the run's owner may, and no process owns it).
+ */
+static int cancel_orphans(struct wfm_repo *repo, const struct wfm_run_config *cfg,
+			  const char *job_dir, const char *run)
+{
+	struct wfm_executor_opts xo = WFM_EXECUTOR_OPTS_INIT;
+	struct wfm_executor *ex = NULL;
+	int rc;
+
+	wfm_run_config_executor_opts(&xo, cfg, job_dir);
+	xo.repo_path = wfm_repo_path(repo);
+	xo.run = run;
+	rc = wfm_executor_open(&ex, &xo);
+	if (rc == 0 && wfm_executor_orphans(ex))
+		printf("Cancelled %lu job%s of run %s left on the cluster\n",
+		       wfm_executor_orphans(ex), wfm_executor_orphans(ex) == 1 ? "" : "s", run);
+	wfm_executor_free(ex);
+	return rc;
+}
+
+/*
  * The job directories and remote refs of the runs whose process is gone
  * (docs/executors.md): a resumed run needs none of them. Says what it
  * removes; a run whose remote cannot be reached is a warning, not the end.
@@ -92,6 +116,13 @@ static int clean_jobs(struct wfm_repo *repo, int dry_run)
 		}
 		remote = cfg.executor && strcmp(cfg.executor, "local") ? cfg.remote : NULL;
 		job_dir = cfg.job_dir && *cfg.job_dir ? cfg.job_dir : default_dir;
+		if (remote && !dry_run && cancel_orphans(repo, &cfg, job_dir, runs[i].id) < 0) {
+			/* its ledger stays, for the next clean or resume */
+			wfm_ui_warning("%s", wfm_error_last());
+			wfm_run_config_release(&cfg);
+			wfm_rundir_free(r);
+			continue;
+		}
 		dir = wfm_exec_run_job_dir(job_dir, runs[i].id);
 		if (wfm_exec_leftovers_clean(&left, wfm_repo_path(repo), runs[i].id, job_dir,
 					     remote, dry_run) < 0)

@@ -945,6 +945,17 @@ static int open_executor(struct engine *e)
 	xo.lost_data = e;
 	rc = wfm_executor_open(&e->executor, &xo);
 	free(job_dir);
+	if (rc == 0 && wfm_executor_orphans(e->executor)) {
+		struct wfm_buf line = WFM_BUF_INIT;
+		unsigned long n = wfm_executor_orphans(e->executor);
+
+		wfm_buf_addf(
+			&line,
+			"cancelled %lu job%s an earlier process of this run left on the cluster", n,
+			n == 1 ? "" : "s");
+		wfm_engine_say(e, line.ptr);
+		wfm_buf_release(&line);
+	}
 	return rc;
 }
 

@@ -65,6 +65,11 @@ const char *wfm_executor_name(const struct wfm_executor *ex)
 	return ex->ops->name;
 }
 
+unsigned long wfm_executor_orphans(const struct wfm_executor *ex)
+{
+	return ex ? ex->orphans : 0;
+}
+
 int wfm_exec_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 		    const struct wfm_exec_spec *spec)
 {

@@ -158,6 +158,9 @@ struct wfm_executor {
 	void (*lost)(void *data, const char *what, const char *commit, const char *detail,
 		     unsigned long attempt, int again);
 	void *lost_data;
+	/* set by the backend's open: the jobs of this run an earlier process
+	 * left queued or running (it was killed), which open cancelled */
+	unsigned long orphans;
 };
 
 /* The backends, one per file. */
@@ -177,6 +180,16 @@ int wfm_executor_known(const char *name);
 int wfm_executor_open(struct wfm_executor **out, const struct wfm_executor_opts *opts);
 void wfm_executor_free(struct wfm_executor *ex);
 const char *wfm_executor_name(const struct wfm_executor *ex);
+
+/*
+ * How many jobs of the run open found still queued or running on the
+ * cluster, left by an earlier process of the run that died (SIGKILL, a
+ * reboot) without cancelling them, and cancelled: their results would
+ * never be read. 0 for the local executor, whose runs die with it. A
+ * remote backend keeps a ledger of the jobs it submits for this
+ * (exec/job_ledger.h), so open it only from the process that owns the run.
+ */
+unsigned long wfm_executor_orphans(const struct wfm_executor *ex);
 
 /*
  * The job calls. submit copies what it needs of spec. poll fills out.

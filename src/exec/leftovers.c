@@ -3,7 +3,10 @@
 #include "base/fs.h"
 #include "base/process.h"
 #include "base/strvec.h"
+#include "exec/job_ledger.h"
 #include "exec/leftovers.h"
+
+#include <unistd.h>
 
 char *wfm_exec_run_job_dir(const char *job_dir, const char *run)
 {
@@ -13,7 +16,7 @@ char *wfm_exec_run_job_dir(const char *job_dir, const char *run)
 static int clean_job_dir(struct wfm_exec_leftovers *out, const char *job_dir, const char *run,
 			 int dry_run)
 {
-	char *dir = wfm_exec_run_job_dir(job_dir, run);
+	char *dir = wfm_exec_run_job_dir(job_dir, run), *ledger = wfm_job_ledger_path(job_dir, run);
 	struct wfm_strvec jobs = WFM_STRVEC_INIT;
 	int rc = 0;
 
@@ -24,7 +27,10 @@ static int clean_job_dir(struct wfm_exec_leftovers *out, const char *job_dir, co
 		if (!dry_run)
 			rc = wfm_fs_rmtree(dir);
 	}
+	if (!dry_run && rc == 0 && unlink(ledger) < 0 && errno != ENOENT)
+		rc = wfm_error_set("cannot remove '%s': %s", ledger, strerror(errno));
 	wfm_strvec_clear(&jobs);
+	free(ledger);
 	free(dir);
 	return rc;
 }

@@ -6,7 +6,8 @@
 /*
  * What a run's jobs leave behind once it has ended (docs/executors.md):
  * its job directories, <job_dir>/<run>/job.* (scripts, outputs, results:
- * everything the run needed of them is in its journal), and its refs on
+ * everything the run needed of them is in its journal), its ledger
+ * (<job_dir>/<run>.jobs, exec/job_ledger.h), and its refs on
  * the shared remote, refs/wfmigrate/<run>/... (the commits it tested, the
  * work its agents pushed back). `git wfmigrate clean` removes them for the
  * runs that are not alive; a resumed run pushes again what it needs.

@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/fs.h"
 #include "base/json.h"
+#include "base/proc.h"
 #include "base/process.h"
 #include "exec/leftovers.h"
 #include "exec/remote.h"
@@ -20,8 +21,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* squeue calls in a row that may fail (the controller restarting) before a poll fails */
-#define UNREACHABLE_MAX 50
+/*
+ * How long the controller may be unreachable (restarting, failing over)
+ * before a poll, or a submit whose sbatch cannot reach it, fails. By the
+ * clock, not by calls: squeue gives up after about 18 s with Slurm's
+ * default MessageTimeout, at once when munge is down.
+ */
+#define CONTROLLER_WAIT_MS (10 * 60 * 1000)
+/* sbatch's and squeue's words for a controller they cannot reach */
+#define NO_CONTROLLER "Unable to contact slurm controller"
+/* job ids per squeue call when looking for a dead process's jobs */
+#define ORPHANS_PER_SQUEUE 100
 /* how long a job that ended may take to show its result file (NFS caches) */
 #define RESULT_WAIT_MS 5000
 
@@ -268,6 +278,45 @@ int wfm_slurm_scontrol_state(char *out, size_t outsz, const char *text)
 	return 0;
 }
 
+int wfm_slurm_held(const char *reason)
+{
+	/* squeue writes it with spaces, scontrol with underscores */
+	return !strcmp(reason, "launch failed requeued held") ||
+	       !strcmp(reason, "launch_failed_requeued_held");
+}
+
+void wfm_slurm_orphans(struct wfm_strvec *out, const char *squeue,
+		       const struct wfm_job_ledger *ledger)
+{
+	struct wfm_buf line = WFM_BUF_INIT;
+
+	while (*squeue) {
+		const char *nl = strchr(squeue, '\n');
+		size_t len = nl ? (size_t)(nl - squeue) : strlen(squeue);
+		char *state, *dir;
+
+		wfm_buf_clear(&line);
+		wfm_buf_add(&line, squeue, len);
+		squeue += len + (nl != NULL);
+		if ((state = strchr(line.ptr, '|')) == NULL)
+			continue;
+		*state++ = '\0';
+		if ((dir = strchr(state, '|')) == NULL)
+			continue;
+		*dir++ = '\0';
+		if (wfm_slurm_state(state) != WFM_EXEC_PENDING &&
+		    wfm_slurm_state(state) != WFM_EXEC_RUNNING)
+			continue;
+		for (size_t i = 0; i < ledger->ids.nr; i++) {
+			if (strcmp(ledger->ids.v[i], line.ptr) || strcmp(ledger->dirs.v[i], dir))
+				continue;
+			wfm_strvec_push(out, line.ptr);
+			break;
+		}
+	}
+	wfm_buf_release(&line);
+}
+
 /* ---- the executor ---- */
 
 struct slurm {
@@ -276,6 +325,8 @@ struct slurm {
 	char *repo_path, *run, *remote, *job_dir, *node_cache, *partition, *mem;
 	pthread_mutex_t mu, push_mu;
 	struct wfm_strvec pushed; /* commits the remote has, under mu */
+	char *ledger;		  /* of the run's jobs (exec/job_ledger.h) */
+	struct wfm_strvec ended;  /* ids of jobs seen ended, for free to forget; under mu */
 };
 
 struct wfm_exec_job {
@@ -284,13 +335,14 @@ struct wfm_exec_job {
 	char id[32];
 	uint64_t submitted_ms; /* wall clock, against the node's start */
 	int cancelled;	       /* by us */
-	int unreachable;       /* squeue failures in a row */
+	uint64_t unreachable;  /* since when squeue fails (monotonic ms); 0: it answers */
 	char state[32];	       /* the last state Slurm gave */
 	char commit[WFM_OID_HEXSZ + 1];
 	struct wfm_strvec known;
 	struct wfm_oracle_opts opts; /* for collect: tests, known_failures, output_cap */
 	size_t err_cap;
 	int oracle; /* an oracle run's job, not an agent's */
+	int ended;  /* poll saw it end (done or lost): in s->ended */
 };
 
 static char *dup_or_null(const char *s)
@@ -298,9 +350,13 @@ static char *dup_or_null(const char *s)
 	return s && *s ? wfm_strdup(s) : NULL;
 }
 
+static int cancel_orphans(struct slurm *s);
+static void slurm_free(struct wfm_executor *ex);
+
 static int slurm_open(struct wfm_executor **out, const struct wfm_executor_opts *opts)
 {
 	struct slurm *s;
+	int rc;
 
 	if (!opts->remote || !*opts->remote)
 		return wfm_error_setc(WFM_EINVALID, "the slurm executor needs a shared remote "
@@ -321,6 +377,12 @@ static int slurm_open(struct wfm_executor **out, const struct wfm_executor_opts 
 	s->opts.pool = NULL;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->push_mu, NULL);
+	s->ledger = wfm_job_ledger_path(s->job_dir, s->run);
+	rc = cancel_orphans(s);
+	if (rc < 0) {
+		slurm_free(&s->base);
+		return rc;
+	}
 	*out = &s->base;
 	return 0;
 }
@@ -340,6 +402,76 @@ static int run_cmd(struct wfm_process_result *r, const char *const *argv,
 	po.err_cap = 4096;
 	po.timeout_ms = 120 * 1000;
 	return wfm_process_run(r, &po);
+}
+
+/*
+ * The jobs of this run that an earlier process of it submitted and left
+ * queued or running when it died: the ledger's, as far as squeue still
+ * lists them in the directory the ledger gives. Cancelled, counted in
+ * s->base.orphans, and the ledger emptied of every job it held (those
+ * that had ended too). When Slurm cannot be asked the open fails: the
+ * ledger is kept, for a later open.
+ */
+static int cancel_orphans(struct slurm *s)
+{
+	struct wfm_job_ledger l = WFM_JOB_LEDGER_INIT;
+	struct wfm_strvec orphans = WFM_STRVEC_INIT, argv = WFM_STRVEC_INIT;
+	struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
+	struct wfm_buf ids = WFM_BUF_INIT;
+	int rc;
+
+	rc = wfm_job_ledger_read(&l, s->ledger);
+	if (rc < 0 || !l.ids.nr)
+		goto done;
+	/* by id, a hundred at a time: the answer stays small whatever else the user runs */
+	for (size_t i = 0; i < l.ids.nr; i += ORPHANS_PER_SQUEUE) {
+		const char *squeue[] = { "squeue",   "-h", "-t", "all", "-o",
+					 "%A|%T|%Z", "-j", NULL, NULL };
+
+		wfm_buf_clear(&ids);
+		for (size_t k = i; k < l.ids.nr && k < i + ORPHANS_PER_SQUEUE; k++)
+			wfm_buf_addf(&ids, "%s%s", k > i ? "," : "", l.ids.v[k]);
+		squeue[7] = ids.ptr;
+		wfm_process_result_release(&r);
+		rc = run_cmd(&r, squeue, NULL);
+		if (rc < 0)
+			goto done;
+		/* a single id Slurm has forgotten is an error; several, a shorter list */
+		if (r.exit_code != 0 && !strstr(r.err.ptr, "Invalid job id")) {
+			wfm_buf_rtrim(&r.err);
+			rc = wfm_error_set("cannot ask Slurm which jobs of run %s are still "
+					   "queued (listed in '%s'): %s",
+					   s->run, s->ledger, r.err.ptr);
+			goto done;
+		}
+		if (r.exit_code == 0)
+			wfm_slurm_orphans(&orphans, r.output.ptr, &l);
+	}
+	if (orphans.nr) {
+		wfm_strvec_push(&argv, "scancel");
+		for (size_t i = 0; i < orphans.nr; i++)
+			wfm_strvec_push(&argv, orphans.v[i]);
+		wfm_process_result_release(&r);
+		rc = run_cmd(&r, (const char *const *)argv.v, NULL);
+		/* one that ended meanwhile is "Invalid job id": gone, as wanted */
+		if (rc == 0 && r.exit_code != 0 && !strstr(r.err.ptr, "Invalid job id")) {
+			wfm_buf_rtrim(&r.err);
+			rc = wfm_error_set("cannot cancel the jobs an earlier process of run %s "
+					   "left on the cluster: %s",
+					   s->run, r.err.ptr);
+		}
+		if (rc < 0)
+			goto done;
+	}
+	s->base.orphans = orphans.nr;
+	rc = wfm_job_ledger_forget(s->ledger, (const char *const *)l.ids.v);
+done:
+	wfm_process_result_release(&r);
+	wfm_buf_release(&ids);
+	wfm_strvec_clear(&argv);
+	wfm_strvec_clear(&orphans);
+	wfm_job_ledger_release(&l);
+	return rc;
 }
 
 static int pushed(struct slurm *s, const char *commit)
@@ -402,7 +534,7 @@ static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 	struct slurm *s = (struct slurm *)ex;
 	struct wfm_exec_job *job = wfm_calloc(1, sizeof(*job));
 	struct wfm_slurm_job sj = { 0 };
-	struct wfm_strvec argv = WFM_STRVEC_INIT;
+	struct wfm_strvec argv = WFM_STRVEC_INIT, env = WFM_STRVEC_INIT;
 	struct wfm_buf b = WFM_BUF_INIT, name = WFM_BUF_INIT;
 	struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
 	char *ref = wfm_remote_ref(s->run, spec->commit);
@@ -490,10 +622,31 @@ static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 		goto done;
 
 	wfm_slurm_sbatch_argv(&argv, &sj, &s->opts);
-	job->submitted_ms = wfm_clock_wall_ms();
-	rc = run_cmd(&r, (const char *const *)argv.v, spec->env_set);
-	if (rc < 0)
-		goto done;
+	/*
+	 * The job is Slurm's, not a child of ours: without our mark (base/proc.h),
+	 * so that a successor of a killed engine does not SIGKILL it behind
+	 * Slurm's back where it runs on this machine (its worktree would stay);
+	 * the ledger has it cancelled through Slurm instead.
+	 */
+	for (const char *const *e = spec->env_set; e && *e; e++)
+		wfm_strvec_push(&env, *e);
+	wfm_strvec_push(&env, WFM_PROC_OWNER_VAR "=");
+	for (uint64_t start = wfm_clock_mono_ms();;) {
+		job->submitted_ms = wfm_clock_wall_ms();
+		wfm_process_result_release(&r);
+		rc = run_cmd(&r, (const char *const *)argv.v, (const char *const *)env.v);
+		if (rc < 0)
+			goto done;
+		/*
+		 * The controller restarting: sbatch could not connect, so nothing was
+		 * submitted; try again for a while, as polls wait for it too. Any
+		 * other failure may come after the job was taken: never twice.
+		 */
+		if (r.exit_code == 0 || !strstr(r.err.ptr, NO_CONTROLLER) ||
+		    wfm_clock_mono_ms() - start >= CONTROLLER_WAIT_MS)
+			break;
+		usleep(1000 * 1000);
+	}
 	if (r.exit_code != 0) {
 		wfm_buf_rtrim(&r.err);
 		rc = wfm_error_set("sbatch failed (%s): %s",
@@ -504,11 +657,25 @@ static int slurm_submit(struct wfm_executor *ex, struct wfm_exec_job **out,
 	if (rc < 0)
 		goto done;
 	snprintf(job->state, sizeof(job->state), "PENDING");
+	/* for the process after us, should we die with the job in flight */
+	rc = wfm_job_ledger_add(s->ledger, job->id, job->dir);
+	if (rc < 0) {
+		/* a job nobody would cancel must not run */
+		const char *scancel[] = { "scancel", job->id, NULL };
+		char *first = wfm_strdup(wfm_error_last());
+
+		wfm_process_result_release(&r);
+		run_cmd(&r, scancel, NULL);
+		wfm_error_setc(rc, "%s", first);
+		free(first);
+		goto done;
+	}
 	*out = job;
 	job = NULL;
 done:
 	wfm_process_result_release(&r);
 	wfm_strvec_clear(&argv);
+	wfm_strvec_clear(&env);
 	wfm_buf_release(&b);
 	wfm_buf_release(&name);
 	free(ref);
@@ -536,35 +703,88 @@ static void set_state(struct wfm_exec_job *job, struct wfm_exec_status *out, con
 		out->state = WFM_EXEC_LOST;
 }
 
+/* Remembers that job ended, for slurm_free to take it out of the ledger. */
+static void ended(struct slurm *s, struct wfm_exec_job *job, const struct wfm_exec_status *st)
+{
+	if (job->ended || (st->state != WFM_EXEC_DONE && st->state != WFM_EXEC_LOST))
+		return;
+	job->ended = 1;
+	pthread_mutex_lock(&s->mu);
+	wfm_strvec_push(&s->ended, job->id);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/*
+ * A job Slurm holds after its launch failed never runs unless an operator
+ * releases it: cancel it (so it cannot run beside its successor) and call
+ * it lost, to be submitted again.
+ */
+static int drop_held(struct wfm_exec_job *job, struct wfm_exec_status *out, const char *reason)
+{
+	struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
+	const char *scancel[] = { "scancel", job->id, NULL };
+	int rc = run_cmd(&r, scancel, NULL);
+
+	if (rc == 0 && r.exit_code != 0 && !strstr(r.err.ptr, "Invalid job id")) {
+		wfm_buf_rtrim(&r.err);
+		rc = wfm_error_set("scancel %s (held: %s) failed: %s", job->id, reason, r.err.ptr);
+	}
+	wfm_process_result_release(&r);
+	if (rc < 0)
+		return rc;
+	out->state = WFM_EXEC_LOST;
+	snprintf(out->detail, sizeof(out->detail), "%s", reason);
+	return 0;
+}
+
 static int slurm_poll(struct wfm_executor *ex, struct wfm_exec_job *job,
 		      struct wfm_exec_status *out)
 {
+	struct slurm *s = (struct slurm *)ex;
 	struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
-	const char *squeue[] = { "squeue", "-h", "-j", job->id, "-t", "all", "-o", "%T", NULL };
+	const char *squeue[] = { "squeue", "-h", "-j", job->id, "-t", "all", "-o", "%T|%r", NULL };
 	const char *scontrol[] = { "scontrol", "show", "job", job->id, NULL };
 	char word[32];
 	int rc;
 
-	(void)ex;
 	rc = run_cmd(&r, squeue, NULL);
 	if (rc < 0)
 		goto done;
 	wfm_buf_rtrim(&r.output);
 	if (r.exit_code == 0 && r.output.len) {
 		/* a requeued job may be listed twice: the first line is the current one */
-		char *nl = strchr(r.output.ptr, '\n');
+		char *nl = strchr(r.output.ptr, '\n'), *reason;
 
 		if (nl)
 			*nl = '\0';
+		reason = strchr(r.output.ptr, '|');
+		if (reason)
+			*reason++ = '\0';
 		job->unreachable = 0;
 		set_state(job, out, r.output.ptr);
+		if (out->state == WFM_EXEC_PENDING && reason && wfm_slurm_held(reason) &&
+		    !job->cancelled)
+			rc = drop_held(job, out, reason);
 		goto done;
 	}
 	if (r.exit_code != 0 && !strstr(r.err.ptr, "Invalid job id")) {
-		/* the controller is away: keep the last state for a while */
-		if (++job->unreachable > UNREACHABLE_MAX) {
+		/*
+		 * The controller is away. A job that wrote its result has ended,
+		 * whatever Slurm will say of it: the run goes on meanwhile.
+		 * Otherwise keep the last state for a while.
+		 */
+		if (has_result(job)) {
+			job->unreachable = 0;
+			out->state = WFM_EXEC_DONE;
+			snprintf(out->detail, sizeof(out->detail), "%s", job->state);
+			goto done;
+		}
+		if (!job->unreachable)
+			job->unreachable = wfm_clock_mono_ms();
+		if (wfm_clock_mono_ms() - job->unreachable >= CONTROLLER_WAIT_MS) {
 			wfm_buf_rtrim(&r.err);
-			rc = wfm_error_set("cannot ask Slurm about job %s: %s", job->id, r.err.ptr);
+			rc = wfm_error_set("cannot ask Slurm about job %s for %d minutes: %s",
+					   job->id, CONTROLLER_WAIT_MS / 60000, r.err.ptr);
 			goto done;
 		}
 		set_state(job, out, job->state);
@@ -586,6 +806,8 @@ static int slurm_poll(struct wfm_executor *ex, struct wfm_exec_job *job,
 		snprintf(out->detail, sizeof(out->detail), "vanished");
 	}
 done:
+	if (rc == 0)
+		ended(s, job, out);
 	wfm_process_result_release(&r);
 	return rc;
 }
@@ -813,6 +1035,11 @@ static void slurm_free(struct wfm_executor *ex)
 	free(s->partition);
 	free(s->mem);
 	wfm_strvec_clear(&s->pushed);
+	/* the jobs seen ended need no cancelling by our successor: best effort */
+	if (s->ledger && s->ended.nr)
+		wfm_job_ledger_forget(s->ledger, (const char *const *)s->ended.v);
+	free(s->ledger);
+	wfm_strvec_clear(&s->ended);
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->push_mu);
 	free(s);

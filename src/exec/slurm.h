@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/strvec.h"
 #include "exec/executor.h"
+#include "exec/job_ledger.h"
 
 /*
  * The Slurm executor's pure parts, apart for the unit tests: the sbatch
@@ -77,5 +78,23 @@ enum wfm_exec_state wfm_slurm_state(const char *word);
 
 /* The JobState= of scontrol show job's output, copied to out; 0, or WFM_ENOTFOUND. */
 int wfm_slurm_scontrol_state(char *out, size_t outsz, const char *text);
+
+/*
+ * Whether a pending job's reason (squeue's %r, or scontrol's Reason=)
+ * says Slurm held it after its launch failed: it never runs unless an
+ * operator releases it. A controller killed in the seconds after a job
+ * started, before it saved that, holds the job so (and drains the node
+ * that still runs it) when it comes back.
+ */
+int wfm_slurm_held(const char *reason);
+
+/*
+ * The jobs of the ledger (exec/job_ledger.h) that squeue's answer lists as
+ * not ended (pending, running, completing), each with the id and the
+ * working directory the ledger gives: their ids appended to out. The
+ * answer is `squeue -h -o '%A|%T|%Z'`'s, a line per job.
+ */
+void wfm_slurm_orphans(struct wfm_strvec *out, const char *squeue,
+		       const struct wfm_job_ledger *ledger);
 
 #endif

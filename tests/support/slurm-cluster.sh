@@ -14,8 +14,24 @@
 #   slurm-cluster.sh stop   DIR   # cancel all jobs, stop the daemons by their PIDs
 #   slurm-cluster.sh status DIR
 #   slurm-cluster.sh env    DIR   # prints "export SLURM_CONF=DIR/slurm.conf"
-# or source this file and call slurm_sn_start / slurm_sn_stop / slurm_sn_status DIR
+#   slurm-cluster.sh kill   DIR NAME [SIG]  # SIG (default KILL) to one daemon (slurmctld,
+#                                     # slurmd) by its pid; waits until it is gone
+#   slurm-cluster.sh restart DIR NAME # starts that daemon again with the same config
+# or source this file and call slurm_sn_start / slurm_sn_stop / slurm_sn_status DIR,
+# slurm_sn_kill / slurm_sn_restart DIR NAME
 # (slurm_sn_start then also exports SLURM_CONF in the calling shell).
+#
+# A daemon killed and restarted (the fault tests, tests/e2e/slurm_faults.sh):
+#   slurmd     its jobs run on meanwhile under their slurmstepd; a job that ends
+#              while slurmd is away stays COMPLETING until it is back; the restarted
+#              slurmd finds its running jobs again. Away longer than SlurmdTimeout
+#              (300 s), the node would be set DOWN and its jobs end NODE_FAIL.
+#   slurmctld  it recovers its jobs from StateSaveLocation (spool/ctld) and its
+#              clients retry meanwhile (squeue fails after about 18 s, sbatch after
+#              9 s). Killed in the few seconds between a job's start and the next
+#              save of its state (spool/ctld/job_state), it comes back believing the
+#              job pending: the node still runs it, so it drains the node
+#              ("Duplicate jobid") and holds the job ("launch failed requeued held").
 #
 # Clients (sbatch, srun, squeue, scontrol, scancel, sinfo) need SLURM_CONF=DIR/slurm.conf.
 # Started as root: daemons run as root and any local user can submit.
@@ -33,6 +49,9 @@
 #                             off: one job per core, about 2 trivial jobs per second on
 #                             2 cores; with 4, 7 to 10 per second.
 #   SLURM_SN_TIMEOUT=30       seconds allowed for each start/stop step.
+#   SLURM_SN_MESSAGE_TIMEOUT=N  MessageTimeout (Slurm's default 10). Also how long clients
+#                             try to reach a controller that is away: squeue gives up
+#                             after about 18 s at 10, 3 s at 4; sbatch after 9 s, 3 s.
 #
 # DIR afterwards: slurm.conf, jobcomp.txt (a line per finished job, with ExitCode=),
 #   log/slurmctld.log, log/slurmd.log, munge/ (key, socket, munged.log), spool/, *.pid.
@@ -106,6 +125,25 @@ _sn_scheduler_ran() {  # _sn_scheduler_ran DIR: slurmctld has run its first sche
 
 _sn_node_idle() {  # _sn_node_idle DIR NODE
     [ "$(SLURM_CONF="$1/slurm.conf" sinfo -h -n "$2" -o %T 2>/dev/null)" = idle ]
+}
+
+# _sn_start_daemon DIR NAME: starts slurmctld or slurmd with DIR's configuration
+# (slurmctld recovers the state it saved in DIR, if any), waits for its pid file
+# and records its pid in DIR/pids.
+_sn_start_daemon() {
+    local dir=$1 b=$2 tmo=${SLURM_SN_TIMEOUT:-30}
+    rm -f "$dir/$b.pid"
+    # Both fork into the background and write their pid files.
+    case $b in
+        slurmctld) slurmctld -f "$dir/slurm.conf" ;;
+        slurmd) slurmd -f "$dir/slurm.conf" -N "$(hostname -s)" ;;
+        *) _sn_log "cannot start $b"; return 1 ;;
+    esac || { _sn_log "$b failed, see $dir/log/$b.log"; return 1; }
+    _sn_wait "$tmo" test -s "$dir/$b.pid" || { _sn_log "$b wrote no pid file, see $dir/log/$b.log"; return 1; }
+    if [ -f "$dir/pids" ]; then
+        awk -v n="$b" '$1 != n' "$dir/pids" > "$dir/pids.new" && mv "$dir/pids.new" "$dir/pids"
+    fi
+    echo "$b $(cat "$dir/$b.pid")" >> "$dir/pids"
 }
 
 _sn_start() {
@@ -183,6 +221,7 @@ _sn_start() {
         echo "JobCompLoc=$dir/jobcomp.txt"
         echo "MinJobAge=${SLURM_SN_MIN_JOB_AGE:-5}"
         echo "KillWait=5"
+        [ -n "${SLURM_SN_MESSAGE_TIMEOUT:-}" ] && echo "MessageTimeout=$SLURM_SN_MESSAGE_TIMEOUT"
         echo "MpiDefault=none"
         echo "MailProg=/bin/true"
         echo "ReturnToService=2"
@@ -192,16 +231,8 @@ _sn_start() {
     chmod 644 "$dir/slurm.conf"
 
     export SLURM_CONF=$dir/slurm.conf
-    # Both fork into the background and write their pid files.
     for b in slurmctld slurmd; do
-        rm -f "$dir/$b.pid"
-        if [ $b = slurmctld ]; then
-            slurmctld -f "$SLURM_CONF"
-        else
-            slurmd -f "$SLURM_CONF" -N "$host"
-        fi || { _sn_log "$b failed, see $dir/log/$b.log"; return 1; }
-        _sn_wait "$tmo" test -s "$dir/$b.pid" || { _sn_log "$b wrote no pid file, see $dir/log/$b.log"; return 1; }
-        echo "$b $(cat "$dir/$b.pid")" >> "$dir/pids"
+        _sn_start_daemon "$dir" $b || return 1
     done
 
     if ! _sn_wait "$tmo" _sn_node_idle "$dir" "$host"; then
@@ -279,6 +310,47 @@ slurm_sn_stop() {
     rm -f "$dir/pids"
 }
 
+# slurm_sn_kill DIR NAME [SIGNAL]: sends SIGNAL (default KILL) to the daemon NAME
+# (slurmctld, slurmd) of DIR, by the pid it wrote, and waits until it is gone.
+slurm_sn_kill() {
+    local dir=${1:?usage: slurm_sn_kill DIR NAME [SIGNAL]} name=${2:?NAME} sig=${3:-KILL}
+    local tmo=${SLURM_SN_TIMEOUT:-30} pid
+    case $name in slurmctld | slurmd) ;; *) _sn_log "cannot kill $name"; return 1 ;; esac
+    dir=$(cd "$dir" 2>/dev/null && pwd) || { _sn_log "no such directory: $1"; return 1; }
+    pid=$(_sn_pid "$dir" "$name") || { _sn_log "$name does not run for $dir"; return 1; }
+    kill -"$sig" "$pid" || return 1
+    _sn_wait "$tmo" _sn_dead "$pid" || { _sn_log "$name ($pid) still alive after SIG$sig"; return 1; }
+}
+
+# slurm_sn_restart DIR NAME: starts the daemon NAME (slurmctld, slurmd) of DIR again,
+# with the same configuration, and waits until it answers: for slurmctld, until
+# sinfo does; for slurmd, until the controller has its node back (not down or
+# unknown). Refused while it still runs.
+slurm_sn_restart() {
+    local dir=${1:?usage: slurm_sn_restart DIR NAME} name=${2:?NAME}
+    local tmo=${SLURM_SN_TIMEOUT:-30} host
+    case $name in slurmctld | slurmd) ;; *) _sn_log "cannot restart $name"; return 1 ;; esac
+    dir=$(cd "$dir" 2>/dev/null && pwd) || { _sn_log "no such directory: $1"; return 1; }
+    if _sn_pid "$dir" "$name" >/dev/null; then
+        _sn_log "$name already runs for $dir"; return 1
+    fi
+    _sn_start_daemon "$dir" "$name" || return 1
+    host=$(hostname -s)
+    if [ "$name" = slurmctld ]; then
+        _sn_wait "$tmo" _sn_ctld_answers "$dir" || { _sn_log "slurmctld does not answer after ${tmo} s"; return 1; }
+    else
+        _sn_wait "$tmo" _sn_node_back "$dir" "$host" || { _sn_log "node $host not back after ${tmo} s"; return 1; }
+    fi
+}
+
+_sn_ctld_answers() { SLURM_CONF="$1/slurm.conf" sinfo -h -o %P >/dev/null 2>&1; }
+
+_sn_node_back() {  # _sn_node_back DIR NODE: its state is neither down nor unknown
+    local st
+    st=$(SLURM_CONF="$1/slurm.conf" sinfo -h -n "$2" -o %T 2>/dev/null) || return 1
+    case $st in "" | down* | unk* | *'*') return 1 ;; esac
+}
+
 slurm_sn_status() {
     local dir=${1:?usage: slurm_sn_status DIR} name pid rc=0
     dir=$(cd "$dir" 2>/dev/null && pwd) || { _sn_log "no such directory: $1"; return 1; }
@@ -300,6 +372,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
         stop) slurm_sn_stop "${2:?DIR}" ;;
         status) slurm_sn_status "${2:?DIR}" ;;
         env) echo "export SLURM_CONF=$(cd "${2:?DIR}" && pwd)/slurm.conf" ;;
-        *) echo "usage: $0 start|stop|status|env DIR" >&2; exit 2 ;;
+        kill) slurm_sn_kill "${2:?DIR}" "${3:?NAME}" "${4:-KILL}" ;;
+        restart) slurm_sn_restart "${2:?DIR}" "${3:?NAME}" ;;
+        *) echo "usage: $0 start|stop|status|env DIR | kill DIR NAME [SIG] | restart DIR NAME" >&2; exit 2 ;;
     esac
 fi

@@ -3,6 +3,7 @@
 #include "base/fs.h"
 #include "base/strvec.h"
 #include "exec/executor.h"
+#include "exec/job_ledger.h"
 #include "exec/remote.h"
 #include "exec/slurm.h"
 #include "git/pool.h"
@@ -135,6 +136,154 @@ static void test_executor__slurm_answers(void **state)
 	assert_int_equal(wfm_slurm_scontrol_state(
 				 st, sizeof(st), "slurm_load_jobs error: Invalid job id specified"),
 			 WFM_ENOTFOUND);
+}
+
+static void test_executor__ledger(void **state)
+{
+	char *dir = wfm_test_tmpdir(), *path = wfm_job_ledger_path(dir, "20261205-120000-abcdef");
+	struct wfm_job_ledger l = WFM_JOB_LEDGER_INIT;
+	const char *first[] = { "41", NULL }, *none[] = { NULL },
+		   *all[] = { "42", "43", "44", "45", "46", "99", NULL };
+	FILE *f;
+	char *text;
+
+	assert_non_null(strstr(path, "/20261205-120000-abcdef.jobs"));
+	/* no ledger yet: no job, nothing to forget */
+	assert_wfm_ok(wfm_job_ledger_read(&l, path));
+	assert_int_equal(l.ids.nr, 0);
+	assert_wfm_ok(wfm_job_ledger_forget(path, first));
+	assert_false(wfm_fs_exists(path));
+
+	assert_wfm_ok(wfm_job_ledger_add(path, "41", "/shared/jobs/job.a"));
+	assert_wfm_ok(wfm_job_ledger_add(path, "42", "/shared/my jobs/job.b"));
+	assert_wfm_ok(wfm_job_ledger_add(path, "43", "/shared/jobs/job.c"));
+	text = wfm_test_read(path);
+	assert_string_equal(text, "41 /shared/jobs/job.a\n42 /shared/my jobs/job.b\n"
+				  "43 /shared/jobs/job.c\n");
+	free(text);
+	/* a line cannot hold these */
+	assert_int_equal(wfm_job_ledger_add(path, "4 2", "/d"), WFM_EINVALID);
+	assert_int_equal(wfm_job_ledger_add(path, "", "/d"), WFM_EINVALID);
+	assert_int_equal(wfm_job_ledger_add(path, "45", "/d\n46 /e"), WFM_EINVALID);
+	assert_int_equal(wfm_job_ledger_add(path, "45", ""), WFM_EINVALID);
+
+	assert_wfm_ok(wfm_job_ledger_read(&l, path));
+	assert_int_equal(l.ids.nr, 3);
+	assert_string_equal(l.ids.v[0], "41");
+	assert_string_equal(l.dirs.v[1], "/shared/my jobs/job.b");
+	assert_string_equal(l.ids.v[2], "43");
+	wfm_job_ledger_release(&l);
+
+	/* forgetting some keeps the others, in order */
+	assert_wfm_ok(wfm_job_ledger_forget(path, first));
+	assert_wfm_ok(wfm_job_ledger_forget(path, none));
+	assert_wfm_ok(wfm_job_ledger_read(&l, path));
+	assert_int_equal(l.ids.nr, 2);
+	assert_string_equal(l.ids.v[0], "42");
+	assert_string_equal(l.ids.v[1], "43");
+	wfm_job_ledger_release(&l);
+
+	/* a crash mid-write leaves a torn last line, and a bad line is no job */
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fputs("garbage\n 7 /x\n44 /shared/jobs/job.d\n45 /shared/jo", f);
+	fclose(f);
+	assert_wfm_ok(wfm_job_ledger_read(&l, path));
+	assert_int_equal(l.ids.nr, 3);
+	assert_string_equal(l.ids.v[2], "44");
+	assert_string_equal(l.dirs.v[2], "/shared/jobs/job.d");
+	wfm_job_ledger_release(&l);
+	/* an append after a torn line ends it first: the new line stays whole */
+	assert_wfm_ok(wfm_job_ledger_add(path, "46", "/shared/jobs/job.f"));
+	assert_wfm_ok(wfm_job_ledger_read(&l, path));
+	assert_int_equal(l.ids.nr, 5);
+	assert_string_equal(l.ids.v[3], "45");
+	assert_string_equal(l.dirs.v[3], "/shared/jo");
+	assert_string_equal(l.ids.v[4], "46");
+	assert_string_equal(l.dirs.v[4], "/shared/jobs/job.f");
+	wfm_job_ledger_release(&l);
+	/* forget rewrites the lines it can read */
+	assert_wfm_ok(wfm_job_ledger_forget(path, first));
+	text = wfm_test_read(path);
+	assert_string_equal(text, "42 /shared/my jobs/job.b\n43 /shared/jobs/job.c\n"
+				  "44 /shared/jobs/job.d\n45 /shared/jo\n46 /shared/jobs/job.f\n");
+	free(text);
+
+	/* forgetting every job removes the file; a new job makes it again */
+	assert_wfm_ok(wfm_job_ledger_forget(path, all));
+	assert_false(wfm_fs_exists(path));
+	assert_wfm_ok(wfm_job_ledger_add(path, "50", "/shared/jobs/job.e"));
+	assert_wfm_ok(wfm_job_ledger_read(&l, path));
+	assert_int_equal(l.ids.nr, 1);
+	assert_string_equal(l.ids.v[0], "50");
+	wfm_job_ledger_release(&l);
+
+	free(path);
+	wfm_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_executor__slurm_orphans(void **state)
+{
+	struct wfm_job_ledger l = WFM_JOB_LEDGER_INIT;
+	struct wfm_strvec out = WFM_STRVEC_INIT;
+
+	assert_true(wfm_slurm_held("launch failed requeued held"));
+	assert_true(wfm_slurm_held("launch_failed_requeued_held"));
+	assert_false(wfm_slurm_held("None"));
+	assert_false(wfm_slurm_held("Resources"));
+	assert_false(wfm_slurm_held("JobHeldAdmin"));
+
+	wfm_strvec_push(&l.ids, "7");
+	wfm_strvec_push(&l.dirs, "/j/job.a");
+	wfm_strvec_push(&l.ids, "8");
+	wfm_strvec_push(&l.dirs, "/j/job.b");
+	wfm_strvec_push(&l.ids, "9");
+	wfm_strvec_push(&l.dirs, "/j/job.c");
+	wfm_strvec_push(&l.ids, "10");
+	wfm_strvec_push(&l.dirs, "/j/job|d");
+	wfm_strvec_push(&l.ids, "11");
+	wfm_strvec_push(&l.dirs, "/j/job.e");
+	wfm_slurm_orphans(&out,
+			  "7|RUNNING|/j/job.a\n"
+			  "8|COMPLETED|/j/job.b\n"   /* ended: nothing to cancel */
+			  "9|PENDING|/elsewhere/x\n" /* the id, but not our job: a new cluster */
+			  "10|PENDING|/j/job|d\n"    /* a | in the directory */
+			  "11|COMPLETING|/j/job.e\n"
+			  "12|RUNNING|/j/job.f\n" /* not in the ledger */
+			  "garbage\n"
+			  "13|RUNNING",
+			  &l);
+	assert_int_equal(out.nr, 3);
+	assert_string_equal(out.v[0], "7");
+	assert_string_equal(out.v[1], "10");
+	assert_string_equal(out.v[2], "11");
+	wfm_strvec_clear(&out);
+	wfm_slurm_orphans(&out, "", &l);
+	assert_int_equal(out.nr, 0);
+	wfm_job_ledger_release(&l);
+}
+
+/* Opening the slurm executor with no ledger asks Slurm nothing and finds no orphan. */
+static void test_executor__slurm_open(void **state)
+{
+	struct wfm_executor_opts o = WFM_EXECUTOR_OPTS_INIT;
+	struct wfm_executor *ex = NULL;
+	char *jobs = wfm_test_tmpdir();
+
+	o.name = "slurm";
+	o.repo_path = repo;
+	o.run = "20261205-120000-abcdef";
+	o.remote = bare;
+	o.job_dir = jobs;
+	assert_wfm_ok(wfm_executor_open(&ex, &o));
+	assert_string_equal(wfm_executor_name(ex), "slurm");
+	assert_int_equal(wfm_executor_orphans(ex), 0);
+	assert_true(wfm_executor_runs_commands(ex));
+	wfm_executor_free(ex);
+	assert_int_equal(wfm_executor_orphans(NULL), 0);
+	wfm_test_rmtree(jobs);
+	free(jobs);
 }
 
 /* Runs the generated script with sh, as slurmd would, in a job directory of dir. */
@@ -419,6 +568,9 @@ int main(void)
 		cmocka_unit_test(test_executor__agent_script),
 		cmocka_unit_test(test_executor__where),
 		cmocka_unit_test(test_executor__slurm_answers),
+		cmocka_unit_test(test_executor__ledger),
+		cmocka_unit_test(test_executor__slurm_orphans),
+		cmocka_unit_test(test_executor__slurm_open),
 		cmocka_unit_test(test_executor__job_script),
 		cmocka_unit_test(test_executor__local_jobs),
 	};
