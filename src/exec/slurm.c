@@ -62,6 +62,9 @@ void wfm_slurm_sbatch_argv(struct wfm_strvec *out, const struct wfm_slurm_job *j
 	wfm_strvec_push(out, "--export=ALL");
 	wfm_strvec_push(out, "--nodes=1");
 	wfm_strvec_push(out, "--ntasks=1");
+	/* a job that is lost is submitted again by the executor (exec/executor.c),
+	 * never by Slurm as well: the command would run twice */
+	wfm_strvec_push(out, "--no-requeue");
 	if (opts->partition && *opts->partition) {
 		wfm_buf_clear(&b);
 		wfm_buf_addf(&b, "--partition=%s", opts->partition);
