@@ -77,6 +77,7 @@ cJSON *wfm_agent_result_to_json(const struct wfm_agent_result *r)
 	if (r->scoped)
 		wfm_json_add(j, "out_of_scope", paths_json(&r->out_of_scope));
 	wfm_json_add_num(j, "duration_ms", (double)r->duration_ms);
+	wfm_exec_where_to_json(j, &r->where);
 	wfm_json_add_num(j, "tokens_in", (double)r->tokens_in);
 	wfm_json_add_num(j, "tokens_out", (double)r->tokens_out);
 	if (r->turns) {
@@ -190,5 +191,6 @@ int wfm_agent_result_from_json(struct wfm_agent_result *out, const cJSON *j)
 	if (cost && (!cJSON_IsNumber(cost) || !(cost->valuedouble >= 0)))
 		return bad(out, "'cost_usd' is not a non-negative number");
 	out->cost_usd = cost ? cost->valuedouble : 0;
+	wfm_exec_where_from_json(&out->where, j);
 	return 0;
 }

@@ -14,10 +14,12 @@
 
 #include "base/json.h"
 #include "base/strvec.h"
+#include "exec/where.h"
 #include "git/repo.h"
 
 struct wfm_pool;
 struct wfm_slot;
+struct wfm_executor;
 struct wfm_llm_client;
 struct wfm_ledger;
 struct wfm_llm_cache;
@@ -74,6 +76,14 @@ struct wfm_agent_env {
 	 * the provider neither commits in it nor releases it. NULL: a pool slot.
 	 */
 	struct wfm_slot *slot;
+	/*
+	 * exec provider: where the command runs when not here, an executor
+	 * that runs commands as jobs (exec/executor.h; the slurm one). The
+	 * agent's slot still holds its work here: the job checks out the same
+	 * commit on a node, and what it leaves comes back into the slot. NULL,
+	 * or an agent in the shared checkout (slot above): here.
+	 */
+	struct wfm_executor *executor;
 
 	/* LLM providers (agent/loop.h); unused by exec */
 	struct wfm_llm_client *client;	    /* shared by the run's agents */
@@ -132,6 +142,8 @@ struct wfm_agent_result {
 	int scoped;
 	struct wfm_strvec out_of_scope;
 	uint64_t duration_ms;
+	/* exec agents run as jobs (env->executor): where; all "" here */
+	struct wfm_exec_where where;
 	/* 0 for exec; tokens_in counts all input, cached or not */
 	uint64_t tokens_in, tokens_out;
 	uint64_t cache_read, cache_write; /* of tokens_in: read from / written to the cache */

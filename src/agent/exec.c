@@ -17,6 +17,7 @@
 #include "agent/schema.h"
 #include "agent/transcript.h"
 #include "agent/work.h"
+#include "exec/executor.h"
 #include "git/pool.h"
 
 #include <fcntl.h>
@@ -34,7 +35,8 @@ struct job {
 	struct wfm_transcript tr;
 	cJSON *request; /* WFM_AGENT_JSON */
 	struct wfm_process_result proc;
-	int ran; /* proc is filled */
+	int ran;		     /* proc is filled */
+	struct wfm_exec_where where; /* a job's: where it ran */
 };
 
 static int check_request(struct job *j)
@@ -317,6 +319,103 @@ static char *stderr_tail(const struct wfm_buf *err)
 
 /* ---- running ---- */
 
+/* The request in the environment, when it is small enough (WFM_AGENT_JSON). */
+static void add_request_var(struct wfm_strvec *set, const struct wfm_buf *json)
+{
+	struct wfm_buf var = WFM_BUF_INIT;
+
+	wfm_buf_adds(&var, "WFM_AGENT_JSON=");
+	wfm_buf_add(&var, json->ptr, json->len);
+	if (var.len <= WFM_AGENT_EXEC_ENV_MAX)
+		wfm_strvec_push(set, var.ptr);
+	wfm_buf_release(&var);
+}
+
+/* git in the slot; 0 when it exited 0, else WFM_ERROR with its words. */
+static int slot_git(struct wfm_slot *slot, const char *const *args)
+{
+	struct wfm_strvec argv = WFM_STRVEC_INIT;
+	struct wfm_process_opts po = WFM_PROCESS_OPTS_INIT;
+	struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
+	int rc;
+
+	wfm_strvec_push(&argv, "git");
+	wfm_strvec_push(&argv, "-C");
+	wfm_strvec_push(&argv, wfm_slot_path(slot));
+	for (; *args; args++)
+		wfm_strvec_push(&argv, *args);
+	po.argv = (const char *const *)argv.v;
+	po.flags = WFM_PROCESS_SCRUB_GIT;
+	po.output_cap = 4096;
+	rc = wfm_process_run(&r, &po);
+	if (rc == 0 && r.exit_code != 0) {
+		wfm_buf_rtrim(&r.output);
+		rc = wfm_error_set("git %s in '%s' failed: %s", argv.v[3], wfm_slot_path(slot),
+				   r.output.ptr);
+	}
+	wfm_process_result_release(&r);
+	wfm_strvec_clear(&argv);
+	return rc;
+}
+
+/*
+ * What the job left, into the slot as if the agent had run here: HEAD at
+ * what it committed itself, the index and the files at all it left.
+ */
+static int take_work(struct job *j, const struct wfm_exec_output *xo)
+{
+	const char *detach[] = { "checkout", "-q", "--detach", xo->head, NULL };
+	const char *reset[] = { "read-tree", "-u", "--reset", xo->work, NULL };
+	int rc = 0;
+
+	if (strcmp(xo->head, wfm_slot_base(j->slot)))
+		rc = slot_git(j->slot, detach);
+	if (rc == 0)
+		rc = slot_git(j->slot, reset);
+	return rc;
+}
+
+/*
+ * The command as a job of env->executor (a cluster's), at the slot's
+ * commit: the same stdin, request and environment variables, its output
+ * and stderr back in j->proc, its work back in the slot.
+ */
+static int run_job(struct job *j, const struct wfm_buf *json)
+{
+	const struct wfm_agent_env *env = j->env;
+	struct wfm_exec_spec spec = { 0 };
+	struct wfm_exec_output xo;
+	struct wfm_strvec set = WFM_STRVEC_INIT;
+	int rc;
+
+	add_request_var(&set, json);
+	spec.commit = wfm_slot_base(j->slot);
+	spec.command = env->agent_cmd;
+	spec.timeout_sec = env->timeout_sec;
+	spec.env_set = (const char *const *)set.v;
+	spec.input = j->req->prompt;
+	spec.input_len = strlen(j->req->prompt);
+	spec.file_env = "WFM_AGENT_JSON_FILE";
+	spec.file_text = json->ptr;
+	spec.split_stderr = 1;
+	spec.output_cap = WFM_AGENT_EXEC_OUTPUT_MAX;
+	spec.err_cap = WFM_AGENT_EXEC_STDERR_TAIL;
+	spec.keep_work = j->work.writes;
+	spec.label = "agent";
+	rc = wfm_executor_run_command(env->executor, &xo, &spec, env->cancel);
+	if (rc == 0) {
+		j->proc = xo.proc;
+		xo.proc = (struct wfm_process_result)WFM_PROCESS_RESULT_INIT;
+		j->ran = 1;
+		j->where = xo.where;
+		if (xo.work[0])
+			rc = take_work(j, &xo);
+	}
+	wfm_exec_output_release(&xo);
+	wfm_strvec_clear(&set);
+	return rc;
+}
+
 /* json: the request as WFM_AGENT_JSON holds it; request_path: the file that holds it too */
 static int run_command(struct job *j, const struct wfm_buf *json, const char *request_path)
 {
@@ -326,11 +425,7 @@ static int run_command(struct job *j, const struct wfm_buf *json, const char *re
 	struct wfm_buf var = WFM_BUF_INIT;
 	int rc;
 
-	wfm_buf_adds(&var, "WFM_AGENT_JSON=");
-	wfm_buf_add(&var, json->ptr, json->len);
-	if (var.len <= WFM_AGENT_EXEC_ENV_MAX)
-		wfm_strvec_push(&set, var.ptr);
-	wfm_buf_clear(&var);
+	add_request_var(&set, json);
 	wfm_buf_addf(&var, "WFM_AGENT_JSON_FILE=%s", request_path);
 	wfm_strvec_push(&set, var.ptr);
 	wfm_buf_release(&var);
@@ -350,6 +445,12 @@ static int run_command(struct job *j, const struct wfm_buf *json, const char *re
 	j->ran = 1;
 	wfm_strvec_clear(&set);
 	return rc;
+}
+
+/* Whether the agent runs as a job elsewhere (agent.h: env->executor). */
+static int remote(const struct wfm_agent_env *env)
+{
+	return !env->slot && wfm_executor_runs_commands(env->executor);
 }
 
 static void job_release(struct job *j)
@@ -390,12 +491,17 @@ int wfm_agent_exec_run(struct wfm_agent_result *out, const struct wfm_agent_env 
 
 	j.request = request_json(&j, out->commit);
 	wfm_json_print(&json, j.request);
-	if ((rc = write_request_file(&j, json.ptr)) < 0)
-		goto release;
 	transcript_request(&j, wfm_slot_path(j.slot));
-
-	if ((rc = run_command(&j, &json, j.request_path)) < 0)
-		goto release;
+	if (remote(env)) {
+		if ((rc = run_job(&j, &json)) < 0)
+			goto release;
+		out->where = j.where;
+	} else {
+		if ((rc = write_request_file(&j, json.ptr)) < 0)
+			goto release;
+		if ((rc = run_command(&j, &json, j.request_path)) < 0)
+			goto release;
+	}
 	out->duration_ms = j.proc.duration_ms;
 	if (!process_failed(out, &j.proc, env->timeout_sec))
 		take_output(out, req, &j.proc.output);

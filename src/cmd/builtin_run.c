@@ -33,7 +33,8 @@ int wfm_cmd_builtin_setup(struct wfm_run_config *cfg, struct wfm_repo *repo,
 			       job->what);
 	if ((rc = wfm_run_config_api_key(&key, cfg)) < 0 ||
 	    (rc = wfm_repo_resolve_commit(cfg->base, repo, head ? head : "HEAD")) < 0 ||
-	    (rc = wfm_cmd_resolve_agent_cmd(cfg, repo)) < 0)
+	    (rc = wfm_cmd_resolve_agent_cmd(cfg, repo)) < 0 ||
+	    (rc = wfm_cmd_resolve_executor_paths(cfg, repo)) < 0)
 		return wfm_ui_error_lib(rc);
 	/* a workflow that is not there fails now, not after the command's own work */
 	where.top = wfm_repo_workdir(repo);

@@ -13,6 +13,7 @@
 #include "cmd/cmd.h"
 #include "engine/config.h"
 #include "engine/harness.h"
+#include "exec/executor.h"
 #include "git/pool.h"
 #include "git/repo.h"
 #include "oracle/oracle.h"
@@ -205,6 +206,94 @@ static void check_sandbox(struct doctor *d)
 	fix("apt install bubblewrap (and allow unprivileged user namespaces)");
 }
 
+/* Runs argv (stdout and stderr together); 0 with its output, or a line for the doctor. */
+static int try_cmd(struct wfm_buf *why, struct wfm_process_result *r, const char *const *argv)
+{
+	struct wfm_process_opts po = WFM_PROCESS_OPTS_INIT;
+	int rc;
+
+	po.argv = argv;
+	po.flags = WFM_PROCESS_SCRUB_SECRETS | WFM_PROCESS_SCRUB_GIT;
+	po.timeout_ms = 30 * 1000;
+	po.output_cap = 4096;
+	rc = wfm_process_run(r, &po);
+	wfm_buf_rtrim(&r->output);
+	if (rc == WFM_ENOTFOUND)
+		wfm_buf_addf(why, "%s not found", argv[0]);
+	else if (rc < 0)
+		wfm_buf_adds(why, wfm_error_last());
+	else if (r->exit_code != 0)
+		wfm_buf_addf(why, "'%s' failed: %s", argv[0],
+			     r->output.len ? r->output.ptr : "no message");
+	return why->len ? -1 : 0;
+}
+
+/*
+ * Where a run's oracle runs happen (docs/executors.md): for slurm, the
+ * commands on PATH, the cluster answering and the shared remote readable.
+ */
+static void check_executor(struct doctor *d, struct wfm_repo *repo)
+{
+	static const char *const commands[] = { "sbatch", "squeue", "scontrol", "scancel" };
+	struct wfm_process_result r = WFM_PROCESS_RESULT_INIT;
+	struct wfm_buf why = WFM_BUF_INIT, parts = WFM_BUF_INIT;
+	const char *sinfo[] = { "sinfo", "-h", "-o", "%P %a %D", NULL };
+	char *name = wfm_setting_get(repo, NULL, "executor");
+	char *remote = wfm_setting_get(repo, NULL, "remote");
+
+	if (!name || !strcmp(name, "local")) {
+		say(d, OK, "executor", "local: test runs in the worktree pool of this machine");
+		goto done;
+	}
+	if (!wfm_executor_known(name)) {
+		say(d, FAIL, "executor", "unknown executor '%s' (known: %s)", name,
+		    wfm_executor_names());
+		fix("git config wfmigrate.executor local");
+		goto done;
+	}
+	if (!remote || !*remote) {
+		say(d, FAIL, "executor", "%s: no shared remote to push the commits to", name);
+		fix("git config wfmigrate.remote <a bare repository every node can fetch from>");
+		goto done;
+	}
+	for (size_t i = 0; i < WFM_ARRAY_SIZE(commands); i++) {
+		const char *argv[] = { commands[i], "--version", NULL };
+
+		wfm_process_result_release(&r);
+		if (try_cmd(&why, &r, argv) < 0) {
+			say(d, FAIL, "executor", "%s: %s", name, why.ptr);
+			fix("apt install slurm-client (and a SLURM_CONF or /etc/slurm/slurm.conf)");
+			goto done;
+		}
+	}
+	wfm_process_result_release(&r);
+	if (try_cmd(&why, &r, sinfo) < 0) {
+		say(d, FAIL, "executor", "%s: the cluster does not answer: %s", name, why.ptr);
+		goto done;
+	}
+	for (char *p = r.output.ptr; *p; p++)
+		wfm_buf_addch(&parts, *p == '\n' ? ',' : *p);
+	{
+		const char *ls[] = { "git", "ls-remote", "-q", "--heads", remote, NULL };
+
+		wfm_process_result_release(&r);
+		if (try_cmd(&why, &r, ls) < 0) {
+			say(d, FAIL, "executor", "%s: cannot read the remote '%s': %s", name,
+			    remote, why.ptr);
+			fix("git init --bare <path on the shared file system>, or a URL the nodes "
+			    "reach");
+			goto done;
+		}
+	}
+	say(d, OK, "executor", "%s: partitions %s; remote %s (readable)", name, parts.ptr, remote);
+done:
+	wfm_process_result_release(&r);
+	wfm_buf_release(&why);
+	wfm_buf_release(&parts);
+	free(name);
+	free(remote);
+}
+
 /* One run of the oracle at HEAD in a pool worktree, as a run's baseline makes it. */
 static void check_oracle(struct doctor *d, struct wfm_repo *repo, const char *commit,
 			 const char *oracle_opt)
@@ -279,6 +368,7 @@ int cmd_doctor(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	check_grammars(&d);
 	check_provider(&d, repo);
 	check_sandbox(&d);
+	check_executor(&d, repo);
 	if (no_oracle)
 		;
 	else if (have_repo)

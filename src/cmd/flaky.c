@@ -5,11 +5,15 @@
  */
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/fs.h"
 #include "base/json.h"
 #include "cmd/builtin_run.h"
 #include "cmd/cmd.h"
 #include "cmd/run_options.h"
+#include "engine/config.h"
 #include "engine/rundir.h"
+#include "exec/executor.h"
+#include "exec/leftovers.h"
 #include "git/pool.h"
 #include "git/repo.h"
 #include "oracle/flakiness.h"
@@ -31,6 +35,7 @@
 static const char *const flaky_usage[] = {
 	"git wfmigrate flaky [--oracle <cmd>] [--runs <n>] [--jobs <n>] [--shuffle] [--json] "
 	"[-q]\n"
+	"                           [--executor <local|slurm> [--remote <path|url>]]\n"
 	"                           [--fix [--confirm <k>] [--provider <name>] [--agent-cmd "
 	"<cmd>]\n"
 	"                            [--model [<role>=]<model>]... [--budget <tokens>] "
@@ -195,7 +200,7 @@ static const struct wfm_cmd_builtin flaky_job = {
 
 int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 {
-	const char *oracle_opt = NULL, *jobs_opt = NULL;
+	const char *oracle_opt = NULL, *jobs_opt = NULL, *executor_opt = NULL, *remote_opt = NULL;
 	unsigned long runs_opt = 0, confirm_opt = 0, jobs = ULONG_MAX;
 	unsigned long timeout = WFM_ORACLE_TIMEOUT_DEFAULT;
 	int json = 0, shuffle = 0, fix = 0, quiet = 0;
@@ -214,6 +219,11 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 			     "command to shuffle its tests with"),
 		WFM_OPT_BOOL(0, "json", &json, "print the result as JSON on stdout"),
 		WFM_OPT_BOOL('q', "quiet", &quiet, "no progress on stderr"),
+		WFM_OPT_GROUP("where the runs happen (docs/executors.md)"),
+		WFM_OPT_STRING(0, "executor", &executor_opt, "local|slurm",
+			       "run them here (local, default) or as Slurm jobs"),
+		WFM_OPT_STRING(0, "remote", &remote_opt, "path|url",
+			       "the shared remote jobs fetch the commit from"),
 		WFM_OPT_GROUP("fixing"),
 		WFM_OPT_BOOL(0, "fix", &fix,
 			     "then hunt fixes for the flaky tests (workflows/flaky.js) and merge "
@@ -228,7 +238,11 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	struct wfm_oracle_series_opts so = WFM_ORACLE_SERIES_OPTS_INIT;
 	struct wfm_oracle_series series = WFM_ORACLE_SERIES_INIT;
 	struct wfm_test_tally tally = WFM_TEST_TALLY_INIT;
-	struct wfm_run_config cfg = { 0 };
+	struct wfm_run_config cfg = { 0 }, xcfg;
+	struct wfm_executor_opts xo = WFM_EXECUTOR_OPTS_INIT;
+	struct wfm_executor *ex = NULL;
+	struct wfm_exec_tally jobs_tally = { 0 };
+	char job_run[64] = "", *default_job_dir = NULL;
 	struct wfm_pool_opts pool_opts = WFM_POOL_OPTS_INIT;
 	struct wfm_pool *pool = NULL;
 	struct wfm_rundir *run = NULL;
@@ -241,6 +255,7 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	int ret = WFM_EXIT_USAGE, rc, setup = 0;
 
 	wfm_run_config_given_init(&given);
+	wfm_run_config_init(&xcfg);
 	rc = wfm_parse_options(argc, argv, options, flaky_usage, WFM_PARSE_NO_ARGUMENTS);
 	if (rc < 0)
 		goto done;
@@ -276,9 +291,16 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 				jobs));
 		goto done;
 	}
+	if ((rc = wfm_cmd_executor_settings(&xcfg, ctx->repo, executor_opt, remote_opt)) < 0) {
+		ret = rc == WFM_EINVALID ? wfm_ui_usage_error_lib(rc, flaky_usage, options)
+					 : wfm_ui_error_lib(rc);
+		goto done;
+	}
 	/* --fix: every setting checked before the runs, not after them */
 	if (fix) {
 		given.str[WFM_CF_ORACLE] = command;
+		given.str[WFM_CF_EXECUTOR] = executor_opt;
+		given.str[WFM_CF_REMOTE] = remote_opt;
 		ret = wfm_cmd_builtin_setup(&cfg, ctx->repo, &given, &flaky_job, NULL, flaky_usage,
 					    options);
 		setup = 1;
@@ -287,6 +309,17 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	}
 	if ((rc = wfm_repo_resolve_commit(commit, ctx->repo, "HEAD")) < 0 ||
 	    (rc = wfm_pool_open(&pool, wfm_repo_path(ctx->repo), &pool_opts)) < 0) {
+		ret = wfm_ui_error_lib(rc);
+		goto done;
+	}
+	/* the runs as jobs: under a name of their own, for their refs and job directories */
+	snprintf(job_run, sizeof(job_run), "flaky-%.7s-%ld", commit, (long)getpid());
+	default_job_dir = wfm_fs_join(wfm_repo_commondir(ctx->repo), "wfmigrate/jobs");
+	wfm_run_config_executor_opts(&xo, &xcfg, default_job_dir);
+	xo.pool = pool;
+	xo.repo_path = wfm_repo_path(ctx->repo);
+	xo.run = job_run;
+	if ((rc = wfm_executor_open(&ex, &xo)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}
@@ -300,13 +333,31 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 	so.shuffle = shuffle;
 	so.seed = ((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16)) % 1000000000UL;
 	so.done = quiet ? NULL : progress;
+	so.executor = ex;
 	if (!quiet)
-		fprintf(stderr, "flaky: %zu runs of '%s' at %.7s, %zu at once\n", so.runs, command,
-			commit, jobs < so.runs ? (size_t)jobs : so.runs);
+		fprintf(stderr, "flaky: %zu runs of '%s' at %.7s, %zu at once%s%s%s\n", so.runs,
+			command, commit, jobs < so.runs ? (size_t)jobs : so.runs,
+			wfm_executor_runs_commands(ex) ? ", as " : "",
+			wfm_executor_runs_commands(ex) ? wfm_executor_name(ex) : "",
+			wfm_executor_runs_commands(ex) ? " jobs" : "");
 
 	wfm_ui_interrupt_catch(old);
 	rc = wfm_oracle_series_run(&series, pool, commit, &opts, &so);
 	wfm_ui_interrupt_restore(old);
+	for (size_t i = 0; i < series.nr; i++)
+		wfm_exec_tally_add(&jobs_tally, &series.runs[i].where);
+	if (wfm_executor_runs_commands(ex)) {
+		/* nothing resumes these runs: what their jobs left goes now */
+		struct wfm_exec_leftovers left;
+		char *first = rc < 0 ? wfm_strdup(wfm_error_last()) : NULL;
+
+		if (wfm_exec_leftovers_clean(&left, xo.repo_path, job_run, xo.job_dir, xo.remote,
+					     0) < 0)
+			wfm_ui_warning("%s", wfm_error_last());
+		if (first)
+			wfm_error_setc(rc, "%s", first);
+		free(first);
+	}
 	if (rc < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
@@ -334,6 +385,10 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		if (shuffle)
 			printf("shuffled: %s=%lu to %lu\n", WFM_SHUFFLE_SEED_ENV, so.seed,
 			       so.seed + series.nr - 1);
+		if (jobs_tally.jobs)
+			printf("ran as %lu %s jobs, queued %.1f s on average\n", jobs_tally.jobs,
+			       wfm_executor_name(ex),
+			       (double)jobs_tally.wait_ms / (double)jobs_tally.jobs / 1000.0);
 		fflush(stdout);
 	}
 
@@ -379,6 +434,16 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 		wfm_json_add_bool(o, "perTest", !tally.whole);
 		if (shuffle)
 			wfm_json_add_num(o, "shuffleSeed", (double)so.seed);
+		if (jobs_tally.jobs) {
+			cJSON *j = wfm_json_object();
+
+			wfm_json_add_str(j, "executor", wfm_executor_name(ex));
+			wfm_json_add_num(j, "jobs", (double)jobs_tally.jobs);
+			wfm_json_add_num(j, "lost", (double)jobs_tally.lost);
+			wfm_json_add_num(j, "waitMs", (double)jobs_tally.wait_ms);
+			wfm_json_add_num(j, "longestWaitMs", (double)jobs_tally.longest_wait_ms);
+			wfm_json_add(o, "jobs", j);
+		}
 		wfm_json_add(o, "tests", wfm_test_tally_json(&tally));
 		wfm_json_add(o, "fixes", fixes ? cJSON_Duplicate(fixes, 1) : wfm_json_array());
 		if (result) {
@@ -401,8 +466,11 @@ int cmd_flaky(int argc, const char **argv, struct wfm_cmd_ctx *ctx)
 done:
 	wfm_test_tally_release(&tally);
 	wfm_oracle_series_release(&series);
+	wfm_executor_free(ex);
 	if (pool)
 		wfm_pool_free(pool);
+	wfm_run_config_release(&xcfg);
+	free(default_job_dir);
 	wfm_rundir_free(run);
 	if (setup)
 		wfm_run_config_release(&cfg);

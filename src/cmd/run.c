@@ -1,5 +1,6 @@
 #include "base/common.h"
 #include "base/buf.h"
+#include "base/fs.h"
 #include "base/json.h"
 #include "base/strvec.h"
 #include "agent/exec.h"
@@ -150,6 +151,81 @@ int wfm_cmd_resolve_agent_cmd(struct wfm_run_config *cfg, struct wfm_repo *repo)
 	return 0;
 }
 
+/* path made absolute from the current directory, or the top when it came from git config */
+static int absolute(char **path, enum wfm_config_from from, struct wfm_repo *repo, int must_exist)
+{
+	char cwd[PATH_MAX];
+	const char *dir = cwd;
+	char *joined, *real;
+
+	if (!*path || !**path || **path == '/' || strstr(*path, "://") ||
+	    (must_exist && !wfm_fs_is_dir(*path) && from != WFM_FROM_GIT_CONFIG))
+		return 0;
+	if (from == WFM_FROM_GIT_CONFIG && wfm_repo_workdir(repo))
+		dir = wfm_repo_workdir(repo);
+	else if (!getcwd(cwd, sizeof(cwd)))
+		return wfm_error_set("cannot get the current directory: %s", strerror(errno));
+	joined = wfm_fs_join(dir, *path);
+	if (must_exist && !wfm_fs_is_dir(joined)) {
+		free(joined);
+		return 0; /* "host:path", or a name git resolves itself */
+	}
+	real = realpath(joined, NULL);
+	if (!real && !must_exist) {
+		/* a directory to be made: its parent's real path, then its name */
+		char *parent = wfm_fs_dirname(joined), *rp = realpath(parent, NULL);
+
+		if (rp)
+			real = wfm_fs_join(rp, strrchr(joined, '/') + 1);
+		free(rp);
+		free(parent);
+	}
+	free(*path);
+	*path = real ? real : joined;
+	if (real)
+		free(joined);
+	return 0;
+}
+
+/* cmd/run_options.h */
+int wfm_cmd_resolve_executor_paths(struct wfm_run_config *cfg, struct wfm_repo *repo)
+{
+	int rc = absolute(&cfg->remote, cfg->from[WFM_CF_REMOTE], repo, 1);
+
+	if (rc == 0)
+		rc = absolute(&cfg->job_dir, cfg->from[WFM_CF_JOB_DIR], repo, 0);
+	return rc;
+}
+
+/* cmd/run_options.h */
+int wfm_cmd_executor_settings(struct wfm_run_config *cfg, struct wfm_repo *repo,
+			      const char *executor_opt, const char *remote_opt)
+{
+	static const enum wfm_config_field_id ids[] = {
+		WFM_CF_EXECUTOR, WFM_CF_REMOTE,	 WFM_CF_SLURM_PARTITION, WFM_CF_JOB_CPUS,
+		WFM_CF_JOB_MEM,	 WFM_CF_JOB_DIR, WFM_CF_NODE_CACHE,
+	};
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < WFM_ARRAY_SIZE(ids); i++) {
+		const struct wfm_config_field *f = &wfm_config_fields[ids[i]];
+		const char *opt = ids[i] == WFM_CF_EXECUTOR ? executor_opt
+				  : ids[i] == WFM_CF_REMOTE ? remote_opt
+							    : NULL;
+		enum wfm_config_from from;
+		char *value = wfm_config_lookup(&from, repo, opt, f->config, f->env);
+
+		if (value)
+			rc = wfm_run_config_set(cfg, ids[i], value, from);
+		free(value);
+	}
+	if (rc == 0)
+		rc = wfm_cmd_resolve_executor_paths(cfg, repo);
+	if (rc == 0)
+		rc = wfm_run_config_check_executor(cfg);
+	return rc;
+}
+
 int wfm_cmd_run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, int plan_only)
 {
 	const char *const *usage = plan_only ? plan_usage : run_usage;
@@ -185,6 +261,22 @@ int wfm_cmd_run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, in
 			     "start at most n units, then stop; resume runs the rest"),
 		OPT_CFG_BOOL(WFM_CF_ALLOW_TEST_EDITS,
 			     "let branches that change test files be merged"),
+		WFM_OPT_GROUP("where oracle runs and exec agents run (docs/executors.md)"),
+		OPT_CFG_STRING(WFM_CF_EXECUTOR, "local|slurm",
+			       "run them here (local, default) or as Slurm jobs"),
+		OPT_CFG_STRING(WFM_CF_REMOTE, "path|url",
+			       "the shared remote jobs fetch the commits to test from"),
+		OPT_CFG_STRING(WFM_CF_SLURM_PARTITION, "name",
+			       "the Slurm partition (default: the cluster's)"),
+		OPT_CFG_UINT(WFM_CF_JOB_CPUS, "n", "CPUs per job (default: the scheduler's)"),
+		OPT_CFG_STRING(WFM_CF_JOB_MEM, "size",
+			       "memory per job, as 4G or 500M (default: the scheduler's)"),
+		OPT_CFG_STRING(WFM_CF_JOB_DIR, "dir",
+			       "where jobs' scripts, output and results go, seen by the nodes too "
+			       "(default .git/wfmigrate/jobs)"),
+		OPT_CFG_STRING(
+			WFM_CF_NODE_CACHE, "dir",
+			"on a node, where the remote is cached (default $TMPDIR, else /tmp)"),
 		WFM_OPT_GROUP("output"),
 		WFM_OPT_BOOL('y', "yes", &yes, "run without asking for approval"),
 		WFM_OPT_BOOL('q', "quiet", &quiet, "no progress on stderr"),
@@ -236,7 +328,8 @@ int wfm_cmd_run_or_plan(int argc, const char **argv, struct wfm_cmd_ctx *ctx, in
 			       "what the run may spend");
 	if ((rc = wfm_run_config_api_key(&key, &cfg)) < 0 ||
 	    (rc = wfm_repo_resolve_commit(cfg.base, ctx->repo, base_opt)) < 0 ||
-	    (rc = wfm_cmd_resolve_agent_cmd(&cfg, ctx->repo)) < 0) {
+	    (rc = wfm_cmd_resolve_agent_cmd(&cfg, ctx->repo)) < 0 ||
+	    (rc = wfm_cmd_resolve_executor_paths(&cfg, ctx->repo)) < 0) {
 		ret = wfm_ui_error_lib(rc);
 		goto done;
 	}

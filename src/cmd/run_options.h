@@ -52,4 +52,22 @@
 struct wfm_repo;
 int wfm_cmd_resolve_agent_cmd(struct wfm_run_config *cfg, struct wfm_repo *repo);
 
+/*
+ * The executor's paths made absolute the same way, as run.json keeps them:
+ * --remote when it names a local directory, and --job-dir (the jobs fetch
+ * from, and write to, their own directories, on other machines).
+ */
+int wfm_cmd_resolve_executor_paths(struct wfm_run_config *cfg, struct wfm_repo *repo);
+
+/*
+ * For the commands that run the oracle without a run (flaky): the
+ * executor settings of cfg (an initialised config) as `run` reads them —
+ * --executor and --remote from executor_opt and remote_opt (NULL: not
+ * given), every one from git config and the environment — with the paths
+ * made absolute and a remote required by any executor but local.
+ * WFM_EINVALID for a bad option, WFM_ECONFIG for bad git config.
+ */
+int wfm_cmd_executor_settings(struct wfm_run_config *cfg, struct wfm_repo *repo,
+			      const char *executor_opt, const char *remote_opt);
+
 #endif

@@ -7,6 +7,7 @@
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/rundir.h"
+#include "exec/executor.h"
 #include "git/repo.h"
 #include "llm/price.h"
 #include "oracle/oracle.h"
@@ -21,6 +22,25 @@ static int prices_from_config(struct wfm_strvec *out, struct wfm_repo *repo);
 #define AT(member) offsetof(struct wfm_run_config, member)
 #define STR(x) #x
 #define XSTR(x) STR(x)
+
+static int executor_check(const char *value)
+{
+	if (!wfm_executor_known(value))
+		return wfm_error_setc(WFM_EINVALID, "expects one of %s, not '%s'",
+				      wfm_executor_names(), value);
+	return 0;
+}
+
+/* Slurm's --mem: a whole number, optionally K, M, G or T */
+static int mem_check(const char *value)
+{
+	size_t n = strspn(value, "0123456789");
+
+	if (!n || (value[n] && (strchr("KMGT", value[n]) == NULL || value[n + 1])))
+		return wfm_error_setc(WFM_EINVALID, "expects a size like 500M or 4G, not '%s'",
+				      value);
+	return 0;
+}
 
 const struct wfm_config_field wfm_config_fields[WFM_CF_NR] = {
 	[WFM_CF_WORKFLOW] = { "workflow", "workflow", "wfmigrate.workflow", "WFMIGRATE_WORKFLOW",
@@ -92,6 +112,25 @@ const struct wfm_config_field wfm_config_fields[WFM_CF_NR] = {
 	/* no option: flaky --fix sets it (cmd/flaky.c) */
 	[WFM_CF_KNOWN_FAILURES] = { "knownFailures", NULL, NULL, NULL, WFM_CONFIG_LIST,
 				    AT(known_failures), NULL, 0, 0, WFM_CONFIG_CARD },
+	[WFM_CF_EXECUTOR] = { "executor", "executor", "wfmigrate.executor", "WFMIGRATE_EXECUTOR",
+			      WFM_CONFIG_STRING, AT(executor), "local", 0, 0, WFM_CONFIG_CARD,
+			      executor_check },
+	[WFM_CF_REMOTE] = { "remote", "remote", "wfmigrate.remote", "WFMIGRATE_REMOTE",
+			    WFM_CONFIG_STRING, AT(remote), NULL, 0, 0, WFM_CONFIG_CARD },
+	[WFM_CF_SLURM_PARTITION] = { "slurmPartition", "slurm-partition",
+				     "wfmigrate.slurm-partition", "WFMIGRATE_SLURM_PARTITION",
+				     WFM_CONFIG_STRING, AT(slurm_partition), NULL, 0, 0,
+				     WFM_CONFIG_CARD },
+	[WFM_CF_JOB_CPUS] = { "jobCpus", "job-cpus", "wfmigrate.job-cpus", "WFMIGRATE_JOB_CPUS",
+			      WFM_CONFIG_ULONG, AT(job_cpus), NULL, 1, 4096, WFM_CONFIG_CARD },
+	[WFM_CF_JOB_MEM] = { "jobMem", "job-mem", "wfmigrate.job-mem", "WFMIGRATE_JOB_MEM",
+			     WFM_CONFIG_STRING, AT(job_mem), NULL, 0, 0, WFM_CONFIG_CARD,
+			     mem_check },
+	[WFM_CF_JOB_DIR] = { "jobDir", "job-dir", "wfmigrate.job-dir", "WFMIGRATE_JOB_DIR",
+			     WFM_CONFIG_STRING, AT(job_dir), NULL, 0, 0, WFM_CONFIG_CARD },
+	[WFM_CF_NODE_CACHE] = { "nodeCache", "node-cache", "wfmigrate.node-cache",
+				"WFMIGRATE_NODE_CACHE", WFM_CONFIG_STRING, AT(node_cache), NULL, 0,
+				0, WFM_CONFIG_CARD },
 };
 
 #define FIELD(cfg, f, type) ((type *)((char *)(cfg) + (f)->offset))
@@ -238,6 +277,13 @@ int wfm_run_config_set(struct wfm_run_config *cfg, enum wfm_config_field_id id, 
 	what(&w, f, from);
 	switch (f->type) {
 	case WFM_CONFIG_STRING:
+		if (f->check && (rc = f->check(value)) < 0) {
+			char *why = wfm_strdup(wfm_error_last());
+
+			rc = wfm_error_setc(bad_code(from), "%s %s", w.ptr, why);
+			free(why);
+			break;
+		}
 		free(*FIELD(cfg, f, char *));
 		*FIELD(cfg, f, char *) = wfm_strdup(value);
 		break;
@@ -518,12 +564,40 @@ int wfm_run_config_resolve(struct wfm_run_config *cfg, struct wfm_repo *repo,
 	return 0;
 }
 
+void wfm_run_config_executor_opts(struct wfm_executor_opts *out, const struct wfm_run_config *cfg,
+				  const char *default_job_dir)
+{
+	out->name = cfg->executor;
+	out->remote = cfg->remote;
+	out->job_dir = cfg->job_dir && *cfg->job_dir ? cfg->job_dir : default_job_dir;
+	out->node_cache = cfg->node_cache;
+	out->partition = cfg->slurm_partition;
+	out->cpus = cfg->job_cpus;
+	out->mem = cfg->job_mem;
+}
+
+int wfm_run_config_check_executor(const struct wfm_run_config *cfg)
+{
+	if (cfg->executor && strcmp(cfg->executor, "local") && (!cfg->remote || !*cfg->remote))
+		return wfm_error_setc(
+			cfg->from[WFM_CF_EXECUTOR] == WFM_FROM_GIT_CONFIG ? WFM_ECONFIG
+									  : WFM_EINVALID,
+			"--executor %s needs a shared remote: --remote <path|url> (or "
+			"'git config wfmigrate.remote')",
+			cfg->executor);
+	return 0;
+}
+
 int wfm_run_config_check(const struct wfm_run_config *cfg)
 {
+	int rc;
+
 	if (cfg->sandbox == WFM_SANDBOX_BWRAP && !wfm_sandbox_available())
 		return wfm_error_setc(WFM_EINVALID,
 				      "--sandbox bwrap: bubblewrap is not installed or "
 				      "cannot make its namespaces here");
+	if ((rc = wfm_run_config_check_executor(cfg)) < 0)
+		return rc;
 	if (!cfg->provider->has_api && (!cfg->agent_cmd || !*cfg->agent_cmd))
 		return wfm_error_setc(WFM_EINVALID, "the exec provider needs --agent-cmd <cmd> (or "
 						    "'git config wfmigrate.agent-cmd')");

@@ -70,6 +70,13 @@ enum wfm_config_field_id {
 	WFM_CF_NO_CACHE,
 	WFM_CF_PILOT,
 	WFM_CF_KNOWN_FAILURES,
+	WFM_CF_EXECUTOR,
+	WFM_CF_REMOTE,
+	WFM_CF_SLURM_PARTITION,
+	WFM_CF_JOB_CPUS,
+	WFM_CF_JOB_MEM,
+	WFM_CF_JOB_DIR,
+	WFM_CF_NODE_CACHE,
 	WFM_CF_NR,
 };
 
@@ -103,6 +110,14 @@ struct wfm_run_config {
 	/* tests whose failures do not fail the merge queue's oracle runs
 	 * (oracle/oracle.h); set by flaky --fix to the broken and flaky ones */
 	struct wfm_strvec known_failures;
+	/* where oracle runs and exec agents happen (exec/executor.h, docs/executors.md) */
+	char *executor;		/* "local" or "slurm" */
+	char *remote;		/* the shared remote of the remote executors; NULL: none */
+	char *slurm_partition;	/* NULL: the cluster's default */
+	unsigned long job_cpus; /* per job; 0: the scheduler's default */
+	char *job_mem;		/* per job ("4G"); NULL: the scheduler's default */
+	char *job_dir;		/* NULL: <git-common-dir>/wfmigrate/jobs */
+	char *node_cache;	/* NULL: $TMPDIR on the node, else /tmp */
 
 	enum wfm_config_from from[WFM_CF_NR];
 };
@@ -136,7 +151,8 @@ struct wfm_config_field {
 	const char *def;
 	unsigned long min, max; /* WFM_CONFIG_ULONG */
 	unsigned flags;
-	/* WFM_CONFIG_LIST: checks an entry (WFM_EINVALID naming it) */
+	/* WFM_CONFIG_LIST: checks an entry; WFM_CONFIG_STRING: the value
+	 * (WFM_EINVALID naming it) */
 	int (*check)(const char *entry);
 	/* WFM_CONFIG_LIST with a config key: its entries in git config */
 	int (*from_config)(struct wfm_strvec *out, struct wfm_repo *repo);
@@ -205,6 +221,18 @@ void wfm_run_config_value(struct wfm_buf *out, const struct wfm_run_config *cfg,
  * and not the default; "" when none is.
  */
 void wfm_run_config_card(struct wfm_buf *out, const struct wfm_run_config *cfg);
+
+/*
+ * The executor settings of cfg into out (exec/executor.h: name, remote,
+ * job_dir, node_cache, partition, cpus, mem); job_dir is default_job_dir
+ * when cfg has none. Borrowed from cfg; the caller sets the rest.
+ */
+struct wfm_executor_opts;
+
+/* WFM_EINVALID (WFM_ECONFIG from git config) for an executor but local without a remote. */
+int wfm_run_config_check_executor(const struct wfm_run_config *cfg);
+void wfm_run_config_executor_opts(struct wfm_executor_opts *out, const struct wfm_run_config *cfg,
+				  const char *default_job_dir);
 
 /* run.json's object (a new tree) and back; from_json: WFM_ECONFIG naming the bad field */
 cJSON *wfm_run_config_to_json(const struct wfm_run_config *cfg);

@@ -5,7 +5,8 @@
  * journal: an oracle() result holds its own duration, and the record of
  * every journaled merge() keeps the queue's work since the decision
  * journaled before it (the queue's own figures start again at zero in
- * each session).
+ * each session). The same for the runs an executor made jobs, and the
+ * agents it ran as jobs: how many, and how long they queued.
  */
 #include "base/common.h"
 #include "base/json.h"
@@ -38,6 +39,12 @@ void wfm_engine_count_oracle(struct engine *e, const cJSON *value, int replayed)
 	c->replayed_runs += replayed ? 1 : 0;
 	c->total_ms += ms;
 	longest(&c->longest_ms, ms);
+	{
+		struct wfm_exec_where w;
+
+		wfm_exec_where_from_json(&w, value);
+		wfm_exec_tally_add(&c->jobs, &w);
+	}
 	if (cJSON_IsString(commit) && !strcmp(commit->valuestring, e->opts->config->base)) {
 		c->baseline_runs++;
 		c->baseline_ms += ms;
@@ -53,7 +60,8 @@ cJSON *wfm_engine_queue_cost(struct engine *e)
 		return NULL;
 	wfm_merge_queue_stats(e->merge, &now);
 	if (now.oracle_runs == was->oracle_runs && now.baseline_runs == was->baseline_runs &&
-	    now.batches == was->batches && now.bisections == was->bisections) {
+	    now.batches == was->batches && now.bisections == was->bisections &&
+	    now.jobs.jobs == was->jobs.jobs) {
 		*was = now;
 		return NULL;
 	}
@@ -68,6 +76,12 @@ cJSON *wfm_engine_queue_cost(struct engine *e)
 	wfm_json_add_num(o, "batched", (double)(now.batched - was->batched));
 	wfm_json_add_num(o, "largestBatch", (double)now.largest_batch);
 	wfm_json_add_num(o, "bisections", (double)(now.bisections - was->bisections));
+	if (now.jobs.jobs > was->jobs.jobs) {
+		wfm_json_add_num(o, "jobs", (double)(now.jobs.jobs - was->jobs.jobs));
+		wfm_json_add_num(o, "waitMs", (double)(now.jobs.wait_ms - was->jobs.wait_ms));
+		wfm_json_add_num(o, "longestWaitMs", (double)now.jobs.longest_wait_ms);
+		wfm_json_add_num(o, "lostJobs", (double)(now.jobs.lost - was->jobs.lost));
+	}
 	*was = now;
 	return o;
 }
@@ -94,6 +108,29 @@ void wfm_engine_count_queue(struct engine *e, const cJSON *record)
 	if (num(q, "largestBatch") > c->largest_batch)
 		c->largest_batch = num(q, "largestBatch");
 	c->bisections += num(q, "bisections");
+	c->jobs.jobs += num(q, "jobs");
+	c->jobs.wait_ms += num(q, "waitMs");
+	longest(&c->jobs.longest_wait_ms, num(q, "longestWaitMs"));
+	c->jobs.lost += num(q, "lostJobs");
+}
+
+/* The jobs of the run (agents and oracle runs an executor made jobs), for the report. */
+static cJSON *jobs_report(const struct engine *e, const struct oracle_cost *c)
+{
+	const struct wfm_exec_tally *a = &e->agent_jobs;
+	cJSON *o = wfm_json_object();
+
+	wfm_json_add_str(o, "executor",
+			 e->opts->config->executor ? e->opts->config->executor : "local");
+	wfm_json_add_num(o, "agents", (double)a->jobs);
+	wfm_json_add_num(o, "oracleRuns", (double)c->jobs.jobs);
+	wfm_json_add_num(o, "lost", (double)(a->lost + c->jobs.lost));
+	wfm_json_add_num(o, "waitMs", (double)(a->wait_ms + c->jobs.wait_ms));
+	wfm_json_add_num(o, "longestWaitMs",
+			 (double)(a->longest_wait_ms > c->jobs.longest_wait_ms
+					  ? a->longest_wait_ms
+					  : c->jobs.longest_wait_ms));
+	return o;
 }
 
 void wfm_engine_cost_report(struct engine *e, cJSON *r)
@@ -116,6 +153,10 @@ void wfm_engine_cost_report(struct engine *e, cJSON *r)
 	if (s.largest_batch > c.largest_batch)
 		c.largest_batch = s.largest_batch;
 	c.bisections += s.bisections;
+	c.jobs.jobs += s.jobs.jobs;
+	c.jobs.wait_ms += s.jobs.wait_ms;
+	longest(&c.jobs.longest_wait_ms, s.jobs.longest_wait_ms);
+	c.jobs.lost += s.jobs.lost;
 
 	wfm_json_add_num(o, "runs", (double)c.runs);
 	wfm_json_add_num(o, "baselineRuns", (double)c.baseline_runs);
@@ -133,4 +174,5 @@ void wfm_engine_cost_report(struct engine *e, cJSON *r)
 	wfm_json_add_num(m, "largestBatch", (double)c.largest_batch);
 	wfm_json_add_num(m, "bisectionSteps", (double)c.bisections);
 	wfm_json_add(r, "mergeQueue", m);
+	wfm_json_add(r, "jobs", jobs_report(e, &c));
 }

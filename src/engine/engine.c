@@ -5,6 +5,7 @@
  */
 #include "base/common.h"
 #include "base/clock.h"
+#include "base/fs.h"
 #include "base/json.h"
 #include "agent/agent_type.h"
 #include "engine/engine_priv.h"
@@ -13,6 +14,7 @@
 #include "engine/merge_queue.h"
 #include "engine/rundir.h"
 #include "engine/shared.h"
+#include "exec/executor.h"
 #include "git/pool.h"
 #include "llm/ledger.h"
 
@@ -153,6 +155,7 @@ static void count_agent(struct engine *e, const struct job *job)
 	e->tokens += job->tokens;
 	e->cost_usd += job->cost_usd;
 	e->cache_read += job->cache_read;
+	wfm_exec_tally_add(&e->agent_jobs, &job->where);
 	if (job->agent_failed) {
 		struct agent_failure *f;
 
@@ -238,6 +241,7 @@ void wfm_engine_replay_agent(struct engine *e, struct job *job, const cJSON *rec
 	if (cJSON_IsString(unit) && !job->unit_id)
 		job->unit_id = wfm_strdup(unit->valuestring);
 	job->budget_cut = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "budget"));
+	wfm_exec_where_from_json(&job->where, rec);
 	if (job->item)
 		job->item->agents++;
 	wfm_sched_pilot_count(&e->pilot, pilot_key(&key, job));
@@ -262,6 +266,7 @@ static cJSON *job_record(const struct job *job)
 		wfm_json_add_num(rec, "cache_read", (double)job->cache_read);
 	if (job->reach)
 		wfm_json_add(rec, "outOfReach", cJSON_Duplicate(job->reach, 1));
+	wfm_exec_where_to_json(rec, &job->where);
 	if (job->agent_failed) {
 		wfm_json_add_bool(rec, "failed", 1);
 		if (job->reason)
@@ -912,6 +917,48 @@ static int clear_ref_locks(struct engine *e)
 	return rc;
 }
 
+/* From the thread of the oracle run: a job lost by the cluster (exec/executor.h). */
+static void job_lost(void *data, const char *what, const char *commit, const char *detail,
+		     unsigned long attempt, int again)
+{
+	struct wfm_buf line = WFM_BUF_INIT;
+
+	wfm_buf_addf(&line, "%s job on %.7s lost (%s, attempt %lu)%s", what, commit, detail,
+		     attempt, again ? ": submitted again" : "");
+	wfm_engine_say(data, line.ptr);
+	wfm_buf_release(&line);
+}
+
+/* The executor of the run's oracle runs and exec agents (exec/executor.h). */
+static int open_executor(struct engine *e)
+{
+	struct wfm_executor_opts xo = WFM_EXECUTOR_OPTS_INIT;
+	char *job_dir = wfm_fs_join(wfm_repo_commondir(e->repo), "wfmigrate/jobs");
+	int rc;
+
+	/* paths are absolute already (cmd/run_options.h) */
+	wfm_run_config_executor_opts(&xo, e->opts->config, job_dir);
+	xo.pool = e->pool;
+	xo.repo_path = e->opts->repo_path;
+	xo.run = e->opts->run->id;
+	xo.lost = job_lost;
+	xo.lost_data = e;
+	rc = wfm_executor_open(&e->executor, &xo);
+	free(job_dir);
+	if (rc == 0 && wfm_executor_orphans(e->executor)) {
+		struct wfm_buf line = WFM_BUF_INIT;
+		unsigned long n = wfm_executor_orphans(e->executor);
+
+		wfm_buf_addf(
+			&line,
+			"cancelled %lu job%s an earlier process of this run left on the cluster", n,
+			n == 1 ? "" : "s");
+		wfm_engine_say(e, line.ptr);
+		wfm_buf_release(&line);
+	}
+	return rc;
+}
+
 int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *opts)
 {
 	struct wfm_harness_opts hopts = WFM_HARNESS_OPTS_INIT;
@@ -952,7 +999,8 @@ int wfm_engine_run(struct wfm_engine_result *out, const struct wfm_engine_opts *
 	if ((rc = wfm_repo_open(&e.repo, opts->repo_path)) < 0 || (rc = clear_ref_locks(&e)) < 0)
 		goto done;
 	popts.run = opts->run->id;
-	if ((rc = wfm_pool_open(&e.pool, opts->repo_path, &popts)) < 0)
+	if ((rc = wfm_pool_open(&e.pool, opts->repo_path, &popts)) < 0 ||
+	    (rc = open_executor(&e)) < 0)
 		goto done;
 	if ((rc = wfm_engine_providers_open(&e)) < 0)
 		goto done;
@@ -1002,6 +1050,7 @@ done:
 	wfm_shared_free(e.shared);
 	wfm_engine_providers_close(&e);
 	wfm_journal_free(e.journal);
+	wfm_executor_free(e.executor);
 	wfm_pool_free(e.pool);
 	wfm_repo_free(e.repo);
 	wfm_engine_stats_release(&e);

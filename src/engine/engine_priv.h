@@ -9,6 +9,7 @@
 #include "engine/engine.h"
 #include "engine/merge_queue.h"
 #include "engine/sched.h"
+#include "exec/where.h"
 #include "git/repo.h"
 
 struct wfm_pool;
@@ -62,16 +63,17 @@ struct job {
 	char *journal_error; /* recording it failed: why */
 	uint64_t tokens;
 	double cost_usd;
-	uint64_t cache_read;	    /* of tokens: input read from the prompt cache */
-	unsigned turns, tool_calls; /* LLM agents: model calls and tool calls */
-	uint64_t duration_ms;	    /* agents: how long it ran */
-	int agent_failed;	    /* an agent that ran and failed (value null) */
-	int budget_refused;	    /* !ok: refused by the budget before its first call */
-	int budget_cut;		    /* agent_failed: ended by the budget after some calls */
-	cJSON *reach;		    /* chunk() with a match: its lines out of reach (reach.c) */
-	int replayed;		    /* chunk(): value from the journal, only reach to find */
-	char *warning;		    /* for people, when it finished (reach could not be found) */
-	cJSON *queue_cost;	    /* merges: the queue's work its journal record keeps (cost.c) */
+	uint64_t cache_read;	     /* of tokens: input read from the prompt cache */
+	struct wfm_exec_where where; /* agents run as jobs: where */
+	unsigned turns, tool_calls;  /* LLM agents: model calls and tool calls */
+	uint64_t duration_ms;	     /* agents: how long it ran */
+	int agent_failed;	     /* an agent that ran and failed (value null) */
+	int budget_refused;	     /* !ok: refused by the budget before its first call */
+	int budget_cut;		     /* agent_failed: ended by the budget after some calls */
+	cJSON *reach;		     /* chunk() with a match: its lines out of reach (reach.c) */
+	int replayed;		     /* chunk(): value from the journal, only reach to find */
+	char *warning;		     /* for people, when it finished (reach could not be found) */
+	cJSON *queue_cost; /* merges: the queue's work its journal record keeps (cost.c) */
 	pthread_t thread;
 	int threaded;
 	struct job *next;
@@ -100,6 +102,8 @@ struct oracle_cost {
 	uint64_t total_ms, baseline_ms, longest_ms;
 	/* the merge queue's, from the journal (this session's are in its stats) */
 	unsigned long queue_runs, batches, batched, largest_batch, bisections;
+	/* of runs: those an executor made jobs (the queue's from the journal) */
+	struct wfm_exec_tally jobs;
 };
 
 struct agent_failure {
@@ -114,6 +118,7 @@ struct engine {
 	const struct wfm_engine_opts *opts;
 	struct wfm_repo *repo; /* the engine thread's handle */
 	struct wfm_pool *pool;
+	struct wfm_executor *executor; /* where oracle runs and exec agents happen */
 	struct wfm_journal *journal;
 	struct wfm_merge_queue *merge; /* started by the first merge() */
 	struct wfm_shared *shared;     /* where agents without isolation work */
@@ -142,6 +147,7 @@ struct engine {
 
 	/* for the report */
 	unsigned long agents_run, agents_replayed, agents_failed, requests_replayed;
+	struct wfm_exec_tally agent_jobs; /* of the agents: those run as jobs */
 	uint64_t tokens, cache_read;
 	double cost_usd;
 	struct unit_stats *units;

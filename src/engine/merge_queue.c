@@ -10,6 +10,7 @@
 #include "base/strvec.h"
 #include "engine/integrity.h"
 #include "engine/merge_queue.h"
+#include "exec/executor.h"
 #include "git/pool.h"
 #include "git/scope.h"
 #include "git/squash.h"
@@ -86,6 +87,7 @@ struct wfm_merge_queue {
 
 	/* the queue's thread's own (and start's, before the thread exists) */
 	struct wfm_pool *pool;
+	struct wfm_executor *executor; /* NULL: the pool, here */
 	struct wfm_repo *repo;
 	char *refname;
 	char *oracle_cmd;
@@ -428,6 +430,15 @@ static int fewer(const struct wfm_merge_queue *q, const struct wfm_summary *s)
 	return s->format == WFM_SUMMARY_NONE || s->passed < q->floor;
 }
 
+/* One oracle run, where the run's executor makes them. */
+static int oracle_run(struct wfm_merge_queue *q, struct wfm_oracle_result *out, const char *commit,
+		      const struct wfm_oracle_opts *o)
+{
+	if (q->executor)
+		return wfm_executor_run(q->executor, out, commit, o);
+	return wfm_oracle_run(out, q->pool, commit, o);
+}
+
 static void test_commit(struct wfm_merge_queue *q, const char *commit, struct test *t)
 {
 	struct wfm_oracle_opts o = WFM_ORACLE_OPTS_INIT;
@@ -441,13 +452,14 @@ static void test_commit(struct wfm_merge_queue *q, const char *commit, struct te
 	o.env_set = q->env.nr ? (const char *const *)q->env.v : NULL;
 	o.known_failures = q->known_failures.nr ? (const char *const *)q->known_failures.v : NULL;
 	/* a run cancelled before it started (no slot taken) is not counted */
-	rc = wfm_oracle_run(&t->r, q->pool, commit, &o);
+	rc = oracle_run(q, &t->r, commit, &o);
 	if (rc < 0 || !t->r.proc.cancelled || t->r.commit[0]) {
 		uint64_t ms = t->r.proc.duration_ms;
 
 		pthread_mutex_lock(&q->mu);
 		q->stats.oracle_runs++;
 		q->stats.oracle_ms += ms;
+		wfm_exec_tally_add(&q->stats.jobs, &t->r.where);
 		if (ms > q->stats.longest_ms)
 			q->stats.longest_ms = ms;
 		pthread_mutex_unlock(&q->mu);
@@ -867,12 +879,13 @@ static int learn_baseline(struct wfm_merge_queue *q, const struct wfm_merge_opts
 	p.commit = q->base;
 	p.onto = q->base;
 	tell(q, &p);
-	rc = wfm_oracle_run(&r, q->pool, q->base, &o);
+	rc = oracle_run(q, &r, q->base, &o);
 	if (rc == 0 && r.commit[0]) {
 		/* the thread does not exist yet: no lock needed */
 		q->stats.baseline_runs = 1;
 		q->stats.baseline_ms = r.proc.duration_ms;
 		q->stats.longest_ms = r.proc.duration_ms;
+		wfm_exec_tally_add(&q->stats.jobs, &r.where);
 	}
 	p.step = WFM_MERGE_TESTED;
 	p.pass = rc == 0 && r.pass;
@@ -996,6 +1009,7 @@ int wfm_merge_queue_start(struct wfm_merge_queue **out, struct wfm_pool *pool,
 	wfm_clock_cond_init(&q->wake);
 	wfm_clock_cond_init(&q->idle);
 	q->pool = pool;
+	q->executor = opts->executor;
 	q->oracle_cmd = wfm_strdup(opts->oracle_cmd);
 	q->timeout_sec = opts->oracle_timeout_sec;
 	q->allow_test_edits = opts->allow_test_edits;

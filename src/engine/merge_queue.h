@@ -35,6 +35,7 @@
  * submit, tip, stats and stop may be called from any thread.
  */
 struct wfm_pool;
+struct wfm_executor;
 struct wfm_merge_queue;
 
 #define WFM_MERGE_REASON_CONFLICT "conflict"
@@ -157,6 +158,9 @@ struct wfm_merge_opts {
 	/* what it is doing, as it happens; may be NULL */
 	wfm_merge_progress_cb progress;
 	void *progress_data;
+	/* where the oracle runs (exec/executor.h), shared with the caller, who
+	 * frees it after the queue; NULL: in the pool, here */
+	struct wfm_executor *executor;
 };
 #define WFM_MERGE_BATCH_MAX_DEFAULT 8
 #define WFM_MERGE_BATCH_WAIT_DEFAULT_MS 200
@@ -164,7 +168,7 @@ struct wfm_merge_opts {
 	{                                                                                          \
 		NULL, NULL, NULL, NULL, WFM_ORACLE_TIMEOUT_DEFAULT, 0, NULL,                       \
 			WFM_MERGE_BATCH_MAX_DEFAULT, WFM_MERGE_BATCH_WAIT_DEFAULT_MS, NULL, NULL,  \
-			NULL, NULL, NULL, NULL                                                     \
+			NULL, NULL, NULL, NULL, NULL                                               \
 	}
 
 /*
@@ -211,6 +215,8 @@ struct wfm_merge_stats {
 	/* the sizes of the batches: their sum (branches tested, a branch tested
 	 * again in a later batch counted again) and the largest */
 	unsigned long batched, largest_batch;
+	/* of the oracle runs (the baseline's included): those an executor made jobs */
+	struct wfm_exec_tally jobs;
 };
 void wfm_merge_queue_stats(struct wfm_merge_queue *q, struct wfm_merge_stats *out);
 

@@ -206,6 +206,7 @@ void wfm_engine_agent_ended(struct engine *e, const struct job *job)
 		wfm_json_add_num(ev, "turns", (double)job->turns);
 		wfm_json_add_num(ev, "toolCalls", (double)job->tool_calls);
 		wfm_json_add_num(ev, "durationMs", (double)job->duration_ms);
+		wfm_exec_where_to_json(ev, &job->where);
 		if (job->agent_failed && job->reason)
 			wfm_json_add_str(ev, "reason", job->reason);
 		else if (!job->ok && job->error)
@@ -251,6 +252,18 @@ static void add_summary(struct wfm_buf *b, const cJSON *v)
 		wfm_buf_addf(b, " (%.0f passed, %.0f failed)", passed, failed);
 }
 
+/* " [slurm job 42 on node1, 0.9 s queued]" for a run made a job, and ranOn in its event. */
+static void add_where(struct wfm_buf *line, cJSON *ev, const struct wfm_exec_where *w)
+{
+	struct wfm_buf where = WFM_BUF_INIT;
+
+	wfm_exec_where_describe(&where, w);
+	if (where.len)
+		wfm_buf_addf(line, " [%s]", where.ptr);
+	wfm_exec_where_to_json(ev, w);
+	wfm_buf_release(&where);
+}
+
 void wfm_engine_oracle_ended(struct engine *e, const struct job *job)
 {
 	struct wfm_buf what = WFM_BUF_INIT, line = WFM_BUF_INIT;
@@ -288,6 +301,12 @@ void wfm_engine_oracle_ended(struct engine *e, const struct job *job)
 				wfm_buf_adds(&line, "failed");
 		}
 		add_summary(&line, v);
+	}
+	{
+		struct wfm_exec_where w;
+
+		wfm_exec_where_from_json(&w, v);
+		add_where(&line, ev, &w);
 	}
 	wfm_engine_say(e, line.ptr);
 	wfm_json_add_bool(ev, "pass", job->ok && pass);
@@ -385,6 +404,7 @@ static void merge_tested(struct engine *e, const struct wfm_merge_progress *p, s
 		/* what the queue does next (merge_queue.c, bisect()) */
 		if (!p->pass && p->batch && p->branches > 1)
 			wfm_buf_adds(line, "; bisecting");
+		add_where(line, ev, &p->result->where);
 	}
 	wfm_json_add_str(ev, "step", "tested");
 	wfm_json_add_num(ev, "branches", (double)p->branches);

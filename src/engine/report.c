@@ -549,6 +549,32 @@ static void report_md_oracle(struct wfm_buf *md, const cJSON *r)
 		     number(t, "rejectedByQueue"));
 }
 
+/* Where the work ran, when an executor made jobs of it (docs/executors.md). */
+static void report_md_jobs(struct wfm_buf *md, const cJSON *r)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(r, "jobs");
+	double n = number(j, "agents") + number(j, "oracleRuns");
+
+	if (!(n > 0))
+		return;
+	wfm_buf_addf(md,
+		     "Jobs (executor %s):\n\n"
+		     "- %.0f agent%s and %.0f oracle run%s ran as jobs\n"
+		     "- queued %.1f s on average, %.1f s at most, before they started\n\n",
+		     wfm_json_get_str(j, "executor", "?"), number(j, "agents"),
+		     number(j, "agents") == 1 ? "" : "s", number(j, "oracleRuns"),
+		     number(j, "oracleRuns") == 1 ? "" : "s", number(j, "waitMs") / n / 1000.0,
+		     number(j, "longestWaitMs") / 1000.0);
+	if (number(j, "lost") > 0) {
+		/* the blank line that ends the list comes after this item */
+		wfm_buf_setlen(md, md->len - 1);
+		wfm_buf_addf(md,
+			     "- %.0f job%s lost (a node failure, preemption, cancelled by someone "
+			     "else) and submitted again\n\n",
+			     number(j, "lost"), number(j, "lost") == 1 ? " was" : "s were");
+	}
+}
+
 void wfm_report_md(struct wfm_buf *md, const cJSON *r)
 {
 	const cJSON *totals = cJSON_GetObjectItemCaseSensitive(r, "totals");
@@ -620,6 +646,7 @@ void wfm_report_md(struct wfm_buf *md, const cJSON *r)
 #undef TOTAL
 	reach_md(md, r);
 	report_md_oracle(md, r);
+	report_md_jobs(md, r);
 	md_failures(md, cJSON_GetObjectItemCaseSensitive(r, "agentFailures"));
 	if (!cJSON_GetArraySize(units))
 		return;

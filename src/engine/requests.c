@@ -376,6 +376,7 @@ static void run_agent(struct job *job)
 	env.timeout_sec = e->opts->config->agent_timeout;
 	env.cancel = &e->cancel;
 	env.transcript_path = transcript;
+	env.executor = e->executor;
 
 	/* without isolation: writers work in the shared checkout, the others start at its tip */
 	if (!req.worktree && job->role->may_write) {
@@ -441,6 +442,7 @@ static void run_agent(struct job *job)
 		job->turns = r.turns;
 		job->tool_calls = r.tool_calls;
 		job->duration_ms = r.duration_ms;
+		job->where = r.where;
 		/* a stopped agent runs again on resume; a failed one does not */
 		job->journal = r.ok || !e->cancel;
 	}
@@ -471,6 +473,7 @@ static void run_oracle(struct job *job)
 	so.runs = cJSON_IsNumber(runs) && runs->valuedouble >= 1 && runs->valuedouble <= 1000
 			  ? (size_t)runs->valuedouble
 			  : 1;
+	so.executor = e->executor;
 	if (wfm_oracle_series_run(&s, e->pool, job->base, &opts, &so) < 0) {
 		fail(job, wfm_error_last());
 		goto done;
@@ -546,6 +549,7 @@ static void run_merge(struct job *job)
 		opts.known_failures = known_failures(e);
 		opts.progress = wfm_engine_merge_progress;
 		opts.progress_data = e;
+		opts.executor = e->executor;
 		if (wfm_merge_queue_start(&e->merge, e->pool, &opts) < 0) {
 			fail(job, wfm_error_last());
 			wfm_engine_finished(job);

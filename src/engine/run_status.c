@@ -336,6 +336,15 @@ void wfm_run_status_add(struct wfm_run_status *s, const cJSON *ev)
 	} else if (!strcmp(type, "merge")) {
 		merge_event(s, ev, ts);
 	}
+	{
+		struct wfm_exec_where w;
+
+		wfm_exec_where_from_json(&w, ev);
+		if (w.executor[0]) {
+			memcpy(s->executor, w.executor, sizeof(s->executor));
+			wfm_exec_tally_add(&s->jobs, &w);
+		}
+	}
 }
 
 /* Folds the complete lines of s->partial, keeping a last one without its newline. */
@@ -425,12 +434,23 @@ void wfm_run_status_add_report(struct wfm_run_status *s, const cJSON *report)
 		set_str(&s->state, wfm_json_get_nonempty(report, "status"));
 }
 
+/* ", 12 slurm jobs (0.9 s queued)": where the work ran, when it ran elsewhere. */
+static void add_jobs(struct wfm_buf *out, const struct wfm_run_status *s)
+{
+	if (!s->jobs.jobs)
+		return;
+	wfm_buf_addf(out, ", %lu %s job%s (%.1f s queued)", s->jobs.jobs, s->executor,
+		     s->jobs.jobs == 1 ? "" : "s",
+		     (double)s->jobs.wait_ms / (double)s->jobs.jobs / 1000.0);
+}
+
 void wfm_run_status_progress(struct wfm_buf *out, const struct wfm_run_status *s)
 {
 	unsigned long ended = s->agents_done + s->agents_failed;
 
 	if (s->units_decided >= 0 && s->units > 0) {
 		wfm_buf_addf(out, "%ld/%ld units", s->units_decided, s->units);
+		add_jobs(out, s);
 		return;
 	}
 	if (!s->agents_started && s->units < 0) {
@@ -440,6 +460,7 @@ void wfm_run_status_progress(struct wfm_buf *out, const struct wfm_run_status *s
 	wfm_buf_addf(out, "%lu/%lu agents", ended, s->agents_started);
 	if (s->units >= 0)
 		wfm_buf_addf(out, ", %ld units", s->units);
+	add_jobs(out, s);
 }
 
 int wfm_run_status_read_report(struct wfm_run_status *s, const struct wfm_rundir *r)

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "base/buf.h"
+#include "exec/where.h"
 #include "base/json.h"
 
 /*
@@ -84,6 +85,9 @@ struct wfm_run_status {
 	uint64_t mq_test_started; /* wall clock */
 	/* the last log() line, NULL: none */
 	char *last_log;
+	/* agents and oracle runs made jobs (events with ranOn): by which executor */
+	char executor[16];
+	struct wfm_exec_tally jobs;
 	/* from report.json (wfm_run_status_add_report): units decided, -1 without one */
 	long units_decided;
 

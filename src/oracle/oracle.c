@@ -8,7 +8,7 @@
 #include <inttypes.h>
 #include <time.h>
 
-static void result_init(struct wfm_oracle_result *out, const struct wfm_oracle_opts *opts)
+void wfm_oracle_result_init(struct wfm_oracle_result *out, const struct wfm_oracle_opts *opts)
 {
 	memset(out, 0, sizeof(*out));
 	wfm_buf_init(&out->proc.output, 0);
@@ -38,10 +38,43 @@ static int only_known_failures(const struct wfm_test_results *results, const cha
 	return failed > 0;
 }
 
+static void finish(struct wfm_oracle_result *out, const char *dir,
+		   const struct wfm_oracle_opts *opts, const struct timespec *started)
+{
+	const struct wfm_process_result *p = &out->proc;
+
+	out->pass = !p->timed_out && !p->cancelled && !p->signal && p->exit_code == 0;
+	/* a summary is a bonus: a pattern that hits its match limit just means none */
+	if (wfm_summary_parse(&out->summary, p->output.ptr, p->output.len) < 0)
+		memset(&out->summary, 0, sizeof(out->summary));
+	if ((opts->tests || (opts->known_failures && !out->pass)) && !p->cancelled) {
+		wfm_test_results_parse(&out->tests, p->output.ptr, p->output.len);
+		if (started)
+			wfm_test_results_find_junit(&out->tests, dir, started);
+	}
+	if (!out->pass && !p->timed_out && !p->cancelled && !p->signal &&
+	    only_known_failures(&out->tests, opts->known_failures))
+		out->pass = out->excused = 1;
+	if (!out->pass && !p->cancelled) {
+		struct wfm_excerpt_opts eo = WFM_EXCERPT_OPTS_INIT;
+
+		/* paths in the output name the worktree, which is gone by the time anyone reads
+		 * them */
+		eo.strip_dir = dir;
+		if (wfm_excerpt_pick(&out->excerpt, p->output.ptr, p->output.len, &eo) < 0)
+			wfm_strvec_clear(&out->excerpt);
+	}
+}
+
+void wfm_oracle_result_finish(struct wfm_oracle_result *out, const char *ran_in,
+			      const struct wfm_oracle_opts *opts)
+{
+	finish(out, ran_in, opts, NULL);
+}
+
 static int run(struct wfm_oracle_result *out, const char *dir, const struct wfm_oracle_opts *opts)
 {
 	struct wfm_process_opts po = WFM_PROCESS_OPTS_INIT;
-	const struct wfm_process_result *p = &out->proc;
 	struct timespec started;
 	int rc;
 
@@ -57,26 +90,7 @@ static int run(struct wfm_oracle_result *out, const char *dir, const struct wfm_
 	rc = wfm_process_run(&out->proc, &po);
 	if (rc < 0)
 		return rc;
-	out->pass = !p->timed_out && !p->cancelled && !p->signal && p->exit_code == 0;
-	/* a summary is a bonus: a pattern that hits its match limit just means none */
-	if (wfm_summary_parse(&out->summary, p->output.ptr, p->output.len) < 0)
-		memset(&out->summary, 0, sizeof(out->summary));
-	if ((opts->tests || (opts->known_failures && !out->pass)) && !p->cancelled) {
-		wfm_test_results_parse(&out->tests, p->output.ptr, p->output.len);
-		wfm_test_results_find_junit(&out->tests, dir, &started);
-	}
-	if (!out->pass && !p->timed_out && !p->cancelled && !p->signal &&
-	    only_known_failures(&out->tests, opts->known_failures))
-		out->pass = out->excused = 1;
-	if (!out->pass && !p->cancelled) {
-		struct wfm_excerpt_opts eo = WFM_EXCERPT_OPTS_INIT;
-
-		/* paths in the output name the worktree, which is gone by the time anyone reads
-		 * them */
-		eo.strip_dir = dir;
-		if (wfm_excerpt_pick(&out->excerpt, p->output.ptr, p->output.len, &eo) < 0)
-			wfm_strvec_clear(&out->excerpt);
-	}
+	finish(out, dir, opts, &started);
 	return 0;
 }
 
@@ -92,7 +106,7 @@ int wfm_oracle_run_in(struct wfm_oracle_result *out, const char *dir,
 {
 	int rc;
 
-	result_init(out, opts);
+	wfm_oracle_result_init(out, opts);
 	rc = check_opts(opts);
 	if (rc < 0)
 		return rc;
@@ -106,7 +120,7 @@ int wfm_oracle_run(struct wfm_oracle_result *out, struct wfm_pool *pool, const c
 	char *first_error = NULL;
 	int rc, rel;
 
-	result_init(out, opts);
+	wfm_oracle_result_init(out, opts);
 	rc = check_opts(opts);
 	if (rc < 0)
 		return rc;
@@ -180,6 +194,7 @@ cJSON *wfm_oracle_result_to_json(const struct wfm_oracle_result *r, const char *
 	wfm_json_add_bool(obj, "timedOut", p->timed_out);
 	wfm_json_add_bool(obj, "cancelled", p->cancelled);
 	wfm_json_add_num(obj, "durationMs", (double)p->duration_ms);
+	wfm_exec_where_to_json(obj, &r->where);
 	if (s->format != WFM_SUMMARY_NONE) {
 		cJSON *sum = wfm_json_object();
 

@@ -6,6 +6,7 @@
 
 #include "base/process.h"
 #include "base/strvec.h"
+#include "exec/where.h"
 #include "git/repo.h"
 #include "oracle/summary.h"
 #include "oracle/test_results.h"
@@ -74,6 +75,8 @@ struct wfm_oracle_result {
 	struct wfm_test_results tests;
 	/* passed only because every test that failed is a known failure */
 	int excused;
+	/* where it ran when an executor made it a job; all "" here */
+	struct wfm_exec_where where;
 };
 
 /*
@@ -94,6 +97,18 @@ int wfm_oracle_run_in(struct wfm_oracle_result *out, const char *dir,
 		      const struct wfm_oracle_opts *opts);
 
 void wfm_oracle_result_release(struct wfm_oracle_result *r);
+
+/*
+ * For a command run elsewhere (an executor's job, exec/executor.h): out
+ * as wfm_oracle_run() starts it, then, once the caller has filled in
+ * out->proc (and out->commit), the rest read from it as for a local run:
+ * pass, summary, tests (from the output only: JUnit files stay on the
+ * node), excused and excerpt. ran_in, the directory the command ran in
+ * (or NULL), is taken out of the excerpt's paths.
+ */
+void wfm_oracle_result_init(struct wfm_oracle_result *out, const struct wfm_oracle_opts *opts);
+void wfm_oracle_result_finish(struct wfm_oracle_result *out, const char *ran_in,
+			      const struct wfm_oracle_opts *opts);
 
 /*
  * How the command ended, for messages: "exited 2", "timed out after 30s",

@@ -1,6 +1,7 @@
 #include "base/common.h"
 #include "base/buf.h"
 #include "base/json.h"
+#include "exec/executor.h"
 #include "oracle/series.h"
 #include "oracle/test_tally.h"
 
@@ -77,7 +78,8 @@ static void *worker(void *data)
 			opts.env_set = (const char *const *)env.v;
 		}
 		wfm_oracle_result_release(r);
-		rc = wfm_oracle_run(r, st->pool, st->commit, &opts);
+		rc = st->so->executor ? wfm_executor_run(st->so->executor, r, st->commit, &opts)
+				      : wfm_oracle_run(r, st->pool, st->commit, &opts);
 		pthread_mutex_lock(&st->lock);
 		if (rc < 0) {
 			if (st->rc == 0) {

@@ -5,6 +5,8 @@
 
 #include "oracle/oracle.h"
 
+struct wfm_executor;
+
 /*
  * A series: the test command run several times at one commit, each run a
  * fresh process in a slot of the pool acquired afresh (a clean checkout),
@@ -27,9 +29,11 @@ struct wfm_oracle_series_opts {
 	void (*done)(void *data, const struct wfm_oracle_result *r, size_t i, size_t finished,
 		     size_t n);
 	void *data;
+	/* where the runs happen (exec/executor.h); NULL: in the pool, here */
+	struct wfm_executor *executor;
 };
 /* clang-format off */
-#define WFM_ORACLE_SERIES_OPTS_INIT { 1, 1, 0, 0, 0, NULL, NULL }
+#define WFM_ORACLE_SERIES_OPTS_INIT { 1, 1, 0, 0, 0, NULL, NULL, NULL }
 /* clang-format on */
 
 struct wfm_oracle_series {

@@ -10,6 +10,8 @@
 #   py 'print(j(sys.argv[1])["status"])' "$rd/report.json"   # python3 with helpers
 #   json 'j["pass"], j["commit"]' <"$TMP/out"                 # one JSON value's parts
 #   tm new-session -d -s t -x 200 -y 50 'cmd'; term_wait t '^EXIT=0$'   # a terminal
+#   start_slurm                    # a single-node Slurm cluster in $TMP/slurm (skips
+#                                  # the test, exit 77, when Slurm is not installed)
 #
 # Everything lives under one temporary directory removed on exit.
 set -eu
@@ -17,8 +19,10 @@ set -o pipefail
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/wfm-e2e.XXXXXX")
 FAKE_PIDS=
-# on exit: the fakes (start_fakellm), the terminals (tm), then $TMP
+SLURM_DIR=
+# on exit: the cluster (start_slurm), the fakes (start_fakellm), the terminals (tm), then $TMP
 cleanup() {
+	if [ -n "$SLURM_DIR" ]; then slurm_sn_stop "$SLURM_DIR" >/dev/null 2>&1 || :; fi
 	if [ -S "$TMP/tmux.sock" ]; then term_kill; fi
 	if [ -n "$FAKE_PIDS" ]; then kill $FAKE_PIDS 2>/dev/null || :; fi
 	rm -rf "$TMP"
@@ -204,4 +208,29 @@ term_wait() {
 	done
 	term_history "$1" >&2
 	fail "the terminal never showed ${3:-1} line(s) matching /$2/"
+}
+
+# start_slurm: starts a single-node Slurm cluster (tests/support/slurm-cluster.sh)
+# with all its state in $TMP/slurm and exports SLURM_CONF; stopped on exit (its
+# jobs cancelled, its daemons killed by pid). Exits 77 (CTest: skipped) when
+# the Slurm or munge programs are missing (scripts/setup installs them).
+start_slurm() {
+	local src=${WFM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)} b
+	for b in slurmctld slurmd sbatch squeue scontrol scancel sinfo sdiag munged; do
+		if ! command -v "$b" >/dev/null 2>&1; then
+			echo "SKIP: $b not found: Slurm is not installed (scripts/setup installs slurmctld slurmd slurm-client munge)" >&2
+			exit 77
+		fi
+	done
+	# munged wants every directory above its socket searchable by all
+	chmod 755 "$TMP"
+	[ ${#TMP} -le 74 ] || fail "\$TMP ($TMP) is too long for the munge socket path; set TMPDIR shorter"
+	. "$src/tests/support/slurm-cluster.sh"
+	SLURM_DIR=$TMP/slurm
+	slurm_sn_start "$SLURM_DIR" >"$TMP/slurm.start" 2>&1 ||
+		fail "the test cluster did not start: $(cat "$TMP/slurm.start")"
+	export SLURM_CONF=$SLURM_DIR/slurm.conf
+	# the jobs' worktrees and node cache (${TMPDIR:-/tmp}) stay in $TMP too
+	export TMPDIR=$TMP/tmp
+	mkdir -p "$TMPDIR"
 }

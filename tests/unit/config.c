@@ -169,6 +169,13 @@ static void fill(struct wfm_run_config *cfg)
 		[WFM_CF_AGENT_TOKENS] = "50000",
 		[WFM_CF_NO_CACHE] = "yes",
 		[WFM_CF_PILOT] = "3",
+		[WFM_CF_EXECUTOR] = "slurm",
+		[WFM_CF_REMOTE] = "/shared/git/project.git",
+		[WFM_CF_SLURM_PARTITION] = "tests",
+		[WFM_CF_JOB_CPUS] = "4",
+		[WFM_CF_JOB_MEM] = "8G",
+		[WFM_CF_JOB_DIR] = "/shared/wfmigrate/jobs",
+		[WFM_CF_NODE_CACHE] = "/scratch",
 	};
 
 	for (size_t i = 0; i < WFM_CF_NR; i++) {
@@ -287,7 +294,11 @@ static void test_config__old_run_json(void **state)
 	/* written back the same, key for key, and the later fields with their defaults */
 	text = json_text(&cfg);
 	assert_int_equal(strncmp(text, old, sizeof(old) - 2), 0);
-	assert_string_equal(text + sizeof(old) - 2, ",\"pilot\":0,\"knownFailures\":[]}");
+	assert_string_equal(
+		text + sizeof(old) - 2,
+		",\"pilot\":0,\"knownFailures\":[],\"executor\":\"local\",\"remote\":null,"
+		"\"slurmPartition\":null,\"jobCpus\":0,\"jobMem\":null,\"jobDir\":null,"
+		"\"nodeCache\":null}");
 	free(text);
 	cJSON_Delete(j);
 	wfm_run_config_release(&cfg);
@@ -443,6 +454,20 @@ static void test_config__bad_values(void **state)
 			    "expected a number from 1 to 256");
 	wfm_run_config_release(&cfg);
 	unsetenv("WFMIGRATE_CONCURRENCY");
+
+	g.str[WFM_CF_EXECUTOR] = "k8s";
+	assert_int_equal(resolve(&cfg, r, &g), WFM_EINVALID);
+	assert_string_equal(wfm_error_last(), "--executor expects one of local, slurm, not 'k8s'");
+	wfm_run_config_release(&cfg);
+	g.str[WFM_CF_EXECUTOR] = NULL;
+
+	free(wfm_test_sh(repo, "git config wfmigrate.job-mem 4GB"));
+	assert_int_equal(resolve(&cfg, r, &g), WFM_ECONFIG);
+	assert_string_equal(
+		wfm_error_last(),
+		"git config wfmigrate.job-mem expects a size like 500M or 4G, not '4GB'");
+	wfm_run_config_release(&cfg);
+	free(wfm_test_sh(repo, "git config --unset wfmigrate.job-mem"));
 
 	free(wfm_test_sh(repo, "git config wfmigrate.provider gemini"));
 	assert_int_equal(resolve(&cfg, r, &g), WFM_ECONFIG);
