@@ -80,10 +80,11 @@ static void test_executor__sbatch_argv(void **state)
 	wfm_slurm_sbatch_argv(&argv, &j, &o);
 	for (size_t i = 0; i < argv.nr; i++)
 		wfm_buf_addf(&all, "%s%s", i ? " " : "", argv.v[i]);
-	assert_string_equal(
-		all.ptr, "sbatch --parsable --job-name=wfm-oracle "
-			 "--output=/shared/jobs/job.abc/slurm.out --chdir=/shared/jobs/job.abc "
-			 "--export=ALL --nodes=1 --ntasks=1 --no-requeue --time=35 /shared/jobs/job.abc/job.sh");
+	assert_string_equal(all.ptr,
+			    "sbatch --parsable --job-name=wfm-oracle "
+			    "--output=/shared/jobs/job.abc/slurm.out --chdir=/shared/jobs/job.abc "
+			    "--export=ALL --nodes=1 --ntasks=1 --no-requeue --time=35 "
+			    "/shared/jobs/job.abc/job.sh");
 	wfm_strvec_clear(&argv);
 	wfm_buf_clear(&all);
 
@@ -95,11 +96,12 @@ static void test_executor__sbatch_argv(void **state)
 	wfm_slurm_sbatch_argv(&argv, &j, &o);
 	for (size_t i = 0; i < argv.nr; i++)
 		wfm_buf_addf(&all, "%s%s", i ? " " : "", argv.v[i]);
-	assert_string_equal(all.ptr,
-			    "sbatch --parsable --job-name=wfm-merge-1a2b3c4 "
-			    "--output=/shared/jobs/job.abc/slurm.out --chdir=/shared/jobs/job.abc "
-			    "--export=ALL --nodes=1 --ntasks=1 --no-requeue --partition=gpu --cpus-per-task=4 "
-			    "--mem=8G /shared/jobs/job.abc/job.sh");
+	assert_string_equal(
+		all.ptr,
+		"sbatch --parsable --job-name=wfm-merge-1a2b3c4 "
+		"--output=/shared/jobs/job.abc/slurm.out --chdir=/shared/jobs/job.abc "
+		"--export=ALL --nodes=1 --ntasks=1 --no-requeue --partition=gpu --cpus-per-task=4 "
+		"--mem=8G /shared/jobs/job.abc/job.sh");
 	wfm_strvec_clear(&argv);
 	wfm_buf_release(&all);
 }
