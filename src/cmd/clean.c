@@ -106,7 +106,8 @@ static int clean_jobs(struct wfm_repo *repo, int dry_run)
 
 		if (wfm_run_state_live(runs[i].state))
 			continue;
-		wfm_run_config_init(&cfg);
+		/* released whatever happens: nothing allocated until load */
+		memset(&cfg, 0, sizeof(cfg));
 		if (wfm_rundir_open(&r, commondir, runs[i].id, 0) < 0 ||
 		    wfm_run_config_load(&cfg, r) < 0) {
 			/* an old or damaged run: nothing of it to go by */
