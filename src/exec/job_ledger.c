@@ -117,28 +117,33 @@ static void parse(struct wfm_job_ledger *out, char *text)
 	}
 }
 
-int wfm_job_ledger_read(struct wfm_job_ledger *out, const char *path)
+/*
+ * Opens the ledger at path locked and reads its jobs into out; *fd is the
+ * locked file, -1 when there is no ledger (0, with none).
+ */
+static int load(int *fd, struct wfm_job_ledger *out, const char *path)
 {
 	struct wfm_buf text = WFM_BUF_INIT;
-	int fd = -1, rc;
+	int rc;
 
 	/* read-write: over NFS an exclusive flock() is a write lock */
-	rc = lock_open(&fd, path, O_RDWR);
+	rc = lock_open(fd, path, O_RDWR);
 	if (rc == WFM_ENOTFOUND) {
 		wfm_error_clear();
-		rc = 0;
-		goto done;
+		return 0;
 	}
-	if (rc < 0)
-		goto done;
-	rc = wfm_buf_read_fd(&text, fd, path);
-	if (rc < 0)
-		goto done;
-	parse(out, text.ptr);
-done:
+	if (rc == 0 && (rc = wfm_buf_read_fd(&text, *fd, path)) == 0)
+		parse(out, text.ptr);
+	wfm_buf_release(&text);
+	return rc;
+}
+
+int wfm_job_ledger_read(struct wfm_job_ledger *out, const char *path)
+{
+	int fd = -1, rc = load(&fd, out, path);
+
 	if (fd >= 0)
 		close(fd);
-	wfm_buf_release(&text);
 	return rc;
 }
 
@@ -153,21 +158,12 @@ static int listed(const char *const *ids, const char *id)
 int wfm_job_ledger_forget(const char *path, const char *const *ids)
 {
 	struct wfm_job_ledger l = WFM_JOB_LEDGER_INIT;
-	struct wfm_buf text = WFM_BUF_INIT, keep = WFM_BUF_INIT;
+	struct wfm_buf keep = WFM_BUF_INIT;
 	int fd = -1, rc;
 
-	rc = lock_open(&fd, path, O_RDWR);
-	if (rc == WFM_ENOTFOUND) {
-		wfm_error_clear();
-		rc = 0;
+	rc = load(&fd, &l, path);
+	if (rc < 0 || fd < 0)
 		goto done;
-	}
-	if (rc < 0)
-		goto done;
-	rc = wfm_buf_read_fd(&text, fd, path);
-	if (rc < 0)
-		goto done;
-	parse(&l, text.ptr);
 	for (size_t i = 0; i < l.ids.nr; i++)
 		if (!listed(ids, l.ids.v[i]))
 			wfm_buf_addf(&keep, "%s %s\n", l.ids.v[i], l.dirs.v[i]);
@@ -184,7 +180,6 @@ done:
 	if (fd >= 0)
 		close(fd);
 	wfm_job_ledger_release(&l);
-	wfm_buf_release(&text);
 	wfm_buf_release(&keep);
 	return rc;
 }
